@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import type { Config } from '../config/config.js';
+import { buildApp, logSerializers } from '../http/app.js';
+import { readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
+import { loadReferenceData } from '../services/reference-data.service.js';
+import { packageRoot } from '../storage/paths.js';
+import { countRows } from '../storage/repositories/demo.repository.js';
+import { printDemoAccounts } from './output.js';
+import { applyMigrations, openStorage, StartupError } from './storage-runtime.js';
+
+export function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8'));
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}
+
+export async function startCommand(config: Config, options: { demo: boolean; progress: (line: string) => void }): Promise<void> {
+  const { progress } = options;
+  const logger = pino({ level: config.LOG_LEVEL, serializers: logSerializers, base: { service: 'switchboard' } });
+  progress(`starting Switchboard ${packageVersion()}`);
+  const storage = await openStorage(config, 'start', { requireOwnership: true, progress });
+  let closing = false;
+  const shutdown = async (reason: string, exitCode: number): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    logger.info({ reason }, 'shutting down');
+    const grace = setTimeout(() => {
+      logger.error('in-flight requests did not finish in time; closing anyway');
+      void storage.close().finally(() => process.exit(exitCode || 1));
+    }, config.SHUTDOWN_GRACE_MS);
+    grace.unref();
+    try {
+      await app?.close();
+    } finally {
+      await storage.close();
+      clearTimeout(grace);
+      logger.info('stopped');
+      logger.flush();
+      process.exit(exitCode);
+    }
+  };
+  let app: Awaited<ReturnType<typeof buildApp>>['app'] | undefined;
+  try {
+    progress(`database: ${storage.description}`);
+    const applied = await applyMigrations(storage, progress);
+    progress(applied.length > 0 ? `migrations: applied ${applied.length} (${applied.join(', ')})` : 'migrations: up to date');
+    await loadReferenceData(storage.handle.db);
+    if (options.demo && config.SWITCHBOARD_DEMO_ON_FIRST_START) {
+      const counts = await countRows(storage.handle.db);
+      if (!(await readDemoMarker(storage.handle.db)) && counts.users === 0 && counts.persons === 0) {
+        progress('first start on an empty database: adding demo data (seed 1)…');
+        const result = await seedDemo(storage.handle.db, { seed: 1, progress });
+        printDemoAccounts(result);
+      }
+    }
+    ({ app } = await buildApp({
+      db: storage.handle.db,
+      pool: storage.handle.pool,
+      migrations: storage.migrations,
+      version: packageVersion(),
+      logger: logger,
+    }));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal, 0));
+    try {
+      await app.listen({ host: config.HOST, port: config.PORT });
+    } catch (error) {
+      const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+      if (code === 'EADDRINUSE')
+        throw new StartupError(`${config.HOST}:${config.PORT} is already in use (another Switchboard?); stop it or set PORT`);
+      if (code === 'EADDRNOTAVAIL') throw new StartupError(`HOST ${config.HOST} is not an address of this machine`);
+      throw error;
+    }
+    progress(`ready: http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT} (API docs at /api/docs)`);
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await storage.close().catch(() => undefined);
+    throw error;
+  }
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    void shutdown('uncaughtException', 1);
+  });
+  process.on('unhandledRejection', (error) => {
+    logger.fatal({ err: error }, 'unhandled rejection');
+    void shutdown('unhandledRejection', 1);
+  });
+}

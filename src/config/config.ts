@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { errnoCode } from '../domain/errors/app-error.js';
+
+/**
+ * The one configuration schema. It is parsed once at start-up from the
+ * environment (and an optional JSON file named by SWITCHBOARD_CONFIG_FILE);
+ * nothing else in the code reads process.env.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const isTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const port = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const postgresUrl = z
+  .string()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
+  .refine((value) => URL.canParse(value), 'is not a valid URL');
+
+/** Keys whose values must never be printed (logs, errors, `config show`). */
+export const SECRET_KEYS = ['DATABASE_URL'] as const;
+
+export const ConfigSchema = z
+  .object({
+    HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+    PORT: port.default(8080),
+    /** External PostgreSQL 15 server; unset → Switchboard runs its own embedded server. Secret: may hold a password. */
+    DATABASE_URL: postgresUrl.optional(),
+    DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(200).default(10),
+    SWITCHBOARD_DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    /** The center's time zone: intervals, shifts and reports. Timestamps are stored in UTC. */
+    CENTER_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/Chicago').default('America/Chicago'),
+    /** Seed demo data on the first start of an empty database (the README run command). */
+    SWITCHBOARD_DEMO_ON_FIRST_START: z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .default('true')
+      .transform((value) => value === 'true'),
+    SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(600_000).default(10_000),
+  })
+  .strict();
+
+export type Config = z.output<typeof ConfigSchema> & {
+  /** Absolute path of SWITCHBOARD_DATA_DIR. */
+  dataDir: string;
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const KNOWN_KEYS = new Set(Object.keys(ConfigSchema.shape));
+
+/**
+ * Builds the configuration from an environment map (process.env at start-up)
+ * and an optional JSON file. Environment variables win over the file.
+ * Throws ConfigError with one line naming the key and the problem.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, cwd: string): Config {
+  const fromFile = readConfigFile(env.SWITCHBOARD_CONFIG_FILE, cwd);
+  const input: Record<string, unknown> = { ...fromFile };
+  for (const key of KNOWN_KEYS) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue?.path.join('.') || (issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'config');
+    const shown = typeof input[key] === 'string' && !isSecret(key) ? ` (got "${String(input[key])}")` : '';
+    throw new ConfigError(`invalid configuration: ${key} ${issue?.message ?? 'is invalid'}${shown}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(cwd, parsed.data.SWITCHBOARD_DATA_DIR) };
+}
+
+function readConfigFile(file: string | undefined, cwd: string): Record<string, unknown> {
+  if (!file) return {};
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(cwd, file), 'utf8');
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: SWITCHBOARD_CONFIG_FILE cannot be read (${errnoCode(error) ?? 'error'})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError('invalid configuration: SWITCHBOARD_CONFIG_FILE is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError('invalid configuration: SWITCHBOARD_CONFIG_FILE must hold a JSON object');
+  }
+  const entries = Object.entries(value).map(([key, v]) => [key, typeof v === 'string' ? v : String(v)] as const);
+  return Object.fromEntries(entries);
+}
+
+export function isSecret(key: string): boolean {
+  return (SECRET_KEYS as readonly string[]).includes(key);
+}
+
+/** The configuration as it may be shown to an operator: secrets redacted. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (key === 'dataDir') continue;
+    shown[key] = isSecret(key) && value !== undefined ? '[secret]' : value;
+  }
+  return shown;
+}

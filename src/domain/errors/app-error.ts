@@ -1,0 +1,45 @@
+/**
+ * Every error a user can be told about. The code is stable (clients and tests
+ * match on it); the message is for people; details carry structured context
+ * such as the list of invalid fields. Transport layers map codes to statuses.
+ */
+export type ErrorCode =
+  | 'validation_failed'
+  | 'malformed_request'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'not_ready'
+  | 'internal';
+
+export type FieldIssue = {
+  /** Dotted path of the field, e.g. "subjects.0.dob"; "" for the whole body. */
+  path: string;
+  code: string;
+  message: string;
+};
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly code: ErrorCode;
+  readonly details: { issues?: FieldIssue[] } | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: { issues?: FieldIssue[] }) {
+    super(message);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const isAppError = (error: unknown): error is AppError => error instanceof AppError;
+
+export function errnoCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
+    return error.code;
+  }
+  return undefined;
+}

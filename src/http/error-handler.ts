@@ -1,0 +1,69 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { TErrorResponse } from '../contracts/common.js';
+import { AppError, type ErrorCode, isAppError } from '../domain/errors/app-error.js';
+
+/** The one table from error codes to HTTP statuses. */
+export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  validation_failed: 400,
+  malformed_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  not_ready: 503,
+};
+
+function isFastifyClientError(error: unknown): error is FastifyError & { statusCode: number } {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'statusCode' in error &&
+    typeof error.statusCode === 'number' &&
+    error.statusCode >= 400 &&
+    error.statusCode < 500 &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    error.code.startsWith('FST_')
+  );
+}
+
+/** Framework errors (bad JSON, wrong content type, body too large) get codes of our own. */
+function fromFrameworkError(error: FastifyError & { statusCode: number }): AppError {
+  if (error.statusCode === 413) return new AppError('payload_too_large', 'The request body is too large.');
+  if (error.statusCode === 415) return new AppError('unsupported_media_type', 'This content type is not accepted; send application/json.');
+  if (error.statusCode === 404) return new AppError('not_found', 'There is nothing at this address.');
+  return new AppError('malformed_request', `The request could not be read: ${error.message}`);
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    let appError: AppError;
+    if (isAppError(error)) appError = error;
+    else if (isFastifyClientError(error)) appError = fromFrameworkError(error);
+    else {
+      // Unknown: log it (the serializer keeps no query parameters or row values), answer with no internals.
+      request.log.error({ err: error }, 'unhandled error');
+      appError = new AppError('internal', 'Something went wrong on our side. Quote the request id if you report it.');
+    }
+    const body: TErrorResponse = {
+      error: {
+        code: appError.code,
+        message: appError.message,
+        requestId: request.id,
+        ...(appError.details?.issues ? { issues: appError.details.issues } : {}),
+      },
+    };
+    if (appError.code === 'unauthenticated') reply.header('www-authenticate', 'Session');
+    reply.status(STATUS_BY_CODE[appError.code]).type('application/json').send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body: TErrorResponse = {
+      error: { code: 'not_found', message: `There is no ${request.method} ${request.url.split('?')[0]} here.`, requestId: request.id },
+    };
+    reply.status(404).type('application/json').send(body);
+  });
+}

@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Actor, Permission } from '../domain/access/access-control.js';
+import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
+
+/**
+ * One declaration per route: its access rule, its zod schemas (used for
+ * validation and for the OpenAPI document alike) and a thin handler. Handlers
+ * get validated input and the authenticated actor; they call a service and
+ * return a presented body.
+ */
+
+export type Access = { public: true; reason: string } | { permission: Permission };
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type HandlerInput<Q, P, B> = {
+  query: Q;
+  params: P;
+  body: B;
+  actor: Actor | null;
+  request: FastifyRequest;
+  reply: FastifyReply;
+};
+
+export type RouteSpec<Q extends z.ZodType, P extends z.ZodType, B extends z.ZodType, R extends z.ZodType> = {
+  method: Method;
+  url: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  access: Access;
+  query?: Q;
+  params?: P;
+  body?: B;
+  response: R;
+  successStatus?: number;
+  /** Non-JSON responses (e.g. Prometheus text) say so; the handler then returns a string. */
+  contentType?: string;
+  /** Statuses other than success that the route documents (error bodies share one schema). */
+  errors?: number[];
+  handler: (input: HandlerInput<z.output<Q>, z.output<P>, z.output<B>>) => Promise<z.input<R>>;
+};
+
+export type AnyRoute = RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType>;
+
+export function defineRoute<
+  R extends z.ZodType,
+  Q extends z.ZodType = z.ZodUndefined,
+  P extends z.ZodType = z.ZodUndefined,
+  B extends z.ZodType = z.ZodUndefined,
+>(spec: RouteSpec<Q, P, B, R>): AnyRoute {
+  return spec as unknown as AnyRoute;
+}
+
+export function toFieldIssues(error: z.ZodError, prefix: string): FieldIssue[] {
+  return error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');
+    const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    return { path, code: issue.code, message: `${issue.message}${unknownKeys}` };
+  });
+}
+
+function parseInput(route: AnyRoute, request: FastifyRequest): { query: unknown; params: unknown; body: unknown } {
+  const issues: FieldIssue[] = [];
+  const parse = (schema: z.ZodType | undefined, value: unknown, where: string): unknown => {
+    if (!schema) return undefined;
+    const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+    if (result.success) return result.data;
+    issues.push(...toFieldIssues(result.error, where));
+    return undefined;
+  };
+  const input = {
+    params: parse(route.params, request.params, 'params'),
+    query: parse(route.query, request.query, 'query'),
+    body: parse(route.body, request.body, 'body'),
+  };
+  if (issues.length > 0) {
+    const fields = issues.length === 1 ? '1 field is invalid' : `${issues.length} fields are invalid`;
+    throw new AppError('validation_failed', `The request was not accepted: ${fields}.`, { issues });
+  }
+  return input;
+}
+
+export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
+  const errorRef = { $ref: 'Error#' };
+  const response: Record<string, unknown> = {
+    [String(route.successStatus ?? 200)]: route.contentType
+      ? { description: 'OK', content: { [route.contentType]: { schema: { type: 'string' } } } }
+      : z.toJSONSchema(route.response, { target: 'openapi-3.0', io: 'input' }),
+  };
+  const errorStatuses = new Set([...(route.errors ?? []), 500]);
+  if ('permission' in route.access) {
+    errorStatuses.add(401);
+    errorStatuses.add(403);
+  }
+  if (route.query || route.params || route.body) errorStatuses.add(400);
+  for (const status of errorStatuses) response[String(status)] = errorRef;
+  const jsonSchema = (schema: z.ZodType | undefined) =>
+    schema ? z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }) : undefined;
+
+  app.route({
+    method: route.method,
+    url: route.url,
+    config: { access: route.access },
+    schema: {
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: route.tags,
+      ...(route.query ? { querystring: jsonSchema(route.query) } : {}),
+      ...(route.params ? { params: jsonSchema(route.params) } : {}),
+      ...(route.body ? { body: jsonSchema(route.body) } : {}),
+      ...('permission' in route.access ? { security: [{ session: [] }] } : { security: [] }),
+      response,
+    },
+    handler: async (request, reply) => {
+      const { query, params, body } = parseInput(route, request);
+      const result = await route.handler({ query, params, body, actor: request.actor, request, reply });
+      reply.status(route.successStatus ?? 200);
+      if (route.contentType) reply.type(route.contentType);
+      return result;
+    },
+  });
+}

@@ -1,0 +1,134 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Kysely's view of the tables created by the SQL migrations. Keep in step with migrations/. */
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type DateOnly = ColumnType<string, string, string>;
+
+export type AppMetaTable = {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+};
+
+export type FieldOfficesTable = { code: string; name: string; city: string; state: string; address: string | null };
+export type AorStatesTable = { state: string; office_code: string };
+export type AorCountiesTable = {
+  state: string;
+  county: string;
+  county_key: string;
+  office_code: string;
+  confidence: 'confirmed' | 'inferred';
+  note: string | null;
+};
+
+export type AgenciesTable = {
+  ori: string;
+  name: string;
+  type: 'sheriff' | 'police' | 'state_police' | 'corrections' | 'other';
+  state: string;
+  county: string | null;
+  agreement_model: 'task_force' | 'jail_enforcement' | 'warrant_service_officer';
+  agreement_status: 'active' | 'suspended' | 'terminated' | 'pending';
+  agreement_effective: DateOnly;
+  agreement_end: DateOnly | null;
+  synthetic: Generated<boolean>;
+  created_at: CreatedAt;
+};
+
+export type QueuesTable = {
+  id: string;
+  name: string;
+  description: string;
+  channel: 'voice' | 'work_item';
+  target_expression: string;
+  ordering: Generated<'fifo' | 'lifo'>;
+  service_level_seconds: Generated<number>;
+  service_level_target_percent: Generated<number>;
+  max_wait_seconds: number | null;
+  created_at: CreatedAt;
+};
+
+export type UsersTable = {
+  id: Generated<string>;
+  username: string;
+  display_name: string;
+  role: string;
+  unit: string | null;
+  agency_ori: string | null;
+  field_office_code: string | null;
+  password_hash: string;
+  created_at: CreatedAt;
+  disabled_at: Date | null;
+};
+
+export type PersonsTable = {
+  id: Generated<string>;
+  given_names: string;
+  family_name_1: string;
+  family_name_2: string | null;
+  dob: DateOnly | null;
+  dob_basis: 'exact' | 'estimated' | 'claimed' | 'unknown';
+  sex: 'female' | 'male' | 'unknown';
+  nationality: string | null;
+  a_number: string | null;
+  synthetic: Generated<boolean>;
+  created_at: CreatedAt;
+};
+
+export type LocationObservationsTable = {
+  id: Generated<string>;
+  person_id: string;
+  line1: string | null;
+  city: string | null;
+  county: string | null;
+  state: string | null;
+  zip: string | null;
+  precision: 'rooftop' | 'zip' | 'city' | 'county' | 'state';
+  source: string;
+  confidence: 'low' | 'medium' | 'high';
+  observed_at: ColumnType<Date, Date | string, Date | string>;
+  reported_at: ColumnType<Date, Date | string, Date | string>;
+  created_at: CreatedAt;
+};
+
+export type CasesTable = {
+  id: Generated<string>;
+  case_number: string;
+  type: 'enforcement_lead' | 'uac_location' | 'uac_welfare' | 'partner_referral' | 'hit_confirmation' | 'general_tip';
+  status: 'new' | 'triage' | 'active' | 'referred' | 'closed';
+  priority: 'low' | 'normal' | 'high' | 'urgent';
+  unit: string;
+  aor_office_code: string | null;
+  summary: string;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+};
+
+export type CaseSubjectsTable = {
+  case_id: string;
+  person_id: string;
+  role: 'subject' | 'child' | 'sponsor' | 'guardian' | 'associate';
+};
+
+export type SchemaMigrationsTable = {
+  version: string;
+  name: string;
+  checksum: string;
+  applied_at: CreatedAt;
+};
+
+export type Database = {
+  app_meta: AppMetaTable;
+  field_offices: FieldOfficesTable;
+  aor_states: AorStatesTable;
+  aor_counties: AorCountiesTable;
+  agencies: AgenciesTable;
+  queues: QueuesTable;
+  users: UsersTable;
+  persons: PersonsTable;
+  location_observations: LocationObservationsTable;
+  cases: CasesTable;
+  case_subjects: CaseSubjectsTable;
+  schema_migrations: SchemaMigrationsTable;
+};
