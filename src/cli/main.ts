@@ -46,7 +46,11 @@ program
   )
   .option('--no-demo', 'do not add demo data on the first start of an empty database')
   .action(async (options: { demo: boolean }) => {
-    await startCommand(config(), { demo: options.demo, progress }).catch(fail);
+    try {
+      await startCommand(config(), { demo: options.demo, progress });
+    } catch (error) {
+      fail(error);
+    }
   });
 
 program

@@ -40,7 +40,14 @@ export const logSerializers = {
   }),
 };
 
-export async function buildApp(options: AppOptions): Promise<{ app: FastifyInstance; routes: AnyRoute[] }> {
+export type BuiltApp = {
+  app: FastifyInstance;
+  routes: AnyRoute[];
+  /** Every method and URL Fastify registered, from any source (plugins included): what the OpenAPI test checks against. */
+  registered: { method: string; url: string }[];
+};
+
+export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     requestIdHeader: false,
@@ -66,6 +73,10 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     return payload;
   });
 
+  const registered: BuiltApp['registered'] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) registered.push({ method: String(method), url: route.url });
+  });
   installErrorHandling(app);
   installAccessGuard(app, options.authenticate ?? rejectAllCredentials);
   const metrics = installMetrics(app, options.pool);
@@ -106,5 +117,5 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   const routes = [...systemRoutes(ctx), ...referenceRoutes(ctx)];
   for (const route of routes) registerRoute(app, route);
   await app.ready();
-  return { app, routes };
+  return { app, routes, registered };
 }

@@ -115,10 +115,10 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
     },
     handler: async (request, reply) => {
       const { query, params, body } = parseInput(route, request);
-      const result = await route.handler({ query, params, body, actor: request.actor, request, reply });
+      // Set before the handler runs, so a handler may still answer with another status (readiness: 503).
       reply.status(route.successStatus ?? 200);
       if (route.contentType) reply.type(route.contentType);
-      return result;
+      return route.handler({ query, params, body, actor: request.actor, request, reply });
     },
   });
 }

@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -158,6 +158,52 @@ function readPostmasterPid(pgdata: string): PostmasterInfo | undefined {
   }
 }
 
+/**
+ * Pids of processes whose working directory is the cluster folder: every
+ * PostgreSQL process (postmaster and backends) runs there. Undefined where
+ * /proc does not exist (macOS); then PostgreSQL's own lock-file check applies.
+ */
+function processesInCluster(pgdata: string): number[] | undefined {
+  if (!existsSync('/proc/self/cwd')) return undefined;
+  let target: string;
+  try {
+    target = realpathSync(pgdata);
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) === target) pids.push(Number(entry));
+    } catch {
+      // Gone, a zombie (no cwd), or not ours to inspect.
+    }
+  }
+  return pids;
+}
+
+/**
+ * The postmaster recorded in postmaster.pid is dead (killed, or the machine
+ * restarted). PostgreSQL refuses to start while that pid still exists — as a
+ * zombie not yet reaped, or reused by another program after a reboot — so once
+ * no PostgreSQL process works in the cluster any more, the stale lock file is
+ * removed. Orphaned backends finishing a query are waited for, never raced.
+ */
+async function clearStaleLock(pgdata: string, progress: (line: string) => void): Promise<void> {
+  if (processesInCluster(pgdata) === undefined) return;
+  const idle = await waitFor(() => (processesInCluster(pgdata) ?? []).length === 0, 30_000, 100);
+  if (!idle) {
+    throw new Error(
+      `database processes of a previous run are still working in ${pgdata} (pids ${(processesInCluster(pgdata) ?? []).join(', ')}); stop them and start again`,
+    );
+  }
+  if (existsSync(path.join(pgdata, 'postmaster.pid'))) {
+    progress('the previous database server was not shut down cleanly; it will recover from its write-ahead log');
+    await fs.rm(path.join(pgdata, 'postmaster.pid'), { force: true });
+  }
+}
+
 async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -308,7 +354,8 @@ async function startServer(
       lastError = new Error('the server started but wrote no postmaster.pid');
     } catch (error) {
       lastError = error;
-      // A port taken between our probe and the server's bind: try another one.
+      // A port taken between our probe and the server's bind: try another one, after a pause.
+      await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
     }
   }
   const tail = await fs
@@ -405,7 +452,8 @@ export async function openEmbeddedPostgres(options: EmbeddedOptions): Promise<Em
     throw new Error(`${credentialsFile(dataDir)} is missing, so the embedded database cannot be opened; restore it from a backup`);
 
   let info = readPostmasterPid(pgdata);
-  if (info && isProcessAlive(info.pid)) {
+  // The recorded pid counts only if it is alive and works in this cluster: after a reboot it may belong to another program.
+  if (info && isProcessAlive(info.pid) && (processesInCluster(pgdata)?.includes(info.pid) ?? true)) {
     const superuser = url(SUPERUSER, credentials.superuserPassword, info.port, 'postgres');
     // A server that is still starting, or was left by a killed Switchboard: wait until it answers.
     const answers = await waitFor(() => canConnect(superuser), 15_000, 200);
@@ -427,6 +475,7 @@ export async function openEmbeddedPostgres(options: EmbeddedOptions): Promise<Em
   }
   if (!info) {
     if (mode === 'attach') throw new Error('the embedded database server is not running');
+    await clearStaleLock(pgdata, progress);
     if (origin !== 'created') progress('starting the embedded PostgreSQL server…');
     info = await startServer(dataDir, binaries, identity);
   }
@@ -447,4 +496,16 @@ export async function openEmbeddedPostgres(options: EmbeddedOptions): Promise<Em
       await stopServer(dataDir, binaries, identity, pid);
     },
   };
+}
+
+/**
+ * The application connection string of the embedded server running for a data
+ * directory, for tools beside a running Switchboard (benchmarks, tests, psql).
+ * Undefined when no server is running there.
+ */
+export async function runningEmbeddedConnectionString(dataDir: string): Promise<string | undefined> {
+  const credentials = await readCredentials(dataDir);
+  const info = readPostmasterPid(pgDataDir(dataDir));
+  if (!credentials || !info || !isProcessAlive(info.pid)) return undefined;
+  return url(EMBEDDED_APP_USER, credentials.appPassword, info.port, EMBEDDED_DATABASE);
 }

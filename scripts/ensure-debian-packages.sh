@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs, from Debian's archive, the system packages the test suites need, if
+# they are missing: the PostgreSQL server for the external-server run. Later
+# suites add Kamailio, rtpengine, SIPp and Chromium here.
+set -euo pipefail
+
+missing=()
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "test setup: missing Debian packages: ${missing[*]}; install them (apt-get install ${missing[*]}) and run again" >&2
+  exit 1
+fi
+echo "test setup: installing ${missing[*]} from Debian…" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, baseEnv, CLI, type Running, run, stopLeftovers } from '../support/processes.js';
+
+describe('the switchboard command', () => {
+  let dataDir: string;
+  const started: Running[] = [];
+  const cli = async (args: string[], env: Record<string, string> = {}) => {
+    const running = run(CLI, args, baseEnv({ SWITCHBOARD_DATA_DIR: dataDir, ...env }));
+    started.push(running);
+    const { code } = await running.exited;
+    return { code, stdout: running.stdout(), stderr: running.stderr() };
+  };
+
+  beforeAll(async () => {
+    assertBuilt();
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-cli-'));
+  });
+  afterAll(async () => {
+    await stopLeftovers(dataDir, started);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('exits non-zero with one line naming the bad setting', async () => {
+    const result = await cli(['start'], { PORT: 'abc' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('switchboard: invalid configuration: PORT must be a number (got "abc")\n');
+  });
+
+  it('explains each command with --help', async () => {
+    for (const command of ['start', 'migrate', 'seed']) {
+      const result = await cli([command, '--help']);
+      expect(result.code, command).toBe(0);
+      expect(result.stdout, command).toContain(`Usage: switchboard ${command}`);
+    }
+    const seedHelp = await cli(['seed', '--help']);
+    expect(seedHelp.stdout).toContain('--seed <n>');
+  });
+
+  it('refuses a bad seed and an unknown command', async () => {
+    const badSeed = await cli(['seed', '--demo', '--seed', 'x1']);
+    expect(badSeed.code).not.toBe(0);
+    expect(badSeed.stderr).toContain('must be a whole number');
+    const unknown = await cli(['launch']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("unknown command 'launch'");
+  });
+
+  it('migrates, then seeds demo data once, on its own embedded database', async () => {
+    const migrated = await cli(['migrate']);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stdout).toMatch(/applied \d+ migration\(s\): 0001_foundation/);
+    expect(migrated.stderr).toContain('creating the embedded PostgreSQL 15 database cluster');
+    const again = await cli(['migrate']);
+    expect(again.stdout).toBe('database schema is up to date\n');
+
+    const seeded = await cli(['seed', '--demo', '--seed', '3']);
+    expect(seeded.code, seeded.stderr).toBe(0);
+    expect(seeded.stdout).toContain('Demo data (seed 3)');
+    for (const user of ['demo.calltaker', 'demo.uac', 'demo.legal', 'demo.partner', 'demo.auditor', 'demo.admin'])
+      expect(seeded.stdout).toContain(user);
+    const reseed = await cli(['seed', '--demo']);
+    expect(reseed.code).toBe(0);
+    expect(reseed.stdout).toContain('already holds demo data (seed 3');
+  });
+});
