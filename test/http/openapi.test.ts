@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyRoute } from '../../src/http/route.js';
@@ -49,7 +50,14 @@ function danglingRefs(doc: OpenApiDoc): string[] {
 }
 
 describe('the OpenAPI document', () => {
-  it('is OpenAPI 3 with every route the server registers', async () => {
+  it('is a valid OpenAPI 3 document (checked against the OpenAPI JSON schema)', async () => {
+    const doc = await fetchDoc();
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('lists every route the server registers', async () => {
     const doc = await fetchDoc();
     expect(doc.openapi).toMatch(/^3\.0\.\d$/);
     expect(doc.info.title).toBe('Switchboard API');
