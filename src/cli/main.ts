@@ -1,16 +1,27 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config/config.js';
+import { ROLES, type Role } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
+import { verifyAuditChain } from '../services/audit.service.js';
+import { DEMO_ACCOUNT_USERNAMES, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
+import { decrypt } from '../services/keys.js';
+import { addClient, listClients, revokeClient, rotateClientSecret } from '../services/partner-client.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
+import { totpCode } from '../services/totp.js';
+import { addUser, disableUser, listUsers, resetMfa } from '../services/user-admin.service.js';
 import { MigrationError } from '../storage/migrator.js';
+import { findUserByUsername } from '../storage/repositories/identity.repository.js';
+import { cliContext, openIdentity } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
 import { packageVersion, startCommand } from './start.command.js';
-import { applyMigrations, openStorage, StartupError } from './storage-runtime.js';
+import { applyMigrations, openStorage, StartupError, type Storage } from './storage-runtime.js';
 
 const progress = (line: string): void => {
   process.stderr.write(`switchboard: ${line}\n`);
+};
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
 };
 
 /** The only place that reads process.env: once, at start-up. */
@@ -26,6 +37,24 @@ function fail(error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`switchboard: failed: ${message}\n`);
   process.exit(1);
+}
+
+/** A one-shot command on the database: migrated first; attaches to a running server's embedded database if there is one. */
+async function withStorage(command: string, work: (storage: Storage, cfg: Config) => Promise<number | undefined>): Promise<void> {
+  let code: number | undefined;
+  try {
+    const cfg = config();
+    const storage = await openStorage(cfg, command, { requireOwnership: false, progress });
+    try {
+      await applyMigrations(storage, progress);
+      code = await work(storage, cfg);
+    } finally {
+      await storage.close();
+    }
+  } catch (error) {
+    fail(error);
+  }
+  if (code) process.exit(code);
 }
 
 const parseSeed = (value: string): number => {
@@ -63,9 +92,7 @@ program
         progress(`database: ${storage.description}`);
         const applied = await applyMigrations(storage, progress);
         await loadReferenceData(storage.handle.db);
-        process.stdout.write(
-          applied.length > 0 ? `applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'database schema is up to date\n',
-        );
+        print(applied.length > 0 ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'database schema is up to date');
       } finally {
         await storage.close();
       }
@@ -79,25 +106,200 @@ program
   .description('add data to an empty database')
   .requiredOption('--demo', 'synthetic demo data: agencies, one account per role (passwords printed once), persons and cases')
   .option('--seed <n>', 'random seed; the same seed gives the same persons and cases', parseSeed, 1)
-  .action(async (options: { demo: boolean; seed: number }) => {
-    try {
-      const storage = await openStorage(config(), 'seed', { requireOwnership: false, progress });
-      try {
-        progress(`database: ${storage.description}`);
-        await applyMigrations(storage, progress);
-        const marker = await readDemoMarker(storage.handle.db);
-        if (marker) {
-          process.stdout.write(`this database already holds demo data (seed ${marker.seed}, added ${marker.seededAt}); nothing to do\n`);
-          return;
-        }
-        const result = await seedDemo(storage.handle.db, { seed: options.seed, progress });
-        printDemoAccounts(result);
-      } finally {
-        await storage.close();
+  .action((options: { demo: boolean; seed: number }) =>
+    withStorage('seed', async (storage, cfg) => {
+      const marker = await readDemoMarker(storage.handle.db);
+      if (marker) {
+        print(`this database already holds demo data (seed ${marker.seed}, added ${marker.seededAt}); nothing to do`);
+        return 0;
       }
-    } catch (error) {
-      fail(error);
-    }
-  });
+      const identity = await openIdentity(cfg, storage);
+      printDemoAccounts(await seedDemo(storage.handle.db, identity.keys, { seed: options.seed, progress }));
+      return 0;
+    }),
+  );
+
+const demo = program.command('demo').description('helpers for demo databases only');
+demo
+  .command('codes')
+  .description("print each demo account's current sign-in code (demo databases only: stands in for a phone)")
+  .action(() =>
+    withStorage('demo', async (storage, cfg) => {
+      if (!(await readDemoMarker(storage.handle.db))) {
+        process.stderr.write('switchboard: this database is not a demo database; demo codes are refused\n');
+        return 1;
+      }
+      const identity = await openIdentity(cfg, storage);
+      const now = new Date();
+      const secondsLeft = 30 - (Math.floor(now.getTime() / 1000) % 30);
+      for (const username of DEMO_ACCOUNT_USERNAMES) {
+        const user = await findUserByUsername(storage.handle.db, username);
+        if (!user?.totp_secret_enc) continue;
+        print(`${username.padEnd(16)} ${await totpCode(decrypt(identity.keys, user.totp_secret_enc), now)}`);
+      }
+      print(`(valid for ${secondsLeft} more seconds; each code works once)`);
+      return 0;
+    }),
+  );
+
+const audit = program.command('audit').description('the audit log');
+audit
+  .command('verify')
+  .description('recompute the hash chain: exit 0 if intact, else name the first broken sequence number and exit 1')
+  .action(() =>
+    withStorage('audit', async (storage) => {
+      const check = await verifyAuditChain(storage.handle.db);
+      if (check.intact) {
+        print(`audit log intact: ${check.count} events, last hash ${check.lastHash}`);
+        return 0;
+      }
+      process.stderr.write(
+        `switchboard: audit log BROKEN at sequence ${check.brokenAt}: ${check.reason} (${check.count} events verified before it)\n`,
+      );
+      return 1;
+    }),
+  );
+
+const user = program.command('user').description('staff accounts (every action is audited)');
+user
+  .command('add')
+  .description('add an account and print its one-time enrollment link (72 hours)')
+  .addOption(new Option('--role <role>', 'role').choices(ROLES).makeOptionMandatory())
+  .requiredOption('--name <display name>', "the person's name as colleagues know it")
+  .option('--username <username>', 'sign-in name (default: from the name, e.g. maria.lopez)')
+  .option('--agency <ORI>', "partner officers: their agency's ORI")
+  .option('--field-office <code>', 'field officers: their field office code, e.g. NOL')
+  .option('--unit <unit>', 'unit, e.g. uac')
+  .option('--json', 'print JSON')
+  .action(
+    (options: { role: Role; name: string; username?: string; agency?: string; fieldOffice?: string; unit?: string; json?: boolean }) =>
+      withStorage('user', async (storage, cfg) => {
+        const identity = await openIdentity(cfg, storage);
+        const invited = await addUser(identity, cliContext(), {
+          displayName: options.name,
+          role: options.role,
+          username: options.username,
+          agencyOri: options.agency,
+          fieldOfficeCode: options.fieldOffice,
+          unit: options.unit,
+        });
+        if (options.json)
+          print(JSON.stringify({ username: invited.user.username, role: invited.user.role, enrollmentUrl: invited.enrollmentUrl }));
+        else {
+          print(`added ${invited.user.username} (${invited.user.role})`);
+          print(`enrollment link (one use, until ${invited.enrollmentExpiresAt.toISOString()}):`);
+          print(`  ${invited.enrollmentUrl}`);
+        }
+        return 0;
+      }),
+  );
+user
+  .command('disable <username>')
+  .description('disable an account; its sessions end at once')
+  .action((username: string) =>
+    withStorage('user', async (storage, cfg) => {
+      const disabled = await disableUser(await openIdentity(cfg, storage), cliContext(), username);
+      print(`disabled ${disabled.username}`);
+      return 0;
+    }),
+  );
+user
+  .command('reset-mfa <username>')
+  .description('forget the authenticator and recovery codes; the next sign-in enrolls a new one')
+  .action((username: string) =>
+    withStorage('user', async (storage, cfg) => {
+      const reset = await resetMfa(await openIdentity(cfg, storage), cliContext(), username);
+      print(`second factor reset for ${reset.username}: they enroll a new authenticator at their next sign-in`);
+      return 0;
+    }),
+  );
+user
+  .command('list')
+  .description('list accounts')
+  .option('--json', 'print JSON')
+  .action((options: { json?: boolean }) =>
+    withStorage('user', async (storage, cfg) => {
+      const users = await listUsers(await openIdentity(cfg, storage), cliContext());
+      const rows = users.map((u) => ({
+        username: u.username,
+        role: u.role,
+        status: u.disabled_at ? 'disabled' : u.password_hash ? 'active' : 'invited',
+        mfa: u.totp_enrolled_at ? 'enrolled' : 'not enrolled',
+        agency: u.agency_ori,
+      }));
+      if (options.json) print(JSON.stringify(rows));
+      else
+        for (const r of rows)
+          print(`${r.username.padEnd(20)} ${r.role.padEnd(16)} ${r.status.padEnd(9)} ${r.mfa}${r.agency ? `  ${r.agency}` : ''}`);
+      return 0;
+    }),
+  );
+
+const client = program.command('client').description('partner machine clients (OAuth 2.0 client credentials; every action is audited)');
+client
+  .command('add')
+  .description("add a client bound to an agency's ORI and print its id and secret once")
+  .requiredOption('--agency <ORI>', "the agency's 9-character ORI")
+  .option('--name <name>', 'what the client is, e.g. "Records system"', 'Partner system')
+  .option('--scopes <scopes...>', 'scopes (default: all)')
+  .option('--json', 'print {"clientId":…,"clientSecret":…}')
+  .action((options: { agency: string; name: string; scopes?: string[]; json?: boolean }) =>
+    withStorage('client', async (storage, cfg) => {
+      const created = await addClient(await openIdentity(cfg, storage), cliContext(), {
+        agencyOri: options.agency,
+        name: options.name,
+        scopes: options.scopes ?? [],
+      });
+      if (options.json) print(JSON.stringify({ clientId: created.client.client_id, clientSecret: created.clientSecret }));
+      else {
+        print(`client ${created.client.client_id} for ${created.client.agency_ori} (scopes: ${created.client.scopes.join(' ')})`);
+        print(`secret (shown only now): ${created.clientSecret}`);
+      }
+      return 0;
+    }),
+  );
+client
+  .command('rotate <clientId>')
+  .description('replace the secret (the old one stops working now) and print the new one once')
+  .option('--json', 'print JSON')
+  .action((clientId: string, options: { json?: boolean }) =>
+    withStorage('client', async (storage, cfg) => {
+      const rotated = await rotateClientSecret(await openIdentity(cfg, storage), cliContext(), clientId);
+      print(
+        options.json
+          ? JSON.stringify({ clientId, clientSecret: rotated.clientSecret })
+          : `new secret (shown only now): ${rotated.clientSecret}`,
+      );
+      return 0;
+    }),
+  );
+client
+  .command('revoke <clientId>')
+  .description('revoke a client: its secret and tokens stop working now')
+  .action((clientId: string) =>
+    withStorage('client', async (storage, cfg) => {
+      await revokeClient(await openIdentity(cfg, storage), cliContext(), clientId);
+      print(`revoked ${clientId}`);
+      return 0;
+    }),
+  );
+client
+  .command('list')
+  .description('list clients')
+  .option('--json', 'print JSON')
+  .action((options: { json?: boolean }) =>
+    withStorage('client', async (storage, cfg) => {
+      const rows = (await listClients(await openIdentity(cfg, storage))).map((c) => ({
+        clientId: c.client_id,
+        agency: c.agency_ori,
+        name: c.name,
+        scopes: c.scopes,
+        status: c.revoked_at ? 'revoked' : 'active',
+      }));
+      if (options.json) print(JSON.stringify(rows));
+      else for (const r of rows) print(`${r.clientId}  ${r.agency}  ${r.status.padEnd(7)}  ${r.scopes.join(' ')}  ${r.name}`);
+      return 0;
+    }),
+  );
 
 await program.parseAsync(process.argv);

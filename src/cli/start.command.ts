@@ -7,6 +7,7 @@ import { readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { packageRoot } from '../storage/paths.js';
 import { countRows } from '../storage/repositories/demo.repository.js';
+import { openIdentity, secureCookies } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
 import { applyMigrations, openStorage, StartupError } from './storage-runtime.js';
 
@@ -46,11 +47,12 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
     const applied = await applyMigrations(storage, progress);
     progress(applied.length > 0 ? `migrations: applied ${applied.length} (${applied.join(', ')})` : 'migrations: up to date');
     await loadReferenceData(storage.handle.db);
+    const identity = await openIdentity(config, storage);
     if (options.demo && config.SWITCHBOARD_DEMO_ON_FIRST_START) {
       const counts = await countRows(storage.handle.db);
       if (!(await readDemoMarker(storage.handle.db)) && counts.users === 0 && counts.persons === 0) {
         progress('first start on an empty database: adding demo data (seed 1)…');
-        const result = await seedDemo(storage.handle.db, { seed: 1, progress });
+        const result = await seedDemo(storage.handle.db, identity.keys, { seed: 1, progress });
         printDemoAccounts(result);
       }
     }
@@ -60,6 +62,8 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
       migrations: storage.migrations,
       version: packageVersion(),
       logger: logger,
+      identity,
+      secureCookies: secureCookies(config),
     }));
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal, 0));
     try {

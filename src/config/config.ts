@@ -32,7 +32,7 @@ const postgresUrl = z
   .refine((value) => URL.canParse(value), 'is not a valid URL');
 
 /** Keys whose values must never be printed (logs, errors, `config show`). */
-export const SECRET_KEYS = ['DATABASE_URL'] as const;
+export const SECRET_KEYS = ['DATABASE_URL', 'SWITCHBOARD_SECRET_KEY'] as const;
 
 export const ConfigSchema = z
   .object({
@@ -50,9 +50,25 @@ export const ConfigSchema = z
       .enum(['true', 'false'], { error: 'must be true or false' })
       .default('true')
       .transform((value) => value === 'true'),
+    /**
+     * Master key (base64 or hex, ≥ 32 bytes) from which the keys that encrypt TOTP seeds and sign partner tokens are
+     * derived. Secret. Unset → generated once into SWITCHBOARD_DATA_DIR/secret.key; every node of a cluster needs the same.
+     */
+    SWITCHBOARD_SECRET_KEY: z
+      .string()
+      .refine((value) => decodeKey(value) !== undefined, 'must be at least 32 bytes, base64 or hex encoded')
+      .optional(),
+    /** The address staff use to reach Switchboard, for enrollment links. */
+    PUBLIC_URL: z.url({ error: 'must be a URL such as https://switchboard.example.gov' }).optional(),
     SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(600_000).default(10_000),
   })
   .strict();
+
+/** A key given as hex or base64(url); undefined when it decodes to fewer than 32 bytes. */
+export function decodeKey(value: string): Buffer | undefined {
+  const bytes = /^[0-9a-fA-F]+$/.test(value) && value.length % 2 === 0 ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  return bytes.length >= 32 ? bytes : undefined;
+}
 
 export type Config = z.output<typeof ConfigSchema> & {
   /** Absolute path of SWITCHBOARD_DATA_DIR. */

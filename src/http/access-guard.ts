@@ -1,23 +1,24 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Actor, authorize } from '../domain/access/access-control.js';
+import { type Actor, authorize, type Permission, type PermissionTable } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
+import { sameText } from '../services/keys.js';
 import type { Access } from './route.js';
 
 /**
  * Every route declares its access rule, or the server refuses to start. A
  * public route names why it is public; every other route names the permission
- * it needs, and its request is authenticated and authorised before the
- * handler runs. Nothing is reachable by accident.
+ * it needs and how callers prove who they are (a staff session cookie, or a
+ * partner system's bearer token). The guard authenticates, checks CSRF on
+ * cookie-authenticated state changes, and authorises before the handler runs.
  */
 
-/** Resolves the caller of a request; null when it carries no valid credential. */
-export type Authenticator = (request: FastifyRequest) => Promise<Actor | null>;
+export type Authenticated = { actor: Actor; via: 'session' | 'client'; csrfToken?: string };
 
-/**
- * Until staff sign-in lands (Identity issue) no credential is accepted, so
- * every protected route answers 401: the guard fails closed.
- */
-export const rejectAllCredentials: Authenticator = async () => null;
+/** Resolves the caller; null when the request carries no valid credential of that kind. May throw (locked session). */
+export type Authenticator = (request: FastifyRequest, via: 'session' | 'client') => Promise<Authenticated | null>;
+
+/** Told of every refusal of an authenticated caller, so it can be audited. */
+export type DenialRecorder = (request: FastifyRequest, actor: Actor, permission: Permission, reason: string) => Promise<void>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,8 +31,12 @@ declare module 'fastify' {
 
 /** Routes that plugins register for the interactive API docs (static assets of swagger-ui). */
 const DOCS_PREFIX = '/api/docs';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function installAccessGuard(app: FastifyInstance, authenticate: Authenticator): void {
+export function installAccessGuard(
+  app: FastifyInstance,
+  options: { authenticate: Authenticator; permissions: () => PermissionTable; onDenied?: DenialRecorder },
+): void {
   app.decorateRequest('actor', null);
   app.addHook('onRoute', (route) => {
     const config = (route.config ?? {}) as { access?: Access };
@@ -49,10 +54,32 @@ export function installAccessGuard(app: FastifyInstance, authenticate: Authentic
     const access = request.routeOptions.config.access;
     // Not-found and other framework responses have no route config: nothing to protect there.
     if (!access || 'public' in access) return;
-    const actor = await authenticate(request);
-    if (!actor) throw new AppError('unauthenticated', 'Sign in to use this.');
-    const decision = authorize(actor, access.permission);
-    if (!decision.allowed) throw new AppError('forbidden', 'You do not have permission to do this.');
-    request.actor = actor;
+    const via = access.via ?? 'session';
+    const found = await options.authenticate(request, via);
+    if (!found) {
+      throw new AppError('unauthenticated', via === 'client' ? 'Send a valid bearer access token.' : 'Sign in to use this.');
+    }
+    if (found.via === 'session' && !SAFE_METHODS.has(request.method)) {
+      const header = request.headers['x-csrf-token'];
+      if (typeof header !== 'string' || !found.csrfToken || !sameText(header, found.csrfToken)) {
+        await options.onDenied?.(request, found.actor, access.permission, 'missing or wrong x-csrf-token');
+        throw new AppError(
+          'csrf_failed',
+          'This change was refused: the x-csrf-token header is missing or wrong. Reload the page and try again.',
+        );
+      }
+    }
+    const decision = authorize(options.permissions(), found.actor, access.permission);
+    if (!decision.allowed) {
+      await options.onDenied?.(request, found.actor, access.permission, decision.reason);
+      throw new AppError('forbidden', 'You do not have permission to do this.');
+    }
+    request.actor = found.actor;
   });
+}
+
+/** For handlers behind a permission: the guard has set the actor. */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new AppError('unauthenticated', 'Sign in to use this.');
+  return request.actor;
 }

@@ -1,17 +1,29 @@
 import { randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import { ZErrorResponse } from '../contracts/common.js';
+import { recordAudit } from '../services/audit.service.js';
+import { authenticateSession } from '../services/auth.service.js';
+import type { IdentityDeps } from '../services/identity-context.js';
+import { authenticateClientToken } from '../services/partner-client.service.js';
 import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
-import { type Authenticator, installAccessGuard, rejectAllCredentials } from './access-guard.js';
+import { type Authenticator, installAccessGuard } from './access-guard.js';
 import type { AppContext } from './context.js';
+import { readCookie, SESSION_COOKIE } from './cookies.js';
 import { installErrorHandling } from './error-handler.js';
 import { installMetrics } from './metrics.js';
+import { createRateLimiter } from './rate-limit.js';
 import { type AnyRoute, registerRoute } from './route.js';
+import { adminRoutes } from './routes/admin.routes.js';
+import { auditRoutes } from './routes/audit.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { partnerRoutes } from './routes/partner.routes.js';
+import { personRoutes } from './routes/person.routes.js';
 import { referenceRoutes } from './routes/reference.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 
@@ -22,7 +34,11 @@ export type AppOptions = {
   version: string;
   /** A pino logger; omitted → no logging (tests). */
   logger?: FastifyBaseLogger;
-  authenticate?: Authenticator;
+  identity: IdentityDeps;
+  /** Cookies get the Secure attribute unless Switchboard is reached over plain HTTP on loopback. */
+  secureCookies: boolean;
+  /** The time, injectable so tests can let 30 idle minutes pass. */
+  clock?: () => Date;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -46,6 +62,23 @@ export type BuiltApp = {
   /** Every method and URL Fastify registered, from any source (plugins included): what the OpenAPI test checks against. */
   registered: { method: string; url: string }[];
 };
+
+/** Staff: the session cookie. Partner systems: an Authorization bearer token. */
+function identityAuthenticator(identity: IdentityDeps, clock: () => Date): Authenticator {
+  return async (request, via) => {
+    if (via === 'client') {
+      const header = request.headers.authorization;
+      const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header) : null;
+      if (!match?.[1]) return null;
+      const actor = await authenticateClientToken(identity, match[1], clock());
+      return actor ? { actor, via: 'client' } : null;
+    }
+    const token = readCookie(request.headers.cookie, SESSION_COOKIE);
+    if (!token) return null;
+    const session = await authenticateSession(identity, token, clock());
+    return session ? { actor: session.actor, via: 'session', csrfToken: session.csrfToken } : null;
+  };
+}
 
 export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const app = Fastify({
@@ -78,7 +111,23 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     for (const method of [route.method].flat()) registered.push({ method: String(method), url: route.url });
   });
   installErrorHandling(app);
-  installAccessGuard(app, options.authenticate ?? rejectAllCredentials);
+  const clock = options.clock ?? (() => new Date());
+  installAccessGuard(app, {
+    authenticate: identityAuthenticator(options.identity, clock),
+    permissions: () => options.identity.permissions,
+    onDenied: async (request, actor, permission, reason) => {
+      await recordAudit(
+        options.db,
+        { actor, sourceIp: request.ip, requestId: request.id, now: clock() },
+        {
+          action: `${request.method} ${request.routeOptions.url ?? ''}`,
+          outcome: 'denied',
+          details: { permission, reason },
+        },
+      );
+    },
+  });
+  await app.register(formbody, { bodyLimit: 16_384 });
   const metrics = installMetrics(app, options.pool);
 
   app.addSchema({ $id: 'Error', ...z.toJSONSchema(ZErrorResponse, { target: 'openapi-3.0' }) });
@@ -89,7 +138,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
         title: 'Switchboard API',
         version: options.version,
         description:
-          'Contact center and case management. Every route except health, readiness, metrics and this description requires a signed-in session with the named permission.',
+          'Contact center and case management. Every route except health, readiness, metrics, this description, sign-in and the partner token endpoint requires a staff session or a partner access token with the named permission.',
       },
       components: {
         securitySchemes: {
@@ -97,7 +146,15 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
             type: 'apiKey',
             in: 'cookie',
             name: 'sb_session',
-            description: 'Staff session (sign-in arrives with the Identity issue).',
+            description:
+              'Staff session from /api/v1/auth/sign-in and /api/v1/auth/second-factor. State changes also need the x-csrf-token header.',
+          },
+          partnerToken: {
+            type: 'oauth2',
+            description: 'Partner systems: OAuth 2.0 client credentials, bound to the agency ORI.',
+            flows: {
+              clientCredentials: { tokenUrl: '/api/partner/v1/oauth/token', scopes: { 'agency:read': "Read your own agency's profile" } },
+            },
           },
         },
       },
@@ -112,9 +169,21 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     migrations: options.migrations,
     metrics,
     log: app.log,
+    identity: options.identity,
+    clock,
+    secureCookies: options.secureCookies,
+    tokenRateLimit: createRateLimiter(30, 60_000),
     openapi: () => app.swagger() as unknown as Record<string, unknown>,
   };
-  const routes = [...systemRoutes(ctx), ...referenceRoutes(ctx)];
+  const routes = [
+    ...systemRoutes(ctx),
+    ...referenceRoutes(ctx),
+    ...authRoutes(ctx),
+    ...adminRoutes(ctx),
+    ...auditRoutes(ctx),
+    ...personRoutes(ctx),
+    ...partnerRoutes(ctx),
+  ];
   for (const route of routes) registerRoute(app, route);
   await app.ready();
   return { app, routes, registered };

@@ -1,15 +1,35 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type pg from 'pg';
+import type { Actor } from '../domain/access/access-control.js';
+import type { RequestContext } from '../services/audit.service.js';
+import type { IdentityDeps } from '../services/identity-context.js';
 import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
 import type { Metrics } from './metrics.js';
+import type { RateLimiter } from './rate-limit.js';
 
-/** What route modules may use: services get the database handle from here. */
+/** What route modules may use: services get the database handle and identity keys from here. */
 export type AppContext = {
   db: Db;
   pool: pg.Pool;
   migrations: Migration[];
   metrics: Metrics;
   log: FastifyBaseLogger;
+  identity: IdentityDeps;
+  clock: () => Date;
+  secureCookies: boolean;
+  tokenRateLimit: RateLimiter;
   openapi: () => Record<string, unknown>;
 };
+
+/** The service-call context of a request: who, from where, which request, when. */
+export function requestContext(ctx: AppContext, request: FastifyRequest): RequestContext {
+  return { actor: request.actor, sourceIp: request.ip, requestId: request.id, now: ctx.clock() };
+}
+
+/** For routes behind a permission: the guard has authenticated the actor. */
+export function actorContext(ctx: AppContext, request: FastifyRequest): RequestContext & { actor: Actor } {
+  const base = requestContext(ctx, request);
+  if (!base.actor) throw new Error('actorContext used on a route without a permission');
+  return { ...base, actor: base.actor };
+}

@@ -15,6 +15,14 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   rate_limited: 429,
   internal: 500,
   not_ready: 503,
+  sign_in_failed: 401,
+  account_locked: 429,
+  challenge_invalid: 401,
+  session_locked: 401,
+  session_expired: 401,
+  csrf_failed: 403,
+  purpose_required: 400,
+  invalid_client: 401,
 };
 
 function isFastifyClientError(error: unknown): error is FastifyError & { statusCode: number } {

@@ -10,7 +10,10 @@ import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
  * return a presented body.
  */
 
-export type Access = { public: true; reason: string } | { permission: Permission };
+export type Access =
+  | { public: true; reason: string }
+  /** via: how callers prove who they are — a staff session cookie (default) or a partner system's bearer token. */
+  | { permission: Permission; via?: 'session' | 'client' };
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -110,7 +113,7 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
       ...(route.query ? { querystring: jsonSchema(route.query) } : {}),
       ...(route.params ? { params: jsonSchema(route.params) } : {}),
       ...(route.body ? { body: jsonSchema(route.body) } : {}),
-      ...('permission' in route.access ? { security: [{ session: [] }] } : { security: [] }),
+      security: 'permission' in route.access ? [route.access.via === 'client' ? { partnerToken: [] } : { session: [] }] : [],
       response,
     },
     handler: async (request, reply) => {

@@ -7,8 +7,11 @@ import type { Db } from '../storage/database.js';
 import * as demo from '../storage/repositories/demo.repository.js';
 import { getMeta, setMeta } from '../storage/repositories/meta.repository.js';
 import * as reference from '../storage/repositories/reference.repository.js';
+import { appendAudit } from './audit.service.js';
+import { encrypt, type Keys } from './keys.js';
 import { generatePassword, hashPassword } from './passwords.js';
 import { loadAorTable, loadReferenceData, readAgencies } from './reference-data.service.js';
+import { newTotpSecret } from './totp.js';
 
 /**
  * The demo seed: synthetic agencies, one staff account per role, synthetic
@@ -43,6 +46,8 @@ const DEMO_ACCOUNTS: readonly { username: string; role: Role; displayName: strin
   { username: 'demo.admin', role: 'admin', displayName: 'Demo Administrator', unit: null },
 ];
 
+export const DEMO_ACCOUNT_USERNAMES: readonly string[] = DEMO_ACCOUNTS.map((a) => a.username);
+
 export async function readDemoMarker(db: Db): Promise<DemoMarker | undefined> {
   const value = await getMeta(db, 'demo');
   if (typeof value === 'object' && value !== null && 'seed' in value && typeof value.seed === 'number' && 'seededAt' in value) {
@@ -51,7 +56,11 @@ export async function readDemoMarker(db: Db): Promise<DemoMarker | undefined> {
   return undefined;
 }
 
-export async function seedDemo(db: Db, options: { seed: number; progress?: (line: string) => void }): Promise<DemoSeedResult> {
+export async function seedDemo(
+  db: Db,
+  keys: Keys,
+  options: { seed: number; progress?: (line: string) => void; now?: Date },
+): Promise<DemoSeedResult> {
   const progress = options.progress ?? (() => undefined);
   if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 2 ** 31) {
     throw new AppError('validation_failed', 'the seed must be a whole number between 0 and 2147483648');
@@ -64,10 +73,12 @@ export async function seedDemo(db: Db, options: { seed: number; progress?: (line
   const accounts = await Promise.all(
     DEMO_ACCOUNTS.map(async (account) => {
       const password = generatePassword();
-      return { ...account, password, hash: await hashPassword(password) };
+      // Demo accounts come enrolled, so that `switchboard demo codes` can stand in for a phone.
+      return { ...account, password, hash: await hashPassword(password), totpSecret: encrypt(keys, newTotpSecret()) };
     }),
   );
 
+  const now = options.now ?? new Date();
   return db.transaction().execute(async (trx) => {
     // Serialises concurrent seeds (two first starts on one external server); the second sees the first's marker.
     await sql`SELECT pg_advisory_xact_lock(${DEMO_SEED_LOCK_KEY})`.execute(trx);
@@ -106,6 +117,9 @@ export async function seedDemo(db: Db, options: { seed: number; progress?: (line
         agency_ori: a.role === 'partner_officer' ? (partnerAgency?.ori ?? null) : null,
         field_office_code: a.role === 'field_officer' ? 'NOL' : null,
         password_hash: a.hash,
+        password_changed_at: now,
+        totp_secret_enc: a.totpSecret,
+        totp_enrolled_at: now,
       })),
     );
     progress(
@@ -163,8 +177,23 @@ export async function seedDemo(db: Db, options: { seed: number; progress?: (line
         c.subjects.map((s) => ({ case_id: caseIds[i] ?? '', person_id: idOf.get(s.personKey) ?? '', role: s.role })),
       ),
     );
-    const marker: DemoMarker = { demo: true, seed: options.seed, seededAt: new Date().toISOString() };
+    const marker: DemoMarker = { demo: true, seed: options.seed, seededAt: now.toISOString() };
     await setMeta(trx, 'demo', marker);
+    await appendAudit(
+      trx,
+      { actor: null, system: 'seed.demo', sourceIp: null, requestId: null, now },
+      {
+        action: 'demo.seed',
+        outcome: 'allowed',
+        details: {
+          seed: options.seed,
+          agencies: agencies.length,
+          users: accounts.length,
+          persons: dataset.persons.length,
+          cases: dataset.cases.length,
+        },
+      },
+    );
     return {
       seed: options.seed,
       accounts: accounts.map(({ username, role, password }) => ({ username, role, password })),

@@ -57,9 +57,70 @@ export type UsersTable = {
   unit: string | null;
   agency_ori: string | null;
   field_office_code: string | null;
-  password_hash: string;
+  password_hash: string | null;
   created_at: CreatedAt;
   disabled_at: Date | null;
+  totp_secret_enc: string | null;
+  totp_enrolled_at: Date | null;
+  totp_last_step: ColumnType<string | null, number | null, number | null>;
+  password_changed_at: Date | null;
+  enrollment_token_hash: string | null;
+  enrollment_expires_at: Date | null;
+};
+
+export type RolePermissionsTable = { role: string; permission: string };
+export type RecoveryCodesTable = { user_id: string; code_hash: string; created_at: CreatedAt; used_at: Date | null };
+export type SignInThrottleTable = {
+  username_key: string;
+  failures: number;
+  locked_until: Date | null;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+};
+export type AuthChallengesTable = {
+  token_hash: string;
+  user_id: string;
+  purpose: 'totp' | 'enroll';
+  pending_secret_enc: string | null;
+  created_at: CreatedAt;
+  expires_at: Date;
+  used_at: Date | null;
+};
+export type SessionsTable = {
+  id: Generated<string>;
+  token_hash: string;
+  user_id: string;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  source_ip: string | null;
+};
+export type PartnerClientsTable = {
+  client_id: string;
+  name: string;
+  agency_ori: string;
+  scopes: string[];
+  secret_hash: string;
+  created_at: CreatedAt;
+  rotated_at: Date | null;
+  revoked_at: Date | null;
+};
+export type AuditEventsTable = {
+  seq: ColumnType<string, number, never>;
+  occurred_at: Date;
+  actor_type: 'user' | 'client' | 'system' | 'anonymous';
+  actor_id: string | null;
+  actor_agency_ori: string | null;
+  action: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  purpose: string | null;
+  outcome: 'allowed' | 'denied' | 'error';
+  source_ip: string | null;
+  request_id: string | null;
+  details: ColumnType<Record<string, unknown>, string, never>;
+  prev_hash: string;
+  hash: string;
 };
 
 export type PersonsTable = {
@@ -131,4 +192,11 @@ export type Database = {
   cases: CasesTable;
   case_subjects: CaseSubjectsTable;
   schema_migrations: SchemaMigrationsTable;
+  role_permissions: RolePermissionsTable;
+  user_recovery_codes: RecoveryCodesTable;
+  sign_in_throttle: SignInThrottleTable;
+  auth_challenges: AuthChallengesTable;
+  sessions: SessionsTable;
+  partner_clients: PartnerClientsTable;
+  audit_events: AuditEventsTable;
 };

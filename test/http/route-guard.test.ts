@@ -1,13 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installAccessGuard, rejectAllCredentials } from '../../src/http/access-guard.js';
+import { installAccessGuard } from '../../src/http/access-guard.js';
 import { installErrorHandling } from '../../src/http/error-handler.js';
 import type { AnyRoute } from '../../src/http/route.js';
 import { buildTestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
-const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/openapi.json']);
+const PUBLIC = new Set([
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'GET /api/openapi.json',
+  'POST /api/v1/auth/sign-in',
+  'POST /api/v1/auth/second-factor',
+  'POST /api/v1/auth/enrollment/password',
+  'POST /api/v1/auth/enrollment/confirm',
+  'POST /api/v1/auth/unlock',
+  'POST /api/partner/v1/oauth/token',
+]);
 
 let db: TestDatabase;
 let app: FastifyInstance;
@@ -15,7 +26,7 @@ let routes: AnyRoute[];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  ({ app, routes } = await buildTestApp(db, { withAuth: false }));
+  ({ app, routes } = await buildTestApp(db));
 });
 afterAll(async () => {
   await app.close();
@@ -25,12 +36,12 @@ afterAll(async () => {
 const concrete = (url: string) => url.replace(/:(\w+)/g, 'x');
 
 describe('every route is guarded', () => {
-  it('public routes are exactly health, readiness, metrics and the API description', () => {
+  it('public routes are exactly health, readiness, metrics, the API description, sign-in and the token endpoint', () => {
     const publicRoutes = routes.filter((r) => 'public' in r.access).map((r) => `${r.method} ${r.url}`);
     expect(new Set(publicRoutes)).toEqual(PUBLIC);
   });
 
-  it('every other route answers 401 to a request without credentials (the real authenticator)', async () => {
+  it('every other route answers 401 to a request without credentials', async () => {
     const protectedRoutes = routes.filter((r) => !('public' in r.access));
     expect(protectedRoutes.length).toBeGreaterThan(0);
     for (const route of protectedRoutes) {
@@ -48,7 +59,7 @@ describe('every route is guarded', () => {
   it('refuses to start with a route that declares no access rule', async () => {
     const bare = Fastify();
     installErrorHandling(bare);
-    installAccessGuard(bare, rejectAllCredentials);
+    installAccessGuard(bare, { authenticate: async () => null, permissions: () => new Map() });
     expect(() => bare.get('/api/v1/oops', async () => ({ leaked: true }))).toThrow(/declares no access rule/);
     await bare.close();
   });
@@ -56,7 +67,7 @@ describe('every route is guarded', () => {
   it('hides internals of unknown errors behind a 500 with a request id', async () => {
     const bare = Fastify();
     installErrorHandling(bare);
-    installAccessGuard(bare, rejectAllCredentials);
+    installAccessGuard(bare, { authenticate: async () => null, permissions: () => new Map() });
     bare.get('/boom', { config: { access: { public: true, reason: 'test' } } }, async () => {
       throw new Error('relation "persons" violates constraint: Key (a_number)=(123456789)');
     });
@@ -72,7 +83,7 @@ describe('every route is guarded', () => {
   it('answers bad JSON, wrong content types, oversized and poisoned bodies with stable 4xx codes', async () => {
     const bare = Fastify({ bodyLimit: 1024, onProtoPoisoning: 'error' });
     installErrorHandling(bare);
-    installAccessGuard(bare, rejectAllCredentials);
+    installAccessGuard(bare, { authenticate: async () => null, permissions: () => new Map() });
     bare.post('/echo', { config: { access: { public: true, reason: 'test' } } }, async (request) => ({ got: request.body }));
     const send = (payload: string, type = 'application/json') =>
       bare.inject({ method: 'POST', url: '/echo', headers: { 'content-type': type }, payload });

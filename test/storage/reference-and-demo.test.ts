@@ -1,12 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../src/domain/demo/synthetic-data.js';
 import { AppError } from '../../src/domain/errors/app-error.js';
 import { DEMO_REFERENCE_DATE, readDemoMarker, seedDemo } from '../../src/services/demo-seed.service.js';
+import { deriveKeys } from '../../src/services/keys.js';
 import { verifyPassword } from '../../src/services/passwords.js';
 import { findFieldOfficeFor, listQueues, loadReferenceData, readFieldOffices } from '../../src/services/reference-data.service.js';
 import { countRows } from '../../src/storage/repositories/demo.repository.js';
 import { createTestDatabase, databaseKind, type TestDatabase } from '../support/database.js';
+
+const keys = deriveKeys(randomBytes(32));
 
 describe(`reference data on the ${databaseKind()} server`, () => {
   let db: TestDatabase;
@@ -47,7 +51,7 @@ describe(`the demo seed on the ${databaseKind()} server`, () => {
   });
 
   it('adds one account per role, synthetic agencies, persons and cases, all in one go', async () => {
-    const result = await seedDemo(db.db, { seed: 7 });
+    const result = await seedDemo(db.db, keys, { seed: 7 });
     const expected = generateDataset(7, DEMO_REFERENCE_DATE);
     expect(result.accounts.map((a) => a.role).sort()).toEqual(
       [
@@ -73,9 +77,13 @@ describe(`the demo seed on the ${databaseKind()} server`, () => {
     expect((await readDemoMarker(db.db))?.seed).toBe(7);
   });
 
-  it('stores passwords only as argon2id hashes that verify', async () => {
-    const rows = await db.db.selectFrom('users').select(['username', 'password_hash']).execute();
-    for (const row of rows) expect(row.password_hash).toMatch(/^\$argon2id\$/);
+  it('stores passwords only as argon2id hashes and TOTP seeds only encrypted', async () => {
+    const rows = await db.db.selectFrom('users').select(['username', 'password_hash', 'totp_secret_enc', 'totp_enrolled_at']).execute();
+    for (const row of rows) {
+      expect(row.password_hash).toMatch(/^\$argon2id\$/);
+      expect(row.totp_secret_enc).toMatch(/^v1\./);
+      expect(row.totp_enrolled_at).not.toBeNull();
+    }
     const hash = rows[0]?.password_hash ?? '';
     expect(await verifyPassword(hash, 'not the password')).toBe(false);
   });
@@ -83,7 +91,7 @@ describe(`the demo seed on the ${databaseKind()} server`, () => {
   it('reproduces the same persons and cases from the same seed', async () => {
     const other = await createTestDatabase();
     try {
-      await seedDemo(other.db, { seed: 7 });
+      await seedDemo(other.db, keys, { seed: 7 });
       const snapshot = (t: TestDatabase) =>
         t.db
           .selectFrom('persons')
@@ -114,14 +122,14 @@ describe(`the demo seed on the ${databaseKind()} server`, () => {
   });
 
   it('refuses to seed twice or onto a database that holds real data', async () => {
-    await expect(seedDemo(db.db, { seed: 7 })).rejects.toThrow(AppError);
+    await expect(seedDemo(db.db, keys, { seed: 7 })).rejects.toThrow(AppError);
     const other = await createTestDatabase();
     try {
       await other.db
         .insertInto('persons')
         .values({ given_names: 'Test', family_name_1: 'Person', dob_basis: 'unknown', sex: 'unknown' })
         .execute();
-      await expect(seedDemo(other.db, { seed: 1 })).rejects.toThrow(/not demo data/);
+      await expect(seedDemo(other.db, keys, { seed: 1 })).rejects.toThrow(/not demo data/);
       // Nothing half-written: the refused seed added no agencies or users.
       expect((await countRows(other.db)).agencies).toBe(0);
     } finally {

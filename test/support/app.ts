@@ -1,26 +1,74 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import type { Actor, Role } from '../../src/domain/access/access-control.js';
+import type { Role } from '../../src/domain/access/access-control.js';
 import { buildApp, logSerializers } from '../../src/http/app.js';
-import { loadReferenceData } from '../../src/services/reference-data.service.js';
+import { type IdentityDeps, loadBannedPasswords, loadPermissionTable } from '../../src/services/identity-context.js';
+import { deriveKeys } from '../../src/services/keys.js';
+import { loadReferenceData, readAgencies } from '../../src/services/reference-data.service.js';
+import { totpCode } from '../../src/services/totp.js';
+import { addUser } from '../../src/services/user-admin.service.js';
 import { loadMigrations } from '../../src/storage/migrator.js';
 import { migrationsDir } from '../../src/storage/paths.js';
+import { insertAgencies } from '../../src/storage/repositories/reference.repository.js';
 import type { TestDatabase } from './database.js';
 
-/** Test credentials: a bearer token naming a role. Only tests install this authenticator. */
-export const asRole = (role: Role) => ({ authorization: `Test ${role}` });
+/** A clock the test moves: 30 idle minutes pass in an instant. */
+export type TestClock = { now: Date; advance: (ms: number) => void; get: () => Date };
+export function testClock(start = new Date('2026-11-29T15:00:00Z')): TestClock {
+  const clock: TestClock = {
+    now: start,
+    advance: (ms) => {
+      clock.now = new Date(clock.now.getTime() + ms);
+    },
+    get: () => clock.now,
+  };
+  return clock;
+}
 
-export const testAuthenticator = async (request: { headers: Record<string, unknown> }): Promise<Actor | null> => {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string' || !header.startsWith('Test ')) return null;
-  const role = header.slice(5) as Role;
-  return { kind: 'user', userId: `test-${role}`, role, agencyOri: role === 'partner_officer' ? 'TX1430300' : null, fieldOfficeCode: null };
+export async function testIdentity(db: TestDatabase): Promise<IdentityDeps> {
+  return {
+    db: db.db,
+    keys: deriveKeys(randomBytes(32)),
+    banned: loadBannedPasswords(),
+    permissions: await loadPermissionTable(db.db),
+    publicUrl: 'http://127.0.0.1:8080',
+  };
+}
+
+/** The synthetic agencies, for tests that need partner agencies to exist. */
+export async function loadTestAgencies(db: TestDatabase): Promise<void> {
+  await insertAgencies(
+    db.db,
+    readAgencies().map((a) => ({
+      ori: a.ori,
+      name: a.name,
+      type: a.type,
+      state: a.state,
+      county: a.county,
+      agreement_model: a.agreement.model,
+      agreement_status: a.agreement.status,
+      agreement_effective: a.agreement.effective,
+      agreement_end: a.agreement.end,
+      synthetic: true,
+    })),
+  );
+}
+
+export type TestApp = {
+  app: FastifyInstance;
+  routes: Awaited<ReturnType<typeof buildApp>>['routes'];
+  registered: Awaited<ReturnType<typeof buildApp>>['registered'];
+  identity: IdentityDeps;
+  clock: TestClock;
+  logLines: string[];
 };
 
 export async function buildTestApp(
   db: TestDatabase,
-  options: { withAuth?: boolean; extraMigrations?: ReturnType<typeof loadMigrations> } = {},
-) {
+  options: { extraMigrations?: ReturnType<typeof loadMigrations> } = {},
+): Promise<TestApp> {
   await loadReferenceData(db.db);
   const logLines: string[] = [];
   const logStream = new Writable({
@@ -29,14 +77,88 @@ export async function buildTestApp(
       callback();
     },
   });
-  const logger = pino({ level: 'info', serializers: logSerializers }, logStream);
+  const logger = pino({ level: 'debug', serializers: logSerializers }, logStream);
+  const identity = await testIdentity(db);
+  const clock = testClock();
   const { app, routes, registered } = await buildApp({
     db: db.db,
     pool: db.pool,
     migrations: [...loadMigrations(migrationsDir()), ...(options.extraMigrations ?? [])],
     version: '0.0.0-test',
     logger,
-    ...(options.withAuth === false ? {} : { authenticate: testAuthenticator }),
+    identity,
+    secureCookies: false,
+    clock: clock.get,
   });
-  return { app, routes, registered, logLines };
+  return { app, routes, registered, identity, clock, logLines };
+}
+
+export type SignedIn = {
+  username: string;
+  password: string;
+  /** The TOTP seed, as the person's authenticator app holds it. */
+  secret: string;
+  userId: string;
+  cookie: string;
+  csrf: string;
+  recoveryCodes: string[];
+  /** Headers for a state change (cookie and CSRF token). */
+  headers: { cookie: string; 'x-csrf-token': string };
+};
+
+let counter = 0;
+
+/** A staff member of the role, enrolled through the real flow: invitation, password, authenticator, first code. */
+export async function enrollAs(t: TestApp, role: Role, extra: { agencyOri?: string; fieldOfficeCode?: string } = {}): Promise<SignedIn> {
+  counter += 1;
+  const username = `${role.replace(/_/g, '-')}.${counter}.${randomBytes(3).toString('hex')}`;
+  const invited = await addUser(
+    t.identity,
+    { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now },
+    {
+      displayName: `Test ${role} ${counter}`,
+      role,
+      username,
+      agencyOri: extra.agencyOri ?? (role === 'partner_officer' ? 'TX1430300' : undefined),
+      fieldOfficeCode: extra.fieldOfficeCode ?? (role === 'field_officer' ? 'NOL' : undefined),
+    },
+  );
+  const enrollmentToken = invited.enrollmentUrl.split('#token=')[1] ?? '';
+  const password = `Vx-${randomBytes(9).toString('base64url')}-q7`;
+  const step1 = await t.app.inject({ method: 'POST', url: '/api/v1/auth/enrollment/password', payload: { enrollmentToken, password } });
+  if (step1.statusCode !== 200) throw new Error(`enrollment password failed: ${step1.body}`);
+  const challenge = step1.json();
+  const secret: string = challenge.enrollment.secret;
+  const step2 = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/enrollment/confirm',
+    payload: { challengeToken: challenge.challengeToken, code: await totpCode(secret, t.clock.now) },
+  });
+  if (step2.statusCode !== 200) throw new Error(`enrollment confirm failed: ${step2.body}`);
+  const cookie = /sb_session=[^;]+/.exec(String(step2.headers['set-cookie']))?.[0] ?? '';
+  const body = step2.json();
+  // The next code must come from a later 30-second period: codes are single-use.
+  t.clock.advance(30_000);
+  return {
+    username,
+    password,
+    secret,
+    userId: body.user.id,
+    cookie,
+    csrf: body.csrfToken,
+    recoveryCodes: body.recoveryCodes,
+    headers: { cookie, 'x-csrf-token': body.csrfToken },
+  };
+}
+
+/** Password then TOTP, as a returning user signs in. Returns the raw responses for tests to inspect. */
+export async function signInWithCode(t: TestApp, username: string, password: string, code: string) {
+  const first = await t.app.inject({ method: 'POST', url: '/api/v1/auth/sign-in', payload: { username, password } });
+  if (first.statusCode !== 200) return { first, second: undefined };
+  const second = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/second-factor',
+    payload: { challengeToken: first.json().challengeToken, code },
+  });
+  return { first, second };
 }

@@ -1,8 +1,9 @@
 /**
- * Who may do what. Roles map to permissions in one table, and every route and
- * service asks `authorize` — there are no ad-hoc role checks elsewhere. The
- * Identity issue extends the table and adds need-to-know scopes (agency, field
- * office, unit) on top of these permissions.
+ * Who may do what. Roles map to permissions in a table that lives in the
+ * database (migration 0002, loaded at start-up); need-to-know scopes — an
+ * agency's own records, a field office's own referrals — are rules here on
+ * top of it. Every route and service asks `authorize`; there are no ad-hoc
+ * role checks anywhere else.
  */
 
 export const ROLES = [
@@ -17,34 +18,101 @@ export const ROLES = [
   'admin',
 ] as const;
 export type Role = (typeof ROLES)[number];
+export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
 
-export const PERMISSIONS = ['reference:read', 'queue:read'] as const;
+export const PERMISSIONS = [
+  'reference:read',
+  'queue:read',
+  'person:read',
+  'person:identifiers',
+  'reporter:identity',
+  'agency:read',
+  'user:read',
+  'user:manage',
+  'client:manage',
+  'audit:read',
+  'session:own',
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
+export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);
 
-export type Actor = {
+/** Scopes a partner machine client may hold; each grants the permissions listed. */
+export const CLIENT_SCOPES = {
+  'agency:read': ['agency:read'],
+} as const satisfies Record<string, readonly Permission[]>;
+export type ClientScope = keyof typeof CLIENT_SCOPES;
+export const isClientScope = (value: string): value is ClientScope => value in CLIENT_SCOPES;
+
+export type UserActor = {
   kind: 'user';
   userId: string;
+  username: string;
   role: Role;
   agencyOri: string | null;
   fieldOfficeCode: string | null;
+  sessionId: string | null;
 };
 
-/** role → permissions. Auditors read the audit trail, not operational data; partners use only the partner API. */
-export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  call_taker: ['reference:read', 'queue:read'],
-  uac_specialist: ['reference:read', 'queue:read'],
-  analyst: ['reference:read', 'queue:read'],
-  supervisor: ['reference:read', 'queue:read'],
-  legal_reviewer: ['reference:read'],
-  field_officer: ['reference:read'],
-  partner_officer: [],
-  auditor: [],
-  admin: ['reference:read', 'queue:read'],
+export type ClientActor = {
+  kind: 'client';
+  clientId: string;
+  agencyOri: string;
+  scopes: readonly ClientScope[];
 };
+
+export type Actor = UserActor | ClientActor;
+
+/** What is being touched, for need-to-know scopes. */
+export type Resource =
+  | { type: 'agency'; ori: string }
+  | { type: 'referral'; fieldOfficeCode: string }
+  | { type: 'submission'; agencyOri: string }
+  | { type: 'none' };
+
+export type PermissionTable = ReadonlyMap<Role, ReadonlySet<Permission>>;
+
+export function buildPermissionTable(rows: readonly { role: string; permission: string }[]): PermissionTable {
+  const table = new Map<Role, Set<Permission>>(ROLES.map((role) => [role, new Set<Permission>(['session:own'])]));
+  for (const row of rows) {
+    if (isRole(row.role) && isPermission(row.permission)) table.get(row.role)?.add(row.permission);
+  }
+  return table;
+}
 
 export type Decision = { allowed: true } | { allowed: false; reason: string };
 
-export function authorize(actor: Actor, permission: Permission): Decision {
-  if (ROLE_PERMISSIONS[actor.role].includes(permission)) return { allowed: true };
-  return { allowed: false, reason: `the ${actor.role} role does not have ${permission}` };
+const deny = (reason: string): Decision => ({ allowed: false, reason });
+
+function holds(table: PermissionTable, actor: Actor, permission: Permission): boolean {
+  if (actor.kind === 'client') return actor.scopes.some((scope) => (CLIENT_SCOPES[scope] as readonly Permission[]).includes(permission));
+  return table.get(actor.role)?.has(permission) ?? false;
+}
+
+/** Partner officers and partner systems act only for their own agency. */
+const actsForAgency = (actor: Actor): string | null =>
+  actor.kind === 'client' ? actor.agencyOri : actor.role === 'partner_officer' ? actor.agencyOri : null;
+
+export function authorize(table: PermissionTable, actor: Actor, permission: Permission, resource: Resource = { type: 'none' }): Decision {
+  if (!holds(table, actor, permission)) {
+    return deny(
+      actor.kind === 'client' ? `the client's scopes do not grant ${permission}` : `the ${actor.role} role does not have ${permission}`,
+    );
+  }
+  const agency = actsForAgency(actor);
+  switch (resource.type) {
+    case 'agency':
+      if (agency !== null && agency !== resource.ori) return deny('partners see only their own agency');
+      return { allowed: true };
+    case 'submission':
+      if (agency !== null && agency !== resource.agencyOri) return deny("partners see only their own agency's submissions");
+      return { allowed: true };
+    case 'referral':
+      if (actor.kind === 'user' && actor.role === 'field_officer' && actor.fieldOfficeCode !== resource.fieldOfficeCode) {
+        return deny('field officers see only referrals sent to their field office');
+      }
+      if (agency !== null) return deny('partners do not see referrals');
+      return { allowed: true };
+    case 'none':
+      return { allowed: true };
+  }
 }

@@ -14,7 +14,15 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'rate_limited'
   | 'not_ready'
-  | 'internal';
+  | 'internal'
+  | 'sign_in_failed'
+  | 'account_locked'
+  | 'challenge_invalid'
+  | 'session_locked'
+  | 'session_expired'
+  | 'csrf_failed'
+  | 'purpose_required'
+  | 'invalid_client';
 
 export type FieldIssue = {
   /** Dotted path of the field, e.g. "subjects.0.dob"; "" for the whole body. */

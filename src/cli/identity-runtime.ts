@@ -1,0 +1,37 @@
+import os from 'node:os';
+import type { Config } from '../config/config.js';
+import type { RequestContext } from '../services/audit.service.js';
+import { type IdentityDeps, loadBannedPasswords, loadPermissionTable } from '../services/identity-context.js';
+import { deriveKeys, loadMasterKey } from '../services/keys.js';
+import type { Storage } from './storage-runtime.js';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export function publicUrl(config: Config): string {
+  if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/+$/, '');
+  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+  return `http://${host}:${config.PORT}`;
+}
+
+/** Cookies are Secure unless staff reach Switchboard over plain HTTP on this machine only. */
+export const secureCookies = (config: Config): boolean => publicUrl(config).startsWith('https://') || !LOOPBACK.test(config.HOST);
+
+export async function openIdentity(config: Config, storage: Storage): Promise<IdentityDeps> {
+  const master = await loadMasterKey(config.SWITCHBOARD_SECRET_KEY, config.dataDir);
+  return {
+    db: storage.handle.db,
+    keys: deriveKeys(master),
+    banned: loadBannedPasswords(),
+    permissions: await loadPermissionTable(storage.handle.db),
+    publicUrl: publicUrl(config),
+  };
+}
+
+/** Actions taken at the command line are audited as the system actor "cli:<operating-system user>". */
+export const cliContext = (): RequestContext => ({
+  actor: null,
+  system: `cli:${os.userInfo().username}`,
+  sourceIp: null,
+  requestId: null,
+  now: new Date(),
+});

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+
+export const ZSignInRequest = z.strictObject({
+  username: z.string().trim().min(1, 'is required').max(64),
+  password: z.string().min(1, 'is required').max(256),
+});
+
+export const ZChallenge = z.object({
+  next: z.enum(['totp', 'enroll']).describe('totp: give the code from your authenticator app; enroll: set one up first'),
+  challengeToken: z.string(),
+  expiresAt: z.string(),
+  enrollment: z
+    .object({
+      otpauthUri: z.string(),
+      qrSvg: z.string().describe('the otpauth URI as a QR code (SVG) for an authenticator app'),
+      secret: z.string().describe('the same secret, for typing in by hand'),
+    })
+    .optional(),
+});
+
+export const ZSecondFactorRequest = z
+  .strictObject({
+    challengeToken: z.string().min(1).max(128),
+    code: z
+      .string()
+      .regex(/^\d{6}$/, 'must be the 6 digits from your authenticator app')
+      .optional(),
+    recoveryCode: z.string().min(8).max(32).optional(),
+  })
+  .refine((v) => (v.code === undefined) !== (v.recoveryCode === undefined), {
+    message: 'give either code or recoveryCode',
+    path: ['code'],
+  });
+
+export const ZEnrollmentPasswordRequest = z.strictObject({
+  enrollmentToken: z.string().min(1).max(128),
+  password: z.string().min(1, 'is required').max(256),
+});
+
+export const ZEnrollmentConfirmRequest = z.strictObject({
+  challengeToken: z.string().min(1).max(128),
+  code: z.string().regex(/^\d{6}$/, 'must be the 6 digits from your authenticator app'),
+});
+
+export const ZUnlockRequest = z.strictObject({
+  password: z.string().min(1, 'is required').max(256),
+  code: z.string().regex(/^\d{6}$/, 'must be the 6 digits from your authenticator app'),
+});
+
+export const ZSessionUser = z.object({ id: z.string(), username: z.string(), displayName: z.string(), role: z.string() });
+
+export const ZSession = z.object({
+  user: ZSessionUser,
+  csrfToken: z.string().describe('send as the x-csrf-token header with every change'),
+  expiresAt: z.string(),
+  idleLockMinutes: z.number().int(),
+  recoveryCodes: z.array(z.string()).optional().describe('one-time codes for when the authenticator is lost; shown only once'),
+});
+
+export const ZSignOutRequest = z.strictObject({ everywhere: z.boolean().default(false) }).default({ everywhere: false });
+
+export const ZUser = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  role: z.string(),
+  unit: z.string().nullable(),
+  agencyOri: z.string().nullable(),
+  fieldOfficeCode: z.string().nullable(),
+  status: z.enum(['invited', 'active', 'disabled']),
+  mfaEnrolled: z.boolean(),
+  createdAt: z.string(),
+});
+
+export const ZAddUserRequest = z.strictObject({
+  displayName: z.string().trim().min(2).max(120),
+  role: z.enum([
+    'call_taker',
+    'uac_specialist',
+    'analyst',
+    'supervisor',
+    'legal_reviewer',
+    'field_officer',
+    'partner_officer',
+    'auditor',
+    'admin',
+  ]),
+  username: z.string().trim().toLowerCase().optional(),
+  unit: z.string().trim().max(40).optional(),
+  agencyOri: z
+    .string()
+    .regex(/^[A-Z]{2}[A-Z0-9]{7}$/, 'must be a 9-character ORI')
+    .optional(),
+  fieldOfficeCode: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional(),
+});
+
+export const ZInvitedUser = z.object({ user: ZUser, enrollmentUrl: z.string(), enrollmentExpiresAt: z.string() });
+
+export const ZUsernameParams = z.strictObject({ username: z.string().min(3).max(64) });
+
+export const ZPartnerClient = z.object({
+  clientId: z.string(),
+  name: z.string(),
+  agencyOri: z.string(),
+  scopes: z.array(z.string()),
+  status: z.enum(['active', 'revoked']),
+  createdAt: z.string(),
+  rotatedAt: z.string().nullable(),
+});
+
+export const ZAddClientRequest = z.strictObject({
+  agencyOri: z.string().regex(/^[A-Z]{2}[A-Z0-9]{7}$/, 'must be a 9-character ORI'),
+  name: z.string().trim().min(2).max(120),
+  scopes: z.array(z.string()).max(20).default([]),
+});
+
+export const ZClientWithSecret = z.object({ client: ZPartnerClient, clientSecret: z.string().describe('shown only now') });
+export const ZClientParams = z.strictObject({ clientId: z.string().regex(/^pc_[a-z0-9]{20}$/) });
+
+export const ZTokenRequest = z.object({
+  grant_type: z.string(),
+  client_id: z.string().max(64).optional(),
+  client_secret: z.string().max(128).optional(),
+  scope: z.string().max(500).optional(),
+});
+
+export const ZTokenResponse = z.object({
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  expires_in: z.number().int(),
+  scope: z.string(),
+});
+
+export const ZAuditEvent = z.object({
+  seq: z.number().int(),
+  occurredAt: z.string(),
+  actorType: z.string(),
+  actorId: z.string().nullable(),
+  actorAgencyOri: z.string().nullable(),
+  action: z.string(),
+  resourceType: z.string().nullable(),
+  resourceId: z.string().nullable(),
+  purpose: z.string().nullable(),
+  outcome: z.enum(['allowed', 'denied', 'error']),
+  sourceIp: z.string().nullable(),
+  requestId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+  hash: z.string(),
+});
+
+export const ZAuditQuery = z.strictObject({
+  afterSeq: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  actorId: z.string().max(64).optional(),
+  resourceType: z.string().max(40).optional(),
+  resourceId: z.string().max(64).optional(),
+  action: z.string().max(80).optional(),
+});
+
+export const ZAuditVerify = z.object({
+  intact: z.boolean(),
+  count: z.number().int(),
+  brokenAt: z.number().int().optional(),
+  reason: z.string().optional(),
+});

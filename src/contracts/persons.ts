@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+export const ZPersonParams = z.strictObject({ id: z.uuid('must be a person id') });
+export const ZPersonQuery = z.strictObject({
+  purpose: z
+    .string()
+    .trim()
+    .max(500)
+    .optional()
+    .describe("purpose of use: required to read a child's record (or one of unknown age); kept in the audit log"),
+});
+
+export const ZLocationObservation = z.object({
+  id: z.string(),
+  line1: z.string().nullable(),
+  city: z.string().nullable(),
+  county: z.string().nullable(),
+  state: z.string().nullable(),
+  zip: z.string().nullable(),
+  precision: z.string(),
+  source: z.string(),
+  confidence: z.string(),
+  observedAt: z.string(),
+  reportedAt: z.string(),
+});
+
+export const ZPerson = z.object({
+  id: z.string(),
+  givenNames: z.string(),
+  familyName1: z.string(),
+  familyName2: z.string().nullable(),
+  dob: z.string().nullable(),
+  dobBasis: z.string(),
+  isMinor: z.union([z.boolean(), z.literal('unknown')]),
+  sex: z.string(),
+  nationality: z.string().nullable(),
+  identifiers: z.object({ aNumber: z.string().nullable() }).optional().describe('present only for viewers with person:identifiers'),
+  locations: z.array(ZLocationObservation),
+});
+
+export const ZAgencyParams = z.strictObject({ ori: z.string().regex(/^[A-Z]{2}[A-Z0-9]{7}$/, 'must be a 9-character ORI') });
+export const ZAgency = z.object({
+  ori: z.string(),
+  name: z.string(),
+  type: z.string(),
+  state: z.string(),
+  county: z.string().nullable(),
+  agreement: z.object({ model: z.string(), status: z.string(), effective: z.string(), end: z.string().nullable() }),
+});

@@ -1,0 +1,46 @@
+import type { Selectable } from 'kysely';
+import type { z } from 'zod';
+import type { ZAgency, ZPerson } from '../../contracts/persons.js';
+import { type Actor, authorize, type PermissionTable } from '../../domain/access/access-control.js';
+import type { PersonView } from '../../services/person.service.js';
+import type { AgenciesTable } from '../../storage/schema.js';
+
+/** The viewer decides what leaves: identifiers only for those with person:identifiers. The UI never hides fields for us. */
+export function presentPerson(view: PersonView, viewer: Actor, permissions: PermissionTable): z.infer<typeof ZPerson> {
+  const { person, locations, minor } = view;
+  const showIdentifiers = authorize(permissions, viewer, 'person:identifiers').allowed;
+  return {
+    id: person.id,
+    givenNames: person.given_names,
+    familyName1: person.family_name_1,
+    familyName2: person.family_name_2,
+    dob: person.dob,
+    dobBasis: person.dob_basis,
+    isMinor: minor,
+    sex: person.sex,
+    nationality: person.nationality,
+    ...(showIdentifiers ? { identifiers: { aNumber: person.a_number } } : {}),
+    locations: locations.map((l) => ({
+      id: l.id,
+      line1: l.line1,
+      city: l.city,
+      county: l.county,
+      state: l.state,
+      zip: l.zip,
+      precision: l.precision,
+      source: l.source,
+      confidence: l.confidence,
+      observedAt: l.observed_at.toISOString(),
+      reportedAt: l.reported_at.toISOString(),
+    })),
+  };
+}
+
+export const presentAgency = (row: Selectable<AgenciesTable>): z.infer<typeof ZAgency> => ({
+  ori: row.ori,
+  name: row.name,
+  type: row.type,
+  state: row.state,
+  county: row.county,
+  agreement: { model: row.agreement_model, status: row.agreement_status, effective: row.agreement_effective, end: row.agreement_end },
+});

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import {
+  ZAddClientRequest,
+  ZAddUserRequest,
+  ZClientParams,
+  ZClientWithSecret,
+  ZInvitedUser,
+  ZPartnerClient,
+  ZUser,
+  ZUsernameParams,
+} from '../../contracts/identity.js';
+import * as clients from '../../services/partner-client.service.js';
+import * as users from '../../services/user-admin.service.js';
+import { type AppContext, actorContext } from '../context.js';
+import { presentClient, presentUser } from '../presenters/identity.presenter.js';
+import { defineRoute } from '../route.js';
+
+export function adminRoutes(ctx: AppContext) {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/admin/users',
+      summary: 'Staff accounts',
+      tags: ['admin'],
+      access: { permission: 'user:read' },
+      response: z.object({ users: z.array(ZUser) }),
+      handler: async ({ request }) => ({ users: (await users.listUsers(ctx.identity, actorContext(ctx, request))).map(presentUser) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/admin/users',
+      summary: 'Add a staff account; answers with its one-time enrollment link (72 hours)',
+      tags: ['admin'],
+      access: { permission: 'user:manage' },
+      body: ZAddUserRequest,
+      response: ZInvitedUser,
+      successStatus: 201,
+      errors: [404, 409],
+      handler: async ({ body, request }) => {
+        const invited = await users.addUser(ctx.identity, actorContext(ctx, request), body);
+        return {
+          user: presentUser(invited.user),
+          enrollmentUrl: invited.enrollmentUrl,
+          enrollmentExpiresAt: invited.enrollmentExpiresAt.toISOString(),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/admin/users/:username/disable',
+      summary: 'Disable an account; its sessions end at once',
+      tags: ['admin'],
+      access: { permission: 'user:manage' },
+      params: ZUsernameParams,
+      response: ZUser,
+      errors: [404],
+      handler: async ({ params, request }) =>
+        presentUser(await users.disableUser(ctx.identity, actorContext(ctx, request), params.username)),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/admin/users/:username/reset-mfa',
+      summary: 'Forget the authenticator and recovery codes; the next sign-in enrolls a new one',
+      tags: ['admin'],
+      access: { permission: 'user:manage' },
+      params: ZUsernameParams,
+      response: ZUser,
+      errors: [404],
+      handler: async ({ params, request }) => presentUser(await users.resetMfa(ctx.identity, actorContext(ctx, request), params.username)),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/admin/partner-clients',
+      summary: 'Partner machine clients',
+      tags: ['admin'],
+      access: { permission: 'client:manage' },
+      response: z.object({ clients: z.array(ZPartnerClient) }),
+      handler: async () => ({ clients: (await clients.listClients(ctx.identity)).map(presentClient) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/admin/partner-clients',
+      summary: 'Add a partner client bound to an agency; its secret is shown only in this answer',
+      tags: ['admin'],
+      access: { permission: 'client:manage' },
+      body: ZAddClientRequest,
+      response: ZClientWithSecret,
+      successStatus: 201,
+      errors: [404, 409],
+      handler: async ({ body, request }) => {
+        const created = await clients.addClient(ctx.identity, actorContext(ctx, request), body);
+        return { client: presentClient(created.client), clientSecret: created.clientSecret };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/admin/partner-clients/:clientId/rotate',
+      summary: "Replace a client's secret; the old one stops working now",
+      tags: ['admin'],
+      access: { permission: 'client:manage' },
+      params: ZClientParams,
+      response: ZClientWithSecret,
+      errors: [404, 409],
+      handler: async ({ params, request }) => {
+        const rotated = await clients.rotateClientSecret(ctx.identity, actorContext(ctx, request), params.clientId);
+        return { client: presentClient(rotated.client), clientSecret: rotated.clientSecret };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/admin/partner-clients/:clientId/revoke',
+      summary: 'Revoke a client: its secret and every token it holds stop working now',
+      tags: ['admin'],
+      access: { permission: 'client:manage' },
+      params: ZClientParams,
+      response: ZPartnerClient,
+      errors: [404],
+      handler: async ({ params, request }) =>
+        presentClient(await clients.revokeClient(ctx.identity, actorContext(ctx, request), params.clientId)),
+    }),
+  ];
+}

@@ -1,0 +1,165 @@
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import {
+  ZChallenge,
+  ZEnrollmentConfirmRequest,
+  ZEnrollmentPasswordRequest,
+  ZSecondFactorRequest,
+  ZSession,
+  ZSignInRequest,
+  ZSignOutRequest,
+  ZUnlockRequest,
+} from '../../contracts/identity.js';
+import { AppError } from '../../domain/errors/app-error.js';
+import { IDLE_LOCK_MS } from '../../domain/identity/sign-in-policy.js';
+import * as auth from '../../services/auth.service.js';
+import { csrfTokenFor, sameText } from '../../services/keys.js';
+import { actorOf } from '../access-guard.js';
+import { type AppContext, requestContext } from '../context.js';
+import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from '../cookies.js';
+import { defineRoute } from '../route.js';
+
+const SIGN_IN = 'staff sign-in: authenticates the caller itself';
+
+const presentChallenge = (c: auth.Challenge): z.input<typeof ZChallenge> => ({
+  next: c.next,
+  challengeToken: c.challengeToken,
+  expiresAt: c.expiresAt.toISOString(),
+  ...(c.enrollment ? { enrollment: c.enrollment } : {}),
+});
+
+export function authRoutes(ctx: AppContext) {
+  /** The session token goes only into an HttpOnly cookie; the body carries what the page may read. */
+  const openSession = (reply: FastifyReply, session: auth.NewSession): z.input<typeof ZSession> => {
+    const now = ctx.clock().getTime();
+    reply.header('set-cookie', sessionCookie(session.sessionToken, (session.expiresAt.getTime() - now) / 1000, ctx.secureCookies));
+    return {
+      user: session.user,
+      csrfToken: session.csrfToken,
+      expiresAt: session.expiresAt.toISOString(),
+      idleLockMinutes: IDLE_LOCK_MS / 60_000,
+      ...(session.recoveryCodes ? { recoveryCodes: session.recoveryCodes } : {}),
+    };
+  };
+
+  return [
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/auth/sign-in',
+      summary: 'Sign in, step 1: username and password',
+      description:
+        'Answers with a challenge for the second factor, or — on first sign-in — with the authenticator to enroll. Five failures lock the name for 10 minutes; the answer is the same whether or not the account exists.',
+      tags: ['auth'],
+      access: { public: true, reason: SIGN_IN },
+      body: ZSignInRequest,
+      response: ZChallenge,
+      errors: [401, 429],
+      handler: async ({ body, request }) => presentChallenge(await auth.signIn(ctx.identity, requestContext(ctx, request), body)),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/auth/second-factor',
+      summary: 'Sign in, step 2: the TOTP code (or a recovery code); opens the session',
+      tags: ['auth'],
+      access: { public: true, reason: SIGN_IN },
+      body: ZSecondFactorRequest,
+      response: ZSession,
+      errors: [401, 429],
+      handler: async ({ body, request, reply }) =>
+        openSession(
+          reply,
+          await auth.completeSignIn(ctx.identity, requestContext(ctx, request), {
+            challengeToken: body.challengeToken,
+            ...(body.code !== undefined ? { code: body.code } : {}),
+            ...(body.recoveryCode !== undefined ? { recoveryCode: body.recoveryCode } : {}),
+          }),
+        ),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/auth/enrollment/password',
+      summary: 'Enrollment, step 1: choose a password with the token from your enrollment link',
+      description: 'At least 12 characters, not a common password, not your name.',
+      tags: ['auth'],
+      access: { public: true, reason: SIGN_IN },
+      body: ZEnrollmentPasswordRequest,
+      response: ZChallenge,
+      errors: [401],
+      handler: async ({ body, request }) =>
+        presentChallenge(await auth.setPasswordFromEnrollment(ctx.identity, requestContext(ctx, request), body)),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/auth/enrollment/confirm',
+      summary: 'Enrollment, step 2: confirm the authenticator with its first code; answers with one-time recovery codes',
+      tags: ['auth'],
+      access: { public: true, reason: SIGN_IN },
+      body: ZEnrollmentConfirmRequest,
+      response: ZSession,
+      errors: [401, 429],
+      handler: async ({ body, request, reply }) =>
+        openSession(reply, await auth.confirmEnrollment(ctx.identity, requestContext(ctx, request), body)),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/auth/unlock',
+      summary: 'Unlock a session locked after 30 idle minutes (password and code); the same session continues',
+      description: 'Needs the session cookie and its x-csrf-token header.',
+      tags: ['auth'],
+      access: { public: true, reason: 're-authentication of a locked session: authenticates the caller itself' },
+      body: ZUnlockRequest,
+      response: ZSession,
+      errors: [401, 403, 429],
+      handler: async ({ body, request, reply }) => {
+        const token = readCookie(request.headers.cookie, SESSION_COOKIE);
+        if (!token) throw new AppError('unauthenticated', 'Sign in again.');
+        const csrf = request.headers['x-csrf-token'];
+        if (typeof csrf !== 'string' || !sameText(csrf, csrfTokenFor(ctx.identity.keys, token))) {
+          throw new AppError('csrf_failed', 'This change was refused: the x-csrf-token header is missing or wrong.');
+        }
+        return openSession(reply, await auth.unlockSession(ctx.identity, requestContext(ctx, request), { sessionToken: token, ...body }));
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/auth/session',
+      summary: 'The signed-in user, and the CSRF token for changes',
+      tags: ['auth'],
+      access: { permission: 'session:own' },
+      response: ZSession,
+      handler: async ({ request }) => {
+        const actor = actorOf(request);
+        const token = readCookie(request.headers.cookie, SESSION_COOKIE) ?? '';
+        if (actor.kind !== 'user') throw new AppError('forbidden', 'Staff sessions only.');
+        const user = await ctx.db.selectFrom('users').select(['display_name']).where('id', '=', actor.userId).executeTakeFirstOrThrow();
+        const session = await ctx.db
+          .selectFrom('sessions')
+          .select(['expires_at'])
+          .where('id', '=', actor.sessionId ?? '')
+          .executeTakeFirstOrThrow();
+        return {
+          user: { id: actor.userId, username: actor.username, displayName: user.display_name, role: actor.role },
+          csrfToken: csrfTokenFor(ctx.identity.keys, token),
+          expiresAt: session.expires_at.toISOString(),
+          idleLockMinutes: IDLE_LOCK_MS / 60_000,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/auth/sign-out',
+      summary: 'Sign out: ends this session on the server (or, with everywhere, every session of yours)',
+      tags: ['auth'],
+      access: { permission: 'session:own' },
+      body: ZSignOutRequest,
+      response: z.object({ revokedSessions: z.number().int() }),
+      handler: async ({ body, request, reply }) => {
+        const actor = actorOf(request);
+        if (actor.kind !== 'user') throw new AppError('forbidden', 'Staff sessions only.');
+        const revoked = await auth.signOut(ctx.identity, requestContext(ctx, request), actor, body.everywhere);
+        reply.header('set-cookie', clearedSessionCookie(ctx.secureCookies));
+        return { revokedSessions: revoked };
+      },
+    }),
+  ];
+}

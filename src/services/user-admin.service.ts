@@ -1,0 +1,135 @@
+import { isRole, type Role } from '../domain/access/access-control.js';
+import { AppError } from '../domain/errors/app-error.js';
+import { ENROLLMENT_LIFETIME_MS } from '../domain/identity/sign-in-policy.js';
+import type { UserRow } from '../storage/repositories/identity.repository.js';
+import * as identity from '../storage/repositories/identity.repository.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+import type { IdentityDeps } from './identity-context.js';
+import { digest, newToken } from './keys.js';
+
+/**
+ * Staff accounts, managed by admins (API) or operators (CLI). A new account
+ * has no password: it gets a one-time enrollment link (72 h) where its owner
+ * chooses a password and enrolls an authenticator. Every action is audited.
+ */
+
+export type NewUserInput = {
+  displayName: string;
+  role: Role;
+  username?: string | undefined;
+  unit?: string | null | undefined;
+  agencyOri?: string | null | undefined;
+  fieldOfficeCode?: string | null | undefined;
+};
+
+export type InvitedUser = { user: UserRow; enrollmentUrl: string; enrollmentExpiresAt: Date };
+
+const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
+
+function usernameFrom(displayName: string): string {
+  const base = displayName
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase()
+    .trim()
+    .split(/\s+/)
+    .join('.')
+    .replace(/[^a-z0-9._-]/g, '')
+    .slice(0, 56);
+  return base.length >= 3 ? base : `user.${base}`;
+}
+
+export async function addUser(deps: IdentityDeps, ctx: RequestContext, input: NewUserInput): Promise<InvitedUser> {
+  if (!isRole(input.role)) throw new AppError('validation_failed', `There is no role ${String(input.role)}.`);
+  const issues = [];
+  if (input.role === 'partner_officer' && !input.agencyOri)
+    issues.push({ path: 'agencyOri', code: 'required', message: 'a partner officer belongs to an agency' });
+  if (input.role === 'field_officer' && !input.fieldOfficeCode)
+    issues.push({ path: 'fieldOfficeCode', code: 'required', message: 'a field officer belongs to a field office' });
+  if (input.role !== 'partner_officer' && input.agencyOri)
+    issues.push({ path: 'agencyOri', code: 'not_allowed', message: 'only partner officers belong to an agency' });
+  const username = (input.username ?? usernameFrom(input.displayName)).toLowerCase();
+  if (!USERNAME.test(username))
+    issues.push({ path: 'username', code: 'invalid', message: 'must be 3–64 characters: letters, digits, dot, dash, underscore' });
+  if (issues.length > 0) throw new AppError('validation_failed', 'The account was not added.', { issues });
+
+  const token = newToken();
+  const expiresAt = new Date(ctx.now.getTime() + ENROLLMENT_LIFETIME_MS);
+  return deps.db.transaction().execute(async (trx) => {
+    if (await identity.findUserByUsername(trx, username)) throw new AppError('conflict', `The username ${username} is taken.`);
+    if (input.agencyOri && !(await identity.findAgency(trx, input.agencyOri)))
+      throw new AppError('not_found', `No agency has the ORI ${input.agencyOri}.`);
+    if (input.fieldOfficeCode) {
+      const office = await trx.selectFrom('field_offices').select('code').where('code', '=', input.fieldOfficeCode).executeTakeFirst();
+      if (!office) throw new AppError('not_found', `No field office has the code ${input.fieldOfficeCode}.`);
+    }
+    const user = await identity.insertUser(trx, {
+      username,
+      display_name: input.displayName,
+      role: input.role,
+      unit: input.unit ?? null,
+      agency_ori: input.agencyOri ?? null,
+      field_office_code: input.fieldOfficeCode ?? null,
+      password_hash: null,
+      enrollment_token_hash: digest(token),
+      enrollment_expires_at: expiresAt,
+    });
+    await appendAudit(trx, ctx, {
+      action: 'user.add',
+      outcome: 'allowed',
+      resourceType: 'user',
+      resourceId: user.id,
+      details: { role: user.role, agencyOri: user.agency_ori },
+    });
+    return { user, enrollmentUrl: `${deps.publicUrl}/enroll#token=${token}`, enrollmentExpiresAt: expiresAt };
+  });
+}
+
+async function requireUser(deps: IdentityDeps, username: string): Promise<UserRow> {
+  const user = await identity.findUserByUsername(deps.db, username);
+  if (!user) throw new AppError('not_found', `There is no account ${username}.`);
+  return user;
+}
+
+/** Disables the account and ends its sessions at once. */
+export async function disableUser(deps: IdentityDeps, ctx: RequestContext, username: string): Promise<UserRow> {
+  const user = await requireUser(deps, username);
+  return deps.db.transaction().execute(async (trx) => {
+    await identity.updateUser(trx, user.id, { disabled_at: user.disabled_at ?? ctx.now });
+    const revoked = await identity.revokeUserSessions(trx, user.id, ctx.now);
+    await appendAudit(trx, ctx, {
+      action: 'user.disable',
+      outcome: 'allowed',
+      resourceType: 'user',
+      resourceId: user.id,
+      details: { sessionsRevoked: revoked },
+    });
+    return { ...user, disabled_at: user.disabled_at ?? ctx.now };
+  });
+}
+
+/** Forgets the authenticator and recovery codes; the next sign-in enrolls a new one. Sessions end. */
+export async function resetMfa(deps: IdentityDeps, ctx: RequestContext, username: string): Promise<UserRow> {
+  const user = await requireUser(deps, username);
+  return deps.db.transaction().execute(async (trx) => {
+    await identity.updateUser(trx, user.id, { totp_secret_enc: null, totp_enrolled_at: null, totp_last_step: null });
+    await identity.replaceRecoveryCodes(trx, user.id, []);
+    const revoked = await identity.revokeUserSessions(trx, user.id, ctx.now);
+    await appendAudit(trx, ctx, {
+      action: 'user.reset_mfa',
+      outcome: 'allowed',
+      resourceType: 'user',
+      resourceId: user.id,
+      details: { sessionsRevoked: revoked },
+    });
+    return { ...user, totp_secret_enc: null, totp_enrolled_at: null, totp_last_step: null };
+  });
+}
+
+export async function listUsers(deps: IdentityDeps, ctx: RequestContext): Promise<UserRow[]> {
+  return deps.db.transaction().execute(async (trx) => {
+    const users = await identity.listUsers(trx);
+    await appendAudit(trx, ctx, { action: 'user.list', outcome: 'allowed', resourceType: 'user', details: { count: users.length } });
+    return users;
+  });
+}

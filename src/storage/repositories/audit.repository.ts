@@ -1,0 +1,69 @@
+import type { Selectable } from 'kysely';
+import type { AuditEvent } from '../../domain/audit/audit-chain.js';
+import type { Db } from '../database.js';
+import type { AuditEventsTable } from '../schema.js';
+
+export async function lastAuditLink(db: Db): Promise<{ seq: number; hash: string } | undefined> {
+  const row = await db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return row ? { seq: Number(row.seq), hash: row.hash } : undefined;
+}
+
+export async function insertAuditEvent(db: Db, event: AuditEvent): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      seq: event.seq,
+      occurred_at: event.occurredAt,
+      actor_type: event.actorType,
+      actor_id: event.actorId,
+      actor_agency_ori: event.actorAgencyOri,
+      action: event.action,
+      resource_type: event.resourceType,
+      resource_id: event.resourceId,
+      purpose: event.purpose,
+      outcome: event.outcome,
+      source_ip: event.sourceIp,
+      request_id: event.requestId,
+      details: JSON.stringify(event.details),
+      prev_hash: event.prevHash,
+      hash: event.hash,
+    })
+    .execute();
+}
+
+export const toAuditEvent = (row: Selectable<AuditEventsTable>): AuditEvent => ({
+  seq: Number(row.seq),
+  occurredAt: row.occurred_at,
+  actorType: row.actor_type,
+  actorId: row.actor_id,
+  actorAgencyOri: row.actor_agency_ori,
+  action: row.action,
+  resourceType: row.resource_type,
+  resourceId: row.resource_id,
+  purpose: row.purpose,
+  outcome: row.outcome,
+  sourceIp: row.source_ip,
+  requestId: row.request_id,
+  details: row.details,
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});
+
+export type AuditFilter = {
+  afterSeq?: number;
+  limit: number;
+  actorId?: string;
+  resourceType?: string;
+  resourceId?: string;
+  action?: string;
+};
+
+export async function listAuditEvents(db: Db, filter: AuditFilter): Promise<AuditEvent[]> {
+  let query = db.selectFrom('audit_events').selectAll().orderBy('seq').limit(filter.limit);
+  if (filter.afterSeq !== undefined) query = query.where('seq', '>', String(filter.afterSeq));
+  if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
+  if (filter.resourceType) query = query.where('resource_type', '=', filter.resourceType);
+  if (filter.resourceId) query = query.where('resource_id', '=', filter.resourceId);
+  if (filter.action) query = query.where('action', '=', filter.action);
+  return (await query.execute()).map(toAuditEvent);
+}
