@@ -1,0 +1,220 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+let db: TestDatabase;
+let t: TestApp;
+let admin: SignedIn;
+
+const AGENCY_A = 'TX1430300';
+const AGENCY_B = 'FL0859000';
+/** Suspended in reference/agencies.json. */
+const SUSPENDED = 'TX0742300';
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await buildTestApp(db);
+  await loadTestAgencies(db);
+  admin = await enrollAs(t, 'admin');
+});
+afterAll(async () => {
+  await t.app.close();
+  await db.drop();
+});
+
+async function newClient(agencyOri = AGENCY_A): Promise<{ clientId: string; clientSecret: string }> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/admin/partner-clients',
+    headers: admin.headers,
+    payload: { agencyOri, name: 'Records system' },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return { clientId: res.json().client.clientId, clientSecret: res.json().clientSecret };
+}
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+async function tokenFor(client: { clientId: string; clientSecret: string }, ip = '127.0.0.1'): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/partner/v1/oauth/token',
+    remoteAddress: ip,
+    headers: { authorization: basic(client.clientId, client.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'grant_type=client_credentials',
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().access_token;
+}
+
+describe('partner clients and the token endpoint', () => {
+  it('issues a short-lived bearer token bound to the agency, by HTTP Basic or form fields', async () => {
+    const client = await newClient();
+    expect(client.clientSecret).toMatch(/^pcs_/);
+    const token = await tokenFor(client);
+    const [, payload] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8'));
+    expect(claims).toMatchObject({
+      sub: client.clientId,
+      ori: AGENCY_A,
+      scope: 'agency:read',
+      iss: 'switchboard',
+      aud: 'switchboard-partner-api',
+    });
+    expect(claims.exp - claims.iat).toBe(900);
+    const form = await t.app.inject({
+      method: 'POST',
+      url: '/api/partner/v1/oauth/token',
+      remoteAddress: '127.0.0.2',
+      payload: { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret },
+    });
+    expect(form.statusCode).toBe(200);
+    expect(form.json()).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
+  });
+
+  it('lets a token read its own agency, refuses another agency and audits the refusal', async () => {
+    const client = await newClient();
+    const token = await tokenFor(client, '127.0.0.3');
+    const own = await t.app.inject({
+      method: 'GET',
+      url: `/api/partner/v1/agencies/${AGENCY_A}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({ ori: AGENCY_A, agreement: { status: 'active' } });
+    const other = await t.app.inject({
+      method: 'GET',
+      url: `/api/partner/v1/agencies/${AGENCY_B}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(other.statusCode).toBe(403);
+    expect(other.body).not.toContain(AGENCY_B.slice(2));
+    const audit = await db.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('actor_id', '=', client.clientId)
+      .where('action', '=', 'agency.read')
+      .orderBy('seq')
+      .execute();
+    expect(audit.map((a) => [a.outcome, a.resource_id, a.actor_agency_ori])).toEqual([
+      ['allowed', AGENCY_A, AGENCY_A],
+      ['denied', AGENCY_B, AGENCY_A],
+    ]);
+  });
+
+  it('answers bad requests in the RFC 6749 error format', async () => {
+    const client = await newClient();
+    const send = (payload: Record<string, string>, ip: string) =>
+      t.app.inject({ method: 'POST', url: '/api/partner/v1/oauth/token', remoteAddress: ip, payload });
+    const wrongSecret = await send(
+      { grant_type: 'client_credentials', client_id: client.clientId, client_secret: 'pcs_wrong' },
+      '127.0.1.1',
+    );
+    expect(wrongSecret.statusCode).toBe(401);
+    expect(wrongSecret.json()).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed.' });
+    const grant = await send({ grant_type: 'password', client_id: client.clientId, client_secret: client.clientSecret }, '127.0.1.2');
+    expect(grant.json().error).toBe('unsupported_grant_type');
+    const scope = await send(
+      { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret, scope: 'cases:write' },
+      '127.0.1.3',
+    );
+    expect(scope.json().error).toBe('invalid_scope');
+  });
+
+  it('rotation retires the old secret; revocation stops the client and its tokens at once', async () => {
+    const client = await newClient();
+    const token = await tokenFor(client, '127.0.2.1');
+    const rotated = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/partner-clients/${client.clientId}/rotate`,
+      headers: admin.headers,
+    });
+    expect(rotated.statusCode).toBe(200);
+    const newSecret = rotated.json().clientSecret;
+    const old = await t.app.inject({
+      method: 'POST',
+      url: '/api/partner/v1/oauth/token',
+      remoteAddress: '127.0.2.2',
+      payload: { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret },
+    });
+    expect(old.statusCode).toBe(401);
+    await tokenFor({ clientId: client.clientId, clientSecret: newSecret }, '127.0.2.3');
+    const revoked = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/partner-clients/${client.clientId}/revoke`,
+      headers: admin.headers,
+    });
+    expect(revoked.json().status).toBe('revoked');
+    const read = await t.app.inject({
+      method: 'GET',
+      url: `/api/partner/v1/agencies/${AGENCY_A}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(read.statusCode).toBe(401);
+  });
+
+  it('refuses tokens that are expired, forged or for the wrong kind of route', async () => {
+    const client = await newClient();
+    const token = await tokenFor(client, '127.0.3.1');
+    const [header, payload] = token.split('.');
+    const forged = `${header}.${payload}.${'A'.repeat(43)}`;
+    const forgedRes = await t.app.inject({
+      method: 'GET',
+      url: `/api/partner/v1/agencies/${AGENCY_A}`,
+      headers: { authorization: `Bearer ${forged}` },
+    });
+    expect(forgedRes.statusCode).toBe(401);
+    // A partner token is not a staff session, and a staff session is not a partner token.
+    const staffRoute = await t.app.inject({ method: 'GET', url: '/api/v1/queues', headers: { authorization: `Bearer ${token}` } });
+    expect(staffRoute.statusCode).toBe(401);
+    const partnerRoute = await t.app.inject({
+      method: 'GET',
+      url: `/api/partner/v1/agencies/${AGENCY_A}`,
+      headers: { cookie: admin.cookie },
+    });
+    expect(partnerRoute.statusCode).toBe(401);
+    t.clock.advance(16 * 60_000);
+    const expired = await t.app.inject({
+      method: 'GET',
+      url: `/api/partner/v1/agencies/${AGENCY_A}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(expired.statusCode).toBe(401);
+  });
+
+  it('issues clients only to agencies with an active agreement, and never shows a secret again', async () => {
+    const inactive = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/partner-clients',
+      headers: admin.headers,
+      payload: { agencyOri: SUSPENDED, name: 'Jail system' },
+    });
+    expect(inactive.statusCode).toBe(409);
+    expect(inactive.json().error.message).toContain('suspended');
+    const unknown = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/partner-clients',
+      headers: admin.headers,
+      payload: { agencyOri: 'ZZ0000000', name: 'Jail system' },
+    });
+    expect(unknown.statusCode).toBe(404);
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/admin/partner-clients', headers: { cookie: admin.cookie } });
+    expect(list.statusCode).toBe(200);
+    expect(list.body).not.toMatch(/pcs_|secret/i);
+  });
+
+  it('rate-limits the token endpoint per address', async () => {
+    let last = 0;
+    for (let i = 0; i < 31; i++) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/partner/v1/oauth/token',
+        remoteAddress: '127.0.9.9',
+        payload: { grant_type: 'client_credentials' },
+      });
+      last = res.statusCode;
+      if (i < 30) expect(res.statusCode).toBe(401);
+    }
+    expect(last).toBe(429);
+  });
+});
