@@ -1,7 +1,9 @@
+import pg from 'pg';
 import type { Config } from '../config/config.js';
 import { acquireDataDirLock } from '../storage/data-dir-lock.js';
 import { type DatabaseHandle, describeConnection, openDatabase } from '../storage/database.js';
 import { type EmbeddedServer, openEmbeddedPostgres } from '../storage/embedded-postgres.js';
+import { grantApplicationRole } from '../storage/grants.js';
 import { loadMigrations, type Migration, migrate } from '../storage/migrator.js';
 import { migrationsDir } from '../storage/paths.js';
 
@@ -13,6 +15,8 @@ import { migrationsDir } from '../storage/paths.js';
  */
 export type Storage = {
   handle: DatabaseHandle;
+  /** The owner role's connection, for migrations; undefined when the application's role owns the schema itself. */
+  migrationUrl: string | undefined;
   migrations: Migration[];
   /** "embedded PostgreSQL 15.18 …" or "external PostgreSQL at host:port/db" — no credentials. */
   description: string;
@@ -31,7 +35,13 @@ export async function openStorage(
   const migrations = loadMigrations(migrationsDir());
   if (config.DATABASE_URL) {
     const handle = openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
-    return { handle, migrations, description: `external PostgreSQL at ${describeConnection(config.DATABASE_URL)}`, close: handle.close };
+    return {
+      handle,
+      migrationUrl: config.DATABASE_MIGRATION_URL,
+      migrations,
+      description: `external PostgreSQL at ${describeConnection(config.DATABASE_URL)}`,
+      close: handle.close,
+    };
   }
 
   const lock = await acquireDataDirLock(config.dataDir, command);
@@ -54,6 +64,7 @@ export async function openStorage(
     .catch(() => '?');
   return {
     handle,
+    migrationUrl: server.ownerConnectionString,
     migrations,
     description: `embedded PostgreSQL ${version} on 127.0.0.1:${server.port} (pid ${server.pid}, ${server.origin}; data in ${config.dataDir})`,
     close: async () => {
@@ -64,7 +75,17 @@ export async function openStorage(
   };
 }
 
+/** Migrates as the owner role (when there is one) and then grants the application's role its row access. */
 export async function applyMigrations(storage: Storage, progress: (line: string) => void): Promise<string[]> {
-  const report = await migrate(storage.handle.pool, storage.migrations, progress);
-  return report.applied;
+  if (!storage.migrationUrl) return (await migrate(storage.handle.pool, storage.migrations, progress)).applied;
+  const owner = new pg.Pool({ connectionString: storage.migrationUrl, max: 1, application_name: 'switchboard-migrate' });
+  try {
+    const report = await migrate(owner, storage.migrations, progress);
+    const appRole = (await storage.handle.pool.query<{ role: string }>('SELECT current_user AS role')).rows[0]?.role;
+    const ownerRole = (await owner.query<{ role: string }>('SELECT current_user AS role')).rows[0]?.role;
+    if (appRole && appRole !== ownerRole) await grantApplicationRole(owner, appRole);
+    return report.applied;
+  } finally {
+    await owner.end();
+  }
 }

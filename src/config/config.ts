@@ -32,7 +32,7 @@ const postgresUrl = z
   .refine((value) => URL.canParse(value), 'is not a valid URL');
 
 /** Keys whose values must never be printed (logs, errors, `config show`). */
-export const SECRET_KEYS = ['DATABASE_URL', 'SWITCHBOARD_SECRET_KEY'] as const;
+export const SECRET_KEYS = ['DATABASE_URL', 'DATABASE_MIGRATION_URL', 'SWITCHBOARD_SECRET_KEY'] as const;
 
 export const ConfigSchema = z
   .object({
@@ -40,6 +40,11 @@ export const ConfigSchema = z
     PORT: port.default(8080),
     /** External PostgreSQL 15 server; unset → Switchboard runs its own embedded server. Secret: may hold a password. */
     DATABASE_URL: postgresUrl.optional(),
+    /**
+     * With DATABASE_URL: the role that owns the schema and runs migrations (secret). When set, the DATABASE_URL role is
+     * granted row access only — it cannot alter the schema or touch audit events. Unset: DATABASE_URL's role does both.
+     */
+    DATABASE_MIGRATION_URL: postgresUrl.optional(),
     DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(200).default(10),
     SWITCHBOARD_DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),

@@ -29,6 +29,8 @@ const execFileAsync = promisify(execFile);
 
 export const EMBEDDED_DATABASE = 'switchboard';
 export const EMBEDDED_APP_USER = 'switchboard';
+/** Owns the database and its tables and runs migrations; the application connects as EMBEDDED_APP_USER, which does not. */
+export const EMBEDDED_OWNER = 'switchboard_owner';
 const SUPERUSER = 'postgres';
 const SERVICE_ACCOUNT = 'postgres';
 
@@ -38,11 +40,14 @@ export type EmbeddedCredentials = {
   version: 1;
   superuserPassword: string;
   appPassword: string;
+  ownerPassword: string;
 };
 
 export type EmbeddedServer = {
   /** Connection string of the application role (holds a password: never log it). */
   connectionString: string;
+  /** Connection string of the owner role, which runs migrations. */
+  ownerConnectionString: string;
   /** Connection string of the superuser (tests create throwaway databases with it). */
   superuserConnectionString: string;
   port: number;
@@ -120,7 +125,16 @@ async function readCredentials(dataDir: string): Promise<EmbeddedCredentials | u
       typeof value.superuserPassword === 'string' &&
       typeof value.appPassword === 'string'
     ) {
-      return { version: 1, superuserPassword: value.superuserPassword, appPassword: value.appPassword };
+      const ownerPassword = 'ownerPassword' in value && typeof value.ownerPassword === 'string' ? value.ownerPassword : undefined;
+      const credentials = {
+        version: 1 as const,
+        superuserPassword: value.superuserPassword,
+        appPassword: value.appPassword,
+        ownerPassword: ownerPassword ?? randomBytes(24).toString('base64url'),
+      };
+      // A data directory from before the owner role existed: add its password once.
+      if (!ownerPassword) await writeCredentials(dataDir, credentials);
+      return credentials;
     }
     throw new Error(`${credentialsFile(dataDir)} is damaged; restore it from a backup`);
   } catch (error) {
@@ -393,22 +407,37 @@ async function stopServer(
   await waitFor(() => !isProcessAlive(pid), 60_000);
 }
 
-/** Creates the application role and database if a previous start was interrupted before it did. */
+/**
+ * Creates the owner and application roles and the database if a previous start
+ * was interrupted before it did, and moves a database from the single-role
+ * layout (the application owning everything) to the owner role.
+ */
 async function ensureAppDatabase(superuserUrl: (database: string) => string, credentials: EmbeddedCredentials): Promise<void> {
   const client = new pg.Client({ connectionString: superuserUrl('postgres') });
   await client.connect();
+  const id = (name: string) => client.escapeIdentifier(name);
   try {
-    const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [EMBEDDED_APP_USER]);
-    if (role.rowCount === 0) {
-      await client.query(
-        `CREATE ROLE ${client.escapeIdentifier(EMBEDDED_APP_USER)} LOGIN PASSWORD ${client.escapeLiteral(credentials.appPassword)}`,
-      );
+    for (const [role, password] of [
+      [EMBEDDED_OWNER, credentials.ownerPassword],
+      [EMBEDDED_APP_USER, credentials.appPassword],
+    ] as const) {
+      const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+      if (exists.rowCount === 0) await client.query(`CREATE ROLE ${id(role)} LOGIN PASSWORD ${client.escapeLiteral(password)}`);
     }
-    const db = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DATABASE]);
+    const db = await client.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [
+      EMBEDDED_DATABASE,
+    ]);
     if (db.rowCount === 0) {
-      await client.query(
-        `CREATE DATABASE ${client.escapeIdentifier(EMBEDDED_DATABASE)} OWNER ${client.escapeIdentifier(EMBEDDED_APP_USER)}`,
-      );
+      await client.query(`CREATE DATABASE ${id(EMBEDDED_DATABASE)} OWNER ${id(EMBEDDED_OWNER)}`);
+    } else if (db.rows[0]?.owner !== EMBEDDED_OWNER) {
+      await client.query(`ALTER DATABASE ${id(EMBEDDED_DATABASE)} OWNER TO ${id(EMBEDDED_OWNER)}`);
+      const inside = new pg.Client({ connectionString: superuserUrl(EMBEDDED_DATABASE) });
+      await inside.connect();
+      try {
+        await inside.query(`REASSIGN OWNED BY ${id(EMBEDDED_APP_USER)} TO ${id(EMBEDDED_OWNER)}`);
+      } finally {
+        await inside.end();
+      }
     }
   } finally {
     await client.end();
@@ -442,6 +471,7 @@ export async function openEmbeddedPostgres(options: EmbeddedOptions): Promise<Em
         version: 1,
         superuserPassword: randomBytes(24).toString('base64url'),
         appPassword: randomBytes(24).toString('base64url'),
+        ownerPassword: randomBytes(24).toString('base64url'),
       };
       await writeCredentials(dataDir, credentials);
     }
@@ -486,6 +516,7 @@ export async function openEmbeddedPostgres(options: EmbeddedOptions): Promise<Em
   let stopped = false;
   return {
     connectionString: url(EMBEDDED_APP_USER, credentials.appPassword, port, EMBEDDED_DATABASE),
+    ownerConnectionString: url(EMBEDDED_OWNER, credentials.ownerPassword, port, EMBEDDED_DATABASE),
     superuserConnectionString: superuserUrl('postgres'),
     port,
     pid,
@@ -503,9 +534,14 @@ export async function openEmbeddedPostgres(options: EmbeddedOptions): Promise<Em
  * directory, for tools beside a running Switchboard (benchmarks, tests, psql).
  * Undefined when no server is running there.
  */
-export async function runningEmbeddedConnectionString(dataDir: string): Promise<string | undefined> {
+export async function runningEmbeddedConnectionString(
+  dataDir: string,
+  role: 'app' | 'owner' | 'superuser' = 'app',
+): Promise<string | undefined> {
   const credentials = await readCredentials(dataDir);
   const info = readPostmasterPid(pgDataDir(dataDir));
   if (!credentials || !info || !isProcessAlive(info.pid)) return undefined;
+  if (role === 'superuser') return url(SUPERUSER, credentials.superuserPassword, info.port, EMBEDDED_DATABASE);
+  if (role === 'owner') return url(EMBEDDED_OWNER, credentials.ownerPassword, info.port, EMBEDDED_DATABASE);
   return url(EMBEDDED_APP_USER, credentials.appPassword, info.port, EMBEDDED_DATABASE);
 }

@@ -80,3 +80,38 @@ describe(`migrations on the ${databaseKind()} server`, () => {
     for (const ext of ['pgcrypto', 'pg_trgm', 'fuzzystrmatch', 'unaccent', 'btree_gin']) expect(names).toContain(ext);
   });
 });
+
+describe(`the application role's grants on the ${databaseKind()} server`, () => {
+  it('reads and writes rows but cannot change audit events, migration history or the schema', async () => {
+    const { grantApplicationRole } = await import('../../src/storage/grants.js');
+    const db = await createTestDatabase();
+    const role = `sb_app_${Math.random().toString(36).slice(2, 10)}`;
+    const password = `pw-${Math.random().toString(36).slice(2)}`;
+    await db.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    const url = new URL(db.url);
+    url.username = role;
+    url.password = password;
+    const app = new pg.Client({ connectionString: url.toString() });
+    try {
+      await grantApplicationRole(db.pool, role);
+      await app.connect();
+      await app.query("INSERT INTO persons (given_names, family_name_1, dob_basis, sex) VALUES ('Test', 'Grant', 'unknown', 'unknown')");
+      await app.query(
+        "INSERT INTO audit_events (seq, occurred_at, actor_type, action, outcome, prev_hash, hash) VALUES (1, now(), 'system', 'test', 'allowed', repeat('0', 64), repeat('1', 64))",
+      );
+      expect((await app.query('SELECT count(*)::int AS n FROM audit_events')).rows[0].n).toBe(1);
+      await expect(app.query("UPDATE audit_events SET action = 'x'")).rejects.toThrow(/permission denied/);
+      await expect(app.query('DELETE FROM audit_events')).rejects.toThrow(/permission denied/);
+      await expect(app.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete')).rejects.toThrow(/must be owner/);
+      await expect(app.query("DELETE FROM schema_migrations WHERE version = '0001'")).rejects.toThrow(/permission denied/);
+      await expect(app.query('CREATE TABLE sneaky (id int)')).rejects.toThrow(/permission denied/);
+    } finally {
+      await app.end().catch(() => undefined);
+      await db.drop();
+      const admin = new pg.Client({ connectionString: new URL(db.url).toString().replace(/\/[^/]*$/, '/postgres') });
+      await admin.connect();
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
+    }
+  });
+});

@@ -91,18 +91,25 @@ describe('identity and audit commands', () => {
     const count = Number(/intact: (\d+) events/.exec(ok.stdout)?.[1]);
     expect(count).toBeGreaterThan(5);
 
-    // The application's own role cannot touch the log...
-    const url = await runningEmbeddedConnectionString(dataDir);
-    const app = new pg.Client({ connectionString: url });
+    // The application's own role can neither change the log nor switch off its trigger...
+    const app = new pg.Client({ connectionString: await runningEmbeddedConnectionString(dataDir, 'app') });
     await app.connect();
     try {
-      await expect(app.query("UPDATE audit_events SET outcome = 'allowed' WHERE seq = 2")).rejects.toThrow(/append-only/);
-      // ...so an attacker with the owner's rights must switch the trigger off first; the chain still tells.
-      await app.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete');
-      await app.query("UPDATE audit_events SET action = 'demo.nothing_to_see' WHERE seq = 2");
-      await app.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete');
+      await expect(app.query("UPDATE audit_events SET outcome = 'allowed' WHERE seq = 2")).rejects.toThrow(/permission denied/);
+      await expect(app.query('DELETE FROM audit_events WHERE seq = 2')).rejects.toThrow(/permission denied/);
+      await expect(app.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete')).rejects.toThrow(/must be owner/);
     } finally {
       await app.end();
+    }
+    // ...so only someone with the database superuser can rewrite a row; the chain still tells.
+    const superuser = new pg.Client({ connectionString: await runningEmbeddedConnectionString(dataDir, 'superuser') });
+    await superuser.connect();
+    try {
+      await superuser.query("SET session_replication_role = 'replica'");
+      const changed = await superuser.query("UPDATE audit_events SET action = 'demo.nothing_to_see' WHERE seq = 2");
+      expect(changed.rowCount).toBe(1);
+    } finally {
+      await superuser.end();
     }
     const broken = await cli(['audit', 'verify']);
     expect(broken.code).toBe(1);

@@ -1,0 +1,27 @@
+import type pg from 'pg';
+
+/**
+ * What the application's database role may do, applied by the owner after
+ * every migration (idempotent). The application reads and writes rows; it
+ * cannot change or delete audit events (nor, not owning the table, switch off
+ * the trigger that also forbids it), cannot rewrite migration history, and
+ * cannot change the schema.
+ */
+export async function grantApplicationRole(owner: pg.Pool, appRole: string): Promise<void> {
+  const client = await owner.connect();
+  try {
+    const role = client.escapeIdentifier(appRole);
+    await client.query('BEGIN');
+    await client.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+    await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+    await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+    await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM ${role}`);
+    await client.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM ${role}`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
