@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { verifyAuditChain } from '../../src/services/audit.service.js';
 import { type DatabaseHandle, openDatabase } from '../../src/storage/database.js';
 
-export type TestDatabase = DatabaseHandle & { url: string; name: string; drop: () => Promise<void> };
+export type TestDatabase = DatabaseHandle & {
+  url: string;
+  name: string;
+  /**
+   * Verifies the audit chain the file's activity left (every test database ends with an intact chain
+   * unless the test broke it on purpose and says so), then drops the database.
+   */
+  drop: (options?: { auditTampered?: boolean }) => Promise<void>;
+};
 
 export const databaseKind = (): 'embedded' | 'external' => inject('databaseKind');
 
@@ -35,7 +44,11 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
     ...handle,
     url,
     name,
-    drop: async () => {
+    drop: async (dropOptions = {}) => {
+      if (!dropOptions.auditTampered && !options.empty) {
+        const check = await verifyAuditChain(handle.db);
+        if (!check.intact) throw new Error(`the audit chain of ${name} is broken at ${check.brokenAt}: ${check.reason}`);
+      }
       await handle.close();
       await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
