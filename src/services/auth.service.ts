@@ -447,3 +447,17 @@ export async function signOut(deps: IdentityDeps, ctx: RequestContext, actor: Us
     return revoked;
   });
 }
+
+export type SessionSummary = { user: NewSession['user']; csrfToken: string; expiresAt: Date };
+
+/** The signed-in user as the page needs it after a reload, including the CSRF token for changes. */
+export async function describeSession(deps: IdentityDeps, actor: UserActor, sessionToken: string): Promise<SessionSummary> {
+  const user = await identity.findUserById(deps.db, actor.userId);
+  const session = await identity.findSessionByTokenHash(deps.db, digest(sessionToken));
+  if (!user || !session) throw new AppError('unauthenticated', 'Sign in again.');
+  return {
+    user: { id: user.id, username: user.username, displayName: user.display_name, role: user.role },
+    csrfToken: csrfTokenFor(deps.keys, sessionToken),
+    expiresAt: session.expires_at,
+  };
+}

@@ -129,20 +129,9 @@ export function authRoutes(ctx: AppContext) {
       response: ZSession,
       handler: async ({ request }) => {
         const actor = actorOf(request);
-        const token = readCookie(request.headers.cookie, SESSION_COOKIE) ?? '';
         if (actor.kind !== 'user') throw new AppError('forbidden', 'Staff sessions only.');
-        const user = await ctx.db.selectFrom('users').select(['display_name']).where('id', '=', actor.userId).executeTakeFirstOrThrow();
-        const session = await ctx.db
-          .selectFrom('sessions')
-          .select(['expires_at'])
-          .where('id', '=', actor.sessionId ?? '')
-          .executeTakeFirstOrThrow();
-        return {
-          user: { id: actor.userId, username: actor.username, displayName: user.display_name, role: actor.role },
-          csrfToken: csrfTokenFor(ctx.identity.keys, token),
-          expiresAt: session.expires_at.toISOString(),
-          idleLockMinutes: IDLE_LOCK_MS / 60_000,
-        };
+        const summary = await auth.describeSession(ctx.identity, actor, readCookie(request.headers.cookie, SESSION_COOKIE) ?? '');
+        return { ...summary, expiresAt: summary.expiresAt.toISOString(), idleLockMinutes: IDLE_LOCK_MS / 60_000 };
       },
     }),
     defineRoute({
