@@ -7,44 +7,20 @@
  *   npm run bench:audit
  *   BENCH_ROWS=1000 BENCH_ROUNDS=3 DATABASE_URL=postgres://… npm run bench:audit
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { loadConfig } from '../src/config/config.js';
 import { appendAudit, verifyAuditChain } from '../src/services/audit.service.js';
 import { openDatabase } from '../src/storage/database.js';
-import { type EmbeddedServer, openEmbeddedPostgres } from '../src/storage/embedded-postgres.js';
 import { loadMigrations, migrate } from '../src/storage/migrator.js';
 import { migrationsDir } from '../src/storage/paths.js';
+import { benchDatabase, median, opsPerSecond } from './support.js';
 
 const config = loadConfig({ DATABASE_URL: process.env.DATABASE_URL }, process.cwd());
 const ROWS = Math.min(Number(process.env.BENCH_ROWS ?? 1500), 20_000);
 const ROUNDS = Math.min(Number(process.env.BENCH_ROUNDS ?? 3), 10);
-const MAX_MS = 120_000;
-
-async function rate(op: (i: number) => Promise<unknown>, count: number, clients: number): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  const deadline = Date.now() + MAX_MS;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < count && Date.now() < deadline) await op(next++);
-    }),
-  );
-  return next / ((performance.now() - started) / 1000);
-}
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 async function main(): Promise<void> {
-  let embedded: EmbeddedServer | undefined;
-  let dir: string | undefined;
-  let url = config.DATABASE_URL;
-  if (!url) {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-'));
-    embedded = await openEmbeddedPostgres({ dataDir: dir });
-    url = embedded.ownerConnectionString;
-  }
+  const database = await benchDatabase(config.DATABASE_URL);
+  const url = database.url;
   const handle = openDatabase(url, { poolSize: 8, applicationName: 'bench-audit' });
   try {
     await migrate(handle.pool, loadMigrations(migrationsDir()));
@@ -70,17 +46,15 @@ async function main(): Promise<void> {
           },
         );
       });
-    console.log(
-      `server: ${embedded ? 'embedded' : 'external'} PostgreSQL, fsync on; ${ROWS} transactions per measurement, ${ROUNDS} rounds (median)`,
-    );
+    console.log(`server: ${database.kind} PostgreSQL, fsync on; ${ROWS} transactions per measurement, ${ROUNDS} rounds (median)`);
     console.log('\n| clients | insert (tx/s) | insert + audit event (tx/s) | audited / plain |');
     console.log('|---|---|---|---|');
     for (const clients of [1, 8]) {
       const a: number[] = [];
       const b: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        a.push(await rate(plain, ROWS, clients));
-        b.push(await rate(audited, ROWS, clients));
+        a.push(await opsPerSecond(plain, ROWS, clients));
+        b.push(await opsPerSecond(audited, ROWS, clients));
       }
       console.log(`| ${clients} | ${median(a).toFixed(0)} | ${median(b).toFixed(0)} | ${(median(b) / median(a)).toFixed(2)} |`);
     }
@@ -92,8 +66,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await handle.close();
-    await embedded?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await database.close();
   }
 }
 

@@ -9,55 +9,32 @@
  *   DATABASE_URL=postgres://… npm run bench:storage   # an external server
  *   BENCH_ROWS=2000 BENCH_ROUNDS=3 npm run bench:storage
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { openDatabase } from '../src/storage/database.js';
-import { type EmbeddedServer, openEmbeddedPostgres } from '../src/storage/embedded-postgres.js';
 import { loadMigrations, migrate } from '../src/storage/migrator.js';
 import { migrationsDir } from '../src/storage/paths.js';
+import { benchDatabase, median, opsPerSecond } from './support.js';
 
 // Benchmarks read their own knobs; the server's configuration schema is still the one parsed for DATABASE_URL.
 const config = loadConfig({ DATABASE_URL: process.env.DATABASE_URL }, process.cwd());
 const ROWS = Math.min(Number(process.env.BENCH_ROWS ?? 2000), 50_000);
 const ROUNDS = Math.min(Number(process.env.BENCH_ROUNDS ?? 3), 10);
 const CONCURRENCY = [1, 8];
-const MAX_MS = 120_000;
 
 type Op = (i: number) => Promise<unknown>;
 
-async function timeOps(op: Op, count: number, concurrency: number): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  const deadline = Date.now() + MAX_MS;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count && Date.now() < deadline) await op(next++);
-    }),
-  );
-  return next / ((performance.now() - started) / 1000);
-}
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-
 async function main(): Promise<void> {
-  let embedded: EmbeddedServer | undefined;
-  let dir: string | undefined;
-  let url = config.DATABASE_URL;
-  if (!url) {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-'));
-    embedded = await openEmbeddedPostgres({ dataDir: dir });
-    url = embedded.connectionString;
-  }
+  const database = await benchDatabase(config.DATABASE_URL);
+  const url = database.url;
   const layer = openDatabase(url, { poolSize: 8, applicationName: 'bench-layer' });
   const bare = new pg.Pool({ connectionString: url, max: 8, application_name: 'bench-bare' });
   try {
     await migrate(layer.pool, loadMigrations(migrationsDir()));
     const version = (await bare.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version;
     const fsync = (await bare.query<{ fsync: string }>('SHOW fsync')).rows[0]?.fsync;
-    console.log(`server: ${embedded ? 'embedded' : 'external'} PostgreSQL ${version}, fsync=${fsync}, synchronous_commit on`);
+    console.log(`server: ${database.kind} PostgreSQL ${version}, fsync=${fsync}, synchronous_commit on`);
     console.log(`rows per measurement: ${ROWS}, rounds: ${ROUNDS} (median reported), Node ${process.version}, ${os.cpus().length} cores`);
 
     const layerIds: string[] = [];
@@ -92,8 +69,8 @@ async function main(): Promise<void> {
         const a: number[] = [];
         const b: number[] = [];
         for (let round = 0; round < ROUNDS; round++) {
-          a.push(await timeOps(layerOp, ROWS, clients));
-          b.push(await timeOps(bareOp, ROWS, clients));
+          a.push(await opsPerSecond(layerOp, ROWS, clients));
+          b.push(await opsPerSecond(bareOp, ROWS, clients));
         }
         const ratio = median(a) / median(b);
         console.log(`| ${name} | ${clients} | ${median(a).toFixed(0)} | ${median(b).toFixed(0)} | ${ratio.toFixed(2)} |`);
@@ -102,8 +79,7 @@ async function main(): Promise<void> {
   } finally {
     await layer.close();
     await bare.end();
-    await embedded?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await database.close();
   }
 }
 

@@ -10,7 +10,7 @@ import * as reference from '../storage/repositories/reference.repository.js';
 import { appendAudit } from './audit.service.js';
 import { encrypt, type Keys } from './keys.js';
 import { generatePassword, hashPassword } from './passwords.js';
-import { loadAorTable, loadReferenceData, readAgencies } from './reference-data.service.js';
+import { loadAorTable, loadReferenceData, readAgencies, syntheticAgencyRows } from './reference-data.service.js';
 import { newTotpSecret } from './totp.js';
 
 /**
@@ -90,21 +90,7 @@ export async function seedDemo(
       throw new AppError('conflict', 'this database holds data that is not demo data; the demo seed only runs on an empty database');
     }
     progress(`adding ${agencies.length} synthetic partner agencies…`);
-    await reference.insertAgencies(
-      trx,
-      agencies.map((a) => ({
-        ori: a.ori,
-        name: a.name,
-        type: a.type,
-        state: a.state,
-        county: a.county,
-        agreement_model: a.agreement.model,
-        agreement_status: a.agreement.status,
-        agreement_effective: a.agreement.effective,
-        agreement_end: a.agreement.end,
-        synthetic: true,
-      })),
-    );
+    await reference.insertAgencies(trx, syntheticAgencyRows());
     const partnerAgency = agencies.find((a) => a.agreement.status === 'active');
     progress('adding one demo account per role…');
     await demo.insertUsers(

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type AorTable, countyKey, resolveAor } from '../domain/geo/area-of-responsibility.js';
 import type { Db } from '../storage/database.js';
 import { referenceDir } from '../storage/paths.js';
+import type { AgencyInsert } from '../storage/repositories/reference.repository.js';
 import * as reference from '../storage/repositories/reference.repository.js';
 
 /**
@@ -107,6 +108,21 @@ export function readFieldOffices(): FieldOfficesData {
 }
 
 export const readAgencies = () => readJson('agencies.json', AgenciesFile).agencies;
+
+/** The synthetic agencies of reference/agencies.json as rows to insert. */
+export const syntheticAgencyRows = (): AgencyInsert[] =>
+  readAgencies().map((a) => ({
+    ori: a.ori,
+    name: a.name,
+    type: a.type,
+    state: a.state,
+    county: a.county,
+    agreement_model: a.agreement.model,
+    agreement_status: a.agreement.status,
+    agreement_effective: a.agreement.effective,
+    agreement_end: a.agreement.end,
+    synthetic: true,
+  }));
 export const readQueues = () => readJson('queues.json', QueuesFile).queues;
 
 /** Loads field offices, areas of responsibility and queues. Returns the number of rows added. */

@@ -281,49 +281,35 @@ async function initialise(
 ): Promise<void> {
   const pgdata = pgDataDir(dataDir);
   const staging = `${pgdata}.initdb`;
-  await fs.rm(staging, { recursive: true, force: true });
-  await fs.mkdir(staging, { recursive: true, mode: 0o700 });
   const pwfile = path.join(dataDir, `.pwfile.${process.pid}`);
   await fs.writeFile(pwfile, `${credentials.superuserPassword}\n`, { mode: 0o600 });
-  if (identity) {
-    await fs.chown(staging, identity.uid, identity.gid);
-    await fs.chown(pwfile, identity.uid, identity.gid);
-  }
+  if (identity) await fs.chown(pwfile, identity.uid, identity.gid);
   progress('creating the embedded PostgreSQL 15 database cluster (first start only)…');
   try {
-    await execFileAsync(
-      binaries.initdb,
-      [
-        `--pgdata=${staging}`,
-        '--auth=scram-sha-256',
-        `--username=${SUPERUSER}`,
-        `--pwfile=${pwfile}`,
-        '--encoding=UTF8',
-        '--locale=C.UTF-8',
-        '--data-checksums',
-      ],
-      { ...runAs(identity), env: { ...minimalEnv(), LC_ALL: 'C.UTF-8' } },
-    ).catch(async (error: unknown) => {
-      // Some systems lack the C.UTF-8 locale: fall back to the always-present C locale.
+    // C.UTF-8 where the system has it, else the always-present C locale.
+    let firstError: unknown;
+    for (const locale of ['C.UTF-8', 'C']) {
       await fs.rm(staging, { recursive: true, force: true });
       await fs.mkdir(staging, { recursive: true, mode: 0o700 });
       if (identity) await fs.chown(staging, identity.uid, identity.gid);
-      await execFileAsync(
-        binaries.initdb,
-        [
+      try {
+        const args = [
           `--pgdata=${staging}`,
           '--auth=scram-sha-256',
           `--username=${SUPERUSER}`,
           `--pwfile=${pwfile}`,
           '--encoding=UTF8',
-          '--locale=C',
+          `--locale=${locale}`,
           '--data-checksums',
-        ],
-        { ...runAs(identity), env: { ...minimalEnv(), LC_ALL: 'C' } },
-      ).catch(() => {
-        throw error;
-      });
-    });
+        ];
+        await execFileAsync(binaries.initdb, args, { ...runAs(identity), env: { ...minimalEnv(), LC_ALL: locale } });
+        firstError = undefined;
+        break;
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    if (firstError) throw firstError;
   } finally {
     await fs.rm(pwfile, { force: true });
   }

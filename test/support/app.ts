@@ -6,7 +6,7 @@ import type { Role } from '../../src/domain/access/access-control.js';
 import { buildApp, logSerializers } from '../../src/http/app.js';
 import { type IdentityDeps, loadBannedPasswords, loadPermissionTable } from '../../src/services/identity-context.js';
 import { deriveKeys } from '../../src/services/keys.js';
-import { loadReferenceData, readAgencies } from '../../src/services/reference-data.service.js';
+import { loadReferenceData, syntheticAgencyRows } from '../../src/services/reference-data.service.js';
 import { totpCode } from '../../src/services/totp.js';
 import { addUser } from '../../src/services/user-admin.service.js';
 import { loadMigrations } from '../../src/storage/migrator.js';
@@ -39,21 +39,7 @@ export async function testIdentity(db: TestDatabase): Promise<IdentityDeps> {
 
 /** The synthetic agencies, for tests that need partner agencies to exist. */
 export async function loadTestAgencies(db: TestDatabase): Promise<void> {
-  await insertAgencies(
-    db.db,
-    readAgencies().map((a) => ({
-      ori: a.ori,
-      name: a.name,
-      type: a.type,
-      state: a.state,
-      county: a.county,
-      agreement_model: a.agreement.model,
-      agreement_status: a.agreement.status,
-      agreement_effective: a.agreement.effective,
-      agreement_end: a.agreement.end,
-      synthetic: true,
-    })),
-  );
+  await insertAgencies(db.db, syntheticAgencyRows());
 }
 
 export type TestApp = {

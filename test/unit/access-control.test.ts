@@ -51,3 +51,10 @@ describe('authorize', () => {
     expect(authorize(table, user('analyst'), 'person:read', { type: 'referral', fieldOfficeCode: 'HOU' }).allowed).toBe(true);
   });
 });
+
+describe('contracts and the domain agree', () => {
+  it('the add-user request offers exactly the domain roles', async () => {
+    const { ZAddUserRequest } = await import('../../src/contracts/identity.js');
+    expect([...ZAddUserRequest.shape.role.options].sort()).toEqual([...ROLES].sort());
+  });
+});
