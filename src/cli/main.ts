@@ -14,6 +14,7 @@ import { MigrationError } from '../storage/migrator.js';
 import { findUserByUsername } from '../storage/repositories/identity.repository.js';
 import { cliContext, openIdentity } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
+import { runSimulation } from './simulate.command.js';
 import { packageVersion, startCommand } from './start.command.js';
 import { applyMigrations, openStorage, StartupError, type Storage } from './storage-runtime.js';
 
@@ -117,6 +118,71 @@ program
       printDemoAccounts(await seedDemo(storage.handle.db, identity.keys, { seed: options.seed, progress }));
       return 0;
     }),
+  );
+
+const positive =
+  (name: string, integer = true) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+      throw new InvalidArgumentError(`${name} must be a positive ${integer ? 'whole ' : ''}number`);
+    return n;
+  };
+
+program
+  .command('simulate')
+  .description(
+    'simulate days of the contact center on the real routing engine (virtual clock): Poisson arrivals, exponential handle times and patience',
+  )
+  .option('--calls-per-day <n>', 'calls a day', positive('--calls-per-day'), 7000)
+  .option('--days <n>', 'days to simulate', positive('--days'), 1)
+  .addOption(new Option('--profile <profile>', 'arrivals over the day').choices(['daily', 'flat']).default('daily'))
+  .option('--aht <seconds>', 'mean handle (talk) time', positive('--aht', false), 240)
+  .option(
+    '--wrap <seconds>',
+    'wrap-up after each call',
+    (v: string) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('--wrap must be zero or more seconds');
+      return n;
+    },
+    0,
+  )
+  .option('--patience <seconds>', 'mean caller patience before abandoning', positive('--patience', false), 120)
+  .option('--no-abandon', 'callers never hang up')
+  .option('--agents <n>', 'agents staffed around the clock', positive('--agents'), 60)
+  .option('--threshold <seconds>', 'service-level threshold', positive('--threshold', false), 20)
+  .option('--seed <n>', 'random seed; the same seed gives the same day', parseSeed, 1)
+  .option('--json', 'print one JSON object (offered, answered, abandoned, serviceLevel, asa, aht, abandonRate, occupancy, intervals)')
+  .action(
+    (options: {
+      callsPerDay: number;
+      days: number;
+      profile: 'daily' | 'flat';
+      aht: number;
+      wrap: number;
+      patience: number;
+      abandon: boolean;
+      agents: number;
+      threshold: number;
+      seed: number;
+      json?: boolean;
+    }) => {
+      runSimulation(
+        {
+          callsPerDay: options.callsPerDay,
+          days: options.days,
+          profile: options.profile,
+          ahtSeconds: options.aht,
+          wrapSeconds: options.wrap,
+          patienceSeconds: options.abandon ? options.patience : null,
+          agents: options.agents,
+          thresholdSeconds: options.threshold,
+          seed: options.seed,
+        },
+        { json: options.json === true },
+      );
+    },
   );
 
 const demo = program.command('demo').description('helpers for demo databases only');

@@ -39,6 +39,21 @@ describe('the switchboard command', () => {
     expect(seedHelp.stdout).toContain('--seed <n>');
   });
 
+  it('simulates a 7,000-call day and prints the JSON summary', async () => {
+    const result = await cli(['simulate', '--calls-per-day', '7000', '--agents', '60', '--seed', '1', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    for (const key of ['offered', 'answered', 'abandoned', 'serviceLevel', 'asa', 'aht', 'abandonRate', 'occupancy', 'intervals'])
+      expect(summary).toHaveProperty(key);
+    expect(summary.offered).toBeGreaterThan(6500);
+    expect(summary.intervals).toHaveLength(48);
+    const again = await cli(['simulate', '--calls-per-day', '7000', '--agents', '60', '--seed', '1', '--json']);
+    expect(JSON.parse(again.stdout).offered).toBe(summary.offered);
+    const bad = await cli(['simulate', '--agents', '0']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--agents must be a positive whole number');
+  });
+
   it('refuses a bad seed and an unknown command', async () => {
     const badSeed = await cli(['seed', '--demo', '--seed', 'x1']);
     expect(badSeed.code).not.toBe(0);

@@ -1,0 +1,227 @@
+import { type Random, seededRandom } from '../demo/random.js';
+import { RoutingEngine } from './engine.js';
+import type { EngineConfig, EngineEvent } from './engine-types.js';
+import { queueStatistics } from './statistics.js';
+
+/**
+ * A discrete-event simulation of the real routing engine on a virtual clock:
+ * Poisson arrivals (flat, or shaped by a time-of-day profile), exponential
+ * handle times and caller patience, agents who answer at once. A day of a
+ * large center runs in seconds, and the same seed gives the same day.
+ */
+
+export type SimulationOptions = {
+  callsPerDay: number;
+  days: number;
+  profile: 'flat' | 'daily';
+  ahtSeconds: number;
+  /** Mean caller patience; null: nobody abandons. */
+  patienceSeconds: number | null;
+  agents: number;
+  thresholdSeconds: number;
+  wrapSeconds: number;
+  seed: number;
+  /** Called now and then with the share done (0–1). */
+  progress?: (done: number) => void;
+};
+
+export type Interval = {
+  start: string;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  serviceLevel: number | null;
+  asa: number | null;
+};
+
+export type SimulationResult = {
+  offered: number;
+  answered: number;
+  abandoned: number;
+  serviceLevel: number | null;
+  asa: number | null;
+  aht: number | null;
+  abandonRate: number | null;
+  occupancy: number;
+  intervals: Interval[];
+  engineEvents: number;
+  simulatedSeconds: number;
+};
+
+const DAY_MS = 86_400_000;
+const HALF_HOUR_MS = 1_800_000;
+
+/**
+ * Relative call volume by hour for a 24/7 hotline (night trough, daytime
+ * plateau, evening shoulder); normalised so the day sums to 1.
+ */
+const DAILY_SHAPE = [
+  0.35, 0.28, 0.24, 0.22, 0.25, 0.35, 0.6, 0.9, 1.2, 1.4, 1.5, 1.5, 1.45, 1.45, 1.45, 1.4, 1.35, 1.3, 1.2, 1.1, 1.0, 0.85, 0.65, 0.45,
+];
+const SHAPE_SUM = DAILY_SHAPE.reduce((a, b) => a + b, 0);
+const SHAPE_MAX = Math.max(...DAILY_SHAPE);
+
+const exponential = (random: Random, mean: number): number => -Math.log(1 - random.next()) * mean;
+
+type SimEvent = { at: number; seq: number; kind: 'arrival' | 'end' | 'abandon'; ref: string };
+
+class EventQueue {
+  private items: SimEvent[] = [];
+  private seq = 0;
+  push(at: number, kind: SimEvent['kind'], ref: string): void {
+    const item = { at, seq: this.seq++, kind, ref };
+    const items = this.items;
+    items.push(item);
+    let i = items.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = items[p] as SimEvent;
+      if (parent.at < item.at || (parent.at === item.at && parent.seq < item.seq)) break;
+      items[i] = parent;
+      items[p] = item;
+      i = p;
+    }
+  }
+  peekAt(): number | undefined {
+    return this.items[0]?.at;
+  }
+  pop(): SimEvent | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        const less = (a: number, b: number) => {
+          const x = items[a] as SimEvent;
+          const y = items[b] as SimEvent;
+          return x.at < y.at || (x.at === y.at && x.seq < y.seq);
+        };
+        if (l < items.length && less(l, m)) m = l;
+        if (r < items.length && less(r, m)) m = r;
+        if (m === i) break;
+        [items[i], items[m]] = [items[m] as SimEvent, items[i] as SimEvent];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+export function simulate(options: SimulationOptions): SimulationResult {
+  const random = seededRandom(options.seed);
+  const durationMs = options.days * DAY_MS;
+  const config: EngineConfig = {
+    activities: [
+      { name: 'Offline', available: false },
+      { name: 'Available', available: true },
+    ],
+    queues: [{ id: 'main', targetExpression: '', serviceLevelMs: options.thresholdSeconds * 1000 }],
+    workflow: { filters: [], defaultQueue: 'main' },
+    wrapUpMs: Math.max(1, options.wrapSeconds * 1000),
+    // Agents in the simulation answer at once, so offers never ring out; no aging (pure FIFO, as Erlang C assumes).
+    reservationTimeoutMs: 3_600_000,
+    agingStep: 0,
+    shortAbandonMs: 0,
+  };
+  const engine = new RoutingEngine(config, 0);
+  for (let i = 0; i < options.agents; i++)
+    engine.addWorker(0, { id: `agent-${String(i + 1).padStart(4, '0')}`, attributes: {}, activity: 'Available' });
+
+  const queue = new EventQueue();
+  const ratePerMs = options.callsPerDay / DAY_MS;
+  // Arrivals by thinning a Poisson process at the profile's peak rate.
+  const peakRate = options.profile === 'flat' ? ratePerMs : (ratePerMs * 24 * SHAPE_MAX) / SHAPE_SUM;
+  let arrivals = 0;
+  const nextArrival = (from: number): number => {
+    let t = from;
+    for (;;) {
+      t += exponential(random, 1 / peakRate);
+      if (options.profile === 'flat') return t;
+      const hour = Math.floor((t % DAY_MS) / 3_600_000);
+      const rate = (ratePerMs * 24 * (DAILY_SHAPE[hour] ?? 1)) / SHAPE_SUM;
+      if (random.next() < rate / peakRate) return t;
+    }
+  };
+  queue.push(nextArrival(0), 'arrival', '');
+
+  let busyMs = 0;
+  let engineEvents = 0;
+  let lastProgress = 0;
+  const handle = (events: EngineEvent[]): void => {
+    engineEvents += events.length;
+    for (const event of events) {
+      if (event.type === 'reservation.created') handle(engine.accept(event.at, event.reservationId));
+      else if (event.type === 'task.assigned') {
+        const talk = Math.max(1, Math.round(exponential(random, options.ahtSeconds * 1000)));
+        busyMs += talk + options.wrapSeconds * 1000;
+        queue.push(event.at + talk, 'end', event.taskId);
+      }
+    }
+  };
+
+  for (;;) {
+    const simAt = queue.peekAt();
+    const timerAt = engine.nextTimerAt();
+    if (simAt === undefined && timerAt === undefined) break;
+    if (timerAt !== undefined && (simAt === undefined || timerAt < simAt)) {
+      handle(engine.tick(timerAt));
+      continue;
+    }
+    const event = queue.pop();
+    if (!event) break;
+    const at = Math.round(event.at);
+    if (event.kind === 'arrival') {
+      if (at >= durationMs) continue;
+      const id = `c${++arrivals}`;
+      handle(engine.createTask(at, { id, attributes: {} }));
+      if (options.patienceSeconds !== null) queue.push(at + exponential(random, options.patienceSeconds * 1000), 'abandon', id);
+      queue.push(nextArrival(event.at), 'arrival', '');
+      if (options.progress && at - lastProgress > durationMs / 100) {
+        lastProgress = at;
+        options.progress(at / durationMs);
+      }
+    } else if (event.kind === 'abandon') {
+      const status = engine.task(event.ref)?.status;
+      if (status === 'pending' || status === 'reserved') handle(engine.cancel(Math.max(at, engine.time()), event.ref, 'abandoned'));
+    } else {
+      const now = Math.max(at, engine.time());
+      handle(engine.complete(now, event.ref));
+      if (options.wrapSeconds === 0) handle(engine.finishWrapUp(now, event.ref));
+    }
+  }
+  options.progress?.(1);
+
+  const [overall] = queueStatistics(engine);
+  const intervals: Interval[] = [];
+  const halfHours = Math.ceil(durationMs / HALF_HOUR_MS);
+  for (let i = 0; i < halfHours; i++) {
+    const [s] = queueStatistics(engine, { from: i * HALF_HOUR_MS, to: (i + 1) * HALF_HOUR_MS });
+    const minutes = (i * 30) % 1440;
+    intervals.push({
+      start: `d${Math.floor(i / 48) + 1} ${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`,
+      offered: s?.offered ?? 0,
+      answered: s?.answered ?? 0,
+      abandoned: s?.abandoned ?? 0,
+      serviceLevel: s?.serviceLevel ?? null,
+      asa: s?.asaSeconds ?? null,
+    });
+  }
+  return {
+    offered: overall?.offered ?? 0,
+    answered: overall?.answered ?? 0,
+    abandoned: overall?.abandoned ?? 0,
+    serviceLevel: overall?.serviceLevel ?? null,
+    asa: overall?.asaSeconds ?? null,
+    aht: overall?.ahtSeconds ?? null,
+    abandonRate: overall?.abandonRate ?? null,
+    occupancy: options.agents === 0 ? 0 : Math.min(1, busyMs / (options.agents * Math.max(engine.time(), durationMs))),
+    intervals,
+    engineEvents,
+    simulatedSeconds: durationMs / 1000,
+  };
+}
