@@ -14,6 +14,7 @@ import {
   type WorkflowTarget,
 } from './engine-types.js';
 import { type Attributes, type Expr, ExpressionError, evaluate, parseExpression, taskPaths } from './expression.js';
+import { IdleOrder } from './idle-order.js';
 
 /**
  * The ACD routing engine: a deterministic state machine. Every command takes
@@ -44,6 +45,8 @@ export type WorkerView = {
   capacity: Record<Channel, number>;
   load: Record<Channel, number>;
   idleSince: number;
+  /** Order of joining: breaks ties between equally idle workers. */
+  joinOrder: number;
   tasksAccepted: number;
   talkMs: number;
   consecutiveMisses: number;
@@ -168,7 +171,13 @@ export class RoutingEngine {
   private readonly pendingByWorker = new Map<string, Set<string>>();
   private readonly roundRobin = new Map<string, string>();
   /** Eligibility cache: queue → task-attribute signature → worker ids matching the queue's expression. */
-  private readonly eligible = new Map<string, Map<string, string[]>>();
+  private readonly eligible = new Map<string, Map<string, Set<string>>>();
+  /**
+   * Workers who could take a call now (available activity, no call in hand), in
+   * longest-idle order: the common decision is the first eligible one here,
+   * without scanning or sorting every eligible worker.
+   */
+  private readonly free = new IdleOrder<WorkerView>();
   private readonly timers = new TimerHeap();
   private timerSeq = 0;
   private taskSeq = 0;
@@ -254,11 +263,13 @@ export class RoutingEngine {
         capacity: { voice: input.capacity?.voice ?? 1, work_item: input.capacity?.work_item ?? 3 },
         load: { voice: 0, work_item: 0 },
         idleSince: now,
+        joinOrder: this.workers.size,
         tasksAccepted: 0,
         talkMs: 0,
         consecutiveMisses: 0,
       });
       this.eligible.clear();
+      this.syncFree(this.requireWorker(input.id));
     });
   }
 
@@ -322,6 +333,7 @@ export class RoutingEngine {
       const worker = this.requireWorker(reservation.workerId);
       this.closeReservation(reservation, 'accepted');
       worker.load[task.channel] += 1; // The offer's hold becomes the task's.
+      this.syncFree(worker);
       for (const other of [...(this.pendingByTask.get(task.id) ?? [])]) this.closeReservation(this.requireReservation(other), 'rescinded');
       task.status = 'assigned';
       task.workerId = worker.id;
@@ -602,7 +614,21 @@ export class RoutingEngine {
         this.requeueIfUnoffered(this.requireTask(reservation.taskId));
       }
     }
+    this.syncFree(worker);
     this.emit({ type: 'worker.activity', at: this.now, workerId: worker.id, activity, ...(reason ? { reason } : {}) });
+  }
+
+  private canTakeCall(worker: WorkerView): boolean {
+    return this.activityIsAvailable(worker.activity) && worker.load.voice === 0 && worker.capacity.voice > 0;
+  }
+
+  /** Keeps `free` right after any change of a worker's activity, load or idle time. */
+  private syncFree(worker: WorkerView): void {
+    const key = this.free.keyOf(worker.id);
+    const belongs = this.canTakeCall(worker);
+    if (key && belongs && key.idleSince === worker.idleSince) return;
+    if (key) this.free.remove(worker.id);
+    if (belongs) this.free.add(worker, worker.idleSince, worker.joinOrder);
   }
 
   /** The first workflow filter whose expression holds, and its first target not skipped. */
@@ -698,7 +724,8 @@ export class RoutingEngine {
     return list.map((x) => x.task);
   }
 
-  private eligibleFor(queue: Queue, task: TaskView): string[] {
+  /** Workers whose attributes match the queue's expression for this task's attributes (cached per distinct task values). */
+  private eligibleFor(queue: Queue, task: TaskView): Set<string> {
     let byKey = this.eligible.get(queue.id);
     if (!byKey) {
       byKey = new Map();
@@ -707,44 +734,56 @@ export class RoutingEngine {
     const key = queue.taskKeys.length === 0 ? '' : JSON.stringify(queue.taskKeys.map((k) => task.attributes[k] ?? null));
     let ids = byKey.get(key);
     if (!ids) {
-      ids = [];
+      ids = new Set<string>();
       for (const worker of this.workers.values())
-        if (evaluate(queue.expr, { task: task.attributes, worker: worker.attributes })) ids.push(worker.id);
-      ids.sort();
+        if (evaluate(queue.expr, { task: task.attributes, worker: worker.attributes })) ids.add(worker.id);
       byKey.set(key, ids);
     }
     return ids;
   }
 
-  private candidates(task: TaskView): WorkerView[] {
-    const queue = this.queues.get(task.queueId);
-    if (!queue) return [];
+  /** Everything that makes a worker a candidate for a task, apart from the queue's expression. */
+  private candidateTest(task: TaskView): (worker: WorkerView) => boolean {
     const target = this.target(task);
     const declined = this.declined.get(task.id);
-    const offered = this.pendingByTask.get(task.id);
+    const offeredTo = new Set([...(this.pendingByTask.get(task.id) ?? [])].map((r) => this.reservations.get(r)?.workerId));
     const preferred =
       typeof task.attributes.preferredWorker === 'string' && this.now < task.arrivedAt + this.settings.preferredWorkerMs
         ? task.attributes.preferredWorker
         : undefined;
+    return (worker) => {
+      if (preferred !== undefined && worker.id !== preferred) return false;
+      if (!this.activityIsAvailable(worker.activity)) return false;
+      if (worker.load[task.channel] >= worker.capacity[task.channel]) return false;
+      // Someone on (or being offered) a call gets nothing else until it ends.
+      if (worker.load.voice > 0) return false;
+      const until = declined?.get(worker.id);
+      if (until !== undefined && this.now < until) return false;
+      if (offeredTo.has(worker.id)) return false;
+      return !target?.expr || evaluate(target.expr, { task: task.attributes, worker: worker.attributes });
+    };
+  }
+
+  private candidates(task: TaskView, queue: Queue): WorkerView[] {
+    const test = this.candidateTest(task);
     const out: WorkerView[] = [];
     for (const id of this.eligibleFor(queue, task)) {
-      if (preferred !== undefined && id !== preferred) continue;
       const worker = this.workers.get(id);
-      if (!worker || !this.activityIsAvailable(worker.activity)) continue;
-      if (worker.load[task.channel] >= worker.capacity[task.channel]) continue;
-      // Someone on (or being offered) a call gets nothing else until it ends.
-      if (worker.load.voice > 0) continue;
-      const until = declined?.get(id);
-      if (until !== undefined && this.now < until) continue;
-      if (offered && [...offered].some((r) => this.reservations.get(r)?.workerId === id)) continue;
-      if (target?.expr && !evaluate(target.expr, { task: task.attributes, worker: worker.attributes })) continue;
-      out.push(worker);
+      if (worker && test(worker)) out.push(worker);
     }
     return out;
   }
 
+  /** Longest-idle without scanning everyone: the first worker in `free` order who qualifies (every candidate is in `free`). */
+  private longestIdle(task: TaskView, queue: Queue): WorkerView | undefined {
+    const eligible = this.eligibleFor(queue, task);
+    if (eligible.size === 0) return undefined;
+    const test = this.candidateTest(task);
+    return this.free.find((worker) => eligible.has(worker.id) && test(worker));
+  }
+
   private choose(strategy: Strategy, queueId: string, candidates: WorkerView[]): WorkerView | undefined {
-    const byIdle = (a: WorkerView, b: WorkerView) => a.idleSince - b.idleSince || (a.id < b.id ? -1 : 1);
+    const byIdle = (a: WorkerView, b: WorkerView) => a.idleSince - b.idleSince || a.joinOrder - b.joinOrder;
     switch (strategy) {
       case 'longest-idle':
       case 'ring-all':
@@ -767,7 +806,12 @@ export class RoutingEngine {
       if (task.status !== 'pending') continue;
       const queue = this.queues.get(task.queueId);
       if (!queue) continue;
-      const candidates = this.candidates(task);
+      if (queue.strategy === 'longest-idle') {
+        const worker = this.longestIdle(task, queue);
+        if (worker) this.offer(task, worker);
+        continue;
+      }
+      const candidates = this.candidates(task, queue);
       if (candidates.length === 0) continue;
       const chosen =
         queue.strategy === 'ring-all' ? candidates : [this.choose(queue.strategy, queue.id, candidates)].filter((w) => w !== undefined);
@@ -790,6 +834,7 @@ export class RoutingEngine {
     this.index(this.pendingByTask, task.id).add(id);
     this.index(this.pendingByWorker, worker.id).add(id);
     worker.load[task.channel] += 1;
+    this.syncFree(worker);
     task.status = 'reserved';
     this.waiting.delete(task.id);
     this.schedule(reservation.timeoutAt, 'reservation', id, 0);
@@ -812,7 +857,10 @@ export class RoutingEngine {
     this.pendingByWorker.get(reservation.workerId)?.delete(reservation.id);
     const task = this.tasks.get(reservation.taskId);
     const worker = this.workers.get(reservation.workerId);
-    if (task && worker) worker.load[task.channel] -= 1;
+    if (task && worker) {
+      worker.load[task.channel] -= 1;
+      this.syncFree(worker);
+    }
     this.emit({
       type: `reservation.${status}`,
       at: this.now,
@@ -871,6 +919,7 @@ export class RoutingEngine {
     const worker = this.requireWorker(task.workerId ?? '');
     worker.load[task.channel] -= 1;
     if (worker.load.voice + worker.load.work_item === 0) worker.idleSince = this.now;
+    this.syncFree(worker);
     task.status = 'completed';
     task.endedAt = this.now;
     this.declined.delete(task.id);

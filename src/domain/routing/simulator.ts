@@ -1,7 +1,7 @@
 import { type Random, seededRandom } from '../demo/random.js';
 import { RoutingEngine } from './engine.js';
 import type { EngineConfig, EngineEvent } from './engine-types.js';
-import { queueStatistics } from './statistics.js';
+import { queueStatistics, queueStatisticsByInterval } from './statistics.js';
 
 /**
  * A discrete-event simulation of the real routing engine on a virtual clock:
@@ -199,8 +199,9 @@ export function simulate(options: SimulationOptions): SimulationResult {
   const [overall] = queueStatistics(engine);
   const intervals: Interval[] = [];
   const halfHours = Math.ceil(durationMs / HALF_HOUR_MS);
+  const perInterval = queueStatisticsByInterval(engine, 'main', HALF_HOUR_MS, halfHours);
   for (let i = 0; i < halfHours; i++) {
-    const [s] = queueStatistics(engine, { from: i * HALF_HOUR_MS, to: (i + 1) * HALF_HOUR_MS });
+    const s = perInterval[i];
     const minutes = (i * 30) % 1440;
     intervals.push({
       start: `d${Math.floor(i / 48) + 1} ${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`,

@@ -90,6 +90,18 @@ export function queueStatistics(engine: RoutingEngine, options: { from?: number;
   return engine.queueIds().map((id) => statisticsOf(engine, id, byQueue.get(id) ?? [], now));
 }
 
+/** Statistics of one queue per interval of arrival ([i·intervalMs, (i+1)·intervalMs)), in one pass over the tasks. */
+export function queueStatisticsByInterval(engine: RoutingEngine, queueId: string, intervalMs: number, count: number): QueueStatistics[] {
+  const buckets: TaskView[][] = Array.from({ length: count }, () => []);
+  for (const task of engine.allTasks()) {
+    if (task.queueId !== queueId) continue;
+    const index = Math.floor(task.arrivedAt / intervalMs);
+    if (index >= 0 && index < count) buckets[index]?.push(task);
+  }
+  const now = engine.time();
+  return buckets.map((tasks) => statisticsOf(engine, queueId, tasks, now));
+}
+
 /**
  * Estimated wait of a waiting task: its position among the queue's waiting
  * tasks, divided by the agents in service (in an available activity or busy),
