@@ -5,6 +5,7 @@ import type { Config } from '../config/config.js';
 import { buildApp, logSerializers } from '../http/app.js';
 import { readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
+import { loadRoutingConfig, RoutingService } from '../services/routing.service.js';
 import { packageRoot } from '../storage/paths.js';
 import { countRows } from '../storage/repositories/demo.repository.js';
 import { openIdentity, secureCookies } from './identity-runtime.js';
@@ -33,6 +34,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
     grace.unref();
     try {
       await app?.close();
+      await routing?.stop();
     } finally {
       await storage.close();
       clearTimeout(grace);
@@ -42,6 +44,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
     }
   };
   let app: Awaited<ReturnType<typeof buildApp>>['app'] | undefined;
+  let routing: RoutingService | undefined;
   try {
     progress(`database: ${storage.description}`);
     const applied = await applyMigrations(storage, progress);
@@ -56,6 +59,11 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
         printDemoAccounts(result);
       }
     }
+    routing = await RoutingService.open(storage.handle.db, await loadRoutingConfig(storage.handle.db), () => new Date());
+    progress(
+      `routing: ${[...routing.engine.allTasks()].length} tasks and ${[...routing.engine.allWorkers()].length} agents restored from the command log`,
+    );
+    routing.start();
     ({ app } = await buildApp({
       db: storage.handle.db,
       pool: storage.handle.pool,
@@ -64,6 +72,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
       logger: logger,
       identity,
       secureCookies: secureCookies(config),
+      routing,
     }));
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal, 0));
     try {

@@ -10,6 +10,7 @@ import { recordAudit } from '../services/audit.service.js';
 import { authenticateSession } from '../services/auth.service.js';
 import type { IdentityDeps } from '../services/identity-context.js';
 import { authenticateClientToken } from '../services/partner-client.service.js';
+import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
 import { type Authenticator, installAccessGuard } from './access-guard.js';
@@ -25,6 +26,7 @@ import { authRoutes } from './routes/auth.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
 import { personRoutes } from './routes/person.routes.js';
 import { referenceRoutes } from './routes/reference.routes.js';
+import { routingRoutes } from './routes/routing.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 
 export type AppOptions = {
@@ -39,6 +41,7 @@ export type AppOptions = {
   secureCookies: boolean;
   /** The time, injectable so tests can let 30 idle minutes pass. */
   clock?: () => Date;
+  routing: RoutingService;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -173,6 +176,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     clock,
     secureCookies: options.secureCookies,
     tokenRateLimit: createRateLimiter(30, 60_000),
+    routing: options.routing,
     openapi: () => app.swagger() as unknown as Record<string, unknown>,
   };
   const routes = [
@@ -183,6 +187,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...auditRoutes(ctx),
     ...personRoutes(ctx),
     ...partnerRoutes(ctx),
+    ...routingRoutes(ctx),
   ];
   for (const route of routes) registerRoute(app, route);
   await app.ready();

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Actor } from '../domain/access/access-control.js';
 import type { RequestContext } from '../services/audit.service.js';
 import type { IdentityDeps } from '../services/identity-context.js';
+import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
 import type { Metrics } from './metrics.js';
@@ -19,6 +20,7 @@ export type AppContext = {
   clock: () => Date;
   secureCookies: boolean;
   tokenRateLimit: RateLimiter;
+  routing: RoutingService;
   openapi: () => Record<string, unknown>;
 };
 

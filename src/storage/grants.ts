@@ -17,6 +17,7 @@ export async function grantApplicationRole(owner: pg.Pool, appRole: string): Pro
     await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
     await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM ${role}`);
     await client.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM ${role}`);
+    await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON routing_commands FROM ${role}`);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -179,6 +179,23 @@ export type SchemaMigrationsTable = {
   applied_at: CreatedAt;
 };
 
+export type RoutingCommandsTable = {
+  seq: Generated<string>;
+  at: Date;
+  at_ms: ColumnType<string, number, never>;
+  command: ColumnType<unknown, string, never>;
+  actor_id: string | null;
+  created_at: CreatedAt;
+};
+
+export type RoutingWorkersTable = {
+  user_id: string;
+  attributes: ColumnType<Record<string, unknown>, string, string>;
+  voice_capacity: Generated<number>;
+  work_item_capacity: Generated<number>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+};
+
 export type Database = {
   app_meta: AppMetaTable;
   field_offices: FieldOfficesTable;
@@ -199,4 +216,6 @@ export type Database = {
   sessions: SessionsTable;
   partner_clients: PartnerClientsTable;
   audit_events: AuditEventsTable;
+  routing_commands: RoutingCommandsTable;
+  routing_workers: RoutingWorkersTable;
 };

@@ -7,6 +7,7 @@ import { buildApp, logSerializers } from '../../src/http/app.js';
 import { type IdentityDeps, loadBannedPasswords, loadPermissionTable } from '../../src/services/identity-context.js';
 import { deriveKeys } from '../../src/services/keys.js';
 import { loadReferenceData, syntheticAgencyRows } from '../../src/services/reference-data.service.js';
+import { loadRoutingConfig, RoutingService } from '../../src/services/routing.service.js';
 import { totpCode } from '../../src/services/totp.js';
 import { addUser } from '../../src/services/user-admin.service.js';
 import { loadMigrations } from '../../src/storage/migrator.js';
@@ -49,6 +50,7 @@ export type TestApp = {
   identity: IdentityDeps;
   clock: TestClock;
   logLines: string[];
+  routing: RoutingService;
 };
 
 export async function buildTestApp(
@@ -66,6 +68,7 @@ export async function buildTestApp(
   const logger = pino({ level: 'debug', serializers: logSerializers }, logStream);
   const identity = await testIdentity(db);
   const clock = testClock();
+  const routing = await RoutingService.open(db.db, await loadRoutingConfig(db.db), clock.get);
   const { app, routes, registered } = await buildApp({
     db: db.db,
     pool: db.pool,
@@ -75,8 +78,9 @@ export async function buildTestApp(
     identity,
     secureCookies: false,
     clock: clock.get,
+    routing,
   });
-  return { app, routes, registered, identity, clock, logLines };
+  return { app, routes, registered, identity, clock, logLines, routing };
 }
 
 export type SignedIn = {

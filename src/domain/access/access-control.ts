@@ -31,6 +31,9 @@ export const PERMISSIONS = [
   'user:manage',
   'client:manage',
   'audit:read',
+  'routing:work',
+  'routing:supervise',
+  'task:create',
   'session:own',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];

@@ -15,6 +15,9 @@ export type QueueStatistics = {
   shortAbandoned: number;
   timedOut: number;
   overflowed: number;
+  /** Abandoned or timed out after waiting longer than the threshold: the service level's other part. */
+  abandonedAfterThreshold: number;
+  completed: number;
   serviceLevel: number | null;
   serviceLevelTarget: number;
   thresholdSeconds: number;
@@ -65,6 +68,8 @@ function statisticsOf(engine: RoutingEngine, queueId: string, tasks: TaskView[],
     shortAbandoned: shortAbandoned.length,
     timedOut: timedOut.length,
     overflowed: overflowed.length,
+    abandonedAfterThreshold: lateAbandons,
+    completed: completed.length,
     serviceLevel: denominator === 0 ? null : within / denominator,
     serviceLevelTarget: queue?.serviceLevelTarget ?? 0.8,
     thresholdSeconds: thresholdMs / 1000,
@@ -88,6 +93,48 @@ export function queueStatistics(engine: RoutingEngine, options: { from?: number;
     byQueue.get(task.queueId)?.push(task);
   }
   return engine.queueIds().map((id) => statisticsOf(engine, id, byQueue.get(id) ?? [], now));
+}
+
+export type OverallStatistics = Omit<QueueStatistics, 'queueId' | 'serviceLevelTarget' | 'thresholdSeconds'>;
+
+/** The center as a whole: sums, and the service level over each queue's own threshold. */
+export function overallStatistics(queues: QueueStatistics[]): OverallStatistics {
+  const sum = (pick: (q: QueueStatistics) => number) => queues.reduce((n, q) => n + pick(q), 0);
+  const weightedMean = (pick: (q: QueueStatistics) => number | null, weight: (q: QueueStatistics) => number) => {
+    const total = sum(weight);
+    return total === 0 ? null : sum((q) => (pick(q) ?? 0) * weight(q)) / total;
+  };
+  const answered = sum((q) => q.answered);
+  const within = sum((q) => q.answeredWithinThreshold);
+  const late = sum((q) => q.abandonedAfterThreshold);
+  const offered = sum((q) => q.offered);
+  const abandoned = sum((q) => q.abandoned);
+  const timedOut = sum((q) => q.timedOut);
+  return {
+    offered,
+    answered,
+    answeredWithinThreshold: within,
+    abandoned,
+    shortAbandoned: sum((q) => q.shortAbandoned),
+    timedOut,
+    overflowed: sum((q) => q.overflowed),
+    abandonedAfterThreshold: late,
+    completed: sum((q) => q.completed),
+    serviceLevel: answered + late === 0 ? null : within / (answered + late),
+    asaSeconds: weightedMean(
+      (q) => q.asaSeconds,
+      (q) => q.answered,
+    ),
+    ahtSeconds: weightedMean(
+      (q) => q.ahtSeconds,
+      (q) => q.completed,
+    ),
+    abandonRate: offered === 0 ? null : (abandoned + timedOut) / offered,
+    waitingNow: sum((q) => q.waitingNow),
+    longestWaitSeconds: queues.reduce((m, q) => Math.max(m, q.longestWaitSeconds), 0),
+    agents: queues[0]?.agents ?? {},
+    occupancyNow: queues[0]?.occupancyNow ?? null,
+  };
 }
 
 /** Statistics of one queue per interval of arrival ([i·intervalMs, (i+1)·intervalMs)), in one pass over the tasks. */

@@ -90,7 +90,7 @@ function run(s: Scenario, check?: (engine: RoutingEngine, declinedUntil: Map<str
         declinedUntil.set(`${e.taskId}|${e.workerId}`, e.at + REDIAL);
     }
   };
-  s.workers.forEach((w, i) =>
+  for (const [i, w] of s.workers.entries()) {
     record(
       engine.addWorker(0, {
         id: `w${i}`,
@@ -98,8 +98,8 @@ function run(s: Scenario, check?: (engine: RoutingEngine, declinedUntil: Map<str
         activity: 'Available',
         capacity: { voice: w.voice, work_item: w.work },
       }),
-    ),
-  );
+    );
+  }
   for (const c of s.commands) {
     const pick = <T>(items: T[], n: number): T | undefined => (items.length === 0 ? undefined : items[n % items.length]);
     const reservations = [...engine.allReservations()].filter((r) => r.status === 'pending');

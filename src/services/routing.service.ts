@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { UserActor } from '../domain/access/access-control.js';
+import { AppError } from '../domain/errors/app-error.js';
+import { RoutingEngine } from '../domain/routing/engine.js';
+import {
+  type CancelReason,
+  type EngineConfig,
+  EngineError,
+  type EngineEvent,
+  type TaskInput,
+  type WorkerInput,
+} from '../domain/routing/engine-types.js';
+import type { Attributes } from '../domain/routing/expression.js';
+import type { Db } from '../storage/database.js';
+import { referenceDir } from '../storage/paths.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+
+/**
+ * The routing engine as a durable service. Commands are applied one at a time:
+ * to the engine first (which refuses an illegal one without changing), then
+ * appended to routing_commands with their audit event in one transaction. On
+ * start the log is replayed — the engine is deterministic, so the state comes
+ * back exactly: waiting tasks keep their place and arrival time, agents their
+ * activity. If a write fails the engine is rebuilt from the log, so memory
+ * never runs ahead of what is stored.
+ */
+
+export type RoutingCommand =
+  | { type: 'addWorker'; worker: WorkerInput }
+  | { type: 'updateWorker'; workerId: string; attributes: Attributes }
+  | { type: 'setActivity'; workerId: string; activity: string }
+  | { type: 'createTask'; task: TaskInput }
+  | { type: 'accept'; reservationId: string }
+  | { type: 'reject'; reservationId: string }
+  | { type: 'complete'; taskId: string }
+  | { type: 'finishWrapUp'; taskId: string }
+  | { type: 'cancel'; taskId: string; reason: CancelReason }
+  | { type: 'transfer'; taskId: string; queueId: string; newTaskId: string }
+  | { type: 'callback'; taskId: string; callbackTaskId: string; attributes: Attributes }
+  | { type: 'tick' };
+
+export function applyCommand(engine: RoutingEngine, at: number, command: RoutingCommand): EngineEvent[] {
+  switch (command.type) {
+    case 'addWorker':
+      return engine.addWorker(at, command.worker);
+    case 'updateWorker':
+      return engine.updateWorker(at, command.workerId, command.attributes);
+    case 'setActivity':
+      return engine.setActivity(at, command.workerId, command.activity);
+    case 'createTask':
+      return engine.createTask(at, command.task);
+    case 'accept':
+      return engine.accept(at, command.reservationId);
+    case 'reject':
+      return engine.reject(at, command.reservationId);
+    case 'complete':
+      return engine.complete(at, command.taskId);
+    case 'finishWrapUp':
+      return engine.finishWrapUp(at, command.taskId);
+    case 'cancel':
+      return engine.cancel(at, command.taskId, command.reason);
+    case 'transfer':
+      return engine.transfer(at, command.taskId, command.queueId, command.newTaskId);
+    case 'callback':
+      return engine.requestCallback(at, command.taskId, command.callbackTaskId, command.attributes);
+    case 'tick':
+      return engine.tick(at);
+  }
+}
+
+const RoutingFile = z.object({
+  activities: z.array(z.object({ name: z.string().min(1), available: z.boolean() })).min(1),
+  workflow: z.object({
+    defaultQueue: z.string(),
+    filters: z.array(
+      z.object({
+        name: z.string(),
+        expression: z.string(),
+        targets: z.array(
+          z.object({
+            queue: z.string(),
+            expression: z.string().optional(),
+            priority: z.number().optional(),
+            timeoutMs: z.number().int().positive().optional(),
+            skipIf: z.string().optional(),
+          }),
+        ),
+      }),
+    ),
+  }),
+  reservationTimeoutMs: z.number().int().positive(),
+  redialDelayMs: z.number().int().positive(),
+  missedOfferLimit: z.number().int().positive(),
+  wrapUpMs: z.number().int().positive(),
+});
+
+/** The engine's configuration: queues from the database (admins edit them there), activities and workflow from reference/routing.json. */
+export async function loadRoutingConfig(db: Db): Promise<EngineConfig> {
+  const file = RoutingFile.parse(JSON.parse(readFileSync(path.join(referenceDir(), 'routing.json'), 'utf8')));
+  const queues = await db.selectFrom('queues').selectAll().orderBy('id').execute();
+  return {
+    activities: file.activities,
+    queues: queues.map((q) => ({
+      id: q.id,
+      targetExpression: q.target_expression,
+      ordering: q.ordering,
+      serviceLevelMs: q.service_level_seconds * 1000,
+      serviceLevelTarget: q.service_level_target_percent / 100,
+      ...(q.max_wait_seconds !== null ? { maxWaitMs: q.max_wait_seconds * 1000 } : {}),
+    })),
+    workflow: file.workflow,
+    reservationTimeoutMs: file.reservationTimeoutMs,
+    redialDelayMs: file.redialDelayMs,
+    missedOfferLimit: file.missedOfferLimit,
+    wrapUpMs: file.wrapUpMs,
+  };
+}
+
+const CODE_STATUS: Record<EngineError['code'], ConstructorParameters<typeof AppError>[0]> = {
+  unknown_task: 'not_found',
+  unknown_worker: 'not_found',
+  unknown_reservation: 'not_found',
+  unknown_queue: 'not_found',
+  unknown_activity: 'validation_failed',
+  duplicate_id: 'conflict',
+  illegal_transition: 'conflict',
+  invalid_config: 'validation_failed',
+  time_went_backwards: 'internal',
+};
+
+export const toAppError = (error: EngineError): AppError => new AppError(CODE_STATUS[error.code], error.message);
+
+export type RoutingListener = (events: EngineEvent[]) => void;
+
+export class RoutingService {
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<RoutingListener>();
+  private ticker: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly db: Db,
+    private readonly config: EngineConfig,
+    private readonly clock: () => Date,
+    private current: RoutingEngine,
+  ) {}
+
+  /** Rebuilds the engine from the command log. */
+  static async open(db: Db, config: EngineConfig, clock: () => Date): Promise<RoutingService> {
+    const engine = await RoutingService.replay(db, config, clock);
+    return new RoutingService(db, config, clock, engine);
+  }
+
+  private static async replay(db: Db, config: EngineConfig, clock: () => Date): Promise<RoutingEngine> {
+    const first = await db.selectFrom('routing_commands').select('at_ms').orderBy('seq').limit(1).executeTakeFirst();
+    const engine = new RoutingEngine(config, first ? Number(first.at_ms) : clock().getTime());
+    let after = '0';
+    for (;;) {
+      const batch = await db
+        .selectFrom('routing_commands')
+        .select(['seq', 'at_ms', 'command'])
+        .where('seq', '>', after)
+        .orderBy('seq')
+        .limit(5000)
+        .execute();
+      for (const row of batch) applyCommand(engine, Number(row.at_ms), row.command as RoutingCommand);
+      const last = batch.at(-1);
+      if (!last || batch.length < 5000) break;
+      after = last.seq;
+    }
+    return engine;
+  }
+
+  get engine(): RoutingEngine {
+    return this.current;
+  }
+
+  subscribe(listener: RoutingListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Applies and stores one command; commands run strictly one after another, in log order. */
+  execute(command: RoutingCommand, ctx: RequestContext | null): Promise<EngineEvent[]> {
+    const run = this.tail.then(() => this.executeNow(command, ctx));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async executeNow(command: RoutingCommand, ctx: RequestContext | null): Promise<EngineEvent[]> {
+    const at = Math.max(this.clock().getTime(), this.current.time());
+    let events: EngineEvent[];
+    try {
+      events = applyCommand(this.current, at, command);
+    } catch (error) {
+      if (error instanceof EngineError) throw toAppError(error);
+      throw error;
+    }
+    // A tick that changed nothing need not be stored: replay reaches the same state without it.
+    if (command.type === 'tick' && events.length === 0) return events;
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('routing_commands')
+          .values({
+            at: new Date(at),
+            at_ms: at,
+            command: JSON.stringify(command),
+            actor_id: ctx?.actor?.kind === 'user' ? ctx.actor.userId : null,
+          })
+          .execute();
+        if (ctx && command.type !== 'tick') {
+          await appendAudit(
+            trx,
+            { ...ctx, now: new Date(at) },
+            { action: `routing.${command.type}`, outcome: 'allowed', resourceType: 'routing', details: summarize(command) },
+          );
+        }
+      });
+    } catch (error) {
+      // Memory must not run ahead of the log: rebuild from what was stored.
+      this.current = await RoutingService.replay(this.db, this.config, this.clock);
+      throw error;
+    }
+    for (const listener of this.listeners) listener(events);
+    return events;
+  }
+
+  /** Fires due timers now and then (offers ringing out, escalations, wrap-up ends). */
+  start(intervalMs = 500): void {
+    this.ticker ??= setInterval(() => {
+      this.execute({ type: 'tick' }, null).catch(() => undefined);
+    }, intervalMs);
+    this.ticker.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    await this.tail;
+  }
+
+  /** Makes sure a staff member is known to the engine as an agent, with their routing attributes. */
+  async ensureWorker(actor: UserActor, ctx: RequestContext): Promise<void> {
+    if (this.current.worker(actor.userId)) return;
+    const row = await this.db.selectFrom('routing_workers').selectAll().where('user_id', '=', actor.userId).executeTakeFirst();
+    const user = await this.db.selectFrom('users').select(['unit', 'role']).where('id', '=', actor.userId).executeTakeFirst();
+    await this.execute(
+      {
+        type: 'addWorker',
+        worker: {
+          id: actor.userId,
+          attributes: { ...((row?.attributes ?? {}) as Attributes), role: actor.role, unit: user?.unit ?? null },
+          activity: 'Offline',
+          capacity: { voice: row?.voice_capacity ?? 1, work_item: row?.work_item_capacity ?? 3 },
+        },
+      },
+      ctx,
+    );
+  }
+
+  newTaskId(): string {
+    return randomUUID();
+  }
+}
+
+/** What the audit keeps of a routing command: ids and the activity, no task attributes (they may describe people). */
+function summarize(command: RoutingCommand): Record<string, unknown> {
+  switch (command.type) {
+    case 'addWorker':
+      return { workerId: command.worker.id };
+    case 'updateWorker':
+    case 'setActivity':
+      return { workerId: command.workerId, ...(command.type === 'setActivity' ? { activity: command.activity } : {}) };
+    case 'createTask':
+      return { taskId: command.task.id, channel: command.task.channel ?? 'voice' };
+    case 'accept':
+    case 'reject':
+      return { reservationId: command.reservationId };
+    case 'transfer':
+      return { taskId: command.taskId, queueId: command.queueId, newTaskId: command.newTaskId };
+    case 'callback':
+      return { taskId: command.taskId, callbackTaskId: command.callbackTaskId };
+    case 'cancel':
+      return { taskId: command.taskId, reason: command.reason };
+    case 'complete':
+    case 'finishWrapUp':
+      return { taskId: command.taskId };
+    case 'tick':
+      return {};
+  }
+}
