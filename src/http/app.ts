@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import { ZErrorResponse } from '../contracts/common.js';
+import { RealtimeHub } from '../realtime/hub.js';
 import { recordAudit } from '../services/audit.service.js';
 import { authenticateSession } from '../services/auth.service.js';
 import type { IdentityDeps } from '../services/identity-context.js';
@@ -25,6 +27,7 @@ import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
 import { personRoutes } from './routes/person.routes.js';
+import { realtimeRoutes } from './routes/realtime.routes.js';
 import { referenceRoutes } from './routes/reference.routes.js';
 import { routingRoutes } from './routes/routing.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
@@ -131,6 +134,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     },
   });
   await app.register(formbody, { bodyLimit: 16_384 });
+  // Clients only listen on the realtime connection: tiny inbound frames.
+  await app.register(websocket, { options: { maxPayload: 4_096 } });
   const metrics = installMetrics(app, options.pool);
 
   app.addSchema({ $id: 'Error', ...z.toJSONSchema(ZErrorResponse, { target: 'openapi-3.0' }) });
@@ -177,6 +182,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     secureCookies: options.secureCookies,
     tokenRateLimit: createRateLimiter(30, 60_000),
     routing: options.routing,
+    realtime: new RealtimeHub(options.routing, clock),
     openapi: () => app.swagger() as unknown as Record<string, unknown>,
   };
   const routes = [
@@ -188,7 +194,9 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...personRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),
+    ...realtimeRoutes(ctx),
   ];
+  app.addHook('onClose', async () => ctx.realtime.close());
   for (const route of routes) registerRoute(app, route);
   await app.ready();
   return { app, routes, registered };

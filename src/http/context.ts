@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Actor } from '../domain/access/access-control.js';
+import type { RealtimeHub } from '../realtime/hub.js';
 import type { RequestContext } from '../services/audit.service.js';
 import type { IdentityDeps } from '../services/identity-context.js';
 import type { RoutingService } from '../services/routing.service.js';
@@ -21,6 +22,7 @@ export type AppContext = {
   secureCookies: boolean;
   tokenRateLimit: RateLimiter;
   routing: RoutingService;
+  realtime: RealtimeHub;
   openapi: () => Record<string, unknown>;
 };
 

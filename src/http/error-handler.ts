@@ -23,6 +23,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   csrf_failed: 403,
   purpose_required: 400,
   invalid_client: 401,
+  upgrade_required: 426,
 };
 
 function isFastifyClientError(error: unknown): error is FastifyError & { statusCode: number } {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Actor, Permission } from '../domain/access/access-control.js';
 import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
@@ -43,6 +44,8 @@ export type RouteSpec<Q extends z.ZodType, P extends z.ZodType, B extends z.ZodT
   /** Statuses other than success that the route documents (error bodies share one schema). */
   errors?: number[];
   handler: (input: HandlerInput<z.output<Q>, z.output<P>, z.output<B>>) => Promise<z.input<R>>;
+  /** A WebSocket endpoint: called with the upgraded socket after the guard let the request through. */
+  websocket?: (socket: WebSocket, request: FastifyRequest) => void;
 };
 
 export type AnyRoute = RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType>;
@@ -116,6 +119,7 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
       security: 'permission' in route.access ? [route.access.via === 'client' ? { partnerToken: [] } : { session: [] }] : [],
       response,
     },
+    ...(route.websocket ? { wsHandler: route.websocket } : {}),
     handler: async (request, reply) => {
       const { query, params, body } = parseInput(route, request);
       // Set before the handler runs, so a handler may still answer with another status (readiness: 503).

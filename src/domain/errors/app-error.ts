@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'session_expired'
   | 'csrf_failed'
   | 'purpose_required'
-  | 'invalid_client';
+  | 'invalid_client'
+  | 'upgrade_required';
 
 export type FieldIssue = {
   /** Dotted path of the field, e.g. "subjects.0.dob"; "" for the whole body. */
