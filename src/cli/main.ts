@@ -1,8 +1,11 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
 import { type Config, ConfigError, loadConfig } from '../config/config.js';
 import { ROLES, type Role } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
+import type { Shift } from '../domain/routing/simulator.js';
 import { verifyAuditChain } from '../services/audit.service.js';
 import { DEMO_ACCOUNT_USERNAMES, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { decrypt } from '../services/keys.js';
@@ -14,6 +17,17 @@ import { MigrationError } from '../storage/migrator.js';
 import { findUserByUsername } from '../storage/repositories/identity.repository.js';
 import { cliContext, openIdentity } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
+
+const ShiftFile = z
+  .array(
+    z.strictObject({
+      start: z.string().regex(/^\d{1,2}:\d{2}$/, 'must be HH:MM'),
+      end: z.string().regex(/^\d{1,2}:\d{2}$/, 'must be HH:MM'),
+      agents: z.number().int().min(1).max(10_000),
+    }),
+  )
+  .min(1, 'needs at least one shift');
+
 import { runSimulation } from './simulate.command.js';
 import { packageVersion, startCommand } from './start.command.js';
 import { applyMigrations, openStorage, StartupError, type Storage } from './storage-runtime.js';
@@ -151,6 +165,10 @@ program
   .option('--patience <seconds>', 'mean caller patience before abandoning', positive('--patience', false), 120)
   .option('--no-abandon', 'callers never hang up')
   .option('--agents <n>', 'agents staffed around the clock', positive('--agents'), 60)
+  .option(
+    '--shifts <file>',
+    'a JSON file of shifts instead of --agents: [{"start":"07:00","end":"15:00","agents":20}, …] (times in the day; a shift may cross midnight)',
+  )
   .option('--threshold <seconds>', 'service-level threshold', positive('--threshold', false), 20)
   .option('--seed <n>', 'random seed; the same seed gives the same day', parseSeed, 1)
   .option('--json', 'print one JSON object (offered, answered, abandoned, serviceLevel, asa, aht, abandonRate, occupancy, intervals)')
@@ -166,8 +184,21 @@ program
       agents: number;
       threshold: number;
       seed: number;
+      shifts?: string;
       json?: boolean;
     }) => {
+      let shifts: Shift[] | undefined;
+      if (options.shifts) {
+        try {
+          shifts = ShiftFile.parse(JSON.parse(readFileSync(options.shifts, 'utf8')));
+        } catch (error) {
+          fail(
+            new StartupError(
+              `--shifts ${options.shifts}: ${error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ') : error instanceof Error ? error.message : String(error)}`,
+            ),
+          );
+        }
+      }
       runSimulation(
         {
           callsPerDay: options.callsPerDay,
@@ -177,6 +208,7 @@ program
           wrapSeconds: options.wrap,
           patienceSeconds: options.abandon ? options.patience : null,
           agents: options.agents,
+          ...(shifts ? { shifts } : {}),
           thresholdSeconds: options.threshold,
           seed: options.seed,
         },

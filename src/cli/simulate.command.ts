@@ -32,7 +32,7 @@ export function runSimulation(options: Omit<SimulationOptions, 'progress'>, outp
     '',
     `offered ${result.offered}, answered ${result.answered}, abandoned ${result.abandoned} (${pct(result.abandonRate).trim()})`,
     `service level ${pct(result.serviceLevel).trim()} within ${options.thresholdSeconds} s, ASA ${secs(result.asa).trim()}, AHT ${secs(result.aht).trim()}, occupancy ${pct(result.occupancy).trim()}`,
-    `${options.agents} agents, ${options.days} day(s), seed ${options.seed}; simulated in ${elapsed.toFixed(2)} s`,
+    `${options.shifts ? `${options.shifts.length} shifts (${options.shifts.map((s) => `${s.start}–${s.end} × ${s.agents}`).join(', ')})` : `${options.agents} agents around the clock`}, ${options.days} day(s), seed ${options.seed}; simulated in ${elapsed.toFixed(2)} s`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   return result;

@@ -18,11 +18,23 @@ export type SimulationOptions = {
   /** Mean caller patience; null: nobody abandons. */
   patienceSeconds: number | null;
   agents: number;
+  /** Shifts instead of `agents` around the clock: each day, `agents` agents work from `start` to `end` ("HH:MM", may cross midnight). */
+  shifts?: Shift[];
   thresholdSeconds: number;
   wrapSeconds: number;
   seed: number;
   /** Called now and then with the share done (0–1). */
   progress?: (done: number) => void;
+};
+
+export type Shift = { start: string; end: string; agents: number };
+
+const minutesOf = (hhmm: string): number => {
+  const match = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
+  const h = Number(match?.[1]);
+  const m = Number(match?.[2]);
+  if (!match || h > 24 || m > 59 || h * 60 + m > 1440) throw new Error(`not a time of day (HH:MM): ${hhmm}`);
+  return h * 60 + m;
 };
 
 export type Interval = {
@@ -63,7 +75,7 @@ const SHAPE_MAX = Math.max(...DAILY_SHAPE);
 
 const exponential = (random: Random, mean: number): number => -Math.log(1 - random.next()) * mean;
 
-type SimEvent = { at: number; seq: number; kind: 'arrival' | 'end' | 'abandon'; ref: string };
+type SimEvent = { at: number; seq: number; kind: 'arrival' | 'end' | 'abandon' | 'shift-start' | 'shift-end'; ref: string };
 
 class EventQueue {
   private items: SimEvent[] = [];
@@ -113,7 +125,11 @@ class EventQueue {
 }
 
 export function simulate(options: SimulationOptions): SimulationResult {
-  const random = seededRandom(options.seed);
+  // Separate streams for arrivals, handle times and patience ("common random numbers"): the same seed gives
+  // the same callers whatever the staffing, so two staffing plans are compared on the same day.
+  const arrivalsRandom = seededRandom(options.seed);
+  const handleRandom = seededRandom(options.seed ^ 0x5bd1e995);
+  const patienceRandom = seededRandom(options.seed ^ 0x1b873593);
   const durationMs = options.days * DAY_MS;
   const config: EngineConfig = {
     activities: [
@@ -129,10 +145,39 @@ export function simulate(options: SimulationOptions): SimulationResult {
     shortAbandonMs: 0,
   };
   const engine = new RoutingEngine(config, 0);
-  for (let i = 0; i < options.agents; i++)
-    engine.addWorker(0, { id: `agent-${String(i + 1).padStart(4, '0')}`, attributes: {}, activity: 'Available' });
-
   const queue = new EventQueue();
+  let staffedAgentMs = 0;
+  if (options.shifts && options.shifts.length > 0) {
+    // Each shift has its own agents, Offline outside it; a call in hand is finished after the shift ends.
+    let n = 0;
+    for (const [s, shift] of options.shifts.entries()) {
+      const start = minutesOf(shift.start) * 60_000;
+      let end = minutesOf(shift.end) * 60_000;
+      if (end <= start) end += DAY_MS;
+      const clipped = (from: number, to: number) => Math.max(0, Math.min(to, durationMs) - Math.max(from, 0));
+      for (let day = 0; day < options.days; day++) staffedAgentMs += shift.agents * clipped(day * DAY_MS + start, day * DAY_MS + end);
+      if (end > DAY_MS) staffedAgentMs += shift.agents * clipped(0, end - DAY_MS);
+      for (let a = 0; a < shift.agents; a++) {
+        n += 1;
+        const id = `shift${s + 1}-agent-${String(n).padStart(4, '0')}`;
+        engine.addWorker(0, { id, attributes: {}, activity: 'Offline' });
+        for (let day = 0; day < options.days; day++) {
+          queue.push(day * DAY_MS + start, 'shift-start', id);
+          queue.push(day * DAY_MS + end, 'shift-end', id);
+        }
+        // A night shift that began the evening before is already at work at midnight of the first day.
+        if (end > DAY_MS) {
+          queue.push(0, 'shift-start', id);
+          queue.push(end - DAY_MS, 'shift-end', id);
+        }
+      }
+    }
+  } else {
+    staffedAgentMs = options.agents * durationMs;
+    for (let i = 0; i < options.agents; i++)
+      engine.addWorker(0, { id: `agent-${String(i + 1).padStart(4, '0')}`, attributes: {}, activity: 'Available' });
+  }
+
   const ratePerMs = options.callsPerDay / DAY_MS;
   // Arrivals by thinning a Poisson process at the profile's peak rate.
   const peakRate = options.profile === 'flat' ? ratePerMs : (ratePerMs * 24 * SHAPE_MAX) / SHAPE_SUM;
@@ -140,11 +185,11 @@ export function simulate(options: SimulationOptions): SimulationResult {
   const nextArrival = (from: number): number => {
     let t = from;
     for (;;) {
-      t += exponential(random, 1 / peakRate);
+      t += exponential(arrivalsRandom, 1 / peakRate);
       if (options.profile === 'flat') return t;
       const hour = Math.floor((t % DAY_MS) / 3_600_000);
       const rate = (ratePerMs * 24 * (DAILY_SHAPE[hour] ?? 1)) / SHAPE_SUM;
-      if (random.next() < rate / peakRate) return t;
+      if (arrivalsRandom.next() < rate / peakRate) return t;
     }
   };
   queue.push(nextArrival(0), 'arrival', '');
@@ -157,7 +202,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
     for (const event of events) {
       if (event.type === 'reservation.created') handle(engine.accept(event.at, event.reservationId));
       else if (event.type === 'task.assigned') {
-        const talk = Math.max(1, Math.round(exponential(random, options.ahtSeconds * 1000)));
+        const talk = Math.max(1, Math.round(exponential(handleRandom, options.ahtSeconds * 1000)));
         busyMs += talk + options.wrapSeconds * 1000;
         queue.push(event.at + talk, 'end', event.taskId);
       }
@@ -179,12 +224,15 @@ export function simulate(options: SimulationOptions): SimulationResult {
       if (at >= durationMs) continue;
       const id = `c${++arrivals}`;
       handle(engine.createTask(at, { id, attributes: {} }));
-      if (options.patienceSeconds !== null) queue.push(at + exponential(random, options.patienceSeconds * 1000), 'abandon', id);
+      if (options.patienceSeconds !== null) queue.push(at + exponential(patienceRandom, options.patienceSeconds * 1000), 'abandon', id);
       queue.push(nextArrival(event.at), 'arrival', '');
       if (options.progress && at - lastProgress > durationMs / 100) {
         lastProgress = at;
         options.progress(at / durationMs);
       }
+    } else if (event.kind === 'shift-start' || event.kind === 'shift-end') {
+      if (at < durationMs || event.kind === 'shift-end')
+        handle(engine.setActivity(Math.max(at, engine.time()), event.ref, event.kind === 'shift-start' ? 'Available' : 'Offline'));
     } else if (event.kind === 'abandon') {
       const status = engine.task(event.ref)?.status;
       if (status === 'pending' || status === 'reserved') handle(engine.cancel(Math.max(at, engine.time()), event.ref, 'abandoned'));
@@ -220,7 +268,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
     asa: overall?.asaSeconds ?? null,
     aht: overall?.ahtSeconds ?? null,
     abandonRate: overall?.abandonRate ?? null,
-    occupancy: options.agents === 0 ? 0 : Math.min(1, busyMs / (options.agents * Math.max(engine.time(), durationMs))),
+    occupancy: staffedAgentMs === 0 ? 0 : Math.min(1, busyMs / staffedAgentMs),
     intervals,
     engineEvents,
     simulatedSeconds: durationMs / 1000,

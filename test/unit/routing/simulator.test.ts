@@ -58,3 +58,65 @@ describe('the simulator', () => {
     expect(at('12:00')).toBeGreaterThan(2 * at('03:00'));
   });
 });
+
+describe('the simulator with shifts', () => {
+  it('staffs only during shifts (a night shift crosses midnight) and serves worse when the day is understaffed', () => {
+    const base = {
+      callsPerDay: 7000,
+      days: 1,
+      profile: 'daily' as const,
+      ahtSeconds: 240,
+      patienceSeconds: 120,
+      agents: 1,
+      thresholdSeconds: 20,
+      wrapSeconds: 0,
+      seed: 3,
+    };
+    const covered = simulate({
+      ...base,
+      shifts: [
+        { start: '06:00', end: '14:00', agents: 30 },
+        { start: '14:00', end: '22:00', agents: 30 },
+        { start: '22:00', end: '06:00', agents: 12 },
+      ],
+    });
+    const thinDay = simulate({
+      ...base,
+      shifts: [
+        { start: '06:00', end: '14:00', agents: 12 },
+        { start: '14:00', end: '22:00', agents: 30 },
+        { start: '22:00', end: '06:00', agents: 12 },
+      ],
+    });
+    expect(covered.offered).toBe(thinDay.offered);
+    expect(covered.serviceLevel ?? 0).toBeGreaterThan(0.8);
+    const morning = (r: typeof covered) => r.intervals.filter((i) => i.start >= 'd1 08:00' && i.start < 'd1 14:00');
+    const answeredShare = (r: typeof covered) =>
+      morning(r).reduce((n, i) => n + i.answered, 0) /
+      Math.max(
+        1,
+        morning(r).reduce((n, i) => n + i.offered, 0),
+      );
+    expect(answeredShare(thinDay)).toBeLessThan(answeredShare(covered));
+    // Night calls at 03:00 are answered: the night shift that began at 22:00 the day before is at work.
+    const night = covered.intervals.find((i) => i.start === 'd1 03:00');
+    expect(night?.answered).toBeGreaterThan(0);
+  });
+
+  it('refuses a time that is not HH:MM', () => {
+    expect(() =>
+      simulate({
+        callsPerDay: 100,
+        days: 1,
+        profile: 'flat',
+        ahtSeconds: 60,
+        patienceSeconds: null,
+        agents: 1,
+        thresholdSeconds: 20,
+        wrapSeconds: 0,
+        seed: 1,
+        shifts: [{ start: '25:00', end: '06:00', agents: 1 }],
+      }),
+    ).toThrow(/not a time of day/);
+  });
+});
