@@ -92,3 +92,15 @@ export const ZWorkerSettings = z.strictObject({
   voiceCapacity: z.number().int().min(0).max(1).default(1),
   workItemCapacity: z.number().int().min(0).max(20).default(3),
 });
+
+export const ZQueueParams = z.strictObject({ id: z.string().regex(/^[a-z][a-z0-9_]{1,62}$/, 'lower-case letters, digits and _') });
+export const ZSaveQueue = z.strictObject({
+  name: z.string().trim().min(2).max(80),
+  description: z.string().trim().max(500).default(''),
+  channel: z.enum(['voice', 'work_item']).default('voice'),
+  targetExpression: z.string().max(2000),
+  ordering: z.enum(['fifo', 'lifo']).default('fifo'),
+  serviceLevelSeconds: z.number().int().min(1).max(86_400).default(20),
+  serviceLevelTargetPercent: z.number().int().min(1).max(100).default(80),
+  maxWaitSeconds: z.number().int().min(1).max(86_400).nullable().default(null),
+});

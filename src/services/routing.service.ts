@@ -13,7 +13,7 @@ import {
   type TaskInput,
   type WorkerInput,
 } from '../domain/routing/engine-types.js';
-import type { Attributes } from '../domain/routing/expression.js';
+import { type Attributes, ExpressionError, parseExpression } from '../domain/routing/expression.js';
 import type { Db } from '../storage/database.js';
 import { referenceDir } from '../storage/paths.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
@@ -40,6 +40,7 @@ export type RoutingCommand =
   | { type: 'cancel'; taskId: string; reason: CancelReason }
   | { type: 'transfer'; taskId: string; queueId: string; newTaskId: string }
   | { type: 'callback'; taskId: string; callbackTaskId: string; attributes: Attributes }
+  | { type: 'configure'; config: EngineConfig }
   | { type: 'tick' };
 
 export function applyCommand(engine: RoutingEngine, at: number, command: RoutingCommand): EngineEvent[] {
@@ -66,6 +67,8 @@ export function applyCommand(engine: RoutingEngine, at: number, command: Routing
       return engine.transfer(at, command.taskId, command.queueId, command.newTaskId);
     case 'callback':
       return engine.requestCallback(at, command.taskId, command.callbackTaskId, command.attributes);
+    case 'configure':
+      return engine.reconfigure(at, command.config);
     case 'tick':
       return engine.tick(at);
   }
@@ -147,15 +150,29 @@ export class RoutingService {
     private current: RoutingEngine,
   ) {}
 
-  /** Rebuilds the engine from the command log. */
+  /**
+   * Rebuilds the engine from the command log, then records the current
+   * configuration if it differs from the one in force at the end of the log:
+   * configuration changes are commands too, so a replay applies each at the
+   * point it happened.
+   */
   static async open(db: Db, config: EngineConfig, clock: () => Date): Promise<RoutingService> {
-    const engine = await RoutingService.replay(db, config, clock);
-    return new RoutingService(db, config, clock, engine);
+    const { engine, lastConfig } = await RoutingService.replay(db, config, clock);
+    const service = new RoutingService(db, config, clock, engine);
+    if (JSON.stringify(lastConfig) !== JSON.stringify(config)) await service.execute({ type: 'configure', config }, null);
+    return service;
   }
 
-  private static async replay(db: Db, config: EngineConfig, clock: () => Date): Promise<RoutingEngine> {
-    const first = await db.selectFrom('routing_commands').select('at_ms').orderBy('seq').limit(1).executeTakeFirst();
-    const engine = new RoutingEngine(config, first ? Number(first.at_ms) : clock().getTime());
+  private static async replay(
+    db: Db,
+    fallback: EngineConfig,
+    clock: () => Date,
+  ): Promise<{ engine: RoutingEngine; lastConfig: EngineConfig | undefined }> {
+    const first = await db.selectFrom('routing_commands').select(['at_ms', 'command']).orderBy('seq').limit(1).executeTakeFirst();
+    const firstCommand = first?.command as RoutingCommand | undefined;
+    // The log opens with the configuration it was written under.
+    let lastConfig = firstCommand?.type === 'configure' ? firstCommand.config : undefined;
+    const engine = new RoutingEngine(lastConfig ?? fallback, first ? Number(first.at_ms) : clock().getTime());
     let after = '0';
     for (;;) {
       const batch = await db
@@ -165,12 +182,21 @@ export class RoutingService {
         .orderBy('seq')
         .limit(5000)
         .execute();
-      for (const row of batch) applyCommand(engine, Number(row.at_ms), row.command as RoutingCommand);
+      for (const row of batch) {
+        const command = row.command as RoutingCommand;
+        applyCommand(engine, Number(row.at_ms), command);
+        if (command.type === 'configure') lastConfig = command.config;
+      }
       const last = batch.at(-1);
       if (!last || batch.length < 5000) break;
       after = last.seq;
     }
-    return engine;
+    return { engine, lastConfig };
+  }
+
+  /** Applies a new configuration (after a queue or workflow edit); refused without change if it does not fit the work in progress. */
+  reconfigure(config: EngineConfig, ctx: RequestContext): Promise<EngineEvent[]> {
+    return this.execute({ type: 'configure', config }, ctx);
   }
 
   get engine(): RoutingEngine {
@@ -221,7 +247,7 @@ export class RoutingService {
       });
     } catch (error) {
       // Memory must not run ahead of the log: rebuild from what was stored.
-      this.current = await RoutingService.replay(this.db, this.config, this.clock);
+      this.current = (await RoutingService.replay(this.db, this.config, this.clock)).engine;
       throw error;
     }
     for (const listener of this.listeners) listener(events);
@@ -288,7 +314,68 @@ function summarize(command: RoutingCommand): Record<string, unknown> {
     case 'complete':
     case 'finishWrapUp':
       return { taskId: command.taskId };
+    case 'configure':
+      return { queues: command.config.queues.map((q) => q.id) };
     case 'tick':
       return {};
   }
+}
+
+export type QueueInput = {
+  id: string;
+  name: string;
+  description: string;
+  channel: 'voice' | 'work_item';
+  targetExpression: string;
+  ordering: 'fifo' | 'lifo';
+  serviceLevelSeconds: number;
+  serviceLevelTargetPercent: number;
+  maxWaitSeconds: number | null;
+};
+
+/**
+ * Adds or changes a queue. The target expression is checked when it is saved
+ * (a parse error names the position and what was expected); the engine then
+ * takes the new configuration — refused without change if it does not fit the
+ * work in progress — and only then is the queue row written.
+ */
+export async function saveQueue(db: Db, routing: RoutingService, ctx: RequestContext, input: QueueInput): Promise<void> {
+  try {
+    parseExpression(input.targetExpression);
+  } catch (error) {
+    if (error instanceof ExpressionError) {
+      throw new AppError('validation_failed', 'The target expression is not valid.', {
+        issues: [{ path: 'body.targetExpression', code: 'expression', message: error.message }],
+      });
+    }
+    throw error;
+  }
+  const current = await loadRoutingConfig(db);
+  const queue = {
+    id: input.id,
+    targetExpression: input.targetExpression,
+    ordering: input.ordering,
+    serviceLevelMs: input.serviceLevelSeconds * 1000,
+    serviceLevelTarget: input.serviceLevelTargetPercent / 100,
+    ...(input.maxWaitSeconds !== null ? { maxWaitMs: input.maxWaitSeconds * 1000 } : {}),
+  };
+  const queues = current.queues.some((q) => q.id === input.id)
+    ? current.queues.map((q) => (q.id === input.id ? queue : q))
+    : [...current.queues, queue];
+  await routing.reconfigure({ ...current, queues }, ctx);
+  const row = {
+    name: input.name,
+    description: input.description,
+    channel: input.channel,
+    target_expression: input.targetExpression,
+    ordering: input.ordering,
+    service_level_seconds: input.serviceLevelSeconds,
+    service_level_target_percent: input.serviceLevelTargetPercent,
+    max_wait_seconds: input.maxWaitSeconds,
+  };
+  await db
+    .insertInto('queues')
+    .values({ id: input.id, ...row })
+    .onConflict((oc) => oc.column('id').doUpdateSet(row))
+    .execute();
 }

@@ -103,6 +103,36 @@ describe('agents and work items through the API', () => {
     await restarted.stop();
   });
 
+  it("checks a queue's target expression when it is saved, and keeps configuration changes across a restart", async () => {
+    const bad = await call(supervisor, 'PUT', '/api/v1/routing/queues/night_desk', {
+      name: 'Night desk',
+      targetExpression: 'worker.skills HAS',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.issues).toEqual([
+      {
+        path: 'body.targetExpression',
+        code: 'expression',
+        message: 'at position 18: expected an operand, found the end of the expression in: worker.skills HAS',
+      },
+    ]);
+    expect(t.routing.engine.queueConfig('night_desk')).toBeUndefined();
+
+    const good = await call(supervisor, 'PUT', '/api/v1/routing/queues/night_desk', {
+      name: 'Night desk',
+      targetExpression: "worker.skills HAS 'night'",
+      serviceLevelSeconds: 30,
+    });
+    expect(good.statusCode, good.body).toBe(200);
+    expect(good.json()).toMatchObject({ id: 'night_desk', serviceLevel: { seconds: 30, targetPercent: 80 } });
+    expect(t.routing.engine.queueConfig('night_desk')?.serviceLevelMs).toBe(30_000);
+
+    const restarted = await RoutingService.open(db.db, await loadRoutingConfig(db.db), t.clock.get);
+    expect(restarted.engine.queueConfig('night_desk')?.targetExpression).toBe("worker.skills HAS 'night'");
+    await restarted.stop();
+    expect((await call(agentA, 'PUT', '/api/v1/routing/queues/night_desk', { name: 'x', targetExpression: '' })).statusCode).toBe(403);
+  });
+
   it('lets a supervisor see the waiting tasks with their place and estimated wait', async () => {
     const res = await call(supervisor, 'GET', '/api/v1/routing/tasks?status=waiting');
     expect(res.statusCode).toBe(200);

@@ -111,6 +111,78 @@ function compile(source: string, where: string): Expr {
   }
 }
 
+type Compiled = {
+  settings: typeof DEFAULTS;
+  activities: Map<string, ActivityConfig>;
+  queues: Map<string, Queue>;
+  filters: Filter[];
+  defaultQueue: string;
+};
+
+/** Checks and compiles a configuration; throws EngineError('invalid_config') naming what is wrong. */
+export function compileConfig(config: EngineConfig): Compiled {
+  const settings = {
+    reservationTimeoutMs: config.reservationTimeoutMs ?? DEFAULTS.reservationTimeoutMs,
+    redialDelayMs: config.redialDelayMs ?? DEFAULTS.redialDelayMs,
+    missedOfferLimit: config.missedOfferLimit ?? DEFAULTS.missedOfferLimit,
+    missedActivity: config.missedActivity ?? DEFAULTS.missedActivity,
+    wrapUpMs: config.wrapUpMs ?? DEFAULTS.wrapUpMs,
+    agingIntervalMs: config.agingIntervalMs ?? DEFAULTS.agingIntervalMs,
+    agingStep: config.agingStep ?? DEFAULTS.agingStep,
+    shortAbandonMs: config.shortAbandonMs ?? DEFAULTS.shortAbandonMs,
+    preferredWorkerMs: config.preferredWorkerMs ?? DEFAULTS.preferredWorkerMs,
+  };
+  const activities = new Map<string, ActivityConfig>();
+  for (const activity of config.activities) {
+    if (activities.has(activity.name)) throw new EngineError('invalid_config', `activity ${activity.name} is listed twice`);
+    activities.set(activity.name, activity);
+  }
+  if (!activities.has(settings.missedActivity))
+    activities.set(settings.missedActivity, { name: settings.missedActivity, available: false });
+  const queues = new Map<string, Queue>();
+  for (const q of config.queues) {
+    if (queues.has(q.id)) throw new EngineError('invalid_config', `queue ${q.id} is listed twice`);
+    const expr = compile(q.targetExpression, `queue ${q.id} target expression`);
+    queues.set(q.id, {
+      id: q.id,
+      targetExpression: q.targetExpression,
+      ordering: q.ordering ?? 'fifo',
+      strategy: q.strategy ?? 'longest-idle',
+      serviceLevelMs: q.serviceLevelMs ?? 20_000,
+      serviceLevelTarget: q.serviceLevelTarget ?? 0.8,
+      maxSize: q.maxSize,
+      maxWaitMs: q.maxWaitMs,
+      overflowQueue: q.overflowQueue,
+      expr,
+      taskKeys: taskPaths(expr),
+    });
+  }
+  for (const q of queues.values()) {
+    if (q.overflowQueue && !queues.has(q.overflowQueue))
+      throw new EngineError('invalid_config', `queue ${q.id} overflows to unknown queue ${q.overflowQueue}`);
+  }
+  if (!queues.has(config.workflow.defaultQueue)) {
+    throw new EngineError('invalid_config', `the workflow's default queue ${config.workflow.defaultQueue} does not exist`);
+  }
+  const filters = config.workflow.filters.map((f, i) => {
+    if (f.targets.length === 0) throw new EngineError('invalid_config', `workflow filter ${f.name} has no targets`);
+    return {
+      name: f.name,
+      expr: compile(f.expression, `workflow filter ${i + 1} (${f.name})`),
+      targets: f.targets.map((t, j) => {
+        if (!queues.has(t.queue))
+          throw new EngineError('invalid_config', `workflow filter ${f.name}, target ${j + 1}: unknown queue ${t.queue}`);
+        return {
+          ...t,
+          expr: t.expression ? compile(t.expression, `workflow filter ${f.name}, target ${j + 1} expression`) : undefined,
+          skip: t.skipIf ? compile(t.skipIf, `workflow filter ${f.name}, target ${j + 1} skipIf`) : undefined,
+        };
+      }),
+    };
+  });
+  return { settings, activities, queues, filters, defaultQueue: config.workflow.defaultQueue };
+}
+
 /** A binary min-heap of timers ordered by (at, seq): equal times fire in the order they were set. */
 class TimerHeap {
   private items: Timer[] = [];
@@ -155,11 +227,11 @@ class TimerHeap {
 const before = (a: Timer, b: Timer): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
 
 export class RoutingEngine {
-  readonly settings: typeof DEFAULTS;
-  private readonly activities = new Map<string, ActivityConfig>();
-  private readonly queues = new Map<string, Queue>();
-  private readonly filters: Filter[];
-  private readonly defaultQueue: string;
+  settings: typeof DEFAULTS;
+  private activities: Map<string, ActivityConfig>;
+  private queues: Map<string, Queue>;
+  private filters: Filter[];
+  private defaultQueue: string;
   private readonly workers = new Map<string, WorkerView>();
   private readonly tasks = new Map<string, TaskView>();
   private readonly reservations = new Map<string, ReservationView>();
@@ -188,65 +260,13 @@ export class RoutingEngine {
   private carried: EngineEvent[] = [];
 
   constructor(config: EngineConfig, start: number) {
-    this.settings = {
-      reservationTimeoutMs: config.reservationTimeoutMs ?? DEFAULTS.reservationTimeoutMs,
-      redialDelayMs: config.redialDelayMs ?? DEFAULTS.redialDelayMs,
-      missedOfferLimit: config.missedOfferLimit ?? DEFAULTS.missedOfferLimit,
-      missedActivity: config.missedActivity ?? DEFAULTS.missedActivity,
-      wrapUpMs: config.wrapUpMs ?? DEFAULTS.wrapUpMs,
-      agingIntervalMs: config.agingIntervalMs ?? DEFAULTS.agingIntervalMs,
-      agingStep: config.agingStep ?? DEFAULTS.agingStep,
-      shortAbandonMs: config.shortAbandonMs ?? DEFAULTS.shortAbandonMs,
-      preferredWorkerMs: config.preferredWorkerMs ?? DEFAULTS.preferredWorkerMs,
-    };
     this.now = start;
-    for (const activity of config.activities) {
-      if (this.activities.has(activity.name)) throw new EngineError('invalid_config', `activity ${activity.name} is listed twice`);
-      this.activities.set(activity.name, activity);
-    }
-    if (!this.activities.has(this.settings.missedActivity)) {
-      this.activities.set(this.settings.missedActivity, { name: this.settings.missedActivity, available: false });
-    }
-    for (const q of config.queues) {
-      if (this.queues.has(q.id)) throw new EngineError('invalid_config', `queue ${q.id} is listed twice`);
-      const expr = compile(q.targetExpression, `queue ${q.id} target expression`);
-      this.queues.set(q.id, {
-        id: q.id,
-        targetExpression: q.targetExpression,
-        ordering: q.ordering ?? 'fifo',
-        strategy: q.strategy ?? 'longest-idle',
-        serviceLevelMs: q.serviceLevelMs ?? 20_000,
-        serviceLevelTarget: q.serviceLevelTarget ?? 0.8,
-        maxSize: q.maxSize,
-        maxWaitMs: q.maxWaitMs,
-        overflowQueue: q.overflowQueue,
-        expr,
-        taskKeys: taskPaths(expr),
-      });
-    }
-    for (const q of this.queues.values()) {
-      if (q.overflowQueue && !this.queues.has(q.overflowQueue))
-        throw new EngineError('invalid_config', `queue ${q.id} overflows to unknown queue ${q.overflowQueue}`);
-    }
-    if (!this.queues.has(config.workflow.defaultQueue))
-      throw new EngineError('invalid_config', `the workflow's default queue ${config.workflow.defaultQueue} does not exist`);
-    this.defaultQueue = config.workflow.defaultQueue;
-    this.filters = config.workflow.filters.map((f, i) => {
-      if (f.targets.length === 0) throw new EngineError('invalid_config', `workflow filter ${f.name} has no targets`);
-      return {
-        name: f.name,
-        expr: compile(f.expression, `workflow filter ${i + 1} (${f.name})`),
-        targets: f.targets.map((t, j) => {
-          if (!this.queues.has(t.queue))
-            throw new EngineError('invalid_config', `workflow filter ${f.name}, target ${j + 1}: unknown queue ${t.queue}`);
-          return {
-            ...t,
-            expr: t.expression ? compile(t.expression, `workflow filter ${f.name}, target ${j + 1} expression`) : undefined,
-            skip: t.skipIf ? compile(t.skipIf, `workflow filter ${f.name}, target ${j + 1} skipIf`) : undefined,
-          };
-        }),
-      };
-    });
+    const compiled = compileConfig(config);
+    this.settings = compiled.settings;
+    this.activities = compiled.activities;
+    this.queues = compiled.queues;
+    this.filters = compiled.filters;
+    this.defaultQueue = compiled.defaultQueue;
   }
 
   // ── commands ────────────────────────────────────────────────────────────
@@ -450,6 +470,39 @@ export class RoutingEngine {
       this.emit({ type: 'task.created', at: now, taskId: callback.id, queueId });
       this.waiting.add(callback.id);
       this.emit({ type: 'task.queued', at: now, taskId: callback.id, queueId, target: callback.targetIndex });
+    });
+  }
+
+  /**
+   * Replaces queues, workflow, activities and settings while work goes on.
+   * Refused (nothing changes) if the new configuration is invalid, drops a
+   * queue that still holds tasks, or drops an activity an agent is in.
+   */
+  reconfigure(now: number, config: EngineConfig): EngineEvent[] {
+    return this.command(now, () => {
+      const compiled = compileConfig(config);
+      for (const task of this.tasks.values()) {
+        if (task.status !== 'completed' && task.status !== 'canceled' && !compiled.queues.has(task.queueId)) {
+          throw new EngineError(
+            'invalid_config',
+            `queue ${task.queueId} still holds task ${task.id}; move or finish its tasks before removing it`,
+          );
+        }
+      }
+      for (const worker of this.workers.values()) {
+        if (!compiled.activities.has(worker.activity))
+          throw new EngineError(
+            'invalid_config',
+            `agent ${worker.id} is in activity ${worker.activity}, which the new configuration drops`,
+          );
+      }
+      this.settings = compiled.settings;
+      this.activities = compiled.activities;
+      this.queues = compiled.queues;
+      this.filters = compiled.filters;
+      this.defaultQueue = compiled.defaultQueue;
+      this.eligible.clear();
+      for (const worker of this.workers.values()) this.syncFree(worker);
     });
   }
 

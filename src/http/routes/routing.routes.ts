@@ -1,11 +1,14 @@
 import { z } from 'zod';
+import { ZQueue } from '../../contracts/reference.js';
 import {
   ZAgentState,
   ZCancelTask,
   ZCreateTask,
+  ZQueueParams,
   ZQueueStatsResponse,
   ZReservation,
   ZReservationParams,
+  ZSaveQueue,
   ZSetActivity,
   ZStatsQuery,
   ZTask,
@@ -21,7 +24,9 @@ import { AppError } from '../../domain/errors/app-error.js';
 import type { TaskView } from '../../domain/routing/engine.js';
 import { overallStatistics, queueStatistics } from '../../domain/routing/statistics.js';
 import { recordAudit } from '../../services/audit.service.js';
+import { saveQueue } from '../../services/routing.service.js';
 import { type AppContext, actorContext } from '../context.js';
+import { presentQueue } from '../presenters/reference.presenter.js';
 import { presentReservation, presentTask } from '../presenters/routing.presenter.js';
 import { defineRoute } from '../route.js';
 
@@ -253,6 +258,22 @@ export function routingRoutes(ctx: AppContext) {
         },
       }),
     ),
+    defineRoute({
+      method: 'PUT',
+      url: '/api/v1/routing/queues/:id',
+      summary: 'Add or change a queue; its target expression is checked on save (errors name the position)',
+      tags: ['routing'],
+      access: { permission: 'routing:supervise' },
+      params: ZQueueParams,
+      body: ZSaveQueue,
+      response: ZQueue,
+      errors: [409],
+      handler: async ({ params, body, request }) => {
+        await saveQueue(ctx.db, routing, actorContext(ctx, request), { id: params.id, ...body });
+        const row = await ctx.db.selectFrom('queues').selectAll().where('id', '=', params.id).executeTakeFirstOrThrow();
+        return presentQueue(row);
+      },
+    }),
     defineRoute({
       method: 'PUT',
       url: '/api/v1/routing/workers/:userId',

@@ -288,6 +288,23 @@ describe('queues and workflows', () => {
     expect(later.map((e) => e.type)).toEqual(['task.completed', 'reservation.created']);
   });
 
+  it('takes a new configuration while work goes on, but not one that drops a queue still holding tasks', () => {
+    const engine = engineWith({}, [
+      { id: 'public', targetExpression: "worker.skills HAS 'public'" },
+      { id: 'uac', targetExpression: "worker.skills HAS 'uac'" },
+    ]);
+    engine.createTask(0, { id: 't1', attributes: {} });
+    const base = { activities: ACTIVITIES, workflow: { filters: [], defaultQueue: 'public' } };
+    expect(() =>
+      engine.reconfigure(10, { ...base, queues: [{ id: 'uac', targetExpression: '' }], workflow: { filters: [], defaultQueue: 'uac' } }),
+    ).toThrow(/queue public still holds task t1/);
+    expect(engine.queueConfig('public')).toBeDefined();
+    engine.reconfigure(20, { ...base, queues: [{ id: 'public', targetExpression: "worker.skills HAS 'generalist'" }] });
+    engine.addWorker(30, agent('g', ['generalist']));
+    expect(engine.task('t1')?.status).toBe('reserved');
+    expect(engine.queueConfig('uac')).toBeUndefined();
+  });
+
   it('refuses unknown ids and time travel with codes', () => {
     const engine = engineWith();
     expect(() => engine.accept(0, 'r404')).toThrow(expect.objectContaining({ code: 'unknown_reservation' }));
