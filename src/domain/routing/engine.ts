@@ -15,6 +15,7 @@ import {
 } from './engine-types.js';
 import { type Attributes, type Expr, ExpressionError, evaluate, parseExpression, taskPaths } from './expression.js';
 import { IdleOrder } from './idle-order.js';
+import { MinHeap } from './min-heap.js';
 
 /**
  * The ACD routing engine: a deterministic state machine. Every command takes
@@ -183,49 +184,6 @@ export function compileConfig(config: EngineConfig): Compiled {
   return { settings, activities, queues, filters, defaultQueue: config.workflow.defaultQueue };
 }
 
-/** A binary min-heap of timers ordered by (at, seq): equal times fire in the order they were set. */
-class TimerHeap {
-  private items: Timer[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  peek(): Timer | undefined {
-    return this.items[0];
-  }
-  push(timer: Timer): void {
-    const items = this.items;
-    items.push(timer);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(items[i] as Timer, items[parent] as Timer)) break;
-      [items[i], items[parent]] = [items[parent] as Timer, items[i] as Timer];
-      i = parent;
-    }
-  }
-  pop(): Timer | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < items.length && before(items[l] as Timer, items[m] as Timer)) m = l;
-        if (r < items.length && before(items[r] as Timer, items[m] as Timer)) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m] as Timer, items[i] as Timer];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-const before = (a: Timer, b: Timer): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
-
 export class RoutingEngine {
   settings: typeof DEFAULTS;
   private activities: Map<string, ActivityConfig>;
@@ -250,7 +208,7 @@ export class RoutingEngine {
    * without scanning or sorting every eligible worker.
    */
   private readonly free = new IdleOrder<WorkerView>();
-  private readonly timers = new TimerHeap();
+  private readonly timers = new MinHeap<Timer>();
   private timerSeq = 0;
   private taskSeq = 0;
   private reservationSeq = 0;

@@ -1,6 +1,7 @@
 import { type Random, seededRandom } from '../demo/random.js';
 import { RoutingEngine } from './engine.js';
 import type { EngineConfig, EngineEvent } from './engine-types.js';
+import { MinHeap } from './min-heap.js';
 import { queueStatistics, queueStatisticsByInterval } from './statistics.js';
 
 /**
@@ -77,50 +78,18 @@ const exponential = (random: Random, mean: number): number => -Math.log(1 - rand
 
 type SimEvent = { at: number; seq: number; kind: 'arrival' | 'end' | 'abandon' | 'shift-start' | 'shift-end'; ref: string };
 
+/** Simulation events in time order. */
 class EventQueue {
-  private items: SimEvent[] = [];
+  private readonly heap = new MinHeap<SimEvent>();
   private seq = 0;
   push(at: number, kind: SimEvent['kind'], ref: string): void {
-    const item = { at, seq: this.seq++, kind, ref };
-    const items = this.items;
-    items.push(item);
-    let i = items.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const parent = items[p] as SimEvent;
-      if (parent.at < item.at || (parent.at === item.at && parent.seq < item.seq)) break;
-      items[i] = parent;
-      items[p] = item;
-      i = p;
-    }
+    this.heap.push({ at, seq: this.seq++, kind, ref });
   }
   peekAt(): number | undefined {
-    return this.items[0]?.at;
+    return this.heap.peek()?.at;
   }
   pop(): SimEvent | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        const less = (a: number, b: number) => {
-          const x = items[a] as SimEvent;
-          const y = items[b] as SimEvent;
-          return x.at < y.at || (x.at === y.at && x.seq < y.seq);
-        };
-        if (l < items.length && less(l, m)) m = l;
-        if (r < items.length && less(r, m)) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m] as SimEvent, items[i] as SimEvent];
-        i = m;
-      }
-    }
-    return top;
+    return this.heap.pop();
   }
 }
 

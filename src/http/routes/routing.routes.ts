@@ -138,36 +138,28 @@ export function routingRoutes(ctx: AppContext) {
         return presentTask(routing.engine, taskOr404(params.id));
       },
     }),
-    defineRoute({
-      method: 'POST',
-      url: '/api/v1/routing/tasks/:id/complete',
-      summary: 'End the conversation or work; the task moves to wrap-up',
-      tags: ['routing'],
-      access: { permission: 'routing:work' },
-      params: ZTaskParams,
-      response: ZTask,
-      errors: [404, 409],
-      handler: async ({ params, request }) => {
-        const rc = await ownOrSupervisor(request, taskOr404(params.id).workerId, 'complete');
-        await routing.execute({ type: 'complete', taskId: params.id }, rc);
-        return presentTask(routing.engine, taskOr404(params.id));
-      },
-    }),
-    defineRoute({
-      method: 'POST',
-      url: '/api/v1/routing/tasks/:id/wrap-up-done',
-      summary: 'End wrap-up: the task is completed and the agent free again',
-      tags: ['routing'],
-      access: { permission: 'routing:work' },
-      params: ZTaskParams,
-      response: ZTask,
-      errors: [404, 409],
-      handler: async ({ params, request }) => {
-        const rc = await ownOrSupervisor(request, taskOr404(params.id).workerId, 'finishWrapUp');
-        await routing.execute({ type: 'finishWrapUp', taskId: params.id }, rc);
-        return presentTask(routing.engine, taskOr404(params.id));
-      },
-    }),
+    ...(
+      [
+        { path: 'complete', type: 'complete', summary: 'End the conversation or work; the task moves to wrap-up' },
+        { path: 'wrap-up-done', type: 'finishWrapUp', summary: 'End wrap-up: the task is completed and the agent free again' },
+      ] as const
+    ).map(({ path, type, summary }) =>
+      defineRoute({
+        method: 'POST',
+        url: `/api/v1/routing/tasks/:id/${path}`,
+        summary,
+        tags: ['routing'],
+        access: { permission: 'routing:work' },
+        params: ZTaskParams,
+        response: ZTask,
+        errors: [404, 409],
+        handler: async ({ params, request }) => {
+          const rc = await ownOrSupervisor(request, taskOr404(params.id).workerId, type);
+          await routing.execute({ type, taskId: params.id }, rc);
+          return presentTask(routing.engine, taskOr404(params.id));
+        },
+      }),
+    ),
     defineRoute({
       method: 'POST',
       url: '/api/v1/routing/tasks/:id/transfer',
