@@ -41,6 +41,7 @@ export type RoutingCommand =
   | { type: 'transfer'; taskId: string; queueId: string; newTaskId: string }
   | { type: 'callback'; taskId: string; callbackTaskId: string; attributes: Attributes }
   | { type: 'configure'; config: EngineConfig }
+  | { type: 'forget'; before: number }
   | { type: 'tick' };
 
 export function applyCommand(engine: RoutingEngine, at: number, command: RoutingCommand): EngineEvent[] {
@@ -69,6 +70,8 @@ export function applyCommand(engine: RoutingEngine, at: number, command: Routing
       return engine.requestCallback(at, command.taskId, command.callbackTaskId, command.attributes);
     case 'configure':
       return engine.reconfigure(at, command.config);
+    case 'forget':
+      return engine.forgetEndedBefore(at, command.before);
     case 'tick':
       return engine.tick(at);
   }
@@ -135,6 +138,9 @@ const CODE_STATUS: Record<EngineError['code'], ConstructorParameters<typeof AppE
 };
 
 export const toAppError = (error: EngineError): AppError => new AppError(CODE_STATUS[error.code], error.message);
+
+/** Ended tasks stay in the engine's memory this long: statistics look back 24 hours. */
+const RETAIN_ENDED_MS = 48 * 3_600_000;
 
 export type RoutingListener = (events: EngineEvent[]) => void;
 
@@ -225,7 +231,10 @@ export class RoutingService {
       throw error;
     }
     // A tick that changed nothing need not be stored: replay reaches the same state without it.
-    if (command.type === 'tick' && events.length === 0) return events;
+    if (command.type === 'tick' && events.length === 0) {
+      await this.forgetOldWork(at);
+      return events;
+    }
     try {
       await this.db.transaction().execute(async (trx) => {
         await trx
@@ -252,6 +261,16 @@ export class RoutingService {
     }
     for (const listener of this.listeners) listener(events);
     return events;
+  }
+
+  /** Once an hour: tasks that ended more than two days ago leave memory (they stay in the log and the audit). */
+  private lastForget = 0;
+  private async forgetOldWork(at: number): Promise<void> {
+    if (at - this.lastForget < 3_600_000) return;
+    this.lastForget = at;
+    const before = at - RETAIN_ENDED_MS;
+    const any = [...this.current.allTasks()].some((t) => t.endedAt !== null && t.endedAt < before);
+    if (any) await this.executeNow({ type: 'forget', before }, null);
   }
 
   /** Fires due timers now and then (offers ringing out, escalations, wrap-up ends). */
@@ -316,6 +335,8 @@ function summarize(command: RoutingCommand): Record<string, unknown> {
       return { taskId: command.taskId };
     case 'configure':
       return { queues: command.config.queues.map((q) => q.id) };
+    case 'forget':
+      return { before: new Date(command.before).toISOString() };
     case 'tick':
       return {};
   }

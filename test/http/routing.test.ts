@@ -142,4 +142,18 @@ describe('agents and work items through the API', () => {
     expect(tasks[0].estimatedWaitSeconds).toBeGreaterThan(0);
     expect((await call(agentA, 'GET', '/api/v1/routing/tasks')).statusCode).toBe(403);
   });
+
+  it('lets ended work leave memory after two days, in the log too, so a restart agrees (runs last: sessions expire)', async () => {
+    const done = [...t.routing.engine.allTasks()].find((x) => x.status === 'completed');
+    expect(done).toBeDefined();
+    const waitingBefore = t.routing.engine.waitingIn('analysis').map((x) => x.id);
+    t.clock.advance(49 * 3_600_000);
+    await t.routing.execute({ type: 'tick' }, null);
+    expect(t.routing.engine.task(done?.id ?? '')).toBeUndefined();
+    expect(t.routing.engine.waitingIn('analysis').map((x) => x.id)).toEqual(waitingBefore);
+    const restarted = await RoutingService.open(db.db, await loadRoutingConfig(db.db), t.clock.get);
+    expect(restarted.engine.task(done?.id ?? '')).toBeUndefined();
+    expect(restarted.engine.waitingIn('analysis').map((x) => x.id)).toEqual(waitingBefore);
+    await restarted.stop();
+  });
 });

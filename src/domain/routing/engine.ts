@@ -464,6 +464,26 @@ export class RoutingEngine {
     });
   }
 
+  /**
+   * Drops tasks that ended before `before`, with their offers, so a server
+   * running for months holds only recent work. Statistics cover what remains.
+   */
+  forgetEndedBefore(now: number, before: number): EngineEvent[] {
+    return this.command(now, () => {
+      const gone = new Set<string>();
+      for (const task of this.tasks.values()) {
+        if ((task.status === 'completed' || task.status === 'canceled') && task.endedAt !== null && task.endedAt < before)
+          gone.add(task.id);
+      }
+      for (const id of gone) this.tasks.delete(id);
+      for (const [id, reservation] of this.reservations) if (gone.has(reservation.taskId)) this.reservations.delete(id);
+      for (const id of gone) {
+        this.pendingByTask.delete(id);
+        this.declined.delete(id);
+      }
+    });
+  }
+
   /** Lets time pass: fires due timers and offers what can be offered. */
   tick(now: number): EngineEvent[] {
     return this.command(now, () => undefined);

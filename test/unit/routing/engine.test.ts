@@ -305,6 +305,19 @@ describe('queues and workflows', () => {
     expect(engine.queueConfig('uac')).toBeUndefined();
   });
 
+  it('forgets ended tasks and their offers, keeping everything still in progress', () => {
+    const engine = engineWith({ wrapUpMs: 1_000 });
+    engine.addWorker(0, agent('a'));
+    engine.accept(1, reservationFor(engine.createTask(0, { id: 'done', attributes: {} }), 'a'));
+    engine.complete(10, 'done');
+    engine.tick(2_000);
+    engine.createTask(3_000, { id: 'open', attributes: {} });
+    engine.forgetEndedBefore(5_000, 4_000);
+    expect(engine.task('done')).toBeUndefined();
+    expect([...engine.allReservations()].every((r) => r.taskId !== 'done')).toBe(true);
+    expect(engine.task('open')?.status).toBe('reserved');
+  });
+
   it('refuses unknown ids and time travel with codes', () => {
     const engine = engineWith();
     expect(() => engine.accept(0, 'r404')).toThrow(expect.objectContaining({ code: 'unknown_reservation' }));
