@@ -32,6 +32,10 @@ export const ZQueueStats = z.object({
   longestWaitSeconds: z.number(),
   agents: z.record(z.string(), z.number().int()),
   occupancyNow: z.number().nullable(),
+  estimatedWaitSeconds: z.number().int(),
+});
+export const ZCallbackRequest = z.strictObject({
+  callbackNumber: z.string().regex(/^\+?[0-9]{7,15}$/, 'must be a phone number (digits, optional +)'),
 });
 export const ZQueueStatsResponse = z.object({
   since: z.string(),

@@ -103,6 +103,20 @@ describe('agents and work items through the API', () => {
     await restarted.stop();
   });
 
+  it('turns a waiting task into a callback that keeps its place', async () => {
+    const waiting = t.routing.engine.waitingIn('analysis');
+    const first = waiting[0];
+    if (!first) throw new Error('nothing waiting');
+    const res = await call(supervisor, 'POST', `/api/v1/routing/tasks/${first.id}/callback`, { callbackNumber: '+15550100' });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ status: 'pending', position: 1, arrivedAt: new Date(first.arrivedAt).toISOString() });
+    expect(t.routing.engine.task(first.id)?.cancelReason).toBe('callback');
+    const bad = await call(supervisor, 'POST', `/api/v1/routing/tasks/${first.id}/callback`, { callbackNumber: 'call me' });
+    expect(bad.statusCode).toBe(400);
+    const again = await call(supervisor, 'POST', `/api/v1/routing/tasks/${first.id}/callback`, { callbackNumber: '+15550100' });
+    expect(again.statusCode).toBe(409);
+  });
+
   it("checks a queue's target expression when it is saved, and keeps configuration changes across a restart", async () => {
     const bad = await call(supervisor, 'PUT', '/api/v1/routing/queues/night_desk', {
       name: 'Night desk',
@@ -140,6 +154,10 @@ describe('agents and work items through the API', () => {
     expect(tasks.length).toBeGreaterThanOrEqual(3);
     expect(tasks.map((x: { position: number }) => x.position).slice(0, 3)).toEqual([1, 2, 3]);
     expect(tasks[0].estimatedWaitSeconds).toBeGreaterThan(0);
+    const stats = (await call(supervisor, 'GET', '/api/v1/queues/stats')).json();
+    expect(stats.queues.find((q: { queueId: string }) => q.queueId === 'analysis').estimatedWaitSeconds).toBeGreaterThan(
+      tasks[0].estimatedWaitSeconds,
+    );
     expect((await call(agentA, 'GET', '/api/v1/routing/tasks')).statusCode).toBe(403);
   });
 

@@ -29,6 +29,8 @@ export type QueueStatistics = {
   agents: Record<string, number>;
   /** Busy eligible agents now ÷ eligible agents in an available activity or busy now. */
   occupancyNow: number | null;
+  /** What a task arriving now would wait: (waiting + 1) ÷ agents in service × the queue's recent AHT; 0 with an agent free. */
+  estimatedWaitSeconds: number;
 };
 
 const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
@@ -80,7 +82,18 @@ function statisticsOf(engine: RoutingEngine, queueId: string, tasks: TaskView[],
     longestWaitSeconds: waiting.reduce((m, t) => Math.max(m, (now - t.arrivedAt) / 1000), 0),
     agents,
     occupancyNow: staffed === 0 ? null : busy / staffed,
+    estimatedWaitSeconds:
+      staffed > busy && waiting.length === 0 ? 0 : Math.round(((waiting.length + 1) / Math.max(staffed, 1)) * recentAht(engine, queueId)),
   };
+}
+
+/** The queue's mean handle time over its last 50 completed tasks; 180 s before there are any. */
+function recentAht(engine: RoutingEngine, queueId: string): number {
+  const recent = [...engine.allTasks()]
+    .filter((t) => t.queueId === queueId && t.status === 'completed' && t.answeredAt !== null && t.endedAt !== null)
+    .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
+    .slice(0, 50);
+  return mean(recent.map((t) => ((t.endedAt ?? 0) - (t.answeredAt ?? 0)) / 1000)) ?? 180;
 }
 
 export function queueStatistics(engine: RoutingEngine, options: { from?: number; to?: number } = {}): QueueStatistics[] {
@@ -134,6 +147,7 @@ export function overallStatistics(queues: QueueStatistics[]): OverallStatistics 
     longestWaitSeconds: queues.reduce((m, q) => Math.max(m, q.longestWaitSeconds), 0),
     agents: queues[0]?.agents ?? {},
     occupancyNow: queues[0]?.occupancyNow ?? null,
+    estimatedWaitSeconds: queues.reduce((m, q) => Math.max(m, q.estimatedWaitSeconds), 0),
   };
 }
 
@@ -161,11 +175,7 @@ export function estimatedWaitSeconds(engine: RoutingEngine, taskId: string): { p
   if (task.status === 'reserved') return { position: 0, seconds: 0 };
   const waiting = engine.waitingIn(task.queueId);
   const position = waiting.findIndex((t) => t.id === taskId) + 1;
-  const recent = [...engine.allTasks()]
-    .filter((t) => t.queueId === task.queueId && t.status === 'completed' && t.answeredAt !== null && t.endedAt !== null)
-    .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
-    .slice(0, 50);
-  const aht = mean(recent.map((t) => ((t.endedAt ?? 0) - (t.answeredAt ?? 0)) / 1000)) ?? 180;
+  const aht = recentAht(engine, task.queueId);
   let agents = 0;
   for (const worker of engine.allWorkers()) {
     const busy = worker.load.voice + worker.load.work_item > 0;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ZQueue } from '../../contracts/reference.js';
 import {
   ZAgentState,
+  ZCallbackRequest,
   ZCancelTask,
   ZCreateTask,
   ZQueueParams,
@@ -88,7 +89,12 @@ export function routingRoutes(ctx: AppContext) {
               ? t.status === 'pending' || t.status === 'reserved'
               : t.status === 'assigned' || t.status === 'wrapping',
         );
-        return { tasks: pick.map((t) => presentTask(routing.engine, t)) };
+        // Waiting tasks in the order they will be offered, queue by queue.
+        const presented = pick.map((t) => presentTask(routing.engine, t));
+        presented.sort(
+          (a, b) => a.queueId.localeCompare(b.queueId) || (a.position ?? Number.MAX_SAFE_INTEGER) - (b.position ?? Number.MAX_SAFE_INTEGER),
+        );
+        return { tasks: presented };
       },
     }),
     defineRoute({
@@ -160,6 +166,27 @@ export function routingRoutes(ctx: AppContext) {
         },
       }),
     ),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/routing/tasks/:id/callback',
+      summary: 'A waiting caller asks to be called back: the callback task keeps their place and arrival time',
+      tags: ['routing'],
+      access: { permission: 'routing:supervise' },
+      params: ZTaskParams,
+      body: ZCallbackRequest,
+      response: ZTask,
+      successStatus: 201,
+      errors: [404, 409],
+      handler: async ({ params, body, request }) => {
+        taskOr404(params.id);
+        const callbackTaskId = routing.newTaskId();
+        await routing.execute(
+          { type: 'callback', taskId: params.id, callbackTaskId, attributes: { callbackNumber: body.callbackNumber } },
+          actorContext(ctx, request),
+        );
+        return presentTask(routing.engine, taskOr404(callbackTaskId));
+      },
+    }),
     defineRoute({
       method: 'POST',
       url: '/api/v1/routing/tasks/:id/transfer',
