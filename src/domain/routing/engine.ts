@@ -112,6 +112,16 @@ function compile(source: string, where: string): Expr {
   }
 }
 
+/** The value of a dotted attribute path ("meta.level"), null when absent. */
+function valueAt(attributes: Attributes, path: string): unknown {
+  let value: unknown = attributes;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value ?? null;
+}
+
 type Compiled = {
   settings: typeof DEFAULTS;
   activities: Map<string, ActivityConfig>;
@@ -762,7 +772,7 @@ export class RoutingEngine {
       byKey = new Map();
       this.eligible.set(queue.id, byKey);
     }
-    const key = queue.taskKeys.length === 0 ? '' : JSON.stringify(queue.taskKeys.map((k) => task.attributes[k] ?? null));
+    const key = queue.taskKeys.length === 0 ? '' : JSON.stringify(queue.taskKeys.map((path) => valueAt(task.attributes, path)));
     let ids = byKey.get(key);
     if (!ids) {
       ids = new Set<string>();

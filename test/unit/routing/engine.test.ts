@@ -318,6 +318,13 @@ describe('queues and workflows', () => {
     expect(engine.task('open')?.status).toBe('reserved');
   });
 
+  it('matches agents on nested task attributes, task by task (no stale eligibility)', () => {
+    const engine = engineWith({}, [{ id: 'public', targetExpression: 'worker.level >= task.meta.level' }]);
+    engine.addWorker(0, { id: 'junior', attributes: { level: 1 }, activity: 'Available' });
+    expect(offers(engine.createTask(10, { id: 'easy', attributes: { meta: { level: 1 } } }))).toEqual(['junior']);
+    expect(offers(engine.createTask(20, { id: 'hard', attributes: { meta: { level: 3 } } }))).toEqual([]);
+  });
+
   it('refuses unknown ids and time travel with codes', () => {
     const engine = engineWith();
     expect(() => engine.accept(0, 'r404')).toThrow(expect.objectContaining({ code: 'unknown_reservation' }));
