@@ -322,6 +322,7 @@ describe('queues and workflows', () => {
     const engine = engineWith({}, [{ id: 'public', targetExpression: 'worker.level >= task.meta.level' }]);
     engine.addWorker(0, { id: 'junior', attributes: { level: 1 }, activity: 'Available' });
     expect(offers(engine.createTask(10, { id: 'easy', attributes: { meta: { level: 1 } } }))).toEqual(['junior']);
+    engine.cancel(15, 'easy');
     expect(offers(engine.createTask(20, { id: 'hard', attributes: { meta: { level: 3 } } }))).toEqual([]);
   });
 
