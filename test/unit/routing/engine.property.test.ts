@@ -16,7 +16,7 @@ const REDIAL = 10_000;
 const TIMEOUT = 8_000;
 
 type Command =
-  | { kind: 'task'; skill: string; channel: 'voice' | 'work_item'; priority: number }
+  | { kind: 'task'; skill: string; channel: 'voice' | 'work_item'; priority: number; level: number }
   | { kind: 'accept'; pick: number }
   | { kind: 'reject'; pick: number }
   | { kind: 'complete'; pick: number }
@@ -31,6 +31,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     skill: fc.constantFrom(...SKILLS),
     channel: fc.constantFrom('voice' as const, 'work_item' as const),
     priority: fc.integer({ min: 0, max: 3 }),
+    level: fc.integer({ min: 0, max: 2 }),
   }),
   fc.record({ kind: fc.constant('accept' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('reject' as const), pick: fc.nat() }),
@@ -44,7 +45,12 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 const scenario = fc.record({
   strategy: fc.constantFrom<Strategy>('longest-idle', 'round-robin', 'fewest-calls', 'least-talk-time', 'ring-all'),
   workers: fc.array(
-    fc.record({ skills: fc.subarray(SKILLS, { minLength: 1 }), voice: fc.constant(1), work: fc.integer({ min: 1, max: 3 }) }),
+    fc.record({
+      skills: fc.subarray(SKILLS, { minLength: 1 }),
+      voice: fc.constant(1),
+      work: fc.integer({ min: 1, max: 3 }),
+      level: fc.integer({ min: 0, max: 2 }),
+    }),
     { minLength: 1, maxLength: 5 },
   ),
   commands: fc.array(command, { minLength: 1, maxLength: 60 }),
@@ -56,7 +62,7 @@ function config(strategy: Strategy): EngineConfig {
       { name: 'Offline', available: false },
       { name: 'Available', available: true },
     ],
-    queues: SKILLS.map((s) => ({ id: s, targetExpression: `worker.skills HAS '${s}'`, strategy })),
+    queues: SKILLS.map((s) => ({ id: s, targetExpression: `worker.skills HAS '${s}' AND worker.level >= task.meta.level`, strategy })),
     workflow: {
       filters: SKILLS.map((s) => ({ name: s, expression: `task.skill == '${s}'`, targets: [{ queue: s }] })),
       defaultQueue: 'public',
@@ -71,7 +77,7 @@ function config(strategy: Strategy): EngineConfig {
 type Run = { events: EngineEvent[]; engine: RoutingEngine };
 
 /** Runs a scenario; `check` is called after every command with the engine and the time. */
-type Scenario = { strategy: Strategy; workers: { skills: string[]; voice: number; work: number }[]; commands: Command[] };
+type Scenario = { strategy: Strategy; workers: { skills: string[]; voice: number; work: number; level: number }[]; commands: Command[] };
 
 function run(s: Scenario, check?: (engine: RoutingEngine, declinedUntil: Map<string, number>) => void): Run {
   const engine = new RoutingEngine(config(s.strategy), 0);
@@ -94,7 +100,7 @@ function run(s: Scenario, check?: (engine: RoutingEngine, declinedUntil: Map<str
     record(
       engine.addWorker(0, {
         id: `w${i}`,
-        attributes: { skills: w.skills },
+        attributes: { skills: w.skills, level: w.level },
         activity: 'Available',
         capacity: { voice: w.voice, work_item: w.work },
       }),
@@ -108,7 +114,12 @@ function run(s: Scenario, check?: (engine: RoutingEngine, declinedUntil: Map<str
       switch (c.kind) {
         case 'task':
           record(
-            engine.createTask(now, { id: `t${taskCount++}`, attributes: { skill: c.skill }, channel: c.channel, priority: c.priority }),
+            engine.createTask(now, {
+              id: `t${taskCount++}`,
+              attributes: { skill: c.skill, meta: { level: c.level } },
+              channel: c.channel,
+              priority: c.priority,
+            }),
           );
           break;
         case 'accept': {
@@ -192,6 +203,17 @@ function checkInvariants(engine: RoutingEngine, declinedUntil: Map<string, numbe
       expect(worker.load[channel]).toBeLessThanOrEqual(worker.capacity[channel]);
     }
   }
+  // 7. Offers go only to workers the queue's expression admits for that very task.
+  for (const r of reservations.filter((x) => x.status === 'pending')) {
+    const task = engine.task(r.taskId);
+    const worker = engine.worker(r.workerId);
+    if (!task || !worker) throw new Error(`offer ${r.id} refers to a missing task or worker`);
+    const expr = parseExpression(engine.queueConfig(task.queueId)?.targetExpression ?? '');
+    expect(
+      evaluate(expr, { task: task.attributes, worker: worker.attributes }),
+      `offer ${r.id} of ${task.id} to ineligible ${worker.id}`,
+    ).toBe(true);
+  }
   // 3. No offer outlives its timeout.
   for (const r of reservations) if (r.status === 'pending') expect(r.timeoutAt).toBeGreaterThan(now);
   // 6. No starvation: no waiting task has a free, available, eligible worker it has not just declined.
@@ -206,6 +228,14 @@ function checkInvariants(engine: RoutingEngine, declinedUntil: Map<string, numbe
       }
     }
   }
+}
+
+/** Some worker (in any activity) matches the task's queue: it can be served once everyone is available. */
+function serviceable(engine: RoutingEngine, taskId: string): boolean {
+  const task = engine.task(taskId);
+  if (!task) return false;
+  const expr = parseExpression(engine.queueConfig(task.queueId)?.targetExpression ?? '');
+  return [...engine.allWorkers()].some((w) => evaluate(expr, { task: task.attributes, worker: w.attributes }));
 }
 
 describe('routing engine invariants (property-based)', () => {
@@ -246,18 +276,12 @@ describe('routing engine invariants (property-based)', () => {
             if (engine.task(t.id)?.status === 'wrapping') engine.finishWrapUp(now, t.id);
           }
           const open = [...engine.allTasks()].filter((t) => t.status !== 'completed' && t.status !== 'canceled');
-          const waitingForNobody = open.every(
-            (t) =>
-              t.status === 'pending' &&
-              ![...engine.allWorkers()].some((w) => (w.attributes.skills as string[]).includes(String(t.attributes.skill))),
-          );
+          const waitingForNobody = open.every((t) => t.status === 'pending' && !serviceable(engine, t.id));
           if (open.length === 0 || waitingForNobody) break;
         }
         for (const t of engine.allTasks()) {
           const terminal = t.status === 'completed' || t.status === 'canceled';
-          const unserviceable = ![...engine.allWorkers()].some((w) =>
-            (w.attributes.skills as string[]).includes(String(t.attributes.skill)),
-          );
+          const unserviceable = !serviceable(engine, t.id);
           expect(terminal || (unserviceable && t.status === 'pending'), `${t.id} is ${t.status}`).toBe(true);
         }
       }),
