@@ -28,7 +28,7 @@ const ShiftFile = z
   )
   .min(1, 'needs at least one shift');
 
-import { runSimulation } from './simulate.command.js';
+import { runLive, runSimulation } from './simulate.command.js';
 import { packageVersion, startCommand } from './start.command.js';
 import { applyMigrations, openStorage, StartupError, type Storage } from './storage-runtime.js';
 
@@ -135,11 +135,12 @@ program
   );
 
 const positive =
-  (name: string, integer = true) =>
+  (name: string, integer = true, max = Number.POSITIVE_INFINITY) =>
   (value: string): number => {
     const n = Number(value);
     if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
       throw new InvalidArgumentError(`${name} must be a positive ${integer ? 'whole ' : ''}number`);
+    if (n > max) throw new InvalidArgumentError(`${name} must be at most ${max}`);
     return n;
   };
 
@@ -172,6 +173,9 @@ program
   .option('--threshold <seconds>', 'service-level threshold', positive('--threshold', false), 20)
   .option('--seed <n>', 'random seed; the same seed gives the same day', parseSeed, 1)
   .option('--json', 'print one JSON object (offered, answered, abandoned, serviceLevel, asa, aht, abandonRate, occupancy, intervals)')
+  .option('--live', 'drive the running Switchboard (demo databases only) with synthetic callers and agents, so the wallboard moves')
+  .option('--speed <x>', 'with --live: time runs this many times faster', positive('--speed', false, 100), 1)
+  .option('--minutes <n>', 'with --live: how long to run (real minutes)', positive('--minutes', false, 60), 10)
   .action(
     (options: {
       callsPerDay: number;
@@ -186,7 +190,27 @@ program
       seed: number;
       shifts?: string;
       json?: boolean;
+      live?: boolean;
+      speed: number;
+      minutes: number;
     }) => {
+      if (options.live) {
+        return withStorage('simulate', (storage) =>
+          runLive(
+            storage,
+            {
+              callsPerDay: options.callsPerDay,
+              speed: options.speed,
+              agents: options.agents,
+              ahtSeconds: options.aht,
+              patienceSeconds: options.abandon ? options.patience : null,
+              seed: options.seed,
+              minutes: options.minutes,
+            },
+            print,
+          ),
+        );
+      }
       let shifts: Shift[] | undefined;
       if (options.shifts) {
         try {

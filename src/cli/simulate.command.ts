@@ -1,4 +1,6 @@
+import os from 'node:os';
 import { type SimulationOptions, type SimulationResult, simulate } from '../domain/routing/simulator.js';
+import type { Storage } from './storage-runtime.js';
 
 const pct = (v: number | null): string => (v === null ? '   –' : `${(v * 100).toFixed(1).padStart(5)}%`);
 const secs = (v: number | null): string => (v === null ? '    –' : `${v.toFixed(1).padStart(6)}s`);
@@ -36,4 +38,82 @@ export function runSimulation(options: Omit<SimulationOptions, 'progress'>, outp
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   return result;
+}
+
+export type LiveOptions = {
+  callsPerDay: number;
+  speed: number;
+  agents: number;
+  ahtSeconds: number;
+  patienceSeconds: number | null;
+  seed: number;
+  minutes: number;
+};
+
+/**
+ * `simulate --live`: asks the running Switchboard (through its database) to run
+ * synthetic traffic on its real routing engine, and follows the run until it
+ * ends or Ctrl-C stops it. Demo databases only; the server refuses otherwise.
+ */
+export async function runLive(storage: Storage, options: LiveOptions, print: (line: string) => void): Promise<number> {
+  if (storage.embeddedOrigin && storage.embeddedOrigin !== 'attached') {
+    print('no Switchboard is running on this data directory: start it (npm start), then run simulate --live again');
+    return 1;
+  }
+  const db = storage.handle.db;
+  const params = {
+    callsPerDay: options.callsPerDay,
+    speed: options.speed,
+    agents: options.agents,
+    ahtSeconds: options.ahtSeconds,
+    patienceSeconds: options.patienceSeconds,
+    seed: options.seed,
+    durationMs: Math.round(options.minutes * 60_000),
+  };
+  const row = await db
+    .insertInto('simulation_runs')
+    .values({ requested_by: `cli:${os.userInfo().username}`, params: JSON.stringify(params), status: 'requested' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onSignal);
+  const deadline = Date.now() + params.durationMs + 120_000;
+  let lastLine = '';
+  try {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const run = await db.selectFrom('simulation_runs').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      if (run.status === 'refused') {
+        print(`refused: ${run.reason ?? ''}`);
+        return 1;
+      }
+      if (run.status === 'requested' && Date.now() - run.requested_at.getTime() > 15_000) {
+        await db
+          .updateTable('simulation_runs')
+          .set({ status: 'refused', reason: 'no server picked the request up', updated_at: new Date() })
+          .where('id', '=', row.id)
+          .execute();
+        print('no running Switchboard picked the request up within 15 s; is it running on this database?');
+        return 1;
+      }
+      const p = run.progress as { offered?: number; answered?: number; abandoned?: number };
+      const line = `${run.status}: offered ${p.offered ?? 0}, answered ${p.answered ?? 0}, abandoned ${p.abandoned ?? 0}`;
+      if (line !== lastLine) print(line);
+      lastLine = line;
+      if (run.status === 'finished') return 0;
+      if ((interrupted || Date.now() > deadline) && run.status === 'running') {
+        await db
+          .updateTable('simulation_runs')
+          .set({ status: 'stop-requested', updated_at: new Date() })
+          .where('id', '=', row.id)
+          .execute();
+        interrupted = false;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
 }

@@ -6,6 +6,7 @@ import { buildApp, logSerializers } from '../http/app.js';
 import { readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { loadRoutingConfig, RoutingService } from '../services/routing.service.js';
+import { SimulationControl } from '../services/simulation-control.js';
 import { packageRoot } from '../storage/paths.js';
 import { countRows } from '../storage/repositories/demo.repository.js';
 import { openIdentity, secureCookies } from './identity-runtime.js';
@@ -34,6 +35,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
     grace.unref();
     try {
       await app?.close();
+      await simulation?.stop();
       await routing?.stop();
     } finally {
       await storage.close();
@@ -45,6 +47,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
   };
   let app: Awaited<ReturnType<typeof buildApp>>['app'] | undefined;
   let routing: RoutingService | undefined;
+  let simulation: SimulationControl | undefined;
   try {
     progress(`database: ${storage.description}`);
     const applied = await applyMigrations(storage, progress);
@@ -64,6 +67,8 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
       `routing: ${[...routing.engine.allTasks()].length} tasks and ${[...routing.engine.allWorkers()].length} agents restored from the command log`,
     );
     routing.start();
+    simulation = new SimulationControl(storage.handle.db, routing, (message, error) => logger.warn({ err: error }, message));
+    simulation.start();
     ({ app } = await buildApp({
       db: storage.handle.db,
       pool: storage.handle.pool,

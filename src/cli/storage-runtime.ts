@@ -20,6 +20,8 @@ export type Storage = {
   migrations: Migration[];
   /** "embedded PostgreSQL 15.18 …" or "external PostgreSQL at host:port/db" — no credentials. */
   description: string;
+  /** For the embedded server: whether this process started it or attached to a running Switchboard's. */
+  embeddedOrigin?: 'created' | 'started' | 'adopted' | 'attached';
   close: () => Promise<void>;
 };
 
@@ -65,6 +67,7 @@ export async function openStorage(
   return {
     handle,
     migrationUrl: server.ownerConnectionString,
+    embeddedOrigin: server.origin,
     migrations,
     description: `embedded PostgreSQL ${version} on 127.0.0.1:${server.port} (pid ${server.pid}, ${server.origin}; data in ${config.dataDir})`,
     close: async () => {

@@ -196,6 +196,17 @@ export type RoutingWorkersTable = {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 };
 
+export type SimulationRunsTable = {
+  id: Generated<string>;
+  requested_by: string;
+  params: ColumnType<Record<string, unknown>, string, string>;
+  status: 'requested' | 'running' | 'stop-requested' | 'finished' | 'refused';
+  reason: string | null;
+  progress: ColumnType<Record<string, unknown>, string | undefined, string>;
+  requested_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+};
+
 export type Database = {
   app_meta: AppMetaTable;
   field_offices: FieldOfficesTable;
@@ -218,4 +229,5 @@ export type Database = {
   audit_events: AuditEventsTable;
   routing_commands: RoutingCommandsTable;
   routing_workers: RoutingWorkersTable;
+  simulation_runs: SimulationRunsTable;
 };

@@ -67,6 +67,21 @@ describe('agents and work items through the API', () => {
     expect(stats.overall.answered).toBe(1);
   });
 
+  it('refuses live synthetic traffic on a database that is not a demo database', async () => {
+    const { SimulationControl } = await import('../../src/services/simulation-control.js');
+    const control = new SimulationControl(db.db, t.routing, () => undefined);
+    const params = { callsPerDay: 7000, speed: 10, agents: 3, ahtSeconds: 60, patienceSeconds: 60, seed: 1, durationMs: 5000 };
+    const row = await db.db
+      .insertInto('simulation_runs')
+      .values({ requested_by: 'test', params: JSON.stringify(params), status: 'requested' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await control.poll();
+    const after = await db.db.selectFrom('simulation_runs').select(['status', 'reason']).where('id', '=', row.id).executeTakeFirstOrThrow();
+    expect(after).toEqual({ status: 'refused', reason: 'this is not a demo database: synthetic traffic would mix with real calls' });
+    expect([...t.routing.engine.allWorkers()].some((w) => w.id.startsWith('sim-agent'))).toBe(false);
+  });
+
   it('answers unknown ids with 404, bad activities with 400, and audits refusals', async () => {
     expect((await call(agentA, 'POST', '/api/v1/routing/reservations/r999999/accept')).statusCode).toBe(404);
     expect((await call(supervisor, 'GET', '/api/v1/routing/tasks/nope')).statusCode).toBe(404);

@@ -116,6 +116,20 @@ describe('identity and audit commands', () => {
     expect(broken.stderr).toMatch(/audit log BROKEN at sequence 2:/);
   });
 
+  it('simulate --live drives the running server with synthetic callers and agents', { timeout: 90_000 }, async () => {
+    const live = await cli(['simulate', '--live', '--speed', '100', '--minutes', '0.1', '--agents', '6']);
+    expect(live.code, live.stderr).toBe(0);
+    const finished = /finished: offered (\d+), answered (\d+), abandoned (\d+)/.exec(live.stdout);
+    expect(finished, live.stdout).not.toBeNull();
+    expect(Number(finished?.[1])).toBeGreaterThan(0);
+    expect(Number(finished?.[2])).toBeGreaterThan(0);
+    const stats = await api('/readyz');
+    expect(stats.status).toBe(200);
+    const tooFast = await cli(['simulate', '--live', '--speed', '500']);
+    expect(tooFast.code).not.toBe(0);
+    expect(tooFast.stderr).toContain('--speed must be at most 100');
+  });
+
   it('refuses demo codes on a database that is not a demo database', async () => {
     const other = await mkdtemp(path.join(os.tmpdir(), 'switchboard-nodemo-'));
     try {
@@ -127,6 +141,10 @@ describe('identity and audit commands', () => {
       expect((await codes.exited).code).toBe(1);
       expect(codes.stderr()).toContain('not a demo database');
       expect(codes.stdout()).not.toMatch(/\d{6}/);
+      const live = run(CLI, ['simulate', '--live', '--minutes', '0.1'], baseEnv({ SWITCHBOARD_DATA_DIR: other }));
+      started.push(live);
+      expect((await live.exited).code).toBe(1);
+      expect(live.stdout()).toContain('no Switchboard is running on this data directory');
     } finally {
       await rm(other, { recursive: true, force: true });
     }
