@@ -13,7 +13,7 @@ import {
   type WorkerInput,
   type WorkflowTarget,
 } from './engine-types.js';
-import { type Attributes, type Expr, ExpressionError, evaluate, parseExpression, taskPaths } from './expression.js';
+import { type Attributes, type Expr, ExpressionError, type Predicate, parseExpression, taskPaths, toPredicate } from './expression.js';
 import { IdleOrder } from './idle-order.js';
 import { MinHeap } from './min-heap.js';
 
@@ -33,10 +33,10 @@ import { MinHeap } from './min-heap.js';
  */
 
 type Queue = Required<Omit<QueueConfig, 'maxSize' | 'maxWaitMs' | 'overflowQueue'>> &
-  Pick<QueueConfig, 'maxSize' | 'maxWaitMs' | 'overflowQueue'> & { expr: Expr; taskKeys: string[] };
+  Pick<QueueConfig, 'maxSize' | 'maxWaitMs' | 'overflowQueue'> & { test: Predicate; taskKeys: string[] };
 
-type Target = WorkflowTarget & { expr: Expr | undefined; skip: Expr | undefined };
-type Filter = { name: string; expr: Expr; targets: Target[] };
+type Target = WorkflowTarget & { test: Predicate | undefined; skip: Predicate | undefined };
+type Filter = { name: string; test: Predicate; targets: Target[] };
 
 export type WorkerView = {
   id: string;
@@ -122,6 +122,16 @@ function valueAt(attributes: Attributes, path: string): unknown {
   return value ?? null;
 }
 
+/** The cache key of the task values a queue expression reads; cheap for the usual single primitive. */
+function eligibilityKey(paths: string[], attributes: Attributes): string {
+  if (paths.length === 0) return '';
+  if (paths.length === 1) {
+    const value = valueAt(attributes, paths[0] ?? '');
+    if (value === null || typeof value !== 'object') return `${typeof value}:${String(value)}`;
+  }
+  return JSON.stringify(paths.map((path) => valueAt(attributes, path)));
+}
+
 type Compiled = {
   settings: typeof DEFAULTS;
   activities: Map<string, ActivityConfig>;
@@ -164,7 +174,7 @@ export function compileConfig(config: EngineConfig): Compiled {
       maxSize: q.maxSize,
       maxWaitMs: q.maxWaitMs,
       overflowQueue: q.overflowQueue,
-      expr,
+      test: toPredicate(expr),
       taskKeys: taskPaths(expr),
     });
   }
@@ -179,14 +189,14 @@ export function compileConfig(config: EngineConfig): Compiled {
     if (f.targets.length === 0) throw new EngineError('invalid_config', `workflow filter ${f.name} has no targets`);
     return {
       name: f.name,
-      expr: compile(f.expression, `workflow filter ${i + 1} (${f.name})`),
+      test: toPredicate(compile(f.expression, `workflow filter ${i + 1} (${f.name})`)),
       targets: f.targets.map((t, j) => {
         if (!queues.has(t.queue))
           throw new EngineError('invalid_config', `workflow filter ${f.name}, target ${j + 1}: unknown queue ${t.queue}`);
         return {
           ...t,
-          expr: t.expression ? compile(t.expression, `workflow filter ${f.name}, target ${j + 1} expression`) : undefined,
-          skip: t.skipIf ? compile(t.skipIf, `workflow filter ${f.name}, target ${j + 1} skipIf`) : undefined,
+          test: t.expression ? toPredicate(compile(t.expression, `workflow filter ${f.name}, target ${j + 1} expression`)) : undefined,
+          skip: t.skipIf ? toPredicate(compile(t.skipIf, `workflow filter ${f.name}, target ${j + 1} skipIf`)) : undefined,
         };
       }),
     };
@@ -550,7 +560,7 @@ export class RoutingEngine {
     if (now < this.now) throw new EngineError('time_went_backwards', `time ${now} is before the engine's time ${this.now}`);
     this.events = [];
     this.advance(now);
-    const fired = [...this.carried, ...this.events];
+    const fired = this.carried.length > 0 ? this.carried.concat(this.events) : this.events;
     this.carried = [];
     this.events = [];
     try {
@@ -563,7 +573,7 @@ export class RoutingEngine {
       throw error;
     }
     this.dispatch();
-    const out = [...fired, ...this.events];
+    const out = fired.length > 0 ? fired.concat(this.events) : this.events;
     this.events = [];
     return out;
   }
@@ -676,7 +686,7 @@ export class RoutingEngine {
   private route(attributes: Attributes): { filter: Filter | undefined; index: number } {
     const scope = { task: attributes, worker: {} };
     for (const filter of this.filters) {
-      if (!evaluate(filter.expr, scope)) continue;
+      if (!filter.test(scope)) continue;
       const index = this.firstTarget(filter, 0, attributes);
       if (index !== undefined) return { filter, index };
     }
@@ -686,7 +696,7 @@ export class RoutingEngine {
   private firstTarget(filter: Filter, from: number, attributes: Attributes): number | undefined {
     for (let i = from; i < filter.targets.length; i++) {
       const target = filter.targets[i];
-      if (target && !(target.skip && evaluate(target.skip, { task: attributes, worker: {} }))) return i;
+      if (target && !target.skip?.({ task: attributes, worker: {} })) return i;
     }
     return undefined;
   }
@@ -772,12 +782,11 @@ export class RoutingEngine {
       byKey = new Map();
       this.eligible.set(queue.id, byKey);
     }
-    const key = queue.taskKeys.length === 0 ? '' : JSON.stringify(queue.taskKeys.map((path) => valueAt(task.attributes, path)));
+    const key = eligibilityKey(queue.taskKeys, task.attributes);
     let ids = byKey.get(key);
     if (!ids) {
       ids = new Set<string>();
-      for (const worker of this.workers.values())
-        if (evaluate(queue.expr, { task: task.attributes, worker: worker.attributes })) ids.add(worker.id);
+      for (const worker of this.workers.values()) if (queue.test({ task: task.attributes, worker: worker.attributes })) ids.add(worker.id);
       byKey.set(key, ids);
     }
     return ids;
@@ -787,7 +796,8 @@ export class RoutingEngine {
   private candidateTest(task: TaskView): (worker: WorkerView) => boolean {
     const target = this.target(task);
     const declined = this.declined.get(task.id);
-    const offeredTo = new Set([...(this.pendingByTask.get(task.id) ?? [])].map((r) => this.reservations.get(r)?.workerId));
+    const pending = this.pendingByTask.get(task.id);
+    const offeredTo = pending && pending.size > 0 ? new Set([...pending].map((r) => this.reservations.get(r)?.workerId)) : undefined;
     const preferred =
       typeof task.attributes.preferredWorker === 'string' && this.now < task.arrivedAt + this.settings.preferredWorkerMs
         ? task.attributes.preferredWorker
@@ -800,8 +810,8 @@ export class RoutingEngine {
       if (worker.load.voice > 0) return false;
       const until = declined?.get(worker.id);
       if (until !== undefined && this.now < until) return false;
-      if (offeredTo.has(worker.id)) return false;
-      return !target?.expr || evaluate(target.expr, { task: task.attributes, worker: worker.attributes });
+      if (offeredTo?.has(worker.id)) return false;
+      return !target?.test || target.test({ task: task.attributes, worker: worker.attributes });
     };
   }
 

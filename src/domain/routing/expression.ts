@@ -296,3 +296,85 @@ export function taskPaths(expr: Expr): string[] {
   visit(expr);
   return [...paths].sort();
 }
+
+export type Predicate = (scope: Scope) => boolean;
+type Getter = (scope: Scope) => Value;
+
+function getter(operand: Operand): Getter {
+  switch (operand.kind) {
+    case 'literal': {
+      const value = operand.value;
+      return () => value;
+    }
+    case 'list': {
+      if (operand.items.every((i) => i.kind === 'literal')) {
+        const values = operand.items.map((i) => (i.kind === 'literal' ? i.value : null));
+        return () => values;
+      }
+      const items = operand.items.map(getter);
+      return (scope) => items.map((item) => item(scope));
+    }
+    case 'path': {
+      const { root, keys } = operand;
+      const [first] = keys;
+      if (keys.length === 1 && first !== undefined) {
+        return (scope) => {
+          const value = scope[root][first];
+          return value === undefined ? null : value;
+        };
+      }
+      return (scope) => resolve(operand, scope);
+    }
+  }
+}
+
+/**
+ * Compiles a parsed expression into a function: the engine evaluates target
+ * expressions for every routing decision, and closures avoid re-walking the
+ * tree. Same results as `evaluate` (a test checks both on many inputs).
+ */
+export function toPredicate(expr: Expr): Predicate {
+  switch (expr.kind) {
+    case 'true':
+      return () => true;
+    case 'and': {
+      const left = toPredicate(expr.left);
+      const right = toPredicate(expr.right);
+      return (scope) => left(scope) && right(scope);
+    }
+    case 'or': {
+      const left = toPredicate(expr.left);
+      const right = toPredicate(expr.right);
+      return (scope) => left(scope) || right(scope);
+    }
+    case 'not': {
+      const inner = toPredicate(expr.expr);
+      return (scope) => !inner(scope);
+    }
+    case 'truthy':
+      return (scope) => evaluate(expr, scope);
+    case 'compare': {
+      const left = getter(expr.left);
+      const op = expr.op;
+      // The common shapes get a specialised closure: attribute == 'literal', list HAS attribute, list HAS 'literal'.
+      if (expr.right.kind === 'literal' && typeof expr.right.value === 'string' && (op === '==' || op === '!=')) {
+        const literal = expr.right.value;
+        const lower = literal.toLowerCase();
+        const equal = (value: Value) => value === literal || (typeof value === 'string' && value.toLowerCase() === lower);
+        return op === '==' ? (scope) => equal(left(scope)) : (scope) => !equal(left(scope));
+      }
+      const right = getter(expr.right);
+      if (op === 'HAS') {
+        return (scope) => {
+          const list = left(scope);
+          if (!Array.isArray(list)) return false;
+          const wanted = right(scope);
+          if (Array.isArray(wanted)) return wanted.every((w) => list.some((l) => same(l, w)));
+          for (const item of list) if (same(item, wanted)) return true;
+          return false;
+        };
+      }
+      return (scope) => compare(op, left(scope), right(scope));
+    }
+  }
+}

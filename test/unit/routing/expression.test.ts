@@ -58,3 +58,37 @@ describe('routing expressions', () => {
     ]);
   });
 });
+
+describe('compiled expressions', () => {
+  it('agree with the interpreter on random attributes', async () => {
+    const fc = (await import('fast-check')).default;
+    const { toPredicate } = await import('../../../src/domain/routing/expression.js');
+    const sources = [
+      "worker.skills HAS 'uac' AND worker.languages HAS task.language",
+      "task.type IN ['callback', 'tip'] OR task.priority >= 3",
+      "NOT worker.unit == 'UAC' OR worker.level >= task.meta.level",
+      'worker.skills HAS task.tags',
+      "task.note CONTAINS 'school' AND worker.unit != 'intake'",
+      'task.flag',
+      "worker.level > 1 AND NOT (task.kind == 'work_item')",
+    ];
+    const value = fc.oneof(
+      fc.constantFrom('uac', 'UAC', 'es', 'en', 'tip', 'intake', 'School trip'),
+      fc.integer({ min: 0, max: 4 }),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const attributes = fc.dictionary(
+      fc.constantFrom('skills', 'languages', 'language', 'type', 'priority', 'unit', 'level', 'tags', 'note', 'flag', 'kind', 'meta'),
+      fc.oneof(value, fc.array(value, { maxLength: 3 }), fc.record({ level: fc.integer({ min: 0, max: 3 }) })),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...sources), attributes, attributes, (source, task, worker) => {
+        const expr = parseExpression(source);
+        const scope = { task: task as never, worker: worker as never };
+        expect(toPredicate(expr)(scope)).toBe(evaluate(expr, scope));
+      }),
+      { numRuns: 2000, seed: 3 },
+    );
+  });
+});
