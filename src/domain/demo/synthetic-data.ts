@@ -47,7 +47,7 @@ export type SyntheticCase = {
 
 export type SyntheticDataset = { persons: SyntheticPerson[]; locations: SyntheticLocation[]; cases: SyntheticCase[] };
 
-const GIVEN_FEMALE = [
+export const GIVEN_FEMALE = [
   'María',
   'Ana',
   'Lucía',
@@ -69,7 +69,7 @@ const GIVEN_FEMALE = [
   'Mónica',
   'Beatriz',
 ];
-const GIVEN_MALE = [
+export const GIVEN_MALE = [
   'José',
   'Juan',
   'Luis',
@@ -91,7 +91,7 @@ const GIVEN_MALE = [
   'Byron',
   'Edwin',
 ];
-const FAMILY = [
+export const FAMILY = [
   'García',
   'Hernández',
   'López',

@@ -98,10 +98,17 @@ export function canonicalSpelling(token: string): string {
 /** The formal name behind a nickname, or the name itself. */
 export const formalName = (token: string): string => NICKNAMES[token] ?? token;
 
-/** Both Double Metaphone keys of a token. */
+const phoneticCache = new Map<string, [string, string]>();
+
+/** Both Double Metaphone keys of a token (memoised: names repeat). */
 export function phoneticKeys(token: string): [string, string] {
-  const [primary, secondary] = doubleMetaphone(token);
-  return [primary, secondary];
+  let keys = phoneticCache.get(token);
+  if (!keys) {
+    const [primary, secondary] = doubleMetaphone(token);
+    keys = [primary, secondary];
+    if (phoneticCache.size < 200_000) phoneticCache.set(token, keys);
+  }
+  return keys;
 }
 
 export function soundsAlike(a: string, b: string): boolean {

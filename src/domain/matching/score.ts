@@ -108,7 +108,8 @@ function compareDob(a: MatchablePerson, b: MatchablePerson): Evidence | undefine
   if (days <= 366) {
     return {
       feature: 'dob_near',
-      weight: estimated ? 2 : 1,
+      // Two exact dates that differ are weak evidence either way (a typo, or a namesake); an estimate near the date is some.
+      weight: estimated ? 1 : 0.5,
       explanation: `dates of birth within a year (${a.dob} / ${b.dob}${estimated ? ', at least one estimated or claimed' : ''})`,
     };
   }

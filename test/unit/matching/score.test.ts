@@ -73,7 +73,7 @@ describe('explained match scores', () => {
   it('weighs an estimated age gently and different identifiers heavily', () => {
     const child = { givenNames: 'Lucía', familyName1: 'Tzoc', dob: '2012-06-01', dobBasis: 'estimated' as const };
     const near = scoreMatch(child, { ...child, dob: '2011-09-15' });
-    expect(near.evidence.find((e) => e.feature === 'dob_near')?.weight).toBe(2);
+    expect(near.evidence.find((e) => e.feature === 'dob_near')?.weight).toBe(1);
     const differentA = scoreMatch(maria, { ...maria, aNumber: '209999999' });
     expect(differentA.verdict).not.toBe('likely');
     expect(differentA.evidence[0]).toMatchObject({ feature: 'a_number_differ', weight: -10 });
