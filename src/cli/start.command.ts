@@ -92,6 +92,8 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
     progress(`ready: http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT} (API docs at /api/docs)`);
   } catch (error) {
     await app?.close().catch(() => undefined);
+    await simulation?.stop().catch(() => undefined);
+    await routing?.stop().catch(() => undefined);
     await storage.close().catch(() => undefined);
     throw error;
   }
