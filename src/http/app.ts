@@ -183,6 +183,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     tokenRateLimit: createRateLimiter(30, 60_000),
     routing: options.routing,
     realtime: new RealtimeHub(options.routing, clock),
+    // @fastify/swagger types its document as OpenAPI V2/V3 unions; the route serves it as plain JSON.
     openapi: () => app.swagger() as unknown as Record<string, unknown>,
   };
   const routes = [

@@ -56,6 +56,7 @@ export function defineRoute<
   P extends z.ZodType = z.ZodUndefined,
   B extends z.ZodType = z.ZodUndefined,
 >(spec: RouteSpec<Q, P, B, R>): AnyRoute {
+  // The one type erasure: routes with different schemas go into one list; registerRoute re-validates every input with the route's own schemas.
   return spec as unknown as AnyRoute;
 }
 

@@ -42,5 +42,5 @@ export function referenceRoutes(ctx: AppContext) {
       response: ZQueueList,
       handler: async () => ({ queues: (await referenceData.listQueues(ctx.db)).map(presentQueue) }),
     }),
-  ] satisfies ReturnType<typeof defineRoute>[];
+  ];
 }
