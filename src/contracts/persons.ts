@@ -47,3 +47,29 @@ export const ZAgency = z.object({
   county: z.string().nullable(),
   agreement: z.object({ model: z.string(), status: z.string(), effective: z.string(), end: z.string().nullable() }),
 });
+
+export const ZPersonSearchQuery = z.strictObject({
+  q: z.string().trim().min(2, 'must be at least 2 characters').max(120),
+  dob: z.iso.date().optional().describe('narrows and ranks by date of birth'),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+
+export const ZMatchScore = z.object({
+  weight: z.number(),
+  verdict: z.enum(['likely', 'possible', 'unlikely']),
+  evidence: z.array(z.object({ feature: z.string(), weight: z.number(), explanation: z.string() })),
+});
+
+export const ZPersonHit = z.object({
+  id: z.string(),
+  givenNames: z.string(),
+  familyName1: z.string(),
+  familyName2: z.string().nullable(),
+  dob: z.string().nullable(),
+  dobBasis: z.string(),
+  isMinor: z.union([z.boolean(), z.literal('unknown')]),
+  identifiers: z.object({ aNumber: z.string().nullable() }).optional(),
+  match: ZMatchScore,
+});
+export const ZPersonHits = z.object({ persons: z.array(ZPersonHit) });
+export const ZDuplicatesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(50).default(10) });

@@ -3,6 +3,7 @@ import type { Role } from '../domain/access/access-control.js';
 import { generateDataset } from '../domain/demo/synthetic-data.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { resolveAor } from '../domain/geo/area-of-responsibility.js';
+import { searchFields } from '../domain/matching/blocking.js';
 import type { Db } from '../storage/database.js';
 import * as demo from '../storage/repositories/demo.repository.js';
 import { getMeta, setMeta } from '../storage/repositories/meta.repository.js';
@@ -114,6 +115,14 @@ export async function seedDemo(
     const personIds = await demo.insertPersons(
       trx,
       dataset.persons.map((p) => ({
+        ...searchFields({
+          givenNames: p.givenNames,
+          familyName1: p.familyName1,
+          familyName2: p.familyName2,
+          dob: p.dob,
+          dobBasis: p.dobBasis,
+          aNumber: p.aNumber,
+        }),
         given_names: p.givenNames,
         family_name_1: p.familyName1,
         family_name_2: p.familyName2,

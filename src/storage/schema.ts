@@ -135,6 +135,10 @@ export type PersonsTable = {
   a_number: string | null;
   synthetic: Generated<boolean>;
   created_at: CreatedAt;
+  /** Folded "given family1 family2" for trigram search; computed by the application. */
+  search_name: Generated<string>;
+  /** Blocking keys of src/domain/matching; computed by the application. */
+  match_keys: Generated<string[]>;
 };
 
 export type LocationObservationsTable = {

@@ -1,4 +1,4 @@
-import { canonicalSpelling, formalName, nameTokens, phoneticKeys } from './names.js';
+import { canonicalSpelling, fold, formalName, nameTokens, phoneticKeys } from './names.js';
 import { type MatchablePerson, type MatchScore, scoreMatch } from './score.js';
 
 /**
@@ -52,4 +52,9 @@ export class CandidateIndex<T extends MatchablePerson & { id: number | string }>
     scored.sort((a, b) => b.score.weight - a.score.weight);
     return scored.slice(0, limit);
   }
+}
+
+/** What the database stores for a person's search and candidate retrieval (persons.search_name, persons.match_keys). */
+export function searchFields(p: MatchablePerson): { search_name: string; match_keys: string[] } {
+  return { search_name: fold(`${p.givenNames} ${p.familyName1} ${p.familyName2 ?? ''}`), match_keys: blockingKeys(p) };
 }

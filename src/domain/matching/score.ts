@@ -51,11 +51,21 @@ function compareFamily(a: MatchablePerson, b: MatchablePerson): Evidence {
           explanation: `family names equal in the other order (${fa.join(' ')} / ${fb.join(' ')})`,
         };
   }
+  const spelledA = fa.map(canonicalSpelling);
+  const spelledB = fb.map(canonicalSpelling);
+  if (spelledA.length === spelledB.length && spelledA.every((t) => spelledB.includes(t))) {
+    const sameOrder = spelledA.join(' ') === spelledB.join(' ');
+    return sameOrder
+      ? { feature: 'family_spelling', weight: 5, explanation: `family names differ only in spelling (${fa.join(' ')} / ${fb.join(' ')})` }
+      : {
+          feature: 'family_swapped',
+          weight: 4.5,
+          explanation: `family names in the other order, spelled differently (${fa.join(' ')} / ${fb.join(' ')})`,
+        };
+  }
   if (exact.length > 0) {
     return { feature: 'family_one_shared', weight: 4, explanation: `family name ${exact[0]} shared; the other differs or is missing` };
   }
-  const spelledA = fa.map(canonicalSpelling);
-  const spelledB = fb.map(canonicalSpelling);
   const variant = spelledA.find((t) => spelledB.includes(t));
   if (variant)
     return {

@@ -1,8 +1,9 @@
 import type { Selectable } from 'kysely';
 import type { z } from 'zod';
-import type { ZAgency, ZPerson } from '../../contracts/persons.js';
+import type { ZAgency, ZPerson, ZPersonHit } from '../../contracts/persons.js';
 import { type Actor, authorize, type PermissionTable } from '../../domain/access/access-control.js';
 import type { PersonView } from '../../services/person.service.js';
+import type { PersonHit } from '../../services/person-search.service.js';
 import type { AgenciesTable } from '../../storage/schema.js';
 
 /** The viewer decides what leaves: identifiers only for those with person:identifiers. The UI never hides fields for us. */
@@ -44,3 +45,28 @@ export const presentAgency = (row: Selectable<AgenciesTable>): z.infer<typeof ZA
   county: row.county,
   agreement: { model: row.agreement_model, status: row.agreement_status, effective: row.agreement_effective, end: row.agreement_end },
 });
+
+/** A search hit or duplicate candidate: the person (identifiers by viewer) and the explained match. */
+export function presentHit(hit: PersonHit, viewer: Actor, permissions: PermissionTable): z.infer<typeof ZPersonHit> {
+  const showIdentifiers = authorize(permissions, viewer, 'person:identifiers').allowed;
+  return {
+    id: hit.person.id,
+    givenNames: hit.person.given_names,
+    familyName1: hit.person.family_name_1,
+    familyName2: hit.person.family_name_2,
+    dob: hit.person.dob,
+    dobBasis: hit.person.dob_basis,
+    isMinor: hit.minor,
+    ...(showIdentifiers ? { identifiers: { aNumber: hit.person.a_number } } : {}),
+    // Evidence texts can quote identifiers: viewers without person:identifiers get the A-number evidence without the number.
+    match: {
+      weight: hit.score.weight,
+      verdict: hit.score.verdict,
+      evidence: hit.score.evidence.map((e) =>
+        showIdentifiers || !e.feature.startsWith('a_number')
+          ? e
+          : { ...e, explanation: e.feature === 'a_number_equal' ? 'A-number equal' : e.explanation },
+      ),
+    },
+  };
+}

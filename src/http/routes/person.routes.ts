@@ -1,11 +1,43 @@
-import { ZPerson, ZPersonParams, ZPersonQuery } from '../../contracts/persons.js';
+import { ZDuplicatesQuery, ZPerson, ZPersonHits, ZPersonParams, ZPersonQuery, ZPersonSearchQuery } from '../../contracts/persons.js';
 import { readPerson } from '../../services/person.service.js';
+import { duplicateCandidates, searchPersons } from '../../services/person-search.service.js';
 import { type AppContext, actorContext } from '../context.js';
-import { presentPerson } from '../presenters/person.presenter.js';
+import { presentHit, presentPerson } from '../presenters/person.presenter.js';
 import { defineRoute } from '../route.js';
 
 export function personRoutes(ctx: AppContext) {
   return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/persons',
+      summary: 'Find people by A-number or by name (fuzzy: accents, spelling, sound, nicknames), each hit with the evidence for it',
+      description: 'Every search is audited with what was searched for. Opening a record of a child still needs a purpose of use.',
+      tags: ['persons'],
+      access: { permission: 'person:read' },
+      query: ZPersonSearchQuery,
+      response: ZPersonHits,
+      handler: async ({ query, request }) => {
+        const rc = actorContext(ctx, request);
+        const hits = await searchPersons(ctx.db, rc, { q: query.q, dob: query.dob, limit: query.limit });
+        return { persons: hits.map((h) => presentHit(h, rc.actor, ctx.identity.permissions)) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/persons/:id/duplicates',
+      summary: 'Possible duplicates of a person, with the evidence for each',
+      tags: ['persons'],
+      access: { permission: 'person:read' },
+      params: ZPersonParams,
+      query: ZDuplicatesQuery,
+      response: ZPersonHits,
+      errors: [404],
+      handler: async ({ params, query, request }) => {
+        const rc = actorContext(ctx, request);
+        const hits = await duplicateCandidates(ctx.db, rc, params.id, query.limit);
+        return { persons: hits.map((h) => presentHit(h, rc.actor, ctx.identity.permissions)) };
+      },
+    }),
     defineRoute({
       method: 'GET',
       url: '/api/v1/persons/:id',
