@@ -58,16 +58,31 @@ export async function searchPersons(
       query = { givenNames: '', familyName1: '', aNumber };
     } else {
       query = queryPerson(input.q, input.dob);
+      // Blocking keys first (exact keys on a GIN index: few rows); trigram similarity only when they find too little.
       const keys = blockingKeys(query);
-      rows = await trx
-        .selectFrom('persons')
-        .selectAll()
-        .where((eb) =>
-          eb.or([sql<boolean>`search_name % ${folded}`, ...(keys.length > 0 ? [sql<boolean>`match_keys && ${keys}::text[]`] : [])]),
-        )
-        .orderBy(sql`similarity(search_name, ${folded})`, 'desc')
-        .limit(200)
-        .execute();
+      rows =
+        keys.length === 0
+          ? []
+          : await trx
+              .selectFrom('persons')
+              .selectAll()
+              .where(sql<boolean>`match_keys && ${keys}::text[]`)
+              // A common name fills its blocks: keep the closest spellings.
+              .orderBy(sql`search_name <-> ${folded}`)
+              .limit(200)
+              .execute();
+      if (rows.length < input.limit) {
+        await sql`SET LOCAL pg_trgm.similarity_threshold = 0.45`.execute(trx);
+        const seen = new Set(rows.map((r) => r.id));
+        const similar = await trx
+          .selectFrom('persons')
+          .selectAll()
+          .where(sql<boolean>`search_name % ${folded}`)
+          .orderBy(sql`search_name <-> ${folded}`)
+          .limit(100)
+          .execute();
+        rows = [...rows, ...similar.filter((r) => !seen.has(r.id))];
+      }
     }
     const hits = rows
       .map((person) => ({
