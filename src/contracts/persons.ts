@@ -60,16 +60,15 @@ export const ZMatchScore = z.object({
   evidence: z.array(z.object({ feature: z.string(), weight: z.number(), explanation: z.string() })),
 });
 
-export const ZPersonHit = z.object({
-  id: z.string(),
-  givenNames: z.string(),
-  familyName1: z.string(),
-  familyName2: z.string().nullable(),
-  dob: z.string().nullable(),
-  dobBasis: z.string(),
-  isMinor: z.union([z.boolean(), z.literal('unknown')]),
-  identifiers: z.object({ aNumber: z.string().nullable() }).optional(),
-  match: ZMatchScore,
-});
+export const ZPersonHit = ZPerson.pick({
+  id: true,
+  givenNames: true,
+  familyName1: true,
+  familyName2: true,
+  dob: true,
+  dobBasis: true,
+  isMinor: true,
+  identifiers: true,
+}).extend({ match: ZMatchScore });
 export const ZPersonHits = z.object({ persons: z.array(ZPersonHit) });
 export const ZDuplicatesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(50).default(10) });

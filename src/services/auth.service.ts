@@ -82,18 +82,28 @@ async function recordFailure(
 ): Promise<Outcome<never>> {
   const next = afterFailure(throttle, ctx.now);
   await identity.setThrottle(trx, key, next.failures, next.lockedUntil, ctx.now);
-  await appendAudit(
+  await auditRefusal(trx, ctx, user, action, {
+    reason,
+    failures: next.failures,
+    locked: next.lockedUntil !== null,
+    accountExists: user !== undefined,
+  });
+  return { ok: false, error: new AppError('sign_in_failed', FAILED) };
+}
+
+/** A refused sign-in step, audited against the account when there is one (never the name typed: it may be a password). */
+function auditRefusal(
+  trx: Transaction<Database>,
+  ctx: RequestContext,
+  user: UserRow | undefined,
+  action: string,
+  details: Record<string, unknown>,
+) {
+  return appendAudit(
     trx,
     { ...ctx, actor: null },
-    {
-      action,
-      outcome: 'denied',
-      resourceType: 'user',
-      ...(user ? { resourceId: user.id } : {}),
-      details: { reason, failures: next.failures, locked: next.lockedUntil !== null, accountExists: user !== undefined },
-    },
+    { action, outcome: 'denied', resourceType: 'user', ...(user ? { resourceId: user.id } : {}), details },
   );
-  return { ok: false, error: new AppError('sign_in_failed', FAILED) };
 }
 
 async function refuseLocked(
@@ -102,17 +112,7 @@ async function refuseLocked(
   user: UserRow | undefined,
   action: string,
 ): Promise<Outcome<never>> {
-  await appendAudit(
-    trx,
-    { ...ctx, actor: null },
-    {
-      action,
-      outcome: 'denied',
-      resourceType: 'user',
-      ...(user ? { resourceId: user.id } : {}),
-      details: { reason: 'locked' },
-    },
-  );
+  await auditRefusal(trx, ctx, user, action, { reason: 'locked' });
   return { ok: false, error: new AppError('account_locked', LOCKED) };
 }
 

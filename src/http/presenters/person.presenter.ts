@@ -4,12 +4,11 @@ import type { ZAgency, ZPerson, ZPersonHit } from '../../contracts/persons.js';
 import { type Actor, authorize, type PermissionTable } from '../../domain/access/access-control.js';
 import type { PersonView } from '../../services/person.service.js';
 import type { PersonHit } from '../../services/person-search.service.js';
+import type { PersonRow } from '../../storage/repositories/person.repository.js';
 import type { AgenciesTable } from '../../storage/schema.js';
 
-/** The viewer decides what leaves: identifiers only for those with person:identifiers. The UI never hides fields for us. */
-export function presentPerson(view: PersonView, viewer: Actor, permissions: PermissionTable): z.infer<typeof ZPerson> {
-  const { person, locations, minor } = view;
-  const showIdentifiers = authorize(permissions, viewer, 'person:identifiers').allowed;
+/** The fields every presentation of a person shares; identifiers only for viewers with person:identifiers. */
+function personSummary(person: PersonRow, minor: boolean | 'unknown', showIdentifiers: boolean) {
   return {
     id: person.id,
     givenNames: person.given_names,
@@ -18,9 +17,17 @@ export function presentPerson(view: PersonView, viewer: Actor, permissions: Perm
     dob: person.dob,
     dobBasis: person.dob_basis,
     isMinor: minor,
+    ...(showIdentifiers ? { identifiers: { aNumber: person.a_number } } : {}),
+  };
+}
+
+/** The viewer decides what leaves: identifiers only for those with person:identifiers. The UI never hides fields for us. */
+export function presentPerson(view: PersonView, viewer: Actor, permissions: PermissionTable): z.infer<typeof ZPerson> {
+  const { person, locations, minor } = view;
+  return {
+    ...personSummary(person, minor, authorize(permissions, viewer, 'person:identifiers').allowed),
     sex: person.sex,
     nationality: person.nationality,
-    ...(showIdentifiers ? { identifiers: { aNumber: person.a_number } } : {}),
     locations: locations.map((l) => ({
       id: l.id,
       line1: l.line1,
@@ -50,22 +57,13 @@ export const presentAgency = (row: Selectable<AgenciesTable>): z.infer<typeof ZA
 export function presentHit(hit: PersonHit, viewer: Actor, permissions: PermissionTable): z.infer<typeof ZPersonHit> {
   const showIdentifiers = authorize(permissions, viewer, 'person:identifiers').allowed;
   return {
-    id: hit.person.id,
-    givenNames: hit.person.given_names,
-    familyName1: hit.person.family_name_1,
-    familyName2: hit.person.family_name_2,
-    dob: hit.person.dob,
-    dobBasis: hit.person.dob_basis,
-    isMinor: hit.minor,
-    ...(showIdentifiers ? { identifiers: { aNumber: hit.person.a_number } } : {}),
+    ...personSummary(hit.person, hit.minor, showIdentifiers),
     // Evidence texts can quote identifiers: viewers without person:identifiers get the A-number evidence without the number.
     match: {
       weight: hit.score.weight,
       verdict: hit.score.verdict,
       evidence: hit.score.evidence.map((e) =>
-        showIdentifiers || !e.feature.startsWith('a_number')
-          ? e
-          : { ...e, explanation: e.feature === 'a_number_equal' ? 'A-number equal' : e.explanation },
+        showIdentifiers || e.feature !== 'a_number_equal' ? e : { ...e, explanation: 'A-number equal' },
       ),
     },
   };
