@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { type SimulationOptions, type SimulationResult, simulate } from '../domain/routing/simulator.js';
+import type { LiveTrafficParams } from '../telephony/simulator/live-traffic.js';
 import type { Storage } from './storage-runtime.js';
 
 const pct = (v: number | null): string => (v === null ? '   –' : `${(v * 100).toFixed(1).padStart(5)}%`);
@@ -40,15 +41,7 @@ export function runSimulation(options: Omit<SimulationOptions, 'progress'>, outp
   return result;
 }
 
-export type LiveOptions = {
-  callsPerDay: number;
-  speed: number;
-  agents: number;
-  ahtSeconds: number;
-  patienceSeconds: number | null;
-  seed: number;
-  minutes: number;
-};
+export type LiveOptions = Omit<LiveTrafficParams, 'durationMs'> & { minutes: number };
 
 /**
  * `simulate --live`: asks the running Switchboard (through its database) to run

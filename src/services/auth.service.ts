@@ -192,6 +192,18 @@ export async function signIn(deps: IdentityDeps, ctx: RequestContext, input: { u
   });
 }
 
+/** Checks a code against the user's authenticator and, if good, records its time step so it cannot be used again. */
+async function useTotpCode(trx: Transaction<Database>, deps: IdentityDeps, user: UserRow, code: string, now: Date) {
+  const check = await checkTotp(
+    decrypt(deps.keys, user.totp_secret_enc ?? ''),
+    code,
+    now,
+    user.totp_last_step === null ? null : Number(user.totp_last_step),
+  );
+  if (check.valid) await identity.updateUser(trx, user.id, { totp_last_step: check.timeStep });
+  return check;
+}
+
 async function openChallenge(trx: Transaction<Database>, token: string, purpose: 'totp' | 'enroll', now: Date) {
   const challenge = await identity.findChallengeForUpdate(trx, digest(token));
   if (!challenge || challenge.purpose !== purpose || challenge.used_at || challenge.expires_at.getTime() <= now.getTime()) return undefined;
@@ -220,15 +232,9 @@ export async function completeSignIn(
     if (isLocked(throttle, ctx.now)) return refuseLocked(trx, ctx, user, 'auth.second_factor');
     let method: 'totp' | 'recovery_code';
     if (input.code !== undefined) {
-      const check = await checkTotp(
-        decrypt(deps.keys, user.totp_secret_enc ?? ''),
-        input.code,
-        ctx.now,
-        user.totp_last_step === null ? null : Number(user.totp_last_step),
-      );
+      const check = await useTotpCode(trx, deps, user, input.code, ctx.now);
       if (!check.valid)
         return recordFailure(trx, ctx, key, throttle, user, 'auth.second_factor', check.reason === 'reused' ? 'reused_code' : 'wrong_code');
-      await identity.updateUser(trx, user.id, { totp_last_step: check.timeStep });
       method = 'totp';
     } else if (input.recoveryCode !== undefined) {
       const consumed = await identity.consumeRecoveryCode(trx, user.id, digest(normalizeRecoveryCode(input.recoveryCode)), ctx.now);
@@ -400,15 +406,9 @@ export async function unlockSession(
     if (isLocked(throttle, ctx.now)) return refuseLocked(trx, ctx, user, 'auth.unlock');
     if (!(await verifyPassword(user.password_hash, input.password)))
       return recordFailure(trx, ctx, key, throttle, user, 'auth.unlock', 'password');
-    const check = await checkTotp(
-      decrypt(deps.keys, user.totp_secret_enc),
-      input.code,
-      ctx.now,
-      user.totp_last_step === null ? null : Number(user.totp_last_step),
-    );
+    const check = await useTotpCode(trx, deps, user, input.code, ctx.now);
     if (!check.valid)
       return recordFailure(trx, ctx, key, throttle, user, 'auth.unlock', check.reason === 'reused' ? 'reused_code' : 'wrong_code');
-    await identity.updateUser(trx, user.id, { totp_last_step: check.timeStep });
     await identity.touchSession(trx, session.id, ctx.now);
     await identity.clearThrottle(trx, key);
     await appendAudit(
