@@ -94,11 +94,3 @@ export async function listQueues(db: Db): Promise<QueueRow[]> {
     .orderBy('id')
     .execute();
 }
-
-export async function countAgencies(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('agencies')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
