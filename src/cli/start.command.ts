@@ -78,6 +78,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
       identity,
       secureCookies: secureCookies(config),
       routing,
+      attachmentsDir: path.join(config.dataDir, 'attachments'),
     }));
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal, 0));
     try {

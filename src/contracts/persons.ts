@@ -12,17 +12,25 @@ export const ZPersonQuery = z.strictObject({
 
 export const ZLocationObservation = z.object({
   id: z.string(),
+  personId: z.string().describe('the record it was observed for (a merged record shows under its survivor)'),
   line1: z.string().nullable(),
   city: z.string().nullable(),
   county: z.string().nullable(),
   state: z.string().nullable(),
   zip: z.string().nullable(),
-  precision: z.string(),
+  latitude: z.number().nullable(),
+  longitude: z.number().nullable(),
+  precision: z.enum(['rooftop', 'zip', 'city', 'county', 'state']),
+  aorOfficeCode: z.string().nullable().describe('field office of the area of responsibility of this place'),
   source: z.string(),
+  reportId: z.string().nullable().describe('the report this observation came from'),
   confidence: z.string(),
   observedAt: z.string(),
   reportedAt: z.string(),
+  verified: z.object({ by: z.string(), at: z.string(), note: z.string().nullable() }).nullable(),
 });
+
+const ZName = z.object({ givenNames: z.string(), familyName1: z.string(), familyName2: z.string().nullable() });
 
 export const ZPerson = z.object({
   id: z.string(),
@@ -33,8 +41,34 @@ export const ZPerson = z.object({
   dobBasis: z.string(),
   isMinor: z.union([z.boolean(), z.literal('unknown')]),
   sex: z.string(),
-  nationality: z.string().nullable(),
-  identifiers: z.object({ aNumber: z.string().nullable() }).optional().describe('present only for viewers with person:identifiers'),
+  nationalities: z.array(z.string()),
+  languages: z.array(z.string()),
+  phones: z.array(z.string()),
+  identifiers: z
+    .object({
+      aNumber: z.string().nullable(),
+      others: z.array(z.object({ kind: z.string(), value: z.string(), issuer: z.string().nullable() })),
+    })
+    .optional()
+    .describe('present only for viewers with person:identifiers'),
+  mergedInto: z.string().nullable().describe('set while this record is merged into another: read that one'),
+  otherNames: z.array(ZName.extend({ kind: z.enum(['alias', 'spelling', 'merged_record']) })),
+  merges: z.array(
+    z.object({
+      id: z.string(),
+      survivorId: z.string(),
+      mergedId: z.string(),
+      reason: z.string(),
+      mergedAt: z.string(),
+      mergedBy: z.string(),
+      undoneAt: z.string().nullable(),
+      undoReason: z.string().nullable(),
+    }),
+  ),
+  cases: z
+    .array(z.object({ id: z.string(), caseNumber: z.string(), type: z.string(), status: z.string(), role: z.string() }))
+    .optional()
+    .describe('present only for viewers with case:read; UAC cases only for the UAC unit'),
   locations: z.array(ZLocationObservation),
 });
 
@@ -68,7 +102,9 @@ export const ZPersonHit = ZPerson.pick({
   dob: true,
   dobBasis: true,
   isMinor: true,
-  identifiers: true,
-}).extend({ match: ZMatchScore });
+}).extend({
+  identifiers: z.object({ aNumber: z.string().nullable() }).optional().describe('present only for viewers with person:identifiers'),
+  match: ZMatchScore,
+});
 export const ZPersonHits = z.object({ persons: z.array(ZPersonHit) });
 export const ZDuplicatesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(50).default(10) });

@@ -7,9 +7,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import { ZErrorResponse } from '../contracts/common.js';
+import type { Geocoder } from '../domain/geo/geocoder.js';
 import { RealtimeHub } from '../realtime/hub.js';
+import type { AttachmentScanner } from '../services/attachment.service.js';
 import { recordAudit } from '../services/audit.service.js';
 import { authenticateSession } from '../services/auth.service.js';
+import { offlineGeocoder } from '../services/geonames.js';
 import type { IdentityDeps } from '../services/identity-context.js';
 import { authenticateClientToken } from '../services/partner-client.service.js';
 import type { RoutingService } from '../services/routing.service.js';
@@ -25,10 +28,12 @@ import { type AnyRoute, registerRoute } from './route.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { caseRoutes } from './routes/case.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
 import { personRoutes } from './routes/person.routes.js';
 import { realtimeRoutes } from './routes/realtime.routes.js';
 import { referenceRoutes } from './routes/reference.routes.js';
+import { referralRoutes } from './routes/referral.routes.js';
 import { routingRoutes } from './routes/routing.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 
@@ -45,6 +50,11 @@ export type AppOptions = {
   /** The time, injectable so tests can let 30 idle minutes pass. */
   clock?: () => Date;
   routing: RoutingService;
+  /** Where attachment content is stored (content-addressed). */
+  attachmentsDir: string;
+  /** Offline by default (ZIP/city/county/state centroids); a production geocoder plugs in here. */
+  geocoder?: Geocoder;
+  scanner?: AttachmentScanner;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -134,6 +144,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     },
   });
   await app.register(formbody, { bodyLimit: 16_384 });
+  // Attachments arrive as raw bytes; their routes set their own body limit.
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   // Clients only listen on the realtime connection: tiny inbound frames.
   await app.register(websocket, { options: { maxPayload: 4_096 } });
   const metrics = installMetrics(app, options.pool);
@@ -185,6 +197,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     realtime: new RealtimeHub(options.routing, clock),
     // @fastify/swagger types its document as OpenAPI V2/V3 unions; the route serves it as plain JSON.
     openapi: () => app.swagger() as unknown as Record<string, unknown>,
+    geocoder: options.geocoder ?? offlineGeocoder(),
+    attachments: { dir: options.attachmentsDir, scanner: options.scanner },
   };
   const routes = [
     ...systemRoutes(ctx),
@@ -193,6 +207,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...adminRoutes(ctx),
     ...auditRoutes(ctx),
     ...personRoutes(ctx),
+    ...caseRoutes(ctx),
+    ...referralRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),
     ...realtimeRoutes(ctx),

@@ -1,7 +1,9 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Actor } from '../domain/access/access-control.js';
+import type { Geocoder } from '../domain/geo/geocoder.js';
 import type { RealtimeHub } from '../realtime/hub.js';
+import type { AttachmentScanner } from '../services/attachment.service.js';
 import type { RequestContext } from '../services/audit.service.js';
 import type { IdentityDeps } from '../services/identity-context.js';
 import type { RoutingService } from '../services/routing.service.js';
@@ -24,6 +26,8 @@ export type AppContext = {
   routing: RoutingService;
   realtime: RealtimeHub;
   openapi: () => Record<string, unknown>;
+  geocoder: Geocoder;
+  attachments: { dir: string; scanner?: AttachmentScanner | undefined };
 };
 
 /** The service-call context of a request: who, from where, which request, when. */

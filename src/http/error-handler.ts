@@ -24,6 +24,8 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   purpose_required: 400,
   invalid_client: 401,
   upgrade_required: 426,
+  unprocessable: 422,
+  referral_blocked: 422,
 };
 
 function isFastifyClientError(error: unknown): error is FastifyError & { statusCode: number } {

@@ -41,6 +41,8 @@ export type RouteSpec<Q extends z.ZodType, P extends z.ZodType, B extends z.ZodT
   successStatus?: number;
   /** Non-JSON responses (e.g. Prometheus text) say so; the handler then returns a string. */
   contentType?: string;
+  /** A larger body limit than the app's 1 MiB (attachments). */
+  bodyLimit?: number;
   /** Statuses other than success that the route documents (error bodies share one schema). */
   errors?: number[];
   handler: (input: HandlerInput<z.output<Q>, z.output<P>, z.output<B>>) => Promise<z.input<R>>;
@@ -104,12 +106,23 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
   if (route.query || route.params || route.body) errorStatuses.add(400);
   for (const status of errorStatuses) response[String(status)] = errorRef;
   const jsonSchema = (schema: z.ZodType | undefined) =>
-    schema ? z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }) : undefined;
+    schema
+      ? z.toJSONSchema(schema, {
+          target: 'openapi-3.0',
+          io: 'input',
+          // The one custom schema is a raw byte body (attachments): documented as binary.
+          unrepresentable: 'any',
+          override: (c) => {
+            if (c.zodSchema._zod.def.type === 'custom') Object.assign(c.jsonSchema, { type: 'string', format: 'binary' });
+          },
+        })
+      : undefined;
 
   app.route({
     method: route.method,
     url: route.url,
     config: { access: route.access },
+    ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
     schema: {
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),

@@ -129,15 +129,17 @@ export async function seedDemo(
         dob: p.dob,
         dob_basis: p.dobBasis,
         sex: p.sex,
-        nationality: p.nationality,
+        nationalities: [p.nationality],
         a_number: p.aNumber,
         synthetic: true,
       })),
     );
     const idOf = new Map(dataset.persons.map((p, i) => [p.key, personIds[i] ?? '']));
+    const aor = await loadAorTable(trx);
     await demo.insertLocations(
       trx,
       dataset.locations.map((l) => ({
+        aor_office_code: resolveAor(aor, l.state, l.county)?.officeCode ?? null,
         person_id: idOf.get(l.personKey) ?? '',
         line1: l.line1,
         city: l.city,
@@ -151,7 +153,6 @@ export async function seedDemo(
         reported_at: l.reportedAt,
       })),
     );
-    const aor = await loadAorTable(trx);
     const caseIds = await demo.insertCases(
       trx,
       dataset.cases.map((c) => ({
@@ -161,6 +162,8 @@ export async function seedDemo(
         priority: c.priority,
         unit: c.unit,
         aor_office_code: resolveAor(aor, c.state, c.county)?.officeCode ?? null,
+        aor_basis: 'location' as const,
+        status_reason: c.statusReason,
         summary: c.summary,
         created_at: c.createdAt,
         updated_at: c.createdAt,
@@ -171,6 +174,24 @@ export async function seedDemo(
       dataset.cases.flatMap((c, i) =>
         c.subjects.map((s) => ({ case_id: caseIds[i] ?? '', person_id: idOf.get(s.personKey) ?? '', role: s.role })),
       ),
+    );
+    // Each case was opened from one graded report about its subjects.
+    const reportIds = await demo.insertReports(
+      trx,
+      dataset.cases.map((c, i) => ({
+        reference: `R-DEMO-${String(i + 1).padStart(6, '0')}`,
+        source: c.report.source,
+        reporter_phone: c.report.reporterPhone,
+        narrative: `${c.summary} (synthetic demo report)`,
+        language: 'en',
+        source_reliability: c.report.reliability,
+        information_credibility: c.report.credibility,
+        received_at: c.createdAt,
+      })),
+    );
+    await demo.insertCaseReports(
+      trx,
+      dataset.cases.map((_c, i) => ({ case_id: caseIds[i] ?? '', report_id: reportIds[i] ?? '' })),
     );
     const marker: DemoMarker = { demo: true, seed: options.seed, seededAt: now.toISOString() };
     await setMeta(trx, 'demo', marker);

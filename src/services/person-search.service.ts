@@ -6,6 +6,7 @@ import { fold, nameTokens } from '../domain/matching/names.js';
 import { type MatchablePerson, type MatchScore, normalizeANumber, scoreMatch } from '../domain/matching/score.js';
 import { isMinorOn } from '../domain/persons/age.js';
 import type { Db } from '../storage/database.js';
+import { survivorOf } from '../storage/repositories/case.repository.js';
 import type { PersonRow } from '../storage/repositories/person.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 
@@ -18,7 +19,7 @@ import { appendAudit, type RequestContext } from './audit.service.js';
 
 export type PersonHit = { person: PersonRow; score: MatchScore; minor: boolean | 'unknown' };
 
-const toMatchable = (row: PersonRow): MatchablePerson => ({
+export const toMatchable = (row: PersonRow): MatchablePerson => ({
   givenNames: row.given_names,
   familyName1: row.family_name_1,
   familyName2: row.family_name_2,
@@ -84,14 +85,24 @@ export async function searchPersons(
         rows = [...rows, ...similar.filter((r) => !seen.has(r.id))];
       }
     }
-    const hits = rows
-      .map((person) => ({
-        person,
-        score: scoreMatch(query, toMatchable(person)),
-        minor: isMinorOn({ dob: person.dob, dobBasis: person.dob_basis }, ctx.now),
-      }))
-      .sort((a, b) => b.score.weight - a.score.weight)
-      .slice(0, input.limit);
+    // A merged record is found for its survivor: score the record that matched, show the person it now lives in.
+    const survivors = new Map<string, PersonRow>();
+    const mergedIds = [...new Set(rows.filter((r) => r.merged_into).map((r) => r.id))];
+    for (const id of mergedIds) {
+      const survivorId = await survivorOf(trx, id);
+      const survivor = await trx.selectFrom('persons').selectAll().where('id', '=', survivorId).executeTakeFirst();
+      if (survivor) survivors.set(id, survivor);
+    }
+    const best = new Map<string, PersonHit>();
+    for (const row of rows) {
+      const person = survivors.get(row.id) ?? row;
+      const score = scoreMatch(query, toMatchable(row));
+      const known = best.get(person.id);
+      if (!known || known.score.weight < score.weight) {
+        best.set(person.id, { person, score, minor: isMinorOn({ dob: person.dob, dobBasis: person.dob_basis }, ctx.now) });
+      }
+    }
+    const hits = [...best.values()].sort((a, b) => b.score.weight - a.score.weight).slice(0, input.limit);
     await appendAudit(trx, ctx, {
       action: 'person.search',
       outcome: 'allowed',
@@ -121,6 +132,8 @@ export async function duplicateCandidates(
             .selectFrom('persons')
             .selectAll()
             .where('id', '!=', personId)
+            // Records already merged (into anyone) are not offered again; unmerge first.
+            .where('merged_into', 'is', null)
             .where(sql<boolean>`match_keys && ${match_keys}::text[]`)
             .limit(500)
             .execute();

@@ -1,7 +1,9 @@
-import type { Actor, PermissionTable } from '../domain/access/access-control.js';
+import { type Actor, authorize, type PermissionTable } from '../domain/access/access-control.js';
+import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { isMinorOn } from '../domain/persons/age.js';
 import type { Db } from '../storage/database.js';
+import { personCluster } from '../storage/repositories/case.repository.js';
 import * as persons from '../storage/repositories/person.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 
@@ -13,7 +15,18 @@ import { appendAudit, type RequestContext } from './audit.service.js';
 
 export const MIN_PURPOSE_LENGTH = 10;
 
-export type PersonView = { person: persons.PersonRow; locations: persons.LocationRow[]; minor: boolean | 'unknown' };
+export type PersonView = {
+  person: persons.PersonRow;
+  locations: persons.LocationRow[];
+  minor: boolean | 'unknown';
+  /** Records merged into this one (kept whole; their names count as this person's). */
+  mergedRecords: persons.PersonRow[];
+  names: persons.PersonNameRow[];
+  identifiers: persons.PersonIdentifierRow[];
+  merges: persons.PersonMergeRow[];
+  /** Cases this person (or a record merged into them) is on, that the viewer may know of; undefined without case:read. */
+  cases: { id: string; caseNumber: string; type: string; status: string; role: string }[] | undefined;
+};
 
 export async function readPerson(
   deps: { db: Db; permissions: PermissionTable },
@@ -50,7 +63,36 @@ export async function readPerson(
         ),
       };
     }
-    const locations = await persons.listLocations(trx, id);
+    const cluster = await personCluster(trx, id);
+    const locations = await persons.listLocations(trx, cluster);
+    const mergedRecords =
+      cluster.length > 1 ? await trx.selectFrom('persons').selectAll().where('id', 'in', cluster).where('id', '!=', id).execute() : [];
+    const names = await trx.selectFrom('person_names').selectAll().where('person_id', 'in', cluster).orderBy('created_at').execute();
+    const identifiers = await trx
+      .selectFrom('person_identifiers')
+      .selectAll()
+      .where('person_id', 'in', cluster)
+      .orderBy('created_at')
+      .execute();
+    const merges = await trx
+      .selectFrom('person_merges')
+      .selectAll()
+      .where((eb) => eb.or([eb('survivor_id', '=', id), eb('merged_id', '=', id)]))
+      .orderBy('merged_at')
+      .execute();
+    const cases = authorize(deps.permissions, ctx.actor, 'case:read').allowed
+      ? (
+          await trx
+            .selectFrom('case_subjects as cs')
+            .innerJoin('cases as c', 'c.id', 'cs.case_id')
+            .select(['c.id', 'c.case_number', 'c.type', 'c.status', 'c.unit', 'cs.role'])
+            .where('cs.person_id', 'in', cluster)
+            .orderBy('c.created_at', 'desc')
+            .execute()
+        )
+          .filter((c) => mayReadUnit(ctx.actor, c.unit))
+          .map((c) => ({ id: c.id, caseNumber: c.case_number, type: c.type, status: c.status, role: c.role }))
+      : undefined;
     await appendAudit(trx, ctx, {
       action: 'person.read',
       outcome: 'allowed',
@@ -59,7 +101,7 @@ export async function readPerson(
       purpose: stated || null,
       details: { minor },
     });
-    return { view: { person, locations, minor } };
+    return { view: { person, locations, minor, mergedRecords, names, identifiers, merges, cases } };
   });
   if ('error' in result) throw result.error;
   return result.view;

@@ -3,7 +3,7 @@ import type pg from 'pg';
 /**
  * What the application's database role may do, applied by the owner after
  * every migration (idempotent). The application reads and writes rows; it
- * cannot change or delete audit events (nor, not owning the table, switch off
+ * cannot change or delete audit events or timeline events (nor, not owning the table, switch off
  * the trigger that also forbids it), cannot rewrite migration history, and
  * cannot change the schema.
  */
@@ -18,6 +18,8 @@ export async function grantApplicationRole(owner: pg.Pool, appRole: string): Pro
     await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM ${role}`);
     await client.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM ${role}`);
     await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON routing_commands FROM ${role}`);
+    // Timelines are history: rows are added, never changed.
+    for (const table of ['case_events', 'referral_events']) await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM ${role}`);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

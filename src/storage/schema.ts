@@ -131,10 +131,16 @@ export type PersonsTable = {
   dob: DateOnly | null;
   dob_basis: 'exact' | 'estimated' | 'claimed' | 'unknown';
   sex: 'female' | 'male' | 'unknown';
-  nationality: string | null;
+  nationalities: Generated<string[]>;
+  languages: Generated<string[]>;
+  phones: Generated<string[]>;
   a_number: string | null;
   synthetic: Generated<boolean>;
   created_at: CreatedAt;
+  created_by: string | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** Set while this record is merged into another (the survivor); the record itself is kept whole. */
+  merged_into: string | null;
   /** Folded "given family1 family2" for trigram search; computed by the application. */
   search_name: Generated<string>;
   /** Blocking keys of src/domain/matching; computed by the application. */
@@ -155,6 +161,14 @@ export type LocationObservationsTable = {
   observed_at: ColumnType<Date, Date | string, Date | string>;
   reported_at: ColumnType<Date, Date | string, Date | string>;
   created_at: CreatedAt;
+  report_id: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  geocoder: string | null;
+  aor_office_code: string | null;
+  verified_by: string | null;
+  verified_at: Date | null;
+  verification_note: string | null;
 };
 
 export type CasesTable = {
@@ -168,13 +182,132 @@ export type CasesTable = {
   summary: string;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  status_reason: string | null;
+  assignee_id: string | null;
+  aor_basis: 'location' | 'override' | null;
+  created_by: string | null;
+  version: Generated<number>;
 };
 
-export type CaseSubjectsTable = {
-  case_id: string;
-  person_id: string;
-  role: 'subject' | 'child' | 'sponsor' | 'guardian' | 'associate';
+export type ReportSource = 'public' | 'anonymous' | 'partner_officer' | 'federal_officer' | 'web';
+export type ReportsTable = {
+  id: Generated<string>;
+  reference: string;
+  source: ReportSource;
+  reporter_name: string | null;
+  reporter_phone: string | null;
+  reporter_email: string | null;
+  reporter_agency_ori: string | null;
+  reporter_badge: string | null;
+  callback_code_hash: string | null;
+  narrative: string;
+  language: string;
+  source_reliability: 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
+  information_credibility: number;
+  call_id: string | null;
+  submission_id: string | null;
+  received_at: ColumnType<Date, Date | string, never>;
+  created_by: string | null;
+  created_at: CreatedAt;
 };
+
+export type SubjectRole = 'subject' | 'child' | 'sponsor' | 'guardian' | 'associate';
+export type ReportSubjectsTable = { report_id: string; person_id: string; role: SubjectRole };
+export type CaseReportsTable = { case_id: string; report_id: string };
+
+export type PersonNamesTable = {
+  id: Generated<string>;
+  person_id: string;
+  kind: 'alias' | 'spelling';
+  given_names: string;
+  family_name_1: string;
+  family_name_2: string | null;
+  report_id: string | null;
+  created_at: CreatedAt;
+};
+
+export type IdentifierKind = 'fbi_number' | 'state_id' | 'orr_case_number' | 'passport';
+export type PersonIdentifiersTable = {
+  id: Generated<string>;
+  person_id: string;
+  kind: IdentifierKind;
+  value: string;
+  issuer: string | null;
+  report_id: string | null;
+  created_at: CreatedAt;
+};
+
+export type CaseEventsTable = {
+  id: Generated<string>;
+  case_id: string;
+  at: ColumnType<Date, Date, never>;
+  actor_id: string | null;
+  actor_system: string | null;
+  kind: string;
+  details: ColumnType<Record<string, unknown>, string, never>;
+};
+
+export type PersonMergesTable = {
+  id: Generated<string>;
+  survivor_id: string;
+  merged_id: string;
+  reason: string;
+  evidence: ColumnType<unknown, string, never>;
+  merged_by: string;
+  merged_at: ColumnType<Date, Date, never>;
+  undone_by: string | null;
+  undone_at: Date | null;
+  undo_reason: string | null;
+};
+
+export type ReferralStatus = 'draft' | 'pending_review' | 'denied' | 'sent' | 'acknowledged' | 'outcome_reported' | 'closed' | 'withdrawn';
+export type ReferralsTable = {
+  id: Generated<string>;
+  reference: string;
+  case_id: string;
+  purpose: 'enforcement' | 'location_information' | 'welfare';
+  field_office_code: string;
+  office_basis: 'verified_location' | 'latest_location' | 'case_aor' | 'override';
+  office_override_reason: string | null;
+  basis_location_id: string | null;
+  status: ReferralStatus;
+  notes: string | null;
+  gate: ColumnType<unknown, string | null, string | null>;
+  outcome: 'located' | 'not_located' | 'other' | null;
+  outcome_notes: string | null;
+  created_by: string;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: Date;
+  sent_at: Date | null;
+  version: Generated<number>;
+};
+
+export type ReferralEventsTable = {
+  id: Generated<string>;
+  referral_id: string;
+  at: ColumnType<Date, Date, never>;
+  actor_id: string | null;
+  kind: string;
+  from_status: string | null;
+  to_status: string | null;
+  details: ColumnType<Record<string, unknown>, string, never>;
+};
+
+export type AttachmentsTable = {
+  id: Generated<string>;
+  case_id: string;
+  report_id: string | null;
+  sha256: string;
+  size_bytes: number;
+  media_type: string;
+  filename: string;
+  scan_status: 'clean' | 'infected' | 'not_scanned';
+  scanner: string | null;
+  created_by: string;
+  created_at: ColumnType<Date, Date, never>;
+};
+
+export type CaseSubjectsTable = { case_id: string; person_id: string; role: SubjectRole };
 
 export type SchemaMigrationsTable = {
   version: string;
@@ -223,6 +356,16 @@ export type Database = {
   location_observations: LocationObservationsTable;
   cases: CasesTable;
   case_subjects: CaseSubjectsTable;
+  reports: ReportsTable;
+  report_subjects: ReportSubjectsTable;
+  case_reports: CaseReportsTable;
+  person_names: PersonNamesTable;
+  person_identifiers: PersonIdentifiersTable;
+  case_events: CaseEventsTable;
+  person_merges: PersonMergesTable;
+  referrals: ReferralsTable;
+  referral_events: ReferralEventsTable;
+  attachments: AttachmentsTable;
   schema_migrations: SchemaMigrationsTable;
   role_permissions: RolePermissionsTable;
   user_recovery_codes: RecoveryCodesTable;

@@ -28,7 +28,7 @@ beforeAll(async () => {
         dob: '2012-03-04',
         dob_basis: 'estimated',
         sex: 'female',
-        nationality: 'GT',
+        nationalities: ['GT'],
         a_number: '201234567',
         synthetic: true,
       },
@@ -38,7 +38,7 @@ beforeAll(async () => {
         dob: '1980-01-02',
         dob_basis: 'exact',
         sex: 'male',
-        nationality: 'HN',
+        nationalities: ['HN'],
         a_number: '209876543',
         synthetic: true,
       },
@@ -89,7 +89,7 @@ describe('reading a person', () => {
 
   it('presents identifiers only to viewers who may see them', async () => {
     const asAnalyst = await read(adultId, analyst);
-    expect(asAnalyst.json().identifiers).toEqual({ aNumber: '209876543' });
+    expect(asAnalyst.json().identifiers).toEqual({ aNumber: '209876543', others: [] });
     const asCallTaker = await read(adultId, callTaker);
     expect(asCallTaker.statusCode).toBe(200);
     expect(asCallTaker.json().identifiers).toBeUndefined();

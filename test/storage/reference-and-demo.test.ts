@@ -95,7 +95,7 @@ describe(`the demo seed on the ${databaseKind()} server`, () => {
       const snapshot = (t: TestDatabase) =>
         t.db
           .selectFrom('persons')
-          .select(['given_names', 'family_name_1', 'family_name_2', 'dob', 'a_number', 'nationality'])
+          .select(['given_names', 'family_name_1', 'family_name_2', 'dob', 'a_number', 'nationalities'])
           .orderBy('given_names')
           .orderBy('family_name_1')
           .orderBy('dob')

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -79,6 +82,7 @@ export async function buildTestApp(
     secureCookies: false,
     clock: clock.get,
     routing,
+    attachmentsDir: mkdtempSync(path.join(tmpdir(), 'sb-attachments-')),
   });
   return { app, routes, registered, identity, clock, logLines, routing };
 }

@@ -34,6 +34,14 @@ export const PERMISSIONS = [
   'routing:work',
   'routing:supervise',
   'task:create',
+  'report:create',
+  'case:read',
+  'case:write',
+  'person:merge',
+  'referral:create',
+  'referral:read',
+  'referral:act',
+  'referral:review',
   'session:own',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];

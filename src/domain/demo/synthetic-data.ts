@@ -1,3 +1,4 @@
+import { UNIT_OF, type Unit } from '../cases/case-workflow.js';
 import { type Random, seededRandom } from './random.js';
 
 /**
@@ -37,7 +38,16 @@ export type SyntheticCase = {
   type: 'enforcement_lead' | 'uac_location' | 'uac_welfare' | 'partner_referral' | 'hit_confirmation' | 'general_tip';
   status: 'new' | 'triage' | 'active' | 'referred' | 'closed';
   priority: 'low' | 'normal' | 'high' | 'urgent';
-  unit: 'intake' | 'uac' | 'analysis';
+  unit: Unit;
+  /** Closed cases say why. */
+  statusReason: string | null;
+  /** The report the case was opened from: graded, synthetic. */
+  report: {
+    source: 'public' | 'anonymous';
+    reporterPhone: string | null;
+    reliability: 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
+    credibility: number;
+  };
   state: string;
   county: string;
   summary: string;
@@ -274,7 +284,17 @@ export function generateDataset(seed: number, asOf: Date, size: DatasetSize = { 
       type,
       status,
       priority: type === 'uac_welfare' ? 'high' : random.pick(['low', 'normal', 'normal', 'high'] as const),
-      unit: type.startsWith('uac') ? 'uac' : type === 'general_tip' ? 'intake' : 'analysis',
+      unit: UNIT_OF[type],
+      statusReason: status === 'closed' ? random.pick(['resolved', 'unsubstantiated', 'duplicate'] as const) : null,
+      report: random.chance(0.3)
+        ? { source: 'anonymous', reporterPhone: null, reliability: 'F', credibility: 6 }
+        : {
+            source: 'public',
+            // 555-01xx numbers are reserved for fiction.
+            reporterPhone: `+1615555${String(random.int(100, 199)).padStart(4, '0')}`,
+            reliability: random.pick(['B', 'C', 'C', 'D', 'E'] as const),
+            credibility: random.int(2, 5),
+          },
       state: place.state,
       county: place.county,
       summary: random.pick(SUMMARIES[type]),

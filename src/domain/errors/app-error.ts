@@ -23,7 +23,11 @@ export type ErrorCode =
   | 'csrf_failed'
   | 'purpose_required'
   | 'invalid_client'
-  | 'upgrade_required';
+  | 'upgrade_required'
+  /** Well-formed, but refers to something that does not exist or cannot be used (e.g. an unknown field office). */
+  | 'unprocessable'
+  /** The safeguard gate refused a referral; the issues say which rule and what is missing. */
+  | 'referral_blocked';
 
 export type FieldIssue = {
   /** Dotted path of the field, e.g. "subjects.0.dob"; "" for the whole body. */

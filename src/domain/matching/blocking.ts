@@ -54,6 +54,11 @@ export class CandidateIndex<T extends MatchablePerson & { id: number | string }>
   }
 }
 
+/** The keys a person is filed under: their name and every other name they are known by (aliases, merged records), with their date of birth. */
+export function personKeys(p: MatchablePerson, otherNames: readonly MatchablePerson[]): string[] {
+  return [...new Set([p, ...otherNames].flatMap((n) => blockingKeys({ ...n, dob: p.dob ?? null, dobBasis: p.dobBasis ?? 'unknown' })))];
+}
+
 /** What the database stores for a person's search and candidate retrieval (persons.search_name, persons.match_keys). */
 export function searchFields(p: MatchablePerson): { search_name: string; match_keys: string[] } {
   return { search_name: fold(`${p.givenNames} ${p.familyName1} ${p.familyName2 ?? ''}`), match_keys: blockingKeys(p) };

@@ -1,10 +1,10 @@
 import type { Selectable } from 'kysely';
 import type { z } from 'zod';
-import type { ZAgency, ZPerson, ZPersonHit } from '../../contracts/persons.js';
+import type { ZAgency, ZLocationObservation, ZPerson, ZPersonHit } from '../../contracts/persons.js';
 import { type Actor, authorize, type PermissionTable } from '../../domain/access/access-control.js';
 import type { PersonView } from '../../services/person.service.js';
 import type { PersonHit } from '../../services/person-search.service.js';
-import type { PersonRow } from '../../storage/repositories/person.repository.js';
+import type { LocationRow, PersonRow } from '../../storage/repositories/person.repository.js';
 import type { AgenciesTable } from '../../storage/schema.js';
 
 /** The fields every presentation of a person shares; identifiers only for viewers with person:identifiers. */
@@ -21,26 +21,67 @@ function personSummary(person: PersonRow, minor: boolean | 'unknown', showIdenti
   };
 }
 
+export const presentLocation = (l: LocationRow): z.infer<typeof ZLocationObservation> => ({
+  id: l.id,
+  personId: l.person_id,
+  line1: l.line1,
+  city: l.city,
+  county: l.county,
+  state: l.state,
+  zip: l.zip,
+  latitude: l.latitude,
+  longitude: l.longitude,
+  precision: l.precision,
+  aorOfficeCode: l.aor_office_code,
+  source: l.source,
+  reportId: l.report_id,
+  confidence: l.confidence,
+  observedAt: l.observed_at.toISOString(),
+  reportedAt: l.reported_at.toISOString(),
+  verified: l.verified_by && l.verified_at ? { by: l.verified_by, at: l.verified_at.toISOString(), note: l.verification_note } : null,
+});
+
 /** The viewer decides what leaves: identifiers only for those with person:identifiers. The UI never hides fields for us. */
 export function presentPerson(view: PersonView, viewer: Actor, permissions: PermissionTable): z.infer<typeof ZPerson> {
   const { person, locations, minor } = view;
+  const showIdentifiers = authorize(permissions, viewer, 'person:identifiers').allowed;
+  const { identifiers: _none, ...summary } = personSummary(person, minor, false);
   return {
-    ...personSummary(person, minor, authorize(permissions, viewer, 'person:identifiers').allowed),
+    ...summary,
+    ...(showIdentifiers
+      ? {
+          identifiers: {
+            aNumber: person.a_number ?? view.mergedRecords.find((r) => r.a_number)?.a_number ?? null,
+            others: view.identifiers.map((i) => ({ kind: i.kind, value: i.value, issuer: i.issuer })),
+          },
+        }
+      : {}),
     sex: person.sex,
-    nationality: person.nationality,
-    locations: locations.map((l) => ({
-      id: l.id,
-      line1: l.line1,
-      city: l.city,
-      county: l.county,
-      state: l.state,
-      zip: l.zip,
-      precision: l.precision,
-      source: l.source,
-      confidence: l.confidence,
-      observedAt: l.observed_at.toISOString(),
-      reportedAt: l.reported_at.toISOString(),
+    nationalities: person.nationalities,
+    languages: person.languages,
+    phones: person.phones,
+    mergedInto: person.merged_into,
+    otherNames: [
+      ...view.mergedRecords.map((r) => ({
+        givenNames: r.given_names,
+        familyName1: r.family_name_1,
+        familyName2: r.family_name_2,
+        kind: 'merged_record' as const,
+      })),
+      ...view.names.map((n) => ({ givenNames: n.given_names, familyName1: n.family_name_1, familyName2: n.family_name_2, kind: n.kind })),
+    ],
+    merges: view.merges.map((m) => ({
+      id: m.id,
+      survivorId: m.survivor_id,
+      mergedId: m.merged_id,
+      reason: m.reason,
+      mergedAt: m.merged_at.toISOString(),
+      mergedBy: m.merged_by,
+      undoneAt: m.undone_at?.toISOString() ?? null,
+      undoReason: m.undo_reason,
     })),
+    ...(view.cases ? { cases: view.cases } : {}),
+    locations: locations.map(presentLocation),
   };
 }
 

@@ -1,4 +1,6 @@
+import { ZMergeBody, ZMergeResult, ZUnmergeBody } from '../../contracts/cases.js';
 import { ZDuplicatesQuery, ZPerson, ZPersonHits, ZPersonParams, ZPersonQuery, ZPersonSearchQuery } from '../../contracts/persons.js';
+import { mergePersons, unmergePerson } from '../../services/merge.service.js';
 import { readPerson } from '../../services/person.service.js';
 import { duplicateCandidates, searchPersons } from '../../services/person-search.service.js';
 import { type AppContext, actorContext } from '../context.js';
@@ -7,6 +9,31 @@ import { defineRoute } from '../route.js';
 
 export function personRoutes(ctx: AppContext) {
   return [
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/persons/:id/merge',
+      summary: 'Merge a duplicate into this person; the duplicate is kept whole and the merge can be undone',
+      description: 'Refused (409) when the two records carry different A-numbers, or either is already merged.',
+      tags: ['persons'],
+      access: { permission: 'person:merge' },
+      params: ZPersonParams,
+      body: ZMergeBody,
+      response: ZMergeResult,
+      errors: [404, 409],
+      handler: async ({ params, body, request }) => mergePersons(ctx.db, actorContext(ctx, request), params.id, body.mergeId, body.reason),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/persons/:id/unmerge',
+      summary: 'Undo the merge of this record into another: it stands on its own again, with everything it had',
+      tags: ['persons'],
+      access: { permission: 'person:merge' },
+      params: ZPersonParams,
+      body: ZUnmergeBody,
+      response: ZMergeResult,
+      errors: [404],
+      handler: async ({ params, body, request }) => unmergePerson(ctx.db, actorContext(ctx, request), params.id, body.reason),
+    }),
     defineRoute({
       method: 'GET',
       url: '/api/v1/persons',

@@ -1,6 +1,14 @@
 import type { Insertable } from 'kysely';
 import type { Db } from '../database.js';
-import type { CaseSubjectsTable, CasesTable, LocationObservationsTable, PersonsTable, UsersTable } from '../schema.js';
+import type {
+  CaseReportsTable,
+  CaseSubjectsTable,
+  CasesTable,
+  LocationObservationsTable,
+  PersonsTable,
+  ReportsTable,
+  UsersTable,
+} from '../schema.js';
 
 /** Bulk writes used by the demo seed; chunked to stay under PostgreSQL's 65,535 bind parameters. */
 
@@ -34,6 +42,19 @@ export async function insertCases(db: Db, cases: Insertable<CasesTable>[]): Prom
     ids.push(...rows.map((row) => row.id));
   });
   return ids;
+}
+
+export async function insertReports(db: Db, reports: Insertable<ReportsTable>[]): Promise<string[]> {
+  const ids: string[] = [];
+  await insertChunked(reports, async (chunk) => {
+    const rows = await db.insertInto('reports').values(chunk).returning('id').execute();
+    ids.push(...rows.map((row) => row.id));
+  });
+  return ids;
+}
+
+export async function insertCaseReports(db: Db, links: Insertable<CaseReportsTable>[]): Promise<void> {
+  await insertChunked(links, (chunk) => db.insertInto('case_reports').values(chunk).execute());
 }
 
 export async function insertCaseSubjects(db: Db, subjects: Insertable<CaseSubjectsTable>[]): Promise<void> {

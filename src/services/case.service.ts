@@ -1,0 +1,392 @@
+import { type Selectable, sql, type Transaction } from 'kysely';
+import type { z } from 'zod';
+import type { ZCasePatch, ZCaseSearchQuery } from '../contracts/cases.js';
+import type { Actor } from '../domain/access/access-control.js';
+import { type CaseStatus, checkTransition, mayReadUnit } from '../domain/cases/case-workflow.js';
+import { AppError } from '../domain/errors/app-error.js';
+import { fold } from '../domain/matching/names.js';
+import { normalizePhone } from '../domain/persons/person-rules.js';
+import type { Db } from '../storage/database.js';
+import { addCaseEvent } from '../storage/repositories/case.repository.js';
+import type { CasesTable, Database } from '../storage/schema.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+import type { RoutingService } from './routing.service.js';
+
+/**
+ * Cases: reading one with everything on it, finding them, and changing them —
+ * status through the workflow, priority, assignee, area of responsibility —
+ * each change an event on the timeline, each read and write audited. UAC cases
+ * are need-to-know: to anyone outside the unit they do not exist (404), and
+ * the attempt is audited as denied.
+ */
+
+type Trx = Transaction<Database>;
+type ActorCtx = RequestContext & { actor: Actor };
+export type CaseRow = Selectable<CasesTable>;
+
+const actorIdOf = (ctx: ActorCtx) => (ctx.actor.kind === 'user' ? ctx.actor.userId : null);
+
+/** The case, if it exists and the viewer may know it does; otherwise 404 (audited). */
+export async function loadCaseFor(trx: Trx, ctx: ActorCtx, caseId: string, action: string, lock = false): Promise<CaseRow> {
+  let query = trx.selectFrom('cases').selectAll().where('id', '=', caseId);
+  if (lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row || !mayReadUnit(ctx.actor, row.unit)) {
+    await appendAudit(trx, ctx, {
+      action,
+      outcome: row ? 'denied' : 'error',
+      resourceType: 'case',
+      resourceId: caseId,
+      details: { reason: row ? 'need_to_know_unit' : 'not_found' },
+    });
+    return Promise.reject(new AppError('not_found', 'There is no such case.'));
+  }
+  return row;
+}
+
+/** Runs `work` in a transaction whose audit event is committed even when `work` refuses with a 404 for need-to-know. */
+export async function withCase<T>(
+  db: Db,
+  ctx: ActorCtx,
+  caseId: string,
+  action: string,
+  work: (trx: Trx, row: CaseRow) => Promise<T>,
+  lock = false,
+): Promise<T> {
+  const outcome = await db.transaction().execute(async (trx) => {
+    let row: CaseRow;
+    try {
+      row = await loadCaseFor(trx, ctx, caseId, action, lock);
+    } catch (error) {
+      return { error };
+    }
+    return { value: await work(trx, row) };
+  });
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
+}
+
+export type CaseDetail = Awaited<ReturnType<typeof readCaseDetail>>;
+
+async function readCaseDetail(trx: Trx, row: CaseRow) {
+  const subjects = await trx
+    .selectFrom('case_subjects as cs')
+    .innerJoin('persons as p', 'p.id', 'cs.person_id')
+    .select(['cs.person_id', 'cs.role', 'p.given_names', 'p.family_name_1', 'p.family_name_2', 'p.dob', 'p.dob_basis'])
+    .where('cs.case_id', '=', row.id)
+    .execute();
+  const reports = await trx
+    .selectFrom('case_reports as cr')
+    .innerJoin('reports as r', 'r.id', 'cr.report_id')
+    .selectAll('r')
+    .where('cr.case_id', '=', row.id)
+    .orderBy('r.received_at')
+    .execute();
+  const personIds = subjects.map((s) => s.person_id);
+  // Locations of the case's subjects (and of records merged into them), newest first.
+  const locations =
+    personIds.length === 0
+      ? []
+      : await trx
+          .selectFrom('location_observations')
+          .selectAll()
+          .where((eb) =>
+            eb.or([
+              eb('person_id', 'in', personIds),
+              eb('person_id', 'in', eb.selectFrom('persons').select('id').where('merged_into', 'in', personIds)),
+            ]),
+          )
+          .orderBy('observed_at', 'desc')
+          .limit(200)
+          .execute();
+  const referrals = await trx
+    .selectFrom('referrals')
+    .select(['id', 'reference', 'status', 'field_office_code', 'purpose'])
+    .where('case_id', '=', row.id)
+    .orderBy('created_at')
+    .execute();
+  const attachments = await trx.selectFrom('attachments').selectAll().where('case_id', '=', row.id).orderBy('created_at').execute();
+  const timeline = await trx.selectFrom('case_events').selectAll().where('case_id', '=', row.id).orderBy('id').execute();
+  return { row, subjects, reports, locations, referrals, attachments, timeline };
+}
+
+export async function readCase(db: Db, ctx: ActorCtx, caseId: string): Promise<CaseDetail> {
+  return withCase(db, ctx, caseId, 'case.read', async (trx, row) => {
+    const detail = await readCaseDetail(trx, row);
+    await appendAudit(trx, ctx, { action: 'case.read', outcome: 'allowed', resourceType: 'case', resourceId: caseId });
+    return detail;
+  });
+}
+
+export type CaseSearch = z.output<typeof ZCaseSearchQuery>;
+
+export async function searchCases(
+  db: Db,
+  ctx: ActorCtx,
+  query: CaseSearch,
+  canSeeReporters: boolean,
+): Promise<{ cases: CaseRow[]; total: number }> {
+  return db.transaction().execute(async (trx) => {
+    let q = trx.selectFrom('cases').selectAll();
+    if (!mayReadUnit(ctx.actor, 'uac')) q = q.where('unit', '!=', 'uac');
+    if (query.status) q = q.where('status', '=', query.status);
+    if (query.type) q = q.where('type', '=', query.type);
+    if (query.aor) q = q.where('aor_office_code', '=', query.aor);
+    if (query.assignedToMe === 'true') q = q.where('assignee_id', '=', actorIdOf(ctx));
+    if (query.q) {
+      const text = query.q;
+      const folded = fold(text);
+      q = q.where((eb) =>
+        eb.or([
+          eb('case_number', '=', text.toUpperCase()),
+          eb(sql`lower(summary)`, 'like', `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
+          eb(
+            'id',
+            'in',
+            eb
+              .selectFrom('case_subjects as cs')
+              .innerJoin('persons as p', 'p.id', 'cs.person_id')
+              .select('cs.case_id')
+              .where(sql<boolean>`p.search_name % ${folded}`),
+          ),
+        ]),
+      );
+    }
+    if (query.phone) {
+      const phone = normalizePhone(query.phone);
+      if (!phone) {
+        throw new AppError('validation_failed', 'The search was not run: 1 field is invalid.', {
+          issues: [{ path: 'query.phone', code: 'invalid_phone', message: 'not a phone number' }],
+        });
+      }
+      q = q.where((eb) =>
+        eb.or([
+          eb(
+            'id',
+            'in',
+            eb
+              .selectFrom('case_subjects as cs')
+              .innerJoin('persons as p', 'p.id', 'cs.person_id')
+              .select('cs.case_id')
+              .where(sql<boolean>`p.phones @> ARRAY[${phone}]::text[]`),
+          ),
+          ...(canSeeReporters
+            ? [
+                eb(
+                  'id',
+                  'in',
+                  eb
+                    .selectFrom('case_reports as cr')
+                    .innerJoin('reports as r', 'r.id', 'cr.report_id')
+                    .select('cr.case_id')
+                    .where('r.reporter_phone', '=', phone),
+                ),
+              ]
+            : []),
+        ]),
+      );
+    }
+    if (query.address) {
+      const needle = query.address.toLowerCase();
+      const like = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where(
+        'id',
+        'in',
+        trx
+          .selectFrom('case_subjects as cs')
+          .innerJoin('location_observations as l', 'l.person_id', 'cs.person_id')
+          .select('cs.case_id')
+          .where((eb) => eb.or([eb(sql`lower(l.line1)`, 'like', like), eb(sql`lower(l.city)`, 'like', like), eb('l.zip', '=', needle)])),
+      );
+    }
+    const countRow = await q
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirst();
+    const order =
+      query.sort === 'created'
+        ? sql`created_at DESC`
+        : query.sort === 'priority'
+          ? sql`array_position(ARRAY['urgent','high','normal','low']::text[], priority), updated_at DESC`
+          : sql`updated_at DESC`;
+    const cases = await q
+      .orderBy(order)
+      .orderBy('id')
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize)
+      .execute();
+    const { address, phone, q: text, ...filters } = query;
+    await appendAudit(trx, ctx, {
+      action: 'case.search',
+      outcome: 'allowed',
+      resourceType: 'case',
+      details: {
+        filters,
+        ...(text ? { text: fold(text) } : {}),
+        ...(phone ? { phone: normalizePhone(phone) } : {}),
+        ...(address ? { address } : {}),
+        results: cases.length,
+      },
+    });
+    return { cases, total: Number(countRow?.n ?? 0) };
+  });
+}
+
+export type CasePatch = z.output<typeof ZCasePatch>;
+
+export async function updateCase(db: Db, ctx: ActorCtx, caseId: string, patch: CasePatch): Promise<CaseDetail> {
+  return withCase(
+    db,
+    ctx,
+    caseId,
+    'case.update',
+    async (trx, row) => {
+      if (row.version !== patch.version) {
+        throw new AppError(
+          'conflict',
+          `The case changed since you read it (version ${row.version}, yours ${patch.version}); reload it and try again.`,
+        );
+      }
+      const actorId = actorIdOf(ctx);
+      const changes: Partial<Record<string, unknown>> = {};
+      const events: { kind: string; details: Record<string, unknown> }[] = [];
+      if (patch.status && patch.status !== row.status) {
+        const check = checkTransition(row.status as CaseStatus, patch.status, patch.reason);
+        if (!check.ok)
+          throw new AppError('validation_failed', check.message, {
+            issues: [{ path: 'body.status', code: check.code, message: check.message }],
+          });
+        changes.status = patch.status;
+        changes.status_reason = patch.status === 'closed' || row.status === 'closed' ? (patch.reason ?? null) : null;
+        events.push({
+          kind: 'status_changed',
+          details: { from: row.status, to: patch.status, ...(patch.reason ? { reason: patch.reason } : {}) },
+        });
+      }
+      if (patch.priority && patch.priority !== row.priority) {
+        changes.priority = patch.priority;
+        events.push({ kind: 'priority_changed', details: { from: row.priority, to: patch.priority } });
+      }
+      if (patch.assigneeId !== undefined && patch.assigneeId !== row.assignee_id) {
+        if (patch.assigneeId) {
+          const user = await trx.selectFrom('users').select(['id', 'disabled_at']).where('id', '=', patch.assigneeId).executeTakeFirst();
+          if (!user || user.disabled_at)
+            throw new AppError('validation_failed', 'The assignee is not an active staff member.', {
+              issues: [{ path: 'body.assigneeId', code: 'unknown_user', message: 'not an active staff member' }],
+            });
+        }
+        changes.assignee_id = patch.assigneeId;
+        events.push({ kind: 'assigned', details: { from: row.assignee_id, to: patch.assigneeId } });
+      }
+      if (patch.aorOfficeCode && patch.aorOfficeCode !== row.aor_office_code) {
+        if (!patch.aorReason)
+          throw new AppError('validation_failed', 'Setting the area of responsibility by hand needs a reason.', {
+            issues: [{ path: 'body.aorReason', code: 'required', message: 'say why the area of responsibility is set by hand' }],
+          });
+        const office = await trx.selectFrom('field_offices').select('code').where('code', '=', patch.aorOfficeCode).executeTakeFirst();
+        if (!office)
+          throw new AppError('unprocessable', `There is no field office ${patch.aorOfficeCode}.`, {
+            issues: [{ path: 'body.aorOfficeCode', code: 'unknown_field_office', message: 'no such field office' }],
+          });
+        changes.aor_office_code = patch.aorOfficeCode;
+        changes.aor_basis = 'override';
+        events.push({ kind: 'aor_changed', details: { from: row.aor_office_code, to: patch.aorOfficeCode, reason: patch.aorReason } });
+      }
+      if (events.length === 0)
+        throw new AppError('validation_failed', 'Nothing to change.', {
+          issues: [{ path: 'body', code: 'no_change', message: 'the patch changes nothing' }],
+        });
+      const updated = await trx
+        .updateTable('cases')
+        .set({ ...changes, updated_at: ctx.now, version: sql`version + 1` })
+        .where('id', '=', caseId)
+        .where('version', '=', patch.version)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      for (const e of events) await addCaseEvent(trx, { caseId, at: ctx.now, actorId, kind: e.kind, details: e.details });
+      await appendAudit(trx, ctx, {
+        action: 'case.update',
+        outcome: 'allowed',
+        resourceType: 'case',
+        resourceId: caseId,
+        details: { changes: events.map((e) => e.kind) },
+      });
+      return readCaseDetail(trx, updated);
+    },
+    true,
+  );
+}
+
+export async function addCaseNote(db: Db, ctx: ActorCtx, caseId: string, note: string): Promise<CaseDetail> {
+  return withCase(db, ctx, caseId, 'case.note', async (trx, row) => {
+    await addCaseEvent(trx, { caseId, at: ctx.now, actorId: actorIdOf(ctx), kind: 'note', details: { note } });
+    await trx.updateTable('cases').set({ updated_at: ctx.now, version: sql`version + 1` }).where('id', '=', caseId).execute();
+    await appendAudit(trx, ctx, { action: 'case.note', outcome: 'allowed', resourceType: 'case', resourceId: caseId });
+    return readCaseDetail(trx, { ...row, version: row.version + 1, updated_at: ctx.now });
+  });
+}
+
+/**
+ * A follow-up is a work item for the ACD: the workflow routes it like any
+ * other (work items to the analysis queue). The task is created first; the
+ * case's timeline then records it with the task id.
+ */
+export async function addFollowUp(
+  deps: { db: Db; routing: RoutingService },
+  ctx: ActorCtx,
+  caseId: string,
+  input: { note: string; priority: number },
+): Promise<{ taskId: string }> {
+  const row = await withCase(deps.db, ctx, caseId, 'case.follow_up', async (_trx, r) => r);
+  const taskId = deps.routing.newTaskId();
+  await deps.routing.execute(
+    {
+      type: 'createTask',
+      task: {
+        id: taskId,
+        channel: 'work_item',
+        priority: input.priority,
+        attributes: { kind: 'work_item', followUp: true, caseId, caseNumber: row.case_number, unit: row.unit, caseType: row.type },
+      },
+    },
+    ctx,
+  );
+  await deps.db.transaction().execute(async (trx) => {
+    await addCaseEvent(trx, {
+      caseId,
+      at: ctx.now,
+      actorId: actorIdOf(ctx),
+      kind: 'follow_up_created',
+      details: { taskId, note: input.note },
+    });
+    await appendAudit(trx, ctx, {
+      action: 'case.follow_up',
+      outcome: 'allowed',
+      resourceType: 'case',
+      resourceId: caseId,
+      details: { taskId },
+    });
+  });
+  return { taskId };
+}
+
+/** Marks a location observation as verified (by whom, when, how); the case timelines of its person record it. */
+export async function verifyLocation(db: Db, ctx: ActorCtx, locationId: string, note: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('location_observations').selectAll().where('id', '=', locationId).forUpdate().executeTakeFirst();
+    if (!row) throw new AppError('not_found', 'There is no such location observation.');
+    if (row.verified_at) throw new AppError('conflict', 'This observation is already verified.');
+    const actorId = actorIdOf(ctx);
+    if (!actorId) throw new AppError('forbidden', 'Only staff verify locations.');
+    await trx
+      .updateTable('location_observations')
+      .set({ verified_by: actorId, verified_at: ctx.now, verification_note: note })
+      .where('id', '=', locationId)
+      .execute();
+    const cases = await trx.selectFrom('case_subjects').select('case_id').where('person_id', '=', row.person_id).execute();
+    for (const c of cases) {
+      await addCaseEvent(trx, { caseId: c.case_id, at: ctx.now, actorId, kind: 'location_verified', details: { locationId, note } });
+    }
+    await appendAudit(trx, ctx, { action: 'location.verify', outcome: 'allowed', resourceType: 'location', resourceId: locationId });
+  });
+}

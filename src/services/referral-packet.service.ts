@@ -1,0 +1,324 @@
+import { PDFDocument, type PDFFont, StandardFonts } from 'pdf-lib';
+import { type Actor, authorize } from '../domain/access/access-control.js';
+import { AppError } from '../domain/errors/app-error.js';
+import { isMinorOn } from '../domain/persons/age.js';
+import { personCluster } from '../storage/repositories/case.repository.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+import { loadReferralFor, type ReferralDeps } from './referral.service.js';
+
+/**
+ * The referral packet a field office receives: the case in brief, its
+ * persons, their locations with where each came from and how it was graded,
+ * and the reports' contents — never who reported. Reporter names, phones,
+ * e-mails, badges and agencies do not enter the packet at all, so no
+ * presentation can leak them. Identifiers appear for viewers with
+ * person:identifiers (field officers have it).
+ */
+
+type ActorCtx = RequestContext & { actor: Actor };
+
+export type ReferralPacket = {
+  packetVersion: 1;
+  generatedAt: string;
+  referral: {
+    reference: string;
+    purpose: string;
+    status: string;
+    fieldOfficeCode: string;
+    fieldOffice: string;
+    officeBasis: string;
+    sentAt: string | null;
+  };
+  case: { caseNumber: string; type: string; priority: string; summary: string; areaOfResponsibility: string | null; openedAt: string };
+  safeguards: { decision: string; reasons: string[]; legalReview: { decision: string; at: string } | null };
+  persons: {
+    personId: string;
+    names: { givenNames: string; familyName1: string; familyName2: string | null; kind: string }[];
+    dob: string | null;
+    dobBasis: string;
+    isMinor: boolean | 'unknown';
+    sex: string;
+    nationalities: string[];
+    languages: string[];
+    identifiers?: { kind: string; value: string; issuer: string | null }[];
+  }[];
+  locations: {
+    personId: string;
+    address: string;
+    precision: string;
+    latitude: number | null;
+    longitude: number | null;
+    observedAt: string;
+    reportedAt: string;
+    confidence: string;
+    verified: boolean;
+    source: { reportReference: string | null; sourceCategory: string | null; grading: string | null };
+  }[];
+  reports: { reference: string; sourceCategory: string; grading: string; receivedAt: string; language: string; narrative: string }[];
+  notice: string;
+};
+
+const NOTICE =
+  'Reporter identity is withheld under tip-line confidentiality. Narratives are as recorded at intake. Locations are observations with their source and grading, not verified facts unless marked verified.';
+
+export async function buildPacket(deps: ReferralDeps, ctx: ActorCtx, referralId: string, format: 'json' | 'pdf'): Promise<ReferralPacket> {
+  const result = await deps.db.transaction().execute(async (trx) => {
+    const row = await loadReferralFor(trx, deps, ctx, referralId, 'referral.packet');
+    if (!row) return undefined;
+    const kase = await trx.selectFrom('cases').selectAll().where('id', '=', row.case_id).executeTakeFirstOrThrow();
+    const office = await trx.selectFrom('field_offices').select('name').where('code', '=', row.field_office_code).executeTakeFirst();
+    const showIdentifiers = authorize(deps.permissions, ctx.actor, 'person:identifiers').allowed;
+    const subjects = await trx.selectFrom('case_subjects').select('person_id').where('case_id', '=', row.case_id).execute();
+    const persons: ReferralPacket['persons'] = [];
+    const locations: ReferralPacket['locations'] = [];
+    for (const subject of subjects) {
+      const ids = await personCluster(trx, subject.person_id);
+      const records = await trx.selectFrom('persons').selectAll().where('id', 'in', ids).execute();
+      const main = records.find((r) => r.id === subject.person_id);
+      if (!main) continue;
+      const others = await trx.selectFrom('person_names').selectAll().where('person_id', 'in', ids).execute();
+      const identifiers = await trx.selectFrom('person_identifiers').selectAll().where('person_id', 'in', ids).execute();
+      persons.push({
+        personId: main.id,
+        names: [
+          { givenNames: main.given_names, familyName1: main.family_name_1, familyName2: main.family_name_2, kind: 'primary' },
+          ...records
+            .filter((r) => r.id !== main.id)
+            .map((r) => ({ givenNames: r.given_names, familyName1: r.family_name_1, familyName2: r.family_name_2, kind: 'merged record' })),
+          ...others.map((n) => ({ givenNames: n.given_names, familyName1: n.family_name_1, familyName2: n.family_name_2, kind: n.kind })),
+        ],
+        dob: main.dob,
+        dobBasis: main.dob_basis,
+        isMinor: isMinorOn({ dob: main.dob, dobBasis: main.dob_basis }, ctx.now),
+        sex: main.sex,
+        nationalities: main.nationalities,
+        languages: main.languages,
+        ...(showIdentifiers
+          ? {
+              identifiers: [
+                ...records.filter((r) => r.a_number).map((r) => ({ kind: 'a_number', value: `A${r.a_number}`, issuer: null })),
+                ...identifiers.map((i) => ({ kind: i.kind, value: i.value, issuer: i.issuer })),
+              ],
+            }
+          : {}),
+      });
+      const observed = await trx
+        .selectFrom('location_observations as l')
+        .leftJoin('reports as r', 'r.id', 'l.report_id')
+        .select([
+          'l.line1',
+          'l.city',
+          'l.county',
+          'l.state',
+          'l.zip',
+          'l.precision',
+          'l.latitude',
+          'l.longitude',
+          'l.observed_at',
+          'l.reported_at',
+          'l.confidence',
+          'l.verified_at',
+          'r.reference',
+          'r.source',
+          'r.source_reliability',
+          'r.information_credibility',
+        ])
+        .where('l.person_id', 'in', ids)
+        .orderBy('l.observed_at', 'desc')
+        .limit(50)
+        .execute();
+      for (const l of observed) {
+        locations.push({
+          personId: main.id,
+          address: [l.line1, l.city, l.county ? `${l.county} County` : null, l.state, l.zip].filter(Boolean).join(', '),
+          precision: l.precision,
+          latitude: l.latitude,
+          longitude: l.longitude,
+          observedAt: l.observed_at.toISOString(),
+          reportedAt: l.reported_at.toISOString(),
+          confidence: l.confidence,
+          verified: l.verified_at !== null,
+          source: {
+            reportReference: l.reference,
+            sourceCategory: l.source,
+            grading: l.source_reliability ? `${l.source_reliability}${l.information_credibility}` : null,
+          },
+        });
+      }
+    }
+    // Only the content of reports: the reporter_* columns are not even selected.
+    const reports = await trx
+      .selectFrom('case_reports as cr')
+      .innerJoin('reports as r', 'r.id', 'cr.report_id')
+      .select([
+        'r.reference',
+        'r.source',
+        'r.source_reliability',
+        'r.information_credibility',
+        'r.received_at',
+        'r.language',
+        'r.narrative',
+      ])
+      .where('cr.case_id', '=', row.case_id)
+      .orderBy('r.received_at')
+      .execute();
+    const review = await trx
+      .selectFrom('referral_events')
+      .select(['kind', 'at'])
+      .where('referral_id', '=', referralId)
+      .where('kind', 'in', ['review_approved', 'review_denied'])
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    const gate = (row.gate ?? null) as { decision: string; reasons: { message: string }[] } | null;
+    await appendAudit(trx, ctx, {
+      action: 'referral.packet',
+      outcome: 'allowed',
+      resourceType: 'referral',
+      resourceId: referralId,
+      details: { format },
+    });
+    const packet: ReferralPacket = {
+      packetVersion: 1,
+      generatedAt: ctx.now.toISOString(),
+      referral: {
+        reference: row.reference,
+        purpose: row.purpose,
+        status: row.status,
+        fieldOfficeCode: row.field_office_code,
+        fieldOffice: office?.name ?? row.field_office_code,
+        officeBasis: row.office_basis,
+        sentAt: row.sent_at?.toISOString() ?? null,
+      },
+      case: {
+        caseNumber: kase.case_number,
+        type: kase.type,
+        priority: kase.priority,
+        summary: kase.summary,
+        areaOfResponsibility: kase.aor_office_code,
+        openedAt: kase.created_at.toISOString(),
+      },
+      safeguards: {
+        decision: gate?.decision ?? 'not evaluated',
+        reasons: gate?.reasons.map((r) => r.message) ?? [],
+        legalReview: review ? { decision: review.kind === 'review_approved' ? 'approved' : 'denied', at: review.at.toISOString() } : null,
+      },
+      persons,
+      locations,
+      reports: reports.map((r) => ({
+        reference: r.reference,
+        sourceCategory: r.source,
+        grading: `${r.source_reliability}${r.information_credibility}`,
+        receivedAt: r.received_at.toISOString(),
+        language: r.language,
+        narrative: r.narrative,
+      })),
+      notice: NOTICE,
+    };
+    return packet;
+  });
+  if (!result) throw new AppError('not_found', 'There is no such referral.');
+  return result;
+}
+
+/** Standard PDF fonts speak WinAnsi: keep Latin-1 letters (Spanish accents), replace the rest. */
+const winAnsi = (s: string) =>
+  s
+    .normalize('NFC')
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201C\u201D]/g, '"')
+    .replace(/[\u2013\u2014]/g, '-')
+    .replace(/[^\n\x20-\x7E\xA0-\xFF]/g, '?');
+
+function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
+  const lines: string[] = [];
+  for (const paragraph of winAnsi(text).split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(/\s+/)) {
+      const next = line ? `${line} ${word}` : word;
+      if (font.widthOfTextAtSize(next, size) > width && line) {
+        lines.push(line);
+        line = word;
+      } else line = next;
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+export async function renderPacketPdf(packet: ReferralPacket): Promise<Uint8Array> {
+  const pdf = await PDFDocument.create();
+  pdf.setTitle(`Referral ${packet.referral.reference}`);
+  pdf.setCreator('Switchboard');
+  pdf.setCreationDate(new Date(packet.generatedAt));
+  pdf.setModificationDate(new Date(packet.generatedAt));
+  const regular = await pdf.embedFont(StandardFonts.Helvetica);
+  const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
+  const margin = 50;
+  let page = pdf.addPage([612, 792]);
+  let y = 792 - margin;
+  const width = 612 - 2 * margin;
+  const write = (text: string, opts: { size?: number; font?: PDFFont; gap?: number } = {}) => {
+    const size = opts.size ?? 10;
+    const font = opts.font ?? regular;
+    for (const line of wrap(text, font, size, width)) {
+      if (y < margin + size) {
+        page = pdf.addPage([612, 792]);
+        y = 792 - margin;
+      }
+      page.drawText(line, { x: margin, y, size, font });
+      y -= size * 1.35;
+    }
+    y -= opts.gap ?? 0;
+  };
+  const heading = (text: string) => write(text, { size: 13, font: bold, gap: 2 });
+  write(`Referral ${packet.referral.reference} to ${packet.referral.fieldOffice} (${packet.referral.fieldOfficeCode})`, {
+    size: 16,
+    font: bold,
+    gap: 4,
+  });
+  write(
+    `Purpose: ${packet.referral.purpose}   Status: ${packet.referral.status}   Sent: ${packet.referral.sentAt ?? '-'}   Office basis: ${packet.referral.officeBasis}`,
+  );
+  write(`Generated ${packet.generatedAt}`, { gap: 8 });
+  heading(`Case ${packet.case.caseNumber}`);
+  write(
+    `Type: ${packet.case.type}   Priority: ${packet.case.priority}   Area of responsibility: ${packet.case.areaOfResponsibility ?? '-'}   Opened: ${packet.case.openedAt}`,
+  );
+  write(packet.case.summary, { gap: 8 });
+  heading('Safeguards');
+  write(
+    `Gate: ${packet.safeguards.decision}${packet.safeguards.legalReview ? `; legal review ${packet.safeguards.legalReview.decision} ${packet.safeguards.legalReview.at}` : ''}`,
+  );
+  for (const r of packet.safeguards.reasons) write(`- ${r}`);
+  y -= 8;
+  heading('Persons');
+  for (const p of packet.persons) {
+    const [primary, ...aka] = p.names;
+    write(`${primary ? `${primary.givenNames} ${primary.familyName1} ${primary.familyName2 ?? ''}`.trim() : p.personId}`, { font: bold });
+    write(
+      `DOB ${p.dob ?? 'unknown'} (${p.dobBasis})${p.isMinor === true ? ' - MINOR' : p.isMinor === 'unknown' ? ' - age unknown' : ''}   Sex: ${p.sex}   Nationality: ${p.nationalities.join(', ') || '-'}   Languages: ${p.languages.join(', ') || '-'}`,
+    );
+    if (aka.length > 0)
+      write(`Also known as: ${aka.map((n) => `${n.givenNames} ${n.familyName1} ${n.familyName2 ?? ''}`.trim()).join('; ')}`);
+    if (p.identifiers && p.identifiers.length > 0)
+      write(`Identifiers: ${p.identifiers.map((i) => `${i.kind} ${i.value}${i.issuer ? ` (${i.issuer})` : ''}`).join('; ')}`);
+    y -= 6;
+  }
+  heading('Locations (observations, newest first)');
+  for (const l of packet.locations) {
+    write(`${l.address} - precision ${l.precision}${l.verified ? ', VERIFIED' : ''}`, { font: bold });
+    write(
+      `Observed ${l.observedAt}; reported ${l.reportedAt}; confidence ${l.confidence}; source ${l.source.reportReference ?? '-'} (${l.source.sourceCategory ?? '-'}, grading ${l.source.grading ?? '-'})`,
+      { gap: 4 },
+    );
+  }
+  y -= 4;
+  heading('Reports');
+  for (const r of packet.reports) {
+    write(`${r.reference} - ${r.sourceCategory}, grading ${r.grading}, received ${r.receivedAt}, language ${r.language}`, { font: bold });
+    write(r.narrative, { gap: 6 });
+  }
+  y -= 4;
+  write(packet.notice, { size: 8 });
+  return pdf.save();
+}

@@ -1,0 +1,528 @@
+import { type Selectable, sql, type Transaction } from 'kysely';
+import { type Actor, authorize, type PermissionTable } from '../domain/access/access-control.js';
+import { mayReadUnit } from '../domain/cases/case-workflow.js';
+import { AppError } from '../domain/errors/app-error.js';
+import { isMinorOn } from '../domain/persons/age.js';
+import { nextStatus, type ReferralAction, type ReferralStatusName, VISIBLE_TO_OFFICE } from '../domain/referrals/referral-workflow.js';
+import { checkReview, evaluateReferral, type GateInput, type GateResult } from '../domain/safeguards/referral-gate.js';
+import type { Db } from '../storage/database.js';
+import { addCaseEvent, nextReference } from '../storage/repositories/case.repository.js';
+import type { Database, ReferralsTable } from '../storage/schema.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+import { loadCaseFor } from './case.service.js';
+
+/**
+ * Referrals from a case to an ERO field office. The office is the area of
+ * responsibility of the latest verified location of the case's subjects (else
+ * the latest location, else the case's own), or one named by hand with a
+ * reason. Every referral passes through `submitReferral`, the single call that
+ * asks the safeguard gate (src/domain/safeguards/referral-gate.ts) and stores
+ * its answer. Field officers see and act only on referrals sent to their
+ * office: any other referral does not exist for them (404, audited as denied).
+ */
+
+type Trx = Transaction<Database>;
+type ActorCtx = RequestContext & { actor: Actor };
+export type ReferralRow = Selectable<ReferralsTable>;
+export type ReferralDeps = { db: Db; permissions: PermissionTable };
+export type ReferralWithCase = { referral: ReferralRow; caseNumber: string; timeline?: Selectable<Database['referral_events']>[] };
+
+const actorIdOf = (ctx: ActorCtx): string => {
+  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Only staff work referrals.');
+  return ctx.actor.userId;
+};
+const isFieldOfficer = (actor: Actor) => actor.kind === 'user' && actor.role === 'field_officer';
+
+async function addReferralEvent(
+  trx: Trx,
+  e: {
+    referralId: string;
+    at: Date;
+    actorId: string | null;
+    kind: string;
+    from?: string | null;
+    to?: string | null;
+    details?: Record<string, unknown>;
+  },
+) {
+  await trx
+    .insertInto('referral_events')
+    .values({
+      referral_id: e.referralId,
+      at: e.at,
+      actor_id: e.actorId,
+      kind: e.kind,
+      from_status: e.from ?? null,
+      to_status: e.to ?? null,
+      details: JSON.stringify(e.details ?? {}),
+    })
+    .execute();
+}
+
+/** Where a referral from this case goes, and why. */
+async function resolveOffice(trx: Trx, caseRow: { id: string; aor_office_code: string | null }) {
+  const { rows } = await sql<{ id: string; aor_office_code: string; verified: boolean }>`
+    SELECT l.id, l.aor_office_code, l.verified_at IS NOT NULL AS verified
+    FROM location_observations l
+    JOIN persons p ON p.id = l.person_id
+    JOIN case_subjects cs ON cs.person_id = p.id OR cs.person_id = p.merged_into
+    WHERE cs.case_id = ${caseRow.id} AND l.aor_office_code IS NOT NULL
+    ORDER BY (l.verified_at IS NOT NULL) DESC, l.observed_at DESC
+    LIMIT 1`.execute(trx);
+  const best = rows[0];
+  if (best)
+    return {
+      office: best.aor_office_code,
+      basis: best.verified ? ('verified_location' as const) : ('latest_location' as const),
+      locationId: best.id,
+    };
+  if (caseRow.aor_office_code) return { office: caseRow.aor_office_code, basis: 'case_aor' as const, locationId: null };
+  return undefined;
+}
+
+export async function createReferral(
+  deps: ReferralDeps,
+  ctx: ActorCtx,
+  caseId: string,
+  input: {
+    purpose: ReferralRow['purpose'];
+    fieldOfficeCode?: string | undefined;
+    overrideReason?: string | undefined;
+    notes?: string | undefined;
+  },
+): Promise<ReferralWithCase> {
+  const actorId = actorIdOf(ctx);
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    let caseRow: Awaited<ReturnType<typeof loadCaseFor>>;
+    try {
+      caseRow = await loadCaseFor(trx, ctx, caseId, 'referral.create', true);
+    } catch (error) {
+      return { error };
+    }
+    if (caseRow.status === 'closed') throw new AppError('conflict', 'A closed case cannot be referred; reopen it first.');
+    let office: string;
+    let basis: ReferralRow['office_basis'];
+    let locationId: string | null = null;
+    if (input.fieldOfficeCode) {
+      const code = input.fieldOfficeCode.toUpperCase();
+      const known = await trx.selectFrom('field_offices').select('code').where('code', '=', code).executeTakeFirst();
+      if (!known) {
+        throw new AppError('unprocessable', `There is no field office "${input.fieldOfficeCode}".`, {
+          issues: [{ path: 'body.fieldOfficeCode', code: 'unknown_field_office', message: 'no such field office' }],
+        });
+      }
+      if (!input.overrideReason) {
+        throw new AppError('validation_failed', 'Naming the field office by hand needs a reason.', {
+          issues: [
+            { path: 'body.overrideReason', code: 'required', message: 'say why this office rather than the area of responsibility' },
+          ],
+        });
+      }
+      office = code;
+      basis = 'override';
+    } else {
+      const resolved = await resolveOffice(trx, caseRow);
+      if (!resolved) {
+        throw new AppError(
+          'unprocessable',
+          'No location on this case gives an area of responsibility: name the field office, with a reason.',
+          {
+            issues: [
+              { path: 'body.fieldOfficeCode', code: 'no_area_of_responsibility', message: 'name the field office and an overrideReason' },
+            ],
+          },
+        );
+      }
+      ({ office, basis, locationId } = resolved);
+    }
+    const reference = await nextReference(trx, 'F', ctx.now);
+    const referral = await trx
+      .insertInto('referrals')
+      .values({
+        reference,
+        case_id: caseId,
+        purpose: input.purpose,
+        field_office_code: office,
+        office_basis: basis,
+        office_override_reason: basis === 'override' ? (input.overrideReason ?? null) : null,
+        basis_location_id: locationId,
+        status: 'draft',
+        notes: input.notes ?? null,
+        gate: null,
+        created_by: actorId,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await addReferralEvent(trx, {
+      referralId: referral.id,
+      at: ctx.now,
+      actorId,
+      kind: 'created',
+      to: 'draft',
+      details: { office, basis },
+    });
+    await addCaseEvent(trx, {
+      caseId,
+      at: ctx.now,
+      actorId,
+      kind: 'referral_drafted',
+      details: { referralId: referral.id, reference, office },
+    });
+    await appendAudit(trx, ctx, {
+      action: 'referral.create',
+      outcome: 'allowed',
+      resourceType: 'referral',
+      resourceId: referral.id,
+      details: { caseId, office, basis, purpose: input.purpose },
+    });
+    return { value: { referral, caseNumber: caseRow.case_number } };
+  });
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
+}
+
+/**
+ * Loads a referral the viewer may see. Field officers: only referrals sent to
+ * their office (never drafts or held ones). Center staff: only referrals of
+ * cases they may read. Anyone else is told it does not exist — audited.
+ */
+async function loadReferralFor(trx: Trx, deps: ReferralDeps, ctx: ActorCtx, id: string, action: string, lock = false) {
+  let q = trx
+    .selectFrom('referrals as r')
+    .innerJoin('cases as c', 'c.id', 'r.case_id')
+    .selectAll('r')
+    .select(['c.case_number', 'c.unit as case_unit', 'c.status as case_status', 'c.type as case_type'])
+    .where('r.id', '=', id);
+  if (lock) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  let denied: string | undefined;
+  if (row) {
+    const decision = authorize(deps.permissions, ctx.actor, 'referral:read', { type: 'referral', fieldOfficeCode: row.field_office_code });
+    if (!decision.allowed) denied = decision.reason;
+    else if (isFieldOfficer(ctx.actor) && !VISIBLE_TO_OFFICE.includes(row.status)) denied = 'not sent to the field office';
+    else if (!isFieldOfficer(ctx.actor) && !mayReadUnit(ctx.actor, row.case_unit)) denied = 'need_to_know_unit';
+  }
+  if (!row || denied) {
+    await appendAudit(trx, ctx, {
+      action,
+      outcome: row ? 'denied' : 'error',
+      resourceType: 'referral',
+      resourceId: id,
+      details: { reason: denied ?? 'not_found' },
+    });
+    return undefined;
+  }
+  return row;
+}
+
+async function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T | undefined>): Promise<T> {
+  const result = await db.transaction().execute(async (trx) => ({ value: await work(trx) }));
+  if (result.value === undefined) throw new AppError('not_found', 'There is no such referral.');
+  return result.value;
+}
+
+export async function readReferral(deps: ReferralDeps, ctx: ActorCtx, id: string): Promise<ReferralWithCase> {
+  return inTransaction(deps.db, async (trx) => {
+    const row = await loadReferralFor(trx, deps, ctx, id, 'referral.read');
+    if (!row) return undefined;
+    const timeline = await trx.selectFrom('referral_events').selectAll().where('referral_id', '=', id).orderBy('id').execute();
+    await appendAudit(trx, ctx, { action: 'referral.read', outcome: 'allowed', resourceType: 'referral', resourceId: id });
+    return { referral: row, caseNumber: row.case_number, timeline };
+  });
+}
+
+export async function listReferrals(
+  deps: ReferralDeps,
+  ctx: ActorCtx,
+  query: { status?: ReferralStatusName | undefined; office?: string | undefined; page: number; pageSize: number },
+): Promise<{ referrals: ReferralWithCase[]; total: number }> {
+  return deps.db.transaction().execute(async (trx) => {
+    let q = trx.selectFrom('referrals as r').innerJoin('cases as c', 'c.id', 'r.case_id');
+    if (ctx.actor.kind === 'user' && ctx.actor.role === 'field_officer') {
+      // A field officer's inbox: their office, sent onwards. The office filter cannot widen it.
+      q = q.where('r.field_office_code', '=', ctx.actor.fieldOfficeCode ?? '').where('r.status', 'in', [...VISIBLE_TO_OFFICE]);
+    } else if (!mayReadUnit(ctx.actor, 'uac')) q = q.where('c.unit', '!=', 'uac');
+    if (query.status) q = q.where('r.status', '=', query.status);
+    if (query.office) q = q.where('r.field_office_code', '=', query.office);
+    const count = await q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
+    const rows = await q
+      .selectAll('r')
+      .select('c.case_number')
+      .orderBy('r.updated_at', 'desc')
+      .orderBy('r.id')
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize)
+      .execute();
+    await appendAudit(trx, ctx, {
+      action: 'referral.list',
+      outcome: 'allowed',
+      resourceType: 'referral',
+      details: { status: query.status ?? null, office: query.office ?? null, results: rows.length },
+    });
+    return { referrals: rows.map((r) => ({ referral: r, caseNumber: r.case_number })), total: Number(count?.n ?? 0) };
+  });
+}
+
+/** What the gate needs to know about a case: its subjects' ages, its reports' grading, whether a location is verified. */
+async function gateInputFor(trx: Trx, referral: ReferralRow, caseType: string, now: Date): Promise<GateInput> {
+  const subjects = await trx
+    .selectFrom('case_subjects as cs')
+    .innerJoin('persons as p', 'p.id', 'cs.person_id')
+    .select(['p.id', 'p.given_names', 'p.family_name_1', 'p.dob', 'p.dob_basis'])
+    .where('cs.case_id', '=', referral.case_id)
+    .execute();
+  const reports = await trx
+    .selectFrom('case_reports as cr')
+    .innerJoin('reports as r', 'r.id', 'cr.report_id')
+    .select([
+      'r.id',
+      'r.reference',
+      'r.source_reliability',
+      'r.information_credibility',
+      'r.reporter_agency_ori',
+      'r.reporter_phone',
+      'r.callback_code_hash',
+      'r.call_id',
+    ])
+    .where('cr.case_id', '=', referral.case_id)
+    .execute();
+  const { rows } = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM location_observations l
+    JOIN persons p ON p.id = l.person_id
+    JOIN case_subjects cs ON cs.person_id = p.id OR cs.person_id = p.merged_into
+    WHERE cs.case_id = ${referral.case_id} AND l.verified_at IS NOT NULL`.execute(trx);
+  return {
+    purpose: referral.purpose,
+    caseType,
+    subjects: subjects.map((s) => ({
+      personId: s.id,
+      name: `${s.given_names} ${s.family_name_1}`,
+      minor: isMinorOn({ dob: s.dob, dobBasis: s.dob_basis }, now),
+      dobBasis: s.dob_basis,
+    })),
+    reports: reports.map((r) => ({
+      reportId: r.id,
+      reference: r.reference,
+      sourceReliability: r.source_reliability,
+      informationCredibility: r.information_credibility,
+      reporterKey: r.reporter_agency_ori
+        ? `agency:${r.reporter_agency_ori}`
+        : r.reporter_phone
+          ? `phone:${r.reporter_phone}`
+          : r.callback_code_hash
+            ? `callback:${r.callback_code_hash}`
+            : null,
+    })),
+    hasVerifiedLocation: Number(rows[0]?.n ?? 0) > 0,
+    // Welfare screenings arrive with the UAC unit's issue; until then none is complete, so UAC cases cannot be referred.
+    welfareScreeningComplete: false,
+  };
+}
+
+async function markSent(trx: Trx, ctx: ActorCtx, referral: ReferralRow, actorId: string, caseStatus: string) {
+  if (caseStatus !== 'referred' && caseStatus !== 'closed') {
+    await trx
+      .updateTable('cases')
+      .set({ status: 'referred', status_reason: null, updated_at: ctx.now, version: sql`version + 1` })
+      .where('id', '=', referral.case_id)
+      .execute();
+    await addCaseEvent(trx, {
+      caseId: referral.case_id,
+      at: ctx.now,
+      actorId,
+      kind: 'status_changed',
+      details: { from: caseStatus, to: 'referred', referralId: referral.id },
+    });
+  }
+  await addCaseEvent(trx, {
+    caseId: referral.case_id,
+    at: ctx.now,
+    actorId,
+    kind: 'referral_sent',
+    details: { referralId: referral.id, office: referral.field_office_code },
+  });
+}
+
+/** The single path by which a referral leaves the center: the safeguard gate decides, and its answer is stored with the referral. */
+export async function submitReferral(deps: ReferralDeps, ctx: ActorCtx, id: string): Promise<ReferralWithCase> {
+  const actorId = actorIdOf(ctx);
+  const result = await deps.db.transaction().execute(async (trx) => {
+    const row = await loadReferralFor(trx, deps, ctx, id, 'referral.submit', true);
+    if (!row) return { missing: true as const };
+    if (row.status !== 'draft')
+      throw new AppError('conflict', `Only a draft can be submitted; this referral is ${row.status.replace('_', ' ')}.`);
+    const gate: GateResult = evaluateReferral(await gateInputFor(trx, row, row.case_type, ctx.now));
+    const stored = { ...gate, evaluatedAt: ctx.now.toISOString() };
+    const to: ReferralStatusName = gate.decision === 'send' ? 'sent' : gate.decision === 'hold_for_review' ? 'pending_review' : 'draft';
+    const updated = await trx
+      .updateTable('referrals')
+      .set({
+        gate: JSON.stringify(stored),
+        status: to,
+        updated_at: ctx.now,
+        version: sql`version + 1`,
+        ...(to === 'sent' ? { sent_at: ctx.now } : {}),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await addReferralEvent(trx, {
+      referralId: id,
+      at: ctx.now,
+      actorId,
+      kind: gate.decision === 'block' ? 'gate_blocked' : 'submitted',
+      from: row.status,
+      to,
+      details: { decision: gate.decision, rules: gate.reasons.map((r) => r.rule) },
+    });
+    if (to === 'sent') await markSent(trx, ctx, updated, actorId, row.case_status);
+    if (to === 'pending_review') {
+      await addCaseEvent(trx, {
+        caseId: row.case_id,
+        at: ctx.now,
+        actorId,
+        kind: 'referral_held',
+        details: { referralId: id, rules: gate.reasons.map((r) => r.rule) },
+      });
+    }
+    await appendAudit(trx, ctx, {
+      action: 'referral.submit',
+      outcome: gate.decision === 'block' ? 'denied' : 'allowed',
+      resourceType: 'referral',
+      resourceId: id,
+      details: { decision: gate.decision, rules: gate.reasons.map((r) => r.rule) },
+    });
+    return { referral: updated, caseNumber: row.case_number, gate };
+  });
+  if ('missing' in result) throw new AppError('not_found', 'There is no such referral.');
+  if (result.gate.decision === 'block') {
+    throw new AppError('referral_blocked', 'The referral cannot be sent: the safeguards refuse it until what is missing is there.', {
+      issues: result.gate.reasons.map((r) => ({
+        path: `gate.${r.rule}`,
+        code: r.rule,
+        message: r.missing ? `${r.message} — missing: ${r.missing}` : r.message,
+      })),
+    });
+  }
+  return { referral: result.referral, caseNumber: result.caseNumber };
+}
+
+/** A legal reviewer — not the referral's author — approves (it is sent) or denies a held referral, in writing. */
+export async function reviewReferral(
+  deps: ReferralDeps,
+  ctx: ActorCtx,
+  id: string,
+  input: { decision: 'approve' | 'deny'; justification: string },
+): Promise<ReferralWithCase> {
+  const actorId = actorIdOf(ctx);
+  return inTransaction(deps.db, async (trx) => {
+    const row = await loadReferralFor(trx, deps, ctx, id, 'referral.review', true);
+    if (!row) return undefined;
+    if (row.status !== 'pending_review')
+      throw new AppError('conflict', `Only a referral held for review can be decided; this one is ${row.status.replace('_', ' ')}.`);
+    const check = checkReview({ reviewerId: actorId, authorId: row.created_by, justification: input.justification });
+    if (!check.ok) {
+      await appendAudit(trx, ctx, {
+        action: 'referral.review',
+        outcome: 'denied',
+        resourceType: 'referral',
+        resourceId: id,
+        details: { reason: check.code },
+      });
+      throw new AppError(check.code === 'own_referral' ? 'forbidden' : 'validation_failed', check.message, {
+        issues: [{ path: check.code === 'own_referral' ? '' : 'body.justification', code: check.code, message: check.message }],
+      });
+    }
+    const to = input.decision === 'approve' ? 'sent' : 'denied';
+    const updated = await trx
+      .updateTable('referrals')
+      .set({ status: to, updated_at: ctx.now, version: sql`version + 1`, ...(to === 'sent' ? { sent_at: ctx.now } : {}) })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await addReferralEvent(trx, {
+      referralId: id,
+      at: ctx.now,
+      actorId,
+      kind: input.decision === 'approve' ? 'review_approved' : 'review_denied',
+      from: row.status,
+      to,
+      details: { justification: input.justification },
+    });
+    if (to === 'sent') await markSent(trx, ctx, updated, actorId, row.case_status);
+    else await addCaseEvent(trx, { caseId: row.case_id, at: ctx.now, actorId, kind: 'referral_denied', details: { referralId: id } });
+    await appendAudit(trx, ctx, {
+      action: 'referral.review',
+      outcome: 'allowed',
+      resourceType: 'referral',
+      resourceId: id,
+      details: { decision: input.decision },
+    });
+    return { referral: updated, caseNumber: row.case_number };
+  });
+}
+
+/** Field-office actions (acknowledge, outcome, close) and the center's withdrawal. */
+export async function actOnReferral(
+  deps: ReferralDeps,
+  ctx: ActorCtx,
+  id: string,
+  action: ReferralAction,
+  input: { outcome?: 'located' | 'not_located' | 'other'; notes?: string; reason?: string },
+): Promise<ReferralWithCase> {
+  const actorId = actorIdOf(ctx);
+  return inTransaction(deps.db, async (trx) => {
+    const row = await loadReferralFor(trx, deps, ctx, id, `referral.${action}`, true);
+    if (!row) return undefined;
+    const step = nextStatus(action, row.status);
+    if (!step.ok) throw new AppError('conflict', `${step.message}.`);
+    const updated = await trx
+      .updateTable('referrals')
+      .set({
+        status: step.to,
+        updated_at: ctx.now,
+        version: sql`version + 1`,
+        ...(action === 'outcome' ? { outcome: input.outcome ?? 'other', outcome_notes: input.notes ?? null } : {}),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const details =
+      action === 'outcome' ? { outcome: input.outcome, notes: input.notes } : action === 'withdraw' ? { reason: input.reason } : {};
+    await addReferralEvent(trx, { referralId: id, at: ctx.now, actorId, kind: action, from: row.status, to: step.to, details });
+    await addCaseEvent(trx, {
+      caseId: row.case_id,
+      at: ctx.now,
+      actorId,
+      kind: `referral_${action}`,
+      details: { referralId: id, ...(action === 'outcome' ? { outcome: input.outcome } : {}) },
+    });
+    // Not located: the case goes back to work.
+    if (action === 'outcome' && input.outcome === 'not_located' && row.case_status === 'referred') {
+      await trx
+        .updateTable('cases')
+        .set({ status: 'active', updated_at: ctx.now, version: sql`version + 1` })
+        .where('id', '=', row.case_id)
+        .execute();
+      await addCaseEvent(trx, {
+        caseId: row.case_id,
+        at: ctx.now,
+        actorId,
+        kind: 'status_changed',
+        details: { from: 'referred', to: 'active', referralId: id },
+      });
+    }
+    await appendAudit(trx, ctx, {
+      action: `referral.${action}`,
+      outcome: 'allowed',
+      resourceType: 'referral',
+      resourceId: id,
+      details: action === 'outcome' ? { outcome: input.outcome } : {},
+    });
+    return { referral: updated, caseNumber: row.case_number };
+  });
+}
+
+export { loadReferralFor };

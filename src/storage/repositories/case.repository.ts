@@ -1,0 +1,54 @@
+import { sql, type Transaction } from 'kysely';
+import { formatReference } from '../../domain/cases/case-workflow.js';
+import type { Db } from '../database.js';
+import type { Database } from '../schema.js';
+
+type Trx = Transaction<Database> | Db;
+
+const SEQUENCES = { C: 'case_number_seq', R: 'report_number_seq', F: 'referral_number_seq' } as const;
+
+/** The next case (C), report (R) or referral (F) reference, e.g. "C-2026-000042". */
+export async function nextReference(db: Trx, prefix: 'C' | 'R' | 'F', now: Date): Promise<string> {
+  const seq = SEQUENCES[prefix];
+  const { rows } = await sql<{ n: string }>`SELECT nextval(${seq}) AS n`.execute(db);
+  return formatReference(prefix, now.getUTCFullYear(), rows[0]?.n ?? '0');
+}
+
+export async function addCaseEvent(
+  db: Trx,
+  event: { caseId: string; at: Date; actorId: string | null; kind: string; details?: Record<string, unknown> },
+): Promise<void> {
+  await db
+    .insertInto('case_events')
+    .values({
+      case_id: event.caseId,
+      at: event.at,
+      actor_id: event.actorId,
+      actor_system: null,
+      kind: event.kind,
+      details: JSON.stringify(event.details ?? {}),
+    })
+    .execute();
+}
+
+/** A record and every record merged into it (directly or through another merged record). */
+export async function personCluster(db: Trx, personId: string): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    WITH RECURSIVE cluster(id) AS (
+      SELECT ${personId}::uuid
+      UNION
+      SELECT p.id FROM persons p JOIN cluster c ON p.merged_into = c.id
+    ) SELECT id FROM cluster`.execute(db);
+  return rows.map((r) => r.id);
+}
+
+/** The record a merged record now lives in (itself if it is not merged). */
+export async function survivorOf(db: Trx, personId: string): Promise<string> {
+  const { rows } = await sql<{ id: string }>`
+    WITH RECURSIVE up(id, merged_into, depth) AS (
+      SELECT id, merged_into, 0 FROM persons WHERE id = ${personId}::uuid
+      UNION ALL
+      SELECT p.id, p.merged_into, up.depth + 1 FROM persons p JOIN up ON p.id = up.merged_into WHERE up.depth < 50
+    ) SELECT id FROM up WHERE merged_into IS NULL`.execute(db);
+  return rows[0]?.id ?? personId;
+}
