@@ -82,11 +82,29 @@ export const ZAgency = z.object({
   agreement: z.object({ model: z.string(), status: z.string(), effective: z.string(), end: z.string().nullable() }),
 });
 
-export const ZPersonSearchQuery = z.strictObject({
-  q: z.string().trim().min(2, 'must be at least 2 characters').max(120),
-  dob: z.iso.date().optional().describe('narrows and ranks by date of birth'),
-  limit: z.coerce.number().int().min(1).max(50).default(20),
-});
+export const ZPersonSearchQuery = z
+  .strictObject({
+    q: z
+      .string()
+      .trim()
+      .min(2, 'must be at least 2 characters')
+      .max(120)
+      .optional()
+      .describe(
+        'a name (fuzzy), an A-number in any common writing, or another identifier (FBI number, state ID, ORR case number, passport)',
+      ),
+    dob: z.iso.date().optional().describe('narrows and ranks by date of birth'),
+    phone: z.string().trim().max(30).optional().describe("one of the person's phone numbers"),
+    address: z.string().trim().min(3).max(200).optional().describe('street, city or ZIP of a location observation'),
+    aor: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be a field office code')
+      .optional()
+      .describe('has a location in this field office’s area of responsibility'),
+    page: z.coerce.number().int().min(1).max(1000).default(1).describe('for searches without q (filters only), sorted by name'),
+    limit: z.coerce.number().int().min(1).max(50).default(20),
+  })
+  .refine((v) => v.q || v.phone || v.address || v.aor, { message: 'search by q, phone, address or aor', path: ['q'] });
 
 export const ZMatchScore = z.object({
   weight: z.number(),

@@ -1,13 +1,15 @@
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Actor } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { blockingKeys, searchFields } from '../domain/matching/blocking.js';
 import { fold, nameTokens } from '../domain/matching/names.js';
-import { type MatchablePerson, type MatchScore, normalizeANumber, scoreMatch } from '../domain/matching/score.js';
+import { type Evidence, type MatchablePerson, type MatchScore, normalizeANumber, scoreMatch } from '../domain/matching/score.js';
 import { isMinorOn } from '../domain/persons/age.js';
+import { normalizePhone } from '../domain/persons/person-rules.js';
 import type { Db } from '../storage/database.js';
 import { survivorOf } from '../storage/repositories/case.repository.js';
 import type { PersonRow } from '../storage/repositories/person.repository.js';
+import type { Database } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 
 /**
@@ -40,33 +42,99 @@ function queryPerson(q: string, dob: string | undefined): MatchablePerson {
   return { ...base, ...(dob ? { dob, dobBasis: 'exact' as const } : {}) };
 }
 
-export async function searchPersons(
-  db: Db,
-  ctx: RequestContext & { actor: Actor },
-  input: { q: string; dob?: string | undefined; limit: number },
-): Promise<PersonHit[]> {
-  const aNumber = normalizeANumber(input.q);
-  const folded = fold(input.q);
-  if (!aNumber && nameTokens(folded).length === 0)
-    throw new AppError('validation_failed', 'Search for a name or an A-number.', {
-      issues: [{ path: 'query.q', code: 'empty', message: 'needs a name or an A-number' }],
+export type PersonSearch = {
+  q?: string | undefined;
+  dob?: string | undefined;
+  phone?: string | undefined;
+  address?: string | undefined;
+  aor?: string | undefined;
+  page?: number | undefined;
+  limit: number;
+};
+
+const IDENTIFIER_LABEL: Record<string, string> = {
+  fbi_number: 'FBI number',
+  state_id: 'state ID',
+  orr_case_number: 'ORR case number',
+  passport: 'passport number',
+};
+
+/** Narrows any person query to those matching the phone, address and area filters. */
+function applyFilters<QB extends SelectQueryBuilder<Database, 'persons', object>>(
+  query: QB,
+  f: PersonSearch,
+  phone: string | undefined,
+): QB {
+  let q = query;
+  if (phone) q = q.where(sql<boolean>`persons.phones @> ARRAY[${phone}]::text[]`) as QB;
+  if (f.address || f.aor) {
+    const like = f.address ? `%${f.address.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+    q = q.where(
+      sql<boolean>`EXISTS (SELECT 1 FROM location_observations l WHERE l.person_id = persons.id
+        ${like ? sql`AND (lower(l.line1) LIKE ${like} OR lower(l.city) LIKE ${like} OR l.zip = ${f.address})` : sql``}
+        ${f.aor ? sql`AND l.aor_office_code = ${f.aor}` : sql``})`,
+    ) as QB;
+  }
+  return q;
+}
+
+export async function searchPersons(db: Db, ctx: RequestContext & { actor: Actor }, input: PersonSearch): Promise<PersonHit[]> {
+  const aNumber = input.q ? normalizeANumber(input.q) : undefined;
+  const folded = input.q ? fold(input.q) : '';
+  const identifier = input.q?.toUpperCase().replace(/[\s-]/g, '');
+  const looksLikeIdentifier = identifier !== undefined && /^[A-Z0-9]{4,20}$/.test(identifier) && /\d/.test(identifier);
+  if (input.q && !aNumber && !looksLikeIdentifier && nameTokens(folded).length === 0)
+    throw new AppError('validation_failed', 'Search for a name or an identifier.', {
+      issues: [{ path: 'query.q', code: 'empty', message: 'needs a name or an identifier' }],
     });
+  const phone = input.phone ? normalizePhone(input.phone) : undefined;
+  if (input.phone && !phone) {
+    throw new AppError('validation_failed', 'The search was not run: 1 field is invalid.', {
+      issues: [{ path: 'query.phone', code: 'invalid_phone', message: 'not a phone number' }],
+    });
+  }
   return db.transaction().execute(async (trx) => {
-    let rows: PersonRow[];
-    let query: MatchablePerson;
-    if (aNumber) {
-      rows = await trx.selectFrom('persons').selectAll().where('a_number', '=', aNumber).limit(input.limit).execute();
+    const persons = () => applyFilters(trx.selectFrom('persons').selectAll('persons'), input, phone);
+    let rows: PersonRow[] = [];
+    let query: MatchablePerson = { givenNames: '', familyName1: '' };
+    let identifierEvidence: Map<string, Evidence> | undefined;
+    if (!input.q) {
+      // Filters only: everyone who matches, by name, a page at a time.
+      rows = await persons()
+        .where('merged_into', 'is', null)
+        .orderBy('family_name_1')
+        .orderBy('given_names')
+        .orderBy('id')
+        .limit(input.limit)
+        .offset(((input.page ?? 1) - 1) * input.limit)
+        .execute();
+    } else if (aNumber) {
+      rows = await persons().where('a_number', '=', aNumber).limit(input.limit).execute();
       query = { givenNames: '', familyName1: '', aNumber };
-    } else {
+    }
+    if (input.q && !aNumber && looksLikeIdentifier) {
+      const found = await persons()
+        .innerJoin('person_identifiers as pi', 'pi.person_id', 'persons.id')
+        .select(['pi.kind as identifier_kind'])
+        .where('pi.value', '=', identifier ?? '')
+        .limit(input.limit)
+        .execute();
+      identifierEvidence = new Map(
+        found.map((r) => [
+          r.id,
+          { feature: 'identifier_equal', weight: 20, explanation: `${IDENTIFIER_LABEL[r.identifier_kind] ?? r.identifier_kind} equal` },
+        ]),
+      );
+      rows = found;
+    }
+    if (input.q && !aNumber && rows.length === 0 && nameTokens(folded).length > 0) {
       query = queryPerson(input.q, input.dob);
       // Blocking keys first (exact keys on a GIN index: few rows); trigram similarity only when they find too little.
       const keys = blockingKeys(query);
       rows =
         keys.length === 0
           ? []
-          : await trx
-              .selectFrom('persons')
-              .selectAll()
+          : await persons()
               .where(sql<boolean>`match_keys && ${keys}::text[]`)
               // A common name fills its blocks: keep the closest spellings.
               .orderBy(sql`search_name <-> ${folded}`)
@@ -75,9 +143,7 @@ export async function searchPersons(
       if (rows.length < input.limit) {
         await sql`SET LOCAL pg_trgm.similarity_threshold = 0.45`.execute(trx);
         const seen = new Set(rows.map((r) => r.id));
-        const similar = await trx
-          .selectFrom('persons')
-          .selectAll()
+        const similar = await persons()
           .where(sql<boolean>`search_name % ${folded}`)
           .orderBy(sql`search_name <-> ${folded}`)
           .limit(100)
@@ -93,21 +159,40 @@ export async function searchPersons(
       const survivor = await trx.selectFrom('persons').selectAll().where('id', '=', survivorId).executeTakeFirst();
       if (survivor) survivors.set(id, survivor);
     }
+    const filterOnly: MatchScore = {
+      weight: 0,
+      verdict: 'possible',
+      evidence: [{ feature: 'filters', weight: 0, explanation: 'matches the filters' }],
+    };
     const best = new Map<string, PersonHit>();
     for (const row of rows) {
       const person = survivors.get(row.id) ?? row;
-      const score = scoreMatch(query, toMatchable(row));
+      const byIdentifier = identifierEvidence?.get(row.id);
+      const score: MatchScore = !input.q
+        ? filterOnly
+        : byIdentifier
+          ? { weight: byIdentifier.weight, verdict: 'likely', evidence: [byIdentifier] }
+          : scoreMatch(query, toMatchable(row));
       const known = best.get(person.id);
       if (!known || known.score.weight < score.weight) {
         best.set(person.id, { person, score, minor: isMinorOn({ dob: person.dob, dobBasis: person.dob_basis }, ctx.now) });
       }
     }
-    const hits = [...best.values()].sort((a, b) => b.score.weight - a.score.weight).slice(0, input.limit);
+    const hits = input.q ? [...best.values()].sort((a, b) => b.score.weight - a.score.weight).slice(0, input.limit) : [...best.values()];
     await appendAudit(trx, ctx, {
       action: 'person.search',
       outcome: 'allowed',
       resourceType: 'person',
-      details: { query: aNumber ? { aNumber } : { name: folded, ...(input.dob ? { dob: input.dob } : {}) }, results: hits.length },
+      details: {
+        query: {
+          ...(aNumber ? { aNumber } : identifierEvidence ? { identifier } : input.q ? { name: folded } : {}),
+          ...(input.dob ? { dob: input.dob } : {}),
+          ...(phone ? { phone } : {}),
+          ...(input.address ? { address: input.address } : {}),
+          ...(input.aor ? { aor: input.aor } : {}),
+        },
+        results: hits.length,
+      },
     });
     return hits;
   });

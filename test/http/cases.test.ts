@@ -377,6 +377,49 @@ describe('cases', () => {
   });
 });
 
+describe('person search by identifier, phone, address and area', () => {
+  it('finds people by another identifier, by phone, by address and by area; filters narrow a name search', async () => {
+    const saved = await post(
+      callTaker,
+      '/api/v1/intake',
+      tip({
+        subjects: [
+          {
+            person: {
+              givenNames: 'Delfina',
+              familyName1: 'Ajanel',
+              phones: ['+502 5555 0101'],
+              identifiers: { passport: { value: 'P-99887766', country: 'GT' } },
+            },
+          },
+        ],
+        locations: [{ subject: 0, address: { line1: '42 Synthetic Orchard Rd', zip: '79901' } }],
+      }),
+    );
+    expect(saved.statusCode, saved.body).toBe(201);
+    const id = saved.json().subjects[0].personId;
+    const ids = async (qs: string) => {
+      const res = await get(analyst, `/api/v1/persons?${qs}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().persons.map((p: { id: string }) => p.id);
+    };
+    const byPassport = await get(analyst, '/api/v1/persons?q=p99887766');
+    expect(byPassport.json().persons[0]).toMatchObject({
+      id,
+      match: { verdict: 'likely', evidence: [{ explanation: 'passport number equal' }] },
+    });
+    expect(await ids('phone=%2B50255550101')).toEqual([id]);
+    expect(await ids('address=orchard')).toEqual([id]);
+    expect(await ids('aor=ELP&limit=50')).toContain(id);
+    expect(await ids('q=delfina%20ajanel&aor=ELP')).toEqual([id]);
+    expect(await ids('q=delfina%20ajanel&aor=HLG')).toEqual([]);
+    const nothing = await get(analyst, '/api/v1/persons');
+    expect(nothing.statusCode).toBe(400);
+    const badPhone = await get(analyst, '/api/v1/persons?phone=xyz');
+    expect(badPhone.json().error.issues[0]).toMatchObject({ path: 'query.phone', code: 'invalid_phone' });
+  });
+});
+
 describe('merge and unmerge', () => {
   it('merges a duplicate keeping both records, reads them together, and undoes it — all in the history and the audit', async () => {
     const a = await post(

@@ -37,7 +37,8 @@ export function personRoutes(ctx: AppContext) {
     defineRoute({
       method: 'GET',
       url: '/api/v1/persons',
-      summary: 'Find people by A-number or by name (fuzzy: accents, spelling, sound, nicknames), each hit with the evidence for it',
+      summary:
+        'Find people by name (fuzzy: accents, spelling, sound, nicknames), A-number or other identifier, narrowed by phone, address or area; each hit with its evidence',
       description: 'Every search is audited with what was searched for. Opening a record of a child still needs a purpose of use.',
       tags: ['persons'],
       access: { permission: 'person:read' },
@@ -45,7 +46,7 @@ export function personRoutes(ctx: AppContext) {
       response: ZPersonHits,
       handler: async ({ query, request }) => {
         const rc = actorContext(ctx, request);
-        const hits = await searchPersons(ctx.db, rc, { q: query.q, dob: query.dob, limit: query.limit });
+        const hits = await searchPersons(ctx.db, rc, query);
         return { persons: hits.map((h) => presentHit(h, rc.actor, ctx.identity.permissions)) };
       },
     }),
