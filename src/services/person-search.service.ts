@@ -1,4 +1,4 @@
-import { type SelectQueryBuilder, sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Actor } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { blockingKeys, searchFields } from '../domain/matching/blocking.js';
@@ -9,7 +9,6 @@ import { normalizePhone } from '../domain/persons/person-rules.js';
 import type { Db } from '../storage/database.js';
 import { survivorOf } from '../storage/repositories/case.repository.js';
 import type { PersonRow } from '../storage/repositories/person.repository.js';
-import type { Database } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 
 /**
@@ -59,23 +58,19 @@ const IDENTIFIER_LABEL: Record<string, string> = {
   passport: 'passport number',
 };
 
-/** Narrows any person query to those matching the phone, address and area filters. */
-function applyFilters<QB extends SelectQueryBuilder<Database, 'persons', object>>(
-  query: QB,
-  f: PersonSearch,
-  phone: string | undefined,
-): QB {
-  let q = query;
-  if (phone) q = q.where(sql<boolean>`persons.phones @> ARRAY[${phone}]::text[]`) as QB;
+/** The phone, address and area filters as one condition on `persons` (undefined when there are none). */
+function filterCondition(f: PersonSearch, phone: string | undefined): RawBuilder<boolean> | undefined {
+  const parts: RawBuilder<boolean>[] = [];
+  if (phone) parts.push(sql<boolean>`persons.phones @> ARRAY[${phone}]::text[]`);
   if (f.address || f.aor) {
     const like = f.address ? `%${f.address.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
-    q = q.where(
+    parts.push(
       sql<boolean>`EXISTS (SELECT 1 FROM location_observations l WHERE l.person_id = persons.id
         ${like ? sql`AND (lower(l.line1) LIKE ${like} OR lower(l.city) LIKE ${like} OR l.zip = ${f.address})` : sql``}
         ${f.aor ? sql`AND l.aor_office_code = ${f.aor}` : sql``})`,
-    ) as QB;
+    );
   }
-  return q;
+  return parts.length === 0 ? undefined : sql<boolean>`(${sql.join(parts, sql` AND `)})`;
 }
 
 export async function searchPersons(db: Db, ctx: RequestContext & { actor: Actor }, input: PersonSearch): Promise<PersonHit[]> {
@@ -94,7 +89,11 @@ export async function searchPersons(db: Db, ctx: RequestContext & { actor: Actor
     });
   }
   return db.transaction().execute(async (trx) => {
-    const persons = () => applyFilters(trx.selectFrom('persons').selectAll('persons'), input, phone);
+    const filters = filterCondition(input, phone);
+    const persons = () => {
+      const q = trx.selectFrom('persons').selectAll('persons');
+      return filters ? q.where(filters) : q;
+    };
     let rows: PersonRow[] = [];
     let query: MatchablePerson = { givenNames: '', familyName1: '' };
     let identifierEvidence: Map<string, Evidence> | undefined;
@@ -131,13 +130,18 @@ export async function searchPersons(db: Db, ctx: RequestContext & { actor: Actor
       query = queryPerson(input.q, input.dob);
       // Blocking keys first (exact keys on a GIN index: few rows); trigram similarity only when they find too little.
       const keys = blockingKeys(query);
+      // A common name fills its blocks: keep the 200 closest spellings, ranked from person_keys alone (an index-only scan).
+      const closest = trx
+        .selectFrom('person_keys')
+        .select(['person_id', sql<number>`min(search_name <-> ${folded})`.as('distance')])
+        .where(sql<boolean>`key = ANY(${keys}::text[])`)
+        .groupBy('person_id');
       rows =
         keys.length === 0
           ? []
           : await persons()
-              .where(sql<boolean>`match_keys && ${keys}::text[]`)
-              // A common name fills its blocks: keep the closest spellings.
-              .orderBy(sql`search_name <-> ${folded}`)
+              .innerJoin((filters ? closest : closest.orderBy('distance').limit(200)).as('c'), 'c.person_id', 'persons.id')
+              .orderBy('c.distance')
               .limit(200)
               .execute();
       if (rows.length < input.limit) {

@@ -237,6 +237,9 @@ export type PersonIdentifiersTable = {
   created_at: CreatedAt;
 };
 
+/** Maintained by a trigger from persons.match_keys (migration 0007); the application only reads it. */
+export type PersonKeysTable = { key: string; person_id: string; search_name: string };
+
 export type CaseEventsTable = {
   id: Generated<string>;
   case_id: string;
@@ -361,6 +364,7 @@ export type Database = {
   case_reports: CaseReportsTable;
   person_names: PersonNamesTable;
   person_identifiers: PersonIdentifiersTable;
+  person_keys: PersonKeysTable;
   case_events: CaseEventsTable;
   person_merges: PersonMergesTable;
   referrals: ReferralsTable;

@@ -480,6 +480,10 @@ describe('merge and unmerge', () => {
     expect(after.merges).toEqual([
       expect.objectContaining({ survivorId: survivor, mergedId: duplicate, undoReason: 'Different fathers named on the ORR file' }),
     ]);
+    // The search table follows the survivor's keys (a trigger keeps person_keys in step with match_keys).
+    const keysNow = await db.db.selectFrom('persons').select('match_keys').where('id', '=', survivor).executeTakeFirstOrThrow();
+    const filed = await db.db.selectFrom('person_keys').select('key').where('person_id', '=', survivor).execute();
+    expect(filed.map((k) => k.key).sort()).toEqual([...new Set(keysNow.match_keys)].sort());
     const restored = (await get(analyst, `/api/v1/persons/${duplicate}`)).json();
     expect(restored.mergedInto).toBeNull();
     expect(restored.locations).toHaveLength(1);
