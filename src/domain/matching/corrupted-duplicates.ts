@@ -1,5 +1,5 @@
 import { type Random, seededRandom } from '../demo/random.js';
-import { FAMILY, GIVEN_FEMALE, GIVEN_MALE } from '../demo/synthetic-data.js';
+import { realisticNamePools } from './name-frequencies.js';
 import type { MatchablePerson } from './score.js';
 
 /**
@@ -38,20 +38,6 @@ const NICKNAME_OF: Record<string, string> = {
   Alejandro: 'Alex',
 };
 
-const EXTRA_GIVEN = [
-  'Jesús',
-  'Ignacio',
-  'Antonio',
-  'Guillermo',
-  'Eduardo',
-  'Alberto',
-  'Manuel',
-  'Rosario',
-  'Dolores',
-  'Yesenia',
-  'Xóchitl',
-];
-
 function typo(random: Random, word: string): string {
   if (word.length < 4) return word;
   const i = random.int(1, word.length - 2);
@@ -86,19 +72,20 @@ export type Labelled = MatchablePerson & { id: number; duplicateOf: number | nul
 
 export function generatePopulation(size: number, duplicateShare: number, seed: number): Labelled[] {
   const random = seededRandom(seed);
+  const pools = realisticNamePools(seededRandom(seed ^ 0x5eed));
   const people: Labelled[] = [];
   const originals = Math.round(size / (1 + duplicateShare));
   for (let i = 0; i < originals; i++) {
     const sex = random.chance(0.5) ? 'female' : 'male';
-    const pool = sex === 'female' ? GIVEN_FEMALE : [...GIVEN_MALE, ...EXTRA_GIVEN.slice(0, 6)];
+    const pool = sex === 'female' ? pools.givenFemale : pools.givenMale;
     const year = random.int(1960, 2015);
     people.push({
       id: i,
       duplicateOf: null,
       corruptions: [],
-      givenNames: random.chance(0.3) ? `${random.pick(pool)} ${random.pick(pool)}` : random.pick(pool),
-      familyName1: random.pick(FAMILY),
-      familyName2: random.chance(0.85) ? random.pick(FAMILY) : null,
+      givenNames: random.chance(0.3) ? `${pool.draw(random)} ${pool.draw(random)}` : pool.draw(random),
+      familyName1: pools.family.draw(random),
+      familyName2: random.chance(0.85) ? pools.family.draw(random) : null,
       dob: `${year}-${String(random.int(1, 12)).padStart(2, '0')}-${String(random.int(1, 28)).padStart(2, '0')}`,
       dobBasis: random.chance(0.8) ? 'exact' : 'estimated',
       sex,
