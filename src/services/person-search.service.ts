@@ -144,7 +144,10 @@ export async function searchPersons(db: Db, ctx: RequestContext & { actor: Actor
               .orderBy('c.distance')
               .limit(200)
               .execute();
-      if (rows.length < input.limit) {
+      // Trigram similarity over everyone is the costly path (common trigrams have long posting lists): only when the
+      // blocks found too few people and none of them convincingly.
+      const convincing = rows.some((r) => scoreMatch(query, toMatchable(r)).verdict === 'likely');
+      if (rows.length < input.limit && !convincing) {
         await sql`SET LOCAL pg_trgm.similarity_threshold = 0.45`.execute(trx);
         const seen = new Set(rows.map((r) => r.id));
         const similar = await persons()
