@@ -7,6 +7,7 @@ import { readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { loadRoutingConfig, RoutingService } from '../services/routing.service.js';
 import { SimulationControl } from '../services/simulation-control.js';
+import { sweepWelfareReferrals } from '../services/welfare.service.js';
 import { packageRoot } from '../storage/paths.js';
 import { countRows } from '../storage/repositories/demo.repository.js';
 import { openIdentity, secureCookies } from './identity-runtime.js';
@@ -35,6 +36,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
     grace.unref();
     try {
       await app?.close();
+      if (welfareSweep) clearInterval(welfareSweep);
       await simulation?.stop();
       await routing?.stop();
     } finally {
@@ -48,6 +50,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
   let app: Awaited<ReturnType<typeof buildApp>>['app'] | undefined;
   let routing: RoutingService | undefined;
   let simulation: SimulationControl | undefined;
+  let welfareSweep: NodeJS.Timeout | undefined;
   try {
     progress(`database: ${storage.description}`);
     const applied = await applyMigrations(storage, progress);
@@ -69,6 +72,12 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
     routing.start();
     simulation = new SimulationControl(storage.handle.db, routing, (message, error) => logger.warn({ err: error }, message));
     simulation.start();
+    // Welfare referrals past their response-time target are escalated; missing work items are made again.
+    const welfareDeps = { db: storage.handle.db, routing };
+    welfareSweep = setInterval(() => {
+      sweepWelfareReferrals(welfareDeps, new Date()).catch((error) => logger.warn({ err: error }, 'welfare sweep failed'));
+    }, 60_000);
+    welfareSweep.unref();
     ({ app } = await buildApp({
       db: storage.handle.db,
       pool: storage.handle.pool,

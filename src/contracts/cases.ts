@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ZLocationObservation } from './persons.js';
+import { ZLocationObservation, ZPurposeCode } from './persons.js';
 
 /** Intake, cases, referrals and attachments: the shapes on the wire. Domain rules (dates, identifiers, addresses) are checked by the services. */
 
@@ -13,6 +13,10 @@ const country = z
   .transform((v) => v.toUpperCase());
 
 export const ZIdParams = z.strictObject({ id: z.uuid('must be an id') });
+export const ZCaseReadQuery = z.strictObject({
+  purposeCode: ZPurposeCode,
+  purpose: z.string().trim().max(500).optional().describe('purpose of use in words: required for UAC cases; kept in the audit log'),
+});
 
 export const ZPersonInput = z.strictObject({
   givenNames: name,
@@ -280,6 +284,8 @@ export const ZGate = z.object({
       personId: z.string().optional(),
       reportIds: z.array(z.string()).optional(),
       missing: z.string().optional(),
+      protectionId: z.string().optional(),
+      ruleId: z.string().optional(),
     }),
   ),
 });

@@ -1,7 +1,21 @@
 import { z } from 'zod';
 
 export const ZPersonParams = z.strictObject({ id: z.uuid('must be a person id') });
+export const ZPurposeCode = z
+  .enum([
+    'case_work',
+    'welfare_check',
+    'location_follow_up',
+    'referral_preparation',
+    'legal_review',
+    'supervision',
+    'quality_review',
+    'other',
+  ])
+  .optional()
+  .describe("why you read a child's record: required with purpose for minors, persons of unknown age and UAC cases");
 export const ZPersonQuery = z.strictObject({
+  purposeCode: ZPurposeCode,
   purpose: z
     .string()
     .trim()
@@ -70,6 +84,24 @@ export const ZPerson = z.object({
     .optional()
     .describe('present only for viewers with case:read; UAC cases only for the UAC unit'),
   locations: z.array(ZLocationObservation),
+  eoirStatus: z.string(),
+  unaccompanied: z.boolean(),
+  protections: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.string(),
+      source: z.string(),
+      reference: z.string(),
+      startsOn: z.string(),
+      endsOn: z.string().nullable(),
+      nextHearingOn: z.string().nullable(),
+      verified: z.boolean(),
+      revokedAt: z.string().nullable(),
+    }),
+  ),
+  protectionsInForce: z
+    .array(z.object({ kind: z.string(), label: z.string(), reference: z.string() }))
+    .describe('what the referral gate would see today, class-wide orders included'),
 });
 
 export const ZAgencyParams = z.strictObject({ ori: z.string().regex(/^[A-Z]{2}[A-Z0-9]{7}$/, 'must be a 9-character ORI') });

@@ -35,6 +35,7 @@ import { realtimeRoutes } from './routes/realtime.routes.js';
 import { referenceRoutes } from './routes/reference.routes.js';
 import { referralRoutes } from './routes/referral.routes.js';
 import { routingRoutes } from './routes/routing.routes.js';
+import { safeguardRoutes } from './routes/safeguard.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 
 export type AppOptions = {
@@ -209,6 +210,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...personRoutes(ctx),
     ...caseRoutes(ctx),
     ...referralRoutes(ctx),
+    ...safeguardRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),
     ...realtimeRoutes(ctx),

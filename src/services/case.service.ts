@@ -6,6 +6,7 @@ import { type CaseStatus, checkTransition, mayReadUnit } from '../domain/cases/c
 import { AppError } from '../domain/errors/app-error.js';
 import { fold } from '../domain/matching/names.js';
 import { normalizePhone } from '../domain/persons/person-rules.js';
+import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent } from '../storage/repositories/case.repository.js';
 import type { CasesTable, Database } from '../storage/schema.js';
@@ -110,12 +111,47 @@ async function readCaseDetail(trx: Trx, row: CaseRow) {
   return { row, subjects, reports, locations, referrals, attachments, timeline };
 }
 
-export async function readCase(db: Db, ctx: ActorCtx, caseId: string): Promise<CaseDetail> {
-  return withCase(db, ctx, caseId, 'case.read', async (trx, row) => {
+/** A UAC case is a child's record: reading it needs a stated purpose, kept in the audit (refusals too). */
+export async function readCase(
+  db: Db,
+  ctx: ActorCtx,
+  caseId: string,
+  stated: { code?: PurposeCode | undefined; text?: string | undefined } = {},
+): Promise<CaseDetail> {
+  const outcome = await withCase(db, ctx, caseId, 'case.read', async (trx, row) => {
+    const checked = row.unit === 'uac' ? checkPurpose(stated.code, stated.text) : undefined;
+    if (checked && 'issues' in checked) {
+      await appendAudit(trx, ctx, {
+        action: 'case.read',
+        outcome: 'denied',
+        resourceType: 'case',
+        resourceId: caseId,
+        details: { reason: 'purpose_required', minorRecord: true },
+      });
+      return {
+        error: new AppError(
+          'purpose_required',
+          'This is a case about a child: state the purpose of use — purposeCode from the list and purpose in words.',
+          {
+            issues: checked.issues,
+          },
+        ),
+      };
+    }
+    const purpose = checked && 'purpose' in checked ? checked.purpose : undefined;
     const detail = await readCaseDetail(trx, row);
-    await appendAudit(trx, ctx, { action: 'case.read', outcome: 'allowed', resourceType: 'case', resourceId: caseId });
-    return detail;
+    await appendAudit(trx, ctx, {
+      action: 'case.read',
+      outcome: 'allowed',
+      resourceType: 'case',
+      resourceId: caseId,
+      purpose: purpose ? auditPurpose(purpose) : null,
+      details: purpose ? { minorRecord: true, purposeCode: purpose.code } : {},
+    });
+    return { detail };
   });
+  if ('error' in outcome) throw outcome.error;
+  return outcome.detail;
 }
 
 export type CaseSearch = z.output<typeof ZCaseSearchQuery>;

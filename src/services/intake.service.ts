@@ -250,6 +250,16 @@ export async function saveIntake(deps: IntakeDeps, ctx: RequestContext & { actor
       });
     } else throw new Error('intake: neither an existing case nor a new one');
 
+    // A child on a UAC case came unaccompanied: class-wide orders test this.
+    const caseUnit = existingCase
+      ? (await trx.selectFrom('cases').select('unit').where('id', '=', caseId).executeTakeFirstOrThrow()).unit
+      : 'open' in body.case
+        ? UNIT_OF[body.case.open.type]
+        : '';
+    const children = personIds.filter((_id, i) => body.subjects[i]?.role === 'child');
+    if (caseUnit === 'uac' && children.length > 0) {
+      await trx.updateTable('persons').set({ unaccompanied: true, updated_at: now }).where('id', 'in', children).execute();
+    }
     await trx.insertInto('case_reports').values({ case_id: caseId, report_id: report.id }).execute();
     await addCaseEvent(trx, {
       caseId,

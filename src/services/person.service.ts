@@ -2,18 +2,19 @@ import { type Actor, authorize, type PermissionTable } from '../domain/access/ac
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { isMinorOn } from '../domain/persons/age.js';
+import type { ActiveProtection } from '../domain/safeguards/protections.js';
+import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
 import type { Db } from '../storage/database.js';
 import { personCluster } from '../storage/repositories/case.repository.js';
 import * as persons from '../storage/repositories/person.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
+import { listProtections, type ProtectionRow, protectionsInForce } from './protection.service.js';
 
 /**
  * Reading a person's record. The read is audited in the same transaction as
  * the query that serves it. A child's record — or one whose age we do not
  * know — is shown only with a stated purpose of use, which the audit keeps.
  */
-
-export const MIN_PURPOSE_LENGTH = 10;
 
 export type PersonView = {
   person: persons.PersonRow;
@@ -26,13 +27,16 @@ export type PersonView = {
   merges: persons.PersonMergeRow[];
   /** Cases this person (or a record merged into them) is on, that the viewer may know of; undefined without case:read. */
   cases: { id: string; caseNumber: string; type: string; status: string; role: string }[] | undefined;
+  /** Legal protections recorded on this person (and merged records), in force or not, and those in force today with class-wide orders. */
+  protections: ProtectionRow[];
+  inForce: ActiveProtection[];
 };
 
 export async function readPerson(
   deps: { db: Db; permissions: PermissionTable },
   ctx: RequestContext & { actor: Actor },
   id: string,
-  purpose: string | undefined,
+  stated: { code?: PurposeCode | undefined; text?: string | undefined },
 ): Promise<PersonView> {
   const result = await deps.db.transaction().execute(async (trx) => {
     const person = await persons.findPerson(trx, id);
@@ -47,8 +51,8 @@ export async function readPerson(
       return { error: new AppError('not_found', 'There is no such person.') };
     }
     const minor = isMinorOn({ dob: person.dob, dobBasis: person.dob_basis }, ctx.now);
-    const stated = purpose?.trim() ?? '';
-    if (minor !== false && stated.length < MIN_PURPOSE_LENGTH) {
+    const checked = minor !== false ? checkPurpose(stated.code, stated.text) : undefined;
+    if (checked && 'issues' in checked) {
       await appendAudit(trx, ctx, {
         action: 'person.read',
         outcome: 'denied',
@@ -59,10 +63,12 @@ export async function readPerson(
       return {
         error: new AppError(
           'purpose_required',
-          `This record is of a child (or of a person whose age is unknown): state the purpose of use (at least ${MIN_PURPOSE_LENGTH} characters) in the purpose parameter.`,
+          'This record is of a child (or of a person whose age is unknown): state the purpose of use — purposeCode from the list and purpose in words.',
+          { issues: checked.issues },
         ),
       };
     }
+    const purpose = checked && 'purpose' in checked ? checked.purpose : undefined;
     const cluster = await personCluster(trx, id);
     const locations = await persons.listLocations(trx, cluster);
     const mergedRecords =
@@ -98,10 +104,12 @@ export async function readPerson(
       outcome: 'allowed',
       resourceType: 'person',
       resourceId: id,
-      purpose: stated || null,
-      details: { minor },
+      purpose: purpose ? auditPurpose(purpose) : null,
+      details: { minor, minorRecord: minor !== false, ...(purpose ? { purposeCode: purpose.code } : {}) },
     });
-    return { view: { person, locations, minor, mergedRecords, names, identifiers, merges, cases } };
+    const protections = await listProtections(trx, cluster);
+    const inForce = (await protectionsInForce(trx, [id], ctx.now)).get(id) ?? [];
+    return { view: { person, locations, minor, mergedRecords, names, identifiers, merges, cases, protections, inForce } };
   });
   if ('error' in result) throw result.error;
   return result.view;

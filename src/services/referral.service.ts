@@ -10,6 +10,7 @@ import { addCaseEvent, nextReference } from '../storage/repositories/case.reposi
 import type { Database, ReferralsTable } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { loadCaseFor } from './case.service.js';
+import { protectionsInForce } from './protection.service.js';
 
 /**
  * Referrals from a case to an ERO field office. The office is the area of
@@ -293,6 +294,12 @@ async function gateInputFor(trx: Trx, referral: ReferralRow, caseType: string, n
     JOIN persons p ON p.id = l.person_id
     JOIN case_subjects cs ON cs.person_id = p.id OR cs.person_id = p.merged_into
     WHERE cs.case_id = ${referral.case_id} AND l.verified_at IS NOT NULL`.execute(trx);
+  const protections = await protectionsInForce(
+    trx,
+    subjects.map((s) => s.id),
+    now,
+  );
+  const screening = await trx.selectFrom('welfare_screenings').select('id').where('case_id', '=', referral.case_id).executeTakeFirst();
   return {
     purpose: referral.purpose,
     caseType,
@@ -301,6 +308,7 @@ async function gateInputFor(trx: Trx, referral: ReferralRow, caseType: string, n
       name: `${s.given_names} ${s.family_name_1}`,
       minor: isMinorOn({ dob: s.dob, dobBasis: s.dob_basis }, now),
       dobBasis: s.dob_basis,
+      protections: protections.get(s.id) ?? [],
     })),
     reports: reports.map((r) => ({
       reportId: r.id,
@@ -316,8 +324,7 @@ async function gateInputFor(trx: Trx, referral: ReferralRow, caseType: string, n
             : null,
     })),
     hasVerifiedLocation: Number(rows[0]?.n ?? 0) > 0,
-    // Welfare screenings arrive with the UAC unit's issue; until then none is complete, so UAC cases cannot be referred.
-    welfareScreeningComplete: false,
+    welfareScreeningComplete: screening !== undefined,
   };
 }
 
@@ -397,15 +404,7 @@ export async function submitReferral(deps: ReferralDeps, ctx: ActorCtx, id: stri
     return { referral: updated, caseNumber: row.case_number, gate };
   });
   if ('missing' in result) throw new AppError('not_found', 'There is no such referral.');
-  if (result.gate.decision === 'block') {
-    throw new AppError('referral_blocked', 'The referral cannot be sent: the safeguards refuse it until what is missing is there.', {
-      issues: result.gate.reasons.map((r) => ({
-        path: `gate.${r.rule}`,
-        code: r.rule,
-        message: r.missing ? `${r.message} — missing: ${r.missing}` : r.message,
-      })),
-    });
-  }
+  if (result.gate.decision === 'block') throw blockedError(result.gate);
   return { referral: result.referral, caseNumber: result.caseNumber };
 }
 
@@ -417,7 +416,7 @@ export async function reviewReferral(
   input: { decision: 'approve' | 'deny'; justification: string },
 ): Promise<ReferralWithCase> {
   const actorId = actorIdOf(ctx);
-  return inTransaction(deps.db, async (trx) => {
+  const result = await inTransaction<ReferralWithCase | { blocked: GateResult }>(deps.db, async (trx) => {
     const row = await loadReferralFor(trx, deps, ctx, id, 'referral.review', true);
     if (!row) return undefined;
     if (row.status !== 'pending_review')
@@ -436,9 +435,32 @@ export async function reviewReferral(
       });
     }
     const to = input.decision === 'approve' ? 'sent' : 'denied';
+    // The gate asks again at send time: what held the referral may have changed since, and a block (a missing
+    // screening, missing corroboration) stops even an approval. The answer the approval was given against is stored.
+    let gate: (GateResult & { evaluatedAt: string }) | undefined;
+    if (to === 'sent') {
+      const again = evaluateReferral(await gateInputFor(trx, row, row.case_type, ctx.now));
+      gate = { ...again, evaluatedAt: ctx.now.toISOString() };
+      if (again.decision === 'block') {
+        await appendAudit(trx, ctx, {
+          action: 'referral.review',
+          outcome: 'denied',
+          resourceType: 'referral',
+          resourceId: id,
+          details: { reason: 'gate_blocked', rules: again.reasons.map((r) => r.rule) },
+        });
+        return { blocked: again };
+      }
+    }
     const updated = await trx
       .updateTable('referrals')
-      .set({ status: to, updated_at: ctx.now, version: sql`version + 1`, ...(to === 'sent' ? { sent_at: ctx.now } : {}) })
+      .set({
+        status: to,
+        updated_at: ctx.now,
+        version: sql`version + 1`,
+        ...(to === 'sent' ? { sent_at: ctx.now } : {}),
+        ...(gate ? { gate: JSON.stringify(gate) } : {}),
+      })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -461,6 +483,16 @@ export async function reviewReferral(
       details: { decision: input.decision },
     });
     return { referral: updated, caseNumber: row.case_number };
+  });
+  if ('blocked' in result) throw blockedError(result.blocked);
+  return result;
+}
+
+function blockedError(gate: GateResult): AppError {
+  return new AppError('referral_blocked', 'The referral cannot be sent: the safeguards refuse it until what is missing is there.', {
+    issues: gate.reasons
+      .filter((r) => r.effect === 'block')
+      .map((r) => ({ path: `gate.${r.rule}`, code: r.rule, message: r.missing ? `${r.message} — missing: ${r.missing}` : r.message })),
   });
 }
 

@@ -141,6 +141,8 @@ export type PersonsTable = {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   /** Set while this record is merged into another (the survivor); the record itself is kept whole. */
   merged_into: string | null;
+  eoir_status: Generated<EoirStatus>;
+  unaccompanied: Generated<boolean>;
   /** Folded "given family1 family2" for trigram search; computed by the application. */
   search_name: Generated<string>;
   /** Blocking keys of src/domain/matching; computed by the application. */
@@ -187,6 +189,9 @@ export type CasesTable = {
   aor_basis: 'location' | 'override' | null;
   created_by: string | null;
   version: Generated<number>;
+  legal_hold_reason: string | null;
+  legal_hold_by: string | null;
+  closed_at: Date | null;
 };
 
 export type ReportSource = 'public' | 'anonymous' | 'partner_officer' | 'federal_officer' | 'web';
@@ -347,6 +352,108 @@ export type SimulationRunsTable = {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 };
 
+export type EoirStatus = 'unknown' | 'none' | 'pending' | 'final_order' | 'relief_granted' | 'terminated';
+
+export type LegalProtectionsTable = {
+  id: Generated<string>;
+  person_id: string;
+  kind:
+    | 'court_case_pending'
+    | 'sijs_pending'
+    | 'sijs_approved'
+    | 'asylum_pending'
+    | 't_visa_pending'
+    | 't_visa_approved'
+    | 'u_visa_pending'
+    | 'u_visa_approved'
+    | 'orr_custody'
+    | 'tvpra_screening_pending'
+    | 'court_order';
+  source: string;
+  reference: string;
+  starts_on: DateOnly;
+  ends_on: DateOnly | null;
+  next_hearing_on: DateOnly | null;
+  verified_by: string | null;
+  verified_at: Date | null;
+  created_by: string;
+  created_at: ColumnType<Date, Date, never>;
+  revoked_by: string | null;
+  revoked_at: Date | null;
+  revoke_reason: string | null;
+};
+
+export type ProtectionRulesTable = {
+  id: Generated<string>;
+  name: string;
+  reference: string;
+  condition: ColumnType<unknown, string, never>;
+  effective_from: DateOnly;
+  effective_until: DateOnly | null;
+  created_by: string;
+  created_at: ColumnType<Date, Date, never>;
+  revoked_by: string | null;
+  revoked_at: Date | null;
+  revoke_reason: string | null;
+};
+
+export type WelfareScreeningsTable = {
+  id: Generated<string>;
+  case_id: string;
+  person_id: string;
+  answers: ColumnType<Record<string, unknown>, string, never>;
+  outcome: 'positive' | 'negative';
+  notes: string | null;
+  completed_by: string;
+  completed_at: ColumnType<Date, Date, never>;
+};
+
+export type WelfareReferralsTable = {
+  id: Generated<string>;
+  case_id: string;
+  screening_id: string;
+  agency: 'orr' | 'cps' | 'ncmec';
+  reasons: string[];
+  status: 'open' | 'done';
+  due_at: Date;
+  task_id: string;
+  escalated_at: Date | null;
+  escalation_task_id: string | null;
+  done_by: string | null;
+  done_at: Date | null;
+  done_note: string | null;
+  created_at: ColumnType<Date, Date, never>;
+};
+
+export type CustodyDecisionsTable = {
+  id: Generated<string>;
+  person_id: string;
+  case_id: string | null;
+  decision: 'reunified_with_sponsor' | 'orr_adult_transition' | 'released_on_own_recognizance' | 'alternatives_to_detention' | 'other';
+  notes: string;
+  decided_by: string;
+  decided_at: ColumnType<Date, Date, never>;
+};
+
+export type SafeguardSettingsTable = {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+};
+
+export type SafeguardSettingChangesTable = {
+  id: Generated<string>;
+  key: string;
+  value: ColumnType<unknown, string, never>;
+  reason: string;
+  proposed_by: string;
+  proposed_role: string;
+  proposed_at: ColumnType<Date, Date, never>;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision: 'approved' | 'rejected' | null;
+};
+
 export type Database = {
   app_meta: AppMetaTable;
   field_offices: FieldOfficesTable;
@@ -370,6 +477,13 @@ export type Database = {
   referrals: ReferralsTable;
   referral_events: ReferralEventsTable;
   attachments: AttachmentsTable;
+  legal_protections: LegalProtectionsTable;
+  protection_rules: ProtectionRulesTable;
+  welfare_screenings: WelfareScreeningsTable;
+  welfare_referrals: WelfareReferralsTable;
+  custody_decisions: CustodyDecisionsTable;
+  safeguard_settings: SafeguardSettingsTable;
+  safeguard_setting_changes: SafeguardSettingChangesTable;
   schema_migrations: SchemaMigrationsTable;
   role_permissions: RolePermissionsTable;
   user_recovery_codes: RecoveryCodesTable;

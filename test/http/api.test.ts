@@ -80,7 +80,13 @@ describe('reference routes', () => {
     expect(offices.json().fieldOffices).toHaveLength(25);
     const queues = await app.inject({ method: 'GET', url: '/api/v1/queues', headers: asRole('supervisor') });
     expect(queues.statusCode).toBe(200);
-    expect(queues.json().queues.map((q: { id: string }) => q.id)).toEqual(['analysis', 'partner_line', 'public_line', 'uac_unit']);
+    expect(queues.json().queues.map((q: { id: string }) => q.id)).toEqual([
+      'analysis',
+      'partner_line',
+      'public_line',
+      'uac_unit',
+      'uac_work',
+    ]);
     expect(queues.json().queues[2].serviceLevel).toEqual({ seconds: 20, targetPercent: 80 });
   });
 

@@ -328,7 +328,13 @@ describe('cases', () => {
     );
     expect(res.statusCode, res.body).toBe(201);
     const id = res.json().case.id;
-    expect((await get(uac, `/api/v1/cases/${id}`)).statusCode).toBe(200);
+    const noPurpose = await get(uac, `/api/v1/cases/${id}`);
+    expect(noPurpose.statusCode).toBe(400);
+    expect(noPurpose.json().error.code).toBe('purpose_required');
+    expect(
+      (await get(uac, `/api/v1/cases/${id}?purposeCode=welfare_check&purpose=${encodeURIComponent('Checking the child is safe tonight')}`))
+        .statusCode,
+    ).toBe(200);
     const hidden = await get(analyst, `/api/v1/cases/${id}`);
     expect(hidden.statusCode).toBe(404);
     const denied = await db.db
@@ -337,7 +343,10 @@ describe('cases', () => {
       .where('resource_id', '=', id)
       .where('outcome', '=', 'denied')
       .execute();
-    expect(denied.map((e) => e.action)).toEqual(['case.read']);
+    expect(denied.map((e) => [e.action, e.actor_id])).toEqual([
+      ['case.read', uac.userId],
+      ['case.read', analyst.userId],
+    ]);
     const list = await get(analyst, '/api/v1/cases?type=uac_location');
     expect(list.json().total).toBe(0);
     expect((await get(admin, `/api/v1/cases/${id}`)).statusCode).toBe(403);

@@ -57,7 +57,7 @@ afterAll(async () => {
 const read = (id: string, who: SignedIn, purpose?: string) =>
   t.app.inject({
     method: 'GET',
-    url: `/api/v1/persons/${id}${purpose ? `?purpose=${encodeURIComponent(purpose)}` : ''}`,
+    url: `/api/v1/persons/${id}${purpose ? `?purposeCode=welfare_check&purpose=${encodeURIComponent(purpose)}` : ''}`,
     headers: { cookie: who.cookie },
   });
 const eventsFor = (id: string) => db.db.selectFrom('audit_events').selectAll().where('resource_id', '=', id).orderBy('seq').execute();
@@ -78,7 +78,7 @@ describe('reading a person', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ givenNames: 'Lucía', isMinor: true });
     const events = await eventsFor(childId);
-    expect(events.at(-1)).toMatchObject({ outcome: 'allowed', purpose });
+    expect(events.at(-1)).toMatchObject({ outcome: 'allowed', purpose: `welfare_check: ${purpose}` });
   });
 
   it("reads an adult's record without a purpose, audited all the same", async () => {

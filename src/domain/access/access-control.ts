@@ -42,6 +42,14 @@ export const PERMISSIONS = [
   'referral:read',
   'referral:act',
   'referral:review',
+  'protection:write',
+  'protection:rules',
+  'welfare:screen',
+  'uac:board',
+  'custody:decide',
+  'audit:oversight',
+  'retention:run',
+  'safeguards:configure',
   'session:own',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];

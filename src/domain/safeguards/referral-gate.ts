@@ -1,4 +1,5 @@
 import { isUacCase } from '../cases/case-workflow.js';
+import type { ActiveProtection } from './protections.js';
 
 /**
  * The one gate every referral passes through before it can be sent. It is a
@@ -11,11 +12,21 @@ import { isUacCase } from '../cases/case-workflow.js';
  *   credibility 5–6) needs corroboration: a second, independent report or a
  *   verified location observation;
  * - an enforcement referral about a minor — by date of birth, estimate or
- *   claim, or a person whose age is unknown — is held for legal review.
+ *   claim, or a person whose age is unknown — is held for legal review;
+ * - so is one about a person with any protection in force: their own
+ *   (pending court case, SIJS, asylum, T/U visa, ORR custody, TVPRA screening,
+ *   court order) or a class-wide court order whose rule matches them.
  * Blocks come first: a held referral must at least be sendable in principle.
  */
 
-export type GateSubject = { personId: string; name: string; minor: boolean | 'unknown'; dobBasis: string };
+export type GateSubject = {
+  personId: string;
+  name: string;
+  minor: boolean | 'unknown';
+  dobBasis: string;
+  /** Protections in force on the day of the decision: the person's own and every class-wide order that matches them. */
+  protections: ActiveProtection[];
+};
 export type GateReport = {
   reportId: string;
   reference: string;
@@ -35,12 +46,14 @@ export type GateInput = {
 };
 
 export type GateReason = {
-  rule: 'welfare_screening_required' | 'corroboration_required' | 'minor_subject' | 'no_subjects';
+  rule: 'welfare_screening_required' | 'corroboration_required' | 'minor_subject' | 'protected_subject' | 'no_subjects';
   effect: 'block' | 'hold';
   message: string;
   personId?: string;
   reportIds?: string[];
   missing?: string;
+  protectionId?: string;
+  ruleId?: string;
 };
 export type GateDecision = 'send' | 'hold_for_review' | 'block';
 export type GateResult = { decision: GateDecision; reasons: GateReason[]; rulesVersion: number };
@@ -96,6 +109,18 @@ export function evaluateReferral(input: GateInput): GateResult {
             ? `${s.name}'s age is unknown: an enforcement referral is held for legal review`
             : `${s.name} is a minor (date of birth ${s.dobBasis}): an enforcement referral is held for legal review`,
       });
+    }
+    for (const s of input.subjects) {
+      for (const p of s.protections) {
+        reasons.push({
+          rule: 'protected_subject',
+          effect: 'hold',
+          personId: s.personId,
+          message: `${s.name} is protected — ${p.label} (${p.reference}): an enforcement referral is held for legal review`,
+          ...(p.protectionId ? { protectionId: p.protectionId } : {}),
+          ...(p.ruleId ? { ruleId: p.ruleId } : {}),
+        });
+      }
     }
   }
   const decision: GateDecision = reasons.some((r) => r.effect === 'block')

@@ -82,6 +82,20 @@ export function presentPerson(view: PersonView, viewer: Actor, permissions: Perm
     })),
     ...(view.cases ? { cases: view.cases } : {}),
     locations: locations.map(presentLocation),
+    eoirStatus: person.eoir_status,
+    unaccompanied: person.unaccompanied,
+    protections: view.protections.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      source: p.source,
+      reference: p.reference,
+      startsOn: p.starts_on,
+      endsOn: p.ends_on,
+      nextHearingOn: p.next_hearing_on,
+      verified: p.verified_at !== null,
+      revokedAt: p.revoked_at?.toISOString() ?? null,
+    })),
+    protectionsInForce: view.inForce.map((p) => ({ kind: p.kind, label: p.label, reference: p.reference })),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   ZCaseNote,
   ZCasePage,
   ZCasePatch,
+  ZCaseReadQuery,
   ZCaseSearchQuery,
   ZCaseView,
   ZFollowUp,
@@ -62,11 +63,13 @@ export function caseRoutes(ctx: AppContext) {
       tags: ['cases'],
       access: { permission: 'case:read' },
       params: ZIdParams,
+      query: ZCaseReadQuery,
       response: ZCaseView,
       errors: [404],
-      handler: async ({ params, request }) => {
+      handler: async ({ params, query, request }) => {
         const rc = actorContext(ctx, request);
-        return presentCase(await readCase(ctx.db, rc, params.id), rc.actor, ctx.identity.permissions, rc.now);
+        const detail = await readCase(ctx.db, rc, params.id, { code: query.purposeCode, text: query.purpose });
+        return presentCase(detail, rc.actor, ctx.identity.permissions, rc.now);
       },
     }),
     defineRoute({

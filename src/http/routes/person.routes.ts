@@ -79,7 +79,10 @@ export function personRoutes(ctx: AppContext) {
       errors: [404],
       handler: async ({ params, query, request }) => {
         const rc = actorContext(ctx, request);
-        const view = await readPerson({ db: ctx.db, permissions: ctx.identity.permissions }, rc, params.id, query.purpose);
+        const view = await readPerson({ db: ctx.db, permissions: ctx.identity.permissions }, rc, params.id, {
+          code: query.purposeCode,
+          text: query.purpose,
+        });
         return presentPerson(view, rc.actor, ctx.identity.permissions);
       },
     }),

@@ -3,7 +3,7 @@ import { checkTransition, mayReadUnit } from '../../../src/domain/cases/case-wor
 import { nextStatus } from '../../../src/domain/referrals/referral-workflow.js';
 import { checkReview, evaluateReferral, type GateInput } from '../../../src/domain/safeguards/referral-gate.js';
 
-const adult = { personId: 'p1', name: 'A B', minor: false as const, dobBasis: 'exact' };
+const adult = { personId: 'p1', name: 'A B', minor: false as const, dobBasis: 'exact', protections: [] };
 const goodReport = { reportId: 'r1', reference: 'R-1', sourceReliability: 'B', informationCredibility: 2, reporterKey: 'phone:+1' };
 const base: GateInput = {
   purpose: 'enforcement',

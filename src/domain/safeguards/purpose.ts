@@ -1,0 +1,38 @@
+import type { FieldIssue } from '../errors/app-error.js';
+
+/**
+ * Purpose of use: reading a child's record (or one whose age is unknown, or a
+ * UAC case) asks why — a reason from the list and a few words — and the audit
+ * keeps both. Auditors read them back in the oversight report.
+ */
+
+export const PURPOSE_CODES = [
+  'case_work',
+  'welfare_check',
+  'location_follow_up',
+  'referral_preparation',
+  'legal_review',
+  'supervision',
+  'quality_review',
+  'other',
+] as const;
+export type PurposeCode = (typeof PURPOSE_CODES)[number];
+export const MIN_PURPOSE_LENGTH = 10;
+
+export type StatedPurpose = { code: PurposeCode; text: string };
+
+/** The stated purpose, or the issues that say what is missing. */
+export function checkPurpose(
+  code: PurposeCode | undefined,
+  text: string | undefined,
+): { purpose: StatedPurpose } | { issues: FieldIssue[] } {
+  const issues: FieldIssue[] = [];
+  const words = text?.trim() ?? '';
+  if (!code) issues.push({ path: 'query.purposeCode', code: 'required', message: `one of ${PURPOSE_CODES.join(', ')}` });
+  if (words.length < MIN_PURPOSE_LENGTH)
+    issues.push({ path: 'query.purpose', code: 'too_short', message: `say why in at least ${MIN_PURPOSE_LENGTH} characters` });
+  if (issues.length > 0 || !code) return { issues };
+  return { purpose: { code, text: words } };
+}
+
+export const auditPurpose = (p: StatedPurpose): string => `${p.code}: ${p.text}`;

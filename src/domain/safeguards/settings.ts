@@ -1,0 +1,37 @@
+/**
+ * The tunable parts of the safeguards, each with a default and hard bounds no
+ * configuration can cross. A change needs two people: proposed by an admin or
+ * a legal reviewer, approved by someone of the other kind (services enforce
+ * it, audited both times).
+ */
+
+export const SAFEGUARD_SETTINGS = {
+  welfare_response_hours: { default: 24, min: 1, max: 72, meaning: 'hours to make a welfare referral before it is escalated' },
+  age_out_window_days: { default: 30, min: 7, max: 180, meaning: 'days ahead that persons turning 18 appear on the UAC board' },
+  unsubstantiated_retention_days: {
+    default: 180,
+    min: 30,
+    max: 3650,
+    meaning: 'days after closing as unsubstantiated before a tip is purged (unless under legal hold)',
+  },
+} as const;
+
+export type SettingKey = keyof typeof SAFEGUARD_SETTINGS;
+export const isSettingKey = (key: string): key is SettingKey => key in SAFEGUARD_SETTINGS;
+
+export function checkSettingValue(key: SettingKey, value: number): string | undefined {
+  const s = SAFEGUARD_SETTINGS[key];
+  if (!Number.isInteger(value) || value < s.min || value > s.max) return `${key} must be a whole number from ${s.min} to ${s.max}`;
+  return undefined;
+}
+
+/** Who may approve a change proposed by someone of `proposedRole`: the other kind, and never the proposer. */
+export function mayApprove(
+  change: { proposedBy: string; proposedRole: string },
+  approver: { userId: string; role: string },
+): string | undefined {
+  if (change.proposedBy === approver.userId) return 'a change is approved by someone other than its proposer';
+  if (change.proposedRole === approver.role)
+    return `a change proposed by a ${change.proposedRole.replace('_', ' ')} is approved by ${change.proposedRole === 'admin' ? 'a legal reviewer' : 'an admin'}`;
+  return undefined;
+}

@@ -1,0 +1,285 @@
+import type { Selectable, Transaction } from 'kysely';
+import { z } from 'zod';
+import type { Actor } from '../domain/access/access-control.js';
+import { AppError } from '../domain/errors/app-error.js';
+import { isMinorOn } from '../domain/persons/age.js';
+import {
+  type ActiveProtection,
+  activeProtections,
+  type ProtectionKind,
+  type ProtectionRecord,
+  type ProtectionRule,
+  type RuleCondition,
+} from '../domain/safeguards/protections.js';
+import type { Db } from '../storage/database.js';
+import { addCaseEvent, personCluster } from '../storage/repositories/case.repository.js';
+import type { Database, EoirStatus, LegalProtectionsTable, ProtectionRulesTable } from '../storage/schema.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+
+/**
+ * Recording legal protections and class-wide court orders, and answering the
+ * gate's question: which protections are in force for this person today?
+ * Protections of every record merged into a person count for that person.
+ */
+
+type Trx = Transaction<Database> | Db;
+type ActorCtx = RequestContext & { actor: Actor };
+export type ProtectionRow = Selectable<LegalProtectionsTable>;
+export type RuleRow = Selectable<ProtectionRulesTable>;
+
+const staffId = (ctx: ActorCtx) => {
+  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Only staff record protections.');
+  return ctx.actor.userId;
+};
+
+const toRecord = (r: ProtectionRow): ProtectionRecord => ({
+  id: r.id,
+  kind: r.kind,
+  reference: r.reference,
+  source: r.source,
+  startsOn: r.starts_on,
+  endsOn: r.ends_on,
+  revoked: r.revoked_at !== null,
+});
+
+/** The condition language of class-wide orders, validated before it is stored. */
+export const ZRuleCondition = z.strictObject({
+  all: z
+    .array(
+      z.union([
+        z.strictObject({
+          attribute: z.literal('nationality'),
+          op: z.enum(['in', 'notIn']),
+          values: z.array(z.string().regex(/^[A-Z]{2}$/)).min(1),
+        }),
+        z.strictObject({ attribute: z.literal('unaccompanied'), op: z.literal('is'), value: z.boolean() }),
+        z.strictObject({
+          attribute: z.literal('eoirStatus'),
+          op: z.enum(['in', 'notIn']),
+          values: z.array(z.enum(['unknown', 'none', 'pending', 'final_order', 'relief_granted', 'terminated'])).min(1),
+        }),
+        z.strictObject({ attribute: z.literal('minor'), op: z.literal('is'), value: z.boolean() }),
+      ]),
+    )
+    .min(1, 'a rule needs at least one condition'),
+});
+
+const toRule = (r: RuleRow): ProtectionRule => ({
+  id: r.id,
+  name: r.name,
+  reference: r.reference,
+  condition: r.condition as RuleCondition,
+  effectiveFrom: r.effective_from,
+  effectiveUntil: r.effective_until,
+  revoked: r.revoked_at !== null,
+});
+
+/** Protections in force today for each of these persons (each with the records merged into it). */
+export async function protectionsInForce(trx: Trx, personIds: readonly string[], on: Date): Promise<Map<string, ActiveProtection[]>> {
+  const result = new Map<string, ActiveProtection[]>();
+  if (personIds.length === 0) return result;
+  const rules = (await trx.selectFrom('protection_rules').selectAll().where('revoked_at', 'is', null).execute()).map(toRule);
+  for (const personId of personIds) {
+    const cluster = await personCluster(trx, personId);
+    const person = await trx.selectFrom('persons').selectAll().where('id', '=', personId).executeTakeFirst();
+    if (!person) continue;
+    const records = (await trx.selectFrom('legal_protections').selectAll().where('person_id', 'in', cluster).execute()).map(toRecord);
+    result.set(
+      personId,
+      activeProtections(
+        records,
+        rules,
+        {
+          nationalities: person.nationalities,
+          unaccompanied: person.unaccompanied,
+          eoirStatus: person.eoir_status,
+          minor: isMinorOn({ dob: person.dob, dobBasis: person.dob_basis }, on),
+        },
+        on,
+      ),
+    );
+  }
+  return result;
+}
+
+export type ProtectionInput = {
+  kind: ProtectionKind;
+  source: string;
+  reference: string;
+  startsOn: string;
+  endsOn?: string | undefined;
+  nextHearingOn?: string | undefined;
+  verified: boolean;
+};
+
+async function casesOf(trx: Trx, personId: string) {
+  return trx.selectFrom('case_subjects').select('case_id').where('person_id', '=', personId).execute();
+}
+
+export async function addProtection(db: Db, ctx: ActorCtx, personId: string, input: ProtectionInput): Promise<ProtectionRow> {
+  const actorId = staffId(ctx);
+  if (input.endsOn && input.endsOn < input.startsOn) {
+    throw new AppError('validation_failed', 'A protection cannot end before it starts.', {
+      issues: [{ path: 'body.endsOn', code: 'before_start', message: 'must be on or after startsOn' }],
+    });
+  }
+  return db.transaction().execute(async (trx) => {
+    const person = await trx.selectFrom('persons').select('id').where('id', '=', personId).executeTakeFirst();
+    if (!person) throw new AppError('not_found', 'There is no such person.');
+    const row = await trx
+      .insertInto('legal_protections')
+      .values({
+        person_id: personId,
+        kind: input.kind,
+        source: input.source,
+        reference: input.reference,
+        starts_on: input.startsOn,
+        ends_on: input.endsOn ?? null,
+        next_hearing_on: input.nextHearingOn ?? null,
+        verified_by: input.verified ? actorId : null,
+        verified_at: input.verified ? ctx.now : null,
+        created_by: actorId,
+        created_at: ctx.now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    for (const c of await casesOf(trx, personId)) {
+      await addCaseEvent(trx, {
+        caseId: c.case_id,
+        at: ctx.now,
+        actorId,
+        kind: 'protection_added',
+        details: { personId, protectionId: row.id, kind: input.kind },
+      });
+    }
+    await appendAudit(trx, ctx, {
+      action: 'protection.add',
+      outcome: 'allowed',
+      resourceType: 'person',
+      resourceId: personId,
+      details: { protectionId: row.id, kind: input.kind },
+    });
+    return row;
+  });
+}
+
+export async function revokeProtection(db: Db, ctx: ActorCtx, protectionId: string, reason: string): Promise<ProtectionRow> {
+  const actorId = staffId(ctx);
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('legal_protections')
+      .set({ revoked_by: actorId, revoked_at: ctx.now, revoke_reason: reason })
+      .where('id', '=', protectionId)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found', 'There is no such protection in force.');
+    for (const c of await casesOf(trx, row.person_id)) {
+      await addCaseEvent(trx, {
+        caseId: c.case_id,
+        at: ctx.now,
+        actorId,
+        kind: 'protection_revoked',
+        details: { personId: row.person_id, protectionId, reason },
+      });
+    }
+    await appendAudit(trx, ctx, {
+      action: 'protection.revoke',
+      outcome: 'allowed',
+      resourceType: 'person',
+      resourceId: row.person_id,
+      details: { protectionId },
+    });
+    return row;
+  });
+}
+
+export const listProtections = (db: Trx, personIds: readonly string[]) =>
+  personIds.length === 0
+    ? Promise.resolve([])
+    : db.selectFrom('legal_protections').selectAll().where('person_id', 'in', personIds).orderBy('created_at').execute();
+
+export async function addRule(
+  db: Db,
+  ctx: ActorCtx,
+  input: { name: string; reference: string; condition: RuleCondition; effectiveFrom: string; effectiveUntil?: string | undefined },
+): Promise<RuleRow> {
+  const actorId = staffId(ctx);
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('protection_rules')
+      .values({
+        name: input.name,
+        reference: input.reference,
+        condition: JSON.stringify(input.condition),
+        effective_from: input.effectiveFrom,
+        effective_until: input.effectiveUntil ?? null,
+        created_by: actorId,
+        created_at: ctx.now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await appendAudit(trx, ctx, {
+      action: 'protection_rule.add',
+      outcome: 'allowed',
+      resourceType: 'protection_rule',
+      resourceId: row.id,
+      details: { reference: input.reference, condition: input.condition },
+    });
+    return row;
+  });
+}
+
+export async function revokeRule(db: Db, ctx: ActorCtx, ruleId: string, reason: string): Promise<RuleRow> {
+  const actorId = staffId(ctx);
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('protection_rules')
+      .set({ revoked_by: actorId, revoked_at: ctx.now, revoke_reason: reason })
+      .where('id', '=', ruleId)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found', 'There is no such rule in force.');
+    await appendAudit(trx, ctx, {
+      action: 'protection_rule.revoke',
+      outcome: 'allowed',
+      resourceType: 'protection_rule',
+      resourceId: ruleId,
+      details: { reason },
+    });
+    return row;
+  });
+}
+
+export const listRules = (db: Db) => db.selectFrom('protection_rules').selectAll().orderBy('created_at').execute();
+
+/** The UAC details of a person: EOIR status and whether they came unaccompanied (both feed class-wide orders). */
+export async function setUacDetails(
+  db: Db,
+  ctx: ActorCtx,
+  personId: string,
+  input: { eoirStatus?: EoirStatus | undefined; unaccompanied?: boolean | undefined },
+): Promise<void> {
+  staffId(ctx);
+  await db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('persons')
+      .set({
+        ...(input.eoirStatus ? { eoir_status: input.eoirStatus } : {}),
+        ...(input.unaccompanied !== undefined ? { unaccompanied: input.unaccompanied } : {}),
+        updated_at: ctx.now,
+      })
+      .where('id', '=', personId)
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) throw new AppError('not_found', 'There is no such person.');
+    await appendAudit(trx, ctx, {
+      action: 'person.uac_details',
+      outcome: 'allowed',
+      resourceType: 'person',
+      resourceId: personId,
+      details: input,
+    });
+  });
+}

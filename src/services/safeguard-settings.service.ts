@@ -1,0 +1,127 @@
+import type { Actor } from '../domain/access/access-control.js';
+import { AppError } from '../domain/errors/app-error.js';
+import { checkSettingValue, isSettingKey, mayApprove, SAFEGUARD_SETTINGS, type SettingKey } from '../domain/safeguards/settings.js';
+import type { Db } from '../storage/database.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+
+/** Safeguard settings: read with their defaults; changed only by two people (admin and legal reviewer), both audited. */
+
+type ActorCtx = RequestContext & { actor: Actor };
+
+export async function getSetting(db: Db, key: SettingKey): Promise<number> {
+  const row = await db.selectFrom('safeguard_settings').select('value').where('key', '=', key).executeTakeFirst();
+  return typeof row?.value === 'number' ? row.value : SAFEGUARD_SETTINGS[key].default;
+}
+
+export async function listSettings(db: Db) {
+  const rows = await db.selectFrom('safeguard_settings').selectAll().execute();
+  const changes = await db.selectFrom('safeguard_setting_changes').selectAll().orderBy('proposed_at', 'desc').limit(50).execute();
+  return {
+    settings: Object.entries(SAFEGUARD_SETTINGS).map(([key, s]) => {
+      const row = rows.find((r) => r.key === key);
+      return {
+        key,
+        value: typeof row?.value === 'number' ? row.value : s.default,
+        default: s.default,
+        min: s.min,
+        max: s.max,
+        meaning: s.meaning,
+      };
+    }),
+    changes: changes.map((c) => ({
+      id: c.id,
+      key: c.key,
+      value: c.value as number,
+      reason: c.reason,
+      proposedBy: c.proposed_by,
+      proposedRole: c.proposed_role,
+      proposedAt: c.proposed_at.toISOString(),
+      decision: c.decision,
+      decidedBy: c.decided_by,
+      decidedAt: c.decided_at?.toISOString() ?? null,
+    })),
+  };
+}
+
+const staff = (ctx: ActorCtx) => {
+  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Only staff change safeguard settings.');
+  return ctx.actor;
+};
+
+export async function proposeChange(db: Db, ctx: ActorCtx, input: { key: string; value: number; reason: string }): Promise<string> {
+  const actor = staff(ctx);
+  if (!isSettingKey(input.key)) {
+    throw new AppError('validation_failed', `There is no safeguard setting "${input.key}".`, {
+      issues: [{ path: 'body.key', code: 'unknown_setting', message: `one of ${Object.keys(SAFEGUARD_SETTINGS).join(', ')}` }],
+    });
+  }
+  const problem = checkSettingValue(input.key, input.value);
+  if (problem)
+    throw new AppError('validation_failed', problem, { issues: [{ path: 'body.value', code: 'out_of_bounds', message: problem }] });
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('safeguard_setting_changes')
+      .values({
+        key: input.key,
+        value: JSON.stringify(input.value),
+        reason: input.reason,
+        proposed_by: actor.userId,
+        proposed_role: actor.role,
+        proposed_at: ctx.now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await appendAudit(trx, ctx, {
+      action: 'safeguards.propose',
+      outcome: 'allowed',
+      resourceType: 'safeguard_setting',
+      resourceId: input.key,
+      details: { changeId: row.id, value: input.value, reason: input.reason },
+    });
+    return row.id;
+  });
+}
+
+export async function decideChange(db: Db, ctx: ActorCtx, changeId: string, decision: 'approved' | 'rejected'): Promise<void> {
+  const actor = staff(ctx);
+  const refusal = await db.transaction().execute(async (trx) => {
+    const change = await trx.selectFrom('safeguard_setting_changes').selectAll().where('id', '=', changeId).forUpdate().executeTakeFirst();
+    if (!change) throw new AppError('not_found', 'There is no such proposed change.');
+    if (change.decision) throw new AppError('conflict', `This change was already ${change.decision}.`);
+    const problem = mayApprove(
+      { proposedBy: change.proposed_by, proposedRole: change.proposed_role },
+      { userId: actor.userId, role: actor.role },
+    );
+    if (problem) {
+      await appendAudit(trx, ctx, {
+        action: 'safeguards.decide',
+        outcome: 'denied',
+        resourceType: 'safeguard_setting',
+        resourceId: change.key,
+        details: { changeId, reason: problem },
+      });
+      return problem;
+    }
+    await trx
+      .updateTable('safeguard_setting_changes')
+      .set({ decision, decided_by: actor.userId, decided_at: ctx.now })
+      .where('id', '=', changeId)
+      .execute();
+    if (decision === 'approved') {
+      await trx
+        .insertInto('safeguard_settings')
+        .values({ key: change.key, value: JSON.stringify(change.value), updated_at: ctx.now })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(change.value), updated_at: ctx.now }))
+        .execute();
+    }
+    await appendAudit(trx, ctx, {
+      action: 'safeguards.decide',
+      outcome: 'allowed',
+      resourceType: 'safeguard_setting',
+      resourceId: change.key,
+      details: { changeId, decision, value: change.value },
+    });
+    return undefined;
+  });
+  if (refusal) throw new AppError('forbidden', refusal);
+}

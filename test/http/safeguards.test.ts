@@ -1,0 +1,340 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepWelfareReferrals } from '../../src/services/welfare.service.js';
+import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { tip } from '../support/intake.js';
+
+/**
+ * The UAC unit's safeguards, one scenario per rule, including attempts to get
+ * around them. The test clock starts at 2026-11-29T15:00Z.
+ */
+
+let db: TestDatabase;
+let t: TestApp;
+let callTaker: SignedIn;
+let analyst: SignedIn;
+let uac: SignedIn;
+let reviewer: SignedIn;
+let supervisor: SignedIn;
+let admin: SignedIn;
+let admin2: SignedIn;
+let auditor: SignedIn;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await buildTestApp(db);
+  await loadTestAgencies(db);
+  callTaker = await enrollAs(t, 'call_taker');
+  analyst = await enrollAs(t, 'analyst');
+  uac = await enrollAs(t, 'uac_specialist');
+  reviewer = await enrollAs(t, 'legal_reviewer');
+  supervisor = await enrollAs(t, 'supervisor');
+  admin = await enrollAs(t, 'admin');
+  admin2 = await enrollAs(t, 'admin');
+  auditor = await enrollAs(t, 'auditor');
+});
+afterAll(async () => {
+  await t.routing.stop();
+  await t.app.close();
+  await db.drop();
+});
+
+type Body = Record<string, unknown>;
+const post = (who: SignedIn, url: string, payload: Body = {}) => t.app.inject({ method: 'POST', url, headers: who.headers, payload });
+const get = (who: SignedIn, url: string) => t.app.inject({ method: 'GET', url, headers: { cookie: who.cookie } });
+const purpose = `purposeCode=welfare_check&purpose=${encodeURIComponent('Checking on the child tonight')}`;
+
+async function intake(over: Body = {}) {
+  const res = await post(callTaker, '/api/v1/intake', tip(over));
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return res.json();
+}
+async function draftAndSubmit(caseId: string, purposeOf = 'enforcement', who = analyst) {
+  const draft = await post(who, `/api/v1/cases/${caseId}/referrals`, { purpose: purposeOf });
+  if (draft.statusCode !== 201) throw new Error(draft.body);
+  return { draft: draft.json(), submit: () => post(who, `/api/v1/referrals/${draft.json().id}/submit`) };
+}
+const adult = (given: string, extra: Body = {}) => ({
+  person: { givenNames: given, familyName1: 'Sintético', dob: '1990-01-01', dobBasis: 'exact', ...extra },
+});
+
+describe('legal protections', () => {
+  it('a protection in force holds an enforcement referral, naming the protection; an expired one does not', async () => {
+    const a = await intake({ subjects: [adult('Protegido')] });
+    const personId = a.subjects[0].personId;
+    const added = await post(analyst, `/api/v1/persons/${personId}/protections`, {
+      kind: 'court_case_pending',
+      source: 'EOIR automated case information',
+      reference: 'EOIR-SYN-0001',
+      startsOn: '2026-01-01',
+      nextHearingOn: '2027-02-01',
+    });
+    expect(added.statusCode, added.body).toBe(201);
+    const held = await (await draftAndSubmit(a.case.id)).submit();
+    expect(held.json()).toMatchObject({ status: 'pending_review', gate: { decision: 'hold_for_review' } });
+    expect(held.json().gate.reasons[0]).toMatchObject({
+      rule: 'protected_subject',
+      protectionId: added.json().id,
+      message: expect.stringContaining('EOIR-SYN-0001'),
+    });
+
+    const b = await intake({ subjects: [adult('Vencido')] });
+    await post(analyst, `/api/v1/persons/${b.subjects[0].personId}/protections`, {
+      kind: 'asylum_pending',
+      source: 'USCIS receipt',
+      reference: 'SYN-EXPIRED',
+      startsOn: '2025-01-01',
+      endsOn: '2026-11-28',
+    });
+    const sent = await (await draftAndSubmit(b.case.id)).submit();
+    expect(sent.json()).toMatchObject({ status: 'sent', gate: { decision: 'send', reasons: [] } });
+  });
+
+  it('a class-wide order entered after the referral was drafted applies at send time', async () => {
+    const c = await intake({ subjects: [adult('Clase', { nationalities: ['GT'] })] });
+    const personId = c.subjects[0].personId;
+    expect(
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: `/api/v1/persons/${personId}/uac-details`,
+          headers: analyst.headers,
+          payload: { unaccompanied: true, eoirStatus: 'pending' },
+        })
+      ).statusCode,
+    ).toBe(200);
+    const { draft, submit } = await draftAndSubmit(c.case.id);
+    expect(draft.status).toBe('draft');
+    // Only legal reviewers enter orders.
+    const condition = {
+      all: [
+        { attribute: 'nationality', op: 'in', values: ['GT'] },
+        { attribute: 'unaccompanied', op: 'is', value: true },
+        { attribute: 'eoirStatus', op: 'notIn', values: ['final_order'] },
+      ],
+    };
+    const body = {
+      name: 'Synthetic class order (test)',
+      reference: 'Test v. Agency, No. 00-0000 (D.D.C.)',
+      condition,
+      effectiveFrom: '2026-06-01',
+    };
+    expect((await post(analyst, '/api/v1/protection-rules', body)).statusCode).toBe(403);
+    const bad = await post(reviewer, '/api/v1/protection-rules', {
+      ...body,
+      condition: { all: [{ attribute: 'shoeSize', op: 'is', value: 9 }] },
+    });
+    expect(bad.statusCode).toBe(400);
+    const rule = await post(reviewer, '/api/v1/protection-rules', body);
+    expect(rule.statusCode, rule.body).toBe(201);
+    const held = await submit();
+    expect(held.json().status).toBe('pending_review');
+    expect(held.json().gate.reasons).toEqual([expect.objectContaining({ rule: 'protected_subject', ruleId: rule.json().id })]);
+    // A person with a final order is outside the rule.
+    const d = await intake({ subjects: [adult('Orden', { nationalities: ['GT'] })] });
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/persons/${d.subjects[0].personId}/uac-details`,
+      headers: analyst.headers,
+      payload: { unaccompanied: true, eoirStatus: 'final_order' },
+    });
+    expect((await (await draftAndSubmit(d.case.id)).submit()).json().status).toBe('sent');
+  });
+
+  it('nobody but a legal reviewer who is not the author decides; the decision re-checks the gate', async () => {
+    const e = await intake({
+      subjects: [{ person: { givenNames: 'Mañana', familyName1: 'Sintético', dob: '2008-11-30', dobBasis: 'exact' } }],
+    });
+    // Turns 18 tomorrow (the test clock says 2026-11-29): still a minor today.
+    const { draft, submit } = await draftAndSubmit(e.case.id, 'enforcement', supervisor);
+    const held = await submit();
+    expect(held.json().gate.reasons).toEqual([expect.objectContaining({ rule: 'minor_subject' })]);
+    const justification = 'Reviewed the court record: no pending case; the person is an adult tomorrow.';
+    expect((await post(supervisor, `/api/v1/referrals/${draft.id}/review`, { decision: 'approve', justification })).statusCode).toBe(403);
+    expect((await post(admin, `/api/v1/referrals/${draft.id}/review`, { decision: 'approve', justification })).statusCode).toBe(403);
+    // Legal reviewers cannot write referrals, so they never review their own.
+    expect((await post(reviewer, `/api/v1/cases/${e.case.id}/referrals`, { purpose: 'enforcement' })).statusCode).toBe(403);
+    const approved = await post(reviewer, `/api/v1/referrals/${draft.id}/review`, { decision: 'approve', justification });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json()).toMatchObject({ status: 'sent', gate: { decision: 'hold_for_review' } });
+    expect(approved.json().gate.evaluatedAt).toBe(t.clock.now.toISOString());
+  });
+
+  it('partner systems reach no referral route', () => {
+    const referralRoutes = t.routes.filter((r) => r.url.includes('referral'));
+    expect(referralRoutes.length).toBeGreaterThan(5);
+    for (const r of referralRoutes) expect('permission' in r.access && r.access.via !== 'client', r.url).toBe(true);
+  });
+});
+
+describe('welfare screening', () => {
+  const answers = (yes: string[] = []) =>
+    Object.fromEntries(
+      [
+        'trafficking_indicators',
+        'labour_exploitation',
+        'abuse_or_neglect',
+        'missing_from_sponsor',
+        'unsafe_sponsor_placement',
+        'urgent_medical_need',
+        'urgent_mental_health_need',
+      ].map((q) => [q, { answer: yes.includes(q) ? 'yes' : 'no' }]),
+    );
+  const uacCase = () =>
+    intake({
+      subjects: [
+        {
+          person: { givenNames: 'Niña', familyName1: 'Sintética', dob: '2012-05-05', dobBasis: 'estimated', nationalities: ['HN'] },
+          role: 'child',
+        },
+      ],
+      case: { open: { type: 'uac_location', priority: 'high', summary: 'Child seen working at night' } },
+    });
+
+  it('no UAC referral before the screening; a negative screen lets a welfare referral through', async () => {
+    const c = await uacCase();
+    const { submit } = await draftAndSubmit(c.case.id, 'location_information', uac);
+    expect((await submit()).statusCode).toBe(422);
+    const incomplete = await post(uac, `/api/v1/cases/${c.case.id}/welfare-screening`, {
+      personId: c.subjects[0].personId,
+      answers: { trafficking_indicators: { answer: 'no' } },
+    });
+    expect(incomplete.statusCode).toBe(400);
+    const screened = await post(uac, `/api/v1/cases/${c.case.id}/welfare-screening`, {
+      personId: c.subjects[0].personId,
+      answers: answers(),
+    });
+    expect(screened.statusCode, screened.body).toBe(201);
+    expect(screened.json()).toMatchObject({ outcome: 'negative', welfareReferrals: [] });
+    expect((await submit()).json().status).toBe('sent');
+    // The child came unaccompanied: intake marked it for class-wide orders.
+    const person = await db.db
+      .selectFrom('persons')
+      .select('unaccompanied')
+      .where('id', '=', c.subjects[0].personId)
+      .executeTakeFirstOrThrow();
+    expect(person.unaccompanied).toBe(true);
+  });
+
+  it('a positive screen creates welfare referrals as priority UAC work items, escalated when the target is missed', async () => {
+    const c = await uacCase();
+    const res = await post(uac, `/api/v1/cases/${c.case.id}/welfare-screening`, {
+      personId: c.subjects[0].personId,
+      answers: answers(['labour_exploitation', 'missing_from_sponsor']),
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const { welfareReferrals } = res.json();
+    expect(welfareReferrals.map((w: { agency: string }) => w.agency)).toEqual(['ncmec', 'cps', 'orr']);
+    for (const w of welfareReferrals) {
+      const task = t.routing.engine.task(w.taskId);
+      expect(task?.queueId).toBe('uac_work');
+      expect(task?.attributes).toMatchObject({ welfareReferral: w.id, caseId: c.case.id });
+    }
+    expect(new Date(welfareReferrals[0].dueAt).getTime() - t.clock.now.getTime()).toBe(24 * 3_600_000);
+    const board = (await get(uac, '/api/v1/uac/board')).json();
+    const onBoard = board.cases.find((x: { id: string }) => x.id === c.case.id);
+    expect(onBoard).toMatchObject({ screening: 'positive', priority: 'urgent', welfareReferralsOpen: 3, welfareReferralsOverdue: 0 });
+    expect(
+      (await post(uac, `/api/v1/welfare-referrals/${welfareReferrals[0].id}/done`, { note: 'NCMEC report made by phone' })).statusCode,
+    ).toBe(200);
+
+    const deps = { db: db.db, routing: t.routing };
+    expect((await sweepWelfareReferrals(deps, new Date(t.clock.now.getTime() + 23 * 3_600_000))).escalated).toBe(0);
+    const late = await sweepWelfareReferrals(deps, new Date(t.clock.now.getTime() + 25 * 3_600_000));
+    expect(late.escalated).toBe(2);
+    expect((await sweepWelfareReferrals(deps, new Date(t.clock.now.getTime() + 26 * 3_600_000))).escalated).toBe(0);
+    const rows = await db.db.selectFrom('welfare_referrals').selectAll().where('case_id', '=', c.case.id).execute();
+    const escalated = rows.filter((r) => r.escalated_at);
+    expect(escalated.map((r) => r.agency).sort()).toEqual(['cps', 'orr']);
+    for (const r of escalated) expect(t.routing.engine.task(r.escalation_task_id ?? '')?.attributes).toMatchObject({ escalation: true });
+    const timeline = (await get(uac, `/api/v1/cases/${c.case.id}?${purpose}`)).json().timeline.map((e: { kind: string }) => e.kind);
+    expect(timeline).toEqual(expect.arrayContaining(['welfare_screened', 'welfare_referral_made', 'welfare_referral_escalated']));
+  });
+
+  it('analysts cannot screen and do not see the board', async () => {
+    expect((await get(analyst, '/api/v1/uac/board')).statusCode).toBe(403);
+    expect((await get(analyst, '/api/v1/welfare-screening/questions')).statusCode).toBe(403);
+  });
+});
+
+describe('age-out', () => {
+  it('lists children turning 18 within the window until their custody decision is on file', async () => {
+    const c = await intake({
+      subjects: [{ person: { givenNames: 'Cumple', familyName1: 'Pronto', dob: '2008-12-10', dobBasis: 'exact' }, role: 'child' }],
+      case: { open: { type: 'uac_welfare', priority: 'high', summary: 'Turning 18 soon' } },
+    });
+    const later = await intake({
+      subjects: [{ person: { givenNames: 'Cumple', familyName1: 'Tarde', dob: '2009-06-10', dobBasis: 'exact' }, role: 'child' }],
+      case: { open: { type: 'uac_welfare', priority: 'normal', summary: 'Turning 18 next year' } },
+    });
+    const listRes = await get(uac, '/api/v1/uac/age-outs');
+    expect(listRes.statusCode, listRes.body).toBe(200);
+    const list = listRes.json();
+    const mine = list.persons.find((p: { personId: string }) => p.personId === c.subjects[0].personId);
+    expect(mine).toMatchObject({ turns18On: '2026-12-10', daysLeft: 11, decision: null });
+    expect(list.persons.some((p: { personId: string }) => p.personId === later.subjects[0].personId)).toBe(false);
+    const decided = await post(uac, `/api/v1/persons/${c.subjects[0].personId}/custody-decisions`, {
+      decision: 'reunified_with_sponsor',
+      notes: 'Sponsor vetted by ORR; placement continues past 18 with services.',
+      caseId: c.case.id,
+    });
+    expect(decided.statusCode, decided.body).toBe(201);
+    const after = (await get(uac, '/api/v1/uac/age-outs')).json();
+    expect(after.persons.find((p: { personId: string }) => p.personId === c.subjects[0].personId).decision).toMatchObject({
+      decision: 'reunified_with_sponsor',
+    });
+    expect(
+      (await get(uac, '/api/v1/uac/age-outs?days=200'))
+        .json()
+        .persons.some((p: { personId: string }) => p.personId === later.subjects[0].personId),
+    ).toBe(true);
+  });
+});
+
+describe('purpose of use and oversight', () => {
+  it("every read of a child's record carries a purpose; auditors see them by user", async () => {
+    const c = await intake({
+      subjects: [{ person: { givenNames: 'Lectura', familyName1: 'Menor', dob: '2015-01-01', dobBasis: 'claimed' } }],
+    });
+    const personId = c.subjects[0].personId;
+    const refused = await get(analyst, `/api/v1/persons/${personId}?purpose=${encodeURIComponent('no code given here')}`);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.issues.map((i: { path: string }) => i.path)).toEqual(['query.purposeCode']);
+    expect(
+      (await get(analyst, `/api/v1/persons/${personId}?purposeCode=case_work&purpose=${encodeURIComponent('Matching a new report')}`))
+        .statusCode,
+    ).toBe(200);
+    expect((await get(analyst, '/api/v1/audit/minor-reads')).statusCode).toBe(403);
+    const report = await get(auditor, '/api/v1/audit/minor-reads');
+    expect(report.statusCode, report.body).toBe(200);
+    const reads = report.json().reads.filter((r: { resourceId: string }) => r.resourceId === personId);
+    expect(reads).toEqual([
+      expect.objectContaining({ actorId: analyst.userId, outcome: 'allowed', purpose: 'case_work: Matching a new report' }),
+      expect.objectContaining({ actorId: analyst.userId, outcome: 'denied', purpose: null }),
+    ]);
+    expect(report.json().byUser).toEqual(expect.arrayContaining([expect.objectContaining({ actorId: analyst.userId })]));
+  });
+});
+
+describe('safeguard settings need two people', () => {
+  it('an admin proposes, a legal reviewer approves; nobody approves their own, nor one of their own kind; bounds hold', async () => {
+    const out = await post(admin, '/api/v1/safeguards/settings/changes', { key: 'welfare_response_hours', value: 500, reason: 'try' });
+    expect(out.statusCode).toBe(400);
+    const proposed = await post(admin, '/api/v1/safeguards/settings/changes', {
+      key: 'welfare_response_hours',
+      value: 12,
+      reason: 'Tighter target agreed with ORR',
+    });
+    expect(proposed.statusCode, proposed.body).toBe(201);
+    const id = proposed.json().id;
+    expect((await post(admin, `/api/v1/safeguards/settings/changes/${id}/decide`, { decision: 'approved' })).statusCode).toBe(403);
+    expect((await post(admin2, `/api/v1/safeguards/settings/changes/${id}/decide`, { decision: 'approved' })).statusCode).toBe(403);
+    expect((await post(supervisor, `/api/v1/safeguards/settings/changes/${id}/decide`, { decision: 'approved' })).statusCode).toBe(403);
+    expect((await post(reviewer, `/api/v1/safeguards/settings/changes/${id}/decide`, { decision: 'approved' })).statusCode).toBe(200);
+    const settings = (await get(reviewer, '/api/v1/safeguards/settings')).json();
+    expect(settings.settings.find((s: { key: string }) => s.key === 'welfare_response_hours').value).toBe(12);
+    const audit = await db.db.selectFrom('audit_events').select(['action', 'outcome']).where('action', 'like', 'safeguards.%').execute();
+    expect(audit.filter((a) => a.outcome === 'denied')).toHaveLength(2);
+    expect(audit.filter((a) => a.outcome === 'allowed').map((a) => a.action)).toEqual(['safeguards.propose', 'safeguards.decide']);
+  });
+});
