@@ -11,6 +11,7 @@ import { DEMO_ACCOUNT_USERNAMES, readDemoMarker, seedDemo } from '../services/de
 import { decrypt } from '../services/keys.js';
 import { addClient, listClients, revokeClient, rotateClientSecret } from '../services/partner-client.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
+import { runRetention } from '../services/retention.service.js';
 import { totpCode } from '../services/totp.js';
 import { addUser, disableUser, listUsers, resetMfa } from '../services/user-admin.service.js';
 import { MigrationError } from '../storage/migrator.js';
@@ -30,7 +31,7 @@ const ShiftFile = z
 
 import { runLive, runSimulation } from './simulate.command.js';
 import { packageVersion, startCommand } from './start.command.js';
-import { applyMigrations, openStorage, StartupError, type Storage } from './storage-runtime.js';
+import { applyMigrations, openStorage, StartupError, type Storage, withOwnerDatabase } from './storage-runtime.js';
 
 const progress = (line: string): void => {
   process.stderr.write(`switchboard: ${line}\n`);
@@ -279,6 +280,27 @@ audit
         `switchboard: audit log BROKEN at sequence ${check.brokenAt}: ${check.reason} (${check.count} events verified before it)\n`,
       );
       return 1;
+    }),
+  );
+
+program
+  .command('retention')
+  .description(
+    'purge what the retention schedules say is due: tips closed as unsubstantiated after the set days, unless under legal hold (UAC cases, referred cases and the audit log are kept); audited by kind and count',
+  )
+  .option('--dry-run', 'count what would be purged and change nothing')
+  .option('--json', 'print one JSON object')
+  .action((options: { dryRun?: boolean; json?: boolean }) =>
+    withStorage('retention', async (storage) => {
+      const result = await withOwnerDatabase(storage, (db) => runRetention(db, cliContext(), { dryRun: options.dryRun === true }));
+      if (options.json) print(JSON.stringify(result));
+      else {
+        const c = result.counts;
+        print(
+          `${result.dryRun ? 'would purge' : 'purged'} (tips closed as unsubstantiated before ${result.cutoff}, ${result.retentionDays} days): ${c.cases} cases, ${c.reports} reports, ${c.persons} persons, ${c.locationObservations} location observations, ${c.caseEvents} timeline events, ${c.attachments} attachments`,
+        );
+      }
+      return 0;
     }),
   );
 

@@ -5,6 +5,7 @@ import type { Config } from '../config/config.js';
 import { buildApp, logSerializers } from '../http/app.js';
 import { readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
+import { runRetention } from '../services/retention.service.js';
 import { loadRoutingConfig, RoutingService } from '../services/routing.service.js';
 import { SimulationControl } from '../services/simulation-control.js';
 import { sweepWelfareReferrals } from '../services/welfare.service.js';
@@ -12,7 +13,7 @@ import { packageRoot } from '../storage/paths.js';
 import { countRows } from '../storage/repositories/demo.repository.js';
 import { openIdentity, secureCookies } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
-import { applyMigrations, openStorage, StartupError } from './storage-runtime.js';
+import { applyMigrations, openStorage, StartupError, withOwnerDatabase } from './storage-runtime.js';
 
 export function packageVersion(): string {
   const pkg: unknown = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8'));
@@ -37,6 +38,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
     try {
       await app?.close();
       if (welfareSweep) clearInterval(welfareSweep);
+      if (retentionTimer) clearTimeout(retentionTimer);
       await simulation?.stop();
       await routing?.stop();
     } finally {
@@ -51,6 +53,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
   let routing: RoutingService | undefined;
   let simulation: SimulationControl | undefined;
   let welfareSweep: NodeJS.Timeout | undefined;
+  let retentionTimer: NodeJS.Timeout | undefined;
   try {
     progress(`database: ${storage.description}`);
     const applied = await applyMigrations(storage, progress);
@@ -78,6 +81,24 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
       sweepWelfareReferrals(welfareDeps, new Date()).catch((error) => logger.warn({ err: error }, 'welfare sweep failed'));
     }, 60_000);
     welfareSweep.unref();
+    // Retention once a day (first an hour after start), as the schema owner; audited by kind and count.
+    const retentionStorage = storage;
+    const runDailyRetention = () =>
+      withOwnerDatabase(retentionStorage, (db) =>
+        runRetention(
+          db,
+          { actor: null, system: 'retention.schedule', sourceIp: null, requestId: null, now: new Date() },
+          { dryRun: false },
+        ),
+      )
+        .then((r) => logger.info({ counts: r.counts }, 'retention run'))
+        .catch((error) => logger.warn({ err: error }, 'retention run failed'));
+    retentionTimer = setTimeout(function tick() {
+      void runDailyRetention();
+      retentionTimer = setTimeout(tick, 24 * 3_600_000);
+      retentionTimer.unref();
+    }, 3_600_000);
+    retentionTimer.unref();
     ({ app } = await buildApp({
       db: storage.handle.db,
       pool: storage.handle.pool,

@@ -92,3 +92,14 @@ export async function applyMigrations(storage: Storage, progress: (line: string)
     await owner.end();
   }
 }
+
+/** Work as the schema owner (retention purges): the owner connection when there is one, else the application's (which then owns the schema). */
+export async function withOwnerDatabase<T>(storage: Storage, work: (db: DatabaseHandle['db']) => Promise<T>): Promise<T> {
+  if (!storage.migrationUrl) return work(storage.handle.db);
+  const owner = openDatabase(storage.migrationUrl, { poolSize: 1, applicationName: 'switchboard-retention' });
+  try {
+    return await work(owner.db);
+  } finally {
+    await owner.close();
+  }
+}

@@ -294,6 +294,7 @@ export async function updateCase(db: Db, ctx: ActorCtx, caseId: string, patch: C
           });
         changes.status = patch.status;
         changes.status_reason = patch.status === 'closed' || row.status === 'closed' ? (patch.reason ?? null) : null;
+        changes.closed_at = patch.status === 'closed' ? ctx.now : null;
         events.push({
           kind: 'status_changed',
           details: { from: row.status, to: patch.status, ...(patch.reason ? { reason: patch.reason } : {}) },

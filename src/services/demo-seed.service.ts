@@ -164,6 +164,7 @@ export async function seedDemo(
         aor_office_code: resolveAor(aor, c.state, c.county)?.officeCode ?? null,
         aor_basis: 'location' as const,
         status_reason: c.statusReason,
+        closed_at: c.status === 'closed' ? new Date(Date.parse(c.createdAt) + 3 * 86_400_000) : null,
         summary: c.summary,
         created_at: c.createdAt,
         updated_at: c.createdAt,

@@ -338,3 +338,82 @@ describe('safeguard settings need two people', () => {
     expect(audit.filter((a) => a.outcome === 'allowed').map((a) => a.action)).toEqual(['safeguards.propose', 'safeguards.decide']);
   });
 });
+
+describe('retention', () => {
+  it('purges unsubstantiated tips after the set days — never under legal hold, with a referral, or about a child — audited by count', async () => {
+    const closeAs = async (caseId: string, reason: string) => {
+      const kase = (await get(analyst, `/api/v1/cases/${caseId}`)).json();
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/cases/${caseId}`,
+        headers: analyst.headers,
+        payload: { version: kase.version, status: 'closed', reason },
+      });
+      if (res.statusCode !== 200) throw new Error(res.body);
+    };
+    const gone = await intake({
+      subjects: [adult('Purgable', { familyName1: 'Retención' })],
+      case: { open: { type: 'general_tip', summary: 'Unfounded tip' } },
+    });
+    const held = await intake({ subjects: [adult('Retenido')], case: { open: { type: 'general_tip', summary: 'Tip under hold' } } });
+    const referred = await intake({
+      subjects: [adult('Referido')],
+      case: { open: { type: 'general_tip', summary: 'Tip with a referral' } },
+    });
+    const resolved = await intake({ subjects: [adult('Resuelto')], case: { open: { type: 'general_tip', summary: 'Resolved tip' } } });
+    await post(analyst, `/api/v1/cases/${referred.case.id}/referrals`, { purpose: 'location_information' });
+    for (const c of [gone, held, referred]) await closeAs(c.case.id, 'unsubstantiated');
+    await closeAs(resolved.case.id, 'resolved');
+    expect(
+      (await post(analyst, `/api/v1/cases/${held.case.id}/legal-hold`, { reason: 'Litigation hold in a civil suit' })).statusCode,
+    ).toBe(403);
+    expect(
+      (await post(reviewer, `/api/v1/cases/${held.case.id}/legal-hold`, { reason: 'Litigation hold in a civil suit' })).statusCode,
+    ).toBe(200);
+
+    const { runRetention } = await import('../../src/services/retention.service.js');
+    const ctx = (days: number) => ({
+      actor: null,
+      system: 'test.retention',
+      sourceIp: null,
+      requestId: null,
+      now: new Date(t.clock.now.getTime() + days * 86_400_000),
+    });
+    expect((await runRetention(db.db, ctx(179), { dryRun: false })).counts.cases).toBe(0);
+    const dry = await runRetention(db.db, ctx(181), { dryRun: true });
+    expect(dry.counts).toMatchObject({ cases: 1, reports: 1, persons: 1 });
+    expect(await db.db.selectFrom('cases').select('id').where('id', '=', gone.case.id).executeTakeFirst()).toBeDefined();
+    const real = await runRetention(db.db, ctx(181), { dryRun: false });
+    expect(real.counts).toMatchObject({ cases: 1, reports: 1, persons: 1, locationObservations: 1 });
+    expect(real.counts.caseEvents).toBeGreaterThan(3);
+    for (const kept of [held, referred, resolved])
+      expect(await db.db.selectFrom('cases').select('id').where('id', '=', kept.case.id).executeTakeFirst()).toBeDefined();
+    expect(await db.db.selectFrom('cases').select('id').where('id', '=', gone.case.id).executeTakeFirst()).toBeUndefined();
+    expect(await db.db.selectFrom('persons').select('id').where('id', '=', gone.subjects[0].personId).executeTakeFirst()).toBeUndefined();
+    expect(await db.db.selectFrom('reports').select('id').where('id', '=', gone.report.id).executeTakeFirst()).toBeUndefined();
+    const audit = await db.db
+      .selectFrom('audit_events')
+      .select(['action', 'details'])
+      .where('action', 'like', 'retention.%')
+      .orderBy('seq')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['retention.purge', 'retention.dry_run', 'retention.purge']);
+    expect(JSON.stringify(audit)).not.toContain('Purgable');
+  });
+
+  it("the application's role cannot delete timeline events, even declaring a purge", async () => {
+    const role = `sb_test_app_${Math.random().toString(36).slice(2, 8)}`;
+    const { sql } = await import('kysely');
+    await sql.raw(`CREATE ROLE ${role} NOLOGIN; GRANT SELECT, DELETE ON case_events TO ${role}`).execute(db.db);
+    try {
+      const attempt = db.db.transaction().execute(async (trx) => {
+        await sql.raw(`SET LOCAL ROLE ${role}`).execute(trx);
+        await sql`SET LOCAL switchboard.purge = 'on'`.execute(trx);
+        await trx.deleteFrom('case_events').execute();
+      });
+      await expect(attempt).rejects.toThrow(/append-only/);
+    } finally {
+      await sql.raw(`REVOKE ALL ON case_events FROM ${role}; DROP ROLE ${role}`).execute(db.db);
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { AppError } from '../../src/domain/errors/app-error.js';
 import { DEMO_REFERENCE_DATE, readDemoMarker, seedDemo } from '../../src/services/demo-seed.service.js';
 import { deriveKeys } from '../../src/services/keys.js';
 import { verifyPassword } from '../../src/services/passwords.js';
-import { findFieldOfficeFor, listQueues, loadReferenceData, readFieldOffices } from '../../src/services/reference-data.service.js';
+import { findFieldOfficeFor, listQueues, loadReferenceData, readFieldOffices, readQueues } from '../../src/services/reference-data.service.js';
 import { countRows } from '../../src/storage/repositories/demo.repository.js';
 import { createTestDatabase, databaseKind, type TestDatabase } from '../support/database.js';
 
@@ -24,7 +24,7 @@ describe(`reference data on the ${databaseKind()} server`, () => {
   it('loads field offices, areas and queues once, and never overwrites an admin edit', async () => {
     const data = readFieldOffices();
     const added = await loadReferenceData(db.db);
-    expect(added).toBe(data.offices.length + Object.keys(data.stateDefaults).length + data.countyOverrides.length + 4);
+    expect(added).toBe(data.offices.length + Object.keys(data.stateDefaults).length + data.countyOverrides.length + readQueues().length);
     await db.db.updateTable('queues').set({ name: 'Public line (edited)' }).where('id', '=', 'public_line').execute();
     expect(await loadReferenceData(db.db)).toBe(0);
     const queues = await listQueues(db.db);

@@ -79,5 +79,18 @@ describe('the switchboard command', () => {
     const reseed = await cli(['seed', '--demo']);
     expect(reseed.code).toBe(0);
     expect(reseed.stdout).toContain('already holds demo data (seed 3');
+
+    // Retention as the schema owner: a dry run counts and changes nothing; the real run purges the same.
+    const dry = await cli(['retention', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const counted = JSON.parse(dry.stdout);
+    expect(counted).toMatchObject({ dryRun: true, retentionDays: 180 });
+    const real = await cli(['retention', '--json']);
+    expect(real.code, real.stderr).toBe(0);
+    expect(JSON.parse(real.stdout).counts).toEqual(counted.counts);
+    const after = await cli(['retention', '--dry-run', '--json']);
+    expect(JSON.parse(after.stdout).counts.cases).toBe(0);
+    const verify = await cli(['audit', 'verify']);
+    expect(verify.code, verify.stderr).toBe(0);
   });
 });

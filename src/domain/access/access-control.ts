@@ -48,7 +48,7 @@ export const PERMISSIONS = [
   'uac:board',
   'custody:decide',
   'audit:oversight',
-  'retention:run',
+  'case:hold',
   'safeguards:configure',
   'session:own',
 ] as const;

@@ -19,6 +19,7 @@ import { authorize } from '../../domain/access/access-control.js';
 import { addAttachment, MAX_ATTACHMENT_BYTES, readAttachment } from '../../services/attachment.service.js';
 import { addCaseNote, addFollowUp, readCase, searchCases, updateCase, verifyLocation } from '../../services/case.service.js';
 import { saveIntake } from '../../services/intake.service.js';
+import { setLegalHold } from '../../services/retention.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { presentCase, presentCaseSummary } from '../presenters/case.presenter.js';
 import { defineRoute } from '../route.js';
@@ -164,6 +165,36 @@ export function caseRoutes(ctx: AppContext) {
         reply.type(row.media_type);
         reply.header('content-disposition', `attachment; filename="${row.filename.replace(/[^\w.\- ]/g, '_')}"`);
         return content as unknown as string;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/cases/:id/legal-hold',
+      summary: 'Put a case under legal hold (kept from retention purges), with the reason',
+      tags: ['cases'],
+      access: { permission: 'case:hold' },
+      params: ZIdParams,
+      body: z.strictObject({ reason: z.string().trim().min(10, 'say why, in at least 10 characters').max(1000) }),
+      response: z.object({ ok: z.literal(true) }),
+      errors: [404],
+      handler: async ({ params, body, request }) => {
+        await setLegalHold(ctx.db, actorContext(ctx, request), params.id, body.reason);
+        return { ok: true as const };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/cases/:id/legal-hold/lift',
+      summary: 'Lift the legal hold of a case',
+      tags: ['cases'],
+      access: { permission: 'case:hold' },
+      params: ZIdParams,
+      body: z.strictObject({}).optional(),
+      response: z.object({ ok: z.literal(true) }),
+      errors: [404],
+      handler: async ({ params, request }) => {
+        await setLegalHold(ctx.db, actorContext(ctx, request), params.id, null);
+        return { ok: true as const };
       },
     }),
     defineRoute({

@@ -125,14 +125,14 @@ INSERT INTO permissions (name, description) VALUES
   ('uac:board', 'See the UAC board: screenings, welfare referrals due, age-outs'),
   ('custody:decide', 'Record placement and custody decisions before an age-out'),
   ('audit:oversight', 'Read the oversight report of reads of minors'' records'),
-  ('retention:run', 'Run retention purges and set legal holds'),
+  ('case:hold', 'Put a case under legal hold (kept from retention purges) or lift the hold'),
   ('safeguards:configure', 'Propose or approve changes to safeguard settings');
 
 INSERT INTO role_permissions (role, permission) VALUES
   ('uac_specialist', 'protection:write'), ('uac_specialist', 'welfare:screen'), ('uac_specialist', 'uac:board'), ('uac_specialist', 'custody:decide'),
   ('supervisor', 'uac:board'),
   ('legal_reviewer', 'protection:write'), ('legal_reviewer', 'protection:rules'), ('legal_reviewer', 'uac:board'),
-  ('legal_reviewer', 'retention:run'), ('legal_reviewer', 'safeguards:configure'),
+  ('legal_reviewer', 'case:hold'), ('supervisor', 'case:hold'), ('legal_reviewer', 'safeguards:configure'),
   ('analyst', 'protection:write'),
   ('auditor', 'audit:oversight'),
   ('admin', 'safeguards:configure');
