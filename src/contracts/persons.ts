@@ -84,6 +84,7 @@ export const ZPerson = z.object({
     .optional()
     .describe('present only for viewers with case:read; UAC cases only for the UAC unit'),
   locations: z.array(ZLocationObservation),
+  interpreterNeeded: z.boolean().describe("speaks a language other than English or Spanish (e.g. K'iche', Mam)"),
   eoirStatus: z.string(),
   unaccompanied: z.boolean(),
   protections: z.array(

@@ -184,7 +184,14 @@ describe('welfare screening', () => {
     intake({
       subjects: [
         {
-          person: { givenNames: 'Niña', familyName1: 'Sintética', dob: '2012-05-05', dobBasis: 'estimated', nationalities: ['HN'] },
+          person: {
+            givenNames: 'Niña',
+            familyName1: 'Sintética',
+            dob: '2012-05-05',
+            dobBasis: 'estimated',
+            nationalities: ['GT'],
+            languages: ["K'iche'", 'es'],
+          },
           role: 'child',
         },
       ],
@@ -208,12 +215,8 @@ describe('welfare screening', () => {
     expect(screened.json()).toMatchObject({ outcome: 'negative', welfareReferrals: [] });
     expect((await submit()).json().status).toBe('sent');
     // The child came unaccompanied: intake marked it for class-wide orders.
-    const person = await db.db
-      .selectFrom('persons')
-      .select('unaccompanied')
-      .where('id', '=', c.subjects[0].personId)
-      .executeTakeFirstOrThrow();
-    expect(person.unaccompanied).toBe(true);
+    const person = await get(uac, `/api/v1/persons/${c.subjects[0].personId}?${purpose}`);
+    expect(person.json()).toMatchObject({ unaccompanied: true, interpreterNeeded: true, eoirStatus: 'unknown' });
   });
 
   it('a positive screen creates welfare referrals as priority UAC work items, escalated when the target is missed', async () => {

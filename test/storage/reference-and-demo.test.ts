@@ -6,7 +6,13 @@ import { AppError } from '../../src/domain/errors/app-error.js';
 import { DEMO_REFERENCE_DATE, readDemoMarker, seedDemo } from '../../src/services/demo-seed.service.js';
 import { deriveKeys } from '../../src/services/keys.js';
 import { verifyPassword } from '../../src/services/passwords.js';
-import { findFieldOfficeFor, listQueues, loadReferenceData, readFieldOffices, readQueues } from '../../src/services/reference-data.service.js';
+import {
+  findFieldOfficeFor,
+  listQueues,
+  loadReferenceData,
+  readFieldOffices,
+  readQueues,
+} from '../../src/services/reference-data.service.js';
 import { countRows } from '../../src/storage/repositories/demo.repository.js';
 import { createTestDatabase, databaseKind, type TestDatabase } from '../support/database.js';
 

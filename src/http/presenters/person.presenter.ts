@@ -7,6 +7,11 @@ import type { PersonHit } from '../../services/person-search.service.js';
 import type { LocationRow, PersonRow } from '../../storage/repositories/person.repository.js';
 import type { AgenciesTable } from '../../storage/schema.js';
 
+/** Languages the center staffs directly; any other (K'iche', Mam, Q'anjob'al, …) needs an interpreter. */
+const STAFFED_LANGUAGES = new Set(['en', 'es', 'english', 'spanish', 'inglés', 'ingles', 'español', 'espanol']);
+export const needsInterpreter = (languages: readonly string[]): boolean =>
+  languages.some((l) => !STAFFED_LANGUAGES.has(l.trim().toLowerCase()));
+
 /** The fields every presentation of a person shares; identifiers only for viewers with person:identifiers. */
 function personSummary(person: PersonRow, minor: boolean | 'unknown', showIdentifiers: boolean) {
   return {
@@ -82,6 +87,7 @@ export function presentPerson(view: PersonView, viewer: Actor, permissions: Perm
     })),
     ...(view.cases ? { cases: view.cases } : {}),
     locations: locations.map(presentLocation),
+    interpreterNeeded: needsInterpreter(person.languages),
     eoirStatus: person.eoir_status,
     unaccompanied: person.unaccompanied,
     protections: view.protections.map((p) => ({
