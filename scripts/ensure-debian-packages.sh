@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs, from Debian's archive, the system packages the test suites need, if
-# they are missing: the PostgreSQL server for the external-server run. Later
-# suites add Kamailio, rtpengine, SIPp and Chromium here.
+# they are missing: the PostgreSQL server for the external-server run, and
+# Chromium for the browser tests (Playwright drives Debian's build; it never
+# downloads a browser of its own). Later suites add Kamailio, rtpengine and SIPp.
 set -euo pipefail
 
 missing=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v chromium >/dev/null || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

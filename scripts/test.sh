@@ -20,7 +20,7 @@ step "build"
 npm run build --silent || checks_failed=$((checks_failed + 1))
 
 step "typecheck (tsc --noEmit)"
-if npx tsc --noEmit -p tsconfig.json; then echo "typecheck passed"; else echo "typecheck FAILED"; checks_failed=$((checks_failed + 1)); fi
+if npx tsc --noEmit -p tsconfig.json && npx tsc --noEmit -p web/tsconfig.json; then echo "typecheck passed"; else echo "typecheck FAILED"; checks_failed=$((checks_failed + 1)); fi
 
 step "lint (biome, zero warnings)"
 if npx biome check --error-on-warnings .; then echo "lint passed"; else echo "lint FAILED"; checks_failed=$((checks_failed + 1)); fi

@@ -87,6 +87,7 @@ export const ZAgentState = z.object({
   capacity: z.object({ voice: z.number().int(), work_item: z.number().int() }),
   offers: z.array(ZReservation),
   tasks: z.array(ZTask),
+  activities: z.array(z.object({ name: z.string(), available: z.boolean() })).describe('the activities to choose from'),
 });
 export const ZSetActivity = z.strictObject({ activity: z.string().min(1).max(40) });
 

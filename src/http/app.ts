@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -18,6 +19,7 @@ import { authenticateClientToken } from '../services/partner-client.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
+import { packageRoot } from '../storage/paths.js';
 import { type Authenticator, installAccessGuard } from './access-guard.js';
 import type { AppContext } from './context.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
@@ -37,6 +39,7 @@ import { referralRoutes } from './routes/referral.routes.js';
 import { routingRoutes } from './routes/routing.routes.js';
 import { safeguardRoutes } from './routes/safeguard.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
+import { webApp } from './web-app.js';
 
 export type AppOptions = {
   db: Db;
@@ -56,6 +59,8 @@ export type AppOptions = {
   /** Offline by default (ZIP/city/county/state centroids); a production geocoder plugs in here. */
   geocoder?: Geocoder;
   scanner?: AttachmentScanner;
+  /** The built web app; default dist/web of the package. */
+  webDir?: string;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -127,7 +132,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) registered.push({ method: String(method), url: route.url });
   });
-  installErrorHandling(app);
+  installErrorHandling(app, webApp(options.webDir ?? path.join(packageRoot(), 'dist', 'web')));
   const clock = options.clock ?? (() => new Date());
   installAccessGuard(app, {
     authenticate: identityAuthenticator(options.identity, clock),

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { TErrorResponse } from '../contracts/common.js';
 import { AppError, type ErrorCode, isAppError } from '../domain/errors/app-error.js';
+import type { WebApp } from './web-app.js';
 
 /** The one table from error codes to HTTP statuses. */
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
@@ -50,7 +51,7 @@ function fromFrameworkError(error: FastifyError & { statusCode: number }): AppEr
   return new AppError('malformed_request', `The request could not be read: ${error.message}`);
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, web?: WebApp): void {
   app.setErrorHandler((error, request, reply) => {
     let appError: AppError;
     if (isAppError(error)) appError = error;
@@ -71,7 +72,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (appError.code === 'unauthenticated') reply.header('www-authenticate', 'Session');
     reply.status(STATUS_BY_CODE[appError.code]).type('application/json').send(body);
   });
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    if (web && (await web(request, reply))) return reply;
     const body: TErrorResponse = {
       error: { code: 'not_found', message: `There is no ${request.method} ${request.url.split('?')[0]} here.`, requestId: request.id },
     };

@@ -193,7 +193,7 @@ export async function signIn(deps: IdentityDeps, ctx: RequestContext, input: { u
 }
 
 /** Checks a code against the user's authenticator and, if good, records its time step so it cannot be used again. */
-async function useTotpCode(trx: Transaction<Database>, deps: IdentityDeps, user: UserRow, code: string, now: Date) {
+async function spendTotpCode(trx: Transaction<Database>, deps: IdentityDeps, user: UserRow, code: string, now: Date) {
   const check = await checkTotp(
     decrypt(deps.keys, user.totp_secret_enc ?? ''),
     code,
@@ -232,7 +232,7 @@ export async function completeSignIn(
     if (isLocked(throttle, ctx.now)) return refuseLocked(trx, ctx, user, 'auth.second_factor');
     let method: 'totp' | 'recovery_code';
     if (input.code !== undefined) {
-      const check = await useTotpCode(trx, deps, user, input.code, ctx.now);
+      const check = await spendTotpCode(trx, deps, user, input.code, ctx.now);
       if (!check.valid)
         return recordFailure(trx, ctx, key, throttle, user, 'auth.second_factor', check.reason === 'reused' ? 'reused_code' : 'wrong_code');
       method = 'totp';
@@ -406,7 +406,7 @@ export async function unlockSession(
     if (isLocked(throttle, ctx.now)) return refuseLocked(trx, ctx, user, 'auth.unlock');
     if (!(await verifyPassword(user.password_hash, input.password)))
       return recordFailure(trx, ctx, key, throttle, user, 'auth.unlock', 'password');
-    const check = await useTotpCode(trx, deps, user, input.code, ctx.now);
+    const check = await spendTotpCode(trx, deps, user, input.code, ctx.now);
     if (!check.valid)
       return recordFailure(trx, ctx, key, throttle, user, 'auth.unlock', check.reason === 'reused' ? 'reused_code' : 'wrong_code');
     await identity.touchSession(trx, session.id, ctx.now);

@@ -538,6 +538,10 @@ export class RoutingEngine {
   queueConfig(id: string): Queue | undefined {
     return this.queues.get(id);
   }
+  /** The activities agents choose from, in configuration order. */
+  activityList(): { name: string; available: boolean }[] {
+    return [...this.activities.values()].map((a) => ({ name: a.name, available: a.available }));
+  }
   activityIsAvailable(activity: string): boolean {
     return this.activities.get(activity)?.available ?? false;
   }

@@ -228,6 +228,7 @@ export function routingRoutes(ctx: AppContext) {
           tasks: [...routing.engine.allTasks()]
             .filter((t) => t.workerId === worker.id && (t.status === 'assigned' || t.status === 'wrapping'))
             .map((t) => presentTask(routing.engine, t)),
+          activities: routing.engine.activityList(),
         };
       },
     }),

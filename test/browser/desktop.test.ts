@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpCode } from '../../src/services/totp.js';
+import { buildTestApp, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+/**
+ * The web app in a real browser: Debian's Chromium driven by Playwright
+ * against the real server on loopback. Sign-in with password and TOTP, the
+ * agent desktop taking an offer from the ACD by keyboard, the wallboard, and an
+ * axe-core accessibility check of every page (no serious or critical
+ * violations). The server's Content-Security-Policy stays on throughout.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let db: TestDatabase;
+let t: TestApp;
+let browser: Browser;
+let base: string;
+let agent: SignedIn;
+let supervisor: SignedIn;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await buildTestApp(db);
+  agent = await enrollAs(t, 'call_taker');
+  supervisor = await enrollAs(t, 'supervisor');
+  const set = await t.app.inject({
+    method: 'PUT',
+    url: `/api/v1/routing/workers/${agent.userId}`,
+    headers: supervisor.headers,
+    payload: { attributes: { skills: ['analysis', 'public_intake'], languages: ['en'] } },
+  });
+  if (set.statusCode !== 200) throw new Error(set.body);
+  base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await t.routing.stop();
+  await t.app.close();
+  await db.drop();
+});
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: { id: string; impact: string; help: string }[] }> } })
+      .axe;
+    return axe.run();
+  });
+
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
+}
+
+async function signIn(page: Page, who: SignedIn) {
+  await page.goto(base);
+  await page.getByLabel('Username').fill(who.username);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  t.clock.advance(30_000);
+  await page.getByLabel('Code from your authenticator app').fill(await totpCode(who.secret, t.clock.now));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+describe('the web app in Chromium', () => {
+  it('signs in with password and code; a wrong password says so and the page is accessible', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const csp: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) csp.push(m.text());
+    });
+    await page.goto(base);
+    await expect.poll(() => page.getByRole('heading', { name: 'Sign in to Switchboard' }).isVisible()).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel('Username').fill(agent.username);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/password|code|sign/i);
+    await page.close();
+    expect(csp).toEqual([]);
+  });
+
+  it('the agent goes Available, sees the offer with its countdown, accepts, completes and ends wrap-up by keyboard', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await signIn(page, agent);
+    await expect.poll(() => page.getByRole('heading', { name: 'My activity' }).isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel('Activity', { exact: true }).selectOption('Available');
+    await expect.poll(() => page.getByText('Taking work').isVisible()).toBe(true);
+
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/routing/tasks',
+      headers: supervisor.headers,
+      payload: { attributes: { language: 'en', caseNumber: 'C-2026-000123' } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const offer = page.getByRole('article', { name: /Offer from analysis/ });
+    await expect.poll(() => offer.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await offer.textContent()).toContain('C-2026-000123');
+    expect(await offer.textContent()).toMatch(/seconds to answer/);
+    expect(await page.locator('[aria-live="assertive"]').textContent()).toMatch(/Incoming work item from analysis/);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.keyboard.press('a');
+    await expect.poll(() => page.getByText(/in progress/).isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(t.routing.engine.task(created.json().id)?.status).toBe('assigned');
+    await page.keyboard.press('c');
+    await expect
+      .poll(() =>
+        page
+          .getByText(/wrap-up/)
+          .first()
+          .isVisible(),
+      )
+      .toBe(true);
+    await page.keyboard.press('w');
+    await expect.poll(() => page.getByText('Nothing in hand.').isVisible()).toBe(true);
+    expect(t.routing.engine.task(created.json().id)?.status).toBe('completed');
+    await page.close();
+  });
+
+  it('the wallboard shows each queue against its target, in words as well as colour', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await signIn(page, supervisor);
+    await page.goto(`${base}/#/wallboard`);
+    await expect.poll(() => page.getByRole('heading', { name: 'Queues today' }).isVisible(), { timeout: 10_000 }).toBe(true);
+    const row = page.getByRole('row', { name: /analysis/ });
+    await expect.poll(() => row.textContent()).toMatch(/(meets|below|nothing answered yet;) target 80 % in 14400 s/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('serves the app with a strict Content-Security-Policy and keeps API 404s as JSON', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/some/client/route' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.body).toContain('<div id="root">');
+    const api = await t.app.inject({ method: 'GET', url: '/api/v1/nothing-here' });
+    expect(api.statusCode).toBe(404);
+    expect(api.json().error.code).toBe('not_found');
+    const traversal = await t.app.inject({ method: 'GET', url: '/assets/..%2F..%2Fpackage.json' });
+    expect(traversal.headers['content-type']).not.toContain('javascript');
+    expect(traversal.body).not.toContain('"dependencies"');
+  });
+});

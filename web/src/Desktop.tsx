@@ -1,0 +1,212 @@
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError, api } from './api.js';
+import { OfflineBanner, useRealtime } from './realtime.js';
+
+type Task = {
+  id: string;
+  channel: string;
+  status: string;
+  queueId: string;
+  arrivedAt: string;
+  answeredAt: string | null;
+  attributes: Record<string, unknown>;
+};
+type Offer = { id: string; taskId: string; status: string; createdAt: string; timeoutAt: string; task: Task | null };
+type Me = {
+  workerId: string;
+  activity: string;
+  activitySince: string;
+  available: boolean;
+  offers: Offer[];
+  tasks: Task[];
+  activities: { name: string; available: boolean }[];
+};
+
+const since = (iso: string, now: number) => {
+  const s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
+  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+};
+
+/** What the agent sees of a contact before accepting it: who, which line, how they came through the IVR, how long they waited. */
+function ScreenPop({ task, now }: { task: Task; now: number }) {
+  const a = task.attributes;
+  const rows: [string, unknown][] = [
+    ['Caller', a.from ?? a.caller],
+    ['Line', a.line ?? a.to],
+    ['Language', a.language],
+    ['Reason', a.reason ?? a.topic],
+    ['Case', a.caseNumber],
+    ['Queue', task.queueId],
+    ['Waited', since(task.arrivedAt, now)],
+  ];
+  return (
+    <dl className="pop">
+      {rows
+        .filter(([, v]) => v !== undefined && v !== null && v !== '')
+        .map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{String(v)}</dd>
+          </div>
+        ))}
+    </dl>
+  );
+}
+
+export function Desktop() {
+  const [me, setMe] = useState<Me | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [announce, setAnnounce] = useState('');
+  const [now, setNow] = useState(Date.now());
+
+  const refresh = useCallback(async () => {
+    try {
+      const next = await api<Me>('GET', '/api/v1/routing/me');
+      setMe((prev) => {
+        const fresh = next.offers.filter((o) => !prev?.offers.some((p) => p.id === o.id));
+        if (fresh[0])
+          setAnnounce(
+            `Incoming ${fresh[0].task?.channel === 'voice' ? 'call' : 'work item'} from ${fresh[0].task?.queueId ?? 'a queue'}. Press A to accept, R to reject.`,
+          );
+        return next;
+      });
+    } catch (e) {
+      if (e instanceof ApiError) setError(e.message);
+    }
+  }, []);
+
+  const status = useRealtime(
+    (m) => {
+      if (m.type.startsWith('routing.')) void refresh();
+    },
+    () => void refresh(),
+  );
+
+  useEffect(() => {
+    const tick = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(tick);
+  }, []);
+
+  const act = useCallback(
+    async (work: () => Promise<unknown>) => {
+      setError(null);
+      try {
+        await work();
+      } catch (e) {
+        setError(e instanceof ApiError ? e.message : 'Something went wrong.');
+      }
+      await refresh();
+    },
+    [refresh],
+  );
+
+  const accept = useCallback((o: Offer) => act(() => api('POST', `/api/v1/routing/reservations/${o.id}/accept`, {})), [act]);
+  const reject = useCallback((o: Offer) => act(() => api('POST', `/api/v1/routing/reservations/${o.id}/reject`, {})), [act]);
+  const complete = useCallback((t: Task) => act(() => api('POST', `/api/v1/routing/tasks/${t.id}/complete`, {})), [act]);
+  const wrapUpDone = useCallback((t: Task) => act(() => api('POST', `/api/v1/routing/tasks/${t.id}/wrap-up-done`, {})), [act]);
+
+  // Keyboard shortcuts: A accept, R reject, C complete, W end wrap-up — never while typing in a field.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
+      if (event.ctrlKey || event.metaKey || event.altKey || !me) return;
+      const key = event.key.toLowerCase();
+      const offer = me.offers[0];
+      if (key === 'a' && offer) void accept(offer);
+      else if (key === 'r' && offer) void reject(offer);
+      else if (key === 'c') {
+        const t = me.tasks.find((x) => x.status === 'assigned');
+        if (t) void complete(t);
+      } else if (key === 'w') {
+        const t = me.tasks.find((x) => x.status === 'wrapping');
+        if (t) void wrapUpDone(t);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [me, accept, reject, complete, wrapUpDone]);
+
+  if (!me) return <p className="loading">Loading your desk…</p>;
+  return (
+    <div className="desktop">
+      <OfflineBanner status={status} />
+      <div aria-live="assertive" className="visually-hidden">
+        {announce}
+      </div>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <section aria-labelledby="activity-heading" className="activity">
+        <h1 id="activity-heading">My activity</h1>
+        <label htmlFor="activity">Activity</label>
+        <select
+          id="activity"
+          value={me.activity}
+          onChange={(e) => void act(() => api('PUT', '/api/v1/routing/me/activity', { activity: e.target.value }))}
+        >
+          {me.activities.map((a) => (
+            <option key={a.name} value={a.name}>
+              {a.name}
+            </option>
+          ))}
+        </select>
+        <p>
+          <span className={me.available ? 'badge ok' : 'badge'}>{me.available ? 'Taking work' : 'Not taking work'}</span> for{' '}
+          <time>{since(me.activitySince, now)}</time>
+        </p>
+      </section>
+
+      <section aria-labelledby="offers-heading">
+        <h2 id="offers-heading">Offers</h2>
+        {me.offers.length === 0 && <p>No offers ringing.</p>}
+        {me.offers.map((o) => {
+          const left = Math.max(0, Math.ceil((Date.parse(o.timeoutAt) - now) / 1000));
+          return (
+            <article key={o.id} className="offer" aria-label={`Offer from ${o.task?.queueId ?? 'a queue'}`}>
+              <h3>
+                {o.task?.channel === 'voice' ? 'Call' : 'Work item'} from {o.task?.queueId}
+              </h3>
+              {o.task && <ScreenPop task={o.task} now={now} />}
+              <p>
+                <strong>{left}</strong> seconds to answer
+              </p>
+              <button type="button" className="primary" onClick={() => void accept(o)}>
+                Accept <kbd>A</kbd>
+              </button>{' '}
+              <button type="button" onClick={() => void reject(o)}>
+                Reject <kbd>R</kbd>
+              </button>
+            </article>
+          );
+        })}
+      </section>
+
+      <section aria-labelledby="tasks-heading">
+        <h2 id="tasks-heading">In hand</h2>
+        {me.tasks.length === 0 && <p>Nothing in hand.</p>}
+        <ul className="tasks">
+          {me.tasks.map((t) => (
+            <li key={t.id}>
+              <span>
+                {t.channel === 'voice' ? 'Call' : 'Work item'} from {t.queueId} — {t.status === 'wrapping' ? 'wrap-up' : 'in progress'}
+                {t.answeredAt ? ` (${since(t.answeredAt, now)})` : ''}
+              </span>
+              {t.status === 'assigned' ? (
+                <button type="button" onClick={() => void complete(t)}>
+                  Complete <kbd>C</kbd>
+                </button>
+              ) : (
+                <button type="button" onClick={() => void wrapUpDone(t)}>
+                  End wrap-up <kbd>W</kbd>
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      </section>
+    </div>
+  );
+}

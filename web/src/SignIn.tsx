@@ -1,0 +1,183 @@
+import { type FormEvent, useState } from 'react';
+import { ApiError, api, type Challenge, type Session } from './api.js';
+
+/**
+ * Sign-in with password and a code from an authenticator app; first sign-in
+ * (an invitation link, /enroll#token=…) sets the password and enrolls the
+ * authenticator from a QR code. A session locked after 30 idle minutes is
+ * unlocked here with password and code, and the same session — and any
+ * unsaved work on the page behind it — continues.
+ */
+
+const enrollmentToken = (): string | undefined =>
+  window.location.pathname.startsWith('/enroll')
+    ? (new URLSearchParams(window.location.hash.slice(1)).get('token') ?? undefined)
+    : undefined;
+
+export function SignIn({ onSignedIn, unlockFor }: { onSignedIn: (s: Session) => void; unlockFor?: string | undefined }) {
+  const invited = enrollmentToken();
+  const [username, setUsername] = useState(unlockFor ?? '');
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [challenge, setChallenge] = useState<Challenge | null>(null);
+  const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
+  const [pending, setPending] = useState<Session | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(e instanceof ApiError ? [e.message, ...e.issues.map((i) => i.message)].join(' ') : 'Something went wrong.');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const finish = (session: Session) => {
+    if (session.recoveryCodes?.length) {
+      setPending(session);
+      setRecoveryCodes(session.recoveryCodes);
+      return;
+    }
+    if (invited) window.history.replaceState(null, '', '/');
+    onSignedIn(session);
+  };
+
+  const submitPassword = (event: FormEvent) => {
+    event.preventDefault();
+    void run(async () => {
+      if (unlockFor) {
+        finish(await api<Session>('POST', '/api/v1/auth/unlock', { password, code }));
+        return;
+      }
+      const next = invited
+        ? await api<Challenge>('POST', '/api/v1/auth/enrollment/password', { enrollmentToken: invited, password })
+        : await api<Challenge>('POST', '/api/v1/auth/sign-in', { username, password });
+      setChallenge(next);
+      setPassword('');
+    });
+  };
+
+  const submitCode = (event: FormEvent) => {
+    event.preventDefault();
+    if (!challenge) return;
+    void run(async () => {
+      const url =
+        challenge.next === 'enroll'
+          ? invited
+            ? '/api/v1/auth/enrollment/confirm'
+            : '/api/v1/auth/second-factor'
+          : '/api/v1/auth/second-factor';
+      finish(await api<Session>('POST', url, { challengeToken: challenge.challengeToken, code }));
+    });
+  };
+
+  if (recoveryCodes && pending) {
+    return (
+      <main id="main" className="signin">
+        <h1>Keep your recovery codes</h1>
+        <p>Each works once if you lose your authenticator. They are shown only now: print them or store them safely.</p>
+        <ol className="codes">
+          {recoveryCodes.map((c) => (
+            <li key={c}>
+              <code>{c}</code>
+            </li>
+          ))}
+        </ol>
+        <button type="button" onClick={() => onSignedIn(pending)}>
+          I have kept them — continue
+        </button>
+      </main>
+    );
+  }
+
+  return (
+    <main id="main" className="signin">
+      <h1>{unlockFor ? 'Session locked' : invited ? 'Set up your account' : 'Sign in to Switchboard'}</h1>
+      {unlockFor && <p>You were away for 30 minutes. Sign in again to continue where you left off; nothing on the page was lost.</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {!challenge ? (
+        <form onSubmit={submitPassword}>
+          {!invited && (
+            <label>
+              Username
+              <input
+                autoComplete="username"
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+                required
+                readOnly={Boolean(unlockFor)}
+              />
+            </label>
+          )}
+          <label>
+            {invited ? 'Choose a password (at least 12 characters)' : 'Password'}
+            <input
+              type="password"
+              autoComplete={invited ? 'new-password' : 'current-password'}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+            />
+          </label>
+          {unlockFor && (
+            <label>
+              Code from your authenticator app
+              <input
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                pattern="[0-9]{6}"
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+                required
+              />
+            </label>
+          )}
+          <button type="submit" disabled={busy}>
+            {unlockFor ? 'Unlock' : 'Continue'}
+          </button>
+        </form>
+      ) : (
+        <form onSubmit={submitCode}>
+          {challenge.enrollment && (
+            <section aria-labelledby="enroll-heading">
+              <h2 id="enroll-heading">Add Switchboard to your authenticator app</h2>
+              <img
+                className="qr"
+                width={200}
+                height={200}
+                alt="QR code to scan with your authenticator app"
+                src={`data:image/svg+xml;utf8,${encodeURIComponent(challenge.enrollment.qrSvg)}`}
+              />
+              <p>
+                Or type this key: <code>{challenge.enrollment.secret}</code>
+              </p>
+            </section>
+          )}
+          <label>
+            Code from your authenticator app
+            <input
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              pattern="[0-9]{6}"
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+              required
+            />
+          </label>
+          <button type="submit" disabled={busy}>
+            Sign in
+          </button>
+        </form>
+      )}
+    </main>
+  );
+}

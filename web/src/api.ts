@@ -1,0 +1,65 @@
+/** The API client: JSON in and out, the CSRF token on every change, errors with their stable codes. */
+
+export type FieldIssue = { path: string; code: string; message: string };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues: FieldIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken: string | null = null;
+export const setCsrfToken = (token: string | null) => {
+  csrfToken = token;
+};
+
+/** Raised when the server says the session is gone or locked, so the app can ask to sign in or unlock. */
+export const SESSION_EVENT = 'switchboard:session';
+
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch {
+    throw new ApiError(0, 'offline', 'The server cannot be reached. Your work is kept; try again in a moment.');
+  }
+  const text = await response.text();
+  const json = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!response.ok) {
+    const error = (json as { error?: { code?: string; message?: string; issues?: FieldIssue[] } } | undefined)?.error;
+    const code = error?.code ?? 'error';
+    if (response.status === 401 && (code === 'session_locked' || code === 'unauthenticated' || code === 'session_expired')) {
+      window.dispatchEvent(new CustomEvent(SESSION_EVENT, { detail: code }));
+    }
+    throw new ApiError(response.status, code, error?.message ?? `The request failed (${response.status}).`, error?.issues ?? []);
+  }
+  return json as T;
+}
+
+export type Session = {
+  user: { id: string; username: string; displayName: string; role: string };
+  csrfToken: string;
+  expiresAt: string;
+  idleLockMinutes: number;
+  recoveryCodes?: string[];
+};
+
+export type Challenge = {
+  next: 'totp' | 'enroll';
+  challengeToken: string;
+  expiresAt: string;
+  enrollment?: { otpauthUri: string; qrSvg: string; secret: string };
+};

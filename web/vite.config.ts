@@ -1,0 +1,14 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The web app, built into dist/web, which the server serves at /. */
+export default defineConfig({
+  root: here,
+  plugins: [react()],
+  build: { outDir: path.join(here, '..', 'dist', 'web'), emptyOutDir: true, sourcemap: true },
+  logLevel: 'warn',
+});
