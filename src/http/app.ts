@@ -31,6 +31,7 @@ import { adminRoutes } from './routes/admin.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { caseRoutes } from './routes/case.routes.js';
+import { desktopRoutes } from './routes/desktop.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
 import { personRoutes } from './routes/person.routes.js';
 import { realtimeRoutes } from './routes/realtime.routes.js';
@@ -216,6 +217,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...caseRoutes(ctx),
     ...referralRoutes(ctx),
     ...safeguardRoutes(ctx),
+    ...desktopRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),
     ...realtimeRoutes(ctx),

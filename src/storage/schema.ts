@@ -454,6 +454,28 @@ export type SafeguardSettingChangesTable = {
   decision: 'approved' | 'rejected' | null;
 };
 
+export type IntakeDraftsTable = {
+  user_id: string;
+  draft_key: string;
+  form: string;
+  data: ColumnType<unknown, string, string>;
+  version: Generated<number>;
+  updated_at: Date;
+};
+
+export type ContactDispositionsTable = {
+  task_id: string;
+  user_id: string;
+  queue_id: string;
+  channel: string;
+  caller_number: string | null;
+  disposition: string;
+  notes: string | null;
+  case_id: string | null;
+  report_id: string | null;
+  created_at: Date;
+};
+
 export type Database = {
   app_meta: AppMetaTable;
   field_offices: FieldOfficesTable;
@@ -484,6 +506,8 @@ export type Database = {
   custody_decisions: CustodyDecisionsTable;
   safeguard_settings: SafeguardSettingsTable;
   safeguard_setting_changes: SafeguardSettingChangesTable;
+  intake_drafts: IntakeDraftsTable;
+  contact_dispositions: ContactDispositionsTable;
   schema_migrations: SchemaMigrationsTable;
   role_permissions: RolePermissionsTable;
   user_recovery_codes: RecoveryCodesTable;

@@ -96,7 +96,7 @@ describe('the web app in Chromium', () => {
     expect(csp).toEqual([]);
   });
 
-  it('the agent goes Available, sees the offer with its countdown, accepts, completes and ends wrap-up by keyboard', async () => {
+  it('the agent takes an offer by keyboard, fills the scripted intake (the draft survives a reload), saves it and wraps up with a disposition', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     await signIn(page, agent);
     await expect.poll(() => page.getByRole('heading', { name: 'My activity' }).isVisible(), { timeout: 10_000 }).toBe(true);
@@ -104,35 +104,68 @@ describe('the web app in Chromium', () => {
     await page.getByLabel('Activity', { exact: true }).selectOption('Available');
     await expect.poll(() => page.getByText('Taking work').isVisible()).toBe(true);
 
-    const created = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/routing/tasks',
-      headers: supervisor.headers,
-      payload: { attributes: { language: 'en', caseNumber: 'C-2026-000123' } },
-    });
-    expect(created.statusCode, created.body).toBe(201);
+    const newTask = async () => {
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/routing/tasks',
+        headers: supervisor.headers,
+        payload: { attributes: { language: 'en', from: '+1 615 555 0123', line: 'public' } },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      return created.json().id as string;
+    };
+    const taskId = await newTask();
     const offer = page.getByRole('article', { name: /Offer from analysis/ });
     await expect.poll(() => offer.isVisible(), { timeout: 10_000 }).toBe(true);
-    expect(await offer.textContent()).toContain('C-2026-000123');
+    await expect.poll(() => offer.textContent()).toContain('No earlier contacts from this number.');
     expect(await offer.textContent()).toMatch(/seconds to answer/);
     expect(await page.locator('[aria-live="assertive"]').textContent()).toMatch(/Incoming work item from analysis/);
     expect(await seriousViolations(page)).toEqual([]);
 
     await page.keyboard.press('a');
-    await expect.poll(() => page.getByText(/in progress/).isVisible(), { timeout: 10_000 }).toBe(true);
-    expect(t.routing.engine.task(created.json().id)?.status).toBe('assigned');
-    await page.keyboard.press('c');
+    await expect.poll(() => page.getByRole('heading', { name: 'Public tip' }).isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(t.routing.engine.task(taskId)?.status).toBe('assigned');
+    await page.getByLabel("Subject's given names (required)").fill('Ramón');
+    await page.getByLabel("Subject's first family name (required)").fill('Sintético');
+    await page.getByLabel('What the caller says (required)').fill('Works nights at the warehouse on Synthetic Way.');
+    await expect.poll(() => page.getByText(/Draft saved/).isVisible(), { timeout: 10_000 }).toBe(true);
+    // Closing the page mid-call loses nothing: the draft comes back.
+    await page.reload();
+    await expect.poll(() => page.getByLabel('What the caller says (required)').inputValue(), { timeout: 10_000 }).toContain('warehouse');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // A bad ZIP is refused with the field named; nothing is saved.
+    await page.getByLabel('Case summary (required)').fill('Warehouse night shift');
+    await page.getByLabel('ZIP code').fill('00000');
+    await page.getByRole('button', { name: 'Save intake' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/location\.zip: .*not a known US ZIP code/);
+    await page.getByLabel('ZIP code').fill('78520');
+    await page.getByRole('button', { name: 'Save intake' }).click();
     await expect
-      .poll(() =>
-        page
-          .getByText(/wrap-up/)
-          .first()
-          .isVisible(),
-      )
+      .poll(() => page.getByText(/Intake saved: report R-2026-\d{6}, case C-2026-\d{6}/).isVisible(), { timeout: 10_000 })
       .toBe(true);
+
+    await page.keyboard.press('c');
+    await expect.poll(() => page.getByLabel('Disposition (required)').isVisible()).toBe(true);
     await page.keyboard.press('w');
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id,
+      ),
+    ).toMatch(/disposition$/);
+    await page.getByLabel('Disposition (required)').selectOption('report_taken');
+    await page.getByRole('button', { name: /End wrap-up/ }).click();
     await expect.poll(() => page.getByText('Nothing in hand.').isVisible()).toBe(true);
-    expect(t.routing.engine.task(created.json().id)?.status).toBe('completed');
+    expect(t.routing.engine.task(taskId)?.status).toBe('completed');
+    const disposition = await db.db.selectFrom('contact_dispositions').selectAll().where('task_id', '=', taskId).executeTakeFirstOrThrow();
+    expect(disposition).toMatchObject({ disposition: 'report_taken', caller_number: '+16155550123' });
+    expect(disposition.case_id).not.toBeNull();
+
+    // The next call from the same number pops its history.
+    await newTask();
+    await expect
+      .poll(() => offer.textContent(), { timeout: 10_000 })
+      .toMatch(/1 earlier contact from this number.*report taken.*cases C-2026-/);
     await page.close();
   });
 

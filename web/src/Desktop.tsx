@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from './api.js';
+import { type Forms, IntakeForm, type Saved } from './IntakeForm.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
 
 type Task = {
@@ -28,8 +29,16 @@ const since = (iso: string, now: number) => {
 };
 
 /** What the agent sees of a contact before accepting it: who, which line, how they came through the IVR, how long they waited. */
+type History = { total: number; contacts: { at: string; disposition: string; case: { caseNumber: string } | null }[] };
+
 function ScreenPop({ task, now }: { task: Task; now: number }) {
   const a = task.attributes;
+  const [history, setHistory] = useState<History | null>(null);
+  const from = typeof a.from === 'string' ? a.from : undefined;
+  useEffect(() => {
+    if (!from) return;
+    api<History>('GET', `/api/v1/contacts/history?number=${encodeURIComponent(from)}`).then(setHistory, () => setHistory(null));
+  }, [from]);
   const rows: [string, unknown][] = [
     ['Caller', a.from ?? a.caller],
     ['Line', a.line ?? a.to],
@@ -40,16 +49,72 @@ function ScreenPop({ task, now }: { task: Task; now: number }) {
     ['Waited', since(task.arrivedAt, now)],
   ];
   return (
-    <dl className="pop">
-      {rows
-        .filter(([, v]) => v !== undefined && v !== null && v !== '')
-        .map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd>{String(v)}</dd>
-          </div>
+    <>
+      {history && (
+        <p className="history">
+          {history.total === 0
+            ? 'No earlier contacts from this number.'
+            : `${history.total} earlier contact${history.total === 1 ? '' : 's'} from this number; last ${new Date(history.contacts[0]?.at ?? '').toLocaleString()} (${history.contacts[0]?.disposition.replace(/_/g, ' ')})${history.contacts.some((c) => c.case) ? `; cases ${history.contacts.flatMap((c) => (c.case ? [c.case.caseNumber] : [])).join(', ')}` : ''}.`}
+        </p>
+      )}
+      <dl className="pop">
+        {rows
+          .filter(([, v]) => v !== undefined && v !== null && v !== '')
+          .map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{String(v)}</dd>
+            </div>
+          ))}
+      </dl>
+    </>
+  );
+}
+
+/** Wrap-up: a disposition (from configuration) and notes, then the agent is free again. */
+function WrapUp({
+  task,
+  forms,
+  saved,
+  onDone,
+}: {
+  task: Task;
+  forms: Forms | null;
+  saved: Saved | undefined;
+  onDone: (disposition: string, notes: string) => void;
+}) {
+  const [disposition, setDisposition] = useState(saved ? 'report_taken' : '');
+  const [notes, setNotes] = useState('');
+  const id = `wrap-${task.id}`;
+  return (
+    <form
+      className="wrapup"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (disposition) onDone(disposition, notes);
+      }}
+    >
+      <label htmlFor={`${id}-disposition`}>Disposition (required)</label>
+      <select
+        id={`${id}-disposition`}
+        data-wrapup-disposition
+        value={disposition}
+        onChange={(e) => setDisposition(e.target.value)}
+        required
+      >
+        <option value="">Choose…</option>
+        {(forms?.dispositions ?? []).map((d) => (
+          <option key={d.code} value={d.code}>
+            {d.label}
+          </option>
         ))}
-    </dl>
+      </select>
+      <label htmlFor={`${id}-notes`}>Notes</label>
+      <textarea id={`${id}-notes`} rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
+      <button type="submit" disabled={!disposition}>
+        End wrap-up <kbd>W</kbd>
+      </button>
+    </form>
   );
 }
 
@@ -58,6 +123,12 @@ export function Desktop() {
   const [error, setError] = useState<string | null>(null);
   const [announce, setAnnounce] = useState('');
   const [now, setNow] = useState(Date.now());
+  const [forms, setForms] = useState<Forms | null>(null);
+  const [saved, setSaved] = useState<Record<string, Saved>>({});
+
+  useEffect(() => {
+    api<Forms>('GET', '/api/v1/intake/forms').then(setForms, () => setForms(null));
+  }, []);
 
   const refresh = useCallback(async () => {
     try {
@@ -103,7 +174,19 @@ export function Desktop() {
   const accept = useCallback((o: Offer) => act(() => api('POST', `/api/v1/routing/reservations/${o.id}/accept`, {})), [act]);
   const reject = useCallback((o: Offer) => act(() => api('POST', `/api/v1/routing/reservations/${o.id}/reject`, {})), [act]);
   const complete = useCallback((t: Task) => act(() => api('POST', `/api/v1/routing/tasks/${t.id}/complete`, {})), [act]);
-  const wrapUpDone = useCallback((t: Task) => act(() => api('POST', `/api/v1/routing/tasks/${t.id}/wrap-up-done`, {})), [act]);
+  const wrapUpDone = useCallback(
+    (t: Task, disposition: string, notes: string) =>
+      act(async () => {
+        const intake = saved[t.id];
+        await api('POST', `/api/v1/routing/tasks/${t.id}/disposition`, {
+          disposition,
+          ...(notes.trim() ? { notes } : {}),
+          ...(intake ? { caseId: intake.caseId, reportId: intake.reportId } : {}),
+        });
+        await api('POST', `/api/v1/routing/tasks/${t.id}/wrap-up-done`, {});
+      }),
+    [act, saved],
+  );
 
   // Keyboard shortcuts: A accept, R reject, C complete, W end wrap-up — never while typing in a field.
   useEffect(() => {
@@ -119,13 +202,17 @@ export function Desktop() {
         const t = me.tasks.find((x) => x.status === 'assigned');
         if (t) void complete(t);
       } else if (key === 'w') {
-        const t = me.tasks.find((x) => x.status === 'wrapping');
-        if (t) void wrapUpDone(t);
+        // Wrap-up needs a disposition: W takes the agent to it, and Enter there ends the wrap-up.
+        const select = document.querySelector<HTMLSelectElement>('[data-wrapup-disposition]');
+        if (select) {
+          event.preventDefault();
+          select.focus();
+        }
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [me, accept, reject, complete, wrapUpDone]);
+  }, [me, accept, reject, complete]);
 
   if (!me) return <p className="loading">Loading your desk…</p>;
   return (
@@ -188,23 +275,34 @@ export function Desktop() {
         <h2 id="tasks-heading">In hand</h2>
         {me.tasks.length === 0 && <p>Nothing in hand.</p>}
         <ul className="tasks">
-          {me.tasks.map((t) => (
-            <li key={t.id}>
-              <span>
-                {t.channel === 'voice' ? 'Call' : 'Work item'} from {t.queueId} — {t.status === 'wrapping' ? 'wrap-up' : 'in progress'}
-                {t.answeredAt ? ` (${since(t.answeredAt, now)})` : ''}
-              </span>
-              {t.status === 'assigned' ? (
-                <button type="button" onClick={() => void complete(t)}>
-                  Complete <kbd>C</kbd>
-                </button>
-              ) : (
-                <button type="button" onClick={() => void wrapUpDone(t)}>
-                  End wrap-up <kbd>W</kbd>
-                </button>
-              )}
-            </li>
-          ))}
+          {me.tasks.map((t) => {
+            const form = forms?.forms.find((f) => f.queues.includes(t.queueId));
+            const intake = saved[t.id];
+            return (
+              <li key={t.id}>
+                <div className="task-head">
+                  <span>
+                    {t.channel === 'voice' ? 'Call' : 'Work item'} from {t.queueId} — {t.status === 'wrapping' ? 'wrap-up' : 'in progress'}
+                    {t.answeredAt ? ` (${since(t.answeredAt, now)})` : ''}
+                  </span>
+                  {t.status === 'assigned' && (
+                    <button type="button" onClick={() => void complete(t)}>
+                      Complete <kbd>C</kbd>
+                    </button>
+                  )}
+                </div>
+                {intake ? (
+                  <p className="saved" role="status">
+                    Intake saved: report {intake.reference}, case {intake.caseNumber}
+                    {intake.callbackCode ? `. Give the caller this callback code: ${intake.callbackCode}` : ''}
+                  </p>
+                ) : (
+                  form && forms && <IntakeForm form={form} taskId={t.id} onSaved={(s2) => setSaved((m) => ({ ...m, [t.id]: s2 }))} />
+                )}
+                {t.status === 'wrapping' && <WrapUp task={t} forms={forms} saved={intake} onDone={(d, n) => void wrapUpDone(t, d, n)} />}
+              </li>
+            );
+          })}
         </ul>
       </section>
     </div>

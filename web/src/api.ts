@@ -21,7 +21,7 @@ export const setCsrfToken = (token: string | null) => {
 /** Raised when the server says the session is gone or locked, so the app can ask to sign in or unlock. */
 export const SESSION_EVENT = 'switchboard:session';
 
-export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;

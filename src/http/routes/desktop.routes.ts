@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { contactHistory, deleteDraft, intakeForms, readDraft, recordDisposition, saveDraft } from '../../services/desktop.service.js';
+import { type AppContext, actorContext } from '../context.js';
+import { defineRoute } from '../route.js';
+
+const ZDraftParams = z.strictObject({ key: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'letters, digits and _ . : - (the task id)') });
+const ZDraft = z.object({
+  key: z.string(),
+  form: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  version: z.number(),
+  updatedAt: z.string(),
+});
+const ok = z.object({ ok: z.literal(true) });
+
+export function desktopRoutes(ctx: AppContext) {
+  // Read now: a broken forms file stops the server at start-up, naming the field.
+  intakeForms();
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/intake/forms',
+      summary: 'The scripted intake forms per queue and the wrap-up dispositions (configuration, not screens)',
+      tags: ['desktop'],
+      access: { permission: 'report:create' },
+      response: z.record(z.string(), z.unknown()),
+      handler: async () => intakeForms(),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/intake/drafts/:key',
+      summary: 'My saved intake draft under this key (the task id)',
+      tags: ['desktop'],
+      access: { permission: 'report:create' },
+      params: ZDraftParams,
+      response: ZDraft,
+      errors: [404],
+      handler: async ({ params, request }) => readDraft(ctx.db, actorContext(ctx, request), params.key),
+    }),
+    defineRoute({
+      method: 'PUT',
+      url: '/api/v1/intake/drafts/:key',
+      summary: 'Save my intake draft as I type; send the version you last saw (null for a new draft), a stale one gets 409',
+      tags: ['desktop'],
+      access: { permission: 'report:create' },
+      params: ZDraftParams,
+      body: z.strictObject({
+        form: z.string().max(40),
+        data: z.record(z.string(), z.unknown()),
+        version: z.number().int().min(1).nullable(),
+      }),
+      bodyLimit: 262_144,
+      response: ZDraft,
+      errors: [409],
+      handler: async ({ params, body, request }) => saveDraft(ctx.db, actorContext(ctx, request), params.key, body),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/intake/drafts/:key',
+      summary: 'Discard my draft (after the intake is saved)',
+      tags: ['desktop'],
+      access: { permission: 'report:create' },
+      params: ZDraftParams,
+      response: ok,
+      handler: async ({ params, request }) => {
+        await deleteDraft(ctx.db, actorContext(ctx, request), params.key);
+        return { ok: true as const };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/routing/tasks/:id/disposition',
+      summary: 'The disposition of a contact I have in hand, with notes and the case or report it led to',
+      tags: ['desktop'],
+      access: { permission: 'routing:work' },
+      params: z.strictObject({ id: z.string().min(1).max(64) }),
+      body: z.strictObject({
+        disposition: z.string().max(40),
+        notes: z.string().trim().max(5000).optional(),
+        caseId: z.uuid().optional(),
+        reportId: z.uuid().optional(),
+      }),
+      response: ok,
+      errors: [404],
+      handler: async ({ params, body, request }) => {
+        await recordDisposition({ db: ctx.db, routing: ctx.routing }, actorContext(ctx, request), params.id, body);
+        return { ok: true as const };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/contacts/history',
+      summary: "Earlier contacts from a caller's number: count, dates, dispositions, and cases the viewer may know of",
+      tags: ['desktop'],
+      access: { permission: 'routing:work' },
+      query: z.strictObject({ number: z.string().trim().min(3).max(30) }),
+      response: z.object({
+        number: z.string(),
+        total: z.number(),
+        contacts: z.array(
+          z.object({
+            at: z.string(),
+            disposition: z.string(),
+            queueId: z.string(),
+            case: z.object({ id: z.string(), caseNumber: z.string() }).nullable(),
+          }),
+        ),
+      }),
+      errors: [400],
+      handler: async ({ query, request }) => contactHistory(ctx.db, actorContext(ctx, request), query.number),
+    }),
+  ];
+}

@@ -1,0 +1,242 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Actor } from '../domain/access/access-control.js';
+import { mayReadUnit } from '../domain/cases/case-workflow.js';
+import { AppError } from '../domain/errors/app-error.js';
+import { normalizePhone } from '../domain/persons/person-rules.js';
+import type { Db } from '../storage/database.js';
+import { referenceDir } from '../storage/paths.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+import type { RoutingService } from './routing.service.js';
+
+/**
+ * What the agent desktop needs beyond routing: the scripted intake forms per
+ * queue (reference/intake-forms.json — data, not screens), drafts saved to the
+ * server as the agent types, the disposition of each contact, and the history
+ * of a caller's number for the screen-pop.
+ */
+
+type ActorCtx = RequestContext & { actor: Actor };
+
+const ZField = z.object({
+  id: z.string().regex(/^(reporter|subject|location|grading|case)\.[a-zA-Z0-9]+$|^narrative$/),
+  label: z.string().min(1),
+  type: z.enum(['text', 'textarea', 'tel', 'date', 'select', 'checkbox']),
+  options: z.array(z.string()).optional(),
+  required: z.boolean().optional(),
+});
+export const ZIntakeForms = z.object({
+  dispositions: z.array(z.object({ code: z.string().regex(/^[a-z_]{2,40}$/), label: z.string() })).min(1),
+  forms: z
+    .array(
+      z.object({
+        id: z.string().regex(/^[a-z_]{2,40}$/),
+        title: z.string(),
+        queues: z.array(z.string()).min(1),
+        source: z.enum(['public', 'anonymous', 'partner_officer', 'federal_officer', 'web']),
+        subjectRole: z.enum(['subject', 'child', 'sponsor', 'guardian', 'associate']),
+        caseTypes: z
+          .array(z.enum(['enforcement_lead', 'uac_location', 'uac_welfare', 'partner_referral', 'hit_confirmation', 'general_tip']))
+          .min(1),
+        script: z.string(),
+        fields: z.array(ZField).min(1),
+      }),
+    )
+    .min(1),
+});
+export type IntakeForms = z.infer<typeof ZIntakeForms>;
+
+let forms: IntakeForms | undefined;
+/** Read once; a broken file stops the server at start-up with the path of the error. */
+export function intakeForms(): IntakeForms {
+  if (!forms) {
+    const file = path.join(referenceDir(), 'intake-forms.json');
+    const parsed = ZIntakeForms.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`${file}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    }
+    forms = parsed.data;
+  }
+  return forms;
+}
+
+const staffId = (ctx: ActorCtx) => {
+  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Staff only.');
+  return ctx.actor.userId;
+};
+
+export type Draft = { key: string; form: string; data: Record<string, unknown>; version: number; updatedAt: string };
+
+/** Saves a draft; the version the client last saw guards against a second tab overwriting newer work (409). */
+export async function saveDraft(
+  db: Db,
+  ctx: ActorCtx,
+  key: string,
+  input: { form: string; data: Record<string, unknown>; version: number | null },
+): Promise<Draft> {
+  const userId = staffId(ctx);
+  if (!intakeForms().forms.some((f) => f.id === input.form)) {
+    throw new AppError('validation_failed', `There is no intake form "${input.form}".`, {
+      issues: [{ path: 'body.form', code: 'unknown_form', message: 'not a configured form' }],
+    });
+  }
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('intake_drafts')
+      .select('version')
+      .where('user_id', '=', userId)
+      .where('draft_key', '=', key)
+      .forUpdate()
+      .executeTakeFirst();
+    if (current && input.version !== null && current.version !== input.version) {
+      throw new AppError('conflict', `This draft was saved elsewhere since (version ${current.version}); reload it before saving.`);
+    }
+    const version = (current?.version ?? 0) + 1;
+    await trx
+      .insertInto('intake_drafts')
+      .values({ user_id: userId, draft_key: key, form: input.form, data: JSON.stringify(input.data), version, updated_at: ctx.now })
+      .onConflict((oc) =>
+        oc
+          .columns(['user_id', 'draft_key'])
+          .doUpdateSet({ form: input.form, data: JSON.stringify(input.data), version, updated_at: ctx.now }),
+      )
+      .execute();
+    await appendAudit(trx, ctx, {
+      action: 'intake.draft_save',
+      outcome: 'allowed',
+      resourceType: 'intake_draft',
+      resourceId: key,
+      details: { form: input.form, version },
+    });
+    return { key, form: input.form, data: input.data, version, updatedAt: ctx.now.toISOString() };
+  });
+}
+
+export async function readDraft(db: Db, ctx: ActorCtx, key: string): Promise<Draft> {
+  const userId = staffId(ctx);
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('intake_drafts')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('draft_key', '=', key)
+      .executeTakeFirst();
+    await appendAudit(trx, ctx, {
+      action: 'intake.draft_read',
+      outcome: row ? 'allowed' : 'error',
+      resourceType: 'intake_draft',
+      resourceId: key,
+    });
+    if (!row) return Promise.reject(new AppError('not_found', 'There is no draft under this key.'));
+    return {
+      key,
+      form: row.form,
+      data: row.data as Record<string, unknown>,
+      version: row.version,
+      updatedAt: row.updated_at.toISOString(),
+    };
+  });
+}
+
+export async function deleteDraft(db: Db, ctx: ActorCtx, key: string): Promise<void> {
+  const userId = staffId(ctx);
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('intake_drafts').where('user_id', '=', userId).where('draft_key', '=', key).execute();
+    await appendAudit(trx, ctx, { action: 'intake.draft_delete', outcome: 'allowed', resourceType: 'intake_draft', resourceId: key });
+  });
+}
+
+/** The agent's disposition of a contact in hand (in progress or in wrap-up); saved again, it replaces the earlier one. */
+export async function recordDisposition(
+  deps: { db: Db; routing: RoutingService },
+  ctx: ActorCtx,
+  taskId: string,
+  input: { disposition: string; notes?: string | undefined; caseId?: string | undefined; reportId?: string | undefined },
+): Promise<void> {
+  const userId = staffId(ctx);
+  const task = deps.routing.engine.task(taskId);
+  if (!task || task.workerId !== userId || (task.status !== 'assigned' && task.status !== 'wrapping')) {
+    throw new AppError('not_found', 'You have no such contact in hand.');
+  }
+  if (!intakeForms().dispositions.some((d) => d.code === input.disposition)) {
+    throw new AppError('validation_failed', `"${input.disposition}" is not a disposition code.`, {
+      issues: [
+        {
+          path: 'body.disposition',
+          code: 'unknown_disposition',
+          message: intakeForms()
+            .dispositions.map((d) => d.code)
+            .join(', '),
+        },
+      ],
+    });
+  }
+  const from = typeof task.attributes.from === 'string' ? normalizePhone(task.attributes.from) : undefined;
+  await deps.db.transaction().execute(async (trx) => {
+    const values = {
+      user_id: userId,
+      queue_id: task.queueId,
+      channel: task.channel,
+      caller_number: from ?? null,
+      disposition: input.disposition,
+      notes: input.notes ?? null,
+      case_id: input.caseId ?? null,
+      report_id: input.reportId ?? null,
+      created_at: ctx.now,
+    };
+    await trx
+      .insertInto('contact_dispositions')
+      .values({ task_id: taskId, ...values })
+      .onConflict((oc) => oc.column('task_id').doUpdateSet(values))
+      .execute();
+    await appendAudit(trx, ctx, {
+      action: 'contact.disposition',
+      outcome: 'allowed',
+      resourceType: 'task',
+      resourceId: taskId,
+      details: { disposition: input.disposition },
+    });
+  });
+}
+
+/** Earlier contacts from a number: how many, when, how they ended, and the cases they led to that the viewer may know of. */
+export async function contactHistory(db: Db, ctx: ActorCtx, number: string) {
+  const normal = normalizePhone(number);
+  if (!normal) {
+    throw new AppError('validation_failed', 'Not a phone number.', {
+      issues: [{ path: 'query.number', code: 'invalid_phone', message: 'not a phone number' }],
+    });
+  }
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('contact_dispositions as d')
+      .leftJoin('cases as c', 'c.id', 'd.case_id')
+      .select(['d.created_at', 'd.disposition', 'd.queue_id', 'c.id as case_id', 'c.case_number', 'c.unit'])
+      .where('d.caller_number', '=', normal)
+      .orderBy('d.created_at', 'desc')
+      .limit(20)
+      .execute();
+    const { rows: total } = await sql<{
+      n: string;
+    }>`SELECT count(*) AS n FROM contact_dispositions WHERE caller_number = ${normal}`.execute(trx);
+    await appendAudit(trx, ctx, {
+      action: 'contact.history',
+      outcome: 'allowed',
+      resourceType: 'contact',
+      details: { number: normal, results: rows.length },
+    });
+    return {
+      number: normal,
+      total: Number(total[0]?.n ?? 0),
+      contacts: rows.map((r) => ({
+        at: r.created_at.toISOString(),
+        disposition: r.disposition,
+        queueId: r.queue_id,
+        case: r.case_id && r.case_number && r.unit && mayReadUnit(ctx.actor, r.unit) ? { id: r.case_id, caseNumber: r.case_number } : null,
+      })),
+    };
+  });
+}
