@@ -169,14 +169,66 @@ describe('the web app in Chromium', () => {
     await page.close();
   });
 
-  it('the wallboard shows each queue against its target, in words as well as colour', async () => {
+  it('the wallboard shows queues against target in words, agents with time in state, alerts; the supervisor changes an activity and moves a waiting task', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     await signIn(page, supervisor);
     await page.goto(`${base}/#/wallboard`);
     await expect.poll(() => page.getByRole('heading', { name: 'Queues today' }).isVisible(), { timeout: 10_000 }).toBe(true);
-    const row = page.getByRole('row', { name: /analysis/ });
+    const row = page.getByRole('row', { name: /analysis/ }).first();
     await expect.poll(() => row.textContent()).toMatch(/(meets|below|nothing answered yet;) target 80 % in 14400 s/);
+    const agentRow = page.getByRole('row', { name: /Test call_taker/ });
+    await expect.poll(() => agentRow.textContent()).toMatch(/Available|Offline/);
     expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByLabel(/^Activity of Test call_taker/).selectOption('Break');
+    await expect.poll(() => t.routing.engine.worker(agent.userId)?.activity).toBe('Break');
+
+    // A waiting work item (no agent is available) can be moved to another queue.
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/routing/tasks',
+      headers: supervisor.headers,
+      payload: { attributes: { language: 'en' } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    await expect.poll(() => page.getByText(/Work item in analysis, waiting/).isVisible(), { timeout: 10_000 }).toBe(true);
+    await page.getByLabel('Move to queue').first().selectOption('public_line');
+    await expect.poll(() => page.getByText(/in public_line, waiting/).isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await page.getByRole('region', { name: 'Alerts' }).textContent()).toMatch(/Alerts/);
+
+    await page.goto(`${base}/#/tv`);
+    await expect.poll(() => page.getByRole('link', { name: 'Leave the TV view' }).isVisible()).toBe(true);
+    expect(await page.getByLabel('Move to queue').count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('after 30 idle minutes the session locks under a dialog; unlocking continues the same page, work kept', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await signIn(page, agent);
+    await expect.poll(() => page.getByRole('heading', { name: 'My activity' }).isVisible(), { timeout: 10_000 }).toBe(true);
+    // Mark the page: the same element must still be there after the unlock (no reload, no remount).
+    await page.evaluate(() => {
+      const doc = (
+        globalThis as unknown as { document: { querySelector: (s: string) => { setAttribute: (k: string, v: string) => void } | null } }
+      ).document;
+      doc.querySelector('.desktop')?.setAttribute('data-marker', 'kept');
+    });
+    t.clock.advance(31 * 60_000);
+    await page.getByLabel('Activity', { exact: true }).selectOption('Lunch');
+    const dialog = page.getByRole('dialog', { name: 'Session locked' });
+    await expect.poll(() => dialog.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByLabel('Password').fill(agent.password);
+    t.clock.advance(30_000);
+    await dialog.getByLabel('Code from your authenticator app').fill(await totpCode(agent.secret, t.clock.now));
+    await dialog.getByRole('button', { name: 'Unlock' }).click();
+    await expect.poll(() => dialog.count(), { timeout: 10_000 }).toBe(0);
+    expect(await page.locator('.desktop[data-marker="kept"]').count()).toBe(1);
+    // The refused change did not happen; made again after the unlock, it does.
+    expect(t.routing.engine.worker(agent.userId)?.activity).not.toBe('Lunch');
+    await page.getByLabel('Activity', { exact: true }).selectOption('Training');
+    await expect.poll(() => t.routing.engine.worker(agent.userId)?.activity).toBe('Training');
     await page.close();
   });
 

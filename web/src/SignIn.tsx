@@ -95,8 +95,9 @@ export function SignIn({ onSignedIn, unlockFor }: { onSignedIn: (s: Session) => 
     );
   }
 
+  const Container = unlockFor ? 'section' : 'main';
   return (
-    <main id="main" className="signin">
+    <Container id={unlockFor ? 'unlock' : 'main'} className="signin">
       <h1>{unlockFor ? 'Session locked' : invited ? 'Set up your account' : 'Sign in to Switchboard'}</h1>
       {unlockFor && <p>You were away for 30 minutes. Sign in again to continue where you left off; nothing on the page was lost.</p>}
       {error && (
@@ -178,6 +179,6 @@ export function SignIn({ onSignedIn, unlockFor }: { onSignedIn: (s: Session) => 
           </button>
         </form>
       )}
-    </main>
+    </Container>
   );
 }

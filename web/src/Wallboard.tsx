@@ -14,14 +14,29 @@ type QueueStats = {
   abandonRate: number | null;
 };
 type Stats = { since: string; queues: QueueStats[] };
-type Waiting = { tasks: { id: string; queueId: string; arrivedAt: string }[] };
+type Waiting = { tasks: { id: string; queueId: string; arrivedAt: string; channel: string }[] };
+type Agent = {
+  userId: string;
+  displayName: string;
+  activity: string;
+  activitySince: string;
+  available: boolean;
+  load: { voice: number; work_item: number };
+};
+const ACTIVITIES = ['Available', 'Break', 'Lunch', 'Training', 'Meeting', 'Offline'];
+
+const since = (iso: string, now: number) => {
+  const s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
 
 const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)} %`);
 
 /** The supervisor's wallboard: per queue, waiting now, longest wait, service level against target (colour and words), ASA, abandonment. */
-export function Wallboard() {
+export function Wallboard({ tv = false }: { tv?: boolean }) {
   const [stats, setStats] = useState<Stats | null>(null);
   const [waiting, setWaiting] = useState<Waiting>({ tasks: [] });
+  const [agents, setAgents] = useState<Agent[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
 
@@ -29,13 +44,14 @@ export function Wallboard() {
     try {
       setStats(await api<Stats>('GET', '/api/v1/queues/stats'));
       setWaiting(await api<Waiting>('GET', '/api/v1/routing/tasks?status=waiting'));
+      setAgents((await api<{ agents: Agent[] }>('GET', '/api/v1/routing/agents')).agents);
     } catch (e) {
       if (e instanceof ApiError) setError(e.message);
     }
   }, []);
   const status = useRealtime(
     (m) => {
-      if (m.type === 'queues.stats' || m.type === 'routing.task') void refresh();
+      if (m.type === 'queues.stats' || m.type === 'routing.task' || m.type === 'routing.agent') void refresh();
     },
     () => void refresh(),
   );
@@ -44,9 +60,37 @@ export function Wallboard() {
     return () => window.clearInterval(tick);
   }, []);
 
+  const act = async (work: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : 'Something went wrong.');
+    }
+    await refresh();
+  };
+
   if (!stats) return <p className="loading">Loading the wallboard…</p>;
+  const alerts = [
+    ...stats.queues
+      .filter((q) => q.serviceLevel !== null && q.serviceLevel < q.serviceLevelTarget)
+      .map((q) => `${q.queueId}: service level ${pct(q.serviceLevel)} is below the ${Math.round(q.serviceLevelTarget * 100)} % target`),
+    ...waiting.tasks
+      .map((task) => ({ task, queue: stats.queues.find((q) => q.queueId === task.queueId) }))
+      .filter(({ task, queue }) => queue && now - Date.parse(task.arrivedAt) > queue.thresholdSeconds * 1000)
+      .map(
+        ({ task, queue }) =>
+          `${task.queueId}: a ${task.channel === 'voice' ? 'call' : 'work item'} has waited ${since(task.arrivedAt, now)} (threshold ${queue?.thresholdSeconds} s)`,
+      ),
+  ];
   return (
-    <div className="wallboard">
+    <div className={tv ? 'wallboard tv' : 'wallboard'}>
+      <section aria-labelledby="alerts-heading" className="alerts">
+        <h2 id="alerts-heading">Alerts</h2>
+        <ul aria-live="polite">
+          {alerts.length === 0 ? <li>None: every queue meets its target.</li> : alerts.map((a) => <li key={a}>{a}</li>)}
+        </ul>
+      </section>
       <OfflineBanner status={status} />
       <h1>Queues today</h1>
       {error && (
@@ -95,6 +139,88 @@ export function Wallboard() {
           })}
         </tbody>
       </table>
+
+      <h2>Agents</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Agent</th>
+            <th scope="col">Activity</th>
+            <th scope="col">Time in state</th>
+            <th scope="col">In hand</th>
+            {!tv && <th scope="col">Change activity</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {agents.map((a) => (
+            <tr key={a.userId}>
+              <th scope="row">{a.displayName}</th>
+              <td>
+                <span className={a.available ? 'badge ok' : 'badge'}>{a.activity}</span>
+              </td>
+              <td>{since(a.activitySince, now)}</td>
+              <td>{a.load.voice + a.load.work_item}</td>
+              {!tv && (
+                <td>
+                  <label className="visually-hidden" htmlFor={`act-${a.userId}`}>
+                    Activity of {a.displayName}
+                  </label>
+                  <select
+                    id={`act-${a.userId}`}
+                    value={a.activity}
+                    onChange={(e) =>
+                      void act(() => api('PUT', `/api/v1/routing/agents/${a.userId}/activity`, { activity: e.target.value }))
+                    }
+                  >
+                    {[a.activity, ...ACTIVITIES.filter((x) => x !== a.activity)].map((x) => (
+                      <option key={x} value={x}>
+                        {x}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      {!tv && (
+        <>
+          <h2>Waiting</h2>
+          {waiting.tasks.length === 0 && <p>Nothing waiting.</p>}
+          <ul className="waiting">
+            {waiting.tasks.map((task) => (
+              <li key={task.id}>
+                {task.channel === 'voice' ? 'Call' : 'Work item'} in {task.queueId}, waiting {since(task.arrivedAt, now)}{' '}
+                <label className="visually-hidden" htmlFor={`move-${task.id}`}>
+                  Move to queue
+                </label>
+                <select
+                  id={`move-${task.id}`}
+                  value=""
+                  onChange={(e) => {
+                    const queueId = e.target.value;
+                    if (queueId) void act(() => api('POST', `/api/v1/routing/tasks/${task.id}/transfer`, { queueId }));
+                  }}
+                >
+                  <option value="">Move to…</option>
+                  {stats.queues
+                    .filter((q) => q.queueId !== task.queueId)
+                    .map((q) => (
+                      <option key={q.queueId} value={q.queueId}>
+                        {q.queueId}
+                      </option>
+                    ))}
+                </select>
+              </li>
+            ))}
+          </ul>
+          <p>
+            <a href="#/tv">Full-screen TV view</a>
+          </p>
+        </>
+      )}
     </div>
   );
 }

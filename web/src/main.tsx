@@ -7,12 +7,12 @@ import { Wallboard } from './Wallboard.js';
 import './styles.css';
 
 /** Which screens a role has. Agents get the desktop; supervisors also the wallboard. */
-const SCREENS: Record<string, ('desktop' | 'wallboard')[]> = {
+const SCREENS: Record<string, ('desktop' | 'wallboard' | 'tv')[]> = {
   call_taker: ['desktop'],
   uac_specialist: ['desktop'],
   analyst: ['desktop'],
-  supervisor: ['wallboard', 'desktop'],
-  admin: ['wallboard'],
+  supervisor: ['wallboard', 'desktop', 'tv'],
+  admin: ['wallboard', 'tv'],
 };
 
 function currentScreen(): string {
@@ -47,25 +47,45 @@ function App() {
   }, [adopt]);
 
   if (session === undefined) return <p className="loading">Loading…</p>;
-  if (session === null || locked) {
-    return <SignIn onSignedIn={adopt} unlockFor={locked && session ? session.user.username : undefined} />;
-  }
+  if (session === null) return <SignIn onSignedIn={adopt} />;
+  // A locked session keeps the page — and any unsaved work on it — under the unlock dialog.
+  const lockDialog = locked && (
+    <div className="lock-overlay" role="dialog" aria-modal="true" aria-label="Session locked">
+      <SignIn onSignedIn={adopt} unlockFor={session.user.username} />
+    </div>
+  );
   const screens = SCREENS[session.user.role] ?? [];
   const active = screens.find((s) => s === screen) ?? screens[0];
+  if (active === 'tv') {
+    return (
+      <>
+        <main id="main" className="tv-main" inert={locked}>
+          <p>
+            <a href="#/wallboard">Leave the TV view</a>
+          </p>
+          <Wallboard tv />
+        </main>
+        {lockDialog}
+      </>
+    );
+  }
   const signOut = async () => {
     await api('POST', '/api/v1/auth/sign-out', { everywhere: false }).catch(() => undefined);
     adopt(null);
   };
   return (
     <>
-      <header className="topbar">
+      {lockDialog}
+      <header className="topbar" inert={locked}>
         <span className="brand">Switchboard</span>
         <nav aria-label="Screens">
-          {screens.map((s) => (
-            <a key={s} href={`#/${s}`} aria-current={s === active ? 'page' : undefined}>
-              {s === 'desktop' ? 'Agent desktop' : 'Wallboard'}
-            </a>
-          ))}
+          {screens
+            .filter((s) => s !== 'tv')
+            .map((s) => (
+              <a key={s} href={`#/${s}`} aria-current={s === active ? 'page' : undefined}>
+                {s === 'desktop' ? 'Agent desktop' : 'Wallboard'}
+              </a>
+            ))}
         </nav>
         <span className="who">
           {session.user.displayName} ({session.user.role.replace('_', ' ')})
@@ -74,7 +94,7 @@ function App() {
           Sign out
         </button>
       </header>
-      <main id="main">
+      <main id="main" inert={locked}>
         {active === 'desktop' && <Desktop />}
         {active === 'wallboard' && <Wallboard />}
         {!active && <p>Your role has no screen in this app yet. Use the API documentation at /api/docs.</p>}

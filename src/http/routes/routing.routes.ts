@@ -295,6 +295,68 @@ export function routingRoutes(ctx: AppContext) {
       },
     }),
     defineRoute({
+      method: 'GET',
+      url: '/api/v1/routing/agents',
+      summary: 'Every agent known to routing: activity with time in state, load and capacity (supervisors)',
+      tags: ['routing'],
+      access: { permission: 'routing:supervise' },
+      response: z.object({
+        agents: z.array(
+          z.object({
+            userId: z.string(),
+            displayName: z.string(),
+            activity: z.string(),
+            activitySince: z.string(),
+            available: z.boolean(),
+            load: z.object({ voice: z.number(), work_item: z.number() }),
+          }),
+        ),
+      }),
+      handler: async () => {
+        const workers = [...routing.engine.allWorkers()];
+        const names =
+          workers.length === 0
+            ? []
+            : await ctx.db
+                .selectFrom('users')
+                .select(['id', 'display_name'])
+                .where(
+                  'id',
+                  'in',
+                  workers.map((w) => w.id),
+                )
+                .execute();
+        return {
+          agents: workers
+            .map((w) => ({
+              userId: w.id,
+              displayName: names.find((n) => n.id === w.id)?.display_name ?? w.id,
+              activity: w.activity,
+              activitySince: new Date(w.activitySince).toISOString(),
+              available: routing.engine.activityIsAvailable(w.activity),
+              load: w.load,
+            }))
+            .sort((a, b) => a.displayName.localeCompare(b.displayName)),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'PUT',
+      url: '/api/v1/routing/agents/:userId/activity',
+      summary: "Change an agent's activity (supervisors), e.g. put a missed agent back to Available",
+      tags: ['routing'],
+      access: { permission: 'routing:supervise' },
+      params: ZWorkerParams,
+      body: ZSetActivity,
+      response: z.object({ activity: z.string(), available: z.boolean() }),
+      errors: [404],
+      handler: async ({ params, body, request }) => {
+        if (!routing.engine.worker(params.userId)) throw new AppError('not_found', 'That person is not known to routing as an agent.');
+        await routing.execute({ type: 'setActivity', workerId: params.userId, activity: body.activity }, actorContext(ctx, request));
+        return { activity: body.activity, available: routing.engine.activityIsAvailable(body.activity) };
+      },
+    }),
+    defineRoute({
       method: 'PUT',
       url: '/api/v1/routing/workers/:userId',
       summary: "Set an agent's routing attributes (skills, languages, level) and capacity",
