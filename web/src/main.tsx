@@ -1,20 +1,36 @@
 import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, SESSION_EVENT, type Session, setCsrfToken } from './api.js';
+import { CaseSearch, CaseWorkspace, PersonPage } from './Cases.js';
 import { Desktop } from './Desktop.js';
+import { ReferralInbox } from './Referrals.js';
 import { SignIn } from './SignIn.js';
+import { UacBoard } from './UacBoard.js';
 import { Wallboard } from './Wallboard.js';
 import './styles.css';
 
 /** Which screens a role has. Agents get the desktop; supervisors also the wallboard. */
-const SCREENS: Record<string, ('desktop' | 'wallboard' | 'tv')[]> = {
-  call_taker: ['desktop'],
-  uac_specialist: ['desktop'],
-  analyst: ['desktop'],
-  supervisor: ['wallboard', 'desktop', 'tv'],
+type Screen = 'desktop' | 'wallboard' | 'tv' | 'cases' | 'referrals' | 'uac' | 'persons';
+const SCREENS: Record<string, Screen[]> = {
+  call_taker: ['desktop', 'cases'],
+  uac_specialist: ['desktop', 'uac', 'cases', 'referrals'],
+  analyst: ['desktop', 'cases', 'referrals'],
+  supervisor: ['wallboard', 'desktop', 'cases', 'uac', 'referrals', 'tv'],
+  legal_reviewer: ['referrals', 'uac', 'cases'],
+  field_officer: ['referrals'],
   admin: ['wallboard', 'tv'],
 };
+const LABEL: Record<Screen, string> = {
+  desktop: 'Agent desktop',
+  wallboard: 'Wallboard',
+  tv: 'TV',
+  cases: 'Cases',
+  referrals: 'Referrals',
+  uac: 'UAC board',
+  persons: 'Person',
+};
 
+/** "#/cases/<id>" → ["cases", "<id>"]. */
 function currentScreen(): string {
   return window.location.hash.replace(/^#\/?/, '') || '';
 }
@@ -55,7 +71,10 @@ function App() {
     </div>
   );
   const screens = SCREENS[session.user.role] ?? [];
-  const active = screens.find((s) => s === screen) ?? screens[0];
+  const [screenName, recordId] = screen.split('/');
+  // A person page opens from cases; it is reachable by those who have cases.
+  const allowed: string[] = screens.includes('cases') ? [...screens, 'persons'] : screens;
+  const active = (allowed.find((s) => s === screenName) ?? screens[0]) as Screen | undefined;
   if (active === 'tv') {
     return (
       <>
@@ -83,7 +102,7 @@ function App() {
             .filter((s) => s !== 'tv')
             .map((s) => (
               <a key={s} href={`#/${s}`} aria-current={s === active ? 'page' : undefined}>
-                {s === 'desktop' ? 'Agent desktop' : 'Wallboard'}
+                {LABEL[s]}
               </a>
             ))}
         </nav>
@@ -97,6 +116,10 @@ function App() {
       <main id="main" inert={locked}>
         {active === 'desktop' && <Desktop />}
         {active === 'wallboard' && <Wallboard />}
+        {active === 'cases' && (recordId ? <CaseWorkspace key={recordId} id={recordId} /> : <CaseSearch />)}
+        {active === 'persons' && recordId && <PersonPage key={recordId} id={recordId} />}
+        {active === 'referrals' && <ReferralInbox />}
+        {active === 'uac' && <UacBoard />}
         {!active && <p>Your role has no screen in this app yet. Use the API documentation at /api/docs.</p>}
       </main>
     </>

@@ -1,0 +1,173 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpCode } from '../../src/services/totp.js';
+import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { tip } from '../support/intake.js';
+
+/**
+ * The case screens in Chromium: search, the case workspace with its map and a
+ * referral through the safeguard gate, the person page, a child's record asking
+ * for a purpose, the UAC board, and the field office's referral inbox — each
+ * page checked with axe-core.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let db: TestDatabase;
+let t: TestApp;
+let browser: Browser;
+let base: string;
+let callTaker: SignedIn;
+let analyst: SignedIn;
+let uac: SignedIn;
+let officer: SignedIn;
+let adultCase: { caseId: string; personId: string };
+let childCase: { caseId: string; personId: string };
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await buildTestApp(db);
+  await loadTestAgencies(db);
+  callTaker = await enrollAs(t, 'call_taker');
+  analyst = await enrollAs(t, 'analyst');
+  uac = await enrollAs(t, 'uac_specialist');
+  officer = await enrollAs(t, 'field_officer', { fieldOfficeCode: 'HLG' });
+  const save = async (body: Record<string, unknown>) => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: callTaker.headers, payload: body });
+    if (res.statusCode !== 201) throw new Error(res.body);
+    return { caseId: res.json().case.id as string, personId: res.json().subjects[0].personId as string };
+  };
+  adultCase = await save(tip());
+  childCase = await save(
+    tip({
+      subjects: [{ person: { givenNames: 'Niña', familyName1: 'Pantalla', dob: '2013-03-03', dobBasis: 'estimated' }, role: 'child' }],
+      case: { open: { type: 'uac_location', priority: 'high', summary: 'Child seen alone at the bus station' } },
+    }),
+  );
+  base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await t.routing.stop();
+  await t.app.close();
+  await db.drop();
+});
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: { id: string; impact: string; help: string }[] }> } })
+      .axe;
+    return axe.run();
+  });
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
+}
+
+async function signedInPage(who: SignedIn): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  await page.goto(base);
+  await page.getByLabel('Username').fill(who.username);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  t.clock.advance(30_000);
+  await page.getByLabel('Code from your authenticator app').fill(await totpCode(who.secret, t.clock.now));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).isVisible(), { timeout: 10_000 }).toBe(true);
+  return page;
+}
+
+describe('case screens in Chromium', () => {
+  it('an analyst finds the case, sees its location on the map, refers it through the gate, and opens the person', async () => {
+    const page = await signedInPage(analyst);
+    await page.goto(`${base}/#/cases`);
+    await page.getByLabel('Case number, words or a name').fill('ramon quispe');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.getByRole('caption').textContent(), { timeout: 10_000 }).toMatch(/1 case found/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: /C-2026-/ }).click();
+    await expect
+      .poll(() => page.getByRole('img', { name: /Locations of case .*: 1 location on a map/ }).isVisible(), { timeout: 10_000 })
+      .toBe(true);
+    expect(await page.locator('svg.map circle').count()).toBe(1);
+    expect(await page.getByRole('region', { name: 'Timeline' }).textContent()).toMatch(/opened.*report added/);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByLabel('Refer for').selectOption('enforcement');
+    await page.getByRole('button', { name: 'Refer to the field office' }).click();
+    await expect.poll(() => page.locator('.gate').textContent(), { timeout: 10_000 }).toMatch(/Safeguards: send/);
+    await expect.poll(() => page.getByRole('region', { name: 'Referrals' }).textContent()).toMatch(/to HLG — sent/);
+
+    await page.getByRole('link', { name: /Ramón Quispe/ }).click();
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Identifiers' }).textContent(), { timeout: 10_000 })
+      .toMatch(/fbi number: 12345AB/);
+    expect(await page.getByRole('region', { name: 'Location history' }).textContent()).toMatch(/Brownsville/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it("a child's record asks for a purpose first; the UAC board shows the unscreened case", async () => {
+    const page = await signedInPage(uac);
+    await page.goto(`${base}/#/cases/${childCase.caseId}`);
+    await expect.poll(() => page.getByRole('heading', { name: "This is a child's record" }).isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel('Purpose').selectOption('welfare_check');
+    await page.getByLabel('In your words (at least 10 characters)').fill('Checking where the child is now');
+    await page.getByRole('button', { name: 'Open the record' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: /Case C-2026-/ }).isVisible(), { timeout: 10_000 }).toBe(true);
+    const audit = await db.db
+      .selectFrom('audit_events')
+      .select('purpose')
+      .where('action', '=', 'case.read')
+      .where('resource_id', '=', childCase.caseId)
+      .where('outcome', '=', 'allowed')
+      .execute();
+    expect(audit.map((a) => a.purpose)).toEqual(['welfare_check: Checking where the child is now']);
+
+    await page.goto(`${base}/#/uac`);
+    await expect
+      .poll(
+        () =>
+          page
+            .getByRole('row', { name: /C-2026-/ })
+            .first()
+            .textContent(),
+        { timeout: 10_000 },
+      )
+      .toMatch(/not screened/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it("the field officer's inbox holds what was sent to the office; acknowledging it is recorded", async () => {
+    const page = await signedInPage(officer);
+    await page.goto(`${base}/#/referrals`);
+    const article = page.getByRole('article').first();
+    await expect.poll(() => article.textContent(), { timeout: 10_000 }).toMatch(/enforcement to HLG; sent/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await article.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/acknowledged/);
+    const referral = await db.db.selectFrom('referrals').select('status').where('case_id', '=', adultCase.caseId).executeTakeFirstOrThrow();
+    expect(referral.status).toBe('acknowledged');
+    // Case screens are not theirs.
+    await page.goto(`${base}/#/cases`);
+    expect(await page.getByRole('heading', { name: 'Referrals' }).isVisible()).toBe(true);
+    await page.close();
+  });
+});
