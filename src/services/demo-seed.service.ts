@@ -9,6 +9,7 @@ import * as demo from '../storage/repositories/demo.repository.js';
 import { getMeta, setMeta } from '../storage/repositories/meta.repository.js';
 import * as reference from '../storage/repositories/reference.repository.js';
 import { appendAudit } from './audit.service.js';
+import { offlineGeocoder } from './geonames.js';
 import { encrypt, type Keys } from './keys.js';
 import { generatePassword, hashPassword } from './passwords.js';
 import { loadAorTable, loadReferenceData, readAgencies, syntheticAgencyRows } from './reference-data.service.js';
@@ -55,6 +56,12 @@ export async function readDemoMarker(db: Db): Promise<DemoMarker | undefined> {
     return { demo: true, seed: value.seed, seededAt: String(value.seededAt) };
   }
   return undefined;
+}
+
+/** The demo's places geocoded offline, as intake would: the point and the geocoder that gave it. */
+function demoPoint(l: { zip: string; state: string }) {
+  const result = offlineGeocoder().geocodeSync({ zip: l.zip, state: l.state }, 'demo');
+  return result.ok ? { latitude: result.geocode.latitude, longitude: result.geocode.longitude, geocoder: result.geocode.geocoder } : {};
 }
 
 export async function seedDemo(
@@ -109,6 +116,22 @@ export async function seedDemo(
         totp_enrolled_at: now,
       })),
     );
+    // Demo agents can take work at once: skills and languages for the queues' target expressions.
+    const skills: Record<string, string[]> = {
+      'demo.calltaker': ['public_intake', 'partner_intake', 'analysis'],
+      'demo.uac': ['uac'],
+      'demo.analyst': ['analysis'],
+      'demo.supervisor': ['public_intake', 'partner_intake', 'analysis'],
+    };
+    const agents = await trx.selectFrom('users').select(['id', 'username']).where('username', 'in', Object.keys(skills)).execute();
+    if (agents.length > 0) {
+      await trx
+        .insertInto('routing_workers')
+        .values(
+          agents.map((u) => ({ user_id: u.id, attributes: JSON.stringify({ skills: skills[u.username] ?? [], languages: ['en', 'es'] }) })),
+        )
+        .execute();
+    }
     progress(
       `adding ${dataset.persons.length} synthetic persons, ${dataset.locations.length} location observations and ${dataset.cases.length} cases…`,
     );
@@ -139,6 +162,7 @@ export async function seedDemo(
     await demo.insertLocations(
       trx,
       dataset.locations.map((l) => ({
+        ...demoPoint(l),
         aor_office_code: resolveAor(aor, l.state, l.county)?.officeCode ?? null,
         person_id: idOf.get(l.personKey) ?? '',
         line1: l.line1,

@@ -290,8 +290,8 @@ export function generateDataset(seed: number, asOf: Date, size: DatasetSize = { 
         ? { source: 'anonymous', reporterPhone: null, reliability: 'F', credibility: 6 }
         : {
             source: 'public',
-            // 555-01xx numbers are reserved for fiction.
-            reporterPhone: `+1615555${String(random.int(100, 199)).padStart(4, '0')}`,
+            // 555-01xx numbers are reserved for fiction; 0100–0102 are the center's own lines.
+            reporterPhone: `+1615555${String(random.int(150, 199)).padStart(4, '0')}`,
             reliability: random.pick(['B', 'C', 'C', 'D', 'E'] as const),
             credibility: random.int(2, 5),
           },
