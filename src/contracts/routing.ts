@@ -88,6 +88,8 @@ export const ZAgentState = z.object({
   offers: z.array(ZReservation),
   tasks: z.array(ZTask),
   activities: z.array(z.object({ name: z.string(), available: z.boolean() })).describe('the activities to choose from'),
+  wrapUpSeconds: z.number().describe('wrap-up ends by itself after this long'),
+  queues: z.array(z.string()).describe('queues a contact can be transferred to'),
 });
 export const ZSetActivity = z.strictObject({ activity: z.string().min(1).max(40) });
 

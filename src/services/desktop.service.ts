@@ -158,7 +158,8 @@ export async function recordDisposition(
 ): Promise<void> {
   const userId = staffId(ctx);
   const task = deps.routing.engine.task(taskId);
-  if (!task || task.workerId !== userId || (task.status !== 'assigned' && task.status !== 'wrapping')) {
+  // In hand, in wrap-up, or just completed (wrap-up ends by itself after its time; the disposition may come after).
+  if (!task || task.workerId !== userId || !['assigned', 'wrapping', 'completed'].includes(task.status)) {
     throw new AppError('not_found', 'You have no such contact in hand.');
   }
   if (!intakeForms().dispositions.some((d) => d.code === input.disposition)) {

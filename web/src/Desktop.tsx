@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from './api.js';
 import { type Forms, IntakeForm, type Saved } from './IntakeForm.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
@@ -21,7 +21,23 @@ type Me = {
   offers: Offer[];
   tasks: Task[];
   activities: { name: string; available: boolean }[];
+  wrapUpSeconds: number;
+  queues: string[];
 };
+
+/** A short tone on a new offer, if the agent turned it on (off by default: many floors are quiet). */
+function beep() {
+  try {
+    const audio = new AudioContext();
+    const tone = audio.createOscillator();
+    tone.frequency.value = 880;
+    tone.connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.25);
+  } catch {
+    // No audio device: the visual offer and the live region still announce it.
+  }
+}
 
 const since = (iso: string, now: number) => {
   const s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
@@ -123,6 +139,12 @@ export function Desktop() {
   const [error, setError] = useState<string | null>(null);
   const [announce, setAnnounce] = useState('');
   const [now, setNow] = useState(Date.now());
+  const [sound, setSound] = useState(() => window.localStorage.getItem('switchboard.offerSound') === 'on');
+  // Contacts whose wrap-up ended by itself before a disposition was chosen: the form stays until one is.
+  const [undisposed, setUndisposed] = useState<Record<string, Task>>({});
+  const soundRef = useRef(sound);
+  soundRef.current = sound;
+  const disposed = useRef(new Set<string>());
   const [forms, setForms] = useState<Forms | null>(null);
   const [saved, setSaved] = useState<Record<string, Saved>>({});
 
@@ -135,10 +157,16 @@ export function Desktop() {
       const next = await api<Me>('GET', '/api/v1/routing/me');
       setMe((prev) => {
         const fresh = next.offers.filter((o) => !prev?.offers.some((p) => p.id === o.id));
-        if (fresh[0])
+        if (fresh[0]) {
           setAnnounce(
             `Incoming ${fresh[0].task?.channel === 'voice' ? 'call' : 'work item'} from ${fresh[0].task?.queueId ?? 'a queue'}. Press A to accept, R to reject.`,
           );
+          if (soundRef.current) beep();
+        }
+        const gone = (prev?.tasks ?? []).filter(
+          (t) => t.status === 'wrapping' && !next.tasks.some((n) => n.id === t.id) && !disposed.current.has(t.id),
+        );
+        if (gone.length > 0) setUndisposed((u) => ({ ...u, ...Object.fromEntries(gone.map((g) => [g.id, g])) }));
         return next;
       });
     } catch (e) {
@@ -175,7 +203,7 @@ export function Desktop() {
   const reject = useCallback((o: Offer) => act(() => api('POST', `/api/v1/routing/reservations/${o.id}/reject`, {})), [act]);
   const complete = useCallback((t: Task) => act(() => api('POST', `/api/v1/routing/tasks/${t.id}/complete`, {})), [act]);
   const wrapUpDone = useCallback(
-    (t: Task, disposition: string, notes: string) =>
+    (t: Task, disposition: string, notes: string, stillWrapping = true) =>
       act(async () => {
         const intake = saved[t.id];
         await api('POST', `/api/v1/routing/tasks/${t.id}/disposition`, {
@@ -183,9 +211,15 @@ export function Desktop() {
           ...(notes.trim() ? { notes } : {}),
           ...(intake ? { caseId: intake.caseId, reportId: intake.reportId } : {}),
         });
-        await api('POST', `/api/v1/routing/tasks/${t.id}/wrap-up-done`, {});
+        disposed.current.add(t.id);
+        setUndisposed((u) => Object.fromEntries(Object.entries(u).filter(([id]) => id !== t.id)));
+        if (stillWrapping) await api('POST', `/api/v1/routing/tasks/${t.id}/wrap-up-done`, {});
       }),
     [act, saved],
+  );
+  const transfer = useCallback(
+    (t: Task, queueId: string) => act(() => api('POST', `/api/v1/routing/tasks/${t.id}/transfer`, { queueId })),
+    [act],
   );
 
   // Keyboard shortcuts: A accept, R reject, C complete, W end wrap-up — never while typing in a field.
@@ -240,6 +274,19 @@ export function Desktop() {
             </option>
           ))}
         </select>
+        <label className="inline">
+          <input
+            className="check"
+            type="checkbox"
+            checked={sound}
+            onChange={(e) => {
+              setSound(e.target.checked);
+              window.localStorage.setItem('switchboard.offerSound', e.target.checked ? 'on' : 'off');
+            }}
+          />{' '}
+          Sound on offers
+        </label>
+        <p>Wrap-up ends by itself after {Math.round(me.wrapUpSeconds / 60)} minutes, or when you end it.</p>
         <p>
           <span className={me.available ? 'badge ok' : 'badge'}>{me.available ? 'Taking work' : 'Not taking work'}</span> for{' '}
           <time>{since(me.activitySince, now)}</time>
@@ -286,9 +333,30 @@ export function Desktop() {
                     {t.answeredAt ? ` (${since(t.answeredAt, now)})` : ''}
                   </span>
                   {t.status === 'assigned' && (
-                    <button type="button" onClick={() => void complete(t)}>
-                      Complete <kbd>C</kbd>
-                    </button>
+                    <span>
+                      <label className="visually-hidden" htmlFor={`transfer-${t.id}`}>
+                        Transfer to queue
+                      </label>
+                      <select
+                        id={`transfer-${t.id}`}
+                        value=""
+                        onChange={(e) => {
+                          if (e.target.value) void transfer(t, e.target.value);
+                        }}
+                      >
+                        <option value="">Transfer to…</option>
+                        {me.queues
+                          .filter((q) => q !== t.queueId)
+                          .map((q) => (
+                            <option key={q} value={q}>
+                              {q}
+                            </option>
+                          ))}
+                      </select>{' '}
+                      <button type="button" onClick={() => void complete(t)}>
+                        Complete <kbd>C</kbd>
+                      </button>
+                    </span>
                   )}
                 </div>
                 {intake ? (
@@ -304,6 +372,14 @@ export function Desktop() {
             );
           })}
         </ul>
+        {Object.values(undisposed).map((t) => (
+          <div key={t.id} className="undisposed">
+            <p>
+              Wrap-up of the {t.channel === 'voice' ? 'call' : 'work item'} from {t.queueId} ended by itself: choose its disposition.
+            </p>
+            <WrapUp task={t} forms={forms} saved={saved[t.id]} onDone={(d, n) => void wrapUpDone(t, d, n, false)} />
+          </div>
+        ))}
       </section>
     </div>
   );

@@ -229,6 +229,8 @@ export function routingRoutes(ctx: AppContext) {
             .filter((t) => t.workerId === worker.id && (t.status === 'assigned' || t.status === 'wrapping'))
             .map((t) => presentTask(routing.engine, t)),
           activities: routing.engine.activityList(),
+          wrapUpSeconds: routing.engine.settings.wrapUpMs / 1000,
+          queues: routing.engine.queueIds(),
         };
       },
     }),
