@@ -4,10 +4,13 @@ import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { buildApp, logSerializers } from '../http/app.js';
 import { readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
+import { offlineGeocoder } from '../services/geonames.js';
+import { processSubmissions } from '../services/partner-submission.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { runRetention } from '../services/retention.service.js';
 import { loadRoutingConfig, RoutingService } from '../services/routing.service.js';
 import { SimulationControl } from '../services/simulation-control.js';
+import { deliverWebhooks } from '../services/webhook.service.js';
 import { sweepWelfareReferrals } from '../services/welfare.service.js';
 import { packageRoot } from '../storage/paths.js';
 import { countRows } from '../storage/repositories/demo.repository.js';
@@ -39,6 +42,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
       await app?.close();
       if (welfareSweep) clearInterval(welfareSweep);
       if (retentionTimer) clearTimeout(retentionTimer);
+      if (partnerTimer) clearInterval(partnerTimer);
       await simulation?.stop();
       await routing?.stop();
     } finally {
@@ -54,6 +58,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
   let simulation: SimulationControl | undefined;
   let welfareSweep: NodeJS.Timeout | undefined;
   let retentionTimer: NodeJS.Timeout | undefined;
+  let partnerTimer: NodeJS.Timeout | undefined;
   try {
     progress(`database: ${storage.description}`);
     const applied = await applyMigrations(storage, progress);
@@ -81,6 +86,21 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
       sweepWelfareReferrals(welfareDeps, new Date()).catch((error) => logger.warn({ err: error }, 'welfare sweep failed'));
     }, 60_000);
     welfareSweep.unref();
+    // Partner submissions are processed, and status webhooks sent, every second (each run is bounded).
+    const partnerDeps = { db: storage.handle.db, routing, geocoder: offlineGeocoder() };
+    let partnerBusy = false;
+    partnerTimer = setInterval(() => {
+      if (partnerBusy) return;
+      partnerBusy = true;
+      const now = new Date();
+      processSubmissions(partnerDeps, now)
+        .then(() => deliverWebhooks({ db: storage.handle.db, keys: identity.keys }, now))
+        .catch((error) => logger.warn({ err: error }, 'partner processing failed'))
+        .finally(() => {
+          partnerBusy = false;
+        });
+    }, 1_000);
+    partnerTimer.unref();
     // Retention once a day (first an hour after start), as the schema owner; audited by kind and count.
     const retentionStorage = storage;
     const runDailyRetention = () =>

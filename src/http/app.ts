@@ -39,6 +39,7 @@ import { referenceRoutes } from './routes/reference.routes.js';
 import { referralRoutes } from './routes/referral.routes.js';
 import { routingRoutes } from './routes/routing.routes.js';
 import { safeguardRoutes } from './routes/safeguard.routes.js';
+import { submissionRoutes } from './routes/submission.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { webApp } from './web-app.js';
 
@@ -180,7 +181,14 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
             type: 'oauth2',
             description: 'Partner systems: OAuth 2.0 client credentials, bound to the agency ORI.',
             flows: {
-              clientCredentials: { tokenUrl: '/api/partner/v1/oauth/token', scopes: { 'agency:read': "Read your own agency's profile" } },
+              clientCredentials: {
+                tokenUrl: '/api/partner/v1/oauth/token',
+                scopes: {
+                  'agency:read': "Read your own agency's profile",
+                  'submissions:write': 'Submit reports and manage the status webhook',
+                  'submissions:read': "Read your agency's submissions and webhook deliveries",
+                },
+              },
             },
           },
         },
@@ -218,6 +226,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...referralRoutes(ctx),
     ...safeguardRoutes(ctx),
     ...desktopRoutes(ctx),
+    ...submissionRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),
     ...realtimeRoutes(ctx),

@@ -53,7 +53,12 @@ const newCallbackCode = (): string => {
   return `${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6)}`;
 };
 
-export async function saveIntake(deps: IntakeDeps, ctx: RequestContext & { actor: Actor }, body: IntakeBody): Promise<IntakeResult> {
+export async function saveIntake(
+  deps: IntakeDeps,
+  ctx: RequestContext & { actor: Actor },
+  body: IntakeBody,
+  options: { submissionId?: string } = {},
+): Promise<IntakeResult> {
   const now = ctx.now;
   const issues: FieldIssue[] = [];
   const receivedAt = body.receivedAt ? new Date(body.receivedAt) : now;
@@ -135,7 +140,7 @@ export async function saveIntake(deps: IntakeDeps, ctx: RequestContext & { actor
         source_reliability: body.grading.sourceReliability,
         information_credibility: body.grading.informationCredibility,
         call_id: body.callId ?? null,
-        submission_id: null,
+        submission_id: options.submissionId ?? null,
         received_at: receivedAt,
         created_by: actorId,
       })

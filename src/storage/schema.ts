@@ -476,6 +476,39 @@ export type ContactDispositionsTable = {
   created_at: Date;
 };
 
+export type PartnerSubmissionsTable = {
+  id: Generated<string>;
+  agency_ori: string;
+  client_id: string;
+  type: 'location_report' | 'encounter' | 'uac_concern' | 'hit_confirmation_request';
+  idempotency_key: string | null;
+  body_hash: string;
+  payload: ColumnType<unknown, string, string>;
+  status: 'received' | 'processing' | 'accepted' | 'rejected';
+  reference: string | null;
+  case_id: string | null;
+  reasons: ColumnType<unknown, string | null, string | null>;
+  attempts: Generated<number>;
+  received_at: Date;
+  processed_at: Date | null;
+};
+
+export type AgencyWebhooksTable = { agency_ori: string; url: string; secret_enc: string; updated_at: Date };
+
+export type WebhookDeliveriesTable = {
+  id: Generated<string>;
+  agency_ori: string;
+  submission_id: string | null;
+  event: string;
+  body: ColumnType<unknown, string, string>;
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: Generated<number>;
+  next_attempt_at: Date;
+  last_error: string | null;
+  delivered_at: Date | null;
+  created_at: Date;
+};
+
 export type Database = {
   app_meta: AppMetaTable;
   field_offices: FieldOfficesTable;
@@ -508,6 +541,9 @@ export type Database = {
   safeguard_setting_changes: SafeguardSettingChangesTable;
   intake_drafts: IntakeDraftsTable;
   contact_dispositions: ContactDispositionsTable;
+  partner_submissions: PartnerSubmissionsTable;
+  agency_webhooks: AgencyWebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   schema_migrations: SchemaMigrationsTable;
   role_permissions: RolePermissionsTable;
   user_recovery_codes: RecoveryCodesTable;

@@ -57,7 +57,7 @@ describe('partner clients and the token endpoint', () => {
     expect(claims).toMatchObject({
       sub: client.clientId,
       ori: AGENCY_A,
-      scope: 'agency:read',
+      scope: 'agency:read submissions:write submissions:read',
       iss: 'switchboard',
       aud: 'switchboard-partner-api',
     });

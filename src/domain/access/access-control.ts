@@ -49,6 +49,9 @@ export const PERMISSIONS = [
   'custody:decide',
   'audit:oversight',
   'case:hold',
+  'submission:create',
+  'submission:read',
+  'webhook:manage',
   'safeguards:configure',
   'session:own',
 ] as const;
@@ -58,6 +61,8 @@ export const isPermission = (value: string): value is Permission => (PERMISSIONS
 /** Scopes a partner machine client may hold; each grants the permissions listed. */
 export const CLIENT_SCOPES = {
   'agency:read': ['agency:read'],
+  'submissions:write': ['submission:create', 'submission:read'],
+  'submissions:read': ['submission:read'],
 } as const satisfies Record<string, readonly Permission[]>;
 export type ClientScope = keyof typeof CLIENT_SCOPES;
 export const isClientScope = (value: string): value is ClientScope => value in CLIENT_SCOPES;

@@ -1,0 +1,100 @@
+import { AppError } from '../domain/errors/app-error.js';
+import { MAX_WEBHOOK_ATTEMPTS, nextDelayMs, sign } from '../domain/partner/webhook-signature.js';
+import type { Db } from '../storage/database.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+import { decrypt, type Keys } from './keys.js';
+
+/**
+ * Delivers status webhooks: due deliveries are POSTed, signed, to the agency's
+ * URL; a 2xx ends them, anything else is retried with exponential backoff and
+ * jitter, and after eight attempts the delivery is dead — listed for the agency
+ * and for admins, who can have it sent again.
+ */
+
+export type WebhookDeps = { db: Db; keys: Keys; fetch?: typeof fetch; timeoutMs?: number };
+
+export async function deliverWebhooks(
+  deps: WebhookDeps,
+  now: Date,
+  limit = 20,
+): Promise<{ delivered: number; failed: number; dead: number }> {
+  const send = deps.fetch ?? fetch;
+  const due = await deps.db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('agency_webhooks as w', 'w.agency_ori', 'd.agency_ori')
+    .select(['d.id', 'd.body', 'd.attempts', 'd.agency_ori', 'w.url', 'w.secret_enc'])
+    .where('d.status', '=', 'pending')
+    .where('d.next_attempt_at', '<=', now)
+    .orderBy('d.next_attempt_at')
+    .limit(limit)
+    .execute();
+  const counts = { delivered: 0, failed: 0, dead: 0 };
+  for (const d of due) {
+    const body = JSON.stringify(d.body);
+    const timestamp = Math.floor(now.getTime() / 1000);
+    let error: string | undefined;
+    try {
+      const response = await send(d.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-switchboard-delivery': d.id,
+          'x-switchboard-timestamp': String(timestamp),
+          'x-switchboard-signature': sign(decrypt(deps.keys, d.secret_enc), timestamp, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+      });
+      if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
+    } catch (e) {
+      error = e instanceof Error ? e.message.slice(0, 200) : 'request failed';
+    }
+    const attempts = d.attempts + 1;
+    if (!error) {
+      await deps.db
+        .updateTable('webhook_deliveries')
+        .set({ status: 'delivered', attempts, delivered_at: now, last_error: null })
+        .where('id', '=', d.id)
+        .execute();
+      counts.delivered += 1;
+    } else if (attempts >= MAX_WEBHOOK_ATTEMPTS) {
+      await deps.db.updateTable('webhook_deliveries').set({ status: 'dead', attempts, last_error: error }).where('id', '=', d.id).execute();
+      counts.dead += 1;
+    } else {
+      await deps.db
+        .updateTable('webhook_deliveries')
+        .set({ attempts, last_error: error, next_attempt_at: new Date(now.getTime() + nextDelayMs(attempts)) })
+        .where('id', '=', d.id)
+        .execute();
+      counts.failed += 1;
+    }
+  }
+  return counts;
+}
+
+export async function listDeliveries(
+  db: Db,
+  agencyOri: string | null,
+  status: 'pending' | 'delivered' | 'dead' | undefined,
+  limit: number,
+) {
+  let q = db.selectFrom('webhook_deliveries').selectAll();
+  if (agencyOri) q = q.where('agency_ori', '=', agencyOri);
+  if (status) q = q.where('status', '=', status);
+  return q.orderBy('created_at', 'desc').limit(limit).execute();
+}
+
+/** Sends a delivery again (a dead one, or a delivered one the agency missed): pending now, attempts from zero. */
+export async function redeliver(db: Db, ctx: RequestContext, id: string, agencyOri: string | null): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    let q = trx
+      .updateTable('webhook_deliveries')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: ctx.now, last_error: null })
+      .where('id', '=', id);
+    if (agencyOri) q = q.where('agency_ori', '=', agencyOri);
+    const updated = await q.returning('id').executeTakeFirst();
+    if (!updated) throw new AppError('not_found', 'There is no such delivery.');
+    await appendAudit(trx, ctx, { action: 'webhook.redeliver', outcome: 'allowed', resourceType: 'webhook_delivery', resourceId: id });
+  });
+}

@@ -1,0 +1,302 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verify } from '../../src/domain/partner/webhook-signature.js';
+import { offlineGeocoder } from '../../src/services/geonames.js';
+import { processSubmissions } from '../../src/services/partner-submission.service.js';
+import { deliverWebhooks } from '../../src/services/webhook.service.js';
+import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+/**
+ * The partner exchange over real HTTP on loopback: token → submit → 202 →
+ * processed → status accepted → signed webhook to a local receiver that
+ * verifies it. Idempotency, validation, agreement scope, agency scoping, and
+ * malformed payloads (property-based: always a 4xx with codes, never a 5xx).
+ */
+
+let db: TestDatabase;
+let t: TestApp;
+let admin: SignedIn;
+let base: string;
+let receiver: Server;
+let receiverUrl: string;
+const received: { headers: IncomingMessage['headers']; body: string }[] = [];
+let receiverStatus = 200;
+
+const TASK_FORCE = 'TX0312100';
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await buildTestApp(db);
+  await loadTestAgencies(db);
+  admin = await enrollAs(t, 'admin');
+  base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.statusCode = receiverStatus;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/switchboard`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => receiver.close(resolve));
+  await t.routing.stop();
+  await t.app.close();
+  await db.drop();
+});
+
+async function clientFor(ori: string, scopes = ['submissions:write', 'agency:read']) {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/admin/partner-clients',
+    headers: admin.headers,
+    payload: { agencyOri: ori, name: 'RMS', scopes },
+  });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  const { clientId } = res.json().client;
+  const secret = res.json().clientSecret;
+  const token = await fetch(`${base}/api/partner/v1/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  expect(token.status).toBe(200);
+  return ((await token.json()) as { access_token: string }).access_token;
+}
+
+const submission = (over: Record<string, unknown> = {}) => ({
+  type: 'location_report',
+  occurredAt: '2026-11-29T08:30:00-06:00',
+  officer: { name: 'Deputy Synthetic', badge: 'S-104' },
+  narrative: 'Subject seen at this address during a traffic stop.',
+  subject: { givenNames: 'Rogelio', familyName1: 'Sintético', dob: '1985-04-04', dobBasis: 'claimed', nationalities: ['MX'] },
+  location: { line1: '900 Synthetic Blvd', zip: '78520' },
+  ...over,
+});
+
+const post = (token: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${base}/api/partner/v1/submissions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+const process = () => processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder() }, t.clock.now);
+
+describe('partner submissions over HTTP', () => {
+  let token: string;
+  let secret: string;
+
+  beforeAll(async () => {
+    token = await clientFor(TASK_FORCE);
+    const hook = await fetch(`${base}/api/partner/v1/webhook`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: receiverUrl }),
+    });
+    expect(hook.status).toBe(200);
+    secret = ((await hook.json()) as { secret: string }).secret;
+    const insecure = await fetch(`${base}/api/partner/v1/webhook`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'http://example.org/hook' }),
+    });
+    expect(insecure.status).toBe(400);
+  });
+
+  it('acknowledges with 202 after storing, processes into a case and a work item, and signs the status webhook', async () => {
+    const res = await post(token, submission());
+    expect(res.status).toBe(202);
+    const ack = (await res.json()) as { id: string; status: string; statusUrl: string };
+    expect(ack.status).toBe('received');
+    expect(await db.db.selectFrom('partner_submissions').select('status').where('id', '=', ack.id).executeTakeFirst()).toEqual({
+      status: 'received',
+    });
+
+    expect(await process()).toBe(1);
+    const status = (await (await fetch(`${base}${ack.statusUrl}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      status: string;
+      reference: string;
+    };
+    expect(status).toMatchObject({ status: 'accepted', reference: expect.stringMatching(/^C-2026-\d{6}$/) });
+    const kase = await db.db.selectFrom('cases').selectAll().where('case_number', '=', status.reference).executeTakeFirstOrThrow();
+    expect(kase).toMatchObject({ type: 'enforcement_lead', aor_office_code: 'HLG' });
+    const report = await db.db.selectFrom('reports').selectAll().where('submission_id', '=', ack.id).executeTakeFirstOrThrow();
+    expect(report).toMatchObject({
+      source: 'partner_officer',
+      reporter_agency_ori: TASK_FORCE,
+      source_reliability: 'B',
+      information_credibility: 2,
+    });
+    const task = [...t.routing.engine.allTasks()].find((x) => x.attributes.submissionId === ack.id);
+    expect(task?.queueId).toBe('analysis');
+
+    const sent = await deliverWebhooks({ db: db.db, keys: t.identity.keys }, t.clock.now);
+    expect(sent.delivered).toBe(1);
+    const hook = received.at(-1);
+    if (!hook) throw new Error('no webhook');
+    const headers = {
+      timestamp: String(hook.headers['x-switchboard-timestamp']),
+      signature: String(hook.headers['x-switchboard-signature']),
+    };
+    expect(verify(secret, headers, hook.body, t.clock.now)).toEqual({ ok: true });
+    expect(JSON.parse(hook.body)).toMatchObject({
+      event: 'submission.status',
+      submissionId: ack.id,
+      status: 'accepted',
+      reference: status.reference,
+    });
+    // Tampered or replayed deliveries are detectable.
+    expect(verify(secret, headers, hook.body.replace('accepted', 'rejected'), t.clock.now)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verify(secret, headers, hook.body, new Date(t.clock.now.getTime() + 10 * 60_000))).toEqual({ ok: false, reason: 'stale' });
+    expect(verify('whsec_wrong', headers, hook.body, t.clock.now)).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it('an Idempotency-Key replays the original answer for the same body and refuses another body', async () => {
+    const key = 'rms-2026-000123';
+    const first = await post(token, submission(), { 'idempotency-key': key });
+    const again = await post(token, submission(), { 'idempotency-key': key });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await again.json()) as { id: string }).id).toBe(((await first.json()) as { id: string }).id);
+    const other = await post(token, submission({ narrative: 'A different report' }), { 'idempotency-key': key });
+    expect(other.status).toBe(409);
+    const rows = await db.db.selectFrom('partner_submissions').select('id').where('idempotency_key', '=', key).execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('reports every invalid field at once; unknown fields and __proto__ are refused, nothing is stored', async () => {
+    const before = await db.db
+      .selectFrom('partner_submissions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const res = await post(
+      token,
+      submission({ occurredAt: 'yesterday', subject: { givenNames: '', familyName1: 'X', dob: '1985-13-01' }, extra: 1 }),
+    );
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; issues: { path: string; code: string }[] } };
+    expect(body.error.code).toBe('validation_failed');
+    expect(body.error.issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['body.occurredAt', 'body.subject.givenNames', 'body.subject.dob', 'body']),
+    );
+    const future = await post(token, submission({ occurredAt: '2026-12-25T10:00:00Z' }));
+    expect(future.status).toBe(400);
+    const proto = await post(token, '{"type":"location_report","__proto__":{"admin":true}}');
+    expect(proto.status).toBe(400);
+    const after = await db.db
+      .selectFrom('partner_submissions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+  });
+
+  it('a submission the intake cannot use is rejected with reasons after processing', async () => {
+    const res = await post(token, submission({ location: { zip: '00000' } }));
+    const { id } = (await res.json()) as { id: string };
+    await process();
+    const status = (await (
+      await fetch(`${base}/api/partner/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as {
+      status: string;
+      reasons: { path: string; code: string }[];
+    };
+    expect(status.status).toBe('rejected');
+    expect(status.reasons).toEqual([expect.objectContaining({ path: 'location.zip', code: 'unknown_zip' })]);
+  });
+
+  it('agencies see only their own submissions; agreements limit what may be sent', async () => {
+    const mine = await post(token, submission());
+    const { id } = (await mine.json()) as { id: string };
+    const jail = await db.db
+      .selectFrom('agencies')
+      .select('ori')
+      .where('agreement_model', '=', 'jail_enforcement')
+      .where('agreement_status', '=', 'active')
+      .executeTakeFirstOrThrow();
+    const other = await clientFor(jail.ori);
+    const peek = await fetch(`${base}/api/partner/v1/submissions/${id}`, { headers: { authorization: `Bearer ${other}` } });
+    expect(peek.status).toBe(404);
+    const outOfScope = await post(other, submission());
+    expect(outOfScope.status).toBe(403);
+    expect(((await outOfScope.json()) as { error: { issues: { code: string }[] } }).error.issues[0]?.code).toBe('out_of_scope');
+    const childConcern = await post(
+      other,
+      submission({
+        type: 'uac_concern',
+        concern: 'sighting',
+        subject: { givenNames: 'Niño', familyName1: 'Sintético', dob: '2014-02-02', dobBasis: 'estimated' },
+      }),
+    );
+    expect(childConcern.status).toBe(202);
+    const readOnly = await clientFor(TASK_FORCE, ['submissions:read']);
+    expect((await post(readOnly, submission())).status).toBe(403);
+    // A staff session cannot submit, a partner token cannot reach staff routes.
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/partner/v1/submissions', headers: admin.headers, payload: submission() }))
+        .statusCode,
+    ).toBe(401);
+    expect((await fetch(`${base}/api/v1/cases`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+  });
+
+  it('retries failed webhooks with backoff, then keeps them in a dead-letter list an admin can redeliver', async () => {
+    receiverStatus = 500;
+    const res = await post(token, submission());
+    const { id } = (await res.json()) as { id: string };
+    await process();
+    let now = t.clock.now;
+    for (let i = 0; i < 8; i++) {
+      await deliverWebhooks({ db: db.db, keys: t.identity.keys }, now);
+      now = new Date(now.getTime() + 3 * 3_600_000);
+    }
+    const row = await db.db.selectFrom('webhook_deliveries').selectAll().where('submission_id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'dead', attempts: 8, last_error: 'HTTP 500' });
+    const dead = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/admin/webhook-deliveries?status=dead',
+      headers: { cookie: admin.cookie },
+    });
+    expect(dead.json().deliveries.map((d: { id: string }) => d.id)).toContain(row.id);
+    receiverStatus = 200;
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/api/v1/admin/webhook-deliveries/${row.id}/redeliver`, headers: admin.headers }))
+        .statusCode,
+    ).toBe(200);
+    expect((await deliverWebhooks({ db: db.db, keys: t.identity.keys }, now)).delivered).toBe(1);
+  });
+
+  it('malformed payloads are always a 4xx with codes, never a 5xx (property-based)', async () => {
+    const json = fc.oneof(
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc
+        .record({
+          type: fc.constantFrom('location_report', 'encounter', 'uac_concern', 'hit_confirmation_request', 'nope'),
+          subject: fc.anything(),
+        })
+        .map((v) => JSON.stringify(v)),
+      fc.string(),
+    );
+    await fc.assert(
+      fc.asyncProperty(json, async (body) => {
+        const res = await post(token, body);
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+        const parsed = (await res.json()) as { error: { code: string } };
+        expect(typeof parsed.error.code).toBe('string');
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
