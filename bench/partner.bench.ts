@@ -1,0 +1,129 @@
+/**
+ * Partner submissions benchmark: acknowledged submissions per second over real
+ * HTTP on loopback (token, JSON validation, agreement check, durable insert,
+ * audit append, 202), next to the same database's durable single-row insert
+ * rate through bare `pg`, measured in the same run with the same concurrency.
+ * The ratio is what the API costs on top of the write itself (goal ≥ 0.5).
+ *
+ *   npm run bench:partner
+ *   BENCH_REQUESTS=3000 BENCH_ROUNDS=3 npm run bench:partner
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import pg from 'pg';
+import { loadConfig } from '../src/config/config.js';
+import { buildApp } from '../src/http/app.js';
+import { loadBannedPasswords, loadPermissionTable } from '../src/services/identity-context.js';
+import { deriveKeys } from '../src/services/keys.js';
+import { addClient } from '../src/services/partner-client.service.js';
+import { loadReferenceData, syntheticAgencyRows } from '../src/services/reference-data.service.js';
+import { loadRoutingConfig, RoutingService } from '../src/services/routing.service.js';
+import { openDatabase } from '../src/storage/database.js';
+import { loadMigrations, migrate } from '../src/storage/migrator.js';
+import { migrationsDir } from '../src/storage/paths.js';
+import { insertAgencies } from '../src/storage/repositories/reference.repository.js';
+import { benchDatabase, median, opsPerSecond } from './support.js';
+
+const config = loadConfig({ DATABASE_URL: process.env.DATABASE_URL }, process.cwd());
+const REQUESTS = Math.min(Number(process.env.BENCH_REQUESTS ?? 2000), 20_000);
+const ROUNDS = Math.min(Number(process.env.BENCH_ROUNDS ?? 3), 10);
+const CONCURRENCY = 8;
+
+const database = await benchDatabase(config.DATABASE_URL);
+const handle = openDatabase(database.url, { poolSize: 10 });
+const bare = new pg.Pool({ connectionString: database.url, max: CONCURRENCY });
+try {
+  await migrate(handle.pool, loadMigrations(migrationsDir()));
+  await loadReferenceData(handle.db);
+  await insertAgencies(handle.db, syntheticAgencyRows());
+  const agency = await handle.db
+    .selectFrom('agencies')
+    .select('ori')
+    .where('agreement_model', '=', 'task_force')
+    .where('agreement_status', '=', 'active')
+    .executeTakeFirstOrThrow();
+  const identity = {
+    db: handle.db,
+    keys: deriveKeys(randomBytes(32)),
+    banned: loadBannedPasswords(),
+    permissions: await loadPermissionTable(handle.db),
+    publicUrl: 'http://127.0.0.1',
+  };
+  const routing = await RoutingService.open(handle.db, await loadRoutingConfig(handle.db), () => new Date());
+  const { app } = await buildApp({
+    db: handle.db,
+    pool: handle.pool,
+    migrations: loadMigrations(migrationsDir()),
+    version: 'bench',
+    identity,
+    secureCookies: false,
+    routing,
+    attachmentsDir: os.tmpdir(),
+  });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const client = await addClient(
+    identity,
+    { actor: null, system: 'bench', sourceIp: null, requestId: null, now: new Date() },
+    {
+      agencyOri: agency.ori,
+      name: 'bench',
+      scopes: ['submissions:write'],
+    },
+  );
+  const tokenResponse = await fetch(`${base}/api/partner/v1/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.client.client_id}:${client.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  await bare.query(
+    'CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, body jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())',
+  );
+
+  const body = (i: number) =>
+    JSON.stringify({
+      type: 'location_report',
+      occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+      officer: { name: 'Bench Deputy', badge: `B-${i}` },
+      narrative: 'Subject seen at this address during a traffic stop.',
+      subject: { givenNames: 'Bench', familyName1: `Person${i}`, dob: '1985-04-04', dobBasis: 'claimed' },
+      location: { line1: `${i} Bench Way`, zip: '78520' },
+    });
+  let failures = 0;
+  const submit = async (i: number) => {
+    const res = await fetch(`${base}/api/partner/v1/submissions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body(i),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 202) failures += 1;
+  };
+  const raw = (i: number) => bare.query('INSERT INTO bench_raw (body) VALUES ($1)', [body(i)]);
+
+  const api: number[] = [];
+  const rawRates: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    rawRates.push(await opsPerSecond(raw, REQUESTS, CONCURRENCY));
+    api.push(await opsPerSecond(submit, REQUESTS, CONCURRENCY));
+  }
+  const a = median(api);
+  const r = median(rawRates);
+  console.log(
+    `${database.kind} PostgreSQL, ${REQUESTS} requests × ${ROUNDS} rounds, concurrency ${CONCURRENCY}, Node ${process.version}, ${os.cpus().length} cores`,
+  );
+  console.log(
+    `acknowledged submissions over HTTP: ${a.toFixed(0)}/s (rounds: ${api.map((x) => x.toFixed(0)).join(', ')}; non-202: ${failures})`,
+  );
+  console.log(`bare pg durable single-row inserts:  ${r.toFixed(0)}/s (rounds: ${rawRates.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(`ratio API / raw: ${(a / r).toFixed(2)} (goal ≥ 0.50)`);
+  await app.close();
+  await routing.stop();
+} finally {
+  await bare.end();
+  await handle.close();
+  await database.close();
+}
