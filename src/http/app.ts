@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import { ZErrorResponse } from '../contracts/common.js';
+import { AppError } from '../domain/errors/app-error.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
 import { RealtimeHub } from '../realtime/hub.js';
 import type { AttachmentScanner } from '../services/attachment.service.js';
@@ -42,6 +43,7 @@ import { safeguardRoutes } from './routes/safeguard.routes.js';
 import { submissionRoutes } from './routes/submission.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { webApp } from './web-app.js';
+import { readSubmissionXml } from './xml-submission.js';
 
 export type AppOptions = {
   db: Db;
@@ -154,6 +156,24 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   await app.register(formbody, { bodyLimit: 16_384 });
   // Attachments arrive as raw bytes; their routes set their own body limit.
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // Partner submissions may come as XML (NIEM-style names), read safely into the JSON model; nowhere else takes XML.
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string', bodyLimit: 262_144 }, (request, body, done) => {
+    if (request.routeOptions.url !== '/api/partner/v1/submissions') {
+      done(new AppError('unsupported_media_type', 'XML is accepted only for partner submissions; send application/json.'), undefined);
+      return;
+    }
+    const result = readSubmissionXml(String(body));
+    if (result.ok) done(null, result.value);
+    else {
+      const count = result.issues.length;
+      done(
+        new AppError('validation_failed', `The XML was not accepted: ${count === 1 ? '1 problem' : `${count} problems`}.`, {
+          issues: result.issues,
+        }),
+        undefined,
+      );
+    }
+  });
   // Clients only listen on the realtime connection: tiny inbound frames.
   await app.register(websocket, { options: { maxPayload: 4_096 } });
   const metrics = installMetrics(app, options.pool);

@@ -277,6 +277,110 @@ describe('partner submissions over HTTP', () => {
     expect((await deliverWebhooks({ db: db.db, keys: t.identity.keys }, now)).delivered).toBe(1);
   });
 
+  const xml = (inner: string, extra = '') => `<?xml version="1.0" encoding="UTF-8"?>${extra}
+<PartnerSubmission xmlns="urn:switchboard:partner:1">${inner}</PartnerSubmission>`;
+  const validXml = xml(`
+    <SubmissionCategoryCode>location_report</SubmissionCategoryCode>
+    <ActivityDateTime>2026-11-29T08:30:00-06:00</ActivityDateTime>
+    <ReportingOfficer><PersonFullName>Deputy Synthetic</PersonFullName><OfficerBadgeIdentification>S-104</OfficerBadgeIdentification></ReportingOfficer>
+    <ActivityDescriptionText>Subject seen at this address &amp; vehicle noted.</ActivityDescriptionText>
+    <SubjectPerson>
+      <PersonGivenName>Rogelio</PersonGivenName><PersonSurName>Xml</PersonSurName>
+      <PersonBirthDate>1985-04-04</PersonBirthDate><PersonBirthDateBasisCode>claimed</PersonBirthDateBasisCode>
+      <PersonCitizenshipCode>MX</PersonCitizenshipCode><PersonCitizenshipCode>GT</PersonCitizenshipCode>
+    </SubjectPerson>
+    <Location><LocationStreet>1 XML Way</LocationStreet><LocationPostalCode>78520</LocationPostalCode></Location>`);
+  const postXml = (body: string) =>
+    fetch(`${base}/api/partner/v1/submissions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/xml' },
+      body,
+    });
+
+  it('takes the same submission as XML with NIEM-style names, into the same model', async () => {
+    const res = await postXml(validXml);
+    expect(res.status, await res.clone().text()).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const row = await db.db.selectFrom('partner_submissions').select('payload').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.payload).toMatchObject({
+      type: 'location_report',
+      narrative: 'Subject seen at this address & vehicle noted.',
+      subject: { givenNames: 'Rogelio', familyName1: 'Xml', nationalities: ['MX', 'GT'] },
+      location: { line1: '1 XML Way', zip: '78520' },
+    });
+    await process();
+    const status = (await (
+      await fetch(`${base}/api/partner/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { status: string };
+    expect(status.status).toBe('accepted');
+  });
+
+  it('refuses external entities, entity expansion, deep nesting and unknown elements — each a 400 with its code', async () => {
+    const cases: [string, string][] = [
+      [
+        xml(
+          '<ActivityDescriptionText>&xxe;</ActivityDescriptionText>',
+          '<!DOCTYPE PartnerSubmission [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+        ),
+        'xml_doctype_forbidden',
+      ],
+      [
+        xml(
+          '<ActivityDescriptionText>&lol3;</ActivityDescriptionText>',
+          '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>',
+        ),
+        'xml_doctype_forbidden',
+      ],
+      [xml(`<SubjectPerson>${'<PersonStateIdentification>'.repeat(12)}</SubjectPerson>`), 'xml_too_deep'],
+      [xml('<SubmissionCategoryCode>location_report</SubmissionCategoryCode><Surprise>1</Surprise>'), 'unknown_element'],
+      ['<PartnerSubmission><Unclosed>', 'xml_root'],
+      [xml('<ActivityDescriptionText>&undefined;</ActivityDescriptionText>'), 'xml_malformed'],
+      ['not xml at all', 'xml_malformed'],
+    ];
+    for (const [body, code] of cases) {
+      const res = await postXml(body);
+      expect(res.status, body).toBe(400);
+      const parsed = (await res.json()) as { error: { issues: { code: string }[] } };
+      expect(
+        parsed.error.issues.map((i) => i.code),
+        body,
+      ).toContain(code);
+    }
+    // XML anywhere else is refused as a media type.
+    const elsewhere = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/intake',
+      headers: { ...admin.headers, 'content-type': 'application/xml' },
+      payload: validXml,
+    });
+    expect(elsewhere.statusCode).toBe(415);
+  });
+
+  it('random XML is always a 4xx with codes, never a 5xx (property-based)', async () => {
+    const element = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.string().map((s) => s.replace(/[<&]/g, '')),
+        fc
+          .record({
+            name: fc.constantFrom('SubjectPerson', 'PersonGivenName', 'Location', 'X', 'SubmissionCategoryCode'),
+            kids: fc.array(tie('node'), { maxLength: 3 }),
+          })
+          .map((r) => `<${r.name}>${(r.kids as string[]).join('')}</${r.name}>`),
+      ),
+    }));
+    await fc.assert(
+      fc.asyncProperty(element.node, fc.boolean(), async (inner, wrap) => {
+        const res = await postXml(wrap ? xml(inner as string) : (inner as string));
+        expect(res.status).toBeGreaterThanOrEqual(202);
+        expect(res.status).toBeLessThan(500);
+        if (res.status >= 400) expect(typeof ((await res.json()) as { error: { code: string } }).error.code).toBe('string');
+        else await res.arrayBuffer();
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('malformed payloads are always a 4xx with codes, never a 5xx (property-based)', async () => {
     const json = fc.oneof(
       fc.jsonValue().map((v) => JSON.stringify(v)),
