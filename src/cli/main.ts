@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { type Config, ConfigError, loadConfig } from '../config/config.js';
 import { ROLES, type Role } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
+import { AGENCY_TYPES, AGREEMENT_MODELS, AGREEMENT_STATUSES } from '../domain/partner/agency-rules.js';
 import type { Shift } from '../domain/routing/simulator.js';
+import { importAgencies, listAgencies, saveAgency } from '../services/agency.service.js';
 import { verifyAuditChain } from '../services/audit.service.js';
 import { DEMO_ACCOUNT_USERNAMES, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { decrypt } from '../services/keys.js';
@@ -301,6 +303,78 @@ program
         );
       }
       return 0;
+    }),
+  );
+
+const agency = program.command('agency').description('the partner agency registry (every change is audited)');
+agency
+  .command('list')
+  .description('list agencies and their 287(g) agreements')
+  .option('--state <code>', 'only this state')
+  .option('--json', 'print JSON')
+  .action((options: { state?: string; json?: boolean }) =>
+    withStorage('agency', async (storage) => {
+      const rows = await listAgencies(storage.handle.db, { state: options.state }, 5_000);
+      if (options.json)
+        print(
+          JSON.stringify(
+            rows.map((r) => ({ ori: r.ori, name: r.name, type: r.type, model: r.agreement_model, status: r.agreement_status })),
+          ),
+        );
+      else for (const r of rows) print(`${r.ori}  ${r.agreement_status.padEnd(10)} ${r.agreement_model.padEnd(24)} ${r.name}`);
+      return 0;
+    }),
+  );
+agency
+  .command('add')
+  .description('register an agency and its 287(g) agreement')
+  .requiredOption('--ori <ORI>', '9 characters, starting with the state code')
+  .requiredOption('--name <name>', "the agency's name")
+  .addOption(new Option('--type <type>', 'kind of agency').choices([...AGENCY_TYPES]).makeOptionMandatory())
+  .addOption(new Option('--model <model>', '287(g) model').choices([...AGREEMENT_MODELS]).makeOptionMandatory())
+  .addOption(new Option('--status <status>', 'agreement status').choices([...AGREEMENT_STATUSES]).default('active'))
+  .requiredOption('--effective <date>', 'agreement in effect from (YYYY-MM-DD)')
+  .option('--end <date>', 'agreement ends (YYYY-MM-DD)')
+  .option('--county <county>', 'county')
+  .action(
+    (o: { ori: string; name: string; type: string; model: string; status: string; effective: string; end?: string; county?: string }) =>
+      withStorage('agency', async (storage) => {
+        const saved = await saveAgency(
+          storage.handle.db,
+          cliContext(),
+          {
+            ori: o.ori,
+            name: o.name,
+            type: o.type,
+            county: o.county,
+            agreementModel: o.model,
+            agreementStatus: o.status,
+            agreementEffective: o.effective,
+            agreementEnd: o.end,
+          },
+          'add',
+        );
+        print(`added ${saved.ori} (${saved.name})`);
+        return 0;
+      }),
+  );
+agency
+  .command('import')
+  .description('import agencies from a CSV file (header row; good rows saved, bad rows reported)')
+  .argument('<file>', 'CSV file')
+  .option('--json', 'print the row-by-row report as JSON')
+  .action((file: string, options: { json?: boolean }) =>
+    withStorage('agency', async (storage) => {
+      const report = await importAgencies(storage.handle.db, cliContext(), readFileSync(file, 'utf8'));
+      if (options.json) print(JSON.stringify(report));
+      else {
+        print(`added ${report.added}, updated ${report.updated}, refused ${report.errors}`);
+        for (const r of report.rows.filter((x) => x.result === 'error'))
+          print(
+            `  row ${r.row}${r.ori ? ` (${r.ori})` : ''}: ${r.issues.map((i) => `${i.path.replace(/^row\d+\./, '')} ${i.message}`).join('; ')}`,
+          );
+      }
+      return report.errors > 0 ? 3 : 0;
     }),
   );
 

@@ -29,6 +29,7 @@ import { installMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
 import { type AnyRoute, registerRoute } from './route.js';
 import { adminRoutes } from './routes/admin.routes.js';
+import { agencyRoutes } from './routes/agency.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { caseRoutes } from './routes/case.routes.js';
@@ -156,6 +157,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   await app.register(formbody, { bodyLimit: 16_384 });
   // Attachments arrive as raw bytes; their routes set their own body limit.
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // Agency imports come as CSV text.
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 5_000_000 }, (_request, body, done) => done(null, String(body)));
   // Partner submissions may come as XML (NIEM-style names), read safely into the JSON model; nowhere else takes XML.
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string', bodyLimit: 262_144 }, (request, body, done) => {
     if (request.routeOptions.url !== '/api/partner/v1/submissions') {
@@ -247,6 +250,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...safeguardRoutes(ctx),
     ...desktopRoutes(ctx),
     ...submissionRoutes(ctx),
+    ...agencyRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),
     ...realtimeRoutes(ctx),

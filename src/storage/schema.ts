@@ -34,6 +34,8 @@ export type AgenciesTable = {
   agreement_end: DateOnly | null;
   synthetic: Generated<boolean>;
   created_at: CreatedAt;
+  contacts: ColumnType<unknown, string | undefined, string>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
 };
 
 export type QueuesTable = {

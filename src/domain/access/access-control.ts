@@ -52,6 +52,7 @@ export const PERMISSIONS = [
   'submission:create',
   'submission:read',
   'webhook:manage',
+  'agency:manage',
   'safeguards:configure',
   'session:own',
 ] as const;

@@ -1,0 +1,172 @@
+import { sql } from 'kysely';
+import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
+import { type AgencyInput, type CheckedAgency, CSV_COLUMNS, checkAgency, parseCsv } from '../domain/partner/agency-rules.js';
+import type { Db } from '../storage/database.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+
+/**
+ * The agency registry: partner agencies and their 287(g) agreements. Admins
+ * add and change agencies one at a time or import a CSV file, which is checked
+ * row by row: good rows are saved (added or updated by ORI), bad rows are
+ * reported with their problems, and nothing half-written is left either way.
+ */
+
+const row = (a: CheckedAgency, now: Date) => ({
+  ori: a.ori,
+  name: a.name,
+  type: a.type,
+  state: a.state,
+  county: a.county,
+  agreement_model: a.agreement_model,
+  agreement_status: a.agreement_status,
+  agreement_effective: a.agreement_effective,
+  agreement_end: a.agreement_end,
+  contacts: JSON.stringify(a.contacts),
+  updated_at: now,
+});
+
+async function upsert(db: Db, agencies: CheckedAgency[], now: Date): Promise<{ added: string[]; updated: string[] }> {
+  const existing = new Set(
+    agencies.length === 0
+      ? []
+      : (
+          await db
+            .selectFrom('agencies')
+            .select('ori')
+            .where(
+              'ori',
+              'in',
+              agencies.map((a) => a.ori),
+            )
+            .execute()
+        ).map((r) => r.ori),
+  );
+  for (const a of agencies) {
+    const values = row(a, now);
+    await db
+      .insertInto('agencies')
+      .values(values)
+      .onConflict((oc) => oc.column('ori').doUpdateSet({ ...values, ori: undefined }))
+      .execute();
+  }
+  return {
+    added: agencies.filter((a) => !existing.has(a.ori)).map((a) => a.ori),
+    updated: agencies.filter((a) => existing.has(a.ori)).map((a) => a.ori),
+  };
+}
+
+export async function saveAgency(db: Db, ctx: RequestContext, input: AgencyInput, mode: 'add' | 'update'): Promise<CheckedAgency> {
+  const checked = checkAgency(input, 'body');
+  if ('issues' in checked) {
+    throw new AppError('validation_failed', `The agency was not saved: ${checked.issues.length} field(s) are invalid.`, {
+      issues: checked.issues,
+    });
+  }
+  return db.transaction().execute(async (trx) => {
+    const known = await trx.selectFrom('agencies').select('ori').where('ori', '=', checked.agency.ori).executeTakeFirst();
+    if (mode === 'add' && known) throw new AppError('conflict', `An agency with the ORI ${checked.agency.ori} is already registered.`);
+    if (mode === 'update' && !known) throw new AppError('not_found', `No agency has the ORI ${checked.agency.ori}.`);
+    await upsert(trx, [checked.agency], ctx.now);
+    await appendAudit(trx, ctx, {
+      action: mode === 'add' ? 'agency.add' : 'agency.update',
+      outcome: 'allowed',
+      resourceType: 'agency',
+      resourceId: checked.agency.ori,
+      details: { agreement: { model: checked.agency.agreement_model, status: checked.agency.agreement_status } },
+    });
+    return checked.agency;
+  });
+}
+
+export type ImportReport = {
+  rows: { row: number; ori: string | null; result: 'added' | 'updated' | 'error'; issues: FieldIssue[] }[];
+  added: number;
+  updated: number;
+  errors: number;
+};
+
+/** Imports agencies from CSV with a header row (columns: CSV_COLUMNS). Good rows are saved; every bad row is reported. */
+export async function importAgencies(db: Db, ctx: RequestContext, csv: string): Promise<ImportReport> {
+  const [header, ...lines] = parseCsv(csv);
+  const columns = (header ?? []).map((h) => h.trim().toLowerCase());
+  const missing = CSV_COLUMNS.filter(
+    (c) => !['county', 'agreement_end', 'contact_name', 'contact_email', 'contact_phone'].includes(c) && !columns.includes(c),
+  );
+  if (!header || missing.length > 0) {
+    throw new AppError('validation_failed', `The CSV needs a header row with the columns ${CSV_COLUMNS.join(', ')}.`, {
+      issues: missing.map((m) => ({ path: `header.${m}`, code: 'missing_column', message: `no ${m} column` })),
+    });
+  }
+  if (lines.length > 5_000) throw new AppError('payload_too_large', 'Import at most 5,000 agencies at a time.');
+  const report: ImportReport = { rows: [], added: 0, updated: 0, errors: 0 };
+  const good: { line: number; agency: CheckedAgency }[] = [];
+  const seen = new Set<string>();
+  lines.forEach((fields, i) => {
+    const at = (name: string) => fields[columns.indexOf(name)]?.trim() ?? '';
+    const line = i + 2;
+    const contact = at('contact_name');
+    const checked = checkAgency(
+      {
+        ori: at('ori'),
+        name: at('name'),
+        type: at('type'),
+        county: at('county') || undefined,
+        agreementModel: at('agreement_model'),
+        agreementStatus: at('agreement_status'),
+        agreementEffective: at('agreement_effective'),
+        agreementEnd: at('agreement_end') || undefined,
+        contacts: contact ? [{ name: contact, email: at('contact_email') || undefined, phone: at('contact_phone') || undefined }] : [],
+      },
+      `row${line}`,
+    );
+    if ('issues' in checked) {
+      report.rows.push({ row: line, ori: at('ori') || null, result: 'error', issues: checked.issues });
+      report.errors += 1;
+    } else if (seen.has(checked.agency.ori)) {
+      report.rows.push({
+        row: line,
+        ori: checked.agency.ori,
+        result: 'error',
+        issues: [{ path: `row${line}.ori`, code: 'duplicate_in_file', message: 'this ORI is on an earlier row' }],
+      });
+      report.errors += 1;
+    } else {
+      seen.add(checked.agency.ori);
+      good.push({ line, agency: checked.agency });
+    }
+  });
+  await db.transaction().execute(async (trx) => {
+    const { added, updated } = await upsert(
+      trx,
+      good.map((g) => g.agency),
+      ctx.now,
+    );
+    for (const g of good)
+      report.rows.push({ row: g.line, ori: g.agency.ori, result: added.includes(g.agency.ori) ? 'added' : 'updated', issues: [] });
+    report.added = added.length;
+    report.updated = updated.length;
+    await appendAudit(trx, ctx, {
+      action: 'agency.import',
+      outcome: 'allowed',
+      resourceType: 'agency',
+      details: { added: report.added, updated: report.updated, errors: report.errors },
+    });
+  });
+  report.rows.sort((a, b) => a.row - b.row);
+  return report;
+}
+
+export async function listAgencies(
+  db: Db,
+  filter: { state?: string | undefined; status?: 'active' | 'suspended' | 'terminated' | 'pending' | undefined; q?: string | undefined },
+  limit: number,
+) {
+  let q = db.selectFrom('agencies').selectAll();
+  if (filter.state) q = q.where('state', '=', filter.state.toUpperCase());
+  if (filter.status) q = q.where('agreement_status', '=', filter.status);
+  if (filter.q)
+    q = q.where(
+      sql<boolean>`(ori = ${filter.q.toUpperCase()} OR lower(name) LIKE ${`%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`})`,
+    );
+  return q.orderBy('state').orderBy('name').limit(limit).execute();
+}
