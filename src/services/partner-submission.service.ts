@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Selectable, sql } from 'kysely';
 import type { Submission } from '../contracts/partner.js';
-import type { ClientActor } from '../domain/access/access-control.js';
+import type { Actor, ClientActor, UserActor } from '../domain/access/access-control.js';
 import { AppError, isAppError } from '../domain/errors/app-error.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
 import { checkAgreement, INTAKE_OF } from '../domain/partner/submission-rules.js';
@@ -20,7 +20,15 @@ import type { RoutingService } from './routing.service.js';
  * the ACD, and a status webhook to the agency. Each agency sees only its own.
  */
 
-type ClientCtx = RequestContext & { actor: ClientActor };
+/** A partner system (client credentials) or a partner officer signed in to the portal: either acts for one agency. */
+export type PartnerActor = ClientActor | (UserActor & { agencyOri: string });
+type ClientCtx = RequestContext & { actor: PartnerActor };
+
+export function partnerActor(actor: Actor): PartnerActor {
+  if (actor.kind === 'client') return actor;
+  if (actor.role === 'partner_officer' && actor.agencyOri) return { ...actor, agencyOri: actor.agencyOri };
+  throw new AppError('forbidden', 'Only partner systems and partner officers submit.');
+}
 type Row = Selectable<PartnerSubmissionsTable>;
 
 export const bodyHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
@@ -72,7 +80,8 @@ export async function receiveSubmission(
       .insertInto('partner_submissions')
       .values({
         agency_ori: ori,
-        client_id: ctx.actor.clientId,
+        client_id: ctx.actor.kind === 'client' ? ctx.actor.clientId : null,
+        submitted_by: ctx.actor.kind === 'user' ? ctx.actor.userId : null,
         type: submission.type,
         idempotency_key: idempotencyKey ?? null,
         body_hash: hash,
@@ -185,7 +194,22 @@ export async function processSubmissions(deps: ProcessorDeps, now: Date, limit =
 
 async function processOne(deps: ProcessorDeps, row: Row, now: Date): Promise<void> {
   const submission = row.payload as Submission;
-  const actor: ClientActor = { kind: 'client', clientId: row.client_id, agencyOri: row.agency_ori, scopes: ['submissions:write'] };
+  // The intake is filed as by whoever sent it: the agency's system, or the officer through the portal.
+  const officer = row.submitted_by
+    ? await deps.db.selectFrom('users').select(['id', 'username']).where('id', '=', row.submitted_by).executeTakeFirst()
+    : undefined;
+  const actor: Actor =
+    row.client_id || !officer
+      ? { kind: 'client', clientId: row.client_id ?? 'portal', agencyOri: row.agency_ori, scopes: ['submissions:write'] }
+      : {
+          kind: 'user',
+          userId: officer.id,
+          username: officer.username,
+          role: 'partner_officer',
+          agencyOri: row.agency_ori,
+          fieldOfficeCode: null,
+          sessionId: null,
+        };
   const ctx = { actor, sourceIp: null, requestId: null, now };
   let outcome:
     | { status: 'accepted'; reference: string; caseId: string; unit: string }

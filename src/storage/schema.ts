@@ -481,7 +481,8 @@ export type ContactDispositionsTable = {
 export type PartnerSubmissionsTable = {
   id: Generated<string>;
   agency_ori: string;
-  client_id: string;
+  client_id: string | null;
+  submitted_by: string | null;
   type: 'location_report' | 'encounter' | 'uac_concern' | 'hit_confirmation_request';
   idempotency_key: string | null;
   body_hash: string;

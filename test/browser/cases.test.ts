@@ -25,6 +25,7 @@ let callTaker: SignedIn;
 let analyst: SignedIn;
 let uac: SignedIn;
 let officer: SignedIn;
+let partner: SignedIn;
 let adultCase: { caseId: string; personId: string };
 let childCase: { caseId: string; personId: string };
 
@@ -36,6 +37,7 @@ beforeAll(async () => {
   analyst = await enrollAs(t, 'analyst');
   uac = await enrollAs(t, 'uac_specialist');
   officer = await enrollAs(t, 'field_officer', { fieldOfficeCode: 'HLG' });
+  partner = await enrollAs(t, 'partner_officer', { agencyOri: 'TX0312100' });
   const save = async (body: Record<string, unknown>) => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: callTaker.headers, payload: body });
     if (res.statusCode !== 201) throw new Error(res.body);
@@ -152,6 +154,30 @@ describe('case screens in Chromium', () => {
       )
       .toMatch(/not screened/);
     expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('a partner officer submits through the portal; the status follows once processed', async () => {
+    const page = await signedInPage(partner);
+    await expect.poll(() => page.getByRole('heading', { name: 'Partner portal' }).isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/narrative|subject/);
+    await page.getByLabel('When it happened (required)').fill('2026-11-29T08:00');
+    await page.getByLabel("Subject's given names (required)").fill('Portal');
+    await page.getByLabel("Subject's family name (required)").fill('Sintético');
+    await page.getByLabel('ZIP code').fill('78520');
+    await page.getByLabel('What happened (required)').fill('Seen at a traffic stop; released.');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 10_000 }).toMatch(/Received: submission/);
+    const { processSubmissions } = await import('../../src/services/partner-submission.service.js');
+    const { offlineGeocoder } = await import('../../src/services/geonames.js');
+    expect(await processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder() }, t.clock.now)).toBe(1);
+    await expect
+      .poll(() => page.getByRole('row', { name: /location report/ }).textContent(), { timeout: 15_000 })
+      .toMatch(/accepted.*C-2026-/);
+    const row = await db.db.selectFrom('partner_submissions').selectAll().executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ agency_ori: 'TX0312100', submitted_by: partner.userId, client_id: null });
     await page.close();
   });
 

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { api, SESSION_EVENT, type Session, setCsrfToken } from './api.js';
 import { CaseSearch, CaseWorkspace, PersonPage } from './Cases.js';
 import { Desktop } from './Desktop.js';
+import { Portal } from './Portal.js';
 import { ReferralInbox } from './Referrals.js';
 import { SignIn } from './SignIn.js';
 import { UacBoard } from './UacBoard.js';
@@ -10,7 +11,7 @@ import { Wallboard } from './Wallboard.js';
 import './styles.css';
 
 /** Which screens a role has. Agents get the desktop; supervisors also the wallboard. */
-type Screen = 'desktop' | 'wallboard' | 'tv' | 'cases' | 'referrals' | 'uac' | 'persons';
+type Screen = 'desktop' | 'wallboard' | 'tv' | 'cases' | 'referrals' | 'uac' | 'persons' | 'portal';
 const SCREENS: Record<string, Screen[]> = {
   call_taker: ['desktop', 'cases'],
   uac_specialist: ['desktop', 'uac', 'cases', 'referrals'],
@@ -18,6 +19,7 @@ const SCREENS: Record<string, Screen[]> = {
   supervisor: ['wallboard', 'desktop', 'cases', 'uac', 'referrals', 'tv'],
   legal_reviewer: ['referrals', 'uac', 'cases'],
   field_officer: ['referrals'],
+  partner_officer: ['portal'],
   admin: ['wallboard', 'tv'],
 };
 const LABEL: Record<Screen, string> = {
@@ -28,6 +30,7 @@ const LABEL: Record<Screen, string> = {
   referrals: 'Referrals',
   uac: 'UAC board',
   persons: 'Person',
+  portal: 'Partner portal',
 };
 
 /** "#/cases/<id>" → ["cases", "<id>"]. */
@@ -120,6 +123,7 @@ function App() {
         {active === 'persons' && recordId && <PersonPage key={recordId} id={recordId} />}
         {active === 'referrals' && <ReferralInbox />}
         {active === 'uac' && <UacBoard />}
+        {active === 'portal' && <Portal />}
         {!active && <p>Your role has no screen in this app yet. Use the API documentation at /api/docs.</p>}
       </main>
     </>

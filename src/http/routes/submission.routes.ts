@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
 import { ZSubmission, ZSubmissionAck, ZSubmissionStatus, ZWebhookDelivery, ZWebhookSettings } from '../../contracts/partner.js';
-import type { ClientActor } from '../../domain/access/access-control.js';
 import { AppError } from '../../domain/errors/app-error.js';
-import { listSubmissions, readSubmission, receiveSubmission, setWebhook } from '../../services/partner-submission.service.js';
+import { listSubmissions, partnerActor, readSubmission, receiveSubmission, setWebhook } from '../../services/partner-submission.service.js';
 import { listDeliveries, redeliver } from '../../services/webhook.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
@@ -12,8 +11,7 @@ import { defineRoute } from '../route.js';
 
 function clientContext(ctx: AppContext, request: Parameters<typeof actorContext>[1]) {
   const rc = actorContext(ctx, request);
-  if (rc.actor.kind !== 'client') throw new AppError('forbidden', 'Partner systems only.');
-  return { ...rc, actor: rc.actor as ClientActor };
+  return { ...rc, actor: partnerActor(rc.actor) };
 }
 
 const presentStatus = (row: Awaited<ReturnType<typeof readSubmission>>): z.infer<typeof ZSubmissionStatus> => ({
@@ -143,6 +141,41 @@ export function submissionRoutes(ctx: AppContext) {
         await redeliver(ctx.db, rc, params.id, rc.actor.agencyOri);
         return { ok: true as const };
       },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/portal/submissions',
+      summary: 'The partner portal: a partner officer submits for their agency (same model, checks and processing as the partner API)',
+      tags: ['partner'],
+      access: { permission: 'submission:create' },
+      body: ZSubmission,
+      response: ZSubmissionAck,
+      successStatus: 202,
+      errors: [403],
+      handler: async ({ body, request }) => {
+        const ack = await receiveSubmission(ctx.db, clientContext(ctx, request), body, request.body, undefined);
+        return {
+          id: ack.id,
+          status: ack.status as 'received',
+          statusUrl: `/api/v1/portal/submissions/${ack.id}`,
+          receivedAt: ack.receivedAt,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/portal/submissions',
+      summary: "The partner portal: my agency's submissions and their statuses",
+      tags: ['partner'],
+      access: { permission: 'submission:read' },
+      query: z.strictObject({
+        status: z.enum(['received', 'processing', 'accepted', 'rejected']).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      }),
+      response: z.object({ submissions: z.array(ZSubmissionStatus) }),
+      handler: async ({ query, request }) => ({
+        submissions: (await listSubmissions(ctx.db, clientContext(ctx, request), query.status, query.limit)).map(presentStatus),
+      }),
     }),
     defineRoute({
       method: 'GET',
