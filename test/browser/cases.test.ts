@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCode } from '../../src/services/totp.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
+import { launchChromium, seriousViolations, signInThroughPage } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { tip } from '../support/intake.js';
 
@@ -13,9 +11,6 @@ import { tip } from '../support/intake.js';
  * for a purpose, the UAC board, and the field office's referral inbox — each
  * page checked with axe-core.
  */
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let db: TestDatabase;
 let t: TestApp;
@@ -51,18 +46,7 @@ beforeAll(async () => {
     }),
   );
   base = await t.app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -71,25 +55,9 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: { id: string; impact: string; help: string }[] }> } })
-      .axe;
-    return axe.run();
-  });
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
-}
-
 async function signedInPage(who: SignedIn): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-  await page.goto(base);
-  await page.getByLabel('Username').fill(who.username);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  t.clock.advance(30_000);
-  await page.getByLabel('Code from your authenticator app').fill(await totpCode(who.secret, t.clock.now));
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInThroughPage(page, t, base, who);
   await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).isVisible(), { timeout: 10_000 }).toBe(true);
   return page;
 }

@@ -91,58 +91,44 @@ export function referralRoutes(ctx: AppContext) {
       handler: async ({ params, body, request }) =>
         presentReferral(await reviewReferral(deps, actorContext(ctx, request), params.id, body)),
     }),
-    defineRoute({
-      method: 'POST',
-      url: '/api/v1/referrals/:id/acknowledge',
-      summary: 'The field office acknowledges a referral it received',
-      tags: ['referrals'],
-      access: { permission: 'referral:act' },
-      params: ZIdParams,
-      body: empty,
-      response: ZReferral,
-      errors: [404, 409],
-      handler: async ({ params, request }) =>
-        presentReferral(await actOnReferral(deps, actorContext(ctx, request), params.id, 'acknowledge', {})),
-    }),
-    defineRoute({
-      method: 'POST',
-      url: '/api/v1/referrals/:id/outcome',
-      summary: 'The field office reports the outcome (located, not located, other) with notes',
-      tags: ['referrals'],
-      access: { permission: 'referral:act' },
-      params: ZIdParams,
-      body: ZReferralOutcome,
-      response: ZReferral,
-      errors: [404, 409],
-      handler: async ({ params, body, request }) =>
-        presentReferral(await actOnReferral(deps, actorContext(ctx, request), params.id, 'outcome', body)),
-    }),
-    defineRoute({
-      method: 'POST',
-      url: '/api/v1/referrals/:id/close',
-      summary: 'The field office closes a referral whose outcome is reported',
-      tags: ['referrals'],
-      access: { permission: 'referral:act' },
-      params: ZIdParams,
-      body: empty,
-      response: ZReferral,
-      errors: [404, 409],
-      handler: async ({ params, request }) =>
-        presentReferral(await actOnReferral(deps, actorContext(ctx, request), params.id, 'close', {})),
-    }),
-    defineRoute({
-      method: 'POST',
-      url: '/api/v1/referrals/:id/withdraw',
-      summary: 'The center withdraws a referral, with a reason',
-      tags: ['referrals'],
-      access: { permission: 'referral:create' },
-      params: ZIdParams,
-      body: ZReferralReason,
-      response: ZReferral,
-      errors: [404, 409],
-      handler: async ({ params, body, request }) =>
-        presentReferral(await actOnReferral(deps, actorContext(ctx, request), params.id, 'withdraw', body)),
-    }),
+    // The field office's steps and the center's withdrawal: one shape, one table.
+    ...(
+      [
+        { action: 'acknowledge', permission: 'referral:act', body: empty, summary: 'The field office acknowledges a referral it received' },
+        {
+          action: 'outcome',
+          permission: 'referral:act',
+          body: ZReferralOutcome,
+          summary: 'The field office reports the outcome (located, not located, other) with notes',
+        },
+        {
+          action: 'close',
+          permission: 'referral:act',
+          body: empty,
+          summary: 'The field office closes a referral whose outcome is reported',
+        },
+        {
+          action: 'withdraw',
+          permission: 'referral:create',
+          body: ZReferralReason,
+          summary: 'The center withdraws a referral, with a reason',
+        },
+      ] as const
+    ).map((step) =>
+      defineRoute({
+        method: 'POST',
+        url: `/api/v1/referrals/:id/${step.action}`,
+        summary: step.summary,
+        tags: ['referrals'],
+        access: { permission: step.permission },
+        params: ZIdParams,
+        body: step.body as z.ZodType<{ outcome?: 'located' | 'not_located' | 'other'; notes?: string; reason?: string } | undefined>,
+        response: ZReferral,
+        errors: [404, 409],
+        handler: async ({ params, body, request }) =>
+          presentReferral(await actOnReferral(deps, actorContext(ctx, request), params.id, step.action, body ?? {})),
+      }),
+    ),
     defineRoute({
       method: 'GET',
       url: '/api/v1/referrals/:id/packet',

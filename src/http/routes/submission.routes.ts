@@ -41,7 +41,15 @@ const ZIdempotencyKey = z
   .regex(/^[A-Za-z0-9_.:-]{8,100}$/, 'Idempotency-Key: 8–100 letters, digits and _ . : -')
   .optional();
 
+const ZListQuery = z.strictObject({
+  status: z.enum(['received', 'processing', 'accepted', 'rejected']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
 export function submissionRoutes(ctx: AppContext) {
+  const list = async ({ query, request }: { query: z.output<typeof ZListQuery>; request: Parameters<typeof actorContext>[1] }) => ({
+    submissions: (await listSubmissions(ctx.db, clientContext(ctx, request), query.status, query.limit)).map(presentStatus),
+  });
   return [
     defineRoute({
       method: 'POST',
@@ -90,14 +98,9 @@ export function submissionRoutes(ctx: AppContext) {
       summary: "My agency's submissions, newest first",
       tags: ['partner'],
       access: { permission: 'submission:read', via: 'client' },
-      query: z.strictObject({
-        status: z.enum(['received', 'processing', 'accepted', 'rejected']).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-      }),
+      query: ZListQuery,
       response: z.object({ submissions: z.array(ZSubmissionStatus) }),
-      handler: async ({ query, request }) => ({
-        submissions: (await listSubmissions(ctx.db, clientContext(ctx, request), query.status, query.limit)).map(presentStatus),
-      }),
+      handler: list,
     }),
     defineRoute({
       method: 'PUT',
@@ -168,14 +171,9 @@ export function submissionRoutes(ctx: AppContext) {
       summary: "The partner portal: my agency's submissions and their statuses",
       tags: ['partner'],
       access: { permission: 'submission:read' },
-      query: z.strictObject({
-        status: z.enum(['received', 'processing', 'accepted', 'rejected']).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-      }),
+      query: ZListQuery,
       response: z.object({ submissions: z.array(ZSubmissionStatus) }),
-      handler: async ({ query, request }) => ({
-        submissions: (await listSubmissions(ctx.db, clientContext(ctx, request), query.status, query.limit)).map(presentStatus),
-      }),
+      handler: list,
     }),
     defineRoute({
       method: 'GET',

@@ -55,3 +55,11 @@ describe('person rules', () => {
     expect(normalizePhone('call me')).toBeUndefined();
   });
 });
+
+describe('purpose-of-use codes', () => {
+  it('are the same in the domain rule and in the API contract (which imports nothing from the domain)', async () => {
+    const { PURPOSE_CODES } = await import('../../../src/domain/safeguards/purpose.js');
+    const { ZPurposeCode } = await import('../../../src/contracts/persons.js');
+    expect(ZPurposeCode.unwrap().options).toEqual([...PURPOSE_CODES]);
+  });
+});
