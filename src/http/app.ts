@@ -64,6 +64,8 @@ export type AppOptions = {
   /** Offline by default (ZIP/city/county/state centroids); a production geocoder plugs in here. */
   geocoder?: Geocoder;
   scanner?: AttachmentScanner;
+  /** Development (default: when cookies are not Secure, i.e. plain HTTP on loopback): webhooks may point at this machine. */
+  development?: boolean;
   /** The built web app; default dist/web of the package. */
   webDir?: string;
 };
@@ -158,7 +160,11 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   // Attachments arrive as raw bytes; their routes set their own body limit.
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   // Agency imports come as CSV text.
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 5_000_000 }, (_request, body, done) => done(null, String(body)));
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 5_000_000 }, (request, body, done) => {
+    if (request.routeOptions.url !== '/api/v1/agencies/import')
+      done(new AppError('unsupported_media_type', 'CSV is accepted only for agency imports.'), undefined);
+    else done(null, String(body));
+  });
   // Partner submissions may come as XML (NIEM-style names), read safely into the JSON model; nowhere else takes XML.
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string', bodyLimit: 262_144 }, (request, body, done) => {
     if (request.routeOptions.url !== '/api/partner/v1/submissions') {
@@ -236,6 +242,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     // @fastify/swagger types its document as OpenAPI V2/V3 unions; the route serves it as plain JSON.
     openapi: () => app.swagger() as unknown as Record<string, unknown>,
     geocoder: options.geocoder ?? offlineGeocoder(),
+    development: options.development ?? !options.secureCookies,
     attachments: { dir: options.attachmentsDir, scanner: options.scanner },
   };
   const routes = [

@@ -27,6 +27,8 @@ export type AppContext = {
   realtime: RealtimeHub;
   openapi: () => Record<string, unknown>;
   geocoder: Geocoder;
+  /** Plain HTTP on loopback (no Secure cookies): development. Webhooks may then point at this machine. */
+  development: boolean;
   attachments: { dir: string; scanner?: AttachmentScanner | undefined };
 };
 

@@ -158,10 +158,16 @@ export async function importAgencies(db: Db, ctx: RequestContext, csv: string): 
 
 export async function listAgencies(
   db: Db,
-  filter: { state?: string | undefined; status?: 'active' | 'suspended' | 'terminated' | 'pending' | undefined; q?: string | undefined },
+  filter: {
+    ori?: string | undefined;
+    state?: string | undefined;
+    status?: 'active' | 'suspended' | 'terminated' | 'pending' | undefined;
+    q?: string | undefined;
+  },
   limit: number,
 ) {
   let q = db.selectFrom('agencies').selectAll();
+  if (filter.ori !== undefined) q = q.where('ori', '=', filter.ori);
   if (filter.state) q = q.where('state', '=', filter.state.toUpperCase());
   if (filter.status) q = q.where('agreement_status', '=', filter.status);
   if (filter.q)

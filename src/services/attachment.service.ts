@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Selectable } from 'kysely';
 import type { Actor } from '../domain/access/access-control.js';
+import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent } from '../storage/repositories/case.repository.js';
@@ -155,7 +156,14 @@ export async function readAttachment(
   attachmentId: string,
 ): Promise<{ row: AttachmentRow; content: Buffer }> {
   const row = await deps.db.selectFrom('attachments').selectAll().where('id', '=', attachmentId).executeTakeFirst();
-  if (!row) throw new AppError('not_found', 'There is no such attachment.');
+  const missing = () => new AppError('not_found', 'There is no such attachment.');
+  if (!row) throw missing();
+  const kase = await deps.db.selectFrom('cases').select('unit').where('id', '=', row.case_id).executeTakeFirst();
+  // An attachment of a case the viewer may not know of is answered exactly like a missing one (withCase audits it).
+  if (!kase || !mayReadUnit(ctx.actor, kase.unit)) {
+    await withCase(deps.db, ctx, row.case_id, 'attachment.read', async () => undefined).catch(() => undefined);
+    throw missing();
+  }
   return withCase(deps.db, ctx, row.case_id, 'attachment.read', async (trx) => {
     const content = await readFile(blobPath(deps.dir, row.sha256));
     if (createHash('sha256').update(content).digest('hex') !== row.sha256) {

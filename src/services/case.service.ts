@@ -5,6 +5,7 @@ import type { Actor } from '../domain/access/access-control.js';
 import { type CaseStatus, checkTransition, mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { fold } from '../domain/matching/names.js';
+import { isMinorOn } from '../domain/persons/age.js';
 import { normalizePhone } from '../domain/persons/person-rules.js';
 import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
 import type { Db } from '../storage/database.js';
@@ -119,7 +120,17 @@ export async function readCase(
   stated: { code?: PurposeCode | undefined; text?: string | undefined } = {},
 ): Promise<CaseDetail> {
   const outcome = await withCase(db, ctx, caseId, 'case.read', async (trx, row) => {
-    const checked = row.unit === 'uac' ? checkPurpose(stated.code, stated.text) : undefined;
+    // A child's record: a UAC case, or any case with a subject who is a minor (by any date of birth we hold).
+    const subjects = await trx
+      .selectFrom('case_subjects as cs')
+      .innerJoin('persons as p', (join) =>
+        join.on((eb) => eb.or([eb('p.id', '=', eb.ref('cs.person_id')), eb('p.merged_into', '=', eb.ref('cs.person_id'))])),
+      )
+      .select(['p.dob', 'p.dob_basis'])
+      .where('cs.case_id', '=', caseId)
+      .execute();
+    const aboutChild = row.unit === 'uac' || subjects.some((p) => isMinorOn({ dob: p.dob, dobBasis: p.dob_basis }, ctx.now) === true);
+    const checked = aboutChild ? checkPurpose(stated.code, stated.text) : undefined;
     if (checked && 'issues' in checked) {
       await appendAudit(trx, ctx, {
         action: 'case.read',
@@ -411,7 +422,17 @@ export async function addFollowUp(
 export async function verifyLocation(db: Db, ctx: ActorCtx, locationId: string, note: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('location_observations').selectAll().where('id', '=', locationId).forUpdate().executeTakeFirst();
-    if (!row) throw new AppError('not_found', 'There is no such location observation.');
+    // A location of someone on a case the verifier may not know of (a UAC case) is answered like a missing one.
+    const units = row
+      ? await trx
+          .selectFrom('case_subjects as cs')
+          .innerJoin('cases as c', 'c.id', 'cs.case_id')
+          .select('c.unit')
+          .where('cs.person_id', '=', row.person_id)
+          .execute()
+      : [];
+    if (!row || units.some((u) => !mayReadUnit(ctx.actor, u.unit)))
+      throw new AppError('not_found', 'There is no such location observation.');
     if (row.verified_at) throw new AppError('conflict', 'This observation is already verified.');
     const actorId = actorIdOf(ctx);
     if (!actorId) throw new AppError('forbidden', 'Only staff verify locations.');

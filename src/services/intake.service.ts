@@ -3,7 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { IntakeBody, ZIntakeResult } from '../contracts/cases.js';
 import type { Actor } from '../domain/access/access-control.js';
-import { UNIT_OF } from '../domain/cases/case-workflow.js';
+import { mayReadUnit, UNIT_OF } from '../domain/cases/case-workflow.js';
 import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
 import { resolveAor } from '../domain/geo/area-of-responsibility.js';
 import type { Geocode, Geocoder } from '../domain/geo/geocoder.js';
@@ -113,12 +113,14 @@ export async function saveIntake(
     }
     let existingCase: { id: string; case_number: string; aor_office_code: string | null } | undefined;
     if ('caseId' in body.case) {
-      existingCase = await trx
+      const found = await trx
         .selectFrom('cases')
-        .select(['id', 'case_number', 'aor_office_code'])
+        .select(['id', 'case_number', 'aor_office_code', 'unit'])
         .where('id', '=', body.case.caseId)
         .forUpdate()
         .executeTakeFirst();
+      // A case the caller may not know of (a UAC case, outside the unit) is answered exactly like a missing one.
+      existingCase = found && mayReadUnit(ctx.actor, found.unit) ? found : undefined;
       if (!existingCase) late.push({ path: 'body.case.caseId', code: 'unknown_case', message: 'there is no such case' });
     }
     if (late.length > 0) throw fail(late);

@@ -169,6 +169,9 @@ function intakeOf(s: Submission, ori: string) {
   };
 }
 
+/** A claim lasts this long: processing one submission takes milliseconds, so an older claim belongs to a processor that died. */
+export const CLAIM_LEASE_MS = 30_000;
+
 export type ProcessorDeps = { db: Db; routing: RoutingService; geocoder: Geocoder };
 
 /**
@@ -180,10 +183,10 @@ export type ProcessorDeps = { db: Db; routing: RoutingService; geocoder: Geocode
 export async function processSubmissions(deps: ProcessorDeps, now: Date, limit = 20): Promise<number> {
   const claimed = await deps.db.transaction().execute(async (trx) => {
     const { rows } = await sql<Row>`
-      UPDATE partner_submissions SET status = 'processing', attempts = attempts + 1
+      UPDATE partner_submissions SET status = 'processing', attempts = attempts + 1, claimed_at = ${now}
       WHERE id IN (
         SELECT id FROM partner_submissions
-        WHERE status = 'received' OR (status = 'processing' AND received_at < ${new Date(now.getTime() - 5 * 60_000)} AND attempts < 5)
+        WHERE status = 'received' OR (status = 'processing' AND claimed_at < ${new Date(now.getTime() - CLAIM_LEASE_MS)} AND attempts < 10)
         ORDER BY received_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       RETURNING *`.execute(trx);
     return rows;
@@ -315,8 +318,14 @@ async function processOne(deps: ProcessorDeps, row: Row, now: Date): Promise<voi
 }
 
 /** Registers (or replaces) the agency's webhook URL and returns a new signing secret — shown once. */
-export async function setWebhook(db: Db, keys: Keys, ctx: ClientCtx, url: string): Promise<{ url: string; secret: string }> {
-  const problem = webhookUrlProblem(url);
+export async function setWebhook(
+  db: Db,
+  keys: Keys,
+  ctx: ClientCtx,
+  url: string,
+  allowLoopbackHttp: boolean,
+): Promise<{ url: string; secret: string }> {
+  const problem = webhookUrlProblem(url, allowLoopbackHttp);
   if (problem)
     throw new AppError('validation_failed', `The webhook URL ${problem}.`, {
       issues: [{ path: 'body.url', code: 'invalid_url', message: problem }],

@@ -73,11 +73,17 @@ function filterCondition(f: PersonSearch, phone: string | undefined): RawBuilder
   return parts.length === 0 ? undefined : sql<boolean>`(${sql.join(parts, sql` AND `)})`;
 }
 
-export async function searchPersons(db: Db, ctx: RequestContext & { actor: Actor }, input: PersonSearch): Promise<PersonHit[]> {
-  const aNumber = input.q ? normalizeANumber(input.q) : undefined;
+export async function searchPersons(
+  db: Db,
+  ctx: RequestContext & { actor: Actor },
+  input: PersonSearch,
+  canSeeIdentifiers = true,
+): Promise<PersonHit[]> {
+  const aNumber = input.q && canSeeIdentifiers ? normalizeANumber(input.q) : undefined;
   const folded = input.q ? fold(input.q) : '';
   const identifier = input.q?.toUpperCase().replace(/[\s-]/g, '');
-  const looksLikeIdentifier = identifier !== undefined && /^[A-Z0-9]{4,20}$/.test(identifier) && /\d/.test(identifier);
+  // Finding someone by an identifier confirms who holds it: only for viewers who may see identifiers.
+  const looksLikeIdentifier = canSeeIdentifiers && identifier !== undefined && /^[A-Z0-9]{4,20}$/.test(identifier) && /\d/.test(identifier);
   if (input.q && !aNumber && !looksLikeIdentifier && nameTokens(folded).length === 0)
     throw new AppError('validation_failed', 'Search for a name or an identifier.', {
       issues: [{ path: 'query.q', code: 'empty', message: 'needs a name or an identifier' }],
@@ -130,20 +136,38 @@ export async function searchPersons(db: Db, ctx: RequestContext & { actor: Actor
       query = queryPerson(input.q, input.dob);
       // Blocking keys first (exact keys on a GIN index: few rows); trigram similarity only when they find too little.
       const keys = blockingKeys(query);
-      // A common name fills its blocks: keep the 200 closest spellings, ranked from person_keys alone (an index-only scan).
-      const closest = trx
-        .selectFrom('person_keys')
-        .select(['person_id', sql<number>`min(search_name <-> ${folded})`.as('distance')])
-        .where(sql<boolean>`key = ANY(${keys}::text[])`)
-        .groupBy('person_id');
-      rows =
-        keys.length === 0
-          ? []
-          : await persons()
-              .innerJoin((filters ? closest : closest.orderBy('distance').limit(200)).as('c'), 'c.person_id', 'persons.id')
-              .orderBy('c.distance')
-              .limit(200)
-              .execute();
+      if (keys.length === 0) rows = [];
+      else if (filters) {
+        // Narrowed by phone, address or area: the filters select few people; rank within them.
+        const closest = trx
+          .selectFrom('person_keys')
+          .select(['person_id', sql<number>`min(search_name <-> ${folded})`.as('distance')])
+          .where(sql<boolean>`key = ANY(${keys}::text[])`)
+          .groupBy('person_id');
+        rows = await persons().innerJoin(closest.as('c'), 'c.person_id', 'persons.id').orderBy('c.distance').limit(200).execute();
+      } else {
+        // A common name fills its blocks: for each key, the 200 closest spellings straight from the GiST index
+        // (nearest-neighbour order), then the 200 closest overall; only those persons are read.
+        const perKey = keys.map(
+          (key) =>
+            sql`(SELECT person_id, search_name <-> ${folded} AS d FROM person_keys WHERE key = ${key} ORDER BY search_name <-> ${folded} LIMIT 200)`,
+        );
+        const { rows: ranked } = await sql<{ person_id: string; distance: number }>`
+          SELECT person_id, min(d) AS distance FROM (${sql.join(perKey, sql` UNION ALL `)}) nearest
+          GROUP BY person_id ORDER BY distance LIMIT 200`.execute(trx);
+        const found =
+          ranked.length === 0
+            ? []
+            : await persons()
+                .where(
+                  'persons.id',
+                  'in',
+                  ranked.map((r) => r.person_id),
+                )
+                .execute();
+        const order = new Map(ranked.map((r, i) => [r.person_id, i]));
+        rows = found.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+      }
       // Trigram similarity over everyone is the costly path (common trigrams have long posting lists): only when the
       // blocks found too few people and none of them convincingly.
       const convincing = rows.some((r) => scoreMatch(query, toMatchable(r)).verdict === 'likely');

@@ -50,7 +50,14 @@ export async function readPerson(
       });
       return { error: new AppError('not_found', 'There is no such person.') };
     }
-    const minor = isMinorOn({ dob: person.dob, dobBasis: person.dob_basis }, ctx.now);
+    // A child by any record merged into this one is a child here too (a merge must not hide a minor's record).
+    const clusterAges = await trx
+      .selectFrom('persons')
+      .select(['dob', 'dob_basis'])
+      .where('id', 'in', await personCluster(trx, id))
+      .execute();
+    const own = isMinorOn({ dob: person.dob, dobBasis: person.dob_basis }, ctx.now);
+    const minor = clusterAges.some((r) => isMinorOn({ dob: r.dob, dobBasis: r.dob_basis }, ctx.now) === true) ? true : own;
     const checked = minor !== false ? checkPurpose(stated.code, stated.text) : undefined;
     if (checked && 'issues' in checked) {
       await appendAudit(trx, ctx, {

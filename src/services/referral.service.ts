@@ -6,7 +6,8 @@ import { isMinorOn } from '../domain/persons/age.js';
 import { nextStatus, type ReferralAction, type ReferralStatusName, VISIBLE_TO_OFFICE } from '../domain/referrals/referral-workflow.js';
 import { checkReview, evaluateReferral, type GateInput, type GateResult } from '../domain/safeguards/referral-gate.js';
 import type { Db } from '../storage/database.js';
-import { addCaseEvent, nextReference } from '../storage/repositories/case.repository.js';
+import { addCaseEvent, nextReference, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
+import type { PersonRow } from '../storage/repositories/person.repository.js';
 import type { Database, ReferralsTable } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { loadCaseFor } from './case.service.js';
@@ -268,12 +269,30 @@ export async function listReferrals(
 
 /** What the gate needs to know about a case: its subjects' ages, its reports' grading, whether a location is verified. */
 async function gateInputFor(trx: Trx, referral: ReferralRow, caseType: string, now: Date): Promise<GateInput> {
-  const subjects = await trx
-    .selectFrom('case_subjects as cs')
-    .innerJoin('persons as p', 'p.id', 'cs.person_id')
-    .select(['p.id', 'p.given_names', 'p.family_name_1', 'p.dob', 'p.dob_basis'])
-    .where('cs.case_id', '=', referral.case_id)
-    .execute();
+  // Each subject as the person they are now: the record a merged one lives in, with every record merged into it —
+  // a child by any of their records is a child, and protections recorded on any of them count.
+  const linked = await trx.selectFrom('case_subjects').select('person_id').where('case_id', '=', referral.case_id).execute();
+  const survivors = [...new Set(await Promise.all(linked.map((l) => survivorOf(trx, l.person_id))))];
+  const subjects: {
+    id: string;
+    given_names: string;
+    family_name_1: string;
+    dob: string | null;
+    dob_basis: PersonRow['dob_basis'];
+    minor: boolean | 'unknown';
+  }[] = [];
+  for (const id of survivors) {
+    const records = await trx
+      .selectFrom('persons')
+      .selectAll()
+      .where('id', 'in', await personCluster(trx, id))
+      .execute();
+    const main = records.find((r) => r.id === id);
+    if (!main) continue;
+    const ages = records.map((r) => isMinorOn({ dob: r.dob, dobBasis: r.dob_basis }, now));
+    const own = isMinorOn({ dob: main.dob, dobBasis: main.dob_basis }, now);
+    subjects.push({ ...main, minor: ages.includes(true) ? true : own });
+  }
   const reports = await trx
     .selectFrom('case_reports as cr')
     .innerJoin('reports as r', 'r.id', 'cr.report_id')
@@ -293,7 +312,9 @@ async function gateInputFor(trx: Trx, referral: ReferralRow, caseType: string, n
     SELECT count(*) AS n FROM location_observations l
     JOIN persons p ON p.id = l.person_id
     JOIN case_subjects cs ON cs.person_id = p.id OR cs.person_id = p.merged_into
-    WHERE cs.case_id = ${referral.case_id} AND l.verified_at IS NOT NULL`.execute(trx);
+    WHERE cs.case_id = ${referral.case_id} AND l.verified_at IS NOT NULL
+      -- A verification by the referral's own author does not corroborate it.
+      AND l.verified_by <> ${referral.created_by}`.execute(trx);
   const protections = await protectionsInForce(
     trx,
     subjects.map((s) => s.id),
@@ -306,7 +327,7 @@ async function gateInputFor(trx: Trx, referral: ReferralRow, caseType: string, n
     subjects: subjects.map((s) => ({
       personId: s.id,
       name: `${s.given_names} ${s.family_name_1}`,
-      minor: isMinorOn({ dob: s.dob, dobBasis: s.dob_basis }, now),
+      minor: s.minor,
       dobBasis: s.dob_basis,
       protections: protections.get(s.id) ?? [],
     })),

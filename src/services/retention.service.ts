@@ -32,6 +32,7 @@ export type RetentionCounts = {
   personIdentifiers: number;
   persons: number;
   attachments: number;
+  partnerSubmissions: number;
 };
 
 export type RetentionResult = { dryRun: boolean; retentionDays: number; cutoff: string; counts: RetentionCounts };
@@ -73,6 +74,7 @@ export async function runRetention(owner: Db, ctx: RequestContext, options: { dr
         personIdentifiers: 0,
         persons: 0,
         attachments: 0,
+        partnerSubmissions: 0,
       };
       if (caseIds.length > 0) {
         // Reports held only by the cases being purged.
@@ -105,6 +107,20 @@ export async function runRetention(owner: Db, ctx: RequestContext, options: { dr
         ];
         const del = async (run: () => Promise<{ numDeletedRows: bigint }[]>) =>
           Number((await run()).reduce((n, r) => n + r.numDeletedRows, 0n));
+        // What else points at the purged case and its reports: dispositions keep their outcome without the case, the
+        // caller's number or notes; the partner submissions behind them (and their webhook deliveries) go.
+        await trx
+          .updateTable('contact_dispositions')
+          .set({ case_id: null, report_id: null, notes: null, caller_number: null })
+          .where((eb) => eb.or([eb('case_id', 'in', caseIds), ...(reportIds.length ? [eb('report_id', 'in', reportIds)] : [])]))
+          .execute();
+        const submissions = (await trx.selectFrom('partner_submissions').select('id').where('case_id', 'in', caseIds).execute()).map(
+          (r) => r.id,
+        );
+        if (submissions.length > 0) {
+          await trx.deleteFrom('webhook_deliveries').where('submission_id', 'in', submissions).execute();
+          counts.partnerSubmissions = await del(() => trx.deleteFrom('partner_submissions').where('id', 'in', submissions).execute());
+        }
         counts.attachments = await del(() => trx.deleteFrom('attachments').where('case_id', 'in', caseIds).execute());
         counts.caseEvents = await del(() => trx.deleteFrom('case_events').where('case_id', 'in', caseIds).execute());
         await trx.deleteFrom('case_reports').where('case_id', 'in', caseIds).execute();

@@ -47,8 +47,9 @@ export async function deliverWebhooks(
         signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
       });
       if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
-    } catch (e) {
-      error = e instanceof Error ? e.message.slice(0, 200) : 'request failed';
+    } catch {
+      // Shown to the partner: say that it failed, not how (no internal network details).
+      error = 'no response';
     }
     const attempts = d.attempts + 1;
     if (!error) {

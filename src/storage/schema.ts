@@ -492,6 +492,7 @@ export type PartnerSubmissionsTable = {
   case_id: string | null;
   reasons: ColumnType<unknown, string | null, string | null>;
   attempts: Generated<number>;
+  claimed_at: Date | null;
   received_at: Date;
   processed_at: Date | null;
 };

@@ -87,10 +87,13 @@ describe('person search', () => {
     expect(nick[0].match.evidence.map((e: { feature: string }) => e.feature)).toEqual(expect.arrayContaining(['given_nickname']));
   });
 
-  it('shows identifiers only to viewers who may see them, in the evidence too', async () => {
-    const hit = (await search(callTaker, 'A201234567')).json().persons[0];
-    expect(hit.identifiers).toBeUndefined();
-    expect(JSON.stringify(hit)).not.toContain('201234567');
+  it('shows identifiers only to viewers who may see them, and finds by identifier only for them', async () => {
+    // A call taker (no person:identifiers) cannot use an A-number to confirm who holds it.
+    const asCallTaker = await search(callTaker, 'A201234567');
+    expect(asCallTaker.json().persons.map((p: { id: string }) => p.id)).not.toContain(ids.maria);
+    const byName = (await search(callTaker, 'maria hernandez lopez')).json().persons[0];
+    expect(byName.identifiers).toBeUndefined();
+    expect(JSON.stringify(byName)).not.toContain('201234567');
     const asAnalyst = (await search(analyst, 'A201234567')).json().persons[0];
     expect(asAnalyst.identifiers).toEqual({ aNumber: '201234567' });
   });

@@ -98,7 +98,7 @@ describe('legal protections', () => {
         await t.app.inject({
           method: 'PATCH',
           url: `/api/v1/persons/${personId}/uac-details`,
-          headers: analyst.headers,
+          headers: reviewer.headers,
           payload: { unaccompanied: true, eoirStatus: 'pending' },
         })
       ).statusCode,
@@ -135,7 +135,7 @@ describe('legal protections', () => {
     await t.app.inject({
       method: 'PATCH',
       url: `/api/v1/persons/${d.subjects[0].personId}/uac-details`,
-      headers: analyst.headers,
+      headers: reviewer.headers,
       payload: { unaccompanied: true, eoirStatus: 'final_order' },
     });
     expect((await (await draftAndSubmit(d.case.id)).submit()).json().status).toBe('sent');
@@ -213,7 +213,12 @@ describe('welfare screening', () => {
     });
     expect(screened.statusCode, screened.body).toBe(201);
     expect(screened.json()).toMatchObject({ outcome: 'negative', welfareReferrals: [] });
-    expect((await submit()).json().status).toBe('sent');
+    // Screened: no longer blocked — and, being about a child, held for a legal reviewer even for "location information".
+    const held = await submit();
+    expect(held.json()).toMatchObject({
+      status: 'pending_review',
+      gate: { decision: 'hold_for_review', reasons: expect.arrayContaining([expect.objectContaining({ rule: 'minor_subject' })]) },
+    });
     // The child came unaccompanied: intake marked it for class-wide orders.
     const person = await get(uac, `/api/v1/persons/${c.subjects[0].personId}?${purpose}`);
     expect(person.json()).toMatchObject({ unaccompanied: true, interpreterNeeded: true, eoirStatus: 'unknown' });
@@ -374,6 +379,22 @@ describe('retention', () => {
       (await post(reviewer, `/api/v1/cases/${held.case.id}/legal-hold`, { reason: 'Litigation hold in a civil suit' })).statusCode,
     ).toBe(200);
 
+    // Records elsewhere that point at the tip: a contact's disposition (with the caller's number) must not stop the purge.
+    await db.db
+      .insertInto('contact_dispositions')
+      .values({
+        task_id: 'task-retention',
+        user_id: callTaker.userId,
+        queue_id: 'public_line',
+        channel: 'voice',
+        caller_number: '+16155550177',
+        disposition: 'report_taken',
+        notes: 'caller gave details',
+        case_id: gone.case.id,
+        report_id: gone.report.id,
+        created_at: t.clock.now,
+      })
+      .execute();
     const { runRetention } = await import('../../src/services/retention.service.js');
     const ctx = (days: number) => ({
       actor: null,
@@ -394,6 +415,13 @@ describe('retention', () => {
     expect(await db.db.selectFrom('cases').select('id').where('id', '=', gone.case.id).executeTakeFirst()).toBeUndefined();
     expect(await db.db.selectFrom('persons').select('id').where('id', '=', gone.subjects[0].personId).executeTakeFirst()).toBeUndefined();
     expect(await db.db.selectFrom('reports').select('id').where('id', '=', gone.report.id).executeTakeFirst()).toBeUndefined();
+    expect(await db.db.selectFrom('contact_dispositions').selectAll().where('task_id', '=', 'task-retention').executeTakeFirst()).toMatchObject({
+      case_id: null,
+      report_id: null,
+      caller_number: null,
+      notes: null,
+      disposition: 'report_taken',
+    });
     const audit = await db.db
       .selectFrom('audit_events')
       .select(['action', 'details'])
@@ -418,5 +446,92 @@ describe('retention', () => {
     } finally {
       await sql.raw(`REVOKE ALL ON case_events FROM ${role}; DROP ROLE ${role}`).execute(db.db);
     }
+  });
+});
+
+describe('getting around the safeguards (review findings)', () => {
+  it('a protection on the record a subject was merged into counts for the case', async () => {
+    const a = await intake({ subjects: [adult('Fusión', { familyName1: 'Primera' })] });
+    const b = await intake({
+      subjects: [adult('Fusión', { familyName1: 'Segunda' })],
+      case: { open: { type: 'general_tip', summary: 'other record' } },
+    });
+    await post(analyst, `/api/v1/persons/${b.subjects[0].personId}/protections`, {
+      kind: 'asylum_pending',
+      source: 'USCIS',
+      reference: 'SYN-MERGED',
+      startsOn: '2026-01-01',
+    });
+    const merged = await post(analyst, `/api/v1/persons/${b.subjects[0].personId}/merge`, {
+      mergeId: a.subjects[0].personId,
+      reason: 'Same person, two records',
+    });
+    expect(merged.statusCode, merged.body).toBe(200);
+    const held = await (await draftAndSubmit(a.case.id)).submit();
+    expect(held.json().gate.reasons).toEqual([
+      expect.objectContaining({ rule: 'protected_subject', message: expect.stringContaining('SYN-MERGED') }),
+    ]);
+  });
+
+  it("the author's own verification of a location does not corroborate their low-graded referral", async () => {
+    const c = await intake({ grading: { sourceReliability: 'E', informationCredibility: 5 } });
+    await post(analyst, `/api/v1/locations/${c.locations[0].id}/verify`, { note: 'I checked it myself' });
+    const { draft, submit } = await draftAndSubmit(c.case.id);
+    expect((await submit()).statusCode).toBe(422);
+    await post(supervisor, `/api/v1/locations/${c.locations[0].id}/verify`, { note: 'Confirmed by the county' }).then(async (r) => {
+      // Already verified by the author: the second verification is refused; corroboration must come from elsewhere.
+      expect(r.statusCode).toBe(409);
+    });
+    expect(draft.status).toBe('draft');
+  });
+
+  it('weakening inputs of the gate is for legal reviewers: revoking a protection, changing EOIR status', async () => {
+    const c = await intake({ subjects: [adult('Revocar')] });
+    const p = await post(analyst, `/api/v1/persons/${c.subjects[0].personId}/protections`, {
+      kind: 'u_visa_pending',
+      source: 'USCIS',
+      reference: 'SYN-U',
+      startsOn: '2026-01-01',
+    });
+    expect((await post(analyst, `/api/v1/protections/${p.json().id}/revoke`, { reason: 'entered by mistake' })).statusCode).toBe(403);
+    const eoir = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/persons/${c.subjects[0].personId}/uac-details`,
+      headers: analyst.headers,
+      payload: { eoirStatus: 'final_order' },
+    });
+    expect(eoir.statusCode).toBe(403);
+    expect(
+      (await post(reviewer, `/api/v1/protections/${p.json().id}/revoke`, { reason: 'Entered on the wrong person; see ticket' })).statusCode,
+    ).toBe(200);
+  });
+
+  it("a child's record merged into an adult's still asks for a purpose", async () => {
+    const child = await intake({
+      subjects: [{ person: { givenNames: 'Escondida', familyName1: 'Menor', dob: '2014-04-04', dobBasis: 'exact' } }],
+    });
+    const grown = await intake({ subjects: [adult('Escondida', { familyName1: 'Adulta' })] });
+    await post(analyst, `/api/v1/persons/${grown.subjects[0].personId}/merge`, {
+      mergeId: child.subjects[0].personId,
+      reason: 'test the purpose rule',
+    });
+    const res = await get(analyst, `/api/v1/persons/${grown.subjects[0].personId}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('purpose_required');
+  });
+
+  it('intake cannot add to a case the caller may not know of (answered like a missing case)', async () => {
+    const c = await intake({
+      subjects: [{ person: { givenNames: 'Oculto', familyName1: 'Niño', dob: '2015-01-01', dobBasis: 'estimated' }, role: 'child' }],
+      case: { open: { type: 'uac_location', summary: 'hidden' } },
+    });
+    const res = await post(callTaker, '/api/v1/intake', tip({ case: { caseId: c.case.id } }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.issues.map((i: { code: string }) => i.code)).toEqual(['unknown_case']);
+  });
+
+  it("a caller's history is only for those with need-to-know of reporters", async () => {
+    expect((await get(analyst, '/api/v1/contacts/history?number=6155550100')).statusCode).toBe(403);
+    expect((await get(callTaker, '/api/v1/contacts/history?number=6155550100')).statusCode).toBe(200);
   });
 });

@@ -40,8 +40,8 @@ export function nextDelayMs(attempts: number, random: () => number = Math.random
 
 export const MAX_WEBHOOK_ATTEMPTS = 8;
 
-/** Where webhooks may go: HTTPS anywhere, plain HTTP only to this machine (development). */
-export function webhookUrlProblem(value: string): string | undefined {
+/** Where webhooks may go: HTTPS to public hosts; to this machine (plain HTTP too) only in development. */
+export function webhookUrlProblem(value: string, allowLoopbackHttp: boolean): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -49,7 +49,12 @@ export function webhookUrlProblem(value: string): string | undefined {
     return 'not a URL';
   }
   if (url.username || url.password) return 'credentials do not belong in the URL';
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return undefined;
-  return 'must be https (plain http only to 127.0.0.1 or localhost, for development)';
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || url.hostname.startsWith('127.');
+  // Plain HTTP only to this machine, and only in development: in production no webhook may reach the server itself.
+  if (loopback)
+    return allowLoopbackHttp && (url.protocol === 'http:' || url.protocol === 'https:') ? undefined : 'must not point at this server';
+  if (url.protocol !== 'https:') return 'must be https';
+  if (/^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|0\.|\[?f[cd]|\[?fe80)/i.test(url.hostname))
+    return 'must not point at a private network address';
+  return undefined;
 }

@@ -11,8 +11,9 @@ import type { ActiveProtection } from './protections.js';
  * - an enforcement referral resting only on low-graded reports (source E–F or
  *   credibility 5–6) needs corroboration: a second, independent report or a
  *   verified location observation;
- * - an enforcement referral about a minor — by date of birth, estimate or
- *   claim, or a person whose age is unknown — is held for legal review;
+ * - a referral about a minor — by date of birth, estimate or claim, or a
+ *   person whose age is unknown — is held for legal review, whatever its
+ *   stated purpose (a field office receives the same packet either way);
  * - so is one about a person with any protection in force: their own
  *   (pending court case, SIJS, asylum, T/U visa, ORR custody, TVPRA screening,
  *   court order) or a class-wide court order whose rule matches them.
@@ -98,31 +99,34 @@ export function evaluateReferral(input: GateInput): GateResult {
         });
       }
     }
-    for (const s of input.subjects) {
-      if (s.minor === false) continue;
+  }
+  // Any disclosure to a field office — for enforcement or for "location information" — about a child or a protected
+  // person waits for a legal reviewer: the purpose written on a referral does not decide what the office does with it.
+  for (const s of input.subjects) {
+    if (s.minor === false) continue;
+    reasons.push({
+      rule: 'minor_subject',
+      effect: 'hold',
+      personId: s.personId,
+      message:
+        s.minor === 'unknown'
+          ? `${s.name}'s age is unknown: a referral to a field office is held for legal review`
+          : `${s.name} is a minor (date of birth ${s.dobBasis}): a referral to a field office is held for legal review`,
+    });
+  }
+  for (const s of input.subjects) {
+    for (const p of s.protections) {
       reasons.push({
-        rule: 'minor_subject',
+        rule: 'protected_subject',
         effect: 'hold',
         personId: s.personId,
-        message:
-          s.minor === 'unknown'
-            ? `${s.name}'s age is unknown: an enforcement referral is held for legal review`
-            : `${s.name} is a minor (date of birth ${s.dobBasis}): an enforcement referral is held for legal review`,
+        message: `${s.name} is protected — ${p.label} (${p.reference}): a referral to a field office is held for legal review`,
+        ...(p.protectionId ? { protectionId: p.protectionId } : {}),
+        ...(p.ruleId ? { ruleId: p.ruleId } : {}),
       });
     }
-    for (const s of input.subjects) {
-      for (const p of s.protections) {
-        reasons.push({
-          rule: 'protected_subject',
-          effect: 'hold',
-          personId: s.personId,
-          message: `${s.name} is protected — ${p.label} (${p.reference}): an enforcement referral is held for legal review`,
-          ...(p.protectionId ? { protectionId: p.protectionId } : {}),
-          ...(p.ruleId ? { ruleId: p.ruleId } : {}),
-        });
-      }
-    }
   }
+
   const decision: GateDecision = reasons.some((r) => r.effect === 'block')
     ? 'block'
     : reasons.some((r) => r.effect === 'hold')

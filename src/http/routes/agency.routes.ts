@@ -75,9 +75,8 @@ export function agencyRoutes(ctx: AppContext) {
       handler: async ({ query, request }) => {
         const rc = actorContext(ctx, request);
         // Partner officers and systems see only their own agency.
-        const own =
-          rc.actor.kind === 'client' || (rc.actor.kind === 'user' && rc.actor.role === 'partner_officer') ? rc.actor.agencyOri : null;
-        const rows = await listAgencies(ctx.db, own ? { q: own } : query, query.limit);
+        const partner = rc.actor.kind === 'client' || rc.actor.role === 'partner_officer';
+        const rows = await listAgencies(ctx.db, partner ? { ori: rc.actor.agencyOri ?? '' } : query, query.limit);
         await ctx.db
           .transaction()
           .execute((trx) =>

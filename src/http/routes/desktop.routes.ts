@@ -91,8 +91,9 @@ export function desktopRoutes(ctx: AppContext) {
       method: 'GET',
       url: '/api/v1/contacts/history',
       summary: "Earlier contacts from a caller's number: count, dates, dispositions, and cases the viewer may know of",
+      description: 'A number ties a caller to what they reported: only for those with need-to-know of reporters (reporter:identity).',
       tags: ['desktop'],
-      access: { permission: 'routing:work' },
+      access: { permission: 'reporter:identity' },
       query: z.strictObject({ number: z.string().trim().min(3).max(30) }),
       response: z.object({
         number: z.string(),

@@ -1,5 +1,6 @@
 import { ZMergeBody, ZMergeResult, ZUnmergeBody } from '../../contracts/cases.js';
 import { ZDuplicatesQuery, ZPerson, ZPersonHits, ZPersonParams, ZPersonQuery, ZPersonSearchQuery } from '../../contracts/persons.js';
+import { authorize } from '../../domain/access/access-control.js';
 import { mergePersons, unmergePerson } from '../../services/merge.service.js';
 import { readPerson } from '../../services/person.service.js';
 import { duplicateCandidates, searchPersons } from '../../services/person-search.service.js';
@@ -46,7 +47,7 @@ export function personRoutes(ctx: AppContext) {
       response: ZPersonHits,
       handler: async ({ query, request }) => {
         const rc = actorContext(ctx, request);
-        const hits = await searchPersons(ctx.db, rc, query);
+        const hits = await searchPersons(ctx.db, rc, query, authorize(ctx.identity.permissions, rc.actor, 'person:identifiers').allowed);
         return { persons: hits.map((h) => presentHit(h, rc.actor, ctx.identity.permissions)) };
       },
     }),

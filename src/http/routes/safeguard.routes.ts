@@ -80,9 +80,9 @@ export function safeguardRoutes(ctx: AppContext) {
     defineRoute({
       method: 'POST',
       url: '/api/v1/protections/:id/revoke',
-      summary: 'Revoke a protection recorded in error (it stays on file, revoked)',
+      summary: 'Revoke a protection recorded in error (it stays on file, revoked) — legal reviewers only: it weakens the gate',
       tags: ['safeguards'],
-      access: { permission: 'protection:write' },
+      access: { permission: 'protection:rules' },
       params: ZIdParams,
       body: reasonBody,
       response: ok,
@@ -95,9 +95,10 @@ export function safeguardRoutes(ctx: AppContext) {
     defineRoute({
       method: 'PATCH',
       url: '/api/v1/persons/:id/uac-details',
-      summary: "A person's EOIR (immigration court) status and whether they came as an unaccompanied child",
+      summary:
+        "A person's EOIR (immigration court) status and whether they came as an unaccompanied child — legal reviewers only: class-wide orders depend on them",
       tags: ['safeguards'],
-      access: { permission: 'protection:write' },
+      access: { permission: 'protection:rules' },
       params: ZIdParams,
       body: z
         .strictObject({

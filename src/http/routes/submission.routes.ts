@@ -110,7 +110,7 @@ export function submissionRoutes(ctx: AppContext) {
       access: { permission: 'submission:create', via: 'client' },
       body: ZWebhookSettings,
       response: z.object({ url: z.string(), secret: z.string().describe('HMAC-SHA256 signing secret: shown only now') }),
-      handler: async ({ body, request }) => setWebhook(ctx.db, ctx.identity.keys, clientContext(ctx, request), body.url),
+      handler: async ({ body, request }) => setWebhook(ctx.db, ctx.identity.keys, clientContext(ctx, request), body.url, ctx.development),
     }),
     defineRoute({
       method: 'GET',

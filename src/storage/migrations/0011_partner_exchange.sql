@@ -15,6 +15,8 @@ CREATE TABLE partner_submissions (
   case_id uuid REFERENCES cases (id),
   reasons jsonb,
   attempts integer NOT NULL DEFAULT 0,
+  -- When a processor claimed it: a claim older than the lease (a crashed processor) is taken up again.
+  claimed_at timestamptz,
   received_at timestamptz NOT NULL,
   processed_at timestamptz,
   UNIQUE (agency_ori, idempotency_key)

@@ -86,3 +86,17 @@ describe('safeguard settings', () => {
     expect(mayApprove({ proposedBy: 'a', proposedRole: 'admin' }, { userId: 'b', role: 'legal_reviewer' })).toBeUndefined();
   });
 });
+
+describe('webhook destinations', () => {
+  it('HTTPS to public hosts; this machine only in development; never private networks', async () => {
+    const { webhookUrlProblem } = await import('../../../src/domain/partner/webhook-signature.js');
+    expect(webhookUrlProblem('https://rms.example.org/hooks', false)).toBeUndefined();
+    expect(webhookUrlProblem('http://rms.example.org/hooks', false)).toMatch(/https/);
+    expect(webhookUrlProblem('http://127.0.0.1:9000/h', false)).toMatch(/this server/);
+    expect(webhookUrlProblem('http://127.0.0.1:9000/h', true)).toBeUndefined();
+    for (const host of ['10.1.2.3', '192.168.0.10', '172.20.0.1', '169.254.169.254', '[fd00::1]']) {
+      expect(webhookUrlProblem(`https://${host}/h`, false), host).toMatch(/private/);
+    }
+    expect(webhookUrlProblem('https://user:pw@rms.example.org/', false)).toMatch(/credentials/);
+  });
+});

@@ -65,8 +65,11 @@ describe('the referral gate', () => {
       expect(result.decision).toBe('hold_for_review');
       expect(result.reasons).toEqual([expect.objectContaining({ rule: 'minor_subject', personId: 'p2', effect: 'hold' })]);
     }
-    // Not an enforcement referral: no hold.
-    expect(evaluateReferral({ ...base, purpose: 'location_information', subjects: [{ ...adult, minor: true }] }).decision).toBe('send');
+    // Whatever the stated purpose: a field office gets the same packet.
+    expect(evaluateReferral({ ...base, purpose: 'location_information', subjects: [{ ...adult, minor: true }] }).decision).toBe(
+      'hold_for_review',
+    );
+    expect(evaluateReferral({ ...base, purpose: 'location_information', subjects: [adult] }).decision).toBe('send');
   });
 
   it('blocks one resting only on low-graded reports, saying what is missing; corroboration lifts it', () => {
