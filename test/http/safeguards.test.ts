@@ -415,7 +415,9 @@ describe('retention', () => {
     expect(await db.db.selectFrom('cases').select('id').where('id', '=', gone.case.id).executeTakeFirst()).toBeUndefined();
     expect(await db.db.selectFrom('persons').select('id').where('id', '=', gone.subjects[0].personId).executeTakeFirst()).toBeUndefined();
     expect(await db.db.selectFrom('reports').select('id').where('id', '=', gone.report.id).executeTakeFirst()).toBeUndefined();
-    expect(await db.db.selectFrom('contact_dispositions').selectAll().where('task_id', '=', 'task-retention').executeTakeFirst()).toMatchObject({
+    expect(
+      await db.db.selectFrom('contact_dispositions').selectAll().where('task_id', '=', 'task-retention').executeTakeFirst(),
+    ).toMatchObject({
       case_id: null,
       report_id: null,
       caller_number: null,
