@@ -89,6 +89,7 @@ export const ZAgentState = z.object({
   tasks: z.array(ZTask),
   activities: z.array(z.object({ name: z.string(), available: z.boolean() })).describe('the activities to choose from'),
   wrapUpSeconds: z.number().describe('wrap-up ends by itself after this long'),
+  serverTime: z.string().describe("the server's clock: countdowns are computed against it, not against the browser's"),
   queues: z.array(z.string()).describe('queues a contact can be transferred to'),
 });
 export const ZSetActivity = z.strictObject({ activity: z.string().min(1).max(40) });

@@ -1,6 +1,8 @@
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/services/totp.js';
+import { packageRoot } from '../../src/storage/paths.js';
 import { buildTestApp, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
 import { launchChromium, seriousViolations, signInThroughPage } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -19,6 +21,9 @@ let browser: Browser;
 let base: string;
 let agent: SignedIn;
 let supervisor: SignedIn;
+
+/** Screenshots for people to look at (not compared): test-output/screenshots, ignored by git. */
+const screenshot = (name: string) => path.join(packageRoot(), 'test-output', 'screenshots', name);
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -87,6 +92,7 @@ describe('the web app in Chromium', () => {
     expect(await offer.textContent()).toMatch(/seconds to answer/);
     expect(await page.locator('[aria-live="assertive"]').textContent()).toMatch(/Incoming work item from analysis/);
     expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: screenshot('desktop-offer.png') });
 
     await page.keyboard.press('a');
     await expect.poll(() => page.getByRole('heading', { name: 'Public tip' }).isVisible(), { timeout: 10_000 }).toBe(true);
@@ -105,6 +111,8 @@ describe('the web app in Chromium', () => {
     await page.getByLabel('ZIP code').fill('00000');
     await page.getByRole('button', { name: 'Save intake' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/location\.zip: .*not a known US ZIP code/);
+    // …and next to the field itself.
+    expect(await page.getByLabel('ZIP code').getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('ZIP code').fill('78520');
     await page.getByRole('button', { name: 'Save intake' }).click();
     await expect
@@ -140,6 +148,7 @@ describe('the web app in Chromium', () => {
     await signIn(page, supervisor);
     await page.goto(`${base}/#/wallboard`);
     await expect.poll(() => page.getByRole('heading', { name: 'Queues today' }).isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await page.getByRole('columnheader', { name: 'Last 30 minutes' }).isVisible()).toBe(true);
     const row = page.getByRole('row', { name: /analysis/ }).first();
     await expect.poll(() => row.textContent()).toMatch(/(meets|below|nothing answered yet;) target 80 % in 14400 s/);
     const agentRow = page.getByRole('row', { name: /Test call_taker/ });
@@ -162,6 +171,17 @@ describe('the web app in Chromium', () => {
     await expect.poll(() => page.getByText(/in public_line, waiting/).isVisible(), { timeout: 10_000 }).toBe(true);
     expect(await page.getByRole('region', { name: 'Alerts' }).textContent()).toMatch(/Alerts/);
 
+    // Under load: more work than agents, then a picture of the wallboard.
+    for (let i = 0; i < 6; i++) {
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/routing/tasks',
+        headers: supervisor.headers,
+        payload: { attributes: { language: 'en' }, priority: i },
+      });
+    }
+    await expect.poll(() => page.getByText(/Work item in analysis, waiting/).count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(6);
+    await page.screenshot({ path: screenshot('wallboard-under-load.png'), fullPage: true });
     await page.goto(`${base}/#/tv`);
     await expect.poll(() => page.getByRole('link', { name: 'Leave the TV view' }).isVisible()).toBe(true);
     expect(await page.getByLabel('Move to queue').count()).toBe(0);
@@ -169,19 +189,43 @@ describe('the web app in Chromium', () => {
     await page.close();
   });
 
-  it('after 30 idle minutes the session locks under a dialog; unlocking continues the same page, work kept', async () => {
+  it('a session that locks while the agent saves an intake asks to unlock over the page, then completes the save', async () => {
+    // Clear what earlier tests left waiting, so exactly one offer comes.
+    const waiting = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/routing/tasks?status=waiting',
+      headers: { cookie: supervisor.cookie },
+    });
+    for (const task of waiting.json().tasks as { id: string }[]) {
+      await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/routing/tasks/${task.id}/cancel`,
+        headers: supervisor.headers,
+        payload: { reason: 'abandoned' },
+      });
+    }
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     await signIn(page, agent);
     await expect.poll(() => page.getByRole('heading', { name: 'My activity' }).isVisible(), { timeout: 10_000 }).toBe(true);
-    // Mark the page: the same element must still be there after the unlock (no reload, no remount).
-    await page.evaluate(() => {
-      const doc = (
-        globalThis as unknown as { document: { querySelector: (s: string) => { setAttribute: (k: string, v: string) => void } | null } }
-      ).document;
-      doc.querySelector('.desktop')?.setAttribute('data-marker', 'kept');
+    await page.getByLabel('Activity', { exact: true }).selectOption('Available');
+    await expect.poll(() => page.getByText('Taking work').isVisible()).toBe(true);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/routing/tasks',
+      headers: supervisor.headers,
+      payload: { attributes: { language: 'en' } },
     });
+    expect(created.statusCode, created.body).toBe(201);
+    await expect.poll(() => page.getByRole('article', { name: /Offer from analysis/ }).isVisible(), { timeout: 10_000 }).toBe(true);
+    await page.keyboard.press('a');
+    await expect.poll(() => page.getByRole('heading', { name: 'Public tip' }).isVisible(), { timeout: 10_000 }).toBe(true);
+    await page.getByLabel("Subject's given names (required)").fill('Bloqueo');
+    await page.getByLabel("Subject's first family name (required)").fill('Sintético');
+    await page.getByLabel('What the caller says (required)').fill('Typed just before the break.');
+    await page.getByLabel('Case summary (required)').fill('Lock test');
+    // Thirty-one idle minutes pass; the agent comes back and saves.
     t.clock.advance(31 * 60_000);
-    await page.getByLabel('Activity', { exact: true }).selectOption('Lunch');
+    await page.getByRole('button', { name: 'Save intake' }).click();
     const dialog = page.getByRole('dialog', { name: 'Session locked' });
     await expect.poll(() => dialog.isVisible(), { timeout: 10_000 }).toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
@@ -190,11 +234,11 @@ describe('the web app in Chromium', () => {
     await dialog.getByLabel('Code from your authenticator app').fill(await totpCode(agent.secret, t.clock.now));
     await dialog.getByRole('button', { name: 'Unlock' }).click();
     await expect.poll(() => dialog.count(), { timeout: 10_000 }).toBe(0);
-    expect(await page.locator('.desktop[data-marker="kept"]').count()).toBe(1);
-    // The refused change did not happen; made again after the unlock, it does.
-    expect(t.routing.engine.worker(agent.userId)?.activity).not.toBe('Lunch');
-    await page.getByLabel('Activity', { exact: true }).selectOption('Training');
-    await expect.poll(() => t.routing.engine.worker(agent.userId)?.activity).toBe('Training');
+    // The save that was refused went through after the unlock, with what had been typed.
+    await expect.poll(() => page.getByText(/Intake saved: report R-2026-\d{6}/).isVisible(), { timeout: 10_000 }).toBe(true);
+    const report = await db.db.selectFrom('reports').select('narrative').where('call_id', '=', created.json().id).executeTakeFirstOrThrow();
+    expect(report.narrative).toBe('Typed just before the break.');
+    await page.screenshot({ path: screenshot('desktop-after-unlock.png') });
     await page.close();
   });
 

@@ -23,6 +23,7 @@ type Me = {
   activities: { name: string; available: boolean }[];
   wrapUpSeconds: number;
   queues: string[];
+  serverTime: string;
 };
 
 /** A short tone on a new offer, if the agent turned it on (off by default: many floors are quiet). */
@@ -139,6 +140,7 @@ export function Desktop() {
   const [error, setError] = useState<string | null>(null);
   const [announce, setAnnounce] = useState('');
   const [now, setNow] = useState(Date.now());
+  const skew = useRef(0);
   const [sound, setSound] = useState(() => window.localStorage.getItem('switchboard.offerSound') === 'on');
   // Contacts whose wrap-up ended by itself before a disposition was chosen: the form stays until one is.
   const [undisposed, setUndisposed] = useState<Record<string, Task>>({});
@@ -155,6 +157,9 @@ export function Desktop() {
   const refresh = useCallback(async () => {
     try {
       const next = await api<Me>('GET', '/api/v1/routing/me');
+      // Countdowns and times in state run on the server's clock: a browser whose clock is off shows them right.
+      skew.current = Date.parse(next.serverTime) - Date.now();
+      setNow(Date.now() + skew.current);
       setMe((prev) => {
         const fresh = next.offers.filter((o) => !prev?.offers.some((p) => p.id === o.id));
         if (fresh[0]) {
@@ -182,7 +187,7 @@ export function Desktop() {
   );
 
   useEffect(() => {
-    const tick = window.setInterval(() => setNow(Date.now()), 1000);
+    const tick = window.setInterval(() => setNow(Date.now() + skew.current), 1000);
     return () => window.clearInterval(tick);
   }, []);
 

@@ -14,9 +14,18 @@ const enrollmentToken = (): string | undefined =>
     ? (new URLSearchParams(window.location.hash.slice(1)).get('token') ?? undefined)
     : undefined;
 
-export function SignIn({ onSignedIn, unlockFor }: { onSignedIn: (s: Session) => void; unlockFor?: string | undefined }) {
-  const invited = enrollmentToken();
-  const [username, setUsername] = useState(unlockFor ?? '');
+export function SignIn({
+  onSignedIn,
+  unlockFor,
+  again,
+}: {
+  onSignedIn: (s: Session) => void;
+  unlockFor?: string | undefined;
+  /** The session ended while the page was open: sign in again over it, and what was being saved goes through. */
+  again?: string | undefined;
+}) {
+  const invited = again ? undefined : enrollmentToken();
+  const [username, setUsername] = useState(unlockFor ?? again ?? '');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [challenge, setChallenge] = useState<Challenge | null>(null);
@@ -95,10 +104,11 @@ export function SignIn({ onSignedIn, unlockFor }: { onSignedIn: (s: Session) => 
     );
   }
 
-  const Container = unlockFor ? 'section' : 'main';
+  const Container = unlockFor || again ? 'section' : 'main';
   return (
-    <Container id={unlockFor ? 'unlock' : 'main'} className="signin">
-      <h1>{unlockFor ? 'Session locked' : invited ? 'Set up your account' : 'Sign in to Switchboard'}</h1>
+    <Container id={unlockFor || again ? 'unlock' : 'main'} className="signin">
+      <h1>{unlockFor ? 'Session locked' : again ? 'Your session ended' : invited ? 'Set up your account' : 'Sign in to Switchboard'}</h1>
+      {again && <p>Sign in again to continue; what you were saving will be saved, and nothing on the page was lost.</p>}
       {unlockFor && <p>You were away for 30 minutes. Sign in again to continue where you left off; nothing on the page was lost.</p>}
       {error && (
         <p role="alert" className="error">

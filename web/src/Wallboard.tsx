@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from './api.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
 
@@ -35,14 +35,24 @@ const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)} 
 /** The supervisor's wallboard: per queue, waiting now, longest wait, service level against target (colour and words), ASA, abandonment. */
 export function Wallboard({ tv = false }: { tv?: boolean }) {
   const [stats, setStats] = useState<Stats | null>(null);
+  const [recent, setRecent] = useState<Stats | null>(null);
   const [waiting, setWaiting] = useState<Waiting>({ tasks: [] });
   const [agents, setAgents] = useState<Agent[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
 
+  const skew = useRef(0);
   const refresh = useCallback(async () => {
     try {
-      setStats(await api<Stats>('GET', '/api/v1/queues/stats'));
+      const today = await api<Stats>('GET', '/api/v1/queues/stats');
+      // The day's window ends at the server's now: times on the board run on the server's clock, not the browser's.
+      const serverNow = Date.parse(today.since) + 24 * 3_600_000;
+      skew.current = serverNow - Date.now();
+      setNow(serverNow);
+      setStats(today);
+      setRecent(
+        await api<Stats>('GET', `/api/v1/queues/stats?since=${encodeURIComponent(new Date(serverNow - 30 * 60_000).toISOString())}`),
+      );
       setWaiting(await api<Waiting>('GET', '/api/v1/routing/tasks?status=waiting'));
       setAgents((await api<{ agents: Agent[] }>('GET', '/api/v1/routing/agents')).agents);
     } catch (e) {
@@ -56,7 +66,7 @@ export function Wallboard({ tv = false }: { tv?: boolean }) {
     () => void refresh(),
   );
   useEffect(() => {
-    const tick = window.setInterval(() => setNow(Date.now()), 1000);
+    const tick = window.setInterval(() => setNow(Date.now() + skew.current), 1000);
     return () => window.clearInterval(tick);
   }, []);
 
@@ -105,7 +115,8 @@ export function Wallboard({ tv = false }: { tv?: boolean }) {
             <th scope="col">Queue</th>
             <th scope="col">Waiting</th>
             <th scope="col">Longest wait</th>
-            <th scope="col">Service level</th>
+            <th scope="col">Service level today</th>
+            <th scope="col">Last 30 minutes</th>
             <th scope="col">ASA</th>
             <th scope="col">Offered</th>
             <th scope="col">Answered</th>
@@ -127,6 +138,13 @@ export function Wallboard({ tv = false }: { tv?: boolean }) {
                   {q.serviceLevel === null
                     ? `— (nothing answered yet; ${target})`
                     : `${pct(q.serviceLevel)} (${below ? 'below' : 'meets'} ${target})`}
+                </td>
+                <td>
+                  {(() => {
+                    const r = recent?.queues.find((x) => x.queueId === q.queueId);
+                    if (!r || r.serviceLevel === null) return '—';
+                    return `${pct(r.serviceLevel)} (${r.serviceLevel < r.serviceLevelTarget ? 'below' : 'meets'} target)`;
+                  })()}
                 </td>
                 <td>{q.asaSeconds === null ? '—' : `${Math.round(q.asaSeconds)} s`}</td>
                 <td>{q.offered}</td>

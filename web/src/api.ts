@@ -20,6 +20,10 @@ export const setCsrfToken = (token: string | null) => {
 
 /** Raised when the server says the session is gone or locked, so the app can ask to sign in or unlock. */
 export const SESSION_EVENT = 'switchboard:session';
+/** Raised by the app once the person has unlocked or signed in again: requests that were refused then go through. */
+export const RESUMED_EVENT = 'switchboard:resumed';
+
+const resumed = () => new Promise<void>((resolve) => window.addEventListener(RESUMED_EVENT, () => resolve(), { once: true }));
 
 export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -42,7 +46,14 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
     const error = (json as { error?: { code?: string; message?: string; issues?: FieldIssue[] } } | undefined)?.error;
     const code = error?.code ?? 'error';
     if (response.status === 401 && (code === 'session_locked' || code === 'unauthenticated' || code === 'session_expired')) {
-      window.dispatchEvent(new CustomEvent(SESSION_EVENT, { detail: code }));
+      // Ask the person to unlock (or sign in again) over the page, then send the same request again: the work that was
+      // being saved is saved, not lost. Sign-in requests themselves are not retried.
+      if (!path.startsWith('/api/v1/auth/')) {
+        const again = resumed();
+        window.dispatchEvent(new CustomEvent(SESSION_EVENT, { detail: code }));
+        await again;
+        return api<T>(method, path, body);
+      }
     }
     throw new ApiError(response.status, code, error?.message ?? `The request failed (${response.status}).`, error?.issues ?? []);
   }

@@ -1,6 +1,6 @@
 import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { api, SESSION_EVENT, type Session, setCsrfToken } from './api.js';
+import { api, RESUMED_EVENT, SESSION_EVENT, type Session, setCsrfToken } from './api.js';
 import { CaseSearch, CaseWorkspace, PersonPage } from './Cases.js';
 import { Desktop } from './Desktop.js';
 import { Portal } from './Portal.js';
@@ -40,21 +40,22 @@ function currentScreen(): string {
 
 function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
-  const [locked, setLocked] = useState(false);
+  const [locked, setLocked] = useState<false | 'unlock' | 'sign-in'>(false);
   const [screen, setScreen] = useState(currentScreen());
 
   const adopt = useCallback((s: Session | null) => {
     setCsrfToken(s?.csrfToken ?? null);
     setSession(s);
     setLocked(false);
+    if (s) window.dispatchEvent(new Event(RESUMED_EVENT));
   }, []);
 
   useEffect(() => {
     api<Session>('GET', '/api/v1/auth/session').then(adopt, () => adopt(null));
+    // Locked or ended while the page is open: ask over the page (it stays, with its unsaved work), then carry on.
     const onSession = (event: Event) => {
       const code = (event as CustomEvent<string>).detail;
-      if (code === 'session_locked') setLocked(true);
-      else adopt(null);
+      setLocked(code === 'session_locked' ? 'unlock' : 'sign-in');
     };
     const onHash = () => setScreen(currentScreen());
     window.addEventListener(SESSION_EVENT, onSession);
@@ -69,8 +70,12 @@ function App() {
   if (session === null) return <SignIn onSignedIn={adopt} />;
   // A locked session keeps the page — and any unsaved work on it — under the unlock dialog.
   const lockDialog = locked && (
-    <div className="lock-overlay" role="dialog" aria-modal="true" aria-label="Session locked">
-      <SignIn onSignedIn={adopt} unlockFor={session.user.username} />
+    <div className="lock-overlay" role="dialog" aria-modal="true" aria-label={locked === 'unlock' ? 'Session locked' : 'Sign in again'}>
+      {locked === 'unlock' ? (
+        <SignIn onSignedIn={adopt} unlockFor={session.user.username} />
+      ) : (
+        <SignIn onSignedIn={adopt} again={session.user.username} />
+      )}
     </div>
   );
   const screens = SCREENS[session.user.role] ?? [];
@@ -81,7 +86,7 @@ function App() {
   if (active === 'tv') {
     return (
       <>
-        <main id="main" className="tv-main" inert={locked}>
+        <main id="main" className="tv-main" inert={locked !== false}>
           <p>
             <a href="#/wallboard">Leave the TV view</a>
           </p>
@@ -98,7 +103,7 @@ function App() {
   return (
     <>
       {lockDialog}
-      <header className="topbar" inert={locked}>
+      <header className="topbar" inert={locked !== false}>
         <span className="brand">Switchboard</span>
         <nav aria-label="Screens">
           {screens
@@ -116,7 +121,7 @@ function App() {
           Sign out
         </button>
       </header>
-      <main id="main" inert={locked}>
+      <main id="main" inert={locked !== false}>
         {active === 'desktop' && <Desktop />}
         {active === 'wallboard' && <Wallboard />}
         {active === 'cases' && (recordId ? <CaseWorkspace key={recordId} id={recordId} /> : <CaseSearch />)}

@@ -230,6 +230,7 @@ export function routingRoutes(ctx: AppContext) {
             .map((t) => presentTask(routing.engine, t)),
           activities: routing.engine.activityList(),
           wrapUpSeconds: routing.engine.settings.wrapUpMs / 1000,
+          serverTime: ctx.clock().toISOString(),
           queues: routing.engine.queueIds(),
         };
       },
