@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { type Config, ConfigError, loadConfig } from '../config/config.js';
@@ -293,8 +295,10 @@ program
   .option('--dry-run', 'count what would be purged and change nothing')
   .option('--json', 'print one JSON object')
   .action((options: { dryRun?: boolean; json?: boolean }) =>
-    withStorage('retention', async (storage) => {
-      const result = await withOwnerDatabase(storage, (db) => runRetention(db, cliContext(), { dryRun: options.dryRun === true }));
+    withStorage('retention', async (storage, cfg) => {
+      const result = await withOwnerDatabase(storage, (db) =>
+        runRetention(db, cliContext(), { dryRun: options.dryRun === true, attachmentsDir: path.join(cfg.dataDir, 'attachments') }),
+      );
       if (options.json) print(JSON.stringify(result));
       else {
         const c = result.counts;

@@ -94,7 +94,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
       partnerBusy = true;
       const now = new Date();
       processSubmissions(partnerDeps, now)
-        .then(() => deliverWebhooks({ db: storage.handle.db, keys: identity.keys }, now))
+        .then(() => deliverWebhooks({ db: storage.handle.db, keys: identity.keys, allowPrivateAddresses: !secureCookies(config) }, now))
         .catch((error) => logger.warn({ err: error }, 'partner processing failed'))
         .finally(() => {
           partnerBusy = false;
@@ -108,7 +108,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
         runRetention(
           db,
           { actor: null, system: 'retention.schedule', sourceIp: null, requestId: null, now: new Date() },
-          { dryRun: false },
+          { dryRun: false, attachmentsDir: path.join(config.dataDir, 'attachments') },
         ),
       )
         .then((r) => logger.info({ counts: r.counts }, 'retention run'))

@@ -1,9 +1,11 @@
+import { rm } from 'node:fs/promises';
 import { sql, type Transaction } from 'kysely';
 import type { Actor } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent } from '../storage/repositories/case.repository.js';
 import type { Database } from '../storage/schema.js';
+import { blobPath } from './attachment.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { withCase } from './case.service.js';
 import { getSetting } from './safeguard-settings.service.js';
@@ -57,10 +59,15 @@ async function purgeable(trx: Trx | Db, cutoff: Date): Promise<string[]> {
 }
 
 /** Purges what the schedule says is due. `owner` must be a connection as the schema owner. */
-export async function runRetention(owner: Db, ctx: RequestContext, options: { dryRun: boolean }): Promise<RetentionResult> {
+export async function runRetention(
+  owner: Db,
+  ctx: RequestContext,
+  options: { dryRun: boolean; attachmentsDir?: string | undefined },
+): Promise<RetentionResult> {
   const retentionDays = await getSetting(owner, 'unsubstantiated_retention_days');
   const cutoff = new Date(ctx.now.getTime() - retentionDays * 86_400_000);
-  return owner
+  const orphanBlobs: string[] = [];
+  const result = await owner
     .transaction()
     .execute(async (trx) => {
       await sql`SET LOCAL switchboard.purge = 'on'`.execute(trx);
@@ -121,7 +128,17 @@ export async function runRetention(owner: Db, ctx: RequestContext, options: { dr
           await trx.deleteFrom('webhook_deliveries').where('submission_id', 'in', submissions).execute();
           counts.partnerSubmissions = await del(() => trx.deleteFrom('partner_submissions').where('id', 'in', submissions).execute());
         }
+        const hashes = (await trx.selectFrom('attachments').select('sha256').where('case_id', 'in', caseIds).execute()).map(
+          (r) => r.sha256,
+        );
         counts.attachments = await del(() => trx.deleteFrom('attachments').where('case_id', 'in', caseIds).execute());
+        // Files no other attachment shares go too, after the commit (a crash leaves an unreferenced file, never a missing one).
+        const stillUsed = new Set(
+          hashes.length === 0
+            ? []
+            : (await trx.selectFrom('attachments').select('sha256').where('sha256', 'in', hashes).execute()).map((r) => r.sha256),
+        );
+        orphanBlobs.push(...new Set(hashes.filter((h) => !stillUsed.has(h))));
         counts.caseEvents = await del(() => trx.deleteFrom('case_events').where('case_id', 'in', caseIds).execute());
         await trx.deleteFrom('case_reports').where('case_id', 'in', caseIds).execute();
         await trx.deleteFrom('case_subjects').where('case_id', 'in', caseIds).execute();
@@ -178,6 +195,11 @@ export async function runRetention(owner: Db, ctx: RequestContext, options: { dr
       );
       return error.result;
     });
+  if (options.attachmentsDir && !result.dryRun) {
+    const dir = options.attachmentsDir;
+    await Promise.all(orphanBlobs.map((h) => rm(blobPath(dir, h), { force: true })));
+  }
+  return result;
 }
 
 class DryRun extends Error {

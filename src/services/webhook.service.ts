@@ -1,5 +1,6 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { AppError } from '../domain/errors/app-error.js';
-import { MAX_WEBHOOK_ATTEMPTS, nextDelayMs, sign } from '../domain/partner/webhook-signature.js';
+import { isPrivateAddress, MAX_WEBHOOK_ATTEMPTS, nextDelayMs, sign } from '../domain/partner/webhook-signature.js';
 import type { Db } from '../storage/database.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { decrypt, type Keys } from './keys.js';
@@ -11,7 +12,17 @@ import { decrypt, type Keys } from './keys.js';
  * and for admins, who can have it sent again.
  */
 
-export type WebhookDeps = { db: Db; keys: Keys; fetch?: typeof fetch; timeoutMs?: number };
+export type WebhookDeps = {
+  db: Db;
+  keys: Keys;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  /** Development only: deliveries may go to this machine. In production a URL whose name resolves to a private address is refused. */
+  allowPrivateAddresses?: boolean;
+  lookup?: (host: string) => Promise<string[]>;
+};
+
+const lookupAll = async (host: string) => (await dnsLookup(host, { all: true })).map((r) => r.address);
 
 export async function deliverWebhooks(
   deps: WebhookDeps,
@@ -34,6 +45,12 @@ export async function deliverWebhooks(
     const timestamp = Math.floor(now.getTime() / 1000);
     let error: string | undefined;
     try {
+      // The name is resolved at delivery time too: a public name that now points inside the network is refused.
+      if (!deps.allowPrivateAddresses) {
+        const host = new URL(d.url).hostname.replace(/^\[|\]$/g, '');
+        const addresses = await (deps.lookup ?? lookupAll)(host);
+        if (addresses.length === 0 || addresses.some(isPrivateAddress)) throw new Error('refused');
+      }
       const response = await send(d.url, {
         method: 'POST',
         headers: {

@@ -370,6 +370,14 @@ describe('retention', () => {
     });
     const resolved = await intake({ subjects: [adult('Resuelto')], case: { open: { type: 'general_tip', summary: 'Resolved tip' } } });
     await post(analyst, `/api/v1/cases/${referred.case.id}/referrals`, { purpose: 'location_information' });
+    const photo = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('retention test photo')]);
+    const attached = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/cases/${gone.case.id}/attachments?filename=photo.png`,
+      headers: { ...analyst.headers, 'content-type': 'application/octet-stream' },
+      payload: photo,
+    });
+    expect(attached.statusCode, attached.body).toBe(201);
     for (const c of [gone, held, referred]) await closeAs(c.case.id, 'unsubstantiated');
     await closeAs(resolved.case.id, 'resolved');
     expect(
@@ -407,7 +415,12 @@ describe('retention', () => {
     const dry = await runRetention(db.db, ctx(181), { dryRun: true });
     expect(dry.counts).toMatchObject({ cases: 1, reports: 1, persons: 1 });
     expect(await db.db.selectFrom('cases').select('id').where('id', '=', gone.case.id).executeTakeFirst()).toBeDefined();
-    const real = await runRetention(db.db, ctx(181), { dryRun: false });
+    const { blobPath } = await import('../../src/services/attachment.service.js');
+    const { existsSync } = await import('node:fs');
+    const file = blobPath(t.attachmentsDir, attached.json().sha256);
+    expect(existsSync(file)).toBe(true);
+    const real = await runRetention(db.db, ctx(181), { dryRun: false, attachmentsDir: t.attachmentsDir });
+    expect(existsSync(file)).toBe(false);
     expect(real.counts).toMatchObject({ cases: 1, reports: 1, persons: 1, locationObservations: 1 });
     expect(real.counts.caseEvents).toBeGreaterThan(3);
     for (const kept of [held, referred, resolved])

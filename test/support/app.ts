@@ -54,6 +54,8 @@ export type TestApp = {
   clock: TestClock;
   logLines: string[];
   routing: RoutingService;
+  /** Where this app stores attachment content. */
+  attachmentsDir: string;
 };
 
 export async function buildTestApp(
@@ -72,6 +74,7 @@ export async function buildTestApp(
   const identity = await testIdentity(db);
   const clock = testClock();
   const routing = await RoutingService.open(db.db, await loadRoutingConfig(db.db), clock.get);
+  const attachmentsDir = mkdtempSync(path.join(tmpdir(), 'sb-attachments-'));
   const { app, routes, registered } = await buildApp({
     db: db.db,
     pool: db.pool,
@@ -82,9 +85,9 @@ export async function buildTestApp(
     secureCookies: false,
     clock: clock.get,
     routing,
-    attachmentsDir: mkdtempSync(path.join(tmpdir(), 'sb-attachments-')),
+    attachmentsDir,
   });
-  return { app, routes, registered, identity, clock, logLines, routing };
+  return { app, routes, registered, identity, clock, logLines, routing, attachmentsDir };
 }
 
 export type SignedIn = {

@@ -58,3 +58,22 @@ export function webhookUrlProblem(value: string, allowLoopbackHttp: boolean): st
     return 'must not point at a private network address';
   return undefined;
 }
+
+/** An address a webhook must not reach in production: this machine, private networks, link-local (cloud metadata). */
+export function isPrivateAddress(address: string): boolean {
+  const a = address.toLowerCase();
+  if (a === '::1' || a === '::' || a.startsWith('fe80:') || a.startsWith('fc') || a.startsWith('fd')) return true;
+  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
+  const m = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(v4);
+  if (!m) return false;
+  const [x, y] = [Number(m[1]), Number(m[2])];
+  return (
+    x === 127 ||
+    x === 10 ||
+    x === 0 ||
+    (x === 192 && y === 168) ||
+    (x === 172 && y >= 16 && y <= 31) ||
+    (x === 169 && y === 254) ||
+    (x === 100 && y >= 64 && y <= 127)
+  );
+}

@@ -100,3 +100,26 @@ describe('webhook destinations', () => {
     expect(webhookUrlProblem('https://user:pw@rms.example.org/', false)).toMatch(/credentials/);
   });
 });
+
+describe('private addresses', () => {
+  it('recognises loopback, private, link-local and carrier-grade ranges, v4 and v6', async () => {
+    const { isPrivateAddress } = await import('../../../src/domain/partner/webhook-signature.js');
+    for (const a of [
+      '127.0.0.1',
+      '10.2.3.4',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+    ]) {
+      expect(isPrivateAddress(a), a).toBe(true);
+    }
+    for (const a of ['8.8.8.8', '172.32.0.1', '192.169.0.1', '2001:4860:4860::8888']) expect(isPrivateAddress(a), a).toBe(false);
+  });
+});
