@@ -84,6 +84,7 @@ describe('reference routes', () => {
       'analysis',
       'partner_line',
       'public_line',
+      'supervisors',
       'uac_unit',
       'uac_work',
     ]);

@@ -72,3 +72,49 @@ describe('intake drafts and dispositions', () => {
     expect(empty.json()).toEqual({ number: '+16155550100', total: 0, contacts: [] });
   });
 });
+
+describe('transfer to a supervisor', () => {
+  it('an agent hands a contact in hand to the supervisors queue, where a supervisor is offered it', async () => {
+    const supervisor = await enrollAs(t, 'supervisor');
+    await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/routing/workers/${agent.userId}`,
+      headers: supervisor.headers,
+      payload: { attributes: { skills: ['analysis'], languages: ['en'] } },
+    });
+    for (const who of [agent, supervisor]) {
+      const res = await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/routing/me/activity',
+        headers: who.headers,
+        payload: { activity: 'Available' },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    const task = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/routing/tasks',
+      headers: supervisor.headers,
+      payload: { attributes: { language: 'en' } },
+    });
+    expect(task.statusCode, task.body).toBe(201);
+    const me = (await t.app.inject({ method: 'GET', url: '/api/v1/routing/me', headers: { cookie: agent.cookie } })).json();
+    const offer = me.offers[0];
+    expect(offer).toBeDefined();
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/api/v1/routing/reservations/${offer.id}/accept`, headers: agent.headers })).statusCode,
+    ).toBe(200);
+    const moved = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/routing/tasks/${offer.taskId}/transfer`,
+      headers: agent.headers,
+      payload: { queueId: 'supervisors' },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    const supervisorState = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/routing/me', headers: { cookie: supervisor.cookie } })
+    ).json();
+    expect(supervisorState.offers.map((o: { taskId: string }) => o.taskId)).toContain(moved.json().id);
+    expect(supervisorState.queues).toContain('supervisors');
+  });
+});
