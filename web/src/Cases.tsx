@@ -1,5 +1,6 @@
 import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from './api.js';
+import { ErrorText } from './ErrorText.js';
 import { MapView } from './MapView.js';
 
 /**
@@ -130,11 +131,7 @@ export function CaseSearch() {
           Search
         </button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      {error && <ErrorText>{error}</ErrorText>}
       {result && (
         <table>
           <caption>
@@ -232,12 +229,7 @@ export function CaseWorkspace({ id }: { id: string }) {
   const [gate, setGate] = useState<Gate>(null);
   const [purpose, setReferralPurpose] = useState('enforcement');
   if (needsPurpose) return <PurposeForm onPurpose={setPurpose} />;
-  if (error)
-    return (
-      <p role="alert" className="error">
-        {error}
-      </p>
-    );
+  if (error) return <ErrorText>{error}</ErrorText>;
   if (!data) return <p className="loading">Loading the case…</p>;
   const act = async (work: () => Promise<unknown>, done: string) => {
     setMessage(null);
@@ -422,12 +414,7 @@ export function PersonPage({ id }: { id: string }) {
     );
   }, [id]);
   if (needsPurpose) return <PurposeForm onPurpose={setPurpose} />;
-  if (error)
-    return (
-      <p role="alert" className="error">
-        {error}
-      </p>
-    );
+  if (error) return <ErrorText>{error}</ErrorText>;
   if (!data) return <p className="loading">Loading the person…</p>;
   return (
     <div className="person">

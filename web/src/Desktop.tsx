@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from './api.js';
+import { ErrorText } from './ErrorText.js';
 import { type Forms, IntakeForm, type Saved } from './IntakeForm.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
 
@@ -260,11 +261,7 @@ export function Desktop() {
       <div aria-live="assertive" className="visually-hidden">
         {announce}
       </div>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      {error && <ErrorText>{error}</ErrorText>}
       <section aria-labelledby="activity-heading" className="activity">
         <h1 id="activity-heading">My activity</h1>
         <label htmlFor="activity">Activity</label>

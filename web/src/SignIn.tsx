@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, type Challenge, type Session } from './api.js';
+import { ErrorText } from './ErrorText.js';
 
 /**
  * Sign-in with password and a code from an authenticator app; first sign-in
@@ -110,11 +111,7 @@ export function SignIn({
       <h1>{unlockFor ? 'Session locked' : again ? 'Your session ended' : invited ? 'Set up your account' : 'Sign in to Switchboard'}</h1>
       {again && <p>Sign in again to continue; what you were saving will be saved, and nothing on the page was lost.</p>}
       {unlockFor && <p>You were away for 30 minutes. Sign in again to continue where you left off; nothing on the page was lost.</p>}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      {error && <ErrorText>{error}</ErrorText>}
       {!challenge ? (
         <form onSubmit={submitPassword}>
           {!invited && (

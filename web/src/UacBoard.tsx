@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ApiError, api } from './api.js';
+import { ErrorText } from './ErrorText.js';
 import { MapView } from './MapView.js';
 
 /** The UAC board: open UAC cases by status and screening outcome, protections, welfare referrals due, age-outs due, on a map. */
@@ -30,12 +31,7 @@ export function UacBoard() {
     api<Board>('GET', '/api/v1/uac/board').then(setBoard, (e) => setError(e instanceof ApiError ? e.message : 'Could not load the board.'));
     api<AgeOuts>('GET', '/api/v1/uac/age-outs').then(setAges, () => setAges(null));
   }, []);
-  if (error)
-    return (
-      <p role="alert" className="error">
-        {error}
-      </p>
-    );
+  if (error) return <ErrorText>{error}</ErrorText>;
   if (!board) return <p className="loading">Loading the UAC board…</p>;
   return (
     <div className="uac">

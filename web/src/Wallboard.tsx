@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from './api.js';
+import { ErrorText } from './ErrorText.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
 
 type QueueStats = {
@@ -103,11 +104,7 @@ export function Wallboard({ tv = false }: { tv?: boolean }) {
       </section>
       <OfflineBanner status={status} />
       <h1>Queues today</h1>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      {error && <ErrorText>{error}</ErrorText>}
       <table>
         <caption>Since {new Date(stats.since).toLocaleString()}</caption>
         <thead>
