@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Selectable } from 'kysely';
-import type { Actor } from '../domain/access/access-control.js';
+import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import type { Db } from '../storage/database.js';
@@ -83,8 +83,7 @@ export async function addAttachment(
   caseId: string,
   input: { filename: string; reportId?: string | undefined; content: Buffer },
 ): Promise<AttachmentRow> {
-  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Only staff attach files.');
-  const actorId = ctx.actor.userId;
+  const actorId = staffOnly(ctx.actor, 'Only staff attach files.').userId;
   if (input.content.length === 0)
     throw new AppError('validation_failed', 'The file is empty.', {
       issues: [{ path: 'body', code: 'empty', message: 'send the file as the body' }],

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { Actor } from '../domain/access/access-control.js';
+import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { normalizePhone } from '../domain/persons/person-rules.js';
@@ -63,10 +63,7 @@ export function intakeForms(): IntakeForms {
   return forms;
 }
 
-const staffId = (ctx: ActorCtx) => {
-  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Staff only.');
-  return ctx.actor.userId;
-};
+const staffId = (ctx: ActorCtx) => staffOnly(ctx.actor, 'Staff only.').userId;
 
 export type Draft = { key: string; form: string; data: Record<string, unknown>; version: number; updatedAt: string };
 

@@ -15,6 +15,7 @@ import type { Db } from '../storage/database.js';
 import { addCaseEvent, nextReference, survivorOf } from '../storage/repositories/case.repository.js';
 import type { Database } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
+import { toMatchable } from './person-search.service.js';
 import { loadAorTable } from './reference-data.service.js';
 
 /**
@@ -433,15 +434,7 @@ async function candidatesFor(trx: Trx, personId: string, s: CheckedPerson): Prom
   return rows
     .map((r) => ({
       id: r.id,
-      score: scoreMatch(self, {
-        givenNames: r.given_names,
-        familyName1: r.family_name_1,
-        familyName2: r.family_name_2,
-        dob: r.dob,
-        dobBasis: r.dob_basis,
-        sex: r.sex,
-        aNumber: r.a_number,
-      }),
+      score: scoreMatch(self, toMatchable(r)),
     }))
     .filter((c) => c.score.verdict !== 'unlikely')
     .sort((a, b) => b.score.weight - a.score.weight)

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Actor } from '../domain/access/access-control.js';
+import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { personKeys } from '../domain/matching/blocking.js';
 import { scoreMatch } from '../domain/matching/score.js';
@@ -18,10 +18,7 @@ import { toMatchable } from './person-search.service.js';
 type ActorCtx = RequestContext & { actor: Actor };
 export type MergeResult = { mergeId: string; survivorId: string; mergedId: string; undone: boolean };
 
-const staffId = (ctx: ActorCtx) => {
-  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Only staff merge records.');
-  return ctx.actor.userId;
-};
+const staffId = (ctx: ActorCtx) => staffOnly(ctx.actor, 'Only staff merge records.').userId;
 
 export async function mergePersons(db: Db, ctx: ActorCtx, survivorId: string, mergedId: string, reason: string): Promise<MergeResult> {
   const actorId = staffId(ctx);

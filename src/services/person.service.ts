@@ -1,14 +1,14 @@
 import { type Actor, authorize, type PermissionTable } from '../domain/access/access-control.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { isMinorOn } from '../domain/persons/age.js';
+import { isMinorAcross, isMinorOn } from '../domain/persons/age.js';
 import type { ActiveProtection } from '../domain/safeguards/protections.js';
 import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
 import type { Db } from '../storage/database.js';
 import { personCluster } from '../storage/repositories/case.repository.js';
 import * as persons from '../storage/repositories/person.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
-import { listProtections, type ProtectionRow, protectionsInForce } from './protection.service.js';
+import { inForceFor, listProtections, loadRules, type ProtectionRow } from './protection.service.js';
 
 /**
  * Reading a person's record. The read is audited in the same transaction as
@@ -50,14 +50,12 @@ export async function readPerson(
       });
       return { error: new AppError('not_found', 'There is no such person.') };
     }
-    // A child by any record merged into this one is a child here too (a merge must not hide a minor's record).
-    const clusterAges = await trx
-      .selectFrom('persons')
-      .select(['dob', 'dob_basis'])
-      .where('id', 'in', await personCluster(trx, id))
-      .execute();
-    const own = isMinorOn({ dob: person.dob, dobBasis: person.dob_basis }, ctx.now);
-    const minor = clusterAges.some((r) => isMinorOn({ dob: r.dob, dobBasis: r.dob_basis }, ctx.now) === true) ? true : own;
+    // The record and every record merged into it, read once: a child by any of them is a child here too.
+    const cluster = await personCluster(trx, id);
+    const mergedRecords =
+      cluster.length > 1 ? await trx.selectFrom('persons').selectAll().where('id', 'in', cluster).where('id', '!=', id).execute() : [];
+    const asAge = (r: persons.PersonRow) => ({ dob: r.dob, dobBasis: r.dob_basis });
+    const minor = isMinorAcross(asAge(person), mergedRecords.map(asAge), ctx.now);
     const checked = minor !== false ? checkPurpose(stated.code, stated.text) : undefined;
     if (checked && 'issues' in checked) {
       await appendAudit(trx, ctx, {
@@ -76,10 +74,7 @@ export async function readPerson(
       };
     }
     const purpose = checked && 'purpose' in checked ? checked.purpose : undefined;
-    const cluster = await personCluster(trx, id);
     const locations = await persons.listLocations(trx, cluster);
-    const mergedRecords =
-      cluster.length > 1 ? await trx.selectFrom('persons').selectAll().where('id', 'in', cluster).where('id', '!=', id).execute() : [];
     const names = await trx.selectFrom('person_names').selectAll().where('person_id', 'in', cluster).orderBy('created_at').execute();
     const identifiers = await trx
       .selectFrom('person_identifiers')
@@ -115,7 +110,7 @@ export async function readPerson(
       details: { minor, minorRecord: minor !== false, ...(purpose ? { purposeCode: purpose.code } : {}) },
     });
     const protections = await listProtections(trx, cluster);
-    const inForce = (await protectionsInForce(trx, [id], ctx.now)).get(id) ?? [];
+    const inForce = inForceFor(person, isMinorOn(asAge(person), ctx.now), protections, await loadRules(trx), ctx.now);
     return { view: { person, locations, minor, mergedRecords, names, identifiers, merges, cases, protections, inForce } };
   });
   if ('error' in result) throw result.error;

@@ -1,6 +1,6 @@
 import type { Selectable, Transaction } from 'kysely';
 import { z } from 'zod';
-import type { Actor } from '../domain/access/access-control.js';
+import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { isMinorOn } from '../domain/persons/age.js';
 import {
@@ -27,10 +27,7 @@ type ActorCtx = RequestContext & { actor: Actor };
 export type ProtectionRow = Selectable<LegalProtectionsTable>;
 export type RuleRow = Selectable<ProtectionRulesTable>;
 
-const staffId = (ctx: ActorCtx) => {
-  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Only staff record protections.');
-  return ctx.actor.userId;
-};
+const staffId = (ctx: ActorCtx) => staffOnly(ctx.actor, 'Only staff record protections.').userId;
 
 const toRecord = (r: ProtectionRow): ProtectionRecord => ({
   id: r.id,
@@ -74,30 +71,36 @@ const toRule = (r: RuleRow): ProtectionRule => ({
   revoked: r.revoked_at !== null,
 });
 
+/** The class-wide orders not revoked (whether each is in effect on a day is decided with the person). */
+export const loadRules = async (trx: Trx): Promise<ProtectionRule[]> =>
+  (await trx.selectFrom('protection_rules').selectAll().where('revoked_at', 'is', null).execute()).map(toRule);
+
+/** A person's protections in force on a day: their recorded ones (rows of their whole cluster) and every class-wide order that matches them. */
+export function inForceFor(
+  person: Selectable<Database['persons']>,
+  minor: boolean | 'unknown',
+  rows: readonly ProtectionRow[],
+  rules: readonly ProtectionRule[],
+  on: Date,
+): ActiveProtection[] {
+  return activeProtections(
+    rows.map(toRecord),
+    rules,
+    { nationalities: person.nationalities, unaccompanied: person.unaccompanied, eoirStatus: person.eoir_status, minor },
+    on,
+  );
+}
+
 /** Protections in force today for each of these persons (each with the records merged into it). */
 export async function protectionsInForce(trx: Trx, personIds: readonly string[], on: Date): Promise<Map<string, ActiveProtection[]>> {
   const result = new Map<string, ActiveProtection[]>();
   if (personIds.length === 0) return result;
-  const rules = (await trx.selectFrom('protection_rules').selectAll().where('revoked_at', 'is', null).execute()).map(toRule);
+  const rules = await loadRules(trx);
   for (const personId of personIds) {
-    const cluster = await personCluster(trx, personId);
     const person = await trx.selectFrom('persons').selectAll().where('id', '=', personId).executeTakeFirst();
     if (!person) continue;
-    const records = (await trx.selectFrom('legal_protections').selectAll().where('person_id', 'in', cluster).execute()).map(toRecord);
-    result.set(
-      personId,
-      activeProtections(
-        records,
-        rules,
-        {
-          nationalities: person.nationalities,
-          unaccompanied: person.unaccompanied,
-          eoirStatus: person.eoir_status,
-          minor: isMinorOn({ dob: person.dob, dobBasis: person.dob_basis }, on),
-        },
-        on,
-      ),
-    );
+    const rows = await listProtections(trx, await personCluster(trx, personId));
+    result.set(personId, inForceFor(person, isMinorOn({ dob: person.dob, dobBasis: person.dob_basis }, on), rows, rules, on));
   }
   return result;
 }

@@ -1,8 +1,8 @@
 import { type Selectable, sql, type Transaction } from 'kysely';
-import { type Actor, authorize, type PermissionTable } from '../domain/access/access-control.js';
+import { type Actor, authorize, type PermissionTable, staffOnly } from '../domain/access/access-control.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { isMinorOn } from '../domain/persons/age.js';
+import { isMinorAcross } from '../domain/persons/age.js';
 import { nextStatus, type ReferralAction, type ReferralStatusName, VISIBLE_TO_OFFICE } from '../domain/referrals/referral-workflow.js';
 import { checkReview, evaluateReferral, type GateInput, type GateResult } from '../domain/safeguards/referral-gate.js';
 import type { Db } from '../storage/database.js';
@@ -10,7 +10,7 @@ import { addCaseEvent, nextReference, personCluster, survivorOf } from '../stora
 import type { PersonRow } from '../storage/repositories/person.repository.js';
 import type { Database, ReferralsTable } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
-import { loadCaseFor } from './case.service.js';
+import { withCase } from './case.service.js';
 import { protectionsInForce } from './protection.service.js';
 
 /**
@@ -29,10 +29,7 @@ export type ReferralRow = Selectable<ReferralsTable>;
 export type ReferralDeps = { db: Db; permissions: PermissionTable };
 export type ReferralWithCase = { referral: ReferralRow; caseNumber: string; timeline?: Selectable<Database['referral_events']>[] };
 
-const actorIdOf = (ctx: ActorCtx): string => {
-  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Only staff work referrals.');
-  return ctx.actor.userId;
-};
+const actorIdOf = (ctx: ActorCtx): string => staffOnly(ctx.actor, 'Only staff work referrals.').userId;
 const isFieldOfficer = (actor: Actor) => actor.kind === 'user' && actor.role === 'field_officer';
 
 async function addReferralEvent(
@@ -94,95 +91,94 @@ export async function createReferral(
   },
 ): Promise<ReferralWithCase> {
   const actorId = actorIdOf(ctx);
-  const outcome = await deps.db.transaction().execute(async (trx) => {
-    let caseRow: Awaited<ReturnType<typeof loadCaseFor>>;
-    try {
-      caseRow = await loadCaseFor(trx, ctx, caseId, 'referral.create', true);
-    } catch (error) {
-      return { error };
-    }
-    if (caseRow.status === 'closed') throw new AppError('conflict', 'A closed case cannot be referred; reopen it first.');
-    let office: string;
-    let basis: ReferralRow['office_basis'];
-    let locationId: string | null = null;
-    if (input.fieldOfficeCode) {
-      const code = input.fieldOfficeCode.toUpperCase();
-      const known = await trx.selectFrom('field_offices').select('code').where('code', '=', code).executeTakeFirst();
-      if (!known) {
-        throw new AppError('unprocessable', `There is no field office "${input.fieldOfficeCode}".`, {
-          issues: [{ path: 'body.fieldOfficeCode', code: 'unknown_field_office', message: 'no such field office' }],
-        });
-      }
-      if (!input.overrideReason) {
-        throw new AppError('validation_failed', 'Naming the field office by hand needs a reason.', {
-          issues: [
-            { path: 'body.overrideReason', code: 'required', message: 'say why this office rather than the area of responsibility' },
-          ],
-        });
-      }
-      office = code;
-      basis = 'override';
-    } else {
-      const resolved = await resolveOffice(trx, caseRow);
-      if (!resolved) {
-        throw new AppError(
-          'unprocessable',
-          'No location on this case gives an area of responsibility: name the field office, with a reason.',
-          {
+  return withCase(
+    deps.db,
+    ctx,
+    caseId,
+    'referral.create',
+    async (trx, caseRow) => {
+      if (caseRow.status === 'closed') throw new AppError('conflict', 'A closed case cannot be referred; reopen it first.');
+      let office: string;
+      let basis: ReferralRow['office_basis'];
+      let locationId: string | null = null;
+      if (input.fieldOfficeCode) {
+        const code = input.fieldOfficeCode.toUpperCase();
+        const known = await trx.selectFrom('field_offices').select('code').where('code', '=', code).executeTakeFirst();
+        if (!known) {
+          throw new AppError('unprocessable', `There is no field office "${input.fieldOfficeCode}".`, {
+            issues: [{ path: 'body.fieldOfficeCode', code: 'unknown_field_office', message: 'no such field office' }],
+          });
+        }
+        if (!input.overrideReason) {
+          throw new AppError('validation_failed', 'Naming the field office by hand needs a reason.', {
             issues: [
-              { path: 'body.fieldOfficeCode', code: 'no_area_of_responsibility', message: 'name the field office and an overrideReason' },
+              { path: 'body.overrideReason', code: 'required', message: 'say why this office rather than the area of responsibility' },
             ],
-          },
-        );
+          });
+        }
+        office = code;
+        basis = 'override';
+      } else {
+        const resolved = await resolveOffice(trx, caseRow);
+        if (!resolved) {
+          throw new AppError(
+            'unprocessable',
+            'No location on this case gives an area of responsibility: name the field office, with a reason.',
+            {
+              issues: [
+                { path: 'body.fieldOfficeCode', code: 'no_area_of_responsibility', message: 'name the field office and an overrideReason' },
+              ],
+            },
+          );
+        }
+        ({ office, basis, locationId } = resolved);
       }
-      ({ office, basis, locationId } = resolved);
-    }
-    const reference = await nextReference(trx, 'F', ctx.now);
-    const referral = await trx
-      .insertInto('referrals')
-      .values({
-        reference,
-        case_id: caseId,
-        purpose: input.purpose,
-        field_office_code: office,
-        office_basis: basis,
-        office_override_reason: basis === 'override' ? (input.overrideReason ?? null) : null,
-        basis_location_id: locationId,
-        status: 'draft',
-        notes: input.notes ?? null,
-        gate: null,
-        created_by: actorId,
-        created_at: ctx.now,
-        updated_at: ctx.now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await addReferralEvent(trx, {
-      referralId: referral.id,
-      at: ctx.now,
-      actorId,
-      kind: 'created',
-      to: 'draft',
-      details: { office, basis },
-    });
-    await addCaseEvent(trx, {
-      caseId,
-      at: ctx.now,
-      actorId,
-      kind: 'referral_drafted',
-      details: { referralId: referral.id, reference, office },
-    });
-    await appendAudit(trx, ctx, {
-      action: 'referral.create',
-      outcome: 'allowed',
-      resourceType: 'referral',
-      resourceId: referral.id,
-      details: { caseId, office, basis, purpose: input.purpose },
-    });
-    return { value: { referral, caseNumber: caseRow.case_number } };
-  });
-  if ('error' in outcome) throw outcome.error;
-  return outcome.value;
+      const reference = await nextReference(trx, 'F', ctx.now);
+      const referral = await trx
+        .insertInto('referrals')
+        .values({
+          reference,
+          case_id: caseId,
+          purpose: input.purpose,
+          field_office_code: office,
+          office_basis: basis,
+          office_override_reason: basis === 'override' ? (input.overrideReason ?? null) : null,
+          basis_location_id: locationId,
+          status: 'draft',
+          notes: input.notes ?? null,
+          gate: null,
+          created_by: actorId,
+          created_at: ctx.now,
+          updated_at: ctx.now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await addReferralEvent(trx, {
+        referralId: referral.id,
+        at: ctx.now,
+        actorId,
+        kind: 'created',
+        to: 'draft',
+        details: { office, basis },
+      });
+      await addCaseEvent(trx, {
+        caseId,
+        at: ctx.now,
+        actorId,
+        kind: 'referral_drafted',
+        details: { referralId: referral.id, reference, office },
+      });
+      await appendAudit(trx, ctx, {
+        action: 'referral.create',
+        outcome: 'allowed',
+        resourceType: 'referral',
+        resourceId: referral.id,
+        details: { caseId, office, basis, purpose: input.purpose },
+      });
+      return { referral, caseNumber: caseRow.case_number };
+    },
+    true,
+  );
 }
 
 /**
@@ -289,9 +285,8 @@ async function gateInputFor(trx: Trx, referral: ReferralRow, caseType: string, n
       .execute();
     const main = records.find((r) => r.id === id);
     if (!main) continue;
-    const ages = records.map((r) => isMinorOn({ dob: r.dob, dobBasis: r.dob_basis }, now));
-    const own = isMinorOn({ dob: main.dob, dobBasis: main.dob_basis }, now);
-    subjects.push({ ...main, minor: ages.includes(true) ? true : own });
+    const asAge = (r: PersonRow) => ({ dob: r.dob, dobBasis: r.dob_basis });
+    subjects.push({ ...main, minor: isMinorAcross(asAge(main), records.map(asAge), now) });
   }
   const reports = await trx
     .selectFrom('case_reports as cr')

@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { sql, type Transaction } from 'kysely';
-import type { Actor } from '../domain/access/access-control.js';
-import { AppError } from '../domain/errors/app-error.js';
+import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent } from '../storage/repositories/case.repository.js';
 import type { Database } from '../storage/schema.js';
@@ -210,8 +209,7 @@ class DryRun extends Error {
 
 /** A legal hold keeps a case from every purge until lifted; both are on the timeline and audited. */
 export async function setLegalHold(db: Db, ctx: RequestContext & { actor: Actor }, caseId: string, reason: string | null): Promise<void> {
-  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Only staff set legal holds.');
-  const actorId = ctx.actor.userId;
+  const actorId = staffOnly(ctx.actor, 'Only staff set legal holds.').userId;
   await withCase(db, ctx, caseId, 'case.legal_hold', async (trx) => {
     await trx
       .updateTable('cases')

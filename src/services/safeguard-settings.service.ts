@@ -1,4 +1,4 @@
-import type { Actor } from '../domain/access/access-control.js';
+import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { checkSettingValue, isSettingKey, mayApprove, SAFEGUARD_SETTINGS, type SettingKey } from '../domain/safeguards/settings.js';
 import type { Db } from '../storage/database.js';
@@ -43,10 +43,7 @@ export async function listSettings(db: Db) {
   };
 }
 
-const staff = (ctx: ActorCtx) => {
-  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Only staff change safeguard settings.');
-  return ctx.actor;
-};
+const staff = (ctx: ActorCtx) => staffOnly(ctx.actor, 'Only staff change safeguard settings.');
 
 export async function proposeChange(db: Db, ctx: ActorCtx, input: { key: string; value: number; reason: string }): Promise<string> {
   const actor = staff(ctx);

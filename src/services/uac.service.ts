@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Actor } from '../domain/access/access-control.js';
+import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { ageOn } from '../domain/persons/age.js';
 import type { Db } from '../storage/database.js';
@@ -101,8 +101,7 @@ export async function recordCustodyDecision(
   personId: string,
   input: { decision: CustodyDecisionsTable['decision']; notes: string; caseId?: string | undefined },
 ): Promise<{ id: string }> {
-  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Only staff record custody decisions.');
-  const actorId = ctx.actor.userId;
+  const actorId = staffOnly(ctx.actor, 'Only staff record custody decisions.').userId;
   return db.transaction().execute(async (trx) => {
     const person = await trx.selectFrom('persons').select('id').where('id', '=', personId).executeTakeFirst();
     if (!person) throw new AppError('not_found', 'There is no such person.');
@@ -167,6 +166,20 @@ export async function uacBoard(
     .orderBy('created_at')
     .limit(500)
     .execute();
+  // Subjects and their protections for all cases at once: the class-wide orders are read once, not per case.
+  const links =
+    cases.length === 0
+      ? []
+      : await db
+          .selectFrom('case_subjects')
+          .select(['case_id', 'person_id'])
+          .where(
+            'case_id',
+            'in',
+            cases.map((c) => c.id),
+          )
+          .execute();
+  const protectionsByPerson = await protectionsInForce(db, [...new Set(links.map((l) => l.person_id))], ctx.now);
   const result: BoardCase[] = [];
   for (const c of cases) {
     const screening = await db
@@ -182,12 +195,7 @@ export async function uacBoard(
       .where('status', '=', 'open')
       .orderBy('due_at')
       .execute();
-    const subjects = await db.selectFrom('case_subjects').select('person_id').where('case_id', '=', c.id).execute();
-    const protections = await protectionsInForce(
-      db,
-      subjects.map((s) => s.person_id),
-      ctx.now,
-    );
+    const subjects = links.filter((l) => l.case_id === c.id);
     const location =
       subjects.length === 0
         ? undefined
@@ -208,7 +216,7 @@ export async function uacBoard(
       status: c.status,
       priority: c.priority,
       screening: screening?.outcome ?? 'none',
-      activeProtections: [...protections.values()].reduce((n, list) => n + list.length, 0),
+      activeProtections: subjects.reduce((n, s) => n + (protectionsByPerson.get(s.person_id)?.length ?? 0), 0),
       welfareReferralsOpen: welfare.length,
       welfareReferralsOverdue: welfare.filter((w) => w.due_at.getTime() < ctx.now.getTime()).length,
       nextWelfareDue: welfare[0]?.due_at.toISOString() ?? null,

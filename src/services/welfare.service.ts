@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor } from '../domain/access/access-control.js';
+import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { isUacCase } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { type ScreeningAnswers, scoreScreening } from '../domain/safeguards/welfare-screening.js';
@@ -50,8 +50,7 @@ export async function completeScreening(
   outcome: 'positive' | 'negative';
   welfareReferrals: { id: string; agency: string; dueAt: string; taskId: string }[];
 }> {
-  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Only staff screen.');
-  const actorId = ctx.actor.userId;
+  const actorId = staffOnly(ctx.actor, 'Only staff screen.').userId;
   const result = scoreScreening(input.answers);
   const hours = await getSetting(deps.db, 'welfare_response_hours');
   const created = await withCase(deps.db, ctx, caseId, 'welfare.screen', async (trx, row) => {
@@ -143,8 +142,7 @@ export async function completeScreening(
 }
 
 export async function closeWelfareReferral(db: Db, ctx: ActorCtx, id: string, note: string): Promise<void> {
-  if (ctx.actor.kind !== 'user') throw new AppError('forbidden', 'Only staff close welfare referrals.');
-  const actorId = ctx.actor.userId;
+  const actorId = staffOnly(ctx.actor, 'Only staff close welfare referrals.').userId;
   const row = await db.selectFrom('welfare_referrals').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new AppError('not_found', 'There is no such welfare referral.');
   await withCase(db, ctx, row.case_id, 'welfare.referral_done', async (trx) => {

@@ -1,3 +1,5 @@
+import { AppError } from '../errors/app-error.js';
+
 /**
  * Who may do what. Roles map to permissions in a table that lives in the
  * database (migration 0002, loaded at start-up); need-to-know scopes — an
@@ -140,4 +142,10 @@ export function authorize(table: PermissionTable, actor: Actor, permission: Perm
     case 'none':
       return { allowed: true };
   }
+}
+
+/** Actions only a signed-in staff member takes (never a partner system): the staff actor, or a 403 saying why. */
+export function staffOnly(actor: Actor, message: string): UserActor {
+  if (actor.kind !== 'user') throw new AppError('forbidden', message);
+  return actor;
 }

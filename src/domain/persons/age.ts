@@ -16,3 +16,16 @@ export function isMinorOn(person: { dob: string | null; dobBasis: string }, on: 
   if (!person.dob || person.dobBasis === 'unknown') return 'unknown';
   return ageOn(person.dob, on) < 18;
 }
+
+/**
+ * A person known by several records (merged duplicates) is a minor if any of
+ * them says so: a merge must never hide a child. Otherwise their own record
+ * decides (unknown stays unknown).
+ */
+export function isMinorAcross(
+  own: { dob: string | null; dobBasis: string },
+  records: readonly { dob: string | null; dobBasis: string }[],
+  on: Date,
+): boolean | 'unknown' {
+  return records.some((r) => isMinorOn(r, on) === true) ? true : isMinorOn(own, on);
+}
