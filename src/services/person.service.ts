@@ -1,7 +1,7 @@
 import { type Actor, authorize, type PermissionTable } from '../domain/access/access-control.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { isMinorAcross, isMinorOn } from '../domain/persons/age.js';
+import { isMinorAcross } from '../domain/persons/age.js';
 import type { ActiveProtection } from '../domain/safeguards/protections.js';
 import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
 import type { Db } from '../storage/database.js';
@@ -110,7 +110,7 @@ export async function readPerson(
       details: { minor, minorRecord: minor !== false, ...(purpose ? { purposeCode: purpose.code } : {}) },
     });
     const protections = await listProtections(trx, cluster);
-    const inForce = inForceFor(person, isMinorOn(asAge(person), ctx.now), protections, await loadRules(trx), ctx.now);
+    const inForce = inForceFor(person, minor, protections, await loadRules(trx), ctx.now);
     return { view: { person, locations, minor, mergedRecords, names, identifiers, merges, cases, protections, inForce } };
   });
   if ('error' in result) throw result.error;

@@ -2,7 +2,7 @@ import type { Selectable, Transaction } from 'kysely';
 import { z } from 'zod';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { isMinorOn } from '../domain/persons/age.js';
+import { isMinorAcross } from '../domain/persons/age.js';
 import {
   type ActiveProtection,
   activeProtections,
@@ -97,10 +97,14 @@ export async function protectionsInForce(trx: Trx, personIds: readonly string[],
   if (personIds.length === 0) return result;
   const rules = await loadRules(trx);
   for (const personId of personIds) {
-    const person = await trx.selectFrom('persons').selectAll().where('id', '=', personId).executeTakeFirst();
+    const cluster = await personCluster(trx, personId);
+    const records = await trx.selectFrom('persons').selectAll().where('id', 'in', cluster).execute();
+    const person = records.find((r) => r.id === personId);
     if (!person) continue;
-    const rows = await listProtections(trx, await personCluster(trx, personId));
-    result.set(personId, inForceFor(person, isMinorOn({ dob: person.dob, dobBasis: person.dob_basis }, on), rows, rules, on));
+    // An order about minors protects a person any of whose records is a child's, as the gate's own age rule does.
+    const asAge = (r: typeof person) => ({ dob: r.dob, dobBasis: r.dob_basis });
+    const minor = isMinorAcross(asAge(person), records.map(asAge), on);
+    result.set(personId, inForceFor(person, minor, await listProtections(trx, cluster), rules, on));
   }
   return result;
 }

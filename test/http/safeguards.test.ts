@@ -488,6 +488,33 @@ describe('getting around the safeguards (review findings)', () => {
     ]);
   });
 
+  it('a class-wide order about minors protects an adult record with a child record merged into it', async () => {
+    const rule = await post(reviewer, '/api/v1/protection-rules', {
+      name: 'Synthetic order on minors from HN (test)',
+      reference: 'Minor v. Test (D.D.C.)',
+      condition: {
+        all: [
+          { attribute: 'minor', op: 'is', value: true },
+          { attribute: 'nationality', op: 'in', values: ['HN'] },
+        ],
+      },
+      effectiveFrom: '2026-01-01',
+    });
+    expect(rule.statusCode, rule.body).toBe(201);
+    const grown = await intake({ subjects: [adult('Mezcla', { familyName1: 'Adulta', nationalities: ['HN'] })] });
+    const child = await intake({
+      subjects: [{ person: { givenNames: 'Mezcla', familyName1: 'Niña', dob: '2013-03-03', dobBasis: 'exact' } }],
+    });
+    await post(analyst, `/api/v1/persons/${grown.subjects[0].personId}/merge`, {
+      mergeId: child.subjects[0].personId,
+      reason: 'same person',
+    });
+    const held = await (await draftAndSubmit(grown.case.id)).submit();
+    expect(held.json().gate.reasons).toEqual(
+      expect.arrayContaining([expect.objectContaining({ rule: 'protected_subject', ruleId: rule.json().id })]),
+    );
+  });
+
   it("the author's own verification of a location does not corroborate their low-graded referral", async () => {
     const c = await intake({ grading: { sourceReliability: 'E', informationCredibility: 5 } });
     await post(analyst, `/api/v1/locations/${c.locations[0].id}/verify`, { note: 'I checked it myself' });
