@@ -10,6 +10,7 @@ import { loadReferenceData } from '../services/reference-data.service.js';
 import { runRetention } from '../services/retention.service.js';
 import { loadRoutingConfig, RoutingService } from '../services/routing.service.js';
 import { SimulationControl } from '../services/simulation-control.js';
+import { splitBatches } from '../services/submission-batch.service.js';
 import { deliverWebhooks } from '../services/webhook.service.js';
 import { sweepWelfareReferrals } from '../services/welfare.service.js';
 import { packageRoot } from '../storage/paths.js';
@@ -86,14 +87,15 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
       sweepWelfareReferrals(welfareDeps, new Date()).catch((error) => logger.warn({ err: error }, 'welfare sweep failed'));
     }, 60_000);
     welfareSweep.unref();
-    // Partner submissions are processed, and status webhooks sent, every second (each run is bounded).
+    // Bulk uploads are split, partner submissions processed, and status webhooks sent, every second (each run is bounded).
     const partnerDeps = { db: storage.handle.db, routing, geocoder: offlineGeocoder() };
     let partnerBusy = false;
     partnerTimer = setInterval(() => {
       if (partnerBusy) return;
       partnerBusy = true;
       const now = new Date();
-      processSubmissions(partnerDeps, now)
+      splitBatches(storage.handle.db, now)
+        .then(() => processSubmissions(partnerDeps, now))
         .then(() => deliverWebhooks({ db: storage.handle.db, keys: identity.keys, allowPrivateAddresses: !secureCookies(config) }, now))
         .catch((error) => logger.warn({ err: error }, 'partner processing failed'))
         .finally(() => {

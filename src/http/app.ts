@@ -41,7 +41,7 @@ import { referenceRoutes } from './routes/reference.routes.js';
 import { referralRoutes } from './routes/referral.routes.js';
 import { routingRoutes } from './routes/routing.routes.js';
 import { safeguardRoutes } from './routes/safeguard.routes.js';
-import { submissionRoutes } from './routes/submission.routes.js';
+import { CSV_UPLOAD_ROUTES, submissionRoutes } from './routes/submission.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { webApp } from './web-app.js';
 import { readSubmissionXml } from './xml-submission.js';
@@ -159,10 +159,11 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   await app.register(formbody, { bodyLimit: 16_384 });
   // Attachments arrive as raw bytes; their routes set their own body limit.
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  // Agency imports come as CSV text.
+  // Agency imports and bulk submission uploads come as CSV text.
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 5_000_000 }, (request, body, done) => {
-    if (request.routeOptions.url !== '/api/v1/agencies/import')
-      done(new AppError('unsupported_media_type', 'CSV is accepted only for agency imports.'), undefined);
+    const url = request.routeOptions.url ?? '';
+    if (url !== '/api/v1/agencies/import' && !CSV_UPLOAD_ROUTES.includes(url))
+      done(new AppError('unsupported_media_type', 'CSV is accepted only for agency imports and bulk submission uploads.'), undefined);
     else done(null, String(body));
   });
   // Partner submissions may come as XML (NIEM-style names), read safely into the JSON model; nowhere else takes XML.

@@ -495,6 +495,88 @@ export type PartnerSubmissionsTable = {
   claimed_at: Date | null;
   received_at: Date;
   processed_at: Date | null;
+  batch_id: ColumnType<string | null, string | null | undefined, string | null>;
+  batch_row: ColumnType<number | null, number | null | undefined, number | null>;
+};
+
+export type SubmissionBatchesTable = {
+  id: Generated<string>;
+  agency_ori: string;
+  client_id: string | null;
+  submitted_by: string | null;
+  filename: string | null;
+  idempotency_key: string | null;
+  body_hash: string;
+  content: string;
+  status: 'received' | 'splitting' | 'split';
+  total_rows: number | null;
+  row_errors: ColumnType<unknown, string | undefined, string>;
+  attempts: Generated<number>;
+  claimed_at: Date | null;
+  received_at: Date;
+  split_at: Date | null;
+};
+
+export type PartnerRequestStatus = 'pending_review' | 'denied' | 'sent' | 'acknowledged' | 'answered' | 'closed' | 'withdrawn';
+export type PartnerRequestOutcome = 'seen_well' | 'welfare_concern' | 'located' | 'not_located' | 'unable' | 'other';
+export type PartnerRequestsTable = {
+  id: Generated<string>;
+  reference: string;
+  case_id: string;
+  person_id: string;
+  agency_ori: string;
+  agency_basis: 'jurisdiction' | 'chosen';
+  chosen_reason: string | null;
+  kind: 'welfare_check' | 'locate' | 'information';
+  question: string;
+  location_id: string | null;
+  disclosed: ColumnType<unknown, string, string>;
+  purpose_code: string;
+  purpose_text: string;
+  status: PartnerRequestStatus;
+  gate: ColumnType<unknown, string, string>;
+  due_at: Date;
+  escalated_at: Date | null;
+  answer_outcome: PartnerRequestOutcome | null;
+  answer_notes: string | null;
+  answer_location_id: string | null;
+  answer_report_id: string | null;
+  answered_at: Date | null;
+  answered_by_client: string | null;
+  answered_by_user: string | null;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  sent_at: Date | null;
+};
+
+export type PartnerRequestEventsTable = {
+  id: Generated<string>;
+  request_id: string;
+  at: ColumnType<Date, Date, never>;
+  actor_id: string | null;
+  actor_client: string | null;
+  kind: string;
+  from_status: string | null;
+  to_status: string | null;
+  details: ColumnType<Record<string, unknown>, string, never>;
+};
+
+export type PartnerClientRequestsTable = {
+  id: Generated<string>;
+  agency_ori: string;
+  requested_by: string;
+  name: string;
+  scopes: string[];
+  justification: string;
+  status: 'pending' | 'approved' | 'refused';
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_note: string | null;
+  client_id: string | null;
+  secret_enc: string | null;
+  secret_collected_at: Date | null;
+  created_at: Date;
 };
 
 export type AgencyWebhooksTable = { agency_ori: string; url: string; secret_enc: string; updated_at: Date };
@@ -503,6 +585,7 @@ export type WebhookDeliveriesTable = {
   id: Generated<string>;
   agency_ori: string;
   submission_id: string | null;
+  request_id: ColumnType<string | null, string | null | undefined, string | null>;
   event: string;
   body: ColumnType<unknown, string, string>;
   status: 'pending' | 'delivered' | 'dead';
@@ -546,6 +629,10 @@ export type Database = {
   intake_drafts: IntakeDraftsTable;
   contact_dispositions: ContactDispositionsTable;
   partner_submissions: PartnerSubmissionsTable;
+  submission_batches: SubmissionBatchesTable;
+  partner_requests: PartnerRequestsTable;
+  partner_request_events: PartnerRequestEventsTable;
+  partner_client_requests: PartnerClientRequestsTable;
   agency_webhooks: AgencyWebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   schema_migrations: SchemaMigrationsTable;

@@ -57,6 +57,9 @@ export const PERMISSIONS = [
   'agency:manage',
   'safeguards:configure',
   'session:own',
+  'partner_request:create',
+  'partner_request:respond',
+  'client:request',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);
@@ -66,6 +69,7 @@ export const CLIENT_SCOPES = {
   'agency:read': ['agency:read'],
   'submissions:write': ['submission:create', 'submission:read'],
   'submissions:read': ['submission:read'],
+  'requests:respond': ['partner_request:respond'],
 } as const satisfies Record<string, readonly Permission[]>;
 export type ClientScope = keyof typeof CLIENT_SCOPES;
 export const isClientScope = (value: string): value is ClientScope => value in CLIENT_SCOPES;

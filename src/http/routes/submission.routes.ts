@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
 import { ZSubmission, ZSubmissionAck, ZSubmissionStatus, ZWebhookDelivery, ZWebhookSettings } from '../../contracts/partner.js';
 import { AppError } from '../../domain/errors/app-error.js';
+import { MAX_CSV_BYTES, SUBMISSION_CSV_COLUMNS } from '../../domain/partner/submission-csv.js';
 import { listSubmissions, partnerActor, readSubmission, receiveSubmission, setWebhook } from '../../services/partner-submission.service.js';
+import { batchErrorReport, batchRows, listBatches, readBatch, receiveBatch } from '../../services/submission-batch.service.js';
 import { listDeliveries, redeliver } from '../../services/webhook.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
@@ -46,11 +48,116 @@ const ZListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+const ZBatchAck = z.object({ id: z.string(), status: z.string(), rows: z.number(), statusUrl: z.string(), receivedAt: z.string() });
+const ZBatchProgress = z.object({
+  id: z.string(),
+  filename: z.string().nullable(),
+  status: z.enum(['received', 'splitting', 'split']),
+  receivedAt: z.string(),
+  totalRows: z.number().nullable(),
+  refusedRows: z.number().describe('rows refused at validation; they never became submissions'),
+  submissions: z.object({ received: z.number(), processing: z.number(), accepted: z.number(), rejected: z.number() }),
+  done: z.boolean(),
+});
+const ZBatchRow = z.object({
+  row: z.number().describe('the row number in the file; the header is row 1'),
+  result: z.enum(['refused', 'received', 'processing', 'accepted', 'rejected']),
+  submissionId: z.string().nullable(),
+  reference: z.string().nullable(),
+  issues: z.array(z.object({ column: z.string(), code: z.string(), message: z.string() })),
+});
+const ZBatchQuery = z.strictObject({ filename: z.string().max(200).optional() });
+const CSV_DESCRIPTION = `CSV (text/csv), header row first, at most 5,000 rows. Columns: ${SUBMISSION_CSV_COLUMNS.map((c) => (c.required ? `${c.name} (required)` : c.name)).join(', ')}. Lists are separated by semicolons. Stored before the 202; split into submissions by a background job.`;
+
+/** The batch routes, the same for partner systems (/api/partner/v1) and the portal (/api/v1/portal). */
+function batchRoutes(ctx: AppContext, base: string, via: 'client' | undefined) {
+  const access = (permission: 'submission:create' | 'submission:read') => (via ? { permission, via } : { permission });
+  return [
+    defineRoute({
+      method: 'POST',
+      url: `${base}/batches`,
+      summary: 'Upload many reports at once as CSV; 202 once the file is stored, then processed in the background',
+      description: CSV_DESCRIPTION,
+      tags: ['partner'],
+      access: access('submission:create'),
+      query: ZBatchQuery,
+      body: z.string().max(MAX_CSV_BYTES),
+      bodyLimit: MAX_CSV_BYTES,
+      response: ZBatchAck,
+      successStatus: 202,
+      errors: [403, 409, 413],
+      handler: async ({ body, query, request, reply }) => {
+        const key = ZIdempotencyKey.safeParse(request.headers['idempotency-key']);
+        if (!key.success) {
+          throw new AppError('validation_failed', 'The Idempotency-Key header is malformed.', {
+            issues: [{ path: 'headers.idempotency-key', code: 'invalid', message: key.error.issues[0]?.message ?? 'invalid' }],
+          });
+        }
+        const ack = await receiveBatch(ctx.db, clientContext(ctx, request), body, query.filename, key.data);
+        if (ack.replayed) reply.header('idempotent-replayed', 'true');
+        reply.header('location', `${base}/batches/${ack.id}`);
+        return { id: ack.id, status: ack.status, rows: ack.rows, statusUrl: `${base}/batches/${ack.id}`, receivedAt: ack.receivedAt };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: `${base}/batches`,
+      summary: "My agency's uploads and their progress, newest first",
+      tags: ['partner'],
+      access: access('submission:read'),
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+      response: z.object({ batches: z.array(ZBatchProgress) }),
+      handler: async ({ query, request }) => ({ batches: await listBatches(ctx.db, clientContext(ctx, request), query.limit) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: `${base}/batches/:id`,
+      summary: "An upload's progress: rows refused at validation, and its submissions by status",
+      tags: ['partner'],
+      access: access('submission:read'),
+      params: ZIdParams,
+      response: ZBatchProgress,
+      errors: [404],
+      handler: async ({ params, request }) => readBatch(ctx.db, clientContext(ctx, request), params.id),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: `${base}/batches/:id/rows`,
+      summary: "Every row's result: refused (with the columns at fault) or the submission it became and its status",
+      tags: ['partner'],
+      access: access('submission:read'),
+      params: ZIdParams,
+      response: z.object({ rows: z.array(ZBatchRow) }),
+      errors: [404],
+      handler: async ({ params, request }) => ({ rows: await batchRows(ctx.db, clientContext(ctx, request), params.id) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: `${base}/batches/:id/errors.csv`,
+      summary: 'The error report: row, column, code, message for every refused or rejected row (CSV)',
+      tags: ['partner'],
+      access: access('submission:read'),
+      params: ZIdParams,
+      contentType: 'text/csv; charset=utf-8',
+      response: z.string(),
+      errors: [404],
+      handler: async ({ params, request, reply }) => {
+        reply.header('content-disposition', `attachment; filename="upload-${params.id}-errors.csv"`);
+        return batchErrorReport(ctx.db, clientContext(ctx, request), params.id);
+      },
+    }),
+  ];
+}
+
+export const CSV_UPLOAD_ROUTES = ['/api/partner/v1/batches', '/api/v1/portal/batches'];
+
 export function submissionRoutes(ctx: AppContext) {
   const list = async ({ query, request }: { query: z.output<typeof ZListQuery>; request: Parameters<typeof actorContext>[1] }) => ({
     submissions: (await listSubmissions(ctx.db, clientContext(ctx, request), query.status, query.limit)).map(presentStatus),
   });
   return [
+    ...batchRoutes(ctx, '/api/partner/v1', 'client'),
+    ...batchRoutes(ctx, '/api/v1/portal', undefined),
     defineRoute({
       method: 'POST',
       url: '/api/partner/v1/submissions',

@@ -1,0 +1,320 @@
+import { type Selectable, sql } from 'kysely';
+import { ZSubmission } from '../contracts/partner.js';
+import { AppError } from '../domain/errors/app-error.js';
+import { parseCsv } from '../domain/partner/agency-rules.js';
+import {
+  checkCsvHeader,
+  columnOf,
+  errorReportCsv,
+  MAX_CSV_ROWS,
+  type RowError,
+  rowToSubmission,
+} from '../domain/partner/submission-csv.js';
+import { checkAgreement } from '../domain/partner/submission-rules.js';
+import type { Db } from '../storage/database.js';
+import type { SubmissionBatchesTable } from '../storage/schema.js';
+import type { RequestContext } from './audit.service.js';
+import { appendAudit } from './audit.service.js';
+import { bodyHash, type PartnerActor } from './partner-submission.service.js';
+
+/**
+ * Bulk uploads: the CSV is stored whole, then acknowledged (202) — a crash
+ * after the 202 loses nothing. A background job splits it, in one
+ * transaction, into one submission per valid row (processed like any other)
+ * and a list of the rows it refused, with their reasons. Progress, the
+ * per-row results and the error report are read from those rows.
+ */
+
+type Ctx = RequestContext & { actor: PartnerActor };
+type BatchRow = Selectable<SubmissionBatchesTable>;
+
+export type BatchAck = { id: string; status: string; rows: number; receivedAt: string; replayed: boolean };
+
+function refuse(message: string, issues: { path: string; code: string; message: string }[]): never {
+  throw new AppError('validation_failed', message, { issues });
+}
+
+export async function receiveBatch(
+  db: Db,
+  ctx: Ctx,
+  csv: string,
+  filename: string | undefined,
+  idempotencyKey: string | undefined,
+): Promise<BatchAck> {
+  const ori = ctx.actor.agencyOri;
+  const rows = parseCsv(csv.replace(/^\uFEFF/, ''));
+  const header = rows[0];
+  if (!header)
+    refuse('The file is empty: send a header row and at least one report.', [{ path: 'body', code: 'empty', message: 'no rows' }]);
+  const headerIssues = checkCsvHeader(header);
+  if (headerIssues.length > 0) refuse(`The header row is not right: ${headerIssues.length} problem(s); no row was read.`, headerIssues);
+  const count = rows.length - 1;
+  if (count === 0)
+    refuse('The file has a header but no reports.', [{ path: 'body', code: 'no_rows', message: 'no rows after the header' }]);
+  if (count > MAX_CSV_ROWS)
+    refuse(`The file has ${count} rows; split it into files of at most ${MAX_CSV_ROWS}.`, [
+      { path: 'body', code: 'too_many_rows', message: `at most ${MAX_CSV_ROWS} rows per file` },
+    ]);
+  const hash = bodyHash(csv);
+  return db.transaction().execute(async (trx) => {
+    const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', ori).executeTakeFirst();
+    if (!agency) throw new AppError('forbidden', 'Your agency is not registered.');
+    // Any type will do for the in-force check: each row's own type is checked against the agreement's scope when split.
+    const inForce = checkAgreement(
+      { status: agency.agreement_status, model: agency.agreement_model, effective: agency.agreement_effective, end: agency.agreement_end },
+      'uac_concern',
+      ctx.now,
+    );
+    if (!inForce.ok)
+      throw new AppError('forbidden', `Not accepted: ${inForce.message}.`, {
+        issues: [{ path: 'body', code: inForce.code, message: inForce.message }],
+      });
+    if (idempotencyKey) {
+      const earlier = await trx
+        .selectFrom('submission_batches')
+        .select(['id', 'status', 'received_at', 'body_hash', 'total_rows'])
+        .where('agency_ori', '=', ori)
+        .where('idempotency_key', '=', idempotencyKey)
+        .executeTakeFirst();
+      if (earlier) {
+        if (earlier.body_hash !== hash)
+          throw new AppError('conflict', 'This Idempotency-Key was used with a different file: use a new key for a new upload.');
+        return { id: earlier.id, status: earlier.status, rows: count, receivedAt: earlier.received_at.toISOString(), replayed: true };
+      }
+    }
+    const batch = await trx
+      .insertInto('submission_batches')
+      .values({
+        agency_ori: ori,
+        client_id: ctx.actor.kind === 'client' ? ctx.actor.clientId : null,
+        submitted_by: ctx.actor.kind === 'user' ? ctx.actor.userId : null,
+        filename: filename ?? null,
+        idempotency_key: idempotencyKey ?? null,
+        body_hash: hash,
+        content: csv,
+        status: 'received',
+        received_at: ctx.now,
+      })
+      .returning(['id', 'received_at'])
+      .executeTakeFirstOrThrow();
+    await appendAudit(trx, ctx, {
+      action: 'submission_batch.receive',
+      outcome: 'allowed',
+      resourceType: 'submission_batch',
+      resourceId: batch.id,
+      details: { rows: count },
+    });
+    return { id: batch.id, status: 'received', rows: count, receivedAt: batch.received_at.toISOString(), replayed: false };
+  });
+}
+
+/** A claim older than this belongs to a job that died. */
+const BATCH_LEASE_MS = 120_000;
+
+/**
+ * Splits waiting uploads into submissions. Each upload is split in one
+ * transaction — its submissions, its refused rows and its status together —
+ * so a crash halfway leaves it waiting, never half split.
+ */
+export async function splitBatches(db: Db, now: Date, limit = 2): Promise<number> {
+  const claimed = await db.transaction().execute(async (trx) => {
+    const { rows } = await sql<BatchRow>`
+      UPDATE submission_batches SET status = 'splitting', attempts = attempts + 1, claimed_at = ${now}
+      WHERE id IN (
+        SELECT id FROM submission_batches
+        WHERE status = 'received' OR (status = 'splitting' AND claimed_at < ${new Date(now.getTime() - BATCH_LEASE_MS)} AND attempts < 5)
+        ORDER BY received_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      RETURNING *`.execute(trx);
+    return rows;
+  });
+  for (const batch of claimed) await splitOne(db, batch, now);
+  return claimed.length;
+}
+
+async function splitOne(db: Db, batch: BatchRow, now: Date): Promise<void> {
+  const [header = [], ...records] = parseCsv(batch.content.replace(/^\uFEFF/, ''));
+  const errors: RowError[] = [];
+  await db.transaction().execute(async (trx) => {
+    const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', batch.agency_ori).executeTakeFirstOrThrow();
+    const agreement = {
+      status: agency.agreement_status,
+      model: agency.agreement_model,
+      effective: agency.agreement_effective,
+      end: agency.agreement_end,
+    };
+    const values = [];
+    for (const [i, record] of records.entries()) {
+      const row = i + 2; // the header is row 1
+      if (record.length > header.length) {
+        errors.push({ row, column: '', code: 'too_many_fields', message: `${record.length} fields, but the header has ${header.length}` });
+        continue;
+      }
+      const raw = rowToSubmission(header, record);
+      const parsed = ZSubmission.safeParse(raw);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues)
+          errors.push({ row, column: columnOf(issue.path.join('.')), code: issue.code, message: issue.message });
+        continue;
+      }
+      const s = parsed.data;
+      const check = checkAgreement(agreement, s.type, now);
+      if (!check.ok) {
+        errors.push({ row, column: 'type', code: check.code, message: check.message });
+        continue;
+      }
+      if (Date.parse(s.occurredAt) > now.getTime() + 5 * 60_000) {
+        errors.push({ row, column: 'occurred_at', code: 'in_future', message: 'cannot be in the future' });
+        continue;
+      }
+      values.push({
+        agency_ori: batch.agency_ori,
+        client_id: batch.client_id,
+        submitted_by: batch.submitted_by,
+        type: s.type,
+        idempotency_key: null,
+        body_hash: bodyHash(raw),
+        payload: JSON.stringify(s),
+        status: 'received' as const,
+        received_at: batch.received_at,
+        batch_id: batch.id,
+        batch_row: row,
+      });
+    }
+    for (let at = 0; at < values.length; at += 500) {
+      await trx
+        .insertInto('partner_submissions')
+        .values(values.slice(at, at + 500))
+        .onConflict((oc) => oc.columns(['batch_id', 'batch_row']).doNothing())
+        .execute();
+    }
+    await trx
+      .updateTable('submission_batches')
+      .set({ status: 'split', total_rows: records.length, row_errors: JSON.stringify(errors), split_at: now })
+      .where('id', '=', batch.id)
+      .execute();
+    await appendAudit(
+      trx,
+      { actor: null, system: 'partner.batch', sourceIp: null, requestId: null, now },
+      {
+        action: 'submission_batch.split',
+        outcome: 'allowed',
+        resourceType: 'submission_batch',
+        resourceId: batch.id,
+        details: { rows: records.length, submissions: values.length, refused: new Set(errors.map((e) => e.row)).size },
+      },
+    );
+  });
+}
+
+async function ownBatch(db: Db, ctx: Ctx, id: string, action: string): Promise<BatchRow> {
+  const row = await db.transaction().execute(async (trx) => {
+    const found = await trx.selectFrom('submission_batches').selectAll().where('id', '=', id).executeTakeFirst();
+    const mine = found !== undefined && found.agency_ori === ctx.actor.agencyOri;
+    await appendAudit(trx, ctx, {
+      action,
+      outcome: mine ? 'allowed' : found ? 'denied' : 'error',
+      resourceType: 'submission_batch',
+      resourceId: id,
+    });
+    return mine ? found : undefined;
+  });
+  if (!row) throw new AppError('not_found', 'There is no such upload of your agency.');
+  return row;
+}
+
+export type BatchProgress = {
+  id: string;
+  filename: string | null;
+  status: 'received' | 'splitting' | 'split';
+  receivedAt: string;
+  totalRows: number | null;
+  refusedRows: number;
+  submissions: { received: number; processing: number; accepted: number; rejected: number };
+  done: boolean;
+};
+
+async function progressOf(db: Db, batch: BatchRow): Promise<BatchProgress> {
+  const counts = await db
+    .selectFrom('partner_submissions')
+    .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('batch_id', '=', batch.id)
+    .groupBy('status')
+    .execute();
+  const submissions = { received: 0, processing: 0, accepted: 0, rejected: 0 };
+  for (const c of counts) submissions[c.status] = Number(c.n);
+  const refusedRows = new Set((batch.row_errors as RowError[]).map((e) => e.row)).size;
+  return {
+    id: batch.id,
+    filename: batch.filename,
+    status: batch.status,
+    receivedAt: batch.received_at.toISOString(),
+    totalRows: batch.total_rows,
+    refusedRows,
+    submissions,
+    done: batch.status === 'split' && submissions.received + submissions.processing === 0,
+  };
+}
+
+export async function readBatch(db: Db, ctx: Ctx, id: string): Promise<BatchProgress> {
+  return progressOf(db, await ownBatch(db, ctx, id, 'submission_batch.read'));
+}
+
+export async function listBatches(db: Db, ctx: Ctx, limit: number): Promise<BatchProgress[]> {
+  const rows = await db
+    .selectFrom('submission_batches')
+    .selectAll()
+    .where('agency_ori', '=', ctx.actor.agencyOri)
+    .orderBy('received_at', 'desc')
+    .limit(limit)
+    .execute();
+  return Promise.all(rows.map((r) => progressOf(db, r)));
+}
+
+export type BatchRowResult = {
+  row: number;
+  result: 'refused' | 'received' | 'processing' | 'accepted' | 'rejected';
+  submissionId: string | null;
+  reference: string | null;
+  issues: { column: string; code: string; message: string }[];
+};
+
+/** Every row's result, in row order: refused at validation, or the submission it became and where that is. */
+export async function batchRows(db: Db, ctx: Ctx, id: string): Promise<BatchRowResult[]> {
+  const batch = await ownBatch(db, ctx, id, 'submission_batch.rows');
+  const subs = await db
+    .selectFrom('partner_submissions')
+    .select(['id', 'batch_row', 'status', 'reference', 'reasons'])
+    .where('batch_id', '=', batch.id)
+    .execute();
+  const refused = new Map<number, BatchRowResult>();
+  for (const e of batch.row_errors as RowError[]) {
+    const r = refused.get(e.row) ?? { row: e.row, result: 'refused' as const, submissionId: null, reference: null, issues: [] };
+    r.issues.push({ column: e.column, code: e.code, message: e.message });
+    refused.set(e.row, r);
+  }
+  const results: BatchRowResult[] = [
+    ...refused.values(),
+    ...subs.map((s) => ({
+      row: s.batch_row ?? 0,
+      result: s.status,
+      submissionId: s.id,
+      reference: s.reference,
+      issues: ((s.reasons as { path: string; code: string; message: string }[] | null) ?? []).map((r) => ({
+        column: columnOf(r.path),
+        code: r.code,
+        message: r.message,
+      })),
+    })),
+  ];
+  return results.sort((a, b) => a.row - b.row);
+}
+
+/** The error report: every refused row and every row whose submission was rejected in processing, as CSV. */
+export async function batchErrorReport(db: Db, ctx: Ctx, id: string): Promise<string> {
+  const rows = await batchRows(db, ctx, id);
+  return errorReportCsv(
+    rows
+      .filter((r) => r.result === 'refused' || r.result === 'rejected')
+      .flatMap((r) => r.issues.map((i) => ({ row: r.row, column: i.column, code: i.code, message: i.message }))),
+  );
+}

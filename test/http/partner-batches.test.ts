@@ -1,0 +1,249 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { offlineGeocoder } from '../../src/services/geonames.js';
+import { processSubmissions } from '../../src/services/partner-submission.service.js';
+import { splitBatches } from '../../src/services/submission-batch.service.js';
+import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+/**
+ * Bulk CSV uploads over real HTTP: stored before the 202, split in the
+ * background into submissions and refused rows, progress and per-row results
+ * readable by the agency alone, an error report to download, and the same
+ * through the portal for a signed-in partner officer.
+ */
+
+let db: TestDatabase;
+let t: TestApp;
+let admin: SignedIn;
+let base: string;
+const TASK_FORCE = 'TX0312100';
+const JAIL = 'TX1430300';
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await buildTestApp(db);
+  await loadTestAgencies(db);
+  admin = await enrollAs(t, 'admin');
+  base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await t.routing.stop();
+  await t.app.close();
+  await db.drop();
+});
+
+async function tokenFor(ori: string) {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/admin/partner-clients',
+    headers: admin.headers,
+    payload: { agencyOri: ori, name: 'RMS bulk', scopes: ['submissions:write'] },
+  });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  const { clientId } = res.json().client;
+  const token = await fetch(`${base}/api/partner/v1/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${res.json().clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  return ((await token.json()) as { access_token: string }).access_token;
+}
+
+const HEADER = 'type,occurred_at,narrative,given_names,family_name_1,dob,nationalities,location_line1,location_zip,concern';
+const good = (n: number) =>
+  `location_report,2026-11-28T10:00:00-06:00,"Seen at the address, stop ${n}",Rogelio${n},Sintético,1985-04-04,MX,${100 + n} Synthetic Blvd,78520,`;
+const csv = (...rows: string[]) => `${[HEADER, ...rows].join('\r\n')}\r\n`;
+
+const upload = (token: string, body: string, headers: Record<string, string> = {}, query = '') =>
+  fetch(`${base}/api/partner/v1/batches${query}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', ...headers },
+    body,
+  });
+const get = async (token: string, url: string) => fetch(`${base}${url}`, { headers: { authorization: `Bearer ${token}` } });
+const processAll = async () => {
+  await splitBatches(db.db, t.clock.now);
+  while ((await processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder() }, t.clock.now, 50)) > 0);
+};
+
+describe('bulk CSV uploads', () => {
+  let token: string;
+  beforeAll(async () => {
+    token = await tokenFor(TASK_FORCE);
+  });
+
+  it('stores the file before the 202, then splits it: good rows become submissions, bad rows are reported by row and column', async () => {
+    const body = csv(
+      good(1),
+      good(2),
+      // Row 4: a bad date and an unknown country code; row 5: a type the agency may not send is fine (task force) but the narrative is missing.
+      'location_report,yesterday,Seen,Ana,Sintética,1990-01-01,Mexico,1 Synthetic St,78520,',
+      'location_report,2026-11-28T10:00:00-06:00,,Ana,Sintética,,,,78520,',
+      // Row 6: valid, but the ZIP does not exist: accepted at validation, rejected in processing.
+      'location_report,2026-11-28T10:00:00-06:00,Seen nearby,Lupe,Sintética,,,,00000,',
+      good(3),
+    );
+    const res = await upload(token, body, { 'idempotency-key': 'bulk-2026-11-29-a' }, '?filename=week48.csv');
+    expect(res.status).toBe(202);
+    const ack = (await res.json()) as { id: string; rows: number; statusUrl: string };
+    expect(ack.rows).toBe(6);
+    // Stored, not yet split: nothing has become a submission.
+    const stored = await db.db.selectFrom('submission_batches').selectAll().where('id', '=', ack.id).executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ status: 'received', content: body, filename: 'week48.csv' });
+    expect(await db.db.selectFrom('partner_submissions').select('id').where('batch_id', '=', ack.id).execute()).toHaveLength(0);
+
+    // The same key and file: the same upload; the same key with another file: 409.
+    const again = await upload(token, body, { 'idempotency-key': 'bulk-2026-11-29-a' });
+    expect(again.status).toBe(202);
+    expect(((await again.json()) as { id: string }).id).toBe(ack.id);
+    expect((await upload(token, csv(good(9)), { 'idempotency-key': 'bulk-2026-11-29-a' })).status).toBe(409);
+
+    const before = (await (await get(token, ack.statusUrl)).json()) as { status: string; done: boolean };
+    expect(before).toMatchObject({ status: 'received', done: false });
+    await processAll();
+    const progress = await (await get(token, ack.statusUrl)).json();
+    expect(progress).toMatchObject({
+      status: 'split',
+      totalRows: 6,
+      refusedRows: 2,
+      submissions: { received: 0, processing: 0, accepted: 3, rejected: 1 },
+      done: true,
+    });
+
+    const rows = ((await (await get(token, `${ack.statusUrl}/rows`)).json()) as { rows: Record<string, unknown>[] }).rows;
+    expect(rows.map((r) => [r.row, r.result])).toEqual([
+      [2, 'accepted'],
+      [3, 'accepted'],
+      [4, 'refused'],
+      [5, 'refused'],
+      [6, 'rejected'],
+      [7, 'accepted'],
+    ]);
+    expect(rows[0]?.reference).toMatch(/^C-2026-\d{6}$/);
+    const row4 = rows[2] as { issues: { column: string; code: string }[] };
+    expect(row4.issues.map((i) => i.column).sort()).toEqual(['nationalities', 'occurred_at']);
+    expect((rows[3] as { issues: { column: string }[] }).issues.map((i) => i.column)).toEqual(['narrative']);
+    expect((rows[4] as { issues: { column: string }[] }).issues.map((i) => i.column)).toContain('location_zip');
+
+    const report = await get(token, `${ack.statusUrl}/errors.csv`);
+    expect(report.status).toBe(200);
+    expect(report.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await report.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('row,column,code,message');
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(
+      expect.arrayContaining(['4,occurred_at', '4,nationalities', '5,narrative', '6,location_zip']),
+    );
+    // Each accepted row is a case with a report from the agency, arrived when the file did.
+    const subs = await db.db.selectFrom('partner_submissions').selectAll().where('batch_id', '=', ack.id).execute();
+    expect(subs.every((s) => s.received_at.getTime() === stored.received_at.getTime())).toBe(true);
+    const reports = await db.db
+      .selectFrom('reports')
+      .select(['reporter_agency_ori'])
+      .where(
+        'submission_id',
+        'in',
+        subs.map((s) => s.id),
+      )
+      .execute();
+    expect(reports).toHaveLength(3);
+    expect(reports.every((r) => r.reporter_agency_ori === TASK_FORCE)).toBe(true);
+  });
+
+  it('refuses a file whose header is wrong, empty or too long, saying why, and stores nothing', async () => {
+    const count = async () =>
+      Number(
+        (
+          await db.db
+            .selectFrom('submission_batches')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const n = await count();
+    const bad = await upload(token, 'type,occurred_at,narrative,given_names,surname\r\nx,y,z,a,b\r\n');
+    expect(bad.status).toBe(400);
+    const problem = ((await bad.json()) as { error: { code: string; issues: { code: string; message: string }[] } }).error;
+    expect(problem.code).toBe('validation_failed');
+    expect(problem.issues.map((i) => i.code).sort()).toEqual(['missing_column', 'unknown_column']);
+    expect((await upload(token, `${HEADER}\r\n`)).status).toBe(400);
+    expect((await upload(token, '')).status).toBe(400);
+    const tooMany = csv(...Array.from({ length: 5_001 }, (_, i) => good(i)));
+    const big = await upload(token, tooMany);
+    expect(big.status).toBe(400);
+    expect(((await big.json()) as { error: { issues: { code: string }[] } }).error.issues[0]?.code).toBe('too_many_rows');
+    expect(await count()).toBe(n);
+  });
+
+  it('checks each row against the agreement: a jail-enforcement agency cannot send location reports, row by row', async () => {
+    const jail = await tokenFor(JAIL);
+    const res = await upload(
+      jail,
+      csv(
+        good(1),
+        'uac_concern,2026-11-28T10:00:00-06:00,Child alone at the bus station,Niña,Sintética,2014-02-02,GT,1 Depot St,78501,welfare',
+      ),
+    );
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    await processAll();
+    const rows = (
+      (await (await get(jail, `/api/partner/v1/batches/${id}/rows`)).json()) as {
+        rows: { row: number; result: string; issues: { code: string }[] }[];
+      }
+    ).rows;
+    expect(rows.map((r) => [r.row, r.result])).toEqual([
+      [2, 'refused'],
+      [3, 'accepted'],
+    ]);
+    expect(rows[0]?.issues[0]?.code).toBe('out_of_scope');
+    // Another agency's upload does not exist for this one.
+    const other = await get(token, `/api/partner/v1/batches/${id}`);
+    expect(other.status).toBe(404);
+    expect((await get(token, `/api/partner/v1/batches/${id}/errors.csv`)).status).toBe(404);
+  });
+
+  it('formula-looking cells in the error report are neutralised for spreadsheets', async () => {
+    const res = await upload(token, csv('location_report,=HYPERLINK("x"),Seen,A,B,,,,78520,'));
+    const { id } = (await res.json()) as { id: string };
+    await processAll();
+    const text = await (await get(token, `/api/partner/v1/batches/${id}/errors.csv`)).text();
+    expect(text).toContain('2,occurred_at');
+    expect(text).not.toMatch(/(^|,)=/m);
+  });
+
+  it('the portal: a partner officer uploads for their agency and sees the progress', async () => {
+    const officer = await enrollAs(t, 'partner_officer', { agencyOri: TASK_FORCE });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/portal/batches?filename=portal.csv',
+      headers: { ...officer.headers, 'content-type': 'text/csv' },
+      payload: csv(good(11), good(12)),
+    });
+    expect(res.statusCode).toBe(202);
+    await processAll();
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/portal/batches', headers: officer.headers });
+    expect(list.statusCode).toBe(200);
+    const mine = (list.json().batches as { id: string; filename: string; submissions: { accepted: number } }[]).find(
+      (b) => b.id === res.json().id,
+    );
+    expect(mine).toMatchObject({ filename: 'portal.csv', submissions: { accepted: 2 } });
+    const sub = await db.db
+      .selectFrom('partner_submissions')
+      .select('submitted_by')
+      .where('batch_id', '=', res.json().id)
+      .executeTakeFirstOrThrow();
+    expect(sub.submitted_by).toBe(officer.userId);
+    // Staff who are not partner officers have no portal uploads.
+    const taker = await enrollAs(t, 'call_taker');
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/portal/batches',
+      headers: { ...taker.headers, 'content-type': 'text/csv' },
+      payload: csv(good(13)),
+    });
+    expect(refused.statusCode).toBe(403);
+  });
+});
