@@ -5,6 +5,7 @@ import type { Config } from '../config/config.js';
 import { buildApp, logSerializers } from '../http/app.js';
 import { readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { offlineGeocoder } from '../services/geonames.js';
+import { sweepPartnerRequests } from '../services/partner-request.service.js';
 import { processSubmissions } from '../services/partner-submission.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { runRetention } from '../services/retention.service.js';
@@ -81,10 +82,12 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
     routing.start();
     simulation = new SimulationControl(storage.handle.db, routing, (message, error) => logger.warn({ err: error }, message));
     simulation.start();
-    // Welfare referrals past their response-time target are escalated; missing work items are made again.
+    // Welfare referrals past their response-time target are escalated, missing work items made again, and
+    // requests to partner agencies past their deadline escalated.
     const welfareDeps = { db: storage.handle.db, routing };
     welfareSweep = setInterval(() => {
       sweepWelfareReferrals(welfareDeps, new Date()).catch((error) => logger.warn({ err: error }, 'welfare sweep failed'));
+      sweepPartnerRequests(welfareDeps, new Date()).catch((error) => logger.warn({ err: error }, 'partner request sweep failed'));
     }, 60_000);
     welfareSweep.unref();
     // Bulk uploads are split, partner submissions processed, and status webhooks sent, every second (each run is bounded).

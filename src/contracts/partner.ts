@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PURPOSE_CODES } from '../domain/safeguards/purpose.js';
 
 /**
  * The partner submission API (/api/partner/v1): one JSON shape per kind of
@@ -82,4 +83,88 @@ export const ZWebhookDelivery = z.object({
   lastError: z.string().nullable(),
   deliveredAt: z.string().nullable(),
   submissionId: z.string().nullable(),
+  requestId: z.string().nullable(),
+});
+
+/** Requests from the center to partner agencies (welfare check, locate, question). */
+export const ZRequestKind = z.enum(['welfare_check', 'locate', 'information']);
+export const ZRequestOutcome = z.enum(['seen_well', 'welfare_concern', 'located', 'not_located', 'unable', 'other']);
+
+export const ZPartnerRequestCreate = z.strictObject({
+  kind: ZRequestKind,
+  question: text(2_000).describe('what the agency is asked to do, in plain words; the agency sees it'),
+  personId: z.uuid().optional().describe('the subject it is about; required when the case has several'),
+  agencyOris: z
+    .array(z.string().regex(/^[A-Za-z]{2}[A-Za-z0-9]{7}$/, 'must be a 9-character ORI'))
+    .max(10)
+    .optional()
+    .describe("defaults to the agencies whose county covers the subject's last known location"),
+  chosenReason: opt(500).describe('required when an agency outside that jurisdiction is named'),
+  dueInHours: z.number().int().min(1).max(168).optional().describe('default: welfare check 4, locate 48, information 72'),
+  purposeCode: z.enum(PURPOSE_CODES).optional(),
+  purpose: opt(500).describe('why this disclosure is needed (at least 10 characters); audited'),
+});
+
+export const ZDisclosed = z.object({
+  kind: ZRequestKind,
+  question: z.string(),
+  subject: z.object({
+    name: z.string(),
+    sex: z.string(),
+    age: z.number().nullable(),
+    ageBasis: z.string(),
+    languages: z.array(z.string()),
+  }),
+  location: z
+    .object({
+      line1: z.string().nullable(),
+      city: z.string().nullable(),
+      county: z.string().nullable(),
+      state: z.string().nullable(),
+      zip: z.string().nullable(),
+      observedAt: z.string(),
+    })
+    .nullable(),
+  contact: z.string(),
+});
+
+/** What a partner agency sees of a request: the disclosed snapshot, its status and deadline, its own answer. */
+export const ZAgencyRequest = z.object({
+  id: z.string(),
+  reference: z.string(),
+  agencyOri: z.string(),
+  status: z.string(),
+  dueAt: z.string(),
+  overdue: z.boolean(),
+  sentAt: z.string().nullable(),
+  request: ZDisclosed,
+  answer: z.object({ outcome: z.string(), notes: z.string().nullable(), answeredAt: z.string().nullable() }).nullable(),
+});
+
+export const ZPartnerAnswer = z.strictObject({
+  outcome: ZRequestOutcome.describe(
+    'seen_well: seen, no concern; welfare_concern: seen, with a concern; located / not_located; unable: could not act; other',
+  ),
+  notes: text(5_000),
+  officer: z.strictObject({ name: opt(200), badge: opt(40) }).optional(),
+  location: ZPartnerLocation.optional().describe('where the person was found, if anywhere: becomes a location observation'),
+  observedAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** Center staff's view of a request: the agency's view plus the gate, the purpose and the timeline. */
+export const ZStaffRequest = ZAgencyRequest.extend({
+  caseId: z.string(),
+  personId: z.string(),
+  kind: ZRequestKind,
+  agencyBasis: z.string(),
+  chosenReason: z.string().nullable(),
+  purpose: z.string(),
+  gate: z.unknown(),
+  createdAt: z.string(),
+  escalatedAt: z.string().nullable(),
+  answerReportId: z.string().nullable(),
+  answerLocationId: z.string().nullable(),
+  timeline: z
+    .array(z.object({ at: z.string(), kind: z.string(), from: z.string().nullable(), to: z.string().nullable(), details: z.unknown() }))
+    .optional(),
 });

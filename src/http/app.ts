@@ -35,6 +35,7 @@ import { authRoutes } from './routes/auth.routes.js';
 import { caseRoutes } from './routes/case.routes.js';
 import { desktopRoutes } from './routes/desktop.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
+import { partnerRequestRoutes } from './routes/partner-request.routes.js';
 import { personRoutes } from './routes/person.routes.js';
 import { realtimeRoutes } from './routes/realtime.routes.js';
 import { referenceRoutes } from './routes/reference.routes.js';
@@ -258,6 +259,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...safeguardRoutes(ctx),
     ...desktopRoutes(ctx),
     ...submissionRoutes(ctx),
+    ...partnerRequestRoutes(ctx),
     ...agencyRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),

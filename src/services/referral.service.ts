@@ -264,7 +264,12 @@ export async function listReferrals(
 }
 
 /** What the gate needs to know about a case: its subjects' ages, its reports' grading, whether a location is verified. */
-async function gateInputFor(trx: Trx, referral: ReferralRow, caseType: string, now: Date): Promise<GateInput> {
+export async function gateInputFor(
+  trx: Trx,
+  referral: Pick<ReferralRow, 'case_id' | 'purpose' | 'created_by'>,
+  caseType: string,
+  now: Date,
+): Promise<GateInput> {
   // Each subject as the person they are now: the record a merged one lives in, with every record merged into it —
   // a child by any of their records is a child, and protections recorded on any of them count.
   const linked = await trx.selectFrom('case_subjects').select('person_id').where('case_id', '=', referral.case_id).execute();

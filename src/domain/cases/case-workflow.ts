@@ -72,5 +72,5 @@ export function mayReadUnit(actor: Actor, unit: string): boolean {
 }
 
 /** "C-2026-000042": the year the case was opened and a number from a sequence. */
-export const formatReference = (prefix: 'C' | 'R' | 'F', year: number, n: number | string): string =>
+export const formatReference = (prefix: 'C' | 'R' | 'F' | 'Q', year: number, n: number | string): string =>
   `${prefix}-${year}-${String(n).padStart(6, '0')}`;

@@ -44,6 +44,8 @@ export type GateInput = {
   hasVerifiedLocation: boolean;
   /** Whether the case's welfare screening is complete; only UAC cases have one. */
   welfareScreeningComplete: boolean;
+  /** Who would receive it: a field office (a referral) or a partner agency (a request for help). Defaults to a field office. */
+  recipient?: 'field_office' | 'partner_agency';
 };
 
 export type GateReason = {
@@ -66,6 +68,7 @@ export const isLowGrade = (r: Pick<GateReport, 'sourceReliability' | 'informatio
 
 export function evaluateReferral(input: GateInput): GateResult {
   const reasons: GateReason[] = [];
+  const disclosure = input.recipient === 'partner_agency' ? 'a request to a partner agency' : 'a referral to a field office';
   if (input.subjects.length === 0) {
     reasons.push({
       rule: 'no_subjects',
@@ -110,8 +113,8 @@ export function evaluateReferral(input: GateInput): GateResult {
       personId: s.personId,
       message:
         s.minor === 'unknown'
-          ? `${s.name}'s age is unknown: a referral to a field office is held for legal review`
-          : `${s.name} is a minor (date of birth ${s.dobBasis}): a referral to a field office is held for legal review`,
+          ? `${s.name}'s age is unknown: ${disclosure} is held for legal review`
+          : `${s.name} is a minor (date of birth ${s.dobBasis}): ${disclosure} is held for legal review`,
     });
   }
   for (const s of input.subjects) {
@@ -120,7 +123,7 @@ export function evaluateReferral(input: GateInput): GateResult {
         rule: 'protected_subject',
         effect: 'hold',
         personId: s.personId,
-        message: `${s.name} is protected — ${p.label} (${p.reference}): a referral to a field office is held for legal review`,
+        message: `${s.name} is protected — ${p.label} (${p.reference}): ${disclosure} is held for legal review`,
         ...(p.protectionId ? { protectionId: p.protectionId } : {}),
         ...(p.ruleId ? { ruleId: p.ruleId } : {}),
       });

@@ -36,6 +36,7 @@ const presentDelivery = (d: Awaited<ReturnType<typeof listDeliveries>>[number]):
   lastError: d.last_error,
   deliveredAt: d.delivered_at?.toISOString() ?? null,
   submissionId: d.submission_id,
+  requestId: d.request_id,
 });
 
 const ZIdempotencyKey = z

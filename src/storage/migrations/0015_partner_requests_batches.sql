@@ -38,6 +38,7 @@ ALTER TABLE partner_submissions
 -- question. Each passes the safeguard gate (held for legal review when it is
 -- about a child or a protected person) and discloses only the snapshot in
 -- `disclosed` — what the agency needs, never the case file.
+CREATE SEQUENCE partner_request_number_seq;
 CREATE TABLE partner_requests (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   reference text NOT NULL UNIQUE,

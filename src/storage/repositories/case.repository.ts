@@ -5,10 +5,10 @@ import type { Database } from '../schema.js';
 
 type Trx = Transaction<Database> | Db;
 
-const SEQUENCES = { C: 'case_number_seq', R: 'report_number_seq', F: 'referral_number_seq' } as const;
+const SEQUENCES = { C: 'case_number_seq', R: 'report_number_seq', F: 'referral_number_seq', Q: 'partner_request_number_seq' } as const;
 
-/** The next case (C), report (R) or referral (F) reference, e.g. "C-2026-000042". */
-export async function nextReference(db: Trx, prefix: 'C' | 'R' | 'F', now: Date): Promise<string> {
+/** The next case (C), report (R), referral (F) or partner request (Q) reference, e.g. "C-2026-000042". */
+export async function nextReference(db: Trx, prefix: keyof typeof SEQUENCES, now: Date): Promise<string> {
   const seq = SEQUENCES[prefix];
   const { rows } = await sql<{ n: string }>`SELECT nextval(${seq}) AS n`.execute(db);
   return formatReference(prefix, now.getUTCFullYear(), rows[0]?.n ?? '0');

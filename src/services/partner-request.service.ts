@@ -1,0 +1,910 @@
+import { type Selectable, sql, type Transaction } from 'kysely';
+import type { Actor, PermissionTable } from '../domain/access/access-control.js';
+import { staffOnly } from '../domain/access/access-control.js';
+import { mayReadUnit } from '../domain/cases/case-workflow.js';
+import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
+import { resolveAor } from '../domain/geo/area-of-responsibility.js';
+import type { Geocoder } from '../domain/geo/geocoder.js';
+import { checkAgreement } from '../domain/partner/submission-rules.js';
+import { ageOn } from '../domain/persons/age.js';
+import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
+import { checkReview, evaluateReferral, type GateResult } from '../domain/safeguards/referral-gate.js';
+import type { Db } from '../storage/database.js';
+import { addCaseEvent, nextReference, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
+import type { Database, PartnerRequestOutcome, PartnerRequestStatus, PartnerRequestsTable } from '../storage/schema.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+import { withCase } from './case.service.js';
+import type { PartnerActor } from './partner-submission.service.js';
+import { loadAorTable } from './reference-data.service.js';
+import { gateInputFor } from './referral.service.js';
+import type { RoutingService } from './routing.service.js';
+
+/**
+ * Requests from the center to partner agencies — a welfare check at an
+ * address, help locating someone, a question. By default they go to the
+ * agencies whose jurisdiction (county) covers the subject's last known
+ * location. Each passes the same safeguard gate as a referral (a child or a
+ * protected person: held for a legal reviewer who is not the author), is
+ * audited with its stated purpose, and discloses only a snapshot of what the
+ * agency needs (`disclosed`): name, age, languages, the address, the
+ * question — never the case file, identifiers or reporters. The agency
+ * answers through the API or the portal; the answer becomes a report on the
+ * case (and a location, if given) and a work item for the ACD. Unanswered
+ * requests past their deadline are escalated.
+ */
+
+type Trx = Transaction<Database>;
+type StaffCtx = RequestContext & { actor: Actor };
+type PartnerCtx = RequestContext & { actor: PartnerActor };
+export type PartnerRequestRow = Selectable<PartnerRequestsTable>;
+export type PartnerRequestDeps = { db: Db; routing: RoutingService; permissions: PermissionTable; geocoder: Geocoder };
+
+export const REQUEST_KINDS = ['welfare_check', 'locate', 'information'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+/** Hours to answer, unless the requester sets another (1–168). A welfare check is urgent. */
+export const DEFAULT_DUE_HOURS: Readonly<Record<RequestKind, number>> = { welfare_check: 4, locate: 48, information: 72 };
+/** Statuses a partner agency sees: a request reaches it when it is sent. */
+export const VISIBLE_TO_AGENCY: readonly PartnerRequestStatus[] = ['sent', 'acknowledged', 'answered', 'closed', 'withdrawn'];
+const OPEN: readonly PartnerRequestStatus[] = ['sent', 'acknowledged'];
+const WORK_PRIORITY = { normal: 10, urgent: 40 } as const;
+
+/** What the agency is shown: enough to act on, nothing more. */
+export type Disclosed = {
+  kind: RequestKind;
+  question: string;
+  subject: { name: string; sex: string; age: number | null; ageBasis: string; languages: string[] };
+  location: {
+    line1: string | null;
+    city: string | null;
+    county: string | null;
+    state: string | null;
+    zip: string | null;
+    observedAt: string;
+  } | null;
+  contact: string;
+};
+
+async function addEvent(
+  trx: Trx,
+  e: {
+    requestId: string;
+    at: Date;
+    actor: Actor | null;
+    kind: string;
+    from?: string | null;
+    to?: string | null;
+    details?: Record<string, unknown>;
+  },
+) {
+  await trx
+    .insertInto('partner_request_events')
+    .values({
+      request_id: e.requestId,
+      at: e.at,
+      actor_id: e.actor?.kind === 'user' ? e.actor.userId : null,
+      actor_client: e.actor?.kind === 'client' ? e.actor.clientId : null,
+      kind: e.kind,
+      from_status: e.from ?? null,
+      to_status: e.to ?? null,
+      details: JSON.stringify(e.details ?? {}),
+    })
+    .execute();
+}
+
+async function queueWebhook(
+  trx: Trx,
+  request: PartnerRequestRow,
+  event: 'request.created' | 'request.overdue' | 'request.withdrawn',
+  now: Date,
+) {
+  const hook = await trx.selectFrom('agency_webhooks').select('agency_ori').where('agency_ori', '=', request.agency_ori).executeTakeFirst();
+  if (!hook) return;
+  await trx
+    .insertInto('webhook_deliveries')
+    .values({
+      agency_ori: request.agency_ori,
+      submission_id: null,
+      request_id: request.id,
+      event,
+      body: JSON.stringify({ event, ...presentForAgency(request), at: now.toISOString() }),
+      status: 'pending',
+      next_attempt_at: now,
+      created_at: now,
+    })
+    .execute();
+}
+
+/** The subject's latest location, across the records merged into them. */
+async function latestLocation(trx: Trx, personId: string) {
+  return trx
+    .selectFrom('location_observations')
+    .selectAll()
+    .where('person_id', 'in', await personCluster(trx, personId))
+    .orderBy('observed_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Agencies with an agreement in force whose county is where the subject was last seen. */
+async function agenciesCovering(trx: Trx, location: { state: string | null; county: string | null } | undefined, now: Date) {
+  if (!location?.state || !location.county) return [];
+  const rows = await trx
+    .selectFrom('agencies')
+    .selectAll()
+    .where('state', '=', location.state)
+    .where(sql<boolean>`lower(county) = lower(${location.county})`)
+    .orderBy('ori')
+    .execute();
+  return rows.filter(
+    (a) =>
+      checkAgreement(
+        { status: a.agreement_status, model: a.agreement_model, effective: a.agreement_effective, end: a.agreement_end },
+        'uac_concern',
+        now,
+      ).ok,
+  );
+}
+
+async function subjectOf(trx: Trx, caseId: string, personId: string | undefined) {
+  const subjects = await trx.selectFrom('case_subjects').select('person_id').where('case_id', '=', caseId).execute();
+  const survivors = [...new Set(await Promise.all(subjects.map((s) => survivorOf(trx, s.person_id))))];
+  if (personId) {
+    const wanted = await survivorOf(trx, personId);
+    if (!survivors.includes(wanted))
+      throw new AppError('validation_failed', 'That person is not a subject of this case.', {
+        issues: [{ path: 'body.personId', code: 'not_a_subject', message: 'name a subject of this case' }],
+      });
+    return wanted;
+  }
+  if (survivors.length !== 1)
+    throw new AppError('validation_failed', 'Say which subject the request is about.', {
+      issues: [
+        {
+          path: 'body.personId',
+          code: survivors.length === 0 ? 'no_subjects' : 'required',
+          message: survivors.length === 0 ? 'the case has no subject' : 'the case has several subjects',
+        },
+      ],
+    });
+  return survivors[0] as string;
+}
+
+/** Who would get a request about this case's subject by default, and what they would be told. */
+export async function requestCandidates(db: Db, ctx: StaffCtx, caseId: string, personId: string | undefined) {
+  return withCase(db, ctx, caseId, 'partner_request.candidates', async (trx) => {
+    const subject = await subjectOf(trx, caseId, personId);
+    const location = await latestLocation(trx, subject);
+    const agencies = await agenciesCovering(trx, location, ctx.now);
+    return {
+      personId: subject,
+      location: location
+        ? { line1: location.line1, city: location.city, county: location.county, state: location.state, zip: location.zip }
+        : null,
+      agencies: agencies.map((a) => ({ ori: a.ori, name: a.name, type: a.type, county: a.county })),
+    };
+  });
+}
+
+function disclosure(
+  kind: RequestKind,
+  question: string,
+  person: {
+    given_names: string;
+    family_name_1: string;
+    family_name_2: string | null;
+    sex: string;
+    dob: string | null;
+    dob_basis: string;
+    languages: string[];
+  },
+  location:
+    | { line1: string | null; city: string | null; county: string | null; state: string | null; zip: string | null; observed_at: Date }
+    | undefined,
+  unit: string,
+  now: Date,
+): Disclosed {
+  return {
+    kind,
+    question,
+    subject: {
+      name: [person.given_names, person.family_name_1, person.family_name_2].filter(Boolean).join(' '),
+      sex: person.sex,
+      age: person.dob ? ageOn(person.dob, now) : null,
+      ageBasis: person.dob ? person.dob_basis : 'unknown',
+      languages: person.languages,
+    },
+    location: location
+      ? {
+          line1: location.line1,
+          city: location.city,
+          county: location.county,
+          state: location.state,
+          zip: location.zip,
+          observedAt: location.observed_at.toISOString(),
+        }
+      : null,
+    contact: unit === 'uac' ? 'Switchboard UAC unit (24/7)' : 'Switchboard operations desk (24/7)',
+  };
+}
+
+export type CreateRequestInput = {
+  kind: RequestKind;
+  question: string;
+  personId?: string | undefined;
+  agencyOris?: string[] | undefined;
+  chosenReason?: string | undefined;
+  dueInHours?: number | undefined;
+  purposeCode?: PurposeCode | undefined;
+  purpose?: string | undefined;
+};
+
+/**
+ * Asks one or more agencies for help about a case's subject. One request per
+ * agency, each through the gate: blocked → nothing is stored (422, audited as
+ * denied); held → pending legal review, nothing reaches the agency; clear →
+ * sent (portal and signed webhook).
+ */
+export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: StaffCtx, caseId: string, input: CreateRequestInput) {
+  const author = staffOnly(ctx.actor, 'Only staff ask partner agencies for help.');
+  const stated = checkPurpose(input.purposeCode, input.purpose);
+  if ('issues' in stated)
+    throw new AppError('validation_failed', 'Say why this disclosure is needed: a purpose code and a few words.', {
+      issues: stated.issues.map((i) => ({ ...i, path: i.path.replace(/^query\./, 'body.') })),
+    });
+  const hours = input.dueInHours ?? DEFAULT_DUE_HOURS[input.kind];
+  const outcome = await withCase(
+    deps.db,
+    ctx,
+    caseId,
+    'partner_request.create',
+    async (trx, caseRow) => {
+      if (caseRow.status === 'closed') throw new AppError('conflict', 'A closed case cannot ask for help; reopen it first.');
+      const subject = await subjectOf(trx, caseId, input.personId);
+      const person = await trx.selectFrom('persons').selectAll().where('id', '=', subject).executeTakeFirstOrThrow();
+      const location = await latestLocation(trx, subject);
+      if (input.kind !== 'information' && !location)
+        throw new AppError('unprocessable', 'A welfare check or a locate needs an address: the subject has no location yet.', {
+          issues: [{ path: 'body.kind', code: 'no_location', message: 'add a location observation first' }],
+        });
+      const covering = await agenciesCovering(trx, location, ctx.now);
+      const chosen: { ori: string; basis: 'jurisdiction' | 'chosen' }[] = [];
+      if (input.agencyOris && input.agencyOris.length > 0) {
+        const issues: FieldIssue[] = [];
+        for (const [i, raw] of [...new Set(input.agencyOris.map((o) => o.toUpperCase()))].entries()) {
+          const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', raw).executeTakeFirst();
+          const inForce =
+            agency &&
+            checkAgreement(
+              {
+                status: agency.agreement_status,
+                model: agency.agreement_model,
+                effective: agency.agreement_effective,
+                end: agency.agreement_end,
+              },
+              'uac_concern',
+              ctx.now,
+            );
+          if (!agency) issues.push({ path: `body.agencyOris.${i}`, code: 'unknown_agency', message: `${raw} is not a registered agency` });
+          else if (inForce && !inForce.ok) issues.push({ path: `body.agencyOris.${i}`, code: inForce.code, message: inForce.message });
+          else chosen.push({ ori: raw, basis: covering.some((c) => c.ori === raw) ? 'jurisdiction' : 'chosen' });
+        }
+        if (chosen.some((c) => c.basis === 'chosen') && !input.chosenReason)
+          issues.push({
+            path: 'body.chosenReason',
+            code: 'required',
+            message: "say why an agency outside the subject's last known location is asked",
+          });
+        if (issues.length > 0) throw new AppError('unprocessable', 'The request cannot go to those agencies.', { issues });
+      } else {
+        if (covering.length === 0)
+          throw new AppError(
+            'unprocessable',
+            "No partner agency covers the subject's last known location: name the agency, with a reason.",
+            {
+              issues: [{ path: 'body.agencyOris', code: 'no_agency_for_location', message: 'name the agency and a chosenReason' }],
+            },
+          );
+        chosen.push(...covering.map((c) => ({ ori: c.ori, basis: 'jurisdiction' as const })));
+      }
+      const gate: GateResult = evaluateReferral({
+        ...(await gateInputFor(
+          trx,
+          { case_id: caseId, purpose: input.kind === 'welfare_check' ? 'welfare' : 'location_information', created_by: author.userId },
+          caseRow.type,
+          ctx.now,
+        )),
+        recipient: 'partner_agency',
+      });
+      if (gate.decision === 'block') return { kind: 'blocked' as const, gate };
+      const disclosed = disclosure(input.kind, input.question, person, location, caseRow.unit, ctx.now);
+      const status: PartnerRequestStatus = gate.decision === 'send' ? 'sent' : 'pending_review';
+      const created: PartnerRequestRow[] = [];
+      for (const c of chosen) {
+        const row = await trx
+          .insertInto('partner_requests')
+          .values({
+            reference: await nextReference(trx, 'Q', ctx.now),
+            case_id: caseId,
+            person_id: subject,
+            agency_ori: c.ori,
+            agency_basis: c.basis,
+            chosen_reason: c.basis === 'chosen' ? (input.chosenReason ?? null) : null,
+            kind: input.kind,
+            question: input.question,
+            location_id: location?.id ?? null,
+            disclosed: JSON.stringify(disclosed),
+            purpose_code: stated.purpose.code,
+            purpose_text: stated.purpose.text,
+            status,
+            gate: JSON.stringify({ ...gate, evaluatedAt: ctx.now.toISOString() }),
+            due_at: new Date(ctx.now.getTime() + hours * 3_600_000),
+            created_by: author.userId,
+            created_at: ctx.now,
+            updated_at: ctx.now,
+            sent_at: status === 'sent' ? ctx.now : null,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        created.push(row);
+        await addEvent(trx, {
+          requestId: row.id,
+          at: ctx.now,
+          actor: ctx.actor,
+          kind: 'created',
+          to: status,
+          details: { decision: gate.decision, rules: gate.reasons.map((r) => r.rule), agency: c.ori },
+        });
+        await addCaseEvent(trx, {
+          caseId,
+          at: ctx.now,
+          actorId: author.userId,
+          kind: status === 'sent' ? 'partner_request_sent' : 'partner_request_held',
+          details: { requestId: row.id, reference: row.reference, agency: c.ori, kind: input.kind },
+        });
+        await appendAudit(trx, ctx, {
+          action: 'partner_request.create',
+          outcome: 'allowed',
+          resourceType: 'partner_request',
+          resourceId: row.id,
+          details: { caseId, agency: c.ori, decision: gate.decision, purpose: auditPurpose(stated.purpose) },
+        });
+        if (status === 'sent') await queueWebhook(trx, row, 'request.created', ctx.now);
+      }
+      return { kind: 'created' as const, created, gate };
+    },
+    true,
+  );
+  if (outcome.kind === 'blocked') {
+    await deps.db.transaction().execute((trx) =>
+      appendAudit(trx, ctx, {
+        action: 'partner_request.create',
+        outcome: 'denied',
+        resourceType: 'case',
+        resourceId: caseId,
+        details: { reason: 'gate_blocked', rules: outcome.gate.reasons.map((r) => r.rule), purpose: auditPurpose(stated.purpose) },
+      }),
+    );
+    throw new AppError('referral_blocked', 'The request cannot be sent: the safeguards refuse it until what is missing is there.', {
+      issues: outcome.gate.reasons
+        .filter((r) => r.effect === 'block')
+        .map((r) => ({ path: `gate.${r.rule}`, code: r.rule, message: r.missing ? `${r.message} — missing: ${r.missing}` : r.message })),
+    });
+  }
+  return { requests: outcome.created, gate: outcome.gate };
+}
+
+/** Loads a request for center staff who may read its case; anyone else is told it does not exist (audited). */
+async function loadForStaff(trx: Trx, ctx: StaffCtx, id: string, action: string) {
+  const row = await trx
+    .selectFrom('partner_requests as q')
+    .innerJoin('cases as c', 'c.id', 'q.case_id')
+    .selectAll('q')
+    .select(['c.unit as case_unit', 'c.type as case_type', 'c.case_number'])
+    .where('q.id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+  const allowed = row !== undefined && ctx.actor.kind === 'user' && mayReadUnit(ctx.actor, row.case_unit);
+  if (!allowed) {
+    await appendAudit(trx, ctx, { action, outcome: row ? 'denied' : 'error', resourceType: 'partner_request', resourceId: id });
+    return undefined;
+  }
+  return row;
+}
+
+/** A legal reviewer — not the author — approves (it is sent, the deadline counting from now) or denies a held request. */
+export async function reviewPartnerRequest(
+  deps: PartnerRequestDeps,
+  ctx: StaffCtx,
+  id: string,
+  input: { decision: 'approve' | 'deny'; justification: string },
+): Promise<PartnerRequestRow> {
+  const reviewer = staffOnly(ctx.actor, 'Only staff review.');
+  const result = await deps.db.transaction().execute(async (trx) => {
+    const row = await loadForStaff(trx, ctx, id, 'partner_request.review');
+    if (!row) return undefined;
+    if (row.status !== 'pending_review')
+      throw new AppError('conflict', `Only a request held for review can be decided; this one is ${row.status.replace('_', ' ')}.`);
+    const check = checkReview({ reviewerId: reviewer.userId, authorId: row.created_by, justification: input.justification });
+    if (!check.ok) {
+      await appendAudit(trx, ctx, {
+        action: 'partner_request.review',
+        outcome: 'denied',
+        resourceType: 'partner_request',
+        resourceId: id,
+        details: { reason: check.code },
+      });
+      return { kind: 'refused' as const, check };
+    }
+    let gate: GateResult | undefined;
+    if (input.decision === 'approve') {
+      gate = evaluateReferral({
+        ...(await gateInputFor(
+          trx,
+          { case_id: row.case_id, purpose: row.kind === 'welfare_check' ? 'welfare' : 'location_information', created_by: row.created_by },
+          row.case_type,
+          ctx.now,
+        )),
+        recipient: 'partner_agency',
+      });
+      if (gate.decision === 'block') {
+        await appendAudit(trx, ctx, {
+          action: 'partner_request.review',
+          outcome: 'denied',
+          resourceType: 'partner_request',
+          resourceId: id,
+          details: { reason: 'gate_blocked' },
+        });
+        return { kind: 'blocked' as const, gate };
+      }
+    }
+    const to: PartnerRequestStatus = input.decision === 'approve' ? 'sent' : 'denied';
+    const window = row.due_at.getTime() - row.created_at.getTime();
+    const updated = await trx
+      .updateTable('partner_requests')
+      .set({
+        status: to,
+        updated_at: ctx.now,
+        ...(to === 'sent'
+          ? {
+              sent_at: ctx.now,
+              due_at: new Date(ctx.now.getTime() + window),
+              gate: JSON.stringify({ ...gate, evaluatedAt: ctx.now.toISOString() }),
+            }
+          : {}),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await addEvent(trx, {
+      requestId: id,
+      at: ctx.now,
+      actor: ctx.actor,
+      kind: input.decision === 'approve' ? 'review_approved' : 'review_denied',
+      from: row.status,
+      to,
+      details: { justification: input.justification },
+    });
+    await addCaseEvent(trx, {
+      caseId: row.case_id,
+      at: ctx.now,
+      actorId: reviewer.userId,
+      kind: to === 'sent' ? 'partner_request_sent' : 'partner_request_denied',
+      details: { requestId: id, reference: row.reference, agency: row.agency_ori },
+    });
+    await appendAudit(trx, ctx, {
+      action: 'partner_request.review',
+      outcome: 'allowed',
+      resourceType: 'partner_request',
+      resourceId: id,
+      details: { decision: input.decision },
+    });
+    if (to === 'sent') await queueWebhook(trx, updated, 'request.created', ctx.now);
+    return { kind: 'updated' as const, updated };
+  });
+  if (!result) throw new AppError('not_found', 'There is no such request.');
+  if (result.kind === 'refused') {
+    const c = result.check;
+    if (c.ok) throw new Error('unreachable');
+    throw new AppError(c.code === 'own_referral' ? 'forbidden' : 'validation_failed', c.message, {
+      issues: [{ path: c.code === 'own_referral' ? '' : 'body.justification', code: c.code, message: c.message }],
+    });
+  }
+  if (result.kind === 'blocked')
+    throw new AppError('referral_blocked', 'The request cannot be sent: the safeguards refuse it until what is missing is there.', {
+      issues: result.gate.reasons
+        .filter((r) => r.effect === 'block')
+        .map((r) => ({ path: `gate.${r.rule}`, code: r.rule, message: r.message })),
+    });
+  return result.updated;
+}
+
+/** The center withdraws a request it no longer needs; the agency is told. */
+export async function withdrawPartnerRequest(deps: PartnerRequestDeps, ctx: StaffCtx, id: string, reason: string) {
+  const actor = staffOnly(ctx.actor, 'Only staff withdraw requests.');
+  const updated = await deps.db.transaction().execute(async (trx) => {
+    const row = await loadForStaff(trx, ctx, id, 'partner_request.withdraw');
+    if (!row) return undefined;
+    if (!['pending_review', 'sent', 'acknowledged'].includes(row.status))
+      throw new AppError('conflict', `A request that is ${row.status.replace('_', ' ')} cannot be withdrawn.`);
+    const next = await trx
+      .updateTable('partner_requests')
+      .set({ status: 'withdrawn', updated_at: ctx.now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await addEvent(trx, {
+      requestId: id,
+      at: ctx.now,
+      actor: ctx.actor,
+      kind: 'withdrawn',
+      from: row.status,
+      to: 'withdrawn',
+      details: { reason },
+    });
+    await addCaseEvent(trx, {
+      caseId: row.case_id,
+      at: ctx.now,
+      actorId: actor.userId,
+      kind: 'partner_request_withdrawn',
+      details: { requestId: id },
+    });
+    await appendAudit(trx, ctx, {
+      action: 'partner_request.withdraw',
+      outcome: 'allowed',
+      resourceType: 'partner_request',
+      resourceId: id,
+    });
+    if (row.status !== 'pending_review') await queueWebhook(trx, next, 'request.withdrawn', ctx.now);
+    return next;
+  });
+  if (!updated) throw new AppError('not_found', 'There is no such request.');
+  return updated;
+}
+
+/** A case's requests (staff who may read the case), with their timelines. */
+export async function caseRequests(db: Db, ctx: StaffCtx, caseId: string) {
+  return withCase(db, ctx, caseId, 'partner_request.list', async (trx) => {
+    const rows = await trx.selectFrom('partner_requests').selectAll().where('case_id', '=', caseId).orderBy('created_at', 'desc').execute();
+    const events =
+      rows.length === 0
+        ? []
+        : await trx
+            .selectFrom('partner_request_events')
+            .selectAll()
+            .where(
+              'request_id',
+              'in',
+              rows.map((r) => r.id),
+            )
+            .orderBy('id')
+            .execute();
+    return rows.map((r) => ({ request: r, timeline: events.filter((e) => e.request_id === r.id) }));
+  });
+}
+
+/** Held requests waiting for a legal reviewer, oldest first; UAC cases only for those who may read them. */
+export async function reviewQueue(db: Db, ctx: StaffCtx) {
+  return db.transaction().execute(async (trx) => {
+    let q = trx
+      .selectFrom('partner_requests as q')
+      .innerJoin('cases as c', 'c.id', 'q.case_id')
+      .selectAll('q')
+      .select('c.case_number')
+      .where('q.status', '=', 'pending_review');
+    if (!mayReadUnit(ctx.actor, 'uac')) q = q.where('c.unit', '!=', 'uac');
+    const rows = await q.orderBy('q.created_at').limit(200).execute();
+    await appendAudit(trx, ctx, {
+      action: 'partner_request.review_queue',
+      outcome: 'allowed',
+      resourceType: 'partner_request',
+      details: { results: rows.length },
+    });
+    return rows;
+  });
+}
+
+// ——— The agency's side ———
+
+export function presentForAgency(r: PartnerRequestRow) {
+  return {
+    id: r.id,
+    reference: r.reference,
+    agencyOri: r.agency_ori,
+    status: r.status,
+    dueAt: r.due_at.toISOString(),
+    overdue: r.escalated_at !== null,
+    sentAt: r.sent_at?.toISOString() ?? null,
+    request: r.disclosed as Disclosed,
+    answer: r.answer_outcome
+      ? { outcome: r.answer_outcome, notes: r.answer_notes, answeredAt: r.answered_at?.toISOString() ?? null }
+      : null,
+  };
+}
+
+async function loadForAgency(trx: Trx, ctx: PartnerCtx, id: string, action: string) {
+  const row = await trx.selectFrom('partner_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  const mine = row !== undefined && row.agency_ori === ctx.actor.agencyOri && VISIBLE_TO_AGENCY.includes(row.status);
+  await appendAudit(trx, ctx, {
+    action,
+    outcome: mine ? 'allowed' : row ? 'denied' : 'error',
+    resourceType: 'partner_request',
+    resourceId: id,
+  });
+  return mine ? row : undefined;
+}
+
+export async function agencyRequests(db: Db, ctx: PartnerCtx, status: PartnerRequestStatus | undefined, limit: number) {
+  return db.transaction().execute(async (trx) => {
+    let q = trx
+      .selectFrom('partner_requests')
+      .selectAll()
+      .where('agency_ori', '=', ctx.actor.agencyOri)
+      .where('status', 'in', [...VISIBLE_TO_AGENCY]);
+    if (status) q = q.where('status', '=', status);
+    // Open ones first, by deadline; then the rest, newest first.
+    const rows = await q
+      .orderBy(sql`CASE WHEN status IN ('sent', 'acknowledged') THEN 0 ELSE 1 END`)
+      .orderBy(sql`CASE WHEN status IN ('sent', 'acknowledged') THEN due_at END`)
+      .orderBy('sent_at', 'desc')
+      .limit(limit)
+      .execute();
+    await appendAudit(trx, ctx, {
+      action: 'partner_request.list',
+      outcome: 'allowed',
+      resourceType: 'partner_request',
+      details: { results: rows.length },
+    });
+    return rows;
+  });
+}
+
+export async function agencyRequest(db: Db, ctx: PartnerCtx, id: string) {
+  const row = await db.transaction().execute((trx) => loadForAgency(trx, ctx, id, 'partner_request.read'));
+  if (!row) throw new AppError('not_found', 'There is no such request for your agency.');
+  return row;
+}
+
+export async function acknowledgeRequest(db: Db, ctx: PartnerCtx, id: string) {
+  const row = await db.transaction().execute(async (trx) => {
+    const found = await loadForAgency(trx, ctx, id, 'partner_request.acknowledge');
+    if (!found) return undefined;
+    if (found.status === 'acknowledged') return found;
+    if (found.status !== 'sent') throw new AppError('conflict', `A request that is ${found.status} cannot be acknowledged.`);
+    const next = await trx
+      .updateTable('partner_requests')
+      .set({ status: 'acknowledged', updated_at: ctx.now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await addEvent(trx, { requestId: id, at: ctx.now, actor: ctx.actor, kind: 'acknowledged', from: 'sent', to: 'acknowledged' });
+    return next;
+  });
+  if (!row) throw new AppError('not_found', 'There is no such request for your agency.');
+  return row;
+}
+
+export type AnswerInput = {
+  outcome: PartnerRequestOutcome;
+  notes: string;
+  officer?: { name?: string | undefined; badge?: string | undefined } | undefined;
+  location?:
+    | {
+        line1?: string | undefined;
+        city?: string | undefined;
+        county?: string | undefined;
+        state?: string | undefined;
+        zip?: string | undefined;
+      }
+    | undefined;
+  observedAt?: string | undefined;
+};
+
+/** Outcomes that need someone at the center soon. */
+const URGENT_OUTCOMES: readonly PartnerRequestOutcome[] = ['welfare_concern', 'not_located', 'unable'];
+
+/**
+ * The agency's answer, in one transaction: the request is answered, the answer
+ * is a report on the case (graded B2, from the agency), a location it gives
+ * is a new observation with that report as its source, and the case timeline
+ * says so. Then a work item goes to the case's unit through the ACD.
+ */
+export async function answerRequest(deps: PartnerRequestDeps, ctx: PartnerCtx, id: string, input: AnswerInput) {
+  const observedAt = input.observedAt ? new Date(input.observedAt) : ctx.now;
+  const issues: FieldIssue[] = [];
+  if (observedAt.getTime() > ctx.now.getTime() + 5 * 60_000)
+    issues.push({ path: 'body.observedAt', code: 'in_future', message: 'cannot be in the future' });
+  const geocode = input.location ? await deps.geocoder.geocode(input.location, 'body.location') : undefined;
+  if (geocode && !geocode.ok) issues.push(...geocode.issues);
+  if (issues.length > 0)
+    throw new AppError('validation_failed', `The answer was not accepted: ${issues.length} field(s) invalid.`, { issues });
+  const result = await deps.db.transaction().execute(async (trx) => {
+    const row = await loadForAgency(trx, ctx, id, 'partner_request.answer');
+    if (!row) return undefined;
+    if (!OPEN.includes(row.status)) throw new AppError('conflict', `This request is ${row.status} and takes no answer.`);
+    const caseRow = await trx
+      .selectFrom('cases')
+      .select(['id', 'case_number', 'unit', 'type'])
+      .where('id', '=', row.case_id)
+      .executeTakeFirstOrThrow();
+    const person = await survivorOf(trx, row.person_id);
+    const reference = await nextReference(trx, 'R', ctx.now);
+    const report = await trx
+      .insertInto('reports')
+      .values({
+        reference,
+        source: 'partner_officer',
+        reporter_name: input.officer?.name ?? null,
+        reporter_agency_ori: row.agency_ori,
+        reporter_badge: input.officer?.badge ?? null,
+        narrative: `Answer to ${row.reference} (${row.kind.replace('_', ' ')}): ${input.outcome.replace('_', ' ')}. ${input.notes}`,
+        language: 'en',
+        source_reliability: 'B',
+        information_credibility: 2,
+        received_at: ctx.now,
+        created_by: ctx.actor.kind === 'user' ? ctx.actor.userId : null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('report_subjects')
+      .values({ report_id: report.id, person_id: person, role: 'subject' })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    await trx.insertInto('case_reports').values({ case_id: row.case_id, report_id: report.id }).execute();
+    let locationId: string | null = null;
+    if (geocode?.ok) {
+      const geo = geocode.geocode;
+      const aor = resolveAor(await loadAorTable(trx), geo.state, geo.county);
+      const loc = await trx
+        .insertInto('location_observations')
+        .values({
+          person_id: person,
+          line1: geo.line1,
+          city: geo.city,
+          county: geo.county,
+          state: geo.state,
+          zip: geo.zip,
+          latitude: geo.latitude,
+          longitude: geo.longitude,
+          precision: geo.precision,
+          geocoder: geo.geocoder,
+          aor_office_code: aor?.officeCode ?? null,
+          source: `partner_officer report ${reference} (answer to ${row.reference})`,
+          report_id: report.id,
+          confidence: 'high',
+          observed_at: observedAt,
+          reported_at: ctx.now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      locationId = loc.id;
+    }
+    const next = await trx
+      .updateTable('partner_requests')
+      .set({
+        status: 'answered',
+        answer_outcome: input.outcome,
+        answer_notes: input.notes,
+        answer_location_id: locationId,
+        answer_report_id: report.id,
+        answered_at: ctx.now,
+        answered_by_client: ctx.actor.kind === 'client' ? ctx.actor.clientId : null,
+        answered_by_user: ctx.actor.kind === 'user' ? ctx.actor.userId : null,
+        updated_at: ctx.now,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await addEvent(trx, {
+      requestId: id,
+      at: ctx.now,
+      actor: ctx.actor,
+      kind: 'answered',
+      from: row.status,
+      to: 'answered',
+      details: { outcome: input.outcome, reportId: report.id, locationId },
+    });
+    await addCaseEvent(trx, {
+      caseId: row.case_id,
+      at: ctx.now,
+      actorId: null,
+      kind: 'partner_request_answered',
+      details: { requestId: id, reference: row.reference, agency: row.agency_ori, outcome: input.outcome, reportId: report.id, locationId },
+    });
+    return { next, caseRow, reportReference: reference };
+  });
+  if (!result) throw new AppError('not_found', 'There is no such request for your agency.');
+  const urgent = URGENT_OUTCOMES.includes(input.outcome) || result.caseRow.unit === 'uac';
+  await deps.routing.execute(
+    {
+      type: 'createTask',
+      task: {
+        id: deps.routing.newTaskId(),
+        channel: 'work_item',
+        priority: urgent ? WORK_PRIORITY.urgent : WORK_PRIORITY.normal,
+        attributes: {
+          kind: 'work_item',
+          unit: result.caseRow.unit,
+          caseId: result.caseRow.id,
+          caseNumber: result.caseRow.case_number,
+          partnerRequest: id,
+          partner: result.next.agency_ori,
+          outcome: input.outcome,
+        },
+      },
+    },
+    ctx,
+  );
+  return { request: result.next, reportReference: result.reportReference };
+}
+
+/**
+ * Requests past their deadline with no answer: escalated once — the timeline
+ * says so, the agency gets a reminder webhook, and the case's unit a
+ * high-priority work item to follow up by phone.
+ */
+export async function sweepPartnerRequests(deps: { db: Db; routing: RoutingService }, now: Date): Promise<number> {
+  const overdue = await deps.db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('partner_requests as q')
+      .innerJoin('cases as c', 'c.id', 'q.case_id')
+      .selectAll('q')
+      .select(['c.unit', 'c.case_number'])
+      .where('q.status', 'in', [...OPEN])
+      .where('q.escalated_at', 'is', null)
+      .where('q.due_at', '<', now)
+      .orderBy('q.due_at')
+      .limit(100)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    for (const r of rows) {
+      const updated = await trx
+        .updateTable('partner_requests')
+        .set({ escalated_at: now, updated_at: now })
+        .where('id', '=', r.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await addEvent(trx, { requestId: r.id, at: now, actor: null, kind: 'escalated', details: { dueAt: r.due_at.toISOString() } });
+      await addCaseEvent(trx, {
+        caseId: r.case_id,
+        at: now,
+        actorId: null,
+        kind: 'partner_request_overdue',
+        details: { requestId: r.id, reference: r.reference, agency: r.agency_ori },
+      });
+      await queueWebhook(trx, updated, 'request.overdue', now);
+    }
+    if (rows.length > 0)
+      await appendAudit(
+        trx,
+        { actor: null, system: 'partner.requests', sourceIp: null, requestId: null, now },
+        { action: 'partner_request.escalate', outcome: 'allowed', resourceType: 'partner_request', details: { count: rows.length } },
+      );
+    return rows;
+  });
+  const ctx = { actor: null, system: 'partner.requests', sourceIp: null, requestId: null, now };
+  for (const r of overdue) {
+    await deps.routing.execute(
+      {
+        type: 'createTask',
+        task: {
+          id: deps.routing.newTaskId(),
+          channel: 'work_item',
+          priority: r.unit === 'uac' ? WORK_PRIORITY.urgent + 10 : WORK_PRIORITY.urgent,
+          attributes: {
+            kind: 'work_item',
+            unit: r.unit,
+            caseId: r.case_id,
+            caseNumber: r.case_number,
+            partnerRequest: r.id,
+            partner: r.agency_ori,
+            escalation: 'partner_request_overdue',
+          },
+        },
+      },
+      ctx,
+    );
+  }
+  return overdue.length;
+}

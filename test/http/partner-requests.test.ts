@@ -1,0 +1,349 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepPartnerRequests } from '../../src/services/partner-request.service.js';
+import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { tip } from '../support/intake.js';
+
+/**
+ * Requests from the center to partner agencies: to the agencies covering the
+ * subject's last known location by default, through the safeguard gate (a
+ * child: blocked before the welfare screening, then held for a legal
+ * reviewer who is not the author), disclosing only what the agency needs,
+ * answered by the agency over the partner API or the portal — the answer a
+ * report and a location on the case and a work item in the ACD — and
+ * escalated when the deadline passes unanswered.
+ */
+
+let db: TestDatabase;
+let t: TestApp;
+let base: string;
+let admin: SignedIn;
+let callTaker: SignedIn;
+let analyst: SignedIn;
+let uac: SignedIn;
+let reviewer: SignedIn;
+const CAMERON = 'TX0813300'; // police, Cameron County (Brownsville 78520)
+const HIDALGO = 'TX1430300'; // sheriff, Hidalgo County (McAllen 78501)
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await buildTestApp(db);
+  await loadTestAgencies(db);
+  base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  admin = await enrollAs(t, 'admin');
+  callTaker = await enrollAs(t, 'call_taker');
+  analyst = await enrollAs(t, 'analyst');
+  uac = await enrollAs(t, 'uac_specialist');
+  reviewer = await enrollAs(t, 'legal_reviewer');
+});
+afterAll(async () => {
+  await t.routing.stop();
+  await t.app.close();
+  await db.drop();
+});
+
+type Body = Record<string, unknown>;
+const post = (who: SignedIn, url: string, payload: Body = {}) => t.app.inject({ method: 'POST', url, headers: who.headers, payload });
+const get = (who: SignedIn, url: string) => t.app.inject({ method: 'GET', url, headers: { cookie: who.cookie } });
+const purpose = { purposeCode: 'location_follow_up', purpose: 'Confirm the address before any action' };
+
+async function intake(over: Body = {}) {
+  const res = await post(callTaker, '/api/v1/intake', tip(over));
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return res.json() as { case: { id: string; caseNumber: string }; subjects: { personId: string }[] };
+}
+
+async function partnerToken(ori: string, scopes = ['requests:respond']) {
+  const res = await post(admin, '/api/v1/admin/partner-clients', { agencyOri: ori, name: 'CAD', scopes });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  const token = await fetch(`${base}/api/partner/v1/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${res.json().client.clientId}:${res.json().clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  return ((await token.json()) as { access_token: string }).access_token;
+}
+const api = (token: string, path: string, body?: unknown) =>
+  fetch(`${base}/api/partner/v1${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
+const tasksFor = (caseId: string) => [...t.routing.engine.allTasks()].filter((task) => task.attributes.caseId === caseId);
+
+describe('requests to partner agencies', () => {
+  let cameron: string;
+  let hidalgo: string;
+  beforeAll(async () => {
+    cameron = await partnerToken(CAMERON, ['requests:respond', 'submissions:write']);
+    const hook = await fetch(`${base}/api/partner/v1/webhook`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${cameron}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'http://127.0.0.1:9/hooks' }),
+    });
+    expect(hook.status).toBe(200);
+    hidalgo = await partnerToken(HIDALGO);
+  });
+
+  it('goes to the agency covering the last known location, discloses only what it needs, and its answer lands on the case and in the ACD', async () => {
+    const c = await intake();
+    const candidates = await get(analyst, `/api/v1/cases/${c.case.id}/partner-request-candidates`);
+    expect(candidates.statusCode, candidates.body).toBe(200);
+    expect(candidates.json().agencies.map((a: { ori: string }) => a.ori)).toEqual([CAMERON]);
+
+    const made = await post(analyst, `/api/v1/cases/${c.case.id}/partner-requests`, {
+      kind: 'locate',
+      question: 'Is the person still living at this address? Please do not make contact.',
+      ...purpose,
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    expect(made.json().decision).toBe('send');
+    const [request] = made.json().requests;
+    expect(request).toMatchObject({
+      agencyOri: CAMERON,
+      status: 'sent',
+      agencyBasis: 'jurisdiction',
+      reference: expect.stringMatching(/^Q-2026-/),
+    });
+    expect(Date.parse(request.dueAt) - t.clock.now.getTime()).toBe(48 * 3_600_000);
+
+    // A signed webhook is queued for the agency, carrying the same snapshot.
+    const deliveries = (
+      (await (await api(cameron, '/webhook/deliveries')).json()) as { deliveries: { event: string; requestId: string }[] }
+    ).deliveries;
+    expect(deliveries).toContainEqual(expect.objectContaining({ event: 'request.created', requestId: request.id }));
+    // The agency sees it, and only what it needs: no case number, no identifiers, no reporter.
+    const listed = (await (await api(cameron, '/requests')).json()) as { requests: Record<string, unknown>[] };
+    const seen = listed.requests.find((r) => r.id === request.id);
+    expect(seen).toMatchObject({
+      status: 'sent',
+      request: {
+        kind: 'locate',
+        subject: { name: 'Ramón Quispe Huamán', age: 36, languages: [] },
+        location: { line1: '100 Synthetic Way', zip: '78520', county: 'Cameron' },
+      },
+    });
+    const text = JSON.stringify(seen);
+    for (const secret of [c.case.caseNumber, c.case.id, '12345AB', 'Synthetic Caller', '555-0199', 'PE', 'warehouse'])
+      expect(text).not.toContain(secret);
+    // Another agency: it does not exist.
+    expect((await api(hidalgo, `/requests/${request.id}`)).status).toBe(404);
+    expect(((await (await api(hidalgo, '/requests')).json()) as { requests: unknown[] }).requests).toHaveLength(0);
+    expect((await api(hidalgo, `/requests/${request.id}/answer`, { outcome: 'located', notes: 'x' })).status).toBe(404);
+
+    expect((await api(cameron, `/requests/${request.id}/acknowledge`, {})).status).toBe(200);
+    const before = tasksFor(c.case.id).length;
+    const answer = await api(cameron, `/requests/${request.id}/answer`, {
+      outcome: 'located',
+      notes: 'Seen entering the house at 21:40; vehicle in the driveway.',
+      officer: { name: 'Officer Synthetic', badge: 'B-12' },
+      location: { line1: '215 Synthetic Ave', zip: '78521' },
+      observedAt: '2026-11-29T08:40:00-06:00',
+    });
+    expect(answer.status, await answer.clone().text()).toBe(200);
+    const answered = (await answer.json()) as { status: string; reportReference: string };
+    expect(answered).toMatchObject({ status: 'answered', reportReference: expect.stringMatching(/^R-2026-/) });
+    expect((await api(cameron, `/requests/${request.id}/answer`, { outcome: 'located', notes: 'again' })).status).toBe(409);
+
+    // On the case: a report from the agency, a location with that report as its source, the timeline.
+    const detail = (await get(analyst, `/api/v1/cases/${c.case.id}`)).json();
+    const report = detail.reports.find((r: { reference: string }) => r.reference === answered.reportReference);
+    expect(report).toMatchObject({ source: 'partner_officer', grading: { sourceReliability: 'B', informationCredibility: 2 } });
+    expect(detail.locations.map((l: { line1: string }) => l.line1)).toContain('215 Synthetic Ave');
+    expect(detail.timeline.map((e: { kind: string }) => e.kind)).toEqual(
+      expect.arrayContaining(['partner_request_sent', 'partner_request_answered']),
+    );
+    // And in the ACD: a work item for the case's unit.
+    const tasks = tasksFor(c.case.id);
+    expect(tasks.length).toBe(before + 1);
+    expect(tasks.at(-1)?.attributes).toMatchObject({ kind: 'work_item', partnerRequest: request.id, outcome: 'located' });
+
+    const history = (await get(analyst, `/api/v1/cases/${c.case.id}/partner-requests`)).json().requests[0];
+    expect(history.timeline.map((e: { kind: string }) => e.kind)).toEqual(['created', 'acknowledged', 'answered']);
+  });
+
+  it('about a child: blocked before the welfare screening (nothing stored), then held for a legal reviewer; the agency sees nothing until approved', async () => {
+    const c = await intake({
+      subjects: [
+        {
+          person: { givenNames: 'Niño', familyName1: 'Sintético', dob: '2013-03-03', dobBasis: 'estimated', nationalities: ['HN'] },
+          role: 'child',
+        },
+      ],
+      locations: [{ subject: 0, address: { line1: '40 Synthetic Ln', zip: '78501' }, confidence: 'medium' }],
+      case: { open: { type: 'uac_location', priority: 'high', summary: 'Child alone at a bus station' } },
+    });
+    const ask = {
+      kind: 'welfare_check',
+      question: 'Please check that the child is safe and with an adult.',
+      purposeCode: 'welfare_check',
+      purpose: 'Child reported alone at night',
+    };
+    const blocked = await post(uac, `/api/v1/cases/${c.case.id}/partner-requests`, ask);
+    expect(blocked.statusCode).toBe(422);
+    expect(blocked.json().error).toMatchObject({
+      code: 'referral_blocked',
+      issues: [expect.objectContaining({ code: 'welfare_screening_required' })],
+    });
+    expect(await db.db.selectFrom('partner_requests').select('id').where('case_id', '=', c.case.id).execute()).toHaveLength(0);
+    const denied = await db.db
+      .selectFrom('audit_events')
+      .select(['outcome'])
+      .where('action', '=', 'partner_request.create')
+      .where('resource_id', '=', c.case.id)
+      .execute();
+    expect(denied).toEqual([{ outcome: 'denied' }]);
+
+    const answers = Object.fromEntries(
+      [
+        'trafficking_indicators',
+        'labour_exploitation',
+        'abuse_or_neglect',
+        'missing_from_sponsor',
+        'unsafe_sponsor_placement',
+        'urgent_medical_need',
+        'urgent_mental_health_need',
+      ].map((q) => [q, { answer: 'no' }]),
+    );
+    const screened = await post(uac, `/api/v1/cases/${c.case.id}/welfare-screening`, { personId: c.subjects[0]?.personId, answers });
+    expect(screened.statusCode, screened.body).toBe(201);
+
+    const held = await post(uac, `/api/v1/cases/${c.case.id}/partner-requests`, ask);
+    expect(held.statusCode, held.body).toBe(201);
+    expect(held.json().decision).toBe('hold_for_review');
+    const request = held.json().requests[0];
+    expect(request).toMatchObject({ agencyOri: HIDALGO, status: 'pending_review' });
+    expect(request.gate.reasons[0].message).toContain('a request to a partner agency is held for legal review');
+    expect((await api(hidalgo, `/requests/${request.id}`)).status).toBe(404);
+
+    // The author cannot approve it, nor can an analyst; a legal reviewer must, in writing.
+    const reviewer2 = await enrollAs(t, 'legal_reviewer');
+    expect(
+      (await post(analyst, `/api/v1/partner-requests/${request.id}/review`, { decision: 'approve', justification: 'x'.repeat(30) }))
+        .statusCode,
+    ).toBe(403);
+    const queue = (await get(reviewer, '/api/v1/partner-requests/review-queue')).json().requests;
+    expect(queue.map((r: { id: string }) => r.id)).toContain(request.id);
+    const short = await post(reviewer, `/api/v1/partner-requests/${request.id}/review`, { decision: 'approve', justification: 'ok' });
+    expect(short.statusCode).toBe(400);
+    t.clock.advance(10 * 60_000);
+    const approved = await post(reviewer2, `/api/v1/partner-requests/${request.id}/review`, {
+      decision: 'approve',
+      justification: 'A welfare check by local police is in the child’s interest; screening negative.',
+    });
+    expect(approved.statusCode, approved.body).toBe(200);
+    // The deadline counts from when it was sent.
+    expect(Date.parse(approved.json().dueAt) - t.clock.now.getTime()).toBe(4 * 3_600_000);
+    const seen = (await (await api(hidalgo, `/requests/${request.id}`)).json()) as {
+      status: string;
+      request: { subject: { age: number } };
+    };
+    expect(seen).toMatchObject({ status: 'sent', request: { subject: { age: 13 } } });
+  });
+
+  it('needs a purpose of use; an agency outside the jurisdiction needs a reason; unknown and inactive agencies are refused', async () => {
+    const c = await intake();
+    const url = `/api/v1/cases/${c.case.id}/partner-requests`;
+    const noPurpose = await post(analyst, url, { kind: 'locate', question: 'Still there?' });
+    expect(noPurpose.statusCode).toBe(400);
+    expect(
+      noPurpose
+        .json()
+        .error.issues.map((i: { path: string }) => i.path)
+        .sort(),
+    ).toEqual(['body.purpose', 'body.purposeCode']);
+    const outside = await post(analyst, url, { kind: 'locate', question: 'Still there?', agencyOris: [HIDALGO], ...purpose });
+    expect(outside.statusCode).toBe(422);
+    expect(outside.json().error.issues[0]).toMatchObject({ path: 'body.chosenReason', code: 'required' });
+    const inactive = await post(analyst, url, {
+      kind: 'locate',
+      question: 'Still there?',
+      agencyOris: ['TX0742300', 'TX9999999'],
+      ...purpose,
+    });
+    expect(
+      inactive
+        .json()
+        .error.issues.map((i: { code: string }) => i.code)
+        .sort(),
+    ).toEqual(['agreement_inactive', 'unknown_agency']);
+    const chosen = await post(analyst, url, {
+      kind: 'locate',
+      question: 'Still there?',
+      agencyOris: [HIDALGO],
+      chosenReason: 'The subject works across the county line',
+      ...purpose,
+    });
+    expect(chosen.statusCode, chosen.body).toBe(201);
+    expect(chosen.json().requests[0]).toMatchObject({ agencyBasis: 'chosen', chosenReason: 'The subject works across the county line' });
+    // The purpose is in the audit.
+    const audited = await db.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('action', '=', 'partner_request.create')
+      .where('resource_id', '=', chosen.json().requests[0].id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(audited.details)).toContain('location_follow_up: Confirm the address');
+    // A call taker cannot ask partners; a partner officer cannot either.
+    expect((await post(callTaker, url, { kind: 'locate', question: 'x', ...purpose })).statusCode).toBe(403);
+  });
+
+  it('escalates an unanswered request once its deadline passes: a work item, a timeline entry, a reminder; withdrawn requests take no answer', async () => {
+    const c = await intake();
+    const made = await post(analyst, `/api/v1/cases/${c.case.id}/partner-requests`, {
+      kind: 'information',
+      question: 'Any contact with this person in the past month?',
+      dueInHours: 2,
+      ...purpose,
+    });
+    const id = made.json().requests[0].id;
+    expect(await sweepPartnerRequests({ db: db.db, routing: t.routing }, t.clock.now)).toBe(0);
+    // The sweep runs on the server's clock; the test asks it about a time past the deadline (sessions and tokens stay fresh).
+    const later = new Date(t.clock.now.getTime() + 2 * 3_600_000 + 1_000);
+    const before = tasksFor(c.case.id).length;
+    expect(await sweepPartnerRequests({ db: db.db, routing: t.routing }, later)).toBeGreaterThanOrEqual(1);
+    expect(tasksFor(c.case.id).length).toBe(before + 1);
+    expect(tasksFor(c.case.id).at(-1)?.attributes).toMatchObject({ escalation: 'partner_request_overdue', partnerRequest: id });
+    expect(await sweepPartnerRequests({ db: db.db, routing: t.routing }, later)).toBe(0);
+    const timeline = (await get(analyst, `/api/v1/cases/${c.case.id}/partner-requests`)).json().requests[0].timeline;
+    expect(timeline.map((e: { kind: string }) => e.kind)).toEqual(['created', 'escalated']);
+    const seen = (await (await api(cameron, `/requests/${id}`)).json()) as { overdue: boolean };
+    expect(seen.overdue).toBe(true);
+
+    const withdrawn = await post(analyst, `/api/v1/partner-requests/${id}/withdraw`, { reason: 'Located by other means' });
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    expect((await api(cameron, `/requests/${id}/answer`, { outcome: 'other', notes: 'late' })).status).toBe(409);
+  });
+
+  it('the portal: a partner officer of the agency reads and answers', async () => {
+    const c = await intake();
+    const made = await post(analyst, `/api/v1/cases/${c.case.id}/partner-requests`, {
+      kind: 'welfare_check',
+      question: 'Is everyone at this address safe?',
+      ...purpose,
+    });
+    const id = made.json().requests[0].id;
+    const officer = await enrollAs(t, 'partner_officer', { agencyOri: CAMERON });
+    const other = await enrollAs(t, 'partner_officer', { agencyOri: HIDALGO });
+    expect((await get(other, `/api/v1/portal/requests/${id}`)).statusCode).toBe(404);
+    const list = await get(officer, '/api/v1/portal/requests');
+    expect(list.json().requests.map((r: { id: string }) => r.id)).toContain(id);
+    const answer = await post(officer, `/api/v1/portal/requests/${id}/answer`, {
+      outcome: 'welfare_concern',
+      notes: 'Adults present; the child had not eaten. CPS called.',
+    });
+    expect(answer.statusCode, answer.body).toBe(200);
+    const task = tasksFor(c.case.id).at(-1);
+    expect(task?.basePriority).toBeGreaterThanOrEqual(40);
+    const row = await db.db
+      .selectFrom('partner_requests')
+      .select(['answered_by_user', 'status'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ answered_by_user: officer.userId, status: 'answered' });
+  });
+});
