@@ -33,6 +33,7 @@ import { agencyRoutes } from './routes/agency.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { caseRoutes } from './routes/case.routes.js';
+import { clientRequestRoutes } from './routes/client-request.routes.js';
 import { desktopRoutes } from './routes/desktop.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
 import { partnerRequestRoutes } from './routes/partner-request.routes.js';
@@ -260,6 +261,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...desktopRoutes(ctx),
     ...submissionRoutes(ctx),
     ...partnerRequestRoutes(ctx),
+    ...clientRequestRoutes(ctx),
     ...agencyRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),

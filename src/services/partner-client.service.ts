@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { Transaction } from 'kysely';
 import { CLIENT_SCOPES, type ClientActor, type ClientScope, isClientScope } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import type { ClientRow } from '../storage/repositories/identity.repository.js';
 import * as identity from '../storage/repositories/identity.repository.js';
+import type { Database } from '../storage/schema.js';
 import { appendAudit, type RequestContext, recordAudit } from './audit.service.js';
 import type { IdentityDeps } from './identity-context.js';
 import { digest, sameDigest } from './keys.js';
+
+type Trx = Transaction<Database>;
 
 /**
  * Partner systems authenticate with the OAuth 2.0 client-credentials grant
@@ -45,33 +49,40 @@ export async function addClient(
   ctx: RequestContext,
   input: { agencyOri: string; name: string; scopes: string[] },
 ): Promise<NewClient> {
+  return deps.db.transaction().execute((trx) => addClientIn(trx, ctx, input));
+}
+
+/** Adds a client inside the caller's transaction (an admin approving a partner officer's request does both at once). */
+export async function addClientIn(
+  trx: Trx,
+  ctx: RequestContext,
+  input: { agencyOri: string; name: string; scopes: string[] },
+): Promise<NewClient> {
   const scopes = parseScopes(input.scopes.length > 0 ? input.scopes : Object.keys(CLIENT_SCOPES));
   const secret = newSecret();
-  return deps.db.transaction().execute(async (trx) => {
-    const agency = await identity.findAgency(trx, input.agencyOri);
-    if (!agency) throw new AppError('not_found', `No agency has the ORI ${input.agencyOri}.`);
-    if (agency.agreement_status !== 'active') {
-      throw new AppError(
-        'conflict',
-        `The 287(g) agreement of ${input.agencyOri} is ${agency.agreement_status}; clients are issued only to agencies with an active agreement.`,
-      );
-    }
-    const client = await identity.insertClient(trx, {
-      client_id: newClientId(),
-      name: input.name,
-      agency_ori: agency.ori,
-      scopes,
-      secret_hash: digest(secret),
-    });
-    await appendAudit(trx, ctx, {
-      action: 'client.add',
-      outcome: 'allowed',
-      resourceType: 'partner_client',
-      resourceId: client.client_id,
-      details: { agencyOri: agency.ori, scopes },
-    });
-    return { client, clientSecret: secret };
+  const agency = await identity.findAgency(trx, input.agencyOri);
+  if (!agency) throw new AppError('not_found', `No agency has the ORI ${input.agencyOri}.`);
+  if (agency.agreement_status !== 'active') {
+    throw new AppError(
+      'conflict',
+      `The 287(g) agreement of ${input.agencyOri} is ${agency.agreement_status}; clients are issued only to agencies with an active agreement.`,
+    );
+  }
+  const client = await identity.insertClient(trx, {
+    client_id: newClientId(),
+    name: input.name,
+    agency_ori: agency.ori,
+    scopes,
+    secret_hash: digest(secret),
   });
+  await appendAudit(trx, ctx, {
+    action: 'client.add',
+    outcome: 'allowed',
+    resourceType: 'partner_client',
+    resourceId: client.client_id,
+    details: { agencyOri: agency.ori, scopes },
+  });
+  return { client, clientSecret: secret };
 }
 
 async function requireClient(deps: IdentityDeps, clientId: string): Promise<ClientRow> {

@@ -57,7 +57,7 @@ describe('partner clients and the token endpoint', () => {
     expect(claims).toMatchObject({
       sub: client.clientId,
       ori: AGENCY_A,
-      scope: 'agency:read submissions:write submissions:read',
+      scope: 'agency:read submissions:write submissions:read requests:respond',
       iss: 'switchboard',
       aud: 'switchboard-partner-api',
     });
@@ -216,5 +216,88 @@ describe('partner clients and the token endpoint', () => {
       if (i < 30) expect(res.statusCode).toBe(401);
     }
     expect(last).toBe(429);
+  });
+});
+
+describe('API clients requested in the portal', () => {
+  it('an officer asks, an admin approves, the officer collects the secret once, and the client works', async () => {
+    const officer = await enrollAs(t, 'partner_officer', { agencyOri: AGENCY_A });
+    const colleague = await enrollAs(t, 'partner_officer', { agencyOri: AGENCY_A });
+    const outsider = await enrollAs(t, 'partner_officer', { agencyOri: AGENCY_B });
+    const asked = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/portal/client-requests',
+      headers: officer.headers,
+      payload: {
+        name: 'County RMS',
+        scopes: ['submissions:write', 'requests:respond'],
+        justification: 'Our records system will submit encounters.',
+      },
+    });
+    expect(asked.statusCode, asked.body).toBe(201);
+    const id = asked.json().id;
+    expect(asked.json()).toMatchObject({ status: 'pending', agencyOri: AGENCY_A, clientId: null });
+    const badScope = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/portal/client-requests',
+      headers: officer.headers,
+      payload: { name: 'x', scopes: ['admin:everything'], justification: 'want all the things' },
+    });
+    expect(badScope.statusCode).toBe(400);
+    // Officers cannot approve; the admin queue has it.
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/admin/client-requests/${id}/decide`,
+          headers: officer.headers,
+          payload: { decision: 'approve' },
+        })
+      ).statusCode,
+    ).toBe(403);
+    const queue = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/admin/client-requests?status=pending',
+      headers: { cookie: admin.cookie },
+    });
+    expect(queue.json().requests.map((r: { id: string }) => r.id)).toContain(id);
+    const decided = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/client-requests/${id}/decide`,
+      headers: admin.headers,
+      payload: { decision: 'approve', note: 'Agreement checked' },
+    });
+    expect(decided.statusCode, decided.body).toBe(200);
+    expect(decided.json()).toMatchObject({ status: 'approved', secretWaiting: true, clientId: expect.stringMatching(/^pc_/) });
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/admin/client-requests/${id}/decide`,
+          headers: admin.headers,
+          payload: { decision: 'refuse' },
+        })
+      ).statusCode,
+    ).toBe(409);
+
+    // Only the officer who asked collects the secret, once; nobody else — not a colleague, not another agency.
+    const collect = (who: SignedIn) =>
+      t.app.inject({ method: 'POST', url: `/api/v1/portal/client-requests/${id}/collect`, headers: who.headers });
+    expect((await collect(colleague)).statusCode).toBe(404);
+    expect((await collect(outsider)).statusCode).toBe(404);
+    const secret = await collect(officer);
+    expect(secret.statusCode, secret.body).toBe(200);
+    expect((await collect(officer)).statusCode).toBe(409);
+    const stored = await db.db.selectFrom('partner_client_requests').select(['secret_enc']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(stored.secret_enc).toBeNull();
+    const token = await tokenFor(secret.json());
+    expect(token.split('.')).toHaveLength(3);
+
+    // The agency's page lists its requests and clients; another agency's officer sees none of them.
+    const mine = await t.app.inject({ method: 'GET', url: '/api/v1/portal/client-requests', headers: { cookie: officer.cookie } });
+    expect(mine.json().clients.map((c: { clientId: string }) => c.clientId)).toContain(secret.json().clientId);
+    const theirs = await t.app.inject({ method: 'GET', url: '/api/v1/portal/client-requests', headers: { cookie: outsider.cookie } });
+    expect(theirs.json().requests.map((r: { id: string }) => r.id)).not.toContain(id);
+    expect(theirs.json().clients.map((c: { clientId: string }) => c.clientId)).not.toContain(secret.json().clientId);
   });
 });
