@@ -128,6 +128,7 @@ describe('case screens in Chromium', () => {
   it('a partner officer submits through the portal; the status follows once processed', async () => {
     const page = await signedInPage(partner);
     await expect.poll(() => page.getByRole('heading', { name: 'Partner portal' }).isVisible(), { timeout: 10_000 }).toBe(true);
+    await page.getByRole('link', { name: 'Submit', exact: true }).click();
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Submit' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/narrative|subject/);
@@ -146,6 +147,73 @@ describe('case screens in Chromium', () => {
       .toMatch(/accepted.*C-2026-/);
     const row = await db.db.selectFrom('partner_submissions').selectAll().executeTakeFirstOrThrow();
     expect(row).toMatchObject({ agency_ori: 'TX0312100', submitted_by: partner.userId, client_id: null });
+    await page.close();
+  });
+
+  it('the portal: a request from the center is acknowledged and answered; a CSV upload shows its progress; an API client is asked for', async () => {
+    const cameron = await enrollAs(t, 'partner_officer', { agencyOri: 'TX0813300' });
+    const asked = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/cases/${adultCase.caseId}/partner-requests`,
+      headers: analyst.headers,
+      payload: {
+        kind: 'locate',
+        question: 'Is the person still at this address? Do not make contact.',
+        purposeCode: 'location_follow_up',
+        purpose: 'Confirming the address from the tip',
+      },
+    });
+    expect(asked.statusCode, asked.body).toBe(201);
+    const reference: string = asked.json().requests[0].reference;
+    const page = await signedInPage(cameron);
+    const card = page.getByRole('article', { name: `Request ${reference}` });
+    await expect.poll(() => card.textContent(), { timeout: 10_000 }).toMatch(/due in \d+ h/); // the browser's clock is the machine's; the server's is the test clock
+    expect(await card.textContent()).toContain('100 Synthetic Way');
+    expect(await seriousViolations(page)).toEqual([]);
+    await card.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => card.textContent()).toContain('acknowledged');
+    await card.getByRole('button', { name: 'Answer…' }).click();
+    await card.getByLabel('Outcome').selectOption('not_located');
+    await card.getByRole('button', { name: 'Send answer' }).click();
+    await expect.poll(() => card.getByRole('alert').textContent()).toMatch(/notes/);
+    await card.getByLabel('What you found (required)').fill('Nobody at the address; neighbours say they moved last week.');
+    await card.getByRole('button', { name: 'Send answer' }).click();
+    await expect
+      .poll(() => page.getByRole('status').first().textContent(), { timeout: 10_000 })
+      .toMatch(new RegExp(`Answer to ${reference} sent`));
+    await expect.poll(() => page.getByRole('row', { name: new RegExp(reference) }).textContent()).toMatch(/answered.*not located/);
+
+    await page.getByRole('link', { name: 'Upload CSV' }).click();
+    await page.getByLabel('CSV file').setInputFiles({
+      name: 'week48.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'type,occurred_at,narrative,given_names,family_name_1,location_zip\r\n' +
+          'encounter,2026-11-28T10:00:00-06:00,Booked on a traffic warrant,Uno,Sintético,78520\r\n' +
+          'encounter,not a date,Booked,Dos,Sintético,78520\r\n',
+      ),
+    });
+    await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 10_000 }).toMatch(/week48.csv: 2 rows received/);
+    expect(await seriousViolations(page)).toEqual([]);
+    const { splitBatches } = await import('../../src/services/submission-batch.service.js');
+    const { processSubmissions } = await import('../../src/services/partner-submission.service.js');
+    const { offlineGeocoder } = await import('../../src/services/geonames.js');
+    await splitBatches(db.db, t.clock.now);
+    await processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder() }, t.clock.now);
+    const upload = page.getByRole('row', { name: /week48.csv/ });
+    await expect.poll(() => upload.textContent(), { timeout: 15_000 }).toMatch(/2 of 2 rows: 1 accepted, 1 with problems/);
+    expect(await upload.getByRole('link', { name: 'Error report (CSV)' }).getAttribute('href')).toMatch(/errors\.csv$/);
+    await upload.getByRole('button', { name: 'Rows' }).click();
+    await expect.poll(() => page.getByRole('row', { name: /^3 refused/ }).textContent()).toMatch(/occurred_at/);
+
+    await page.getByRole('link', { name: 'API clients' }).click();
+    await page.getByLabel('The system that will use it (required)').fill('County RMS');
+    await page.getByLabel('Read and answer requests from the center').check();
+    await page.getByLabel('Why (required)').fill('Our records system will answer requests.');
+    await page.getByRole('button', { name: 'Ask an admin' }).click();
+    await expect.poll(() => page.getByRole('row', { name: /County RMS/ }).textContent()).toMatch(/pending/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: 'test-output/screenshots/portal-clients.png', fullPage: true });
     await page.close();
   });
 

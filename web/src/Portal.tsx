@@ -1,12 +1,19 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
+import { PortalClients } from './PortalClients.js';
+import { PortalRequests } from './PortalRequests.js';
+import { PortalUpload } from './PortalUpload.js';
 
-/** The partner portal: a partner officer submits for their agency and follows the submissions' statuses. */
+/**
+ * The partner portal, for a signed-in partner officer of one agency: requests
+ * from the center (with deadlines and a reply form), a submission form and
+ * the agency's submissions, CSV uploads with progress, and API clients.
+ */
 
 type Status = { id: string; type: string; status: string; receivedAt: string; reference: string | null; reasons: FieldIssue[] | null };
 const TYPES = ['location_report', 'encounter', 'uac_concern', 'hit_confirmation_request'];
 
-export function Portal() {
+function Submissions() {
   const [list, setList] = useState<Status[]>([]);
   const [form, setForm] = useState<Record<string, string>>({ type: 'location_report', concern: 'sighting' });
   const [issues, setIssues] = useState<FieldIssue[]>([]);
@@ -67,15 +74,15 @@ export function Portal() {
     </div>
   );
   return (
-    <div className="portal">
-      <h1>Partner portal</h1>
+    <section aria-labelledby="submit-h">
+      <h2 id="submit-h">Submissions</h2>
       {notice && (
         <p role="status" className="notice">
           {notice}
         </p>
       )}
       <form className="panel" onSubmit={(e) => void submit(e)}>
-        <h2>New submission</h2>
+        <h3>New submission</h3>
         {issues.length > 0 && (
           <div role="alert" className="error">
             Not accepted:
@@ -139,6 +146,33 @@ export function Portal() {
           ))}
         </tbody>
       </table>
+    </section>
+  );
+}
+
+const SECTIONS = [
+  ['requests', 'Requests from the center'],
+  ['submit', 'Submit'],
+  ['upload', 'Upload CSV'],
+  ['clients', 'API clients'],
+] as const;
+
+export function Portal({ section }: { section?: string | undefined }) {
+  const active = SECTIONS.some(([id]) => id === section) ? section : 'requests';
+  return (
+    <div className="portal">
+      <h1>Partner portal</h1>
+      <nav aria-label="Portal sections" className="subnav">
+        {SECTIONS.map(([id, label]) => (
+          <a key={id} href={`#/portal/${id}`} aria-current={id === active ? 'page' : undefined}>
+            {label}
+          </a>
+        ))}
+      </nav>
+      {active === 'requests' && <PortalRequests />}
+      {active === 'submit' && <Submissions />}
+      {active === 'upload' && <PortalUpload />}
+      {active === 'clients' && <PortalClients />}
     </div>
   );
 }

@@ -25,9 +25,15 @@ export const RESUMED_EVENT = 'switchboard:resumed';
 
 const resumed = () => new Promise<void>((resolve) => window.addEventListener(RESUMED_EVENT, () => resolve(), { once: true }));
 
-export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+/** A call to the API. A body is sent as JSON, unless `contentType` says it is already text of that type (a CSV upload). */
+export async function api<T>(
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  contentType?: string,
+): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = contentType ?? 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let response: Response;
   try {
@@ -35,7 +41,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
       method,
       headers,
       credentials: 'same-origin',
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(body !== undefined ? { body: contentType ? String(body) : JSON.stringify(body) } : {}),
     });
   } catch {
     throw new ApiError(0, 'offline', 'The server cannot be reached. Your work is kept; try again in a moment.');
@@ -52,7 +58,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
         const again = resumed();
         window.dispatchEvent(new CustomEvent(SESSION_EVENT, { detail: code }));
         await again;
-        return api<T>(method, path, body);
+        return api<T>(method, path, body, contentType);
       }
     }
     throw new ApiError(response.status, code, error?.message ?? `The request failed (${response.status}).`, error?.issues ?? []);

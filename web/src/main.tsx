@@ -128,7 +128,7 @@ function App() {
         {active === 'persons' && recordId && <PersonPage key={recordId} id={recordId} />}
         {active === 'referrals' && <ReferralInbox />}
         {active === 'uac' && <UacBoard />}
-        {active === 'portal' && <Portal />}
+        {active === 'portal' && <Portal section={recordId} />}
         {!active && <p>Your role has no screen in this app yet. Use the API documentation at /api/docs.</p>}
       </main>
     </>
