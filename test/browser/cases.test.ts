@@ -217,6 +217,69 @@ describe('case screens in Chromium', () => {
     await page.close();
   });
 
+  it('an analyst asks the local agency from the case; a legal reviewer approves a held request from the review queue', async () => {
+    const page = await signedInPage(analyst);
+    await page.goto(`${base}/#/cases/${adultCase.caseId}`);
+    const form = page.getByRole('form', { name: 'Ask a partner agency' });
+    await expect.poll(() => form.textContent(), { timeout: 10_000 }).toMatch(/Goes to .*TX0813300.*Cameron County/);
+    await form.getByLabel('What the agency is asked (they see this)').fill('Please confirm whether the person still lives here.');
+    await form.getByRole('button', { name: 'Ask the agency' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toMatch(/at least 10 characters/);
+    await form.getByLabel('Why (recorded in the audit log)').fill('Confirming the address before a referral');
+    await form.getByRole('button', { name: 'Ask the agency' }).click();
+    await expect.poll(() => form.getByRole('status').textContent(), { timeout: 10_000 }).toBe('Sent to TX0813300.');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+
+    // A held one: about a child, after the screening.
+    const answers = Object.fromEntries(
+      [
+        'trafficking_indicators',
+        'labour_exploitation',
+        'abuse_or_neglect',
+        'missing_from_sponsor',
+        'unsafe_sponsor_placement',
+        'urgent_medical_need',
+        'urgent_mental_health_need',
+      ].map((q) => [q, { answer: 'no' }]),
+    );
+    const screened = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/cases/${childCase.caseId}/welfare-screening`,
+      headers: uac.headers,
+      payload: { personId: childCase.personId, answers },
+    });
+    expect(screened.statusCode, screened.body).toBe(201);
+    const held = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/cases/${childCase.caseId}/partner-requests`,
+      headers: uac.headers,
+      payload: {
+        kind: 'welfare_check',
+        question: 'Please check that the child is safe.',
+        purposeCode: 'welfare_check',
+        purpose: 'Child seen alone at night',
+      },
+    });
+    expect(held.json()).toMatchObject({ decision: 'hold_for_review' });
+    const reference: string = held.json().requests[0].reference;
+    const reviewer = await enrollAs(t, 'legal_reviewer');
+    const review = await signedInPage(reviewer);
+    await review.goto(`${base}/#/referrals`);
+    const card = review.getByRole('article', { name: `Review ${reference}` });
+    await expect
+      .poll(() => card.textContent(), { timeout: 10_000 })
+      .toMatch(/is a minor .* a request to a partner agency is held for legal review/);
+    expect(await seriousViolations(review)).toEqual([]);
+    expect(await card.getByRole('button', { name: 'Approve and send' }).isDisabled()).toBe(true);
+    await card.getByLabel(/Justification/).fill('A welfare check by the sheriff is in the child’s interest.');
+    await card.getByRole('button', { name: 'Approve and send' }).click();
+    await expect.poll(() => review.getByRole('status').first().textContent(), { timeout: 10_000 }).toBe(`${reference}: approved and sent.`);
+    const row = await db.db.selectFrom('partner_requests').select(['status']).where('reference', '=', reference).executeTakeFirstOrThrow();
+    expect(row.status).toBe('sent');
+    await review.close();
+  });
+
   it("the field officer's inbox holds what was sent to the office; acknowledging it is recorded", async () => {
     const page = await signedInPage(officer);
     await page.goto(`${base}/#/referrals`);

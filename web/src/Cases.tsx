@@ -2,6 +2,7 @@ import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from
 import { ApiError, api } from './api.js';
 import { ErrorText } from './ErrorText.js';
 import { MapView } from './MapView.js';
+import { PartnerRequests } from './PartnerRequests.js';
 
 /**
  * Case management screens: search, the case workspace (timeline, persons,
@@ -361,6 +362,12 @@ export function CaseWorkspace({ id }: { id: string }) {
               </ul>
             </div>
           )}
+        </Section>
+        <Section title="Requests to partner agencies">
+          <PartnerRequests
+            caseId={id}
+            subjects={data.subjects.map((s) => ({ personId: s.personId, name: `${s.givenNames} ${s.familyName1}` }))}
+          />
         </Section>
         <Section title="Timeline">
           <ol className="timeline">

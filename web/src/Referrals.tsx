@@ -1,7 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from './api.js';
+import { ReviewQueue } from './Review.js';
 
-/** The referral inbox: for a field officer, the referrals sent to their office; acknowledge, report the outcome, close; the packet as PDF. */
+/**
+ * The referral inbox: for a field officer, the referrals sent to their office; acknowledge, report the outcome, close;
+ * the packet as PDF. For a legal reviewer, the queue of what the safeguard gate held comes first.
+ */
 
 type Referral = {
   id: string;
@@ -14,7 +18,7 @@ type Referral = {
   outcome: string | null;
 };
 
-export function ReferralInbox() {
+export function ReferralInbox({ review = false }: { review?: boolean }) {
   const [list, setList] = useState<Referral[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [notes, setNotes] = useState<Record<string, string>>({});
@@ -42,6 +46,7 @@ export function ReferralInbox() {
   return (
     <div className="referrals">
       <h1>Referrals</h1>
+      {review && <ReviewQueue />}
       {message && (
         <p role="status" className="notice">
           {message}

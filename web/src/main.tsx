@@ -126,7 +126,7 @@ function App() {
         {active === 'wallboard' && <Wallboard />}
         {active === 'cases' && (recordId ? <CaseWorkspace key={recordId} id={recordId} /> : <CaseSearch />)}
         {active === 'persons' && recordId && <PersonPage key={recordId} id={recordId} />}
-        {active === 'referrals' && <ReferralInbox />}
+        {active === 'referrals' && <ReferralInbox review={session.user.role === 'legal_reviewer'} />}
         {active === 'uac' && <UacBoard />}
         {active === 'portal' && <Portal section={recordId} />}
         {!active && <p>Your role has no screen in this app yet. Use the API documentation at /api/docs.</p>}
