@@ -2,12 +2,21 @@
 # Installs, from Debian's archive, the system packages the test suites need, if
 # they are missing: the PostgreSQL server for the external-server run, and
 # Chromium for the browser tests (Playwright drives Debian's build; it never
-# downloads a browser of its own). Later suites add Kamailio, rtpengine and SIPp.
+# downloads a browser of its own), and the telephony peers: Kamailio (the SIP
+# edge), rtpengine (media), SIPp and baresip (callers and agents' phones),
+# espeak-ng and sox (prompts). Installing them starts none of them: the tests
+# start each on loopback and stop it.
 set -euo pipefail
 
 missing=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v kamailio >/dev/null || missing+=(kamailio)
+command -v rtpengine >/dev/null || missing+=(rtpengine-daemon)
+command -v sipp >/dev/null || missing+=(sip-tester)
+command -v baresip >/dev/null || missing+=(baresip-core)
+command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+command -v sox >/dev/null || missing+=(sox)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -579,6 +579,43 @@ export type PartnerClientRequestsTable = {
   created_at: Date;
 };
 
+export type CallEndReason =
+  | 'completed'
+  | 'abandoned_ivr'
+  | 'abandoned_queue'
+  | 'overflowed'
+  | 'callback'
+  | 'voicemail'
+  | 'emergency_guidance'
+  | 'closed'
+  | 'transferred'
+  | 'failed';
+export type CallsTable = {
+  id: Generated<string>;
+  adapter: 'sip' | 'twilio' | 'simulator';
+  external_id: string;
+  node: string;
+  line: string;
+  caller_number: string | null;
+  language: string | null;
+  reason: string | null;
+  interpreter: Generated<boolean>;
+  ivr_path: ColumnType<string[], string | undefined, string>;
+  attributes: ColumnType<Record<string, unknown>, string | undefined, string>;
+  queue_id: string | null;
+  task_id: string | null;
+  callback_task_id: string | null;
+  agent_worker_id: string | null;
+  arrived_at: Date;
+  ivr_done_at: Date | null;
+  queued_at: Date | null;
+  offered_at: Date | null;
+  answered_at: Date | null;
+  ended_at: Date | null;
+  end_reason: CallEndReason | null;
+  recording_ref: string | null;
+};
+
 export type AgencyWebhooksTable = { agency_ori: string; url: string; secret_enc: string; updated_at: Date };
 
 export type WebhookDeliveriesTable = {
@@ -629,6 +666,7 @@ export type Database = {
   intake_drafts: IntakeDraftsTable;
   contact_dispositions: ContactDispositionsTable;
   partner_submissions: PartnerSubmissionsTable;
+  calls: CallsTable;
   submission_batches: SubmissionBatchesTable;
   partner_requests: PartnerRequestsTable;
   partner_request_events: PartnerRequestEventsTable;

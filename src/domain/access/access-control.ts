@@ -60,6 +60,7 @@ export const PERMISSIONS = [
   'partner_request:create',
   'partner_request:respond',
   'client:request',
+  'call:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);

@@ -1,0 +1,471 @@
+import type { EngineEvent } from '../domain/routing/engine-types.js';
+import { estimatedWaitSeconds } from '../domain/routing/statistics.js';
+import type { RequestContext } from '../services/audit.service.js';
+import type { RoutingService } from '../services/routing.service.js';
+import type { Db } from '../storage/database.js';
+import type { CallEndReason, CallsTable } from '../storage/schema.js';
+import type { Flow } from './ivr/flow.js';
+import { advance, type EnqueueNode, type Input, type Instruction, type IvrState, initialState, type Validators } from './ivr/machine.js';
+import type { Language, PromptLibrary } from './media/prompts.js';
+
+/**
+ * One call, whatever carries it (SIP with rtpengine, or the simulator): the
+ * call record, the IVR (prompts, keys with barge-in, timeouts), then the
+ * queue — position and expected wait announced on entry and every N seconds,
+ * hold audio between, the callback offer, overflow — until an agent takes it
+ * or the caller leaves. The session writes every milestone to the call
+ * record as it happens; routing events (offered, answered, wrap-up) reach it
+ * from the call-control service.
+ */
+
+/** What a session needs from the call's carrier. */
+export interface CallLeg {
+  readonly adapter: 'sip' | 'simulator';
+  readonly externalId: string;
+  readonly line: string;
+  readonly caller: string;
+  /** Plays a prompt file to the caller; resolves when it has played, or early when stopped. */
+  play(file: string): Promise<void>;
+  /** Plays a file over and over (hold audio) until stopped. */
+  loop(file: string): Promise<void>;
+  stop(): Promise<void>;
+  /** Ends the call from our side. */
+  hangup(): Promise<void>;
+  /** Starts recording the caller (voicemail); returns a reference to the recording. */
+  record(): Promise<string | null>;
+  onDigit: ((digit: string) => void) | null;
+  onEnd: (() => void) | null;
+  readonly ended: boolean;
+}
+
+export type SessionDeps = {
+  db: Db;
+  routing: RoutingService;
+  prompts: PromptLibrary;
+  validators: Validators;
+  node: string;
+  clock: () => Date;
+  log: (event: string, details: Record<string, unknown>) => void;
+};
+
+class Hangup extends Error {}
+
+type Phase = 'ivr' | 'queued' | 'offered' | 'connected' | 'done';
+
+export class CallSession {
+  recordId: string | null = null;
+  taskId: string | null = null;
+  phase: Phase = 'ivr';
+  private state: IvrState;
+  private language: Language = 'en';
+  private digits: string[] = [];
+  private digitWaiter: (() => void) | null = null;
+  private endWaiter: (() => void) | null = null;
+  private routingWaiter: ((event: EngineEvent) => void) | null = null;
+  private playing = false;
+  private interruptible = false;
+  private finished = false;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    readonly leg: CallLeg,
+    readonly flow: Flow,
+  ) {
+    this.state = initialState(flow);
+    leg.onDigit = (d) => this.digit(d);
+    leg.onEnd = () => this.callerLeft();
+  }
+
+  private ctx(): RequestContext {
+    return { actor: null, system: `telephony.${this.deps.node}`, sourceIp: null, requestId: null, now: this.deps.clock() };
+  }
+
+  private async update(values: Partial<{ [K in keyof CallsTable]: unknown }>): Promise<void> {
+    if (!this.recordId) return;
+    await this.deps.db
+      .updateTable('calls')
+      .set(values as never)
+      .where('id', '=', this.recordId)
+      .execute();
+  }
+
+  private digit(d: string): void {
+    if (this.finished) return;
+    this.digits.push(d);
+    if (this.playing && this.interruptible) void this.leg.stop().catch(() => undefined);
+    const wake = this.digitWaiter;
+    this.digitWaiter = null;
+    wake?.();
+  }
+
+  private callerLeft(): void {
+    const wake = this.endWaiter;
+    this.endWaiter = null;
+    wake?.();
+    const d = this.digitWaiter;
+    this.digitWaiter = null;
+    d?.();
+  }
+
+  /** A routing event about this call's task (from the call-control service). */
+  routingEvent(event: EngineEvent): void {
+    // Milestones are written whatever the session is doing (it may be playing a prompt).
+    if (event.type === 'reservation.created')
+      this.update({ offered_at: this.deps.clock(), agent_worker_id: event.workerId }).catch((error) =>
+        this.deps.log('call_record_failed', { callId: this.leg.externalId, error: String(error) }),
+      );
+    this.routingWaiter?.(event);
+  }
+
+  /** Runs the call from arrival to the end. Never throws: a failure ends the call as failed. */
+  async run(): Promise<void> {
+    const arrived = this.deps.clock();
+    try {
+      const row = await this.deps.db
+        .insertInto('calls')
+        .values({
+          adapter: this.leg.adapter,
+          external_id: this.leg.externalId,
+          node: this.deps.node,
+          line: this.flow.line,
+          caller_number: this.leg.caller || null,
+          arrived_at: arrived,
+        })
+        .onConflict((oc) => oc.columns(['adapter', 'external_id']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!row) {
+        // The same call again (a retried INVITE on another node after a failover): keep the first record.
+        this.deps.log('duplicate_call', { externalId: this.leg.externalId });
+      }
+      this.recordId = row?.id ?? null;
+      await this.ivr();
+    } catch (error) {
+      if (error instanceof Hangup) await this.end(this.phase === 'ivr' ? 'abandoned_ivr' : 'abandoned_queue');
+      else {
+        this.deps.log('call_failed', { callId: this.leg.externalId, error: String(error) });
+        await this.end('failed');
+        if (!this.leg.ended) await this.leg.hangup().catch(() => undefined);
+      }
+    }
+  }
+
+  private check(): void {
+    if (this.leg.ended) throw new Hangup();
+  }
+
+  private async ivr(): Promise<void> {
+    let step = await advance(this.flow, this.state, null, { now: this.deps.clock(), validators: this.deps.validators });
+    for (;;) {
+      this.state = step.state;
+      this.language = this.state.vars.language === 'es' ? 'es' : 'en';
+      let input: Input | undefined;
+      for (const instruction of step.instructions) {
+        this.check();
+        const done = await this.perform(instruction);
+        if (done === 'ended') return;
+        if (done !== undefined) input = done;
+      }
+      if (input === undefined) return;
+      step = await advance(this.flow, this.state, input, { now: this.deps.clock(), validators: this.deps.validators });
+    }
+  }
+
+  /** Plays a prompt; a key pressed during it cuts it short when it may be interrupted (menus do not wait for the end). */
+  private async say(prompt: string, interruptible: boolean, params: Record<string, string | number> = {}): Promise<void> {
+    if (interruptible && this.digits.length > 0) return;
+    const file = await this.deps.prompts.file(prompt, this.language, params);
+    this.check();
+    this.playing = true;
+    this.interruptible = interruptible;
+    try {
+      await this.leg.play(file);
+    } finally {
+      this.playing = false;
+    }
+    this.check();
+  }
+
+  private waitFor(ms: number, wakeOnDigit: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.endWaiter = done;
+      if (wakeOnDigit) this.digitWaiter = done;
+    });
+  }
+
+  private async gather(i: Extract<Instruction, { kind: 'gather' }>): Promise<Input> {
+    await this.say(i.prompt, true);
+    // Keys pressed before the prompt ended count; then each key restarts the wait.
+    for (;;) {
+      const typed = this.digits.join('');
+      const terminated = i.terminator !== undefined && typed.includes(i.terminator);
+      if (terminated || typed.length >= i.maxDigits) break;
+      const before = this.digits.length;
+      await this.waitFor(i.timeoutMs, true);
+      this.check();
+      if (this.digits.length === before) break; // the timeout
+    }
+    const typed = this.digits.join('');
+    this.digits = [];
+    if (typed === '') return { timeout: true };
+    const cut =
+      i.terminator !== undefined && typed.includes(i.terminator)
+        ? typed.slice(0, typed.indexOf(i.terminator) + 1)
+        : typed.slice(0, i.maxDigits);
+    return { digits: cut };
+  }
+
+  private async perform(i: Instruction): Promise<Input | 'ended' | undefined> {
+    switch (i.kind) {
+      case 'play':
+        await this.say(i.prompt, false);
+        return undefined;
+      case 'gather':
+        return this.gather(i);
+      case 'hangup':
+        await this.finishIvr();
+        await this.end(
+          i.reason === 'emergency_guidance'
+            ? 'emergency_guidance'
+            : i.reason === 'closed'
+              ? 'closed'
+              : i.reason === 'failed'
+                ? 'failed'
+                : 'completed',
+        );
+        await this.leg.hangup();
+        return 'ended';
+      case 'voicemail':
+        await this.finishIvr();
+        await this.voicemail(i.prompt, i.maxSeconds, 'voicemail');
+        return 'ended';
+      case 'transfer':
+        // Transfers to an outside number need a carrier route the edge does not have here: recorded and ended.
+        await this.finishIvr();
+        await this.end('transferred');
+        await this.leg.hangup();
+        return 'ended';
+      case 'enqueue':
+        await this.finishIvr();
+        await this.queue(i.node, i.attributes, i.priority);
+        return 'ended';
+    }
+  }
+
+  private async finishIvr(): Promise<void> {
+    const v = this.state.vars;
+    await this.update({
+      ivr_done_at: this.deps.clock(),
+      ivr_path: JSON.stringify(this.state.path),
+      language: typeof v.language === 'string' ? v.language : 'en',
+      reason: typeof v.reason === 'string' ? v.reason : null,
+      interpreter: v.interpreter === true,
+      attributes: JSON.stringify(v),
+    });
+  }
+
+  private nextRoutingEvent(ms: number): Promise<EngineEvent | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(null), ms);
+      const finish = (e: EngineEvent | null) => {
+        clearTimeout(timer);
+        this.routingWaiter = null;
+        this.digitWaiter = null;
+        this.endWaiter = null;
+        resolve(e);
+      };
+      this.routingWaiter = (e) => finish(e);
+      this.digitWaiter = () => finish(null);
+      this.endWaiter = () => finish(null);
+    });
+  }
+
+  private async queue(node: EnqueueNode, vars: Record<string, string | boolean>, priority: number): Promise<void> {
+    const taskId = this.deps.routing.newTaskId();
+    this.taskId = taskId;
+    const attributes: Record<string, string | boolean> = {
+      kind: 'call',
+      line: this.flow.line,
+      language: this.language,
+      ...vars,
+      ...(this.recordId ? { callRecord: this.recordId } : {}),
+    };
+    await this.deps.routing.execute({ type: 'createTask', task: { id: taskId, channel: 'voice', priority, attributes } }, this.ctx());
+    this.phase = 'queued';
+    const task = this.deps.routing.engine.task(taskId);
+    await this.update({ queued_at: this.deps.clock(), task_id: taskId, queue_id: task?.queueId ?? null });
+    const started = Date.now();
+    const ewt = estimatedWaitSeconds(this.deps.routing.engine, taskId);
+    if (ewt && ewt.position > node.maxWaiting) {
+      await this.overflow(node, taskId);
+      return;
+    }
+    try {
+      if (this.stillWaiting(taskId)) await this.say('queue-entry', false);
+      let nextAnnouncement = 0;
+      while (this.stillWaiting(taskId)) {
+        this.check();
+        if (Date.now() - started >= node.maxWaitSeconds * 1_000) {
+          await this.overflow(node, taskId);
+          return;
+        }
+        if (Date.now() >= nextAnnouncement) {
+          const now = estimatedWaitSeconds(this.deps.routing.engine, taskId);
+          if (now && now.position > 0) {
+            await this.say('queue-position', false, { position: now.position, minutes: Math.max(1, Math.round(now.seconds / 60)) });
+            if (node.callbackOffer && this.stillWaiting(taskId)) await this.say('callback-offer', true);
+          }
+          nextAnnouncement = Date.now() + node.announceEverySeconds * 1_000;
+          if (this.stillWaiting(taskId)) await this.leg.loop(await this.deps.prompts.file('hold-music', this.language));
+        }
+        if (node.callbackOffer && this.digits.includes('1')) {
+          await this.leg.stop();
+          await this.callback(taskId);
+          return;
+        }
+        this.digits = [];
+        await this.nextRoutingEvent(Math.max(200, Math.min(nextAnnouncement - Date.now(), 1_000)));
+      }
+      // Offered or answered: the session now follows the agent's side.
+      await this.connected(taskId);
+    } catch (error) {
+      if (error instanceof Hangup && !this.finished) {
+        await this.callerAbandoned(taskId);
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private stillWaiting(taskId: string): boolean {
+    const task = this.deps.routing.engine.task(taskId);
+    return !this.leg.ended && task?.status === 'pending';
+  }
+
+  /** Reserved for an agent: the caller keeps hearing hold audio until the agent answers; then the call belongs to them. */
+  private async connected(taskId: string): Promise<void> {
+    this.phase = 'offered';
+    for (;;) {
+      const task = this.deps.routing.engine.task(taskId);
+      if (!task) return;
+      if (this.leg.ended) {
+        await this.callerAbandoned(taskId);
+        return;
+      }
+      if (task.status === 'pending') {
+        // The offer was refused or rang out: back to waiting, same place.
+        this.phase = 'queued';
+        await this.nextRoutingEvent(1_000);
+        if (this.deps.routing.engine.task(taskId)?.status !== 'pending') this.phase = 'offered';
+        continue;
+      }
+      if (task.status === 'assigned' && this.phase !== 'connected') {
+        this.phase = 'connected';
+        await this.leg.stop();
+        await this.update({ answered_at: this.deps.clock(), agent_worker_id: task.workerId });
+        this.deps.log('call_answered', { callId: this.leg.externalId, taskId });
+      }
+      if (task.status === 'wrapping' || task.status === 'completed') {
+        await this.end('completed');
+        if (!this.leg.ended) await this.leg.hangup();
+        return;
+      }
+      if (task.status === 'canceled') {
+        await this.end(task.cancelReason === 'transferred' ? 'transferred' : 'failed');
+        if (!this.leg.ended) await this.leg.hangup();
+        return;
+      }
+      await this.nextRoutingEvent(1_000);
+    }
+  }
+
+  /** The caller hung up: a waiting task is canceled as abandoned; a connected call goes to wrap-up. */
+  private async callerAbandoned(taskId: string): Promise<void> {
+    const task = this.deps.routing.engine.task(taskId);
+    if (task && (task.status === 'pending' || task.status === 'reserved')) {
+      await this.deps.routing.execute({ type: 'cancel', taskId, reason: 'abandoned' }, this.ctx()).catch(() => undefined);
+      await this.end('abandoned_queue');
+    } else if (task && task.status === 'assigned') {
+      await this.deps.routing.execute({ type: 'complete', taskId }, this.ctx()).catch(() => undefined);
+      await this.end('completed');
+    } else await this.end(this.phase === 'connected' ? 'completed' : 'abandoned_queue');
+  }
+
+  private async callback(taskId: string): Promise<void> {
+    const callbackTaskId = this.deps.routing.newTaskId();
+    await this.deps.routing.execute(
+      { type: 'callback', taskId, callbackTaskId, attributes: { callback: true, ...(this.recordId ? { callRecord: this.recordId } : {}) } },
+      this.ctx(),
+    );
+    this.phase = 'done';
+    await this.update({ callback_task_id: callbackTaskId });
+    await this.end('callback');
+    await this.say('callback-confirmed', false).catch(() => undefined);
+    if (!this.leg.ended) await this.leg.hangup();
+  }
+
+  private async overflow(node: EnqueueNode, taskId: string): Promise<void> {
+    const task = this.deps.routing.engine.task(taskId);
+    if (task && (task.status === 'pending' || task.status === 'reserved'))
+      await this.deps.routing.execute({ type: 'cancel', taskId, reason: 'overflowed' }, this.ctx());
+    this.phase = 'done';
+    await this.leg.stop();
+    await this.say('overflow', false);
+    if (node.overflow === 'callback') {
+      // The canceled task cannot be turned into a callback any more: a new callback task, for the same number.
+      const callbackTaskId = this.deps.routing.newTaskId();
+      await this.deps.routing.execute(
+        {
+          type: 'createTask',
+          task: {
+            id: callbackTaskId,
+            channel: 'voice',
+            attributes: {
+              kind: 'call',
+              callback: true,
+              callbackFor: taskId,
+              line: this.flow.line,
+              language: this.language,
+              ...(this.recordId ? { callRecord: this.recordId } : {}),
+            },
+          },
+        },
+        this.ctx(),
+      );
+      await this.update({ callback_task_id: callbackTaskId });
+      await this.end('overflowed');
+      await this.say('callback-confirmed', false).catch(() => undefined);
+      await this.leg.hangup();
+      return;
+    }
+    await this.voicemail('voicemail', 120, 'overflowed');
+  }
+
+  private async voicemail(prompt: string, maxSeconds: number, reason: CallEndReason): Promise<void> {
+    await this.say(prompt, false);
+    const ref = await this.leg.record();
+    await this.update({ recording_ref: ref });
+    await this.waitFor(maxSeconds * 1_000, false);
+    await this.end(reason);
+    if (!this.leg.ended) await this.leg.hangup();
+  }
+
+  private async end(reason: CallEndReason): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.phase = 'done';
+    const now = this.deps.clock();
+    if (!this.recordId) return;
+    await this.deps.db
+      .updateTable('calls')
+      .set({ ended_at: now, end_reason: reason, ivr_path: JSON.stringify(this.state.path) })
+      .where('id', '=', this.recordId)
+      .where('ended_at', 'is', null)
+      .execute();
+  }
+}

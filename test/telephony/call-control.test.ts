@@ -1,0 +1,168 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueStatistics } from '../../src/domain/routing/statistics.js';
+import { SimulatedLeg } from '../../src/telephony/adapters/simulated-leg.js';
+import { CallControl, normalizeNumber } from '../../src/telephony/call-control.js';
+import { loadFlows } from '../../src/telephony/ivr/flow.js';
+import { keypadDigits } from '../../src/telephony/ivr/machine.js';
+import { PromptLibrary } from '../../src/telephony/media/prompts.js';
+import { buildTestApp, enrollAs, loadTestAgencies, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+/**
+ * Call control on the simulator adapter: the real IVR flows, prompts rendered
+ * by espeak-ng, the real routing engine and call records in PostgreSQL —
+ * everything but media. (The SIP suites run the same path with real peers.)
+ */
+
+let db: TestDatabase;
+let t: TestApp;
+let control: CallControl;
+let prompts: PromptLibrary;
+const SPEED = 25;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await buildTestApp(db);
+  await loadTestAgencies(db);
+  const { flows, prompts: catalog } = loadFlows(path.resolve('reference/ivr'));
+  prompts = new PromptLibrary(catalog, path.join(mkdtempSync(path.join(tmpdir(), 'sb-prompts-')), 'prompts'));
+  await prompts.renderAll();
+  control = new CallControl({ db: db.db, routing: t.routing, prompts, flows, node: 'test-node', clock: t.clock.get, log: () => undefined });
+  control.start();
+}, 120_000);
+afterAll(async () => {
+  await control.stop();
+  await t.routing.stop();
+  await t.app.close();
+  await db.drop();
+});
+
+let n = 0;
+const call = (line: string, keys: { afterMs: number; digit: string }[] = []) => {
+  n += 1;
+  return new SimulatedLeg(`sim-${n}`, line, '+16155550199', SPEED, { keys });
+};
+const record = (externalId: string) =>
+  db.db.selectFrom('calls').selectAll().where('external_id', '=', externalId).executeTakeFirstOrThrow();
+const until = async (what: () => Promise<boolean> | boolean, ms = 20_000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await what()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('timed out waiting');
+};
+
+describe('call control (simulator adapter)', () => {
+  it('knows its lines in any dialled form', () => {
+    expect(normalizeNumber('+16155550100')).toBe('+16155550100');
+    expect(normalizeNumber('16155550100')).toBe('+16155550100');
+    expect(normalizeNumber('(615) 555-0100')).toBe('+16155550100');
+    expect(normalizeNumber('911')).toBeNull();
+    expect(control.accept(call('+15555550000'))).toBeNull();
+  });
+
+  it('public line, 2 then 2: a Spanish call about a child waits in the UAC unit queue; hanging up abandons it, counted in the stats', async () => {
+    const leg = call('+16155550100', [
+      { afterMs: 1_000, digit: '2' },
+      { afterMs: 2_000, digit: '2' },
+    ]);
+    const session = control.accept(leg);
+    expect(session).not.toBeNull();
+    await until(() => session?.phase === 'queued');
+    const task = t.routing.engine.task(session?.taskId as string);
+    expect(task).toMatchObject({ status: 'pending', queueId: 'uac_unit', attributes: { language: 'es', topic: 'uac', kind: 'call' } });
+    const queued = await record(leg.externalId);
+    expect(queued).toMatchObject({ line: '+16155550100', language: 'es', reason: 'uac', queue_id: 'uac_unit', end_reason: null });
+    expect(queued.ivr_path).toEqual(['hours=open', 'language=2', 'reason=2']);
+    expect(queued.ivr_done_at && queued.queued_at).toBeTruthy();
+    // The caller heard the Spanish recording notice, and position and wait once queued.
+    await until(() => leg.heard.some((f) => f.includes(`${path.sep}es-`)) && leg.heard.length >= 5);
+
+    const before = queueStatistics(t.routing.engine, { from: 0 }).find((q) => q.queueId === 'uac_unit');
+    t.clock.advance(40_000); // past the short-abandon threshold: a real abandon, as the stats count it
+    leg.callerHangsUp();
+    await until(async () => (await record(leg.externalId)).end_reason !== null);
+    expect(await record(leg.externalId)).toMatchObject({ end_reason: 'abandoned_queue' });
+    expect(t.routing.engine.task(session?.taskId as string)).toMatchObject({ status: 'canceled', cancelReason: 'abandoned' });
+    const after = queueStatistics(t.routing.engine, { from: 0 }).find((q) => q.queueId === 'uac_unit');
+    expect((after?.abandoned ?? 0) - (before?.abandoned ?? 0)).toBe(1);
+    const supervisor = await enrollAs(t, 'supervisor');
+    const stats = await t.app.inject({ method: 'GET', url: '/api/v1/queues/stats', headers: { cookie: supervisor.cookie } });
+    expect(stats.statusCode).toBe(200);
+    expect(stats.json().queues.find((q: { queueId: string }) => q.queueId === 'uac_unit').abandoned).toBe(after?.abandoned);
+  });
+
+  it('a caller who presses 1 in the queue keeps their place as a callback task and the call ends', async () => {
+    const leg = call('+16155550100', [
+      { afterMs: 500, digit: '1' },
+      { afterMs: 1_000, digit: '1' },
+    ]);
+    const session = control.accept(leg);
+    await until(() => session?.phase === 'queued');
+    const original = t.routing.engine.task(session?.taskId as string);
+    leg.press('1');
+    await until(async () => (await record(leg.externalId)).end_reason === 'callback');
+    const row = await record(leg.externalId);
+    const callback = t.routing.engine.task(row.callback_task_id as string);
+    expect(callback).toMatchObject({ status: 'pending', attributes: { callback: true, callbackFor: session?.taskId, callRecord: row.id } });
+    expect(callback?.arrivedAt).toBe(original?.arrivedAt);
+    expect(JSON.stringify(callback?.attributes)).not.toContain('5550199'); // the number stays in the call record
+    await until(() => leg.ended);
+  });
+
+  it('partner line: an ORI typed on the keypad is checked against the registry', async () => {
+    const leg = call('+16155550101', [{ afterMs: 500, digit: `${keypadDigits('TX0312100')}#` }]);
+    const session = control.accept(leg);
+    await until(() => session?.phase === 'queued');
+    expect(t.routing.engine.task(session?.taskId as string)).toMatchObject({
+      queueId: 'partner_line',
+      attributes: { agency: 'TX0312100', caller: 'partner' },
+    });
+    leg.callerHangsUp();
+    await until(async () => (await record(leg.externalId)).end_reason !== null);
+  });
+
+  it('an agent takes the call: offered, answered, and after the hang-up the task goes to wrap-up and the record to completed', async () => {
+    const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now };
+    await t.routing.execute(
+      {
+        type: 'addWorker',
+        worker: {
+          id: 'agent-uac-1',
+          attributes: { unit: 'uac', languages: ['en', 'es'], skills: [] },
+          activity: 'Offline',
+          capacity: { voice: 1, work_item: 0 },
+        },
+      },
+      ctx,
+    );
+    const leg = call('+16155550102', [{ afterMs: 500, digit: '1' }]);
+    const session = control.accept(leg);
+    await until(() => session?.phase === 'queued');
+    await t.routing.execute({ type: 'setActivity', workerId: 'agent-uac-1', activity: 'Available' }, ctx);
+    const reservation = [...t.routing.engine.allReservations()].find((r) => r.taskId === session?.taskId);
+    expect(reservation).toBeDefined();
+    await until(async () => (await record(leg.externalId)).offered_at !== null);
+    await t.routing.execute({ type: 'accept', reservationId: reservation?.id as string }, ctx);
+    await until(async () => (await record(leg.externalId)).answered_at !== null);
+    expect(await record(leg.externalId)).toMatchObject({ agent_worker_id: 'agent-uac-1', end_reason: null });
+    leg.callerHangsUp();
+    await until(async () => (await record(leg.externalId)).end_reason === 'completed');
+    expect(t.routing.engine.task(session?.taskId as string)?.status).toBe('wrapping');
+  });
+
+  it('9 at the reason menu: told to dial 911, and the call ends with that reason', async () => {
+    const leg = call('+16155550100', [
+      { afterMs: 500, digit: '1' },
+      { afterMs: 1_000, digit: '9' },
+    ]);
+    control.accept(leg);
+    await until(() => leg.ended);
+    await until(async () => (await record(leg.externalId)).end_reason !== null);
+    expect(await record(leg.externalId)).toMatchObject({ end_reason: 'emergency_guidance', task_id: null });
+  });
+});
