@@ -229,7 +229,7 @@ export class IncomingCall {
     // Loose routing: the first route (the edge proxy) is where it goes; without one, to where the INVITE came from.
     const next = this.routeSet[0] ? parseUri(parseNameAddr(this.routeSet[0])?.uri ?? '') : null;
     const destination = next ? { address: next.host, port: next.port ?? 5060 } : this.remote;
-    this.endpoint.sendRequest(request, destination);
+    void this.endpoint.sendRequest(request, destination);
   }
 }
 

@@ -1,0 +1,42 @@
+import type { CallControl } from '../call-control.js';
+import type { MediaGateway } from '../media/media-gateway.js';
+import type { SipEndpoint } from '../sip/endpoint.js';
+import { checkOffer } from '../sip/sdp.js';
+import { SipLeg } from './sip-leg.js';
+
+/**
+ * SIP calls into call control: an INVITE for one of our lines with a usable
+ * SDP offer is answered (media anchored in rtpengine) and handed to call
+ * control; an unknown number is 404, an offer we cannot use 488 with a
+ * Warning saying why, a media server that does not answer 503 (the edge then
+ * tries another node).
+ */
+export function attachSip(
+  endpoint: SipEndpoint,
+  control: CallControl,
+  gateway: MediaGateway,
+  log: (event: string, d: Record<string, unknown>) => void,
+): void {
+  endpoint.onInvite = (call) => {
+    const flow = control.flowFor(call.dialled);
+    if (!flow) {
+      call.reject(404, 'Not Found');
+      return;
+    }
+    const offer = checkOffer(call.invite.body);
+    if (!offer.ok) {
+      call.reject(488, 'Not Acceptable Here', [['warning', `399 switchboard "${offer.reason.replace(/"/g, "'")}"`]]);
+      return;
+    }
+    const leg = new SipLeg(call, gateway, call.dialled);
+    leg
+      .answer()
+      .then(() => {
+        if (!control.accept(leg)) call.hangup();
+      })
+      .catch((error) => {
+        log('media_unavailable', { callId: call.callId, error: String(error) });
+        call.reject(503, 'Service Unavailable', [['retry-after', '5']]);
+      });
+  };
+}

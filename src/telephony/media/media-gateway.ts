@@ -1,0 +1,149 @@
+import { createSocket, type Socket } from 'node:dgram';
+import type { Bencodable, RtpengineClient } from './rtpengine.js';
+
+/**
+ * Media for SIP calls, through rtpengine. Call control anchors every call's
+ * media itself (the SIP edge never asks rtpengine for calls to or from call
+ * control): the caller's stream is offered to rtpengine under the caller's
+ * Call-ID and tag, and answered, while no agent is on the line, by a local
+ * sink that discards what arrives. Prompts and hold audio are "play media"
+ * towards the caller's tag; RFC 4733 keys come back as JSON datagrams on the
+ * port rtpengine's --dtmf-log-dest names, one per key; bridging to an agent
+ * re-offers side B of the same rtpengine call to the agent's phone
+ * (port-latching keeps the caller's port where it was).
+ */
+
+const FLAGS = { replace: ['origin', 'session-connection'], ICE: 'remove', flags: ['trust-address', 'port-latching'] } satisfies Record<
+  string,
+  Bencodable
+>;
+const DTMF_EVENTS = '0123456789*#ABCD';
+
+export type MediaCall = { callId: string; callerTag: string; localTag: string; callerSdp: string };
+
+export class MediaGateway {
+  private sink: Socket | undefined;
+  private dtmf: Socket | undefined;
+  private readonly digitListeners = new Map<string, (digit: string) => void>();
+  sinkPort = 0;
+  dtmfPort = 0;
+
+  private constructor(
+    readonly rtpengine: RtpengineClient,
+    private readonly address: string,
+  ) {}
+
+  /** Binds the sink and the DTMF listener (dtmfPort 0 = any: pass the port to rtpengine's --dtmf-log-dest). */
+  static async open(rtpengine: RtpengineClient, options: { address?: string; dtmfPort?: number } = {}): Promise<MediaGateway> {
+    const g = new MediaGateway(rtpengine, options.address ?? '127.0.0.1');
+    g.sink = createSocket('udp4');
+    g.sink.on('message', () => undefined);
+    g.sink.on('error', () => undefined);
+    await new Promise<void>((resolve) => g.sink?.bind(0, g.address, resolve));
+    g.sinkPort = g.sink.address().port;
+    g.dtmf = createSocket('udp4');
+    g.dtmf.on('message', (msg) => g.onDtmf(msg));
+    g.dtmf.on('error', () => undefined);
+    await new Promise<void>((resolve) => g.dtmf?.bind(options.dtmfPort ?? 0, g.address, resolve));
+    g.dtmfPort = g.dtmf.address().port;
+    return g;
+  }
+
+  private onDtmf(msg: Buffer): void {
+    let event: { callid?: unknown; source_tag?: unknown; event?: unknown };
+    try {
+      event = JSON.parse(msg.toString('utf8')) as typeof event;
+    } catch {
+      return;
+    }
+    if (typeof event.callid !== 'string' || typeof event.source_tag !== 'string' || typeof event.event !== 'number') return;
+    const digit = DTMF_EVENTS[event.event];
+    if (digit) this.digitListeners.get(`${event.callid}|${event.source_tag}`)?.(digit);
+  }
+
+  sinkSdp(sessionId: number): string {
+    return [
+      'v=0',
+      `o=switchboard ${sessionId} ${sessionId} IN IP4 ${this.address}`,
+      's=switchboard',
+      `c=IN IP4 ${this.address}`,
+      't=0 0',
+      `m=audio ${this.sinkPort} RTP/AVP 0 8 101`,
+      'a=rtpmap:0 PCMU/8000',
+      'a=rtpmap:8 PCMA/8000',
+      'a=rtpmap:101 telephone-event/8000',
+      'a=fmtp:101 0-15',
+      'a=sendrecv',
+      '',
+    ].join('\r\n');
+  }
+
+  /** Anchors the caller's media and returns the SDP for our 200 OK (the sink answering for now). */
+  async anchor(call: MediaCall, onDigit: (digit: string) => void): Promise<string> {
+    await this.rtpengine.command('offer', { 'call-id': call.callId, 'from-tag': call.callerTag, sdp: call.callerSdp, ...FLAGS });
+    const answer = await this.rtpengine.command('answer', {
+      'call-id': call.callId,
+      'from-tag': call.callerTag,
+      'to-tag': call.localTag,
+      sdp: this.sinkSdp(Date.now() % 1_000_000_000),
+      ...FLAGS,
+    });
+    this.digitListeners.set(`${call.callId}|${call.callerTag}`, onDigit);
+    return String(answer.sdp);
+  }
+
+  /** Plays a file to the caller; resolves with its length in ms (rtpengine's answer). */
+  async play(call: MediaCall, file: string, repeat = 1): Promise<number> {
+    const r = await this.rtpengine.command('play media', {
+      'call-id': call.callId,
+      'from-tag': call.callerTag,
+      file,
+      ...(repeat > 1 ? { 'repeat-times': repeat } : {}),
+    });
+    return Number(r.duration ?? 0);
+  }
+
+  async stop(call: MediaCall): Promise<void> {
+    await this.rtpengine.command('stop media', { 'call-id': call.callId, 'from-tag': call.callerTag }).catch(() => undefined);
+  }
+
+  async startRecording(call: MediaCall): Promise<string> {
+    await this.rtpengine.command('start recording', { 'call-id': call.callId });
+    return `rtpengine:${call.callId}`;
+  }
+
+  /** Side B of the caller's rtpengine call, offered to an agent's phone: the SDP for the INVITE to the agent. */
+  async offerToAgent(call: MediaCall): Promise<string> {
+    const r = await this.rtpengine.command('offer', {
+      'call-id': call.callId,
+      'from-tag': call.callerTag,
+      'to-tag': call.localTag,
+      sdp: call.callerSdp,
+      ...FLAGS,
+    });
+    return String(r.sdp);
+  }
+
+  /** The agent answered: their SDP replaces the sink, and caller and agent hear each other. */
+  async bridge(call: MediaCall, agentSdp: string): Promise<void> {
+    await this.stop(call);
+    await this.rtpengine.command('answer', {
+      'call-id': call.callId,
+      'from-tag': call.callerTag,
+      'to-tag': call.localTag,
+      sdp: agentSdp,
+      ...FLAGS,
+    });
+  }
+
+  async release(call: MediaCall): Promise<void> {
+    this.digitListeners.delete(`${call.callId}|${call.callerTag}`);
+    await this.rtpengine.command('delete', { 'call-id': call.callId, 'from-tag': call.callerTag }).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    for (const s of [this.sink, this.dtmf]) if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+    this.sink = undefined;
+    this.dtmf = undefined;
+  }
+}

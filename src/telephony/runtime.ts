@@ -1,0 +1,93 @@
+import path from 'node:path';
+import type { RoutingService } from '../services/routing.service.js';
+import type { Db } from '../storage/database.js';
+import { packageRoot } from '../storage/paths.js';
+import { attachSip } from './adapters/sip-front.js';
+import { CallControl } from './call-control.js';
+import { loadFlows } from './ivr/flow.js';
+import { MediaGateway } from './media/media-gateway.js';
+import { PromptLibrary } from './media/prompts.js';
+import { RtpengineClient } from './media/rtpengine.js';
+import { type Service, startKamailio, startRtpengine } from './processes.js';
+import { SipEndpoint } from './sip/endpoint.js';
+
+/**
+ * Telephony for `switchboard start --telephony` and the SIP test suites: the
+ * prompts rendered, rtpengine started, a call-control node listening for SIP,
+ * and Kamailio in front of it (unless `edge` is null). Everything on
+ * loopback; `stop()` ends the calls, then the edge, the node and the media
+ * server, in that order.
+ */
+
+export type TelephonyOptions = {
+  db: Db;
+  routing: RoutingService;
+  dataDir: string;
+  node: string;
+  clock: () => Date;
+  log: (event: string, details: Record<string, unknown>) => void;
+  /** The call-control node's SIP address (port 0: any free port). */
+  sip: { host: string; port: number };
+  /** The SIP edge (Kamailio); null runs the node alone. */
+  edge: { host: string; port: number } | null;
+  /** Other call-control nodes the edge balances over, besides this one. */
+  peers?: { host: string; port: number }[];
+  rtpengine: { host: string; port: number; portMin: number; portMax: number };
+  flowsDir?: string;
+};
+
+export type Telephony = {
+  endpoint: SipEndpoint;
+  control: CallControl;
+  gateway: MediaGateway;
+  prompts: PromptLibrary;
+  services: Service[];
+  stop: () => Promise<void>;
+};
+
+export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
+  await PromptLibrary.checkTools();
+  const { flows, prompts: catalog } = loadFlows(o.flowsDir ?? path.join(packageRoot(), 'reference', 'ivr'));
+  const prompts = new PromptLibrary(catalog, path.join(o.dataDir, 'prompts'));
+  await prompts.renderAll();
+  const services: Service[] = [];
+  const cleanup: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const rtpClient = await RtpengineClient.open({ host: o.rtpengine.host, port: o.rtpengine.port });
+    cleanup.push(() => rtpClient.close());
+    const gateway = await MediaGateway.open(rtpClient);
+    cleanup.push(() => gateway.close());
+    const rtpengine = await startRtpengine({
+      ng: { host: o.rtpengine.host, port: o.rtpengine.port },
+      portMin: o.rtpengine.portMin,
+      portMax: o.rtpengine.portMax,
+      dtmfLogPort: gateway.dtmfPort,
+      recordingDir: path.join(o.dataDir, 'recordings'),
+    });
+    services.push(rtpengine);
+    cleanup.push(() => rtpengine.stop());
+    const control = new CallControl({ db: o.db, routing: o.routing, prompts, flows, node: o.node, clock: o.clock, log: o.log });
+    control.start();
+    cleanup.push(() => control.stop());
+    const endpoint = await SipEndpoint.open({ host: o.sip.host, port: o.sip.port, log: o.log });
+    cleanup.push(() => endpoint.close());
+    attachSip(endpoint, control, gateway, o.log);
+    if (o.edge) {
+      const kamailio = await startKamailio({
+        listen: o.edge,
+        nodes: [{ host: o.sip.host, port: endpoint.port }, ...(o.peers ?? [])],
+        rtpengine: { host: o.rtpengine.host, port: o.rtpengine.port },
+        dir: path.join(o.dataDir, 'kamailio'),
+      });
+      services.push(kamailio);
+      cleanup.push(() => kamailio.stop());
+    }
+    return { endpoint, control, gateway, prompts, services, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,119 @@
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { writeDtmfPcap } from './dtmf-pcap.js';
+
+/** Helpers for the SIP suites: free loopback ports, and SIPp runs with bounded calls and time. */
+
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** A free block of `size` even-aligned UDP ports (for rtpengine's range), probed one by one. */
+export async function freeUdpRange(size: number): Promise<{ min: number; max: number }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000) * 2;
+    let ok = true;
+    for (let p = base; p < base + size && ok; p += 50) {
+      const s = createSocket('udp4');
+      ok = await new Promise<boolean>((resolve) => {
+        s.once('error', () => resolve(false));
+        s.bind(p, '127.0.0.1', () => resolve(true));
+      });
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+    if (ok) return { min: base, max: base + size - 1 };
+  }
+  throw new Error('no free UDP range');
+}
+
+export const SIPP_DIR = path.resolve('test/fixtures/sipp');
+
+export type SippResult = { code: number | null; stdout: string; stderr: string };
+
+/** Runs SIPp as a caller (bounded by -m and a wall-clock timeout). */
+export function sipp(
+  scenario: string,
+  target: string,
+  options: {
+    service: string;
+    calls?: number;
+    rate?: number;
+    holdMs?: number;
+    limit?: number;
+    timeoutS?: number;
+    extra?: string[];
+    /** Keys the caller presses (RFC 4733), from the moment the scenario plays its pcap. */
+    keys?: { digit: string; atMs: number }[];
+  },
+): Promise<SippResult> {
+  return (async () => {
+    let file = path.join(SIPP_DIR, scenario);
+    if (options.keys) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'sb-sipp-'));
+      const pcap = path.join(dir, 'keys.pcap');
+      writeDtmfPcap(pcap, options.keys);
+      file = path.join(dir, scenario);
+      writeFileSync(file, readFileSync(path.join(SIPP_DIR, scenario), 'utf8').replaceAll('@@PCAP@@', pcap));
+    }
+    const port = await freeUdpPort();
+    const media = (await freeUdpRange(4)).min;
+    const args = [
+      '-sf',
+      file,
+      target,
+      '-s',
+      options.service,
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-mi',
+      '127.0.0.1',
+      '-mp',
+      String(media),
+      '-m',
+      String(options.calls ?? 1),
+      '-r',
+      String(options.rate ?? 1),
+      '-d',
+      String(options.holdMs ?? 1_000),
+      '-l',
+      String(options.limit ?? 100),
+      '-nostdin',
+      '-timeout',
+      `${options.timeoutS ?? 90}s`,
+      '-timeout_error',
+      '-recv_timeout',
+      '20000',
+      ...(options.extra ?? []),
+    ];
+    return new Promise<SippResult>((resolve) => {
+      const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => {
+        stdout = (stdout + c.toString()).slice(-50_000);
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr = (stderr + c.toString()).slice(-50_000);
+      });
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  })();
+}
+
+/** SIPp's final statistics: successful and failed calls. */
+export function sippCounts(out: string): { successful: number; failed: number } {
+  const grab = (label: string) => {
+    const m = new RegExp(`${label}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(out);
+    return m ? Number(m[1]) : Number.NaN;
+  };
+  return { successful: grab('Successful call'), failed: grab('Failed call') };
+}

@@ -1,0 +1,161 @@
+import { createSocket } from 'node:dgram';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
+import { buildTestApp, loadTestAgencies, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { freeUdpPort, freeUdpRange, sipp } from '../support/telephony.js';
+
+/**
+ * Real SIP on loopback: SIPp callers through Kamailio (Debian's) into a
+ * call-control node, media anchored in rtpengine (Debian's), keys sent as RFC
+ * 4733 events from SIPp's DTMF pcaps, the routing engine and call records in
+ * PostgreSQL.
+ */
+
+let db: TestDatabase;
+let t: TestApp;
+let tel: Telephony;
+let edge: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await buildTestApp(db);
+  await loadTestAgencies(db);
+  const range = await freeUdpRange(200);
+  const edgePort = await freeUdpPort();
+  tel = await startTelephony({
+    db: db.db,
+    routing: t.routing,
+    dataDir: mkdtempSync(path.join(tmpdir(), 'sb-telephony-')),
+    node: 'node-a',
+    clock: () => new Date(),
+    log: () => undefined,
+    sip: { host: '127.0.0.1', port: 0 },
+    edge: { host: '127.0.0.1', port: edgePort },
+    rtpengine: { host: '127.0.0.1', port: await freeUdpPort(), portMin: range.min, portMax: range.max },
+  });
+  edge = `127.0.0.1:${edgePort}`;
+}, 120_000);
+afterAll(async () => {
+  await tel?.stop();
+  await t.routing.stop();
+  await t.app.close();
+  await db.drop();
+});
+
+const calls = () => db.db.selectFrom('calls').selectAll().orderBy('arrived_at').execute();
+const until = async (what: () => Promise<boolean> | boolean, ms = 30_000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await what()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out waiting');
+};
+
+/** Sends raw bytes to the node and collects what comes back for a moment. */
+async function raw(message: string): Promise<string[]> {
+  const s = createSocket('udp4');
+  const got: string[] = [];
+  s.on('message', (m) => got.push(m.toString()));
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  s.send(message.replaceAll('@PORT@', String(s.address().port)), tel.endpoint.port, '127.0.0.1');
+  await new Promise((r) => setTimeout(r, 700));
+  s.close();
+  return got;
+}
+const SDP =
+  'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n';
+const invite = (headers: string[], body = SDP) =>
+  `INVITE sip:+16155550100@127.0.0.1 SIP/2.0\r\n${headers.join('\r\n')}\r\nContent-Type: application/sdp\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+const base = (callId: string | null) =>
+  [
+    'Via: SIP/2.0/UDP 127.0.0.1:@PORT@;branch=z9hG4bK-raw-' + Math.random().toString(36).slice(2),
+    'From: <sip:+16155550199@127.0.0.1>;tag=r1',
+    'To: <sip:+16155550100@127.0.0.1>',
+    callId === null ? '' : `Call-ID: ${callId}`,
+    'CSeq: 1 INVITE',
+    'Max-Forwards: 70',
+    'Contact: <sip:raw@127.0.0.1:@PORT@>',
+  ].filter(Boolean);
+
+describe('SIP calls through Kamailio and rtpengine', () => {
+  it('public line, 2 then 2 by RFC 4733: Spanish, about a child, queued for the UAC unit; the caller hangs up → abandoned', async () => {
+    const before = (await calls()).length;
+    const run = sipp('caller-2-2-hangs-up.xml', edge, {
+      service: '+16155550100',
+      holdMs: 12_000,
+      keys: [
+        { digit: '2', atMs: 0 },
+        { digit: '2', atMs: 2_500 },
+      ],
+    });
+    await until(async () => (await calls()).length > before && (await calls()).at(-1)?.queue_id !== null);
+    const queued = (await calls()).at(-1);
+    expect(queued).toMatchObject({
+      adapter: 'sip',
+      line: '+16155550100',
+      language: 'es',
+      reason: 'uac',
+      queue_id: 'uac_unit',
+      caller_number: '+16155550199',
+    });
+    expect(queued?.ivr_path).toEqual(['hours=open', 'language=2', 'reason=2']);
+    const task = t.routing.engine.task(queued?.task_id as string);
+    expect(task).toMatchObject({ status: 'pending', attributes: { language: 'es', topic: 'uac' } });
+    const result = await run;
+    expect(result.code, result.stderr + result.stdout.slice(-2_000)).toBe(0);
+    await until(async () => (await calls()).at(-1)?.end_reason !== null);
+    expect((await calls()).at(-1)).toMatchObject({ end_reason: 'abandoned_queue' });
+    expect(t.routing.engine.task(queued?.task_id as string)).toMatchObject({ status: 'canceled', cancelReason: 'abandoned' });
+  });
+
+  it('a caller who presses 1 in the queue gets a callback task with the original arrival time, and the call ends', async () => {
+    const result = await sipp('caller-1-1-callback.xml', edge, {
+      service: '+16155550100',
+      keys: [
+        { digit: '1', atMs: 0 },
+        { digit: '1', atMs: 2_500 },
+        { digit: '1', atMs: 9_000 },
+      ],
+    });
+    expect(result.code, result.stderr + result.stdout.slice(-2_000)).toBe(0);
+    await until(async () => (await calls()).at(-1)?.end_reason !== null);
+    const row = (await calls()).at(-1);
+    expect(row).toMatchObject({ end_reason: 'callback', reason: 'report', language: 'en' });
+    const original = t.routing.engine.task(row?.task_id as string);
+    const callback = t.routing.engine.task(row?.callback_task_id as string);
+    expect(original).toMatchObject({ status: 'canceled', cancelReason: 'callback' });
+    expect(callback).toMatchObject({ status: 'pending', attributes: { callback: true, callRecord: row?.id } });
+    expect(callback?.arrivedAt).toBe(original?.arrivedAt);
+  });
+
+  it('answers malformed INVITEs with errors — missing Call-ID 400, unusable SDP 488, huge headers 513, unknown number 404 — and keeps serving', async () => {
+    const noCallId = await raw(invite(base(null)));
+    expect(noCallId[0]).toMatch(/^SIP\/2\.0 400 Missing Call-ID/);
+    const badSdp = await raw(invite(base('bad-sdp-1'), 'this is not sdp'));
+    expect(badSdp.find((m) => !m.startsWith('SIP/2.0 100'))).toMatch(/^SIP\/2\.0 488 Not Acceptable Here[\s\S]*Warning: 399 switchboard/);
+    const video = await raw(invite(base('bad-sdp-2'), SDP.replace('m=audio 40000 RTP/AVP 0 101', 'm=video 40000 RTP/AVP 96')));
+    expect(video.find((m) => !m.startsWith('SIP/2.0 100'))).toMatch(/^SIP\/2\.0 488/);
+    const huge = await raw(invite([...base('huge-1'), `X-Padding: ${'x'.repeat(6_000)}`]));
+    expect(huge[0]).toMatch(/^SIP\/2\.0 513/);
+    const unknown = await raw(invite(base('unknown-1')).replace('sip:+16155550100@', 'sip:+15555550123@'));
+    expect(unknown.find((m) => !m.startsWith('SIP/2.0 100'))).toMatch(/^SIP\/2\.0 404/);
+    expect((await raw('\u0000\u0001garbage that is not SIP at all')).length).toBe(0);
+    const bye = await raw(
+      invite(base('nobody'))
+        .replace(/^INVITE/, 'BYE')
+        .replace('CSeq: 1 INVITE', 'CSeq: 2 BYE')
+        .replace('To: <sip:+16155550100@127.0.0.1>', 'To: <sip:+16155550100@127.0.0.1>;tag=zz'),
+    );
+    expect(bye[0]).toMatch(/^SIP\/2\.0 481/);
+    expect(tel.endpoint.stats.malformed).toBeGreaterThanOrEqual(2);
+    // Still serving: a call through the edge is answered and hangs up cleanly.
+    const result = await sipp('caller-hangs-up.xml', edge, { service: '+16155550102', holdMs: 1_500 });
+    expect(result.code, result.stderr + result.stdout.slice(-2_000)).toBe(0);
+    expect(tel.endpoint.calls.filter((c) => c.state !== 'ended').length).toBeLessThanOrEqual(1);
+  });
+});
