@@ -36,7 +36,13 @@ export interface CallLeg {
   onDigit: ((digit: string) => void) | null;
   onEnd: (() => void) | null;
   readonly ended: boolean;
+  /** Rings an agent's phone (SIP only); on answer the caller and the agent are bridged. */
+  ringAgent?(address: string, events: AgentEvents): Promise<void>;
+  /** Stops ringing the agent, or hangs up on them. */
+  releaseAgent?(): void;
 }
+
+export type AgentEvents = { onAnswered: () => void; onFailed: (status: number) => void; onAgentHangup: () => void };
 
 export type SessionDeps = {
   db: Db;
@@ -110,11 +116,62 @@ export class CallSession {
   /** A routing event about this call's task (from the call-control service). */
   routingEvent(event: EngineEvent): void {
     // Milestones are written whatever the session is doing (it may be playing a prompt).
-    if (event.type === 'reservation.created')
+    if (event.type === 'reservation.created') {
       this.update({ offered_at: this.deps.clock(), agent_worker_id: event.workerId }).catch((error) =>
         this.deps.log('call_record_failed', { callId: this.leg.externalId, error: String(error) }),
       );
+      this.ringAgent(event.reservationId, event.workerId);
+    }
+    if ((event.type === 'reservation.timed-out' || event.type === 'reservation.rescinded') && event.reservationId === this.ringing) {
+      this.ringing = null;
+      this.leg.releaseAgent?.();
+    }
     this.routingWaiter?.(event);
+  }
+
+  private ringing: string | null = null;
+
+  /** The ACD chose an agent: ring their registered phone; answered → accepted, refused → rejected (the next agent). */
+  private ringAgent(reservationId: string, workerId: string): void {
+    const address = this.deps.routing.engine.worker(workerId)?.attributes.sipUser;
+    if (typeof address !== 'string' || !this.leg.ringAgent || this.leg.ended) return;
+    this.ringing = reservationId;
+    const taskId = this.taskId;
+    const ctx = () => this.ctx();
+    const routing = this.deps.routing;
+    const log = this.deps.log;
+    const callId = this.leg.externalId;
+    this.leg
+      .ringAgent(address, {
+        onAnswered: () => {
+          if (this.ringing !== reservationId) {
+            this.leg.releaseAgent?.();
+            return;
+          }
+          this.ringing = null;
+          routing.execute({ type: 'accept', reservationId }, ctx()).catch((error) => {
+            log('agent_accept_failed', { callId, error: String(error) });
+            this.leg.releaseAgent?.();
+          });
+        },
+        onFailed: (status) => {
+          if (this.ringing !== reservationId) return;
+          this.ringing = null;
+          log('agent_not_reached', { callId, status });
+          routing.execute({ type: 'reject', reservationId }, ctx()).catch(() => undefined);
+        },
+        onAgentHangup: () => {
+          const task = taskId ? routing.engine.task(taskId) : undefined;
+          if (taskId && task?.status === 'assigned') routing.execute({ type: 'complete', taskId }, ctx()).catch(() => undefined);
+        },
+      })
+      .catch((error) => {
+        log('agent_ring_failed', { callId, error: String(error) });
+        if (this.ringing === reservationId) {
+          this.ringing = null;
+          routing.execute({ type: 'reject', reservationId }, ctx()).catch(() => undefined);
+        }
+      });
   }
 
   /** Runs the call from arrival to the end. Never throws: a failure ends the call as failed. */

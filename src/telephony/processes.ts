@@ -14,8 +14,28 @@ import { sipPing } from './sip/ping.js';
 
 export type Service = { name: string; child: ChildProcess; output: () => string; stop: () => Promise<void> };
 
+/** Process groups still running: killed when this process exits, however it exits short of SIGKILL. */
+const live = new Set<number>();
+let exitHook = false;
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
 function start(name: string, command: string, args: string[]): Service {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that stopping it stops every process it forked (Kamailio's workers).
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const pid = child.pid;
+  if (pid) live.add(pid);
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const p of live) killGroup(p, 'SIGKILL');
+    });
+  }
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
@@ -23,15 +43,23 @@ function start(name: string, command: string, args: string[]): Service {
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   child.on('error', (error) => keep(Buffer.from(`spawn failed: ${error.message}\n`)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      if (pid) {
+        killGroup(pid, 'SIGKILL'); // any worker the main process left behind
+        live.delete(pid);
+      }
+      resolve();
+    }),
+  );
   return {
     name,
     child,
     output: () => output,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      if (pid) killGroup(pid, 'SIGTERM');
+      const timer = setTimeout(() => pid && killGroup(pid, 'SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
     },

@@ -74,7 +74,7 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
     cleanup.push(() => control.stop());
     const endpoint = await SipEndpoint.open({ host: o.sip.host, port: o.sip.port, log: o.log });
     cleanup.push(() => endpoint.close());
-    attachSip(endpoint, control, gateway, o.log);
+    attachSip(endpoint, control, gateway, o.log, o.edge ? { address: o.edge.host, port: o.edge.port } : null);
     if (o.edge) {
       const kamailio = await startKamailio({
         listen: o.edge,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
 import { buildTestApp, loadTestAgencies, type TestApp } from '../support/app.js';
+import { rms, startSoftphone } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freeUdpPort, freeUdpRange, sipp } from '../support/telephony.js';
 
@@ -158,4 +159,65 @@ describe('SIP calls through Kamailio and rtpengine', () => {
     expect(result.code, result.stderr + result.stdout.slice(-2_000)).toBe(0);
     expect(tel.endpoint.calls.filter((c) => c.state !== 'ended').length).toBeLessThanOrEqual(1);
   });
+});
+
+describe('an agent answers on a SIP phone', () => {
+  it('public line 2-2: the ACD reserves the UAC agent, their baresip phone rings and answers, audio flows both ways, the agent hangs up, the task wraps up and completes', async () => {
+    const edgePort = Number(edge.split(':')[1]);
+    const phone = await startSoftphone('agent7', edgePort);
+    try {
+      await phone.registered();
+      const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: new Date() };
+      await t.routing.execute(
+        {
+          type: 'addWorker',
+          worker: {
+            id: 'agent-7',
+            attributes: { unit: 'uac', languages: ['en', 'es'], skills: [], sipUser: 'agent7' },
+            activity: 'Available',
+            capacity: { voice: 1, work_item: 0 },
+          },
+        },
+        ctx,
+      );
+      const before = (await calls()).length;
+      const run = sipp('caller-talks-to-agent.xml', edge, {
+        service: '+16155550100',
+        keys: [
+          { digit: '2', atMs: 0 },
+          { digit: '2', atMs: 2_500 },
+        ],
+      });
+      await until(async () => (await calls()).length > before && (await calls()).at(-1)?.answered_at !== null, 40_000);
+      const answered = (await calls()).at(-1);
+      expect(answered).toMatchObject({ language: 'es', reason: 'uac', queue_id: 'uac_unit', agent_worker_id: 'agent-7' });
+      await phone.waitFor('CALL_ESTABLISHED');
+      // Let the caller talk (SIPp's A-law sample) and the agent's tone flow, then look at rtpengine's counters.
+      await new Promise((r) => setTimeout(r, 9_000));
+      const stats = await tel.gateway.rtpengine.command('query', { 'call-id': answered?.external_id as string });
+      const tags = stats.tags as Record<string, { medias?: { streams?: { stats?: { packets?: number } }[] }[] }>;
+      const packets = Object.fromEntries(
+        Object.entries(tags).map(([tag, v]) => [
+          tag,
+          (v.medias ?? []).flatMap((m) => m.streams ?? []).reduce((n, st) => n + (st.stats?.packets ?? 0), 0),
+        ]),
+      );
+      // Both sides sent media through rtpengine: the caller and the agent.
+      expect(Object.values(packets).filter((n) => n > 50).length).toBe(2);
+      phone.command('hangup');
+      const result = await run;
+      expect(result.code, result.stderr + result.stdout.slice(-2_000)).toBe(0);
+      await until(async () => (await calls()).at(-1)?.end_reason !== null);
+      const ended = (await calls()).at(-1);
+      expect(ended).toMatchObject({ end_reason: 'completed', agent_worker_id: 'agent-7' });
+      expect(t.routing.engine.task(ended?.task_id as string)?.status).toBe('wrapping');
+      await t.routing.execute({ type: 'finishWrapUp', taskId: ended?.task_id as string }, ctx);
+      expect(t.routing.engine.task(ended?.task_id as string)?.status).toBe('completed');
+      // The agent heard the caller: the recording of what baresip received is not silence.
+      await until(() => phone.heard().length > 0, 5_000);
+      expect(Math.max(...phone.heard().map(rms))).toBeGreaterThan(0.01);
+    } finally {
+      await phone.stop();
+    }
+  }, 90_000);
 });

@@ -16,6 +16,7 @@ export function attachSip(
   control: CallControl,
   gateway: MediaGateway,
   log: (event: string, d: Record<string, unknown>) => void,
+  edge: { address: string; port: number } | null,
 ): void {
   endpoint.onInvite = (call) => {
     const flow = control.flowFor(call.dialled);
@@ -28,7 +29,7 @@ export function attachSip(
       call.reject(488, 'Not Acceptable Here', [['warning', `399 switchboard "${offer.reason.replace(/"/g, "'")}"`]]);
       return;
     }
-    const leg = new SipLeg(call, gateway, call.dialled);
+    const leg = new SipLeg(call, gateway, call.dialled, edge ? { endpoint, edge } : null);
     leg
       .answer()
       .then(() => {

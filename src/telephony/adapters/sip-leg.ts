@@ -1,6 +1,7 @@
-import type { CallLeg } from '../call-session.js';
+import type { AgentEvents, CallLeg } from '../call-session.js';
 import type { MediaCall, MediaGateway } from '../media/media-gateway.js';
-import type { IncomingCall } from '../sip/endpoint.js';
+import type { IncomingCall, SipEndpoint } from '../sip/endpoint.js';
+import type { OutgoingCall } from '../sip/outgoing-call.js';
 
 /**
  * A SIP call as a call leg: the signalling is the user agent's IncomingCall,
@@ -15,15 +16,20 @@ export class SipLeg implements CallLeg {
   private playTimer: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private released = false;
 
+  private agent: OutgoingCall | null = null;
+
   constructor(
     readonly call: IncomingCall,
     private readonly gateway: MediaGateway,
     readonly line: string,
+    /** Where agents' phones are registered (the edge), and the user agent to call them from; none: no phones. */
+    private readonly phones: { endpoint: SipEndpoint; edge: { address: string; port: number } } | null = null,
   ) {
     this.media = { callId: call.callId, callerTag: call.fromTag, localTag: call.localTag, callerSdp: call.invite.body };
     call.handlers.onInfoDigit = (d) => this.onDigit?.(d);
     call.handlers.onEnd = () => {
       this.finishPlay();
+      this.releaseAgent();
       void this.release();
       this.onEnd?.();
     };
@@ -73,7 +79,47 @@ export class SipLeg implements CallLeg {
     if (!this.ended) await this.gateway.stop(this.media);
   }
 
+  async ringAgent(address: string, events: AgentEvents): Promise<void> {
+    if (!this.phones) throw new Error('no SIP edge for agents’ phones');
+    this.releaseAgent();
+    const sdp = await this.gateway.offerToAgent(this.media);
+    const user = address.replace(/^sips?:/, '').split('@')[0] ?? address;
+    const edge = this.phones.edge;
+    const agent = this.phones.endpoint.invite(`sip:${user}@${edge.address}:${edge.port}`, edge, sdp, 'switchboard');
+    this.agent = agent;
+    agent.handlers = {
+      onAnswer: (agentSdp) => {
+        if (this.ended || this.agent !== agent) {
+          agent.hangup();
+          return;
+        }
+        this.gateway
+          .bridge(this.media, agentSdp)
+          .then(() => events.onAnswered())
+          .catch(() => {
+            agent.hangup();
+            events.onFailed(500);
+          });
+      },
+      onFailure: (status) => {
+        if (this.agent === agent) this.agent = null;
+        events.onFailed(status);
+      },
+      onEnd: (reason) => {
+        if (this.agent === agent) this.agent = null;
+        if (reason === 'remote_bye') events.onAgentHangup();
+      },
+    };
+  }
+
+  releaseAgent(): void {
+    const agent = this.agent;
+    this.agent = null;
+    agent?.hangup();
+  }
+
   async hangup(): Promise<void> {
+    this.releaseAgent();
     this.finishPlay();
     this.call.hangup();
     await this.release();

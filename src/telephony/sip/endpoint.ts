@@ -13,6 +13,7 @@ import {
   type SipResponse,
   serialize,
 } from './message.js';
+import { OutgoingCall } from './outgoing-call.js';
 
 /**
  * A SIP user agent over UDP (RFC 3261 §17, the parts a call-control server
@@ -241,6 +242,8 @@ export class SipEndpoint {
   private readonly clientTx = new Map<string, ClientTx>();
   private readonly dialogs = new Map<string, IncomingCall>();
   private readonly pendingInvites = new Map<string, IncomingCall>();
+  private readonly outgoingByBranch = new Map<string, OutgoingCall>();
+  private readonly outgoingDialogs = new Map<string, OutgoingCall>();
   private readonly sweeper: NodeJS.Timeout;
   readonly stats: EndpointStats = { received: 0, malformed: 0, activeCalls: 0, answered: 0, rejected: 0 };
   contactHost = '';
@@ -353,6 +356,23 @@ export class SipEndpoint {
     if (this.dialogs.delete(call.dialogKey) || this.pendingInvites.delete(this.branchKey(call.invite))) this.stats.activeCalls -= 1;
   }
 
+  /** Places a call through the edge proxy (an agent's phone). */
+  invite(uri: string, proxy: Remote, sdp: string, fromUser = 'switchboard'): OutgoingCall {
+    const call = new OutgoingCall(this, uri, proxy, sdp, fromUser);
+    call.start();
+    return call;
+  }
+
+  registerOutgoing(call: OutgoingCall): void {
+    this.outgoingByBranch.set(call.branch, call);
+    if (call.remoteTag) this.outgoingDialogs.set(call.dialogKey, call);
+  }
+
+  forgetOutgoing(call: OutgoingCall): void {
+    this.outgoingDialogs.delete(call.dialogKey);
+    setTimeout(() => this.outgoingByBranch.delete(call.branch), 32_000).unref();
+  }
+
   get calls(): IncomingCall[] {
     return [...this.dialogs.values(), ...this.pendingInvites.values()];
   }
@@ -385,6 +405,11 @@ export class SipEndpoint {
     const message = parsed.message;
     if (message.kind === 'response') {
       const branch = parseVia(first(message, 'via'))?.params.branch ?? '';
+      const outgoing = this.outgoingByBranch.get(branch);
+      if (outgoing && parseCSeq(first(message, 'cseq'))?.method === 'INVITE') {
+        outgoing.onResponse(message);
+        return;
+      }
       const tx = this.clientTx.get(branch);
       if (tx && message.status >= 200) tx.done(message);
       return;
@@ -428,7 +453,13 @@ export class SipEndpoint {
     const toTag = parseNameAddr(first(request, 'to'))?.params.tag;
     if (toTag !== undefined) {
       const fromTag = parseNameAddr(first(request, 'from'))?.params.tag ?? '';
-      const dialog = this.dialogs.get(`${first(request, 'call-id')}|${toTag}|${fromTag}`);
+      const key = `${first(request, 'call-id')}|${toTag}|${fromTag}`;
+      const outgoing = this.outgoingDialogs.get(key);
+      if (outgoing) {
+        outgoing.inDialog(request, remote);
+        return;
+      }
+      const dialog = this.dialogs.get(key);
       if (!dialog) {
         this.reply(request, remote, tx, 481, 'Call/Transaction Does Not Exist');
         return;
