@@ -94,9 +94,13 @@ program
     'run the server: its own embedded PostgreSQL in SWITCHBOARD_DATA_DIR unless DATABASE_URL is set; migrations are applied first',
   )
   .option('--no-demo', 'do not add demo data on the first start of an empty database')
-  .action(async (options: { demo: boolean }) => {
+  .option(
+    '--telephony',
+    'also start the SIP edge (Kamailio on udp 127.0.0.1:SIP_EDGE_PORT), rtpengine and this call-control node; stopped with the server',
+  )
+  .action(async (options: { demo: boolean; telephony?: boolean }) => {
     try {
-      await startCommand(config(), { demo: options.demo, progress });
+      await startCommand(config(), { demo: options.demo, telephony: options.telephony === true, progress });
     } catch (error) {
       fail(error);
     }

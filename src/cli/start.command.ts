@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { Config } from '../config/config.js';
@@ -16,6 +17,7 @@ import { deliverWebhooks } from '../services/webhook.service.js';
 import { sweepWelfareReferrals } from '../services/welfare.service.js';
 import { packageRoot } from '../storage/paths.js';
 import { countRows } from '../storage/repositories/demo.repository.js';
+import { startTelephony, type Telephony } from '../telephony/runtime.js';
 import { openIdentity, secureCookies } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
 import { applyMigrations, openStorage, StartupError, withOwnerDatabase } from './storage-runtime.js';
@@ -25,7 +27,10 @@ export function packageVersion(): string {
   return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0.0.0';
 }
 
-export async function startCommand(config: Config, options: { demo: boolean; progress: (line: string) => void }): Promise<void> {
+export async function startCommand(
+  config: Config,
+  options: { demo: boolean; telephony?: boolean; progress: (line: string) => void },
+): Promise<void> {
   const { progress } = options;
   const logger = pino({ level: config.LOG_LEVEL, serializers: logSerializers, base: { service: 'switchboard' } });
   progress(`starting Switchboard ${packageVersion()}`);
@@ -41,6 +46,8 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
     }, config.SHUTDOWN_GRACE_MS);
     grace.unref();
     try {
+      // Calls first: callers hear the end of the call, not a dead line; then the edge and the media server.
+      await telephony?.stop();
       await app?.close();
       if (welfareSweep) clearInterval(welfareSweep);
       if (retentionTimer) clearTimeout(retentionTimer);
@@ -55,6 +62,7 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
       process.exit(exitCode);
     }
   };
+  let telephony: Telephony | undefined;
   let app: Awaited<ReturnType<typeof buildApp>>['app'] | undefined;
   let routing: RoutingService | undefined;
   let simulation: SimulationControl | undefined;
@@ -145,8 +153,30 @@ export async function startCommand(config: Config, options: { demo: boolean; pro
       if (code === 'EADDRNOTAVAIL') throw new StartupError(`HOST ${config.HOST} is not an address of this machine`);
       throw error;
     }
+    if (options.telephony) {
+      progress('telephony: rendering prompts, starting rtpengine and Kamailio…');
+      const log = logger.child({ component: 'telephony' });
+      telephony = await startTelephony({
+        db: storage.handle.db,
+        routing,
+        dataDir: path.join(config.dataDir, 'telephony'),
+        node: `${hostname()}:${config.SIP_NODE_PORT}`,
+        clock: () => new Date(),
+        // Call ids and statuses only: numbers and what callers pressed stay in the call records.
+        log: (event, details) => log.info({ event, ...details }, event),
+        sip: { host: '127.0.0.1', port: config.SIP_NODE_PORT },
+        edge: { host: '127.0.0.1', port: config.SIP_EDGE_PORT },
+        rtpengine: { host: '127.0.0.1', port: config.RTPENGINE_NG_PORT, portMin: config.RTP_PORT_MIN, portMax: config.RTP_PORT_MAX },
+      }).catch((error: unknown) => {
+        throw new StartupError(`telephony could not start: ${error instanceof Error ? error.message : String(error)}`);
+      });
+      progress(
+        `telephony: SIP edge on udp 127.0.0.1:${config.SIP_EDGE_PORT} (lines ${[...telephony.control.lines()].join(', ')}); call control on ${config.SIP_NODE_PORT}; rtpengine ng on ${config.RTPENGINE_NG_PORT}`,
+      );
+    }
     progress(`ready: http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT} (API docs at /api/docs)`);
   } catch (error) {
+    await telephony?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await simulation?.stop().catch(() => undefined);
     await routing?.stop().catch(() => undefined);

@@ -66,8 +66,20 @@ export const ConfigSchema = z
     /** The address staff use to reach Switchboard, for enrollment links. */
     PUBLIC_URL: z.url({ error: 'must be a URL such as https://switchboard.example.gov' }).optional(),
     SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(600_000).default(10_000),
+    /** `start --telephony`: the SIP edge (Kamailio) callers and agents' phones use, on loopback. */
+    SIP_EDGE_PORT: port.default(5060),
+    /** `start --telephony`: this call-control node's SIP port, behind the edge. */
+    SIP_NODE_PORT: port.default(5070),
+    /** `start --telephony`: rtpengine's ng control port, and the RTP port range it may use. */
+    RTPENGINE_NG_PORT: port.default(2223),
+    RTP_PORT_MIN: port.default(30_000),
+    RTP_PORT_MAX: port.default(30_999),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.RTP_PORT_MAX - c.RTP_PORT_MIN >= 99, {
+    path: ['RTP_PORT_MAX'],
+    message: 'must leave at least 100 ports above RTP_PORT_MIN',
+  });
 
 /** A key given as hex or base64(url); undefined when it decodes to fewer than 32 bytes. */
 export function decodeKey(value: string): Buffer | undefined {

@@ -73,6 +73,10 @@ export class CallControl {
     return session;
   }
 
+  lines(): IterableIterator<string> {
+    return this.deps.flows.keys();
+  }
+
   get active(): number {
     return this.sessions.size;
   }
