@@ -32,6 +32,28 @@ export class CallControl {
     this.validators = { agencyOri: (digits) => this.agencyByKeypad(digits) };
   }
 
+  /**
+   * After a crash or restart of this node: its calls that never ended are gone with it. Their records end as failed,
+   * and tasks still waiting for an agent are canceled (as abandoned — the caller is no longer there).
+   */
+  async recover(): Promise<number> {
+    const now = this.deps.clock();
+    const stale = await this.deps.db
+      .updateTable('calls')
+      .set({ ended_at: now, end_reason: 'failed' })
+      .where('node', '=', this.deps.node)
+      .where('ended_at', 'is', null)
+      .returning(['task_id'])
+      .execute();
+    const ctx = { actor: null, system: `telephony.${this.deps.node}`, sourceIp: null, requestId: null, now };
+    for (const { task_id } of stale) {
+      const task = task_id ? this.deps.routing.engine.task(task_id) : undefined;
+      if (task_id && task && (task.status === 'pending' || task.status === 'reserved'))
+        await this.deps.routing.execute({ type: 'cancel', taskId: task_id, reason: 'abandoned' }, ctx).catch(() => undefined);
+    }
+    return stale.length;
+  }
+
   start(): void {
     this.unsubscribe ??= this.deps.routing.subscribe((events: EngineEvent[]) => {
       for (const event of events) {

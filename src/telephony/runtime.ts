@@ -70,6 +70,7 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
     services.push(rtpengine);
     cleanup.push(() => rtpengine.stop());
     const control = new CallControl({ db: o.db, routing: o.routing, prompts, flows, node: o.node, clock: o.clock, log: o.log });
+    await control.recover();
     control.start();
     cleanup.push(() => control.stop());
     const endpoint = await SipEndpoint.open({ host: o.sip.host, port: o.sip.port, log: o.log });

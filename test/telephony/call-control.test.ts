@@ -165,4 +165,25 @@ describe('call control (simulator adapter)', () => {
     await until(async () => (await record(leg.externalId)).end_reason !== null);
     expect(await record(leg.externalId)).toMatchObject({ end_reason: 'emergency_guidance', task_id: null });
   });
+
+  it('a restarted node ends the records of the calls it lost, and cancels their waiting tasks', async () => {
+    const leg = call('+16155550102', [{ afterMs: 300, digit: '1' }]);
+    const session = control.accept(leg);
+    await until(() => session?.phase === 'queued');
+    // The node "dies": a new control for the same node name takes over, as after a restart.
+    const { flows } = loadFlows(path.resolve('reference/ivr'));
+    const restarted = new CallControl({
+      db: db.db,
+      routing: t.routing,
+      prompts,
+      flows,
+      node: 'test-node',
+      clock: t.clock.get,
+      log: () => undefined,
+    });
+    expect(await restarted.recover()).toBeGreaterThanOrEqual(1);
+    expect(await record(leg.externalId)).toMatchObject({ end_reason: 'failed' });
+    expect(t.routing.engine.task(session?.taskId as string)).toMatchObject({ status: 'canceled', cancelReason: 'abandoned' });
+    leg.callerHangsUp();
+  });
 });

@@ -513,6 +513,17 @@ export class SipEndpoint {
     for (const [key, tx] of this.serverTx) if (tx.expires < now) this.serverTx.delete(key);
   }
 
+  /**
+   * Stops listening at once, ending nothing: no BYE, no answers — what the edge sees when a node dies. Calls this node
+   * held are simply gone (the edge fails over INVITEs it has not had a final answer to).
+   */
+  async abort(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const tx of this.clientTx.values()) tx.done(null);
+    await new Promise<void>((resolve) => (this.socket ? this.socket.close(() => resolve()) : resolve()));
+    this.socket = undefined;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     for (const call of this.calls) call.hangup();
