@@ -17,6 +17,10 @@ import { deliverWebhooks } from '../services/webhook.service.js';
 import { sweepWelfareReferrals } from '../services/welfare.service.js';
 import { packageRoot } from '../storage/paths.js';
 import { countRows } from '../storage/repositories/demo.repository.js';
+import { TwilioCalls, type TwilioConfig } from '../telephony/adapters/twilio.js';
+import { CallControl } from '../telephony/call-control.js';
+import { loadFlows } from '../telephony/ivr/flow.js';
+import { PromptLibrary } from '../telephony/media/prompts.js';
 import { startTelephony, type Telephony } from '../telephony/runtime.js';
 import { openIdentity, secureCookies } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
@@ -132,6 +136,27 @@ export async function startCommand(
       retentionTimer.unref();
     }, 3_600_000);
     retentionTimer.unref();
+    // The cloud-voice adapter, when an account is configured: the same flows and ACD, one webhook at a time.
+    let twilio: { config: TwilioConfig; calls: TwilioCalls } | undefined;
+    if (config.TWILIO_AUTH_TOKEN && config.TWILIO_WEBHOOK_BASE_URL) {
+      const { flows, prompts: catalog } = loadFlows(path.join(packageRoot(), 'reference', 'ivr'));
+      const prompts = new PromptLibrary(catalog, path.join(config.dataDir, 'telephony', 'prompts'));
+      const node = `${hostname()}:twilio`;
+      const validators = new CallControl({
+        db: storage.handle.db,
+        routing,
+        prompts,
+        flows,
+        node,
+        clock: () => new Date(),
+        log: () => undefined,
+      }).validators;
+      twilio = {
+        config: { authToken: config.TWILIO_AUTH_TOKEN, baseUrl: config.TWILIO_WEBHOOK_BASE_URL },
+        calls: new TwilioCalls({ db: storage.handle.db, routing, flows, prompts, validators, node, clock: () => new Date() }),
+      };
+      progress(`telephony: Twilio webhooks at ${config.TWILIO_WEBHOOK_BASE_URL.replace(/\/$/, '')}/api/telephony/twilio/voice`);
+    }
     ({ app } = await buildApp({
       db: storage.handle.db,
       pool: storage.handle.pool,
@@ -142,6 +167,7 @@ export async function startCommand(
       secureCookies: secureCookies(config),
       routing,
       attachmentsDir: path.join(config.dataDir, 'attachments'),
+      ...(twilio ? { twilio } : {}),
     }));
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal, 0));
     try {

@@ -32,7 +32,7 @@ const postgresUrl = z
   .refine((value) => URL.canParse(value), 'is not a valid URL');
 
 /** Keys whose values must never be printed (logs, errors, `config show`). */
-export const SECRET_KEYS = ['DATABASE_URL', 'DATABASE_MIGRATION_URL', 'SWITCHBOARD_SECRET_KEY'] as const;
+export const SECRET_KEYS = ['DATABASE_URL', 'DATABASE_MIGRATION_URL', 'SWITCHBOARD_SECRET_KEY', 'TWILIO_AUTH_TOKEN'] as const;
 
 export const ConfigSchema = z
   .object({
@@ -74,6 +74,10 @@ export const ConfigSchema = z
     RTPENGINE_NG_PORT: port.default(2223),
     RTP_PORT_MIN: port.default(30_000),
     RTP_PORT_MAX: port.default(30_999),
+    /** The cloud-voice adapter (Twilio): the account's auth token (secret), which signs its webhooks. Unset: the adapter refuses every webhook. */
+    TWILIO_AUTH_TOKEN: z.string().min(16, 'must be the account auth token').optional(),
+    /** The public base URL Twilio calls the webhooks at (signatures cover the full URL), e.g. https://switchboard.example.gov. */
+    TWILIO_WEBHOOK_BASE_URL: z.url({ error: 'must be a URL' }).optional(),
   })
   .strict()
   .refine((c) => c.RTP_PORT_MAX - c.RTP_PORT_MIN >= 99, {

@@ -35,7 +35,14 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function installAccessGuard(
   app: FastifyInstance,
-  options: { authenticate: Authenticator; permissions: () => PermissionTable; onDenied?: DenialRecorder },
+  options: {
+    authenticate: Authenticator;
+    permissions: () => PermissionTable;
+    onDenied?: DenialRecorder;
+    /** Checks a provider webhook's signature; absent → such routes refuse everything. */
+    verifyWebhook?: (request: FastifyRequest, provider: 'twilio') => boolean;
+    onBadSignature?: (request: FastifyRequest, provider: 'twilio') => Promise<void>;
+  },
 ): void {
   app.decorateRequest('actor', null);
   app.addHook('onRoute', (route) => {
@@ -54,6 +61,11 @@ export function installAccessGuard(
     const access = request.routeOptions.config.access;
     // Not-found and other framework responses have no route config: nothing to protect there.
     if (!access || 'public' in access) return;
+    if ('webhook' in access) {
+      if (options.verifyWebhook?.(request, access.webhook)) return;
+      await options.onBadSignature?.(request, access.webhook);
+      throw new AppError('forbidden', 'The request is not signed by the telephony provider.');
+    }
     const via = access.via ?? 'session';
     const found = await options.authenticate(request, via);
     if (!found) {

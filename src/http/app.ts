@@ -21,6 +21,7 @@ import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
 import { packageRoot } from '../storage/paths.js';
+import { type TwilioCalls, type TwilioConfig, verifyTwilioSignature } from '../telephony/adapters/twilio.js';
 import { type Authenticator, installAccessGuard } from './access-guard.js';
 import type { AppContext } from './context.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
@@ -45,6 +46,7 @@ import { routingRoutes } from './routes/routing.routes.js';
 import { safeguardRoutes } from './routes/safeguard.routes.js';
 import { CSV_UPLOAD_ROUTES, submissionRoutes } from './routes/submission.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
+import { twilioRoutes } from './routes/twilio.routes.js';
 import { webApp } from './web-app.js';
 import { readSubmissionXml } from './xml-submission.js';
 
@@ -70,6 +72,8 @@ export type AppOptions = {
   development?: boolean;
   /** The built web app; default dist/web of the package. */
   webDir?: string;
+  /** The cloud-voice adapter: its account's auth token and public base URL (for signatures), and the calls it serves. */
+  twilio?: { config: TwilioConfig; calls: TwilioCalls };
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -146,6 +150,26 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   installAccessGuard(app, {
     authenticate: identityAuthenticator(options.identity, clock),
     permissions: () => options.identity.permissions,
+    verifyWebhook: (request, provider) =>
+      provider === 'twilio' &&
+      options.twilio !== undefined &&
+      verifyTwilioSignature(
+        options.twilio.config,
+        typeof request.headers['x-twilio-signature'] === 'string' ? request.headers['x-twilio-signature'] : undefined,
+        request.url,
+        (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, string>,
+      ),
+    onBadSignature: async (request, provider) => {
+      await recordAudit(
+        options.db,
+        { actor: null, system: `webhook.${provider}`, sourceIp: request.ip, requestId: request.id, now: clock() },
+        {
+          action: `${request.method} ${request.routeOptions.url ?? ''}`,
+          outcome: 'denied',
+          details: { reason: 'missing or invalid signature' },
+        },
+      );
+    },
     onDenied: async (request, actor, permission, reason) => {
       await recordAudit(
         options.db,
@@ -262,6 +286,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...submissionRoutes(ctx),
     ...partnerRequestRoutes(ctx),
     ...clientRequestRoutes(ctx),
+    ...twilioRoutes(() => options.twilio?.calls),
     ...agencyRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),

@@ -13,6 +13,8 @@ import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
 
 export type Access =
   | { public: true; reason: string }
+  /** A provider's webhook: no session or token, but the request's signature (checked by the guard, refused with 403 and audited). */
+  | { webhook: 'twilio' }
   /** via: how callers prove who they are — a staff session cookie (default) or a partner system's bearer token. */
   | { permission: Permission; via?: 'session' | 'client' };
 

@@ -614,6 +614,7 @@ export type CallsTable = {
   ended_at: Date | null;
   end_reason: CallEndReason | null;
   recording_ref: string | null;
+  adapter_state: ColumnType<unknown, string | null | undefined, string | null>;
 };
 
 export type AgencyWebhooksTable = { agency_ori: string; url: string; secret_enc: string; updated_at: Date };

@@ -60,7 +60,11 @@ export type TestApp = {
 
 export async function buildTestApp(
   db: TestDatabase,
-  options: { extraMigrations?: ReturnType<typeof loadMigrations> } = {},
+  options: {
+    extraMigrations?: ReturnType<typeof loadMigrations>;
+    /** The cloud-voice adapter, made with the app's routing service and clock. */
+    twilio?: (routing: RoutingService, clock: () => Date) => NonNullable<Parameters<typeof buildApp>[0]['twilio']>;
+  } = {},
 ): Promise<TestApp> {
   await loadReferenceData(db.db);
   const logLines: string[] = [];
@@ -86,6 +90,7 @@ export async function buildTestApp(
     clock: clock.get,
     routing,
     attachmentsDir,
+    ...(options.twilio ? { twilio: options.twilio(routing, clock.get) } : {}),
   });
   return { app, routes, registered, identity, clock, logLines, routing, attachmentsDir };
 }

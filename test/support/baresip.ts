@@ -13,6 +13,9 @@ import { freeUdpPort, freeUdpRange } from './telephony.js';
  * REGISTER_OK and CALL_ESTABLISHED).
  */
 
+/** Terminal colour codes in baresip's answers (ESC [ … m). */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 export type Softphone = {
   user: string;
   events: { type: string; param?: string }[];
@@ -140,7 +143,7 @@ export async function startSoftphone(user: string, edgePort: number): Promise<So
       while (Date.now() < end) {
         phone.command('reginfo');
         await new Promise((r) => setTimeout(r, 250));
-        if (responses.some((r) => /\bOK\b/.test(r.replace(/\u001b\[[0-9;]*m/g, ' ')))) return;
+        if (responses.some((r) => /\bOK\b/.test(r.replace(ANSI_COLOUR, ' ')))) return;
       }
       throw new Error(`baresip did not register: ${responses.at(-1) ?? ''} ${output.slice(-1_500)}`);
     },

@@ -74,7 +74,7 @@ const invite = (headers: string[], body = SDP) =>
   `INVITE sip:+16155550100@127.0.0.1 SIP/2.0\r\n${headers.join('\r\n')}\r\nContent-Type: application/sdp\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 const base = (callId: string | null) =>
   [
-    'Via: SIP/2.0/UDP 127.0.0.1:@PORT@;branch=z9hG4bK-raw-' + Math.random().toString(36).slice(2),
+    `Via: SIP/2.0/UDP 127.0.0.1:@PORT@;branch=z9hG4bK-raw-${Math.random().toString(36).slice(2)}`,
     'From: <sip:+16155550199@127.0.0.1>;tag=r1',
     'To: <sip:+16155550100@127.0.0.1>',
     callId === null ? '' : `Call-ID: ${callId}`,

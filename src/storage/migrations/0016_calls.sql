@@ -27,6 +27,8 @@ CREATE TABLE calls (
   end_reason text CHECK (end_reason IN (
     'completed', 'abandoned_ivr', 'abandoned_queue', 'overflowed', 'callback', 'voicemail', 'emergency_guidance', 'closed', 'transferred', 'failed')),
   recording_ref text,
+  -- Adapters that answer one webhook at a time (Twilio) keep the IVR's state here, so any node can take the next step.
+  adapter_state jsonb,
   UNIQUE (adapter, external_id)
 );
 CREATE INDEX calls_arrived ON calls (arrived_at DESC);

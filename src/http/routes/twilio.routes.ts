@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import type { TwilioCalls } from '../../telephony/adapters/twilio.js';
+import { defineRoute } from '../route.js';
+
+/**
+ * Twilio's voice webhooks (form-encoded POSTs, TwiML answers). The access
+ * guard checks X-Twilio-Signature on each one before the handler runs; an
+ * unsigned or tampered request is 403 and audited. Without a configured
+ * Twilio account every request is refused the same way.
+ */
+
+const ZForm = z.record(z.string().max(100), z.string().max(2_000));
+const TWIML = 'text/xml; charset=utf-8';
+
+export function twilioRoutes(calls: () => TwilioCalls | undefined) {
+  const need = () => {
+    const c = calls();
+    if (!c) throw new Error('twilio adapter not configured'); // unreachable: the guard refuses unsigned requests first
+    return c;
+  };
+  const route = (
+    url: string,
+    summary: string,
+    handler: (c: TwilioCalls, body: Record<string, string>, query: { timedOut?: string | undefined }) => Promise<string>,
+  ) =>
+    defineRoute({
+      method: 'POST',
+      url: `/api/telephony/twilio/${url}`,
+      summary,
+      tags: ['telephony'],
+      access: { webhook: 'twilio' },
+      query: z.strictObject({ timedOut: z.enum(['1']).optional(), voicemail: z.enum(['1']).optional() }),
+      body: ZForm,
+      contentType: TWIML,
+      response: z.string(),
+      errors: [403],
+      handler: async ({ body, query }) => handler(need(), body, query),
+    });
+  return [
+    route('voice', 'Twilio: an incoming call (the line’s IVR flow starts)', (c, b) => c.incoming(b)),
+    route('gather', 'Twilio: keys from a <Gather>, or its timeout', (c, b, q) => c.gather(b, q.timedOut === '1')),
+    route('wait', 'Twilio: what a queued caller hears (place, expected wait, the callback offer)', (c, b) => c.wait(b)),
+    route('wait-key', 'Twilio: a key pressed in the queue (1: callback)', (c, b) => c.waitKey(b)),
+    route('queue-result', 'Twilio: the caller left the queue (callback, hang-up, error)', (c, b) => c.queueResult(b)),
+    route('status', 'Twilio: the call’s status callback, and a voicemail recording', (c, b) => c.status(b)),
+  ];
+}

@@ -1,0 +1,310 @@
+import twilio from 'twilio';
+import { estimatedWaitSeconds } from '../../domain/routing/statistics.js';
+import type { RequestContext } from '../../services/audit.service.js';
+import type { RoutingService } from '../../services/routing.service.js';
+import type { Db } from '../../storage/database.js';
+import type { CallEndReason } from '../../storage/schema.js';
+import { normalizeNumber } from '../call-control.js';
+import type { Flow } from '../ivr/flow.js';
+import { advance, type EnqueueNode, type Input, type Instruction, type IvrState, initialState, type Validators } from '../ivr/machine.js';
+import type { Language, PromptLibrary } from '../media/prompts.js';
+
+/**
+ * The cloud-voice adapter (Twilio Programmable Voice): the same IVR flows and
+ * the same ACD, one webhook at a time. Each webhook's X-Twilio-Signature is
+ * checked by the access guard (src/http/access-guard.ts) with the official
+ * `twilio` package before anything here runs. The IVR's state lives in the
+ * call record, so any node can answer the next webhook; TwiML is built with
+ * the package's VoiceResponse. Prompts are spoken by Twilio (<Say>) from the
+ * same catalogue the SIP adapter renders to sound.
+ */
+
+export type TwilioConfig = { authToken: string; baseUrl: string };
+export type Params = Record<string, string>;
+
+const BASE = '/api/telephony/twilio';
+const SAY_LANGUAGE: Record<Language, 'en-US' | 'es-MX'> = { en: 'en-US', es: 'es-MX' };
+
+/** Twilio's request validation (HMAC-SHA1 over the full URL and the sorted POST parameters), by the official package. */
+export function verifyTwilioSignature(config: TwilioConfig, signature: string | undefined, pathAndQuery: string, params: Params): boolean {
+  if (!signature) return false;
+  return twilio.validateRequest(config.authToken, signature, `${config.baseUrl.replace(/\/$/, '')}${pathAndQuery}`, params);
+}
+
+type Stored = { ivr: IvrState; taskId?: string; callbackOffer?: boolean; callbackTaskId?: string };
+
+export class TwilioCalls {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      routing: RoutingService;
+      flows: Map<string, Flow>;
+      prompts: PromptLibrary;
+      validators: Validators;
+      node: string;
+      clock: () => Date;
+    },
+  ) {}
+
+  private ctx(): RequestContext {
+    return { actor: null, system: `telephony.twilio.${this.deps.node}`, sourceIp: null, requestId: null, now: this.deps.clock() };
+  }
+
+  private flowOf(to: string): Flow | undefined {
+    const line = normalizeNumber(to);
+    return line ? this.deps.flows.get(line) : undefined;
+  }
+
+  private async load(callSid: string) {
+    return this.deps.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('adapter', '=', 'twilio')
+      .where('external_id', '=', callSid)
+      .executeTakeFirst();
+  }
+
+  private async save(id: string, stored: Stored): Promise<void> {
+    await this.deps.db
+      .updateTable('calls')
+      .set({ adapter_state: JSON.stringify(stored), ivr_path: JSON.stringify(stored.ivr.path) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  private lang(state: IvrState): Language {
+    return state.vars.language === 'es' ? 'es' : 'en';
+  }
+
+  private say(
+    r: twilio.twiml.VoiceResponse | ReturnType<twilio.twiml.VoiceResponse['gather']>,
+    id: string,
+    language: Language,
+    params = {},
+  ) {
+    r.say({ language: SAY_LANGUAGE[language] }, this.deps.prompts.text(id, language, params));
+  }
+
+  /** A new call: the call record, then the flow's first steps. */
+  async incoming(p: Params): Promise<string> {
+    const flow = this.flowOf(p.To ?? '');
+    const response = new twilio.twiml.VoiceResponse();
+    if (!flow || !p.CallSid) {
+      response.reject({ reason: 'rejected' });
+      return response.toString();
+    }
+    const existing = await this.load(p.CallSid);
+    let id = existing?.id;
+    let state = initialState(flow);
+    if (!existing) {
+      const row = await this.deps.db
+        .insertInto('calls')
+        .values({
+          adapter: 'twilio',
+          external_id: p.CallSid,
+          node: this.deps.node,
+          line: flow.line,
+          caller_number: p.From ?? null,
+          arrived_at: this.deps.clock(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      id = row.id;
+    } else state = (existing.adapter_state as Stored | null)?.ivr ?? state;
+    return this.step(id as string, flow, { ivr: state }, null);
+  }
+
+  /** Keys from a <Gather>, or none (the redirect after its timeout). */
+  async gather(p: Params, timedOut: boolean): Promise<string> {
+    const row = await this.load(p.CallSid ?? '');
+    const flow = row && this.flowOf(row.line);
+    if (!row || !flow || row.ended_at) return new twilio.twiml.VoiceResponse().hangup().toString();
+    const stored = (row.adapter_state as Stored | null) ?? { ivr: initialState(flow) };
+    const digits = (p.Digits ?? '').replace(/[^0-9*#]/g, '');
+    return this.step(row.id, flow, stored, timedOut || digits === '' ? { timeout: true } : { digits });
+  }
+
+  private async step(id: string, flow: Flow, stored: Stored, input: Input): Promise<string> {
+    const result = await advance(flow, stored.ivr, input, { now: this.deps.clock(), validators: this.deps.validators });
+    const next: Stored = { ...stored, ivr: result.state };
+    const language = this.lang(result.state);
+    const response = new twilio.twiml.VoiceResponse();
+    for (const i of result.instructions) await this.render(response, i, id, flow, next, language);
+    await this.save(id, next);
+    return response.toString();
+  }
+
+  private async render(response: twilio.twiml.VoiceResponse, i: Instruction, id: string, flow: Flow, stored: Stored, language: Language) {
+    switch (i.kind) {
+      case 'play':
+        this.say(response, i.prompt, language);
+        return;
+      case 'gather': {
+        const gather = response.gather({
+          input: ['dtmf'],
+          numDigits: i.maxDigits,
+          timeout: Math.ceil(i.timeoutMs / 1000),
+          finishOnKey: i.terminator ?? '',
+          action: `${BASE}/gather`,
+          method: 'POST',
+        });
+        this.say(gather, i.prompt, language);
+        response.redirect({ method: 'POST' }, `${BASE}/gather?timedOut=1`);
+        return;
+      }
+      case 'hangup':
+        await this.end(
+          id,
+          i.reason === 'emergency_guidance' ? 'emergency_guidance' : i.reason === 'closed' ? 'closed' : 'completed',
+          stored,
+        );
+        response.hangup();
+        return;
+      case 'transfer':
+        await this.end(id, 'transferred', stored);
+        response.dial(i.to);
+        return;
+      case 'voicemail':
+        await this.finishIvr(id, stored);
+        this.say(response, i.prompt, language);
+        response.record({ maxLength: i.maxSeconds, action: `${BASE}/status?voicemail=1`, method: 'POST', playBeep: true });
+        return;
+      case 'enqueue':
+        await this.enqueue(response, id, flow, stored, i.node, i.attributes, i.priority, language);
+        return;
+    }
+  }
+
+  private async finishIvr(id: string, stored: Stored) {
+    const v = stored.ivr.vars;
+    await this.deps.db
+      .updateTable('calls')
+      .set({
+        ivr_done_at: this.deps.clock(),
+        language: typeof v.language === 'string' ? v.language : 'en',
+        reason: typeof v.reason === 'string' ? v.reason : null,
+        interpreter: v.interpreter === true,
+        attributes: JSON.stringify(v),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  private async enqueue(
+    response: twilio.twiml.VoiceResponse,
+    id: string,
+    flow: Flow,
+    stored: Stored,
+    node: EnqueueNode,
+    vars: Record<string, string | boolean>,
+    priority: number,
+    language: Language,
+  ) {
+    await this.finishIvr(id, stored);
+    const taskId = this.deps.routing.newTaskId();
+    await this.deps.routing.execute(
+      {
+        type: 'createTask',
+        task: { id: taskId, channel: 'voice', priority, attributes: { kind: 'call', line: flow.line, language, ...vars, callRecord: id } },
+      },
+      this.ctx(),
+    );
+    stored.taskId = taskId;
+    stored.callbackOffer = node.callbackOffer;
+    const task = this.deps.routing.engine.task(taskId);
+    await this.deps.db
+      .updateTable('calls')
+      .set({ queued_at: this.deps.clock(), task_id: taskId, queue_id: task?.queueId ?? null })
+      .where('id', '=', id)
+      .execute();
+    this.say(response, 'queue-entry', language);
+    response.enqueue({ waitUrl: `${BASE}/wait`, waitUrlMethod: 'POST', action: `${BASE}/queue-result`, method: 'POST' }, taskId);
+  }
+
+  /** Twilio's wait music: our own place and wait, the callback offer, a pause. */
+  async wait(p: Params): Promise<string> {
+    const row = await this.load(p.CallSid ?? '');
+    const response = new twilio.twiml.VoiceResponse();
+    const stored = row?.adapter_state as Stored | null;
+    if (!row || !stored?.taskId) return response.leave().toString();
+    const language = this.lang(stored.ivr);
+    const ewt = estimatedWaitSeconds(this.deps.routing.engine, stored.taskId);
+    if (ewt && ewt.position > 0)
+      this.say(response, 'queue-position', language, { position: ewt.position, minutes: Math.max(1, Math.round(ewt.seconds / 60)) });
+    if (stored.callbackOffer) {
+      const gather = response.gather({ input: ['dtmf'], numDigits: 1, timeout: 5, action: `${BASE}/wait-key`, method: 'POST' });
+      this.say(gather, 'callback-offer', language);
+    }
+    this.say(response, 'hold-music', language);
+    response.pause({ length: 20 });
+    return response.toString();
+  }
+
+  /** A key in the queue: 1 is the callback (the task keeps its place); the caller leaves the queue. */
+  async waitKey(p: Params): Promise<string> {
+    const row = await this.load(p.CallSid ?? '');
+    const response = new twilio.twiml.VoiceResponse();
+    const stored = row?.adapter_state as Stored | null;
+    if (!row || !stored?.taskId || p.Digits !== '1' || !stored.callbackOffer) return response.toString();
+    const task = this.deps.routing.engine.task(stored.taskId);
+    if (task?.status !== 'pending') return response.toString();
+    const callbackTaskId = this.deps.routing.newTaskId();
+    await this.deps.routing.execute(
+      { type: 'callback', taskId: stored.taskId, callbackTaskId, attributes: { callback: true, callRecord: row.id } },
+      this.ctx(),
+    );
+    stored.callbackTaskId = callbackTaskId;
+    await this.save(row.id, stored);
+    await this.deps.db.updateTable('calls').set({ callback_task_id: callbackTaskId }).where('id', '=', row.id).execute();
+    return response.leave().toString();
+  }
+
+  /** After <Enqueue>: the caller left (callback), hung up (abandoned), or the queue failed. */
+  async queueResult(p: Params): Promise<string> {
+    const row = await this.load(p.CallSid ?? '');
+    const response = new twilio.twiml.VoiceResponse();
+    const stored = row?.adapter_state as Stored | null;
+    if (!row || !stored) return response.hangup().toString();
+    const language = this.lang(stored.ivr);
+    if (stored.callbackTaskId) {
+      await this.end(row.id, 'callback', stored);
+      this.say(response, 'callback-confirmed', language);
+      return response.hangup().toString();
+    }
+    if (p.QueueResult === 'hangup') await this.abandon(row.id, stored);
+    else if (p.QueueResult !== 'bridged') await this.end(row.id, 'failed', stored);
+    return response.hangup().toString();
+  }
+
+  /** The call's status callback: a call that ended anywhere ends its record (and a waiting task is abandoned). */
+  async status(p: Params): Promise<string> {
+    const row = await this.load(p.CallSid ?? '');
+    if (row && !row.ended_at) {
+      const stored = (row.adapter_state as Stored | null) ?? undefined;
+      if (p.RecordingUrl) await this.deps.db.updateTable('calls').set({ recording_ref: p.RecordingUrl }).where('id', '=', row.id).execute();
+      if (['completed', 'canceled', 'busy', 'failed', 'no-answer'].includes(p.CallStatus ?? '') || p.RecordingUrl) {
+        if (p.RecordingUrl) await this.end(row.id, 'voicemail', stored);
+        else if (stored?.taskId) await this.abandon(row.id, stored);
+        else await this.end(row.id, row.ivr_done_at ? 'completed' : 'abandoned_ivr', stored);
+      }
+    }
+    return new twilio.twiml.VoiceResponse().toString();
+  }
+
+  private async abandon(id: string, stored: Stored) {
+    const task = stored.taskId ? this.deps.routing.engine.task(stored.taskId) : undefined;
+    if (stored.taskId && task && (task.status === 'pending' || task.status === 'reserved')) {
+      await this.deps.routing.execute({ type: 'cancel', taskId: stored.taskId, reason: 'abandoned' }, this.ctx());
+      await this.end(id, 'abandoned_queue', stored);
+    } else await this.end(id, task?.status === 'assigned' ? 'completed' : 'abandoned_queue', stored);
+  }
+
+  private async end(id: string, reason: CallEndReason, stored: Stored | undefined) {
+    await this.deps.db
+      .updateTable('calls')
+      .set({ ended_at: this.deps.clock(), end_reason: reason, ...(stored ? { ivr_path: JSON.stringify(stored.ivr.path) } : {}) })
+      .where('id', '=', id)
+      .where('ended_at', 'is', null)
+      .execute();
+  }
+}
