@@ -26,7 +26,7 @@ import { benchDatabase } from './support.js';
 
 const config = loadConfig({ DATABASE_URL: process.env.DATABASE_URL }, process.cwd());
 const RATES = [20, 40, 80, 120, 160, 200, 250, 300, 400, 500, 600, 800];
-const CONCURRENT = [50, 100, 200, 300, 400];
+const CONCURRENT = [50, 100, 200, 400, 600, 800];
 
 type Target = { name: string; edge: string; line: string };
 

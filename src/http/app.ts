@@ -33,6 +33,7 @@ import { adminRoutes } from './routes/admin.routes.js';
 import { agencyRoutes } from './routes/agency.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { callRoutes } from './routes/call.routes.js';
 import { caseRoutes } from './routes/case.routes.js';
 import { clientRequestRoutes } from './routes/client-request.routes.js';
 import { desktopRoutes } from './routes/desktop.routes.js';
@@ -287,6 +288,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...partnerRequestRoutes(ctx),
     ...clientRequestRoutes(ctx),
     ...twilioRoutes(() => options.twilio?.calls),
+    ...callRoutes(ctx),
     ...agencyRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),

@@ -186,4 +186,19 @@ describe('call control (simulator adapter)', () => {
     expect(t.routing.engine.task(session?.taskId as string)).toMatchObject({ status: 'canceled', cancelReason: 'abandoned' });
     leg.callerHangsUp();
   });
+
+  it('call records: supervisors read them (audited), call takers may not', async () => {
+    const supervisor = await enrollAs(t, 'supervisor');
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/calls?line=%2B16155550100', headers: { cookie: supervisor.cookie } });
+    expect(list.statusCode, list.body).toBe(200);
+    const calls = list.json().calls as { id: string; endReason: string | null; ivrPath: string[]; callerNumber: string }[];
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    expect(calls.map((c) => c.endReason)).toEqual(expect.arrayContaining(['abandoned_queue', 'callback', 'emergency_guidance']));
+    const one = await t.app.inject({ method: 'GET', url: `/api/v1/calls/${calls[0]?.id}`, headers: { cookie: supervisor.cookie } });
+    expect(one.json()).toMatchObject({ id: calls[0]?.id, callerNumber: '+16155550199' });
+    const audited = await db.db.selectFrom('audit_events').select('action').where('action', 'in', ['call.list', 'call.read']).execute();
+    expect(audited.length).toBeGreaterThanOrEqual(2);
+    const taker = await enrollAs(t, 'call_taker');
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/calls', headers: { cookie: taker.cookie } })).statusCode).toBe(403);
+  });
 });

@@ -1,0 +1,119 @@
+import type { Selectable } from 'kysely';
+import { z } from 'zod';
+import { ZIdParams } from '../../contracts/cases.js';
+import { AppError } from '../../domain/errors/app-error.js';
+import { appendAudit } from '../../services/audit.service.js';
+import type { CallsTable } from '../../storage/schema.js';
+import { type AppContext, actorContext } from '../context.js';
+import { defineRoute } from '../route.js';
+
+/** Call records (supervisors, auditors, admins): who called which line, what they pressed, where the call went, how it ended. */
+
+const ZCall = z.object({
+  id: z.string(),
+  adapter: z.string(),
+  node: z.string(),
+  line: z.string(),
+  callerNumber: z.string().nullable(),
+  language: z.string().nullable(),
+  reason: z.string().nullable(),
+  interpreter: z.boolean(),
+  ivrPath: z.array(z.string()),
+  queueId: z.string().nullable(),
+  taskId: z.string().nullable(),
+  callbackTaskId: z.string().nullable(),
+  agentWorkerId: z.string().nullable(),
+  arrivedAt: z.string(),
+  ivrDoneAt: z.string().nullable(),
+  queuedAt: z.string().nullable(),
+  offeredAt: z.string().nullable(),
+  answeredAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  endReason: z.string().nullable(),
+  recordingRef: z.string().nullable(),
+});
+
+type Row = Selectable<CallsTable>;
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+const present = (r: Row): z.infer<typeof ZCall> => ({
+  id: r.id,
+  adapter: r.adapter,
+  node: r.node,
+  line: r.line,
+  callerNumber: r.caller_number,
+  language: r.language,
+  reason: r.reason,
+  interpreter: r.interpreter,
+  ivrPath: r.ivr_path,
+  queueId: r.queue_id,
+  taskId: r.task_id,
+  callbackTaskId: r.callback_task_id,
+  agentWorkerId: r.agent_worker_id,
+  arrivedAt: r.arrived_at.toISOString(),
+  ivrDoneAt: iso(r.ivr_done_at),
+  queuedAt: iso(r.queued_at),
+  offeredAt: iso(r.offered_at),
+  answeredAt: iso(r.answered_at),
+  endedAt: iso(r.ended_at),
+  endReason: r.end_reason,
+  recordingRef: r.recording_ref,
+});
+
+export function callRoutes(ctx: AppContext) {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/calls',
+      summary: 'Call records, newest first (numbers included: every read is audited)',
+      tags: ['telephony'],
+      access: { permission: 'call:read' },
+      query: z.strictObject({
+        line: z
+          .string()
+          .regex(/^\+\d{7,15}$/)
+          .optional(),
+        endReason: z.string().max(40).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      response: z.object({ calls: z.array(ZCall) }),
+      handler: async ({ query, request }) =>
+        ctx.db.transaction().execute(async (trx) => {
+          let q = trx.selectFrom('calls').selectAll();
+          if (query.line) q = q.where('line', '=', query.line);
+          if (query.endReason) q = q.where('end_reason', '=', query.endReason as never);
+          const rows = await q.orderBy('arrived_at', 'desc').limit(query.limit).execute();
+          await appendAudit(trx, actorContext(ctx, request), {
+            action: 'call.list',
+            outcome: 'allowed',
+            resourceType: 'call',
+            details: { results: rows.length, line: query.line ?? null },
+          });
+          return { calls: rows.map(present) };
+        }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/calls/:id',
+      summary: 'One call record',
+      tags: ['telephony'],
+      access: { permission: 'call:read' },
+      params: ZIdParams,
+      response: ZCall,
+      errors: [404],
+      handler: async ({ params, request }) => {
+        const row = await ctx.db.transaction().execute(async (trx) => {
+          const found = await trx.selectFrom('calls').selectAll().where('id', '=', params.id).executeTakeFirst();
+          await appendAudit(trx, actorContext(ctx, request), {
+            action: 'call.read',
+            outcome: found ? 'allowed' : 'error',
+            resourceType: 'call',
+            resourceId: params.id,
+          });
+          return found;
+        });
+        if (!row) throw new AppError('not_found', 'There is no such call.');
+        return present(row);
+      },
+    }),
+  ];
+}
