@@ -56,6 +56,9 @@ export type SessionDeps = {
 
 class Hangup extends Error {}
 
+/** The prompt that tells callers the call may be recorded (reference/ivr/prompts.json). */
+const RECORDING_NOTICE = 'recording-notice';
+
 type Phase = 'ivr' | 'queued' | 'offered' | 'connected' | 'done';
 
 export class CallSession {
@@ -229,8 +232,12 @@ export class CallSession {
   }
 
   /** Plays a prompt; a key pressed during it cuts it short when it may be interrupted (menus do not wait for the end). */
+  /** Whether the caller was told the call may be recorded: only then is the conversation with the agent recorded. */
+  private recordingAnnounced = false;
+
   private async say(prompt: string, interruptible: boolean, params: Record<string, string | number> = {}): Promise<void> {
     if (interruptible && this.digits.length > 0) return;
+    if (prompt === RECORDING_NOTICE) this.recordingAnnounced = true;
     const file = await this.deps.prompts.file(prompt, this.language, params);
     this.check();
     this.playing = true;
@@ -425,6 +432,10 @@ export class CallSession {
         this.phase = 'connected';
         await this.leg.stop();
         await this.update({ answered_at: this.deps.clock(), agent_worker_id: task.workerId });
+        if (this.recordingAnnounced) {
+          const ref = await this.leg.record().catch(() => null);
+          if (ref) await this.update({ recording_ref: ref });
+        }
         this.deps.log('call_answered', { callId: this.leg.externalId, taskId });
       }
       if (task.status === 'wrapping' || task.status === 'completed') {

@@ -149,7 +149,8 @@ describe('call control (simulator adapter)', () => {
     await until(async () => (await record(leg.externalId)).offered_at !== null);
     await t.routing.execute({ type: 'accept', reservationId: reservation?.id as string }, ctx);
     await until(async () => (await record(leg.externalId)).answered_at !== null);
-    expect(await record(leg.externalId)).toMatchObject({ agent_worker_id: 'agent-uac-1', end_reason: null });
+    // The UAC line does not announce recording: the conversation is not recorded.
+    expect(await record(leg.externalId)).toMatchObject({ agent_worker_id: 'agent-uac-1', end_reason: null, recording_ref: null });
     leg.callerHangsUp();
     await until(async () => (await record(leg.externalId)).end_reason === 'completed');
     expect(t.routing.engine.task(session?.taskId as string)?.status).toBe('wrapping');

@@ -209,7 +209,12 @@ describe('an agent answers on a SIP phone', () => {
       expect(result.code, result.stderr + result.stdout.slice(-2_000)).toBe(0);
       await until(async () => (await calls()).at(-1)?.end_reason !== null);
       const ended = (await calls()).at(-1);
-      expect(ended).toMatchObject({ end_reason: 'completed', agent_worker_id: 'agent-7' });
+      // The public line announces recording: the conversation with the agent was recorded by rtpengine.
+      expect(ended).toMatchObject({
+        end_reason: 'completed',
+        agent_worker_id: 'agent-7',
+        recording_ref: `rtpengine:${ended?.external_id}`,
+      });
       expect(t.routing.engine.task(ended?.task_id as string)?.status).toBe('wrapping');
       await t.routing.execute({ type: 'finishWrapUp', taskId: ended?.task_id as string }, ctx);
       expect(t.routing.engine.task(ended?.task_id as string)?.status).toBe('completed');
