@@ -12,7 +12,7 @@ import { fold } from '../domain/matching/names.js';
 import { type MatchablePerson, scoreMatch } from '../domain/matching/score.js';
 import { type CheckedIdentifiers, checkDob, checkIdentifiers, normalizePhone } from '../domain/persons/person-rules.js';
 import type { Db } from '../storage/database.js';
-import { addCaseEvent, nextReference, survivorOf } from '../storage/repositories/case.repository.js';
+import { addCaseEvent, insertObservation, nextReference, survivorOf } from '../storage/repositories/case.repository.js';
 import type { Database } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { toMatchable } from './person-search.service.js';
@@ -188,29 +188,17 @@ export async function saveIntake(
       const personId = personIds[location.subject];
       if (!geo || !personId) throw new Error('intake: location without its geocode or subject');
       const aor = resolveAor(aorTable, geo.state, geo.county);
-      const row = await trx
-        .insertInto('location_observations')
-        .values({
-          person_id: personId,
-          line1: geo.line1,
-          city: geo.city,
-          county: geo.county,
-          state: geo.state,
-          zip: geo.zip,
-          latitude: geo.latitude,
-          longitude: geo.longitude,
-          precision: geo.precision,
-          geocoder: geo.geocoder,
-          aor_office_code: aor?.officeCode ?? null,
-          source: `${body.source} report ${reference}`,
-          report_id: report.id,
-          confidence: location.confidence,
-          observed_at: location.observedAt ? new Date(location.observedAt) : receivedAt,
-          reported_at: receivedAt,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      locationResults.push({ id: row.id, precision: geo.precision, aorOfficeCode: aor?.officeCode ?? null, warnings: geo.warnings });
+      const id = await insertObservation(trx, {
+        personId,
+        geo,
+        aorOfficeCode: aor?.officeCode ?? null,
+        source: `${body.source} report ${reference}`,
+        reportId: report.id,
+        confidence: location.confidence,
+        observedAt: location.observedAt ? new Date(location.observedAt) : receivedAt,
+        reportedAt: receivedAt,
+      });
+      locationResults.push({ id, precision: geo.precision, aorOfficeCode: aor?.officeCode ?? null, warnings: geo.warnings });
     }
 
     const firstAor = locationResults.find((l) => l.aorOfficeCode)?.aorOfficeCode ?? null;

@@ -10,7 +10,7 @@ import { ageOn } from '../domain/persons/age.js';
 import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
 import { checkReview, evaluateReferral, type GateResult } from '../domain/safeguards/referral-gate.js';
 import type { Db } from '../storage/database.js';
-import { addCaseEvent, nextReference, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
+import { addCaseEvent, insertObservation, nextReference, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
 import type { Database, PartnerRequestOutcome, PartnerRequestStatus, PartnerRequestsTable } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { withCase } from './case.service.js';
@@ -755,29 +755,16 @@ export async function answerRequest(deps: PartnerRequestDeps, ctx: PartnerCtx, i
     if (geocode?.ok) {
       const geo = geocode.geocode;
       const aor = resolveAor(await loadAorTable(trx), geo.state, geo.county);
-      const loc = await trx
-        .insertInto('location_observations')
-        .values({
-          person_id: person,
-          line1: geo.line1,
-          city: geo.city,
-          county: geo.county,
-          state: geo.state,
-          zip: geo.zip,
-          latitude: geo.latitude,
-          longitude: geo.longitude,
-          precision: geo.precision,
-          geocoder: geo.geocoder,
-          aor_office_code: aor?.officeCode ?? null,
-          source: `partner_officer report ${reference} (answer to ${row.reference})`,
-          report_id: report.id,
-          confidence: 'high',
-          observed_at: observedAt,
-          reported_at: ctx.now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      locationId = loc.id;
+      locationId = await insertObservation(trx, {
+        personId: person,
+        geo,
+        aorOfficeCode: aor?.officeCode ?? null,
+        source: `partner_officer report ${reference} (answer to ${row.reference})`,
+        reportId: report.id,
+        confidence: 'high',
+        observedAt,
+        reportedAt: ctx.now,
+      });
     }
     const next = await trx
       .updateTable('partner_requests')

@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
+import { IssueList } from './ErrorText.js';
 
 /**
  * The scripted intake form of a contact's queue, drawn from configuration. The
@@ -157,16 +158,7 @@ export function IntakeForm({ form, taskId, onSaved }: { form: Form; taskId: stri
     <form className="intake" onSubmit={(e) => void submit(e)} aria-labelledby={`form-${key}`}>
       <h3 id={`form-${key}`}>{form.title}</h3>
       <p className="script">{form.script}</p>
-      {issues.length > 0 && (
-        <div role="alert" className="error">
-          The intake was not saved:
-          <ul>
-            {issues.map((i) => (
-              <li key={`${i.path}-${i.code}`}>{`${fieldOf(i.path) || 'form'}: ${i.message}`}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <IssueList title="The intake was not saved:" issues={issues} what="form" label={fieldOf} />
       <label htmlFor={`${key}-type`}>Case type</label>
       <select id={`${key}-type`} value={caseType} onChange={(e) => setCaseType(e.target.value)}>
         {form.caseTypes.map((c) => (

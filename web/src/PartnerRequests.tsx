@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
+import { IssueList } from './ErrorText.js';
 
 /**
  * A case's requests to partner agencies, and the form to ask for help: by
@@ -108,16 +109,7 @@ export function PartnerRequests({ caseId, subjects }: { caseId: string; subjects
               ? `Goes to ${candidates.agencies.map((a) => `${a.name} (${a.ori})`).join(', ')} — their jurisdiction covers ${[candidates.location?.city, candidates.location?.county && `${candidates.location.county} County`, candidates.location?.state].filter(Boolean).join(', ')}.`
               : 'No partner agency covers the last known location.'}
           </p>
-          {issues.length > 0 && (
-            <div role="alert" className="error">
-              Not sent:
-              <ul>
-                {issues.map((i) => (
-                  <li key={`${i.path}-${i.code}`}>{i.message}</li>
-                ))}
-              </ul>
-            </div>
-          )}
+          <IssueList title="Not sent:" issues={issues} what="request" label={() => ''} />
           <label htmlFor="pr-kind">Ask for</label>
           <select id="pr-kind" value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value })}>
             <option value="welfare_check">a welfare check at the address</option>

@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
+import { IssueList } from './ErrorText.js';
 import { PortalClients } from './PortalClients.js';
 import { PortalRequests } from './PortalRequests.js';
 import { PortalUpload } from './PortalUpload.js';
@@ -83,16 +84,7 @@ function Submissions() {
       )}
       <form className="panel" onSubmit={(e) => void submit(e)}>
         <h3>New submission</h3>
-        {issues.length > 0 && (
-          <div role="alert" className="error">
-            Not accepted:
-            <ul>
-              {issues.map((i) => (
-                <li key={`${i.path}-${i.code}`}>{`${i.path.replace(/^body\./, '') || 'submission'}: ${i.message}`}</li>
-              ))}
-            </ul>
-          </div>
-        )}
+        <IssueList title="Not accepted:" issues={issues} what="submission" />
         <label htmlFor="p-type">Kind of submission</label>
         <select id="p-type" value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value })}>
           {TYPES.map((t) => (

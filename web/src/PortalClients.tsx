@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
-import { ErrorText } from './ErrorText.js';
+import { ErrorText, IssueList } from './ErrorText.js';
 
 /** The agency's API clients, and requests for new ones (an admin approves; the secret is collected once). */
 
@@ -131,16 +131,7 @@ export function PortalClients() {
       </table>
       <form className="panel" onSubmit={(e) => void ask(e)}>
         <h3>Ask for a new client</h3>
-        {issues.length > 0 && (
-          <div role="alert" className="error">
-            Not sent:
-            <ul>
-              {issues.map((i) => (
-                <li key={`${i.path}-${i.code}`}>{`${i.path.replace(/^body\./, '') || 'request'}: ${i.message}`}</li>
-              ))}
-            </ul>
-          </div>
-        )}
+        <IssueList title="Not sent:" issues={issues} what="request" />
         <div className="field">
           <label htmlFor="c-name">The system that will use it (required)</label>
           <input id="c-name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />

@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
-import { ErrorText } from './ErrorText.js';
+import { ErrorText, IssueList } from './ErrorText.js';
 
 /** Requests from the center to the officer's agency: open ones first by deadline, each with a reply form. */
 
@@ -72,16 +72,7 @@ function Reply({ request, onDone }: { request: Request; onDone: (message: string
   );
   return (
     <form onSubmit={(e) => void send(e)} aria-label={`Answer ${request.reference}`}>
-      {issues.length > 0 && (
-        <div role="alert" className="error">
-          Not sent:
-          <ul>
-            {issues.map((i) => (
-              <li key={`${i.path}-${i.code}`}>{`${i.path.replace(/^body\./, '') || 'answer'}: ${i.message}`}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <IssueList title="Not sent:" issues={issues} what="answer" />
       <label htmlFor={`r-${request.id}-outcome`}>Outcome</label>
       <select id={`r-${request.id}-outcome`} value={form.outcome} onChange={(e) => setForm({ ...form, outcome: e.target.value })}>
         {OUTCOMES.map(([value, label]) => (

@@ -1,6 +1,6 @@
 import { type ChangeEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
-import { ErrorText } from './ErrorText.js';
+import { ErrorText, IssueList } from './ErrorText.js';
 
 /** Bulk CSV upload with progress, per-row results and the error report to download. */
 
@@ -95,16 +95,7 @@ export function PortalUpload() {
         </p>
       )}
       {error && <ErrorText>{error}</ErrorText>}
-      {issues.length > 0 && (
-        <div role="alert" className="error">
-          The file was not accepted:
-          <ul>
-            {issues.map((i) => (
-              <li key={`${i.path}-${i.code}`}>{`${i.path || 'file'}: ${i.message}`}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <IssueList title="The file was not accepted:" issues={issues} what="file" label={(path) => path} />
       <table>
         <caption>Your agency's uploads</caption>
         <thead>

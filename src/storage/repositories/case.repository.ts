@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { formatReference } from '../../domain/cases/case-workflow.js';
+import type { Geocode } from '../../domain/geo/geocoder.js';
 import type { Db } from '../database.js';
 import type { Database } from '../schema.js';
 
@@ -51,4 +52,43 @@ export async function survivorOf(db: Trx, personId: string): Promise<string> {
       SELECT p.id, p.merged_into, up.depth + 1 FROM persons p JOIN up ON p.id = up.merged_into WHERE up.depth < 50
     ) SELECT id FROM up WHERE merged_into IS NULL`.execute(db);
   return rows[0]?.id ?? personId;
+}
+
+/** A location observation from a geocode, with its provenance: the report it came from and its area of responsibility. */
+export async function insertObservation(
+  db: Trx,
+  o: {
+    personId: string;
+    geo: Geocode;
+    aorOfficeCode: string | null;
+    source: string;
+    reportId: string;
+    confidence: 'low' | 'medium' | 'high';
+    observedAt: Date;
+    reportedAt: Date;
+  },
+): Promise<string> {
+  const row = await db
+    .insertInto('location_observations')
+    .values({
+      person_id: o.personId,
+      line1: o.geo.line1,
+      city: o.geo.city,
+      county: o.geo.county,
+      state: o.geo.state,
+      zip: o.geo.zip,
+      latitude: o.geo.latitude,
+      longitude: o.geo.longitude,
+      precision: o.geo.precision,
+      geocoder: o.geo.geocoder,
+      aor_office_code: o.aorOfficeCode,
+      source: o.source,
+      report_id: o.reportId,
+      confidence: o.confidence,
+      observed_at: o.observedAt,
+      reported_at: o.reportedAt,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
