@@ -1,5 +1,10 @@
+import path from 'node:path';
 import { z } from 'zod';
 import type { Db } from '../storage/database.js';
+import { packageRoot } from '../storage/paths.js';
+import { CallControl } from '../telephony/call-control.js';
+import { loadFlows } from '../telephony/ivr/flow.js';
+import { SpokenTextPrompts } from '../telephony/media/prompts.js';
 import { LiveTraffic } from '../telephony/simulator/live-traffic.js';
 import type { RequestContext } from './audit.service.js';
 import { readDemoMarker } from './demo-seed.service.js';
@@ -91,7 +96,25 @@ export class SimulationControl {
       await refuse(`invalid parameters: ${params.error.issues[0]?.message ?? 'unknown'}`);
       return;
     }
-    const traffic = new LiveTraffic(this.routing, params.data, this.context, (error) => this.log('live simulation step failed', error));
+    // Synthetic callers go through call control and the real IVR flows (words, not sound: the simulator has no media).
+    const { flows, prompts } = loadFlows(path.join(packageRoot(), 'reference', 'ivr'));
+    const calls = new CallControl({
+      db: this.db,
+      routing: this.routing,
+      prompts: new SpokenTextPrompts(prompts),
+      flows,
+      node: 'simulator',
+      clock: () => new Date(),
+      log: () => undefined,
+    });
+    calls.start();
+    const traffic = new LiveTraffic(
+      this.routing,
+      params.data,
+      this.context,
+      (error) => this.log('live simulation step failed', error),
+      calls,
+    );
     this.current = { id: request.id, traffic };
     await this.db.updateTable('simulation_runs').set({ status: 'running', updated_at: new Date() }).where('id', '=', request.id).execute();
     await traffic.start();

@@ -6,7 +6,7 @@ import type { Db } from '../storage/database.js';
 import type { CallEndReason, CallsTable } from '../storage/schema.js';
 import type { Flow } from './ivr/flow.js';
 import { advance, type EnqueueNode, type Input, type Instruction, type IvrState, initialState, type Validators } from './ivr/machine.js';
-import type { Language, PromptLibrary } from './media/prompts.js';
+import type { Language, PromptSource } from './media/prompts.js';
 
 /**
  * One call, whatever carries it (SIP with rtpengine, or the simulator): the
@@ -47,7 +47,7 @@ export type AgentEvents = { onAnswered: () => void; onFailed: (status: number) =
 export type SessionDeps = {
   db: Db;
   routing: RoutingService;
-  prompts: PromptLibrary;
+  prompts: PromptSource;
   validators: Validators;
   node: string;
   clock: () => Date;

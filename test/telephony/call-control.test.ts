@@ -8,6 +8,7 @@ import { CallControl, normalizeNumber } from '../../src/telephony/call-control.j
 import { loadFlows } from '../../src/telephony/ivr/flow.js';
 import { keypadDigits } from '../../src/telephony/ivr/machine.js';
 import { PromptLibrary } from '../../src/telephony/media/prompts.js';
+import { LiveTraffic } from '../../src/telephony/simulator/live-traffic.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -202,4 +203,33 @@ describe('call control (simulator adapter)', () => {
     const taker = await enrollAs(t, 'call_taker');
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/calls', headers: { cookie: taker.cookie } })).statusCode).toBe(403);
   });
+
+  it('the live simulator places its synthetic calls through call control: the IVR, the queue, agents, call records', async () => {
+    const traffic = new LiveTraffic(
+      t.routing,
+      { callsPerDay: 150_000, speed: 5, agents: 3, ahtSeconds: 10, patienceSeconds: 600, seed: 7, durationMs: 4_000 },
+      () => ({ actor: null, system: 'simulator', sourceIp: null, requestId: null, now: t.clock.now }),
+      (error) => {
+        throw error;
+      },
+      control,
+    );
+    await traffic.start();
+    await until(async () => {
+      const rows = await db.db
+        .selectFrom('calls')
+        .selectAll()
+        .where('adapter', '=', 'simulator')
+        .where('external_id', 'like', 'sim-call-7-%')
+        .execute();
+      return rows.some((r) => r.answered_at !== null);
+    }, 30_000);
+    await traffic.stop();
+    const rows = await db.db.selectFrom('calls').selectAll().where('external_id', 'like', 'sim-call-7-%').execute();
+    expect(rows.length).toBe(traffic.progress.offered);
+    expect(rows.length).toBeGreaterThan(0);
+    const answered = rows.find((r) => r.answered_at !== null);
+    expect(answered?.ivr_path).toEqual(expect.arrayContaining(['hours=open', expect.stringMatching(/^language=[12]$/)]));
+    expect(answered?.agent_worker_id).toMatch(/^sim-agent-/);
+  }, 60_000);
 });

@@ -18,7 +18,20 @@ const run = promisify(execFile);
 const VOICES: Readonly<Record<string, string>> = { en: 'en-us', es: 'es-419' };
 export type Language = 'en' | 'es';
 
-export class PromptLibrary {
+/** Where a session gets the sound of a prompt: a rendered WAV file (SIP), or just its words (the simulator). */
+export type PromptSource = { file(id: string, language: Language, params?: Record<string, string | number>): Promise<string> };
+
+/** The words of each prompt as a pseudo-file (`text:<language>:<words>`), nothing rendered: for the simulator, which has no media. */
+export class SpokenTextPrompts implements PromptSource {
+  constructor(readonly catalog: PromptCatalog) {}
+  async file(id: string, language: Language, params: Record<string, string | number> = {}): Promise<string> {
+    const entry = this.catalog[id];
+    if (!entry) throw new Error(`unknown prompt "${id}"`);
+    return `text:${language}:${(entry[language] ?? entry.en).replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''))}`;
+  }
+}
+
+export class PromptLibrary implements PromptSource {
   private readonly rendering = new Map<string, Promise<string>>();
 
   constructor(

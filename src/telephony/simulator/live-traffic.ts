@@ -2,6 +2,10 @@ import { seededRandom } from '../../domain/demo/random.js';
 import type { EngineEvent } from '../../domain/routing/engine-types.js';
 import type { RequestContext } from '../../services/audit.service.js';
 import type { RoutingService } from '../../services/routing.service.js';
+import { SimulatedLeg } from '../adapters/simulated-leg.js';
+import type { CallControl } from '../call-control.js';
+
+const PUBLIC_LINE = '+16155550100';
 
 /**
  * The simulator telephony adapter: synthetic callers and synthetic agents on
@@ -41,6 +45,8 @@ export class LiveTraffic {
     private readonly params: LiveTrafficParams,
     private readonly ctx: () => RequestContext,
     private readonly onError: (error: unknown) => void,
+    /** When given, callers dial the public line and go through call control and its IVR (the simulator adapter). */
+    private readonly calls?: CallControl,
   ) {
     this.random = seededRandom(params.seed);
   }
@@ -87,6 +93,8 @@ export class LiveTraffic {
     if (this.stopping) return;
     this.stopping = true;
     this.arrivalsOpen = false;
+    // The synthetic callers still on the line hang up; agents then finish what they hold.
+    await this.calls?.stop();
     await this.drainAgents();
   }
 
@@ -117,6 +125,10 @@ export class LiveTraffic {
       this.scheduleArrival();
       const id = `sim-call-${this.params.seed}-${++this.count}`;
       const roll = this.random.next();
+      if (this.calls) {
+        this.dial(id, roll);
+        return;
+      }
       const attributes = {
         language: this.random.chance(0.55) ? 'es' : 'en',
         synthetic: true,
@@ -132,6 +144,31 @@ export class LiveTraffic {
             this.progress.abandoned += 1;
           }
         });
+      }
+    });
+  }
+
+  /** A synthetic caller on the public line: presses a language and a reason, waits, and gives up when their patience ends. */
+  private dial(id: string, roll: number): void {
+    const calls = this.calls;
+    if (!calls) return;
+    const language = this.random.chance(0.55) ? '2' : '1';
+    const reason = roll < 0.15 ? '2' : roll < 0.3 ? '3' : '1';
+    const number = `+1615555${String(Math.floor(this.random.next() * 10_000)).padStart(4, '0')}`;
+    const leg = new SimulatedLeg(id, PUBLIC_LINE, number, this.params.speed, {
+      keys: [
+        { afterMs: 1_500 + this.random.next() * 2_000, digit: language },
+        { afterMs: 6_000 + this.random.next() * 3_000, digit: reason },
+      ],
+    });
+    const session = calls.accept(leg);
+    this.progress.offered += 1;
+    if (!session || this.params.patienceSeconds === null) return;
+    this.later(this.exponential((this.params.patienceSeconds * 1000) / this.params.speed), async () => {
+      const status = session.taskId ? this.routing.engine.task(session.taskId)?.status : undefined;
+      if (!leg.ended && (status === undefined || status === 'pending' || status === 'reserved')) {
+        leg.callerHangsUp();
+        this.progress.abandoned += 1;
       }
     });
   }
