@@ -29,3 +29,9 @@ echo "test setup: installing ${missing[*]} from Debian…" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Where the packages' own services were started by the install (a machine with an init system), stop them: the
+# tests start their own Kamailio and rtpengine, on other ports, and a system rtpengine on 2223 would share that
+# port with `start --telephony` (rtpengine binds it with SO_REUSEPORT).
+for service in kamailio rtpengine-daemon; do
+  if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
+done
