@@ -42,11 +42,20 @@ describe('every route is guarded', () => {
   });
 
   it('every other route answers 401 to a request without credentials', async () => {
-    const protectedRoutes = routes.filter((r) => !('public' in r.access));
+    const protectedRoutes = routes.filter((r) => !('public' in r.access) && !('webhook' in r.access));
     expect(protectedRoutes.length).toBeGreaterThan(0);
     for (const route of protectedRoutes) {
       const res = await app.inject({ method: route.method, url: concrete(route.url), ...(route.method === 'GET' ? {} : { payload: {} }) });
       expect(res.statusCode, `${route.method} ${route.url}`).toBe(401);
+    }
+  });
+
+  it('provider webhooks refuse a request without the provider’s signature (403)', async () => {
+    const webhooks = routes.filter((r) => 'webhook' in r.access);
+    expect(webhooks.map((r) => r.url)).toContain('/api/telephony/twilio/voice');
+    for (const route of webhooks) {
+      const res = await app.inject({ method: route.method, url: concrete(route.url), payload: { CallSid: 'CA1' } });
+      expect(res.statusCode, `${route.method} ${route.url}`).toBe(403);
     }
   });
 

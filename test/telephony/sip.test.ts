@@ -161,6 +161,56 @@ describe('SIP calls through Kamailio and rtpengine', () => {
   });
 });
 
+describe('in-dialog requests', () => {
+  it('a re-INVITE (the caller puts us on hold) is renegotiated through rtpengine and answered 200 with SDP; BYE ends the call', async () => {
+    const s = createSocket('udp4');
+    const got: string[] = [];
+    s.on('message', (m) => got.push(m.toString()));
+    await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+    const port = s.address().port;
+    const send = (m: string) => s.send(m.replaceAll('@PORT@', String(port)), tel.endpoint.port, '127.0.0.1');
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 100; i++) {
+        const hit = got.find((m) => re.test(m));
+        if (hit) return hit;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no ${re} in ${JSON.stringify(got.map((g) => g.split('\r\n')[0]))}`);
+    };
+    const callId = `reinvite-${Date.now()}`;
+    const headers = (cseq: string, toTag = '') => [
+      `Via: SIP/2.0/UDP 127.0.0.1:@PORT@;branch=z9hG4bK-${Math.random().toString(36).slice(2)}`,
+      'From: <sip:+16155550199@127.0.0.1>;tag=ri1',
+      `To: <sip:+16155550102@127.0.0.1>${toTag ? `;tag=${toTag}` : ''}`,
+      `Call-ID: ${callId}`,
+      `CSeq: ${cseq}`,
+      'Max-Forwards: 70',
+      'Contact: <sip:raw@127.0.0.1:@PORT@>',
+    ];
+    const audio = SDP.replace('m=audio 40000', `m=audio ${port + 2}`);
+    send(invite(headers('1 INVITE'), audio).replace('sip:+16155550100@', 'sip:+16155550102@'));
+    const ok = await waitFor(/^SIP\/2\.0 200 OK[\s\S]*CSeq: 1 INVITE/);
+    const toTag = /To: [^\r\n]*;tag=([^;\r\n]+)/.exec(ok)?.[1] as string;
+    expect(ok).toMatch(/m=audio \d+ RTP\/AVP/);
+    send(`ACK sip:switchboard@127.0.0.1 SIP/2.0\r\n${headers('1 ACK', toTag).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`);
+    const hold = `${audio}a=sendonly\r\n`;
+    send(
+      `INVITE sip:switchboard@127.0.0.1 SIP/2.0\r\n${headers('2 INVITE', toTag).join('\r\n')}\r\nContent-Type: application/sdp\r\nContent-Length: ${Buffer.byteLength(hold)}\r\n\r\n${hold}`,
+    );
+    const reinvited = await waitFor(/^SIP\/2\.0 200 OK[\s\S]*CSeq: 2 INVITE/);
+    expect(reinvited).toMatch(/m=audio \d+ RTP\/AVP[\s\S]*a=recvonly/);
+    send(`ACK sip:switchboard@127.0.0.1 SIP/2.0\r\n${headers('2 ACK', toTag).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`);
+    send(`BYE sip:switchboard@127.0.0.1 SIP/2.0\r\n${headers('3 BYE', toTag).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`);
+    await waitFor(/^SIP\/2\.0 200 OK[\s\S]*CSeq: 3 BYE/);
+    await until(
+      async () =>
+        (await db.db.selectFrom('calls').select('end_reason').where('external_id', '=', callId).executeTakeFirst())?.end_reason ===
+        'abandoned_ivr',
+    );
+    s.close();
+  });
+});
+
 describe('an agent answers on a SIP phone', () => {
   it('public line 2-2: the ACD reserves the UAC agent, their baresip phone rings and answers, audio flows both ways, the agent hangs up, the task wraps up and completes', async () => {
     const edgePort = Number(edge.split(':')[1]);

@@ -75,11 +75,13 @@ export class SimulatedLeg implements CallLeg {
     this.stopCurrent = null;
   }
 
+  /** Our side hangs up; as with a SIP call, the session hears that the call ended. */
   async hangup(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     this.stopCurrent?.();
     for (const t of this.timers) clearTimeout(t);
+    this.onEnd?.();
   }
 
   async record(): Promise<string | null> {

@@ -2,6 +2,7 @@ import type { AgentEvents, CallLeg } from '../call-session.js';
 import type { MediaCall, MediaGateway } from '../media/media-gateway.js';
 import type { IncomingCall, SipEndpoint } from '../sip/endpoint.js';
 import type { OutgoingCall } from '../sip/outgoing-call.js';
+import { mirrorDirection } from '../sip/sdp.js';
 
 /**
  * A SIP call as a call leg: the signalling is the user agent's IncomingCall,
@@ -45,9 +46,19 @@ export class SipLeg implements CallLeg {
     return this.call.state === 'ended';
   }
 
+  /** What answers the caller's media in rtpengine: the sink while no agent is on the line, then the agent's phone. */
+  private sideB = '';
+
   /** Anchors the media and answers the call (200 OK with rtpengine's SDP). */
   async answer(): Promise<void> {
-    const sdp = await this.gateway.anchor(this.media, (d) => this.onDigit?.(d));
+    this.sideB = this.gateway.sinkSdp(Date.now() % 1_000_000_000);
+    const sdp = await this.gateway.anchor(this.media, this.sideB, (d) => this.onDigit?.(d));
+    // A re-INVITE (the caller's phone holding, resuming or moving) is offered to rtpengine against side B as it is now.
+    this.call.handlers.onReinvite = async (offer) => {
+      if (this.ended) return null;
+      this.media.callerSdp = offer;
+      return this.gateway.renegotiate(this.media, mirrorDirection(offer, this.sideB)).catch(() => null);
+    };
     this.call.answer(sdp);
   }
 
@@ -93,6 +104,7 @@ export class SipLeg implements CallLeg {
           agent.hangup();
           return;
         }
+        this.sideB = agentSdp;
         this.gateway
           .bridge(this.media, agentSdp)
           .then(() => events.onAnswered())

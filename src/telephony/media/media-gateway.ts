@@ -78,17 +78,23 @@ export class MediaGateway {
     ].join('\r\n');
   }
 
-  /** Anchors the caller's media and returns the SDP for our 200 OK (the sink answering for now). */
-  async anchor(call: MediaCall, onDigit: (digit: string) => void): Promise<string> {
+  /** Anchors the caller's media and returns the SDP for our 200 OK; `sideB` is what answers for now (the sink). */
+  async anchor(call: MediaCall, sideB: string, onDigit: (digit: string) => void): Promise<string> {
+    const sdp = await this.renegotiate(call, sideB);
+    this.digitListeners.set(`${call.callId}|${call.callerTag}`, onDigit);
+    return sdp;
+  }
+
+  /** The caller's offer (first, or a re-INVITE: hold, resume, a new address) against side B's current SDP; returns the SDP for the caller. */
+  async renegotiate(call: MediaCall, sideB: string): Promise<string> {
     await this.rtpengine.command('offer', { 'call-id': call.callId, 'from-tag': call.callerTag, sdp: call.callerSdp, ...FLAGS });
     const answer = await this.rtpengine.command('answer', {
       'call-id': call.callId,
       'from-tag': call.callerTag,
       'to-tag': call.localTag,
-      sdp: this.sinkSdp(Date.now() % 1_000_000_000),
+      sdp: sideB,
       ...FLAGS,
     });
-    this.digitListeners.set(`${call.callId}|${call.callerTag}`, onDigit);
     return String(answer.sdp);
   }
 

@@ -187,10 +187,12 @@ export class LiveTraffic {
         this.later(talkMs, async () => {
           if (this.routing.engine.task(event.taskId)?.status !== 'assigned') return;
           await this.routing.execute({ type: 'complete', taskId: event.taskId }, this.ctx());
-          this.later(this.exponential(30_000) / this.params.speed, async () => {
-            if (this.routing.engine.task(event.taskId)?.status === 'wrapping')
-              await this.routing.execute({ type: 'finishWrapUp', taskId: event.taskId }, this.ctx());
-          });
+        });
+      } else if (event.type === 'task.wrapping' && this.agents.includes(event.workerId)) {
+        // Wrap-up, however the call ended (the agent finished, or the caller hung up first).
+        this.later(this.exponential(30_000) / this.params.speed, async () => {
+          if (this.routing.engine.task(event.taskId)?.status === 'wrapping')
+            await this.routing.execute({ type: 'finishWrapUp', taskId: event.taskId }, this.ctx());
         });
       }
     }

@@ -56,3 +56,16 @@ export function localSdp(address: string, port: number, sessionId: number): stri
     '',
   ].join('\r\n');
 }
+
+const MIRROR: Readonly<Record<string, string>> = { sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive', sendrecv: 'sendrecv' };
+
+/**
+ * An answer's direction follows the offer's (RFC 3264 §6.1): an offer to send only (the caller holding) is answered
+ * receive only, inactive with inactive. Returns `answer` with its direction set accordingly.
+ */
+export function mirrorDirection(offer: string, answer: string): string {
+  const offered = /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/m.exec(offer)?.[1] ?? 'sendrecv';
+  const direction = MIRROR[offered] ?? 'sendrecv';
+  const lines = answer.split(/\r?\n/).filter((l) => !/^a=(sendrecv|sendonly|recvonly|inactive)\s*$/.test(l) && l !== '');
+  return `${[...lines, `a=${direction}`].join('\r\n')}\r\n`;
+}

@@ -10,7 +10,7 @@ import {
   type SipRequest,
   serialize,
 } from '../../../src/telephony/sip/message.js';
-import { checkOffer } from '../../../src/telephony/sip/sdp.js';
+import { checkOffer, mirrorDirection } from '../../../src/telephony/sip/sdp.js';
 
 const SDP =
   'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n';
@@ -112,5 +112,15 @@ describe('SDP offers', () => {
       reason: expect.stringContaining('no supported codec'),
     });
     expect(checkOffer(SDP.replace('c=IN IP4 127.0.0.1\r\n', ''))).toMatchObject({ ok: false, reason: 'no connection address (c=)' });
+  });
+});
+
+describe('SDP direction', () => {
+  it('answers a hold (sendonly) with recvonly, inactive with inactive, and a resume with sendrecv', () => {
+    expect(mirrorDirection(`${SDP}a=sendonly\r\n`, `${SDP}a=sendrecv\r\n`)).toMatch(/a=recvonly\r\n$/);
+    expect(mirrorDirection(`${SDP}a=inactive\r\n`, SDP)).toMatch(/a=inactive\r\n$/);
+    const resumed = mirrorDirection(SDP, `${SDP}a=recvonly\r\n`);
+    expect(resumed).toMatch(/a=sendrecv\r\n$/);
+    expect(resumed).not.toContain('a=recvonly');
   });
 });
