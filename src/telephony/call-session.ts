@@ -40,6 +40,8 @@ export interface CallLeg {
   ringAgent?(address: string, events: AgentEvents): Promise<void>;
   /** Stops ringing the agent, or hangs up on them. */
   releaseAgent?(): void;
+  /** Hands the caller to another number (blind transfer); false if the carrier refused. */
+  transfer?(to: string): Promise<boolean>;
 }
 
 export type AgentEvents = { onAnswered: () => void; onFailed: (status: number) => void; onAgentHangup: () => void };
@@ -308,12 +310,14 @@ export class CallSession {
         await this.finishIvr();
         await this.voicemail(i.prompt, i.maxSeconds, 'voicemail');
         return 'ended';
-      case 'transfer':
-        // Transfers to an outside number need a carrier route the edge does not have here: recorded and ended.
+      case 'transfer': {
         await this.finishIvr();
-        await this.end('transferred');
-        await this.leg.hangup();
+        const done = this.leg.transfer ? await this.leg.transfer(i.to).catch(() => false) : false;
+        if (!done) this.deps.log('transfer_failed', { callId: this.leg.externalId });
+        await this.end(done ? 'transferred' : 'failed');
+        if (!this.leg.ended) await this.leg.hangup();
         return 'ended';
+      }
       case 'enqueue':
         await this.finishIvr();
         await this.queue(i.node, i.attributes, i.priority);

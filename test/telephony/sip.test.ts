@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,9 +27,23 @@ beforeAll(async () => {
   await loadTestAgencies(db);
   const range = await freeUdpRange(200);
   const edgePort = await freeUdpPort();
+  // The default lines, and a test line whose flow transfers at once (no default flow transfers).
+  const flowsDir = mkdtempSync(path.join(tmpdir(), 'sb-flows-'));
+  for (const f of readdirSync('reference/ivr')) copyFileSync(path.join('reference/ivr', f), path.join(flowsDir, f));
+  writeFileSync(
+    path.join(flowsDir, 'test-transfer.json'),
+    JSON.stringify({
+      line: '+16155550109',
+      name: 'Transfer test line',
+      hours: { timeZone: 'America/Chicago', weekly: 'always', holidays: [] },
+      start: 'out',
+      nodes: { out: { type: 'transfer', to: '+16155550123', prompt: 'goodbye' } },
+    }),
+  );
   tel = await startTelephony({
     db: db.db,
     routing: t.routing,
+    flowsDir,
     dataDir: mkdtempSync(path.join(tmpdir(), 'sb-telephony-')),
     node: 'node-a',
     clock: () => new Date(),
@@ -206,6 +220,62 @@ describe('in-dialog requests', () => {
       async () =>
         (await db.db.selectFrom('calls').select('end_reason').where('external_id', '=', callId).executeTakeFirst())?.end_reason ===
         'abandoned_ivr',
+    );
+    s.close();
+  });
+});
+
+describe('transfer', () => {
+  it('a transfer node REFERs the caller to the number through the edge, then hangs up; the record says transferred', async () => {
+    const s = createSocket('udp4');
+    const got: string[] = [];
+    s.on('message', (m) => got.push(m.toString()));
+    await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+    const port = s.address().port;
+    const reply = (request: string, status: string) => {
+      const keep = request.split('\r\n').filter((l) => /^(Via|From|To|Call-ID|CSeq):/i.test(l));
+      s.send(`SIP/2.0 ${status}\r\n${keep.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, tel.endpoint.port, '127.0.0.1');
+    };
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 200; i++) {
+        const hit = got.find((m) => re.test(m));
+        if (hit) return hit;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no ${re} in ${JSON.stringify(got.map((g) => g.split('\r\n')[0]))}`);
+    };
+    const callId = `transfer-${Date.now()}`;
+    const headers = (cseq: string, toTag = '') => [
+      `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK-${Math.random().toString(36).slice(2)}`,
+      'From: <sip:+16155550199@127.0.0.1>;tag=tr1',
+      `To: <sip:+16155550109@127.0.0.1>${toTag ? `;tag=${toTag}` : ''}`,
+      `Call-ID: ${callId}`,
+      `CSeq: ${cseq}`,
+      'Max-Forwards: 70',
+      `Contact: <sip:raw@127.0.0.1:${port}>`,
+    ];
+    const audio = SDP.replace('m=audio 40000', `m=audio ${port + 2}`);
+    s.send(
+      `INVITE sip:+16155550109@127.0.0.1 SIP/2.0\r\n${headers('1 INVITE').join('\r\n')}\r\nContent-Type: application/sdp\r\nContent-Length: ${Buffer.byteLength(audio)}\r\n\r\n${audio}`,
+      tel.endpoint.port,
+      '127.0.0.1',
+    );
+    const ok = await waitFor(/^SIP\/2\.0 200 OK/);
+    const toTag = /To: [^\r\n]*;tag=([^;\r\n]+)/.exec(ok)?.[1] as string;
+    s.send(
+      `ACK sip:switchboard@127.0.0.1 SIP/2.0\r\n${headers('1 ACK', toTag).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`,
+      tel.endpoint.port,
+      '127.0.0.1',
+    );
+    const refer = await waitFor(/^REFER /);
+    expect(refer).toMatch(new RegExp(`Refer-To: <sip:\\+16155550123@${edge.replace('.', '\\.')}>`));
+    reply(refer, '202 Accepted');
+    const bye = await waitFor(/^BYE /);
+    reply(bye, '200 OK');
+    await until(
+      async () =>
+        (await db.db.selectFrom('calls').select('end_reason').where('external_id', '=', callId).executeTakeFirst())?.end_reason ===
+        'transferred',
     );
     s.close();
   });

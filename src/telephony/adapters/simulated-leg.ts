@@ -84,6 +84,14 @@ export class SimulatedLeg implements CallLeg {
     this.onEnd?.();
   }
 
+  /** Where a transfer sent the caller (tests read it). */
+  transferredTo: string | null = null;
+
+  async transfer(to: string): Promise<boolean> {
+    this.transferredTo = to;
+    return !this.ended;
+  }
+
   async record(): Promise<string | null> {
     return `simulated:${this.externalId}`;
   }

@@ -124,6 +124,14 @@ export class SipLeg implements CallLeg {
     };
   }
 
+  /** Blind transfer: REFER the caller to the number through the edge (which routes it to the carrier); 2xx → we hang up. */
+  async transfer(to: string): Promise<boolean> {
+    if (this.ended) return false;
+    const target = this.phones ? `sip:${to}@${this.phones.edge.address}:${this.phones.edge.port}` : `tel:${to}`;
+    const status = await this.call.refer(target);
+    return status !== null && status >= 200 && status < 300;
+  }
+
   releaseAgent(): void {
     const agent = this.agent;
     this.agent = null;

@@ -30,7 +30,7 @@ import { OutgoingCall } from './outgoing-call.js';
 export const T1 = 500;
 export const T2 = 4_000;
 const TIMER_H = 64 * T1;
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO';
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY';
 
 export type Remote = { address: string; port: number };
 export type CallEndReason = 'remote_bye' | 'remote_cancel' | 'local_bye' | 'ack_timeout' | 'rejected' | 'shutdown';
@@ -172,6 +172,10 @@ export class IncomingCall {
         this.endpoint.reply(request, remote, tx, 200, 'OK');
         this.end('remote_bye', false);
         return;
+      case 'NOTIFY':
+        // Progress of a transfer we asked for (a sipfrag): noted, nothing to do.
+        this.endpoint.reply(request, remote, tx, 200, 'OK');
+        return;
       case 'INFO': {
         const digit = /Signal\s*=\s*([0-9*#A-D])/i.exec(request.body)?.[1] ?? /^\s*([0-9*#A-D])\s*$/i.exec(request.body)?.[1] ?? null;
         this.endpoint.reply(request, remote, tx, 200, 'OK');
@@ -213,24 +217,44 @@ export class IncomingCall {
   }
 
   private sendBye(): void {
+    void this.sendInDialog('BYE', []);
+  }
+
+  /**
+   * Blind transfer (RFC 3515): asks the caller's side to call `target` instead. Resolves with the REFER's final status
+   * (202: accepted), or null when nothing answered; the caller's side then places the new call.
+   */
+  async refer(target: string): Promise<number | null> {
+    if (this.state !== 'confirmed' && this.state !== 'answered') return null;
+    const response = await this.sendInDialog('REFER', [
+      ['refer-to', `<${target}>`],
+      ['referred-by', `<sip:switchboard@${this.endpoint.contactHost}>`],
+      ['contact', `<sip:switchboard@${this.endpoint.contactHost}>`],
+    ]);
+    return response?.status ?? null;
+  }
+
+  /** A request inside the dialog, along its route set (loose routing: the first route is the next hop). */
+  private sendInDialog(method: 'BYE' | 'REFER', extra: [string, string][]): Promise<SipResponse | null> {
     const to = parseNameAddr(first(this.invite, 'to'));
     const from = parseNameAddr(first(this.invite, 'from'));
-    if (!to || !from) return;
+    if (!to || !from) return Promise.resolve(null);
     const headers = new Map<string, string[]>([
       ['via', [`SIP/2.0/UDP ${this.endpoint.contactHost};branch=z9hG4bK${randomToken(8)};rport`]],
       ['max-forwards', ['70']],
       ['from', [formatNameAddr({ ...to, params: { ...to.params, tag: this.localTag } })]],
       ['to', [formatNameAddr(from)]],
       ['call-id', [this.callId]],
-      ['cseq', [`${++this.localSeq} BYE`]],
+      ['cseq', [`${++this.localSeq} ${method}`]],
+      ...extra.map(([name, value]): [string, string[]] => [name, [value]]),
     ]);
     if (this.routeSet.length > 0) headers.set('route', [...this.routeSet]);
     const target = this.remoteTarget || `sip:${this.remote.address}:${this.remote.port}`;
-    const request: SipRequest = { kind: 'request', method: 'BYE', uri: target, headers, body: '' };
-    // Loose routing: the first route (the edge proxy) is where it goes; without one, to where the INVITE came from.
+    const request: SipRequest = { kind: 'request', method, uri: target, headers, body: '' };
+    // Without a route set, to where the INVITE came from.
     const next = this.routeSet[0] ? parseUri(parseNameAddr(this.routeSet[0])?.uri ?? '') : null;
     const destination = next ? { address: next.host, port: next.port ?? 5060 } : this.remote;
-    void this.endpoint.sendRequest(request, destination);
+    return this.endpoint.sendRequest(request, destination);
   }
 }
 
