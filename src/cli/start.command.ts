@@ -153,8 +153,28 @@ export async function startCommand(
       }).validators;
       twilio = {
         config: { authToken: config.TWILIO_AUTH_TOKEN, baseUrl: config.TWILIO_WEBHOOK_BASE_URL },
-        calls: new TwilioCalls({ db: storage.handle.db, routing, flows, prompts, validators, node, clock: () => new Date() }),
+        calls: new TwilioCalls({
+          db: storage.handle.db,
+          routing,
+          flows,
+          prompts,
+          validators,
+          node,
+          clock: () => new Date(),
+          log: (event, details) => logger.info({ event, ...details }, event),
+          ...(config.TWILIO_ACCOUNT_SID && config.TWILIO_AGENT_SIP_DOMAIN
+            ? {
+                rest: {
+                  accountSid: config.TWILIO_ACCOUNT_SID,
+                  authToken: config.TWILIO_AUTH_TOKEN,
+                  apiBaseUrl: config.TWILIO_API_BASE_URL,
+                  agentSipDomain: config.TWILIO_AGENT_SIP_DOMAIN,
+                },
+              }
+            : {}),
+        }),
       };
+      twilio.calls.start();
       progress(`telephony: Twilio webhooks at ${config.TWILIO_WEBHOOK_BASE_URL.replace(/\/$/, '')}/api/telephony/twilio/voice`);
     }
     ({ app } = await buildApp({

@@ -78,6 +78,17 @@ export const ConfigSchema = z
     TWILIO_AUTH_TOKEN: z.string().min(16, 'must be the account auth token').optional(),
     /** The public base URL Twilio calls the webhooks at (signatures cover the full URL), e.g. https://switchboard.example.gov. */
     TWILIO_WEBHOOK_BASE_URL: z.url({ error: 'must be a URL' }).optional(),
+    /** Twilio's REST API, to move a queued call to the agent the ACD chose: the account SID and, for tests, the API's address. */
+    TWILIO_ACCOUNT_SID: z
+      .string()
+      .regex(/^AC[0-9a-f]{32}$/, 'must be an account SID (AC + 32 hex digits)')
+      .optional(),
+    TWILIO_API_BASE_URL: z.url({ error: 'must be a URL' }).default('https://api.twilio.com'),
+    /** Where agents' SIP phones answer calls Twilio dials (a Twilio SIP domain, or the center's public SIP edge). */
+    TWILIO_AGENT_SIP_DOMAIN: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host name, e.g. switchboard.sip.twilio.com')
+      .optional(),
   })
   .strict()
   .refine((c) => c.RTP_PORT_MAX - c.RTP_PORT_MIN >= 99, {

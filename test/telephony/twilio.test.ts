@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +25,25 @@ const BASE_URL = 'https://switchboard.example.gov';
 let db: TestDatabase;
 let t: TestApp;
 
+/** Twilio's REST API as documented (POST …/Accounts/{AccountSid}/Calls/{CallSid}.json, Basic auth, form body): a local stand-in. */
+const restCalls: { path: string; auth: string; twiml: string }[] = [];
+let rest: Server;
+const ACCOUNT_SID = `AC${'a'.repeat(32)}`;
+
 beforeAll(async () => {
+  rest = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      restCalls.push({ path: req.url ?? '', auth: req.headers.authorization ?? '', twiml: new URLSearchParams(body).get('Twiml') ?? '' });
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ sid: 'CA-updated', status: 'in-progress' }));
+    });
+  });
+  await new Promise<void>((resolve) => rest.listen(0, '127.0.0.1', resolve));
+  const restUrl = `http://127.0.0.1:${(rest.address() as AddressInfo).port}`;
   db = await createTestDatabase();
   const { flows, prompts: catalog } = loadFlows(path.resolve('reference/ivr'));
   const prompts = new PromptLibrary(catalog, mkdtempSync(path.join(tmpdir(), 'sb-twilio-prompts-')));
@@ -32,13 +52,27 @@ beforeAll(async () => {
       const control = new CallControl({ db: db.db, routing, prompts, flows, node: 'twilio-test', clock, log: () => undefined });
       return {
         config: { authToken: AUTH_TOKEN, baseUrl: BASE_URL },
-        calls: new TwilioCalls({ db: db.db, routing, flows, prompts, validators: control.validators, node: 'twilio-test', clock }),
+        calls: (() => {
+          const calls = new TwilioCalls({
+            db: db.db,
+            routing,
+            flows,
+            prompts,
+            validators: control.validators,
+            node: 'twilio-test',
+            clock,
+            rest: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: restUrl, agentSipDomain: 'agents.sip.example.gov' },
+          });
+          calls.start();
+          return calls;
+        })(),
       };
     },
   });
   await loadTestAgencies(db);
 });
 afterAll(async () => {
+  await new Promise((resolve) => rest.close(resolve));
   await t.routing.stop();
   await t.app.close();
   await db.drop();
@@ -153,5 +187,66 @@ describe('Twilio adapter', () => {
     await post('/api/telephony/twilio/voice', base(6));
     await post('/api/telephony/twilio/status', base(6, { CallStatus: 'completed' }));
     expect(await record(6)).toMatchObject({ end_reason: 'abandoned_ivr' });
+  });
+
+  it('the ACD reserves an agent: the call is moved to a <Dial> of their SIP phone by the REST API; answered → accepted; the end → wrap-up; no answer → back in the queue', async () => {
+    const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now };
+    await post('/api/telephony/twilio/voice', base(7, { To: '+16155550102' }));
+    await post('/api/telephony/twilio/gather', base(7, { Digits: '1' }));
+    const queued = await record(7);
+    const taskId = queued.task_id as string;
+    expect(t.routing.engine.task(taskId)?.status).toBe('pending');
+    await t.routing.execute(
+      {
+        type: 'addWorker',
+        worker: {
+          id: 'tw-agent-1',
+          attributes: { unit: 'uac', languages: ['en'], sipUser: 'agent9' },
+          activity: 'Available',
+          capacity: { voice: 1, work_item: 0 },
+        },
+      },
+      ctx,
+    );
+    const reservation = [...t.routing.engine.allReservations()].find((r) => r.taskId === taskId && r.status === 'pending');
+    expect(reservation).toBeDefined();
+    const until = async (what: () => boolean) => {
+      for (let i = 0; i < 100 && !what(); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    await until(() => restCalls.length > 0);
+    const moved = restCalls.at(-1);
+    expect(moved?.path).toBe(`/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${callSid(7)}.json`);
+    expect(moved?.auth).toBe(`Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`);
+    expect(moved?.twiml).toContain(
+      `<Dial action="/api/telephony/twilio/dial-result?reservation=${reservation?.id}" method="POST" timeout="20">`,
+    );
+    expect(moved?.twiml).toMatch(/<Sip statusCallbackEvent="answered"[^>]*>sip:agent9@agents\.sip\.example\.gov<\/Sip>/);
+    // The queue is left (redirected): nothing ends.
+    await post('/api/telephony/twilio/queue-result', base(7, { QueueResult: 'redirected' }));
+    expect((await record(7)).end_reason).toBeNull();
+    // The agent's phone does not answer: rejected, and the caller waits again for the same task.
+    const noAnswer = await post(
+      `/api/telephony/twilio/dial-result?reservation=${reservation?.id}`,
+      base(7, { DialCallStatus: 'no-answer' }),
+    );
+    expect(noAnswer.body).toContain(`>${taskId}</Enqueue>`);
+    expect(t.routing.engine.reservation(reservation?.id as string)?.status).toBe('rejected');
+    // The ACD offers it again once the redial delay has passed (the same agent, here): this time the phone answers.
+    t.clock.advance(31_000);
+    await t.routing.execute({ type: 'setActivity', workerId: 'tw-agent-1', activity: 'Available' }, ctx);
+    await t.routing.execute({ type: 'tick' }, null);
+    const again = [...t.routing.engine.allReservations()].find((r) => r.taskId === taskId && r.status === 'pending');
+    expect(again).toBeDefined();
+    const answered = await post(
+      `/api/telephony/twilio/agent-status?reservation=${again?.id}`,
+      base(7, { CallStatus: 'in-progress', ParentCallSid: callSid(7) }),
+    );
+    expect(answered.statusCode).toBe(200);
+    expect(t.routing.engine.task(taskId)?.status).toBe('assigned');
+    expect((await record(7)).answered_at).not.toBeNull();
+    const done = await post(`/api/telephony/twilio/dial-result?reservation=${again?.id}`, base(7, { DialCallStatus: 'completed' }));
+    expect(done.body).toContain('<Hangup/>');
+    expect(t.routing.engine.task(taskId)?.status).toBe('wrapping');
+    expect(await record(7)).toMatchObject({ end_reason: 'completed', agent_worker_id: 'tw-agent-1' });
   });
 });

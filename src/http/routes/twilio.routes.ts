@@ -21,7 +21,11 @@ export function twilioRoutes(calls: () => TwilioCalls | undefined) {
   const route = (
     url: string,
     summary: string,
-    handler: (c: TwilioCalls, body: Record<string, string>, query: { timedOut?: string | undefined }) => Promise<string>,
+    handler: (
+      c: TwilioCalls,
+      body: Record<string, string>,
+      query: { timedOut?: string | undefined; reservation?: string | undefined },
+    ) => Promise<string>,
   ) =>
     defineRoute({
       method: 'POST',
@@ -29,7 +33,11 @@ export function twilioRoutes(calls: () => TwilioCalls | undefined) {
       summary,
       tags: ['telephony'],
       access: { webhook: 'twilio' },
-      query: z.strictObject({ timedOut: z.enum(['1']).optional(), voicemail: z.enum(['1']).optional() }),
+      query: z.strictObject({
+        timedOut: z.enum(['1']).optional(),
+        voicemail: z.enum(['1']).optional(),
+        reservation: z.string().max(64).optional(),
+      }),
       body: ZForm,
       contentType: TWIML,
       response: z.string(),
@@ -43,5 +51,11 @@ export function twilioRoutes(calls: () => TwilioCalls | undefined) {
     route('wait-key', 'Twilio: a key pressed in the queue (1: callback)', (c, b) => c.waitKey(b)),
     route('queue-result', 'Twilio: the caller left the queue (callback, hang-up, error)', (c, b) => c.queueResult(b)),
     route('status', 'Twilio: the call’s status callback, and a voicemail recording', (c, b) => c.status(b)),
+    route('agent-status', 'Twilio: the agent’s phone answered the <Dial> the ACD asked for', (c, b, q) =>
+      c.agentAnswered(b, q.reservation ?? ''),
+    ),
+    route('dial-result', 'Twilio: the <Dial> to the agent ended (talked, or not answered: back to the queue)', (c, b, q) =>
+      c.dialResult(b, q.reservation ?? ''),
+    ),
   ];
 }

@@ -31,7 +31,10 @@ export function verifyTwilioSignature(config: TwilioConfig, signature: string | 
   return twilio.validateRequest(config.authToken, signature, `${config.baseUrl.replace(/\/$/, '')}${pathAndQuery}`, params);
 }
 
-type Stored = { ivr: IvrState; taskId?: string; callbackOffer?: boolean; callbackTaskId?: string };
+type Stored = { ivr: IvrState; taskId?: string; callbackOffer?: boolean; callbackTaskId?: string; reservationId?: string };
+
+/** Twilio's REST API (to move a queued call to the agent the ACD chose) and where agents' SIP phones answer. */
+export type TwilioRest = { accountSid: string; authToken: string; apiBaseUrl: string; agentSipDomain: string };
 
 export class TwilioCalls {
   constructor(
@@ -43,8 +46,107 @@ export class TwilioCalls {
       validators: Validators;
       node: string;
       clock: () => Date;
+      /** Without it, queued Twilio calls wait for an agent the adapter cannot connect: set TWILIO_ACCOUNT_SID. */
+      rest?: TwilioRest;
+      log?: (event: string, details: Record<string, unknown>) => void;
     },
   ) {}
+
+  private unsubscribe: (() => void) | undefined;
+
+  /**
+   * Follows the ACD: when it reserves an agent for a task of a Twilio call, the call is moved (REST: update the call
+   * with new TwiML) from Twilio's queue to a <Dial> of the agent's SIP phone. Answer → the reservation is accepted;
+   * no answer → rejected, and the caller goes back to the queue, same place.
+   */
+  start(): void {
+    this.unsubscribe ??= this.deps.routing.subscribe((events) => {
+      for (const e of events)
+        if (e.type === 'reservation.created')
+          this.offer(e.taskId, e.reservationId, e.workerId).catch((error) =>
+            this.deps.log?.('twilio_offer_failed', { error: String(error) }),
+          );
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  private async offer(taskId: string, reservationId: string, workerId: string): Promise<void> {
+    const row = await this.deps.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('adapter', '=', 'twilio')
+      .where('task_id', '=', taskId)
+      .where('ended_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return;
+    await this.deps.db
+      .updateTable('calls')
+      .set({ offered_at: this.deps.clock(), agent_worker_id: workerId })
+      .where('id', '=', row.id)
+      .execute();
+    const sipUser = this.deps.routing.engine.worker(workerId)?.attributes.sipUser;
+    const rest = this.deps.rest;
+    if (!rest || typeof sipUser !== 'string') return; // the agent answers on the desktop; nothing to connect here
+    const stored = row.adapter_state as Stored;
+    stored.reservationId = reservationId;
+    await this.save(row.id, stored);
+    const response = new twilio.twiml.VoiceResponse();
+    const dial = response.dial({ action: `${BASE}/dial-result?reservation=${reservationId}`, method: 'POST', timeout: 20 });
+    dial.sip(
+      {
+        statusCallbackEvent: ['answered'],
+        statusCallback: `${BASE}/agent-status?reservation=${reservationId}`,
+        statusCallbackMethod: 'POST',
+      },
+      `sip:${sipUser.replace(/^sips?:/, '').split('@')[0]}@${rest.agentSipDomain}`,
+    );
+    const res = await fetch(`${rest.apiBaseUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${rest.accountSid}/Calls/${row.external_id}.json`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${rest.accountSid}:${rest.authToken}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ Twiml: response.toString() }).toString(),
+    });
+    if (!res.ok) {
+      this.deps.log?.('twilio_redirect_refused', { status: res.status });
+      await this.deps.routing.execute({ type: 'reject', reservationId }, this.ctx()).catch(() => undefined);
+    }
+  }
+
+  /** The agent's phone answered (the <Sip> status callback): the reservation is accepted. */
+  async agentAnswered(p: Params, reservationId: string): Promise<string> {
+    const row = await this.load(p.ParentCallSid ?? p.CallSid ?? '');
+    const reservation = this.deps.routing.engine.reservation(reservationId);
+    if (row && reservation?.status === 'pending' && ['in-progress', 'answered'].includes(p.CallStatus ?? '')) {
+      await this.deps.routing.execute({ type: 'accept', reservationId }, this.ctx());
+      await this.deps.db.updateTable('calls').set({ answered_at: this.deps.clock() }).where('id', '=', row.id).execute();
+    }
+    return new twilio.twiml.VoiceResponse().toString();
+  }
+
+  /** After the <Dial> to the agent: they talked (the call ends, wrap-up), or did not answer (back to the queue). */
+  async dialResult(p: Params, reservationId: string): Promise<string> {
+    const row = await this.load(p.CallSid ?? '');
+    const response = new twilio.twiml.VoiceResponse();
+    const stored = row?.adapter_state as Stored | null;
+    if (!row || !stored?.taskId) return response.hangup().toString();
+    const task = this.deps.routing.engine.task(stored.taskId);
+    if (p.DialCallStatus === 'completed' || task?.status === 'assigned') {
+      if (task?.status === 'assigned') await this.deps.routing.execute({ type: 'complete', taskId: stored.taskId }, this.ctx());
+      await this.end(row.id, 'completed', stored);
+      return response.hangup().toString();
+    }
+    const reservation = this.deps.routing.engine.reservation(reservationId);
+    if (reservation?.status === 'pending') await this.deps.routing.execute({ type: 'reject', reservationId }, this.ctx());
+    // Back in the queue, in the same place (the task kept its arrival time).
+    response.enqueue({ waitUrl: `${BASE}/wait`, waitUrlMethod: 'POST', action: `${BASE}/queue-result`, method: 'POST' }, stored.taskId);
+    return response.toString();
+  }
 
   private ctx(): RequestContext {
     return { actor: null, system: `telephony.twilio.${this.deps.node}`, sourceIp: null, requestId: null, now: this.deps.clock() };
@@ -271,8 +373,10 @@ export class TwilioCalls {
       this.say(response, 'callback-confirmed', language);
       return response.hangup().toString();
     }
+    // Moved to the agent's <Dial> by the ACD: the call goes on there.
+    if (p.QueueResult === 'redirected' || p.QueueResult === 'bridged') return response.toString();
     if (p.QueueResult === 'hangup') await this.abandon(row.id, stored);
-    else if (p.QueueResult !== 'bridged') await this.end(row.id, 'failed', stored);
+    else await this.end(row.id, 'failed', stored);
     return response.hangup().toString();
   }
 
