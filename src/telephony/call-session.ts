@@ -76,6 +76,8 @@ export class CallSession {
   private playing = false;
   private interruptible = false;
   private finished = false;
+  /** How the call ends if the caller hangs up from here on (set once the call is past the queue: overflow, voicemail). */
+  private outcome: CallEndReason | null = null;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -203,7 +205,7 @@ export class CallSession {
       this.recordId = row?.id ?? null;
       await this.ivr();
     } catch (error) {
-      if (error instanceof Hangup) await this.end(this.phase === 'ivr' ? 'abandoned_ivr' : 'abandoned_queue');
+      if (error instanceof Hangup) await this.end(this.outcome ?? (this.phase === 'ivr' ? 'abandoned_ivr' : 'abandoned_queue'));
       else {
         this.deps.log('call_failed', { callId: this.leg.externalId, error: String(error) });
         await this.end('failed');
@@ -465,7 +467,7 @@ export class CallSession {
     } else if (task && task.status === 'assigned') {
       await this.deps.routing.execute({ type: 'complete', taskId }, this.ctx()).catch(() => undefined);
       await this.end('completed');
-    } else await this.end(this.phase === 'connected' ? 'completed' : 'abandoned_queue');
+    } else await this.end(this.outcome ?? (this.phase === 'connected' ? 'completed' : 'abandoned_queue'));
   }
 
   private async callback(taskId: string): Promise<void> {
@@ -485,7 +487,8 @@ export class CallSession {
     const task = this.deps.routing.engine.task(taskId);
     if (task && (task.status === 'pending' || task.status === 'reserved'))
       await this.deps.routing.execute({ type: 'cancel', taskId, reason: 'overflowed' }, this.ctx());
-    this.phase = 'done';
+    // The record will say overflowed whatever happens next (the caller may hang up during the prompt or the message).
+    this.outcome = 'overflowed';
     await this.leg.stop();
     await this.say('overflow', false);
     if (node.overflow === 'callback') {
@@ -519,6 +522,7 @@ export class CallSession {
   }
 
   private async voicemail(prompt: string, maxSeconds: number, reason: CallEndReason): Promise<void> {
+    this.outcome = reason;
     await this.say(prompt, false);
     const ref = await this.leg.record();
     await this.update({ recording_ref: ref });

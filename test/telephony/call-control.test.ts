@@ -232,4 +232,41 @@ describe('call control (simulator adapter)', () => {
     expect(answered?.ivr_path).toEqual(expect.arrayContaining(['hours=open', expect.stringMatching(/^language=[12]$/)]));
     expect(answered?.agent_worker_id).toMatch(/^sim-agent-/);
   }, 60_000);
+
+  it('a full queue overflows: the task is canceled as overflowed, the caller hears why and can leave a message; the record says overflowed', async () => {
+    const { flows } = loadFlows(path.resolve('reference/ivr'));
+    const flow = structuredClone(flows.get('+16155550102')) as NonNullable<ReturnType<typeof flows.get>>;
+    const queueNode = flow.nodes['queue-uac'];
+    if (queueNode?.type !== 'enqueue') throw new Error('fixture');
+    // Nobody answers (earlier tests left agents about), and room for exactly one more caller than wait now.
+    const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now };
+    for (const w of [...t.routing.engine.allWorkers()])
+      if (t.routing.engine.activityIsAvailable(w.activity)) await t.routing.execute({ type: 'setActivity', workerId: w.id, activity: 'Offline' }, ctx);
+    queueNode.maxWaiting = t.routing.engine.waitingIn('uac_unit').length + 1;
+    const small = new CallControl({
+      db: db.db,
+      routing: t.routing,
+      prompts,
+      flows: new Map([[flow.line, flow]]),
+      node: 'overflow-node',
+      clock: t.clock.get,
+      log: () => undefined,
+    });
+    small.start();
+    const first = call('+16155550102', [{ afterMs: 200, digit: '1' }]);
+    const second = call('+16155550102', [{ afterMs: 200, digit: '1' }]);
+    const a = small.accept(first);
+    await until(() => typeof a?.taskId === 'string');
+    const b = small.accept(second);
+    await until(() => b?.taskId !== null && b?.taskId !== undefined);
+    // The message is being recorded (the voicemail started) when the caller hangs up.
+    await until(async () => (await record(second.externalId)).recording_ref !== null);
+    // The second caller hangs up during the message: still overflowed.
+    second.callerHangsUp();
+    await until(async () => (await record(second.externalId)).end_reason !== null);
+    expect(await record(second.externalId)).toMatchObject({ end_reason: 'overflowed' });
+    expect(t.routing.engine.task(b?.taskId as string)).toMatchObject({ status: 'canceled', cancelReason: 'overflowed' });
+    first.callerHangsUp();
+    await small.stop();
+  });
 });
