@@ -241,7 +241,8 @@ describe('call control (simulator adapter)', () => {
     // Nobody answers (earlier tests left agents about), and room for exactly one more caller than wait now.
     const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now };
     for (const w of [...t.routing.engine.allWorkers()])
-      if (t.routing.engine.activityIsAvailable(w.activity)) await t.routing.execute({ type: 'setActivity', workerId: w.id, activity: 'Offline' }, ctx);
+      if (t.routing.engine.activityIsAvailable(w.activity))
+        await t.routing.execute({ type: 'setActivity', workerId: w.id, activity: 'Offline' }, ctx);
     queueNode.maxWaiting = t.routing.engine.waitingIn('uac_unit').length + 1;
     const small = new CallControl({
       db: db.db,
