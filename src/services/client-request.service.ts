@@ -127,7 +127,7 @@ export async function collectClientSecret(
   id: string,
 ): Promise<{ clientId: string; clientSecret: string }> {
   const officer = officerOf(ctx);
-  return deps.db.transaction().execute(async (trx) => {
+  const result = await deps.db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('partner_client_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     const mine = row !== undefined && row.agency_ori === ctx.actor.agencyOri && row.requested_by === officer.userId;
     await appendAudit(trx, ctx, {
@@ -136,11 +136,15 @@ export async function collectClientSecret(
       resourceType: 'client_request',
       resourceId: id,
     });
-    if (!row || !mine) throw new AppError('not_found', 'There is no such request of yours.');
+    // Refusals are returned, not thrown, so that the audit of the attempt commits.
+    if (!row || !mine) return { refused: new AppError('not_found', 'There is no such request of yours.') };
     if (row.status !== 'approved' || !row.client_id)
-      throw new AppError('conflict', `This request is ${row.status}; there is no secret to collect.`);
-    if (!row.secret_enc) throw new AppError('conflict', 'The secret was already collected. Ask an admin to rotate it if it is lost.');
+      return { refused: new AppError('conflict', `This request is ${row.status}; there is no secret to collect.`) };
+    if (!row.secret_enc)
+      return { refused: new AppError('conflict', 'The secret was already collected. Ask an admin to rotate it if it is lost.') };
     await trx.updateTable('partner_client_requests').set({ secret_enc: null, secret_collected_at: ctx.now }).where('id', '=', id).execute();
     return { clientId: row.client_id, clientSecret: decrypt(deps.keys, row.secret_enc) };
   });
+  if ('refused' in result) throw result.refused;
+  return result;
 }

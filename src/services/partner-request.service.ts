@@ -43,8 +43,12 @@ export const REQUEST_KINDS = ['welfare_check', 'locate', 'information'] as const
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 /** Hours to answer, unless the requester sets another (1–168). A welfare check is urgent. */
 export const DEFAULT_DUE_HOURS: Readonly<Record<RequestKind, number>> = { welfare_check: 4, locate: 48, information: 72 };
-/** Statuses a partner agency sees: a request reaches it when it is sent. */
+/**
+ * Statuses a partner agency sees — and only of requests that were sent: one withdrawn (or denied) while held for
+ * legal review never reached the agency and never does.
+ */
 export const VISIBLE_TO_AGENCY: readonly PartnerRequestStatus[] = ['sent', 'acknowledged', 'answered', 'closed', 'withdrawn'];
+const visibleToAgency = (r: Pick<PartnerRequestRow, 'status' | 'sent_at'>) => r.sent_at !== null && VISIBLE_TO_AGENCY.includes(r.status);
 const OPEN: readonly PartnerRequestStatus[] = ['sent', 'acknowledged'];
 const WORK_PRIORITY = { normal: 10, urgent: 40 } as const;
 
@@ -437,6 +441,19 @@ export async function reviewPartnerRequest(
     }
     let gate: GateResult | undefined;
     if (input.decision === 'approve') {
+      // Days may have passed since the request was made: the agency's agreement must still be in force.
+      const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', row.agency_ori).executeTakeFirstOrThrow();
+      const inForce = checkAgreement(
+        {
+          status: agency.agreement_status,
+          model: agency.agreement_model,
+          effective: agency.agreement_effective,
+          end: agency.agreement_end,
+        },
+        'uac_concern',
+        ctx.now,
+      );
+      if (!inForce.ok) return { kind: 'agreement' as const, message: inForce.message };
       gate = evaluateReferral({
         ...(await gateInputFor(
           trx,
@@ -509,6 +526,8 @@ export async function reviewPartnerRequest(
       issues: [{ path: c.code === 'own_referral' ? '' : 'body.justification', code: c.code, message: c.message }],
     });
   }
+  if (result.kind === 'agreement')
+    throw new AppError('conflict', `The request cannot be sent: ${result.message}. Deny it, or withdraw it and ask another agency.`);
   if (result.kind === 'blocked')
     throw new AppError('referral_blocked', 'The request cannot be sent: the safeguards refuse it until what is missing is there.', {
       issues: result.gate.reasons
@@ -623,7 +642,7 @@ export function presentForAgency(r: PartnerRequestRow) {
 
 async function loadForAgency(trx: Trx, ctx: PartnerCtx, id: string, action: string) {
   const row = await trx.selectFrom('partner_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-  const mine = row !== undefined && row.agency_ori === ctx.actor.agencyOri && VISIBLE_TO_AGENCY.includes(row.status);
+  const mine = row !== undefined && row.agency_ori === ctx.actor.agencyOri && visibleToAgency(row);
   await appendAudit(trx, ctx, {
     action,
     outcome: mine ? 'allowed' : row ? 'denied' : 'error',
@@ -639,6 +658,7 @@ export async function agencyRequests(db: Db, ctx: PartnerCtx, status: PartnerReq
       .selectFrom('partner_requests')
       .selectAll()
       .where('agency_ori', '=', ctx.actor.agencyOri)
+      .where('sent_at', 'is not', null)
       .where('status', 'in', [...VISIBLE_TO_AGENCY]);
     if (status) q = q.where('status', '=', status);
     // Open ones first, by deadline; then the rest, newest first.
@@ -717,6 +737,7 @@ export async function answerRequest(deps: PartnerRequestDeps, ctx: PartnerCtx, i
   if (geocode && !geocode.ok) issues.push(...geocode.issues);
   if (issues.length > 0)
     throw new AppError('validation_failed', `The answer was not accepted: ${issues.length} field(s) invalid.`, { issues });
+  const taskId = deps.routing.newTaskId();
   const result = await deps.db.transaction().execute(async (trx) => {
     const row = await loadForAgency(trx, ctx, id, 'partner_request.answer');
     if (!row) return undefined;
@@ -774,6 +795,7 @@ export async function answerRequest(deps: PartnerRequestDeps, ctx: PartnerCtx, i
         answer_notes: input.notes,
         answer_location_id: locationId,
         answer_report_id: report.id,
+        answer_task_id: taskId,
         answered_at: ctx.now,
         answered_by_client: ctx.actor.kind === 'client' ? ctx.actor.clientId : null,
         answered_by_user: ctx.actor.kind === 'user' ? ctx.actor.userId : null,
@@ -801,28 +823,55 @@ export async function answerRequest(deps: PartnerRequestDeps, ctx: PartnerCtx, i
     return { next, caseRow, reportReference: reference };
   });
   if (!result) throw new AppError('not_found', 'There is no such request for your agency.');
-  const urgent = URGENT_OUTCOMES.includes(input.outcome) || result.caseRow.unit === 'uac';
-  await deps.routing.execute(
-    {
-      type: 'createTask',
-      task: {
-        id: deps.routing.newTaskId(),
-        channel: 'work_item',
-        priority: urgent ? WORK_PRIORITY.urgent : WORK_PRIORITY.normal,
-        attributes: {
-          kind: 'work_item',
-          unit: result.caseRow.unit,
-          caseId: result.caseRow.id,
-          caseNumber: result.caseRow.case_number,
-          partnerRequest: id,
-          partner: result.next.agency_ori,
-          outcome: input.outcome,
-        },
-      },
+  await ensureWorkItem(deps.routing, ctx, workItemFor(result.next, result.caseRow));
+  return { request: result.next, reportReference: result.reportReference };
+}
+
+type CaseRef = { id: string; unit: string; case_number: string };
+type WorkItem = { id: string; priority: number; attributes: Record<string, string | boolean> };
+
+/** The work item an agency's answer puts in front of the case's unit. */
+function workItemFor(r: PartnerRequestRow, c: CaseRef): WorkItem {
+  const urgent = (r.answer_outcome !== null && URGENT_OUTCOMES.includes(r.answer_outcome)) || c.unit === 'uac';
+  return {
+    id: r.answer_task_id as string,
+    priority: urgent ? WORK_PRIORITY.urgent : WORK_PRIORITY.normal,
+    attributes: {
+      kind: 'work_item',
+      unit: c.unit,
+      caseId: c.id,
+      caseNumber: c.case_number,
+      partnerRequest: r.id,
+      partner: r.agency_ori,
+      outcome: r.answer_outcome ?? 'other',
     },
+  };
+}
+
+/** The work item an unanswered, overdue request puts in front of the case's unit: follow up by phone. */
+function escalationFor(r: PartnerRequestRow, c: CaseRef): WorkItem {
+  return {
+    id: r.escalation_task_id as string,
+    priority: c.unit === 'uac' ? WORK_PRIORITY.urgent + 10 : WORK_PRIORITY.urgent,
+    attributes: {
+      kind: 'work_item',
+      unit: c.unit,
+      caseId: c.id,
+      caseNumber: c.case_number,
+      partnerRequest: r.id,
+      partner: r.agency_ori,
+      escalation: 'partner_request_overdue',
+    },
+  };
+}
+
+/** Creates the work item unless the engine has it already (the id was stored with the request in its transaction). */
+async function ensureWorkItem(routing: RoutingService, ctx: RequestContext, item: WorkItem): Promise<void> {
+  if (routing.engine.task(item.id)) return;
+  await routing.execute(
+    { type: 'createTask', task: { id: item.id, channel: 'work_item', priority: item.priority, attributes: item.attributes } },
     ctx,
   );
-  return { request: result.next, reportReference: result.reportReference };
 }
 
 /**
@@ -848,7 +897,7 @@ export async function sweepPartnerRequests(deps: { db: Db; routing: RoutingServi
     for (const r of rows) {
       const updated = await trx
         .updateTable('partner_requests')
-        .set({ escalated_at: now, updated_at: now })
+        .set({ escalated_at: now, escalation_task_id: deps.routing.newTaskId(), updated_at: now })
         .where('id', '=', r.id)
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -871,27 +920,21 @@ export async function sweepPartnerRequests(deps: { db: Db; routing: RoutingServi
     return rows;
   });
   const ctx = { actor: null, system: 'partner.requests', sourceIp: null, requestId: null, now };
-  for (const r of overdue) {
-    await deps.routing.execute(
-      {
-        type: 'createTask',
-        task: {
-          id: deps.routing.newTaskId(),
-          channel: 'work_item',
-          priority: r.unit === 'uac' ? WORK_PRIORITY.urgent + 10 : WORK_PRIORITY.urgent,
-          attributes: {
-            kind: 'work_item',
-            unit: r.unit,
-            caseId: r.case_id,
-            caseNumber: r.case_number,
-            partnerRequest: r.id,
-            partner: r.agency_ori,
-            escalation: 'partner_request_overdue',
-          },
-        },
-      },
-      ctx,
-    );
+  // Every work item an answer or an escalation named, made if it is not there (a crash between the commit and the ACD).
+  const named = await deps.db
+    .selectFrom('partner_requests as q')
+    .innerJoin('cases as c', 'c.id', 'q.case_id')
+    .selectAll('q')
+    .select(['c.id as case_row_id', 'c.unit', 'c.case_number'])
+    .where((eb) => eb.or([eb('q.answer_task_id', 'is not', null), eb('q.escalation_task_id', 'is not', null)]))
+    // A day back: the engine keeps ended tasks for two, so a done work item is never made again.
+    .where('q.updated_at', '>', new Date(now.getTime() - 86_400_000))
+    .execute();
+  for (const r of named) {
+    const caseRow = { id: r.case_row_id, unit: r.unit, case_number: r.case_number };
+    if (r.answer_task_id && !deps.routing.engine.task(r.answer_task_id)) await ensureWorkItem(deps.routing, ctx, workItemFor(r, caseRow));
+    if (r.escalation_task_id && !deps.routing.engine.task(r.escalation_task_id))
+      await ensureWorkItem(deps.routing, ctx, escalationFor(r, caseRow));
   }
   return overdue.length;
 }

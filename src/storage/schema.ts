@@ -542,6 +542,8 @@ export type PartnerRequestsTable = {
   answer_location_id: string | null;
   answer_report_id: string | null;
   answered_at: Date | null;
+  answer_task_id: ColumnType<string | null, string | null | undefined, string | null>;
+  escalation_task_id: ColumnType<string | null, string | null | undefined, string | null>;
   answered_by_client: string | null;
   answered_by_user: string | null;
   created_by: string;

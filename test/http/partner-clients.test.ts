@@ -285,6 +285,14 @@ describe('API clients requested in the portal', () => {
       t.app.inject({ method: 'POST', url: `/api/v1/portal/client-requests/${id}/collect`, headers: who.headers });
     expect((await collect(colleague)).statusCode).toBe(404);
     expect((await collect(outsider)).statusCode).toBe(404);
+    // The refused attempts are in the audit log (the refusal does not roll the audit back).
+    const denied = await db.db
+      .selectFrom('audit_events')
+      .select('outcome')
+      .where('action', '=', 'client_request.collect')
+      .where('resource_id', '=', id)
+      .execute();
+    expect(denied.map((d) => d.outcome)).toEqual(['denied', 'denied']);
     const secret = await collect(officer);
     expect(secret.statusCode, secret.body).toBe(200);
     expect((await collect(officer)).statusCode).toBe(409);

@@ -162,6 +162,15 @@ describe('requests to partner agencies', () => {
     expect(tasks.length).toBe(before + 1);
     expect(tasks.at(-1)?.attributes).toMatchObject({ kind: 'work_item', partnerRequest: request.id, outcome: 'located' });
 
+    // The work item's id was stored with the answer: if the ACD had lost it, the sweep would make it again, once.
+    const stored = await db.db
+      .selectFrom('partner_requests')
+      .select('answer_task_id')
+      .where('id', '=', request.id)
+      .executeTakeFirstOrThrow();
+    expect(tasks.at(-1)?.id).toBe(stored.answer_task_id);
+    await sweepPartnerRequests({ db: db.db, routing: t.routing }, t.clock.now);
+    expect(tasksFor(c.case.id).length).toBe(before + 1);
     const history = (await get(analyst, `/api/v1/cases/${c.case.id}/partner-requests`)).json().requests[0];
     expect(history.timeline.map((e: { kind: string }) => e.kind)).toEqual(['created', 'acknowledged', 'answered']);
   });
@@ -238,6 +247,13 @@ describe('requests to partner agencies', () => {
     expect(approved.statusCode, approved.body).toBe(200);
     // The deadline counts from when it was sent.
     expect(Date.parse(approved.json().dueAt) - t.clock.now.getTime()).toBe(4 * 3_600_000);
+    // A second held request, withdrawn before any review: it never reaches the agency, not even as "withdrawn".
+    const heldToo = await post(uac, `/api/v1/cases/${c.case.id}/partner-requests`, ask);
+    const withdrawnId = heldToo.json().requests[0].id as string;
+    expect((await post(uac, `/api/v1/partner-requests/${withdrawnId}/withdraw`, { reason: 'Asked by mistake' })).statusCode).toBe(200);
+    expect((await api(hidalgo, `/requests/${withdrawnId}`)).status).toBe(404);
+    const listed = ((await (await api(hidalgo, '/requests')).json()) as { requests: { id: string }[] }).requests.map((r) => r.id);
+    expect(listed).not.toContain(withdrawnId);
     const seen = (await (await api(hidalgo, `/requests/${request.id}`)).json()) as {
       status: string;
       request: { subject: { age: number } };

@@ -62,6 +62,10 @@ CREATE TABLE partner_requests (
   answer_location_id uuid REFERENCES location_observations (id),
   answer_report_id uuid REFERENCES reports (id),
   answered_at timestamptz,
+  -- The ACD work items an answer and an escalation create: named here in the same transaction, so a sweep can make
+  -- any that a crash kept from being created.
+  answer_task_id text,
+  escalation_task_id text,
   answered_by_client text REFERENCES partner_clients (client_id),
   answered_by_user uuid REFERENCES users (id),
   created_by uuid NOT NULL REFERENCES users (id),
