@@ -110,6 +110,7 @@ export async function startCommand(
       partnerBusy = true;
       const now = new Date();
       splitBatches(storage.handle.db, now)
+        .catch((error) => logger.warn({ err: error }, 'splitting uploads failed'))
         .then(() => processSubmissions(partnerDeps, now))
         .then(() => deliverWebhooks({ db: storage.handle.db, keys: identity.keys, allowPrivateAddresses: !secureCookies(config) }, now))
         .catch((error) => logger.warn({ err: error }, 'partner processing failed'))

@@ -117,6 +117,14 @@ const BATCH_LEASE_MS = 120_000;
  * so a crash halfway leaves it waiting, never half split.
  */
 export async function splitBatches(db: Db, now: Date, limit = 2): Promise<number> {
+  // Uploads that failed to split five times are marked failed, so the partner sees it instead of waiting forever.
+  await db
+    .updateTable('submission_batches')
+    .set({ status: 'failed' })
+    .where('status', '=', 'splitting')
+    .where('attempts', '>=', 5)
+    .where('claimed_at', '<', new Date(now.getTime() - BATCH_LEASE_MS))
+    .execute();
   const claimed = await db.transaction().execute(async (trx) => {
     const { rows } = await sql<BatchRow>`
       UPDATE submission_batches SET status = 'splitting', attempts = attempts + 1, claimed_at = ${now}
@@ -127,7 +135,8 @@ export async function splitBatches(db: Db, now: Date, limit = 2): Promise<number
       RETURNING *`.execute(trx);
     return rows;
   });
-  for (const batch of claimed) await splitOne(db, batch, now);
+  // One upload's failure does not hold up the others (it is tried again after its lease).
+  for (const batch of claimed) await splitOne(db, batch, now).catch(() => undefined);
   return claimed.length;
 }
 
@@ -225,7 +234,7 @@ async function ownBatch(db: Db, ctx: Ctx, id: string, action: string): Promise<B
 export type BatchProgress = {
   id: string;
   filename: string | null;
-  status: 'received' | 'splitting' | 'split';
+  status: 'received' | 'splitting' | 'split' | 'failed';
   receivedAt: string;
   totalRows: number | null;
   refusedRows: number;

@@ -508,7 +508,7 @@ export type SubmissionBatchesTable = {
   idempotency_key: string | null;
   body_hash: string;
   content: string;
-  status: 'received' | 'splitting' | 'split';
+  status: 'received' | 'splitting' | 'split' | 'failed';
   total_rows: number | null;
   row_errors: ColumnType<unknown, string | undefined, string>;
   attempts: Generated<number>;
@@ -598,6 +598,7 @@ export type CallsTable = {
   external_id: string;
   node: string;
   line: string;
+  unit: ColumnType<'general' | 'uac', 'general' | 'uac' | undefined, 'general' | 'uac'>;
   caller_number: string | null;
   language: string | null;
   reason: string | null;

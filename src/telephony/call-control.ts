@@ -87,10 +87,13 @@ export class CallControl {
     if (!flow) return null;
     const session = new CallSession({ ...this.deps, validators: this.validators }, leg, flow);
     this.sessions.add(session);
-    const run = session.run().finally(() => {
-      this.sessions.delete(session);
-      this.running.delete(run);
-    });
+    const run = session
+      .run()
+      .catch((error: unknown) => this.deps.log('call_session_failed', { callId: leg.externalId, error: String(error) }))
+      .finally(() => {
+        this.sessions.delete(session);
+        this.running.delete(run);
+      });
     this.running.add(run);
     return session;
   }

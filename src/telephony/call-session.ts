@@ -192,6 +192,7 @@ export class CallSession {
           external_id: this.leg.externalId,
           node: this.deps.node,
           line: this.flow.line,
+          unit: this.flow.unit,
           caller_number: this.leg.caller || null,
           arrived_at: arrived,
         })
@@ -205,12 +206,17 @@ export class CallSession {
       this.recordId = row?.id ?? null;
       await this.ivr();
     } catch (error) {
-      if (error instanceof Hangup) await this.end(this.outcome ?? (this.phase === 'ivr' ? 'abandoned_ivr' : 'abandoned_queue'));
-      else {
-        this.deps.log('call_failed', { callId: this.leg.externalId, error: String(error) });
-        await this.end('failed');
-        if (!this.leg.ended) await this.leg.hangup().catch(() => undefined);
+      // Ending the record may fail too (the database away): logged, never thrown — a call must not stop the server.
+      try {
+        if (error instanceof Hangup) await this.end(this.outcome ?? (this.phase === 'ivr' ? 'abandoned_ivr' : 'abandoned_queue'));
+        else {
+          this.deps.log('call_failed', { callId: this.leg.externalId, error: String(error) });
+          await this.end('failed');
+        }
+      } catch (again) {
+        this.deps.log('call_record_failed', { callId: this.leg.externalId, error: String(again) });
       }
+      if (!this.leg.ended) await this.leg.hangup().catch(() => undefined);
     }
   }
 
@@ -336,6 +342,7 @@ export class CallSession {
       reason: typeof v.reason === 'string' ? v.reason : null,
       interpreter: v.interpreter === true,
       attributes: JSON.stringify(v),
+      ...(v.topic === 'uac' ? { unit: 'uac' as const } : {}),
     });
   }
 
@@ -460,14 +467,28 @@ export class CallSession {
 
   /** The caller hung up: a waiting task is canceled as abandoned; a connected call goes to wrap-up. */
   private async callerAbandoned(taskId: string): Promise<void> {
-    const task = this.deps.routing.engine.task(taskId);
-    if (task && (task.status === 'pending' || task.status === 'reserved')) {
-      await this.deps.routing.execute({ type: 'cancel', taskId, reason: 'abandoned' }, this.ctx()).catch(() => undefined);
-      await this.end('abandoned_queue');
-    } else if (task && task.status === 'assigned') {
-      await this.deps.routing.execute({ type: 'complete', taskId }, this.ctx()).catch(() => undefined);
-      await this.end('completed');
-    } else await this.end(this.outcome ?? (this.phase === 'connected' ? 'completed' : 'abandoned_queue'));
+    // The task's state may change between reading it and the command landing (an agent's accept already queued):
+    // on a refusal, read it again and do what its state now needs.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const task = this.deps.routing.engine.task(taskId);
+      try {
+        if (task && (task.status === 'pending' || task.status === 'reserved')) {
+          await this.deps.routing.execute({ type: 'cancel', taskId, reason: 'abandoned' }, this.ctx());
+          await this.end(this.outcome ?? 'abandoned_queue');
+          return;
+        }
+        if (task && task.status === 'assigned') {
+          this.leg.releaseAgent?.();
+          await this.deps.routing.execute({ type: 'complete', taskId }, this.ctx());
+          await this.end('completed');
+          return;
+        }
+        break;
+      } catch (error) {
+        this.deps.log('abandon_retry', { callId: this.leg.externalId, error: String(error) });
+      }
+    }
+    await this.end(this.outcome ?? (this.phase === 'connected' ? 'completed' : 'abandoned_queue'));
   }
 
   private async callback(taskId: string): Promise<void> {
@@ -485,8 +506,17 @@ export class CallSession {
 
   private async overflow(node: EnqueueNode, taskId: string): Promise<void> {
     const task = this.deps.routing.engine.task(taskId);
-    if (task && (task.status === 'pending' || task.status === 'reserved'))
-      await this.deps.routing.execute({ type: 'cancel', taskId, reason: 'overflowed' }, this.ctx());
+    if (task && (task.status === 'pending' || task.status === 'reserved')) {
+      const canceled = await this.deps.routing.execute({ type: 'cancel', taskId, reason: 'overflowed' }, this.ctx()).then(
+        () => true,
+        () => false,
+      );
+      // An agent took it at that very moment: the call goes on with them.
+      if (!canceled) {
+        await this.connected(taskId);
+        return;
+      }
+    }
     // The record will say overflowed whatever happens next (the caller may hang up during the prompt or the message).
     this.outcome = 'overflowed';
     await this.leg.stop();

@@ -202,6 +202,24 @@ describe('call control (simulator adapter)', () => {
     expect(audited.length).toBeGreaterThanOrEqual(2);
     const taker = await enrollAs(t, 'call_taker');
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/calls', headers: { cookie: taker.cookie } })).statusCode).toBe(403);
+    // Need-to-know: the UAC unit's calls (its line, or about a child) are not an admin's or an auditor's to read.
+    const all = (await t.app.inject({ method: 'GET', url: '/api/v1/calls?limit=500', headers: { cookie: supervisor.cookie } })).json()
+      .calls as {
+      id: string;
+      unit: string;
+    }[];
+    const uacCall = all.find((c) => c.unit === 'uac');
+    expect(uacCall).toBeDefined();
+    const admin = await enrollAs(t, 'admin');
+    const adminList = (await t.app.inject({ method: 'GET', url: '/api/v1/calls?limit=500', headers: { cookie: admin.cookie } })).json()
+      .calls as {
+      unit: string;
+    }[];
+    expect(adminList.length).toBeGreaterThan(0);
+    expect(adminList.every((c) => c.unit !== 'uac')).toBe(true);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/calls/${uacCall?.id}`, headers: { cookie: admin.cookie } })).statusCode).toBe(
+      404,
+    );
   });
 
   it('the live simulator places its synthetic calls through call control: the IVR, the queue, agents, call records', async () => {

@@ -25,9 +25,11 @@ function Bar({ p }: { p: Progress }) {
   return (
     <>
       <progress max={total || 1} value={p.status === 'split' ? finished : 0} aria-label={`Progress of ${p.filename ?? p.id}`} />{' '}
-      {p.status !== 'split'
-        ? 'waiting to be read…'
-        : `${finished} of ${total} rows: ${p.submissions.accepted} accepted, ${p.submissions.rejected + p.refusedRows} with problems${p.done ? '' : ', processing…'}`}
+      {p.status === 'failed'
+        ? 'could not be read — please call the center'
+        : p.status !== 'split'
+          ? 'waiting to be read…'
+          : `${finished} of ${total} rows: ${p.submissions.accepted} accepted, ${p.submissions.rejected + p.refusedRows} with problems${p.done ? '' : ', processing…'}`}
     </>
   );
 }

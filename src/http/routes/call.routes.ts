@@ -1,9 +1,11 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
+import { mayReadUnit } from '../../domain/cases/case-workflow.js';
 import { AppError } from '../../domain/errors/app-error.js';
 import { appendAudit } from '../../services/audit.service.js';
 import type { CallsTable } from '../../storage/schema.js';
+import { actorOf } from '../access-guard.js';
 import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
 
@@ -18,6 +20,7 @@ const ZCall = z.object({
   language: z.string().nullable(),
   reason: z.string().nullable(),
   interpreter: z.boolean(),
+  unit: z.string(),
   ivrPath: z.array(z.string()),
   queueId: z.string().nullable(),
   taskId: z.string().nullable(),
@@ -44,6 +47,7 @@ const present = (r: Row): z.infer<typeof ZCall> => ({
   language: r.language,
   reason: r.reason,
   interpreter: r.interpreter,
+  unit: r.unit,
   ivrPath: r.ivr_path,
   queueId: r.queue_id,
   taskId: r.task_id,
@@ -79,6 +83,8 @@ export function callRoutes(ctx: AppContext) {
       handler: async ({ query, request }) =>
         ctx.db.transaction().execute(async (trx) => {
           let q = trx.selectFrom('calls').selectAll();
+          // Need-to-know: calls of the UAC unit only for those who may read its cases.
+          if (!mayReadUnit(actorOf(request), 'uac')) q = q.where('unit', '!=', 'uac');
           if (query.line) q = q.where('line', '=', query.line);
           if (query.endReason) q = q.where('end_reason', '=', query.endReason as never);
           const rows = await q.orderBy('arrived_at', 'desc').limit(query.limit).execute();
@@ -103,13 +109,15 @@ export function callRoutes(ctx: AppContext) {
       handler: async ({ params, request }) => {
         const row = await ctx.db.transaction().execute(async (trx) => {
           const found = await trx.selectFrom('calls').selectAll().where('id', '=', params.id).executeTakeFirst();
+          const denied = found !== undefined && found.unit === 'uac' && !mayReadUnit(actorOf(request), 'uac');
           await appendAudit(trx, actorContext(ctx, request), {
             action: 'call.read',
-            outcome: found ? 'allowed' : 'error',
+            outcome: denied ? 'denied' : found ? 'allowed' : 'error',
             resourceType: 'call',
             resourceId: params.id,
+            ...(denied ? { details: { reason: 'need_to_know_unit' } } : {}),
           });
-          return found;
+          return denied ? undefined : found;
         });
         if (!row) throw new AppError('not_found', 'There is no such call.');
         return present(row);

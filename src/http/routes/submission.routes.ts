@@ -53,7 +53,7 @@ const ZBatchAck = z.object({ id: z.string(), status: z.string(), rows: z.number(
 const ZBatchProgress = z.object({
   id: z.string(),
   filename: z.string().nullable(),
-  status: z.enum(['received', 'splitting', 'split']),
+  status: z.enum(['received', 'splitting', 'split', 'failed']),
   receivedAt: z.string(),
   totalRows: z.number().nullable(),
   refusedRows: z.number().describe('rows refused at validation; they never became submissions'),

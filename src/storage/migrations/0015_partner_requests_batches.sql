@@ -14,7 +14,8 @@ CREATE TABLE submission_batches (
   idempotency_key text CHECK (idempotency_key ~ '^[A-Za-z0-9_.:-]{8,100}$'),
   body_hash char(64) NOT NULL,
   content text NOT NULL,
-  status text NOT NULL CHECK (status IN ('received', 'splitting', 'split')),
+  -- failed: the job could not split it in five attempts (a bug or a broken file the checks let through); the partner sees it.
+  status text NOT NULL CHECK (status IN ('received', 'splitting', 'split', 'failed')),
   total_rows integer,
   -- [{row, column, code, message}] for rows that never became submissions.
   row_errors jsonb NOT NULL DEFAULT '[]',

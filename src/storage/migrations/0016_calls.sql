@@ -8,6 +8,8 @@ CREATE TABLE calls (
   external_id text NOT NULL,
   node text NOT NULL,
   line text NOT NULL,
+  -- Need-to-know: calls on the UAC line, or about an unaccompanied child, are the UAC unit's (as their cases are).
+  unit text NOT NULL DEFAULT 'general' CHECK (unit IN ('general', 'uac')),
   caller_number text,
   language text,
   reason text,

@@ -1,5 +1,6 @@
 import type { CallControl } from '../call-control.js';
 import type { MediaGateway } from '../media/media-gateway.js';
+import { RtpengineError } from '../media/rtpengine.js';
 import type { SipEndpoint } from '../sip/endpoint.js';
 import { checkOffer } from '../sip/sdp.js';
 import { SipLeg } from './sip-leg.js';
@@ -36,6 +37,12 @@ export function attachSip(
         if (!control.accept(leg)) call.hangup();
       })
       .catch((error) => {
+        // rtpengine refused this offer: this call's problem (488). rtpengine silent: this node's (503, the edge tries another).
+        if (error instanceof RtpengineError && error.reason !== 'no answer') {
+          log('media_refused', { callId: call.callId, reason: error.reason });
+          call.reject(488, 'Not Acceptable Here', [['warning', '399 switchboard "the media server refused the offer"']]);
+          return;
+        }
         log('media_unavailable', { callId: call.callId, error: String(error) });
         call.reject(503, 'Service Unavailable', [['retry-after', '5']]);
       });

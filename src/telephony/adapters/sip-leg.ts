@@ -53,6 +53,11 @@ export class SipLeg implements CallLeg {
   async answer(): Promise<void> {
     this.sideB = this.gateway.sinkSdp(Date.now() % 1_000_000_000);
     const sdp = await this.gateway.anchor(this.media, this.sideB, (d) => this.onDigit?.(d));
+    if (this.ended) {
+      // The caller gave up (CANCEL) while rtpengine answered: what anchoring made is released now.
+      await this.gateway.release(this.media);
+      return;
+    }
     // A re-INVITE (the caller's phone holding, resuming or moving) is offered to rtpengine against side B as it is now.
     this.call.handlers.onReinvite = async (offer) => {
       if (this.ended) return null;
@@ -90,10 +95,18 @@ export class SipLeg implements CallLeg {
     if (!this.ended) await this.gateway.stop(this.media);
   }
 
+  private ringSeq = 0;
+
   async ringAgent(address: string, events: AgentEvents): Promise<void> {
     if (!this.phones) throw new Error('no SIP edge for agents’ phones');
     this.releaseAgent();
+    const ring = ++this.ringSeq;
     const sdp = await this.gateway.offerToAgent(this.media);
+    // Another ring (or a release) came while rtpengine answered: this one is stale and places no call.
+    if (ring !== this.ringSeq || this.ended) {
+      events.onFailed(487);
+      return;
+    }
     const user = address.replace(/^sips?:/, '').split('@')[0] ?? address;
     const edge = this.phones.edge;
     const agent = this.phones.endpoint.invite(`sip:${user}@${edge.address}:${edge.port}`, edge, sdp, 'switchboard');
@@ -133,6 +146,7 @@ export class SipLeg implements CallLeg {
   }
 
   releaseAgent(): void {
+    this.ringSeq += 1;
     const agent = this.agent;
     this.agent = null;
     agent?.hangup();

@@ -137,7 +137,13 @@ export class TwilioCalls {
     if (!row || !stored?.taskId) return response.hangup().toString();
     const task = this.deps.routing.engine.task(stored.taskId);
     if (p.DialCallStatus === 'completed' || task?.status === 'assigned') {
-      if (task?.status === 'assigned') await this.deps.routing.execute({ type: 'complete', taskId: stored.taskId }, this.ctx());
+      // They talked. If the answered callback never came, the reservation is accepted now, so the task cannot go
+      // back to the queue for a caller who is gone; then it goes to wrap-up.
+      const reservation = this.deps.routing.engine.reservation(reservationId);
+      if (reservation?.status === 'pending')
+        await this.deps.routing.execute({ type: 'accept', reservationId }, this.ctx()).catch(() => undefined);
+      if (this.deps.routing.engine.task(stored.taskId)?.status === 'assigned')
+        await this.deps.routing.execute({ type: 'complete', taskId: stored.taskId }, this.ctx()).catch(() => undefined);
       await this.end(row.id, 'completed', stored);
       return response.hangup().toString();
     }
@@ -206,6 +212,7 @@ export class TwilioCalls {
           external_id: p.CallSid,
           node: this.deps.node,
           line: flow.line,
+          unit: flow.unit,
           caller_number: p.From ?? null,
           arrived_at: this.deps.clock(),
         })
@@ -287,6 +294,7 @@ export class TwilioCalls {
         reason: typeof v.reason === 'string' ? v.reason : null,
         interpreter: v.interpreter === true,
         attributes: JSON.stringify(v),
+        ...(v.topic === 'uac' ? { unit: 'uac' as const } : {}),
       })
       .where('id', '=', id)
       .execute();
@@ -395,12 +403,21 @@ export class TwilioCalls {
     return new twilio.twiml.VoiceResponse().toString();
   }
 
+  /** The caller left: a waiting task is canceled as abandoned, a connected one goes to wrap-up; the record ends either way. */
   private async abandon(id: string, stored: Stored) {
-    const task = stored.taskId ? this.deps.routing.engine.task(stored.taskId) : undefined;
-    if (stored.taskId && task && (task.status === 'pending' || task.status === 'reserved')) {
-      await this.deps.routing.execute({ type: 'cancel', taskId: stored.taskId, reason: 'abandoned' }, this.ctx());
-      await this.end(id, 'abandoned_queue', stored);
-    } else await this.end(id, task?.status === 'assigned' ? 'completed' : 'abandoned_queue', stored);
+    const taskId = stored.taskId;
+    const status = taskId ? this.deps.routing.engine.task(taskId)?.status : undefined;
+    let reason: CallEndReason = 'abandoned_queue';
+    if (taskId && (status === 'pending' || status === 'reserved')) {
+      const canceled = await this.deps.routing.execute({ type: 'cancel', taskId, reason: 'abandoned' }, this.ctx()).then(
+        () => true,
+        () => false,
+      );
+      if (!canceled && this.deps.routing.engine.task(taskId)?.status === 'assigned') reason = 'completed';
+    } else if (status === 'assigned') reason = 'completed';
+    if (taskId && reason === 'completed' && this.deps.routing.engine.task(taskId)?.status === 'assigned')
+      await this.deps.routing.execute({ type: 'complete', taskId }, this.ctx()).catch(() => undefined);
+    await this.end(id, reason, stored);
   }
 
   private async end(id: string, reason: CallEndReason, stored: Stored | undefined) {

@@ -82,6 +82,8 @@ export const ZFlow = z
   .strictObject({
     line: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number'),
     name: z.string().min(1).max(100),
+    /** Whose calls these are, for need-to-know: the UAC line's calls are the UAC unit's. */
+    unit: z.enum(['general', 'uac']).default('general'),
     hours: z.strictObject({
       timeZone: z.string().refine((tz) => {
         try {

@@ -31,6 +31,8 @@ export const T1 = 500;
 export const T2 = 4_000;
 const TIMER_H = 64 * T1;
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY';
+/** Server transactions held at once (each for 64·T1): about 1,500 new requests a second for 32 s. */
+const MAX_TRANSACTIONS = 50_000;
 
 export type Remote = { address: string; port: number };
 export type CallEndReason = 'remote_bye' | 'remote_cancel' | 'local_bye' | 'ack_timeout' | 'rejected' | 'shutdown';
@@ -134,7 +136,20 @@ export class IncomingCall {
 
   reject(status: number, reason: string, headers: [string, string][] = []): void {
     if (this.state !== 'early') return;
-    this.respond(status, reason, { headers });
+    const bytes = this.respond(status, reason, { headers });
+    // Timer G: over UDP a final error is sent again (T1 doubling to T2) until the ACK comes, for at most 64·T1.
+    let interval = T1;
+    let elapsed = 0;
+    const again = () => {
+      elapsed += interval;
+      if (elapsed >= TIMER_H) return;
+      this.endpoint.sendRaw(bytes, this.remote);
+      interval = Math.min(interval * 2, T2);
+      this.tx.timer = setTimeout(again, interval);
+      this.tx.timer.unref();
+    };
+    this.tx.timer = setTimeout(again, interval);
+    this.tx.timer.unref();
     this.endpoint.stats.rejected += 1;
     this.finish('rejected');
   }
@@ -470,6 +485,11 @@ export class SipEndpoint {
     const existing = this.serverTx.get(`${key}`);
     if (existing) {
       if (existing.last) this.sendRaw(existing.last, remote);
+      return;
+    }
+    // A flood of new transactions is refused before it can grow the table without bound (entries live 64·T1).
+    if (this.serverTx.size >= MAX_TRANSACTIONS) {
+      this.reply(request, remote, null, 503, 'Service Unavailable', { headers: [['retry-after', '5']] });
       return;
     }
     const tx: ServerTx = { key, last: null, remote, expires: Date.now() + TIMER_H };

@@ -229,13 +229,22 @@ export function parseCSeq(value: string): { seq: number; method: string } | null
   return seq < 2 ** 31 ? { seq, method: (m[2] as string).toUpperCase() } : null;
 }
 
+/** Percent-decoding that never throws: a bad escape is kept as written (it then matches no line). */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 export type SipUri = { scheme: string; user: string | null; host: string; port: number | null; params: Params };
 export function parseUri(uri: string): SipUri | null {
   const m = /^(sips?):(?:([^@;]+)@)?(\[[^\]]+\]|[^:;?]+)(?::(\d{1,5}))?([^?]*)/i.exec(uri.trim());
   if (!m) return null;
   return {
     scheme: (m[1] as string).toLowerCase(),
-    user: m[2] ? decodeURIComponent(m[2].split(':')[0] as string) : null,
+    user: m[2] ? safeDecode(m[2].split(':')[0] as string) : null,
     host: m[3] as string,
     port: m[4] ? Number(m[4]) : null,
     params: parseParams(m[5] ?? ''),

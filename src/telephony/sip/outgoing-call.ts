@@ -94,6 +94,7 @@ export class OutgoingCall {
     this.host.sendRaw(this.inviteBytes, this.proxy);
     this.timer = setTimeout(again, interval);
     this.giveUp = setTimeout(() => {
+      if (this.state === 'ringing' && !this.cancelSent) this.sendCancel(); // the phone must stop ringing too
       if (this.state === 'calling' || this.state === 'ringing' || this.state === 'canceling') this.fail(408, 'Request Timeout');
     }, 64 * T1);
   }
@@ -114,6 +115,11 @@ export class OutgoingCall {
     if (cseq?.method === 'CANCEL') return;
     if (response.status < 200) {
       clearTimeout(this.timer);
+      // Asked to stop before the callee said anything: now a CANCEL can go.
+      if (this.state === 'canceling' && !this.cancelSent) {
+        this.sendCancel();
+        return;
+      }
       if (this.state === 'calling') {
         this.state = 'ringing';
         this.handlers.onRinging?.();
@@ -182,19 +188,26 @@ export class OutgoingCall {
     return { kind: 'request', method, uri: this.remoteTarget, headers, body: '' };
   }
 
-  /** Stops ringing: CANCEL once the callee has answered provisionally, else as soon as it does. */
+  private cancelSent = false;
+
+  private sendCancel(): void {
+    this.cancelSent = true;
+    const headers: Headers = new Map([
+      ['via', [...(this.invite.headers.get('via') ?? [])]],
+      ['max-forwards', ['70']],
+      ['from', [...(this.invite.headers.get('from') ?? [])]],
+      ['to', [...(this.invite.headers.get('to') ?? [])]],
+      ['call-id', [this.callId]],
+      ['cseq', ['1 CANCEL']],
+    ]);
+    void this.host.sendRequest({ kind: 'request', method: 'CANCEL', uri: this.uri, headers, body: '' }, this.proxy);
+  }
+
+  /** Stops ringing: CANCEL once the callee has answered provisionally (RFC 3261 §9.1), else as soon as it does. */
   cancel(): void {
     if (this.state === 'ringing') {
-      const headers: Headers = new Map([
-        ['via', [...(this.invite.headers.get('via') ?? [])]],
-        ['max-forwards', ['70']],
-        ['from', [...(this.invite.headers.get('from') ?? [])]],
-        ['to', [...(this.invite.headers.get('to') ?? [])]],
-        ['call-id', [this.callId]],
-        ['cseq', ['1 CANCEL']],
-      ]);
       this.state = 'canceling';
-      void this.host.sendRequest({ kind: 'request', method: 'CANCEL', uri: this.uri, headers, body: '' }, this.proxy);
+      this.sendCancel();
     } else if (this.state === 'calling') this.state = 'canceling';
     else if (this.state === 'answered') this.hangup();
   }

@@ -85,6 +85,12 @@ describe('SIP message parsing', () => {
     );
   });
 
+  it('a bad percent escape in a URI is kept as written, not thrown (one packet must not fail the node)', () => {
+    expect(parseUri('sip:%E0@127.0.0.1')).toMatchObject({ user: '%E0', host: '127.0.0.1' });
+    const parsed = parseMessage(invite().replace('INVITE sip:+16155550100@', 'INVITE sip:%E0%A4@'));
+    expect(parsed.ok).toBe(true);
+  });
+
   it('serializes a response that parses back to the same headers', () => {
     const parsed = parseMessage(invite());
     if (!parsed.ok) throw new Error('bad fixture');
