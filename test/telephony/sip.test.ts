@@ -159,6 +159,10 @@ describe('SIP calls through Kamailio and rtpengine', () => {
     expect(huge[0]).toMatch(/^SIP\/2\.0 513/);
     const unknown = await raw(invite(base('unknown-1')).replace('sip:+16155550100@', 'sip:+15555550123@'));
     expect(unknown.find((m) => !m.startsWith('SIP/2.0 100'))).toMatch(/^SIP\/2\.0 404/);
+    // A bad percent escape in the number is a number we do not have (404), not a failure of the node (5xx would make
+    // the edge mark every node down, one after the other).
+    const escaped = await raw(invite(base('pct-1')).replace('sip:+16155550100@', 'sip:%E0@'));
+    expect(escaped.find((m) => !m.startsWith('SIP/2.0 100'))).toMatch(/^SIP\/2\.0 404/);
     expect((await raw('\u0000\u0001garbage that is not SIP at all')).length).toBe(0);
     const bye = await raw(
       invite(base('nobody'))
