@@ -5,7 +5,7 @@ import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
 import { resolveAor } from '../domain/geo/area-of-responsibility.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
-import { checkAgreement } from '../domain/partner/submission-rules.js';
+import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
 import { ageOn } from '../domain/persons/age.js';
 import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
 import { checkReview, evaluateReferral, type GateResult } from '../domain/safeguards/referral-gate.js';
@@ -139,14 +139,7 @@ async function agenciesCovering(trx: Trx, location: { state: string | null; coun
     .where(sql<boolean>`lower(county) = lower(${location.county})`)
     .orderBy('ori')
     .execute();
-  return rows.filter(
-    (a) =>
-      checkAgreement(
-        { status: a.agreement_status, model: a.agreement_model, effective: a.agreement_effective, end: a.agreement_end },
-        'uac_concern',
-        now,
-      ).ok,
-  );
+  return rows.filter((a) => agreementInForce(agreementOf(a), now).ok);
 }
 
 async function subjectOf(trx: Trx, caseId: string, personId: string | undefined) {
@@ -276,18 +269,7 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
         const issues: FieldIssue[] = [];
         for (const [i, raw] of [...new Set(input.agencyOris.map((o) => o.toUpperCase()))].entries()) {
           const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', raw).executeTakeFirst();
-          const inForce =
-            agency &&
-            checkAgreement(
-              {
-                status: agency.agreement_status,
-                model: agency.agreement_model,
-                effective: agency.agreement_effective,
-                end: agency.agreement_end,
-              },
-              'uac_concern',
-              ctx.now,
-            );
+          const inForce = agency && agreementInForce(agreementOf(agency), ctx.now);
           if (!agency) issues.push({ path: `body.agencyOris.${i}`, code: 'unknown_agency', message: `${raw} is not a registered agency` });
           else if (inForce && !inForce.ok) issues.push({ path: `body.agencyOris.${i}`, code: inForce.code, message: inForce.message });
           else chosen.push({ ori: raw, basis: covering.some((c) => c.ori === raw) ? 'jurisdiction' : 'chosen' });
@@ -443,16 +425,7 @@ export async function reviewPartnerRequest(
     if (input.decision === 'approve') {
       // Days may have passed since the request was made: the agency's agreement must still be in force.
       const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', row.agency_ori).executeTakeFirstOrThrow();
-      const inForce = checkAgreement(
-        {
-          status: agency.agreement_status,
-          model: agency.agreement_model,
-          effective: agency.agreement_effective,
-          end: agency.agreement_end,
-        },
-        'uac_concern',
-        ctx.now,
-      );
+      const inForce = agreementInForce(agreementOf(agency), ctx.now);
       if (!inForce.ok) return { kind: 'agreement' as const, message: inForce.message };
       gate = evaluateReferral({
         ...(await gateInputFor(

@@ -4,7 +4,7 @@ import type { Submission } from '../contracts/partner.js';
 import type { Actor, ClientActor, UserActor } from '../domain/access/access-control.js';
 import { AppError, isAppError } from '../domain/errors/app-error.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
-import { checkAgreement, INTAKE_OF } from '../domain/partner/submission-rules.js';
+import { agreementOf, checkAgreement, INTAKE_OF } from '../domain/partner/submission-rules.js';
 import { webhookUrlProblem } from '../domain/partner/webhook-signature.js';
 import type { Db } from '../storage/database.js';
 import type { PartnerSubmissionsTable } from '../storage/schema.js';
@@ -52,11 +52,7 @@ export async function receiveSubmission(
   return db.transaction().execute(async (trx) => {
     const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', ori).executeTakeFirst();
     if (!agency) throw new AppError('forbidden', 'Your agency is not registered.');
-    const check = checkAgreement(
-      { status: agency.agreement_status, model: agency.agreement_model, effective: agency.agreement_effective, end: agency.agreement_end },
-      submission.type,
-      ctx.now,
-    );
+    const check = checkAgreement(agreementOf(agency), submission.type, ctx.now);
     if (!check.ok) {
       throw new AppError('forbidden', `Not accepted: ${check.message}.`, {
         issues: [{ path: 'body.type', code: check.code, message: check.message }],

@@ -10,7 +10,7 @@ import {
   type RowError,
   rowToSubmission,
 } from '../domain/partner/submission-csv.js';
-import { checkAgreement } from '../domain/partner/submission-rules.js';
+import { agreementInForce, agreementOf, checkAgreement } from '../domain/partner/submission-rules.js';
 import type { Db } from '../storage/database.js';
 import type { SubmissionBatchesTable } from '../storage/schema.js';
 import type { RequestContext } from './audit.service.js';
@@ -59,12 +59,8 @@ export async function receiveBatch(
   return db.transaction().execute(async (trx) => {
     const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', ori).executeTakeFirst();
     if (!agency) throw new AppError('forbidden', 'Your agency is not registered.');
-    // Any type will do for the in-force check: each row's own type is checked against the agreement's scope when split.
-    const inForce = checkAgreement(
-      { status: agency.agreement_status, model: agency.agreement_model, effective: agency.agreement_effective, end: agency.agreement_end },
-      'uac_concern',
-      ctx.now,
-    );
+    // Each row's own type is checked against the agreement's scope when the file is split.
+    const inForce = agreementInForce(agreementOf(agency), ctx.now);
     if (!inForce.ok)
       throw new AppError('forbidden', `Not accepted: ${inForce.message}.`, {
         issues: [{ path: 'body', code: inForce.code, message: inForce.message }],
@@ -145,12 +141,7 @@ async function splitOne(db: Db, batch: BatchRow, now: Date): Promise<void> {
   const errors: RowError[] = [];
   await db.transaction().execute(async (trx) => {
     const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', batch.agency_ori).executeTakeFirstOrThrow();
-    const agreement = {
-      status: agency.agreement_status,
-      model: agency.agreement_model,
-      effective: agency.agreement_effective,
-      end: agency.agreement_end,
-    };
+    const agreement = agreementOf(agency);
     const values = [];
     for (const [i, record] of records.entries()) {
       const row = i + 2; // the header is row 1

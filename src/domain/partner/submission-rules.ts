@@ -18,11 +18,26 @@ export type AgencyAgreement = { status: string; model: string; effective: string
 
 export type AgreementCheck = { ok: true } | { ok: false; code: 'agreement_inactive' | 'out_of_scope'; message: string };
 
-export function checkAgreement(agreement: AgencyAgreement, type: SubmissionType, on: Date): AgreementCheck {
+/** An agency row's agreement, as these rules read it. */
+export const agreementOf = (a: {
+  agreement_status: string;
+  agreement_model: string;
+  agreement_effective: string;
+  agreement_end: string | null;
+}): AgencyAgreement => ({ status: a.agreement_status, model: a.agreement_model, effective: a.agreement_effective, end: a.agreement_end });
+
+/** Whether the agreement is in force on that day, whatever is being sent or asked. */
+export function agreementInForce(agreement: AgencyAgreement, on: Date): AgreementCheck {
   const today = on.toISOString().slice(0, 10);
   if (agreement.status !== 'active' || agreement.effective > today || (agreement.end !== null && agreement.end < today)) {
     return { ok: false, code: 'agreement_inactive', message: `the agency's 287(g) agreement is not in force (${agreement.status})` };
   }
+  return { ok: true };
+}
+
+export function checkAgreement(agreement: AgencyAgreement, type: SubmissionType, on: Date): AgreementCheck {
+  const inForce = agreementInForce(agreement, on);
+  if (!inForce.ok) return inForce;
   if (!(PERMITTED[agreement.model] ?? []).includes(type)) {
     return {
       ok: false,
