@@ -1,3 +1,4 @@
+import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
 import type { EngineEvent } from '../domain/routing/engine-types.js';
 import { type CallLeg, CallSession, type SessionDeps } from './call-session.js';
 import type { Flow } from './ivr/flow.js';
@@ -63,13 +64,18 @@ export class CallControl {
     });
   }
 
-  /** An agency whose 287(g) agreement is active, by its ORI typed on a phone keypad; ambiguous or unknown → null. */
+  /** An agency whose 287(g) agreement is in force (the same rule as its submissions), by its ORI typed on a keypad; ambiguous or unknown → null. */
   private async agencyByKeypad(digits: string): Promise<string | null> {
     const now = Date.now();
     if (!this.agencyCache || now - this.agencyCache.at > 60_000) {
-      const rows = await this.deps.db.selectFrom('agencies').select('ori').where('agreement_status', '=', 'active').execute();
+      const today = this.deps.clock();
+      const agencies = await this.deps.db.selectFrom('agencies').selectAll().execute();
       const map = new Map<string, string[]>();
-      for (const r of rows) map.set(keypadDigits(r.ori), [...(map.get(keypadDigits(r.ori)) ?? []), r.ori]);
+      for (const a of agencies) {
+        if (!agreementInForce(agreementOf(a), today).ok) continue;
+        const key = keypadDigits(a.ori);
+        map.set(key, [...(map.get(key) ?? []), a.ori]);
+      }
       this.agencyCache = { at: now, digits: map };
     }
     const found = this.agencyCache.digits.get(digits);
