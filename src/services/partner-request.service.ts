@@ -16,7 +16,7 @@ import { appendAudit, type RequestContext } from './audit.service.js';
 import { withCase } from './case.service.js';
 import type { PartnerActor } from './partner-submission.service.js';
 import { loadAorTable } from './reference-data.service.js';
-import { gateInputFor } from './referral.service.js';
+import { blockedError, gateInputFor } from './referral.service.js';
 import type { RoutingService } from './routing.service.js';
 
 /**
@@ -140,6 +140,21 @@ async function agenciesCovering(trx: Trx, location: { state: string | null; coun
     .orderBy('ori')
     .execute();
   return rows.filter((a) => agreementInForce(agreementOf(a), now).ok);
+}
+
+/**
+ * The safeguard gate's answer for a request, the same gate as a referral's: a welfare check is judged as a welfare
+ * referral, a locate or a question as location information, always as a disclosure to a partner agency.
+ */
+async function requestGate(
+  trx: Trx,
+  r: Pick<PartnerRequestRow, 'case_id' | 'kind' | 'created_by'>,
+  caseType: string,
+  now: Date,
+): Promise<GateResult> {
+  const purpose = r.kind === 'welfare_check' ? 'welfare' : 'location_information';
+  const input = await gateInputFor(trx, { case_id: r.case_id, purpose, created_by: r.created_by }, caseType, now);
+  return evaluateReferral({ ...input, recipient: 'partner_agency' });
 }
 
 async function subjectOf(trx: Trx, caseId: string, personId: string | undefined) {
@@ -292,15 +307,7 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
           );
         chosen.push(...covering.map((c) => ({ ori: c.ori, basis: 'jurisdiction' as const })));
       }
-      const gate: GateResult = evaluateReferral({
-        ...(await gateInputFor(
-          trx,
-          { case_id: caseId, purpose: input.kind === 'welfare_check' ? 'welfare' : 'location_information', created_by: author.userId },
-          caseRow.type,
-          ctx.now,
-        )),
-        recipient: 'partner_agency',
-      });
+      const gate = await requestGate(trx, { case_id: caseId, kind: input.kind, created_by: author.userId }, caseRow.type, ctx.now);
       if (gate.decision === 'block') return { kind: 'blocked' as const, gate };
       const disclosed = disclosure(input.kind, input.question, person, location, caseRow.unit, ctx.now);
       const status: PartnerRequestStatus = gate.decision === 'send' ? 'sent' : 'pending_review';
@@ -370,11 +377,7 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
         details: { reason: 'gate_blocked', rules: outcome.gate.reasons.map((r) => r.rule), purpose: auditPurpose(stated.purpose) },
       }),
     );
-    throw new AppError('referral_blocked', 'The request cannot be sent: the safeguards refuse it until what is missing is there.', {
-      issues: outcome.gate.reasons
-        .filter((r) => r.effect === 'block')
-        .map((r) => ({ path: `gate.${r.rule}`, code: r.rule, message: r.missing ? `${r.message} — missing: ${r.missing}` : r.message })),
-    });
+    throw blockedError(outcome.gate, 'request');
   }
   return { requests: outcome.created, gate: outcome.gate };
 }
@@ -427,15 +430,7 @@ export async function reviewPartnerRequest(
       const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', row.agency_ori).executeTakeFirstOrThrow();
       const inForce = agreementInForce(agreementOf(agency), ctx.now);
       if (!inForce.ok) return { kind: 'agreement' as const, message: inForce.message };
-      gate = evaluateReferral({
-        ...(await gateInputFor(
-          trx,
-          { case_id: row.case_id, purpose: row.kind === 'welfare_check' ? 'welfare' : 'location_information', created_by: row.created_by },
-          row.case_type,
-          ctx.now,
-        )),
-        recipient: 'partner_agency',
-      });
+      gate = await requestGate(trx, row, row.case_type, ctx.now);
       if (gate.decision === 'block') {
         await appendAudit(trx, ctx, {
           action: 'partner_request.review',
@@ -501,12 +496,7 @@ export async function reviewPartnerRequest(
   }
   if (result.kind === 'agreement')
     throw new AppError('conflict', `The request cannot be sent: ${result.message}. Deny it, or withdraw it and ask another agency.`);
-  if (result.kind === 'blocked')
-    throw new AppError('referral_blocked', 'The request cannot be sent: the safeguards refuse it until what is missing is there.', {
-      issues: result.gate.reasons
-        .filter((r) => r.effect === 'block')
-        .map((r) => ({ path: `gate.${r.rule}`, code: r.rule, message: r.message })),
-    });
+  if (result.kind === 'blocked') throw blockedError(result.gate, 'request');
   return result.updated;
 }
 

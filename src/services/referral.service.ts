@@ -509,8 +509,9 @@ export async function reviewReferral(
   return result;
 }
 
-function blockedError(gate: GateResult): AppError {
-  return new AppError('referral_blocked', 'The referral cannot be sent: the safeguards refuse it until what is missing is there.', {
+/** The gate's refusal as the caller sees it: each blocking rule, with what is missing. Requests to partners use it too. */
+export function blockedError(gate: GateResult, what: 'referral' | 'request' = 'referral'): AppError {
+  return new AppError('referral_blocked', `The ${what} cannot be sent: the safeguards refuse it until what is missing is there.`, {
     issues: gate.reasons
       .filter((r) => r.effect === 'block')
       .map((r) => ({ path: `gate.${r.rule}`, code: r.rule, message: r.missing ? `${r.message} — missing: ${r.missing}` : r.message })),
