@@ -4,6 +4,7 @@ import type { RequestContext } from '../services/audit.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
 import type { CallEndReason, CallsTable } from '../storage/schema.js';
+import { endCallRecord, enqueueCall, recordIvrDone } from './call-record.js';
 import type { Flow } from './ivr/flow.js';
 import { advance, type EnqueueNode, type Input, type Instruction, type IvrState, initialState, type Validators } from './ivr/machine.js';
 import type { Language, PromptSource } from './media/prompts.js';
@@ -334,16 +335,7 @@ export class CallSession {
   }
 
   private async finishIvr(): Promise<void> {
-    const v = this.state.vars;
-    await this.update({
-      ivr_done_at: this.deps.clock(),
-      ivr_path: JSON.stringify(this.state.path),
-      language: typeof v.language === 'string' ? v.language : 'en',
-      reason: typeof v.reason === 'string' ? v.reason : null,
-      interpreter: v.interpreter === true,
-      attributes: JSON.stringify(v),
-      ...(v.topic === 'uac' ? { unit: 'uac' as const } : {}),
-    });
+    if (this.recordId) await recordIvrDone(this.deps.db, this.recordId, this.state.vars, this.state.path, this.deps.clock());
   }
 
   private nextRoutingEvent(ms: number): Promise<EngineEvent | null> {
@@ -365,17 +357,15 @@ export class CallSession {
   private async queue(node: EnqueueNode, vars: Record<string, string | boolean>, priority: number): Promise<void> {
     const taskId = this.deps.routing.newTaskId();
     this.taskId = taskId;
-    const attributes: Record<string, string | boolean> = {
-      kind: 'call',
+    await enqueueCall(this.deps, this.ctx(), {
+      taskId,
+      recordId: this.recordId,
       line: this.flow.line,
       language: this.language,
-      ...vars,
-      ...(this.recordId ? { callRecord: this.recordId } : {}),
-    };
-    await this.deps.routing.execute({ type: 'createTask', task: { id: taskId, channel: 'voice', priority, attributes } }, this.ctx());
+      vars,
+      priority,
+    });
     this.phase = 'queued';
-    const task = this.deps.routing.engine.task(taskId);
-    await this.update({ queued_at: this.deps.clock(), task_id: taskId, queue_id: task?.queueId ?? null });
     const started = Date.now();
     const ewt = estimatedWaitSeconds(this.deps.routing.engine, taskId);
     if (ewt && ewt.position > node.maxWaiting) {
@@ -565,13 +555,6 @@ export class CallSession {
     if (this.finished) return;
     this.finished = true;
     this.phase = 'done';
-    const now = this.deps.clock();
-    if (!this.recordId) return;
-    await this.deps.db
-      .updateTable('calls')
-      .set({ ended_at: now, end_reason: reason, ivr_path: JSON.stringify(this.state.path) })
-      .where('id', '=', this.recordId)
-      .where('ended_at', 'is', null)
-      .execute();
+    if (this.recordId) await endCallRecord(this.deps.db, this.recordId, reason, this.state.path, this.deps.clock());
   }
 }

@@ -5,6 +5,7 @@ import type { RoutingService } from '../../services/routing.service.js';
 import type { Db } from '../../storage/database.js';
 import type { CallEndReason } from '../../storage/schema.js';
 import { normalizeNumber } from '../call-control.js';
+import { endCallRecord, enqueueCall, recordIvrDone } from '../call-record.js';
 import type { Flow } from '../ivr/flow.js';
 import { advance, type EnqueueNode, type Input, type Instruction, type IvrState, initialState, type Validators } from '../ivr/machine.js';
 import type { Language, PromptLibrary } from '../media/prompts.js';
@@ -284,20 +285,8 @@ export class TwilioCalls {
     }
   }
 
-  private async finishIvr(id: string, stored: Stored) {
-    const v = stored.ivr.vars;
-    await this.deps.db
-      .updateTable('calls')
-      .set({
-        ivr_done_at: this.deps.clock(),
-        language: typeof v.language === 'string' ? v.language : 'en',
-        reason: typeof v.reason === 'string' ? v.reason : null,
-        interpreter: v.interpreter === true,
-        attributes: JSON.stringify(v),
-        ...(v.topic === 'uac' ? { unit: 'uac' as const } : {}),
-      })
-      .where('id', '=', id)
-      .execute();
+  private finishIvr(id: string, stored: Stored) {
+    return recordIvrDone(this.deps.db, id, stored.ivr.vars, stored.ivr.path, this.deps.clock());
   }
 
   private async enqueue(
@@ -312,21 +301,9 @@ export class TwilioCalls {
   ) {
     await this.finishIvr(id, stored);
     const taskId = this.deps.routing.newTaskId();
-    await this.deps.routing.execute(
-      {
-        type: 'createTask',
-        task: { id: taskId, channel: 'voice', priority, attributes: { kind: 'call', line: flow.line, language, ...vars, callRecord: id } },
-      },
-      this.ctx(),
-    );
+    await enqueueCall(this.deps, this.ctx(), { taskId, recordId: id, line: flow.line, language, vars, priority });
     stored.taskId = taskId;
     stored.callbackOffer = node.callbackOffer;
-    const task = this.deps.routing.engine.task(taskId);
-    await this.deps.db
-      .updateTable('calls')
-      .set({ queued_at: this.deps.clock(), task_id: taskId, queue_id: task?.queueId ?? null })
-      .where('id', '=', id)
-      .execute();
     this.say(response, 'queue-entry', language);
     response.enqueue({ waitUrl: `${BASE}/wait`, waitUrlMethod: 'POST', action: `${BASE}/queue-result`, method: 'POST' }, taskId);
   }
@@ -420,12 +397,7 @@ export class TwilioCalls {
     await this.end(id, reason, stored);
   }
 
-  private async end(id: string, reason: CallEndReason, stored: Stored | undefined) {
-    await this.deps.db
-      .updateTable('calls')
-      .set({ ended_at: this.deps.clock(), end_reason: reason, ...(stored ? { ivr_path: JSON.stringify(stored.ivr.path) } : {}) })
-      .where('id', '=', id)
-      .where('ended_at', 'is', null)
-      .execute();
+  private end(id: string, reason: CallEndReason, stored: Stored | undefined) {
+    return endCallRecord(this.deps.db, id, reason, stored?.ivr.path, this.deps.clock());
   }
 }
