@@ -105,6 +105,15 @@ export const ZPartnerRequestCreate = z.strictObject({
   purpose: opt(500).describe('why this disclosure is needed (at least 10 characters); audited'),
 });
 
+/** A subject's last known address as a request shows it (the candidates to ask, and what the agency is told). */
+export const ZRequestAddress = z.object({
+  line1: z.string().nullable(),
+  city: z.string().nullable(),
+  county: z.string().nullable(),
+  state: z.string().nullable(),
+  zip: z.string().nullable(),
+});
+
 export const ZDisclosed = z.object({
   kind: ZRequestKind,
   question: z.string(),
@@ -115,16 +124,7 @@ export const ZDisclosed = z.object({
     ageBasis: z.string(),
     languages: z.array(z.string()),
   }),
-  location: z
-    .object({
-      line1: z.string().nullable(),
-      city: z.string().nullable(),
-      county: z.string().nullable(),
-      state: z.string().nullable(),
-      zip: z.string().nullable(),
-      observedAt: z.string(),
-    })
-    .nullable(),
+  location: ZRequestAddress.extend({ observedAt: z.string() }).nullable(),
   contact: z.string(),
 });
 

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
-import { ZAgencyRequest, ZPartnerAnswer, ZPartnerRequestCreate, ZStaffRequest } from '../../contracts/partner.js';
+import { ZAgencyRequest, ZPartnerAnswer, ZPartnerRequestCreate, ZRequestAddress, ZStaffRequest } from '../../contracts/partner.js';
 import { MIN_JUSTIFICATION_LENGTH } from '../../domain/safeguards/referral-gate.js';
 import {
   acknowledgeRequest,
@@ -134,15 +134,7 @@ export function partnerRequestRoutes(ctx: AppContext) {
       query: z.strictObject({ personId: z.uuid().optional() }),
       response: z.object({
         personId: z.string(),
-        location: z
-          .object({
-            line1: z.string().nullable(),
-            city: z.string().nullable(),
-            county: z.string().nullable(),
-            state: z.string().nullable(),
-            zip: z.string().nullable(),
-          })
-          .nullable(),
+        location: ZRequestAddress.nullable(),
         agencies: z.array(z.object({ ori: z.string(), name: z.string(), type: z.string(), county: z.string().nullable() })),
       }),
       errors: [404],
