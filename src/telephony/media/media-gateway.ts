@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { localSdp } from '../sip/sdp.js';
 import type { Bencodable, RtpengineClient } from './rtpengine.js';
 
 /**
@@ -61,21 +62,9 @@ export class MediaGateway {
     if (digit) this.digitListeners.get(`${event.callid}|${event.source_tag}`)?.(digit);
   }
 
+  /** The sink as an SDP answer: what answers the caller's media while no agent is on the line. */
   sinkSdp(sessionId: number): string {
-    return [
-      'v=0',
-      `o=switchboard ${sessionId} ${sessionId} IN IP4 ${this.address}`,
-      's=switchboard',
-      `c=IN IP4 ${this.address}`,
-      't=0 0',
-      `m=audio ${this.sinkPort} RTP/AVP 0 8 101`,
-      'a=rtpmap:0 PCMU/8000',
-      'a=rtpmap:8 PCMA/8000',
-      'a=rtpmap:101 telephone-event/8000',
-      'a=fmtp:101 0-15',
-      'a=sendrecv',
-      '',
-    ].join('\r\n');
+    return localSdp(this.address, this.sinkPort, sessionId);
   }
 
   /** Anchors the caller's media and returns the SDP for our 200 OK; `sideB` is what answers for now (the sink). */

@@ -101,11 +101,6 @@ export class IncomingCall {
     return bytes;
   }
 
-  ringing(sdp?: string): void {
-    if (this.state !== 'early') return;
-    this.respond(sdp ? 183 : 180, sdp ? 'Session Progress' : 'Ringing', sdp ? { body: sdp } : {});
-  }
-
   /** 200 OK with our SDP, retransmitted until the ACK comes; no ACK in 64·T1 ends the call. */
   answer(sdp: string): void {
     if (this.state !== 'early') return;
