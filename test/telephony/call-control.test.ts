@@ -11,6 +11,7 @@ import { PromptLibrary } from '../../src/telephony/media/prompts.js';
 import { LiveTraffic } from '../../src/telephony/simulator/live-traffic.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { waitUntil } from '../support/processes.js';
 
 /**
  * Call control on the simulator adapter: the real IVR flows, prompts rendered
@@ -48,14 +49,8 @@ const call = (line: string, keys: { afterMs: number; digit: string }[] = []) => 
 };
 const record = (externalId: string) =>
   db.db.selectFrom('calls').selectAll().where('external_id', '=', externalId).executeTakeFirstOrThrow();
-const until = async (what: () => Promise<boolean> | boolean, ms = 20_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await what()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('timed out waiting');
-};
+/** The shared poller (test/support/processes.ts), with this file's default patience. */
+const until = (what: () => Promise<boolean> | boolean, ms = 20_000) => waitUntil('the call to get there', what, ms);
 
 describe('call control (simulator adapter)', () => {
   it('knows its lines in any dialled form', () => {

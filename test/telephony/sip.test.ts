@@ -7,6 +7,7 @@ import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
 import { buildTestApp, loadTestAgencies, type TestApp } from '../support/app.js';
 import { rms, startSoftphone } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { waitUntil } from '../support/processes.js';
 import { freeUdpPort, freeUdpRange, sipp } from '../support/telephony.js';
 
 /**
@@ -62,14 +63,8 @@ afterAll(async () => {
 });
 
 const calls = () => db.db.selectFrom('calls').selectAll().orderBy('arrived_at').execute();
-const until = async (what: () => Promise<boolean> | boolean, ms = 30_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await what()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('timed out waiting');
-};
+/** The shared poller (test/support/processes.ts), with this file's default patience. */
+const until = (what: () => Promise<boolean> | boolean, ms = 30_000) => waitUntil('the call to get there', what, ms);
 
 /** Sends raw bytes to the node and collects what comes back for a moment. */
 async function raw(message: string): Promise<string[]> {

@@ -11,6 +11,7 @@ import { loadFlows } from '../../src/telephony/ivr/flow.js';
 import { PromptLibrary } from '../../src/telephony/media/prompts.js';
 import { buildTestApp, loadTestAgencies, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { waitUntil } from '../support/processes.js';
 
 /**
  * The Twilio adapter against Twilio's documented wire format: form-encoded
@@ -210,10 +211,7 @@ describe('Twilio adapter', () => {
     );
     const reservation = [...t.routing.engine.allReservations()].find((r) => r.taskId === taskId && r.status === 'pending');
     expect(reservation).toBeDefined();
-    const until = async (what: () => boolean) => {
-      for (let i = 0; i < 100 && !what(); i++) await new Promise((r) => setTimeout(r, 20));
-    };
-    await until(() => restCalls.length > 0);
+    await waitUntil("the adapter's REST call", () => restCalls.length > 0, 5_000);
     const moved = restCalls.at(-1);
     expect(moved?.path).toBe(`/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${callSid(7)}.json`);
     expect(moved?.auth).toBe(`Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`);
