@@ -37,7 +37,7 @@ async function main(): Promise<void> {
         const row = await trx.insertInto('persons').values(person(i, 'Audited')).returning('id').executeTakeFirstOrThrow();
         await appendAudit(
           trx,
-          { actor: null, system: 'bench', sourceIp: null, requestId: null, now: new Date() },
+          { actor: null, system: 'bench', sourceIp: null, requestId: null, now: new Date(), timeZone: 'America/Chicago' },
           {
             action: 'person.create',
             outcome: 'allowed',

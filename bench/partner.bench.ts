@@ -54,6 +54,7 @@ try {
     db: handle.db,
     pool: handle.pool,
     migrations: loadMigrations(migrationsDir()),
+    timeZone: 'America/Chicago',
     version: 'bench',
     identity,
     secureCookies: false,
@@ -63,7 +64,7 @@ try {
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const client = await addClient(
     identity,
-    { actor: null, system: 'bench', sourceIp: null, requestId: null, now: new Date() },
+    { actor: null, system: 'bench', sourceIp: null, requestId: null, now: new Date(), timeZone: 'America/Chicago' },
     {
       agencyOri: agency.ori,
       name: 'bench',

@@ -65,6 +65,7 @@ try {
     sourceIp: null,
     requestId: null,
     now: new Date(),
+    timeZone: 'America/Chicago',
   });
   const latencies: number[] = [];
   for (const d of duplicates) {

@@ -90,6 +90,7 @@ try {
     routing,
     dataDir,
     node: 'bench',
+    timeZone: 'America/Chicago',
     clock: () => new Date(),
     log: () => undefined,
     sip: { host: '127.0.0.1', port: 0 },

@@ -28,10 +28,11 @@ export async function openIdentity(config: Config, storage: Storage): Promise<Id
 }
 
 /** Actions taken at the command line are audited as the system actor "cli:<operating-system user>". */
-export const cliContext = (): RequestContext => ({
+export const cliContext = (config: Pick<Config, 'CENTER_TIME_ZONE'>): RequestContext => ({
   actor: null,
   system: `cli:${os.userInfo().username}`,
   sourceIp: null,
   requestId: null,
   now: new Date(),
+  timeZone: config.CENTER_TIME_ZONE,
 });

@@ -138,7 +138,7 @@ program
         return 0;
       }
       const identity = await openIdentity(cfg, storage);
-      printDemoAccounts(await seedDemo(storage.handle.db, identity.keys, { seed: options.seed, progress }));
+      printDemoAccounts(await seedDemo(storage.handle.db, identity.keys, { seed: options.seed, timeZone: cfg.CENTER_TIME_ZONE, progress }));
       return 0;
     }),
   );
@@ -301,7 +301,7 @@ program
   .action((options: { dryRun?: boolean; json?: boolean }) =>
     withStorage('retention', async (storage, cfg) => {
       const result = await withOwnerDatabase(storage, (db) =>
-        runRetention(db, cliContext(), { dryRun: options.dryRun === true, attachmentsDir: path.join(cfg.dataDir, 'attachments') }),
+        runRetention(db, cliContext(cfg), { dryRun: options.dryRun === true, attachmentsDir: path.join(cfg.dataDir, 'attachments') }),
       );
       if (options.json) print(JSON.stringify(result));
       else {
@@ -346,10 +346,10 @@ agency
   .option('--county <county>', 'county')
   .action(
     (o: { ori: string; name: string; type: string; model: string; status: string; effective: string; end?: string; county?: string }) =>
-      withStorage('agency', async (storage) => {
+      withStorage('agency', async (storage, cfg) => {
         const saved = await saveAgency(
           storage.handle.db,
-          cliContext(),
+          cliContext(cfg),
           {
             ori: o.ori,
             name: o.name,
@@ -372,8 +372,8 @@ agency
   .argument('<file>', 'CSV file')
   .option('--json', 'print the row-by-row report as JSON')
   .action((file: string, options: { json?: boolean }) =>
-    withStorage('agency', async (storage) => {
-      const report = await importAgencies(storage.handle.db, cliContext(), readFileSync(file, 'utf8'));
+    withStorage('agency', async (storage, cfg) => {
+      const report = await importAgencies(storage.handle.db, cliContext(cfg), readFileSync(file, 'utf8'));
       if (options.json) print(JSON.stringify(report));
       else {
         print(`added ${report.added}, updated ${report.updated}, refused ${report.errors}`);
@@ -401,7 +401,7 @@ user
     (options: { role: Role; name: string; username?: string; agency?: string; fieldOffice?: string; unit?: string; json?: boolean }) =>
       withStorage('user', async (storage, cfg) => {
         const identity = await openIdentity(cfg, storage);
-        const invited = await addUser(identity, cliContext(), {
+        const invited = await addUser(identity, cliContext(cfg), {
           displayName: options.name,
           role: options.role,
           username: options.username,
@@ -424,7 +424,7 @@ user
   .description('disable an account; its sessions end at once')
   .action((username: string) =>
     withStorage('user', async (storage, cfg) => {
-      const disabled = await disableUser(await openIdentity(cfg, storage), cliContext(), username);
+      const disabled = await disableUser(await openIdentity(cfg, storage), cliContext(cfg), username);
       print(`disabled ${disabled.username}`);
       return 0;
     }),
@@ -434,7 +434,7 @@ user
   .description('forget the authenticator and recovery codes; the next sign-in enrolls a new one')
   .action((username: string) =>
     withStorage('user', async (storage, cfg) => {
-      const reset = await resetMfa(await openIdentity(cfg, storage), cliContext(), username);
+      const reset = await resetMfa(await openIdentity(cfg, storage), cliContext(cfg), username);
       print(`second factor reset for ${reset.username}: they enroll a new authenticator at their next sign-in`);
       return 0;
     }),
@@ -445,7 +445,7 @@ user
   .option('--json', 'print JSON')
   .action((options: { json?: boolean }) =>
     withStorage('user', async (storage, cfg) => {
-      const users = await listUsers(await openIdentity(cfg, storage), cliContext());
+      const users = await listUsers(await openIdentity(cfg, storage), cliContext(cfg));
       const rows = users.map((u) => ({
         username: u.username,
         role: u.role,
@@ -471,7 +471,7 @@ client
   .option('--json', 'print {"clientId":…,"clientSecret":…}')
   .action((options: { agency: string; name: string; scopes?: string[]; json?: boolean }) =>
     withStorage('client', async (storage, cfg) => {
-      const created = await addClient(await openIdentity(cfg, storage), cliContext(), {
+      const created = await addClient(await openIdentity(cfg, storage), cliContext(cfg), {
         agencyOri: options.agency,
         name: options.name,
         scopes: options.scopes ?? [],
@@ -490,7 +490,7 @@ client
   .option('--json', 'print JSON')
   .action((clientId: string, options: { json?: boolean }) =>
     withStorage('client', async (storage, cfg) => {
-      const rotated = await rotateClientSecret(await openIdentity(cfg, storage), cliContext(), clientId);
+      const rotated = await rotateClientSecret(await openIdentity(cfg, storage), cliContext(cfg), clientId);
       print(
         options.json
           ? JSON.stringify({ clientId, clientSecret: rotated.clientSecret })
@@ -504,7 +504,7 @@ client
   .description('revoke a client: its secret and tokens stop working now')
   .action((clientId: string) =>
     withStorage('client', async (storage, cfg) => {
-      await revokeClient(await openIdentity(cfg, storage), cliContext(), clientId);
+      await revokeClient(await openIdentity(cfg, storage), cliContext(cfg), clientId);
       print(`revoked ${clientId}`);
       return 0;
     }),

@@ -83,7 +83,7 @@ export async function startCommand(
       const counts = await countRows(storage.handle.db);
       if (!(await readDemoMarker(storage.handle.db)) && counts.users === 0 && counts.persons === 0) {
         progress('first start on an empty database: adding demo data (seed 1)…');
-        const result = await seedDemo(storage.handle.db, identity.keys, { seed: 1, progress });
+        const result = await seedDemo(storage.handle.db, identity.keys, { seed: 1, timeZone: config.CENTER_TIME_ZONE, progress });
         printDemoAccounts(result);
       }
     }
@@ -92,24 +92,29 @@ export async function startCommand(
       `routing: ${[...routing.engine.allTasks()].length} tasks and ${[...routing.engine.allWorkers()].length} agents restored from the command log`,
     );
     routing.start();
-    simulation = new SimulationControl(storage.handle.db, routing, (message, error) => logger.warn({ err: error }, message));
+    simulation = new SimulationControl(
+      storage.handle.db,
+      routing,
+      (message, error) => logger.warn({ err: error }, message),
+      config.CENTER_TIME_ZONE,
+    );
     simulation.start();
     // Welfare referrals past their response-time target are escalated, missing work items made again, and
     // requests to partner agencies past their deadline escalated.
-    const welfareDeps = { db: storage.handle.db, routing };
+    const welfareDeps = { db: storage.handle.db, routing, timeZone: config.CENTER_TIME_ZONE };
     welfareSweep = setInterval(() => {
       sweepWelfareReferrals(welfareDeps, new Date()).catch((error) => logger.warn({ err: error }, 'welfare sweep failed'));
       sweepPartnerRequests(welfareDeps, new Date()).catch((error) => logger.warn({ err: error }, 'partner request sweep failed'));
     }, 60_000);
     welfareSweep.unref();
     // Bulk uploads are split, partner submissions processed, and status webhooks sent, every second (each run is bounded).
-    const partnerDeps = { db: storage.handle.db, routing, geocoder: offlineGeocoder() };
+    const partnerDeps = { db: storage.handle.db, routing, geocoder: offlineGeocoder(), timeZone: config.CENTER_TIME_ZONE };
     let partnerBusy = false;
     partnerTimer = setInterval(() => {
       if (partnerBusy) return;
       partnerBusy = true;
       const now = new Date();
-      splitBatches(storage.handle.db, now)
+      splitBatches(storage.handle.db, now, config.CENTER_TIME_ZONE)
         .catch((error) => logger.warn({ err: error }, 'splitting uploads failed'))
         .then(() => processSubmissions(partnerDeps, now))
         .then(() => deliverWebhooks({ db: storage.handle.db, keys: identity.keys, allowPrivateAddresses: !secureCookies(config) }, now))
@@ -125,7 +130,14 @@ export async function startCommand(
       withOwnerDatabase(retentionStorage, (db) =>
         runRetention(
           db,
-          { actor: null, system: 'retention.schedule', sourceIp: null, requestId: null, now: new Date() },
+          {
+            actor: null,
+            system: 'retention.schedule',
+            sourceIp: null,
+            requestId: null,
+            now: new Date(),
+            timeZone: config.CENTER_TIME_ZONE,
+          },
           { dryRun: false, attachmentsDir: path.join(config.dataDir, 'attachments') },
         ),
       )
@@ -150,6 +162,7 @@ export async function startCommand(
         flows,
         node,
         clock: () => new Date(),
+        timeZone: config.CENTER_TIME_ZONE,
         log: () => undefined,
       }).validators;
       twilio = {
@@ -162,6 +175,7 @@ export async function startCommand(
           validators,
           node,
           clock: () => new Date(),
+          timeZone: config.CENTER_TIME_ZONE,
           log: (event, details) => logger.info({ event, ...details }, event),
           ...(config.TWILIO_ACCOUNT_SID && config.TWILIO_AGENT_SIP_DOMAIN
             ? {
@@ -186,6 +200,7 @@ export async function startCommand(
       logger: logger,
       identity,
       secureCookies: secureCookies(config),
+      timeZone: config.CENTER_TIME_ZONE,
       routing,
       attachmentsDir: path.join(config.dataDir, 'attachments'),
       ...(twilio ? { twilio } : {}),
@@ -209,6 +224,7 @@ export async function startCommand(
         dataDir: path.join(config.dataDir, 'telephony'),
         node: `${hostname()}:${config.SIP_NODE_PORT}`,
         clock: () => new Date(),
+        timeZone: config.CENTER_TIME_ZONE,
         // Call ids and statuses only: numbers and what callers pressed stay in the call records.
         log: (event, details) => log.info({ event, ...details }, event),
         sip: { host: '127.0.0.1', port: config.SIP_NODE_PORT },

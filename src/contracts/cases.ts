@@ -248,7 +248,13 @@ export const ZCasePatch = z.strictObject({
 export const ZCaseNote = z.strictObject({ note: text(5000) });
 export const ZFollowUp = z.strictObject({
   note: text(1000),
-  priority: z.number().int().min(0).max(100).default(0),
+  priority: z
+    .number()
+    .int()
+    .min(0)
+    .max(100) // domain/routing/work-priority.ts manualMax
+    .default(0)
+    .describe('0–100: routine work; welfare work from a positive screening and a child in danger always come first'),
 });
 export const ZFollowUpResult = z.object({ taskId: z.string() });
 export const ZVerifyLocation = z.strictObject({ note: text(1000) });

@@ -53,7 +53,34 @@ export const ZPerson = z.object({
   familyName2: z.string().nullable(),
   dob: z.string().nullable(),
   dobBasis: z.string(),
-  isMinor: z.union([z.boolean(), z.literal('unknown')]),
+  isMinor: z
+    .union([z.boolean(), z.literal('unknown')])
+    .describe(
+      "true: a minor or possible minor (any date of birth anyone gave makes them under 18 on the center's calendar, unless a later age determination settles it); 'unknown': no date of birth",
+    ),
+  ageBecause: z.string().describe('why isMinor is what it is, naming the evidence'),
+  dobAssertions: z
+    .array(
+      z.object({
+        dob: z.string().nullable().describe('a day on the center calendar'),
+        basis: z.enum(['exact', 'estimated', 'claimed', 'unknown']),
+        source: z.string().describe('where it came from: a report, or what the record held'),
+        reportId: z.string().nullable(),
+        recordedAt: z.string(),
+        ageToday: z.number().nullable().describe("whole years on the center's calendar today"),
+      }),
+    )
+    .describe('every date of birth given for this person, on any merged record, oldest first: side by side, none overwritten'),
+  ageDeterminations: z.array(
+    z.object({
+      id: z.string(),
+      dob: z.string(),
+      basis: z.enum(['documents', 'age_assessment', 'court_finding']),
+      evidence: z.string(),
+      determinedBy: z.string().nullable(),
+      determinedAt: z.string(),
+    }),
+  ),
   sex: z.string(),
   nationalities: z.array(z.string()),
   languages: z.array(z.string()),
@@ -117,6 +144,13 @@ export const ZAgency = z.object({
 
 export const ZPersonSearchQuery = z
   .strictObject({
+    purposeCode: ZPurposeCode,
+    purpose: z
+      .string()
+      .trim()
+      .max(500)
+      .optional()
+      .describe('purpose of use: without it, hits that are children (or of unknown age) are listed without name or date of birth'),
     q: z
       .string()
       .trim()
@@ -145,17 +179,29 @@ export const ZMatchScore = z.object({
   evidence: z.array(z.object({ feature: z.string(), weight: z.number(), explanation: z.string() })),
 });
 
-export const ZPersonHit = ZPerson.pick({
-  id: true,
-  givenNames: true,
-  familyName1: true,
-  familyName2: true,
-  dob: true,
-  dobBasis: true,
-  isMinor: true,
-}).extend({
+export const ZPersonHit = ZPerson.pick({ id: true, isMinor: true }).extend({
+  restricted: z
+    .boolean()
+    .describe(
+      'a child (or a person of unknown age) and no purpose of use was stated: names, date of birth and evidence are withheld; search again with purposeCode and purpose, or open the record with them',
+    ),
+  givenNames: z.string().nullable(),
+  familyName1: z.string().nullable(),
+  familyName2: z.string().nullable(),
+  dob: z.string().nullable().describe('a day on the center calendar (CENTER_TIME_ZONE)'),
+  dobBasis: z.string().nullable(),
   identifiers: z.object({ aNumber: z.string().nullable() }).optional().describe('present only for viewers with person:identifiers'),
   match: ZMatchScore,
 });
 export const ZPersonHits = z.object({ persons: z.array(ZPersonHit) });
-export const ZDuplicatesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(50).default(10) });
+export const ZDuplicatesQuery = ZPersonQuery.extend({ limit: z.coerce.number().int().min(1).max(50).default(10) });
+
+export const ZAgeDeterminationBody = z.strictObject({
+  dob: z.iso.date().describe('the date of birth found, a day on the center calendar'),
+  basis: z.enum(['documents', 'age_assessment', 'court_finding']),
+  evidence: z.string().trim().min(20).max(4000).describe('what the finding rests on: the documents seen, the assessment, the court'),
+});
+export const ZAgeDeterminationResult = z.object({
+  isMinor: z.union([z.boolean(), z.literal('unknown')]),
+  ageBecause: z.string(),
+});

@@ -62,7 +62,13 @@ export const ZTaskList = z.object({ tasks: z.array(ZTask) });
 export const ZTaskListQuery = z.strictObject({ status: z.enum(['waiting', 'active', 'all']).default('waiting') });
 export const ZCreateTask = z.strictObject({
   attributes: ZAttributes.default({}),
-  priority: z.number().int().min(0).max(100).default(0),
+  priority: z
+    .number()
+    .int()
+    .min(0)
+    .max(100) // domain/routing/work-priority.ts manualMax
+    .default(0)
+    .describe('0–100: routine work; welfare work from a positive screening and a child in danger always come first'),
 });
 export const ZTaskParams = z.strictObject({ id: z.string().min(1).max(64) });
 export const ZCancelTask = z.strictObject({ reason: z.enum(['abandoned', 'timed-out']).default('abandoned') });

@@ -63,6 +63,8 @@ export type AppOptions = {
   secureCookies: boolean;
   /** The time, injectable so tests can let 30 idle minutes pass. */
   clock?: () => Date;
+  /** The center's time zone (CENTER_TIME_ZONE): the calendar of every date-only field. */
+  timeZone: string;
   routing: RoutingService;
   /** Where attachment content is stored (content-addressed). */
   attachmentsDir: string;
@@ -163,7 +165,14 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     onBadSignature: async (request, provider) => {
       await recordAudit(
         options.db,
-        { actor: null, system: `webhook.${provider}`, sourceIp: request.ip, requestId: request.id, now: clock() },
+        {
+          actor: null,
+          system: `webhook.${provider}`,
+          sourceIp: request.ip,
+          requestId: request.id,
+          now: clock(),
+          timeZone: options.timeZone,
+        },
         {
           action: `${request.method} ${request.routeOptions.url ?? ''}`,
           outcome: 'denied',
@@ -174,7 +183,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     onDenied: async (request, actor, permission, reason) => {
       await recordAudit(
         options.db,
-        { actor, sourceIp: request.ip, requestId: request.id, now: clock() },
+        { actor, sourceIp: request.ip, requestId: request.id, now: clock(), timeZone: options.timeZone },
         {
           action: `${request.method} ${request.routeOptions.url ?? ''}`,
           outcome: 'denied',
@@ -263,6 +272,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     log: app.log,
     identity: options.identity,
     clock,
+    timeZone: options.timeZone,
     secureCookies: options.secureCookies,
     tokenRateLimit: createRateLimiter(30, 60_000),
     routing: options.routing,

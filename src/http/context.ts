@@ -21,6 +21,8 @@ export type AppContext = {
   log: FastifyBaseLogger;
   identity: IdentityDeps;
   clock: () => Date;
+  /** The center's time zone: the calendar of every date-only field. */
+  timeZone: string;
   secureCookies: boolean;
   tokenRateLimit: RateLimiter;
   routing: RoutingService;
@@ -34,7 +36,7 @@ export type AppContext = {
 
 /** The service-call context of a request: who, from where, which request, when. */
 export function requestContext(ctx: AppContext, request: FastifyRequest): RequestContext {
-  return { actor: request.actor, sourceIp: request.ip, requestId: request.id, now: ctx.clock() };
+  return { actor: request.actor, sourceIp: request.ip, requestId: request.id, now: ctx.clock(), timeZone: ctx.timeZone };
 }
 
 /** For routes behind a permission: the guard has authenticated the actor. */

@@ -29,6 +29,8 @@ export type RequestContext = {
   sourceIp: string | null;
   requestId: string | null;
   now: Date;
+  /** The center's time zone (CENTER_TIME_ZONE): the calendar of every date-only field (domain/calendar). */
+  timeZone: string;
 };
 
 export type AuditEntry = {

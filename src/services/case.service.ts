@@ -2,15 +2,16 @@ import { type Selectable, sql, type Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { ZCasePatch, ZCaseSearchQuery } from '../contracts/cases.js';
 import type { Actor } from '../domain/access/access-control.js';
+import { type CalendarDay, centerToday } from '../domain/calendar/calendar-day.js';
 import { type CaseStatus, checkTransition, mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { fold } from '../domain/matching/names.js';
-import { isMinorOn } from '../domain/persons/age.js';
 import { normalizePhone } from '../domain/persons/person-rules.js';
 import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent } from '../storage/repositories/case.repository.js';
 import type { CasesTable, Database } from '../storage/schema.js';
+import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import type { RoutingService } from './routing.service.js';
 
@@ -70,7 +71,7 @@ export async function withCase<T>(
 
 export type CaseDetail = Awaited<ReturnType<typeof readCaseDetail>>;
 
-async function readCaseDetail(trx: Trx, row: CaseRow) {
+async function readCaseDetail(trx: Trx, row: CaseRow, today: CalendarDay) {
   const subjects = await trx
     .selectFrom('case_subjects as cs')
     .innerJoin('persons as p', 'p.id', 'cs.person_id')
@@ -107,9 +108,11 @@ async function readCaseDetail(trx: Trx, row: CaseRow) {
     .where('case_id', '=', row.id)
     .orderBy('created_at')
     .execute();
+  // Each subject's age from every date of birth anyone gave (on any merged record) and any age determination.
+  const ages = await ageVerdictsOf(trx, personIds, today);
   const attachments = await trx.selectFrom('attachments').selectAll().where('case_id', '=', row.id).orderBy('created_at').execute();
   const timeline = await trx.selectFrom('case_events').selectAll().where('case_id', '=', row.id).orderBy('id').execute();
-  return { row, subjects, reports, locations, referrals, attachments, timeline };
+  return { row, subjects, ages, reports, locations, referrals, attachments, timeline };
 }
 
 /** A UAC case is a child's record: reading it needs a stated purpose, kept in the audit (refusals too). */
@@ -120,16 +123,14 @@ export async function readCase(
   stated: { code?: PurposeCode | undefined; text?: string | undefined } = {},
 ): Promise<CaseDetail> {
   const outcome = await withCase(db, ctx, caseId, 'case.read', async (trx, row) => {
-    // A child's record: a UAC case, or any case with a subject who is a minor (by any date of birth we hold).
-    const subjects = await trx
-      .selectFrom('case_subjects as cs')
-      .innerJoin('persons as p', (join) =>
-        join.on((eb) => eb.or([eb('p.id', '=', eb.ref('cs.person_id')), eb('p.merged_into', '=', eb.ref('cs.person_id'))])),
-      )
-      .select(['p.dob', 'p.dob_basis'])
-      .where('cs.case_id', '=', caseId)
-      .execute();
-    const aboutChild = row.unit === 'uac' || subjects.some((p) => isMinorOn({ dob: p.dob, dobBasis: p.dob_basis }, ctx.now) === true);
+    // A child's record: a UAC case, or any case with a subject who is or may be a minor (by anyone's word on any of their records).
+    const subjects = await trx.selectFrom('case_subjects').select('person_id').where('case_id', '=', caseId).execute();
+    const ages = await ageVerdictsOf(
+      trx,
+      subjects.map((s) => s.person_id),
+      centerToday(ctx),
+    );
+    const aboutChild = row.unit === 'uac' || [...ages.values()].some((v) => v.minor === true);
     const checked = aboutChild ? checkPurpose(stated.code, stated.text) : undefined;
     if (checked && 'issues' in checked) {
       await appendAudit(trx, ctx, {
@@ -150,7 +151,7 @@ export async function readCase(
       };
     }
     const purpose = checked && 'purpose' in checked ? checked.purpose : undefined;
-    const detail = await readCaseDetail(trx, row);
+    const detail = await readCaseDetail(trx, row, centerToday(ctx));
     await appendAudit(trx, ctx, {
       action: 'case.read',
       outcome: 'allowed',
@@ -359,7 +360,7 @@ export async function updateCase(db: Db, ctx: ActorCtx, caseId: string, patch: C
         resourceId: caseId,
         details: { changes: events.map((e) => e.kind) },
       });
-      return readCaseDetail(trx, updated);
+      return readCaseDetail(trx, updated, centerToday(ctx));
     },
     true,
   );
@@ -370,7 +371,7 @@ export async function addCaseNote(db: Db, ctx: ActorCtx, caseId: string, note: s
     await addCaseEvent(trx, { caseId, at: ctx.now, actorId: actorIdOf(ctx), kind: 'note', details: { note } });
     await trx.updateTable('cases').set({ updated_at: ctx.now, version: sql`version + 1` }).where('id', '=', caseId).execute();
     await appendAudit(trx, ctx, { action: 'case.note', outcome: 'allowed', resourceType: 'case', resourceId: caseId });
-    return readCaseDetail(trx, { ...row, version: row.version + 1, updated_at: ctx.now });
+    return readCaseDetail(trx, { ...row, version: row.version + 1, updated_at: ctx.now }, centerToday(ctx));
   });
 }
 

@@ -67,7 +67,7 @@ function demoPoint(l: { zip: string; state: string }) {
 export async function seedDemo(
   db: Db,
   keys: Keys,
-  options: { seed: number; progress?: (line: string) => void; now?: Date },
+  options: { seed: number; timeZone: string; progress?: (line: string) => void; now?: Date },
 ): Promise<DemoSeedResult> {
   const progress = options.progress ?? (() => undefined);
   if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 2 ** 31) {
@@ -222,7 +222,7 @@ export async function seedDemo(
     await setMeta(trx, 'demo', marker);
     await appendAudit(
       trx,
-      { actor: null, system: 'seed.demo', sourceIp: null, requestId: null, now },
+      { actor: null, system: 'seed.demo', sourceIp: null, requestId: null, now, timeZone: options.timeZone },
       {
         action: 'demo.seed',
         outcome: 'allowed',

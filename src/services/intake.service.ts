@@ -3,6 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { IntakeBody, ZIntakeResult } from '../contracts/cases.js';
 import type { Actor } from '../domain/access/access-control.js';
+import { type CalendarDay, centerToday } from '../domain/calendar/calendar-day.js';
 import { mayReadUnit, UNIT_OF } from '../domain/cases/case-workflow.js';
 import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
 import { resolveAor } from '../domain/geo/area-of-responsibility.js';
@@ -12,6 +13,7 @@ import { fold } from '../domain/matching/names.js';
 import { type MatchablePerson, scoreMatch } from '../domain/matching/score.js';
 import { type CheckedIdentifiers, checkDob, checkIdentifiers, normalizePhone } from '../domain/persons/person-rules.js';
 import type { Db } from '../storage/database.js';
+import { addDobAssertion } from '../storage/repositories/age.repository.js';
 import { addCaseEvent, insertObservation, nextReference, survivorOf } from '../storage/repositories/case.repository.js';
 import type { Database } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
@@ -34,8 +36,8 @@ export type IntakeDeps = { db: Db; geocoder: Geocoder };
 
 type CheckedPerson = { input: PersonInput; identifiers: CheckedIdentifiers; phones: string[] };
 
-function checkPerson(input: PersonInput, now: Date, path: string, issues: FieldIssue[]): CheckedPerson {
-  issues.push(...checkDob(input.dob, input.dobBasis, now, path));
+function checkPerson(input: PersonInput, today: CalendarDay, path: string, issues: FieldIssue[]): CheckedPerson {
+  issues.push(...checkDob(input.dob, input.dobBasis, today, path));
   const checked = checkIdentifiers({ dobBasis: input.dobBasis, ...input.identifiers }, `${path}.identifiers`);
   issues.push(...checked.issues);
   const phones: string[] = [];
@@ -69,7 +71,9 @@ export async function saveIntake(
   if (body.reporter.phone && !reporterPhone)
     issues.push({ path: 'body.reporter.phone', code: 'invalid_phone', message: `"${body.reporter.phone}" is not a phone number` });
 
-  const subjects = body.subjects.map((s, i) => ('person' in s ? checkPerson(s.person, now, `body.subjects.${i}.person`, issues) : s));
+  const subjects = body.subjects.map((s, i) =>
+    'person' in s ? checkPerson(s.person, centerToday(ctx), `body.subjects.${i}.person`, issues) : s,
+  );
   const geocodes: Geocode[] = [];
   for (const [i, location] of body.locations.entries()) {
     const result = await deps.geocoder.geocode(location.address, `body.locations.${i}.address`);
@@ -126,7 +130,7 @@ export async function saveIntake(
     }
     if (late.length > 0) throw fail(late);
 
-    const reference = await nextReference(trx, 'R', now);
+    const reference = await nextReference(trx, 'R', ctx);
     const report = await trx
       .insertInto('reports')
       .values({
@@ -165,7 +169,7 @@ export async function saveIntake(
           : undefined;
         if (linked) {
           personId = await survivorOf(trx, linked.id);
-          await addKnowledge(trx, personId, s, report.id);
+          await addKnowledge(trx, personId, s, report.id, now, actorId);
           outcome = { personId, created: false, linkedBy: 'a_number', candidates: [] };
         } else {
           personId = await createPerson(trx, s, report.id, actorId);
@@ -218,7 +222,7 @@ export async function saveIntake(
         .where('id', '=', caseId)
         .execute();
     } else if ('open' in body.case) {
-      caseNumber = await nextReference(trx, 'C', now);
+      caseNumber = await nextReference(trx, 'C', ctx);
       const created = await trx
         .insertInto('cases')
         .values({
@@ -339,6 +343,7 @@ async function createPerson(trx: Trx, s: CheckedPerson, reportId: string, actorI
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  // The record's own date of birth becomes its first assertion by the persons trigger (migration 0020).
   await addNamesAndIdentifiers(trx, row.id, s, reportId);
   return row.id;
 }
@@ -378,8 +383,18 @@ async function addNamesAndIdentifiers(
   }
 }
 
-/** A report about a person we already hold (same A-number): keep what it adds — another spelling, identifiers, phones — never overwrite. */
-async function addKnowledge(trx: Trx, personId: string, s: CheckedPerson, reportId: string): Promise<void> {
+/**
+ * A report about a person we already hold (same A-number): keep what it adds — another spelling, identifiers,
+ * phones, the date of birth it gives (a claim of being a child is never lost) — never overwrite.
+ */
+async function addKnowledge(
+  trx: Trx,
+  personId: string,
+  s: CheckedPerson,
+  reportId: string,
+  now: Date,
+  actorId: string | null,
+): Promise<void> {
   const person = await trx.selectFrom('persons').selectAll().where('id', '=', personId).executeTakeFirstOrThrow();
   const sameName =
     fold(`${person.given_names} ${person.family_name_1} ${person.family_name_2 ?? ''}`) ===
@@ -400,10 +415,18 @@ async function addKnowledge(trx: Trx, personId: string, s: CheckedPerson, report
       phones: sql<string[]>`ARRAY(SELECT DISTINCT unnest(phones || ${s.phones}::text[]))`,
       nationalities: sql<string[]>`ARRAY(SELECT DISTINCT unnest(nationalities || ${s.input.nationalities}::text[]))`,
       languages: sql<string[]>`ARRAY(SELECT DISTINCT unnest(languages || ${s.input.languages}::text[]))`,
-      updated_at: new Date(),
+      updated_at: now,
     })
     .where('id', '=', personId)
     .execute();
+  await addDobAssertion(trx, {
+    personId,
+    dob: s.input.dob ?? null,
+    basis: s.input.dobBasis,
+    reportId,
+    recordedBy: actorId,
+    at: now,
+  });
 }
 
 /** Possible duplicates of a person just created, for the intake screen to offer a merge. */

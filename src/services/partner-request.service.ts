@@ -1,12 +1,14 @@
 import { type Selectable, sql, type Transaction } from 'kysely';
 import type { Actor, PermissionTable } from '../domain/access/access-control.js';
 import { staffOnly } from '../domain/access/access-control.js';
+import { type CalendarDay, centerToday } from '../domain/calendar/calendar-day.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
 import { resolveAor } from '../domain/geo/area-of-responsibility.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
 import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
 import { ageOn } from '../domain/persons/age.js';
+import { WORK_PRIORITY } from '../domain/routing/work-priority.js';
 import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
 import { checkReview, evaluateReferral, type GateResult } from '../domain/safeguards/referral-gate.js';
 import type { Db } from '../storage/database.js';
@@ -50,7 +52,6 @@ export const DEFAULT_DUE_HOURS: Readonly<Record<RequestKind, number>> = { welfar
 export const VISIBLE_TO_AGENCY: readonly PartnerRequestStatus[] = ['sent', 'acknowledged', 'answered', 'closed', 'withdrawn'];
 const visibleToAgency = (r: Pick<PartnerRequestRow, 'status' | 'sent_at'>) => r.sent_at !== null && VISIBLE_TO_AGENCY.includes(r.status);
 const OPEN: readonly PartnerRequestStatus[] = ['sent', 'acknowledged'];
-const WORK_PRIORITY = { normal: 10, urgent: 40 } as const;
 
 /** What the agency is shown: enough to act on, nothing more. */
 export type Disclosed = {
@@ -130,7 +131,7 @@ async function latestLocation(trx: Trx, personId: string) {
 }
 
 /** Agencies with an agreement in force whose county is where the subject was last seen. */
-async function agenciesCovering(trx: Trx, location: { state: string | null; county: string | null } | undefined, now: Date) {
+async function agenciesCovering(trx: Trx, location: { state: string | null; county: string | null } | undefined, today: CalendarDay) {
   if (!location?.state || !location.county) return [];
   const rows = await trx
     .selectFrom('agencies')
@@ -139,7 +140,7 @@ async function agenciesCovering(trx: Trx, location: { state: string | null; coun
     .where(sql<boolean>`lower(county) = lower(${location.county})`)
     .orderBy('ori')
     .execute();
-  return rows.filter((a) => agreementInForce(agreementOf(a), now).ok);
+  return rows.filter((a) => agreementInForce(agreementOf(a), today).ok);
 }
 
 /**
@@ -150,10 +151,10 @@ async function requestGate(
   trx: Trx,
   r: Pick<PartnerRequestRow, 'case_id' | 'kind' | 'created_by'>,
   caseType: string,
-  now: Date,
+  today: CalendarDay,
 ): Promise<GateResult> {
   const purpose = r.kind === 'welfare_check' ? 'welfare' : 'location_information';
-  const input = await gateInputFor(trx, { case_id: r.case_id, purpose, created_by: r.created_by }, caseType, now);
+  const input = await gateInputFor(trx, { case_id: r.case_id, purpose, created_by: r.created_by }, caseType, today);
   return evaluateReferral({ ...input, recipient: 'partner_agency' });
 }
 
@@ -186,7 +187,7 @@ export async function requestCandidates(db: Db, ctx: StaffCtx, caseId: string, p
   return withCase(db, ctx, caseId, 'partner_request.candidates', async (trx) => {
     const subject = await subjectOf(trx, caseId, personId);
     const location = await latestLocation(trx, subject);
-    const agencies = await agenciesCovering(trx, location, ctx.now);
+    const agencies = await agenciesCovering(trx, location, centerToday(ctx));
     return {
       personId: subject,
       location: location
@@ -213,7 +214,7 @@ function disclosure(
     | { line1: string | null; city: string | null; county: string | null; state: string | null; zip: string | null; observed_at: Date }
     | undefined,
   unit: string,
-  now: Date,
+  today: CalendarDay,
 ): Disclosed {
   return {
     kind,
@@ -221,7 +222,7 @@ function disclosure(
     subject: {
       name: [person.given_names, person.family_name_1, person.family_name_2].filter(Boolean).join(' '),
       sex: person.sex,
-      age: person.dob ? ageOn(person.dob, now) : null,
+      age: person.dob && person.dob_basis !== 'unknown' ? ageOn(person.dob, today) : null,
       ageBasis: person.dob ? person.dob_basis : 'unknown',
       languages: person.languages,
     },
@@ -278,13 +279,13 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
         throw new AppError('unprocessable', 'A welfare check or a locate needs an address: the subject has no location yet.', {
           issues: [{ path: 'body.kind', code: 'no_location', message: 'add a location observation first' }],
         });
-      const covering = await agenciesCovering(trx, location, ctx.now);
+      const covering = await agenciesCovering(trx, location, centerToday(ctx));
       const chosen: { ori: string; basis: 'jurisdiction' | 'chosen' }[] = [];
       if (input.agencyOris && input.agencyOris.length > 0) {
         const issues: FieldIssue[] = [];
         for (const [i, raw] of [...new Set(input.agencyOris.map((o) => o.toUpperCase()))].entries()) {
           const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', raw).executeTakeFirst();
-          const inForce = agency && agreementInForce(agreementOf(agency), ctx.now);
+          const inForce = agency && agreementInForce(agreementOf(agency), centerToday(ctx));
           if (!agency) issues.push({ path: `body.agencyOris.${i}`, code: 'unknown_agency', message: `${raw} is not a registered agency` });
           else if (inForce && !inForce.ok) issues.push({ path: `body.agencyOris.${i}`, code: inForce.code, message: inForce.message });
           else chosen.push({ ori: raw, basis: covering.some((c) => c.ori === raw) ? 'jurisdiction' : 'chosen' });
@@ -307,16 +308,16 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
           );
         chosen.push(...covering.map((c) => ({ ori: c.ori, basis: 'jurisdiction' as const })));
       }
-      const gate = await requestGate(trx, { case_id: caseId, kind: input.kind, created_by: author.userId }, caseRow.type, ctx.now);
+      const gate = await requestGate(trx, { case_id: caseId, kind: input.kind, created_by: author.userId }, caseRow.type, centerToday(ctx));
       if (gate.decision === 'block') return { kind: 'blocked' as const, gate };
-      const disclosed = disclosure(input.kind, input.question, person, location, caseRow.unit, ctx.now);
+      const disclosed = disclosure(input.kind, input.question, person, location, caseRow.unit, centerToday(ctx));
       const status: PartnerRequestStatus = gate.decision === 'send' ? 'sent' : 'pending_review';
       const created: PartnerRequestRow[] = [];
       for (const c of chosen) {
         const row = await trx
           .insertInto('partner_requests')
           .values({
-            reference: await nextReference(trx, 'Q', ctx.now),
+            reference: await nextReference(trx, 'Q', ctx),
             case_id: caseId,
             person_id: subject,
             agency_ori: c.ori,
@@ -428,9 +429,9 @@ export async function reviewPartnerRequest(
     if (input.decision === 'approve') {
       // Days may have passed since the request was made: the agency's agreement must still be in force.
       const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', row.agency_ori).executeTakeFirstOrThrow();
-      const inForce = agreementInForce(agreementOf(agency), ctx.now);
+      const inForce = agreementInForce(agreementOf(agency), centerToday(ctx));
       if (!inForce.ok) return { kind: 'agreement' as const, message: inForce.message };
-      gate = await requestGate(trx, row, row.case_type, ctx.now);
+      gate = await requestGate(trx, row, row.case_type, centerToday(ctx));
       if (gate.decision === 'block') {
         await appendAudit(trx, ctx, {
           action: 'partner_request.review',
@@ -711,7 +712,7 @@ export async function answerRequest(deps: PartnerRequestDeps, ctx: PartnerCtx, i
       .where('id', '=', row.case_id)
       .executeTakeFirstOrThrow();
     const person = await survivorOf(trx, row.person_id);
-    const reference = await nextReference(trx, 'R', ctx.now);
+    const reference = await nextReference(trx, 'R', ctx);
     const report = await trx
       .insertInto('reports')
       .values({
@@ -798,7 +799,7 @@ function workItemFor(r: PartnerRequestRow, c: CaseRef): WorkItem {
   const urgent = (r.answer_outcome !== null && URGENT_OUTCOMES.includes(r.answer_outcome)) || c.unit === 'uac';
   return {
     id: r.answer_task_id as string,
-    priority: urgent ? WORK_PRIORITY.urgent : WORK_PRIORITY.normal,
+    priority: urgent ? WORK_PRIORITY.partnerRequestUrgentAnswer : WORK_PRIORITY.partnerRequestAnswer,
     attributes: {
       kind: 'work_item',
       unit: c.unit,
@@ -815,7 +816,7 @@ function workItemFor(r: PartnerRequestRow, c: CaseRef): WorkItem {
 function escalationFor(r: PartnerRequestRow, c: CaseRef): WorkItem {
   return {
     id: r.escalation_task_id as string,
-    priority: c.unit === 'uac' ? WORK_PRIORITY.urgent + 10 : WORK_PRIORITY.urgent,
+    priority: c.unit === 'uac' ? WORK_PRIORITY.partnerRequestOverdueUac : WORK_PRIORITY.partnerRequestOverdue,
     attributes: {
       kind: 'work_item',
       unit: c.unit,
@@ -842,7 +843,7 @@ async function ensureWorkItem(routing: RoutingService, ctx: RequestContext, item
  * says so, the agency gets a reminder webhook, and the case's unit a
  * high-priority work item to follow up by phone.
  */
-export async function sweepPartnerRequests(deps: { db: Db; routing: RoutingService }, now: Date): Promise<number> {
+export async function sweepPartnerRequests(deps: { db: Db; routing: RoutingService; timeZone: string }, now: Date): Promise<number> {
   const overdue = await deps.db.transaction().execute(async (trx) => {
     const rows = await trx
       .selectFrom('partner_requests as q')
@@ -877,12 +878,12 @@ export async function sweepPartnerRequests(deps: { db: Db; routing: RoutingServi
     if (rows.length > 0)
       await appendAudit(
         trx,
-        { actor: null, system: 'partner.requests', sourceIp: null, requestId: null, now },
+        { actor: null, system: 'partner.requests', sourceIp: null, requestId: null, now, timeZone: deps.timeZone },
         { action: 'partner_request.escalate', outcome: 'allowed', resourceType: 'partner_request', details: { count: rows.length } },
       );
     return rows;
   });
-  const ctx = { actor: null, system: 'partner.requests', sourceIp: null, requestId: null, now };
+  const ctx = { actor: null, system: 'partner.requests', sourceIp: null, requestId: null, now, timeZone: deps.timeZone };
   // Every work item an answer or an escalation named, made if it is not there (a crash between the commit and the ACD).
   const named = await deps.db
     .selectFrom('partner_requests as q')

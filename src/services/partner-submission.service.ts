@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type Selectable, sql } from 'kysely';
 import type { Submission } from '../contracts/partner.js';
 import type { Actor, ClientActor, UserActor } from '../domain/access/access-control.js';
+import { centerToday } from '../domain/calendar/calendar-day.js';
 import { AppError, isAppError } from '../domain/errors/app-error.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
 import { agreementOf, checkAgreement, INTAKE_OF } from '../domain/partner/submission-rules.js';
@@ -52,7 +53,7 @@ export async function receiveSubmission(
   return db.transaction().execute(async (trx) => {
     const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', ori).executeTakeFirst();
     if (!agency) throw new AppError('forbidden', 'Your agency is not registered.');
-    const check = checkAgreement(agreementOf(agency), submission.type, ctx.now);
+    const check = checkAgreement(agreementOf(agency), submission.type, centerToday(ctx));
     if (!check.ok) {
       throw new AppError('forbidden', `Not accepted: ${check.message}.`, {
         issues: [{ path: 'body.type', code: check.code, message: check.message }],
@@ -168,7 +169,7 @@ function intakeOf(s: Submission, ori: string) {
 /** A claim lasts this long: processing one submission takes milliseconds, so an older claim belongs to a processor that died. */
 export const CLAIM_LEASE_MS = 30_000;
 
-export type ProcessorDeps = { db: Db; routing: RoutingService; geocoder: Geocoder };
+export type ProcessorDeps = { db: Db; routing: RoutingService; geocoder: Geocoder; timeZone: string };
 
 /**
  * Processes what is waiting, oldest first. A row is claimed with SKIP LOCKED,
@@ -209,7 +210,7 @@ async function processOne(deps: ProcessorDeps, row: Row, now: Date): Promise<voi
           fieldOfficeCode: null,
           sessionId: null,
         };
-  const ctx = { actor, sourceIp: null, requestId: null, now };
+  const ctx = { actor, sourceIp: null, requestId: null, now, timeZone: deps.timeZone };
   let outcome:
     | { status: 'accepted'; reference: string; caseId: string; unit: string }
     | { status: 'rejected'; reasons: { path: string; code: string; message: string }[] };
@@ -279,7 +280,7 @@ async function processOne(deps: ProcessorDeps, row: Row, now: Date): Promise<voi
     }
     await appendAudit(
       trx,
-      { actor: null, system: 'partner.processor', sourceIp: null, requestId: null, now },
+      { actor: null, system: 'partner.processor', sourceIp: null, requestId: null, now, timeZone: deps.timeZone },
       {
         action: 'submission.process',
         outcome: 'allowed',

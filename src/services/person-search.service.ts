@@ -1,15 +1,24 @@
-import { type RawBuilder, sql } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Actor } from '../domain/access/access-control.js';
+import { centerToday } from '../domain/calendar/calendar-day.js';
+import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { blockingKeys, searchFields } from '../domain/matching/blocking.js';
 import { fold, nameTokens } from '../domain/matching/names.js';
 import { type Evidence, type MatchablePerson, type MatchScore, normalizeANumber, scoreMatch } from '../domain/matching/score.js';
-import { isMinorOn } from '../domain/persons/age.js';
 import { normalizePhone } from '../domain/persons/person-rules.js';
+import { checkPurpose, type PurposeCode, type StatedPurpose } from '../domain/safeguards/purpose.js';
 import type { Db } from '../storage/database.js';
+import { uacUnitPersons } from '../storage/repositories/age.repository.js';
 import { survivorOf } from '../storage/repositories/case.repository.js';
 import type { PersonRow } from '../storage/repositories/person.repository.js';
+import type { Database } from '../storage/schema.js';
+import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
+import { askPurpose, purposeAudit } from './purpose-of-use.service.js';
+
+type Trx = Transaction<Database>;
+type Stated = { purposeCode?: PurposeCode | undefined; purpose?: string | undefined };
 
 /**
  * Finding people: by A-number exactly, otherwise by name — candidates from the
@@ -18,7 +27,12 @@ import { appendAudit, type RequestContext } from './audit.service.js';
  * what was searched for and how many people it showed.
  */
 
-export type PersonHit = { person: PersonRow; score: MatchScore; minor: boolean | 'unknown' };
+/**
+ * A hit: the person, why they matched, and whether they are (or may be) a
+ * child. `restricted`: a child's (or a person of unknown age's) identity
+ * without a stated purpose — the hit says only that there is one.
+ */
+export type PersonHit = { person: PersonRow; score: MatchScore; minor: boolean | 'unknown'; restricted: boolean };
 
 export const toMatchable = (row: PersonRow): MatchablePerson => ({
   givenNames: row.given_names,
@@ -42,6 +56,9 @@ function queryPerson(q: string, dob: string | undefined): MatchablePerson {
 }
 
 export type PersonSearch = {
+  /** Purpose of use: without one, hits that are children (or of unknown age) are listed without their identity. */
+  purposeCode?: PurposeCode | undefined;
+  purpose?: string | undefined;
   q?: string | undefined;
   dob?: string | undefined;
   phone?: string | undefined;
@@ -205,16 +222,21 @@ export async function searchPersons(
           ? { weight: byIdentifier.weight, verdict: 'likely', evidence: [byIdentifier] }
           : scoreMatch(query, toMatchable(row));
       const known = best.get(person.id);
-      if (!known || known.score.weight < score.weight) {
-        best.set(person.id, { person, score, minor: isMinorOn({ dob: person.dob, dobBasis: person.dob_basis }, ctx.now) });
-      }
+      if (!known || known.score.weight < score.weight) best.set(person.id, { person, score, minor: 'unknown', restricted: true });
     }
-    const hits = input.q ? [...best.values()].sort((a, b) => b.score.weight - a.score.weight).slice(0, input.limit) : [...best.values()];
+    // A UAC child is the UAC unit's need-to-know: outside it, the search does not find them at all.
+    if (!mayReadUnit(ctx.actor, 'uac')) for (const id of await uacUnitPersons(trx, [...best.keys()])) best.delete(id);
+    const ranked = input.q ? [...best.values()].sort((a, b) => b.score.weight - a.score.weight).slice(0, input.limit) : [...best.values()];
+    const { hits, purpose } = await withAges(trx, ctx, ranked, input);
     await appendAudit(trx, ctx, {
       action: 'person.search',
       outcome: 'allowed',
       resourceType: 'person',
+      purpose: purposeAudit(purpose).purpose,
       details: {
+        ...purposeAudit(purpose).details,
+        minorHits: hits.filter((h) => h.minor !== false).length,
+        restrictedHits: hits.filter((h) => h.restricted).length,
         query: {
           ...(aNumber ? { aNumber } : identifierEvidence ? { identifier } : input.q ? { name: folded } : {}),
           ...(input.dob ? { dob: input.dob } : {}),
@@ -229,16 +251,59 @@ export async function searchPersons(
   });
 }
 
-/** Possible duplicates of a person, with the evidence for each. */
+/**
+ * Each hit's age from every date of birth given on any of its records; a
+ * child's hit (or one of unknown age) is restricted unless a purpose is stated.
+ */
+async function withAges(
+  trx: Trx,
+  ctx: RequestContext,
+  hits: PersonHit[],
+  stated: Stated,
+): Promise<{ hits: PersonHit[]; purpose: StatedPurpose | undefined }> {
+  const verdicts = await ageVerdictsOf(
+    trx,
+    hits.map((h) => h.person.id),
+    centerToday(ctx),
+  );
+  const checked = checkPurpose(stated.purposeCode, stated.purpose);
+  // A purpose given but not acceptable is refused, not quietly ignored.
+  if ((stated.purposeCode || stated.purpose) && 'issues' in checked)
+    throw new AppError('validation_failed', 'The purpose of use was not accepted.', { issues: checked.issues });
+  const purpose = 'purpose' in checked ? checked.purpose : undefined;
+  const aged = hits.map((h) => {
+    const minor = verdicts.get(h.person.id)?.minor ?? 'unknown';
+    return { ...h, minor, restricted: minor !== false && !purpose };
+  });
+  return { hits: aged, purpose: aged.some((h) => h.minor !== false) ? purpose : undefined };
+}
+
+/**
+ * Possible duplicates of a person, with the evidence for each. A list about a
+ * child, or that would show one, needs a stated purpose; a UAC child (the
+ * person or a candidate) is the UAC unit's need-to-know.
+ */
 export async function duplicateCandidates(
   db: Db,
   ctx: RequestContext & { actor: Actor },
   personId: string,
-  limit: number,
+  query: { limit: number; purposeCode?: PurposeCode | undefined; purpose?: string | undefined },
 ): Promise<PersonHit[]> {
-  return db.transaction().execute(async (trx) => {
+  const limit = query.limit;
+  const outcome = await db.transaction().execute(async (trx) => {
     const person = await trx.selectFrom('persons').selectAll().where('id', '=', personId).executeTakeFirst();
-    if (!person) throw new AppError('not_found', 'There is no such person.');
+    if (!person) return { error: new AppError('not_found', 'There is no such person.') };
+    const outsideUnit = !mayReadUnit(ctx.actor, 'uac');
+    if (outsideUnit && (await uacUnitPersons(trx, [personId])).has(personId)) {
+      await appendAudit(trx, ctx, {
+        action: 'person.duplicates',
+        outcome: 'denied',
+        resourceType: 'person',
+        resourceId: personId,
+        details: { rule: 'uac_need_to_know', reason: 'need_to_know', minorRecord: true },
+      });
+      return { error: new AppError('not_found', 'There is no such person.') };
+    }
     const self = toMatchable(person);
     const { match_keys } = searchFields(self);
     const rows =
@@ -253,22 +318,38 @@ export async function duplicateCandidates(
             .where(sql<boolean>`match_keys && ${match_keys}::text[]`)
             .limit(500)
             .execute();
-    const hits = rows
-      .map((row) => ({
-        person: row,
-        score: scoreMatch(self, toMatchable(row)),
-        minor: isMinorOn({ dob: row.dob, dobBasis: row.dob_basis }, ctx.now),
-      }))
+    let candidates: PersonHit[] = rows
+      .map((row) => ({ person: row, score: scoreMatch(self, toMatchable(row)), minor: 'unknown' as const, restricted: true }))
       .filter((h) => h.score.verdict !== 'unlikely')
-      .sort((a, b) => b.score.weight - a.score.weight)
-      .slice(0, limit);
+      .sort((a, b) => b.score.weight - a.score.weight);
+    if (outsideUnit) {
+      const uac = await uacUnitPersons(
+        trx,
+        candidates.map((h) => h.person.id),
+      );
+      candidates = candidates.filter((h) => !uac.has(h.person.id));
+    }
+    candidates = candidates.slice(0, limit);
+    const verdicts = await ageVerdictsOf(trx, [personId, ...candidates.map((h) => h.person.id)], centerToday(ctx));
+    const aboutChild = [...verdicts.values()].some((v) => v.minor !== false);
+    const asked = await askPurpose(
+      trx,
+      ctx,
+      { action: 'person.duplicates', resourceType: 'person', resourceId: personId, aboutChild, what: 'This list of possible duplicates' },
+      { code: query.purposeCode, text: query.purpose },
+    );
+    if ('error' in asked) return { error: asked.error };
+    const hits = candidates.map((h) => ({ ...h, minor: verdicts.get(h.person.id)?.minor ?? 'unknown', restricted: false }));
     await appendAudit(trx, ctx, {
       action: 'person.duplicates',
       outcome: 'allowed',
       resourceType: 'person',
       resourceId: personId,
-      details: { results: hits.length },
+      purpose: purposeAudit(asked.purpose).purpose,
+      details: { results: hits.length, ...purposeAudit(asked.purpose).details },
     });
-    return hits;
+    return { hits };
   });
+  if ('error' in outcome) throw outcome.error;
+  return outcome.hits;
 }

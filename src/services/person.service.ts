@@ -1,14 +1,17 @@
 import { type Actor, authorize, type PermissionTable } from '../domain/access/access-control.js';
+import { centerToday } from '../domain/calendar/calendar-day.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { isMinorAcross } from '../domain/persons/age.js';
 import type { ActiveProtection } from '../domain/safeguards/protections.js';
-import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
+import type { PurposeCode } from '../domain/safeguards/purpose.js';
 import type { Db } from '../storage/database.js';
+import { uacUnitPersons } from '../storage/repositories/age.repository.js';
 import { personCluster } from '../storage/repositories/case.repository.js';
 import * as persons from '../storage/repositories/person.repository.js';
+import { type AgeEvidence, ageEvidenceOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { inForceFor, listProtections, loadRules, type ProtectionRow } from './protection.service.js';
+import { askPurpose, purposeAudit } from './purpose-of-use.service.js';
 
 /**
  * Reading a person's record. The read is audited in the same transaction as
@@ -20,6 +23,8 @@ export type PersonView = {
   person: persons.PersonRow;
   locations: persons.LocationRow[];
   minor: boolean | 'unknown';
+  /** Every date of birth given for the person (on any merged record), the age determinations, and the verdict. */
+  age: AgeEvidence;
   /** Records merged into this one (kept whole; their names count as this person's). */
   mergedRecords: persons.PersonRow[];
   names: persons.PersonNameRow[];
@@ -50,30 +55,32 @@ export async function readPerson(
       });
       return { error: new AppError('not_found', 'There is no such person.') };
     }
-    // The record and every record merged into it, read once: a child by any of them is a child here too.
-    const cluster = await personCluster(trx, id);
-    const mergedRecords =
-      cluster.length > 1 ? await trx.selectFrom('persons').selectAll().where('id', 'in', cluster).where('id', '!=', id).execute() : [];
-    const asAge = (r: persons.PersonRow) => ({ dob: r.dob, dobBasis: r.dob_basis });
-    const minor = isMinorAcross(asAge(person), mergedRecords.map(asAge), ctx.now);
-    const checked = minor !== false ? checkPurpose(stated.code, stated.text) : undefined;
-    if (checked && 'issues' in checked) {
+    // A UAC child's record is the UAC unit's need-to-know (as their cases are): to anyone else it does not exist.
+    if (!mayReadUnit(ctx.actor, 'uac') && (await uacUnitPersons(trx, [id])).has(id)) {
       await appendAudit(trx, ctx, {
         action: 'person.read',
         outcome: 'denied',
         resourceType: 'person',
         resourceId: id,
-        details: { reason: 'purpose_required', minor },
+        details: { rule: 'uac_need_to_know', reason: 'need_to_know', minorRecord: true },
       });
-      return {
-        error: new AppError(
-          'purpose_required',
-          'This record is of a child (or of a person whose age is unknown): state the purpose of use — purposeCode from the list and purpose in words.',
-          { issues: checked.issues },
-        ),
-      };
+      return { error: new AppError('not_found', 'There is no such person.') };
     }
-    const purpose = checked && 'purpose' in checked ? checked.purpose : undefined;
+    // The record and every record merged into it, read once: a child by anyone's word on any of them is a child here too.
+    const cluster = await personCluster(trx, id);
+    const mergedRecords =
+      cluster.length > 1 ? await trx.selectFrom('persons').selectAll().where('id', 'in', cluster).where('id', '!=', id).execute() : [];
+    const today = centerToday(ctx);
+    const age = await ageEvidenceOf(trx, cluster, today);
+    const minor = age.verdict.minor;
+    const asked = await askPurpose(
+      trx,
+      ctx,
+      { action: 'person.read', resourceType: 'person', resourceId: id, aboutChild: minor !== false, what: 'This record' },
+      stated,
+    );
+    if ('error' in asked) return { error: asked.error };
+    const purpose = asked.purpose;
     const locations = await persons.listLocations(trx, cluster);
     const names = await trx.selectFrom('person_names').selectAll().where('person_id', 'in', cluster).orderBy('created_at').execute();
     const identifiers = await trx
@@ -106,12 +113,12 @@ export async function readPerson(
       outcome: 'allowed',
       resourceType: 'person',
       resourceId: id,
-      purpose: purpose ? auditPurpose(purpose) : null,
-      details: { minor, minorRecord: minor !== false, ...(purpose ? { purposeCode: purpose.code } : {}) },
+      purpose: purposeAudit(purpose).purpose,
+      details: { minor, minorRecord: minor !== false, ...purposeAudit(purpose).details },
     });
     const protections = await listProtections(trx, cluster);
-    const inForce = inForceFor(person, minor, protections, await loadRules(trx), ctx.now);
-    return { view: { person, locations, minor, mergedRecords, names, identifiers, merges, cases, protections, inForce } };
+    const inForce = inForceFor(person, minor, protections, await loadRules(trx), today);
+    return { view: { person, locations, minor, age, mergedRecords, names, identifiers, merges, cases, protections, inForce } };
   });
   if ('error' in result) throw result.error;
   return result.view;

@@ -1,8 +1,8 @@
 import type { Selectable, Transaction } from 'kysely';
 import { z } from 'zod';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
+import type { CalendarDay } from '../domain/calendar/calendar-day.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { isMinorAcross } from '../domain/persons/age.js';
 import {
   type ActiveProtection,
   activeProtections,
@@ -14,6 +14,7 @@ import {
 import type { Db } from '../storage/database.js';
 import { addCaseEvent, personCluster } from '../storage/repositories/case.repository.js';
 import type { Database, EoirStatus, LegalProtectionsTable, ProtectionRulesTable } from '../storage/schema.js';
+import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 
 /**
@@ -81,30 +82,33 @@ export function inForceFor(
   minor: boolean | 'unknown',
   rows: readonly ProtectionRow[],
   rules: readonly ProtectionRule[],
-  on: Date,
+  today: CalendarDay,
 ): ActiveProtection[] {
   return activeProtections(
     rows.map(toRecord),
     rules,
     { nationalities: person.nationalities, unaccompanied: person.unaccompanied, eoirStatus: person.eoir_status, minor },
-    on,
+    today,
   );
 }
 
-/** Protections in force today for each of these persons (each with the records merged into it). */
-export async function protectionsInForce(trx: Trx, personIds: readonly string[], on: Date): Promise<Map<string, ActiveProtection[]>> {
+/** Protections in force on a day of the center's calendar for each of these persons (each with the records merged into it). */
+export async function protectionsInForce(
+  trx: Trx,
+  personIds: readonly string[],
+  today: CalendarDay,
+): Promise<Map<string, ActiveProtection[]>> {
   const result = new Map<string, ActiveProtection[]>();
   if (personIds.length === 0) return result;
   const rules = await loadRules(trx);
+  // An order about minors protects a person anyone said is a child, as the gate's own age rule does.
+  const verdicts = await ageVerdictsOf(trx, personIds, today);
   for (const personId of personIds) {
     const cluster = await personCluster(trx, personId);
-    const records = await trx.selectFrom('persons').selectAll().where('id', 'in', cluster).execute();
-    const person = records.find((r) => r.id === personId);
+    const person = await trx.selectFrom('persons').selectAll().where('id', '=', personId).executeTakeFirst();
     if (!person) continue;
-    // An order about minors protects a person any of whose records is a child's, as the gate's own age rule does.
-    const asAge = (r: typeof person) => ({ dob: r.dob, dobBasis: r.dob_basis });
-    const minor = isMinorAcross(asAge(person), records.map(asAge), on);
-    result.set(personId, inForceFor(person, minor, await listProtections(trx, cluster), rules, on));
+    const minor = verdicts.get(personId)?.minor ?? 'unknown';
+    result.set(personId, inForceFor(person, minor, await listProtections(trx, cluster), rules, today));
   }
   return result;
 }

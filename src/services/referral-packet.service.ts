@@ -1,9 +1,11 @@
 import { PDFDocument, type PDFFont, StandardFonts } from 'pdf-lib';
 import { type Actor, authorize } from '../domain/access/access-control.js';
+import { centerToday } from '../domain/calendar/calendar-day.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { isMinorOn } from '../domain/persons/age.js';
 import { personCluster } from '../storage/repositories/case.repository.js';
+import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
+import { askPurpose, purposeAudit, type Stated } from './purpose-of-use.service.js';
 import { loadReferralFor, type ReferralDeps } from './referral.service.js';
 
 /**
@@ -61,14 +63,43 @@ export type ReferralPacket = {
 const NOTICE =
   'Reporter identity is withheld under tip-line confidentiality. Narratives are as recorded at intake. Locations are observations with their source and grading, not verified facts unless marked verified.';
 
-export async function buildPacket(deps: ReferralDeps, ctx: ActorCtx, referralId: string, format: 'json' | 'pdf'): Promise<ReferralPacket> {
+/**
+ * A packet about a child (or a person of unknown age, or a UAC case) reveals
+ * the child's identity: it needs a stated purpose of use, kept in the audit,
+ * whoever reads it — the field officer who received it included.
+ */
+export async function buildPacket(
+  deps: ReferralDeps,
+  ctx: ActorCtx,
+  referralId: string,
+  format: 'json' | 'pdf',
+  stated: Stated = {},
+): Promise<ReferralPacket> {
   const result = await deps.db.transaction().execute(async (trx) => {
     const row = await loadReferralFor(trx, deps, ctx, referralId, 'referral.packet');
     if (!row) return undefined;
     const kase = await trx.selectFrom('cases').selectAll().where('id', '=', row.case_id).executeTakeFirstOrThrow();
+    const subjects = await trx.selectFrom('case_subjects').select('person_id').where('case_id', '=', row.case_id).execute();
+    const ages = await ageVerdictsOf(
+      trx,
+      subjects.map((s) => s.person_id),
+      centerToday(ctx),
+    );
+    const asked = await askPurpose(
+      trx,
+      ctx,
+      {
+        action: 'referral.packet',
+        resourceType: 'referral',
+        resourceId: referralId,
+        aboutChild: kase.unit === 'uac' || [...ages.values()].some((v) => v.minor !== false),
+        what: 'This referral packet',
+      },
+      stated,
+    );
+    if ('error' in asked) return { error: asked.error };
     const office = await trx.selectFrom('field_offices').select('name').where('code', '=', row.field_office_code).executeTakeFirst();
     const showIdentifiers = authorize(deps.permissions, ctx.actor, 'person:identifiers').allowed;
-    const subjects = await trx.selectFrom('case_subjects').select('person_id').where('case_id', '=', row.case_id).execute();
     const persons: ReferralPacket['persons'] = [];
     const locations: ReferralPacket['locations'] = [];
     for (const subject of subjects) {
@@ -89,7 +120,7 @@ export async function buildPacket(deps: ReferralDeps, ctx: ActorCtx, referralId:
         ],
         dob: main.dob,
         dobBasis: main.dob_basis,
-        isMinor: isMinorOn({ dob: main.dob, dobBasis: main.dob_basis }, ctx.now),
+        isMinor: ages.get(subject.person_id)?.minor ?? 'unknown',
         sex: main.sex,
         nationalities: main.nationalities,
         languages: main.languages,
@@ -175,7 +206,8 @@ export async function buildPacket(deps: ReferralDeps, ctx: ActorCtx, referralId:
       outcome: 'allowed',
       resourceType: 'referral',
       resourceId: referralId,
-      details: { format },
+      purpose: purposeAudit(asked.purpose).purpose,
+      details: { format, ...purposeAudit(asked.purpose).details },
     });
     const packet: ReferralPacket = {
       packetVersion: 1,
@@ -217,6 +249,7 @@ export async function buildPacket(deps: ReferralDeps, ctx: ActorCtx, referralId:
     return packet;
   });
   if (!result) throw new AppError('not_found', 'There is no such referral.');
+  if ('error' in result) throw result.error;
   return result;
 }
 

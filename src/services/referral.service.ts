@@ -1,14 +1,14 @@
 import { type Selectable, sql, type Transaction } from 'kysely';
 import { type Actor, authorize, type PermissionTable, staffOnly } from '../domain/access/access-control.js';
+import { type CalendarDay, centerToday } from '../domain/calendar/calendar-day.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { isMinorAcross } from '../domain/persons/age.js';
 import { nextStatus, type ReferralAction, type ReferralStatusName, VISIBLE_TO_OFFICE } from '../domain/referrals/referral-workflow.js';
 import { checkReview, evaluateReferral, type GateInput, type GateResult } from '../domain/safeguards/referral-gate.js';
 import type { Db } from '../storage/database.js';
-import { addCaseEvent, nextReference, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
-import type { PersonRow } from '../storage/repositories/person.repository.js';
+import { addCaseEvent, nextReference, survivorOf } from '../storage/repositories/case.repository.js';
 import type { Database, ReferralsTable } from '../storage/schema.js';
+import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { withCase } from './case.service.js';
 import { protectionsInForce } from './protection.service.js';
@@ -133,7 +133,7 @@ export async function createReferral(
         }
         ({ office, basis, locationId } = resolved);
       }
-      const reference = await nextReference(trx, 'F', ctx.now);
+      const reference = await nextReference(trx, 'F', ctx);
       const referral = await trx
         .insertInto('referrals')
         .values({
@@ -268,44 +268,23 @@ export async function gateInputFor(
   trx: Trx,
   referral: Pick<ReferralRow, 'case_id' | 'purpose' | 'created_by'>,
   caseType: string,
-  now: Date,
+  today: CalendarDay,
 ): Promise<GateInput> {
   // Each subject as the person they are now: the record a merged one lives in, with every record merged into it —
-  // a child by any of their records is a child, and protections recorded on any of them count.
+  // a child by anyone's word on any of their records is a possible child, and protections recorded on any of them count.
   const linked = await trx.selectFrom('case_subjects').select('person_id').where('case_id', '=', referral.case_id).execute();
   const survivors = [...new Set(await Promise.all(linked.map((l) => survivorOf(trx, l.person_id))))];
-  const subjects: {
-    id: string;
-    given_names: string;
-    family_name_1: string;
-    dob: string | null;
-    dob_basis: PersonRow['dob_basis'];
-    minor: boolean | 'unknown';
-  }[] = [];
-  for (const id of survivors) {
-    const records = await trx
-      .selectFrom('persons')
-      .selectAll()
-      .where('id', 'in', await personCluster(trx, id))
-      .execute();
-    const main = records.find((r) => r.id === id);
-    if (!main) continue;
-    const asAge = (r: PersonRow) => ({ dob: r.dob, dobBasis: r.dob_basis });
-    subjects.push({ ...main, minor: isMinorAcross(asAge(main), records.map(asAge), now) });
-  }
+  const people = survivors.length > 0 ? await trx.selectFrom('persons').selectAll().where('id', 'in', survivors).execute() : [];
+  const verdicts = await ageVerdictsOf(
+    trx,
+    people.map((p) => p.id),
+    today,
+  );
+  const subjects = people.map((p) => ({ ...p, verdict: verdicts.get(p.id) }));
   const reports = await trx
     .selectFrom('case_reports as cr')
     .innerJoin('reports as r', 'r.id', 'cr.report_id')
-    .select([
-      'r.id',
-      'r.reference',
-      'r.source_reliability',
-      'r.information_credibility',
-      'r.reporter_agency_ori',
-      'r.reporter_phone',
-      'r.callback_code_hash',
-      'r.call_id',
-    ])
+    .select(['r.id', 'r.reference', 'r.source_reliability', 'r.information_credibility'])
     .where('cr.case_id', '=', referral.case_id)
     .execute();
   const { rows } = await sql<{ n: string }>`
@@ -318,7 +297,7 @@ export async function gateInputFor(
   const protections = await protectionsInForce(
     trx,
     subjects.map((s) => s.id),
-    now,
+    today,
   );
   const screening = await trx.selectFrom('welfare_screenings').select('id').where('case_id', '=', referral.case_id).executeTakeFirst();
   return {
@@ -327,8 +306,8 @@ export async function gateInputFor(
     subjects: subjects.map((s) => ({
       personId: s.id,
       name: `${s.given_names} ${s.family_name_1}`,
-      minor: s.minor,
-      dobBasis: s.dob_basis,
+      minor: s.verdict?.minor ?? 'unknown',
+      ageBecause: s.verdict?.because ?? 'no date of birth is known',
       protections: protections.get(s.id) ?? [],
     })),
     reports: reports.map((r) => ({
@@ -336,13 +315,6 @@ export async function gateInputFor(
       reference: r.reference,
       sourceReliability: r.source_reliability,
       informationCredibility: r.information_credibility,
-      reporterKey: r.reporter_agency_ori
-        ? `agency:${r.reporter_agency_ori}`
-        : r.reporter_phone
-          ? `phone:${r.reporter_phone}`
-          : r.callback_code_hash
-            ? `callback:${r.callback_code_hash}`
-            : null,
     })),
     hasVerifiedLocation: Number(rows[0]?.n ?? 0) > 0,
     welfareScreeningComplete: screening !== undefined,
@@ -381,7 +353,7 @@ export async function submitReferral(deps: ReferralDeps, ctx: ActorCtx, id: stri
     if (!row) return { missing: true as const };
     if (row.status !== 'draft')
       throw new AppError('conflict', `Only a draft can be submitted; this referral is ${row.status.replace('_', ' ')}.`);
-    const gate: GateResult = evaluateReferral(await gateInputFor(trx, row, row.case_type, ctx.now));
+    const gate: GateResult = evaluateReferral(await gateInputFor(trx, row, row.case_type, centerToday(ctx)));
     const stored = { ...gate, evaluatedAt: ctx.now.toISOString() };
     const to: ReferralStatusName = gate.decision === 'send' ? 'sent' : gate.decision === 'hold_for_review' ? 'pending_review' : 'draft';
     const updated = await trx
@@ -460,7 +432,7 @@ export async function reviewReferral(
     // screening, missing corroboration) stops even an approval. The answer the approval was given against is stored.
     let gate: (GateResult & { evaluatedAt: string }) | undefined;
     if (to === 'sent') {
-      const again = evaluateReferral(await gateInputFor(trx, row, row.case_type, ctx.now));
+      const again = evaluateReferral(await gateInputFor(trx, row, row.case_type, centerToday(ctx)));
       gate = { ...again, evaluatedAt: ctx.now.toISOString() };
       if (again.decision === 'block') {
         await appendAudit(trx, ctx, {

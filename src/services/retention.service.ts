@@ -147,6 +147,8 @@ export async function runRetention(
           );
           counts.personNames = await del(() => trx.deleteFrom('person_names').where('report_id', 'in', reportIds).execute());
           counts.personIdentifiers = await del(() => trx.deleteFrom('person_identifiers').where('report_id', 'in', reportIds).execute());
+          // What the purged reports said about ages goes with them.
+          await trx.deleteFrom('person_dob_assertions').where('report_id', 'in', reportIds).execute();
           await trx.deleteFrom('report_subjects').where('report_id', 'in', reportIds).execute();
           counts.reports = await del(() => trx.deleteFrom('reports').where('id', 'in', reportIds).execute());
         }
@@ -167,6 +169,8 @@ export async function runRetention(
           const orphans = rows.map((r) => r.id);
           if (orphans.length > 0) {
             await trx.deleteFrom('person_names').where('person_id', 'in', orphans).execute();
+            await trx.deleteFrom('person_dob_assertions').where('person_id', 'in', orphans).execute();
+            await trx.deleteFrom('age_determinations').where('person_id', 'in', orphans).execute();
             await trx.deleteFrom('person_identifiers').where('person_id', 'in', orphans).execute();
             counts.persons = await del(() => trx.deleteFrom('persons').where('id', 'in', orphans).execute());
           }

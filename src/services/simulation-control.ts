@@ -36,6 +36,7 @@ export class SimulationControl {
     private readonly db: Db,
     private readonly routing: RoutingService,
     private readonly log: (message: string, error?: unknown) => void,
+    private readonly timeZone: string,
   ) {}
 
   start(intervalMs = 1_000): void {
@@ -57,7 +58,14 @@ export class SimulationControl {
     if (this.current) await this.current.traffic.stop();
   }
 
-  private context = (): RequestContext => ({ actor: null, system: 'simulator', sourceIp: null, requestId: null, now: new Date() });
+  private context = (): RequestContext => ({
+    actor: null,
+    system: 'simulator',
+    sourceIp: null,
+    requestId: null,
+    now: new Date(),
+    timeZone: this.timeZone,
+  });
 
   async poll(): Promise<void> {
     if (this.current) {
@@ -105,6 +113,7 @@ export class SimulationControl {
       flows,
       node: 'simulator',
       clock: () => new Date(),
+      timeZone: this.timeZone,
       log: () => undefined,
     });
     calls.start();

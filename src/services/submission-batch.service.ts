@@ -1,5 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import { ZSubmission } from '../contracts/partner.js';
+import { type CenterClock, centerToday } from '../domain/calendar/calendar-day.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { parseCsv } from '../domain/partner/agency-rules.js';
 import {
@@ -60,7 +61,7 @@ export async function receiveBatch(
     const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', ori).executeTakeFirst();
     if (!agency) throw new AppError('forbidden', 'Your agency is not registered.');
     // Each row's own type is checked against the agreement's scope when the file is split.
-    const inForce = agreementInForce(agreementOf(agency), ctx.now);
+    const inForce = agreementInForce(agreementOf(agency), centerToday(ctx));
     if (!inForce.ok)
       throw new AppError('forbidden', `Not accepted: ${inForce.message}.`, {
         issues: [{ path: 'body', code: inForce.code, message: inForce.message }],
@@ -112,7 +113,7 @@ const BATCH_LEASE_MS = 120_000;
  * transaction — its submissions, its refused rows and its status together —
  * so a crash halfway leaves it waiting, never half split.
  */
-export async function splitBatches(db: Db, now: Date, limit = 2): Promise<number> {
+export async function splitBatches(db: Db, now: Date, timeZone: string, limit = 2): Promise<number> {
   // Uploads that failed to split five times are marked failed, so the partner sees it instead of waiting forever.
   await db
     .updateTable('submission_batches')
@@ -132,11 +133,12 @@ export async function splitBatches(db: Db, now: Date, limit = 2): Promise<number
     return rows;
   });
   // One upload's failure does not hold up the others (it is tried again after its lease).
-  for (const batch of claimed) await splitOne(db, batch, now).catch(() => undefined);
+  for (const batch of claimed) await splitOne(db, batch, { now, timeZone }).catch(() => undefined);
   return claimed.length;
 }
 
-async function splitOne(db: Db, batch: BatchRow, now: Date): Promise<void> {
+async function splitOne(db: Db, batch: BatchRow, clock: CenterClock): Promise<void> {
+  const now = clock.now;
   const [header = [], ...records] = parseCsv(batch.content.replace(/^\uFEFF/, ''));
   const errors: RowError[] = [];
   await db.transaction().execute(async (trx) => {
@@ -157,7 +159,7 @@ async function splitOne(db: Db, batch: BatchRow, now: Date): Promise<void> {
         continue;
       }
       const s = parsed.data;
-      const check = checkAgreement(agreement, s.type, now);
+      const check = checkAgreement(agreement, s.type, centerToday(clock));
       if (!check.ok) {
         errors.push({ row, column: 'type', code: check.code, message: check.message });
         continue;
@@ -194,7 +196,7 @@ async function splitOne(db: Db, batch: BatchRow, now: Date): Promise<void> {
       .execute();
     await appendAudit(
       trx,
-      { actor: null, system: 'partner.batch', sourceIp: null, requestId: null, now },
+      { actor: null, system: 'partner.batch', sourceIp: null, requestId: null, now, timeZone: clock.timeZone },
       {
         action: 'submission_batch.split',
         outcome: 'allowed',

@@ -1,10 +1,12 @@
-import { sql } from 'kysely';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
+import { addDays, centerToday, daysBetween } from '../domain/calendar/calendar-day.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { ageOn } from '../domain/persons/age.js';
+import { ageOn, eighteenthBirthday } from '../domain/persons/age.js';
 import type { Db } from '../storage/database.js';
+import { ageDeterminationsOf, clustersOf, dobAssertionsOf } from '../storage/repositories/age.repository.js';
 import { addCaseEvent } from '../storage/repositories/case.repository.js';
 import type { CustodyDecisionsTable } from '../storage/schema.js';
+import { planningDob } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { protectionsInForce } from './protection.service.js';
 import { getSetting } from './safeguard-settings.service.js';
@@ -18,18 +20,10 @@ import { getSetting } from './safeguard-settings.service.js';
 
 type ActorCtx = RequestContext & { actor: Actor };
 
-const isoDay = (d: Date) => d.toISOString().slice(0, 10);
-
-/** The date a person born on `dob` turns 18 (29 February birthdays count on 1 March in non-leap years). */
-export function eighteenthBirthday(dob: string): string {
-  const [y, m, d] = dob.split('-').map(Number);
-  const date = new Date(Date.UTC((y ?? 0) + 18, (m ?? 1) - 1, d ?? 1));
-  return isoDay(date);
-}
-
 export type AgeOut = {
   personId: string;
   name: string;
+  /** The date of birth the watch plans by: an age determination's, else the youngest anyone gave. */
   dob: string;
   dobBasis: string;
   turns18On: string;
@@ -40,44 +34,56 @@ export type AgeOut = {
 
 export async function ageOuts(db: Db, ctx: ActorCtx, days?: number): Promise<{ windowDays: number; persons: AgeOut[] }> {
   const windowDays = days ?? (await getSetting(db, 'age_out_window_days'));
-  const today = isoDay(ctx.now);
+  const today = centerToday(ctx);
+  const until = addDays(today, windowDays);
+  // Children on open UAC cases (each as their surviving record); their age from every date of birth given for them.
   const rows = await db
     .selectFrom('case_subjects as cs')
     .innerJoin('cases as c', 'c.id', 'cs.case_id')
     .innerJoin('persons as p', 'p.id', 'cs.person_id')
-    .select(['p.id', 'p.given_names', 'p.family_name_1', 'p.dob', 'p.dob_basis', 'c.id as case_id'])
+    .select(['p.id', 'p.given_names', 'p.family_name_1', 'c.id as case_id'])
     .where('c.unit', '=', 'uac')
     .where('c.status', '!=', 'closed')
-    .where('p.dob', 'is not', null)
-    .where('p.dob_basis', '!=', 'unknown')
-    // Born between 18 years before today and 18 years before the end of the window.
-    .where(sql<boolean>`p.dob > (${today}::date - interval '18 years')::date - 1`)
-    .where(sql<boolean>`p.dob <= (${today}::date + ${windowDays}::int - interval '18 years')::date`)
     .execute();
+  const ids = [...new Set(rows.map((r) => r.id))];
+  const clusters = await clustersOf(db, ids);
+  const all = [...new Set([...clusters.values()].flat())];
+  const [assertions, determinations] = await Promise.all([dobAssertionsOf(db, all), ageDeterminationsOf(db, all)]);
   const byPerson = new Map<string, AgeOut>();
   for (const r of rows) {
-    if (!r.dob) continue;
-    const turns = eighteenthBirthday(r.dob);
-    if (ageOn(r.dob, ctx.now) >= 18) continue;
     const existing = byPerson.get(r.id);
     if (existing) {
       existing.caseIds.push(r.case_id);
       continue;
     }
+    const members = new Set(clusters.get(r.id) ?? [r.id]);
+    const evidence = {
+      assertions: assertions.filter((a) => members.has(a.person_id)),
+      determinations: determinations.filter((d) => members.has(d.person_id)),
+    };
+    const dob = planningDob(evidence);
+    if (!dob) continue;
+    const turns = eighteenthBirthday(dob);
+    // Still under 18 today, and 18 within the window.
+    if (ageOn(dob, today) >= 18 || turns > until) continue;
+    const latest = evidence.determinations.at(-1);
     byPerson.set(r.id, {
       personId: r.id,
       name: `${r.given_names} ${r.family_name_1}`,
-      dob: r.dob,
-      dobBasis: r.dob_basis,
+      dob,
+      dobBasis:
+        latest?.dob === dob
+          ? `determined (${latest.basis.replace('_', ' ')})`
+          : (evidence.assertions.find((a) => a.dob === dob)?.dob_basis ?? 'unknown'),
       turns18On: turns,
-      daysLeft: Math.round((Date.parse(turns) - Date.parse(today)) / 86_400_000),
+      daysLeft: daysBetween(today, turns),
       caseIds: [r.case_id],
       decision: null,
     });
   }
-  const ids = [...byPerson.keys()];
-  if (ids.length > 0) {
-    const decisions = await db.selectFrom('custody_decisions').selectAll().where('person_id', 'in', ids).orderBy('decided_at').execute();
+  const listed = [...byPerson.keys()];
+  if (listed.length > 0) {
+    const decisions = await db.selectFrom('custody_decisions').selectAll().where('person_id', 'in', listed).orderBy('decided_at').execute();
     for (const d of decisions) {
       const p = byPerson.get(d.person_id);
       if (p) p.decision = { decision: d.decision, decidedAt: d.decided_at.toISOString() };
@@ -179,7 +185,7 @@ export async function uacBoard(
             cases.map((c) => c.id),
           )
           .execute();
-  const protectionsByPerson = await protectionsInForce(db, [...new Set(links.map((l) => l.person_id))], ctx.now);
+  const protectionsByPerson = await protectionsInForce(db, [...new Set(links.map((l) => l.person_id))], centerToday(ctx));
   const result: BoardCase[] = [];
   for (const c of cases) {
     const screening = await db

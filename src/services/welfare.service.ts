@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { isUacCase } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { type ScreeningAnswers, scoreScreening } from '../domain/safeguards/welfare-screening.js';
+import { WORK_PRIORITY } from '../domain/routing/work-priority.js';
+import {
+  isDangerIndicator,
+  QUESTION_IDS,
+  type ScreeningAnswers,
+  type ScreeningQuestion,
+  scoreScreening,
+} from '../domain/safeguards/welfare-screening.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent } from '../storage/repositories/case.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
@@ -19,10 +26,14 @@ import { getSetting } from './safeguard-settings.service.js';
  */
 
 type ActorCtx = RequestContext & { actor: Actor };
-export type WelfareDeps = { db: Db; routing: RoutingService };
+export type WelfareDeps = { db: Db; routing: RoutingService; timeZone: string };
 
-const WELFARE_PRIORITY = 20;
-const ESCALATION_PRIORITY = 50;
+/** A welfare referral's place in the work: a child in danger above everything, any other welfare referral above routine work. */
+const referralPriority = (reasons: readonly string[]): number =>
+  reasons.some((r) => isQuestion(r) && isDangerIndicator(r)) ? WORK_PRIORITY.danger : WORK_PRIORITY.welfareReferral;
+const escalationPriority = (reasons: readonly string[]): number =>
+  reasons.some((r) => isQuestion(r) && isDangerIndicator(r)) ? WORK_PRIORITY.dangerEscalation : WORK_PRIORITY.welfareEscalation;
+const isQuestion = (r: string): r is ScreeningQuestion => (QUESTION_IDS as readonly string[]).includes(r);
 
 async function createTask(
   routing: RoutingService,
@@ -84,7 +95,7 @@ export async function completeScreening(
       .returning('id')
       .executeTakeFirstOrThrow();
     const dueAt = new Date(ctx.now.getTime() + hours * 3_600_000);
-    const referrals: { id: string; agency: string; dueAt: string; taskId: string }[] = [];
+    const referrals: { id: string; agency: string; dueAt: string; taskId: string; priority: number }[] = [];
     for (const r of result.referrals) {
       const taskId = randomUUID();
       const row2 = await trx
@@ -101,7 +112,7 @@ export async function completeScreening(
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      referrals.push({ id: row2.id, agency: r.agency, dueAt: dueAt.toISOString(), taskId });
+      referrals.push({ id: row2.id, agency: r.agency, dueAt: dueAt.toISOString(), taskId, priority: referralPriority(r.reasons) });
     }
     await addCaseEvent(trx, {
       caseId,
@@ -135,10 +146,14 @@ export async function completeScreening(
       ctx,
       r.taskId,
       { welfareReferral: r.id, agency: r.agency, caseId, caseNumber: created.caseNumber },
-      WELFARE_PRIORITY,
+      r.priority,
     );
   }
-  return { screeningId: created.screeningId, outcome: result.outcome, welfareReferrals: created.referrals };
+  return {
+    screeningId: created.screeningId,
+    outcome: result.outcome,
+    welfareReferrals: created.referrals.map(({ priority: _p, ...r }) => r),
+  };
 }
 
 export async function closeWelfareReferral(db: Db, ctx: ActorCtx, id: string, note: string): Promise<void> {
@@ -172,13 +187,19 @@ export async function closeWelfareReferral(db: Db, ctx: ActorCtx, id: string, no
  * ACD task is missing get it made again.
  */
 export async function sweepWelfareReferrals(deps: WelfareDeps, now: Date): Promise<{ escalated: number; tasksRecreated: number }> {
-  const ctx: RequestContext = { actor: null, system: 'welfare.sweep', sourceIp: null, requestId: null, now };
+  const ctx: RequestContext = { actor: null, system: 'welfare.sweep', sourceIp: null, requestId: null, now, timeZone: deps.timeZone };
   const open = await deps.db.selectFrom('welfare_referrals').selectAll().where('status', '=', 'open').execute();
   let escalated = 0;
   let tasksRecreated = 0;
   for (const r of open) {
     if (!deps.routing.engine.task(r.task_id)) {
-      await createTask(deps.routing, ctx, r.task_id, { welfareReferral: r.id, agency: r.agency, caseId: r.case_id }, WELFARE_PRIORITY);
+      await createTask(
+        deps.routing,
+        ctx,
+        r.task_id,
+        { welfareReferral: r.id, agency: r.agency, caseId: r.case_id },
+        referralPriority(r.reasons),
+      );
       tasksRecreated += 1;
     }
     if (r.escalated_at || r.due_at.getTime() > now.getTime()) continue;
@@ -215,7 +236,7 @@ export async function sweepWelfareReferrals(deps: WelfareDeps, now: Date): Promi
       ctx,
       escalationTaskId,
       { escalation: true, welfareReferral: r.id, agency: r.agency, caseId: r.case_id },
-      ESCALATION_PRIORITY,
+      escalationPriority(r.reasons),
     );
     escalated += 1;
   }

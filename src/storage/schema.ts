@@ -151,6 +151,28 @@ export type PersonsTable = {
   match_keys: Generated<string[]>;
 };
 
+/** Every date of birth given for a person, with its source (migration 0020). Rows are added, never changed. */
+export type PersonDobAssertionsTable = {
+  id: Generated<string>;
+  person_id: string;
+  dob: DateOnly | null;
+  dob_basis: 'exact' | 'estimated' | 'claimed' | 'unknown';
+  report_id: string | null;
+  recorded_by: string | null;
+  recorded_at: ColumnType<Date, Date | string | undefined, never>;
+};
+
+/** A legal reviewer's finding of a person's date of birth (migration 0020). Rows are added, never changed. */
+export type AgeDeterminationsTable = {
+  id: Generated<string>;
+  person_id: string;
+  dob: DateOnly;
+  basis: 'documents' | 'age_assessment' | 'court_finding';
+  evidence: string;
+  determined_by: string;
+  determined_at: ColumnType<Date, Date | string, never>;
+};
+
 export type LocationObservationsTable = {
   id: Generated<string>;
   person_id: string;
@@ -646,6 +668,8 @@ export type Database = {
   queues: QueuesTable;
   users: UsersTable;
   persons: PersonsTable;
+  person_dob_assertions: PersonDobAssertionsTable;
+  age_determinations: AgeDeterminationsTable;
   location_observations: LocationObservationsTable;
   cases: CasesTable;
   case_subjects: CaseSubjectsTable;

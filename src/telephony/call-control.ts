@@ -1,3 +1,4 @@
+import { dayIn } from '../domain/calendar/calendar-day.js';
 import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
 import type { EngineEvent } from '../domain/routing/engine-types.js';
 import { type CallLeg, CallSession, type SessionDeps } from './call-session.js';
@@ -46,7 +47,7 @@ export class CallControl {
       .where('ended_at', 'is', null)
       .returning(['task_id'])
       .execute();
-    const ctx = { actor: null, system: `telephony.${this.deps.node}`, sourceIp: null, requestId: null, now };
+    const ctx = { actor: null, system: `telephony.${this.deps.node}`, sourceIp: null, requestId: null, now, timeZone: this.deps.timeZone };
     for (const { task_id } of stale) {
       const task = task_id ? this.deps.routing.engine.task(task_id) : undefined;
       if (task_id && task && (task.status === 'pending' || task.status === 'reserved'))
@@ -68,7 +69,7 @@ export class CallControl {
   private async agencyByKeypad(digits: string): Promise<string | null> {
     const now = Date.now();
     if (!this.agencyCache || now - this.agencyCache.at > 60_000) {
-      const today = this.deps.clock();
+      const today = dayIn(this.deps.clock(), this.deps.timeZone);
       const agencies = await this.deps.db.selectFrom('agencies').selectAll().execute();
       const map = new Map<string, string[]>();
       for (const a of agencies) {

@@ -54,6 +54,8 @@ export type SessionDeps = {
   validators: Validators;
   node: string;
   clock: () => Date;
+  /** The center's time zone: the calendar of date-only fields (agreements of agencies on the partner line). */
+  timeZone: string;
   log: (event: string, details: Record<string, unknown>) => void;
 };
 
@@ -91,7 +93,14 @@ export class CallSession {
   }
 
   private ctx(): RequestContext {
-    return { actor: null, system: `telephony.${this.deps.node}`, sourceIp: null, requestId: null, now: this.deps.clock() };
+    return {
+      actor: null,
+      system: `telephony.${this.deps.node}`,
+      sourceIp: null,
+      requestId: null,
+      now: this.deps.clock(),
+      timeZone: this.deps.timeZone,
+    };
   }
 
   private async update(values: Partial<{ [K in keyof CallsTable]: unknown }>): Promise<void> {

@@ -25,6 +25,8 @@ export type TelephonyOptions = {
   dataDir: string;
   node: string;
   clock: () => Date;
+  /** The center's time zone (CENTER_TIME_ZONE). */
+  timeZone: string;
   log: (event: string, details: Record<string, unknown>) => void;
   /** The call-control node's SIP address (port 0: any free port). */
   sip: { host: string; port: number };
@@ -69,7 +71,16 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
     });
     services.push(rtpengine);
     cleanup.push(() => rtpengine.stop());
-    const control = new CallControl({ db: o.db, routing: o.routing, prompts, flows, node: o.node, clock: o.clock, log: o.log });
+    const control = new CallControl({
+      db: o.db,
+      routing: o.routing,
+      prompts,
+      flows,
+      node: o.node,
+      clock: o.clock,
+      timeZone: o.timeZone,
+      log: o.log,
+    });
     await control.recover();
     control.start();
     cleanup.push(() => control.stop());

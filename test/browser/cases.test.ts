@@ -141,7 +141,9 @@ describe('case screens in Chromium', () => {
     await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 10_000 }).toMatch(/Received: submission/);
     const { processSubmissions } = await import('../../src/services/partner-submission.service.js');
     const { offlineGeocoder } = await import('../../src/services/geonames.js');
-    expect(await processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder() }, t.clock.now)).toBe(1);
+    expect(
+      await processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder(), timeZone: 'America/Chicago' }, t.clock.now),
+    ).toBe(1);
     await expect
       .poll(() => page.getByRole('row', { name: /location report/ }).textContent(), { timeout: 15_000 })
       .toMatch(/accepted.*C-2026-/);
@@ -198,8 +200,8 @@ describe('case screens in Chromium', () => {
     const { splitBatches } = await import('../../src/services/submission-batch.service.js');
     const { processSubmissions } = await import('../../src/services/partner-submission.service.js');
     const { offlineGeocoder } = await import('../../src/services/geonames.js');
-    await splitBatches(db.db, t.clock.now);
-    await processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder() }, t.clock.now);
+    await splitBatches(db.db, t.clock.now, 'America/Chicago');
+    await processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder(), timeZone: 'America/Chicago' }, t.clock.now);
     const upload = page.getByRole('row', { name: /week48.csv/ });
     await expect.poll(() => upload.textContent(), { timeout: 15_000 }).toMatch(/2 of 2 rows: 1 accepted, 1 with problems/);
     expect(await upload.getByRole('link', { name: 'Error report (CSV)' }).getAttribute('href')).toMatch(/errors\.csv$/);

@@ -397,6 +397,9 @@ describe('person search by identifier, phone, address and area', () => {
             person: {
               givenNames: 'Delfina',
               familyName1: 'Ajanel',
+              // An adult: a person of unknown age would be listed without her identity unless a purpose is stated.
+              dob: '1991-02-03',
+              dobBasis: 'exact',
               phones: ['+502 5555 0101'],
               identifiers: { passport: { value: 'P-99887766', country: 'GT' } },
             },

@@ -65,8 +65,14 @@ const upload = (token: string, body: string, headers: Record<string, string> = {
   });
 const get = async (token: string, url: string) => fetch(`${base}${url}`, { headers: { authorization: `Bearer ${token}` } });
 const processAll = async () => {
-  await splitBatches(db.db, t.clock.now);
-  while ((await processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder() }, t.clock.now, 50)) > 0);
+  await splitBatches(db.db, t.clock.now, 'America/Chicago');
+  while (
+    (await processSubmissions(
+      { db: db.db, routing: t.routing, geocoder: offlineGeocoder(), timeZone: 'America/Chicago' },
+      t.clock.now,
+      50,
+    )) > 0
+  );
 };
 
 describe('bulk CSV uploads', () => {

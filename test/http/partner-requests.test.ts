@@ -169,7 +169,7 @@ describe('requests to partner agencies', () => {
       .where('id', '=', request.id)
       .executeTakeFirstOrThrow();
     expect(tasks.at(-1)?.id).toBe(stored.answer_task_id);
-    await sweepPartnerRequests({ db: db.db, routing: t.routing }, t.clock.now);
+    await sweepPartnerRequests({ db: db.db, routing: t.routing, timeZone: 'America/Chicago' }, t.clock.now);
     expect(tasksFor(c.case.id).length).toBe(before + 1);
     const history = (await get(analyst, `/api/v1/cases/${c.case.id}/partner-requests`)).json().requests[0];
     expect(history.timeline.map((e: { kind: string }) => e.kind)).toEqual(['created', 'acknowledged', 'answered']);
@@ -317,14 +317,14 @@ describe('requests to partner agencies', () => {
       ...purpose,
     });
     const id = made.json().requests[0].id;
-    expect(await sweepPartnerRequests({ db: db.db, routing: t.routing }, t.clock.now)).toBe(0);
+    expect(await sweepPartnerRequests({ db: db.db, routing: t.routing, timeZone: 'America/Chicago' }, t.clock.now)).toBe(0);
     // The sweep runs on the server's clock; the test asks it about a time past the deadline (sessions and tokens stay fresh).
     const later = new Date(t.clock.now.getTime() + 2 * 3_600_000 + 1_000);
     const before = tasksFor(c.case.id).length;
-    expect(await sweepPartnerRequests({ db: db.db, routing: t.routing }, later)).toBeGreaterThanOrEqual(1);
+    expect(await sweepPartnerRequests({ db: db.db, routing: t.routing, timeZone: 'America/Chicago' }, later)).toBeGreaterThanOrEqual(1);
     expect(tasksFor(c.case.id).length).toBe(before + 1);
     expect(tasksFor(c.case.id).at(-1)?.attributes).toMatchObject({ escalation: 'partner_request_overdue', partnerRequest: id });
-    expect(await sweepPartnerRequests({ db: db.db, routing: t.routing }, later)).toBe(0);
+    expect(await sweepPartnerRequests({ db: db.db, routing: t.routing, timeZone: 'America/Chicago' }, later)).toBe(0);
     const timeline = (await get(analyst, `/api/v1/cases/${c.case.id}/partner-requests`)).json().requests[0].timeline;
     expect(timeline.map((e: { kind: string }) => e.kind)).toEqual(['created', 'escalated']);
     const seen = (await (await api(cameron, `/requests/${id}`)).json()) as { overdue: boolean };

@@ -92,7 +92,8 @@ const post = (token: string, body: unknown, headers: Record<string, string> = {}
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-const process = () => processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder() }, t.clock.now);
+const process = () =>
+  processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder(), timeZone: 'America/Chicago' }, t.clock.now);
 
 describe('partner submissions over HTTP', () => {
   let token: string;

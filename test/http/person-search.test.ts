@@ -62,12 +62,14 @@ afterAll(async () => {
   await db.drop();
 });
 
+/** María (born 2010) is a child: her identity in a hit needs a stated purpose. */
+const PURPOSE = `&purposeCode=case_work&purpose=${encodeURIComponent('checking whether the caller means this child')}`;
 const search = (who: SignedIn, q: string, extra = '') =>
   t.app.inject({ method: 'GET', url: `/api/v1/persons?q=${encodeURIComponent(q)}${extra}`, headers: { cookie: who.cookie } });
 
 describe('person search', () => {
   it('finds by name through accents, case, spelling and order, best first, with the evidence', async () => {
-    const res = await search(analyst, 'maria hernandez lopez');
+    const res = await search(analyst, 'maria hernandez lopez', PURPOSE);
     expect(res.statusCode, res.body).toBe(200);
     const hits = res.json().persons;
     expect(hits.map((h: { id: string }) => h.id).slice(0, 2)).toEqual([ids.maria, ids['maria-copy']]);
@@ -91,11 +93,40 @@ describe('person search', () => {
     // A call taker (no person:identifiers) cannot use an A-number to confirm who holds it.
     const asCallTaker = await search(callTaker, 'A201234567');
     expect(asCallTaker.json().persons.map((p: { id: string }) => p.id)).not.toContain(ids.maria);
-    const byName = (await search(callTaker, 'maria hernandez lopez')).json().persons[0];
+    const byName = (await search(callTaker, 'maria hernandez lopez', PURPOSE)).json().persons[0];
     expect(byName.identifiers).toBeUndefined();
     expect(JSON.stringify(byName)).not.toContain('201234567');
-    const asAnalyst = (await search(analyst, 'A201234567')).json().persons[0];
+    const asAnalyst = (await search(analyst, 'A201234567', PURPOSE)).json().persons[0];
     expect(asAnalyst.identifiers).toEqual({ aNumber: '201234567' });
+  });
+
+  it('lists a child without a purpose only as a child: no name, no date of birth, no evidence that quotes them', async () => {
+    const res = await search(analyst, 'maria hernandez lopez');
+    expect(res.statusCode, res.body).toBe(200);
+    const hits: { id: string; restricted: boolean; givenNames: string | null; dob: string | null; isMinor: unknown }[] = res.json().persons;
+    const maria = hits.find((h) => h.id === ids.maria);
+    expect(maria).toMatchObject({ restricted: true, givenNames: null, dob: null, isMinor: true });
+    expect(res.body).not.toContain('2010-03-04');
+    expect(res.body).not.toMatch(/Hern[aá]nd/);
+    // An adult in the same results is shown in full.
+    const jose = (await search(analyst, 'jose luis gonzalez')).json().persons[0];
+    expect(jose).toMatchObject({ id: ids.jose, restricted: false, givenNames: 'José Luis', dob: '1988-07-21' });
+    // A purpose that says nothing a reviewer can read is refused, not ignored.
+    const vague = await search(analyst, 'maria hernandez lopez', '&purposeCode=case_work&purpose=aaaaaaaaaaaa');
+    expect(vague.statusCode).toBe(400);
+    // With a purpose: shown, and the search's audit carries it.
+    expect((await search(analyst, 'maria hernandez lopez', PURPOSE)).json().persons[0]).toMatchObject({
+      restricted: false,
+      givenNames: 'María',
+    });
+    const audited = await db.db
+      .selectFrom('audit_events')
+      .select(['purpose', 'details'])
+      .where('action', '=', 'person.search')
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(audited.purpose).toContain('checking whether the caller means this child');
+    expect(audited.details).toMatchObject({ minorRecord: true, purposeCode: 'case_work' });
   });
 
   it('audits every search with what was searched for', async () => {
@@ -111,7 +142,31 @@ describe('person search', () => {
 
   it('refuses an empty search and lists duplicates with their evidence', async () => {
     expect((await search(analyst, '--')).statusCode).toBe(400);
-    const dups = await t.app.inject({ method: 'GET', url: `/api/v1/persons/${ids.maria}/duplicates`, headers: { cookie: analyst.cookie } });
+    // A list about a child asks for a purpose first, and the refusal is audited naming the child's record.
+    const refused = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/persons/${ids.maria}/duplicates`,
+      headers: { cookie: analyst.cookie },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.code).toBe('purpose_required');
+    expect(refused.body).not.toContain('Lopez');
+    const denial = await db.db
+      .selectFrom('audit_events')
+      .select(['outcome', 'resource_id', 'details'])
+      .where('action', '=', 'person.duplicates')
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(denial).toMatchObject({
+      outcome: 'denied',
+      resource_id: ids.maria,
+      details: expect.objectContaining({ rule: 'purpose_required' }),
+    });
+    const dups = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/persons/${ids.maria}/duplicates?${PURPOSE.slice(1)}`,
+      headers: { cookie: analyst.cookie },
+    });
     expect(dups.statusCode).toBe(200);
     const found = dups.json().persons;
     expect(found.map((h: { id: string }) => h.id)).toEqual([ids['maria-copy']]);

@@ -200,11 +200,26 @@ describe('the safeguard gate on the referral path', () => {
     });
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json().status).toBe('sent');
-    const packet = (await get(harlingen, `/api/v1/referrals/${draft.id}/packet`)).json();
+    // The office reads a packet about a child only with a stated purpose, which its audit keeps.
+    const noPurpose = await get(harlingen, `/api/v1/referrals/${draft.id}/packet`);
+    expect(noPurpose.statusCode).toBe(400);
+    expect(noPurpose.json().error.code).toBe('purpose_required');
+    expect(noPurpose.body).not.toContain('Sintético');
+    const purpose = `purposeCode=welfare_check&purpose=${encodeURIComponent('welfare visit the legal reviewer approved')}`;
+    const packet = (await get(harlingen, `/api/v1/referrals/${draft.id}/packet?${purpose}`)).json();
     expect(packet.safeguards).toMatchObject({ decision: 'hold_for_review', legalReview: { decision: 'approved' } });
+    const reads = await db.db
+      .selectFrom('audit_events')
+      .select(['outcome', 'purpose', 'details'])
+      .where('action', '=', 'referral.packet')
+      .where('resource_id', '=', draft.id)
+      .orderBy('seq')
+      .execute();
+    expect(reads.map((r) => r.outcome)).toEqual(['denied', 'allowed']);
+    expect(reads[1]?.purpose).toBe('welfare_check: welfare visit the legal reviewer approved');
   });
 
-  it('blocks an enforcement referral resting only on a low-graded tip, says what is missing, and lets corroboration through', async () => {
+  it('blocks an enforcement referral resting only on low-graded tips, however many; a C3 report or better lets it through', async () => {
     const saved = await intake({ grading: { sourceReliability: 'E', informationCredibility: 5 } });
     const draft = (await post(analyst, `/api/v1/cases/${saved.case.id}/referrals`, { purpose: 'enforcement' })).json();
     const blocked = await post(analyst, `/api/v1/referrals/${draft.id}/submit`);
@@ -212,14 +227,23 @@ describe('the safeguard gate on the referral path', () => {
     expect(blocked.json().error.code).toBe('referral_blocked');
     expect(blocked.json().error.issues[0]).toMatchObject({
       code: 'corroboration_required',
-      message: expect.stringContaining('missing: a second report'),
+      message: expect.stringContaining('missing: a report graded C3 or better'),
     });
     const stored = (await get(analyst, `/api/v1/referrals/${draft.id}`)).json();
     expect(stored).toMatchObject({ status: 'draft', gate: { decision: 'block' } });
-    // A second report from another caller, also low-graded, corroborates.
+    // A second report from another caller, also low-graded, does not add up to a reliable one.
     await intake({
       reporter: { name: 'Another Synthetic Caller', phone: '615-555-0177' },
       grading: { sourceReliability: 'E', informationCredibility: 5 },
+      case: { caseId: saved.case.id },
+    });
+    const still = await post(analyst, `/api/v1/referrals/${draft.id}/submit`);
+    expect(still.statusCode).toBe(422);
+    expect(still.json().error.issues[0].code).toBe('corroboration_required');
+    // A report graded C3 does.
+    await intake({
+      reporter: { name: 'A Third Synthetic Caller', phone: '615-555-0178' },
+      grading: { sourceReliability: 'C', informationCredibility: 3 },
       case: { caseId: saved.case.id },
     });
     const sent = await post(analyst, `/api/v1/referrals/${draft.id}/submit`);

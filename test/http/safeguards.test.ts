@@ -246,7 +246,7 @@ describe('welfare screening', () => {
       (await post(uac, `/api/v1/welfare-referrals/${welfareReferrals[0].id}/done`, { note: 'NCMEC report made by phone' })).statusCode,
     ).toBe(200);
 
-    const deps = { db: db.db, routing: t.routing };
+    const deps = { db: db.db, routing: t.routing, timeZone: 'America/Chicago' };
     expect((await sweepWelfareReferrals(deps, new Date(t.clock.now.getTime() + 23 * 3_600_000))).escalated).toBe(0);
     const late = await sweepWelfareReferrals(deps, new Date(t.clock.now.getTime() + 25 * 3_600_000));
     expect(late.escalated).toBe(2);
@@ -410,6 +410,7 @@ describe('retention', () => {
       sourceIp: null,
       requestId: null,
       now: new Date(t.clock.now.getTime() + days * 86_400_000),
+      timeZone: 'America/Chicago',
     });
     expect((await runRetention(db.db, ctx(179), { dryRun: false })).counts.cases).toBe(0);
     const dry = await runRetention(db.db, ctx(181), { dryRun: true });

@@ -130,7 +130,7 @@ describe('enrollment and sign-in', () => {
     const { addUser } = await import('../../src/services/user-admin.service.js');
     const invited = await addUser(
       t.identity,
-      { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now },
+      { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now, timeZone: 'America/Chicago' },
       { displayName: 'Rosa Weak', role: 'call_taker' },
     );
     const enrollmentToken = invited.enrollmentUrl.split('#token=')[1];

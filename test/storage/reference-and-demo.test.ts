@@ -57,7 +57,7 @@ describe(`the demo seed on the ${databaseKind()} server`, () => {
   });
 
   it('adds one account per role, synthetic agencies, persons and cases, all in one go', async () => {
-    const result = await seedDemo(db.db, keys, { seed: 7 });
+    const result = await seedDemo(db.db, keys, { seed: 7, timeZone: 'America/Chicago' });
     const expected = generateDataset(7, DEMO_REFERENCE_DATE);
     expect(result.accounts.map((a) => a.role).sort()).toEqual(
       [
@@ -97,7 +97,7 @@ describe(`the demo seed on the ${databaseKind()} server`, () => {
   it('reproduces the same persons and cases from the same seed', async () => {
     const other = await createTestDatabase();
     try {
-      await seedDemo(other.db, keys, { seed: 7 });
+      await seedDemo(other.db, keys, { seed: 7, timeZone: 'America/Chicago' });
       const snapshot = (t: TestDatabase) =>
         t.db
           .selectFrom('persons')
@@ -128,14 +128,14 @@ describe(`the demo seed on the ${databaseKind()} server`, () => {
   });
 
   it('refuses to seed twice or onto a database that holds real data', async () => {
-    await expect(seedDemo(db.db, keys, { seed: 7 })).rejects.toThrow(AppError);
+    await expect(seedDemo(db.db, keys, { seed: 7, timeZone: 'America/Chicago' })).rejects.toThrow(AppError);
     const other = await createTestDatabase();
     try {
       await other.db
         .insertInto('persons')
         .values({ given_names: 'Test', family_name_1: 'Person', dob_basis: 'unknown', sex: 'unknown' })
         .execute();
-      await expect(seedDemo(other.db, keys, { seed: 1 })).rejects.toThrow(/not demo data/);
+      await expect(seedDemo(other.db, keys, { seed: 1, timeZone: 'America/Chicago' })).rejects.toThrow(/not demo data/);
       // Nothing half-written: the refused seed added no agencies or users.
       expect((await countRows(other.db)).agencies).toBe(0);
     } finally {

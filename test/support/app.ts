@@ -18,6 +18,9 @@ import { migrationsDir } from '../../src/storage/paths.js';
 import { insertAgencies } from '../../src/storage/repositories/reference.repository.js';
 import type { TestDatabase } from './database.js';
 
+/** The center's calendar in every test: Nashville's, as in production. */
+export const CENTER_TIME_ZONE = 'America/Chicago';
+
 /** A clock the test moves: 30 idle minutes pass in an instant. */
 export type TestClock = { now: Date; advance: (ms: number) => void; get: () => Date };
 export function testClock(start = new Date('2026-11-29T15:00:00Z')): TestClock {
@@ -88,6 +91,7 @@ export async function buildTestApp(
     identity,
     secureCookies: false,
     clock: clock.get,
+    timeZone: CENTER_TIME_ZONE,
     routing,
     attachmentsDir,
     ...(options.twilio ? { twilio: options.twilio(routing, clock.get) } : {}),
@@ -116,7 +120,7 @@ export async function enrollAs(t: TestApp, role: Role, extra: { agencyOri?: stri
   const username = `${role.replace(/_/g, '-')}.${counter}.${randomBytes(3).toString('hex')}`;
   const invited = await addUser(
     t.identity,
-    { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now },
+    { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now, timeZone: 'America/Chicago' },
     {
       displayName: `Test ${role} ${counter}`,
       role,

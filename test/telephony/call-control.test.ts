@@ -32,7 +32,16 @@ beforeAll(async () => {
   const { flows, prompts: catalog } = loadFlows(path.resolve('reference/ivr'));
   prompts = new PromptLibrary(catalog, path.join(mkdtempSync(path.join(tmpdir(), 'sb-prompts-')), 'prompts'));
   await prompts.renderAll();
-  control = new CallControl({ db: db.db, routing: t.routing, prompts, flows, node: 'test-node', clock: t.clock.get, log: () => undefined });
+  control = new CallControl({
+    db: db.db,
+    routing: t.routing,
+    prompts,
+    flows,
+    node: 'test-node',
+    clock: t.clock.get,
+    timeZone: 'America/Chicago',
+    log: () => undefined,
+  });
   control.start();
 }, 120_000);
 afterAll(async () => {
@@ -123,7 +132,7 @@ describe('call control (simulator adapter)', () => {
   });
 
   it('an agent takes the call: offered, answered, and after the hang-up the task goes to wrap-up and the record to completed', async () => {
-    const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now };
+    const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now, timeZone: 'America/Chicago' };
     await t.routing.execute(
       {
         type: 'addWorker',
@@ -176,6 +185,7 @@ describe('call control (simulator adapter)', () => {
       flows,
       node: 'test-node',
       clock: t.clock.get,
+      timeZone: 'America/Chicago',
       log: () => undefined,
     });
     expect(await restarted.recover()).toBeGreaterThanOrEqual(1);
@@ -221,7 +231,7 @@ describe('call control (simulator adapter)', () => {
     const traffic = new LiveTraffic(
       t.routing,
       { callsPerDay: 150_000, speed: 5, agents: 3, ahtSeconds: 10, patienceSeconds: 600, seed: 7, durationMs: 4_000 },
-      () => ({ actor: null, system: 'simulator', sourceIp: null, requestId: null, now: t.clock.now }),
+      () => ({ actor: null, system: 'simulator', sourceIp: null, requestId: null, now: t.clock.now, timeZone: 'America/Chicago' }),
       (error) => {
         throw error;
       },
@@ -252,7 +262,7 @@ describe('call control (simulator adapter)', () => {
     const queueNode = flow.nodes['queue-uac'];
     if (queueNode?.type !== 'enqueue') throw new Error('fixture');
     // Nobody answers (earlier tests left agents about), and room for exactly one more caller than wait now.
-    const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now };
+    const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now, timeZone: 'America/Chicago' };
     for (const w of [...t.routing.engine.allWorkers()])
       if (t.routing.engine.activityIsAvailable(w.activity))
         await t.routing.execute({ type: 'setActivity', workerId: w.id, activity: 'Offline' }, ctx);
@@ -264,6 +274,7 @@ describe('call control (simulator adapter)', () => {
       flows: new Map([[flow.line, flow]]),
       node: 'overflow-node',
       clock: t.clock.get,
+      timeZone: 'America/Chicago',
       log: () => undefined,
     });
     small.start();

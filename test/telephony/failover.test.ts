@@ -38,6 +38,7 @@ beforeAll(async () => {
     dataDir,
     node: 'node-a',
     clock: () => new Date(),
+    timeZone: 'America/Chicago',
     log: () => undefined,
     sip: { host: '127.0.0.1', port: 0 },
     edge: { host: '127.0.0.1', port: edgePort },
@@ -52,6 +53,7 @@ beforeAll(async () => {
     flows,
     node: 'node-b',
     clock: () => new Date(),
+    timeZone: 'America/Chicago',
     log: () => undefined,
   });
   controlB.start();

@@ -48,6 +48,7 @@ beforeAll(async () => {
     dataDir: mkdtempSync(path.join(tmpdir(), 'sb-telephony-')),
     node: 'node-a',
     clock: () => new Date(),
+    timeZone: 'America/Chicago',
     log: () => undefined,
     sip: { host: '127.0.0.1', port: 0 },
     edge: { host: '127.0.0.1', port: edgePort },
@@ -286,7 +287,7 @@ describe('an agent answers on a SIP phone', () => {
     const phone = await startSoftphone('agent7', edgePort);
     try {
       await phone.registered();
-      const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: new Date() };
+      const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: new Date(), timeZone: 'America/Chicago' };
       await t.routing.execute(
         {
           type: 'addWorker',

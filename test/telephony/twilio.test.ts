@@ -50,7 +50,16 @@ beforeAll(async () => {
   const prompts = new PromptLibrary(catalog, mkdtempSync(path.join(tmpdir(), 'sb-twilio-prompts-')));
   t = await buildTestApp(db, {
     twilio: (routing, clock) => {
-      const control = new CallControl({ db: db.db, routing, prompts, flows, node: 'twilio-test', clock, log: () => undefined });
+      const control = new CallControl({
+        db: db.db,
+        routing,
+        prompts,
+        flows,
+        node: 'twilio-test',
+        clock,
+        timeZone: 'America/Chicago',
+        log: () => undefined,
+      });
       return {
         config: { authToken: AUTH_TOKEN, baseUrl: BASE_URL },
         calls: (() => {
@@ -62,6 +71,7 @@ beforeAll(async () => {
             validators: control.validators,
             node: 'twilio-test',
             clock,
+            timeZone: 'America/Chicago',
             rest: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: restUrl, agentSipDomain: 'agents.sip.example.gov' },
           });
           calls.start();
@@ -191,7 +201,7 @@ describe('Twilio adapter', () => {
   });
 
   it('the ACD reserves an agent: the call is moved to a <Dial> of their SIP phone by the REST API; answered → accepted; the end → wrap-up; no answer → back in the queue', async () => {
-    const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now };
+    const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now, timeZone: 'America/Chicago' };
     await post('/api/telephony/twilio/voice', base(7, { To: '+16155550102' }));
     await post('/api/telephony/twilio/gather', base(7, { Digits: '1' }));
     const queued = await record(7);

@@ -45,6 +45,7 @@ export const PERMISSIONS = [
   'referral:act',
   'referral:review',
   'protection:write',
+  'person:age_determination',
   'protection:rules',
   'welfare:screen',
   'uac:board',

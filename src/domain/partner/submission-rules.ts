@@ -1,3 +1,5 @@
+import type { CalendarDay } from '../calendar/calendar-day.js';
+import { WORK_PRIORITY } from '../routing/work-priority.js';
 /**
  * What a partner agency may submit, by the model of its 287(g) agreement, and
  * how each kind of submission becomes an intake: case type, priority, the role
@@ -26,17 +28,16 @@ export const agreementOf = (a: {
   agreement_end: string | null;
 }): AgencyAgreement => ({ status: a.agreement_status, model: a.agreement_model, effective: a.agreement_effective, end: a.agreement_end });
 
-/** Whether the agreement is in force on that day, whatever is being sent or asked. */
-export function agreementInForce(agreement: AgencyAgreement, on: Date): AgreementCheck {
-  const today = on.toISOString().slice(0, 10);
+/** Whether the agreement is in force on that day of the center's calendar (through its whole end day), whatever is being sent or asked. */
+export function agreementInForce(agreement: AgencyAgreement, today: CalendarDay): AgreementCheck {
   if (agreement.status !== 'active' || agreement.effective > today || (agreement.end !== null && agreement.end < today)) {
     return { ok: false, code: 'agreement_inactive', message: `the agency's 287(g) agreement is not in force (${agreement.status})` };
   }
   return { ok: true };
 }
 
-export function checkAgreement(agreement: AgencyAgreement, type: SubmissionType, on: Date): AgreementCheck {
-  const inForce = agreementInForce(agreement, on);
+export function checkAgreement(agreement: AgencyAgreement, type: SubmissionType, today: CalendarDay): AgreementCheck {
+  const inForce = agreementInForce(agreement, today);
   if (!inForce.ok) return inForce;
   if (!(PERMITTED[agreement.model] ?? []).includes(type)) {
     return {
@@ -59,8 +60,13 @@ export const INTAKE_OF: Readonly<
     }
   >
 > = {
-  location_report: { caseType: 'enforcement_lead', priority: 'normal', role: 'subject', taskPriority: 0 },
-  encounter: { caseType: 'partner_referral', priority: 'normal', role: 'subject', taskPriority: 10 },
-  uac_concern: { caseType: 'uac_location', priority: 'high', role: 'child', taskPriority: 30 },
-  hit_confirmation_request: { caseType: 'hit_confirmation', priority: 'urgent', role: 'subject', taskPriority: 50 },
+  location_report: { caseType: 'enforcement_lead', priority: 'normal', role: 'subject', taskPriority: WORK_PRIORITY.partnerLocationReport },
+  encounter: { caseType: 'partner_referral', priority: 'normal', role: 'subject', taskPriority: WORK_PRIORITY.partnerEncounter },
+  uac_concern: { caseType: 'uac_location', priority: 'high', role: 'child', taskPriority: WORK_PRIORITY.partnerUacConcern },
+  hit_confirmation_request: {
+    caseType: 'hit_confirmation',
+    priority: 'urgent',
+    role: 'subject',
+    taskPriority: WORK_PRIORITY.hitConfirmation,
+  },
 };

@@ -1,6 +1,7 @@
+import { type CalendarDay, isCalendarDay } from '../calendar/calendar-day.js';
 import type { FieldIssue } from '../errors/app-error.js';
 import { normalizeANumber } from '../matching/score.js';
-import { ageOn } from './age.js';
+import { ageOn, type DobBasis } from './age.js';
 
 /**
  * The rules a person's details must meet before they are stored, beyond their
@@ -11,7 +12,7 @@ import { ageOn } from './age.js';
 
 export const MAX_AGE_YEARS = 120;
 
-export type DobBasis = 'exact' | 'estimated' | 'claimed' | 'unknown';
+export type { DobBasis };
 
 export type PersonDetails = {
   dob?: string | null | undefined;
@@ -28,26 +29,19 @@ export type CheckedIdentifiers = {
   others: { kind: 'fbi_number' | 'state_id' | 'orr_case_number' | 'passport'; value: string; issuer: string | null }[];
 };
 
-const isRealDate = (iso: string): boolean => {
-  const [y, m, d] = iso.split('-').map(Number);
-  if (y === undefined || m === undefined || d === undefined) return false;
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-};
-
-export function checkDob(dob: string | null | undefined, basis: DobBasis, on: Date, path: string): FieldIssue[] {
+/** A date of birth that can be true on the center's calendar today. */
+export function checkDob(dob: string | null | undefined, basis: DobBasis, today: CalendarDay, path: string): FieldIssue[] {
   if (basis === 'unknown') {
     return dob
       ? [{ path: `${path}.dobBasis`, code: 'dob_basis_unknown', message: 'a date of birth was given, so its basis cannot be "unknown"' }]
       : [];
   }
   if (!dob) return [{ path: `${path}.dob`, code: 'required', message: `a date of birth is needed when its basis is "${basis}"` }];
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(dob) || !isRealDate(dob)) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(dob) || !isCalendarDay(dob)) {
     return [{ path: `${path}.dob`, code: 'invalid_date', message: `${dob} is not a calendar date (YYYY-MM-DD)` }];
   }
-  const today = on.toISOString().slice(0, 10);
   if (dob > today) return [{ path: `${path}.dob`, code: 'dob_in_future', message: `${dob} is after today` }];
-  if (ageOn(dob, on) > MAX_AGE_YEARS) {
+  if (ageOn(dob, today) > MAX_AGE_YEARS) {
     return [{ path: `${path}.dob`, code: 'dob_too_old', message: `${dob} would make the person older than ${MAX_AGE_YEARS}` }];
   }
   return [];

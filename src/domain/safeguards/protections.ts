@@ -1,3 +1,5 @@
+import type { CalendarDay } from '../calendar/calendar-day.js';
+
 /**
  * Legal protections: the facts about a person that make an enforcement
  * referral wait for a legal reviewer — a pending immigration-court case, SIJS,
@@ -47,10 +49,9 @@ export type ProtectionRecord = {
   revoked: boolean;
 };
 
-const day = (on: Date) => on.toISOString().slice(0, 10);
-
-export const inForce = (p: Pick<ProtectionRecord, 'startsOn' | 'endsOn' | 'revoked'>, on: Date): boolean =>
-  !p.revoked && p.startsOn <= day(on) && (p.endsOn === null || p.endsOn >= day(on));
+/** In force on a day of the center's calendar: begun, not revoked, and through the whole of its end day. */
+export const inForce = (p: Pick<ProtectionRecord, 'startsOn' | 'endsOn' | 'revoked'>, today: CalendarDay): boolean =>
+  !p.revoked && p.startsOn <= today && (p.endsOn === null || p.endsOn >= today);
 
 /** The attributes a protection rule may test. */
 export type RuleAttributes = {
@@ -103,9 +104,9 @@ function holds(p: RulePredicate, a: RuleAttributes): boolean {
 export const describePredicate = (p: RulePredicate): string =>
   'values' in p ? `${p.attribute} ${p.op === 'in' ? 'is one of' : 'is none of'} ${p.values.join(', ')}` : `${p.attribute} is ${p.value}`;
 
-/** Whether a class-wide rule protects this person on this day. */
-export function ruleApplies(rule: ProtectionRule, a: RuleAttributes, on: Date): boolean {
-  if (rule.revoked || rule.effectiveFrom > day(on) || (rule.effectiveUntil !== null && rule.effectiveUntil < day(on))) return false;
+/** Whether a class-wide rule protects this person on this day of the center's calendar. */
+export function ruleApplies(rule: ProtectionRule, a: RuleAttributes, today: CalendarDay): boolean {
+  if (rule.revoked || rule.effectiveFrom > today || (rule.effectiveUntil !== null && rule.effectiveUntil < today)) return false;
   return rule.condition.all.every((p) => holds(p, a));
 }
 
@@ -122,14 +123,14 @@ export function activeProtections(
   records: readonly ProtectionRecord[],
   rules: readonly ProtectionRule[],
   a: RuleAttributes,
-  on: Date,
+  today: CalendarDay,
 ): ActiveProtection[] {
   return [
     ...records
-      .filter((r) => inForce(r, on))
+      .filter((r) => inForce(r, today))
       .map((r) => ({ kind: r.kind, label: PROTECTION_LABEL[r.kind], reference: r.reference, protectionId: r.id })),
     ...rules
-      .filter((r) => ruleApplies(r, a, on))
+      .filter((r) => ruleApplies(r, a, today))
       .map((r) => ({ kind: 'class_order' as const, label: `class-wide order: ${r.name}`, reference: r.reference, ruleId: r.id })),
   ];
 }

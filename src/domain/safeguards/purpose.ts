@@ -21,6 +21,14 @@ export const MIN_PURPOSE_LENGTH = 10;
 
 export type StatedPurpose = { code: PurposeCode; text: string };
 
+/** At least two words of two or more letters, and not one letter repeated ("aaaaaaaaaa") or a keyboard run. */
+function readable(text: string): boolean {
+  const words = text.match(/\p{L}{2,}/gu) ?? [];
+  if (words.length < 2) return false;
+  const letters = text.toLowerCase().replace(/[^\p{L}]/gu, '');
+  return new Set(letters).size >= 4;
+}
+
 /** The stated purpose, or the issues that say what is missing. */
 export function checkPurpose(
   code: PurposeCode | undefined,
@@ -31,6 +39,12 @@ export function checkPurpose(
   if (!code) issues.push({ path: 'query.purposeCode', code: 'required', message: `one of ${PURPOSE_CODES.join(', ')}` });
   if (words.length < MIN_PURPOSE_LENGTH)
     issues.push({ path: 'query.purpose', code: 'too_short', message: `say why in at least ${MIN_PURPOSE_LENGTH} characters` });
+  else if (!readable(words))
+    issues.push({
+      path: 'query.purpose',
+      code: 'not_words',
+      message: 'say why in words a reviewer can read: at least two words (not a code, digits or repeated letters)',
+    });
   if (issues.length > 0 || !code) return { issues };
   return { purpose: { code, text: words } };
 }

@@ -8,12 +8,16 @@ import type { ActiveProtection } from './protections.js';
  *
  * Rules (DESIGN §6):
  * - a UAC case can be referred only after its welfare screening is complete;
- * - an enforcement referral resting only on low-graded reports (source E–F or
- *   credibility 5–6) needs corroboration: a second, independent report or a
- *   verified location observation;
- * - a referral about a minor — by date of birth, estimate or claim, or a
- *   person whose age is unknown — is held for legal review, whatever its
- *   stated purpose (a field office receives the same packet either way);
+ * - an enforcement referral needs at least one report graded C3 or better
+ *   (source A–C and credibility 1–3) or a verified location observation: many
+ *   low-graded reports do not add up to a reliable one (28 CFR Part 23
+ *   practice), however many callers made them;
+ * - a referral about a minor or possible minor — any date of birth anyone gave
+ *   (exact, estimated or claimed, on any report or merged record) that makes
+ *   them under 18 on the center's calendar, unless a legal reviewer's later age
+ *   determination settles it, or a person whose age is unknown — is held for
+ *   legal review, whatever its stated purpose (a field office receives the
+ *   same packet either way);
  * - so is one about a person with any protection in force: their own
  *   (pending court case, SIJS, asylum, T/U visa, ORR custody, TVPRA screening,
  *   court order) or a class-wide court order whose rule matches them.
@@ -24,7 +28,8 @@ export type GateSubject = {
   personId: string;
   name: string;
   minor: boolean | 'unknown';
-  dobBasis: string;
+  /** Why they count as a minor or not, naming the evidence (domain/persons/age.ts ageVerdict). */
+  ageBecause: string;
   /** Protections in force on the day of the decision: the person's own and every class-wide order that matches them. */
   protections: ActiveProtection[];
 };
@@ -33,8 +38,6 @@ export type GateReport = {
   reference: string;
   sourceReliability: string;
   informationCredibility: number;
-  /** Who stood behind it (agency, phone, callback code); null when nothing tells two reports' sources apart. */
-  reporterKey: string | null;
 };
 export type GateInput = {
   purpose: 'enforcement' | 'location_information' | 'welfare';
@@ -61,10 +64,12 @@ export type GateReason = {
 export type GateDecision = 'send' | 'hold_for_review' | 'block';
 export type GateResult = { decision: GateDecision; reasons: GateReason[]; rulesVersion: number };
 
-export const GATE_RULES_VERSION = 1;
+/** 2: corroboration needs a report graded C3 or better (two low-graded reports no longer add up); ages on the center's calendar with every date-of-birth assertion. */
+export const GATE_RULES_VERSION = 2;
 
-export const isLowGrade = (r: Pick<GateReport, 'sourceReliability' | 'informationCredibility'>): boolean =>
-  r.sourceReliability === 'E' || r.sourceReliability === 'F' || r.informationCredibility >= 5;
+/** Graded C3 or better: source reliability A–C and information credibility 1–3. */
+export const isReliableGrade = (r: Pick<GateReport, 'sourceReliability' | 'informationCredibility'>): boolean =>
+  ['A', 'B', 'C'].includes(r.sourceReliability) && r.informationCredibility <= 3;
 
 export function evaluateReferral(input: GateInput): GateResult {
   const reasons: GateReason[] = [];
@@ -85,23 +90,17 @@ export function evaluateReferral(input: GateInput): GateResult {
       missing: 'a completed welfare screening',
     });
   }
-  if (input.purpose === 'enforcement') {
-    const strong = input.reports.filter((r) => !isLowGrade(r));
-    if (strong.length === 0 && !input.hasVerifiedLocation) {
-      const sources = new Set(input.reports.map((r) => r.reporterKey).filter((k): k is string => k !== null));
-      if (sources.size < 2) {
-        reasons.push({
-          rule: 'corroboration_required',
-          effect: 'block',
-          message:
-            input.reports.length === 0
-              ? 'an enforcement referral needs a report behind it'
-              : `an enforcement referral resting only on low-graded reports (${input.reports.map((r) => `${r.reference} ${r.sourceReliability}${r.informationCredibility}`).join(', ')}) needs corroboration`,
-          reportIds: input.reports.map((r) => r.reportId),
-          missing: 'a second report from an independent source, or a verified location observation',
-        });
-      }
-    }
+  if (input.purpose === 'enforcement' && !input.hasVerifiedLocation && !input.reports.some(isReliableGrade)) {
+    reasons.push({
+      rule: 'corroboration_required',
+      effect: 'block',
+      message:
+        input.reports.length === 0
+          ? 'an enforcement referral needs a report behind it'
+          : `an enforcement referral needs a report graded C3 or better or a verified location; these are not enough on their own: ${input.reports.map((r) => `${r.reference} ${r.sourceReliability}${r.informationCredibility}`).join(', ')}`,
+      reportIds: input.reports.map((r) => r.reportId),
+      missing: 'a report graded C3 or better (source A–C, credibility 1–3), or a verified location observation',
+    });
   }
   // Any disclosure to a field office — for enforcement or for "location information" — about a child or a protected
   // person waits for a legal reviewer: the purpose written on a referral does not decide what the office does with it.
@@ -114,7 +113,7 @@ export function evaluateReferral(input: GateInput): GateResult {
       message:
         s.minor === 'unknown'
           ? `${s.name}'s age is unknown: ${disclosure} is held for legal review`
-          : `${s.name} is a minor (date of birth ${s.dobBasis}): ${disclosure} is held for legal review`,
+          : `${s.name} is, or may be, a minor — ${s.ageBecause}: ${disclosure} is held for legal review`,
     });
   }
   for (const s of input.subjects) {

@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { ZCaseSummary, ZCaseView, ZReferral, ZReportView } from '../../contracts/cases.js';
 import { type Actor, authorize, type PermissionTable } from '../../domain/access/access-control.js';
-import { isMinorOn } from '../../domain/persons/age.js';
 import type { CaseDetail, CaseRow } from '../../services/case.service.js';
 import type { ReferralWithCase } from '../../services/referral.service.js';
 import { presentLocation } from './person.presenter.js';
@@ -23,7 +22,7 @@ export const presentCaseSummary = (row: CaseRow): z.infer<typeof ZCaseSummary> =
 });
 
 /** Reporter identity only for viewers with reporter:identity (need-to-know); everyone else sees what was said, not who said it. */
-export function presentCase(detail: CaseDetail, viewer: Actor, permissions: PermissionTable, now: Date): z.infer<typeof ZCaseView> {
+export function presentCase(detail: CaseDetail, viewer: Actor, permissions: PermissionTable): z.infer<typeof ZCaseView> {
   const showReporter = authorize(permissions, viewer, 'reporter:identity').allowed;
   return {
     ...presentCaseSummary(detail.row),
@@ -34,7 +33,7 @@ export function presentCase(detail: CaseDetail, viewer: Actor, permissions: Perm
       familyName1: s.family_name_1,
       familyName2: s.family_name_2,
       dob: s.dob,
-      isMinor: isMinorOn({ dob: s.dob, dobBasis: s.dob_basis }, now),
+      isMinor: detail.ages.get(s.person_id)?.minor ?? 'unknown',
     })),
     reports: detail.reports.map(
       (r): z.infer<typeof ZReportView> => ({

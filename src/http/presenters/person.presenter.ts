@@ -2,6 +2,8 @@ import type { Selectable } from 'kysely';
 import type { z } from 'zod';
 import type { ZAgency, ZLocationObservation, ZPerson, ZPersonHit } from '../../contracts/persons.js';
 import { type Actor, authorize, type PermissionTable } from '../../domain/access/access-control.js';
+import { ageOn } from '../../domain/persons/age.js';
+import { toAssertion } from '../../services/age.service.js';
 import type { PersonView } from '../../services/person.service.js';
 import type { PersonHit } from '../../services/person-search.service.js';
 import type { LocationRow, PersonRow } from '../../storage/repositories/person.repository.js';
@@ -61,6 +63,23 @@ export function presentPerson(view: PersonView, viewer: Actor, permissions: Perm
           },
         }
       : {}),
+    ageBecause: view.age.verdict.because,
+    dobAssertions: view.age.assertions.map((a) => ({
+      dob: a.dob,
+      basis: a.dob_basis,
+      source: toAssertion(a).source,
+      reportId: a.report_id,
+      recordedAt: a.recorded_at.toISOString(),
+      ageToday: a.dob && a.dob_basis !== 'unknown' ? ageOn(a.dob, view.age.today) : null,
+    })),
+    ageDeterminations: view.age.determinations.map((d) => ({
+      id: d.id,
+      dob: d.dob,
+      basis: d.basis,
+      evidence: d.evidence,
+      determinedBy: d.determined_by_name,
+      determinedAt: d.determined_at.toISOString(),
+    })),
     sex: person.sex,
     nationalities: person.nationalities,
     languages: person.languages,
@@ -117,8 +136,29 @@ export const presentAgency = (row: Selectable<AgenciesTable>): z.infer<typeof ZA
 /** A search hit or duplicate candidate: the person (identifiers by viewer) and the explained match. */
 export function presentHit(hit: PersonHit, viewer: Actor, permissions: PermissionTable): z.infer<typeof ZPersonHit> {
   const showIdentifiers = authorize(permissions, viewer, 'person:identifiers').allowed;
+  if (hit.restricted) {
+    // A child's identity (or that of a person of unknown age) without a stated purpose: only that there is one.
+    return {
+      id: hit.person.id,
+      isMinor: hit.minor,
+      restricted: true,
+      givenNames: null,
+      familyName1: null,
+      familyName2: null,
+      dob: null,
+      dobBasis: null,
+      match: {
+        weight: hit.score.weight,
+        verdict: hit.score.verdict,
+        evidence: [
+          { feature: 'restricted', weight: 0, explanation: 'a child or a person of unknown age: state a purpose of use to see who' },
+        ],
+      },
+    };
+  }
   return {
     ...personSummary(hit.person, hit.minor, showIdentifiers),
+    restricted: false,
     // Evidence texts can quote identifiers: viewers without person:identifiers get the A-number evidence without the number.
     match: {
       weight: hit.score.weight,

@@ -70,7 +70,7 @@ export function caseRoutes(ctx: AppContext) {
       handler: async ({ params, query, request }) => {
         const rc = actorContext(ctx, request);
         const detail = await readCase(ctx.db, rc, params.id, { code: query.purposeCode, text: query.purpose });
-        return presentCase(detail, rc.actor, ctx.identity.permissions, rc.now);
+        return presentCase(detail, rc.actor, ctx.identity.permissions);
       },
     }),
     defineRoute({
@@ -87,7 +87,7 @@ export function caseRoutes(ctx: AppContext) {
       errors: [404, 409, 422],
       handler: async ({ params, body, request }) => {
         const rc = actorContext(ctx, request);
-        return presentCase(await updateCase(ctx.db, rc, params.id, body), rc.actor, ctx.identity.permissions, rc.now);
+        return presentCase(await updateCase(ctx.db, rc, params.id, body), rc.actor, ctx.identity.permissions);
       },
     }),
     defineRoute({
@@ -103,7 +103,7 @@ export function caseRoutes(ctx: AppContext) {
       errors: [404],
       handler: async ({ params, body, request }) => {
         const rc = actorContext(ctx, request);
-        return presentCase(await addCaseNote(ctx.db, rc, params.id, body.note), rc.actor, ctx.identity.permissions, rc.now);
+        return presentCase(await addCaseNote(ctx.db, rc, params.id, body.note), rc.actor, ctx.identity.permissions);
       },
     }),
     defineRoute({

@@ -1,6 +1,16 @@
 import { ZMergeBody, ZMergeResult, ZUnmergeBody } from '../../contracts/cases.js';
-import { ZDuplicatesQuery, ZPerson, ZPersonHits, ZPersonParams, ZPersonQuery, ZPersonSearchQuery } from '../../contracts/persons.js';
+import {
+  ZAgeDeterminationBody,
+  ZAgeDeterminationResult,
+  ZDuplicatesQuery,
+  ZPerson,
+  ZPersonHits,
+  ZPersonParams,
+  ZPersonQuery,
+  ZPersonSearchQuery,
+} from '../../contracts/persons.js';
 import { authorize } from '../../domain/access/access-control.js';
+import { recordAgeDetermination } from '../../services/age.service.js';
 import { mergePersons, unmergePerson } from '../../services/merge.service.js';
 import { readPerson } from '../../services/person.service.js';
 import { duplicateCandidates, searchPersons } from '../../services/person-search.service.js';
@@ -10,6 +20,24 @@ import { defineRoute } from '../route.js';
 
 export function personRoutes(ctx: AppContext) {
   return [
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/persons/:id/age-determinations',
+      summary: "A legal reviewer records a person's date of birth as found from documents, an age assessment or a court",
+      description:
+        'Until one is recorded, any date of birth anyone gave (exact, estimated or claimed, on any report or merged record) that makes the person under 18 makes them a possible minor for the safeguard gate. A claim made after the determination opens the question again. dob is a day on the center calendar.',
+      tags: ['persons', 'safeguards'],
+      access: { permission: 'person:age_determination' },
+      params: ZPersonParams,
+      body: ZAgeDeterminationBody,
+      response: ZAgeDeterminationResult,
+      successStatus: 201,
+      errors: [404],
+      handler: async ({ params, body, request }) => {
+        const evidence = await recordAgeDetermination(ctx.db, actorContext(ctx, request), params.id, body);
+        return { isMinor: evidence.verdict.minor, ageBecause: evidence.verdict.because };
+      },
+    }),
     defineRoute({
       method: 'POST',
       url: '/api/v1/persons/:id/merge',
@@ -63,7 +91,7 @@ export function personRoutes(ctx: AppContext) {
       errors: [404],
       handler: async ({ params, query, request }) => {
         const rc = actorContext(ctx, request);
-        const hits = await duplicateCandidates(ctx.db, rc, params.id, query.limit);
+        const hits = await duplicateCandidates(ctx.db, rc, params.id, query);
         return { persons: hits.map((h) => presentHit(h, rc.actor, ctx.identity.permissions)) };
       },
     }),

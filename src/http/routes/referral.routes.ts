@@ -9,6 +9,7 @@ import {
   ZReferralReason,
   ZReferralReview,
 } from '../../contracts/cases.js';
+import { ZPersonQuery } from '../../contracts/persons.js';
 import {
   actOnReferral,
   createReferral,
@@ -136,9 +137,11 @@ export function referralRoutes(ctx: AppContext) {
       tags: ['referrals'],
       access: { permission: 'referral:read' },
       params: ZIdParams,
+      query: ZPersonQuery,
       response: z.record(z.string(), z.unknown()),
       errors: [404],
-      handler: async ({ params, request }) => buildPacket(deps, actorContext(ctx, request), params.id, 'json'),
+      handler: async ({ params, query, request }) =>
+        buildPacket(deps, actorContext(ctx, request), params.id, 'json', { code: query.purposeCode, text: query.purpose }),
     }),
     defineRoute({
       method: 'GET',
@@ -147,11 +150,15 @@ export function referralRoutes(ctx: AppContext) {
       tags: ['referrals'],
       access: { permission: 'referral:read' },
       params: ZIdParams,
+      query: ZPersonQuery,
       response: z.string(),
       contentType: 'application/pdf',
       errors: [404],
-      handler: async ({ params, request, reply }) => {
-        const packet = await buildPacket(deps, actorContext(ctx, request), params.id, 'pdf');
+      handler: async ({ params, query, request, reply }) => {
+        const packet = await buildPacket(deps, actorContext(ctx, request), params.id, 'pdf', {
+          code: query.purposeCode,
+          text: query.purpose,
+        });
         reply.header('content-disposition', `attachment; filename="${packet.referral.reference}.pdf"`);
         return Buffer.from(await renderPacketPdf(packet)) as unknown as string;
       },

@@ -187,7 +187,7 @@ export function safeguardRoutes(ctx: AppContext) {
       successStatus: 201,
       errors: [404],
       handler: async ({ params, body, request }) =>
-        completeScreening({ db: ctx.db, routing: ctx.routing }, actorContext(ctx, request), params.id, {
+        completeScreening({ db: ctx.db, routing: ctx.routing, timeZone: ctx.timeZone }, actorContext(ctx, request), params.id, {
           personId: body.personId,
           answers: body.answers as ScreeningAnswers,
           notes: body.notes,

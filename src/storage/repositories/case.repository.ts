@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { type CenterClock, centerToday, yearOf } from '../../domain/calendar/calendar-day.js';
 import { formatReference } from '../../domain/cases/case-workflow.js';
 import type { Geocode } from '../../domain/geo/geocoder.js';
 import type { Db } from '../database.js';
@@ -9,10 +10,11 @@ type Trx = Transaction<Database> | Db;
 const SEQUENCES = { C: 'case_number_seq', R: 'report_number_seq', F: 'referral_number_seq', Q: 'partner_request_number_seq' } as const;
 
 /** The next case (C), report (R), referral (F) or partner request (Q) reference, e.g. "C-2026-000042". */
-export async function nextReference(db: Trx, prefix: keyof typeof SEQUENCES, now: Date): Promise<string> {
+/** The next reference of a kind, in the year of the center's calendar (C-2026-… until midnight in Nashville, not UTC). */
+export async function nextReference(db: Trx, prefix: keyof typeof SEQUENCES, clock: CenterClock): Promise<string> {
   const seq = SEQUENCES[prefix];
   const { rows } = await sql<{ n: string }>`SELECT nextval(${seq}) AS n`.execute(db);
-  return formatReference(prefix, now.getUTCFullYear(), rows[0]?.n ?? '0');
+  return formatReference(prefix, yearOf(centerToday(clock)), rows[0]?.n ?? '0');
 }
 
 export async function addCaseEvent(

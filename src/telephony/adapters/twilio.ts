@@ -47,6 +47,7 @@ export class TwilioCalls {
       validators: Validators;
       node: string;
       clock: () => Date;
+      timeZone: string;
       /** Without it, queued Twilio calls wait for an agent the adapter cannot connect: set TWILIO_ACCOUNT_SID. */
       rest?: TwilioRest;
       log?: (event: string, details: Record<string, unknown>) => void;
@@ -156,7 +157,14 @@ export class TwilioCalls {
   }
 
   private ctx(): RequestContext {
-    return { actor: null, system: `telephony.twilio.${this.deps.node}`, sourceIp: null, requestId: null, now: this.deps.clock() };
+    return {
+      actor: null,
+      system: `telephony.twilio.${this.deps.node}`,
+      sourceIp: null,
+      requestId: null,
+      now: this.deps.clock(),
+      timeZone: this.deps.timeZone,
+    };
   }
 
   private flowOf(to: string): Flow | undefined {

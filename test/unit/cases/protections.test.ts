@@ -3,7 +3,7 @@ import { activeProtections, inForce, type ProtectionRule, ruleApplies } from '..
 import { checkSettingValue, mayApprove } from '../../../src/domain/safeguards/settings.js';
 import { scoreScreening } from '../../../src/domain/safeguards/welfare-screening.js';
 
-const on = new Date('2026-11-29T12:00:00Z');
+const on = '2026-11-29'; // a day on the center's calendar
 const rule: ProtectionRule = {
   id: 'r1',
   name: 'order',
