@@ -126,6 +126,12 @@ export const ZDisclosed = z.object({
   }),
   location: ZRequestAddress.extend({ observedAt: z.string() }).nullable(),
   contact: z.string(),
+  useCondition: z
+    .string()
+    .optional()
+    .describe('every welfare check: "Welfare only: not for immigration enforcement" — what the agency may use the request for'),
+  urgent: z.boolean().optional().describe('sent at once about a child in danger; the center reviews it within 24 hours'),
+  purpose: z.object({ code: z.string(), text: z.string() }).optional().describe('urgent requests: why the center asks, as it stated it'),
 });
 
 /** What a partner agency sees of a request: the disclosed snapshot, its status and deadline, its own answer. */
@@ -164,7 +170,23 @@ export const ZStaffRequest = ZAgencyRequest.extend({
   escalatedAt: z.string().nullable(),
   answerReportId: z.string().nullable(),
   answerLocationId: z.string().nullable(),
+  postReview: z
+    .object({
+      dueAt: z.string(),
+      escalatedAt: z.string().nullable(),
+      finding: z.enum(['proper', 'improper']).nullable(),
+      justification: z.string().nullable(),
+      reviewedBy: z.string().nullable(),
+      reviewedAt: z.string().nullable(),
+    })
+    .nullable()
+    .describe('the urgent lane: the legal review afterwards, due within 24 hours of sending'),
   timeline: z
     .array(z.object({ at: z.string(), kind: z.string(), from: z.string().nullable(), to: z.string().nullable(), details: z.unknown() }))
     .optional(),
+});
+
+export const ZPostReviewBody = z.strictObject({
+  finding: z.enum(['proper', 'improper']).describe('whether sending at once was proper; improper withdraws an unanswered request'),
+  justification: z.string().trim().min(20).max(2_000),
 });

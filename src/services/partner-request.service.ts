@@ -11,6 +11,8 @@ import { ageOn } from '../domain/persons/age.js';
 import { WORK_PRIORITY } from '../domain/routing/work-priority.js';
 import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
 import { checkReview, evaluateReferral, type GateResult } from '../domain/safeguards/referral-gate.js';
+import { URGENT_REVIEW_HOURS, urgentWelfareLane, WELFARE_ONLY } from '../domain/safeguards/urgent-welfare-lane.js';
+import { QUESTION_IDS, type ScreeningQuestion } from '../domain/safeguards/welfare-screening.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent, insertObservation, nextReference, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
 import type { Database, PartnerRequestOutcome, PartnerRequestStatus, PartnerRequestsTable } from '../storage/schema.js';
@@ -67,6 +69,11 @@ export type Disclosed = {
     observedAt: string;
   } | null;
   contact: string;
+  /** Every welfare check: what the agency may use it for. */
+  useCondition?: string;
+  /** The urgent lane: sent at once about a child in danger; why, as the center stated it. */
+  urgent?: boolean;
+  purpose?: { code: string; text: string };
 };
 
 async function addEvent(
@@ -237,7 +244,22 @@ function disclosure(
         }
       : null,
     contact: unit === 'uac' ? 'Switchboard UAC unit (24/7)' : 'Switchboard operations desk (24/7)',
+    ...(kind === 'welfare_check' ? { useCondition: WELFARE_ONLY } : {}),
   };
+}
+
+/** Indicators answered yes in the subject's latest completed welfare screening on this case (any of their records). */
+async function screeningIndicators(trx: Trx, caseId: string, personId: string): Promise<ScreeningQuestion[]> {
+  const latest = await trx
+    .selectFrom('welfare_screenings')
+    .select('answers')
+    .where('case_id', '=', caseId)
+    .where('person_id', 'in', await personCluster(trx, personId))
+    .orderBy('completed_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const answers = (latest?.answers ?? {}) as Partial<Record<ScreeningQuestion, { answer: 'yes' | 'no' }>>;
+  return QUESTION_IDS.filter((q) => answers[q]?.answer === 'yes');
 }
 
 export type CreateRequestInput = {
@@ -310,8 +332,21 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
       }
       const gate = await requestGate(trx, { case_id: caseId, kind: input.kind, created_by: author.userId }, caseRow.type, centerToday(ctx));
       if (gate.decision === 'block') return { kind: 'blocked' as const, gate };
-      const disclosed = disclosure(input.kind, input.question, person, location, caseRow.unit, centerToday(ctx));
-      const status: PartnerRequestStatus = gate.decision === 'send' ? 'sent' : 'pending_review';
+      // A welfare check about a child in danger goes out at once; a legal reviewer reviews it afterwards.
+      const lane =
+        gate.decision === 'hold_for_review'
+          ? urgentWelfareLane(gate, {
+              kind: input.kind,
+              personId: subject,
+              screeningIndicators: await screeningIndicators(trx, caseId, subject),
+            })
+          : ({ urgent: false } as const);
+      const disclosed: Disclosed = {
+        ...disclosure(input.kind, input.question, person, location, caseRow.unit, centerToday(ctx)),
+        ...(lane.urgent ? { urgent: true, purpose: { code: stated.purpose.code, text: stated.purpose.text } } : {}),
+      };
+      const status: PartnerRequestStatus = gate.decision === 'send' || lane.urgent ? 'sent' : 'pending_review';
+      const decision = lane.urgent ? 'urgent_welfare_lane' : gate.decision;
       const created: PartnerRequestRow[] = [];
       for (const c of chosen) {
         const row = await trx
@@ -330,12 +365,23 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
             purpose_code: stated.purpose.code,
             purpose_text: stated.purpose.text,
             status,
-            gate: JSON.stringify({ ...gate, evaluatedAt: ctx.now.toISOString() }),
+            gate: JSON.stringify({
+              ...gate,
+              evaluatedAt: ctx.now.toISOString(),
+              ...(lane.urgent ? { urgentLane: { indicators: lane.indicators, message: lane.message } } : {}),
+            }),
             due_at: new Date(ctx.now.getTime() + hours * 3_600_000),
             created_by: author.userId,
             created_at: ctx.now,
             updated_at: ctx.now,
             sent_at: status === 'sent' ? ctx.now : null,
+            ...(lane.urgent
+              ? {
+                  urgent_lane: true,
+                  post_review_due_at: new Date(ctx.now.getTime() + URGENT_REVIEW_HOURS * 3_600_000),
+                  post_review_task_id: deps.routing.newTaskId(),
+                }
+              : {}),
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -346,13 +392,18 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
           actor: ctx.actor,
           kind: 'created',
           to: status,
-          details: { decision: gate.decision, rules: gate.reasons.map((r) => r.rule), agency: c.ori },
+          details: {
+            decision,
+            rules: gate.reasons.map((r) => r.rule),
+            agency: c.ori,
+            ...(lane.urgent ? { indicators: lane.indicators } : {}),
+          },
         });
         await addCaseEvent(trx, {
           caseId,
           at: ctx.now,
           actorId: author.userId,
-          kind: status === 'sent' ? 'partner_request_sent' : 'partner_request_held',
+          kind: lane.urgent ? 'partner_request_sent_urgent' : status === 'sent' ? 'partner_request_sent' : 'partner_request_held',
           details: { requestId: row.id, reference: row.reference, agency: c.ori, kind: input.kind },
         });
         await appendAudit(trx, ctx, {
@@ -360,11 +411,18 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
           outcome: 'allowed',
           resourceType: 'partner_request',
           resourceId: row.id,
-          details: { caseId, agency: c.ori, decision: gate.decision, purpose: auditPurpose(stated.purpose) },
+          purpose: auditPurpose(stated.purpose),
+          details: {
+            caseId,
+            agency: c.ori,
+            decision,
+            purpose: auditPurpose(stated.purpose),
+            ...(lane.urgent ? { urgentLane: true, indicators: lane.indicators, reviewDueAt: row.post_review_due_at?.toISOString() } : {}),
+          },
         });
         if (status === 'sent') await queueWebhook(trx, row, 'request.created', ctx.now);
       }
-      return { kind: 'created' as const, created, gate };
+      return { kind: 'created' as const, created, gate, caseRow };
     },
     true,
   );
@@ -380,6 +438,8 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
     );
     throw blockedError(outcome.gate, 'request');
   }
+  // The legal reviewers' work items for urgent-lane requests (named in the transaction; the sweep remakes lost ones).
+  for (const r of outcome.created) if (r.urgent_lane) await ensureWorkItem(deps.routing, ctx, postReviewFor(r, outcome.caseRow));
   return { requests: outcome.created, gate: outcome.gate };
 }
 
@@ -501,6 +561,100 @@ export async function reviewPartnerRequest(
   return result.updated;
 }
 
+/**
+ * A legal reviewer — not the author — reviews afterwards a welfare check that
+ * went out at once about a child in danger: proper, or not (in writing). One
+ * found improper that the agency has not answered is withdrawn, and the
+ * agency told. The review's work item is done with it.
+ */
+export async function postReviewPartnerRequest(
+  deps: PartnerRequestDeps,
+  ctx: StaffCtx,
+  id: string,
+  input: { finding: 'proper' | 'improper'; justification: string },
+): Promise<PartnerRequestRow> {
+  const reviewer = staffOnly(ctx.actor, 'Only staff review.');
+  const result = await deps.db.transaction().execute(async (trx) => {
+    const row = await loadForStaff(trx, ctx, id, 'partner_request.post_review');
+    if (!row) return undefined;
+    const refuse = async (rule: string, error: AppError) => {
+      await appendAudit(trx, ctx, {
+        action: 'partner_request.post_review',
+        outcome: 'denied',
+        resourceType: 'partner_request',
+        resourceId: id,
+        details: { rule, reason: rule },
+      });
+      return { kind: 'refused' as const, error };
+    };
+    if (!row.urgent_lane)
+      return refuse(
+        'not_urgent_lane',
+        new AppError('conflict', 'Only a welfare check sent at once (the urgent lane) is reviewed afterwards.'),
+      );
+    if (row.post_reviewed_at) return refuse('already_reviewed', new AppError('conflict', 'This request has been reviewed already.'));
+    const check = checkReview({ reviewerId: reviewer.userId, authorId: row.created_by, justification: input.justification });
+    if (!check.ok)
+      return refuse(
+        check.code,
+        new AppError(check.code === 'own_referral' ? 'forbidden' : 'validation_failed', check.message, {
+          issues: [{ path: check.code === 'own_referral' ? '' : 'body.justification', code: check.code, message: check.message }],
+        }),
+      );
+    const withdraw = input.finding === 'improper' && OPEN.includes(row.status);
+    const updated = await trx
+      .updateTable('partner_requests')
+      .set({
+        post_review_finding: input.finding,
+        post_review_justification: input.justification,
+        post_reviewed_by: reviewer.userId,
+        post_reviewed_at: ctx.now,
+        updated_at: ctx.now,
+        ...(withdraw ? { status: 'withdrawn' as const } : {}),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await addEvent(trx, {
+      requestId: id,
+      at: ctx.now,
+      actor: ctx.actor,
+      kind: 'post_reviewed',
+      ...(withdraw ? { from: row.status, to: 'withdrawn' } : {}),
+      details: {
+        finding: input.finding,
+        justification: input.justification,
+        late: row.post_review_due_at !== null && ctx.now > row.post_review_due_at,
+      },
+    });
+    await addCaseEvent(trx, {
+      caseId: row.case_id,
+      at: ctx.now,
+      actorId: reviewer.userId,
+      kind: 'partner_request_post_reviewed',
+      details: { requestId: id, reference: row.reference, finding: input.finding, withdrawn: withdraw },
+    });
+    await appendAudit(trx, ctx, {
+      action: 'partner_request.post_review',
+      outcome: 'allowed',
+      resourceType: 'partner_request',
+      resourceId: id,
+      details: { finding: input.finding, withdrawn: withdraw },
+    });
+    if (withdraw) await queueWebhook(trx, updated, 'request.withdrawn', ctx.now);
+    return { kind: 'reviewed' as const, updated };
+  });
+  if (!result) throw new AppError('not_found', 'There is no such request.');
+  if (result.kind === 'refused') throw result.error;
+  // The review is done: its work items leave the queue if no one has them in hand.
+  for (const taskId of [result.updated.post_review_task_id, result.updated.post_review_escalation_task_id]) {
+    const task = taskId ? deps.routing.engine.task(taskId) : undefined;
+    if (taskId && task && task.status === 'pending')
+      await deps.routing.execute({ type: 'cancel', taskId, reason: 'resolved' }, ctx).catch(() => undefined);
+  }
+  return result.updated;
+}
+
 /** The center withdraws a request it no longer needs; the agency is told. */
 export async function withdrawPartnerRequest(deps: PartnerRequestDeps, ctx: StaffCtx, id: string, reason: string) {
   const actor = staffOnly(ctx.actor, 'Only staff withdraw requests.');
@@ -565,7 +719,11 @@ export async function caseRequests(db: Db, ctx: StaffCtx, caseId: string) {
   });
 }
 
-/** Held requests waiting for a legal reviewer, oldest first; UAC cases only for those who may read them. */
+/**
+ * What waits for a legal reviewer, oldest first: requests held for review, and
+ * welfare checks sent at once that await their review afterwards (due within
+ * 24 hours). UAC cases only for those who may read them.
+ */
 export async function reviewQueue(db: Db, ctx: StaffCtx) {
   return db.transaction().execute(async (trx) => {
     let q = trx
@@ -573,7 +731,9 @@ export async function reviewQueue(db: Db, ctx: StaffCtx) {
       .innerJoin('cases as c', 'c.id', 'q.case_id')
       .selectAll('q')
       .select('c.case_number')
-      .where('q.status', '=', 'pending_review');
+      .where((eb) =>
+        eb.or([eb('q.status', '=', 'pending_review'), eb.and([eb('q.urgent_lane', '=', true), eb('q.post_reviewed_at', 'is', null)])]),
+      );
     if (!mayReadUnit(ctx.actor, 'uac')) q = q.where('c.unit', '!=', 'uac');
     const rows = await q.orderBy('q.created_at').limit(200).execute();
     await appendAudit(trx, ctx, {
@@ -829,6 +989,23 @@ function escalationFor(r: PartnerRequestRow, c: CaseRef): WorkItem {
   };
 }
 
+/** A legal reviewer's review, afterwards, of a welfare check sent at once (escalated: a second item, higher). */
+function postReviewFor(r: PartnerRequestRow, c: CaseRef, escalated = false): WorkItem {
+  return {
+    id: (escalated ? r.post_review_escalation_task_id : r.post_review_task_id) as string,
+    priority: escalated ? WORK_PRIORITY.welfareEscalation : WORK_PRIORITY.urgentWelfareCheckReview,
+    attributes: {
+      kind: 'work_item',
+      unit: 'legal',
+      caseId: c.id,
+      caseNumber: c.case_number,
+      partnerRequest: r.id,
+      postReview: true,
+      ...(escalated ? { escalation: 'post_review_overdue' } : {}),
+    },
+  };
+}
+
 /** Creates the work item unless the engine has it already (the id was stored with the request in its transaction). */
 async function ensureWorkItem(routing: RoutingService, ctx: RequestContext, item: WorkItem): Promise<void> {
   if (routing.engine.task(item.id)) return;
@@ -884,21 +1061,74 @@ export async function sweepPartnerRequests(deps: { db: Db; routing: RoutingServi
     return rows;
   });
   const ctx = { actor: null, system: 'partner.requests', sourceIp: null, requestId: null, now, timeZone: deps.timeZone };
+  // Welfare checks sent at once whose review afterwards is late: escalated once, with a second, higher work item.
+  await deps.db.transaction().execute(async (trx) => {
+    const late = await trx
+      .selectFrom('partner_requests')
+      .select(['id', 'case_id', 'reference', 'post_review_due_at'])
+      .where('urgent_lane', '=', true)
+      .where('post_reviewed_at', 'is', null)
+      .where('post_review_escalated_at', 'is', null)
+      .where('post_review_due_at', '<', now)
+      .limit(100)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    for (const r of late) {
+      await trx
+        .updateTable('partner_requests')
+        .set({ post_review_escalated_at: now, post_review_escalation_task_id: deps.routing.newTaskId() })
+        .where('id', '=', r.id)
+        .execute();
+      await addEvent(trx, {
+        requestId: r.id,
+        at: now,
+        actor: null,
+        kind: 'post_review_overdue',
+        details: { dueAt: r.post_review_due_at?.toISOString() },
+      });
+      await addCaseEvent(trx, {
+        caseId: r.case_id,
+        at: now,
+        actorId: null,
+        kind: 'partner_request_post_review_overdue',
+        details: { requestId: r.id, reference: r.reference },
+      });
+      await appendAudit(trx, ctx, {
+        action: 'partner_request.post_review_escalate',
+        outcome: 'allowed',
+        resourceType: 'partner_request',
+        resourceId: r.id,
+      });
+    }
+  });
   // Every work item an answer or an escalation named, made if it is not there (a crash between the commit and the ACD).
   const named = await deps.db
     .selectFrom('partner_requests as q')
     .innerJoin('cases as c', 'c.id', 'q.case_id')
     .selectAll('q')
     .select(['c.id as case_row_id', 'c.unit', 'c.case_number'])
-    .where((eb) => eb.or([eb('q.answer_task_id', 'is not', null), eb('q.escalation_task_id', 'is not', null)]))
-    // A day back: the engine keeps ended tasks for two, so a done work item is never made again.
-    .where('q.updated_at', '>', new Date(now.getTime() - 86_400_000))
+    .where((eb) =>
+      eb.or([
+        eb.and([
+          eb.or([eb('q.answer_task_id', 'is not', null), eb('q.escalation_task_id', 'is not', null)]),
+          // A day back: the engine keeps ended tasks for two, so a done work item is never made again.
+          eb('q.updated_at', '>', new Date(now.getTime() - 86_400_000)),
+        ]),
+        // A review afterwards that is not done yet: its work items must exist, however old.
+        eb.and([eb('q.urgent_lane', '=', true), eb('q.post_reviewed_at', 'is', null)]),
+      ]),
+    )
     .execute();
   for (const r of named) {
     const caseRow = { id: r.case_row_id, unit: r.unit, case_number: r.case_number };
     if (r.answer_task_id && !deps.routing.engine.task(r.answer_task_id)) await ensureWorkItem(deps.routing, ctx, workItemFor(r, caseRow));
     if (r.escalation_task_id && !deps.routing.engine.task(r.escalation_task_id))
       await ensureWorkItem(deps.routing, ctx, escalationFor(r, caseRow));
+    if (r.urgent_lane && !r.post_reviewed_at) {
+      if (r.post_review_task_id) await ensureWorkItem(deps.routing, ctx, postReviewFor(r, caseRow));
+      if (r.post_review_escalation_task_id) await ensureWorkItem(deps.routing, ctx, postReviewFor(r, caseRow, true));
+    }
   }
   return overdue.length;
 }

@@ -572,6 +572,16 @@ export type PartnerRequestsTable = {
   created_at: Date;
   updated_at: Date;
   sent_at: Date | null;
+  /** Sent at once about a child in danger (migration 0021); reviewed afterwards by a legal reviewer. */
+  urgent_lane: Generated<boolean>;
+  post_review_due_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  post_review_task_id: ColumnType<string | null, string | null | undefined, string | null>;
+  post_review_finding: ColumnType<'proper' | 'improper' | null, 'proper' | 'improper' | null | undefined, 'proper' | 'improper' | null>;
+  post_review_justification: ColumnType<string | null, string | null | undefined, string | null>;
+  post_reviewed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  post_reviewed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  post_review_escalated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  post_review_escalation_task_id: ColumnType<string | null, string | null | undefined, string | null>;
 };
 
 export type PartnerRequestEventsTable = {

@@ -362,4 +362,133 @@ describe('requests to partner agencies', () => {
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ answered_by_user: officer.userId, status: 'answered' });
   });
+
+  describe('the urgent lane: a welfare check about a child in danger', () => {
+    const allNo = [
+      'trafficking_indicators',
+      'labour_exploitation',
+      'abuse_or_neglect',
+      'missing_from_sponsor',
+      'unsafe_sponsor_placement',
+      'urgent_medical_need',
+      'urgent_mental_health_need',
+    ];
+    const screen = (yes: string[]) => Object.fromEntries(allNo.map((q) => [q, { answer: yes.includes(q) ? 'yes' : 'no' }]));
+    const welfareCheck = {
+      kind: 'welfare_check',
+      question: 'The child ran away from the sponsor last night; please check the address now.',
+      purposeCode: 'welfare_check',
+      purpose: 'Child missing from sponsor, reported by the school',
+    };
+    async function childCase(yes: string[]) {
+      const c = await intake({
+        subjects: [{ person: { givenNames: 'Urgente', familyName1: 'Sintética', dob: '2012-02-02', dobBasis: 'claimed' }, role: 'child' }],
+        locations: [{ subject: 0, address: { line1: '12 Synthetic Ct', zip: '78520' }, confidence: 'high' }],
+        case: { open: { type: 'uac_welfare', priority: 'high', summary: 'Child missing from sponsor' } },
+      });
+      const screened = await post(uac, `/api/v1/cases/${c.case.id}/welfare-screening`, {
+        personId: c.subjects[0]?.personId,
+        answers: screen(yes),
+      });
+      expect(screened.statusCode, screened.body).toBe(201);
+      return c;
+    }
+    const postReviewItems = (requestId: string) =>
+      [...t.routing.engine.allTasks()].filter(
+        (task) => task.attributes.partnerRequest === requestId && task.attributes.postReview === true,
+      );
+
+    it('goes out at once, welfare-only and with its purpose, and waits in the legal reviewers’ queue for review within 24 hours', async () => {
+      const c = await childCase(['missing_from_sponsor']);
+      const made = await post(uac, `/api/v1/cases/${c.case.id}/partner-requests`, welfareCheck);
+      expect(made.statusCode, made.body).toBe(201);
+      expect(made.json().decision).toBe('hold_for_review');
+      const request = made.json().requests[0];
+      expect(request).toMatchObject({
+        agencyOri: CAMERON,
+        status: 'sent',
+        request: {
+          urgent: true,
+          useCondition: expect.stringMatching(/^Welfare only: not for immigration enforcement/),
+          purpose: { code: 'welfare_check', text: 'Child missing from sponsor, reported by the school' },
+        },
+        postReview: { finding: null, dueAt: new Date(t.clock.now.getTime() + 24 * 3_600_000).toISOString() },
+        gate: { decision: 'hold_for_review', urgentLane: { indicators: ['missing_from_sponsor'] } },
+      });
+      // The agency has it now, through the API and the signed webhook, with the use condition.
+      const seen = (await (await api(cameron, `/requests/${request.id}`)).json()) as { request: { useCondition: string; urgent: boolean } };
+      expect(seen.request).toMatchObject({ urgent: true, useCondition: expect.stringContaining('not for immigration enforcement') });
+      const hook = await db.db
+        .selectFrom('webhook_deliveries')
+        .select('body')
+        .where('request_id', '=', request.id)
+        .where('event', '=', 'request.created')
+        .executeTakeFirstOrThrow();
+      expect(JSON.stringify(hook.body)).toContain('not for immigration enforcement');
+      // Audited as sent by the urgent lane, with the indicators.
+      const audit = await db.db
+        .selectFrom('audit_events')
+        .select(['details', 'purpose'])
+        .where('action', '=', 'partner_request.create')
+        .where('resource_id', '=', request.id)
+        .executeTakeFirstOrThrow();
+      expect(audit.details).toMatchObject({ decision: 'urgent_welfare_lane', urgentLane: true, indicators: ['missing_from_sponsor'] });
+      // A work item for the legal reviewers, in their queue.
+      const [item] = postReviewItems(request.id);
+      expect(item).toMatchObject({ queueId: 'legal_review', basePriority: 1000 });
+      expect((await get(reviewer, '/api/v1/partner-requests/review-queue')).json().requests.map((r: { id: string }) => r.id)).toContain(
+        request.id,
+      );
+      // Not by the author's kind, nor by the author; a legal reviewer finds it proper, once, in writing.
+      const finding = { finding: 'proper', justification: 'A child missing from sponsor: an immediate check was right.' };
+      expect((await post(uac, `/api/v1/partner-requests/${request.id}/post-review`, finding)).statusCode).toBe(403);
+      const reviewed = await post(reviewer, `/api/v1/partner-requests/${request.id}/post-review`, finding);
+      expect(reviewed.statusCode, reviewed.body).toBe(200);
+      expect(reviewed.json()).toMatchObject({ status: 'sent', postReview: { finding: 'proper', reviewedBy: reviewer.userId } });
+      expect((await post(reviewer, `/api/v1/partner-requests/${request.id}/post-review`, finding)).statusCode).toBe(409);
+      expect(postReviewItems(request.id).map((task) => task.status)).toEqual(['canceled']);
+      expect((await get(reviewer, '/api/v1/partner-requests/review-queue')).json().requests.map((r: { id: string }) => r.id)).not.toContain(
+        request.id,
+      );
+    });
+
+    it('a late review escalates; a finding of improper withdraws the unanswered request and tells the agency', async () => {
+      const c = await childCase(['abuse_or_neglect']);
+      const request = (await post(uac, `/api/v1/cases/${c.case.id}/partner-requests`, welfareCheck)).json().requests[0];
+      expect(request.status).toBe('sent');
+      const deps = { db: db.db, routing: t.routing, timeZone: 'America/Chicago' };
+      await sweepPartnerRequests(deps, new Date(t.clock.now.getTime() + 23 * 3_600_000));
+      expect(postReviewItems(request.id)).toHaveLength(1);
+      await sweepPartnerRequests(deps, new Date(t.clock.now.getTime() + 25 * 3_600_000));
+      const items = postReviewItems(request.id);
+      expect(items).toHaveLength(2);
+      expect(items.find((i) => i.attributes.escalation === 'post_review_overdue')?.basePriority).toBeGreaterThan(1000);
+      await sweepPartnerRequests(deps, new Date(t.clock.now.getTime() + 26 * 3_600_000));
+      expect(postReviewItems(request.id)).toHaveLength(2);
+      const reviewed = await post(reviewer, `/api/v1/partner-requests/${request.id}/post-review`, {
+        finding: 'improper',
+        justification: 'The screening answer was a guess; this should have waited for review.',
+      });
+      expect(reviewed.statusCode, reviewed.body).toBe(200);
+      expect(reviewed.json()).toMatchObject({ status: 'withdrawn', postReview: { finding: 'improper' } });
+      const events = await db.db.selectFrom('webhook_deliveries').select('event').where('request_id', '=', request.id).execute();
+      expect(events.map((e) => e.event).sort()).toEqual(['request.created', 'request.overdue', 'request.withdrawn']);
+    });
+
+    it('every other request about a child waits for review: another kind, a screening without a danger indicator, no screening', async () => {
+      const danger = await childCase(['trafficking_indicators']);
+      const locate = await post(uac, `/api/v1/cases/${danger.case.id}/partner-requests`, { ...welfareCheck, kind: 'locate' });
+      expect(locate.json().requests[0].status).toBe('pending_review');
+      const medical = await childCase(['urgent_medical_need']);
+      const check = await post(uac, `/api/v1/cases/${medical.case.id}/partner-requests`, welfareCheck);
+      expect(check.json().requests[0]).toMatchObject({ status: 'pending_review', postReview: null });
+      expect(check.json().requests[0].request.useCondition).toContain('Welfare only');
+      // And enforcement never uses the lane: a referral about the same child in danger is held for review.
+      const draft = await post(analyst, `/api/v1/cases/${danger.case.id}/referrals`, { purpose: 'enforcement' });
+      if (draft.statusCode === 201) {
+        const submitted = await post(analyst, `/api/v1/referrals/${draft.json().id}/submit`);
+        expect(submitted.json().status).not.toBe('sent');
+      } else expect(draft.statusCode).toBe(404);
+    });
+  });
 });

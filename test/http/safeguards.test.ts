@@ -259,6 +259,33 @@ describe('welfare screening', () => {
     expect(timeline).toEqual(expect.arrayContaining(['welfare_screened', 'welfare_referral_made', 'welfare_referral_escalated']));
   });
 
+  it('a child in danger outranks all other work; any positive screen outranks routine work, however long it waited', async () => {
+    // Routine UAC work that has been waiting: a follow-up at the highest priority a person may give by hand.
+    const routine = await uacCase();
+    const followUp = await post(uac, `/api/v1/cases/${routine.case.id}/follow-ups`, { note: 'Call the school back', priority: 100 });
+    expect(followUp.statusCode, followUp.body).toBe(201);
+    expect((await post(uac, `/api/v1/cases/${routine.case.id}/follow-ups`, { note: 'x', priority: 101 })).statusCode).toBe(400);
+    const medical = await uacCase();
+    const medicalScreen = await post(uac, `/api/v1/cases/${medical.case.id}/welfare-screening`, {
+      personId: medical.subjects[0].personId,
+      answers: answers(['urgent_medical_need']),
+    });
+    const missing = await uacCase();
+    const missingScreen = await post(uac, `/api/v1/cases/${missing.case.id}/welfare-screening`, {
+      personId: missing.subjects[0].personId,
+      answers: answers(['missing_from_sponsor']),
+    });
+    const priorityOf = (taskId: string) => t.routing.engine.task(taskId)?.basePriority ?? -1;
+    const medicalPriority = priorityOf(medicalScreen.json().welfareReferrals[0].taskId);
+    const dangerPriorities = missingScreen.json().welfareReferrals.map((w: { taskId: string }) => priorityOf(w.taskId));
+    const routineTask = [...t.routing.engine.allTasks()].find((task) => task.id === followUp.json().taskId);
+    // 8 hours of aging (+1 a minute) does not carry routine work past a welfare referral.
+    expect(medicalPriority).toBeGreaterThan((routineTask?.basePriority ?? 0) + 8 * 60);
+    for (const p of dangerPriorities) expect(p).toBeGreaterThan(medicalPriority + 24 * 60);
+    // A partner's routine concern about a child (30) sits below every welfare referral too, after waiting a shift.
+    expect(medicalPriority).toBeGreaterThan(30 + 12 * 60);
+  });
+
   it('analysts cannot screen and do not see the board', async () => {
     expect((await get(analyst, '/api/v1/uac/board')).statusCode).toBe(403);
     expect((await get(analyst, '/api/v1/welfare-screening/questions')).statusCode).toBe(403);

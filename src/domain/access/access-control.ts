@@ -46,6 +46,7 @@ export const PERMISSIONS = [
   'referral:review',
   'protection:write',
   'person:age_determination',
+  'partner_request:post_review',
   'protection:rules',
   'welfare:screen',
   'uac:board',

@@ -55,7 +55,8 @@ export type EngineConfig = {
 };
 
 export type TaskStatus = 'pending' | 'reserved' | 'assigned' | 'wrapping' | 'completed' | 'canceled';
-export type CancelReason = 'abandoned' | 'timed-out' | 'transferred' | 'overflowed' | 'callback';
+/** 'resolved': the work a work item stood for was done another way (e.g. a review recorded from its own screen). */
+export type CancelReason = 'abandoned' | 'timed-out' | 'transferred' | 'overflowed' | 'callback' | 'resolved';
 export type ReservationStatus = 'pending' | 'accepted' | 'rejected' | 'timed-out' | 'rescinded';
 
 export type WorkerInput = { id: string; attributes: Attributes; activity: string; capacity?: Partial<Record<Channel, number>> };

@@ -45,8 +45,9 @@ function statisticsOf(engine: RoutingEngine, queueId: string, tasks: TaskView[],
   const abandoned = abandonedAll.filter((t) => (t.endedAt ?? now) - t.arrivedAt >= short);
   const timedOut = tasks.filter((t) => t.cancelReason === 'timed-out');
   const overflowed = tasks.filter((t) => t.cancelReason === 'overflowed');
-  // Callback requests hand their place to the callback task, which is counted instead.
-  const offered = tasks.filter((t) => t.cancelReason !== 'callback' && t.cancelReason !== 'transferred').length - shortAbandoned.length;
+  // Callback requests hand their place to the callback task, which is counted instead; work resolved another way was never offered work.
+  const notOffered = new Set(['callback', 'transferred', 'resolved']);
+  const offered = tasks.filter((t) => !notOffered.has(t.cancelReason ?? '')).length - shortAbandoned.length;
   const within = answered.filter((t) => (t.answeredAt ?? 0) - t.arrivedAt <= thresholdMs).length;
   const lateAbandons = [...abandoned, ...timedOut].filter((t) => (t.endedAt ?? now) - t.arrivedAt > thresholdMs).length;
   const denominator = answered.length + lateAbandons;

@@ -1,7 +1,14 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
-import { ZAgencyRequest, ZPartnerAnswer, ZPartnerRequestCreate, ZRequestAddress, ZStaffRequest } from '../../contracts/partner.js';
+import {
+  ZAgencyRequest,
+  ZPartnerAnswer,
+  ZPartnerRequestCreate,
+  ZPostReviewBody,
+  ZRequestAddress,
+  ZStaffRequest,
+} from '../../contracts/partner.js';
 import { MIN_JUSTIFICATION_LENGTH } from '../../domain/safeguards/referral-gate.js';
 import {
   acknowledgeRequest,
@@ -11,6 +18,7 @@ import {
   caseRequests,
   createPartnerRequests,
   type PartnerRequestRow,
+  postReviewPartnerRequest,
   presentForAgency,
   requestCandidates,
   reviewPartnerRequest,
@@ -42,6 +50,17 @@ const presentStaff = (r: PartnerRequestRow, timeline?: Event[]): z.infer<typeof 
   escalatedAt: r.escalated_at?.toISOString() ?? null,
   answerReportId: r.answer_report_id,
   answerLocationId: r.answer_location_id,
+  postReview:
+    r.urgent_lane && r.post_review_due_at
+      ? {
+          dueAt: r.post_review_due_at.toISOString(),
+          escalatedAt: r.post_review_escalated_at?.toISOString() ?? null,
+          finding: r.post_review_finding,
+          justification: r.post_review_justification,
+          reviewedBy: r.post_reviewed_by,
+          reviewedAt: r.post_reviewed_at?.toISOString() ?? null,
+        }
+      : null,
   ...(timeline
     ? {
         timeline: timeline.map((e) => ({ at: e.at.toISOString(), kind: e.kind, from: e.from_status, to: e.to_status, details: e.details })),
@@ -174,7 +193,8 @@ export function partnerRequestRoutes(ctx: AppContext) {
     defineRoute({
       method: 'GET',
       url: '/api/v1/partner-requests/review-queue',
-      summary: 'Requests to partner agencies held for legal review, oldest first',
+      summary:
+        'What waits for a legal reviewer, oldest first: requests held for review, and welfare checks sent at once about a child in danger that await their review afterwards',
       tags: ['partner-requests'],
       access: { permission: 'referral:review' },
       response: z.object({ requests: z.array(ZStaffRequest.extend({ caseNumber: z.string() })) }),
@@ -197,6 +217,21 @@ export function partnerRequestRoutes(ctx: AppContext) {
       errors: [403, 404, 409, 422],
       handler: async ({ params, body, request }) =>
         presentStaff(await reviewPartnerRequest(deps, actorContext(ctx, request), params.id, body)),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/partner-requests/:id/post-review',
+      summary: 'A legal reviewer reviews afterwards a welfare check sent at once about a child in danger: proper or not, in writing',
+      description:
+        'Only for requests of the urgent lane, within 24 hours of sending (later ones are escalated). Not by the author. "improper" withdraws a request the agency has not answered, and tells the agency.',
+      tags: ['partner-requests', 'safeguards'],
+      access: { permission: 'partner_request:post_review' },
+      params: ZIdParams,
+      body: ZPostReviewBody,
+      response: ZStaffRequest,
+      errors: [403, 404, 409],
+      handler: async ({ params, body, request }) =>
+        presentStaff(await postReviewPartnerRequest(deps, actorContext(ctx, request), params.id, body)),
     }),
     defineRoute({
       method: 'POST',
