@@ -90,3 +90,63 @@ export async function verifyAuditChain(db: Db, batchSize = 5000): Promise<ChainC
 }
 
 export { listAuditEvents } from '../storage/repositories/audit.repository.js';
+
+export type MinorRead = {
+  at: string;
+  actorId: string | null;
+  username: string | null;
+  role: string | null;
+  action: string;
+  resourceType: string | null;
+  resourceId: string | null;
+  outcome: string;
+  purposeCode: string | null;
+  purposeText: string | null;
+  rule: string | null;
+};
+
+/**
+ * The oversight report of reads of children's records: each read with its
+ * stated purpose as a code and the words a reviewer can judge, each refusal
+ * with the rule that refused it, and counts by user. The report's own read is
+ * audited.
+ */
+export async function minorReadsReport(
+  db: Db,
+  ctx: RequestContext,
+  f: { from?: Date | undefined; to?: Date | undefined; limit: number },
+): Promise<{ reads: MinorRead[]; byUser: { actorId: string | null; username: string | null; reads: number; refused: number }[] }> {
+  return db.transaction().execute(async (trx) => {
+    const rows = await audit.minorReads(trx, f);
+    const reads = rows.map((r) => {
+      const prefix = r.purpose_code ? `${r.purpose_code}: ` : '';
+      return {
+        at: r.occurred_at.toISOString(),
+        actorId: r.actor_id,
+        username: r.username,
+        role: r.role,
+        action: r.action,
+        resourceType: r.resource_type,
+        resourceId: r.resource_id,
+        outcome: r.outcome,
+        purposeCode: r.purpose_code,
+        purposeText: r.purpose?.startsWith(prefix) ? r.purpose.slice(prefix.length) : r.purpose,
+        rule: r.rule,
+      };
+    });
+    const byUser = new Map<string | null, { username: string | null; reads: number; refused: number }>();
+    for (const r of reads) {
+      const u = byUser.get(r.actorId) ?? { username: r.username, reads: 0, refused: 0 };
+      if (r.outcome === 'allowed') u.reads += 1;
+      else u.refused += 1;
+      byUser.set(r.actorId, u);
+    }
+    await appendAudit(trx, ctx, {
+      action: 'audit.oversight',
+      outcome: 'allowed',
+      resourceType: 'audit_events',
+      details: { count: reads.length },
+    });
+    return { reads, byUser: [...byUser.entries()].map(([actorId, v]) => ({ actorId, ...v })) };
+  });
+}

@@ -409,23 +409,26 @@ export async function reviewReferral(
   input: { decision: 'approve' | 'deny'; justification: string },
 ): Promise<ReferralWithCase> {
   const actorId = actorIdOf(ctx);
-  const result = await inTransaction<ReferralWithCase | { blocked: GateResult }>(deps.db, async (trx) => {
+  const result = await inTransaction<ReferralWithCase | { blocked: GateResult } | { refused: AppError }>(deps.db, async (trx) => {
     const row = await loadReferralFor(trx, deps, ctx, id, 'referral.review', true);
     if (!row) return undefined;
     if (row.status !== 'pending_review')
       throw new AppError('conflict', `Only a referral held for review can be decided; this one is ${row.status.replace('_', ' ')}.`);
     const check = checkReview({ reviewerId: actorId, authorId: row.created_by, justification: input.justification });
     if (!check.ok) {
+      // The refusal is audited and the transaction commits it; the error is thrown after the commit, not inside it.
       await appendAudit(trx, ctx, {
         action: 'referral.review',
         outcome: 'denied',
         resourceType: 'referral',
         resourceId: id,
-        details: { reason: check.code },
+        details: { rule: check.code, reason: check.code },
       });
-      throw new AppError(check.code === 'own_referral' ? 'forbidden' : 'validation_failed', check.message, {
-        issues: [{ path: check.code === 'own_referral' ? '' : 'body.justification', code: check.code, message: check.message }],
-      });
+      return {
+        refused: new AppError(check.code === 'own_referral' ? 'forbidden' : 'validation_failed', check.message, {
+          issues: [{ path: check.code === 'own_referral' ? '' : 'body.justification', code: check.code, message: check.message }],
+        }),
+      };
     }
     const to = input.decision === 'approve' ? 'sent' : 'denied';
     // The gate asks again at send time: what held the referral may have changed since, and a block (a missing
@@ -440,7 +443,7 @@ export async function reviewReferral(
           outcome: 'denied',
           resourceType: 'referral',
           resourceId: id,
-          details: { reason: 'gate_blocked', rules: again.reasons.map((r) => r.rule) },
+          details: { rule: 'gate_blocked', reason: 'gate_blocked', rules: again.reasons.map((r) => r.rule) },
         });
         return { blocked: again };
       }
@@ -478,6 +481,7 @@ export async function reviewReferral(
     return { referral: updated, caseNumber: row.case_number };
   });
   if ('blocked' in result) throw blockedError(result.blocked);
+  if ('refused' in result) throw result.refused;
   return result;
 }
 

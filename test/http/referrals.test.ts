@@ -194,6 +194,19 @@ describe('the safeguard gate on the referral path', () => {
     const short = await post(reviewer, `/api/v1/referrals/${draft.id}/review`, { decision: 'approve', justification: 'ok' });
     expect(short.statusCode).toBe(400);
     expect(short.json().error.issues[0].code).toBe('justification_required');
+    // The refusal is in the audit (it used to be rolled back with the transaction that threw), naming the referral and the rule.
+    const refusal = await db.db
+      .selectFrom('audit_events')
+      .select(['outcome', 'resource_type', 'resource_id', 'details'])
+      .where('action', '=', 'referral.review')
+      .where('actor_id', '=', reviewer.userId)
+      .executeTakeFirstOrThrow();
+    expect(refusal).toMatchObject({
+      outcome: 'denied',
+      resource_type: 'referral',
+      resource_id: draft.id,
+      details: expect.objectContaining({ rule: 'justification_required' }),
+    });
     const approved = await post(reviewer, `/api/v1/referrals/${draft.id}/review`, {
       decision: 'approve',
       justification: 'Welfare check only; no court case or protection found after review.',

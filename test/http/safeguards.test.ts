@@ -344,9 +344,23 @@ describe('purpose of use and oversight', () => {
     expect(report.statusCode, report.body).toBe(200);
     const reads = report.json().reads.filter((r: { resourceId: string }) => r.resourceId === personId);
     expect(reads).toEqual([
-      expect.objectContaining({ actorId: analyst.userId, outcome: 'allowed', purpose: 'case_work: Matching a new report' }),
-      expect.objectContaining({ actorId: analyst.userId, outcome: 'denied', purpose: null }),
+      expect.objectContaining({
+        actorId: analyst.userId,
+        username: analyst.username,
+        role: 'analyst',
+        action: 'person.read',
+        outcome: 'allowed',
+        purposeCode: 'case_work',
+        purposeText: 'Matching a new report',
+      }),
+      expect.objectContaining({ actorId: analyst.userId, outcome: 'denied', purposeCode: null, rule: 'purpose_required' }),
     ]);
+    // Search hits and duplicate lists that show a child are in the report too, with their purpose.
+    await get(analyst, `/api/v1/persons?q=lectura%20menor&purposeCode=case_work&purpose=${encodeURIComponent('Looking for the reported child')}`);
+    const again = (await get(auditor, '/api/v1/audit/minor-reads')).json().reads;
+    expect(again).toContainEqual(
+      expect.objectContaining({ action: 'person.search', purposeCode: 'case_work', purposeText: 'Looking for the reported child' }),
+    );
     expect(report.json().byUser).toEqual(expect.arrayContaining([expect.objectContaining({ actorId: analyst.userId })]));
   });
 });

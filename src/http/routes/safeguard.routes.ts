@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
 import { PROTECTION_KINDS } from '../../domain/safeguards/protections.js';
@@ -8,7 +7,7 @@ import {
   type ScreeningAnswers,
   type ScreeningQuestion,
 } from '../../domain/safeguards/welfare-screening.js';
-import { appendAudit } from '../../services/audit.service.js';
+import { minorReadsReport } from '../../services/audit.service.js';
 import {
   addProtection,
   addRule,
@@ -253,7 +252,8 @@ export function safeguardRoutes(ctx: AppContext) {
     defineRoute({
       method: 'GET',
       url: '/api/v1/audit/minor-reads',
-      summary: "Oversight: reads of children's records and UAC cases, by user, purpose and time (and refusals for want of a purpose)",
+      summary:
+        "Oversight: every read that showed a child's identity — records, cases, search hits, duplicate lists, packets — with its purpose (code and words), and each refusal with its rule; counts by user",
       tags: ['audit'],
       access: { permission: 'audit:oversight' },
       query: z.strictObject({
@@ -266,51 +266,27 @@ export function safeguardRoutes(ctx: AppContext) {
           z.object({
             at: z.string(),
             actorId: z.string().nullable(),
+            username: z.string().nullable(),
+            role: z.string().nullable(),
             action: z.string(),
+            resourceType: z.string().nullable(),
             resourceId: z.string().nullable(),
             outcome: z.string(),
-            purpose: z.string().nullable(),
+            purposeCode: z.string().nullable(),
+            purposeText: z.string().nullable().describe('the words the reader gave, for a reviewer to judge'),
+            rule: z.string().nullable().describe('for a refusal: the rule that refused it'),
           }),
         ),
-        byUser: z.array(z.object({ actorId: z.string().nullable(), reads: z.number(), refused: z.number() })),
+        byUser: z.array(
+          z.object({ actorId: z.string().nullable(), username: z.string().nullable(), reads: z.number(), refused: z.number() }),
+        ),
       }),
-      handler: async ({ query, request }) => {
-        const rc = actorContext(ctx, request);
-        return ctx.db.transaction().execute(async (trx) => {
-          let q = trx
-            .selectFrom('audit_events')
-            .select(['occurred_at', 'actor_id', 'action', 'resource_id', 'outcome', 'purpose'])
-            .where('action', 'in', ['person.read', 'case.read'])
-            .where((eb) => eb.or([sql<boolean>`details->>'minorRecord' = 'true'`, sql<boolean>`details->>'reason' = 'purpose_required'`]));
-          if (query.from) q = q.where('occurred_at', '>=', new Date(query.from));
-          if (query.to) q = q.where('occurred_at', '<', new Date(query.to));
-          const rows = await q.orderBy('seq', 'desc').limit(query.limit).execute();
-          const byUser = new Map<string | null, { reads: number; refused: number }>();
-          for (const r of rows) {
-            const u = byUser.get(r.actor_id) ?? { reads: 0, refused: 0 };
-            if (r.outcome === 'allowed') u.reads += 1;
-            else u.refused += 1;
-            byUser.set(r.actor_id, u);
-          }
-          await appendAudit(trx, rc, {
-            action: 'audit.oversight',
-            outcome: 'allowed',
-            resourceType: 'audit_events',
-            details: { count: rows.length },
-          });
-          return {
-            reads: rows.map((r) => ({
-              at: r.occurred_at.toISOString(),
-              actorId: r.actor_id,
-              action: r.action,
-              resourceId: r.resource_id,
-              outcome: r.outcome,
-              purpose: r.purpose,
-            })),
-            byUser: [...byUser.entries()].map(([actorId, v]) => ({ actorId, ...v })),
-          };
-        });
-      },
+      handler: async ({ query, request }) =>
+        minorReadsReport(ctx.db, actorContext(ctx, request), {
+          from: query.from ? new Date(query.from) : undefined,
+          to: query.to ? new Date(query.to) : undefined,
+          limit: query.limit,
+        }),
     }),
     defineRoute({
       method: 'GET',

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { AuditEvent } from '../../domain/audit/audit-chain.js';
 import type { Db } from '../database.js';
 import type { AuditEventsTable } from '../schema.js';
@@ -66,4 +66,33 @@ export async function listAuditEvents(db: Db, filter: AuditFilter): Promise<Audi
   if (filter.resourceId) query = query.where('resource_id', '=', filter.resourceId);
   if (filter.action) query = query.where('action', '=', filter.action);
   return (await query.execute()).map(toAuditEvent);
+}
+
+/**
+ * Reads that revealed (or were refused for want of a purpose to reveal) a
+ * child's identity, with who made them: every audited path marks them
+ * `minorRecord` (person records, cases, search hits, duplicate lists, packets).
+ */
+export function minorReads(db: Db, f: { from?: Date | undefined; to?: Date | undefined; limit: number }) {
+  let q = db
+    .selectFrom('audit_events as a')
+    .leftJoin('users as u', (join) => join.on(sql<boolean>`u.id::text = a.actor_id`))
+    .select([
+      'a.seq',
+      'a.occurred_at',
+      'a.actor_id',
+      'u.username',
+      'u.role',
+      'a.action',
+      'a.resource_type',
+      'a.resource_id',
+      'a.outcome',
+      'a.purpose',
+      sql<string | null>`a.details->>'purposeCode'`.as('purpose_code'),
+      sql<string | null>`a.details->>'rule'`.as('rule'),
+    ])
+    .where(sql<boolean>`a.details->>'minorRecord' = 'true'`);
+  if (f.from) q = q.where('a.occurred_at', '>=', f.from);
+  if (f.to) q = q.where('a.occurred_at', '<', f.to);
+  return q.orderBy('a.seq', 'desc').limit(f.limit).execute();
 }
