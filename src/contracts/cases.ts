@@ -26,7 +26,13 @@ export const ZPersonInput = z.strictObject({
     .array(z.strictObject({ givenNames: name, familyName1: name, familyName2: optionalText(100) }))
     .max(20)
     .default([]),
-  dob: z.string().trim().optional().describe('YYYY-MM-DD; with dobBasis estimated, a best guess (e.g. from a stated age)'),
+  dob: z
+    .string()
+    .trim()
+    .optional()
+    .describe(
+      "YYYY-MM-DD, a day on the center's calendar (CENTER_TIME_ZONE); with dobBasis estimated, a best guess (e.g. from a stated age). Kept as an assertion beside any other date of birth given for the person: a claimed or estimated one under 18 makes them a possible minor",
+    ),
   dobBasis: z.enum(['exact', 'estimated', 'claimed', 'unknown']).default('unknown'),
   sex: z.enum(['female', 'male', 'unknown']).default('unknown'),
   nationalities: z.array(country).max(5).default([]),

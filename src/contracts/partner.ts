@@ -14,7 +14,10 @@ export const ZPartnerPerson = z.strictObject({
   givenNames: text(100),
   familyName1: text(100),
   familyName2: opt(100),
-  dob: z.iso.date('must be a date (YYYY-MM-DD)').optional(),
+  dob: z.iso
+    .date('must be a date (YYYY-MM-DD)')
+    .optional()
+    .describe("a day on the center's calendar (America/Chicago); kept beside any other date of birth the center holds for the person"),
   dobBasis: z.enum(['exact', 'estimated', 'claimed']).optional(),
   sex: z.enum(['female', 'male', 'unknown']).default('unknown'),
   nationalities: z

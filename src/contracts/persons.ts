@@ -51,7 +51,10 @@ export const ZPerson = z.object({
   givenNames: z.string(),
   familyName1: z.string(),
   familyName2: z.string().nullable(),
-  dob: z.string().nullable(),
+  dob: z
+    .string()
+    .nullable()
+    .describe("the record's own date of birth (the first given), a day on the center's calendar; see dobAssertions for every other"),
   dobBasis: z.string(),
   isMinor: z
     .union([z.boolean(), z.literal('unknown')])
@@ -120,8 +123,8 @@ export const ZPerson = z.object({
       kind: z.string(),
       source: z.string(),
       reference: z.string(),
-      startsOn: z.string(),
-      endsOn: z.string().nullable(),
+      startsOn: z.string().describe("a day on the center's calendar"),
+      endsOn: z.string().nullable().describe("the last day in force, on the center's calendar (through that whole day)"),
       nextHearingOn: z.string().nullable(),
       verified: z.boolean(),
       revokedAt: z.string().nullable(),
@@ -139,7 +142,9 @@ export const ZAgency = z.object({
   type: z.string(),
   state: z.string(),
   county: z.string().nullable(),
-  agreement: z.object({ model: z.string(), status: z.string(), effective: z.string(), end: z.string().nullable() }),
+  agreement: z
+    .object({ model: z.string(), status: z.string(), effective: z.string(), end: z.string().nullable() })
+    .describe("effective and end are days on the center's calendar; the agreement is in force through its end day"),
 });
 
 export const ZPersonSearchQuery = z

@@ -13,8 +13,8 @@ const ZAgencyBody = z.strictObject({
   county: z.string().trim().max(100).optional(),
   agreementModel: z.enum(AGREEMENT_MODELS),
   agreementStatus: z.enum(AGREEMENT_STATUSES),
-  agreementEffective: z.iso.date(),
-  agreementEnd: z.iso.date().optional(),
+  agreementEffective: z.iso.date().describe("a day on the center's calendar (CENTER_TIME_ZONE)"),
+  agreementEnd: z.iso.date().optional().describe("the last day in force, on the center's calendar (through that whole day)"),
   contacts: z
     .array(z.strictObject({ name: z.string().trim().min(1).max(200), email: z.email().optional(), phone: z.string().max(30).optional() }))
     .max(10)

@@ -24,7 +24,8 @@ import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
-const day = z.iso.date();
+/** Date-only fields are days on the center's calendar (CENTER_TIME_ZONE); an end date is in force through that whole day. */
+const day = z.iso.date().describe("YYYY-MM-DD, a day on the center's calendar (CENTER_TIME_ZONE)");
 
 const ZProtectionBody = z
   .strictObject({
@@ -32,7 +33,9 @@ const ZProtectionBody = z
     source: text(200).describe('where it comes from, e.g. EOIR case lookup, USCIS receipt, ORR'),
     reference: text(200).describe('case, receipt or order number'),
     startsOn: day,
-    endsOn: day.optional().describe('when it expires; an expired protection no longer counts'),
+    endsOn: day
+      .optional()
+      .describe("the last day it is in force, on the center's calendar: in force through that whole day, no longer from the next"),
     nextHearingOn: day.optional(),
     verified: z.boolean().default(false).describe('checked against the source by the person recording it'),
   })
@@ -43,7 +46,7 @@ const ZRuleBody = z.strictObject({
   reference: text(200).describe('the order, e.g. the case caption and court'),
   condition: ZRuleCondition,
   effectiveFrom: day,
-  effectiveUntil: day.optional(),
+  effectiveUntil: day.optional().describe("the last day the order applies (through that whole day, on the center's calendar)"),
 });
 
 const ZScreeningBody = z.strictObject({
