@@ -391,6 +391,9 @@ type PersonView = {
   dob: string | null;
   dobBasis: string;
   isMinor: boolean | 'unknown';
+  ageBecause: string;
+  dobAssertions: { dob: string | null; basis: string; source: string; recordedAt: string; ageToday: number | null }[];
+  ageDeterminations: { id: string; dob: string; basis: string; evidence: string; determinedBy: string | null; determinedAt: string }[];
   sex: string;
   nationalities: string[];
   languages: string[];
@@ -404,22 +407,29 @@ type PersonView = {
 };
 type Hit = {
   id: string;
-  givenNames: string;
-  familyName1: string;
+  /** A child (or a person of unknown age) shown without a stated purpose: no name, no date of birth. */
+  restricted: boolean;
+  givenNames: string | null;
+  familyName1: string | null;
   familyName2: string | null;
   dob: string | null;
   match: { verdict: string; weight: number; evidence: { explanation: string }[] };
 };
 
-export function PersonPage({ id }: { id: string }) {
-  const { data, needsPurpose, error, setPurpose } = usePurposefulLoad<PersonView>(`/api/v1/persons/${id}`);
+const withPurpose = (url: string, purpose: Purpose | null) =>
+  purpose ? `${url}${url.includes('?') ? '&' : '?'}purposeCode=${purpose.code}&purpose=${encodeURIComponent(purpose.text)}` : url;
+
+export function PersonPage({ id, canDetermineAge = false }: { id: string; canDetermineAge?: boolean }) {
+  const { data, needsPurpose, error, setPurpose, purpose, reload } = usePurposefulLoad<PersonView>(`/api/v1/persons/${id}`);
   const [dupes, setDupes] = useState<Hit[] | null>(null);
   useEffect(() => {
-    api<{ persons: Hit[] }>('GET', `/api/v1/persons/${id}/duplicates`).then(
+    // The duplicates of a child's record are asked for with the same purpose the record was opened with.
+    if (!data) return;
+    api<{ persons: Hit[] }>('GET', withPurpose(`/api/v1/persons/${id}/duplicates`, purpose)).then(
       (r) => setDupes(r.persons),
       () => setDupes(null),
     );
-  }, [id]);
+  }, [id, data, purpose]);
   if (needsPurpose) return <PurposeForm onPurpose={setPurpose} />;
   if (error) return <ErrorText>{error}</ErrorText>;
   if (!data) return <p className="loading">Loading the person…</p>;
@@ -435,14 +445,47 @@ export function PersonPage({ id }: { id: string }) {
       )}
       <p>
         Born {data.dob ?? 'unknown'} ({data.dobBasis})
-        {data.isMinor === true ? ' — a minor' : data.isMinor === 'unknown' ? ' — age unknown' : ''}; sex {data.sex}; nationality{' '}
-        {data.nationalities.join(', ') || 'unknown'}; languages {data.languages.join(', ') || 'unknown'}
+        {data.isMinor === true ? ' — a minor or possible minor' : data.isMinor === 'unknown' ? ' — age unknown' : ''}; sex {data.sex};
+        nationality {data.nationalities.join(', ') || 'unknown'}; languages {data.languages.join(', ') || 'unknown'}
         {data.interpreterNeeded ? ' — interpreter needed' : ''}
       </p>
       {data.protectionsInForce.length > 0 && (
         <p className="notice">Protections in force: {data.protectionsInForce.map((p) => `${p.label} (${p.reference})`).join('; ')}</p>
       )}
       <div className="grid">
+        <Section title="Dates of birth given">
+          <p>{data.ageBecause}.</p>
+          <table>
+            <caption>Every date of birth given for this person, side by side</caption>
+            <thead>
+              <tr>
+                <th scope="col">Date of birth</th>
+                <th scope="col">Basis</th>
+                <th scope="col">Age today</th>
+                <th scope="col">Source</th>
+                <th scope="col">Recorded</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.dobAssertions.map((a) => (
+                <tr key={`${a.recordedAt}-${a.dob}-${a.basis}`}>
+                  <td>{a.dob ?? 'unknown'}</td>
+                  <td>{a.basis}</td>
+                  <td>{a.ageToday ?? '—'}</td>
+                  <td>{a.source}</td>
+                  <td>{new Date(a.recordedAt).toLocaleDateString()}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {data.ageDeterminations.map((d) => (
+            <p key={d.id} className="notice">
+              Age determined {new Date(d.determinedAt).toLocaleDateString()} by {d.determinedBy ?? 'a legal reviewer'}: born {d.dob} (
+              {d.basis.replace(/_/g, ' ')}) — {d.evidence}
+            </p>
+          ))}
+          {canDetermineAge && <AgeDeterminationForm personId={id} onDone={() => void reload()} />}
+        </Section>
         <Section title="Identifiers">
           {data.identifiers ? (
             <ul>
@@ -505,7 +548,9 @@ export function PersonPage({ id }: { id: string }) {
               {dupes.map((d) => (
                 <li key={d.id}>
                   <a href={`#/persons/${d.id}`}>
-                    {d.givenNames} {d.familyName1} {d.familyName2 ?? ''}
+                    {d.restricted
+                      ? 'A child (or a person of unknown age): open with a purpose'
+                      : `${d.givenNames} ${d.familyName1} ${d.familyName2 ?? ''}`}
                   </a>{' '}
                   — {d.match.verdict} ({d.match.weight.toFixed(1)}): {d.match.evidence.map((e) => e.explanation).join('; ')}
                 </li>
@@ -515,5 +560,47 @@ export function PersonPage({ id }: { id: string }) {
         </Section>
       </div>
     </div>
+  );
+}
+
+/** A legal reviewer records a date of birth found from documents, an assessment or a court: it decides from then on. */
+function AgeDeterminationForm({ personId, onDone }: { personId: string; onDone: () => void }) {
+  const [dob, setDob] = useState('');
+  const [basis, setBasis] = useState('documents');
+  const [evidence, setEvidence] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setMessage(null);
+    try {
+      const r = await api<{ ageBecause: string }>('POST', `/api/v1/persons/${personId}/age-determinations`, { dob, basis, evidence });
+      setMessage(`Recorded: ${r.ageBecause}.`);
+      onDone();
+    } catch (err) {
+      setMessage(err instanceof ApiError ? [err.message, ...err.issues.map((i) => i.message)].join(' — ') : 'Something went wrong.');
+    }
+  };
+  return (
+    <form className="age-determination" onSubmit={(e) => void submit(e)}>
+      <h3>Record an age determination</h3>
+      <label htmlFor="ad-dob">Date of birth found</label>
+      <input id="ad-dob" type="date" value={dob} onChange={(e) => setDob(e.target.value)} required />
+      <label htmlFor="ad-basis">Basis</label>
+      <select id="ad-basis" value={basis} onChange={(e) => setBasis(e.target.value)}>
+        <option value="documents">documents</option>
+        <option value="age_assessment">age assessment</option>
+        <option value="court_finding">court finding</option>
+      </select>
+      <label htmlFor="ad-evidence">What it rests on (at least 20 characters)</label>
+      <textarea id="ad-evidence" rows={3} value={evidence} onChange={(e) => setEvidence(e.target.value)} minLength={20} required />
+      <button type="submit" className="primary">
+        Record the determination
+      </button>
+      {message && (
+        <p role="status" className="notice">
+          {message}
+        </p>
+      )}
+    </form>
   );
 }

@@ -4,8 +4,68 @@ import { ReviewQueue } from './Review.js';
 
 /**
  * The referral inbox: for a field officer, the referrals sent to their office; acknowledge, report the outcome, close;
- * the packet as PDF. For a legal reviewer, the queue of what the safeguard gate held comes first.
+ * the packet as PDF — a packet about a child asks for a purpose of use first, kept in the audit with the read.
+ * For a legal reviewer, the queue of what the safeguard gate held comes first.
  */
+
+const PURPOSES = ['location_follow_up', 'welfare_check', 'case_work', 'legal_review', 'supervision', 'other'];
+
+/** Opens the packet PDF; if the server asks for a purpose (a child's packet), asks for one and opens it with it. */
+function PacketLink({ referral }: { referral: { id: string; reference: string } }) {
+  const [asking, setAsking] = useState(false);
+  const [code, setCode] = useState(PURPOSES[0] ?? 'case_work');
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const open = async (purpose?: { code: string; text: string }) => {
+    setError(null);
+    const q = purpose ? `?purposeCode=${purpose.code}&purpose=${encodeURIComponent(purpose.text)}` : '';
+    const response = await fetch(`/api/v1/referrals/${referral.id}/packet.pdf${q}`, { credentials: 'same-origin' });
+    if (response.ok) {
+      const url = URL.createObjectURL(await response.blob());
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${referral.reference}.pdf`;
+      a.click();
+      URL.revokeObjectURL(url);
+      setAsking(false);
+      return;
+    }
+    const body = (await response.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
+    if (body?.error?.code === 'purpose_required' && !purpose) setAsking(true);
+    else setError(body?.error?.message ?? 'The packet could not be opened.');
+  };
+  return (
+    <div className="packet">
+      <button type="button" onClick={() => void open()}>
+        Packet (PDF)
+      </button>
+      {asking && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void open({ code, text });
+          }}
+        >
+          <p>This packet is about a child. Say why you are opening it; the reason is kept in the audit log.</p>
+          <label htmlFor={`pp-code-${referral.id}`}>Purpose</label>
+          <select id={`pp-code-${referral.id}`} value={code} onChange={(e) => setCode(e.target.value)}>
+            {PURPOSES.map((p) => (
+              <option key={p} value={p}>
+                {p.replace(/_/g, ' ')}
+              </option>
+            ))}
+          </select>
+          <label htmlFor={`pp-text-${referral.id}`}>In your words (at least 10 characters)</label>
+          <input id={`pp-text-${referral.id}`} value={text} onChange={(e) => setText(e.target.value)} minLength={10} required />
+          <button type="submit" className="primary">
+            Open the packet
+          </button>
+        </form>
+      )}
+      {error && <p className="error">{error}</p>}
+    </div>
+  );
+}
 
 type Referral = {
   id: string;
@@ -63,9 +123,7 @@ export function ReferralInbox({ review = false }: { review?: boolean }) {
             {r.sentAt ? `, sent ${new Date(r.sentAt).toLocaleString()}` : ''}
             {r.outcome ? `; outcome ${r.outcome.replace(/_/g, ' ')}` : ''}
           </p>
-          <p>
-            <a href={`/api/v1/referrals/${r.id}/packet.pdf`}>Packet (PDF)</a>
-          </p>
+          <PacketLink referral={r} />
           {r.status === 'sent' && (
             <button type="button" onClick={() => void act(r, 'acknowledge')}>
               Acknowledge

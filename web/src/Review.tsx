@@ -4,14 +4,17 @@ import { ErrorText } from './ErrorText.js';
 
 /**
  * The legal reviewer's queue: referrals and requests to partner agencies that
- * the safeguard gate held (a child, a protected person). Each shows why it was
- * held; the reviewer approves or denies it in writing. The server refuses the
- * author's own and re-asks the gate on approval.
+ * the safeguard gate held (a child, a protected person), and welfare checks
+ * that went out at once about a child in danger (the urgent lane), to review
+ * afterwards within 24 hours. Each shows why; the reviewer decides in writing.
+ * The server refuses the author's own and re-asks the gate on approval.
  */
 
 type Reason = { rule: string; message: string };
 type Held = {
-  kind: 'referral' | 'request';
+  kind: 'referral' | 'request' | 'urgent';
+  /** The urgent lane: when its review afterwards is due. */
+  dueAt?: string;
   id: string;
   reference: string;
   caseId: string;
@@ -51,9 +54,11 @@ export function ReviewQueue() {
             caseNumber: string;
             agencyOri: string;
             kind: string;
-            gate: { reasons: Reason[] };
+            gate: { reasons: Reason[]; urgentLane?: { message: string } };
             createdAt: string;
+            status: string;
             request: { question: string };
+            postReview: { dueAt: string; escalatedAt: string | null } | null;
           }[];
         }>('GET', '/api/v1/partner-requests/review-queue'),
       ]);
@@ -70,14 +75,19 @@ export function ReviewQueue() {
             createdAt: r.createdAt,
           })),
           ...requests.requests.map((r) => ({
-            kind: 'request' as const,
+            kind: r.postReview ? ('urgent' as const) : ('request' as const),
             id: r.id,
             reference: r.reference,
             caseId: r.caseId,
             caseNumber: r.caseNumber,
-            what: `Request (${r.kind.replace(/_/g, ' ')}) to partner agency ${r.agencyOri}: “${r.request.question}”`,
-            reasons: r.gate.reasons,
+            what: r.postReview
+              ? `Welfare check SENT AT ONCE to partner agency ${r.agencyOri} (the urgent lane): “${r.request.question}”`
+              : `Request (${r.kind.replace(/_/g, ' ')}) to partner agency ${r.agencyOri}: “${r.request.question}”`,
+            reasons: r.gate.urgentLane
+              ? [{ rule: 'urgent_welfare_lane', message: r.gate.urgentLane.message }, ...r.gate.reasons]
+              : r.gate.reasons,
             createdAt: r.createdAt,
+            ...(r.postReview ? { dueAt: r.postReview.dueAt } : {}),
           })),
         ].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
       );
@@ -89,9 +99,17 @@ export function ReviewQueue() {
   useEffect(() => {
     void load();
   }, [load]);
-  const decide = async (h: Held, decision: 'approve' | 'deny') => {
+  const decide = async (h: Held, decision: 'approve' | 'deny' | 'proper' | 'improper') => {
     setNotice(null);
     try {
+      if (h.kind === 'urgent') {
+        await api('POST', `/api/v1/partner-requests/${h.id}/post-review`, { finding: decision, justification: text[h.id] ?? '' });
+        setNotice(
+          `${h.reference}: reviewed — ${decision === 'proper' ? 'sending it at once was proper' : 'not proper; withdrawn if unanswered'}.`,
+        );
+        await load();
+        return;
+      }
       const url = h.kind === 'referral' ? `/api/v1/referrals/${h.id}/review` : `/api/v1/partner-requests/${h.id}/review`;
       await api('POST', url, { decision, justification: text[h.id] ?? '' });
       setNotice(`${h.reference}: ${decision === 'approve' ? 'approved and sent' : 'denied'}.`);
@@ -103,7 +121,7 @@ export function ReviewQueue() {
   if (!held) return error ? <ErrorText>{error}</ErrorText> : <p className="loading">Loading the review queue…</p>;
   return (
     <section aria-labelledby="review-h" className="review">
-      <h2 id="review-h">Held for legal review ({held.length})</h2>
+      <h2 id="review-h">For legal review ({held.length})</h2>
       {error && <ErrorText>{error}</ErrorText>}
       {notice && (
         <p role="status" className="notice">
@@ -119,7 +137,13 @@ export function ReviewQueue() {
               {h.reference} — case <a href={`#/cases/${h.caseId}`}>{h.caseNumber}</a>
             </h3>
             <p>{h.what}</p>
-            <p>Held because:</p>
+            {h.dueAt && (
+              <p className="notice">
+                Review due by {new Date(h.dueAt).toLocaleString()}
+                {Date.parse(h.dueAt) < Date.now() ? ' — overdue' : ''}
+              </p>
+            )}
+            <p>{h.kind === 'urgent' ? 'Sent at once because:' : 'Held because:'}</p>
             <ul>
               {h.reasons.map((r) => (
                 <li key={`${r.rule}-${r.message}`}>{r.message}</li>
@@ -132,12 +156,35 @@ export function ReviewQueue() {
               value={text[h.id] ?? ''}
               onChange={(e) => setText({ ...text, [h.id]: e.target.value })}
             />
-            <button type="button" className="primary" disabled={words.length < MIN_JUSTIFICATION} onClick={() => void decide(h, 'approve')}>
-              Approve and send
-            </button>{' '}
-            <button type="button" disabled={words.length < MIN_JUSTIFICATION} onClick={() => void decide(h, 'deny')}>
-              Deny
-            </button>
+            {h.kind === 'urgent' ? (
+              <>
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={words.length < MIN_JUSTIFICATION}
+                  onClick={() => void decide(h, 'proper')}
+                >
+                  Sending at once was proper
+                </button>{' '}
+                <button type="button" disabled={words.length < MIN_JUSTIFICATION} onClick={() => void decide(h, 'improper')}>
+                  Not proper (withdraw if unanswered)
+                </button>
+              </>
+            ) : (
+              <>
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={words.length < MIN_JUSTIFICATION}
+                  onClick={() => void decide(h, 'approve')}
+                >
+                  Approve and send
+                </button>{' '}
+                <button type="button" disabled={words.length < MIN_JUSTIFICATION} onClick={() => void decide(h, 'deny')}>
+                  Deny
+                </button>
+              </>
+            )}
           </article>
         );
       })}

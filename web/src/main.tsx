@@ -125,7 +125,9 @@ function App() {
         {active === 'desktop' && <Desktop />}
         {active === 'wallboard' && <Wallboard />}
         {active === 'cases' && (recordId ? <CaseWorkspace key={recordId} id={recordId} /> : <CaseSearch />)}
-        {active === 'persons' && recordId && <PersonPage key={recordId} id={recordId} />}
+        {active === 'persons' && recordId && (
+          <PersonPage key={recordId} id={recordId} canDetermineAge={session.user.role === 'legal_reviewer'} />
+        )}
         {active === 'referrals' && <ReferralInbox review={session.user.role === 'legal_reviewer'} />}
         {active === 'uac' && <UacBoard />}
         {active === 'portal' && <Portal section={recordId} />}
