@@ -172,7 +172,7 @@ export async function saveIntake(
           await addKnowledge(trx, personId, s, report.id, now, actorId);
           outcome = { personId, created: false, linkedBy: 'a_number', candidates: [] };
         } else {
-          personId = await createPerson(trx, s, report.id, actorId);
+          personId = await createPerson(trx, s, report.id, actorId, now);
           outcome = { personId, created: true, linkedBy: 'new', candidates: await candidatesFor(trx, personId, s) };
         }
       }
@@ -315,7 +315,7 @@ const matchable = (p: { givenNames: string; familyName1: string; familyName2?: s
   familyName2: p.familyName2 ?? null,
 });
 
-async function createPerson(trx: Trx, s: CheckedPerson, reportId: string, actorId: string | null): Promise<string> {
+async function createPerson(trx: Trx, s: CheckedPerson, reportId: string, actorId: string | null, now: Date): Promise<string> {
   const p = s.input;
   const self: MatchablePerson = {
     ...matchable(p),
@@ -340,6 +340,10 @@ async function createPerson(trx: Trx, s: CheckedPerson, reportId: string, actorI
       search_name: fold(`${p.givenNames} ${p.familyName1} ${p.familyName2 ?? ''}`),
       match_keys: personKeys(self, p.aliases.map(matchable)),
       created_by: actorId,
+      // The request's time, not the database's: the record's own date-of-birth assertion is stamped with it, and an age
+      // determination is weighed against it (domain/persons/age.ts).
+      created_at: now,
+      updated_at: now,
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -254,4 +254,26 @@ describe('a later claim of being a child', () => {
     });
     expect((await submit(who, draft2.json().id)).json().gate.decision).toBe('hold_for_review');
   });
+
+  it("a determination settles the record's own claim, whatever the database server's clock says", async () => {
+    // The test clock is days behind the machine's: the record's own assertion must carry the request's time, or it
+    // would look newer than the determination and reopen the question.
+    const who = await staffAt('2026-11-20T15:00:00Z');
+    const saved = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/intake',
+      headers: who.analyst.headers,
+      payload: tip({ subjects: [{ person: { givenNames: 'Reloj', familyName1: 'Atrasado', dob: '2012-01-01', dobBasis: 'claimed' } }] }),
+    });
+    const personId: string = saved.json().subjects[0].personId;
+    t.clock.advance(60_000);
+    const determined = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/persons/${personId}/age-determinations`,
+      headers: who.reviewer.headers,
+      payload: { dob: '2001-01-01', basis: 'court_finding', evidence: 'Immigration judge found the date of birth from a birth record.' },
+    });
+    expect(determined.statusCode, determined.body).toBe(201);
+    expect(determined.json().isMinor).toBe(false);
+  });
 });

@@ -23,8 +23,10 @@ CREATE UNIQUE INDEX person_dob_assertions_once_per_report ON person_dob_assertio
 CREATE FUNCTION person_dob_assertion_of_record() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' OR NEW.dob IS DISTINCT FROM OLD.dob OR NEW.dob_basis IS DISTINCT FROM OLD.dob_basis THEN
+    -- Stamped with the record's own time (the writer's clock, set by the application), not the database's.
     INSERT INTO person_dob_assertions (person_id, dob, dob_basis, report_id, recorded_by, recorded_at)
-    VALUES (NEW.id, NEW.dob, NEW.dob_basis, NULL, NEW.created_by, now())
+    VALUES (NEW.id, NEW.dob, NEW.dob_basis, NULL, NEW.created_by,
+            CASE WHEN TG_OP = 'INSERT' THEN NEW.created_at ELSE NEW.updated_at END)
     ON CONFLICT DO NOTHING;
   END IF;
   RETURN NULL;
