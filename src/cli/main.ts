@@ -11,7 +11,7 @@ import { AGENCY_TYPES, AGREEMENT_MODELS, AGREEMENT_STATUSES } from '../domain/pa
 import type { Shift } from '../domain/routing/simulator.js';
 import { importAgencies, listAgencies, saveAgency } from '../services/agency.service.js';
 import { verifyAuditChain } from '../services/audit.service.js';
-import { DEMO_ACCOUNT_USERNAMES, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
+import { DEMO_ACCOUNT_USERNAMES, demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { decrypt } from '../services/keys.js';
 import { addClient, listClients, revokeClient, rotateClientSecret } from '../services/partner-client.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
@@ -130,15 +130,21 @@ program
   .description('add data to an empty database')
   .requiredOption('--demo', 'synthetic demo data: agencies, one account per role (passwords printed once), persons and cases')
   .option('--seed <n>', 'random seed; the same seed gives the same persons and cases', parseSeed, 1)
-  .action((options: { demo: boolean; seed: number }) =>
+  .action((options: { demo: boolean; seed: number }, command: Command) =>
     withStorage('seed', async (storage, cfg) => {
-      const marker = await readDemoMarker(storage.handle.db);
-      if (marker) {
-        print(`this database already holds demo data (seed ${marker.seed}, added ${marker.seededAt}); nothing to do`);
+      const state = await demoDatabaseState(storage.handle.db);
+      if (state.kind === 'demo') {
+        print(`this database already holds demo data (seed ${state.marker.seed}, added ${state.marker.seededAt}); nothing to do`);
         return 0;
       }
+      // An interrupted seed is finished with its own seed unless another was asked for (which is then refused).
+      const seed = state.kind === 'interrupted' && command.getOptionValueSource('seed') === 'default' ? state.seed : options.seed;
+      if (state.kind === 'interrupted')
+        progress(`finishing the demo seed that was interrupted (seed ${state.seed}, begun ${state.startedAt})…`);
       const identity = await openIdentity(cfg, storage);
-      printDemoAccounts(await seedDemo(storage.handle.db, identity.keys, { seed: options.seed, timeZone: cfg.CENTER_TIME_ZONE, progress }));
+      printDemoAccounts(
+        await seedDemo(storage.handle.db, identity.keys, { seed, timeZone: cfg.CENTER_TIME_ZONE, now: new Date(), progress }),
+      );
       return 0;
     }),
   );

@@ -3,8 +3,9 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { Config } from '../config/config.js';
+import { AppError } from '../domain/errors/app-error.js';
 import { buildApp, logSerializers } from '../http/app.js';
-import { readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
+import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { offlineGeocoder } from '../services/geonames.js';
 import { sweepPartnerRequests } from '../services/partner-request.service.js';
 import { processSubmissions } from '../services/partner-submission.service.js';
@@ -16,7 +17,6 @@ import { splitBatches } from '../services/submission-batch.service.js';
 import { deliverWebhooks } from '../services/webhook.service.js';
 import { sweepWelfareReferrals } from '../services/welfare.service.js';
 import { packageRoot } from '../storage/paths.js';
-import { countRows } from '../storage/repositories/demo.repository.js';
 import { TwilioCalls, type TwilioConfig } from '../telephony/adapters/twilio.js';
 import { CallControl } from '../telephony/call-control.js';
 import { loadFlows } from '../telephony/ivr/flow.js';
@@ -79,12 +79,30 @@ export async function startCommand(
     progress(applied.length > 0 ? `migrations: applied ${applied.length} (${applied.join(', ')})` : 'migrations: up to date');
     await loadReferenceData(storage.handle.db);
     const identity = await openIdentity(config, storage);
-    if (options.demo && config.SWITCHBOARD_DEMO_ON_FIRST_START) {
-      const counts = await countRows(storage.handle.db);
-      if (!(await readDemoMarker(storage.handle.db)) && counts.users === 0 && counts.persons === 0) {
-        progress('first start on an empty database: adding demo data (seed 1)…');
-        const result = await seedDemo(storage.handle.db, identity.keys, { seed: 1, timeZone: config.CENTER_TIME_ZONE, progress });
-        printDemoAccounts(result);
+    // Demo data is made before the routing engine opens: the seed plays its work items through an engine of its own
+    // on the demo's clock, and the engine opened below replays them from the command log.
+    const demoState = await demoDatabaseState(storage.handle.db);
+    const demoWanted = options.demo && config.SWITCHBOARD_DEMO_ON_FIRST_START;
+    if (demoState.kind === 'interrupted' && !demoWanted) {
+      throw new StartupError(
+        `this database holds demo data whose seed was interrupted (seed ${demoState.seed}); finish it with \`switchboard seed --demo --seed ${demoState.seed}\` or a \`start\` with demo data on, or use an empty database`,
+      );
+    }
+    if (demoWanted && (demoState.kind === 'empty' || demoState.kind === 'interrupted')) {
+      const seed = demoState.kind === 'interrupted' ? demoState.seed : 1;
+      progress(
+        demoState.kind === 'interrupted'
+          ? `an earlier start was interrupted while adding demo data (seed ${seed}): finishing it…`
+          : 'first start on an empty database: adding demo data (seed 1)…',
+      );
+      try {
+        printDemoAccounts(
+          await seedDemo(storage.handle.db, identity.keys, { seed, timeZone: config.CENTER_TIME_ZONE, now: new Date(), progress }),
+        );
+      } catch (error) {
+        // Another node's first start seeded the same (external) database while this one waited for the seed's lock.
+        if (!(error instanceof AppError && error.code === 'conflict' && (await readDemoMarker(storage.handle.db)))) throw error;
+        progress('another process added the demo data');
       }
     }
     routing = await RoutingService.open(storage.handle.db, await loadRoutingConfig(storage.handle.db), () => new Date());
