@@ -136,9 +136,12 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  const clock = options.clock ?? (() => new Date());
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('cache-control', 'no-store');
+    // The web app runs every countdown and deadline on this clock, not the browser's (web/src/server-clock.ts).
+    reply.header('x-server-time', clock().toISOString());
     return payload;
   });
 
@@ -147,7 +150,6 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     for (const method of [route.method].flat()) registered.push({ method: String(method), url: route.url });
   });
   installErrorHandling(app, webApp(options.webDir ?? path.join(packageRoot(), 'dist', 'web')));
-  const clock = options.clock ?? (() => new Date());
   installAccessGuard(app, {
     authenticate: identityAuthenticator(options.identity, clock),
     permissions: () => options.identity.permissions,

@@ -4,6 +4,7 @@ import { IssueList } from './ErrorText.js';
 import { PortalClients } from './PortalClients.js';
 import { PortalRequests } from './PortalRequests.js';
 import { PortalUpload } from './PortalUpload.js';
+import { serverNow } from './server-clock.js';
 
 /**
  * The partner portal, for a signed-in partner officer of one agency: requests
@@ -40,7 +41,7 @@ function Submissions() {
     const location = { line1: v('line1'), city: v('city'), state: v('state'), zip: v('zip') };
     const body = {
       type: form.type,
-      occurredAt: new Date(form.occurredAt || Date.now()).toISOString(),
+      occurredAt: new Date(form.occurredAt || serverNow()).toISOString(),
       officer: { name: v('officerName'), badge: v('badge') },
       narrative: form.narrative ?? '',
       subject: {
