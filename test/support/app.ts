@@ -31,6 +31,16 @@ export function testClock(start = new Date('2026-11-29T15:00:00Z')): TestClock {
   return clock;
 }
 
+/**
+ * A clock for tests whose peers run in real time (SIP phones, SIPp, rtpengine): it starts at a fixed instant and moves
+ * on with the elapsed (monotonic) time, so timeouts still pass as the peers see them, but no date or time of day
+ * comes from the machine's clock.
+ */
+export function realTimeClockFrom(start: Date): () => Date {
+  const startedAt = performance.now();
+  return () => new Date(start.getTime() + (performance.now() - startedAt));
+}
+
 export async function testIdentity(db: TestDatabase): Promise<IdentityDeps> {
   return {
     db: db.db,
