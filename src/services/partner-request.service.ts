@@ -18,6 +18,7 @@ import type { PartnerActor } from './partner-submission.service.js';
 import { loadAorTable } from './reference-data.service.js';
 import { blockedError, gateInputFor } from './referral.service.js';
 import type { RoutingService } from './routing.service.js';
+import { refuseDependentApprover } from './two-person.service.js';
 
 /**
  * Requests from the center to partner agencies — a welfare check at an
@@ -426,6 +427,14 @@ export async function reviewPartnerRequest(
     }
     let gate: GateResult | undefined;
     if (input.decision === 'approve') {
+      const dependent = await refuseDependentApprover(trx, ctx, {
+        proposerId: row.created_by,
+        approverId: reviewer.userId,
+        action: 'partner_request.review',
+        resourceType: 'partner_request',
+        resourceId: id,
+      });
+      if (dependent) return { kind: 'dependent' as const, error: dependent };
       // Days may have passed since the request was made: the agency's agreement must still be in force.
       const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', row.agency_ori).executeTakeFirstOrThrow();
       const inForce = agreementInForce(agreementOf(agency), ctx.now);
@@ -494,6 +503,7 @@ export async function reviewPartnerRequest(
       issues: [{ path: c.code === 'own_referral' ? '' : 'body.justification', code: c.code, message: c.message }],
     });
   }
+  if (result.kind === 'dependent') throw result.error;
   if (result.kind === 'agreement')
     throw new AppError('conflict', `The request cannot be sent: ${result.message}. Deny it, or withdraw it and ask another agency.`);
   if (result.kind === 'blocked') throw blockedError(result.gate, 'request');

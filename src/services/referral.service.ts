@@ -12,6 +12,7 @@ import type { Database, ReferralsTable } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { withCase } from './case.service.js';
 import { protectionsInForce } from './protection.service.js';
+import { refuseDependentApprover } from './two-person.service.js';
 
 /**
  * Referrals from a case to an ERO field office. The office is the area of
@@ -437,7 +438,7 @@ export async function reviewReferral(
   input: { decision: 'approve' | 'deny'; justification: string },
 ): Promise<ReferralWithCase> {
   const actorId = actorIdOf(ctx);
-  const result = await inTransaction<ReferralWithCase | { blocked: GateResult }>(deps.db, async (trx) => {
+  const result = await inTransaction<ReferralWithCase | { blocked: GateResult } | { refused: AppError }>(deps.db, async (trx) => {
     const row = await loadReferralFor(trx, deps, ctx, id, 'referral.review', true);
     if (!row) return undefined;
     if (row.status !== 'pending_review')
@@ -454,6 +455,17 @@ export async function reviewReferral(
       throw new AppError(check.code === 'own_referral' ? 'forbidden' : 'validation_failed', check.message, {
         issues: [{ path: check.code === 'own_referral' ? '' : 'body.justification', code: check.code, message: check.message }],
       });
+    }
+    if (input.decision === 'approve') {
+      // Two independent people: returned, not thrown, so that the audited refusal commits.
+      const refused = await refuseDependentApprover(trx, ctx, {
+        proposerId: row.created_by,
+        approverId: actorId,
+        action: 'referral.review',
+        resourceType: 'referral',
+        resourceId: id,
+      });
+      if (refused) return { refused };
     }
     const to = input.decision === 'approve' ? 'sent' : 'denied';
     // The gate asks again at send time: what held the referral may have changed since, and a block (a missing
@@ -506,6 +518,7 @@ export async function reviewReferral(
     return { referral: updated, caseNumber: row.case_number };
   });
   if ('blocked' in result) throw blockedError(result.blocked);
+  if ('refused' in result) throw result.refused;
   return result;
 }
 

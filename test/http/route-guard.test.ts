@@ -13,6 +13,7 @@ const PUBLIC = new Set([
   'GET /metrics',
   'GET /api/openapi.json',
   'POST /api/v1/auth/sign-in',
+  'POST /api/v1/auth/sign-in/both-factors',
   'POST /api/v1/auth/second-factor',
   'POST /api/v1/auth/enrollment/password',
   'POST /api/v1/auth/enrollment/confirm',
