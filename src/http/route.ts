@@ -3,6 +3,8 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Actor, Permission } from '../domain/access/access-control.js';
 import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
+import { applyTextRules } from './input-text.js';
+import { isUndecodableQuery } from './query-string.js';
 
 /**
  * One declaration per route: its access rule, its zod schemas (used for
@@ -19,6 +21,9 @@ export type Access =
   | { permission: Permission; via?: 'session' | 'client' };
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The body limit of provider webhooks, which are read before they can be authenticated (by their signature). */
+export const WEBHOOK_BODY_LIMIT = 16_384;
 
 export type HandlerInput<Q, P, B> = {
   query: Q;
@@ -74,8 +79,18 @@ export function toFieldIssues(error: z.ZodError, prefix: string): FieldIssue[] {
 
 function parseInput(route: AnyRoute, request: FastifyRequest): { query: unknown; params: unknown; body: unknown } {
   const issues: FieldIssue[] = [];
-  const parse = (schema: z.ZodType | undefined, value: unknown, where: string): unknown => {
+  if (route.query && isUndecodableQuery(request.query)) {
+    issues.push({ path: 'query', code: 'invalid_encoding', message: 'a percent-escape in the query string is not valid UTF-8' });
+  }
+  const parse = (schema: z.ZodType | undefined, raw: unknown, where: string): unknown => {
     if (!schema) return undefined;
+    // The text rules come first: no schema or service ever sees a refused character or an unnormalised string.
+    const text = applyTextRules(raw, where);
+    if (text.issues.length > 0) {
+      issues.push(...text.issues);
+      return undefined;
+    }
+    const value = text.value;
     const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
     if (result.success) return result.data;
     issues.push(...toFieldIssues(result.error, where));
@@ -124,7 +139,8 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
     method: route.method,
     url: route.url,
     config: { access: route.access },
-    ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
+    // A provider webhook's signature is checked after its body is parsed: its body stays small (Twilio's forms are a few KB).
+    ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : 'webhook' in route.access ? { bodyLimit: WEBHOOK_BODY_LIMIT } : {}),
     schema: {
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
