@@ -31,13 +31,13 @@ export function testClock(start = new Date('2026-11-29T15:00:00Z')): TestClock {
   return clock;
 }
 
-export async function testIdentity(db: TestDatabase): Promise<IdentityDeps> {
+export async function testIdentity(db: TestDatabase, publicUrl = 'http://127.0.0.1:8080'): Promise<IdentityDeps> {
   return {
     db: db.db,
     keys: deriveKeys(randomBytes(32)),
     banned: loadBannedPasswords(),
     permissions: await loadPermissionTable(db.db),
-    publicUrl: 'http://127.0.0.1:8080',
+    publicUrl,
   };
 }
 
@@ -64,6 +64,10 @@ export async function buildTestApp(
     extraMigrations?: ReturnType<typeof loadMigrations>;
     /** The cloud-voice adapter, made with the app's routing service and clock. */
     twilio?: (routing: RoutingService, clock: () => Date) => NonNullable<Parameters<typeof buildApp>[0]['twilio']>;
+    /** PUBLIC_URL as the server knows it (default plain HTTP on loopback). */
+    publicUrl?: string;
+    /** The built web app to serve (default dist/web). */
+    webDir?: string;
   } = {},
 ): Promise<TestApp> {
   await loadReferenceData(db.db);
@@ -75,7 +79,7 @@ export async function buildTestApp(
     },
   });
   const logger = pino({ level: 'debug', serializers: logSerializers }, logStream);
-  const identity = await testIdentity(db);
+  const identity = await testIdentity(db, options.publicUrl);
   const clock = testClock();
   const routing = await RoutingService.open(db.db, await loadRoutingConfig(db.db), clock.get);
   const attachmentsDir = mkdtempSync(path.join(tmpdir(), 'sb-attachments-'));
@@ -91,6 +95,7 @@ export async function buildTestApp(
     routing,
     attachmentsDir,
     ...(options.twilio ? { twilio: options.twilio(routing, clock.get) } : {}),
+    ...(options.webDir ? { webDir: options.webDir } : {}),
   });
   return { app, routes, registered, identity, clock, logLines, routing, attachmentsDir };
 }
