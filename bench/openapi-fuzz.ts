@@ -129,7 +129,7 @@ const HOSTILE_STRINGS = [
   "' OR 1=1 --",
   '<script>alert(1)</script>',
   '%00',
-  '${jndi:ldap://127.0.0.1/a}',
+  '\u0024{jndi:ldap://127.0.0.1/a}',
   '\uFFFE\uFFFF',
   '😀'.repeat(50),
   'x'.repeat(5_000),

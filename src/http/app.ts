@@ -30,7 +30,7 @@ import { installErrorHandling, sendError } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { parseQueryString } from './query-string.js';
 import { createRateLimiter } from './rate-limit.js';
-import { type AnyRoute, registerRoute, WEBHOOK_BODY_LIMIT } from './route.js';
+import { type AnyRoute, DEFAULT_BODY_LIMIT, registerRoute, WEBHOOK_BODY_LIMIT } from './route.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { agencyRoutes } from './routes/agency.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
@@ -135,7 +135,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    bodyLimit: 1_048_576,
+    bodyLimit: DEFAULT_BODY_LIMIT,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,

@@ -24,6 +24,10 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The body limit of provider webhooks, which are read before they can be authenticated (by their signature). */
 export const WEBHOOK_BODY_LIMIT = 16_384;
+/** The body limit of public routes (sign-in, enrollment, the token endpoint): anyone may send them, and their bodies are a few fields. */
+export const PUBLIC_BODY_LIMIT = 16_384;
+/** JSON bodies of guarded routes: 1 MiB unless the route declares more (attachments, CSV uploads). */
+export const DEFAULT_BODY_LIMIT = 1_048_576;
 
 export type HandlerInput<Q, P, B> = {
   query: Q;
@@ -108,6 +112,13 @@ function parseInput(route: AnyRoute, request: FastifyRequest): { query: unknown;
   return input;
 }
 
+function bodyLimitOf(route: AnyRoute): { bodyLimit?: number } {
+  if (route.bodyLimit) return { bodyLimit: route.bodyLimit };
+  if ('webhook' in route.access) return { bodyLimit: WEBHOOK_BODY_LIMIT };
+  if ('public' in route.access) return { bodyLimit: PUBLIC_BODY_LIMIT };
+  return {};
+}
+
 export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
   const errorRef = { $ref: 'Error#' };
   const response: Record<string, unknown> = {
@@ -139,8 +150,10 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
     method: route.method,
     url: route.url,
     config: { access: route.access },
-    // A provider webhook's signature is checked after its body is parsed: its body stays small (Twilio's forms are a few KB).
-    ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : 'webhook' in route.access ? { bodyLimit: WEBHOOK_BODY_LIMIT } : {}),
+    // What anyone may send is parsed before anyone is known: public routes and provider webhooks (whose signature is
+    // checked after the form is parsed) take small bodies only. Guarded routes read nothing before the guard; then the
+    // content-type parsers' limits apply (JSON 1 MiB, XML 128 KiB) unless the route declares its own.
+    ...bodyLimitOf(route),
     schema: {
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),

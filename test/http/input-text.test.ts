@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_XML_ATTRIBUTES, MAX_XML_ELEMENTS } from '../../src/http/xml-submission.js';
+import { MAX_XML_ATTRIBUTES, MAX_XML_BYTES, MAX_XML_ELEMENTS } from '../../src/http/xml-submission.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -258,6 +258,16 @@ describe('XML encodings', () => {
     const nfd = await submit(Buffer.from(xml('UTF-8', 'Jose\u0301')), 'application/xml');
     expect(nfd.statusCode).toBe(202);
     expect((await storedSubject(nfd.json().id)).familyName1).toBe('Jos\u00e9');
+  });
+
+  it('takes at most 128 KiB of XML (413 past it), where JSON may be 1 MiB', async () => {
+    const open = '<PartnerSubmission xmlns="urn:switchboard:partner:1">';
+    const res = await submit(
+      `${open}<ActivityDescriptionText>${'x'.repeat(MAX_XML_BYTES)}</ActivityDescriptionText></PartnerSubmission>`,
+      'application/xml',
+    );
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe('payload_too_large');
   });
 
   it('stops at the first breach of a limit and reads nothing after it', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installAccessGuard } from '../../src/http/access-guard.js';
 import { installErrorHandling } from '../../src/http/error-handler.js';
 import type { AnyRoute } from '../../src/http/route.js';
-import { WEBHOOK_BODY_LIMIT } from '../../src/http/route.js';
+import { PUBLIC_BODY_LIMIT, WEBHOOK_BODY_LIMIT } from '../../src/http/route.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -153,6 +153,21 @@ describe('every route is guarded', () => {
         );
       });
       expect(answer, `${route.method} ${route.url}`).toBe('HTTP/1.1 401 Unauthorized');
+    }
+  });
+
+  it('public routes, which anyone may call, read at most 16 KB (413 past it)', async () => {
+    const publicWithBody = routes.filter((r) => 'public' in r.access && r.method !== 'GET');
+    expect(publicWithBody.map((r) => r.url)).toContain('/api/v1/auth/sign-in');
+    for (const route of publicWithBody) {
+      const res = await app.inject({
+        method: route.method,
+        url: route.url,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ username: 'x'.repeat(PUBLIC_BODY_LIMIT) }),
+      });
+      expect(res.statusCode, route.url).toBe(413);
+      expect(res.json().error.code).toBe('payload_too_large');
     }
   });
 
