@@ -346,11 +346,12 @@ describe('partner submissions over HTTP', () => {
         body,
       ).toContain(code);
     }
-    // XML anywhere else is refused as a media type.
+    // XML anywhere else is refused as a media type (to a caller who may use the route: the guard answers first).
+    const callTaker = await enrollAs(t, 'call_taker');
     const elsewhere = await t.app.inject({
       method: 'POST',
       url: '/api/v1/intake',
-      headers: { ...admin.headers, 'content-type': 'application/xml' },
+      headers: { ...callTaker.headers, 'content-type': 'application/xml' },
       payload: validXml,
     });
     expect(elsewhere.statusCode).toBe(415);

@@ -49,13 +49,17 @@ export function realTimeClockFrom(start: Date): () => Date {
 }
 
 /** Links sent through the API land in this app's own enrollment outbox (a temporary folder). */
-export async function testIdentity(db: TestDatabase, outboxDir = mkdtempSync(path.join(tmpdir(), 'sb-outbox-'))): Promise<IdentityDeps> {
+export async function testIdentity(
+  db: TestDatabase,
+  outboxDir = mkdtempSync(path.join(tmpdir(), 'sb-outbox-')),
+  publicUrl = 'http://127.0.0.1:8080',
+): Promise<IdentityDeps> {
   return {
     db: db.db,
     keys: deriveKeys(randomBytes(32)),
     banned: loadBannedPasswords(),
     permissions: await loadPermissionTable(db.db),
-    publicUrl: 'http://127.0.0.1:8080',
+    publicUrl,
     enrollmentCourier: outboxCourier(outboxDir),
   };
 }
@@ -127,6 +131,10 @@ export async function buildTestApp(
     extraMigrations?: ReturnType<typeof loadMigrations>;
     /** The cloud-voice adapter, made with the app's routing service and clock. */
     twilio?: (routing: RoutingService, clock: () => Date) => NonNullable<Parameters<typeof buildApp>[0]['twilio']>;
+    /** PUBLIC_URL as the server knows it (default plain HTTP on loopback). */
+    publicUrl?: string;
+    /** The built web app to serve (default dist/web). */
+    webDir?: string;
   } = {},
 ): Promise<TestApp> {
   await loadReferenceData(db.db);
@@ -139,7 +147,7 @@ export async function buildTestApp(
   });
   const logger = pino({ level: 'debug', serializers: logSerializers }, logStream);
   const outboxDir = mkdtempSync(path.join(tmpdir(), 'sb-outbox-'));
-  const identity = await testIdentity(db, outboxDir);
+  const identity = await testIdentity(db, outboxDir, options.publicUrl);
   const clock = testClock();
   const routing = await RoutingService.open(db.db, await loadRoutingConfig(db.db), clock.get);
   const attachmentsDir = mkdtempSync(path.join(tmpdir(), 'sb-attachments-'));
@@ -155,6 +163,7 @@ export async function buildTestApp(
     routing,
     attachmentsDir,
     ...(options.twilio ? { twilio: options.twilio(routing, clock.get) } : {}),
+    ...(options.webDir ? { webDir: options.webDir } : {}),
   });
   return { app, routes, registered, identity, outboxDir, clock, logLines, routing, attachmentsDir };
 }
