@@ -31,6 +31,13 @@ export function packageVersion(): string {
   return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0.0.0';
 }
 
+/**
+ * Development = staff reach Switchboard over plain HTTP on this machine only (no Secure cookies): partner webhooks
+ * may then point at this machine (never at a private network). An HTTPS PUBLIC_URL or a HOST other than loopback is
+ * production, where they may not.
+ */
+export const developmentMode = (config: Config): boolean => !secureCookies(config);
+
 export async function startCommand(
   config: Config,
   options: { demo: boolean; telephony?: boolean; progress: (line: string) => void },
@@ -79,6 +86,7 @@ export async function startCommand(
     progress(applied.length > 0 ? `migrations: applied ${applied.length} (${applied.join(', ')})` : 'migrations: up to date');
     await loadReferenceData(storage.handle.db);
     const identity = await openIdentity(config, storage);
+    const development = developmentMode(config);
     if (options.demo && config.SWITCHBOARD_DEMO_ON_FIRST_START) {
       const counts = await countRows(storage.handle.db);
       if (!(await readDemoMarker(storage.handle.db)) && counts.users === 0 && counts.persons === 0) {
@@ -112,7 +120,7 @@ export async function startCommand(
       splitBatches(storage.handle.db, now)
         .catch((error) => logger.warn({ err: error }, 'splitting uploads failed'))
         .then(() => processSubmissions(partnerDeps, now))
-        .then(() => deliverWebhooks({ db: storage.handle.db, keys: identity.keys, allowPrivateAddresses: !secureCookies(config) }, now))
+        .then(() => deliverWebhooks({ db: storage.handle.db, keys: identity.keys, allowLoopback: development }, now))
         .catch((error) => logger.warn({ err: error }, 'partner processing failed'))
         .finally(() => {
           partnerBusy = false;
@@ -185,7 +193,8 @@ export async function startCommand(
       version: packageVersion(),
       logger: logger,
       identity,
-      secureCookies: secureCookies(config),
+      secureCookies: !development,
+      development,
       routing,
       attachmentsDir: path.join(config.dataDir, 'attachments'),
       ...(twilio ? { twilio } : {}),
