@@ -59,7 +59,7 @@ export function installErrorHandling(app: FastifyInstance, web?: WebApp): void {
     else if (isFastifyClientError(error)) appError = fromFrameworkError(error);
     else if (isDatabaseUnavailable(error)) {
       // The database is down or restarting: the request may succeed shortly (a partner retries with its Idempotency-Key).
-      request.log.warn({ err: error }, 'database unavailable');
+      request.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'database unavailable');
       appError = new AppError('not_ready', 'The service is briefly unavailable. Try again in a moment.');
     } else {
       // Unknown: log it (the serializer keeps no query parameters or row values), answer with no internals.

@@ -66,7 +66,9 @@ describe('a connection lost while the application holds it', () => {
         await sql`SELECT 1`.execute(trx);
       });
       await expect(failed).rejects.toSatisfy(isDatabaseUnavailable);
-      expect(lost.map((e) => e.message)).toEqual([expect.stringMatching(/terminating connection/)]);
+      // The server's goodbye (57P01), maybe followed by the socket's end: each reported, none thrown.
+      expect(lost[0]?.message).toMatch(/terminating connection/);
+      expect(lost.every(isDatabaseUnavailable)).toBe(true);
       const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(handle.db);
       expect(rows).toEqual([{ one: 1 }]);
     } finally {
