@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TErrorResponse } from '../contracts/common.js';
 import { AppError, type ErrorCode, isAppError } from '../domain/errors/app-error.js';
+import { isDatabaseUnavailable } from '../storage/database.js';
 import type { WebApp } from './web-app.js';
 
 /** The one table from error codes to HTTP statuses. */
@@ -70,7 +71,11 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   let appError: AppError;
   if (isAppError(error)) appError = error;
   else if (isFastifyClientError(error) || isExposedClientError(error)) appError = fromClientError(error);
-  else {
+  else if (isDatabaseUnavailable(error)) {
+    // The database is down or restarting: the request may succeed shortly (a partner retries with its Idempotency-Key).
+    request.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'database unavailable');
+    appError = new AppError('not_ready', 'The service is briefly unavailable. Try again in a moment.');
+  } else {
     // Unknown: log it (the serializer keeps no query parameters or row values), answer with no internals.
     request.log.error({ err: error }, 'unhandled error');
     appError = new AppError('internal', 'Something went wrong on our side. Quote the request id if you report it.');

@@ -25,7 +25,10 @@ import { appendAudit, type RequestContext } from './audit.service.js';
  * start the log is replayed — the engine is deterministic, so the state comes
  * back exactly: waiting tasks keep their place and arrival time, agents their
  * activity. If a write fails the engine is rebuilt from the log, so memory
- * never runs ahead of what is stored.
+ * never runs ahead of what is stored; if the log cannot be read either (the
+ * database is down), the engine is marked stale and every command waits for a
+ * rebuild first — the ticker keeps trying, so it heals as soon as the
+ * database answers again.
  */
 
 export type RoutingCommand =
@@ -148,6 +151,10 @@ export class RoutingService {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<RoutingListener>();
   private ticker: NodeJS.Timeout | undefined;
+  /** A tick is queued or running: the ticker adds no other (during an outage each may wait for a connection timeout). */
+  private ticking = false;
+  /** A write failed and the rebuild from the log failed too: memory may be ahead of the log until rebuilt. */
+  private stale = false;
 
   private constructor(
     private readonly db: Db,
@@ -222,6 +229,7 @@ export class RoutingService {
   }
 
   private async executeNow(command: RoutingCommand, ctx: RequestContext | null): Promise<EngineEvent[]> {
+    if (this.stale) await this.rebuild();
     const at = Math.max(this.clock().getTime(), this.current.time());
     let events: EngineEvent[];
     try {
@@ -255,12 +263,19 @@ export class RoutingService {
         }
       });
     } catch (error) {
-      // Memory must not run ahead of the log: rebuild from what was stored.
-      this.current = (await RoutingService.replay(this.db, this.config, this.clock)).engine;
+      // Memory must not run ahead of the log: rebuild from what was stored (the write may have committed before its
+      // answer was lost). If that fails too, the next command rebuilds first.
+      this.stale = true;
+      await this.rebuild().catch(() => undefined);
       throw error;
     }
     for (const listener of this.listeners) listener(events);
     return events;
+  }
+
+  private async rebuild(): Promise<void> {
+    this.current = (await RoutingService.replay(this.db, this.config, this.clock)).engine;
+    this.stale = false;
   }
 
   /** Once an hour: tasks that ended more than two days ago leave memory (they stay in the log and the audit). */
@@ -276,7 +291,13 @@ export class RoutingService {
   /** Fires due timers now and then (offers ringing out, escalations, wrap-up ends). */
   start(intervalMs = 500): void {
     this.ticker ??= setInterval(() => {
-      this.execute({ type: 'tick' }, null).catch(() => undefined);
+      if (this.ticking) return;
+      this.ticking = true;
+      this.execute({ type: 'tick' }, null)
+        .catch(() => undefined)
+        .finally(() => {
+          this.ticking = false;
+        });
     }, intervalMs);
     this.ticker.unref();
   }

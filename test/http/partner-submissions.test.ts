@@ -142,7 +142,7 @@ describe('partner submissions over HTTP', () => {
     const task = [...t.routing.engine.allTasks()].find((x) => x.attributes.submissionId === ack.id);
     expect(task?.queueId).toBe('analysis');
 
-    const sent = await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowPrivateAddresses: true }, t.clock.now);
+    const sent = await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowLoopback: true }, t.clock.now);
     expect(sent.delivered).toBe(1);
     const hook = received.at(-1);
     if (!hook) throw new Error('no webhook');
@@ -258,7 +258,7 @@ describe('partner submissions over HTTP', () => {
     await process();
     let now = t.clock.now;
     for (let i = 0; i < 8; i++) {
-      await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowPrivateAddresses: true }, now);
+      await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowLoopback: true }, now);
       now = new Date(now.getTime() + 3 * 3_600_000);
     }
     const row = await db.db.selectFrom('webhook_deliveries').selectAll().where('submission_id', '=', id).executeTakeFirstOrThrow();
@@ -274,7 +274,7 @@ describe('partner submissions over HTTP', () => {
       (await t.app.inject({ method: 'POST', url: `/api/v1/admin/webhook-deliveries/${row.id}/redeliver`, headers: admin.headers }))
         .statusCode,
     ).toBe(200);
-    expect((await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowPrivateAddresses: true }, now)).delivered).toBe(1);
+    expect((await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowLoopback: true }, now)).delivered).toBe(1);
   });
 
   const xml = (inner: string, extra = '') => `<?xml version="1.0" encoding="UTF-8"?>${extra}
