@@ -1,7 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import { ZSubmission } from '../contracts/partner.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { parseCsv } from '../domain/partner/agency-rules.js';
 import {
   checkCsvHeader,
   columnOf,
@@ -15,6 +14,7 @@ import type { Db } from '../storage/database.js';
 import type { SubmissionBatchesTable } from '../storage/schema.js';
 import type { RequestContext } from './audit.service.js';
 import { appendAudit } from './audit.service.js';
+import { type CsvFile, readCsv } from './csv-reader.js';
 import { bodyHash, type PartnerActor } from './partner-submission.service.js';
 
 /**
@@ -37,25 +37,24 @@ function refuse(message: string, issues: { path: string; code: string; message: 
 export async function receiveBatch(
   db: Db,
   ctx: Ctx,
-  csv: string,
+  file: CsvFile,
   filename: string | undefined,
   idempotencyKey: string | undefined,
 ): Promise<BatchAck> {
   const ori = ctx.actor.agencyOri;
-  const rows = parseCsv(csv.replace(/^\uFEFF/, ''));
-  const header = rows[0];
+  const header = file.records[0];
   if (!header)
     refuse('The file is empty: send a header row and at least one report.', [{ path: 'body', code: 'empty', message: 'no rows' }]);
   const headerIssues = checkCsvHeader(header);
   if (headerIssues.length > 0) refuse(`The header row is not right: ${headerIssues.length} problem(s); no row was read.`, headerIssues);
-  const count = rows.length - 1;
+  const count = file.recordCount - 1;
   if (count === 0)
     refuse('The file has a header but no reports.', [{ path: 'body', code: 'no_rows', message: 'no rows after the header' }]);
   if (count > MAX_CSV_ROWS)
     refuse(`The file has ${count} rows; split it into files of at most ${MAX_CSV_ROWS}.`, [
       { path: 'body', code: 'too_many_rows', message: `at most ${MAX_CSV_ROWS} rows per file` },
     ]);
-  const hash = bodyHash(csv);
+  const hash = bodyHash(file.text);
   return db.transaction().execute(async (trx) => {
     const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', ori).executeTakeFirst();
     if (!agency) throw new AppError('forbidden', 'Your agency is not registered.');
@@ -87,7 +86,7 @@ export async function receiveBatch(
         filename: filename ?? null,
         idempotency_key: idempotencyKey ?? null,
         body_hash: hash,
-        content: csv,
+        content: file.text,
         status: 'received',
         received_at: ctx.now,
       })
@@ -137,7 +136,8 @@ export async function splitBatches(db: Db, now: Date, limit = 2): Promise<number
 }
 
 async function splitOne(db: Db, batch: BatchRow, now: Date): Promise<void> {
-  const [header = [], ...records] = parseCsv(batch.content.replace(/^\uFEFF/, ''));
+  const file = await readCsv(batch.content, { maxBytes: Number.POSITIVE_INFINITY, keepRecords: MAX_CSV_ROWS + 1 });
+  const [header = [], ...records] = file.records;
   const errors: RowError[] = [];
   await db.transaction().execute(async (trx) => {
     const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', batch.agency_ori).executeTakeFirstOrThrow();

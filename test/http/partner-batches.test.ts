@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineGeocoder } from '../../src/services/geonames.js';
 import { processSubmissions } from '../../src/services/partner-submission.service.js';
@@ -212,6 +213,76 @@ describe('bulk CSV uploads', () => {
     const text = await (await get(token, `/api/partner/v1/batches/${id}/errors.csv`)).text();
     expect(text).toContain('2,occurred_at');
     expect(text).not.toMatch(/(^|,)=/m);
+  });
+
+  it('reads the upload as a stream: blank lines, a header of thousands of columns, a quote never closed and too many bytes are refused', async () => {
+    const count = async () =>
+      Number(
+        (
+          await db.db
+            .selectFrom('submission_batches')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const n = await count();
+    const blank = await upload(token, '\r\n'.repeat(2_000_000));
+    expect(blank.status).toBe(400);
+    expect(((await blank.json()) as { error: { issues: { code: string }[] } }).error.issues).toEqual([
+      expect.objectContaining({ code: 'empty' }),
+    ]);
+    const wide = await upload(token, `${'x,'.repeat(50_000)}\r\n${good(1)}\r\n`);
+    expect(wide.status).toBe(400);
+    expect(((await wide.json()) as { error: { issues: { code: string }[] } }).error.issues).toEqual([
+      expect.objectContaining({ code: 'too_many_columns' }),
+    ]);
+    const unclosed = await upload(token, csv(good(1), 'location_report,"2026-11-28T10:00:00-06:00,Seen,A,B,,,,78520,'));
+    expect(unclosed.status).toBe(400);
+    expect(((await unclosed.json()) as { error: { issues: { code: string }[] } }).error.issues[0]?.code).toBe('csv_malformed');
+    // Sent in chunks with no length announced: refused once the excess arrives, not after reading it all.
+    const refused = await new Promise<{ status: number; body: string; sent: number }>((resolve, reject) => {
+      const chunk = `${good(1)}\r\n`.repeat(2_000);
+      let sent = 0;
+      const req = request(`${base}/api/partner/v1/batches`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      });
+      let answered = false;
+      req.on('response', (res) => {
+        answered = true;
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, sent }));
+      });
+      // The server may close the connection while the rest is still being written: expected once it has answered.
+      req.on('error', (error) => {
+        if (!answered) reject(error);
+      });
+      req.write(`${HEADER}\r\n`);
+      const more = () => {
+        // Bounded: 40 MB at most, eight times the limit.
+        while (!answered && sent < 40_000_000) {
+          sent += chunk.length;
+          if (!req.write(chunk)) {
+            req.once('drain', more);
+            return;
+          }
+        }
+        if (!answered) req.end();
+      };
+      more();
+    });
+    expect(refused.status).toBe(413);
+    expect(JSON.parse(refused.body).error.code).toBe('payload_too_large');
+    expect(refused.sent).toBeLessThan(40_000_000);
+    // Without a token: refused as ever.
+    expect(
+      (await fetch(`${base}/api/partner/v1/batches`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv(good(1)) }))
+        .status,
+    ).toBe(401);
+    expect(await count()).toBe(n);
   });
 
   it('the portal: a partner officer uploads for their agency and sees the progress', async () => {

@@ -7,6 +7,7 @@ import { listSubmissions, partnerActor, readSubmission, receiveSubmission, setWe
 import { batchErrorReport, batchRows, listBatches, readBatch, receiveBatch } from '../../services/submission-batch.service.js';
 import { listDeliveries, redeliver } from '../../services/webhook.service.js';
 import { type AppContext, actorContext } from '../context.js';
+import { ZCsvBody } from '../csv-body.js';
 import { defineRoute } from '../route.js';
 
 /** The partner submission API (/api/partner/v1): partner systems with a client-credentials token, their own agency only. */
@@ -82,7 +83,7 @@ function batchRoutes(ctx: AppContext, base: string, via: 'client' | undefined) {
       tags: ['partner'],
       access: access('submission:create'),
       query: ZBatchQuery,
-      body: z.string().max(MAX_CSV_BYTES),
+      body: ZCsvBody,
       bodyLimit: MAX_CSV_BYTES,
       response: ZBatchAck,
       successStatus: 202,
