@@ -58,20 +58,22 @@ export async function receiveSubmission(
         issues: [{ path: 'body.type', code: check.code, message: check.message }],
       });
     }
-    if (idempotencyKey) {
-      const earlier = await trx
+    const earlier = async (): Promise<Ack | undefined> => {
+      if (!idempotencyKey) return undefined;
+      const found = await trx
         .selectFrom('partner_submissions')
         .select(['id', 'status', 'received_at', 'body_hash'])
         .where('agency_ori', '=', ori)
         .where('idempotency_key', '=', idempotencyKey)
         .executeTakeFirst();
-      if (earlier) {
-        if (earlier.body_hash !== hash) {
-          throw new AppError('conflict', 'This Idempotency-Key was used with a different body: use a new key for a new submission.');
-        }
-        return { id: earlier.id, status: earlier.status, receivedAt: earlier.received_at.toISOString(), replayed: true };
-      }
-    }
+      if (found && found.body_hash !== hash)
+        throw new AppError('conflict', 'This Idempotency-Key was used with a different body: use a new key for a new submission.');
+      return found && { id: found.id, status: found.status, receivedAt: found.received_at.toISOString(), replayed: true };
+    };
+    const replay = await earlier();
+    if (replay) return replay;
+    // The same key sent twice at once: the second insert waits for the first to commit, then does nothing and
+    // answers as the first did (a unique violation here was a 500).
     const row = await trx
       .insertInto('partner_submissions')
       .values({
@@ -85,8 +87,14 @@ export async function receiveSubmission(
         status: 'received',
         received_at: ctx.now,
       })
+      .onConflict((oc) => oc.columns(['agency_ori', 'idempotency_key']).doNothing())
       .returning(['id', 'received_at'])
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!row) {
+      const first = await earlier();
+      if (!first) throw new Error('partner submission: an idempotency conflict without the earlier submission');
+      return first;
+    }
     await appendAudit(trx, ctx, {
       action: 'submission.receive',
       outcome: 'allowed',

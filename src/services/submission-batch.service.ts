@@ -64,19 +64,22 @@ export async function receiveBatch(
       throw new AppError('forbidden', `Not accepted: ${inForce.message}.`, {
         issues: [{ path: 'body', code: inForce.code, message: inForce.message }],
       });
-    if (idempotencyKey) {
-      const earlier = await trx
+    const earlier = async () => {
+      if (!idempotencyKey) return undefined;
+      const found = await trx
         .selectFrom('submission_batches')
-        .select(['id', 'status', 'received_at', 'body_hash', 'total_rows'])
+        .select(['id', 'status', 'received_at', 'body_hash'])
         .where('agency_ori', '=', ori)
         .where('idempotency_key', '=', idempotencyKey)
         .executeTakeFirst();
-      if (earlier) {
-        if (earlier.body_hash !== hash)
-          throw new AppError('conflict', 'This Idempotency-Key was used with a different file: use a new key for a new upload.');
-        return { id: earlier.id, status: earlier.status, rows: count, receivedAt: earlier.received_at.toISOString(), replayed: true };
-      }
-    }
+      if (found && found.body_hash !== hash)
+        throw new AppError('conflict', 'This Idempotency-Key was used with a different file: use a new key for a new upload.');
+      return found && { id: found.id, status: found.status, rows: count, receivedAt: found.received_at.toISOString(), replayed: true };
+    };
+    const replay = await earlier();
+    if (replay) return replay;
+    // The same key sent twice at once: the second insert waits for the first to commit, then does nothing and
+    // answers as the first did (a unique violation here was a 500).
     const batch = await trx
       .insertInto('submission_batches')
       .values({
@@ -90,8 +93,14 @@ export async function receiveBatch(
         status: 'received',
         received_at: ctx.now,
       })
+      .onConflict((oc) => oc.columns(['agency_ori', 'idempotency_key']).doNothing())
       .returning(['id', 'received_at'])
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!batch) {
+      const first = await earlier();
+      if (!first) throw new Error('submission batch: an idempotency conflict without the earlier upload');
+      return first;
+    }
     await appendAudit(trx, ctx, {
       action: 'submission_batch.receive',
       outcome: 'allowed',

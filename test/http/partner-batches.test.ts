@@ -1,10 +1,12 @@
 import { request } from 'node:http';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineGeocoder } from '../../src/services/geonames.js';
 import { processSubmissions } from '../../src/services/partner-submission.service.js';
 import { splitBatches } from '../../src/services/submission-batch.service.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { waitUntil } from '../support/processes.js';
 
 /**
  * Bulk CSV uploads over real HTTP: stored before the 202, split in the
@@ -69,6 +71,31 @@ const processAll = async () => {
   await splitBatches(db.db, t.clock.now);
   while ((await processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder() }, t.clock.now, 50)) > 0);
 };
+
+/**
+ * Runs `requests` while a SHARE lock on `table` holds every insert back: each request finds no earlier row with its
+ * key, then waits to insert; the lock goes once as many as the pool allows are waiting, so they race for real.
+ */
+async function raced<T>(table: string, requests: () => Promise<T>[]): Promise<T[]> {
+  const locker = new pg.Client({ connectionString: db.url });
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query(`LOCK TABLE ${table} IN SHARE MODE`);
+    const pending = Promise.all(requests());
+    const contenders = Math.min(10, db.pool.options.max ?? 10);
+    await waitUntil(`${contenders} inserts into ${table} waiting`, async () => {
+      const { rows } = await locker.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE relation = '${table}'::regclass AND NOT granted`,
+      );
+      return (rows[0]?.n ?? 0) >= contenders;
+    });
+    await locker.query('COMMIT');
+    return await pending;
+  } finally {
+    await locker.end();
+  }
+}
 
 describe('bulk CSV uploads', () => {
   let token: string;
@@ -213,6 +240,19 @@ describe('bulk CSV uploads', () => {
     const text = await (await get(token, `/api/partner/v1/batches/${id}/errors.csv`)).text();
     expect(text).toContain('2,occurred_at');
     expect(text).not.toMatch(/(^|,)=/m);
+  });
+
+  it('ten uploads at once with one Idempotency-Key all get the same 202: one stored, nine replays', async () => {
+    const body = csv(good(21), good(22));
+    const answers = await raced('submission_batches', () =>
+      Array.from({ length: 10 }, () => upload(token, body, { 'idempotency-key': 'bulk-race-2026-0001' })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 10 }, () => 202));
+    const ids = new Set(((await Promise.all(answers.map((a) => a.json()))) as { id: string }[]).map((b) => b.id));
+    expect(ids.size).toBe(1);
+    expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
+    const stored = await db.db.selectFrom('submission_batches').select('id').where('idempotency_key', '=', 'bulk-race-2026-0001').execute();
+    expect(stored.map((b) => b.id)).toEqual([...ids]);
   });
 
   it('reads the upload as a stream: blank lines, a header of thousands of columns, a quote never closed and too many bytes are refused', async () => {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verify } from '../../src/domain/partner/webhook-signature.js';
 import { offlineGeocoder } from '../../src/services/geonames.js';
@@ -8,6 +9,7 @@ import { processSubmissions } from '../../src/services/partner-submission.servic
 import { deliverWebhooks } from '../../src/services/webhook.service.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { waitUntil } from '../support/processes.js';
 
 /**
  * The partner exchange over real HTTP on loopback: token → submit → 202 →
@@ -94,6 +96,31 @@ const post = (token: string, body: unknown, headers: Record<string, string> = {}
   });
 const process = () => processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder() }, t.clock.now);
 
+/**
+ * Runs `requests` while a SHARE lock on `table` holds every insert back: each request finds no earlier row with its
+ * key, then waits to insert; the lock goes once as many as the pool allows are waiting, so they race for real.
+ */
+async function raced<T>(table: string, requests: () => Promise<T>[]): Promise<T[]> {
+  const locker = new pg.Client({ connectionString: db.url });
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query(`LOCK TABLE ${table} IN SHARE MODE`);
+    const pending = Promise.all(requests());
+    const contenders = Math.min(10, db.pool.options.max ?? 10);
+    await waitUntil(`${contenders} inserts into ${table} waiting`, async () => {
+      const { rows } = await locker.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE relation = '${table}'::regclass AND NOT granted`,
+      );
+      return (rows[0]?.n ?? 0) >= contenders;
+    });
+    await locker.query('COMMIT');
+    return await pending;
+  } finally {
+    await locker.end();
+  }
+}
+
 describe('partner submissions over HTTP', () => {
   let token: string;
   let secret: string;
@@ -175,6 +202,26 @@ describe('partner submissions over HTTP', () => {
     expect(other.status).toBe(409);
     const rows = await db.db.selectFrom('partner_submissions').select('id').where('idempotency_key', '=', key).execute();
     expect(rows).toHaveLength(1);
+  });
+
+  it('ten requests at once with one Idempotency-Key all get the same 202: one stored, nine replays', async () => {
+    const key = 'rms-2026-race-0001';
+    const answers = await raced('partner_submissions', () =>
+      Array.from({ length: 10 }, () => post(token, submission({ narrative: 'Sent ten times at once.' }), { 'idempotency-key': key })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 10 }, () => 202));
+    const bodies = (await Promise.all(answers.map((a) => a.json()))) as { id: string; status: string }[];
+    expect(new Set(bodies.map((b) => b.id)).size).toBe(1);
+    expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
+    const rows = await db.db.selectFrom('partner_submissions').select('id').where('idempotency_key', '=', key).execute();
+    expect(rows).toEqual([{ id: bodies[0]?.id }]);
+    // The same key with another body, at once: one is the original, the others are refused as conflicts, none fails.
+    const mixed = await raced('partner_submissions', () =>
+      Array.from({ length: 6 }, (_, i) =>
+        post(token, submission({ narrative: `Body ${i % 2}` }), { 'idempotency-key': 'rms-2026-race-0002' }),
+      ),
+    );
+    expect(mixed.map((a) => a.status).sort()).toEqual([202, 202, 202, 409, 409, 409]);
   });
 
   it('reports every invalid field at once; unknown fields and __proto__ are refused, nothing is stored', async () => {
