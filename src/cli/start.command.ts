@@ -6,14 +6,13 @@ import type { Config } from '../config/config.js';
 import { buildApp, logSerializers } from '../http/app.js';
 import { readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { offlineGeocoder } from '../services/geonames.js';
+import { runPartnerJobs } from '../services/partner-jobs.service.js';
 import { sweepPartnerRequests } from '../services/partner-request.service.js';
-import { processSubmissions } from '../services/partner-submission.service.js';
+import { sweepSubmissionWorkItems } from '../services/partner-submission.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { runRetention } from '../services/retention.service.js';
 import { loadRoutingConfig, RoutingService } from '../services/routing.service.js';
 import { SimulationControl } from '../services/simulation-control.js';
-import { splitBatches } from '../services/submission-batch.service.js';
-import { deliverWebhooks } from '../services/webhook.service.js';
 import { sweepWelfareReferrals } from '../services/welfare.service.js';
 import { packageRoot } from '../storage/paths.js';
 import { countRows } from '../storage/repositories/demo.repository.js';
@@ -94,29 +93,35 @@ export async function startCommand(
     routing.start();
     simulation = new SimulationControl(storage.handle.db, routing, (message, error) => logger.warn({ err: error }, message));
     simulation.start();
-    // Welfare referrals past their response-time target are escalated, missing work items made again, and
+    // Welfare referrals past their response-time target are escalated, missing work items (welfare referrals, answered
+    // and overdue partner requests, accepted submissions) made again, and
     // requests to partner agencies past their deadline escalated.
     const welfareDeps = { db: storage.handle.db, routing };
+    const partnerDeps = {
+      db: storage.handle.db,
+      routing,
+      geocoder: offlineGeocoder(),
+      keys: identity.keys,
+      allowPrivateAddresses: !secureCookies(config),
+    };
     welfareSweep = setInterval(() => {
       sweepWelfareReferrals(welfareDeps, new Date()).catch((error) => logger.warn({ err: error }, 'welfare sweep failed'));
       sweepPartnerRequests(welfareDeps, new Date()).catch((error) => logger.warn({ err: error }, 'partner request sweep failed'));
+      sweepSubmissionWorkItems(partnerDeps, new Date()).catch((error) => logger.warn({ err: error }, 'submission work item sweep failed'));
     }, 60_000);
     welfareSweep.unref();
     // Bulk uploads are split, partner submissions processed, and status webhooks sent, every second (each run is bounded).
-    const partnerDeps = { db: storage.handle.db, routing, geocoder: offlineGeocoder() };
     let partnerBusy = false;
     partnerTimer = setInterval(() => {
       if (partnerBusy) return;
       partnerBusy = true;
-      const now = new Date();
-      splitBatches(storage.handle.db, now)
-        .catch((error) => logger.warn({ err: error }, 'splitting uploads failed'))
-        .then(() => processSubmissions(partnerDeps, now))
-        .then(() => deliverWebhooks({ db: storage.handle.db, keys: identity.keys, allowPrivateAddresses: !secureCookies(config) }, now))
-        .catch((error) => logger.warn({ err: error }, 'partner processing failed'))
-        .finally(() => {
-          partnerBusy = false;
-        });
+      void runPartnerJobs(
+        partnerDeps,
+        () => new Date(),
+        (job, error) => logger.warn({ err: error, job }, 'partner job failed'),
+      ).finally(() => {
+        partnerBusy = false;
+      });
     }, 1_000);
     partnerTimer.unref();
     // Retention once a day (first an hour after start), as the schema owner; audited by kind and count.

@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineGeocoder } from '../../src/services/geonames.js';
+import { runPartnerJobs } from '../../src/services/partner-jobs.service.js';
 import { processSubmissions } from '../../src/services/partner-submission.service.js';
 import { splitBatches } from '../../src/services/submission-batch.service.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
@@ -323,6 +324,28 @@ describe('bulk CSV uploads', () => {
         .status,
     ).toBe(401);
     expect(await count()).toBe(n);
+  });
+
+  it('the job processes a whole upload in one run, not one claim a run; every accepted row has one work item', async () => {
+    const res = await upload(token, csv(...Array.from({ length: 45 }, (_, i) => good(100 + i))));
+    const { id } = (await res.json()) as { id: string };
+    const failures: unknown[] = [];
+    await runPartnerJobs(
+      { db: db.db, routing: t.routing, geocoder: offlineGeocoder(), keys: t.identity.keys, allowPrivateAddresses: true },
+      () => t.clock.now,
+      (_job, error) => failures.push(error),
+      60_000,
+    );
+    expect(failures).toEqual([]);
+    const progress = (await (await get(token, `/api/partner/v1/batches/${id}`)).json()) as {
+      submissions: { accepted: number };
+      done: boolean;
+    };
+    expect(progress).toMatchObject({ done: true, submissions: { accepted: 45 } });
+    const subs = await db.db.selectFrom('partner_submissions').select(['id', 'task_id']).where('batch_id', '=', id).execute();
+    const tasks = [...t.routing.engine.allTasks()].filter((x) => subs.some((s) => s.id === x.attributes.submissionId));
+    expect(tasks).toHaveLength(45);
+    expect(new Set(tasks.map((x) => x.id))).toEqual(new Set(subs.map((s) => s.task_id)));
   });
 
   it('the portal: a partner officer uploads for their agency and sees the progress', async () => {

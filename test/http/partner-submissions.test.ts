@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verify } from '../../src/domain/partner/webhook-signature.js';
 import { offlineGeocoder } from '../../src/services/geonames.js';
-import { processSubmissions } from '../../src/services/partner-submission.service.js';
+import { processSubmissions, sweepSubmissionWorkItems } from '../../src/services/partner-submission.service.js';
+import { loadRoutingConfig, RoutingService } from '../../src/services/routing.service.js';
 import { deliverWebhooks } from '../../src/services/webhook.service.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -222,6 +224,54 @@ describe('partner submissions over HTTP', () => {
       ),
     );
     expect(mixed.map((a) => a.status).sort()).toEqual([202, 202, 202, 409, 409, 409]);
+  });
+
+  it('a work item lost between the accepted status and the ACD is made by the sweep, exactly once', async () => {
+    const res = await post(token, submission({ narrative: 'The ACD write fails once.' }));
+    const { id } = (await res.json()) as { id: string };
+    // The routing log refuses this submission's work item, as a crash right after the status commit would lose it.
+    await sql`CREATE TABLE test_refused_work (submission_id text PRIMARY KEY)`.execute(db.db);
+    await sql`INSERT INTO test_refused_work VALUES (${id})`.execute(db.db);
+    await sql`CREATE FUNCTION test_refuse_work() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM test_refused_work WHERE submission_id = NEW.command -> 'task' -> 'attributes' ->> 'submissionId') THEN
+          RAISE EXCEPTION 'simulated crash before the work item';
+        END IF;
+        RETURN NEW;
+      END $$`.execute(db.db);
+    await sql`CREATE TRIGGER test_refuse_work BEFORE INSERT ON routing_commands FOR EACH ROW EXECUTE FUNCTION test_refuse_work()`.execute(
+      db.db,
+    );
+    const deps = { db: db.db, routing: t.routing, geocoder: offlineGeocoder() };
+    const tasksOf = () => [...t.routing.engine.allTasks()].filter((x) => x.attributes.submissionId === id);
+    try {
+      await expect(process()).rejects.toThrow(/simulated crash/);
+      const row = await db.db.selectFrom('partner_submissions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      expect(row.status).toBe('accepted');
+      expect(row.task_id).toEqual(expect.any(String));
+      expect(tasksOf()).toEqual([]);
+      // While the cause lasts the sweep fails too, and makes nothing.
+      await expect(sweepSubmissionWorkItems(deps, t.clock.now)).rejects.toThrow(/simulated crash/);
+    } finally {
+      await sql`DROP TRIGGER test_refuse_work ON routing_commands`.execute(db.db);
+    }
+    // After a restart the engine, rebuilt from the log, does not have it either.
+    const restarted = await RoutingService.open(db.db, await loadRoutingConfig(db.db), t.clock.get);
+    const row = await db.db.selectFrom('partner_submissions').select('task_id').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(restarted.engine.task(row.task_id ?? '')).toBeUndefined();
+    await restarted.stop();
+
+    expect(await sweepSubmissionWorkItems(deps, t.clock.now)).toBe(1);
+    expect(tasksOf()).toEqual([expect.objectContaining({ id: row.task_id, queueId: 'analysis' })]);
+    // Swept again, processed again, a day later: never a second one.
+    expect(await sweepSubmissionWorkItems(deps, t.clock.now)).toBe(0);
+    expect(await process()).toBe(0);
+    expect(await sweepSubmissionWorkItems(deps, new Date(t.clock.now.getTime() + 23 * 3_600_000))).toBe(0);
+    expect(tasksOf()).toHaveLength(1);
+    const logged = await sql<{ n: string }>`
+      SELECT count(*) AS n FROM routing_commands
+      WHERE command ->> 'type' = 'createTask' AND command -> 'task' -> 'attributes' ->> 'submissionId' = ${id}`.execute(db.db);
+    expect(logged.rows[0]?.n).toBe('1');
   });
 
   it('reports every invalid field at once; unknown fields and __proto__ are refused, nothing is stored', async () => {
