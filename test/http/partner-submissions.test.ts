@@ -274,6 +274,51 @@ describe('partner submissions over HTTP', () => {
     expect(logged.rows[0]?.n).toBe('1');
   });
 
+  it('the portal: the acknowledgement links to a status a partner officer can read, for their own agency only (audited)', async () => {
+    const officer = await enrollAs(t, 'partner_officer', { agencyOri: TASK_FORCE });
+    const sent = await t.app.inject({ method: 'POST', url: '/api/v1/portal/submissions', headers: officer.headers, payload: submission() });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const ack = sent.json() as { id: string; statusUrl: string };
+    expect(ack.statusUrl).toBe(`/api/v1/portal/submissions/${ack.id}`);
+    // The link is a registered route…
+    expect(t.registered).toContainEqual({ method: 'GET', url: '/api/v1/portal/submissions/:id' });
+    // … that answers with the status, as the partner API's GET does.
+    const before = await t.app.inject({ method: 'GET', url: ack.statusUrl, headers: { cookie: officer.cookie } });
+    expect(before.statusCode, before.body).toBe(200);
+    expect(before.json()).toMatchObject({ id: ack.id, status: 'received', statusUrl: ack.statusUrl, reference: null });
+    await process();
+    const after = (await t.app.inject({ method: 'GET', url: ack.statusUrl, headers: { cookie: officer.cookie } })).json();
+    const viaApi = (await (
+      await fetch(`${base}/api/partner/v1/submissions/${ack.id}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as Record<string, unknown>;
+    expect(after).toEqual({ ...viaApi, statusUrl: ack.statusUrl });
+    expect(after).toMatchObject({ status: 'accepted', reference: expect.stringMatching(/^C-2026-\d{6}$/) });
+    // The portal's list links to the portal too.
+    const listed = (await t.app.inject({ method: 'GET', url: '/api/v1/portal/submissions', headers: { cookie: officer.cookie } })).json();
+    expect(listed.submissions.find((x: { id: string }) => x.id === ack.id)?.statusUrl).toBe(ack.statusUrl);
+
+    // Another agency's officer: not found, and the attempt is in the audit; staff without a partner agency: forbidden.
+    const stranger = await enrollAs(t, 'partner_officer', { agencyOri: 'TX1430300' });
+    const peek = await t.app.inject({ method: 'GET', url: ack.statusUrl, headers: { cookie: stranger.cookie } });
+    expect(peek.statusCode).toBe(404);
+    expect(peek.json().error.code).toBe('not_found');
+    const audited = await db.db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'outcome'])
+      .where('action', '=', 'submission.read')
+      .where('resource_id', '=', ack.id)
+      .orderBy('seq')
+      .execute();
+    expect(audited).toEqual([
+      { actor_id: officer.userId, outcome: 'allowed' },
+      { actor_id: officer.userId, outcome: 'allowed' },
+      expect.objectContaining({ outcome: 'allowed' }),
+      { actor_id: stranger.userId, outcome: 'denied' },
+    ]);
+    expect((await t.app.inject({ method: 'GET', url: ack.statusUrl, headers: { cookie: admin.cookie } })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: ack.statusUrl })).statusCode).toBe(401);
+  });
+
   it('reports every invalid field at once; unknown fields and __proto__ are refused, nothing is stored', async () => {
     const before = await db.db
       .selectFrom('partner_submissions')
