@@ -6,14 +6,13 @@ import type { Config } from '../config/config.js';
 import { buildApp, logSerializers } from '../http/app.js';
 import { readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { offlineGeocoder } from '../services/geonames.js';
+import { runPartnerJobs } from '../services/partner-jobs.service.js';
 import { sweepPartnerRequests } from '../services/partner-request.service.js';
-import { processSubmissions } from '../services/partner-submission.service.js';
+import { sweepSubmissionWorkItems } from '../services/partner-submission.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { runRetention } from '../services/retention.service.js';
 import { loadRoutingConfig, RoutingService } from '../services/routing.service.js';
 import { SimulationControl } from '../services/simulation-control.js';
-import { splitBatches } from '../services/submission-batch.service.js';
-import { deliverWebhooks } from '../services/webhook.service.js';
 import { sweepWelfareReferrals } from '../services/welfare.service.js';
 import { isDatabaseUnavailable } from '../storage/database.js';
 import { packageRoot } from '../storage/paths.js';
@@ -106,33 +105,48 @@ export async function startCommand(
       isDatabaseUnavailable(error) ? simulationJob.failed(error) : logger.warn({ err: error }, message),
     );
     simulation.start();
-    // Welfare referrals past their response-time target are escalated, missing work items made again, and
+    // Welfare referrals past their response-time target are escalated, missing work items (welfare referrals, answered
+    // and overdue partner requests, accepted submissions) made again, and
     // requests to partner agencies past their deadline escalated.
     const welfareDeps = { db: storage.handle.db, routing };
+    const partnerDeps = {
+      db: storage.handle.db,
+      routing,
+      geocoder: offlineGeocoder(),
+      keys: identity.keys,
+      allowLoopback: development,
+    };
     const welfareJob = backgroundJob(logger, 'welfare sweep');
     const requestJob = backgroundJob(logger, 'partner request sweep');
+    const submissionSweepJob = backgroundJob(logger, 'submission work item sweep');
     welfareSweep = setInterval(() => {
       sweepWelfareReferrals(welfareDeps, new Date()).then(welfareJob.succeeded, welfareJob.failed);
       sweepPartnerRequests(welfareDeps, new Date()).then(requestJob.succeeded, requestJob.failed);
+      sweepSubmissionWorkItems(partnerDeps, new Date()).then(submissionSweepJob.succeeded, submissionSweepJob.failed);
     }, 60_000);
     welfareSweep.unref();
     // Bulk uploads are split, partner submissions processed, and status webhooks sent, every second (each run is bounded).
-    const partnerDeps = { db: storage.handle.db, routing, geocoder: offlineGeocoder() };
     let partnerBusy = false;
     const splitJob = backgroundJob(logger, 'splitting uploads');
     const partnerJob = backgroundJob(logger, 'partner processing');
     partnerTimer = setInterval(() => {
       if (partnerBusy) return;
       partnerBusy = true;
-      const now = new Date();
-      splitBatches(storage.handle.db, now)
-        .then(splitJob.succeeded, splitJob.failed)
-        .then(() => processSubmissions(partnerDeps, now))
-        .then(() => deliverWebhooks({ db: storage.handle.db, keys: identity.keys, allowLoopback: development }, now))
-        .then(partnerJob.succeeded, partnerJob.failed)
-        .finally(() => {
-          partnerBusy = false;
-        });
+      let failed = false;
+      void runPartnerJobs(
+        partnerDeps,
+        () => new Date(),
+        (job, error) => {
+          failed = true;
+          (job === 'split' ? splitJob : partnerJob).failed(error);
+        },
+      ).finally(() => {
+        if (!failed) {
+          splitJob.succeeded();
+          partnerJob.succeeded();
+        }
+        partnerBusy = false;
+      });
     }, 1_000);
     partnerTimer.unref();
     // Retention once a day (first an hour after start), as the schema owner; audited by kind and count.

@@ -10,10 +10,12 @@ import { z } from 'zod';
 import { TEXT_RULES, ZErrorResponse } from '../contracts/common.js';
 import { AppError } from '../domain/errors/app-error.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
+import { MAX_CSV_ROWS } from '../domain/partner/submission-csv.js';
 import { RealtimeHub } from '../realtime/hub.js';
 import type { AttachmentScanner } from '../services/attachment.service.js';
 import { recordAudit } from '../services/audit.service.js';
 import { authenticateSession } from '../services/auth.service.js';
+import { readCsv } from '../services/csv-reader.js';
 import { offlineGeocoder } from '../services/geonames.js';
 import type { IdentityDeps } from '../services/identity-context.js';
 import { authenticateClientToken } from '../services/partner-client.service.js';
@@ -215,12 +217,23 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   await app.register(formbody, { bodyLimit: WEBHOOK_BODY_LIMIT });
   // Attachments arrive as raw bytes; their routes set their own body limit.
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  // Agency imports and bulk submission uploads come as CSV text.
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 5_000_000 }, (request, body, done) => {
+  // Agency imports and bulk submission uploads come as CSV, parsed as a stream while it arrives (csv-parse): a large
+  // or hostile file never holds the event loop, and no more than the route's body limit is ever read.
+  app.addContentTypeParser('text/csv', (request, payload, done) => {
     const url = request.routeOptions.url ?? '';
-    if (url !== '/api/v1/agencies/import' && !CSV_UPLOAD_ROUTES.includes(url))
+    if (url !== '/api/v1/agencies/import' && !CSV_UPLOAD_ROUTES.includes(url)) {
       done(new AppError('unsupported_media_type', 'CSV is accepted only for agency imports and bulk submission uploads.'), undefined);
-    else done(null, String(body));
+      return;
+    }
+    const maxBytes = request.routeOptions.bodyLimit ?? 1_048_576;
+    if (Number(request.headers['content-length'] ?? 0) > maxBytes) {
+      done(new AppError('payload_too_large', `The file is larger than ${maxBytes.toLocaleString('en-US')} bytes.`), undefined);
+      return;
+    }
+    readCsv(payload, { maxBytes, keepRecords: MAX_CSV_ROWS + 1 }).then(
+      (file) => done(null, file),
+      (error: Error) => done(error, undefined),
+    );
   });
   const metrics = installMetrics(app, options.pool);
 

@@ -17,7 +17,7 @@ import { withCase } from './case.service.js';
 import type { PartnerActor } from './partner-submission.service.js';
 import { loadAorTable } from './reference-data.service.js';
 import { blockedError, gateInputFor } from './referral.service.js';
-import type { RoutingService } from './routing.service.js';
+import { type RoutingService, WORK_ITEM_SWEEP_MS } from './routing.service.js';
 import { refuseDependentApprover } from './two-person.service.js';
 
 /**
@@ -840,11 +840,7 @@ function escalationFor(r: PartnerRequestRow, c: CaseRef): WorkItem {
 
 /** Creates the work item unless the engine has it already (the id was stored with the request in its transaction). */
 async function ensureWorkItem(routing: RoutingService, ctx: RequestContext, item: WorkItem): Promise<void> {
-  if (routing.engine.task(item.id)) return;
-  await routing.execute(
-    { type: 'createTask', task: { id: item.id, channel: 'work_item', priority: item.priority, attributes: item.attributes } },
-    ctx,
-  );
+  await routing.ensureTask({ id: item.id, channel: 'work_item', priority: item.priority, attributes: item.attributes }, ctx);
 }
 
 /**
@@ -901,7 +897,7 @@ export async function sweepPartnerRequests(deps: { db: Db; routing: RoutingServi
     .select(['c.id as case_row_id', 'c.unit', 'c.case_number'])
     .where((eb) => eb.or([eb('q.answer_task_id', 'is not', null), eb('q.escalation_task_id', 'is not', null)]))
     // A day back: the engine keeps ended tasks for two, so a done work item is never made again.
-    .where('q.updated_at', '>', new Date(now.getTime() - 86_400_000))
+    .where('q.updated_at', '>', new Date(now.getTime() - WORK_ITEM_SWEEP_MS))
     .execute();
   for (const r of named) {
     const caseRow = { id: r.case_row_id, unit: r.unit, case_number: r.case_number };

@@ -145,6 +145,12 @@ export const toAppError = (error: EngineError): AppError => new AppError(CODE_ST
 /** Ended tasks stay in the engine's memory this long: statistics look back 24 hours. */
 const RETAIN_ENDED_MS = 48 * 3_600_000;
 
+/**
+ * How far back a sweep looks for work items that were named but may never have been made: well inside
+ * RETAIN_ENDED_MS, so a work item that was made and has ended is still known to the engine and never made twice.
+ */
+export const WORK_ITEM_SWEEP_MS = 24 * 3_600_000;
+
 export type RoutingListener = (events: EngineEvent[]) => void;
 
 export class RoutingService {
@@ -306,6 +312,22 @@ export class RoutingService {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
     await this.tail;
+  }
+
+  /**
+   * Creates the task unless the engine has it already, checked in turn with every other command, so two callers
+   * (the step that named it, a sweep) never make it twice. For work items whose id was stored in the same
+   * transaction as their cause: a crash between that commit and this call loses nothing, since a sweep (looking back
+   * at most WORK_ITEM_SWEEP_MS) calls it again. True if it was created now.
+   */
+  ensureTask(task: TaskInput, ctx: RequestContext | null): Promise<boolean> {
+    const run = this.tail.then(async () => {
+      if (this.current.task(task.id)) return false;
+      await this.executeNow({ type: 'createTask', task }, ctx);
+      return true;
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   /** Makes sure a staff member is known to the engine as an agent, with their routing attributes. */

@@ -500,6 +500,7 @@ export type PartnerSubmissionsTable = {
   processed_at: Date | null;
   batch_id: ColumnType<string | null, string | null | undefined, string | null>;
   batch_row: ColumnType<number | null, number | null | undefined, number | null>;
+  task_id: ColumnType<string | null, string | null | undefined, string | null>;
 };
 
 export type SubmissionBatchesTable = {
