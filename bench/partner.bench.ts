@@ -10,10 +10,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { buildApp } from '../src/http/app.js';
-import { loadBannedPasswords, loadPermissionTable } from '../src/services/identity-context.js';
+import { loadBannedPasswords, loadPermissionTable, outboxCourier } from '../src/services/identity-context.js';
 import { deriveKeys } from '../src/services/keys.js';
 import { addClient } from '../src/services/partner-client.service.js';
 import { loadReferenceData, syntheticAgencyRows } from '../src/services/reference-data.service.js';
@@ -48,6 +49,7 @@ try {
     banned: loadBannedPasswords(),
     permissions: await loadPermissionTable(handle.db),
     publicUrl: 'http://127.0.0.1',
+    enrollmentCourier: outboxCourier(path.join(os.tmpdir(), 'switchboard-bench-outbox')),
   };
   const routing = await RoutingService.open(handle.db, await loadRoutingConfig(handle.db), () => new Date());
   const { app } = await buildApp({

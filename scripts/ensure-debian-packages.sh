@@ -4,8 +4,9 @@
 # Chromium for the browser tests (Playwright drives Debian's build; it never
 # downloads a browser of its own), and the telephony peers: Kamailio (the SIP
 # edge), rtpengine (media), SIPp and baresip (callers and agents' phones),
-# espeak-ng and sox (prompts). Installing them starts none of them: the tests
-# start each on loopback and stop it.
+# espeak-ng and sox (prompts), and libfaketime (one run with the machine's clock
+# moved). Installing them starts none of them: the tests start each on loopback
+# and stop it.
 set -euo pipefail
 
 missing=()
@@ -17,6 +18,7 @@ command -v sipp >/dev/null || missing+=(sip-tester)
 command -v baresip >/dev/null || missing+=(baresip-core)
 command -v espeak-ng >/dev/null || missing+=(espeak-ng)
 command -v sox >/dev/null || missing+=(sox)
+compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || missing+=(libfaketime)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

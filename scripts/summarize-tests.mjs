@@ -5,8 +5,9 @@ import path from 'node:path';
 
 const [dir = '.test-results', checksFailedArg = '0'] = process.argv.slice(2);
 const runs = [
-  ['embedded', 'embedded.json'],
-  ['external', 'external.json'],
+  ['embedded PostgreSQL run', 'embedded.json'],
+  ['external PostgreSQL run', 'external.json'],
+  ['run with the clock a year ahead', 'faked-clock.json'],
 ];
 let passed = 0;
 let failed = Number(checksFailedArg);
@@ -14,7 +15,7 @@ let skipped = 0;
 for (const [label, file] of runs) {
   const full = path.join(dir, file);
   if (!existsSync(full)) {
-    console.log(`${label} PostgreSQL run: no report (the run did not complete)`);
+    console.log(`${label}: no report (the run did not complete)`);
     failed += 1;
     continue;
   }
@@ -28,7 +29,7 @@ for (const [label, file] of runs) {
   ).length;
   failed += brokenFiles;
   console.log(
-    `${label} PostgreSQL run: ${report.numPassedTests} passed, ${report.numFailedTests} failed in ${report.testResults.length} files${brokenFiles ? ` (${brokenFiles} files failed to run)` : ''}`,
+    `${label}: ${report.numPassedTests} passed, ${report.numFailedTests} failed in ${report.testResults.length} files${brokenFiles ? ` (${brokenFiles} files failed to run)` : ''}`,
   );
 }
 if (Number(checksFailedArg) > 0) console.log(`static checks failed: ${checksFailedArg}`);

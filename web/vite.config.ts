@@ -5,10 +5,10 @@ import { defineConfig } from 'vite';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** The web app, built into dist/web, which the server serves at /. */
+/** The web app, built into dist/web, which the server serves at /. No source maps: the server is public and serves none. */
 export default defineConfig({
   root: here,
   plugins: [react()],
-  build: { outDir: path.join(here, '..', 'dist', 'web'), emptyOutDir: true, sourcemap: true },
+  build: { outDir: path.join(here, '..', 'dist', 'web'), emptyOutDir: true, sourcemap: false },
   logLevel: 'warn',
 });

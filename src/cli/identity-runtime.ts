@@ -1,7 +1,8 @@
 import os from 'node:os';
+import path from 'node:path';
 import type { Config } from '../config/config.js';
 import type { RequestContext } from '../services/audit.service.js';
-import { type IdentityDeps, loadBannedPasswords, loadPermissionTable } from '../services/identity-context.js';
+import { type IdentityDeps, loadBannedPasswords, loadPermissionTable, outboxCourier } from '../services/identity-context.js';
 import { deriveKeys, loadMasterKey } from '../services/keys.js';
 import type { Storage } from './storage-runtime.js';
 
@@ -16,6 +17,10 @@ export function publicUrl(config: Config): string {
 /** Cookies are Secure unless staff reach Switchboard over plain HTTP on this machine only. */
 export const secureCookies = (config: Config): boolean => publicUrl(config).startsWith('https://') || !LOOPBACK.test(config.HOST);
 
+/** Where enrollment links asked for through the API are dropped for delivery. */
+export const enrollmentOutboxDir = (config: Config): string =>
+  config.ENROLLMENT_OUTBOX_DIR ? path.resolve(config.ENROLLMENT_OUTBOX_DIR) : path.join(config.dataDir, 'enrollment-outbox');
+
 export async function openIdentity(config: Config, storage: Storage): Promise<IdentityDeps> {
   const master = await loadMasterKey(config.SWITCHBOARD_SECRET_KEY, config.dataDir);
   return {
@@ -24,6 +29,7 @@ export async function openIdentity(config: Config, storage: Storage): Promise<Id
     banned: loadBannedPasswords(),
     permissions: await loadPermissionTable(storage.handle.db),
     publicUrl: publicUrl(config),
+    enrollmentCourier: outboxCourier(enrollmentOutboxDir(config)),
   };
 }
 

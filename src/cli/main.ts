@@ -12,15 +12,16 @@ import type { Shift } from '../domain/routing/simulator.js';
 import { importAgencies, listAgencies, saveAgency } from '../services/agency.service.js';
 import { verifyAuditChain } from '../services/audit.service.js';
 import { DEMO_ACCOUNT_USERNAMES, demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
+import type { EnrollmentCourier, EnrollmentLink } from '../services/identity-context.js';
 import { decrypt } from '../services/keys.js';
 import { addClient, listClients, revokeClient, rotateClientSecret } from '../services/partner-client.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { runRetention } from '../services/retention.service.js';
 import { totpCode } from '../services/totp.js';
-import { addUser, disableUser, listUsers, resetMfa } from '../services/user-admin.service.js';
+import { addUser, disableUser, listUsers, resetMfa, resetPassword } from '../services/user-admin.service.js';
 import { MigrationError } from '../storage/migrator.js';
 import { findUserByUsername } from '../storage/repositories/identity.repository.js';
-import { cliContext, openIdentity } from './identity-runtime.js';
+import { cliContext, enrollmentOutboxDir, openIdentity } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
 
 const ShiftFile = z
@@ -393,37 +394,97 @@ agency
   );
 
 const user = program.command('user').description('staff accounts (every action is audited)');
+
+/**
+ * The operator at the server's console is the out-of-band channel: whoever runs
+ * the CLI already holds the data directory and the master key, so showing them a
+ * link gives nothing away, and they hand it to the person (in person, sealed,
+ * by phone). With --outbox the link goes to the enrollment outbox instead.
+ */
+function operatorCourier(): { courier: EnrollmentCourier; link: () => EnrollmentLink | undefined } {
+  let held: EnrollmentLink | undefined;
+  return {
+    courier: {
+      channel: 'operator',
+      deliver: async (link) => {
+        held = link;
+      },
+    },
+    link: () => held,
+  };
+}
+
+const printLink = (link: EnrollmentLink | undefined, json: boolean, outbox: string | undefined) => {
+  if (json) print(JSON.stringify({ username: link?.username, role: link?.role, enrollmentUrl: link?.url, outbox }));
+  else if (link) {
+    print(`${link.reason === 'new_account' ? 'enrollment' : 'password reset'} link (one use, until ${link.expiresAt.toISOString()}):`);
+    print(`  ${link.url}`);
+    print('give it to the person yourself; it is shown only now');
+  } else print(`the link was written to the enrollment outbox (${outbox ?? ''}) for delivery`);
+};
+
 user
   .command('add')
-  .description('add an account and print its one-time enrollment link (72 hours)')
+  .description('add an account and print its one-time enrollment link (72 hours) for you to hand to the person')
   .addOption(new Option('--role <role>', 'role').choices(ROLES).makeOptionMandatory())
   .requiredOption('--name <display name>', "the person's name as colleagues know it")
   .option('--username <username>', 'sign-in name (default: from the name, e.g. maria.lopez)')
   .option('--agency <ORI>', "partner officers: their agency's ORI")
   .option('--field-office <code>', 'field officers: their field office code, e.g. NOL')
   .option('--unit <unit>', 'unit, e.g. uac')
+  .option('--outbox', 'send the link through the enrollment outbox instead of printing it')
   .option('--json', 'print JSON')
   .action(
-    (options: { role: Role; name: string; username?: string; agency?: string; fieldOffice?: string; unit?: string; json?: boolean }) =>
+    (options: {
+      role: Role;
+      name: string;
+      username?: string;
+      agency?: string;
+      fieldOffice?: string;
+      unit?: string;
+      outbox?: boolean;
+      json?: boolean;
+    }) =>
       withStorage('user', async (storage, cfg) => {
         const identity = await openIdentity(cfg, storage);
-        const invited = await addUser(identity, cliContext(cfg), {
-          displayName: options.name,
-          role: options.role,
-          username: options.username,
-          agencyOri: options.agency,
-          fieldOfficeCode: options.fieldOffice,
-          unit: options.unit,
-        });
-        if (options.json)
-          print(JSON.stringify({ username: invited.user.username, role: invited.user.role, enrollmentUrl: invited.enrollmentUrl }));
-        else {
-          print(`added ${invited.user.username} (${invited.user.role})`);
-          print(`enrollment link (one use, until ${invited.enrollmentExpiresAt.toISOString()}):`);
-          print(`  ${invited.enrollmentUrl}`);
-        }
+        const operator = operatorCourier();
+        const invited = await addUser(
+          identity,
+          cliContext(cfg),
+          {
+            displayName: options.name,
+            role: options.role,
+            username: options.username,
+            agencyOri: options.agency,
+            fieldOfficeCode: options.fieldOffice,
+            unit: options.unit,
+          },
+          options.outbox ? identity.enrollmentCourier : operator.courier,
+        );
+        if (!options.json) print(`added ${invited.user.username} (${invited.user.role})`);
+        printLink(operator.link(), options.json === true, options.outbox ? enrollmentOutboxDir(cfg) : undefined);
         return 0;
       }),
+  );
+user
+  .command('reset-password <username>')
+  .description('the old password stops working and sessions end; print a one-time link to choose a new one (the authenticator stays)')
+  .option('--outbox', 'send the link through the enrollment outbox instead of printing it')
+  .option('--json', 'print JSON')
+  .action((username: string, options: { outbox?: boolean; json?: boolean }) =>
+    withStorage('user', async (storage, cfg) => {
+      const identity = await openIdentity(cfg, storage);
+      const operator = operatorCourier();
+      const reset = await resetPassword(
+        identity,
+        cliContext(cfg),
+        username,
+        options.outbox ? identity.enrollmentCourier : operator.courier,
+      );
+      if (!options.json) print(`password reset for ${reset.user.username}`);
+      printLink(operator.link(), options.json === true, options.outbox ? enrollmentOutboxDir(cfg) : undefined);
+      return 0;
+    }),
   );
 user
   .command('disable <username>')

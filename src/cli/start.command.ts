@@ -7,15 +7,15 @@ import { AppError } from '../domain/errors/app-error.js';
 import { buildApp, logSerializers } from '../http/app.js';
 import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { offlineGeocoder } from '../services/geonames.js';
+import { runPartnerJobs } from '../services/partner-jobs.service.js';
 import { sweepPartnerRequests } from '../services/partner-request.service.js';
-import { processSubmissions } from '../services/partner-submission.service.js';
+import { sweepSubmissionWorkItems } from '../services/partner-submission.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { runRetention } from '../services/retention.service.js';
 import { loadRoutingConfig, RoutingService } from '../services/routing.service.js';
 import { SimulationControl } from '../services/simulation-control.js';
-import { splitBatches } from '../services/submission-batch.service.js';
-import { deliverWebhooks } from '../services/webhook.service.js';
 import { sweepWelfareReferrals } from '../services/welfare.service.js';
+import { isDatabaseUnavailable } from '../storage/database.js';
 import { packageRoot } from '../storage/paths.js';
 import { TwilioCalls, type TwilioConfig } from '../telephony/adapters/twilio.js';
 import { CallControl } from '../telephony/call-control.js';
@@ -24,12 +24,19 @@ import { PromptLibrary } from '../telephony/media/prompts.js';
 import { startTelephony, type Telephony } from '../telephony/runtime.js';
 import { openIdentity, secureCookies } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
-import { applyMigrations, openStorage, StartupError, withOwnerDatabase } from './storage-runtime.js';
+import { applyMigrations, openStorage, StartupError, type StorageOptions, withOwnerDatabase } from './storage-runtime.js';
 
 export function packageVersion(): string {
   const pkg: unknown = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8'));
   return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0.0.0';
 }
+
+/**
+ * Development = staff reach Switchboard over plain HTTP on this machine only (no Secure cookies): partner webhooks
+ * may then point at this machine (never at a private network). An HTTPS PUBLIC_URL or a HOST other than loopback is
+ * production, where they may not.
+ */
+export const developmentMode = (config: Config): boolean => !secureCookies(config);
 
 export async function startCommand(
   config: Config,
@@ -38,7 +45,7 @@ export async function startCommand(
   const { progress } = options;
   const logger = pino({ level: config.LOG_LEVEL, serializers: logSerializers, base: { service: 'switchboard' } });
   progress(`starting Switchboard ${packageVersion()}`);
-  const storage = await openStorage(config, 'start', { requireOwnership: true, progress });
+  const storage = await openStorage(config, 'start', { requireOwnership: true, progress, watch: databaseWatch(logger) });
   let closing = false;
   const shutdown = async (reason: string, exitCode: number): Promise<void> => {
     if (closing) return;
@@ -79,6 +86,7 @@ export async function startCommand(
     progress(applied.length > 0 ? `migrations: applied ${applied.length} (${applied.join(', ')})` : 'migrations: up to date');
     await loadReferenceData(storage.handle.db);
     const identity = await openIdentity(config, storage);
+    const development = developmentMode(config);
     // Demo data is made before the routing engine opens: the seed plays its work items through an engine of its own
     // on the demo's clock, and the engine opened below replays them from the command log.
     const demoState = await demoDatabaseState(storage.handle.db);
@@ -110,36 +118,57 @@ export async function startCommand(
       `routing: ${[...routing.engine.allTasks()].length} tasks and ${[...routing.engine.allWorkers()].length} agents restored from the command log`,
     );
     routing.start();
+    const simulationJob = backgroundJob(logger, 'live simulation control');
     simulation = new SimulationControl(
       storage.handle.db,
       routing,
-      (message, error) => logger.warn({ err: error }, message),
+      (message, error) => (isDatabaseUnavailable(error) ? simulationJob.failed(error) : logger.warn({ err: error }, message)),
       config.CENTER_TIME_ZONE,
     );
     simulation.start();
-    // Welfare referrals past their response-time target are escalated, missing work items made again, and
+    // Welfare referrals past their response-time target are escalated, missing work items (welfare referrals, answered
+    // and overdue partner requests, accepted submissions) made again, and
     // requests to partner agencies past their deadline escalated.
     const welfareDeps = { db: storage.handle.db, routing, timeZone: config.CENTER_TIME_ZONE };
+    const partnerDeps = {
+      db: storage.handle.db,
+      routing,
+      geocoder: offlineGeocoder(),
+      keys: identity.keys,
+      allowLoopback: development,
+      timeZone: config.CENTER_TIME_ZONE,
+    };
+    const welfareJob = backgroundJob(logger, 'welfare sweep');
+    const requestJob = backgroundJob(logger, 'partner request sweep');
+    const submissionSweepJob = backgroundJob(logger, 'submission work item sweep');
     welfareSweep = setInterval(() => {
-      sweepWelfareReferrals(welfareDeps, new Date()).catch((error) => logger.warn({ err: error }, 'welfare sweep failed'));
-      sweepPartnerRequests(welfareDeps, new Date()).catch((error) => logger.warn({ err: error }, 'partner request sweep failed'));
+      sweepWelfareReferrals(welfareDeps, new Date()).then(welfareJob.succeeded, welfareJob.failed);
+      sweepPartnerRequests(welfareDeps, new Date()).then(requestJob.succeeded, requestJob.failed);
+      sweepSubmissionWorkItems(partnerDeps, new Date()).then(submissionSweepJob.succeeded, submissionSweepJob.failed);
     }, 60_000);
     welfareSweep.unref();
     // Bulk uploads are split, partner submissions processed, and status webhooks sent, every second (each run is bounded).
-    const partnerDeps = { db: storage.handle.db, routing, geocoder: offlineGeocoder(), timeZone: config.CENTER_TIME_ZONE };
     let partnerBusy = false;
+    const splitJob = backgroundJob(logger, 'splitting uploads');
+    const partnerJob = backgroundJob(logger, 'partner processing');
     partnerTimer = setInterval(() => {
       if (partnerBusy) return;
       partnerBusy = true;
-      const now = new Date();
-      splitBatches(storage.handle.db, now, config.CENTER_TIME_ZONE)
-        .catch((error) => logger.warn({ err: error }, 'splitting uploads failed'))
-        .then(() => processSubmissions(partnerDeps, now))
-        .then(() => deliverWebhooks({ db: storage.handle.db, keys: identity.keys, allowPrivateAddresses: !secureCookies(config) }, now))
-        .catch((error) => logger.warn({ err: error }, 'partner processing failed'))
-        .finally(() => {
-          partnerBusy = false;
-        });
+      let failed = false;
+      void runPartnerJobs(
+        partnerDeps,
+        () => new Date(),
+        (job, error) => {
+          failed = true;
+          (job === 'split' ? splitJob : partnerJob).failed(error);
+        },
+      ).finally(() => {
+        if (!failed) {
+          splitJob.succeeded();
+          partnerJob.succeeded();
+        }
+        partnerBusy = false;
+      });
     }, 1_000);
     partnerTimer.unref();
     // Retention once a day (first an hour after start), as the schema owner; audited by kind and count.
@@ -160,7 +189,7 @@ export async function startCommand(
         ),
       )
         .then((r) => logger.info({ counts: r.counts }, 'retention run'))
-        .catch((error) => logger.warn({ err: error }, 'retention run failed'));
+        .catch((error) => logger.warn({ err: error }, 'retention run failed; the next runs tomorrow'));
     retentionTimer = setTimeout(function tick() {
       void runDailyRetention();
       retentionTimer = setTimeout(tick, 24 * 3_600_000);
@@ -217,7 +246,8 @@ export async function startCommand(
       version: packageVersion(),
       logger: logger,
       identity,
-      secureCookies: secureCookies(config),
+      secureCookies: !development,
+      development,
       timeZone: config.CENTER_TIME_ZONE,
       routing,
       attachmentsDir: path.join(config.dataDir, 'attachments'),
@@ -272,4 +302,62 @@ export async function startCommand(
     logger.fatal({ err: error }, 'unhandled rejection');
     void shutdown('unhandledRejection', 1);
   });
+}
+
+type Logger = Pick<pino.BaseLogger, 'info' | 'warn' | 'error'>;
+
+/**
+ * What happens to the database, in the log: the embedded server's supervisor (death, restart, failed attempts)
+ * and connections whose server went away — once per outage, not once per pooled connection.
+ */
+function databaseWatch(logger: Logger): NonNullable<StorageOptions['watch']> {
+  let lastConnectionWarning = 0;
+  return {
+    onServerEvent: (event) => {
+      if (event.type === 'died') logger.error({ pid: event.pid }, 'the embedded database server stopped unexpectedly; restarting it');
+      else if (event.type === 'restarted')
+        logger.warn({ pid: event.pid, port: event.port, attempts: event.attempts }, 'the embedded database server is running again');
+      else
+        logger.error(
+          { attempts: event.attempts, reason: event.error, retryInMs: event.retryInMs },
+          'the embedded database server could not be restarted; trying again',
+        );
+    },
+    onConnectionError: (error) => {
+      const now = Date.now();
+      if (now - lastConnectionWarning < 10_000) return;
+      lastConnectionWarning = now;
+      logger.warn({ reason: error.message }, 'a database connection was lost; new queries reconnect');
+    },
+  };
+}
+
+/**
+ * A background job's outcome, logged without a line a second while the database is away: the first failure of
+ * an outage (then once a minute), and one line when the job works again. Other failures are logged each time.
+ */
+function backgroundJob(logger: Logger, name: string): { succeeded: () => void; failed: (error: unknown) => void } {
+  let unavailable = false;
+  let lastLogged = 0;
+  return {
+    succeeded: () => {
+      if (!unavailable) return;
+      unavailable = false;
+      logger.info({ job: name }, `${name}: the database answers again`);
+    },
+    failed: (error) => {
+      if (!isDatabaseUnavailable(error)) {
+        logger.warn({ err: error }, `${name} failed`);
+        return;
+      }
+      unavailable = true;
+      // At most once a minute: a job that never reports success (the simulation control) still says it is waiting.
+      if (Date.now() - lastLogged < 60_000) return;
+      lastLogged = Date.now();
+      logger.warn(
+        { job: name, reason: error instanceof Error ? error.message : String(error) },
+        `${name}: the database is unavailable; retrying`,
+      );
+    },
+  };
 }

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Config } from '../config/config.js';
 import { acquireDataDirLock } from '../storage/data-dir-lock.js';
 import { type DatabaseHandle, describeConnection, openDatabase } from '../storage/database.js';
-import { type EmbeddedServer, openEmbeddedPostgres } from '../storage/embedded-postgres.js';
+import { type EmbeddedServer, openEmbeddedPostgres, type SupervisorEvent } from '../storage/embedded-postgres.js';
 import { grantApplicationRole } from '../storage/grants.js';
 import { loadMigrations, type Migration, migrate } from '../storage/migrator.js';
 import { migrationsDir } from '../storage/paths.js';
@@ -16,7 +16,7 @@ import { migrationsDir } from '../storage/paths.js';
 export type Storage = {
   handle: DatabaseHandle;
   /** The owner role's connection, for migrations; undefined when the application's role owns the schema itself. */
-  migrationUrl: string | undefined;
+  readonly migrationUrl: string | undefined;
   migrations: Migration[];
   /** "embedded PostgreSQL 15.18 …" or "external PostgreSQL at host:port/db" — no credentials. */
   description: string;
@@ -29,14 +29,24 @@ export class StartupError extends Error {
   override readonly name = 'StartupError';
 }
 
-export async function openStorage(
-  config: Config,
-  command: string,
-  options: { requireOwnership: boolean; progress: (line: string) => void },
-): Promise<Storage> {
+export type StorageOptions = {
+  requireOwnership: boolean;
+  progress: (line: string) => void;
+  /**
+   * A long-running process (start): the embedded server it owns is supervised — restarted if its postmaster dies —
+   * and what happens to it, and to connections whose server went away, is reported here.
+   */
+  watch?: {
+    onServerEvent: (event: SupervisorEvent) => void;
+    onConnectionError: (error: Error) => void;
+  };
+};
+
+export async function openStorage(config: Config, command: string, options: StorageOptions): Promise<Storage> {
   const migrations = loadMigrations(migrationsDir());
+  const onConnectionError = options.watch?.onConnectionError;
   if (config.DATABASE_URL) {
-    const handle = openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
+    const handle = openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE, onConnectionError });
     return {
       handle,
       migrationUrl: config.DATABASE_MIGRATION_URL,
@@ -54,19 +64,28 @@ export async function openStorage(
   }
   let server: EmbeddedServer;
   try {
-    server = await openEmbeddedPostgres({ dataDir: config.dataDir, progress: options.progress, mode: lock.acquired ? 'owner' : 'attach' });
+    server = await openEmbeddedPostgres({
+      dataDir: config.dataDir,
+      progress: options.progress,
+      mode: lock.acquired ? 'owner' : 'attach',
+      ...(options.watch ? { supervise: { onEvent: options.watch.onServerEvent } } : {}),
+    });
   } catch (error) {
     if (lock.acquired) await lock.release();
     throw error;
   }
-  const handle = openDatabase(server.connectionString, { poolSize: config.DATABASE_POOL_SIZE });
+  const embedded = server;
+  // Read at every new connection: a restarted server may listen on another port.
+  const handle = openDatabase(() => embedded.connectionString, { poolSize: config.DATABASE_POOL_SIZE, onConnectionError });
   const version = await handle.pool
     .query<{ server_version: string }>('SHOW server_version')
     .then((r) => r.rows[0]?.server_version ?? '?')
     .catch(() => '?');
   return {
     handle,
-    migrationUrl: server.ownerConnectionString,
+    get migrationUrl() {
+      return embedded.ownerConnectionString;
+    },
     embeddedOrigin: server.origin,
     migrations,
     description: `embedded PostgreSQL ${version} on 127.0.0.1:${server.port} (pid ${server.pid}, ${server.origin}; data in ${config.dataDir})`,
@@ -82,6 +101,9 @@ export async function openStorage(
 export async function applyMigrations(storage: Storage, progress: (line: string) => void): Promise<string[]> {
   if (!storage.migrationUrl) return (await migrate(storage.handle.pool, storage.migrations, progress)).applied;
   const owner = new pg.Pool({ connectionString: storage.migrationUrl, max: 1, application_name: 'switchboard-migrate' });
+  // A server lost mid-migration fails the migration (its transaction rolls back), not the process with an uncaught error.
+  owner.on('error', () => undefined);
+  owner.on('connect', (client) => client.on('error', () => undefined));
   try {
     const report = await migrate(owner, storage.migrations, progress);
     const appRole = (await storage.handle.pool.query<{ role: string }>('SELECT current_user AS role')).rows[0]?.role;

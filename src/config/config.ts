@@ -65,6 +65,11 @@ export const ConfigSchema = z
       .optional(),
     /** The address staff use to reach Switchboard, for enrollment links. */
     PUBLIC_URL: z.url({ error: 'must be a URL such as https://switchboard.example.gov' }).optional(),
+    /**
+     * The enrollment outbox: where links for accounts added or reset through the API are written, one file each, for
+     * the site's delivery agent to carry to the person (never back to the admin). Unset → SWITCHBOARD_DATA_DIR/enrollment-outbox.
+     */
+    ENROLLMENT_OUTBOX_DIR: z.string().min(1, 'must not be empty').optional(),
     SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(600_000).default(10_000),
     /** `start --telephony`: the SIP edge (Kamailio) callers and agents' phones use, on loopback. */
     SIP_EDGE_PORT: port.default(5060),

@@ -32,6 +32,21 @@ export const ZSecondFactorRequest = z
     path: ['code'],
   });
 
+export const ZBothFactorsSignInRequest = z
+  .strictObject({
+    username: z.string().trim().min(1, 'is required').max(64),
+    password: z.string().min(1, 'is required').max(256),
+    code: z
+      .string()
+      .regex(/^\d{6}$/, 'must be the 6 digits from your authenticator app')
+      .optional(),
+    recoveryCode: z.string().min(8).max(32).optional(),
+  })
+  .refine((v) => (v.code === undefined) !== (v.recoveryCode === undefined), {
+    message: 'give either code or recoveryCode',
+    path: ['code'],
+  });
+
 export const ZEnrollmentPasswordRequest = z.strictObject({
   enrollmentToken: z.string().min(1).max(128),
   password: z.string().min(1, 'is required').max(256),
@@ -97,7 +112,14 @@ export const ZAddUserRequest = z.strictObject({
     .optional(),
 });
 
-export const ZInvitedUser = z.object({ user: ZUser, enrollmentUrl: z.string(), enrollmentExpiresAt: z.string() });
+/** The link itself is never in the answer: it goes out of band to the person (the enrollment outbox). */
+export const ZInvitedUser = z.object({
+  user: ZUser,
+  enrollment: z.object({
+    delivery: z.string().describe('where the one-time link went: "outbox" (the enrollment outbox, for delivery to the person)'),
+    expiresAt: z.string(),
+  }),
+});
 
 export const ZUsernameParams = z.strictObject({ username: z.string().min(3).max(64) });
 

@@ -9,7 +9,11 @@ import type { Access } from './route.js';
  * public route names why it is public; every other route names the permission
  * it needs and how callers prove who they are (a staff session cookie, or a
  * partner system's bearer token). The guard authenticates, checks CSRF on
- * cookie-authenticated state changes, and authorises before the handler runs.
+ * cookie-authenticated state changes, and authorises in `onRequest`: from the
+ * headers alone, before a byte of the body is read, parsed or validated, so an
+ * anonymous caller costs nothing whatever it sends. Provider webhooks are the
+ * one exception: their signature covers the form body, so they are checked
+ * after it is parsed (and their bodies are small: see registerRoute).
  */
 
 export type Authenticated = { actor: Actor; via: 'session' | 'client'; csrfToken?: string };
@@ -59,10 +63,19 @@ export function installAccessGuard(
   });
   app.addHook('preHandler', async (request) => {
     const access = request.routeOptions.config.access;
+    if (!access || !('webhook' in access)) return;
+    if (options.verifyWebhook?.(request, access.webhook)) return;
+    await options.onBadSignature?.(request, access.webhook);
+    throw new AppError('forbidden', 'The request is not signed by the telephony provider.');
+  });
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
     // Not-found and other framework responses have no route config: nothing to protect there.
     if (!access || 'public' in access) return;
     if ('webhook' in access) {
-      if (options.verifyWebhook?.(request, access.webhook)) return;
+      // The provider signs form posts only: anything else cannot carry a valid signature and is refused unread.
+      const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      if (type === 'application/x-www-form-urlencoded') return;
       await options.onBadSignature?.(request, access.webhook);
       throw new AppError('forbidden', 'The request is not signed by the telephony provider.');
     }

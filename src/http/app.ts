@@ -7,13 +7,15 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
-import { ZErrorResponse } from '../contracts/common.js';
+import { TEXT_RULES, ZErrorResponse } from '../contracts/common.js';
 import { AppError } from '../domain/errors/app-error.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
+import { MAX_CSV_ROWS } from '../domain/partner/submission-csv.js';
 import { RealtimeHub } from '../realtime/hub.js';
 import type { AttachmentScanner } from '../services/attachment.service.js';
 import { recordAudit } from '../services/audit.service.js';
 import { authenticateSession } from '../services/auth.service.js';
+import { readCsv } from '../services/csv-reader.js';
 import { offlineGeocoder } from '../services/geonames.js';
 import type { IdentityDeps } from '../services/identity-context.js';
 import { authenticateClientToken } from '../services/partner-client.service.js';
@@ -23,12 +25,14 @@ import type { Migration } from '../storage/migrator.js';
 import { packageRoot } from '../storage/paths.js';
 import { type TwilioCalls, type TwilioConfig, verifyTwilioSignature } from '../telephony/adapters/twilio.js';
 import { type Authenticator, installAccessGuard } from './access-guard.js';
+import { installBodyParsers } from './body-parsers.js';
 import type { AppContext } from './context.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
-import { installErrorHandling } from './error-handler.js';
+import { installErrorHandling, sendError } from './error-handler.js';
 import { installMetrics } from './metrics.js';
+import { parseQueryString } from './query-string.js';
 import { createRateLimiter } from './rate-limit.js';
-import { type AnyRoute, registerRoute } from './route.js';
+import { type AnyRoute, DEFAULT_BODY_LIMIT, registerRoute, WEBHOOK_BODY_LIMIT } from './route.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { agencyRoutes } from './routes/agency.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
@@ -49,7 +53,6 @@ import { CSV_UPLOAD_ROUTES, submissionRoutes } from './routes/submission.routes.
 import { systemRoutes } from './routes/system.routes.js';
 import { twilioRoutes } from './routes/twilio.routes.js';
 import { webApp } from './web-app.js';
-import { readSubmissionXml } from './xml-submission.js';
 
 export type AppOptions = {
   db: Db;
@@ -80,6 +83,16 @@ export type AppOptions = {
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+/** A "." or ".." path segment, typed or percent-encoded (%2e), between slashes (or backslashes) or at the end. */
+const DOT_SEGMENT = /(?:^|[/\\]|%2f|%5c)(?:\.|%2e){1,2}(?:[/\\]|%2f|%5c|$)/i;
+const HSTS = 'max-age=31536000; includeSubDomains';
+/**
+ * The API documentation page: only its own scripts and styles, never in a frame. Swagger UI sets style attributes, and
+ * inserts one style element of its own (its hash, as Chromium reports it for swagger-ui 5 in @fastify/swagger-ui 5.2.6;
+ * should an upgrade change it, the page still works and the browser console names the new hash).
+ */
+export const DOCS_CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** Log serializers that keep personal data out of logs: no query strings, headers, bodies or row values. */
 export const logSerializers = {
@@ -126,21 +139,36 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    bodyLimit: 1_048_576,
+    bodyLimit: DEFAULT_BODY_LIMIT,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    routerOptions: { querystringParser: parseQueryString },
+    // A URL that cannot be decoded, or a path parameter too long, gets the one error body too.
+    frameworkErrors: (error, request, reply) => {
+      sendError(error, request, reply);
+    },
   });
   // zod validates (in registerRoute) and presenters shape the output: Fastify's own compilers stand aside.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // No address here has a dot segment; refusing them up front keeps every file server (docs, web app) out of path games.
+    if (DOT_SEGMENT.test(request.url.split('?')[0] ?? '')) {
+      throw new AppError('malformed_request', 'The address has a "." or ".." segment; send it normalised.');
+    }
   });
+  const clock = options.clock ?? (() => new Date());
+  // Behind an https PUBLIC_URL, browsers are told to use nothing else (HSTS).
+  const hsts = options.identity.publicUrl.startsWith('https://');
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('cache-control', 'no-store');
+    if (hsts) reply.header('strict-transport-security', HSTS);
+    // The web app runs every countdown and deadline on this clock, not the browser's (web/src/server-clock.ts).
+    reply.header('x-server-time', clock().toISOString());
     return payload;
   });
 
@@ -149,7 +177,9 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     for (const method of [route.method].flat()) registered.push({ method: String(method), url: route.url });
   });
   installErrorHandling(app, webApp(options.webDir ?? path.join(packageRoot(), 'dist', 'web')));
-  const clock = options.clock ?? (() => new Date());
+  // Clients only listen on the realtime connection: tiny inbound frames. Registered before the guard, whose onRequest
+  // refusals must find the upgrade marked as such (the plugin then closes the socket of a refused upgrade).
+  await app.register(websocket, { options: { maxPayload: 4_096 } });
   installAccessGuard(app, {
     authenticate: identityAuthenticator(options.identity, clock),
     permissions: () => options.identity.permissions,
@@ -192,36 +222,28 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
       );
     },
   });
-  await app.register(formbody, { bodyLimit: 16_384 });
+  installBodyParsers(app);
+  await app.register(formbody, { bodyLimit: WEBHOOK_BODY_LIMIT });
   // Attachments arrive as raw bytes; their routes set their own body limit.
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  // Agency imports and bulk submission uploads come as CSV text.
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 5_000_000 }, (request, body, done) => {
+  // Agency imports and bulk submission uploads come as CSV, parsed as a stream while it arrives (csv-parse): a large
+  // or hostile file never holds the event loop, and no more than the route's body limit is ever read.
+  app.addContentTypeParser('text/csv', (request, payload, done) => {
     const url = request.routeOptions.url ?? '';
-    if (url !== '/api/v1/agencies/import' && !CSV_UPLOAD_ROUTES.includes(url))
+    if (url !== '/api/v1/agencies/import' && !CSV_UPLOAD_ROUTES.includes(url)) {
       done(new AppError('unsupported_media_type', 'CSV is accepted only for agency imports and bulk submission uploads.'), undefined);
-    else done(null, String(body));
-  });
-  // Partner submissions may come as XML (NIEM-style names), read safely into the JSON model; nowhere else takes XML.
-  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string', bodyLimit: 262_144 }, (request, body, done) => {
-    if (request.routeOptions.url !== '/api/partner/v1/submissions') {
-      done(new AppError('unsupported_media_type', 'XML is accepted only for partner submissions; send application/json.'), undefined);
       return;
     }
-    const result = readSubmissionXml(String(body));
-    if (result.ok) done(null, result.value);
-    else {
-      const count = result.issues.length;
-      done(
-        new AppError('validation_failed', `The XML was not accepted: ${count === 1 ? '1 problem' : `${count} problems`}.`, {
-          issues: result.issues,
-        }),
-        undefined,
-      );
+    const maxBytes = request.routeOptions.bodyLimit ?? 1_048_576;
+    if (Number(request.headers['content-length'] ?? 0) > maxBytes) {
+      done(new AppError('payload_too_large', `The file is larger than ${maxBytes.toLocaleString('en-US')} bytes.`), undefined);
+      return;
     }
+    readCsv(payload, { maxBytes, keepRecords: MAX_CSV_ROWS + 1 }).then(
+      (file) => done(null, file),
+      (error: Error) => done(error, undefined),
+    );
   });
-  // Clients only listen on the realtime connection: tiny inbound frames.
-  await app.register(websocket, { options: { maxPayload: 4_096 } });
   const metrics = installMetrics(app, options.pool);
 
   app.addSchema({ $id: 'Error', ...z.toJSONSchema(ZErrorResponse, { target: 'openapi-3.0' }) });
@@ -231,8 +253,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
       info: {
         title: 'Switchboard API',
         version: options.version,
-        description:
-          "Contact center and case management. Every route except health, readiness, metrics, this description, sign-in and the partner token endpoint requires a staff session or a partner access token with the named permission. Dates without a time (dates of birth, startsOn/endsOn, agreement and hearing dates, deadlines in days) are days on the center's calendar (CENTER_TIME_ZONE, America/Chicago by default), never the UTC date; an end date is in force through that whole day. Timestamps are ISO 8601 instants.",
+        description: `Contact center and case management. Every route except health, readiness, metrics, this description, sign-in and the partner token endpoint requires a staff session or a partner access token with the named permission; it is checked before the request body is read. Dates without a time (dates of birth, startsOn/endsOn, agreement and hearing dates, deadlines in days) are days on the center's calendar (CENTER_TIME_ZONE, America/Chicago by default), never the UTC date; an end date is in force through that whole day. Timestamps are ISO 8601 instants. ${TEXT_RULES}`,
       },
       components: {
         securitySchemes: {
@@ -262,7 +283,19 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    // validatorUrl null: no badge image fetched from the internet.
+    uiConfig: { docExpansion: 'list', deepLinking: true, validatorUrl: null },
+    staticCSP: DOCS_CONTENT_SECURITY_POLICY,
+    uiHooks: {
+      onRequest: (_request, reply, done) => {
+        reply.header('x-frame-options', 'DENY');
+        reply.header('referrer-policy', 'no-referrer');
+        done();
+      },
+    },
+  });
 
   const ctx: AppContext = {
     db: options.db,

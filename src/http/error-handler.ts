@@ -1,6 +1,7 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TErrorResponse } from '../contracts/common.js';
 import { AppError, type ErrorCode, isAppError } from '../domain/errors/app-error.js';
+import { isDatabaseUnavailable } from '../storage/database.js';
 import type { WebApp } from './web-app.js';
 
 /** The one table from error codes to HTTP statuses. */
@@ -43,34 +44,57 @@ function isFastifyClientError(error: unknown): error is FastifyError & { statusC
   );
 }
 
-/** Framework errors (bad JSON, wrong content type, body too large) get codes of our own. */
-function fromFrameworkError(error: FastifyError & { statusCode: number }): AppError {
+/** A client error raised by a plugin through http-errors (e.g. @fastify/static's 403, 404, 412, 416): `expose` says it is safe to show. */
+function isExposedClientError(error: unknown): error is Error & { statusCode: number } {
+  return (
+    error instanceof Error &&
+    'statusCode' in error &&
+    typeof error.statusCode === 'number' &&
+    error.statusCode >= 400 &&
+    error.statusCode < 500 &&
+    'expose' in error &&
+    error.expose === true
+  );
+}
+
+/** Framework and plugin errors (bad JSON, wrong content type, body too large, bad URL) get codes of our own. */
+function fromClientError(error: Error & { statusCode: number }): AppError {
   if (error.statusCode === 413) return new AppError('payload_too_large', 'The request body is too large.');
   if (error.statusCode === 415) return new AppError('unsupported_media_type', 'This content type is not accepted; send application/json.');
   if (error.statusCode === 404) return new AppError('not_found', 'There is nothing at this address.');
+  if (error.statusCode === 403) return new AppError('forbidden', 'This address may not be read.');
   return new AppError('malformed_request', `The request could not be read: ${error.message}`);
+}
+
+/** Any error as the one error body: AppErrors as they are, client errors with our codes, anything else a 500 without internals. */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  let appError: AppError;
+  if (isAppError(error)) appError = error;
+  else if (isFastifyClientError(error) || isExposedClientError(error)) appError = fromClientError(error);
+  else if (isDatabaseUnavailable(error)) {
+    // The database is down or restarting: the request may succeed shortly (a partner retries with its Idempotency-Key).
+    request.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'database unavailable');
+    appError = new AppError('not_ready', 'The service is briefly unavailable. Try again in a moment.');
+  } else {
+    // Unknown: log it (the serializer keeps no query parameters or row values), answer with no internals.
+    request.log.error({ err: error }, 'unhandled error');
+    appError = new AppError('internal', 'Something went wrong on our side. Quote the request id if you report it.');
+  }
+  const body: TErrorResponse = {
+    error: {
+      code: appError.code,
+      message: appError.message,
+      requestId: request.id,
+      ...(appError.details?.issues ? { issues: appError.details.issues } : {}),
+    },
+  };
+  if (appError.code === 'unauthenticated') reply.header('www-authenticate', 'Session');
+  return reply.status(STATUS_BY_CODE[appError.code]).type('application/json').send(body);
 }
 
 export function installErrorHandling(app: FastifyInstance, web?: WebApp): void {
   app.setErrorHandler((error, request, reply) => {
-    let appError: AppError;
-    if (isAppError(error)) appError = error;
-    else if (isFastifyClientError(error)) appError = fromFrameworkError(error);
-    else {
-      // Unknown: log it (the serializer keeps no query parameters or row values), answer with no internals.
-      request.log.error({ err: error }, 'unhandled error');
-      appError = new AppError('internal', 'Something went wrong on our side. Quote the request id if you report it.');
-    }
-    const body: TErrorResponse = {
-      error: {
-        code: appError.code,
-        message: appError.message,
-        requestId: request.id,
-        ...(appError.details?.issues ? { issues: appError.details.issues } : {}),
-      },
-    };
-    if (appError.code === 'unauthenticated') reply.header('www-authenticate', 'Session');
-    reply.status(STATUS_BY_CODE[appError.code]).type('application/json').send(body);
+    sendError(error, request, reply);
   });
   app.setNotFoundHandler(async (request, reply) => {
     if (web && (await web(request, reply))) return reply;

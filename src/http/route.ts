@@ -3,6 +3,8 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Actor, Permission } from '../domain/access/access-control.js';
 import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
+import { applyTextRules } from './input-text.js';
+import { isUndecodableQuery } from './query-string.js';
 
 /**
  * One declaration per route: its access rule, its zod schemas (used for
@@ -19,6 +21,13 @@ export type Access =
   | { permission: Permission; via?: 'session' | 'client' };
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The body limit of provider webhooks, which are read before they can be authenticated (by their signature). */
+export const WEBHOOK_BODY_LIMIT = 16_384;
+/** The body limit of public routes (sign-in, enrollment, the token endpoint): anyone may send them, and their bodies are a few fields. */
+export const PUBLIC_BODY_LIMIT = 16_384;
+/** JSON bodies of guarded routes: 1 MiB unless the route declares more (attachments, CSV uploads). */
+export const DEFAULT_BODY_LIMIT = 1_048_576;
 
 export type HandlerInput<Q, P, B> = {
   query: Q;
@@ -74,8 +83,18 @@ export function toFieldIssues(error: z.ZodError, prefix: string): FieldIssue[] {
 
 function parseInput(route: AnyRoute, request: FastifyRequest): { query: unknown; params: unknown; body: unknown } {
   const issues: FieldIssue[] = [];
-  const parse = (schema: z.ZodType | undefined, value: unknown, where: string): unknown => {
+  if (route.query && isUndecodableQuery(request.query)) {
+    issues.push({ path: 'query', code: 'invalid_encoding', message: 'a percent-escape in the query string is not valid UTF-8' });
+  }
+  const parse = (schema: z.ZodType | undefined, raw: unknown, where: string): unknown => {
     if (!schema) return undefined;
+    // The text rules come first: no schema or service ever sees a refused character or an unnormalised string.
+    const text = applyTextRules(raw, where);
+    if (text.issues.length > 0) {
+      issues.push(...text.issues);
+      return undefined;
+    }
+    const value = text.value;
     const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
     if (result.success) return result.data;
     issues.push(...toFieldIssues(result.error, where));
@@ -91,6 +110,13 @@ function parseInput(route: AnyRoute, request: FastifyRequest): { query: unknown;
     throw new AppError('validation_failed', `The request was not accepted: ${fields}.`, { issues });
   }
   return input;
+}
+
+function bodyLimitOf(route: AnyRoute): { bodyLimit?: number } {
+  if (route.bodyLimit) return { bodyLimit: route.bodyLimit };
+  if ('webhook' in route.access) return { bodyLimit: WEBHOOK_BODY_LIMIT };
+  if ('public' in route.access) return { bodyLimit: PUBLIC_BODY_LIMIT };
+  return {};
 }
 
 export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
@@ -124,7 +150,10 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
     method: route.method,
     url: route.url,
     config: { access: route.access },
-    ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
+    // What anyone may send is parsed before anyone is known: public routes and provider webhooks (whose signature is
+    // checked after the form is parsed) take small bodies only. Guarded routes read nothing before the guard; then the
+    // content-type parsers' limits apply (JSON 1 MiB, XML 128 KiB) unless the route declares its own.
+    ...bodyLimitOf(route),
     schema: {
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),

@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * hashed files under /assets/ (cached for good), index.html for anything else
  * (the app routes itself), with a strict Content-Security-Policy. Public by
  * nature — the app holds no data; everything it shows comes through the
- * guarded API.
+ * guarded API. Source maps are neither built nor served.
  */
 
 const TYPES: Record<string, string> = {
@@ -17,7 +17,6 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
-  '.map': 'application/json',
   '.woff2': 'font/woff2',
 };
 
@@ -33,7 +32,12 @@ export function webApp(dir: string): WebApp {
   const index = existsSync(indexPath) ? readFileSync(indexPath) : undefined;
   return async (request, reply) => {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || NOT_WEB.test(request.url)) return false;
-    const urlPath = decodeURIComponent(request.url.split('?')[0] ?? '/');
+    let urlPath: string;
+    try {
+      urlPath = decodeURIComponent(request.url.split('?')[0] ?? '/');
+    } catch {
+      return false;
+    }
     reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');

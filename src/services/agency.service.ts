@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
-import { type AgencyInput, type CheckedAgency, CSV_COLUMNS, checkAgency, parseCsv } from '../domain/partner/agency-rules.js';
+import { type AgencyInput, type CheckedAgency, CSV_COLUMNS, checkAgency } from '../domain/partner/agency-rules.js';
 import type { Db } from '../storage/database.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
+import { type CsvFile, readCsv } from './csv-reader.js';
 
 /**
  * The agency registry: partner agencies and their 287(g) agreements. Admins
@@ -85,24 +86,39 @@ export type ImportReport = {
   errors: number;
 };
 
-/** Imports agencies from CSV with a header row (columns: CSV_COLUMNS). Good rows are saved; every bad row is reported. */
-export async function importAgencies(db: Db, ctx: RequestContext, csv: string): Promise<ImportReport> {
-  const [header, ...lines] = parseCsv(csv);
+/** Agencies one import may add or change. */
+export const MAX_AGENCY_IMPORT_ROWS = 5_000;
+
+/**
+ * Imports agencies from CSV with a header row (columns: CSV_COLUMNS): a file read as it arrived (the HTTP body), or
+ * its text (the command line). Good rows are saved; every bad row is reported.
+ */
+export async function importAgencies(db: Db, ctx: RequestContext, input: string | CsvFile): Promise<ImportReport> {
+  const file =
+    typeof input === 'string'
+      ? await readCsv(input, { maxBytes: Number.POSITIVE_INFINITY, keepRecords: MAX_AGENCY_IMPORT_ROWS + 1 })
+      : input;
+  const [header, ...lines] = file.records;
   const columns = (header ?? []).map((h) => h.trim().toLowerCase());
+  const columnAt = new Map<string, number>();
+  columns.forEach((c, i) => {
+    if (!columnAt.has(c)) columnAt.set(c, i);
+  });
   const missing = CSV_COLUMNS.filter(
-    (c) => !['county', 'agreement_end', 'contact_name', 'contact_email', 'contact_phone'].includes(c) && !columns.includes(c),
+    (c) => !['county', 'agreement_end', 'contact_name', 'contact_email', 'contact_phone'].includes(c) && !columnAt.has(c),
   );
   if (!header || missing.length > 0) {
     throw new AppError('validation_failed', `The CSV needs a header row with the columns ${CSV_COLUMNS.join(', ')}.`, {
       issues: missing.map((m) => ({ path: `header.${m}`, code: 'missing_column', message: `no ${m} column` })),
     });
   }
-  if (lines.length > 5_000) throw new AppError('payload_too_large', 'Import at most 5,000 agencies at a time.');
+  if (file.recordCount - 1 > MAX_AGENCY_IMPORT_ROWS)
+    throw new AppError('payload_too_large', `Import at most ${MAX_AGENCY_IMPORT_ROWS.toLocaleString('en-US')} agencies at a time.`);
   const report: ImportReport = { rows: [], added: 0, updated: 0, errors: 0 };
   const good: { line: number; agency: CheckedAgency }[] = [];
   const seen = new Set<string>();
   lines.forEach((fields, i) => {
-    const at = (name: string) => fields[columns.indexOf(name)]?.trim() ?? '';
+    const at = (name: string) => fields[columnAt.get(name) ?? -1]?.trim() ?? '';
     const line = i + 2;
     const contact = at('contact_name');
     const checked = checkAgency(

@@ -4,13 +4,19 @@ import { isRole, type UserActor } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { checkPassword } from '../domain/identity/password-policy.js';
 import {
+  ACCOUNT_WINDOW_MS,
+  type Admission,
+  admit,
   afterFailure,
   CHALLENGE_LIFETIME_MS,
-  isLocked,
-  LOCKOUT_MS,
+  QUIET_RESET_MS,
   SEEN_WRITE_INTERVAL_MS,
   SESSION_LIFETIME_MS,
+  type SignInStep,
+  type SourceThrottle,
   sessionState,
+  sourceKey,
+  withoutProvisionalFailure,
 } from '../domain/identity/sign-in-policy.js';
 import type { Db } from '../storage/database.js';
 import type { UserRow } from '../storage/repositories/identity.repository.js';
@@ -19,14 +25,18 @@ import type { Database } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import type { IdentityDeps } from './identity-context.js';
 import { csrfTokenFor, decrypt, digest, encrypt, newToken } from './keys.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { argon2Queue, BUSY_MESSAGE, hashPassword, verifyPassword } from './passwords.js';
 import { checkTotp, newTotpSecret, qrSvg, totpUri } from './totp.js';
 
 /**
  * Staff sign-in: password, then a mandatory TOTP second factor (enrolled on
- * first sign-in), then a server-side session. Failures of either factor count
- * against the name that was typed — existing account or not — and the fifth
- * locks it for ten minutes with the same answer either way.
+ * first sign-in), then a server-side session — or both factors in one request,
+ * which is what still works while the password alone is paused. Failures count
+ * against the name typed and the address it came from (existing account or
+ * not); the rules are in domain/identity/sign-in-policy.ts. No database
+ * connection is held while argon2 works: a password attempt is admitted and
+ * counted as a failure in one short transaction, checked in the bounded argon2
+ * queue, and settled in a second.
  */
 
 export type EnrollmentSetup = { otpauthUri: string; qrSvg: string; secret: string };
@@ -40,65 +50,51 @@ export type NewSession = {
 };
 
 const FAILED = 'The username, password or code is not right.';
-const LOCKED = `Too many failed attempts: sign-in with this name is paused for ${LOCKOUT_MS / 60_000} minutes.`;
 const RECOVERY_CODES = 10;
+/** Records of a source untouched this long are forgotten (a few per failure). */
+const PRUNE_BATCH = 20;
 
 // A real argon2id hash of a random password: unknown names cost the same time as known ones.
 let dummyHash: Promise<string> | undefined;
 const timingDecoy = (): Promise<string> => {
   dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  dummyHash.catch(() => {
+    dummyHash = undefined;
+  });
   return dummyHash;
 };
 
 const nameKey = (username: string): string => username.trim().toLowerCase();
 
+type Trx = Transaction<Database>;
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: AppError };
+/** One name typed, from one source: the unit that failures are counted in. */
+type Attempt = { key: string; source: string };
+
+const attemptOf = (username: string, ctx: RequestContext): Attempt => ({ key: nameKey(username), source: sourceKey(ctx.sourceIp) });
 
 /** Runs a transaction that may record a failure: the failure (and its audit event) commits, then the error is thrown. */
-async function committed<T>(db: Db, work: (trx: Transaction<Database>) => Promise<Outcome<T>>): Promise<T> {
+async function committed<T>(db: Db, work: (trx: Trx) => Promise<Outcome<T>>): Promise<T> {
   const outcome = await db.transaction().execute(work);
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
 }
 
-async function lockThrottleRow(trx: Transaction<Database>, key: string, now: Date) {
-  await trx
-    .insertInto('sign_in_throttle')
-    .values({ username_key: key, failures: 0, locked_until: null, updated_at: now })
-    .onConflict((oc) => oc.column('username_key').doNothing())
-    .execute();
-  const row = await identity.getThrottle(trx, key);
-  return row ? { failures: row.failures, lockedUntil: row.locked_until } : undefined;
-}
+const throttleOf = (row: { failures: number; last_failure_at: Date | null; locked_until: Date | null }): SourceThrottle => ({
+  failures: row.failures,
+  lastFailureAt: row.last_failure_at,
+  lockedUntil: row.locked_until,
+});
 
-async function recordFailure(
-  trx: Transaction<Database>,
-  ctx: RequestContext,
-  key: string,
-  throttle: { failures: number; lockedUntil: Date | null } | undefined,
-  user: UserRow | undefined,
-  action: string,
-  reason: string,
-): Promise<Outcome<never>> {
-  const next = afterFailure(throttle, ctx.now);
-  await identity.setThrottle(trx, key, next.failures, next.lockedUntil, ctx.now);
-  await auditRefusal(trx, ctx, user, action, {
-    reason,
-    failures: next.failures,
-    locked: next.lockedUntil !== null,
-    accountExists: user !== undefined,
-  });
-  return { ok: false, error: new AppError('sign_in_failed', FAILED) };
+/** Locks the attempt's row and asks the policy whether this step may be tried now. */
+async function admission(trx: Trx, attempt: Attempt, step: SignInStep, now: Date) {
+  const throttle = throttleOf(await identity.lockSourceThrottle(trx, attempt.key, attempt.source, now));
+  const evidence = await identity.failuresAcrossSources(trx, attempt.key, new Date(now.getTime() - ACCOUNT_WINDOW_MS));
+  return { throttle, verdict: admit(step, throttle, evidence, now) };
 }
 
 /** A refused sign-in step, audited against the account when there is one (never the name typed: it may be a password). */
-function auditRefusal(
-  trx: Transaction<Database>,
-  ctx: RequestContext,
-  user: UserRow | undefined,
-  action: string,
-  details: Record<string, unknown>,
-) {
+function auditRefusal(trx: Trx, ctx: RequestContext, user: UserRow | undefined, action: string, details: Record<string, unknown>) {
   return appendAudit(
     trx,
     { ...ctx, actor: null },
@@ -106,14 +102,110 @@ function auditRefusal(
   );
 }
 
-async function refuseLocked(
-  trx: Transaction<Database>,
+function pausedError(verdict: Exclude<Admission, { allowed: true }>): AppError {
+  const both = verdict.bothFactorsAccepted
+    ? ' You can still sign in with your password and the code from your authenticator app together.'
+    : '';
+  const minutes = Math.max(1, Math.ceil(verdict.retryAfterMs / 60_000));
+  return new AppError(
+    'account_locked',
+    verdict.reason === 'source_locked'
+      ? `Too many failed attempts: signing in with this name from this address is paused for ${minutes} minutes.${both}`
+      : `Too many failed attempts from several places: signing in with this name by password alone is paused.${both}`,
+  );
+}
+
+async function refusePaused(
+  trx: Trx,
   ctx: RequestContext,
   user: UserRow | undefined,
   action: string,
+  verdict: Exclude<Admission, { allowed: true }>,
 ): Promise<Outcome<never>> {
-  await auditRefusal(trx, ctx, user, action, { reason: 'locked' });
-  return { ok: false, error: new AppError('account_locked', LOCKED) };
+  await auditRefusal(trx, ctx, user, action, { reason: verdict.reason, bothFactorsAccepted: verdict.bothFactorsAccepted });
+  return { ok: false, error: pausedError(verdict) };
+}
+
+/** Audits a failure whose count is already written (`throttle` is the record after it). */
+async function auditFailure(
+  trx: Trx,
+  ctx: RequestContext,
+  throttle: SourceThrottle,
+  user: UserRow | undefined,
+  action: string,
+  reason: string,
+): Promise<Outcome<never>> {
+  await identity.pruneThrottle(trx, new Date(ctx.now.getTime() - QUIET_RESET_MS), ctx.now, PRUNE_BATCH);
+  await auditRefusal(trx, ctx, user, action, {
+    reason,
+    failures: throttle.failures,
+    locked: throttle.lockedUntil !== null && throttle.lockedUntil.getTime() > ctx.now.getTime(),
+    accountExists: user !== undefined,
+  });
+  return { ok: false, error: new AppError('sign_in_failed', FAILED) };
+}
+
+/** Counts a failure of a step that needs no password check (a code), then audits it. */
+async function recordFailure(
+  trx: Trx,
+  ctx: RequestContext,
+  attempt: Attempt,
+  throttle: SourceThrottle,
+  user: UserRow | undefined,
+  action: string,
+  reason: string,
+): Promise<Outcome<never>> {
+  const next = afterFailure(throttle, ctx.now);
+  await identity.setSourceThrottle(trx, attempt.key, attempt.source, next, ctx.now);
+  return auditFailure(trx, ctx, next, user, action, reason);
+}
+
+/** Takes back the provisional failure of a password attempt whose password was right (or that was never checked). */
+async function takeBack(trx: Trx, attempt: Attempt, now: Date): Promise<void> {
+  const row = throttleOf(await identity.lockSourceThrottle(trx, attempt.key, attempt.source, now));
+  await identity.setSourceThrottle(trx, attempt.key, attempt.source, withoutProvisionalFailure(row), now);
+}
+
+type Admitted<S> = { user: UserRow | undefined; subject: S; provisional: SourceThrottle };
+
+/**
+ * A step that checks a password: admitted and provisionally counted as a
+ * failure in one short transaction, the password checked in the argon2 queue
+ * with no connection held, then settled by `settle` in a second transaction
+ * (which audits a wrong password itself, or takes the provisional failure back).
+ */
+async function passwordStep<S, T>(
+  deps: IdentityDeps,
+  ctx: RequestContext,
+  attempt: Attempt,
+  step: SignInStep,
+  action: string,
+  find: (trx: Trx) => Promise<Outcome<{ user: UserRow | undefined; subject: S }>>,
+  password: string,
+  settle: (trx: Trx, admitted: Admitted<S>, passwordOk: boolean) => Promise<Outcome<T>>,
+): Promise<T> {
+  // Refused before anything is written when argon2's queue is full: the rest of the server keeps its share.
+  if (!argon2Queue.hasRoom()) throw new AppError('rate_limited', BUSY_MESSAGE);
+  const admitted = await committed(deps.db, async (trx): Promise<Outcome<Admitted<S>>> => {
+    const found = await find(trx);
+    if (!found.ok) return found;
+    const { throttle, verdict } = await admission(trx, attempt, step, ctx.now);
+    if (!verdict.allowed) return refusePaused(trx, ctx, found.value.user, action, verdict);
+    const provisional = afterFailure(throttle, ctx.now);
+    await identity.setSourceThrottle(trx, attempt.key, attempt.source, provisional, ctx.now);
+    return { ok: true, value: { ...found.value, provisional } };
+  });
+  const user = admitted.user;
+  const usable = user && !user.disabled_at && user.password_hash ? user.password_hash : undefined;
+  let passwordOk = false;
+  try {
+    if (usable) passwordOk = await verifyPassword(usable, password);
+    else await verifyPassword(await timingDecoy(), password);
+  } catch (error) {
+    await deps.db.transaction().execute((trx) => takeBack(trx, attempt, ctx.now));
+    throw error;
+  }
+  return committed(deps.db, (trx) => settle(trx, admitted, passwordOk));
 }
 
 async function newChallenge(
@@ -163,45 +255,71 @@ async function newSession(trx: Transaction<Database>, deps: IdentityDeps, user: 
 
 /** Step 1: the password. Answers with a challenge for the second factor (or its enrollment). */
 export async function signIn(deps: IdentityDeps, ctx: RequestContext, input: { username: string; password: string }): Promise<Challenge> {
-  const key = nameKey(input.username);
-  return committed(deps.db, async (trx) => {
-    const throttle = await lockThrottleRow(trx, key, ctx.now);
-    const user = await identity.findUserByUsername(trx, key);
-    if (isLocked(throttle, ctx.now)) return refuseLocked(trx, ctx, user, 'auth.sign_in');
-    const usable = user && !user.disabled_at && user.password_hash;
-    const passwordOk =
-      usable && user.password_hash
-        ? await verifyPassword(user.password_hash, input.password)
-        : await verifyPassword(await timingDecoy(), input.password);
-    if (!user || !usable || !passwordOk)
-      return recordFailure(trx, ctx, key, throttle, user, 'auth.sign_in', user?.disabled_at ? 'disabled' : 'password');
-    const enrolled = user.totp_enrolled_at !== null && user.totp_secret_enc !== null;
-    const challenge = await newChallenge(trx, deps, user, ctx.now, enrolled ? null : newTotpSecret());
-    await appendAudit(
-      trx,
-      { ...ctx, actor: null },
-      {
-        action: 'auth.password_verified',
-        outcome: 'allowed',
-        resourceType: 'user',
-        resourceId: user.id,
-        details: { next: challenge.next },
-      },
-    );
-    return { ok: true, value: challenge };
-  });
+  const attempt = attemptOf(input.username, ctx);
+  return passwordStep(
+    deps,
+    ctx,
+    attempt,
+    'password',
+    'auth.sign_in',
+    async (trx) => ({ ok: true, value: { user: await identity.findUserByUsername(trx, attempt.key), subject: null } }),
+    input.password,
+    async (trx, { user, provisional }, passwordOk) => {
+      if (!user || !passwordOk)
+        return auditFailure(trx, ctx, provisional, user, 'auth.sign_in', user?.disabled_at ? 'disabled' : 'password');
+      await takeBack(trx, attempt, ctx.now);
+      const enrolled = user.totp_enrolled_at !== null && user.totp_secret_enc !== null;
+      const challenge = await newChallenge(trx, deps, user, ctx.now, enrolled ? null : newTotpSecret());
+      await appendAudit(
+        trx,
+        { ...ctx, actor: null },
+        {
+          action: 'auth.password_verified',
+          outcome: 'allowed',
+          resourceType: 'user',
+          resourceId: user.id,
+          details: { next: challenge.next },
+        },
+      );
+      return { ok: true, value: challenge };
+    },
+  );
 }
 
-/** Checks a code against the user's authenticator and, if good, records its time step so it cannot be used again. */
-async function spendTotpCode(trx: Transaction<Database>, deps: IdentityDeps, user: UserRow, code: string, now: Date) {
+/**
+ * Checks a code against the user's authenticator and claims its time step in one
+ * compare-and-set: of parallel requests with the same code, exactly one wins.
+ */
+async function spendTotpCode(trx: Trx, deps: IdentityDeps, user: UserRow, code: string, now: Date) {
+  if (!user.totp_secret_enc) return { valid: false as const, reason: 'wrong' as const };
   const check = await checkTotp(
-    decrypt(deps.keys, user.totp_secret_enc ?? ''),
+    decrypt(deps.keys, user.totp_secret_enc),
     code,
     now,
     user.totp_last_step === null ? null : Number(user.totp_last_step),
   );
-  if (check.valid) await identity.updateUser(trx, user.id, { totp_last_step: check.timeStep });
+  if (check.valid && !(await identity.advanceTotpStep(trx, user.id, check.timeStep)))
+    return { valid: false as const, reason: 'reused' as const };
   return check;
+}
+
+/** The second factor given with a challenge or with the password: a TOTP code (once) or a recovery code (once). */
+async function spendSecondFactor(
+  trx: Trx,
+  deps: IdentityDeps,
+  user: UserRow,
+  input: { code?: string | undefined; recoveryCode?: string | undefined },
+  now: Date,
+): Promise<{ ok: true; method: 'totp' | 'recovery_code' } | { ok: false; reason: string }> {
+  if (input.code !== undefined) {
+    const check = await spendTotpCode(trx, deps, user, input.code, now);
+    return check.valid ? { ok: true, method: 'totp' } : { ok: false, reason: check.reason === 'reused' ? 'reused_code' : 'wrong_code' };
+  }
+  if (input.recoveryCode !== undefined) {
+    const consumed = await identity.consumeRecoveryCode(trx, user.id, digest(normalizeRecoveryCode(input.recoveryCode)), now);
+    return consumed ? { ok: true, method: 'recovery_code' } : { ok: false, reason: 'wrong_recovery_code' };
+  }
+  throw new AppError('validation_failed', 'Give the code from your authenticator app or a recovery code.');
 }
 
 async function openChallenge(trx: Transaction<Database>, token: string, purpose: 'totp' | 'enroll', now: Date) {
@@ -223,36 +341,74 @@ export async function completeSignIn(
   ctx: RequestContext,
   input: { challengeToken: string; code?: string; recoveryCode?: string },
 ): Promise<NewSession> {
+  if (input.code === undefined && input.recoveryCode === undefined)
+    throw new AppError('validation_failed', 'Give the code from your authenticator app or a recovery code.');
   return committed(deps.db, async (trx) => {
     const opened = await openChallenge(trx, input.challengeToken, 'totp', ctx.now);
     if (!opened) return challengeInvalid();
     const { user } = opened;
-    const key = nameKey(user.username);
-    const throttle = await lockThrottleRow(trx, key, ctx.now);
-    if (isLocked(throttle, ctx.now)) return refuseLocked(trx, ctx, user, 'auth.second_factor');
-    let method: 'totp' | 'recovery_code';
-    if (input.code !== undefined) {
-      const check = await spendTotpCode(trx, deps, user, input.code, ctx.now);
-      if (!check.valid)
-        return recordFailure(trx, ctx, key, throttle, user, 'auth.second_factor', check.reason === 'reused' ? 'reused_code' : 'wrong_code');
-      method = 'totp';
-    } else if (input.recoveryCode !== undefined) {
-      const consumed = await identity.consumeRecoveryCode(trx, user.id, digest(normalizeRecoveryCode(input.recoveryCode)), ctx.now);
-      if (!consumed) return recordFailure(trx, ctx, key, throttle, user, 'auth.second_factor', 'wrong_recovery_code');
-      method = 'recovery_code';
-    } else {
-      return { ok: false, error: new AppError('validation_failed', 'Give the code from your authenticator app or a recovery code.') };
-    }
+    const attempt = attemptOf(user.username, ctx);
+    const { throttle, verdict } = await admission(trx, attempt, 'code', ctx.now);
+    if (!verdict.allowed) return refusePaused(trx, ctx, user, 'auth.second_factor', verdict);
+    const spent = await spendSecondFactor(trx, deps, user, input, ctx.now);
+    if (!spent.ok) return recordFailure(trx, ctx, attempt, throttle, user, 'auth.second_factor', spent.reason);
     await identity.markChallengeUsed(trx, digest(input.challengeToken), ctx.now);
-    await identity.clearThrottle(trx, key);
+    await identity.clearSourceThrottle(trx, attempt.key, attempt.source);
     const session = await newSession(trx, deps, user, ctx);
     await appendAudit(
       trx,
       { ...ctx, actor: null },
-      { action: 'auth.sign_in', outcome: 'allowed', resourceType: 'user', resourceId: user.id, details: { method } },
+      { action: 'auth.sign_in', outcome: 'allowed', resourceType: 'user', resourceId: user.id, details: { method: spent.method } },
     );
     return { ok: true, value: session };
   });
+}
+
+/**
+ * Both factors in one request: the password and a TOTP or recovery code. The
+ * answer is only yes or no, so it teaches a guesser nothing about the
+ * password; that is why it is still taken while the password alone is paused
+ * — how a person whose name is under attack signs in.
+ */
+export async function signInWithBothFactors(
+  deps: IdentityDeps,
+  ctx: RequestContext,
+  input: { username: string; password: string; code?: string | undefined; recoveryCode?: string | undefined },
+): Promise<NewSession> {
+  if (input.code === undefined && input.recoveryCode === undefined)
+    throw new AppError('validation_failed', 'Give the code from your authenticator app or a recovery code.');
+  const attempt = attemptOf(input.username, ctx);
+  return passwordStep(
+    deps,
+    ctx,
+    attempt,
+    'both',
+    'auth.sign_in',
+    async (trx) => ({ ok: true, value: { user: await identity.findUserByUsername(trx, attempt.key), subject: null } }),
+    input.password,
+    async (trx, { user, provisional }, passwordOk) => {
+      if (!user || !passwordOk)
+        return auditFailure(trx, ctx, provisional, user, 'auth.sign_in', user?.disabled_at ? 'disabled' : 'password');
+      const current = await identity.findUserById(trx, user.id);
+      if (!current?.totp_enrolled_at) return auditFailure(trx, ctx, provisional, user, 'auth.sign_in', 'not_enrolled');
+      const spent = await spendSecondFactor(trx, deps, current, input, ctx.now);
+      if (!spent.ok) return auditFailure(trx, ctx, provisional, user, 'auth.sign_in', spent.reason);
+      await identity.clearSourceThrottle(trx, attempt.key, attempt.source);
+      const session = await newSession(trx, deps, current, ctx);
+      await appendAudit(
+        trx,
+        { ...ctx, actor: null },
+        {
+          action: 'auth.sign_in',
+          outcome: 'allowed',
+          resourceType: 'user',
+          resourceId: user.id,
+          details: { method: spent.method, bothFactorsAtOnce: true },
+        },
+      );
+      return { ok: true, value: session };
+    },
+  );
 }
 
 /** First factor for someone invited by an admin: the enrollment link's token, and the password they choose. */
@@ -282,11 +438,13 @@ export async function setPasswordFromEnrollment(
       enrollment_token_hash: null,
       enrollment_expires_at: null,
     });
-    const challenge = await newChallenge(trx, deps, user, ctx.now, newTotpSecret());
+    // After a password reset the authenticator stays: the link alone does not open a session.
+    const enrolled = current.totp_enrolled_at !== null && current.totp_secret_enc !== null;
+    const challenge = await newChallenge(trx, deps, current, ctx.now, enrolled ? null : newTotpSecret());
     await appendAudit(
       trx,
       { ...ctx, actor: null },
-      { action: 'auth.password_set', outcome: 'allowed', resourceType: 'user', resourceId: user.id },
+      { action: 'auth.password_set', outcome: 'allowed', resourceType: 'user', resourceId: user.id, details: { next: challenge.next } },
     );
     return { ok: true, value: challenge };
   });
@@ -317,12 +475,12 @@ export async function confirmEnrollment(
     const opened = await openChallenge(trx, input.challengeToken, 'enroll', ctx.now);
     if (!opened) return challengeInvalid();
     const { challenge, user } = opened;
-    const key = nameKey(user.username);
-    const throttle = await lockThrottleRow(trx, key, ctx.now);
-    if (isLocked(throttle, ctx.now)) return refuseLocked(trx, ctx, user, 'auth.mfa_enroll');
+    const attempt = attemptOf(user.username, ctx);
+    const { throttle, verdict } = await admission(trx, attempt, 'code', ctx.now);
+    if (!verdict.allowed) return refusePaused(trx, ctx, user, 'auth.mfa_enroll', verdict);
     const secret = decrypt(deps.keys, challenge.pending_secret_enc ?? '');
     const check = await checkTotp(secret, input.code, ctx.now, null);
-    if (!check.valid) return recordFailure(trx, ctx, key, throttle, user, 'auth.mfa_enroll', 'wrong_code');
+    if (!check.valid) return recordFailure(trx, ctx, attempt, throttle, user, 'auth.mfa_enroll', 'wrong_code');
     const recoveryCodes = newRecoveryCodes();
     await identity.updateUser(trx, user.id, {
       totp_secret_enc: challenge.pending_secret_enc,
@@ -335,7 +493,7 @@ export async function confirmEnrollment(
       recoveryCodes.map((code) => digest(normalizeRecoveryCode(code))),
     );
     await identity.markChallengeUsed(trx, digest(input.challengeToken), ctx.now);
-    await identity.clearThrottle(trx, key);
+    await identity.clearSourceThrottle(trx, attempt.key, attempt.source);
     const session = await newSession(trx, deps, user, ctx);
     await appendAudit(
       trx,
@@ -388,44 +546,58 @@ export async function unlockSession(
   ctx: RequestContext,
   input: { sessionToken: string; password: string; code: string },
 ): Promise<NewSession> {
-  return committed(deps.db, async (trx) => {
-    const session = await identity.findSessionByTokenHash(trx, digest(input.sessionToken));
-    const state =
-      session &&
-      sessionState(
-        { createdAt: session.created_at, lastSeenAt: session.last_seen_at, expiresAt: session.expires_at, revokedAt: session.revoked_at },
-        ctx.now,
-      );
-    if (!session || state === 'revoked' || state === 'expired')
-      return { ok: false, error: new AppError('unauthenticated', 'Sign in again.') };
-    const user = await identity.findUserById(trx, session.user_id);
-    if (!user || user.disabled_at || !user.password_hash || !user.totp_secret_enc)
-      return { ok: false, error: new AppError('unauthenticated', 'Sign in again.') };
-    const key = nameKey(user.username);
-    const throttle = await lockThrottleRow(trx, key, ctx.now);
-    if (isLocked(throttle, ctx.now)) return refuseLocked(trx, ctx, user, 'auth.unlock');
-    if (!(await verifyPassword(user.password_hash, input.password)))
-      return recordFailure(trx, ctx, key, throttle, user, 'auth.unlock', 'password');
-    const check = await spendTotpCode(trx, deps, user, input.code, ctx.now);
-    if (!check.valid)
-      return recordFailure(trx, ctx, key, throttle, user, 'auth.unlock', check.reason === 'reused' ? 'reused_code' : 'wrong_code');
-    await identity.touchSession(trx, session.id, ctx.now);
-    await identity.clearThrottle(trx, key);
-    await appendAudit(
-      trx,
-      { ...ctx, actor: null },
-      { action: 'auth.unlock', outcome: 'allowed', resourceType: 'session', resourceId: session.id, details: { userId: user.id } },
+  const signInAgain = (): Outcome<never> => ({ ok: false, error: new AppError('unauthenticated', 'Sign in again.') });
+  // The name is known only once the session is found; the attempt is keyed like every other for that name.
+  const session = await identity.findSessionByTokenHash(deps.db, digest(input.sessionToken));
+  const owner = session ? await identity.findUserById(deps.db, session.user_id) : undefined;
+  if (!session || !owner) throw new AppError('unauthenticated', 'Sign in again.');
+  const attempt = attemptOf(owner.username, ctx);
+  const live = (s: typeof session) => {
+    const state = sessionState(
+      { createdAt: s.created_at, lastSeenAt: s.last_seen_at, expiresAt: s.expires_at, revokedAt: s.revoked_at },
+      ctx.now,
     );
-    return {
-      ok: true,
-      value: {
-        sessionToken: input.sessionToken,
-        csrfToken: csrfTokenFor(deps.keys, input.sessionToken),
-        expiresAt: session.expires_at,
-        user: { id: user.id, username: user.username, displayName: user.display_name, role: user.role },
-      },
-    };
-  });
+    return state !== 'revoked' && state !== 'expired';
+  };
+  return passwordStep(
+    deps,
+    ctx,
+    attempt,
+    'both',
+    'auth.unlock',
+    async (trx) => {
+      const current = await identity.findSessionByTokenHash(trx, digest(input.sessionToken));
+      const user = current ? await identity.findUserById(trx, current.user_id) : undefined;
+      if (!current || !live(current) || !user || user.disabled_at || !user.password_hash || !user.totp_secret_enc) return signInAgain();
+      return { ok: true, value: { user, subject: current } };
+    },
+    input.password,
+    async (trx, { user, subject, provisional }, passwordOk) => {
+      if (!user) return signInAgain();
+      if (!passwordOk) return auditFailure(trx, ctx, provisional, user, 'auth.unlock', 'password');
+      const current = await identity.findUserById(trx, user.id);
+      if (!current) return signInAgain();
+      const check = await spendTotpCode(trx, deps, current, input.code, ctx.now);
+      if (!check.valid)
+        return auditFailure(trx, ctx, provisional, user, 'auth.unlock', check.reason === 'reused' ? 'reused_code' : 'wrong_code');
+      await identity.touchSession(trx, subject.id, ctx.now);
+      await identity.clearSourceThrottle(trx, attempt.key, attempt.source);
+      await appendAudit(
+        trx,
+        { ...ctx, actor: null },
+        { action: 'auth.unlock', outcome: 'allowed', resourceType: 'session', resourceId: subject.id, details: { userId: user.id } },
+      );
+      return {
+        ok: true,
+        value: {
+          sessionToken: input.sessionToken,
+          csrfToken: csrfTokenFor(deps.keys, input.sessionToken),
+          expiresAt: subject.expires_at,
+          user: { id: user.id, username: user.username, displayName: user.display_name, role: user.role },
+        },
+      };
+    },
+  );
 }
 
 /** Ends this session (or every session of the user) on the server: the cookie stops working wherever it is. */

@@ -7,11 +7,13 @@ import type { IdentityDeps } from './identity-context.js';
 import { decrypt, encrypt } from './keys.js';
 import { addClientIn, parseScopes } from './partner-client.service.js';
 import type { PartnerActor } from './partner-submission.service.js';
+import { refuseDependentApprover } from './two-person.service.js';
 
 /**
  * API clients a partner officer asks for, in the portal, for their own agency.
  * An admin approves (the client is made, in the same transaction) or refuses,
- * with a note. The new secret is kept encrypted until the officer who asked
+ * with a note; the approving admin is independent of the officer (neither
+ * created or reset the other's account within the cooling-off period). The new secret is kept encrypted until the officer who asked
  * collects it — once; then only its digest remains, as for any client.
  */
 
@@ -85,10 +87,21 @@ export async function decideClientRequest(
   input: { decision: 'approve' | 'refuse'; note?: string | undefined },
 ): Promise<ClientRequestRow> {
   const admin = staffOnly(ctx.actor, 'Only admins decide.');
-  return deps.db.transaction().execute(async (trx) => {
+  const result = await deps.db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('partner_client_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!row) throw new AppError('not_found', 'There is no such request.');
     if (row.status !== 'pending') throw new AppError('conflict', `This request was already ${row.status}.`);
+    if (input.decision === 'approve') {
+      // Returned, not thrown, so that the audited refusal commits.
+      const refused = await refuseDependentApprover(trx, ctx, {
+        proposerId: row.requested_by,
+        approverId: admin.userId,
+        action: 'client_request.decide',
+        resourceType: 'client_request',
+        resourceId: id,
+      });
+      if (refused) return { refused };
+    }
     let clientId: string | null = null;
     let secretEnc: string | null = null;
     if (input.decision === 'approve') {
@@ -116,8 +129,10 @@ export async function decideClientRequest(
       resourceId: id,
       details: { decision: input.decision, clientId },
     });
-    return updated;
+    return { updated };
   });
+  if ('refused' in result) throw result.refused;
+  return result.updated;
 }
 
 /** The officer who asked collects the new secret, once. */

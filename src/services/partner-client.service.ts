@@ -17,8 +17,10 @@ type Trx = Transaction<Database>;
  * (RFC 6749 §4.4): a client id and secret, bound to one agency's ORI and a set
  * of scopes, exchanged for a short-lived signed JWT. Secrets are stored as
  * SHA-256 digests (they are 256-bit random, so a slow hash adds nothing) and
- * shown once; rotation replaces the secret, revocation stops the client and
- * every token it holds at once.
+ * shown once. Tokens carry the secret generation they were issued under
+ * (claim `gen`), checked against the client's row on every use: rotation
+ * moves to the next generation, so every token issued under the old secret
+ * stops working at once; revocation stops the client and all its tokens.
  */
 
 export const TOKEN_LIFETIME_S = 15 * 60;
@@ -91,14 +93,22 @@ async function requireClient(deps: IdentityDeps, clientId: string): Promise<Clie
   return client;
 }
 
+/** A new secret; the old one and every token issued under it stop working now. */
 export async function rotateClientSecret(deps: IdentityDeps, ctx: RequestContext, clientId: string): Promise<NewClient> {
   const client = await requireClient(deps, clientId);
   if (client.revoked_at) throw new AppError('conflict', `The client ${clientId} is revoked.`);
   const secret = newSecret();
   return deps.db.transaction().execute(async (trx) => {
-    await identity.updateClient(trx, clientId, { secret_hash: digest(secret), rotated_at: ctx.now });
-    await appendAudit(trx, ctx, { action: 'client.rotate', outcome: 'allowed', resourceType: 'partner_client', resourceId: clientId });
-    return { client: { ...client, rotated_at: ctx.now }, clientSecret: secret };
+    const rotated = await identity.rotateClientSecret(trx, clientId, digest(secret), ctx.now);
+    if (!rotated) throw new AppError('conflict', `The client ${clientId} is revoked.`);
+    await appendAudit(trx, ctx, {
+      action: 'client.rotate',
+      outcome: 'allowed',
+      resourceType: 'partner_client',
+      resourceId: clientId,
+      details: { generation: rotated.secret_generation, tokensRevoked: true },
+    });
+    return { client: rotated, clientSecret: secret };
   });
 }
 
@@ -159,7 +169,7 @@ export async function issueToken(
   const outside = requested.filter((s) => !granted.includes(s as ClientScope));
   if (outside.length > 0) return denied('scope', new OAuthError('invalid_scope', `Not granted to this client: ${outside.join(' ')}.`, 400));
   const iat = Math.floor(ctx.now.getTime() / 1000);
-  const accessToken = await new SignJWT({ ori: client.agency_ori, scope: requested.join(' ') })
+  const accessToken = await new SignJWT({ ori: client.agency_ori, scope: requested.join(' '), gen: client.secret_generation })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -182,7 +192,7 @@ export async function issueToken(
   return { accessToken, expiresIn: TOKEN_LIFETIME_S, scope: requested.join(' ') };
 }
 
-/** A bearer token → the client it speaks for; null when invalid, expired, or the client was revoked. */
+/** A bearer token → the client it speaks for; null when invalid, expired, issued under a rotated secret, or the client was revoked. */
 export async function authenticateClientToken(deps: IdentityDeps, token: string, now: Date): Promise<ClientActor | null> {
   try {
     const { payload } = await jwtVerify(token, deps.keys.tokenSigning, {
@@ -192,9 +202,15 @@ export async function authenticateClientToken(deps: IdentityDeps, token: string,
       currentDate: now,
       clockTolerance: 5,
     });
-    if (typeof payload.sub !== 'string' || typeof payload.ori !== 'string' || typeof payload.scope !== 'string') return null;
+    if (
+      typeof payload.sub !== 'string' ||
+      typeof payload.ori !== 'string' ||
+      typeof payload.scope !== 'string' ||
+      typeof payload.gen !== 'number'
+    )
+      return null;
     const client = await identity.findClient(deps.db, payload.sub);
-    if (!client || client.revoked_at || client.agency_ori !== payload.ori) return null;
+    if (!client || client.revoked_at || client.agency_ori !== payload.ori || client.secret_generation !== payload.gen) return null;
     return {
       kind: 'client',
       clientId: client.client_id,

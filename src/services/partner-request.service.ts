@@ -21,7 +21,8 @@ import { withCase } from './case.service.js';
 import type { PartnerActor } from './partner-submission.service.js';
 import { loadAorTable } from './reference-data.service.js';
 import { blockedError, gateInputFor } from './referral.service.js';
-import type { RoutingService } from './routing.service.js';
+import { type RoutingService, WORK_ITEM_SWEEP_MS } from './routing.service.js';
+import { refuseDependentApprover } from './two-person.service.js';
 
 /**
  * Requests from the center to partner agencies — a welfare check at an
@@ -487,6 +488,14 @@ export async function reviewPartnerRequest(
     }
     let gate: GateResult | undefined;
     if (input.decision === 'approve') {
+      const dependent = await refuseDependentApprover(trx, ctx, {
+        proposerId: row.created_by,
+        approverId: reviewer.userId,
+        action: 'partner_request.review',
+        resourceType: 'partner_request',
+        resourceId: id,
+      });
+      if (dependent) return { kind: 'dependent' as const, error: dependent };
       // Days may have passed since the request was made: the agency's agreement must still be in force.
       const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', row.agency_ori).executeTakeFirstOrThrow();
       const inForce = agreementInForce(agreementOf(agency), centerToday(ctx));
@@ -555,6 +564,7 @@ export async function reviewPartnerRequest(
       issues: [{ path: c.code === 'own_referral' ? '' : 'body.justification', code: c.code, message: c.message }],
     });
   }
+  if (result.kind === 'dependent') throw result.error;
   if (result.kind === 'agreement')
     throw new AppError('conflict', `The request cannot be sent: ${result.message}. Deny it, or withdraw it and ask another agency.`);
   if (result.kind === 'blocked') throw blockedError(result.gate, 'request');
@@ -1008,11 +1018,7 @@ function postReviewFor(r: PartnerRequestRow, c: CaseRef, escalated = false): Wor
 
 /** Creates the work item unless the engine has it already (the id was stored with the request in its transaction). */
 async function ensureWorkItem(routing: RoutingService, ctx: RequestContext, item: WorkItem): Promise<void> {
-  if (routing.engine.task(item.id)) return;
-  await routing.execute(
-    { type: 'createTask', task: { id: item.id, channel: 'work_item', priority: item.priority, attributes: item.attributes } },
-    ctx,
-  );
+  await routing.ensureTask({ id: item.id, channel: 'work_item', priority: item.priority, attributes: item.attributes }, ctx);
 }
 
 /**
@@ -1113,7 +1119,7 @@ export async function sweepPartnerRequests(deps: { db: Db; routing: RoutingServi
         eb.and([
           eb.or([eb('q.answer_task_id', 'is not', null), eb('q.escalation_task_id', 'is not', null)]),
           // A day back: the engine keeps ended tasks for two, so a done work item is never made again.
-          eb('q.updated_at', '>', new Date(now.getTime() - 86_400_000)),
+          eb('q.updated_at', '>', new Date(now.getTime() - WORK_ITEM_SWEEP_MS)),
         ]),
         // A review afterwards that is not done yet: its work items must exist, however old.
         eb.and([eb('q.urgent_lane', '=', true), eb('q.post_reviewed_at', 'is', null)]),

@@ -7,12 +7,13 @@ import { AppError, isAppError } from '../domain/errors/app-error.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
 import { agreementOf, checkAgreement, INTAKE_OF } from '../domain/partner/submission-rules.js';
 import { webhookUrlProblem } from '../domain/partner/webhook-signature.js';
+import type { TaskInput } from '../domain/routing/engine-types.js';
 import type { Db } from '../storage/database.js';
 import type { PartnerSubmissionsTable } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { saveIntake } from './intake.service.js';
 import { decrypt, encrypt, type Keys } from './keys.js';
-import type { RoutingService } from './routing.service.js';
+import { type RoutingService, WORK_ITEM_SWEEP_MS } from './routing.service.js';
 
 /**
  * Partner submissions: stored durably, then acknowledged (202) — never the
@@ -59,20 +60,22 @@ export async function receiveSubmission(
         issues: [{ path: 'body.type', code: check.code, message: check.message }],
       });
     }
-    if (idempotencyKey) {
-      const earlier = await trx
+    const earlier = async (): Promise<Ack | undefined> => {
+      if (!idempotencyKey) return undefined;
+      const found = await trx
         .selectFrom('partner_submissions')
         .select(['id', 'status', 'received_at', 'body_hash'])
         .where('agency_ori', '=', ori)
         .where('idempotency_key', '=', idempotencyKey)
         .executeTakeFirst();
-      if (earlier) {
-        if (earlier.body_hash !== hash) {
-          throw new AppError('conflict', 'This Idempotency-Key was used with a different body: use a new key for a new submission.');
-        }
-        return { id: earlier.id, status: earlier.status, receivedAt: earlier.received_at.toISOString(), replayed: true };
-      }
-    }
+      if (found && found.body_hash !== hash)
+        throw new AppError('conflict', 'This Idempotency-Key was used with a different body: use a new key for a new submission.');
+      return found && { id: found.id, status: found.status, receivedAt: found.received_at.toISOString(), replayed: true };
+    };
+    const replay = await earlier();
+    if (replay) return replay;
+    // The same key sent twice at once: the second insert waits for the first to commit, then does nothing and
+    // answers as the first did (a unique violation here was a 500).
     const row = await trx
       .insertInto('partner_submissions')
       .values({
@@ -86,8 +89,14 @@ export async function receiveSubmission(
         status: 'received',
         received_at: ctx.now,
       })
+      .onConflict((oc) => oc.columns(['agency_ori', 'idempotency_key']).doNothing())
       .returning(['id', 'received_at'])
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!row) {
+      const first = await earlier();
+      if (!first) throw new Error('partner submission: an idempotency conflict without the earlier submission');
+      return first;
+    }
     await appendAudit(trx, ctx, {
       action: 'submission.receive',
       outcome: 'allowed',
@@ -169,13 +178,21 @@ function intakeOf(s: Submission, ori: string) {
 /** A claim lasts this long: processing one submission takes milliseconds, so an older claim belongs to a processor that died. */
 export const CLAIM_LEASE_MS = 30_000;
 
+/**
+ * Submissions of one claim processed at once: each intake spends most of its time waiting on the database, so a
+ * few side by side (their audit appends still one at a time) go faster than one after another.
+ */
+const PARALLEL = 4;
+
 export type ProcessorDeps = { db: Db; routing: RoutingService; geocoder: Geocoder; timeZone: string };
 
 /**
- * Processes what is waiting, oldest first. A row is claimed with SKIP LOCKED,
+ * Processes what is waiting, oldest first: one claim of at most `limit`. A row is claimed with SKIP LOCKED,
  * so several nodes can share the work. If a crash came after the intake
  * committed but before the status did, the report carries the submission id
- * and the next run finishes the status without a second intake.
+ * and the next run finishes the status without a second intake. A submission
+ * that fails stays claimed until its lease runs out (then it is tried again);
+ * the others go on, and the first failure is thrown at the end.
  */
 export async function processSubmissions(deps: ProcessorDeps, now: Date, limit = 20): Promise<number> {
   const claimed = await deps.db.transaction().execute(async (trx) => {
@@ -188,8 +205,56 @@ export async function processSubmissions(deps: ProcessorDeps, now: Date, limit =
       RETURNING *`.execute(trx);
     return rows;
   });
-  for (const row of claimed) await processOne(deps, row, now);
+  const failures: unknown[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL, claimed.length) }, async () => {
+      for (let row = claimed[next++]; row; row = claimed[next++]) await processOne(deps, row, now).catch((error) => failures.push(error));
+    }),
+  );
+  if (failures.length > 0) throw failures[0];
   return claimed.length;
+}
+
+/** The ACD work item an accepted submission puts in front of the case's unit. */
+function workItemOf(s: { id: string; type: Row['type']; agency_ori: string; task_id: string }, c: CaseRef): TaskInput {
+  return {
+    id: s.task_id,
+    channel: 'work_item',
+    priority: INTAKE_OF[s.type].taskPriority,
+    attributes: {
+      kind: 'work_item',
+      unit: c.unit,
+      caseId: c.id,
+      caseNumber: c.caseNumber,
+      submissionId: s.id,
+      partner: s.agency_ori,
+    },
+  };
+}
+type CaseRef = { id: string; caseNumber: string; unit: string };
+
+/**
+ * Accepted submissions whose work item was named with their status but is not in the ACD — a crash (or a failed
+ * routing write) came between the two — get it made now, once (every minute in `start`).
+ */
+export async function sweepSubmissionWorkItems(deps: ProcessorDeps, now: Date): Promise<number> {
+  const named = await deps.db
+    .selectFrom('partner_submissions as s')
+    .innerJoin('cases as c', 'c.id', 's.case_id')
+    .select(['s.id', 's.type', 's.agency_ori', 's.task_id', 'c.id as case_id', 'c.case_number', 'c.unit'])
+    .where('s.task_id', 'is not', null)
+    .where('s.status', '=', 'accepted')
+    .where('s.processed_at', '>', new Date(now.getTime() - WORK_ITEM_SWEEP_MS))
+    .execute();
+  const ctx: RequestContext = { actor: null, system: 'partner.processor', sourceIp: null, requestId: null, now, timeZone: deps.timeZone };
+  let made = 0;
+  for (const s of named) {
+    if (!s.task_id || deps.routing.engine.task(s.task_id)) continue;
+    const item = workItemOf({ ...s, task_id: s.task_id }, { id: s.case_id, caseNumber: s.case_number, unit: s.unit });
+    if (await deps.routing.ensureTask(item, ctx)) made += 1;
+  }
+  return made;
 }
 
 async function processOne(deps: ProcessorDeps, row: Row, now: Date): Promise<void> {
@@ -251,8 +316,12 @@ async function processOne(deps: ProcessorDeps, row: Row, now: Date): Promise<voi
     ...(outcome.status === 'accepted' ? { reference: outcome.reference } : { reasons: outcome.reasons }),
     at: now.toISOString(),
   };
-  await deps.db.transaction().execute(async (trx) => {
-    await trx
+  // The work item is named with the status, in one transaction: if it is not made below, the sweep makes it.
+  const taskId = outcome.status === 'accepted' ? deps.routing.newTaskId() : null;
+  const stored = await deps.db.transaction().execute(async (trx) => {
+    // Only while still processing: a processor whose lease ran out and another that took the row over never both
+    // store a status (nor name two work items, nor send two webhooks).
+    const updated = await trx
       .updateTable('partner_submissions')
       .set({
         status: outcome.status,
@@ -260,9 +329,13 @@ async function processOne(deps: ProcessorDeps, row: Row, now: Date): Promise<voi
         reference: outcome.status === 'accepted' ? outcome.reference : null,
         case_id: outcome.status === 'accepted' ? outcome.caseId : null,
         reasons: outcome.status === 'rejected' ? JSON.stringify(outcome.reasons) : null,
+        task_id: taskId,
       })
       .where('id', '=', row.id)
-      .execute();
+      .where('status', '=', 'processing')
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) return false;
     const hook = await trx.selectFrom('agency_webhooks').select('agency_ori').where('agency_ori', '=', row.agency_ori).executeTakeFirst();
     if (hook) {
       await trx
@@ -289,26 +362,11 @@ async function processOne(deps: ProcessorDeps, row: Row, now: Date): Promise<voi
         details: { status: outcome.status },
       },
     );
+    return true;
   });
-  if (outcome.status === 'accepted') {
-    const kind = INTAKE_OF[submission.type];
-    await deps.routing.execute(
-      {
-        type: 'createTask',
-        task: {
-          id: deps.routing.newTaskId(),
-          channel: 'work_item',
-          priority: kind.taskPriority,
-          attributes: {
-            kind: 'work_item',
-            unit: outcome.unit,
-            caseId: outcome.caseId,
-            caseNumber: outcome.reference,
-            submissionId: row.id,
-            partner: row.agency_ori,
-          },
-        },
-      },
+  if (stored && outcome.status === 'accepted' && taskId) {
+    await deps.routing.ensureTask(
+      workItemOf({ ...row, task_id: taskId }, { id: outcome.caseId, caseNumber: outcome.reference, unit: outcome.unit }),
       ctx,
     );
   }

@@ -12,6 +12,7 @@ import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { withCase } from './case.service.js';
 import { protectionsInForce } from './protection.service.js';
+import { refuseDependentApprover } from './two-person.service.js';
 
 /**
  * Referrals from a case to an ERO field office. The office is the area of
@@ -429,6 +430,17 @@ export async function reviewReferral(
           issues: [{ path: check.code === 'own_referral' ? '' : 'body.justification', code: check.code, message: check.message }],
         }),
       };
+    }
+    if (input.decision === 'approve') {
+      // Two independent people: returned, not thrown, so that the audited refusal commits.
+      const refused = await refuseDependentApprover(trx, ctx, {
+        proposerId: row.created_by,
+        approverId: actorId,
+        action: 'referral.review',
+        resourceType: 'referral',
+        resourceId: id,
+      });
+      if (refused) return { refused };
     }
     const to = input.decision === 'approve' ? 'sent' : 'denied';
     // The gate asks again at send time: what held the referral may have changed since, and a block (a missing

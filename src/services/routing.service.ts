@@ -25,7 +25,10 @@ import { appendAudit, type RequestContext } from './audit.service.js';
  * start the log is replayed — the engine is deterministic, so the state comes
  * back exactly: waiting tasks keep their place and arrival time, agents their
  * activity. If a write fails the engine is rebuilt from the log, so memory
- * never runs ahead of what is stored.
+ * never runs ahead of what is stored; if the log cannot be read either (the
+ * database is down), the engine is marked stale and every command waits for a
+ * rebuild first — the ticker keeps trying, so it heals as soon as the
+ * database answers again.
  */
 
 export type RoutingCommand =
@@ -142,12 +145,22 @@ export const toAppError = (error: EngineError): AppError => new AppError(CODE_ST
 /** Ended tasks stay in the engine's memory this long: statistics look back 24 hours. */
 const RETAIN_ENDED_MS = 48 * 3_600_000;
 
+/**
+ * How far back a sweep looks for work items that were named but may never have been made: well inside
+ * RETAIN_ENDED_MS, so a work item that was made and has ended is still known to the engine and never made twice.
+ */
+export const WORK_ITEM_SWEEP_MS = 24 * 3_600_000;
+
 export type RoutingListener = (events: EngineEvent[]) => void;
 
 export class RoutingService {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<RoutingListener>();
   private ticker: NodeJS.Timeout | undefined;
+  /** A tick is queued or running: the ticker adds no other (during an outage each may wait for a connection timeout). */
+  private ticking = false;
+  /** A write failed and the rebuild from the log failed too: memory may be ahead of the log until rebuilt. */
+  private stale = false;
 
   private constructor(
     private readonly db: Db,
@@ -222,6 +235,7 @@ export class RoutingService {
   }
 
   private async executeNow(command: RoutingCommand, ctx: RequestContext | null): Promise<EngineEvent[]> {
+    if (this.stale) await this.rebuild();
     const at = Math.max(this.clock().getTime(), this.current.time());
     let events: EngineEvent[];
     try {
@@ -255,12 +269,19 @@ export class RoutingService {
         }
       });
     } catch (error) {
-      // Memory must not run ahead of the log: rebuild from what was stored.
-      this.current = (await RoutingService.replay(this.db, this.config, this.clock)).engine;
+      // Memory must not run ahead of the log: rebuild from what was stored (the write may have committed before its
+      // answer was lost). If that fails too, the next command rebuilds first.
+      this.stale = true;
+      await this.rebuild().catch(() => undefined);
       throw error;
     }
     for (const listener of this.listeners) listener(events);
     return events;
+  }
+
+  private async rebuild(): Promise<void> {
+    this.current = (await RoutingService.replay(this.db, this.config, this.clock)).engine;
+    this.stale = false;
   }
 
   /** Once an hour: tasks that ended more than two days ago leave memory (they stay in the log and the audit). */
@@ -276,7 +297,13 @@ export class RoutingService {
   /** Fires due timers now and then (offers ringing out, escalations, wrap-up ends). */
   start(intervalMs = 500): void {
     this.ticker ??= setInterval(() => {
-      this.execute({ type: 'tick' }, null).catch(() => undefined);
+      if (this.ticking) return;
+      this.ticking = true;
+      this.execute({ type: 'tick' }, null)
+        .catch(() => undefined)
+        .finally(() => {
+          this.ticking = false;
+        });
     }, intervalMs);
     this.ticker.unref();
   }
@@ -285,6 +312,22 @@ export class RoutingService {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
     await this.tail;
+  }
+
+  /**
+   * Creates the task unless the engine has it already, checked in turn with every other command, so two callers
+   * (the step that named it, a sweep) never make it twice. For work items whose id was stored in the same
+   * transaction as their cause: a crash between that commit and this call loses nothing, since a sweep (looking back
+   * at most WORK_ITEM_SWEEP_MS) calls it again. True if it was created now.
+   */
+  ensureTask(task: TaskInput, ctx: RequestContext | null): Promise<boolean> {
+    const run = this.tail.then(async () => {
+      if (this.current.task(task.id)) return false;
+      await this.executeNow({ type: 'createTask', task }, ctx);
+      return true;
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   /** Makes sure a staff member is known to the engine as an agent, with their routing attributes. */

@@ -3,8 +3,13 @@ import { AppError } from '../domain/errors/app-error.js';
 import { checkSettingValue, isSettingKey, mayApprove, SAFEGUARD_SETTINGS, type SettingKey } from '../domain/safeguards/settings.js';
 import type { Db } from '../storage/database.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
+import { refuseDependentApprover } from './two-person.service.js';
 
-/** Safeguard settings: read with their defaults; changed only by two people (admin and legal reviewer), both audited. */
+/**
+ * Safeguard settings: read with their defaults; changed only by two
+ * independent people (admin and legal reviewer, neither having created or
+ * reset the other's account within the cooling-off period), both audited.
+ */
 
 type ActorCtx = RequestContext & { actor: Actor };
 
@@ -97,7 +102,17 @@ export async function decideChange(db: Db, ctx: ActorCtx, changeId: string, deci
         resourceId: change.key,
         details: { changeId, reason: problem },
       });
-      return problem;
+      return new AppError('forbidden', problem);
+    }
+    if (decision === 'approved') {
+      const dependent = await refuseDependentApprover(trx, ctx, {
+        proposerId: change.proposed_by,
+        approverId: actor.userId,
+        action: 'safeguards.decide',
+        resourceType: 'safeguard_setting',
+        resourceId: change.key,
+      });
+      if (dependent) return dependent;
     }
     await trx
       .updateTable('safeguard_setting_changes')
@@ -120,5 +135,5 @@ export async function decideChange(db: Db, ctx: ActorCtx, changeId: string, deci
     });
     return undefined;
   });
-  if (refusal) throw new AppError('forbidden', refusal);
+  if (refusal) throw refusal;
 }

@@ -2,7 +2,6 @@ import { type Selectable, sql } from 'kysely';
 import { ZSubmission } from '../contracts/partner.js';
 import { type CenterClock, centerToday } from '../domain/calendar/calendar-day.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { parseCsv } from '../domain/partner/agency-rules.js';
 import {
   checkCsvHeader,
   columnOf,
@@ -16,6 +15,7 @@ import type { Db } from '../storage/database.js';
 import type { SubmissionBatchesTable } from '../storage/schema.js';
 import type { RequestContext } from './audit.service.js';
 import { appendAudit } from './audit.service.js';
+import { type CsvFile, readCsv } from './csv-reader.js';
 import { bodyHash, type PartnerActor } from './partner-submission.service.js';
 
 /**
@@ -38,25 +38,24 @@ function refuse(message: string, issues: { path: string; code: string; message: 
 export async function receiveBatch(
   db: Db,
   ctx: Ctx,
-  csv: string,
+  file: CsvFile,
   filename: string | undefined,
   idempotencyKey: string | undefined,
 ): Promise<BatchAck> {
   const ori = ctx.actor.agencyOri;
-  const rows = parseCsv(csv.replace(/^\uFEFF/, ''));
-  const header = rows[0];
+  const header = file.records[0];
   if (!header)
     refuse('The file is empty: send a header row and at least one report.', [{ path: 'body', code: 'empty', message: 'no rows' }]);
   const headerIssues = checkCsvHeader(header);
   if (headerIssues.length > 0) refuse(`The header row is not right: ${headerIssues.length} problem(s); no row was read.`, headerIssues);
-  const count = rows.length - 1;
+  const count = file.recordCount - 1;
   if (count === 0)
     refuse('The file has a header but no reports.', [{ path: 'body', code: 'no_rows', message: 'no rows after the header' }]);
   if (count > MAX_CSV_ROWS)
     refuse(`The file has ${count} rows; split it into files of at most ${MAX_CSV_ROWS}.`, [
       { path: 'body', code: 'too_many_rows', message: `at most ${MAX_CSV_ROWS} rows per file` },
     ]);
-  const hash = bodyHash(csv);
+  const hash = bodyHash(file.text);
   return db.transaction().execute(async (trx) => {
     const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', ori).executeTakeFirst();
     if (!agency) throw new AppError('forbidden', 'Your agency is not registered.');
@@ -66,19 +65,22 @@ export async function receiveBatch(
       throw new AppError('forbidden', `Not accepted: ${inForce.message}.`, {
         issues: [{ path: 'body', code: inForce.code, message: inForce.message }],
       });
-    if (idempotencyKey) {
-      const earlier = await trx
+    const earlier = async () => {
+      if (!idempotencyKey) return undefined;
+      const found = await trx
         .selectFrom('submission_batches')
-        .select(['id', 'status', 'received_at', 'body_hash', 'total_rows'])
+        .select(['id', 'status', 'received_at', 'body_hash'])
         .where('agency_ori', '=', ori)
         .where('idempotency_key', '=', idempotencyKey)
         .executeTakeFirst();
-      if (earlier) {
-        if (earlier.body_hash !== hash)
-          throw new AppError('conflict', 'This Idempotency-Key was used with a different file: use a new key for a new upload.');
-        return { id: earlier.id, status: earlier.status, rows: count, receivedAt: earlier.received_at.toISOString(), replayed: true };
-      }
-    }
+      if (found && found.body_hash !== hash)
+        throw new AppError('conflict', 'This Idempotency-Key was used with a different file: use a new key for a new upload.');
+      return found && { id: found.id, status: found.status, rows: count, receivedAt: found.received_at.toISOString(), replayed: true };
+    };
+    const replay = await earlier();
+    if (replay) return replay;
+    // The same key sent twice at once: the second insert waits for the first to commit, then does nothing and
+    // answers as the first did (a unique violation here was a 500).
     const batch = await trx
       .insertInto('submission_batches')
       .values({
@@ -88,12 +90,18 @@ export async function receiveBatch(
         filename: filename ?? null,
         idempotency_key: idempotencyKey ?? null,
         body_hash: hash,
-        content: csv,
+        content: file.text,
         status: 'received',
         received_at: ctx.now,
       })
+      .onConflict((oc) => oc.columns(['agency_ori', 'idempotency_key']).doNothing())
       .returning(['id', 'received_at'])
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!batch) {
+      const first = await earlier();
+      if (!first) throw new Error('submission batch: an idempotency conflict without the earlier upload');
+      return first;
+    }
     await appendAudit(trx, ctx, {
       action: 'submission_batch.receive',
       outcome: 'allowed',
@@ -139,7 +147,8 @@ export async function splitBatches(db: Db, now: Date, timeZone: string, limit = 
 
 async function splitOne(db: Db, batch: BatchRow, clock: CenterClock): Promise<void> {
   const now = clock.now;
-  const [header = [], ...records] = parseCsv(batch.content.replace(/^\uFEFF/, ''));
+  const file = await readCsv(batch.content, { maxBytes: Number.POSITIVE_INFINITY, keepRecords: MAX_CSV_ROWS + 1 });
+  const [header = [], ...records] = file.records;
   const errors: RowError[] = [];
   await db.transaction().execute(async (trx) => {
     const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', batch.agency_ori).executeTakeFirstOrThrow();

@@ -1,16 +1,24 @@
+import type { Transaction } from 'kysely';
 import { isRole, type Role } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { ENROLLMENT_LIFETIME_MS } from '../domain/identity/sign-in-policy.js';
 import type { UserRow } from '../storage/repositories/identity.repository.js';
 import * as identity from '../storage/repositories/identity.repository.js';
+import type { Database } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
-import type { IdentityDeps } from './identity-context.js';
+import type { EnrollmentCourier, EnrollmentLink, IdentityDeps } from './identity-context.js';
 import { digest, newToken } from './keys.js';
 
 /**
- * Staff accounts, managed by admins (API) or operators (CLI). A new account
- * has no password: it gets a one-time enrollment link (72 h) where its owner
- * chooses a password and enrolls an authenticator. Every action is audited.
+ * Staff accounts, managed by admins (API) or the server's operator (CLI). A
+ * new account has no password: it gets a one-time enrollment link (72 h)
+ * where its owner chooses a password and enrolls an authenticator; a password
+ * reset sends a new link (the authenticator stays). The link travels out of
+ * band — the enrollment outbox for the API, the operator's terminal for the
+ * CLI — and is never returned to the admin who asked: otherwise one admin
+ * could create a legal reviewer, enroll it and be both halves of a
+ * two-person rule. Every action is audited (who created or reset whom is what
+ * the two-person rules' cooling-off reads).
  */
 
 export type NewUserInput = {
@@ -22,7 +30,10 @@ export type NewUserInput = {
   fieldOfficeCode?: string | null | undefined;
 };
 
-export type InvitedUser = { user: UserRow; enrollmentUrl: string; enrollmentExpiresAt: Date };
+/** What the one who asked learns: the account, and where the link went — not the link. */
+export type InvitedUser = { user: UserRow; enrollment: { channel: string; expiresAt: Date } };
+
+type Trx = Transaction<Database>;
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 
@@ -39,7 +50,46 @@ function usernameFrom(displayName: string): string {
   return base.length >= 3 ? base : `user.${base}`;
 }
 
-export async function addUser(deps: IdentityDeps, ctx: RequestContext, input: NewUserInput): Promise<InvitedUser> {
+const requestedBy = (ctx: RequestContext): string =>
+  ctx.actor?.kind === 'user' ? `user:${ctx.actor.userId}` : (ctx.system ?? 'anonymous');
+
+/** Sets a fresh enrollment token on the account and hands the link to the courier, inside the caller's transaction. */
+async function issueEnrollmentLink(
+  trx: Trx,
+  deps: IdentityDeps,
+  ctx: RequestContext,
+  user: UserRow,
+  reason: EnrollmentLink['reason'],
+  courier: EnrollmentCourier,
+): Promise<Date> {
+  const token = newToken();
+  const expiresAt = new Date(ctx.now.getTime() + ENROLLMENT_LIFETIME_MS);
+  await identity.updateUser(trx, user.id, { enrollment_token_hash: digest(token), enrollment_expires_at: expiresAt });
+  // Delivered before the commit: if the courier fails, the account (or reset) is not made. A link whose
+  // transaction then fails to commit does not work, so nothing usable is left behind either way.
+  await courier.deliver({
+    userId: user.id,
+    username: user.username,
+    displayName: user.display_name,
+    role: user.role,
+    reason,
+    url: `${deps.publicUrl}/enroll#token=${token}`,
+    expiresAt,
+    requestedBy: requestedBy(ctx),
+  });
+  return expiresAt;
+}
+
+/**
+ * Adds an account; its enrollment link goes to `courier` (by default the
+ * configured outbox; the CLI passes the operator's terminal).
+ */
+export async function addUser(
+  deps: IdentityDeps,
+  ctx: RequestContext,
+  input: NewUserInput,
+  courier: EnrollmentCourier = deps.enrollmentCourier,
+): Promise<InvitedUser> {
   if (!isRole(input.role)) throw new AppError('validation_failed', `There is no role ${String(input.role)}.`);
   const issues = [];
   if (input.role === 'partner_officer' && !input.agencyOri)
@@ -53,16 +103,12 @@ export async function addUser(deps: IdentityDeps, ctx: RequestContext, input: Ne
     issues.push({ path: 'username', code: 'invalid', message: 'must be 3–64 characters: letters, digits, dot, dash, underscore' });
   if (issues.length > 0) throw new AppError('validation_failed', 'The account was not added.', { issues });
 
-  const token = newToken();
-  const expiresAt = new Date(ctx.now.getTime() + ENROLLMENT_LIFETIME_MS);
   return deps.db.transaction().execute(async (trx) => {
     if (await identity.findUserByUsername(trx, username)) throw new AppError('conflict', `The username ${username} is taken.`);
     if (input.agencyOri && !(await identity.findAgency(trx, input.agencyOri)))
       throw new AppError('not_found', `No agency has the ORI ${input.agencyOri}.`);
-    if (input.fieldOfficeCode) {
-      const office = await trx.selectFrom('field_offices').select('code').where('code', '=', input.fieldOfficeCode).executeTakeFirst();
-      if (!office) throw new AppError('not_found', `No field office has the code ${input.fieldOfficeCode}.`);
-    }
+    if (input.fieldOfficeCode && !(await identity.findFieldOffice(trx, input.fieldOfficeCode)))
+      throw new AppError('not_found', `No field office has the code ${input.fieldOfficeCode}.`);
     const user = await identity.insertUser(trx, {
       username,
       display_name: input.displayName,
@@ -71,17 +117,16 @@ export async function addUser(deps: IdentityDeps, ctx: RequestContext, input: Ne
       agency_ori: input.agencyOri ?? null,
       field_office_code: input.fieldOfficeCode ?? null,
       password_hash: null,
-      enrollment_token_hash: digest(token),
-      enrollment_expires_at: expiresAt,
     });
+    const expiresAt = await issueEnrollmentLink(trx, deps, ctx, user, 'new_account', courier);
     await appendAudit(trx, ctx, {
       action: 'user.add',
       outcome: 'allowed',
       resourceType: 'user',
       resourceId: user.id,
-      details: { role: user.role, agencyOri: user.agency_ori },
+      details: { role: user.role, agencyOri: user.agency_ori, enrollmentLinkTo: courier.channel },
     });
-    return { user, enrollmentUrl: `${deps.publicUrl}/enroll#token=${token}`, enrollmentExpiresAt: expiresAt };
+    return { user, enrollment: { channel: courier.channel, expiresAt } };
   });
 }
 
@@ -123,6 +168,34 @@ export async function resetMfa(deps: IdentityDeps, ctx: RequestContext, username
       details: { sessionsRevoked: revoked },
     });
     return { ...user, totp_secret_enc: null, totp_enrolled_at: null, totp_last_step: null };
+  });
+}
+
+/**
+ * A forgotten (or exposed) password: the old one stops working and sessions
+ * end; a new one-time link goes out of band. The authenticator stays, so the
+ * link alone opens nothing.
+ */
+export async function resetPassword(
+  deps: IdentityDeps,
+  ctx: RequestContext,
+  username: string,
+  courier: EnrollmentCourier = deps.enrollmentCourier,
+): Promise<InvitedUser> {
+  const user = await requireUser(deps, username);
+  if (user.disabled_at) throw new AppError('conflict', `The account ${username} is disabled.`);
+  return deps.db.transaction().execute(async (trx) => {
+    await identity.updateUser(trx, user.id, { password_hash: null });
+    const revoked = await identity.revokeUserSessions(trx, user.id, ctx.now);
+    const expiresAt = await issueEnrollmentLink(trx, deps, ctx, user, 'password_reset', courier);
+    await appendAudit(trx, ctx, {
+      action: 'user.reset_password',
+      outcome: 'allowed',
+      resourceType: 'user',
+      resourceId: user.id,
+      details: { sessionsRevoked: revoked, enrollmentLinkTo: courier.channel },
+    });
+    return { user: { ...user, password_hash: null }, enrollment: { channel: courier.channel, expiresAt } };
   });
 }
 

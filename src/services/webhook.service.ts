@@ -1,35 +1,37 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { AppError } from '../domain/errors/app-error.js';
-import { isPrivateAddress, MAX_WEBHOOK_ATTEMPTS, nextDelayMs, sign } from '../domain/partner/webhook-signature.js';
+import { MAX_WEBHOOK_ATTEMPTS, nextDelayMs, sign } from '../domain/partner/webhook-signature.js';
 import type { Db } from '../storage/database.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { decrypt, type Keys } from './keys.js';
+import { type Resolve, WebhookTransport } from './webhook-transport.js';
 
 /**
  * Delivers status webhooks: due deliveries are POSTed, signed, to the agency's
  * URL; a 2xx ends them, anything else is retried with exponential backoff and
  * jitter, and after eight attempts the delivery is dead — listed for the agency
- * and for admins, who can have it sent again.
+ * and for admins, who can have it sent again. Deliveries go out through
+ * WebhookTransport, which reaches public addresses only (checked at connect
+ * time) and never follows a redirect.
  */
 
 export type WebhookDeps = {
   db: Db;
   keys: Keys;
-  fetch?: typeof fetch;
   timeoutMs?: number;
-  /** Development only: deliveries may go to this machine. In production a URL whose name resolves to a private address is refused. */
-  allowPrivateAddresses?: boolean;
-  lookup?: (host: string) => Promise<string[]>;
+  /**
+   * Development on this machine only: deliveries may go to loopback. Never private networks, in any mode; in
+   * production not even this machine.
+   */
+  allowLoopback?: boolean;
+  /** The resolver the connection asks (tests inject one); the system's otherwise. */
+  lookup?: Resolve;
 };
-
-const lookupAll = async (host: string) => (await dnsLookup(host, { all: true })).map((r) => r.address);
 
 export async function deliverWebhooks(
   deps: WebhookDeps,
   now: Date,
   limit = 20,
 ): Promise<{ delivered: number; failed: number; dead: number }> {
-  const send = deps.fetch ?? fetch;
   const due = await deps.db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('agency_webhooks as w', 'w.agency_ori', 'd.agency_ori')
@@ -40,53 +42,56 @@ export async function deliverWebhooks(
     .limit(limit)
     .execute();
   const counts = { delivered: 0, failed: 0, dead: 0 };
-  for (const d of due) {
-    const body = JSON.stringify(d.body);
-    const timestamp = Math.floor(now.getTime() / 1000);
-    let error: string | undefined;
-    try {
-      // The name is resolved at delivery time too: a public name that now points inside the network is refused.
-      if (!deps.allowPrivateAddresses) {
-        const host = new URL(d.url).hostname.replace(/^\[|\]$/g, '');
-        const addresses = await (deps.lookup ?? lookupAll)(host);
-        if (addresses.length === 0 || addresses.some(isPrivateAddress)) throw new Error('refused');
+  if (due.length === 0) return counts;
+  const transport = new WebhookTransport({ allowLoopback: deps.allowLoopback ?? false, resolve: deps.lookup, timeoutMs: deps.timeoutMs });
+  try {
+    for (const d of due) {
+      const body = JSON.stringify(d.body);
+      const timestamp = Math.floor(now.getTime() / 1000);
+      let error: string | undefined;
+      try {
+        const status = await transport.post(
+          d.url,
+          {
+            'content-type': 'application/json',
+            'x-switchboard-delivery': d.id,
+            'x-switchboard-timestamp': String(timestamp),
+            'x-switchboard-signature': sign(decrypt(deps.keys, d.secret_enc), timestamp, body),
+          },
+          body,
+        );
+        // A redirect is not followed: it could lead anywhere, this server included.
+        if (status < 200 || status >= 300) error = `HTTP ${status}`;
+      } catch {
+        // Shown to the partner: say that it failed, not how (a refused destination included: no internal network details).
+        error = 'no response';
       }
-      const response = await send(d.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-switchboard-delivery': d.id,
-          'x-switchboard-timestamp': String(timestamp),
-          'x-switchboard-signature': sign(decrypt(deps.keys, d.secret_enc), timestamp, body),
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
-      });
-      if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
-    } catch {
-      // Shown to the partner: say that it failed, not how (no internal network details).
-      error = 'no response';
+      const attempts = d.attempts + 1;
+      if (!error) {
+        await deps.db
+          .updateTable('webhook_deliveries')
+          .set({ status: 'delivered', attempts, delivered_at: now, last_error: null })
+          .where('id', '=', d.id)
+          .execute();
+        counts.delivered += 1;
+      } else if (attempts >= MAX_WEBHOOK_ATTEMPTS) {
+        await deps.db
+          .updateTable('webhook_deliveries')
+          .set({ status: 'dead', attempts, last_error: error })
+          .where('id', '=', d.id)
+          .execute();
+        counts.dead += 1;
+      } else {
+        await deps.db
+          .updateTable('webhook_deliveries')
+          .set({ attempts, last_error: error, next_attempt_at: new Date(now.getTime() + nextDelayMs(attempts)) })
+          .where('id', '=', d.id)
+          .execute();
+        counts.failed += 1;
+      }
     }
-    const attempts = d.attempts + 1;
-    if (!error) {
-      await deps.db
-        .updateTable('webhook_deliveries')
-        .set({ status: 'delivered', attempts, delivered_at: now, last_error: null })
-        .where('id', '=', d.id)
-        .execute();
-      counts.delivered += 1;
-    } else if (attempts >= MAX_WEBHOOK_ATTEMPTS) {
-      await deps.db.updateTable('webhook_deliveries').set({ status: 'dead', attempts, last_error: error }).where('id', '=', d.id).execute();
-      counts.dead += 1;
-    } else {
-      await deps.db
-        .updateTable('webhook_deliveries')
-        .set({ attempts, last_error: error, next_attempt_at: new Date(now.getTime() + nextDelayMs(attempts)) })
-        .where('id', '=', d.id)
-        .execute();
-      counts.failed += 1;
-    }
+  } finally {
+    transport.close();
   }
   return counts;
 }

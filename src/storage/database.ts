@@ -14,9 +14,30 @@ export type DatabaseHandle = {
   close: () => Promise<void>;
 };
 
-export function openDatabase(connectionString: string, options: { poolSize?: number; applicationName?: string } = {}): DatabaseHandle {
+/**
+ * A pool over the database. `connection` may be a function: the embedded server, restarted after its postmaster
+ * died, may come back on another port, and each new connection goes where the server is now.
+ *
+ * A connection whose server goes away (a crash, a restart, a network cut) must not take the process with it: pg
+ * reports it as an 'error' event on the client, which would be an uncaught exception for a client checked out
+ * between two queries of a transaction (the pool listens only on idle ones). Every client therefore gets a
+ * listener for its whole life; the query in flight fails, the broken client leaves the pool when released, and the
+ * next query connects afresh.
+ */
+export function openDatabase(
+  connection: string | (() => string),
+  options: { poolSize?: number; applicationName?: string; onConnectionError?: (error: Error) => void } = {},
+): DatabaseHandle {
+  const current = typeof connection === 'string' ? () => connection : connection;
+  const onConnectionError = options.onConnectionError ?? (() => undefined);
+  class CurrentServerClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super({ ...(typeof config === 'object' ? config : {}), connectionString: current() });
+    }
+  }
   const pool = new pg.Pool({
-    connectionString,
+    Client: CurrentServerClient,
+    connectionString: current(),
     max: options.poolSize ?? 10,
     application_name: options.applicationName ?? 'switchboard',
     connectionTimeoutMillis: 10_000,
@@ -24,8 +45,8 @@ export function openDatabase(connectionString: string, options: { poolSize?: num
     // Every session works in UTC; the center's zone is applied when presenting.
     options: '-c TimeZone=UTC',
   });
-  // An idle client whose server went away must not crash the process; the next query reconnects.
-  pool.on('error', () => undefined);
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => client.on('error', onConnectionError));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
@@ -37,6 +58,28 @@ export function openDatabase(connectionString: string, options: { poolSize?: num
       await db.destroy();
     },
   };
+}
+
+/** SQLSTATE classes and codes that mean "the server is not there now", not "this query is wrong". */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+];
+
+/**
+ * Whether an error says the database cannot be reached at the moment (it crashed, restarts, or the network is cut)
+ * rather than anything about the request: such a request may succeed when retried.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  if (code && (UNAVAILABLE_ERRNOS.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))) return true;
+  const message = error instanceof Error ? error.message : '';
+  return UNAVAILABLE_MESSAGES.some((m) => message.startsWith(m));
 }
 
 /** The server's host:port/database, safe to print (no user or password). */

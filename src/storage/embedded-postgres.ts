@@ -44,14 +44,18 @@ export type EmbeddedCredentials = {
 };
 
 export type EmbeddedServer = {
-  /** Connection string of the application role (holds a password: never log it). */
-  connectionString: string;
+  /**
+   * Connection string of the application role (holds a password: never log it). Read it when connecting: a
+   * supervised server restarted after a crash may listen on another port.
+   */
+  readonly connectionString: string;
   /** Connection string of the owner role, which runs migrations. */
-  ownerConnectionString: string;
+  readonly ownerConnectionString: string;
   /** Connection string of the superuser (tests create throwaway databases with it). */
-  superuserConnectionString: string;
-  port: number;
-  pid: number;
+  readonly superuserConnectionString: string;
+  readonly port: number;
+  /** The postmaster's pid (the current one, after a restart). */
+  readonly pid: number;
   /** How this process came to hold the server. */
   origin: 'created' | 'started' | 'adopted' | 'attached';
   /** Stops the server (fast shutdown: open transactions roll back, committed data is on disk). */
@@ -67,7 +71,21 @@ export type EmbeddedOptions = {
    * connects to a server another live Switchboard process owns.
    */
   mode?: 'owner' | 'attach';
+  /**
+   * Owner mode: watch the postmaster and, if it dies (killed, out of memory), start it again — with growing pauses
+   * between failed attempts — until stop(). PostgreSQL replays its write-ahead log, so every committed transaction
+   * is there when it answers again.
+   */
+  supervise?: { onEvent: (event: SupervisorEvent) => void; intervalMs?: number };
 };
+
+export type SupervisorEvent =
+  | { type: 'died'; pid: number }
+  | { type: 'restarted'; pid: number; port: number; attempts: number }
+  | { type: 'restart_failed'; attempts: number; error: string; retryInMs: number };
+
+/** The pause after the nth failed attempt to restart the server: 1 s, 2 s, 4 s … then every 30 s. */
+export const restartDelayMs = (failedAttempts: number): number => Math.min(30_000, 1_000 * 2 ** Math.max(0, failedAttempts - 1));
 
 export const pgDataDir = (dataDir: string): string => path.join(dataDir, 'postgres');
 const credentialsFile = (dataDir: string): string => path.join(dataDir, 'postgres-credentials.json');
@@ -326,6 +344,7 @@ async function startServer(
   dataDir: string,
   binaries: Binaries,
   identity: { uid: number; gid: number } | undefined,
+  preferredPort?: number,
 ): Promise<PostmasterInfo> {
   const pgdata = pgDataDir(dataDir);
   const log = logFile(dataDir);
@@ -333,7 +352,8 @@ async function startServer(
   if (identity) await fs.chown(log, identity.uid, identity.gid);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freeLoopbackPort();
+    // A restart tries the port it had first, so that connections (ours, and an operator's psql) find it where it was.
+    const port = attempt === 0 && preferredPort ? preferredPort : await freeLoopbackPort();
     const options = [
       `-p ${port}`,
       '-c listen_addresses=127.0.0.1',
@@ -495,22 +515,82 @@ export async function openEmbeddedPostgres(options: EmbeddedOptions): Promise<Em
     if (origin !== 'created') progress('starting the embedded PostgreSQL server…');
     info = await startServer(dataDir, binaries, identity);
   }
-  const { pid, port } = info;
-  const superuserUrl = (database: string): string => url(SUPERUSER, credentials.superuserPassword, port, database);
+  let current: PostmasterInfo = info;
+  const superuserUrl = (database: string): string => url(SUPERUSER, credentials.superuserPassword, current.port, database);
   await ensureAppDatabase(superuserUrl, credentials);
 
   let stopped = false;
+  const supervisor = mode === 'owner' && options.supervise ? superviseServer(options.supervise) : undefined;
+
+  function superviseServer({ onEvent, intervalMs = 1_000 }: NonNullable<EmbeddedOptions['supervise']>): { stop: () => Promise<void> } {
+    let restarting: Promise<void> | undefined;
+    let wake: (() => void) | undefined;
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        timer.unref();
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    const restart = async (dead: number): Promise<void> => {
+      onEvent({ type: 'died', pid: dead });
+      for (let attempts = 1; !stopped; attempts++) {
+        try {
+          // Orphaned backends finish first (they exit once they see the postmaster gone); then a clean start.
+          await clearStaleLock(pgdata, () => undefined);
+          if (stopped) return;
+          current = await startServer(dataDir, binaries, identity, current.port);
+          onEvent({ type: 'restarted', pid: current.pid, port: current.port, attempts });
+          return;
+        } catch (error) {
+          const retryInMs = restartDelayMs(attempts);
+          onEvent({ type: 'restart_failed', attempts, error: describe(error), retryInMs });
+          await pause(retryInMs);
+        }
+      }
+    };
+    // The postmaster is not our child (pg_ctl starts it in its own session): its death is seen by polling.
+    const timer = setInterval(() => {
+      if (stopped || restarting || isProcessAlive(current.pid)) return;
+      restarting = restart(current.pid).finally(() => {
+        restarting = undefined;
+      });
+    }, intervalMs);
+    timer.unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        wake?.();
+        await restarting;
+      },
+    };
+  }
+
   return {
-    connectionString: url(EMBEDDED_APP_USER, credentials.appPassword, port, EMBEDDED_DATABASE),
-    ownerConnectionString: url(EMBEDDED_OWNER, credentials.ownerPassword, port, EMBEDDED_DATABASE),
-    superuserConnectionString: superuserUrl('postgres'),
-    port,
-    pid,
+    get connectionString() {
+      return url(EMBEDDED_APP_USER, credentials.appPassword, current.port, EMBEDDED_DATABASE);
+    },
+    get ownerConnectionString() {
+      return url(EMBEDDED_OWNER, credentials.ownerPassword, current.port, EMBEDDED_DATABASE);
+    },
+    get superuserConnectionString() {
+      return superuserUrl('postgres');
+    },
+    get port() {
+      return current.port;
+    },
+    get pid() {
+      return current.pid;
+    },
     origin,
     stop: async () => {
       if (stopped || mode === 'attach') return;
       stopped = true;
-      await stopServer(dataDir, binaries, identity, pid);
+      // A restart under way finishes (or gives up) first, so no server is left running behind the stop.
+      await supervisor?.stop();
+      await stopServer(dataDir, binaries, identity, current.pid);
     },
   };
 }

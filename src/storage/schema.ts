@@ -74,9 +74,11 @@ export type RolePermissionsTable = { role: string; permission: string };
 export type RecoveryCodesTable = { user_id: string; code_hash: string; created_at: CreatedAt; used_at: Date | null };
 export type SignInThrottleTable = {
   username_key: string;
+  source_key: string;
   failures: number;
+  last_failure_at: Date | null;
   locked_until: Date | null;
-  updated_at: ColumnType<Date, Date | undefined, Date>;
+  updated_at: Date;
 };
 export type AuthChallengesTable = {
   token_hash: string;
@@ -106,6 +108,7 @@ export type PartnerClientsTable = {
   created_at: CreatedAt;
   rotated_at: Date | null;
   revoked_at: Date | null;
+  secret_generation: Generated<number>;
 };
 export type AuditEventsTable = {
   seq: ColumnType<string, number, never>;
@@ -519,6 +522,7 @@ export type PartnerSubmissionsTable = {
   processed_at: Date | null;
   batch_id: ColumnType<string | null, string | null | undefined, string | null>;
   batch_row: ColumnType<number | null, number | null | undefined, number | null>;
+  task_id: ColumnType<string | null, string | null | undefined, string | null>;
 };
 
 export type SubmissionBatchesTable = {

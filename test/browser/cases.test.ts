@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
-import { launchChromium, seriousViolations, signInThroughPage } from '../support/browser.js';
+import { launchChromium, openPage, seriousViolations, signInThroughPage } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { tip } from '../support/intake.js';
 
@@ -55,8 +55,8 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function signedInPage(who: SignedIn): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+async function signedInPage(who: SignedIn, options: Parameters<typeof openPage>[2] = {}): Promise<Page> {
+  const page = await openPage(browser, t, options);
   await signInThroughPage(page, t, base, who);
   await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).isVisible(), { timeout: 10_000 }).toBe(true);
   return page;
@@ -167,9 +167,14 @@ describe('case screens in Chromium', () => {
     });
     expect(asked.statusCode, asked.body).toBe(201);
     const reference: string = asked.json().requests[0].reference;
-    const page = await signedInPage(cameron);
+    const dueAt = Date.parse(asked.json().requests[0].dueAt);
+    // The officer's PC clock is five days fast: the deadline is still counted on the server's clock.
+    const page = await signedInPage(cameron, { browserClockOffsetMs: 5 * 24 * 3_600_000 });
     const card = page.getByRole('article', { name: `Request ${reference}` });
-    await expect.poll(() => card.textContent(), { timeout: 10_000 }).toMatch(/due in \d+ h/); // the browser's clock is the machine's; the server's is the test clock
+    await expect.poll(() => card.textContent(), { timeout: 10_000 }).toMatch(/due in \d+ h \d+ min/);
+    const [, hours, minutes] = /due in (\d+) h (\d+) min/.exec((await card.textContent()) ?? '') ?? [];
+    const shownMs = (Number(hours) * 60 + Number(minutes)) * 60_000;
+    expect(Math.abs(dueAt - t.clock.now.getTime() - shownMs)).toBeLessThan(2 * 60_000);
     expect(await card.textContent()).toContain('100 Synthetic Way');
     expect(await seriousViolations(page)).toEqual([]);
     await card.getByRole('button', { name: 'Acknowledge' }).click();

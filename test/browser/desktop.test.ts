@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/services/totp.js';
 import { packageRoot } from '../../src/storage/paths.js';
 import { buildTestApp, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
-import { launchChromium, seriousViolations, signInThroughPage } from '../support/browser.js';
+import { launchChromium, openPage, seriousViolations, signInThroughPage } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -51,7 +51,7 @@ const signIn = (page: Page, who: SignedIn) => signInThroughPage(page, t, base, w
 
 describe('the web app in Chromium', () => {
   it('signs in with password and code; a wrong password says so and the page is accessible', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const page = await openPage(browser, t);
     const csp: string[] = [];
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) csp.push(m.text());
@@ -68,7 +68,7 @@ describe('the web app in Chromium', () => {
   });
 
   it('the agent takes an offer by keyboard, fills the scripted intake (the draft survives a reload), saves it and wraps up with a disposition', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const page = await openPage(browser, t);
     await signIn(page, agent);
     await expect.poll(() => page.getByRole('heading', { name: 'My activity' }).isVisible(), { timeout: 10_000 }).toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
@@ -144,7 +144,7 @@ describe('the web app in Chromium', () => {
   });
 
   it('the wallboard shows queues against target in words, agents with time in state, alerts; the supervisor changes an activity and moves a waiting task', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const page = await openPage(browser, t);
     await signIn(page, supervisor);
     await page.goto(`${base}/#/wallboard`);
     await expect.poll(() => page.getByRole('heading', { name: 'Queues today' }).isVisible(), { timeout: 10_000 }).toBe(true);
@@ -204,7 +204,7 @@ describe('the web app in Chromium', () => {
         payload: { reason: 'abandoned' },
       });
     }
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const page = await openPage(browser, t);
     await signIn(page, agent);
     await expect.poll(() => page.getByRole('heading', { name: 'My activity' }).isVisible(), { timeout: 10_000 }).toBe(true);
     await page.getByLabel('Activity', { exact: true }).selectOption('Available');

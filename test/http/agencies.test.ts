@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../../src/domain/partner/agency-rules.js';
+import { readCsv } from '../../src/services/csv-reader.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -118,10 +118,61 @@ describe('the agency registry', () => {
     expect(missing.statusCode).toBe(400);
   });
 
-  it('reads RFC 4180 CSV: quotes, doubled quotes, commas and line breaks inside fields', () => {
-    expect(parseCsv('a,b\n"x, y","he said ""hi""\nthen left"\n\n')).toEqual([
-      ['a', 'b'],
-      ['x, y', 'he said "hi"\nthen left'],
-    ]);
+  it('reads RFC 4180 CSV: quotes, doubled quotes, commas and line breaks inside fields; blank lines are no records', async () => {
+    const text = '\uFEFFa,b\r\n"x, y","he said ""hi""\nthen left"\n\n , \r\nlast,row';
+    expect(await readCsv(text, { maxBytes: 1_000, keepRecords: 10 })).toEqual({
+      text,
+      records: [
+        ['a', 'b'],
+        ['x, y', 'he said "hi"\nthen left'],
+        ['last', 'row'],
+      ],
+      recordCount: 3,
+    });
+    // Records past those kept are counted, not kept; a quote never closed, or too much input, is refused.
+    expect(await readCsv('a\nb\nc\nd\n', { maxBytes: 1_000, keepRecords: 2 })).toMatchObject({ records: [['a'], ['b']], recordCount: 4 });
+    await expect(readCsv('a,b\n"never closed,x\n', { maxBytes: 1_000, keepRecords: 10 })).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { issues: [{ path: 'body', code: 'csv_malformed', message: 'a quoted field is never closed (line 2)' }] },
+    });
+    await expect(readCsv('a,b\n1,2\n', { maxBytes: 5, keepRecords: 10 })).rejects.toMatchObject({ code: 'payload_too_large' });
+  });
+
+  it('an import is read as it arrives: too large, malformed and header-only files are refused, saying why', async () => {
+    const post = (payload: string, headers: Record<string, string> = {}) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/agencies/import',
+        headers: { ...admin.headers, 'content-type': 'text/csv', ...headers },
+        payload,
+      });
+    const header =
+      'ori,name,type,county,agreement_model,agreement_status,agreement_effective,agreement_end,contact_name,contact_email,contact_phone';
+    const tooLarge = await post(`${header}\r\n${'x'.repeat(5_000_001)}`);
+    expect(tooLarge.statusCode).toBe(413);
+    expect(tooLarge.json().error.code).toBe('payload_too_large');
+    const malformed = await post(`${header}\r\n"AZ0110000,unclosed`);
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error.issues[0].code).toBe('csv_malformed');
+    const tooMany = await post(
+      [
+        header,
+        ...Array.from({ length: 5_001 }, (_, i) => `AZ${String(i).padStart(7, '0')},A,police,,task_force,active,2025-01-01,,,,`),
+      ].join('\n'),
+    );
+    expect(tooMany.statusCode).toBe(413);
+    // Nothing of those was saved.
+    expect(await db.db.selectFrom('agencies').select('ori').where('ori', 'in', ['AZ0110000', 'AZ0000001']).execute()).toEqual([]);
+    // Only a partner officer's own agency, and only for admins: the guard refuses before anything is saved.
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/agencies/import',
+          headers: { ...analyst.headers, 'content-type': 'text/csv' },
+          payload: `${header}\r\n`,
+        })
+      ).statusCode,
+    ).toBe(403);
   });
 });

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/services/totp.js';
-import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, signInWithCode, type TestApp } from '../support/app.js';
+import {
+  buildTestApp,
+  collectFromOutbox,
+  enrollAs,
+  loadTestAgencies,
+  type SignedIn,
+  signInWithCode,
+  type TestApp,
+} from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -42,7 +50,8 @@ beforeAll(async () => {
     headers: admin.headers,
     payload: { displayName: 'Tomás Ejemplo', role: 'call_taker' },
   });
-  secrets.push(invited.json().enrollmentUrl.split('#token=')[1]);
+  expect(invited.statusCode, invited.body).toBe(201);
+  secrets.push(...collectFromOutbox(t.outboxDir, invited.json().user.username).map((link) => link.token));
 
   // A partner client, its secret, a token, a rotation.
   const client = await t.app.inject({

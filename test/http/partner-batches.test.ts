@@ -1,9 +1,13 @@
+import { request } from 'node:http';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineGeocoder } from '../../src/services/geonames.js';
+import { runPartnerJobs } from '../../src/services/partner-jobs.service.js';
 import { processSubmissions } from '../../src/services/partner-submission.service.js';
 import { splitBatches } from '../../src/services/submission-batch.service.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { waitUntil } from '../support/processes.js';
 
 /**
  * Bulk CSV uploads over real HTTP: stored before the 202, split in the
@@ -74,6 +78,31 @@ const processAll = async () => {
     )) > 0
   );
 };
+
+/**
+ * Runs `requests` while a SHARE lock on `table` holds every insert back: each request finds no earlier row with its
+ * key, then waits to insert; the lock goes once as many as the pool allows are waiting, so they race for real.
+ */
+async function raced<T>(table: string, requests: () => Promise<T>[]): Promise<T[]> {
+  const locker = new pg.Client({ connectionString: db.url });
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query(`LOCK TABLE ${table} IN SHARE MODE`);
+    const pending = Promise.all(requests());
+    const contenders = Math.min(10, db.pool.options.max ?? 10);
+    await waitUntil(`${contenders} inserts into ${table} waiting`, async () => {
+      const { rows } = await locker.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE relation = '${table}'::regclass AND NOT granted`,
+      );
+      return (rows[0]?.n ?? 0) >= contenders;
+    });
+    await locker.query('COMMIT');
+    return await pending;
+  } finally {
+    await locker.end();
+  }
+}
 
 describe('bulk CSV uploads', () => {
   let token: string;
@@ -218,6 +247,118 @@ describe('bulk CSV uploads', () => {
     const text = await (await get(token, `/api/partner/v1/batches/${id}/errors.csv`)).text();
     expect(text).toContain('2,occurred_at');
     expect(text).not.toMatch(/(^|,)=/m);
+  });
+
+  it('ten uploads at once with one Idempotency-Key all get the same 202: one stored, nine replays', async () => {
+    const body = csv(good(21), good(22));
+    const answers = await raced('submission_batches', () =>
+      Array.from({ length: 10 }, () => upload(token, body, { 'idempotency-key': 'bulk-race-2026-0001' })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 10 }, () => 202));
+    const ids = new Set(((await Promise.all(answers.map((a) => a.json()))) as { id: string }[]).map((b) => b.id));
+    expect(ids.size).toBe(1);
+    expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
+    const stored = await db.db.selectFrom('submission_batches').select('id').where('idempotency_key', '=', 'bulk-race-2026-0001').execute();
+    expect(stored.map((b) => b.id)).toEqual([...ids]);
+  });
+
+  it('reads the upload as a stream: blank lines, a header of thousands of columns, a quote never closed and too many bytes are refused', async () => {
+    const count = async () =>
+      Number(
+        (
+          await db.db
+            .selectFrom('submission_batches')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const n = await count();
+    const blank = await upload(token, '\r\n'.repeat(2_000_000));
+    expect(blank.status).toBe(400);
+    expect(((await blank.json()) as { error: { issues: { code: string }[] } }).error.issues).toEqual([
+      expect.objectContaining({ code: 'empty' }),
+    ]);
+    const wide = await upload(token, `${'x,'.repeat(50_000)}\r\n${good(1)}\r\n`);
+    expect(wide.status).toBe(400);
+    expect(((await wide.json()) as { error: { issues: { code: string }[] } }).error.issues).toEqual([
+      expect.objectContaining({ code: 'too_many_columns' }),
+    ]);
+    const unclosed = await upload(token, csv(good(1), 'location_report,"2026-11-28T10:00:00-06:00,Seen,A,B,,,,78520,'));
+    expect(unclosed.status).toBe(400);
+    expect(((await unclosed.json()) as { error: { issues: { code: string }[] } }).error.issues[0]?.code).toBe('csv_malformed');
+    // Sent in chunks with no length announced: refused once the excess arrives, not after reading it all.
+    const refused = await new Promise<{ status: number; body: string; sent: number }>((resolve, reject) => {
+      const chunk = `${good(1)}\r\n`.repeat(2_000);
+      let sent = 0;
+      const req = request(`${base}/api/partner/v1/batches`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      });
+      let answered = false;
+      req.on('response', (res) => {
+        answered = true;
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, sent }));
+      });
+      // The server may close the connection while the rest is still being written: expected once it has answered.
+      req.on('error', (error) => {
+        if (!answered) reject(error);
+      });
+      req.write(`${HEADER}\r\n`);
+      const more = () => {
+        // Bounded: 40 MB at most, eight times the limit.
+        while (!answered && sent < 40_000_000) {
+          sent += chunk.length;
+          if (!req.write(chunk)) {
+            req.once('drain', more);
+            return;
+          }
+        }
+        if (!answered) req.end();
+      };
+      more();
+    });
+    expect(refused.status).toBe(413);
+    expect(JSON.parse(refused.body).error.code).toBe('payload_too_large');
+    expect(refused.sent).toBeLessThan(40_000_000);
+    // Without a token: refused as ever.
+    expect(
+      (await fetch(`${base}/api/partner/v1/batches`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv(good(1)) }))
+        .status,
+    ).toBe(401);
+    expect(await count()).toBe(n);
+  });
+
+  it('the job processes a whole upload in one run, not one claim a run; every accepted row has one work item', async () => {
+    const res = await upload(token, csv(...Array.from({ length: 45 }, (_, i) => good(100 + i))));
+    const { id } = (await res.json()) as { id: string };
+    const failures: unknown[] = [];
+    await runPartnerJobs(
+      {
+        db: db.db,
+        routing: t.routing,
+        geocoder: offlineGeocoder(),
+        keys: t.identity.keys,
+        allowLoopback: true,
+        timeZone: 'America/Chicago',
+      },
+      () => t.clock.now,
+      (_job, error) => failures.push(error),
+      60_000,
+    );
+    expect(failures).toEqual([]);
+    const progress = (await (await get(token, `/api/partner/v1/batches/${id}`)).json()) as {
+      submissions: { accepted: number };
+      done: boolean;
+    };
+    expect(progress).toMatchObject({ done: true, submissions: { accepted: 45 } });
+    const subs = await db.db.selectFrom('partner_submissions').select(['id', 'task_id']).where('batch_id', '=', id).execute();
+    const tasks = [...t.routing.engine.allTasks()].filter((x) => subs.some((s) => s.id === x.attributes.submissionId));
+    expect(tasks).toHaveLength(45);
+    expect(new Set(tasks.map((x) => x.id))).toEqual(new Set(subs.map((s) => s.task_id)));
   });
 
   it('the portal: a partner officer uploads for their agency and sees the progress', async () => {

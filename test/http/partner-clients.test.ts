@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
+import {
+  buildTestApp,
+  collectFromOutbox,
+  completeEnrollment,
+  enrollAs,
+  loadTestAgencies,
+  type SignedIn,
+  type TestApp,
+} from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 let db: TestDatabase;
@@ -153,6 +161,32 @@ describe('partner clients and the token endpoint', () => {
     expect(read.statusCode).toBe(401);
   });
 
+  it('rotation alone revokes every token issued under the old secret, at once; tokens of the new one work', async () => {
+    const client = await newClient();
+    const read = (token: string) =>
+      t.app.inject({ method: 'GET', url: `/api/partner/v1/agencies/${AGENCY_A}`, headers: { authorization: `Bearer ${token}` } });
+    const before = await tokenFor(client, '127.0.2.11');
+    expect((await read(before)).statusCode).toBe(200);
+    const rotated = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/partner-clients/${client.clientId}/rotate`,
+      headers: admin.headers,
+    });
+    expect(rotated.statusCode).toBe(200);
+    // Well inside the old token's 15 minutes: refused all the same.
+    t.clock.advance(60_000);
+    expect((await read(before)).statusCode).toBe(401);
+    const after = await tokenFor({ clientId: client.clientId, clientSecret: rotated.json().clientSecret }, '127.0.2.12');
+    expect((await read(after)).statusCode).toBe(200);
+    const audit = await db.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('action', '=', 'client.rotate')
+      .where('resource_id', '=', client.clientId)
+      .executeTakeFirstOrThrow();
+    expect(audit.details).toMatchObject({ generation: 2, tokensRevoked: true });
+  });
+
   it('refuses tokens that are expired, forged or for the wrong kind of route', async () => {
     const client = await newClient();
     const token = await tokenFor(client, '127.0.3.1');
@@ -216,6 +250,24 @@ describe('partner clients and the token endpoint', () => {
       if (i < 30) expect(res.statusCode).toBe(401);
     }
     expect(last).toBe(429);
+  });
+
+  it('bad secrets from one address never refuse the client from another address', async () => {
+    const client = await newClient();
+    const attempt = (remoteAddress: string, clientSecret: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/partner/v1/oauth/token',
+        remoteAddress,
+        payload: { grant_type: 'client_credentials', client_id: client.clientId, client_secret: clientSecret },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) statuses.push((await attempt('127.0.8.8', `pcs_guess_${i}`)).statusCode);
+    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+    expect(statuses[30]).toBe(429);
+    // The partner's own system, elsewhere, with the right secret.
+    expect((await attempt('127.0.8.9', client.clientSecret)).statusCode).toBe(200);
+    expect((await attempt('127.0.8.8', client.clientSecret)).statusCode).toBe(429);
   });
 });
 
@@ -307,5 +359,49 @@ describe('API clients requested in the portal', () => {
     const theirs = await t.app.inject({ method: 'GET', url: '/api/v1/portal/client-requests', headers: { cookie: outsider.cookie } });
     expect(theirs.json().requests.map((r: { id: string }) => r.id)).not.toContain(id);
     expect(theirs.json().clients.map((c: { clientId: string }) => c.clientId)).not.toContain(secret.json().clientId);
+  });
+});
+
+describe('two independent people for an API client', () => {
+  it('an admin cannot approve a client for an officer whose account they created; another admin can; the refusal is audited', async () => {
+    const creator = await enrollAs(t, 'admin');
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/users',
+      headers: creator.headers,
+      payload: { displayName: 'Oficial Creado', role: 'partner_officer', agencyOri: AGENCY_A },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const username: string = created.json().user.username;
+    const [link] = collectFromOutbox(t.outboxDir, username);
+    const officer = await completeEnrollment(t, username, link?.token ?? '');
+    const asked = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/portal/client-requests',
+      headers: officer.headers,
+      payload: { name: 'Jail system', scopes: ['submissions:write'], justification: 'Booking encounters, nightly.' },
+    });
+    expect(asked.statusCode, asked.body).toBe(201);
+    const id = asked.json().id;
+    const decide = (who: SignedIn) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/admin/client-requests/${id}/decide`,
+        headers: who.headers,
+        payload: { decision: 'approve' },
+      });
+    const refused = await decide(creator);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.issues[0].code).toBe('not_independent');
+    const audit = await db.db
+      .selectFrom('audit_events')
+      .select(['outcome', 'details'])
+      .where('action', '=', 'client_request.decide')
+      .where('resource_id', '=', id)
+      .execute();
+    expect(audit).toEqual([{ outcome: 'denied', details: expect.objectContaining({ reason: 'not_independent', act: 'created' }) }]);
+    const stillPending = await db.db.selectFrom('partner_client_requests').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(stillPending.status).toBe('pending');
+    expect((await decide(admin)).statusCode).toBe(200);
   });
 });

@@ -1,13 +1,17 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verify } from '../../src/domain/partner/webhook-signature.js';
 import { offlineGeocoder } from '../../src/services/geonames.js';
-import { processSubmissions } from '../../src/services/partner-submission.service.js';
+import { processSubmissions, sweepSubmissionWorkItems } from '../../src/services/partner-submission.service.js';
+import { loadRoutingConfig, RoutingService } from '../../src/services/routing.service.js';
 import { deliverWebhooks } from '../../src/services/webhook.service.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { waitUntil } from '../support/processes.js';
 
 /**
  * The partner exchange over real HTTP on loopback: token → submit → 202 →
@@ -95,6 +99,31 @@ const post = (token: string, body: unknown, headers: Record<string, string> = {}
 const process = () =>
   processSubmissions({ db: db.db, routing: t.routing, geocoder: offlineGeocoder(), timeZone: 'America/Chicago' }, t.clock.now);
 
+/**
+ * Runs `requests` while a SHARE lock on `table` holds every insert back: each request finds no earlier row with its
+ * key, then waits to insert; the lock goes once as many as the pool allows are waiting, so they race for real.
+ */
+async function raced<T>(table: string, requests: () => Promise<T>[]): Promise<T[]> {
+  const locker = new pg.Client({ connectionString: db.url });
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query(`LOCK TABLE ${table} IN SHARE MODE`);
+    const pending = Promise.all(requests());
+    const contenders = Math.min(10, db.pool.options.max ?? 10);
+    await waitUntil(`${contenders} inserts into ${table} waiting`, async () => {
+      const { rows } = await locker.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE relation = '${table}'::regclass AND NOT granted`,
+      );
+      return (rows[0]?.n ?? 0) >= contenders;
+    });
+    await locker.query('COMMIT');
+    return await pending;
+  } finally {
+    await locker.end();
+  }
+}
+
 describe('partner submissions over HTTP', () => {
   let token: string;
   let secret: string;
@@ -143,7 +172,7 @@ describe('partner submissions over HTTP', () => {
     const task = [...t.routing.engine.allTasks()].find((x) => x.attributes.submissionId === ack.id);
     expect(task?.queueId).toBe('analysis');
 
-    const sent = await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowPrivateAddresses: true }, t.clock.now);
+    const sent = await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowLoopback: true }, t.clock.now);
     expect(sent.delivered).toBe(1);
     const hook = received.at(-1);
     if (!hook) throw new Error('no webhook');
@@ -176,6 +205,119 @@ describe('partner submissions over HTTP', () => {
     expect(other.status).toBe(409);
     const rows = await db.db.selectFrom('partner_submissions').select('id').where('idempotency_key', '=', key).execute();
     expect(rows).toHaveLength(1);
+  });
+
+  it('ten requests at once with one Idempotency-Key all get the same 202: one stored, nine replays', async () => {
+    const key = 'rms-2026-race-0001';
+    const answers = await raced('partner_submissions', () =>
+      Array.from({ length: 10 }, () => post(token, submission({ narrative: 'Sent ten times at once.' }), { 'idempotency-key': key })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 10 }, () => 202));
+    const bodies = (await Promise.all(answers.map((a) => a.json()))) as { id: string; status: string }[];
+    expect(new Set(bodies.map((b) => b.id)).size).toBe(1);
+    expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
+    const rows = await db.db.selectFrom('partner_submissions').select('id').where('idempotency_key', '=', key).execute();
+    expect(rows).toEqual([{ id: bodies[0]?.id }]);
+    // The same key with another body, at once: one is the original, the others are refused as conflicts, none fails.
+    const mixed = await raced('partner_submissions', () =>
+      Array.from({ length: 6 }, (_, i) =>
+        post(token, submission({ narrative: `Body ${i % 2}` }), { 'idempotency-key': 'rms-2026-race-0002' }),
+      ),
+    );
+    expect(mixed.map((a) => a.status).sort()).toEqual([202, 202, 202, 409, 409, 409]);
+  });
+
+  it('a work item lost between the accepted status and the ACD is made by the sweep, exactly once', async () => {
+    const res = await post(token, submission({ narrative: 'The ACD write fails once.' }));
+    const { id } = (await res.json()) as { id: string };
+    // The routing log refuses this submission's work item, as a crash right after the status commit would lose it.
+    await sql`CREATE TABLE test_refused_work (submission_id text PRIMARY KEY)`.execute(db.db);
+    await sql`INSERT INTO test_refused_work VALUES (${id})`.execute(db.db);
+    await sql`CREATE FUNCTION test_refuse_work() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM test_refused_work WHERE submission_id = NEW.command -> 'task' -> 'attributes' ->> 'submissionId') THEN
+          RAISE EXCEPTION 'simulated crash before the work item';
+        END IF;
+        RETURN NEW;
+      END $$`.execute(db.db);
+    await sql`CREATE TRIGGER test_refuse_work BEFORE INSERT ON routing_commands FOR EACH ROW EXECUTE FUNCTION test_refuse_work()`.execute(
+      db.db,
+    );
+    const deps = { db: db.db, routing: t.routing, geocoder: offlineGeocoder(), timeZone: 'America/Chicago' };
+    const tasksOf = () => [...t.routing.engine.allTasks()].filter((x) => x.attributes.submissionId === id);
+    try {
+      await expect(process()).rejects.toThrow(/simulated crash/);
+      const row = await db.db.selectFrom('partner_submissions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      expect(row.status).toBe('accepted');
+      expect(row.task_id).toEqual(expect.any(String));
+      expect(tasksOf()).toEqual([]);
+      // While the cause lasts the sweep fails too, and makes nothing.
+      await expect(sweepSubmissionWorkItems(deps, t.clock.now)).rejects.toThrow(/simulated crash/);
+    } finally {
+      await sql`DROP TRIGGER test_refuse_work ON routing_commands`.execute(db.db);
+    }
+    // After a restart the engine, rebuilt from the log, does not have it either.
+    const restarted = await RoutingService.open(db.db, await loadRoutingConfig(db.db), t.clock.get);
+    const row = await db.db.selectFrom('partner_submissions').select('task_id').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(restarted.engine.task(row.task_id ?? '')).toBeUndefined();
+    await restarted.stop();
+
+    expect(await sweepSubmissionWorkItems(deps, t.clock.now)).toBe(1);
+    expect(tasksOf()).toEqual([expect.objectContaining({ id: row.task_id, queueId: 'analysis' })]);
+    // Swept again, processed again, a day later: never a second one.
+    expect(await sweepSubmissionWorkItems(deps, t.clock.now)).toBe(0);
+    expect(await process()).toBe(0);
+    expect(await sweepSubmissionWorkItems(deps, new Date(t.clock.now.getTime() + 23 * 3_600_000))).toBe(0);
+    expect(tasksOf()).toHaveLength(1);
+    const logged = await sql<{ n: string }>`
+      SELECT count(*) AS n FROM routing_commands
+      WHERE command ->> 'type' = 'createTask' AND command -> 'task' -> 'attributes' ->> 'submissionId' = ${id}`.execute(db.db);
+    expect(logged.rows[0]?.n).toBe('1');
+  });
+
+  it('the portal: the acknowledgement links to a status a partner officer can read, for their own agency only (audited)', async () => {
+    const officer = await enrollAs(t, 'partner_officer', { agencyOri: TASK_FORCE });
+    const sent = await t.app.inject({ method: 'POST', url: '/api/v1/portal/submissions', headers: officer.headers, payload: submission() });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const ack = sent.json() as { id: string; statusUrl: string };
+    expect(ack.statusUrl).toBe(`/api/v1/portal/submissions/${ack.id}`);
+    // The link is a registered route…
+    expect(t.registered).toContainEqual({ method: 'GET', url: '/api/v1/portal/submissions/:id' });
+    // … that answers with the status, as the partner API's GET does.
+    const before = await t.app.inject({ method: 'GET', url: ack.statusUrl, headers: { cookie: officer.cookie } });
+    expect(before.statusCode, before.body).toBe(200);
+    expect(before.json()).toMatchObject({ id: ack.id, status: 'received', statusUrl: ack.statusUrl, reference: null });
+    await process();
+    const after = (await t.app.inject({ method: 'GET', url: ack.statusUrl, headers: { cookie: officer.cookie } })).json();
+    const viaApi = (await (
+      await fetch(`${base}/api/partner/v1/submissions/${ack.id}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as Record<string, unknown>;
+    expect(after).toEqual({ ...viaApi, statusUrl: ack.statusUrl });
+    expect(after).toMatchObject({ status: 'accepted', reference: expect.stringMatching(/^C-2026-\d{6}$/) });
+    // The portal's list links to the portal too.
+    const listed = (await t.app.inject({ method: 'GET', url: '/api/v1/portal/submissions', headers: { cookie: officer.cookie } })).json();
+    expect(listed.submissions.find((x: { id: string }) => x.id === ack.id)?.statusUrl).toBe(ack.statusUrl);
+
+    // Another agency's officer: not found, and the attempt is in the audit; staff without a partner agency: forbidden.
+    const stranger = await enrollAs(t, 'partner_officer', { agencyOri: 'TX1430300' });
+    const peek = await t.app.inject({ method: 'GET', url: ack.statusUrl, headers: { cookie: stranger.cookie } });
+    expect(peek.statusCode).toBe(404);
+    expect(peek.json().error.code).toBe('not_found');
+    const audited = await db.db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'outcome'])
+      .where('action', '=', 'submission.read')
+      .where('resource_id', '=', ack.id)
+      .orderBy('seq')
+      .execute();
+    expect(audited).toEqual([
+      { actor_id: officer.userId, outcome: 'allowed' },
+      { actor_id: officer.userId, outcome: 'allowed' },
+      expect.objectContaining({ outcome: 'allowed' }),
+      { actor_id: stranger.userId, outcome: 'denied' },
+    ]);
+    expect((await t.app.inject({ method: 'GET', url: ack.statusUrl, headers: { cookie: admin.cookie } })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: ack.statusUrl })).statusCode).toBe(401);
   });
 
   it('reports every invalid field at once; unknown fields and __proto__ are refused, nothing is stored', async () => {
@@ -259,7 +401,7 @@ describe('partner submissions over HTTP', () => {
     await process();
     let now = t.clock.now;
     for (let i = 0; i < 8; i++) {
-      await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowPrivateAddresses: true }, now);
+      await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowLoopback: true }, now);
       now = new Date(now.getTime() + 3 * 3_600_000);
     }
     const row = await db.db.selectFrom('webhook_deliveries').selectAll().where('submission_id', '=', id).executeTakeFirstOrThrow();
@@ -275,7 +417,7 @@ describe('partner submissions over HTTP', () => {
       (await t.app.inject({ method: 'POST', url: `/api/v1/admin/webhook-deliveries/${row.id}/redeliver`, headers: admin.headers }))
         .statusCode,
     ).toBe(200);
-    expect((await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowPrivateAddresses: true }, now)).delivered).toBe(1);
+    expect((await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowLoopback: true }, now)).delivered).toBe(1);
   });
 
   const xml = (inner: string, extra = '') => `<?xml version="1.0" encoding="UTF-8"?>${extra}
@@ -347,11 +489,12 @@ describe('partner submissions over HTTP', () => {
         body,
       ).toContain(code);
     }
-    // XML anywhere else is refused as a media type.
+    // XML anywhere else is refused as a media type (to a caller who may use the route: the guard answers first).
+    const callTaker = await enrollAs(t, 'call_taker');
     const elsewhere = await t.app.inject({
       method: 'POST',
       url: '/api/v1/intake',
-      headers: { ...admin.headers, 'content-type': 'application/xml' },
+      headers: { ...callTaker.headers, 'content-type': 'application/xml' },
       payload: validXml,
     });
     expect(elsewhere.statusCode).toBe(415);

@@ -356,7 +356,10 @@ describe('purpose of use and oversight', () => {
       expect.objectContaining({ actorId: analyst.userId, outcome: 'denied', purposeCode: null, rule: 'purpose_required' }),
     ]);
     // Search hits and duplicate lists that show a child are in the report too, with their purpose.
-    await get(analyst, `/api/v1/persons?q=lectura%20menor&purposeCode=case_work&purpose=${encodeURIComponent('Looking for the reported child')}`);
+    await get(
+      analyst,
+      `/api/v1/persons?q=lectura%20menor&purposeCode=case_work&purpose=${encodeURIComponent('Looking for the reported child')}`,
+    );
     const again = (await get(auditor, '/api/v1/audit/minor-reads')).json().reads;
     expect(again).toContainEqual(
       expect.objectContaining({ action: 'person.search', purposeCode: 'case_work', purposeText: 'Looking for the reported child' }),

@@ -97,7 +97,7 @@ describe(`the application role's grants on the ${databaseKind()} server`, () => 
       await app.connect();
       await app.query("INSERT INTO persons (given_names, family_name_1, dob_basis, sex) VALUES ('Test', 'Grant', 'unknown', 'unknown')");
       await app.query(
-        "INSERT INTO audit_events (seq, occurred_at, actor_type, action, outcome, prev_hash, hash) VALUES (1, now(), 'system', 'test', 'allowed', repeat('0', 64), repeat('1', 64))",
+        "INSERT INTO audit_events (seq, occurred_at, actor_type, action, outcome, prev_hash, hash) VALUES (1, '2026-11-29T15:00:00Z', 'system', 'test', 'allowed', repeat('0', 64), repeat('1', 64))",
       );
       expect((await app.query('SELECT count(*)::int AS n FROM audit_events')).rows[0].n).toBe(1);
       await expect(app.query("UPDATE audit_events SET action = 'x'")).rejects.toThrow(/permission denied/);

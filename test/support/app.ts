@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -7,7 +7,14 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Role } from '../../src/domain/access/access-control.js';
 import { buildApp, logSerializers } from '../../src/http/app.js';
-import { type IdentityDeps, loadBannedPasswords, loadPermissionTable } from '../../src/services/identity-context.js';
+import {
+  type EnrollmentCourier,
+  type EnrollmentLink,
+  type IdentityDeps,
+  loadBannedPasswords,
+  loadPermissionTable,
+  outboxCourier,
+} from '../../src/services/identity-context.js';
 import { deriveKeys } from '../../src/services/keys.js';
 import { loadReferenceData, syntheticAgencyRows } from '../../src/services/reference-data.service.js';
 import { loadRoutingConfig, RoutingService } from '../../src/services/routing.service.js';
@@ -34,13 +41,71 @@ export function testClock(start = new Date('2026-11-29T15:00:00Z')): TestClock {
   return clock;
 }
 
-export async function testIdentity(db: TestDatabase): Promise<IdentityDeps> {
+/**
+ * A clock for tests whose peers run in real time (SIP phones, SIPp, rtpengine): it starts at a fixed instant and moves
+ * on with the elapsed (monotonic) time, so timeouts still pass as the peers see them, but no date or time of day
+ * comes from the machine's clock.
+ */
+export function realTimeClockFrom(start: Date): () => Date {
+  const startedAt = performance.now();
+  return () => new Date(start.getTime() + (performance.now() - startedAt));
+}
+
+/** Links sent through the API land in this app's own enrollment outbox (a temporary folder). */
+export async function testIdentity(
+  db: TestDatabase,
+  outboxDir = mkdtempSync(path.join(tmpdir(), 'sb-outbox-')),
+  publicUrl = 'http://127.0.0.1:8080',
+): Promise<IdentityDeps> {
   return {
     db: db.db,
     keys: deriveKeys(randomBytes(32)),
     banned: loadBannedPasswords(),
     permissions: await loadPermissionTable(db.db),
-    publicUrl: 'http://127.0.0.1:8080',
+    publicUrl,
+    enrollmentCourier: outboxCourier(outboxDir),
+  };
+}
+
+/**
+ * The delivery agent's side of the enrollment outbox: takes the links waiting
+ * for `username` (oldest first) out of the folder, as a site's agent would
+ * before carrying them to the person.
+ */
+export function collectFromOutbox(outboxDir: string, username: string): { url: string; token: string; reason: string }[] {
+  let files: string[];
+  try {
+    files = readdirSync(outboxDir)
+      .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
+      .sort();
+  } catch {
+    return [];
+  }
+  const links: { url: string; token: string; reason: string }[] = [];
+  for (const file of files) {
+    const full = path.join(outboxDir, file);
+    const link = JSON.parse(readFileSync(full, 'utf8')) as { username: string; url: string; reason: string };
+    if (link.username !== username) continue;
+    rmSync(full);
+    links.push({ url: link.url, token: link.url.split('#token=')[1] ?? '', reason: link.reason });
+  }
+  return links;
+}
+
+/** What the CLI does: the link goes to the operator (here, the test), who hands it to the person. */
+export function operatorCourier(): { courier: EnrollmentCourier; link: () => EnrollmentLink } {
+  let held: EnrollmentLink | undefined;
+  return {
+    courier: {
+      channel: 'operator',
+      deliver: async (link) => {
+        held = link;
+      },
+    },
+    link: () => {
+      if (!held) throw new Error('no enrollment link was delivered');
+      return held;
+    },
   };
 }
 
@@ -54,6 +119,8 @@ export type TestApp = {
   routes: Awaited<ReturnType<typeof buildApp>>['routes'];
   registered: Awaited<ReturnType<typeof buildApp>>['registered'];
   identity: IdentityDeps;
+  /** The app's enrollment outbox: where links asked for through the API go. */
+  outboxDir: string;
   clock: TestClock;
   logLines: string[];
   routing: RoutingService;
@@ -67,6 +134,10 @@ export async function buildTestApp(
     extraMigrations?: ReturnType<typeof loadMigrations>;
     /** The cloud-voice adapter, made with the app's routing service and clock. */
     twilio?: (routing: RoutingService, clock: () => Date) => NonNullable<Parameters<typeof buildApp>[0]['twilio']>;
+    /** PUBLIC_URL as the server knows it (default plain HTTP on loopback). */
+    publicUrl?: string;
+    /** The built web app to serve (default dist/web). */
+    webDir?: string;
   } = {},
 ): Promise<TestApp> {
   await loadReferenceData(db.db);
@@ -78,7 +149,8 @@ export async function buildTestApp(
     },
   });
   const logger = pino({ level: 'debug', serializers: logSerializers }, logStream);
-  const identity = await testIdentity(db);
+  const outboxDir = mkdtempSync(path.join(tmpdir(), 'sb-outbox-'));
+  const identity = await testIdentity(db, outboxDir, options.publicUrl);
   const clock = testClock();
   const routing = await RoutingService.open(db.db, await loadRoutingConfig(db.db), clock.get);
   const attachmentsDir = mkdtempSync(path.join(tmpdir(), 'sb-attachments-'));
@@ -95,8 +167,9 @@ export async function buildTestApp(
     routing,
     attachmentsDir,
     ...(options.twilio ? { twilio: options.twilio(routing, clock.get) } : {}),
+    ...(options.webDir ? { webDir: options.webDir } : {}),
   });
-  return { app, routes, registered, identity, clock, logLines, routing, attachmentsDir };
+  return { app, routes, registered, identity, outboxDir, clock, logLines, routing, attachmentsDir };
 }
 
 export type SignedIn = {
@@ -114,11 +187,15 @@ export type SignedIn = {
 
 let counter = 0;
 
-/** A staff member of the role, enrolled through the real flow: invitation, password, authenticator, first code. */
+/**
+ * A staff member of the role, enrolled through the real flow: invitation (by the operator, as `switchboard user add`
+ * does, so no admin account created it), password, authenticator, first code.
+ */
 export async function enrollAs(t: TestApp, role: Role, extra: { agencyOri?: string; fieldOfficeCode?: string } = {}): Promise<SignedIn> {
   counter += 1;
   const username = `${role.replace(/_/g, '-')}.${counter}.${randomBytes(3).toString('hex')}`;
-  const invited = await addUser(
+  const operator = operatorCourier();
+  await addUser(
     t.identity,
     { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now, timeZone: 'America/Chicago' },
     {
@@ -128,8 +205,13 @@ export async function enrollAs(t: TestApp, role: Role, extra: { agencyOri?: stri
       agencyOri: extra.agencyOri ?? (role === 'partner_officer' ? 'TX1430300' : undefined),
       fieldOfficeCode: extra.fieldOfficeCode ?? (role === 'field_officer' ? 'NOL' : undefined),
     },
+    operator.courier,
   );
-  const enrollmentToken = invited.enrollmentUrl.split('#token=')[1] ?? '';
+  return completeEnrollment(t, username, operator.link().url.split('#token=')[1] ?? '');
+}
+
+/** The person's side of an enrollment link: chooses a password, enrolls an authenticator, signs in with its first code. */
+export async function completeEnrollment(t: TestApp, username: string, enrollmentToken: string): Promise<SignedIn> {
   const password = `Vx-${randomBytes(9).toString('base64url')}-q7`;
   const step1 = await t.app.inject({ method: 'POST', url: '/api/v1/auth/enrollment/password', payload: { enrollmentToken, password } });
   if (step1.statusCode !== 200) throw new Error(`enrollment password failed: ${step1.body}`);

@@ -131,16 +131,16 @@ export async function startSoftphone(user: string, edgePort: number): Promise<So
       ctrl.write(`${Buffer.byteLength(body)}:${body},`);
     },
     waitFor: async (type, ms = 20_000) => {
-      const end = Date.now() + ms;
-      while (Date.now() < end) {
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
         if (events.some((e) => e.type === type)) return;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`baresip: no ${type} in ${ms} ms; events ${JSON.stringify(events)}; output ${output.slice(-1_500)}`);
     },
     registered: async (ms = 20_000) => {
-      const end = Date.now() + ms;
-      while (Date.now() < end) {
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
         phone.command('reginfo');
         await new Promise((r) => setTimeout(r, 250));
         if (responses.some((r) => /\bOK\b/.test(r.replace(ANSI_COLOUR, ' ')))) return;

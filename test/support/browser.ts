@@ -11,6 +11,8 @@ import type { SignedIn, TestApp } from './app.js';
  */
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The center's time zone (the configuration's default), which the staff's browsers are in. */
+const CENTER_TIME_ZONE = 'America/Chicago';
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 export const launchChromium = (): Promise<Browser> =>
@@ -26,6 +28,18 @@ export const launchChromium = (): Promise<Browser> =>
       '--disable-sync',
     ],
   });
+
+/**
+ * A page (in a context of its own) whose clock is the test clock's, through Playwright's clock: `Date`, timers and
+ * `performance` in the page start at the test clock's time and run on from there, so nothing in the page reads the
+ * machine's date; the page is in the center's time zone, so what it shows does not depend on the machine's either.
+ * `browserClockOffsetMs` sets the browser's clock off the server's, as on a PC whose clock is wrong.
+ */
+export async function openPage(browser: Browser, t: TestApp, options: { browserClockOffsetMs?: number } = {}): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 }, timezoneId: CENTER_TIME_ZONE, locale: 'en-US' });
+  await page.clock.install({ time: t.clock.now.getTime() + (options.browserClockOffsetMs ?? 0) });
+  return page;
+}
 
 /** axe-core's serious and critical violations on the page as it is now. */
 export async function seriousViolations(page: Page): Promise<string[]> {

@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../../src/storage/data-dir-lock.js';
-import { openEmbeddedPostgres } from '../../src/storage/embedded-postgres.js';
+import { openDatabase } from '../../src/storage/database.js';
+import { openEmbeddedPostgres, type SupervisorEvent } from '../../src/storage/embedded-postgres.js';
+import { waitUntil } from '../support/processes.js';
 
 async function select1(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -112,5 +116,52 @@ describe('the embedded PostgreSQL server', () => {
     } finally {
       await rm(other, { recursive: true, force: true });
     }
+  });
+
+  it('when supervised, starts its postmaster again after a SIGKILL — on another port if its own was taken', async () => {
+    const events: SupervisorEvent[] = [];
+    const server = await openEmbeddedPostgres({ dataDir, supervise: { onEvent: (event) => events.push(event), intervalMs: 500 } });
+    // A pool that reads the address for each new connection, as Switchboard's does.
+    const handle = openDatabase(() => server.ownerConnectionString, { poolSize: 2 });
+    let squatter: Server | undefined;
+    try {
+      await sql`CREATE TABLE IF NOT EXISTS outage_probe (n int)`.execute(handle.db);
+      await sql`INSERT INTO outage_probe VALUES (1)`.execute(handle.db);
+      const first = { pid: server.pid, port: server.port };
+      // Another program takes the port the moment it is free (should the supervisor win that race, it is run again).
+      for (let round = 0; !squatter && round < 3; round++) {
+        const victim = server.pid;
+        process.kill(victim, 'SIGKILL');
+        await waitUntil('the postmaster gone', () => !isProcessAlive(victim), 10_000);
+        const candidate = createServer();
+        const bound = await new Promise<boolean>((resolve) => {
+          candidate.once('error', () => resolve(false));
+          candidate.listen(first.port, '127.0.0.1', () => resolve(true));
+        });
+        if (bound) squatter = candidate;
+        else await waitUntil('the first restart', () => server.pid !== victim && isProcessAlive(server.pid), 60_000);
+      }
+      expect(squatter).toBeDefined();
+      await waitUntil('the restart on another port', () => events.at(-1)?.type === 'restarted' && server.port !== first.port, 60_000).catch(
+        async (error: unknown) => {
+          const log = await readFile(path.join(dataDir, 'postgres.log'), 'utf8').catch(() => '');
+          throw new Error(`${String(error)}\nevents: ${JSON.stringify(events)}\n${log.split('\n').slice(-15).join('\n')}`);
+        },
+      );
+
+      expect(events[0]).toEqual({ type: 'died', pid: first.pid });
+      expect(events.at(-1)).toMatchObject({ type: 'restarted', pid: server.pid, port: server.port });
+      expect(server.pid).not.toBe(first.pid);
+      expect(server.port).not.toBe(first.port);
+      expect(server.connectionString).toContain(`@127.0.0.1:${server.port}/`);
+      // The committed row survived (WAL replay), and the same pool reaches the server where it now listens.
+      const { rows } = await sql<{ n: number }>`SELECT n FROM outage_probe`.execute(handle.db);
+      expect(rows).toEqual([{ n: 1 }]);
+    } finally {
+      await handle.close();
+      squatter?.close();
+      await server.stop();
+    }
+    expect(isProcessAlive(server.pid)).toBe(false);
   });
 });

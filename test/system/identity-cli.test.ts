@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -83,6 +83,36 @@ describe('identity and audit commands', () => {
     const bad = await cli(['user', 'add', '--role', 'wizard', '--name', 'X']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('wizard');
+  });
+
+  it('the operator hands out links, password resets too; with --outbox they go to the enrollment outbox, and the link works', async () => {
+    const reset = await cli(['user', 'reset-password', 'pedro.ejemplo.cruz', '--json']);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(JSON.parse(reset.stdout)).toMatchObject({
+      username: 'pedro.ejemplo.cruz',
+      enrollmentUrl: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:${port}/enroll#token=[A-Za-z0-9_-]{43}$`)),
+    });
+    const outboxed = await cli(['user', 'add', '--role', 'legal_reviewer', '--name', 'Irene Ejemplo', '--outbox']);
+    expect(outboxed.code, outboxed.stderr).toBe(0);
+    expect(outboxed.stdout).not.toMatch(/token=/);
+    const outbox = path.join(dataDir, 'enrollment-outbox');
+    const files = (await readdir(outbox)).filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(1);
+    const link = JSON.parse(await readFile(path.join(outbox, files[0] ?? ''), 'utf8'));
+    expect(link).toMatchObject({
+      username: 'irene.ejemplo',
+      role: 'legal_reviewer',
+      reason: 'new_account',
+      requestedBy: expect.stringMatching(/^cli:/),
+    });
+    // The person follows the link: the running server takes it.
+    const chosen = await api('/api/v1/auth/enrollment/password', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enrollmentToken: String(link.url).split('#token=')[1], password: 'meadow-Copper-lantern-63' }),
+    });
+    expect(chosen.status).toBe(200);
+    expect(ZChallenge.parse(await chosen.json()).next).toBe('enroll');
   });
 
   it('audit verify passes on the real activity, and fails naming the row after one is tampered with', async () => {

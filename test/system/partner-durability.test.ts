@@ -11,6 +11,11 @@ import { assertBuilt, baseEnv, CLI, freePort, type Running, run, stopLeftovers, 
  */
 
 let dataDir: string;
+/**
+ * The server here runs on the machine's clock; a time safely in its past (it refuses only times in its future), so the
+ * test does not depend on today's date.
+ */
+const OCCURRED_AT = '2026-11-28T10:00:00-06:00';
 const children: Running[] = [];
 
 beforeAll(async () => {
@@ -57,7 +62,7 @@ describe('partner submissions survive a SIGKILL', () => {
             headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
             body: JSON.stringify({
               type: 'location_report',
-              occurredAt: new Date(Date.now() - 60_000).toISOString(),
+              occurredAt: OCCURRED_AT,
               narrative: `Burst ${worker}-${i}`,
               subject: { givenNames: 'Burst', familyName1: `Sintético${worker}x${i}` },
               location: { zip: '78520' },

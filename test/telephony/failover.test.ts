@@ -7,7 +7,7 @@ import { CallControl } from '../../src/telephony/call-control.js';
 import { loadFlows } from '../../src/telephony/ivr/flow.js';
 import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
 import { SipEndpoint } from '../../src/telephony/sip/endpoint.js';
-import { buildTestApp, type TestApp } from '../support/app.js';
+import { buildTestApp, realTimeClockFrom, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freeUdpPort, freeUdpRange, sipp, sippCounts } from '../support/telephony.js';
 
@@ -28,6 +28,8 @@ let edge: string;
 beforeAll(async () => {
   db = await createTestDatabase();
   t = await buildTestApp(db);
+  // The peers run in real time: the nodes' clock starts at the test clock's instant and runs on.
+  const clock = realTimeClockFrom(t.clock.now);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-failover-'));
   nodeB = await SipEndpoint.open({ host: '127.0.0.1', port: 0 });
   const range = await freeUdpRange(600);
@@ -37,7 +39,7 @@ beforeAll(async () => {
     routing: t.routing,
     dataDir,
     node: 'node-a',
-    clock: () => new Date(),
+    clock,
     timeZone: 'America/Chicago',
     log: () => undefined,
     sip: { host: '127.0.0.1', port: 0 },
@@ -52,7 +54,7 @@ beforeAll(async () => {
     prompts: tel.prompts,
     flows,
     node: 'node-b',
-    clock: () => new Date(),
+    clock,
     timeZone: 'America/Chicago',
     log: () => undefined,
   });

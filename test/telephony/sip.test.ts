@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
-import { buildTestApp, loadTestAgencies, type TestApp } from '../support/app.js';
+import { buildTestApp, loadTestAgencies, realTimeClockFrom, type TestApp } from '../support/app.js';
 import { rms, startSoftphone } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitUntil } from '../support/processes.js';
@@ -21,10 +22,13 @@ let db: TestDatabase;
 let t: TestApp;
 let tel: Telephony;
 let edge: string;
+/** The peers run in real time: call control's clock starts at the test clock's instant and runs on. */
+let clock: () => Date;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   t = await buildTestApp(db);
+  clock = realTimeClockFrom(t.clock.now);
   await loadTestAgencies(db);
   const range = await freeUdpRange(200);
   const edgePort = await freeUdpPort();
@@ -47,7 +51,7 @@ beforeAll(async () => {
     flowsDir,
     dataDir: mkdtempSync(path.join(tmpdir(), 'sb-telephony-')),
     node: 'node-a',
-    clock: () => new Date(),
+    clock,
     timeZone: 'America/Chicago',
     log: () => undefined,
     sip: { host: '127.0.0.1', port: 0 },
@@ -191,7 +195,7 @@ describe('in-dialog requests', () => {
       }
       throw new Error(`no ${re} in ${JSON.stringify(got.map((g) => g.split('\r\n')[0]))}`);
     };
-    const callId = `reinvite-${Date.now()}`;
+    const callId = `reinvite-${randomUUID()}`;
     const headers = (cseq: string, toTag = '') => [
       `Via: SIP/2.0/UDP 127.0.0.1:@PORT@;branch=z9hG4bK-${Math.random().toString(36).slice(2)}`,
       'From: <sip:+16155550199@127.0.0.1>;tag=ri1',
@@ -244,7 +248,7 @@ describe('transfer', () => {
       }
       throw new Error(`no ${re} in ${JSON.stringify(got.map((g) => g.split('\r\n')[0]))}`);
     };
-    const callId = `transfer-${Date.now()}`;
+    const callId = `transfer-${randomUUID()}`;
     const headers = (cseq: string, toTag = '') => [
       `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK-${Math.random().toString(36).slice(2)}`,
       'From: <sip:+16155550199@127.0.0.1>;tag=tr1',
@@ -287,7 +291,7 @@ describe('an agent answers on a SIP phone', () => {
     const phone = await startSoftphone('agent7', edgePort);
     try {
       await phone.registered();
-      const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: new Date(), timeZone: 'America/Chicago' };
+      const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: clock(), timeZone: 'America/Chicago' };
       await t.routing.execute(
         {
           type: 'addWorker',

@@ -445,8 +445,8 @@ export function PersonPage({ id, canDetermineAge = false }: { id: string; canDet
       )}
       <p>
         Born {data.dob ?? 'unknown'} ({data.dobBasis})
-        {data.isMinor === true ? ' — a minor or possible minor' : data.isMinor === 'unknown' ? ' — age unknown' : ''}; sex {data.sex};
-        nationality {data.nationalities.join(', ') || 'unknown'}; languages {data.languages.join(', ') || 'unknown'}
+        {data.isMinor === true ? ' — a minor or possible minor' : data.isMinor === 'unknown' ? ' — age unknown' : ''}
+        {`; sex ${data.sex}; nationality ${data.nationalities.join(', ') || 'unknown'}; languages ${data.languages.join(', ') || 'unknown'}`}
         {data.interpreterNeeded ? ' — interpreter needed' : ''}
       </p>
       {data.protectionsInForce.length > 0 && (

@@ -3,6 +3,7 @@ import { ApiError, api } from './api.js';
 import { ErrorText } from './ErrorText.js';
 import { type Forms, IntakeForm, type Saved } from './IntakeForm.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
+import { serverNow } from './server-clock.js';
 
 type Task = {
   id: string;
@@ -140,8 +141,7 @@ export function Desktop() {
   const [me, setMe] = useState<Me | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [announce, setAnnounce] = useState('');
-  const [now, setNow] = useState(Date.now());
-  const skew = useRef(0);
+  const [now, setNow] = useState(serverNow);
   const [sound, setSound] = useState(() => window.localStorage.getItem('switchboard.offerSound') === 'on');
   // Contacts whose wrap-up ended by itself before a disposition was chosen: the form stays until one is.
   const [undisposed, setUndisposed] = useState<Record<string, Task>>({});
@@ -159,8 +159,7 @@ export function Desktop() {
     try {
       const next = await api<Me>('GET', '/api/v1/routing/me');
       // Countdowns and times in state run on the server's clock: a browser whose clock is off shows them right.
-      skew.current = Date.parse(next.serverTime) - Date.now();
-      setNow(Date.now() + skew.current);
+      setNow(serverNow());
       setMe((prev) => {
         const fresh = next.offers.filter((o) => !prev?.offers.some((p) => p.id === o.id));
         if (fresh[0]) {
@@ -188,7 +187,7 @@ export function Desktop() {
   );
 
   useEffect(() => {
-    const tick = window.setInterval(() => setNow(Date.now() + skew.current), 1000);
+    const tick = window.setInterval(() => setNow(serverNow()), 1000);
     return () => window.clearInterval(tick);
   }, []);
 

@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
 import { IssueList } from './ErrorText.js';
+import { serverNow } from './server-clock.js';
 
 /**
  * The scripted intake form of a contact's queue, drawn from configuration. The
@@ -114,7 +115,7 @@ export function IntakeForm({ form, taskId, onSaved }: { form: Form; taskId: stri
         version: version.current,
       });
       version.current = d.version;
-      setStatus(`Draft saved ${new Date().toLocaleTimeString()}`);
+      setStatus(`Draft saved ${new Date(serverNow()).toLocaleTimeString()}`);
     } catch (e) {
       dirty.current = true;
       setStatus(e instanceof ApiError ? `Draft not saved: ${e.message}` : 'Draft not saved');

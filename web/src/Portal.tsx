@@ -1,9 +1,12 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import type { z } from 'zod';
+import type { ZSubmissionAck, ZSubmissionStatus } from '../../src/contracts/partner.js';
 import { ApiError, api, type FieldIssue } from './api.js';
 import { IssueList } from './ErrorText.js';
 import { PortalClients } from './PortalClients.js';
 import { PortalRequests } from './PortalRequests.js';
 import { PortalUpload } from './PortalUpload.js';
+import { serverNow } from './server-clock.js';
 
 /**
  * The partner portal, for a signed-in partner officer of one agency: requests
@@ -11,7 +14,8 @@ import { PortalUpload } from './PortalUpload.js';
  * the agency's submissions, CSV uploads with progress, and API clients.
  */
 
-type Status = { id: string; type: string; status: string; receivedAt: string; reference: string | null; reasons: FieldIssue[] | null };
+type Status = z.output<typeof ZSubmissionStatus>;
+type Ack = z.output<typeof ZSubmissionAck>;
 const TYPES = ['location_report', 'encounter', 'uac_concern', 'hit_confirmation_request'];
 
 function Submissions() {
@@ -19,6 +23,16 @@ function Submissions() {
   const [form, setForm] = useState<Record<string, string>>({ type: 'location_report', concern: 'sighting' });
   const [issues, setIssues] = useState<FieldIssue[]>([]);
   const [notice, setNotice] = useState<string | null>(null);
+  // The last acknowledgement, and its status as read from the statusUrl the server gave.
+  const [ack, setAck] = useState<Ack | null>(null);
+  const [acked, setAcked] = useState<Status | null>(null);
+  const checkAck = async (target: Ack) => {
+    try {
+      setAcked(await api<Status>('GET', target.statusUrl));
+    } catch (e) {
+      setNotice(e instanceof ApiError ? e.message : 'Could not read the status.');
+    }
+  };
   const load = useCallback(async () => {
     try {
       setList((await api<{ submissions: Status[] }>('GET', '/api/v1/portal/submissions')).submissions);
@@ -40,7 +54,7 @@ function Submissions() {
     const location = { line1: v('line1'), city: v('city'), state: v('state'), zip: v('zip') };
     const body = {
       type: form.type,
-      occurredAt: new Date(form.occurredAt || Date.now()).toISOString(),
+      occurredAt: new Date(form.occurredAt || serverNow()).toISOString(),
       officer: { name: v('officerName'), badge: v('badge') },
       narrative: form.narrative ?? '',
       subject: {
@@ -53,8 +67,10 @@ function Submissions() {
       ...(form.type === 'uac_concern' ? { concern: form.concern } : {}),
     };
     try {
-      const ack = await api<{ id: string }>('POST', '/api/v1/portal/submissions', body);
-      setNotice(`Received: submission ${ack.id}. Its status follows below.`);
+      const received = await api<Ack>('POST', '/api/v1/portal/submissions', body);
+      setAck(received);
+      setAcked(null);
+      setNotice(`Received: submission ${received.id}. Its status follows below.`);
       setForm({ type: form.type ?? 'location_report', concern: 'sighting' });
       await load();
     } catch (e) {
@@ -81,6 +97,18 @@ function Submissions() {
         <p role="status" className="notice">
           {notice}
         </p>
+      )}
+      {ack && (
+        <div className="panel" aria-live="polite">
+          <p>
+            Submission {ack.id}: {acked ? acked.status : ack.status}
+            {acked?.reference ? ` — case ${acked.reference}` : ''}
+            {acked?.reasons?.length ? ` — ${acked.reasons.map((r) => `${r.path}: ${r.message}`).join('; ')}` : ''}
+          </p>
+          <button type="button" onClick={() => void checkAck(ack)}>
+            Check its status
+          </button>
+        </div>
       )}
       <form className="panel" onSubmit={(e) => void submit(e)}>
         <h3>New submission</h3>

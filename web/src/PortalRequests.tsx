@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
 import { ErrorText, IssueList } from './ErrorText.js';
+import { serverNow } from './server-clock.js';
 
 /** Requests from the center to the officer's agency: open ones first by deadline, each with a reply form. */
 
@@ -112,11 +113,11 @@ export function PortalRequests() {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(serverNow);
   const load = useCallback(async () => {
     try {
       setRequests((await api<{ requests: Request[] }>('GET', '/api/v1/portal/requests')).requests);
-      setNow(Date.now());
+      setNow(serverNow());
       setError(null);
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'Could not load requests.');

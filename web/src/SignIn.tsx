@@ -5,9 +5,12 @@ import { ErrorText } from './ErrorText.js';
 /**
  * Sign-in with password and a code from an authenticator app; first sign-in
  * (an invitation link, /enroll#token=…) sets the password and enrolls the
- * authenticator from a QR code. A session locked after 30 idle minutes is
- * unlocked here with password and code, and the same session — and any
- * unsaved work on the page behind it — continues.
+ * authenticator from a QR code — the same link, after a password reset, sets
+ * a new password and asks for the code. A session locked after 30 idle
+ * minutes is unlocked here with password and code, and the same session — and
+ * any unsaved work on the page behind it — continues. When signing in with the
+ * password alone is paused for the name (too many failures), the form asks for
+ * password and code together, which the server still takes.
  */
 
 const enrollmentToken = (): string | undefined =>
@@ -29,6 +32,8 @@ export function SignIn({
   const [username, setUsername] = useState(unlockFor ?? again ?? '');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
+  const [useRecovery, setUseRecovery] = useState(false);
+  const [bothFactors, setBothFactors] = useState(false);
   const [challenge, setChallenge] = useState<Challenge | null>(null);
   const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
   const [pending, setPending] = useState<Session | null>(null);
@@ -42,6 +47,11 @@ export function SignIn({
       await work();
     } catch (e) {
       setError(e instanceof ApiError ? [e.message, ...e.issues.map((i) => i.message)].join(' ') : 'Something went wrong.');
+      // Paused for this name: the server still takes the password and the code together.
+      if (e instanceof ApiError && e.code === 'account_locked' && !unlockFor && !invited) {
+        setBothFactors(true);
+        setChallenge(null);
+      }
     } finally {
       setBusy(false);
     }
@@ -57,11 +67,17 @@ export function SignIn({
     onSignedIn(session);
   };
 
+  const secondFactor = () => (useRecovery ? { recoveryCode: code } : { code });
+
   const submitPassword = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
       if (unlockFor) {
         finish(await api<Session>('POST', '/api/v1/auth/unlock', { password, code }));
+        return;
+      }
+      if (bothFactors) {
+        finish(await api<Session>('POST', '/api/v1/auth/sign-in/both-factors', { username, password, ...secondFactor() }));
         return;
       }
       const next = invited
@@ -82,7 +98,15 @@ export function SignIn({
             ? '/api/v1/auth/enrollment/confirm'
             : '/api/v1/auth/second-factor'
           : '/api/v1/auth/second-factor';
-      finish(await api<Session>('POST', url, { challengeToken: challenge.challengeToken, code }));
+      finish(
+        await api<Session>(
+          'POST',
+          url,
+          challenge.next === 'enroll'
+            ? { challengeToken: challenge.challengeToken, code }
+            : { challengeToken: challenge.challengeToken, ...secondFactor() },
+        ),
+      );
     });
   };
 
@@ -149,8 +173,11 @@ export function SignIn({
               />
             </label>
           )}
+          {bothFactors && !unlockFor && (
+            <SecondFactorField code={code} setCode={setCode} useRecovery={useRecovery} setUseRecovery={setUseRecovery} />
+          )}
           <button type="submit" disabled={busy}>
-            {unlockFor ? 'Unlock' : 'Continue'}
+            {unlockFor ? 'Unlock' : bothFactors ? 'Sign in' : 'Continue'}
           </button>
         </form>
       ) : (
@@ -170,22 +197,73 @@ export function SignIn({
               </p>
             </section>
           )}
-          <label>
-            Code from your authenticator app
-            <input
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]{6}"
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-              required
-            />
-          </label>
+          {challenge.next === 'enroll' ? (
+            <label>
+              Code from your authenticator app
+              <input
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                pattern="[0-9]{6}"
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+                required
+              />
+            </label>
+          ) : (
+            <SecondFactorField code={code} setCode={setCode} useRecovery={useRecovery} setUseRecovery={setUseRecovery} />
+          )}
           <button type="submit" disabled={busy}>
             Sign in
           </button>
         </form>
       )}
     </Container>
+  );
+}
+
+/** The code from the authenticator app, or — when it is lost — one of the one-time recovery codes. */
+function SecondFactorField({
+  code,
+  setCode,
+  useRecovery,
+  setUseRecovery,
+}: {
+  code: string;
+  setCode: (value: string) => void;
+  useRecovery: boolean;
+  setUseRecovery: (value: boolean) => void;
+}) {
+  return (
+    <>
+      {useRecovery ? (
+        <label>
+          Recovery code
+          <input autoComplete="off" value={code} onChange={(e) => setCode(e.target.value)} required minLength={8} maxLength={32} />
+        </label>
+      ) : (
+        <label>
+          Code from your authenticator app
+          <input
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            pattern="[0-9]{6}"
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+            required
+          />
+        </label>
+      )}
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={useRecovery}
+          onChange={(e) => {
+            setUseRecovery(e.target.checked);
+            setCode('');
+          }}
+        />
+        I lost my authenticator: use a recovery code
+      </label>
+    </>
   );
 }

@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from './api.js';
 import { ErrorText } from './ErrorText.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
+import { serverNow } from './server-clock.js';
 
 type QueueStats = {
   queueId: string;
@@ -40,20 +41,16 @@ export function Wallboard({ tv = false }: { tv?: boolean }) {
   const [waiting, setWaiting] = useState<Waiting>({ tasks: [] });
   const [agents, setAgents] = useState<Agent[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(serverNow);
 
-  const skew = useRef(0);
   const refresh = useCallback(async () => {
     try {
       const today = await api<Stats>('GET', '/api/v1/queues/stats');
-      // The day's window ends at the server's now: times on the board run on the server's clock, not the browser's.
-      const serverNow = Date.parse(today.since) + 24 * 3_600_000;
-      skew.current = serverNow - Date.now();
-      setNow(serverNow);
+      // Times on the board run on the server's clock, not the browser's.
+      const at = serverNow();
+      setNow(at);
       setStats(today);
-      setRecent(
-        await api<Stats>('GET', `/api/v1/queues/stats?since=${encodeURIComponent(new Date(serverNow - 30 * 60_000).toISOString())}`),
-      );
+      setRecent(await api<Stats>('GET', `/api/v1/queues/stats?since=${encodeURIComponent(new Date(at - 30 * 60_000).toISOString())}`));
       setWaiting(await api<Waiting>('GET', '/api/v1/routing/tasks?status=waiting'));
       setAgents((await api<{ agents: Agent[] }>('GET', '/api/v1/routing/agents')).agents);
     } catch (e) {
@@ -67,7 +64,7 @@ export function Wallboard({ tv = false }: { tv?: boolean }) {
     () => void refresh(),
   );
   useEffect(() => {
-    const tick = window.setInterval(() => setNow(Date.now() + skew.current), 1000);
+    const tick = window.setInterval(() => setNow(serverNow()), 1000);
     return () => window.clearInterval(tick);
   }, []);
 

@@ -1,5 +1,7 @@
 /** The API client: JSON in and out, the CSRF token on every change, errors with their stable codes. */
 
+import { fetchNotingServerTime } from './server-clock.js';
+
 export type FieldIssue = { path: string; code: string; message: string };
 
 export class ApiError extends Error {
@@ -37,7 +39,7 @@ export async function api<T>(
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let response: Response;
   try {
-    response = await fetch(path, {
+    response = await fetchNotingServerTime(path, {
       method,
       headers,
       credentials: 'same-origin',

@@ -46,6 +46,15 @@ const byName = new Map(SUBMISSION_CSV_COLUMNS.map((c) => [c.name, c]));
 
 /** Problems with the header row: the whole file is refused, since no row could be read right. */
 export function checkCsvHeader(header: readonly string[]): FieldIssue[] {
+  // A header of thousands of columns is one problem, not thousands.
+  if (header.length > SUBMISSION_CSV_COLUMNS.length * 2)
+    return [
+      {
+        path: 'header',
+        code: 'too_many_columns',
+        message: `${header.length} columns; the submission CSV has ${SUBMISSION_CSV_COLUMNS.length}`,
+      },
+    ];
   const issues: FieldIssue[] = [];
   const names = header.map((h) => h.trim().toLowerCase());
   const seen = new Set<string>();

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { checkHost, isLoopbackHost } from '../net/address-policy.js';
 
 /**
  * Signed status webhooks. Each delivery carries
@@ -40,7 +41,11 @@ export function nextDelayMs(attempts: number, random: () => number = Math.random
 
 export const MAX_WEBHOOK_ATTEMPTS = 8;
 
-/** Where webhooks may go: HTTPS to public hosts; to this machine (plain HTTP too) only in development. */
+/**
+ * Where webhooks may go: HTTPS to public hosts (domain/net/address-policy.ts decides what is public); to this machine,
+ * plain HTTP too, only in development. Checked when a partner registers the URL and again before every delivery, whose
+ * connection also checks each address the name resolves to.
+ */
 export function webhookUrlProblem(value: string, allowLoopbackHttp: boolean): string | undefined {
   let url: URL;
   try {
@@ -48,32 +53,11 @@ export function webhookUrlProblem(value: string, allowLoopbackHttp: boolean): st
   } catch {
     return 'not a URL';
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be https';
   if (url.username || url.password) return 'credentials do not belong in the URL';
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || url.hostname.startsWith('127.');
-  // Plain HTTP only to this machine, and only in development: in production no webhook may reach the server itself.
-  if (loopback)
-    return allowLoopbackHttp && (url.protocol === 'http:' || url.protocol === 'https:') ? undefined : 'must not point at this server';
-  if (url.protocol !== 'https:') return 'must be https';
-  if (/^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|0\.|\[?f[cd]|\[?fe80)/i.test(url.hostname))
-    return 'must not point at a private network address';
+  // The URL parser has already read 2130706433, 0x7f.1 and the like as the dotted address they mean.
+  const host = checkHost(url.hostname, { allowLoopback: allowLoopbackHttp });
+  if (!host.allowed) return `must not point at ${host.reason}`;
+  if (url.protocol === 'http:' && !(allowLoopbackHttp && isLoopbackHost(url.hostname))) return 'must be https';
   return undefined;
-}
-
-/** An address a webhook must not reach in production: this machine, private networks, link-local (cloud metadata). */
-export function isPrivateAddress(address: string): boolean {
-  const a = address.toLowerCase();
-  if (a === '::1' || a === '::' || a.startsWith('fe80:') || a.startsWith('fc') || a.startsWith('fd')) return true;
-  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
-  const m = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(v4);
-  if (!m) return false;
-  const [x, y] = [Number(m[1]), Number(m[2])];
-  return (
-    x === 127 ||
-    x === 10 ||
-    x === 0 ||
-    (x === 192 && y === 168) ||
-    (x === 172 && y >= 16 && y <= 31) ||
-    (x === 169 && y === 254) ||
-    (x === 100 && y >= 64 && y <= 127)
-  );
 }

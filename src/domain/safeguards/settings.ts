@@ -14,6 +14,13 @@ export const SAFEGUARD_SETTINGS = {
     max: 3650,
     meaning: 'days after closing as unsubstantiated before a tip is purged (unless under legal hold)',
   },
+  two_person_cooling_off_days: {
+    default: 7,
+    min: 1,
+    max: 90,
+    meaning:
+      'days after someone creates an account or resets its password or second factor during which the two of them cannot make up a two-person approval',
+  },
 } as const;
 
 export type SettingKey = keyof typeof SAFEGUARD_SETTINGS;

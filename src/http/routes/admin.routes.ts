@@ -15,6 +15,11 @@ import { type AppContext, actorContext } from '../context.js';
 import { presentClient, presentUser } from '../presenters/identity.presenter.js';
 import { defineRoute } from '../route.js';
 
+const presentInvited = (invited: users.InvitedUser) => ({
+  user: presentUser(invited.user),
+  enrollment: { delivery: invited.enrollment.channel, expiresAt: invited.enrollment.expiresAt.toISOString() },
+});
+
 export function adminRoutes(ctx: AppContext) {
   return [
     defineRoute({
@@ -29,21 +34,16 @@ export function adminRoutes(ctx: AppContext) {
     defineRoute({
       method: 'POST',
       url: '/api/v1/admin/users',
-      summary: 'Add a staff account; answers with its one-time enrollment link (72 hours)',
+      summary: 'Add a staff account; its one-time enrollment link (72 hours) goes out of band to the person, never in this answer',
+      description:
+        'The link is written to the enrollment outbox for the site to deliver to the person: an admin who received it could enroll the account and be both people of a two-person rule.',
       tags: ['admin'],
       access: { permission: 'user:manage' },
       body: ZAddUserRequest,
       response: ZInvitedUser,
       successStatus: 201,
       errors: [404, 409],
-      handler: async ({ body, request }) => {
-        const invited = await users.addUser(ctx.identity, actorContext(ctx, request), body);
-        return {
-          user: presentUser(invited.user),
-          enrollmentUrl: invited.enrollmentUrl,
-          enrollmentExpiresAt: invited.enrollmentExpiresAt.toISOString(),
-        };
-      },
+      handler: async ({ body, request }) => presentInvited(await users.addUser(ctx.identity, actorContext(ctx, request), body)),
     }),
     defineRoute({
       method: 'POST',
@@ -67,6 +67,19 @@ export function adminRoutes(ctx: AppContext) {
       response: ZUser,
       errors: [404],
       handler: async ({ params, request }) => presentUser(await users.resetMfa(ctx.identity, actorContext(ctx, request), params.username)),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/admin/users/:username/reset-password',
+      summary: 'Reset a forgotten password: the old one stops working, sessions end, a one-time link goes out of band to the person',
+      description: 'The authenticator stays: the link alone opens no session. The link is never in this answer.',
+      tags: ['admin'],
+      access: { permission: 'user:manage' },
+      params: ZUsernameParams,
+      response: ZInvitedUser,
+      errors: [404, 409],
+      handler: async ({ params, request }) =>
+        presentInvited(await users.resetPassword(ctx.identity, actorContext(ctx, request), params.username)),
     }),
     defineRoute({
       method: 'GET',
@@ -95,7 +108,7 @@ export function adminRoutes(ctx: AppContext) {
     defineRoute({
       method: 'POST',
       url: '/api/v1/admin/partner-clients/:clientId/rotate',
-      summary: "Replace a client's secret; the old one stops working now",
+      summary: "Replace a client's secret; the old one, and every token issued under it, stop working now",
       tags: ['admin'],
       access: { permission: 'client:manage' },
       params: ZClientParams,

@@ -4,6 +4,7 @@ import { PERMITTED } from '../../domain/partner/submission-rules.js';
 import { importAgencies, listAgencies, saveAgency } from '../../services/agency.service.js';
 import { appendAudit } from '../../services/audit.service.js';
 import { type AppContext, actorContext } from '../context.js';
+import { ZCsvBody } from '../csv-body.js';
 import { defineRoute } from '../route.js';
 
 const ZAgencyBody = z.strictObject({
@@ -119,7 +120,7 @@ export function agencyRoutes(ctx: AppContext) {
         'Columns: ori, name, type, county, agreement_model, agreement_status, agreement_effective, agreement_end, contact_name, contact_email, contact_phone. Rows are added or updated by ORI.',
       tags: ['agencies'],
       access: { permission: 'agency:manage' },
-      body: z.string().max(5_000_000),
+      body: ZCsvBody,
       bodyLimit: 5_000_000,
       response: z.object({
         added: z.number(),

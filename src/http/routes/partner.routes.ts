@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ZTokenRequest, ZTokenResponse } from '../../contracts/identity.js';
 import { ZAgency, ZAgencyParams } from '../../contracts/persons.js';
 import { AppError } from '../../domain/errors/app-error.js';
+import { sourceKey } from '../../domain/identity/sign-in-policy.js';
 import { requireAccess } from '../../services/access.service.js';
 import { appendAudit } from '../../services/audit.service.js';
 import { issueToken, OAuthError } from '../../services/partner-client.service.js';
@@ -39,7 +40,9 @@ export function partnerRoutes(ctx: AppContext) {
         const basic = basicCredentials(request.headers.authorization);
         const clientId = basic?.id ?? body.client_id ?? '';
         const now = ctx.clock().getTime();
-        for (const key of [`ip:${request.ip}`, `client:${clientId}`]) {
+        // Per address, and per client from that address: failures elsewhere never refuse the client's own systems.
+        const source = sourceKey(request.ip);
+        for (const key of [`ip:${source}`, `client:${clientId}@${source}`]) {
           const verdict = ctx.tokenRateLimit.hit(key, now);
           if (!verdict.allowed) {
             reply.header('retry-after', String(verdict.retryAfterSeconds));

@@ -41,13 +41,18 @@ const ZProtectionBody = z
   })
   .refine((b) => !b.endsOn || b.endsOn >= b.startsOn, { message: 'must be on or after startsOn', path: ['endsOn'] });
 
-const ZRuleBody = z.strictObject({
-  name: text(200),
-  reference: text(200).describe('the order, e.g. the case caption and court'),
-  condition: ZRuleCondition,
-  effectiveFrom: day,
-  effectiveUntil: day.optional().describe("the last day the order applies (through that whole day, on the center's calendar)"),
-});
+const ZRuleBody = z
+  .strictObject({
+    name: text(200),
+    reference: text(200).describe('the order, e.g. the case caption and court'),
+    condition: ZRuleCondition,
+    effectiveFrom: day,
+    effectiveUntil: day.optional().describe("the last day the order applies (through that whole day, on the center's calendar)"),
+  })
+  .refine((b) => !b.effectiveUntil || b.effectiveUntil >= b.effectiveFrom, {
+    message: 'must be on or after effectiveFrom',
+    path: ['effectiveUntil'],
+  });
 
 const ZScreeningBody = z.strictObject({
   personId: z.uuid('must be a person id'),

@@ -7,6 +7,7 @@ import { listSubmissions, partnerActor, readSubmission, receiveSubmission, setWe
 import { batchErrorReport, batchRows, listBatches, readBatch, receiveBatch } from '../../services/submission-batch.service.js';
 import { listDeliveries, redeliver } from '../../services/webhook.service.js';
 import { type AppContext, actorContext } from '../context.js';
+import { ZCsvBody } from '../csv-body.js';
 import { defineRoute } from '../route.js';
 
 /** The partner submission API (/api/partner/v1): partner systems with a client-credentials token, their own agency only. */
@@ -16,16 +17,22 @@ function clientContext(ctx: AppContext, request: Parameters<typeof actorContext>
   return { ...rc, actor: partnerActor(rc.actor) };
 }
 
-const presentStatus = (row: Awaited<ReturnType<typeof readSubmission>>): z.infer<typeof ZSubmissionStatus> => ({
-  id: row.id,
-  type: row.type,
-  status: row.status,
-  statusUrl: `/api/partner/v1/submissions/${row.id}`,
-  receivedAt: row.received_at.toISOString(),
-  reference: row.reference,
-  reasons: (row.reasons as z.infer<typeof ZSubmissionStatus>['reasons']) ?? null,
-  processedAt: row.processed_at?.toISOString() ?? null,
-});
+const PARTNER_API = '/api/partner/v1';
+const PORTAL = '/api/v1/portal';
+
+/** A submission's status; its statusUrl is where the same caller reads it again (partner API or portal). */
+const presentStatus =
+  (base: typeof PARTNER_API | typeof PORTAL) =>
+  (row: Awaited<ReturnType<typeof readSubmission>>): z.infer<typeof ZSubmissionStatus> => ({
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    statusUrl: `${base}/submissions/${row.id}`,
+    receivedAt: row.received_at.toISOString(),
+    reference: row.reference,
+    reasons: (row.reasons as z.infer<typeof ZSubmissionStatus>['reasons']) ?? null,
+    processedAt: row.processed_at?.toISOString() ?? null,
+  });
 
 const presentDelivery = (d: Awaited<ReturnType<typeof listDeliveries>>[number]): z.infer<typeof ZWebhookDelivery> => ({
   id: d.id,
@@ -82,7 +89,7 @@ function batchRoutes(ctx: AppContext, base: string, via: 'client' | undefined) {
       tags: ['partner'],
       access: access('submission:create'),
       query: ZBatchQuery,
-      body: z.string().max(MAX_CSV_BYTES),
+      body: ZCsvBody,
       bodyLimit: MAX_CSV_BYTES,
       response: ZBatchAck,
       successStatus: 202,
@@ -153,12 +160,18 @@ function batchRoutes(ctx: AppContext, base: string, via: 'client' | undefined) {
 export const CSV_UPLOAD_ROUTES = ['/api/partner/v1/batches', '/api/v1/portal/batches'];
 
 export function submissionRoutes(ctx: AppContext) {
-  const list = async ({ query, request }: { query: z.output<typeof ZListQuery>; request: Parameters<typeof actorContext>[1] }) => ({
-    submissions: (await listSubmissions(ctx.db, clientContext(ctx, request), query.status, query.limit)).map(presentStatus),
-  });
+  const list =
+    (base: typeof PARTNER_API | typeof PORTAL) =>
+    async ({ query, request }: { query: z.output<typeof ZListQuery>; request: Parameters<typeof actorContext>[1] }) => ({
+      submissions: (await listSubmissions(ctx.db, clientContext(ctx, request), query.status, query.limit)).map(presentStatus(base)),
+    });
+  const read =
+    (base: typeof PARTNER_API | typeof PORTAL) =>
+    async ({ params, request }: { params: z.output<typeof ZIdParams>; request: Parameters<typeof actorContext>[1] }) =>
+      presentStatus(base)(await readSubmission(ctx.db, clientContext(ctx, request), params.id));
   return [
-    ...batchRoutes(ctx, '/api/partner/v1', 'client'),
-    ...batchRoutes(ctx, '/api/v1/portal', undefined),
+    ...batchRoutes(ctx, PARTNER_API, 'client'),
+    ...batchRoutes(ctx, PORTAL, undefined),
     defineRoute({
       method: 'POST',
       url: '/api/partner/v1/submissions',
@@ -198,7 +211,7 @@ export function submissionRoutes(ctx: AppContext) {
       params: ZIdParams,
       response: ZSubmissionStatus,
       errors: [404],
-      handler: async ({ params, request }) => presentStatus(await readSubmission(ctx.db, clientContext(ctx, request), params.id)),
+      handler: read(PARTNER_API),
     }),
     defineRoute({
       method: 'GET',
@@ -208,7 +221,7 @@ export function submissionRoutes(ctx: AppContext) {
       access: { permission: 'submission:read', via: 'client' },
       query: ZListQuery,
       response: z.object({ submissions: z.array(ZSubmissionStatus) }),
-      handler: list,
+      handler: list(PARTNER_API),
     }),
     defineRoute({
       method: 'PUT',
@@ -268,7 +281,7 @@ export function submissionRoutes(ctx: AppContext) {
         return {
           id: ack.id,
           status: ack.status as 'received',
-          statusUrl: `/api/v1/portal/submissions/${ack.id}`,
+          statusUrl: `${PORTAL}/submissions/${ack.id}`,
           receivedAt: ack.receivedAt,
         };
       },
@@ -281,7 +294,19 @@ export function submissionRoutes(ctx: AppContext) {
       access: { permission: 'submission:read' },
       query: ZListQuery,
       response: z.object({ submissions: z.array(ZSubmissionStatus) }),
-      handler: list,
+      handler: list(PORTAL),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: `${PORTAL}/submissions/:id`,
+      summary:
+        "The partner portal: one of my agency's submissions and its status (as the partner API's GET has it); another agency's is not found",
+      tags: ['partner'],
+      access: { permission: 'submission:read' },
+      params: ZIdParams,
+      response: ZSubmissionStatus,
+      errors: [404],
+      handler: read(PORTAL),
     }),
     defineRoute({
       method: 'GET',
