@@ -180,6 +180,7 @@ export const ZAuditQuery = z.strictObject({
   resourceType: z.string().max(40).optional(),
   resourceId: z.string().max(64).optional(),
   action: z.string().max(80).optional(),
+  outcome: z.enum(['allowed', 'denied', 'error']).optional().describe('denied: every refusal, each naming its resource and rule'),
 });
 
 export const ZAuditVerify = z.object({

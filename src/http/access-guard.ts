@@ -103,6 +103,23 @@ export function installAccessGuard(
   });
 }
 
+/**
+ * The resource a request is about, from its route: the last `/<collection>/:<param>` pair
+ * (`/api/v1/referrals/:id/review` → referral and its id), so a refusal in the audit names what it was about.
+ */
+export function resourceOf(url: string, params: unknown): { resourceType?: string; resourceId?: string } {
+  const pairs = [...url.matchAll(/\/([a-z][a-z-]*)\/:([A-Za-z]+)/g)];
+  const last = pairs.at(-1);
+  if (!last?.[1] || !last[2]) return {};
+  const value = typeof params === 'object' && params !== null ? (params as Record<string, unknown>)[last[2]] : undefined;
+  const collection = last[1] === 'requests' && url.startsWith('/api/partner/') ? 'partner-requests' : last[1];
+  return {
+    resourceType: collection.replace(/s$/, '').replace(/-/g, '_'),
+    // Only an id-shaped value: anything else (a NUL, a path of dots) is what was refused, not an id to file it under.
+    ...(typeof value === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(value) ? { resourceId: value } : {}),
+  };
+}
+
 /** For handlers behind a permission: the guard has set the actor. */
 export function actorOf(request: FastifyRequest): Actor {
   if (!request.actor) throw new AppError('unauthenticated', 'Sign in to use this.');

@@ -24,7 +24,7 @@ import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
 import { packageRoot } from '../storage/paths.js';
 import { type TwilioCalls, type TwilioConfig, verifyTwilioSignature } from '../telephony/adapters/twilio.js';
-import { type Authenticator, installAccessGuard } from './access-guard.js';
+import { type Authenticator, installAccessGuard, resourceOf } from './access-guard.js';
 import { installBodyParsers } from './body-parsers.js';
 import type { AppContext } from './context.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
@@ -217,7 +217,9 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
         {
           action: `${request.method} ${request.routeOptions.url ?? ''}`,
           outcome: 'denied',
-          details: { permission, reason },
+          // What it was about and the rule that refused it, so an auditor can list every refusal about one record.
+          ...resourceOf(request.routeOptions.url ?? '', request.params),
+          details: { permission, reason, rule: reason.includes('x-csrf-token') ? 'csrf' : `permission:${permission}` },
         },
       );
     },

@@ -157,6 +157,7 @@ export type PersonsTable = {
 /** Every date of birth given for a person, with its source (migration 0020). Rows are added, never changed. */
 export type PersonDobAssertionsTable = {
   id: Generated<string>;
+  seq: Generated<string>;
   person_id: string;
   dob: DateOnly | null;
   dob_basis: 'exact' | 'estimated' | 'claimed' | 'unknown';

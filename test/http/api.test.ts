@@ -82,13 +82,14 @@ describe('reference routes', () => {
     expect(queues.statusCode).toBe(200);
     expect(queues.json().queues.map((q: { id: string }) => q.id)).toEqual([
       'analysis',
+      'legal_review',
       'partner_line',
       'public_line',
       'supervisors',
       'uac_unit',
       'uac_work',
     ]);
-    expect(queues.json().queues[2].serviceLevel).toEqual({ seconds: 20, targetPercent: 80 });
+    expect(queues.json().queues[3].serviceLevel).toEqual({ seconds: 20, targetPercent: 80 });
   });
 
   it('resolve the responsible field office', async () => {

@@ -207,6 +207,21 @@ describe('the safeguard gate on the referral path', () => {
       resource_id: draft.id,
       details: expect.objectContaining({ rule: 'justification_required' }),
     });
+    // Every refusal about this referral, the admin's included (refused by the guard), names it and its rule: an auditor
+    // lists them by the referral.
+    const auditor = await enrollAs(t, 'auditor');
+    const refusals = await get(auditor, `/api/v1/audit/events?resourceId=${draft.id}&outcome=denied&limit=50`);
+    expect(refusals.statusCode, refusals.body).toBe(200);
+    expect(refusals.json().events).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          actorId: admin.userId,
+          resourceType: 'referral',
+          details: expect.objectContaining({ rule: 'permission:referral:review' }),
+        }),
+        expect.objectContaining({ actorId: reviewer.userId, details: expect.objectContaining({ rule: 'justification_required' }) }),
+      ]),
+    );
     const approved = await post(reviewer, `/api/v1/referrals/${draft.id}/review`, {
       decision: 'approve',
       justification: 'Welfare check only; no court case or protection found after review.',

@@ -45,7 +45,15 @@ describe(`reference data on the ${databaseKind()} server`, () => {
     await db.db.updateTable('queues').set({ name: 'Public line (edited)' }).where('id', '=', 'public_line').execute();
     expect(await loadReferenceData(db.db)).toBe(0);
     const queues = await listQueues(db.db);
-    expect(queues.map((q) => q.id)).toEqual(['analysis', 'partner_line', 'public_line', 'supervisors', 'uac_unit', 'uac_work']);
+    expect(queues.map((q) => q.id)).toEqual([
+      'analysis',
+      'legal_review',
+      'partner_line',
+      'public_line',
+      'supervisors',
+      'uac_unit',
+      'uac_work',
+    ]);
     expect(queues.find((q) => q.id === 'public_line')?.name).toBe('Public line (edited)');
   });
 

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from './api.js';
 import { ErrorText } from './ErrorText.js';
+import { serverNow } from './server-clock.js';
 
 /**
  * The legal reviewer's queue: referrals and requests to partner agencies that
@@ -140,7 +141,7 @@ export function ReviewQueue() {
             {h.dueAt && (
               <p className="notice">
                 Review due by {new Date(h.dueAt).toLocaleString()}
-                {Date.parse(h.dueAt) < Date.now() ? ' — overdue' : ''}
+                {Date.parse(h.dueAt) < serverNow() ? ' — overdue' : ''}
               </p>
             )}
             <p>{h.kind === 'urgent' ? 'Sent at once because:' : 'Held because:'}</p>

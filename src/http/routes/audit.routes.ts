@@ -25,6 +25,7 @@ export function auditRoutes(ctx: AppContext) {
             ...(query.resourceType ? { resourceType: query.resourceType } : {}),
             ...(query.resourceId ? { resourceId: query.resourceId } : {}),
             ...(query.action ? { action: query.action } : {}),
+            ...(query.outcome ? { outcome: query.outcome } : {}),
           });
           await appendAudit(trx, rc, {
             action: 'audit.read',

@@ -6,6 +6,8 @@
 -- minor for the safeguard gate.
 CREATE TABLE person_dob_assertions (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  -- The order they were recorded in, for assertions made in the same instant.
+  seq bigint GENERATED ALWAYS AS IDENTITY,
   person_id uuid NOT NULL REFERENCES persons (id),
   dob date,
   dob_basis text NOT NULL CHECK (dob_basis IN ('exact', 'estimated', 'claimed', 'unknown')),

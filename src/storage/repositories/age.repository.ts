@@ -92,7 +92,7 @@ export function dobAssertionsOf(db: Db, personIds: readonly string[]): Promise<D
       ])
       .where('a.person_id', 'in', personIds)
       .orderBy('a.recorded_at')
-      .orderBy('a.id')
+      .orderBy('a.seq')
       .execute()
   );
 }

@@ -56,6 +56,7 @@ export type AuditFilter = {
   resourceType?: string;
   resourceId?: string;
   action?: string;
+  outcome?: 'allowed' | 'denied' | 'error';
 };
 
 export async function listAuditEvents(db: Db, filter: AuditFilter): Promise<AuditEvent[]> {
@@ -65,6 +66,7 @@ export async function listAuditEvents(db: Db, filter: AuditFilter): Promise<Audi
   if (filter.resourceType) query = query.where('resource_type', '=', filter.resourceType);
   if (filter.resourceId) query = query.where('resource_id', '=', filter.resourceId);
   if (filter.action) query = query.where('action', '=', filter.action);
+  if (filter.outcome) query = query.where('outcome', '=', filter.outcome);
   return (await query.execute()).map(toAuditEvent);
 }
 
