@@ -15,6 +15,7 @@ import { updateCase, verifyLocation } from './case.service.js';
 import { offlineGeocoder } from './geonames.js';
 import { loadPermissionTable } from './identity-context.js';
 import { saveIntake } from './intake.service.js';
+import { intakeCommandOf } from './intake-body.mapper.js';
 import { encrypt, type Keys } from './keys.js';
 import { generatePassword, hashPassword } from './passwords.js';
 import { addProtection } from './protection.service.js';
@@ -636,7 +637,7 @@ class SeedRun {
       })),
       case: { open: { type: c.type, priority: c.priority, summary: c.summary } },
     });
-    const result = await saveIntake({ db: this.deps.db, geocoder: this.geocoder }, this.ctx(i, callTaker), body);
+    const result = await saveIntake({ db: this.deps.db, geocoder: this.geocoder }, this.ctx(i, callTaker), intakeCommandOf(body));
     const at = <T>(list: T[], n: number): T => {
       const item = list[n];
       if (item === undefined) throw new Error('intake answered with fewer subjects or locations than it was given');

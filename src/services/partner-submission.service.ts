@@ -1,15 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type Selectable, sql } from 'kysely';
 import type { Submission } from '../contracts/partner.js';
 import type { Actor, ClientActor, UserActor } from '../domain/access/access-control.js';
 import { centerToday } from '../domain/calendar/calendar-day.js';
 import { AppError, isAppError } from '../domain/errors/app-error.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
+import type { IntakeCommand, IntakeFields } from '../domain/intake/intake-command.js';
 import { agreementOf, checkAgreement, INTAKE_OF } from '../domain/partner/submission-rules.js';
 import { webhookUrlProblem } from '../domain/partner/webhook-signature.js';
 import type { TaskInput } from '../domain/routing/engine-types.js';
 import type { Db } from '../storage/database.js';
-import type { PartnerSubmissionsTable } from '../storage/schema.js';
+import * as submissions from '../storage/repositories/partner-submission.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { saveIntake } from './intake.service.js';
 import { decrypt, encrypt, type Keys } from './keys.js';
@@ -31,7 +31,7 @@ export function partnerActor(actor: Actor): PartnerActor {
   if (actor.role === 'partner_officer' && actor.agencyOri) return { ...actor, agencyOri: actor.agencyOri };
   throw new AppError('forbidden', 'Only partner systems and partner officers submit.');
 }
-type Row = Selectable<PartnerSubmissionsTable>;
+type Row = submissions.SubmissionRow;
 
 export const bodyHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
@@ -52,7 +52,7 @@ export async function receiveSubmission(
     });
   }
   return db.transaction().execute(async (trx) => {
-    const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', ori).executeTakeFirst();
+    const agency = await submissions.findAgency(trx, ori);
     if (!agency) throw new AppError('forbidden', 'Your agency is not registered.');
     const check = checkAgreement(agreementOf(agency), submission.type, centerToday(ctx));
     if (!check.ok) {
@@ -62,12 +62,7 @@ export async function receiveSubmission(
     }
     const earlier = async (): Promise<Ack | undefined> => {
       if (!idempotencyKey) return undefined;
-      const found = await trx
-        .selectFrom('partner_submissions')
-        .select(['id', 'status', 'received_at', 'body_hash'])
-        .where('agency_ori', '=', ori)
-        .where('idempotency_key', '=', idempotencyKey)
-        .executeTakeFirst();
+      const found = await submissions.findSubmissionByKey(trx, ori, idempotencyKey);
       if (found && found.body_hash !== hash)
         throw new AppError('conflict', 'This Idempotency-Key was used with a different body: use a new key for a new submission.');
       return found && { id: found.id, status: found.status, receivedAt: found.received_at.toISOString(), replayed: true };
@@ -76,22 +71,17 @@ export async function receiveSubmission(
     if (replay) return replay;
     // The same key sent twice at once: the second insert waits for the first to commit, then does nothing and
     // answers as the first did (a unique violation here was a 500).
-    const row = await trx
-      .insertInto('partner_submissions')
-      .values({
-        agency_ori: ori,
-        client_id: ctx.actor.kind === 'client' ? ctx.actor.clientId : null,
-        submitted_by: ctx.actor.kind === 'user' ? ctx.actor.userId : null,
-        type: submission.type,
-        idempotency_key: idempotencyKey ?? null,
-        body_hash: hash,
-        payload: JSON.stringify(submission),
-        status: 'received',
-        received_at: ctx.now,
-      })
-      .onConflict((oc) => oc.columns(['agency_ori', 'idempotency_key']).doNothing())
-      .returning(['id', 'received_at'])
-      .executeTakeFirst();
+    const row = await submissions.insertSubmission(trx, {
+      agency_ori: ori,
+      client_id: ctx.actor.kind === 'client' ? ctx.actor.clientId : null,
+      submitted_by: ctx.actor.kind === 'user' ? ctx.actor.userId : null,
+      type: submission.type,
+      idempotency_key: idempotencyKey ?? null,
+      body_hash: hash,
+      payload: JSON.stringify(submission),
+      status: 'received',
+      received_at: ctx.now,
+    });
     if (!row) {
       const first = await earlier();
       if (!first) throw new Error('partner submission: an idempotency conflict without the earlier submission');
@@ -112,7 +102,7 @@ export async function readSubmission(db: Db, ctx: ClientCtx, id: string) {
   return db
     .transaction()
     .execute(async (trx) => {
-      const row = await trx.selectFrom('partner_submissions').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await submissions.findSubmission(trx, id);
       if (!row || row.agency_ori !== ctx.actor.agencyOri) {
         await appendAudit(trx, ctx, {
           action: 'submission.read',
@@ -132,17 +122,30 @@ export async function readSubmission(db: Db, ctx: ClientCtx, id: string) {
 }
 
 export async function listSubmissions(db: Db, ctx: ClientCtx, status: Row['status'] | undefined, limit: number) {
-  let q = db.selectFrom('partner_submissions').selectAll().where('agency_ori', '=', ctx.actor.agencyOri);
-  if (status) q = q.where('status', '=', status);
-  return q.orderBy('received_at', 'desc').limit(limit).execute();
+  return submissions.listAgencySubmissions(db, ctx.actor.agencyOri, status, limit);
 }
 
-/** The internal intake a submission becomes. Partner agencies are graded B2 (usually reliable; probably true) by default. */
-function intakeOf(s: Submission, ori: string) {
+/**
+ * Where the parts of a submission's intake came from in the submission: its one subject, its one location and the
+ * time it happened. Rules the intake finds broken are reported to the agency at these paths.
+ */
+const SUBMISSION_FIELDS: IntakeFields = {
+  receivedAt: 'receivedAt',
+  reporterPhone: 'reporter.phone',
+  agencyOri: 'reporter.agencyOri',
+  caseId: 'case.caseId',
+  person: () => 'subject',
+  personId: (i) => `subjects.${i}.personId`,
+  address: () => 'location',
+  observedAt: () => 'occurredAt',
+};
+
+/** The intake a submission becomes. Partner agencies are graded B2 (usually reliable; probably true) by default. */
+function intakeOf(s: Submission, ori: string, submissionId: string): IntakeCommand {
   const kind = INTAKE_OF[s.type];
   const p = s.subject;
   return {
-    source: 'partner_officer' as const,
+    source: 'partner_officer',
     reporter: {
       agencyOri: ori,
       ...(s.officer.name ? { name: s.officer.name } : {}),
@@ -150,8 +153,7 @@ function intakeOf(s: Submission, ori: string) {
     },
     narrative: s.narrative,
     language: 'en',
-    grading: { sourceReliability: 'B' as const, informationCredibility: 2 },
-    receivedAt: undefined,
+    grading: { sourceReliability: 'B', informationCredibility: 2 },
     subjects: [
       {
         role: kind.role,
@@ -161,7 +163,7 @@ function intakeOf(s: Submission, ori: string) {
           familyName2: p.familyName2,
           aliases: [],
           dob: p.dob,
-          dobBasis: p.dob ? (p.dobBasis ?? 'claimed') : ('unknown' as const),
+          dobBasis: p.dob ? (p.dobBasis ?? 'claimed') : 'unknown',
           sex: p.sex,
           nationalities: p.nationalities,
           languages: p.languages,
@@ -170,8 +172,10 @@ function intakeOf(s: Submission, ori: string) {
         },
       },
     ],
-    locations: s.location ? [{ subject: 0, address: s.location, observedAt: s.occurredAt, confidence: 'high' as const }] : [],
+    locations: s.location ? [{ subject: 0, address: s.location, observedAt: new Date(s.occurredAt), confidence: 'high' }] : [],
     case: { open: { type: kind.caseType, priority: kind.priority, summary: `${s.type.replace(/_/g, ' ')} from ${ori}` } },
+    submissionId,
+    fields: SUBMISSION_FIELDS,
   };
 }
 
@@ -195,16 +199,9 @@ export type ProcessorDeps = { db: Db; routing: RoutingService; geocoder: Geocode
  * the others go on, and the first failure is thrown at the end.
  */
 export async function processSubmissions(deps: ProcessorDeps, now: Date, limit = 20): Promise<number> {
-  const claimed = await deps.db.transaction().execute(async (trx) => {
-    const { rows } = await sql<Row>`
-      UPDATE partner_submissions SET status = 'processing', attempts = attempts + 1, claimed_at = ${now}
-      WHERE id IN (
-        SELECT id FROM partner_submissions
-        WHERE status = 'received' OR (status = 'processing' AND claimed_at < ${new Date(now.getTime() - CLAIM_LEASE_MS)} AND attempts < 10)
-        ORDER BY received_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      RETURNING *`.execute(trx);
-    return rows;
-  });
+  const claimed = await deps.db
+    .transaction()
+    .execute((trx) => submissions.claimSubmissions(trx, now, new Date(now.getTime() - CLAIM_LEASE_MS), limit));
   const failures: unknown[] = [];
   let next = 0;
   await Promise.all(
@@ -239,14 +236,7 @@ type CaseRef = { id: string; caseNumber: string; unit: string };
  * routing write) came between the two — get it made now, once (every minute in `start`).
  */
 export async function sweepSubmissionWorkItems(deps: ProcessorDeps, now: Date): Promise<number> {
-  const named = await deps.db
-    .selectFrom('partner_submissions as s')
-    .innerJoin('cases as c', 'c.id', 's.case_id')
-    .select(['s.id', 's.type', 's.agency_ori', 's.task_id', 'c.id as case_id', 'c.case_number', 'c.unit'])
-    .where('s.task_id', 'is not', null)
-    .where('s.status', '=', 'accepted')
-    .where('s.processed_at', '>', new Date(now.getTime() - WORK_ITEM_SWEEP_MS))
-    .execute();
+  const named = await submissions.acceptedSubmissionsWithTasks(deps.db, new Date(now.getTime() - WORK_ITEM_SWEEP_MS));
   const ctx: RequestContext = { actor: null, system: 'partner.processor', sourceIp: null, requestId: null, now, timeZone: deps.timeZone };
   let made = 0;
   for (const s of named) {
@@ -260,9 +250,7 @@ export async function sweepSubmissionWorkItems(deps: ProcessorDeps, now: Date): 
 async function processOne(deps: ProcessorDeps, row: Row, now: Date): Promise<void> {
   const submission = row.payload as Submission;
   // The intake is filed as by whoever sent it: the agency's system, or the officer through the portal.
-  const officer = row.submitted_by
-    ? await deps.db.selectFrom('users').select(['id', 'username']).where('id', '=', row.submitted_by).executeTakeFirst()
-    : undefined;
+  const officer = row.submitted_by ? await submissions.findUserName(deps.db, row.submitted_by) : undefined;
   const actor: Actor =
     row.client_id || !officer
       ? { kind: 'client', clientId: row.client_id ?? 'portal', agencyOri: row.agency_ori, scopes: ['submissions:write'] }
@@ -279,34 +267,16 @@ async function processOne(deps: ProcessorDeps, row: Row, now: Date): Promise<voi
   let outcome:
     | { status: 'accepted'; reference: string; caseId: string; unit: string }
     | { status: 'rejected'; reasons: { path: string; code: string; message: string }[] };
-  const done = await deps.db
-    .selectFrom('reports as r')
-    .innerJoin('case_reports as cr', 'cr.report_id', 'r.id')
-    .innerJoin('cases as c', 'c.id', 'cr.case_id')
-    .select(['c.id', 'c.case_number', 'c.unit'])
-    .where('r.submission_id', '=', row.id)
-    .executeTakeFirst();
+  const done = await submissions.findCaseOfSubmissionReport(deps.db, row.id);
   if (done) outcome = { status: 'accepted', reference: done.case_number, caseId: done.id, unit: done.unit };
   else {
     try {
-      const result = await saveIntake({ db: deps.db, geocoder: deps.geocoder }, ctx, intakeOf(submission, row.agency_ori), {
-        submissionId: row.id,
-      });
-      const c = await deps.db.selectFrom('cases').select('unit').where('id', '=', result.case.id).executeTakeFirstOrThrow();
-      outcome = { status: 'accepted', reference: result.case.caseNumber, caseId: result.case.id, unit: c.unit };
+      const result = await saveIntake({ db: deps.db, geocoder: deps.geocoder }, ctx, intakeOf(submission, row.agency_ori, row.id));
+      outcome = { status: 'accepted', reference: result.case.caseNumber, caseId: result.case.id, unit: result.case.unit };
     } catch (error) {
+      // A refused intake names its fields in the submission's own terms (SUBMISSION_FIELDS): they go to the agency as they are.
       if (!isAppError(error) || error.code !== 'validation_failed') throw error;
-      outcome = {
-        status: 'rejected',
-        reasons: (error.details?.issues ?? []).map((i) => ({
-          ...i,
-          path: i.path
-            .replace(/^body\.subjects\.0\.person/, 'subject')
-            .replace(/^body\.locations\.0\.address/, 'location')
-            .replace(/^body\.locations\.0\.observedAt/, 'occurredAt')
-            .replace(/^body\./, ''),
-        })),
-      };
+      outcome = { status: 'rejected', reasons: error.details?.issues ?? [] };
     }
   }
   const event = {
@@ -321,35 +291,25 @@ async function processOne(deps: ProcessorDeps, row: Row, now: Date): Promise<voi
   const stored = await deps.db.transaction().execute(async (trx) => {
     // Only while still processing: a processor whose lease ran out and another that took the row over never both
     // store a status (nor name two work items, nor send two webhooks).
-    const updated = await trx
-      .updateTable('partner_submissions')
-      .set({
-        status: outcome.status,
-        processed_at: now,
-        reference: outcome.status === 'accepted' ? outcome.reference : null,
-        case_id: outcome.status === 'accepted' ? outcome.caseId : null,
-        reasons: outcome.status === 'rejected' ? JSON.stringify(outcome.reasons) : null,
-        task_id: taskId,
-      })
-      .where('id', '=', row.id)
-      .where('status', '=', 'processing')
-      .returning('id')
-      .executeTakeFirst();
+    const updated = await submissions.storeSubmissionOutcome(trx, row.id, {
+      status: outcome.status,
+      processed_at: now,
+      reference: outcome.status === 'accepted' ? outcome.reference : null,
+      case_id: outcome.status === 'accepted' ? outcome.caseId : null,
+      reasons: outcome.status === 'rejected' ? JSON.stringify(outcome.reasons) : null,
+      task_id: taskId,
+    });
     if (!updated) return false;
-    const hook = await trx.selectFrom('agency_webhooks').select('agency_ori').where('agency_ori', '=', row.agency_ori).executeTakeFirst();
-    if (hook) {
-      await trx
-        .insertInto('webhook_deliveries')
-        .values({
-          agency_ori: row.agency_ori,
-          submission_id: row.id,
-          event: 'submission.status',
-          body: JSON.stringify(event),
-          status: 'pending',
-          next_attempt_at: now,
-          created_at: now,
-        })
-        .execute();
+    if (await submissions.agencyHasWebhook(trx, row.agency_ori)) {
+      await submissions.insertWebhookDelivery(trx, {
+        agency_ori: row.agency_ori,
+        submission_id: row.id,
+        event: 'submission.status',
+        body: JSON.stringify(event),
+        status: 'pending',
+        next_attempt_at: now,
+        created_at: now,
+      });
     }
     await appendAudit(
       trx,
@@ -387,11 +347,7 @@ export async function setWebhook(
     });
   const secret = `whsec_${randomBytes(24).toString('base64url')}`;
   await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('agency_webhooks')
-      .values({ agency_ori: ctx.actor.agencyOri, url, secret_enc: encrypt(keys, secret), updated_at: ctx.now })
-      .onConflict((oc) => oc.column('agency_ori').doUpdateSet({ url, secret_enc: encrypt(keys, secret), updated_at: ctx.now }))
-      .execute();
+    await submissions.upsertAgencyWebhook(trx, ctx.actor.agencyOri, url, encrypt(keys, secret), ctx.now);
     await appendAudit(trx, ctx, {
       action: 'webhook.set',
       outcome: 'allowed',

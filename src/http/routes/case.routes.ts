@@ -19,9 +19,11 @@ import { authorize } from '../../domain/access/access-control.js';
 import { addAttachment, MAX_ATTACHMENT_BYTES, readAttachment } from '../../services/attachment.service.js';
 import { addCaseNote, addFollowUp, readCase, searchCases, updateCase, verifyLocation } from '../../services/case.service.js';
 import { saveIntake } from '../../services/intake.service.js';
+import { intakeCommandOf } from '../../services/intake-body.mapper.js';
 import { setLegalHold } from '../../services/retention.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { presentCase, presentCaseSummary } from '../presenters/case.presenter.js';
+import { presentIntake } from '../presenters/intake.presenter.js';
 import { defineRoute } from '../route.js';
 
 export function caseRoutes(ctx: AppContext) {
@@ -38,7 +40,8 @@ export function caseRoutes(ctx: AppContext) {
       body: ZIntakeBody,
       response: ZIntakeResult,
       successStatus: 201,
-      handler: async ({ body, request }) => saveIntake({ db: ctx.db, geocoder: ctx.geocoder }, actorContext(ctx, request), body),
+      handler: async ({ body, request }) =>
+        presentIntake(await saveIntake({ db: ctx.db, geocoder: ctx.geocoder }, actorContext(ctx, request), intakeCommandOf(body))),
     }),
     defineRoute({
       method: 'GET',
