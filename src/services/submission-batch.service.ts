@@ -1,4 +1,3 @@
-import { type Selectable, sql } from 'kysely';
 import { ZSubmission } from '../contracts/partner.js';
 import { type CenterClock, centerToday } from '../domain/calendar/calendar-day.js';
 import { AppError } from '../domain/errors/app-error.js';
@@ -12,7 +11,8 @@ import {
 } from '../domain/partner/submission-csv.js';
 import { agreementInForce, agreementOf, checkAgreement } from '../domain/partner/submission-rules.js';
 import type { Db } from '../storage/database.js';
-import type { SubmissionBatchesTable } from '../storage/schema.js';
+import { findAgency } from '../storage/repositories/partner-submission.repository.js';
+import * as batches from '../storage/repositories/submission-batch.repository.js';
 import type { RequestContext } from './audit.service.js';
 import { appendAudit } from './audit.service.js';
 import { type CsvFile, readCsv } from './csv-reader.js';
@@ -27,7 +27,7 @@ import { bodyHash, type PartnerActor } from './partner-submission.service.js';
  */
 
 type Ctx = RequestContext & { actor: PartnerActor };
-type BatchRow = Selectable<SubmissionBatchesTable>;
+type BatchRow = batches.BatchRow;
 
 export type BatchAck = { id: string; status: string; rows: number; receivedAt: string; replayed: boolean };
 
@@ -57,7 +57,7 @@ export async function receiveBatch(
     ]);
   const hash = bodyHash(file.text);
   return db.transaction().execute(async (trx) => {
-    const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', ori).executeTakeFirst();
+    const agency = await findAgency(trx, ori);
     if (!agency) throw new AppError('forbidden', 'Your agency is not registered.');
     // Each row's own type is checked against the agreement's scope when the file is split.
     const inForce = agreementInForce(agreementOf(agency), centerToday(ctx));
@@ -67,12 +67,7 @@ export async function receiveBatch(
       });
     const earlier = async () => {
       if (!idempotencyKey) return undefined;
-      const found = await trx
-        .selectFrom('submission_batches')
-        .select(['id', 'status', 'received_at', 'body_hash'])
-        .where('agency_ori', '=', ori)
-        .where('idempotency_key', '=', idempotencyKey)
-        .executeTakeFirst();
+      const found = await batches.findBatchByKey(trx, ori, idempotencyKey);
       if (found && found.body_hash !== hash)
         throw new AppError('conflict', 'This Idempotency-Key was used with a different file: use a new key for a new upload.');
       return found && { id: found.id, status: found.status, rows: count, receivedAt: found.received_at.toISOString(), replayed: true };
@@ -81,22 +76,17 @@ export async function receiveBatch(
     if (replay) return replay;
     // The same key sent twice at once: the second insert waits for the first to commit, then does nothing and
     // answers as the first did (a unique violation here was a 500).
-    const batch = await trx
-      .insertInto('submission_batches')
-      .values({
-        agency_ori: ori,
-        client_id: ctx.actor.kind === 'client' ? ctx.actor.clientId : null,
-        submitted_by: ctx.actor.kind === 'user' ? ctx.actor.userId : null,
-        filename: filename ?? null,
-        idempotency_key: idempotencyKey ?? null,
-        body_hash: hash,
-        content: file.text,
-        status: 'received',
-        received_at: ctx.now,
-      })
-      .onConflict((oc) => oc.columns(['agency_ori', 'idempotency_key']).doNothing())
-      .returning(['id', 'received_at'])
-      .executeTakeFirst();
+    const batch = await batches.insertBatch(trx, {
+      agency_ori: ori,
+      client_id: ctx.actor.kind === 'client' ? ctx.actor.clientId : null,
+      submitted_by: ctx.actor.kind === 'user' ? ctx.actor.userId : null,
+      filename: filename ?? null,
+      idempotency_key: idempotencyKey ?? null,
+      body_hash: hash,
+      content: file.text,
+      status: 'received',
+      received_at: ctx.now,
+    });
     if (!batch) {
       const first = await earlier();
       if (!first) throw new Error('submission batch: an idempotency conflict without the earlier upload');
@@ -115,6 +105,8 @@ export async function receiveBatch(
 
 /** A claim older than this belongs to a job that died. */
 const BATCH_LEASE_MS = 120_000;
+/** Tries at splitting one upload before it is marked failed. */
+const MAX_SPLIT_ATTEMPTS = 5;
 
 /**
  * Splits waiting uploads into submissions. Each upload is split in one
@@ -123,23 +115,9 @@ const BATCH_LEASE_MS = 120_000;
  */
 export async function splitBatches(db: Db, now: Date, timeZone: string, limit = 2): Promise<number> {
   // Uploads that failed to split five times are marked failed, so the partner sees it instead of waiting forever.
-  await db
-    .updateTable('submission_batches')
-    .set({ status: 'failed' })
-    .where('status', '=', 'splitting')
-    .where('attempts', '>=', 5)
-    .where('claimed_at', '<', new Date(now.getTime() - BATCH_LEASE_MS))
-    .execute();
-  const claimed = await db.transaction().execute(async (trx) => {
-    const { rows } = await sql<BatchRow>`
-      UPDATE submission_batches SET status = 'splitting', attempts = attempts + 1, claimed_at = ${now}
-      WHERE id IN (
-        SELECT id FROM submission_batches
-        WHERE status = 'received' OR (status = 'splitting' AND claimed_at < ${new Date(now.getTime() - BATCH_LEASE_MS)} AND attempts < 5)
-        ORDER BY received_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      RETURNING *`.execute(trx);
-    return rows;
-  });
+  const staleBefore = new Date(now.getTime() - BATCH_LEASE_MS);
+  await batches.failExhaustedBatches(db, staleBefore, MAX_SPLIT_ATTEMPTS);
+  const claimed = await db.transaction().execute((trx) => batches.claimBatches(trx, now, staleBefore, MAX_SPLIT_ATTEMPTS, limit));
   // One upload's failure does not hold up the others (it is tried again after its lease).
   for (const batch of claimed) await splitOne(db, batch, { now, timeZone }).catch(() => undefined);
   return claimed.length;
@@ -151,7 +129,8 @@ async function splitOne(db: Db, batch: BatchRow, clock: CenterClock): Promise<vo
   const [header = [], ...records] = file.records;
   const errors: RowError[] = [];
   await db.transaction().execute(async (trx) => {
-    const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', batch.agency_ori).executeTakeFirstOrThrow();
+    const agency = await findAgency(trx, batch.agency_ori);
+    if (!agency) throw new Error(`submission batch: agency ${batch.agency_ori} is gone`);
     const agreement = agreementOf(agency);
     const values = [];
     for (const [i, record] of records.entries()) {
@@ -191,18 +170,8 @@ async function splitOne(db: Db, batch: BatchRow, clock: CenterClock): Promise<vo
         batch_row: row,
       });
     }
-    for (let at = 0; at < values.length; at += 500) {
-      await trx
-        .insertInto('partner_submissions')
-        .values(values.slice(at, at + 500))
-        .onConflict((oc) => oc.columns(['batch_id', 'batch_row']).doNothing())
-        .execute();
-    }
-    await trx
-      .updateTable('submission_batches')
-      .set({ status: 'split', total_rows: records.length, row_errors: JSON.stringify(errors), split_at: now })
-      .where('id', '=', batch.id)
-      .execute();
+    await batches.insertBatchSubmissions(trx, values);
+    await batches.markBatchSplit(trx, batch.id, { totalRows: records.length, rowErrors: JSON.stringify(errors), splitAt: now });
     await appendAudit(
       trx,
       { actor: null, system: 'partner.batch', sourceIp: null, requestId: null, now, timeZone: clock.timeZone },
@@ -219,7 +188,7 @@ async function splitOne(db: Db, batch: BatchRow, clock: CenterClock): Promise<vo
 
 async function ownBatch(db: Db, ctx: Ctx, id: string, action: string): Promise<BatchRow> {
   const row = await db.transaction().execute(async (trx) => {
-    const found = await trx.selectFrom('submission_batches').selectAll().where('id', '=', id).executeTakeFirst();
+    const found = await batches.findBatch(trx, id);
     const mine = found !== undefined && found.agency_ori === ctx.actor.agencyOri;
     await appendAudit(trx, ctx, {
       action,
@@ -245,12 +214,7 @@ export type BatchProgress = {
 };
 
 async function progressOf(db: Db, batch: BatchRow): Promise<BatchProgress> {
-  const counts = await db
-    .selectFrom('partner_submissions')
-    .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
-    .where('batch_id', '=', batch.id)
-    .groupBy('status')
-    .execute();
+  const counts = await batches.countBatchSubmissions(db, batch.id);
   const submissions = { received: 0, processing: 0, accepted: 0, rejected: 0 };
   for (const c of counts) submissions[c.status] = Number(c.n);
   const refusedRows = new Set((batch.row_errors as RowError[]).map((e) => e.row)).size;
@@ -271,13 +235,7 @@ export async function readBatch(db: Db, ctx: Ctx, id: string): Promise<BatchProg
 }
 
 export async function listBatches(db: Db, ctx: Ctx, limit: number): Promise<BatchProgress[]> {
-  const rows = await db
-    .selectFrom('submission_batches')
-    .selectAll()
-    .where('agency_ori', '=', ctx.actor.agencyOri)
-    .orderBy('received_at', 'desc')
-    .limit(limit)
-    .execute();
+  const rows = await batches.listAgencyBatches(db, ctx.actor.agencyOri, limit);
   return Promise.all(rows.map((r) => progressOf(db, r)));
 }
 
@@ -292,11 +250,7 @@ export type BatchRowResult = {
 /** Every row's result, in row order: refused at validation, or the submission it became and where that is. */
 export async function batchRows(db: Db, ctx: Ctx, id: string): Promise<BatchRowResult[]> {
   const batch = await ownBatch(db, ctx, id, 'submission_batch.rows');
-  const subs = await db
-    .selectFrom('partner_submissions')
-    .select(['id', 'batch_row', 'status', 'reference', 'reasons'])
-    .where('batch_id', '=', batch.id)
-    .execute();
+  const subs = await batches.batchSubmissions(db, batch.id);
   const refused = new Map<number, BatchRowResult>();
   for (const e of batch.row_errors as RowError[]) {
     const r = refused.get(e.row) ?? { row: e.row, result: 'refused' as const, submissionId: null, reference: null, issues: [] };
