@@ -360,6 +360,29 @@ describe('partner submissions over HTTP', () => {
     expect(status.reasons).toEqual([expect.objectContaining({ path: 'location.zip', code: 'unknown_zip' })]);
   });
 
+  it("an intake's refusal reaches the agency in the submission's own terms, every reason at once, nothing filed", async () => {
+    const res = await post(
+      token,
+      submission({
+        subject: { givenNames: 'Rogelio', familyName1: 'Sintético', dob: '2999-01-01', dobBasis: 'claimed', aNumber: 'A12' },
+        location: { zip: '00000' },
+      }),
+    );
+    const { id } = (await res.json()) as { id: string };
+    await process();
+    const status = (await (
+      await fetch(`${base}/api/partner/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { status: string; reference: string | null; reasons: { path: string; code: string }[] };
+    expect(status.status).toBe('rejected');
+    expect(status.reference).toBeNull();
+    expect(status.reasons.map((r) => `${r.path}:${r.code}`)).toEqual([
+      'subject.dob:dob_in_future',
+      'subject.identifiers.aNumber:invalid_a_number',
+      'location.zip:unknown_zip',
+    ]);
+    expect(await db.db.selectFrom('reports').select('id').where('submission_id', '=', id).execute()).toEqual([]);
+  });
+
   it('agencies see only their own submissions; agreements limit what may be sent', async () => {
     const mine = await post(token, submission());
     const { id } = (await mine.json()) as { id: string };
