@@ -17,7 +17,7 @@ import {
 import { personKeys } from '../domain/matching/blocking.js';
 import { fold } from '../domain/matching/names.js';
 import { type MatchablePerson, scoreMatch } from '../domain/matching/score.js';
-import type { Db } from '../storage/database.js';
+import type { Db, Trx } from '../storage/database.js';
 import { addDobAssertion } from '../storage/repositories/age.repository.js';
 import { addCaseEvent, insertObservation, nextReference, survivorOf } from '../storage/repositories/case.repository.js';
 import * as intake from '../storage/repositories/intake.repository.js';
@@ -34,14 +34,10 @@ import { loadAorTable } from './reference-data.service.js';
  * caller's input (the command's `fields`).
  */
 
-type Trx = Parameters<typeof intake.findPerson>[0];
-
-export type { IntakeResult };
-
 export type IntakeDeps = { db: Db; geocoder: Geocoder };
 
 /** A callback code for an anonymous caller: 10 digits, shown once; we keep only its hash. */
-export const hashCallbackCode = (code: string): string => createHash('sha256').update(code.replace(/\D/g, '')).digest('hex');
+const hashCallbackCode = (code: string): string => createHash('sha256').update(code.replace(/\D/g, '')).digest('hex');
 const newCallbackCode = (): string => {
   const digits = Array.from({ length: 10 }, () => randomInt(10)).join('');
   return `${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6)}`;

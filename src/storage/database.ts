@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -7,6 +7,8 @@ import type { Database } from './schema.js';
 pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
 
 export type Db = Kysely<Database>;
+/** What a repository function runs on: the database, or a transaction a service opened. */
+export type Trx = Transaction<Database> | Db;
 
 export type DatabaseHandle = {
   db: Db;

@@ -1,10 +1,8 @@
-import { type Insertable, type Selectable, sql, type Transaction } from 'kysely';
-import type { Db } from '../database.js';
-import type { CasesTable, Database, PersonsTable, ReportsTable, SubjectRole } from '../schema.js';
+import { type Insertable, type Selectable, sql } from 'kysely';
+import type { Trx } from '../database.js';
+import type { CasesTable, PersonsTable, ReportsTable, SubjectRole } from '../schema.js';
 
 /** The statements of an intake: the report, its subjects' person records, and the case it opens or adds to. */
-
-type Trx = Transaction<Database> | Db;
 export type PersonRow = Selectable<PersonsTable>;
 
 export async function agencyExists(db: Trx, ori: string): Promise<boolean> {

@@ -1,10 +1,8 @@
-import { type Insertable, type Selectable, sql, type Transaction, type Updateable } from 'kysely';
-import type { Db } from '../database.js';
-import type { AgenciesTable, Database, PartnerSubmissionsTable, WebhookDeliveriesTable } from '../schema.js';
+import { type Insertable, type Selectable, sql, type Updateable } from 'kysely';
+import type { Trx } from '../database.js';
+import type { AgenciesTable, PartnerSubmissionsTable, WebhookDeliveriesTable } from '../schema.js';
 
 /** Partner submissions: their rows, the claims of the processor, and what a processed one leaves for its agency. */
-
-type Trx = Transaction<Database> | Db;
 export type SubmissionRow = Selectable<PartnerSubmissionsTable>;
 export type AgencyRow = Selectable<AgenciesTable>;
 

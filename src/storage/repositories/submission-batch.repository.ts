@@ -1,10 +1,8 @@
-import { type Insertable, type Selectable, sql, type Transaction } from 'kysely';
-import type { Db } from '../database.js';
-import type { Database, PartnerSubmissionsTable, SubmissionBatchesTable } from '../schema.js';
+import { type Insertable, type Selectable, sql } from 'kysely';
+import type { Trx } from '../database.js';
+import type { PartnerSubmissionsTable, SubmissionBatchesTable } from '../schema.js';
 
 /** Bulk uploads of partner submissions: the stored file, its claims by the splitter, and the submissions it became. */
-
-type Trx = Transaction<Database> | Db;
 export type BatchRow = Selectable<SubmissionBatchesTable>;
 
 /** Submissions written in one statement at most: a 5,000-row upload is ten statements, not one too large to send. */
