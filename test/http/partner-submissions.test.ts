@@ -171,6 +171,8 @@ describe('partner submissions over HTTP', () => {
     });
     const task = [...t.routing.engine.allTasks()].find((x) => x.attributes.submissionId === ack.id);
     expect(task?.queueId).toBe('analysis');
+    // The work item names the case and its unit as the intake answered them.
+    expect(task?.attributes).toMatchObject({ kind: 'work_item', unit: 'enforcement', caseId: kase.id, caseNumber: status.reference });
 
     const sent = await deliverWebhooks({ db: db.db, keys: t.identity.keys, allowLoopback: true }, t.clock.now);
     expect(sent.delivered).toBe(1);
