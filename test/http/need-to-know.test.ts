@@ -18,6 +18,7 @@ let analyst: SignedIn;
 let officer: SignedIn;
 let reviewer: SignedIn;
 let childId: string;
+let caseId: string;
 
 const PURPOSE = `purposeCode=case_work&purpose=${encodeURIComponent('following up the caller about this child')}`;
 
@@ -41,6 +42,7 @@ beforeAll(async () => {
   });
   expect(saved.statusCode, saved.body).toBe(201);
   childId = saved.json().subjects[0].personId;
+  caseId = saved.json().case.id;
 });
 afterAll(async () => {
   await t.routing.stop();
@@ -88,5 +90,36 @@ describe("a UAC child's person record", () => {
     expect((await get(reviewer, `/api/v1/persons/${childId}?${PURPOSE}`)).statusCode).toBe(200);
     const hits = (await get(uac, `/api/v1/persons?q=nina%20reservada&${PURPOSE}`)).json().persons;
     expect(hits[0]).toMatchObject({ id: childId, restricted: false });
+  });
+});
+
+describe('a later report on a UAC case', () => {
+  const addChild = (who: SignedIn) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/intake',
+      headers: who.headers,
+      payload: tip({
+        subjects: [{ person: { givenNames: 'Niño', familyName1: 'Reservado', dob: '2015-06-06', dobBasis: 'estimated' }, role: 'child' }],
+        locations: [],
+        case: { caseId },
+      }),
+    });
+
+  it('marks the child it adds unaccompanied, as the first report did', async () => {
+    const res = await addChild(uac);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().case).toEqual({ id: caseId, caseNumber: expect.any(String), opened: false });
+    const child = await get(uac, `/api/v1/persons/${res.json().subjects[0].personId}?${PURPOSE}`);
+    expect(child.json()).toMatchObject({ givenNames: 'Niño', unaccompanied: true });
+  });
+
+  it('cannot be filed from outside the unit: the case is answered as unknown, and nothing is saved', async () => {
+    const reports = () => db.db.selectFrom('case_reports').select('report_id').where('case_id', '=', caseId).execute();
+    const before = await reports();
+    const res = await addChild(callTaker);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.issues).toEqual([expect.objectContaining({ path: 'body.case.caseId', code: 'unknown_case' })]);
+    expect(await reports()).toEqual(before);
   });
 });
