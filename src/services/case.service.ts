@@ -69,6 +69,15 @@ export async function withCase<T>(
   return outcome.value;
 }
 
+/** The same event on the timeline of every case the persons are subjects of (a merge, a verified location). */
+export async function addEventOnCasesOf(
+  trx: Trx,
+  personIds: readonly string[],
+  event: { at: Date; actorId: string | null; kind: string; details: Record<string, unknown> },
+): Promise<void> {
+  for (const caseId of await cases.caseIdsOfPersons(trx, personIds)) await addCaseEvent(trx, { caseId, ...event });
+}
+
 export type CaseDetail = Awaited<ReturnType<typeof readCaseDetail>>;
 
 async function readCaseDetail(trx: Trx, row: CaseRow, today: CalendarDay) {
@@ -321,9 +330,7 @@ export async function verifyLocation(db: Db, ctx: ActorCtx, locationId: string, 
     const actorId = actorIdOf(ctx);
     if (!actorId) throw new AppError('forbidden', 'Only staff verify locations.');
     await cases.markLocationVerified(trx, locationId, actorId, ctx.now, note);
-    for (const caseId of await cases.caseIdsOfPersons(trx, [row.person_id])) {
-      await addCaseEvent(trx, { caseId, at: ctx.now, actorId, kind: 'location_verified', details: { locationId, note } });
-    }
+    await addEventOnCasesOf(trx, [row.person_id], { at: ctx.now, actorId, kind: 'location_verified', details: { locationId, note } });
     await appendAudit(trx, ctx, { action: 'location.verify', outcome: 'allowed', resourceType: 'location', resourceId: locationId });
   });
 }

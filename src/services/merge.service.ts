@@ -3,10 +3,10 @@ import { AppError } from '../domain/errors/app-error.js';
 import { personKeys } from '../domain/matching/blocking.js';
 import { scoreMatch } from '../domain/matching/score.js';
 import type { Db } from '../storage/database.js';
-import { addCaseEvent, caseIdsOfPersons } from '../storage/repositories/case.repository.js';
 import * as merges from '../storage/repositories/merge.repository.js';
 import { findPerson, listNames } from '../storage/repositories/person.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
+import { addEventOnCasesOf } from './case.service.js';
 import { toMatchable } from './person-search.service.js';
 
 /**
@@ -56,15 +56,12 @@ export async function mergePersons(db: Db, ctx: ActorCtx, survivorId: string, me
         mergedAt: ctx.now,
       }),
     };
-    for (const caseId of new Set(await caseIdsOfPersons(trx, [survivorId, mergedId]))) {
-      await addCaseEvent(trx, {
-        caseId,
-        at: ctx.now,
-        actorId,
-        kind: 'persons_merged',
-        details: { survivorId, mergedId, mergeId: merge.id },
-      });
-    }
+    await addEventOnCasesOf(trx, [survivorId, mergedId], {
+      at: ctx.now,
+      actorId,
+      kind: 'persons_merged',
+      details: { survivorId, mergedId, mergeId: merge.id },
+    });
     await appendAudit(trx, ctx, {
       action: 'person.merge',
       outcome: 'allowed',
@@ -95,15 +92,12 @@ export async function unmergePerson(db: Db, ctx: ActorCtx, mergedId: string, rea
     );
     const keys = [...new Set([...own, ...stillMerged.flat()])];
     await merges.setMatchKeys(trx, survivor.id, keys, ctx.now);
-    for (const caseId of new Set(await caseIdsOfPersons(trx, [merge.survivor_id, mergedId]))) {
-      await addCaseEvent(trx, {
-        caseId,
-        at: ctx.now,
-        actorId,
-        kind: 'persons_unmerged',
-        details: { survivorId: merge.survivor_id, mergedId, mergeId: merge.id },
-      });
-    }
+    await addEventOnCasesOf(trx, [merge.survivor_id, mergedId], {
+      at: ctx.now,
+      actorId,
+      kind: 'persons_unmerged',
+      details: { survivorId: merge.survivor_id, mergedId, mergeId: merge.id },
+    });
     await appendAudit(trx, ctx, {
       action: 'person.unmerge',
       outcome: 'allowed',

@@ -19,6 +19,9 @@ import { askPurpose, purposeAudit } from './purpose-of-use.service.js';
  * know — is shown only with a stated purpose of use, which the audit keeps.
  */
 
+/** The row shapes presenters map (they come from here, not from storage). */
+export type { LocationRow, PersonRow } from '../storage/repositories/person.repository.js';
+
 export type PersonView = {
   person: persons.PersonRow;
   locations: persons.LocationRow[];

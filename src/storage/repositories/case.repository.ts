@@ -287,10 +287,10 @@ export async function touchCase(db: Trx, caseId: string, now: Date): Promise<voi
   await db.updateTable('cases').set({ updated_at: now, version: sql`version + 1` }).where('id', '=', caseId).execute();
 }
 
-/** The case of each subject link of these persons (a case appears once per link). */
+/** The cases these persons are subjects of, each once. */
 export async function caseIdsOfPersons(db: Trx, personIds: readonly string[]): Promise<string[]> {
   const rows = await db.selectFrom('case_subjects').select('case_id').where('person_id', 'in', personIds).execute();
-  return rows.map((r) => r.case_id);
+  return [...new Set(rows.map((r) => r.case_id))];
 }
 
 /** The units of the cases a person is a subject of. */
