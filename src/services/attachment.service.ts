@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Selectable } from 'kysely';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import type { Db } from '../storage/database.js';
+import type { AttachmentRow } from '../storage/repositories/attachment.repository.js';
+import * as attachments from '../storage/repositories/attachment.repository.js';
 import { addCaseEvent } from '../storage/repositories/case.repository.js';
-import type { AttachmentsTable } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { withCase } from './case.service.js';
 
@@ -21,7 +21,8 @@ import { withCase } from './case.service.js';
  */
 
 type ActorCtx = RequestContext & { actor: Actor };
-export type AttachmentRow = Selectable<AttachmentsTable>;
+
+export type { AttachmentRow };
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
@@ -101,35 +102,25 @@ export async function addAttachment(
   const sha256 = createHash('sha256').update(input.content).digest('hex');
   return withCase(deps.db, ctx, caseId, 'attachment.add', async (trx) => {
     if (input.reportId) {
-      const linked = await trx
-        .selectFrom('case_reports')
-        .select('report_id')
-        .where('case_id', '=', caseId)
-        .where('report_id', '=', input.reportId)
-        .executeTakeFirst();
-      if (!linked) {
+      if (!(await attachments.reportIsOnCase(trx, caseId, input.reportId))) {
         throw new AppError('validation_failed', 'That report is not on this case.', {
           issues: [{ path: 'query.reportId', code: 'unknown_report', message: 'not a report of this case' }],
         });
       }
     }
     await storeBlob(deps.dir, sha256, input.content);
-    const row = await trx
-      .insertInto('attachments')
-      .values({
-        case_id: caseId,
-        report_id: input.reportId ?? null,
-        sha256,
-        size_bytes: input.content.length,
-        media_type: mediaType,
-        filename: input.filename,
-        scan_status: scanned ?? 'not_scanned',
-        scanner: deps.scanner?.name ?? null,
-        created_by: actorId,
-        created_at: ctx.now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await attachments.insertAttachment(trx, {
+      case_id: caseId,
+      report_id: input.reportId ?? null,
+      sha256,
+      size_bytes: input.content.length,
+      media_type: mediaType,
+      filename: input.filename,
+      scan_status: scanned ?? 'not_scanned',
+      scanner: deps.scanner?.name ?? null,
+      created_by: actorId,
+      created_at: ctx.now,
+    });
     await addCaseEvent(trx, {
       caseId,
       at: ctx.now,
@@ -154,10 +145,10 @@ export async function readAttachment(
   ctx: ActorCtx,
   attachmentId: string,
 ): Promise<{ row: AttachmentRow; content: Buffer }> {
-  const row = await deps.db.selectFrom('attachments').selectAll().where('id', '=', attachmentId).executeTakeFirst();
+  const row = await attachments.findAttachment(deps.db, attachmentId);
   const missing = () => new AppError('not_found', 'There is no such attachment.');
   if (!row) throw missing();
-  const kase = await deps.db.selectFrom('cases').select('unit').where('id', '=', row.case_id).executeTakeFirst();
+  const kase = await attachments.findCaseUnit(deps.db, row.case_id);
   // An attachment of a case the viewer may not know of is answered exactly like a missing one (withCase audits it).
   if (!kase || !mayReadUnit(ctx.actor, kase.unit)) {
     await withCase(deps.db, ctx, row.case_id, 'attachment.read', async () => undefined).catch(() => undefined);

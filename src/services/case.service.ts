@@ -1,4 +1,4 @@
-import { type Selectable, sql, type Transaction } from 'kysely';
+import type { Transaction, Updateable } from 'kysely';
 import type { z } from 'zod';
 import type { ZCasePatch, ZCaseSearchQuery } from '../contracts/cases.js';
 import type { Actor } from '../domain/access/access-control.js';
@@ -9,7 +9,8 @@ import { fold } from '../domain/matching/names.js';
 import { normalizePhone } from '../domain/persons/person-rules.js';
 import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
 import type { Db } from '../storage/database.js';
-import { addCaseEvent } from '../storage/repositories/case.repository.js';
+import * as cases from '../storage/repositories/case.repository.js';
+import { addCaseEvent, type CaseRow } from '../storage/repositories/case.repository.js';
 import type { CasesTable, Database } from '../storage/schema.js';
 import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
@@ -25,15 +26,14 @@ import type { RoutingService } from './routing.service.js';
 
 type Trx = Transaction<Database>;
 type ActorCtx = RequestContext & { actor: Actor };
-export type CaseRow = Selectable<CasesTable>;
+
+export type { CaseRow };
 
 const actorIdOf = (ctx: ActorCtx) => (ctx.actor.kind === 'user' ? ctx.actor.userId : null);
 
 /** The case, if it exists and the viewer may know it does; otherwise 404 (audited). */
 export async function loadCaseFor(trx: Trx, ctx: ActorCtx, caseId: string, action: string, lock = false): Promise<CaseRow> {
-  let query = trx.selectFrom('cases').selectAll().where('id', '=', caseId);
-  if (lock) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+  const row = await cases.findCase(trx, caseId, lock);
   if (!row || !mayReadUnit(ctx.actor, row.unit)) {
     await appendAudit(trx, ctx, {
       action,
@@ -69,49 +69,28 @@ export async function withCase<T>(
   return outcome.value;
 }
 
+/** The same event on the timeline of every case the persons are subjects of (a merge, a verified location). */
+export async function addEventOnCasesOf(
+  trx: Trx,
+  personIds: readonly string[],
+  event: { at: Date; actorId: string | null; kind: string; details: Record<string, unknown> },
+): Promise<void> {
+  for (const caseId of await cases.caseIdsOfPersons(trx, personIds)) await addCaseEvent(trx, { caseId, ...event });
+}
+
 export type CaseDetail = Awaited<ReturnType<typeof readCaseDetail>>;
 
 async function readCaseDetail(trx: Trx, row: CaseRow, today: CalendarDay) {
-  const subjects = await trx
-    .selectFrom('case_subjects as cs')
-    .innerJoin('persons as p', 'p.id', 'cs.person_id')
-    .select(['cs.person_id', 'cs.role', 'p.given_names', 'p.family_name_1', 'p.family_name_2', 'p.dob', 'p.dob_basis'])
-    .where('cs.case_id', '=', row.id)
-    .execute();
-  const reports = await trx
-    .selectFrom('case_reports as cr')
-    .innerJoin('reports as r', 'r.id', 'cr.report_id')
-    .selectAll('r')
-    .where('cr.case_id', '=', row.id)
-    .orderBy('r.received_at')
-    .execute();
+  const subjects = await cases.caseSubjectsWithPersons(trx, row.id);
+  const reports = await cases.caseReports(trx, row.id);
   const personIds = subjects.map((s) => s.person_id);
   // Locations of the case's subjects (and of records merged into them), newest first.
-  const locations =
-    personIds.length === 0
-      ? []
-      : await trx
-          .selectFrom('location_observations')
-          .selectAll()
-          .where((eb) =>
-            eb.or([
-              eb('person_id', 'in', personIds),
-              eb('person_id', 'in', eb.selectFrom('persons').select('id').where('merged_into', 'in', personIds)),
-            ]),
-          )
-          .orderBy('observed_at', 'desc')
-          .limit(200)
-          .execute();
-  const referrals = await trx
-    .selectFrom('referrals')
-    .select(['id', 'reference', 'status', 'field_office_code', 'purpose'])
-    .where('case_id', '=', row.id)
-    .orderBy('created_at')
-    .execute();
+  const locations = personIds.length === 0 ? [] : await cases.locationsOfPersonsAndMerged(trx, personIds);
+  const referrals = await cases.caseReferralSummaries(trx, row.id);
   // Each subject's age from every date of birth anyone gave (on any merged record) and any age determination.
   const ages = await ageVerdictsOf(trx, personIds, today);
-  const attachments = await trx.selectFrom('attachments').selectAll().where('case_id', '=', row.id).orderBy('created_at').execute();
-  const timeline = await trx.selectFrom('case_events').selectAll().where('case_id', '=', row.id).orderBy('id').execute();
+  const attachments = await cases.caseAttachments(trx, row.id);
+  const timeline = await cases.caseTimeline(trx, row.id);
   return { row, subjects, ages, reports, locations, referrals, attachments, timeline };
 }
 
@@ -124,12 +103,7 @@ export async function readCase(
 ): Promise<CaseDetail> {
   const outcome = await withCase(db, ctx, caseId, 'case.read', async (trx, row) => {
     // A child's record: a UAC case, or any case with a subject who is or may be a minor (by anyone's word on any of their records).
-    const subjects = await trx.selectFrom('case_subjects').select('person_id').where('case_id', '=', caseId).execute();
-    const ages = await ageVerdictsOf(
-      trx,
-      subjects.map((s) => s.person_id),
-      centerToday(ctx),
-    );
+    const ages = await ageVerdictsOf(trx, await cases.caseSubjectIds(trx, caseId), centerToday(ctx));
     const aboutChild = row.unit === 'uac' || [...ages.values()].some((v) => v.minor === true);
     const checked = aboutChild ? checkPurpose(stated.code, stated.text) : undefined;
     if (checked && 'issues' in checked) {
@@ -174,96 +148,28 @@ export async function searchCases(
   query: CaseSearch,
   canSeeReporters: boolean,
 ): Promise<{ cases: CaseRow[]; total: number }> {
+  const phone = query.phone ? normalizePhone(query.phone) : undefined;
+  if (query.phone && !phone) {
+    throw new AppError('validation_failed', 'The search was not run: 1 field is invalid.', {
+      issues: [{ path: 'query.phone', code: 'invalid_phone', message: 'not a phone number' }],
+    });
+  }
   return db.transaction().execute(async (trx) => {
-    let q = trx.selectFrom('cases').selectAll();
-    if (!mayReadUnit(ctx.actor, 'uac')) q = q.where('unit', '!=', 'uac');
-    if (query.status) q = q.where('status', '=', query.status);
-    if (query.type) q = q.where('type', '=', query.type);
-    if (query.aor) q = q.where('aor_office_code', '=', query.aor);
-    if (query.assignedToMe === 'true') q = q.where('assignee_id', '=', actorIdOf(ctx));
-    if (query.q) {
-      const text = query.q;
-      const folded = fold(text);
-      q = q.where((eb) =>
-        eb.or([
-          eb('case_number', '=', text.toUpperCase()),
-          eb(sql`lower(summary)`, 'like', `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
-          eb(
-            'id',
-            'in',
-            eb
-              .selectFrom('case_subjects as cs')
-              .innerJoin('persons as p', 'p.id', 'cs.person_id')
-              .select('cs.case_id')
-              .where(sql<boolean>`p.search_name % ${folded}`),
-          ),
-        ]),
-      );
-    }
-    if (query.phone) {
-      const phone = normalizePhone(query.phone);
-      if (!phone) {
-        throw new AppError('validation_failed', 'The search was not run: 1 field is invalid.', {
-          issues: [{ path: 'query.phone', code: 'invalid_phone', message: 'not a phone number' }],
-        });
-      }
-      q = q.where((eb) =>
-        eb.or([
-          eb(
-            'id',
-            'in',
-            eb
-              .selectFrom('case_subjects as cs')
-              .innerJoin('persons as p', 'p.id', 'cs.person_id')
-              .select('cs.case_id')
-              .where(sql<boolean>`p.phones @> ARRAY[${phone}]::text[]`),
-          ),
-          ...(canSeeReporters
-            ? [
-                eb(
-                  'id',
-                  'in',
-                  eb
-                    .selectFrom('case_reports as cr')
-                    .innerJoin('reports as r', 'r.id', 'cr.report_id')
-                    .select('cr.case_id')
-                    .where('r.reporter_phone', '=', phone),
-                ),
-              ]
-            : []),
-        ]),
-      );
-    }
-    if (query.address) {
-      const needle = query.address.toLowerCase();
-      const like = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      q = q.where(
-        'id',
-        'in',
-        trx
-          .selectFrom('case_subjects as cs')
-          .innerJoin('location_observations as l', 'l.person_id', 'cs.person_id')
-          .select('cs.case_id')
-          .where((eb) => eb.or([eb(sql`lower(l.line1)`, 'like', like), eb(sql`lower(l.city)`, 'like', like), eb('l.zip', '=', needle)])),
-      );
-    }
-    const countRow = await q
-      .clearSelect()
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .executeTakeFirst();
-    const order =
-      query.sort === 'created'
-        ? sql`created_at DESC`
-        : query.sort === 'priority'
-          ? sql`array_position(ARRAY['urgent','high','normal','low']::text[], priority), updated_at DESC`
-          : sql`updated_at DESC`;
-    const cases = await q
-      .orderBy(order)
-      .orderBy('id')
-      .limit(query.pageSize)
-      .offset((query.page - 1) * query.pageSize)
-      .execute();
-    const { address, phone, q: text, ...filters } = query;
+    const { cases: found, total } = await cases.searchCaseRows(trx, {
+      includeUac: mayReadUnit(ctx.actor, 'uac'),
+      status: query.status,
+      type: query.type,
+      aor: query.aor,
+      assigneeId: query.assignedToMe === 'true' ? actorIdOf(ctx) : undefined,
+      text: query.q,
+      phone,
+      phoneOfReporters: canSeeReporters,
+      address: query.address,
+      sort: query.sort,
+      page: query.page,
+      pageSize: query.pageSize,
+    });
+    const { address, phone: typed, q: text, ...filters } = query;
     await appendAudit(trx, ctx, {
       action: 'case.search',
       outcome: 'allowed',
@@ -271,12 +177,12 @@ export async function searchCases(
       details: {
         filters,
         ...(text ? { text: fold(text) } : {}),
-        ...(phone ? { phone: normalizePhone(phone) } : {}),
+        ...(typed ? { phone } : {}),
         ...(address ? { address } : {}),
-        results: cases.length,
+        results: found.length,
       },
     });
-    return { cases, total: Number(countRow?.n ?? 0) };
+    return { cases: found, total };
   });
 }
 
@@ -296,7 +202,7 @@ export async function updateCase(db: Db, ctx: ActorCtx, caseId: string, patch: C
         );
       }
       const actorId = actorIdOf(ctx);
-      const changes: Partial<Record<string, unknown>> = {};
+      const changes: Updateable<CasesTable> = {};
       const events: { kind: string; details: Record<string, unknown> }[] = [];
       if (patch.status && patch.status !== row.status) {
         const check = checkTransition(row.status as CaseStatus, patch.status, patch.reason);
@@ -318,7 +224,7 @@ export async function updateCase(db: Db, ctx: ActorCtx, caseId: string, patch: C
       }
       if (patch.assigneeId !== undefined && patch.assigneeId !== row.assignee_id) {
         if (patch.assigneeId) {
-          const user = await trx.selectFrom('users').select(['id', 'disabled_at']).where('id', '=', patch.assigneeId).executeTakeFirst();
+          const user = await cases.findUserForAssignment(trx, patch.assigneeId);
           if (!user || user.disabled_at)
             throw new AppError('validation_failed', 'The assignee is not an active staff member.', {
               issues: [{ path: 'body.assigneeId', code: 'unknown_user', message: 'not an active staff member' }],
@@ -332,8 +238,7 @@ export async function updateCase(db: Db, ctx: ActorCtx, caseId: string, patch: C
           throw new AppError('validation_failed', 'Setting the area of responsibility by hand needs a reason.', {
             issues: [{ path: 'body.aorReason', code: 'required', message: 'say why the area of responsibility is set by hand' }],
           });
-        const office = await trx.selectFrom('field_offices').select('code').where('code', '=', patch.aorOfficeCode).executeTakeFirst();
-        if (!office)
+        if (!(await cases.fieldOfficeExists(trx, patch.aorOfficeCode)))
           throw new AppError('unprocessable', `There is no field office ${patch.aorOfficeCode}.`, {
             issues: [{ path: 'body.aorOfficeCode', code: 'unknown_field_office', message: 'no such field office' }],
           });
@@ -345,13 +250,7 @@ export async function updateCase(db: Db, ctx: ActorCtx, caseId: string, patch: C
         throw new AppError('validation_failed', 'Nothing to change.', {
           issues: [{ path: 'body', code: 'no_change', message: 'the patch changes nothing' }],
         });
-      const updated = await trx
-        .updateTable('cases')
-        .set({ ...changes, updated_at: ctx.now, version: sql`version + 1` })
-        .where('id', '=', caseId)
-        .where('version', '=', patch.version)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const updated = await cases.updateCaseAtVersion(trx, caseId, patch.version, changes, ctx.now);
       for (const e of events) await addCaseEvent(trx, { caseId, at: ctx.now, actorId, kind: e.kind, details: e.details });
       await appendAudit(trx, ctx, {
         action: 'case.update',
@@ -369,7 +268,7 @@ export async function updateCase(db: Db, ctx: ActorCtx, caseId: string, patch: C
 export async function addCaseNote(db: Db, ctx: ActorCtx, caseId: string, note: string): Promise<CaseDetail> {
   return withCase(db, ctx, caseId, 'case.note', async (trx, row) => {
     await addCaseEvent(trx, { caseId, at: ctx.now, actorId: actorIdOf(ctx), kind: 'note', details: { note } });
-    await trx.updateTable('cases').set({ updated_at: ctx.now, version: sql`version + 1` }).where('id', '=', caseId).execute();
+    await cases.touchCase(trx, caseId, ctx.now);
     await appendAudit(trx, ctx, { action: 'case.note', outcome: 'allowed', resourceType: 'case', resourceId: caseId });
     return readCaseDetail(trx, { ...row, version: row.version + 1, updated_at: ctx.now }, centerToday(ctx));
   });
@@ -422,30 +321,16 @@ export async function addFollowUp(
 /** Marks a location observation as verified (by whom, when, how); the case timelines of its person record it. */
 export async function verifyLocation(db: Db, ctx: ActorCtx, locationId: string, note: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('location_observations').selectAll().where('id', '=', locationId).forUpdate().executeTakeFirst();
+    const row = await cases.findLocationForUpdate(trx, locationId);
     // A location of someone on a case the verifier may not know of (a UAC case) is answered like a missing one.
-    const units = row
-      ? await trx
-          .selectFrom('case_subjects as cs')
-          .innerJoin('cases as c', 'c.id', 'cs.case_id')
-          .select('c.unit')
-          .where('cs.person_id', '=', row.person_id)
-          .execute()
-      : [];
-    if (!row || units.some((u) => !mayReadUnit(ctx.actor, u.unit)))
+    const units = row ? await cases.unitsOfPersonCases(trx, row.person_id) : [];
+    if (!row || units.some((unit) => !mayReadUnit(ctx.actor, unit)))
       throw new AppError('not_found', 'There is no such location observation.');
     if (row.verified_at) throw new AppError('conflict', 'This observation is already verified.');
     const actorId = actorIdOf(ctx);
     if (!actorId) throw new AppError('forbidden', 'Only staff verify locations.');
-    await trx
-      .updateTable('location_observations')
-      .set({ verified_by: actorId, verified_at: ctx.now, verification_note: note })
-      .where('id', '=', locationId)
-      .execute();
-    const cases = await trx.selectFrom('case_subjects').select('case_id').where('person_id', '=', row.person_id).execute();
-    for (const c of cases) {
-      await addCaseEvent(trx, { caseId: c.case_id, at: ctx.now, actorId, kind: 'location_verified', details: { locationId, note } });
-    }
+    await cases.markLocationVerified(trx, locationId, actorId, ctx.now, note);
+    await addEventOnCasesOf(trx, [row.person_id], { at: ctx.now, actorId, kind: 'location_verified', details: { locationId, note } });
     await appendAudit(trx, ctx, { action: 'location.verify', outcome: 'allowed', resourceType: 'location', resourceId: locationId });
   });
 }

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
@@ -8,6 +7,7 @@ import { AppError } from '../domain/errors/app-error.js';
 import { normalizePhone } from '../domain/persons/person-rules.js';
 import type { Db } from '../storage/database.js';
 import { referenceDir } from '../storage/paths.js';
+import * as desktop from '../storage/repositories/desktop.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import type { RoutingService } from './routing.service.js';
 
@@ -81,26 +81,12 @@ export async function saveDraft(
     });
   }
   return db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom('intake_drafts')
-      .select('version')
-      .where('user_id', '=', userId)
-      .where('draft_key', '=', key)
-      .forUpdate()
-      .executeTakeFirst();
+    const current = await desktop.findDraftVersionForUpdate(trx, userId, key);
     if (current && input.version !== null && current.version !== input.version) {
       throw new AppError('conflict', `This draft was saved elsewhere since (version ${current.version}); reload it before saving.`);
     }
     const version = (current?.version ?? 0) + 1;
-    await trx
-      .insertInto('intake_drafts')
-      .values({ user_id: userId, draft_key: key, form: input.form, data: JSON.stringify(input.data), version, updated_at: ctx.now })
-      .onConflict((oc) =>
-        oc
-          .columns(['user_id', 'draft_key'])
-          .doUpdateSet({ form: input.form, data: JSON.stringify(input.data), version, updated_at: ctx.now }),
-      )
-      .execute();
+    await desktop.upsertDraft(trx, { userId, key, form: input.form, data: input.data, version, at: ctx.now });
     await appendAudit(trx, ctx, {
       action: 'intake.draft_save',
       outcome: 'allowed',
@@ -115,12 +101,7 @@ export async function saveDraft(
 export async function readDraft(db: Db, ctx: ActorCtx, key: string): Promise<Draft> {
   const userId = staffId(ctx);
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('intake_drafts')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('draft_key', '=', key)
-      .executeTakeFirst();
+    const row = await desktop.findDraft(trx, userId, key);
     await appendAudit(trx, ctx, {
       action: 'intake.draft_read',
       outcome: row ? 'allowed' : 'error',
@@ -141,7 +122,7 @@ export async function readDraft(db: Db, ctx: ActorCtx, key: string): Promise<Dra
 export async function deleteDraft(db: Db, ctx: ActorCtx, key: string): Promise<void> {
   const userId = staffId(ctx);
   await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('intake_drafts').where('user_id', '=', userId).where('draft_key', '=', key).execute();
+    await desktop.deleteDraft(trx, userId, key);
     await appendAudit(trx, ctx, { action: 'intake.draft_delete', outcome: 'allowed', resourceType: 'intake_draft', resourceId: key });
   });
 }
@@ -174,7 +155,7 @@ export async function recordDisposition(
   }
   const from = typeof task.attributes.from === 'string' ? normalizePhone(task.attributes.from) : undefined;
   await deps.db.transaction().execute(async (trx) => {
-    const values = {
+    const values: desktop.DispositionValues = {
       user_id: userId,
       queue_id: task.queueId,
       channel: task.channel,
@@ -185,11 +166,7 @@ export async function recordDisposition(
       report_id: input.reportId ?? null,
       created_at: ctx.now,
     };
-    await trx
-      .insertInto('contact_dispositions')
-      .values({ task_id: taskId, ...values })
-      .onConflict((oc) => oc.column('task_id').doUpdateSet(values))
-      .execute();
+    await desktop.upsertDisposition(trx, taskId, values);
     await appendAudit(trx, ctx, {
       action: 'contact.disposition',
       outcome: 'allowed',
@@ -209,17 +186,8 @@ export async function contactHistory(db: Db, ctx: ActorCtx, number: string) {
     });
   }
   return db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom('contact_dispositions as d')
-      .leftJoin('cases as c', 'c.id', 'd.case_id')
-      .select(['d.created_at', 'd.disposition', 'd.queue_id', 'c.id as case_id', 'c.case_number', 'c.unit'])
-      .where('d.caller_number', '=', normal)
-      .orderBy('d.created_at', 'desc')
-      .limit(20)
-      .execute();
-    const { rows: total } = await sql<{
-      n: string;
-    }>`SELECT count(*) AS n FROM contact_dispositions WHERE caller_number = ${normal}`.execute(trx);
+    const rows = await desktop.recentContactsFrom(trx, normal);
+    const total = await desktop.countContactsFrom(trx, normal);
     await appendAudit(trx, ctx, {
       action: 'contact.history',
       outcome: 'allowed',
@@ -228,7 +196,7 @@ export async function contactHistory(db: Db, ctx: ActorCtx, number: string) {
     });
     return {
       number: normal,
-      total: Number(total[0]?.n ?? 0),
+      total,
       contacts: rows.map((r) => ({
         at: r.created_at.toISOString(),
         disposition: r.disposition,

@@ -1,11 +1,12 @@
-import { sql } from 'kysely';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { personKeys } from '../domain/matching/blocking.js';
 import { scoreMatch } from '../domain/matching/score.js';
 import type { Db } from '../storage/database.js';
-import { addCaseEvent } from '../storage/repositories/case.repository.js';
+import * as merges from '../storage/repositories/merge.repository.js';
+import { findPerson, listNames } from '../storage/repositories/person.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
+import { addEventOnCasesOf } from './case.service.js';
 import { toMatchable } from './person-search.service.js';
 
 /**
@@ -29,7 +30,7 @@ export async function mergePersons(db: Db, ctx: ActorCtx, survivorId: string, me
   }
   return db.transaction().execute(async (trx) => {
     // Lock both rows in a fixed order so two merges of the same pair cannot interleave.
-    const rows = await trx.selectFrom('persons').selectAll().where('id', 'in', [survivorId, mergedId]).orderBy('id').forUpdate().execute();
+    const rows = await merges.lockPersonsForMerge(trx, [survivorId, mergedId]);
     const survivor = rows.find((r) => r.id === survivorId);
     const merged = rows.find((r) => r.id === mergedId);
     if (!survivor || !merged) throw new AppError('not_found', 'There is no such person.');
@@ -42,35 +43,25 @@ export async function mergePersons(db: Db, ctx: ActorCtx, survivorId: string, me
       );
     }
     const score = scoreMatch(toMatchable(survivor), toMatchable(merged));
-    await trx.updateTable('persons').set({ merged_into: survivorId, updated_at: ctx.now }).where('id', '=', mergedId).execute();
+    await merges.setMergedInto(trx, mergedId, survivorId, ctx.now);
     // The survivor is also found under the merged record's keys.
-    await trx
-      .updateTable('persons')
-      .set({ match_keys: sql<string[]>`ARRAY(SELECT DISTINCT unnest(match_keys || ${merged.match_keys}::text[]))`, updated_at: ctx.now })
-      .where('id', '=', survivorId)
-      .execute();
-    const merge = await trx
-      .insertInto('person_merges')
-      .values({
-        survivor_id: survivorId,
-        merged_id: mergedId,
+    await merges.addMatchKeys(trx, survivorId, merged.match_keys, ctx.now);
+    const merge = {
+      id: await merges.insertMerge(trx, {
+        survivorId,
+        mergedId,
         reason,
-        evidence: JSON.stringify(score.evidence.map((e) => e.feature)),
-        merged_by: actorId,
-        merged_at: ctx.now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const cases = await trx.selectFrom('case_subjects').select('case_id').where('person_id', 'in', [survivorId, mergedId]).execute();
-    for (const caseId of new Set(cases.map((c) => c.case_id))) {
-      await addCaseEvent(trx, {
-        caseId,
-        at: ctx.now,
-        actorId,
-        kind: 'persons_merged',
-        details: { survivorId, mergedId, mergeId: merge.id },
-      });
-    }
+        evidence: score.evidence.map((e) => e.feature),
+        mergedBy: actorId,
+        mergedAt: ctx.now,
+      }),
+    };
+    await addEventOnCasesOf(trx, [survivorId, mergedId], {
+      at: ctx.now,
+      actorId,
+      kind: 'persons_merged',
+      details: { survivorId, mergedId, mergeId: merge.id },
+    });
     await appendAudit(trx, ctx, {
       action: 'person.merge',
       outcome: 'allowed',
@@ -86,40 +77,27 @@ export async function mergePersons(db: Db, ctx: ActorCtx, survivorId: string, me
 export async function unmergePerson(db: Db, ctx: ActorCtx, mergedId: string, reason: string): Promise<MergeResult> {
   const actorId = staffId(ctx);
   return db.transaction().execute(async (trx) => {
-    const merge = await trx
-      .selectFrom('person_merges')
-      .selectAll()
-      .where('merged_id', '=', mergedId)
-      .where('undone_at', 'is', null)
-      .forUpdate()
-      .executeTakeFirst();
+    const merge = await merges.findActiveMergeForUpdate(trx, mergedId);
     if (!merge) throw new AppError('not_found', 'This record is not merged into another.');
-    await trx.updateTable('persons').set({ merged_into: null, updated_at: ctx.now }).where('id', '=', mergedId).execute();
-    await trx
-      .updateTable('person_merges')
-      .set({ undone_at: ctx.now, undone_by: actorId, undo_reason: reason })
-      .where('id', '=', merge.id)
-      .execute();
+    await merges.setMergedInto(trx, mergedId, null, ctx.now);
+    await merges.markMergeUndone(trx, merge.id, actorId, ctx.now, reason);
     // The survivor's keys go back to its own names plus any other active merges.
-    const survivor = await trx.selectFrom('persons').selectAll().where('id', '=', merge.survivor_id).executeTakeFirstOrThrow();
-    const stillMerged = await trx.selectFrom('persons').select('match_keys').where('merged_into', '=', merge.survivor_id).execute();
-    const names = await trx.selectFrom('person_names').selectAll().where('person_id', '=', survivor.id).execute();
+    const survivor = await findPerson(trx, merge.survivor_id);
+    if (!survivor) throw new Error(`person merge ${merge.id}: its survivor ${merge.survivor_id} is missing`);
+    const stillMerged = await merges.matchKeysOfMergedInto(trx, merge.survivor_id);
+    const names = await listNames(trx, [survivor.id]);
     const own = personKeys(
       toMatchable(survivor),
       names.map((n) => ({ givenNames: n.given_names, familyName1: n.family_name_1, familyName2: n.family_name_2 })),
     );
-    const keys = [...new Set([...own, ...stillMerged.flatMap((r) => r.match_keys)])];
-    await trx.updateTable('persons').set({ match_keys: keys, updated_at: ctx.now }).where('id', '=', survivor.id).execute();
-    const cases = await trx.selectFrom('case_subjects').select('case_id').where('person_id', 'in', [merge.survivor_id, mergedId]).execute();
-    for (const caseId of new Set(cases.map((c) => c.case_id))) {
-      await addCaseEvent(trx, {
-        caseId,
-        at: ctx.now,
-        actorId,
-        kind: 'persons_unmerged',
-        details: { survivorId: merge.survivor_id, mergedId, mergeId: merge.id },
-      });
-    }
+    const keys = [...new Set([...own, ...stillMerged.flat()])];
+    await merges.setMatchKeys(trx, survivor.id, keys, ctx.now);
+    await addEventOnCasesOf(trx, [merge.survivor_id, mergedId], {
+      at: ctx.now,
+      actorId,
+      kind: 'persons_unmerged',
+      details: { survivorId: merge.survivor_id, mergedId, mergeId: merge.id },
+    });
     await appendAudit(trx, ctx, {
       action: 'person.unmerge',
       outcome: 'allowed',

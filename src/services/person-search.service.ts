@@ -1,4 +1,4 @@
-import { type RawBuilder, sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Actor } from '../domain/access/access-control.js';
 import { centerToday } from '../domain/calendar/calendar-day.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
@@ -11,7 +11,8 @@ import { checkPurpose, type PurposeCode, type StatedPurpose } from '../domain/sa
 import type { Db } from '../storage/database.js';
 import { uacUnitPersons } from '../storage/repositories/age.repository.js';
 import { survivorOf } from '../storage/repositories/case.repository.js';
-import type { PersonRow } from '../storage/repositories/person.repository.js';
+import { findPerson, type PersonRow } from '../storage/repositories/person.repository.js';
+import * as search from '../storage/repositories/person-search.repository.js';
 import type { Database } from '../storage/schema.js';
 import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
@@ -75,21 +76,6 @@ const IDENTIFIER_LABEL: Record<string, string> = {
   passport: 'passport number',
 };
 
-/** The phone, address and area filters as one condition on `persons` (undefined when there are none). */
-function filterCondition(f: PersonSearch, phone: string | undefined): RawBuilder<boolean> | undefined {
-  const parts: RawBuilder<boolean>[] = [];
-  if (phone) parts.push(sql<boolean>`persons.phones @> ARRAY[${phone}]::text[]`);
-  if (f.address || f.aor) {
-    const like = f.address ? `%${f.address.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
-    parts.push(
-      sql<boolean>`EXISTS (SELECT 1 FROM location_observations l WHERE l.person_id = persons.id
-        ${like ? sql`AND (lower(l.line1) LIKE ${like} OR lower(l.city) LIKE ${like} OR l.zip = ${f.address})` : sql``}
-        ${f.aor ? sql`AND l.aor_office_code = ${f.aor}` : sql``})`,
-    );
-  }
-  return parts.length === 0 ? undefined : sql<boolean>`(${sql.join(parts, sql` AND `)})`;
-}
-
 export async function searchPersons(
   db: Db,
   ctx: RequestContext & { actor: Actor },
@@ -112,35 +98,19 @@ export async function searchPersons(
     });
   }
   return db.transaction().execute(async (trx) => {
-    const filters = filterCondition(input, phone);
-    const persons = () => {
-      const q = trx.selectFrom('persons').selectAll('persons');
-      return filters ? q.where(filters) : q;
-    };
+    const filters: search.PersonFilters = { phone, address: input.address, aor: input.aor };
     let rows: PersonRow[] = [];
     let query: MatchablePerson = { givenNames: '', familyName1: '' };
     let identifierEvidence: Map<string, Evidence> | undefined;
     if (!input.q) {
       // Filters only: everyone who matches, by name, a page at a time.
-      rows = await persons()
-        .where('merged_into', 'is', null)
-        .orderBy('family_name_1')
-        .orderBy('given_names')
-        .orderBy('id')
-        .limit(input.limit)
-        .offset(((input.page ?? 1) - 1) * input.limit)
-        .execute();
+      rows = await search.personsByFilters(trx, filters, { limit: input.limit, offset: ((input.page ?? 1) - 1) * input.limit });
     } else if (aNumber) {
-      rows = await persons().where('a_number', '=', aNumber).limit(input.limit).execute();
+      rows = await search.personsByANumber(trx, filters, aNumber, input.limit);
       query = { givenNames: '', familyName1: '', aNumber };
     }
     if (input.q && !aNumber && looksLikeIdentifier) {
-      const found = await persons()
-        .innerJoin('person_identifiers as pi', 'pi.person_id', 'persons.id')
-        .select(['pi.kind as identifier_kind'])
-        .where('pi.value', '=', identifier ?? '')
-        .limit(input.limit)
-        .execute();
+      const found = await search.personsByIdentifier(trx, filters, identifier ?? '', input.limit);
       identifierEvidence = new Map(
         found.map((r) => [
           r.id,
@@ -154,48 +124,23 @@ export async function searchPersons(
       // Blocking keys first (exact keys on a GIN index: few rows); trigram similarity only when they find too little.
       const keys = blockingKeys(query);
       if (keys.length === 0) rows = [];
-      else if (filters) {
+      else if (search.hasFilters(filters)) {
         // Narrowed by phone, address or area: the filters select few people; rank within them.
-        const closest = trx
-          .selectFrom('person_keys')
-          .select(['person_id', sql<number>`min(search_name <-> ${folded})`.as('distance')])
-          .where(sql<boolean>`key = ANY(${keys}::text[])`)
-          .groupBy('person_id');
-        rows = await persons().innerJoin(closest.as('c'), 'c.person_id', 'persons.id').orderBy('c.distance').limit(200).execute();
+        rows = await search.personsByKeysFiltered(trx, filters, keys, folded);
       } else {
         // A common name fills its blocks: for each key, the 200 closest spellings straight from the GiST index
         // (nearest-neighbour order), then the 200 closest overall; only those persons are read.
-        const perKey = keys.map(
-          (key) =>
-            sql`(SELECT person_id, search_name <-> ${folded} AS d FROM person_keys WHERE key = ${key} ORDER BY search_name <-> ${folded} LIMIT 200)`,
-        );
-        const { rows: ranked } = await sql<{ person_id: string; distance: number }>`
-          SELECT person_id, min(d) AS distance FROM (${sql.join(perKey, sql` UNION ALL `)}) nearest
-          GROUP BY person_id ORDER BY distance LIMIT 200`.execute(trx);
-        const found =
-          ranked.length === 0
-            ? []
-            : await persons()
-                .where(
-                  'persons.id',
-                  'in',
-                  ranked.map((r) => r.person_id),
-                )
-                .execute();
-        const order = new Map(ranked.map((r, i) => [r.person_id, i]));
+        const ranked = await search.nearestByKeys(trx, keys, folded);
+        const found = await search.personsByIds(trx, filters, ranked);
+        const order = new Map(ranked.map((id, i) => [id, i]));
         rows = found.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
       }
       // Trigram similarity over everyone is the costly path (common trigrams have long posting lists): only when the
       // blocks found too few people and none of them convincingly.
       const convincing = rows.some((r) => scoreMatch(query, toMatchable(r)).verdict === 'likely');
       if (rows.length < input.limit && !convincing) {
-        await sql`SET LOCAL pg_trgm.similarity_threshold = 0.45`.execute(trx);
         const seen = new Set(rows.map((r) => r.id));
-        const similar = await persons()
-          .where(sql<boolean>`search_name % ${folded}`)
-          .orderBy(sql`search_name <-> ${folded}`)
-          .limit(100)
-          .execute();
+        const similar = await search.personsBySimilarName(trx, filters, folded);
         rows = [...rows, ...similar.filter((r) => !seen.has(r.id))];
       }
     }
@@ -204,7 +149,7 @@ export async function searchPersons(
     const mergedIds = [...new Set(rows.filter((r) => r.merged_into).map((r) => r.id))];
     for (const id of mergedIds) {
       const survivorId = await survivorOf(trx, id);
-      const survivor = await trx.selectFrom('persons').selectAll().where('id', '=', survivorId).executeTakeFirst();
+      const survivor = await findPerson(trx, survivorId);
       if (survivor) survivors.set(id, survivor);
     }
     const filterOnly: MatchScore = {
@@ -291,7 +236,7 @@ export async function duplicateCandidates(
 ): Promise<PersonHit[]> {
   const limit = query.limit;
   const outcome = await db.transaction().execute(async (trx) => {
-    const person = await trx.selectFrom('persons').selectAll().where('id', '=', personId).executeTakeFirst();
+    const person = await findPerson(trx, personId);
     if (!person) return { error: new AppError('not_found', 'There is no such person.') };
     const outsideUnit = !mayReadUnit(ctx.actor, 'uac');
     if (outsideUnit && (await uacUnitPersons(trx, [personId])).has(personId)) {
@@ -309,15 +254,8 @@ export async function duplicateCandidates(
     const rows =
       match_keys.length === 0
         ? []
-        : await trx
-            .selectFrom('persons')
-            .selectAll()
-            .where('id', '!=', personId)
-            // Records already merged (into anyone) are not offered again; unmerge first.
-            .where('merged_into', 'is', null)
-            .where(sql<boolean>`match_keys && ${match_keys}::text[]`)
-            .limit(500)
-            .execute();
+        : // Records already merged (into anyone) are not offered again; unmerge first.
+          await search.unmergedSharingKeys(trx, personId, match_keys);
     let candidates: PersonHit[] = rows
       .map((row) => ({ person: row, score: scoreMatch(self, toMatchable(row)), minor: 'unknown' as const, restricted: true }))
       .filter((h) => h.score.verdict !== 'unlikely')

@@ -19,6 +19,9 @@ import { askPurpose, purposeAudit } from './purpose-of-use.service.js';
  * know — is shown only with a stated purpose of use, which the audit keeps.
  */
 
+/** The row shapes presenters map (they come from here, not from storage). */
+export type { LocationRow, PersonRow } from '../storage/repositories/person.repository.js';
+
 export type PersonView = {
   person: persons.PersonRow;
   locations: persons.LocationRow[];
@@ -68,8 +71,7 @@ export async function readPerson(
     }
     // The record and every record merged into it, read once: a child by anyone's word on any of them is a child here too.
     const cluster = await personCluster(trx, id);
-    const mergedRecords =
-      cluster.length > 1 ? await trx.selectFrom('persons').selectAll().where('id', 'in', cluster).where('id', '!=', id).execute() : [];
+    const mergedRecords = cluster.length > 1 ? await persons.otherRecordsOf(trx, cluster, id) : [];
     const today = centerToday(ctx);
     const age = await ageEvidenceOf(trx, cluster, today);
     const minor = age.verdict.minor;
@@ -82,29 +84,11 @@ export async function readPerson(
     if ('error' in asked) return { error: asked.error };
     const purpose = asked.purpose;
     const locations = await persons.listLocations(trx, cluster);
-    const names = await trx.selectFrom('person_names').selectAll().where('person_id', 'in', cluster).orderBy('created_at').execute();
-    const identifiers = await trx
-      .selectFrom('person_identifiers')
-      .selectAll()
-      .where('person_id', 'in', cluster)
-      .orderBy('created_at')
-      .execute();
-    const merges = await trx
-      .selectFrom('person_merges')
-      .selectAll()
-      .where((eb) => eb.or([eb('survivor_id', '=', id), eb('merged_id', '=', id)]))
-      .orderBy('merged_at')
-      .execute();
+    const names = await persons.listNames(trx, cluster);
+    const identifiers = await persons.listIdentifiers(trx, cluster);
+    const merges = await persons.listMergesOf(trx, id);
     const cases = authorize(deps.permissions, ctx.actor, 'case:read').allowed
-      ? (
-          await trx
-            .selectFrom('case_subjects as cs')
-            .innerJoin('cases as c', 'c.id', 'cs.case_id')
-            .select(['c.id', 'c.case_number', 'c.type', 'c.status', 'c.unit', 'cs.role'])
-            .where('cs.person_id', 'in', cluster)
-            .orderBy('c.created_at', 'desc')
-            .execute()
-        )
+      ? (await persons.casesOfPersons(trx, cluster))
           .filter((c) => mayReadUnit(ctx.actor, c.unit))
           .map((c) => ({ id: c.id, caseNumber: c.case_number, type: c.type, status: c.status, role: c.role }))
       : undefined;

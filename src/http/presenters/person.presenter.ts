@@ -4,9 +4,8 @@ import type { ZAgency, ZLocationObservation, ZPerson, ZPersonHit } from '../../c
 import { type Actor, authorize, type PermissionTable } from '../../domain/access/access-control.js';
 import { ageOn } from '../../domain/persons/age.js';
 import { toAssertion } from '../../services/age.service.js';
-import type { PersonView } from '../../services/person.service.js';
+import type { LocationRow, PersonRow, PersonView } from '../../services/person.service.js';
 import type { PersonHit } from '../../services/person-search.service.js';
-import type { LocationRow, PersonRow } from '../../storage/repositories/person.repository.js';
 import type { AgenciesTable } from '../../storage/schema.js';
 
 /** Languages the center staffs directly; any other (K'iche', Mam, Q'anjob'al, …) needs an interpreter. */
