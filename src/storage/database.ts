@@ -10,9 +10,6 @@ export type Db = Kysely<Database>;
 /** What a repository function runs on: the database, or a transaction a service opened. */
 export type Trx = Transaction<Database> | Db;
 
-/** A repository function's first argument: the database or a transaction open on it. */
-export type Trx = Transaction<Database> | Db;
-
 export type DatabaseHandle = {
   db: Db;
   pool: pg.Pool;
