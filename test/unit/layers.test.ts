@@ -49,11 +49,9 @@ const PENDING: { file: string; rule: RuleName; why: string }[] = [
   { file: 'src/telephony/call-session.ts', rule: 'outer-layer-imports-storage', why: 'calls: its storage types move behind the service' },
   { file: 'src/services/age.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
   { file: 'src/services/attachment.service.ts', rule: 'services-build-queries', why: 'persons: its queries move to its repository' },
-  { file: 'src/services/audit.service.ts', rule: 'services-build-queries', why: 'infra2: its queries move to its repository' },
   { file: 'src/services/case.service.ts', rule: 'services-build-queries', why: 'persons: its queries move to its repository' },
   { file: 'src/services/client-request.service.ts', rule: 'services-build-queries', why: 'infra2: its queries move to its repository' },
   { file: 'src/services/desktop.service.ts', rule: 'services-build-queries', why: 'persons: its queries move to its repository' },
-  { file: 'src/services/health.service.ts', rule: 'services-build-queries', why: 'infra2: its queries move to its repository' },
   { file: 'src/services/intake.service.ts', rule: 'services-build-queries', why: 'intake: its queries move to its repository' },
   { file: 'src/services/merge.service.ts', rule: 'services-build-queries', why: 'persons: its queries move to its repository' },
   { file: 'src/services/partner-request.service.ts', rule: 'services-build-queries', why: 'life: its queries move to its repository' },
@@ -67,7 +65,6 @@ const PENDING: { file: string; rule: RuleName; why: string }[] = [
   { file: 'src/services/safeguard-settings.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
   { file: 'src/services/submission-batch.service.ts', rule: 'services-build-queries', why: 'intake: its queries move to its repository' },
   { file: 'src/services/uac.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
-  { file: 'src/services/webhook.service.ts', rule: 'services-build-queries', why: 'infra2: its queries move to its repository' },
   { file: 'src/services/welfare.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
 ];
 
