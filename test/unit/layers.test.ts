@@ -50,7 +50,6 @@ const PENDING: { file: string; rule: RuleName; why: string }[] = [
   { file: 'src/services/age.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
   { file: 'src/services/attachment.service.ts', rule: 'services-build-queries', why: 'persons: its queries move to its repository' },
   { file: 'src/services/case.service.ts', rule: 'services-build-queries', why: 'persons: its queries move to its repository' },
-  { file: 'src/services/client-request.service.ts', rule: 'services-build-queries', why: 'infra2: its queries move to its repository' },
   { file: 'src/services/desktop.service.ts', rule: 'services-build-queries', why: 'persons: its queries move to its repository' },
   { file: 'src/services/intake.service.ts', rule: 'services-build-queries', why: 'intake: its queries move to its repository' },
   { file: 'src/services/merge.service.ts', rule: 'services-build-queries', why: 'persons: its queries move to its repository' },
