@@ -60,7 +60,6 @@ const PENDING: { file: string; rule: RuleName; why: string }[] = [
   { file: 'src/services/protection.service.ts', rule: 'services-build-queries', why: 'life: its queries move to its repository' },
   { file: 'src/services/referral-packet.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
   { file: 'src/services/referral.service.ts', rule: 'services-build-queries', why: 'life: its queries move to its repository' },
-  { file: 'src/services/retention.service.ts', rule: 'services-build-queries', why: 'infra2: its queries move to its repository' },
   { file: 'src/services/safeguard-settings.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
   { file: 'src/services/submission-batch.service.ts', rule: 'services-build-queries', why: 'intake: its queries move to its repository' },
   { file: 'src/services/uac.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
