@@ -21,19 +21,9 @@ const PENDING: { file: string; rule: RuleName; why: string }[] = [
   { file: 'src/telephony/call-record.ts', rule: 'outer-layer-builds-queries', why: 'calls: its statements move behind a service' },
   { file: 'src/telephony/call-session.ts', rule: 'outer-layer-builds-queries', why: 'calls: its statements move behind a service' },
   {
-    file: 'src/http/presenters/identity.presenter.ts',
-    rule: 'outer-layer-imports-storage',
-    why: 'infra2: its storage types move behind the service',
-  },
-  {
     file: 'src/http/presenters/person.presenter.ts',
     rule: 'outer-layer-imports-storage',
     why: 'persons: its storage types move behind the service',
-  },
-  {
-    file: 'src/http/presenters/reference.presenter.ts',
-    rule: 'outer-layer-imports-storage',
-    why: 'infra2: its storage types move behind the service',
   },
   {
     file: 'src/http/routes/partner-request.routes.ts',
