@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// Over 500 lines: the command table and each command's argument parsing, read top to bottom as the CLI's help.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
