@@ -19,7 +19,8 @@ export type RuleName =
   | 'contracts-import-beyond-zod'
   | 'services-build-queries'
   | 'inner-layer-imports-outer'
-  | 'cli-builds-queries';
+  | 'cli-builds-queries'
+  | 'cli-imports-repositories';
 
 export type Violation = { rule: RuleName; file: string; detail: string };
 
@@ -121,6 +122,10 @@ export function layerViolations(files: SourceFile[]): Violation[] {
           violations.push({ rule: 'domain-imports-outside-domain', file, detail });
         }
         if (target === null && IO_PACKAGES.test(specifier)) violations.push({ rule: 'domain-imports-io-package', file, detail });
+      }
+      // The composition root opens the database and runs migrations, but reaches data only through services.
+      if (layer === 'cli' && target?.startsWith('src/storage/repositories/')) {
+        violations.push({ rule: 'cli-imports-repositories', file, detail });
       }
       if ((layer === 'services' || layer === 'storage') && target !== null) {
         const outer = /^src\/(http|telephony|cli|jobs)\//.exec(target);

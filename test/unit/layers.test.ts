@@ -7,7 +7,8 @@ import { importsOf, layerViolations, type RuleName, type SourceFile } from '../s
 /**
  * The layer rules (docs/ARCHITECTURE.md): http/, telephony/, realtime/ and domain/ never import storage/; domain/
  * imports only domain/ (and no I/O package); contracts/ imports only zod and contracts/; services/ and cli/ build no
- * query (SQL lives in src/storage/repositories). The check itself is test/support/layer-rules.ts; the fake graphs
+ * query (SQL lives in src/storage/repositories), nor do http/, telephony/, realtime/ or domain/; cli/ (the composition
+ * root: it opens the database) reaches data only through services; services/ and storage/ import no outer layer. The check itself is test/support/layer-rules.ts; the fake graphs
  * below prove each rule can fail.
  *
  * PENDING lists files other engineers of issue #16 are still moving, each with the rule it still breaks. The lead
@@ -209,6 +210,11 @@ describe('layer check', () => {
       name: 'the command line inserting',
       file: { file: 'src/cli/simulate.command.ts', source: "await db.insertInto('calls').values(row).execute();" },
       rule: 'cli-builds-queries',
+    },
+    {
+      name: 'the command line reading through a repository',
+      file: { file: 'src/cli/main.ts', source: "import { findUserByUsername } from '../storage/repositories/identity.repository.js';" },
+      rule: 'cli-imports-repositories',
     },
     {
       name: 'the command line deleting',
