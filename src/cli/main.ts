@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// Over 500 lines: the command table and each command's argument parsing, read top to bottom as the CLI's help.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,16 +12,14 @@ import { AGENCY_TYPES, AGREEMENT_MODELS, AGREEMENT_STATUSES } from '../domain/pa
 import type { Shift } from '../domain/routing/simulator.js';
 import { importAgencies, listAgencies, saveAgency } from '../services/agency.service.js';
 import { verifyAuditChain } from '../services/audit.service.js';
-import { DEMO_ACCOUNT_USERNAMES, demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
+import { demoSignInCodes } from '../services/demo-codes.service.js';
+import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import type { EnrollmentCourier, EnrollmentLink } from '../services/identity-context.js';
-import { decrypt } from '../services/keys.js';
 import { addClient, listClients, revokeClient, rotateClientSecret } from '../services/partner-client.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { runRetention } from '../services/retention.service.js';
-import { totpCode } from '../services/totp.js';
 import { addUser, disableUser, listUsers, resetMfa, resetPassword } from '../services/user-admin.service.js';
 import { MigrationError } from '../storage/migrator.js';
-import { findUserByUsername } from '../storage/repositories/identity.repository.js';
 import { cliContext, enrollmentOutboxDir, openIdentity } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
 
@@ -263,18 +262,17 @@ demo
   .description("print each demo account's current sign-in code (demo databases only: stands in for a phone)")
   .action(() =>
     withStorage('demo', async (storage, cfg) => {
-      if (!(await readDemoMarker(storage.handle.db))) {
+      const refuse = () => {
         process.stderr.write('switchboard: this database is not a demo database; demo codes are refused\n');
         return 1;
-      }
+      };
+      if (!(await readDemoMarker(storage.handle.db))) return refuse();
       const identity = await openIdentity(cfg, storage);
       const now = new Date();
       const secondsLeft = 30 - (Math.floor(now.getTime() / 1000) % 30);
-      for (const username of DEMO_ACCOUNT_USERNAMES) {
-        const user = await findUserByUsername(storage.handle.db, username);
-        if (!user?.totp_secret_enc) continue;
-        print(`${username.padEnd(16)} ${await totpCode(decrypt(identity.keys, user.totp_secret_enc), now)}`);
-      }
+      const codes = await demoSignInCodes(storage.handle.db, identity.keys, now);
+      if (!codes) return refuse();
+      for (const { username, code } of codes) print(`${username.padEnd(16)} ${code}`);
       print(`(valid for ${secondsLeft} more seconds; each code works once)`);
       return 0;
     }),

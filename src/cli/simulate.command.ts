@@ -1,5 +1,11 @@
 import os from 'node:os';
 import { type SimulationOptions, type SimulationResult, simulate } from '../domain/routing/simulator.js';
+import {
+  readSimulationRun,
+  refuseUnclaimedSimulation,
+  requestLiveSimulation,
+  requestSimulationStop,
+} from '../services/simulation-control.js';
 import type { LiveTrafficParams } from '../telephony/simulator/live-traffic.js';
 import type { Storage } from './storage-runtime.js';
 
@@ -63,11 +69,7 @@ export async function runLive(storage: Storage, options: LiveOptions, print: (li
     seed: options.seed,
     durationMs: Math.round(options.minutes * 60_000),
   };
-  const row = await db
-    .insertInto('simulation_runs')
-    .values({ requested_by: `cli:${os.userInfo().username}`, params: JSON.stringify(params), status: 'requested' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const runId = await requestLiveSimulation(db, `cli:${os.userInfo().username}`, params);
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
@@ -78,17 +80,14 @@ export async function runLive(storage: Storage, options: LiveOptions, print: (li
   try {
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      const run = await db.selectFrom('simulation_runs').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      const run = await readSimulationRun(db, runId);
+      if (!run) throw new Error(`simulation run ${runId} disappeared`);
       if (run.status === 'refused') {
         print(`refused: ${run.reason ?? ''}`);
         return 1;
       }
       if (run.status === 'requested' && Date.now() - run.requested_at.getTime() > 15_000) {
-        await db
-          .updateTable('simulation_runs')
-          .set({ status: 'refused', reason: 'no server picked the request up', updated_at: new Date() })
-          .where('id', '=', row.id)
-          .execute();
+        await refuseUnclaimedSimulation(db, runId, new Date());
         print('no running Switchboard picked the request up within 15 s; is it running on this database?');
         return 1;
       }
@@ -98,11 +97,7 @@ export async function runLive(storage: Storage, options: LiveOptions, print: (li
       lastLine = line;
       if (run.status === 'finished') return 0;
       if ((interrupted || Date.now() > deadline) && run.status === 'running') {
-        await db
-          .updateTable('simulation_runs')
-          .set({ status: 'stop-requested', updated_at: new Date() })
-          .where('id', '=', row.id)
-          .execute();
+        await requestSimulationStop(db, runId, new Date());
         interrupted = false;
       }
     }

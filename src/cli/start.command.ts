@@ -22,6 +22,7 @@ import { CallControl } from '../telephony/call-control.js';
 import { loadFlows } from '../telephony/ivr/flow.js';
 import { PromptLibrary } from '../telephony/media/prompts.js';
 import { startTelephony, type Telephony } from '../telephony/runtime.js';
+import { liveTrafficFactory } from '../telephony/simulator/live-traffic-factory.js';
 import { openIdentity, secureCookies } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
 import { applyMigrations, openStorage, StartupError, type StorageOptions, withOwnerDatabase } from './storage-runtime.js';
@@ -121,7 +122,7 @@ export async function startCommand(
     const simulationJob = backgroundJob(logger, 'live simulation control');
     simulation = new SimulationControl(
       storage.handle.db,
-      routing,
+      liveTrafficFactory({ db: storage.handle.db, routing, timeZone: config.CENTER_TIME_ZONE }),
       (message, error) => (isDatabaseUnavailable(error) ? simulationJob.failed(error) : logger.warn({ err: error }, message)),
       config.CENTER_TIME_ZONE,
     );

@@ -1,7 +1,14 @@
-import { sql } from 'kysely';
 import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
 import { type AgencyInput, type CheckedAgency, CSV_COLUMNS, checkAgency } from '../domain/partner/agency-rules.js';
 import type { Db } from '../storage/database.js';
+import {
+  type AgencyFilter,
+  findAgencyByOri,
+  findAgencyOri,
+  registeredOris,
+  searchAgencies,
+  upsertAgency,
+} from '../storage/repositories/agency.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { type CsvFile, readCsv } from './csv-reader.js';
 
@@ -27,29 +34,11 @@ const row = (a: CheckedAgency, now: Date) => ({
 });
 
 async function upsert(db: Db, agencies: CheckedAgency[], now: Date): Promise<{ added: string[]; updated: string[] }> {
-  const existing = new Set(
-    agencies.length === 0
-      ? []
-      : (
-          await db
-            .selectFrom('agencies')
-            .select('ori')
-            .where(
-              'ori',
-              'in',
-              agencies.map((a) => a.ori),
-            )
-            .execute()
-        ).map((r) => r.ori),
+  const existing = await registeredOris(
+    db,
+    agencies.map((a) => a.ori),
   );
-  for (const a of agencies) {
-    const values = row(a, now);
-    await db
-      .insertInto('agencies')
-      .values(values)
-      .onConflict((oc) => oc.column('ori').doUpdateSet({ ...values, ori: undefined }))
-      .execute();
-  }
+  for (const a of agencies) await upsertAgency(db, row(a, now));
   return {
     added: agencies.filter((a) => !existing.has(a.ori)).map((a) => a.ori),
     updated: agencies.filter((a) => existing.has(a.ori)).map((a) => a.ori),
@@ -64,7 +53,7 @@ export async function saveAgency(db: Db, ctx: RequestContext, input: AgencyInput
     });
   }
   return db.transaction().execute(async (trx) => {
-    const known = await trx.selectFrom('agencies').select('ori').where('ori', '=', checked.agency.ori).executeTakeFirst();
+    const known = await findAgencyOri(trx, checked.agency.ori);
     if (mode === 'add' && known) throw new AppError('conflict', `An agency with the ORI ${checked.agency.ori} is already registered.`);
     if (mode === 'update' && !known) throw new AppError('not_found', `No agency has the ORI ${checked.agency.ori}.`);
     await upsert(trx, [checked.agency], ctx.now);
@@ -172,23 +161,16 @@ export async function importAgencies(db: Db, ctx: RequestContext, input: string 
   return report;
 }
 
-export async function listAgencies(
-  db: Db,
-  filter: {
-    ori?: string | undefined;
-    state?: string | undefined;
-    status?: 'active' | 'suspended' | 'terminated' | 'pending' | undefined;
-    q?: string | undefined;
-  },
-  limit: number,
-) {
-  let q = db.selectFrom('agencies').selectAll();
-  if (filter.ori !== undefined) q = q.where('ori', '=', filter.ori);
-  if (filter.state) q = q.where('state', '=', filter.state.toUpperCase());
-  if (filter.status) q = q.where('agreement_status', '=', filter.status);
-  if (filter.q)
-    q = q.where(
-      sql<boolean>`(ori = ${filter.q.toUpperCase()} OR lower(name) LIKE ${`%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`})`,
-    );
-  return q.orderBy('state').orderBy('name').limit(limit).execute();
+export function listAgencies(db: Db, filter: AgencyFilter, limit: number) {
+  return searchAgencies(db, filter, limit);
+}
+
+/** One agency's profile, for the partner client of that agency (access already checked by the caller); audited. */
+export async function readAgency(db: Db, ctx: RequestContext, ori: string) {
+  return db.transaction().execute(async (trx) => {
+    const agency = await findAgencyByOri(trx, ori);
+    if (!agency) throw new AppError('not_found', `No agency has the ORI ${ori}.`);
+    await appendAudit(trx, ctx, { action: 'agency.read', outcome: 'allowed', resourceType: 'agency', resourceId: ori });
+    return agency;
+  });
 }

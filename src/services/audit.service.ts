@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Actor } from '../domain/access/access-control.js';
 import {
   type AuditEvent,
@@ -18,8 +18,6 @@ import type { Database } from '../storage/schema.js';
  * serialised by a transaction-scoped advisory lock so the chain stays linear;
  * callers append last, just before commit, to hold the lock briefly.
  */
-
-const AUDIT_LOCK_KEY = 0x53_57_41_55;
 
 /** Who did it, from where: every service call carries one. */
 export type RequestContext = {
@@ -51,7 +49,7 @@ function actorFields(ctx: RequestContext): Pick<AuditEvent, 'actorType' | 'actor
 }
 
 export async function appendAudit(trx: Transaction<Database>, ctx: RequestContext, entry: AuditEntry): Promise<AuditEvent> {
-  await sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
+  await audit.lockAuditChain(trx);
   const last = await audit.lastAuditLink(trx);
   const unhashed = {
     seq: (last?.seq ?? 0) + 1,

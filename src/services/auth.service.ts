@@ -1,3 +1,4 @@
+// Over 500 lines: one sign-in flow (throttle, password, second factor, enrollment, sessions) sharing private throttle and audit helpers.
 import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { isRole, type UserActor } from '../domain/access/access-control.js';

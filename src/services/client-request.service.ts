@@ -1,7 +1,16 @@
-import type { Selectable } from 'kysely';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
-import type { PartnerClientRequestsTable } from '../storage/schema.js';
+import {
+  type ClientRequestRow,
+  clientRequestsOfAgency,
+  clientsOfAgency,
+  findClientRequestForUpdate,
+  insertClientRequest,
+  listClientRequests,
+  markClientSecretCollected,
+  pendingRequestIdsOfAgency,
+  updateClientRequest,
+} from '../storage/repositories/client-request.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import type { IdentityDeps } from './identity-context.js';
 import { decrypt, encrypt } from './keys.js';
@@ -18,7 +27,8 @@ import { refuseDependentApprover } from './two-person.service.js';
  */
 
 type OfficerCtx = RequestContext & { actor: PartnerActor };
-export type ClientRequestRow = Selectable<PartnerClientRequestsTable>;
+
+export type { ClientRequestRow };
 
 const officerOf = (ctx: OfficerCtx) => staffOnly(ctx.actor, 'API clients are requested by a signed-in partner officer.');
 
@@ -30,26 +40,17 @@ export async function requestClient(
   const officer = officerOf(ctx);
   const scopes = parseScopes(input.scopes);
   return deps.db.transaction().execute(async (trx) => {
-    const open = await trx
-      .selectFrom('partner_client_requests')
-      .select('id')
-      .where('agency_ori', '=', ctx.actor.agencyOri)
-      .where('status', '=', 'pending')
-      .execute();
+    const open = await pendingRequestIdsOfAgency(trx, ctx.actor.agencyOri);
     if (open.length >= 5) throw new AppError('conflict', 'Your agency already has 5 requests waiting for an admin; wait for a decision.');
-    const row = await trx
-      .insertInto('partner_client_requests')
-      .values({
-        agency_ori: ctx.actor.agencyOri,
-        requested_by: officer.userId,
-        name: input.name,
-        scopes,
-        justification: input.justification,
-        status: 'pending',
-        created_at: ctx.now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await insertClientRequest(trx, {
+      agency_ori: ctx.actor.agencyOri,
+      requested_by: officer.userId,
+      name: input.name,
+      scopes,
+      justification: input.justification,
+      status: 'pending',
+      created_at: ctx.now,
+    });
     await appendAudit(trx, ctx, {
       action: 'client_request.create',
       outcome: 'allowed',
@@ -61,22 +62,12 @@ export async function requestClient(
   });
 }
 
-export const agencyClientRequests = (deps: IdentityDeps, ori: string) =>
-  deps.db
-    .selectFrom('partner_client_requests')
-    .selectAll()
-    .where('agency_ori', '=', ori)
-    .orderBy('created_at', 'desc')
-    .limit(100)
-    .execute();
+export const agencyClientRequests = (deps: IdentityDeps, ori: string) => clientRequestsOfAgency(deps.db, ori);
 
-export const agencyClients = (deps: IdentityDeps, ori: string) =>
-  deps.db.selectFrom('partner_clients').selectAll().where('agency_ori', '=', ori).orderBy('created_at', 'desc').execute();
+export const agencyClients = (deps: IdentityDeps, ori: string) => clientsOfAgency(deps.db, ori);
 
 export function pendingClientRequests(deps: IdentityDeps, status: ClientRequestRow['status'] | undefined) {
-  let q = deps.db.selectFrom('partner_client_requests').selectAll();
-  if (status) q = q.where('status', '=', status);
-  return q.orderBy('created_at').limit(200).execute();
+  return listClientRequests(deps.db, status);
 }
 
 /** An admin decides. Approval makes the client now; its secret waits, encrypted, for the officer who asked. */
@@ -88,7 +79,7 @@ export async function decideClientRequest(
 ): Promise<ClientRequestRow> {
   const admin = staffOnly(ctx.actor, 'Only admins decide.');
   const result = await deps.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('partner_client_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const row = await findClientRequestForUpdate(trx, id);
     if (!row) throw new AppError('not_found', 'There is no such request.');
     if (row.status !== 'pending') throw new AppError('conflict', `This request was already ${row.status}.`);
     if (input.decision === 'approve') {
@@ -109,19 +100,14 @@ export async function decideClientRequest(
       clientId = made.client.client_id;
       secretEnc = encrypt(deps.keys, made.clientSecret);
     }
-    const updated = await trx
-      .updateTable('partner_client_requests')
-      .set({
-        status: input.decision === 'approve' ? 'approved' : 'refused',
-        decided_by: admin.userId,
-        decided_at: ctx.now,
-        decision_note: input.note ?? null,
-        client_id: clientId,
-        secret_enc: secretEnc,
-      })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await updateClientRequest(trx, id, {
+      status: input.decision === 'approve' ? 'approved' : 'refused',
+      decided_by: admin.userId,
+      decided_at: ctx.now,
+      decision_note: input.note ?? null,
+      client_id: clientId,
+      secret_enc: secretEnc,
+    });
     await appendAudit(trx, ctx, {
       action: 'client_request.decide',
       outcome: 'allowed',
@@ -143,7 +129,7 @@ export async function collectClientSecret(
 ): Promise<{ clientId: string; clientSecret: string }> {
   const officer = officerOf(ctx);
   const result = await deps.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('partner_client_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const row = await findClientRequestForUpdate(trx, id);
     const mine = row !== undefined && row.agency_ori === ctx.actor.agencyOri && row.requested_by === officer.userId;
     await appendAudit(trx, ctx, {
       action: 'client_request.collect',
@@ -157,7 +143,7 @@ export async function collectClientSecret(
       return { refused: new AppError('conflict', `This request is ${row.status}; there is no secret to collect.`) };
     if (!row.secret_enc)
       return { refused: new AppError('conflict', 'The secret was already collected. Ask an admin to rotate it if it is lost.') };
-    await trx.updateTable('partner_client_requests').set({ secret_enc: null, secret_collected_at: ctx.now }).where('id', '=', id).execute();
+    await markClientSecretCollected(trx, id, ctx.now);
     return { clientId: row.client_id, clientSecret: decrypt(deps.keys, row.secret_enc) };
   });
   if ('refused' in result) throw result.refused;

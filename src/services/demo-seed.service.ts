@@ -1,3 +1,4 @@
+// Over 500 lines: the demo story is one deterministic script (accounts, then 125 days of cases in order); split, its order would be spread over files.
 import { ZCasePatch, ZIntakeBody, ZReferralCreate, ZReferralReview } from '../contracts/cases.js';
 import { authorize, isRole, type Permission, type PermissionTable, type Role, type UserActor } from '../domain/access/access-control.js';
 import { addDays, centerToday } from '../domain/calendar/calendar-day.js';

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import type pg from 'pg';
 import type { Db } from '../storage/database.js';
 import { type Migration, migrationStatus } from '../storage/migrator.js';
+import { pingDatabase } from '../storage/repositories/meta.repository.js';
 
 export type Readiness = {
   ready: boolean;
@@ -14,7 +14,7 @@ export async function checkReadiness(db: Db, pool: pg.Pool, migrations: Migratio
   const withTimeout = <T>(promise: Promise<T>): Promise<T> =>
     Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), timeoutMs).unref())]);
   try {
-    await withTimeout(sql`SELECT 1`.execute(db));
+    await withTimeout(pingDatabase(db));
   } catch {
     return { ready: false, checks: { database: 'unreachable', migrations: 'unknown' } };
   }

@@ -27,6 +27,9 @@ export const TOKEN_LIFETIME_S = 15 * 60;
 const ISSUER = 'switchboard';
 const AUDIENCE = 'switchboard-partner-api';
 
+/** The client row as stored (presenters leave out the secret digest). */
+export type { ClientRow };
+
 export type NewClient = { client: ClientRow; clientSecret: string };
 
 const newClientId = (): string => {

@@ -7,6 +7,8 @@ import { referenceDir } from '../storage/paths.js';
 import type { AgencyInsert } from '../storage/repositories/reference.repository.js';
 import * as reference from '../storage/repositories/reference.repository.js';
 
+export type { FieldOfficeRow, QueueRow } from '../storage/repositories/reference.repository.js';
+
 /**
  * Reference data ships as JSON files in reference/ and is loaded into the
  * database, where admins may later edit it. Loading inserts only what is

@@ -16,6 +16,19 @@ import {
 import { type Attributes, ExpressionError, parseExpression } from '../domain/routing/expression.js';
 import type { Db } from '../storage/database.js';
 import { referenceDir } from '../storage/paths.js';
+import {
+  agentDisplayNames,
+  findAgentAccount,
+  findQueueRow,
+  findRoutingWorker,
+  firstRoutingCommand,
+  insertRoutingCommand,
+  listQueueRows,
+  type QueueRow,
+  routingCommandsAfter,
+  upsertQueue,
+  upsertRoutingWorker,
+} from '../storage/repositories/routing.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 
 /**
@@ -109,7 +122,7 @@ const RoutingFile = z.object({
 /** The engine's configuration: queues from the database (admins edit them there), activities and workflow from reference/routing.json. */
 export async function loadRoutingConfig(db: Db): Promise<EngineConfig> {
   const file = RoutingFile.parse(JSON.parse(readFileSync(path.join(referenceDir(), 'routing.json'), 'utf8')));
-  const queues = await db.selectFrom('queues').selectAll().orderBy('id').execute();
+  const queues = await listQueueRows(db);
   return {
     activities: file.activities,
     queues: queues.map((q) => ({
@@ -187,20 +200,14 @@ export class RoutingService {
     fallback: EngineConfig,
     clock: () => Date,
   ): Promise<{ engine: RoutingEngine; lastConfig: EngineConfig | undefined }> {
-    const first = await db.selectFrom('routing_commands').select(['at_ms', 'command']).orderBy('seq').limit(1).executeTakeFirst();
+    const first = await firstRoutingCommand(db);
     const firstCommand = first?.command as RoutingCommand | undefined;
     // The log opens with the configuration it was written under.
     let lastConfig = firstCommand?.type === 'configure' ? firstCommand.config : undefined;
     const engine = new RoutingEngine(lastConfig ?? fallback, first ? Number(first.at_ms) : clock().getTime());
     let after = '0';
     for (;;) {
-      const batch = await db
-        .selectFrom('routing_commands')
-        .select(['seq', 'at_ms', 'command'])
-        .where('seq', '>', after)
-        .orderBy('seq')
-        .limit(5000)
-        .execute();
+      const batch = await routingCommandsAfter(db, after, 5000);
       for (const row of batch) {
         const command = row.command as RoutingCommand;
         applyCommand(engine, Number(row.at_ms), command);
@@ -251,15 +258,12 @@ export class RoutingService {
     }
     try {
       await this.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('routing_commands')
-          .values({
-            at: new Date(at),
-            at_ms: at,
-            command: JSON.stringify(command),
-            actor_id: ctx?.actor?.kind === 'user' ? ctx.actor.userId : null,
-          })
-          .execute();
+        await insertRoutingCommand(trx, {
+          at: new Date(at),
+          at_ms: at,
+          command: JSON.stringify(command),
+          actor_id: ctx?.actor?.kind === 'user' ? ctx.actor.userId : null,
+        });
         if (ctx && command.type !== 'tick') {
           await appendAudit(
             trx,
@@ -333,8 +337,8 @@ export class RoutingService {
   /** Makes sure a staff member is known to the engine as an agent, with their routing attributes. */
   async ensureWorker(actor: UserActor, ctx: RequestContext): Promise<void> {
     if (this.current.worker(actor.userId)) return;
-    const row = await this.db.selectFrom('routing_workers').selectAll().where('user_id', '=', actor.userId).executeTakeFirst();
-    const user = await this.db.selectFrom('users').select(['unit', 'role']).where('id', '=', actor.userId).executeTakeFirst();
+    const row = await findRoutingWorker(this.db, actor.userId);
+    const user = await findAgentAccount(this.db, actor.userId);
     await this.execute(
       {
         type: 'addWorker',
@@ -403,7 +407,7 @@ export type QueueInput = {
  * takes the new configuration — refused without change if it does not fit the
  * work in progress — and only then is the queue row written.
  */
-export async function saveQueue(db: Db, routing: RoutingService, ctx: RequestContext, input: QueueInput): Promise<void> {
+export async function saveQueue(db: Db, routing: RoutingService, ctx: RequestContext, input: QueueInput): Promise<QueueRow> {
   try {
     parseExpression(input.targetExpression);
   } catch (error) {
@@ -437,9 +441,32 @@ export async function saveQueue(db: Db, routing: RoutingService, ctx: RequestCon
     service_level_target_percent: input.serviceLevelTargetPercent,
     max_wait_seconds: input.maxWaitSeconds,
   };
-  await db
-    .insertInto('queues')
-    .values({ id: input.id, ...row })
-    .onConflict((oc) => oc.column('id').doUpdateSet(row))
-    .execute();
+  await upsertQueue(db, input.id, row);
+  const saved = await findQueueRow(db, input.id);
+  if (!saved) throw new AppError('internal', 'The queue was saved but could not be read back.');
+  return saved;
+}
+
+export type { QueueRow };
+
+/** Display names of the given agents (an id missing from the answer has no account). */
+export const agentNames = (db: Db, userIds: string[]) => agentDisplayNames(db, userIds);
+
+/**
+ * Stores an agent's routing attributes and capacity; the engine takes the new attributes (with the account's role and
+ * unit) at once if it knows the agent, else when they next sign in.
+ */
+export async function saveWorkerSettings(
+  db: Db,
+  routing: RoutingService,
+  ctx: RequestContext,
+  userId: string,
+  settings: { attributes: Record<string, unknown>; voiceCapacity: number; workItemCapacity: number },
+): Promise<{ userId: string; attributes: Attributes }> {
+  const user = await findAgentAccount(db, userId);
+  if (!user) throw new AppError('not_found', 'There is no such account.');
+  await upsertRoutingWorker(db, { userId: user.id, ...settings }, ctx.now);
+  const attributes = { ...settings.attributes, role: user.role, unit: user.unit } as Attributes;
+  if (routing.engine.worker(user.id)) await routing.execute({ type: 'updateWorker', workerId: user.id, attributes }, ctx);
+  return { userId: user.id, attributes };
 }

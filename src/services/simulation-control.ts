@@ -1,20 +1,23 @@
-import path from 'node:path';
 import { z } from 'zod';
 import type { Db } from '../storage/database.js';
-import { packageRoot } from '../storage/paths.js';
-import { CallControl } from '../telephony/call-control.js';
-import { loadFlows } from '../telephony/ivr/flow.js';
-import { SpokenTextPrompts } from '../telephony/media/prompts.js';
-import { LiveTraffic } from '../telephony/simulator/live-traffic.js';
+import {
+  findSimulationRun,
+  insertSimulationRequest,
+  nextRequestedSimulation,
+  setSimulationProgress,
+  setSimulationStatus,
+} from '../storage/repositories/simulation.repository.js';
 import type { RequestContext } from './audit.service.js';
 import { readDemoMarker } from './demo-seed.service.js';
-import type { RoutingService } from './routing.service.js';
 
 /**
  * Picks up `switchboard simulate --live` requests (rows in simulation_runs)
  * in the server that owns the routing engine, runs them with the simulator
  * telephony adapter, and writes progress back. Refuses on a database that is
  * not a demo database: synthetic traffic never mixes with real calls.
+ *
+ * The traffic itself (synthetic callers through call control and the IVR) is telephony's: the composition root passes
+ * a factory for it, so this service imports no telephony code.
  */
 
 export const LiveParams = z.strictObject({
@@ -27,14 +30,32 @@ export const LiveParams = z.strictObject({
   durationMs: z.number().int().min(1_000).max(3_600_000),
 });
 
+export type LiveParamsValue = z.infer<typeof LiveParams>;
+
+/** One run of live synthetic traffic, made but not yet started. */
+export type LiveTrafficRun = {
+  readonly progress: { offered: number; answered: number; abandoned: number; running: boolean };
+  start(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+export type StartLiveTrafficInput = {
+  params: LiveParamsValue;
+  context: () => RequestContext;
+  onError: (error: unknown) => void;
+};
+
+/** Makes live traffic on the routing engine (supplied by the composition root: telephony/simulator). */
+export type LiveTrafficFactory = (input: StartLiveTrafficInput) => LiveTrafficRun;
+
 export class SimulationControl {
   private timer: NodeJS.Timeout | undefined;
-  private current: { id: string; traffic: LiveTraffic } | undefined;
+  private current: { id: string; traffic: LiveTrafficRun } | undefined;
   private busy = false;
 
   constructor(
     private readonly db: Db,
-    private readonly routing: RoutingService,
+    private readonly makeTraffic: LiveTrafficFactory,
     private readonly log: (message: string, error?: unknown) => void,
     private readonly timeZone: string,
   ) {}
@@ -70,31 +91,16 @@ export class SimulationControl {
   async poll(): Promise<void> {
     if (this.current) {
       const { id, traffic } = this.current;
-      const row = await this.db.selectFrom('simulation_runs').select('status').where('id', '=', id).executeTakeFirst();
+      const row = await findSimulationRun(this.db, id);
       if (row?.status === 'stop-requested') await traffic.stop();
       const finished = !traffic.progress.running;
-      await this.db
-        .updateTable('simulation_runs')
-        .set({ progress: JSON.stringify(traffic.progress), ...(finished ? { status: 'finished' as const } : {}), updated_at: new Date() })
-        .where('id', '=', id)
-        .execute();
+      await setSimulationProgress(this.db, id, traffic.progress, finished, new Date());
       if (finished) this.current = undefined;
       return;
     }
-    const request = await this.db
-      .selectFrom('simulation_runs')
-      .selectAll()
-      .where('status', '=', 'requested')
-      .orderBy('requested_at')
-      .limit(1)
-      .executeTakeFirst();
+    const request = await nextRequestedSimulation(this.db);
     if (!request) return;
-    const refuse = (reason: string) =>
-      this.db
-        .updateTable('simulation_runs')
-        .set({ status: 'refused', reason, updated_at: new Date() })
-        .where('id', '=', request.id)
-        .execute();
+    const refuse = (reason: string) => setSimulationStatus(this.db, request.id, { status: 'refused', reason }, new Date());
     if (!(await readDemoMarker(this.db))) {
       await refuse('this is not a demo database: synthetic traffic would mix with real calls');
       return;
@@ -104,28 +110,25 @@ export class SimulationControl {
       await refuse(`invalid parameters: ${params.error.issues[0]?.message ?? 'unknown'}`);
       return;
     }
-    // Synthetic callers go through call control and the real IVR flows (words, not sound: the simulator has no media).
-    const { flows, prompts } = loadFlows(path.join(packageRoot(), 'reference', 'ivr'));
-    const calls = new CallControl({
-      db: this.db,
-      routing: this.routing,
-      prompts: new SpokenTextPrompts(prompts),
-      flows,
-      node: 'simulator',
-      clock: () => new Date(),
-      timeZone: this.timeZone,
-      log: () => undefined,
+    const traffic = this.makeTraffic({
+      params: params.data,
+      context: this.context,
+      onError: (error) => this.log('live simulation step failed', error),
     });
-    calls.start();
-    const traffic = new LiveTraffic(
-      this.routing,
-      params.data,
-      this.context,
-      (error) => this.log('live simulation step failed', error),
-      calls,
-    );
     this.current = { id: request.id, traffic };
-    await this.db.updateTable('simulation_runs').set({ status: 'running', updated_at: new Date() }).where('id', '=', request.id).execute();
+    await setSimulationStatus(this.db, request.id, { status: 'running' }, new Date());
     await traffic.start();
   }
 }
+
+/** A `simulate --live` request from the command line; a running server picks it up. Its id. */
+export const requestLiveSimulation = (db: Db, requestedBy: string, params: LiveParamsValue): Promise<string> =>
+  insertSimulationRequest(db, requestedBy, params);
+
+export const readSimulationRun = (db: Db, id: string) => findSimulationRun(db, id);
+
+/** No server picked the request up: it is refused, so a server starting later does not run it unasked. */
+export const refuseUnclaimedSimulation = (db: Db, id: string, now: Date) =>
+  setSimulationStatus(db, id, { status: 'refused', reason: 'no server picked the request up' }, now);
+
+export const requestSimulationStop = (db: Db, id: string, now: Date) => setSimulationStatus(db, id, { status: 'stop-requested' }, now);

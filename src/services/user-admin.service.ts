@@ -6,6 +6,10 @@ import type { UserRow } from '../storage/repositories/identity.repository.js';
 import * as identity from '../storage/repositories/identity.repository.js';
 import type { Database } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
+
+/** The account row as stored (presenters pick what may leave the server). */
+export type { UserRow };
+
 import type { EnrollmentCourier, EnrollmentLink, IdentityDeps } from './identity-context.js';
 import { digest, newToken } from './keys.js';
 

@@ -1,6 +1,14 @@
 import { AppError } from '../domain/errors/app-error.js';
 import { MAX_WEBHOOK_ATTEMPTS, nextDelayMs, sign } from '../domain/partner/webhook-signature.js';
 import type { Db } from '../storage/database.js';
+import {
+  dueWebhookDeliveries,
+  listWebhookDeliveries,
+  markDeliveryDead,
+  markDeliveryDelivered,
+  resetDelivery,
+  scheduleDeliveryRetry,
+} from '../storage/repositories/webhook.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { decrypt, type Keys } from './keys.js';
 import { type Resolve, WebhookTransport } from './webhook-transport.js';
@@ -32,15 +40,7 @@ export async function deliverWebhooks(
   now: Date,
   limit = 20,
 ): Promise<{ delivered: number; failed: number; dead: number }> {
-  const due = await deps.db
-    .selectFrom('webhook_deliveries as d')
-    .innerJoin('agency_webhooks as w', 'w.agency_ori', 'd.agency_ori')
-    .select(['d.id', 'd.body', 'd.attempts', 'd.agency_ori', 'w.url', 'w.secret_enc'])
-    .where('d.status', '=', 'pending')
-    .where('d.next_attempt_at', '<=', now)
-    .orderBy('d.next_attempt_at')
-    .limit(limit)
-    .execute();
+  const due = await dueWebhookDeliveries(deps.db, now, limit);
   const counts = { delivered: 0, failed: 0, dead: 0 };
   if (due.length === 0) return counts;
   const transport = new WebhookTransport({ allowLoopback: deps.allowLoopback ?? false, resolve: deps.lookup, timeoutMs: deps.timeoutMs });
@@ -68,25 +68,13 @@ export async function deliverWebhooks(
       }
       const attempts = d.attempts + 1;
       if (!error) {
-        await deps.db
-          .updateTable('webhook_deliveries')
-          .set({ status: 'delivered', attempts, delivered_at: now, last_error: null })
-          .where('id', '=', d.id)
-          .execute();
+        await markDeliveryDelivered(deps.db, d.id, attempts, now);
         counts.delivered += 1;
       } else if (attempts >= MAX_WEBHOOK_ATTEMPTS) {
-        await deps.db
-          .updateTable('webhook_deliveries')
-          .set({ status: 'dead', attempts, last_error: error })
-          .where('id', '=', d.id)
-          .execute();
+        await markDeliveryDead(deps.db, d.id, attempts, error);
         counts.dead += 1;
       } else {
-        await deps.db
-          .updateTable('webhook_deliveries')
-          .set({ attempts, last_error: error, next_attempt_at: new Date(now.getTime() + nextDelayMs(attempts)) })
-          .where('id', '=', d.id)
-          .execute();
+        await scheduleDeliveryRetry(deps.db, d.id, attempts, error, new Date(now.getTime() + nextDelayMs(attempts)));
         counts.failed += 1;
       }
     }
@@ -102,21 +90,13 @@ export async function listDeliveries(
   status: 'pending' | 'delivered' | 'dead' | undefined,
   limit: number,
 ) {
-  let q = db.selectFrom('webhook_deliveries').selectAll();
-  if (agencyOri) q = q.where('agency_ori', '=', agencyOri);
-  if (status) q = q.where('status', '=', status);
-  return q.orderBy('created_at', 'desc').limit(limit).execute();
+  return listWebhookDeliveries(db, agencyOri, status, limit);
 }
 
 /** Sends a delivery again (a dead one, or a delivered one the agency missed): pending now, attempts from zero. */
 export async function redeliver(db: Db, ctx: RequestContext, id: string, agencyOri: string | null): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    let q = trx
-      .updateTable('webhook_deliveries')
-      .set({ status: 'pending', attempts: 0, next_attempt_at: ctx.now, last_error: null })
-      .where('id', '=', id);
-    if (agencyOri) q = q.where('agency_ori', '=', agencyOri);
-    const updated = await q.returning('id').executeTakeFirst();
+    const updated = await resetDelivery(trx, id, agencyOri, ctx.now);
     if (!updated) throw new AppError('not_found', 'There is no such delivery.');
     await appendAudit(trx, ctx, { action: 'webhook.redeliver', outcome: 'allowed', resourceType: 'webhook_delivery', resourceId: id });
   });

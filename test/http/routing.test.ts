@@ -69,7 +69,9 @@ describe('agents and work items through the API', () => {
 
   it('refuses live synthetic traffic on a database that is not a demo database', async () => {
     const { SimulationControl } = await import('../../src/services/simulation-control.js');
-    const control = new SimulationControl(db.db, t.routing, () => undefined, 'America/Chicago');
+    const { liveTrafficFactory } = await import('../../src/telephony/simulator/live-traffic-factory.js');
+    const traffic = liveTrafficFactory({ db: db.db, routing: t.routing, timeZone: 'America/Chicago' });
+    const control = new SimulationControl(db.db, traffic, () => undefined, 'America/Chicago');
     const params = { callsPerDay: 7000, speed: 10, agents: 3, ahtSeconds: 60, patienceSeconds: 60, seed: 1, durationMs: 5000 };
     const row = await db.db
       .insertInto('simulation_runs')

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { ZAuditEvent, ZPartnerClient, ZUser } from '../../contracts/identity.js';
 import type { AuditEvent } from '../../domain/audit/audit-chain.js';
-import type { ClientRow, UserRow } from '../../storage/repositories/identity.repository.js';
+import type { ClientRow } from '../../services/partner-client.service.js';
+import type { UserRow } from '../../services/user-admin.service.js';
 
 /** What leaves the server about an account: never its password hash, TOTP seed or enrollment token. */
 export const presentUser = (row: UserRow): z.infer<typeof ZUser> => ({

@@ -1,5 +1,5 @@
 import type { TFieldOffice, TQueue } from '../../contracts/reference.js';
-import type { FieldOfficeRow, QueueRow } from '../../storage/repositories/reference.repository.js';
+import type { FieldOfficeRow, QueueRow } from '../../services/reference-data.service.js';
 
 export const presentFieldOffice = (row: FieldOfficeRow): TFieldOffice => ({
   code: row.code,

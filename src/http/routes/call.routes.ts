@@ -1,11 +1,6 @@
-import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
-import { mayReadUnit } from '../../domain/cases/case-workflow.js';
-import { AppError } from '../../domain/errors/app-error.js';
-import { appendAudit } from '../../services/audit.service.js';
-import type { CallsTable } from '../../storage/schema.js';
-import { actorOf } from '../access-guard.js';
+import { type CallRow, listCallRecords, readCallRecord } from '../../services/call-history.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
 
@@ -36,7 +31,7 @@ const ZCall = z.object({
   recordingRef: z.string().nullable(),
 });
 
-type Row = Selectable<CallsTable>;
+type Row = CallRow;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const present = (r: Row): z.infer<typeof ZCall> => ({
   id: r.id,
@@ -80,22 +75,15 @@ export function callRoutes(ctx: AppContext) {
         limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
       response: z.object({ calls: z.array(ZCall) }),
-      handler: async ({ query, request }) =>
-        ctx.db.transaction().execute(async (trx) => {
-          let q = trx.selectFrom('calls').selectAll();
-          // Need-to-know: calls of the UAC unit only for those who may read its cases.
-          if (!mayReadUnit(actorOf(request), 'uac')) q = q.where('unit', '!=', 'uac');
-          if (query.line) q = q.where('line', '=', query.line);
-          if (query.endReason) q = q.where('end_reason', '=', query.endReason as never);
-          const rows = await q.orderBy('arrived_at', 'desc').limit(query.limit).execute();
-          await appendAudit(trx, actorContext(ctx, request), {
-            action: 'call.list',
-            outcome: 'allowed',
-            resourceType: 'call',
-            details: { results: rows.length, line: query.line ?? null },
-          });
-          return { calls: rows.map(present) };
-        }),
+      handler: async ({ query, request }) => {
+        const rows = await listCallRecords(
+          ctx.db,
+          actorContext(ctx, request),
+          { line: query.line, endReason: query.endReason },
+          query.limit,
+        );
+        return { calls: rows.map(present) };
+      },
     }),
     defineRoute({
       method: 'GET',
@@ -106,22 +94,7 @@ export function callRoutes(ctx: AppContext) {
       params: ZIdParams,
       response: ZCall,
       errors: [404],
-      handler: async ({ params, request }) => {
-        const row = await ctx.db.transaction().execute(async (trx) => {
-          const found = await trx.selectFrom('calls').selectAll().where('id', '=', params.id).executeTakeFirst();
-          const denied = found !== undefined && found.unit === 'uac' && !mayReadUnit(actorOf(request), 'uac');
-          await appendAudit(trx, actorContext(ctx, request), {
-            action: 'call.read',
-            outcome: denied ? 'denied' : found ? 'allowed' : 'error',
-            resourceType: 'call',
-            resourceId: params.id,
-            ...(denied ? { details: { reason: 'need_to_know_unit' } } : {}),
-          });
-          return denied ? undefined : found;
-        });
-        if (!row) throw new AppError('not_found', 'There is no such call.');
-        return present(row);
-      },
+      handler: async ({ params, request }) => present(await readCallRecord(ctx.db, actorContext(ctx, request), params.id)),
     }),
   ];
 }

@@ -4,9 +4,8 @@ import { ZAgency, ZAgencyParams } from '../../contracts/persons.js';
 import { AppError } from '../../domain/errors/app-error.js';
 import { sourceKey } from '../../domain/identity/sign-in-policy.js';
 import { requireAccess } from '../../services/access.service.js';
-import { appendAudit } from '../../services/audit.service.js';
+import { readAgency } from '../../services/agency.service.js';
 import { issueToken, OAuthError } from '../../services/partner-client.service.js';
-import { findAgency } from '../../storage/repositories/identity.repository.js';
 import { type AppContext, actorContext, requestContext } from '../context.js';
 import { presentAgency } from '../presenters/person.presenter.js';
 import { defineRoute } from '../route.js';
@@ -89,12 +88,7 @@ export function partnerRoutes(ctx: AppContext) {
             resourceId: params.ori,
           },
         );
-        return ctx.db.transaction().execute(async (trx) => {
-          const agency = await findAgency(trx, params.ori);
-          if (!agency) throw new AppError('not_found', `No agency has the ORI ${params.ori}.`);
-          await appendAudit(trx, rc, { action: 'agency.read', outcome: 'allowed', resourceType: 'agency', resourceId: params.ori });
-          return presentAgency(agency);
-        });
+        return presentAgency(await readAgency(ctx.db, rc, params.ori));
       },
     }),
   ];

@@ -25,7 +25,7 @@ import { AppError } from '../../domain/errors/app-error.js';
 import type { TaskView } from '../../domain/routing/engine.js';
 import { overallStatistics, queueStatistics } from '../../domain/routing/statistics.js';
 import { recordAudit } from '../../services/audit.service.js';
-import { saveQueue } from '../../services/routing.service.js';
+import { agentNames, saveQueue, saveWorkerSettings } from '../../services/routing.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { presentQueue } from '../presenters/reference.presenter.js';
 import { presentReservation, presentTask } from '../presenters/routing.presenter.js';
@@ -292,9 +292,7 @@ export function routingRoutes(ctx: AppContext) {
       response: ZQueue,
       errors: [409],
       handler: async ({ params, body, request }) => {
-        await saveQueue(ctx.db, routing, actorContext(ctx, request), { id: params.id, ...body });
-        const row = await ctx.db.selectFrom('queues').selectAll().where('id', '=', params.id).executeTakeFirstOrThrow();
-        return presentQueue(row);
+        return presentQueue(await saveQueue(ctx.db, routing, actorContext(ctx, request), { id: params.id, ...body }));
       },
     }),
     defineRoute({
@@ -317,18 +315,10 @@ export function routingRoutes(ctx: AppContext) {
       }),
       handler: async () => {
         const workers = [...routing.engine.allWorkers()];
-        const names =
-          workers.length === 0
-            ? []
-            : await ctx.db
-                .selectFrom('users')
-                .select(['id', 'display_name'])
-                .where(
-                  'id',
-                  'in',
-                  workers.map((w) => w.id),
-                )
-                .execute();
+        const names = await agentNames(
+          ctx.db,
+          workers.map((w) => w.id),
+        );
         return {
           agents: workers
             .map((w) => ({
@@ -370,29 +360,11 @@ export function routingRoutes(ctx: AppContext) {
       response: z.object({ userId: z.string(), attributes: z.record(z.string(), z.unknown()) }),
       errors: [404],
       handler: async ({ params, body, request }) => {
-        const rc = actorContext(ctx, request);
-        const user = await ctx.db.selectFrom('users').select(['id', 'role', 'unit']).where('id', '=', params.userId).executeTakeFirst();
-        if (!user) throw new AppError('not_found', 'There is no such account.');
-        await ctx.db
-          .insertInto('routing_workers')
-          .values({
-            user_id: user.id,
-            attributes: JSON.stringify(body.attributes),
-            voice_capacity: body.voiceCapacity,
-            work_item_capacity: body.workItemCapacity,
-          })
-          .onConflict((oc) =>
-            oc.column('user_id').doUpdateSet({
-              attributes: JSON.stringify(body.attributes),
-              voice_capacity: body.voiceCapacity,
-              work_item_capacity: body.workItemCapacity,
-              updated_at: ctx.clock(),
-            }),
-          )
-          .execute();
-        const attributes = { ...body.attributes, role: user.role, unit: user.unit };
-        if (routing.engine.worker(user.id)) await routing.execute({ type: 'updateWorker', workerId: user.id, attributes }, rc);
-        return { userId: user.id, attributes };
+        return saveWorkerSettings(ctx.db, routing, actorContext(ctx, request), params.userId, {
+          attributes: body.attributes,
+          voiceCapacity: body.voiceCapacity,
+          workItemCapacity: body.workItemCapacity,
+        });
       },
     }),
   ];

@@ -3,6 +3,13 @@ import type { AuditEvent } from '../../domain/audit/audit-chain.js';
 import type { Db } from '../database.js';
 import type { AuditEventsTable } from '../schema.js';
 
+/** Serialises audit appends: a transaction-scoped advisory lock, held until the transaction ends. */
+const AUDIT_LOCK_KEY = 0x53_57_41_55;
+
+export async function lockAuditChain(db: Db): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(db);
+}
+
 export async function lastAuditLink(db: Db): Promise<{ seq: number; hash: string } | undefined> {
   const row = await db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   return row ? { seq: Number(row.seq), hash: row.hash } : undefined;

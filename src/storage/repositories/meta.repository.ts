@@ -1,4 +1,10 @@
+import { sql } from 'kysely';
 import type { Db } from '../database.js';
+
+/** A round trip to the database (readiness). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db);
+}
 
 export async function getMeta(db: Db, key: string): Promise<unknown> {
   const row = await db.selectFrom('app_meta').select('value').where('key', '=', key).executeTakeFirst();

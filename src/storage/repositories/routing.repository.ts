@@ -1,0 +1,69 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { Db } from '../database.js';
+import type { QueuesTable, RoutingCommandsTable } from '../schema.js';
+
+/** The routing command log, queues and agents' routing settings. */
+
+export type QueueRow = Selectable<QueuesTable>;
+
+export const listQueueRows = (db: Db): Promise<QueueRow[]> => db.selectFrom('queues').selectAll().orderBy('id').execute();
+
+export const findQueueRow = (db: Db, id: string): Promise<QueueRow | undefined> =>
+  db.selectFrom('queues').selectAll().where('id', '=', id).executeTakeFirst();
+
+/** Adds the queue or changes every field but its id. */
+export async function upsertQueue(db: Db, id: string, row: Omit<Insertable<QueuesTable>, 'id'>): Promise<void> {
+  await db
+    .insertInto('queues')
+    .values({ id, ...row })
+    .onConflict((oc) => oc.column('id').doUpdateSet(row))
+    .execute();
+}
+
+/** The first command of the log (it carries the configuration the log was written under). */
+export const firstRoutingCommand = (db: Db) =>
+  db.selectFrom('routing_commands').select(['at_ms', 'command']).orderBy('seq').limit(1).executeTakeFirst();
+
+/** Up to `limit` commands after `after` (a seq), in log order. */
+export const routingCommandsAfter = (db: Db, after: string, limit: number) =>
+  db.selectFrom('routing_commands').select(['seq', 'at_ms', 'command']).where('seq', '>', after).orderBy('seq').limit(limit).execute();
+
+export async function insertRoutingCommand(db: Db, command: Insertable<RoutingCommandsTable>): Promise<void> {
+  await db.insertInto('routing_commands').values(command).execute();
+}
+
+export const findRoutingWorker = (db: Db, userId: string) =>
+  db.selectFrom('routing_workers').selectAll().where('user_id', '=', userId).executeTakeFirst();
+
+export async function upsertRoutingWorker(
+  db: Db,
+  worker: { userId: string; attributes: Record<string, unknown>; voiceCapacity: number; workItemCapacity: number },
+  now: Date,
+): Promise<void> {
+  await db
+    .insertInto('routing_workers')
+    .values({
+      user_id: worker.userId,
+      attributes: JSON.stringify(worker.attributes),
+      voice_capacity: worker.voiceCapacity,
+      work_item_capacity: worker.workItemCapacity,
+    })
+    .onConflict((oc) =>
+      oc.column('user_id').doUpdateSet({
+        attributes: JSON.stringify(worker.attributes),
+        voice_capacity: worker.voiceCapacity,
+        work_item_capacity: worker.workItemCapacity,
+        updated_at: now,
+      }),
+    )
+    .execute();
+}
+
+/** The account facts routing keeps as agent attributes. */
+export const findAgentAccount = (db: Db, userId: string) =>
+  db.selectFrom('users').select(['id', 'role', 'unit']).where('id', '=', userId).executeTakeFirst();
+
+export async function agentDisplayNames(db: Db, userIds: string[]): Promise<{ id: string; display_name: string }[]> {
+  if (userIds.length === 0) return [];
+  return db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', userIds).execute();
+}
