@@ -19,7 +19,7 @@ import { isDatabaseUnavailable } from '../storage/database.js';
 import { packageRoot } from '../storage/paths.js';
 import { TwilioCalls, type TwilioConfig } from '../telephony/adapters/twilio.js';
 import { CallControl } from '../telephony/call-control.js';
-import { loadFlows } from '../telephony/ivr/flow.js';
+import { loadFlows } from '../telephony/ivr-flows.js';
 import { PromptLibrary } from '../telephony/media/prompts.js';
 import { startTelephony, type Telephony } from '../telephony/runtime.js';
 import { openIdentity, secureCookies } from './identity-runtime.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../storage/database.js';
 import { packageRoot } from '../storage/paths.js';
 import { CallControl } from '../telephony/call-control.js';
-import { loadFlows } from '../telephony/ivr/flow.js';
+import { loadFlows } from '../telephony/ivr-flows.js';
 import { SpokenTextPrompts } from '../telephony/media/prompts.js';
 import { LiveTraffic } from '../telephony/simulator/live-traffic.js';
 import type { RequestContext } from './audit.service.js';

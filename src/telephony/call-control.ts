@@ -1,9 +1,9 @@
 import { dayIn } from '../domain/calendar/calendar-day.js';
+import type { Flow } from '../domain/ivr/flow.js';
+import { keypadDigits, type Validators } from '../domain/ivr/machine.js';
 import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
 import type { EngineEvent } from '../domain/routing/engine-types.js';
 import { type CallLeg, CallSession, type SessionDeps } from './call-session.js';
-import type { Flow } from './ivr/flow.js';
-import { keypadDigits, type Validators } from './ivr/machine.js';
 
 /**
  * The call-control service: takes calls from any adapter (SIP, simulator),

@@ -1,8 +1,8 @@
+import type { Vars } from '../domain/ivr/machine.js';
 import type { RequestContext } from '../services/audit.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
 import type { CallEndReason } from '../storage/schema.js';
-import type { Vars } from './ivr/machine.js';
 
 /**
  * The call record's milestones that every adapter writes the same way (the

@@ -1,3 +1,13 @@
+import type { Flow } from '../domain/ivr/flow.js';
+import {
+  advance,
+  type EnqueueNode,
+  type Input,
+  type Instruction,
+  type IvrState,
+  initialState,
+  type Validators,
+} from '../domain/ivr/machine.js';
 import type { EngineEvent } from '../domain/routing/engine-types.js';
 import { estimatedWaitSeconds } from '../domain/routing/statistics.js';
 import type { RequestContext } from '../services/audit.service.js';
@@ -5,8 +15,6 @@ import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
 import type { CallEndReason, CallsTable } from '../storage/schema.js';
 import { endCallRecord, enqueueCall, recordIvrDone } from './call-record.js';
-import type { Flow } from './ivr/flow.js';
-import { advance, type EnqueueNode, type Input, type Instruction, type IvrState, initialState, type Validators } from './ivr/machine.js';
 import type { Language, PromptSource } from './media/prompts.js';
 
 /**

@@ -4,7 +4,7 @@ import type { Db } from '../storage/database.js';
 import { packageRoot } from '../storage/paths.js';
 import { attachSip } from './adapters/sip-front.js';
 import { CallControl } from './call-control.js';
-import { loadFlows } from './ivr/flow.js';
+import { loadFlows } from './ivr-flows.js';
 import { MediaGateway } from './media/media-gateway.js';
 import { PromptLibrary } from './media/prompts.js';
 import { RtpengineClient } from './media/rtpengine.js';

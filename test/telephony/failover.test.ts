@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachSip } from '../../src/telephony/adapters/sip-front.js';
 import { CallControl } from '../../src/telephony/call-control.js';
-import { loadFlows } from '../../src/telephony/ivr/flow.js';
+import { loadFlows } from '../../src/telephony/ivr-flows.js';
 import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
 import { SipEndpoint } from '../../src/telephony/sip/endpoint.js';
 import { buildTestApp, realTimeClockFrom, type TestApp } from '../support/app.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwilioCalls } from '../../src/telephony/adapters/twilio.js';
 import { CallControl } from '../../src/telephony/call-control.js';
-import { loadFlows } from '../../src/telephony/ivr/flow.js';
+import { loadFlows } from '../../src/telephony/ivr-flows.js';
 import { PromptLibrary } from '../../src/telephony/media/prompts.js';
 import { buildTestApp, loadTestAgencies, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';

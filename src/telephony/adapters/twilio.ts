@@ -1,4 +1,14 @@
 import twilio from 'twilio';
+import type { Flow } from '../../domain/ivr/flow.js';
+import {
+  advance,
+  type EnqueueNode,
+  type Input,
+  type Instruction,
+  type IvrState,
+  initialState,
+  type Validators,
+} from '../../domain/ivr/machine.js';
 import { estimatedWaitSeconds } from '../../domain/routing/statistics.js';
 import type { RequestContext } from '../../services/audit.service.js';
 import type { RoutingService } from '../../services/routing.service.js';
@@ -6,8 +16,6 @@ import type { Db } from '../../storage/database.js';
 import type { CallEndReason } from '../../storage/schema.js';
 import { normalizeNumber } from '../call-control.js';
 import { endCallRecord, enqueueCall, recordIvrDone } from '../call-record.js';
-import type { Flow } from '../ivr/flow.js';
-import { advance, type EnqueueNode, type Input, type Instruction, type IvrState, initialState, type Validators } from '../ivr/machine.js';
 import type { Language, PromptLibrary } from '../media/prompts.js';
 
 /**
