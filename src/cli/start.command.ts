@@ -5,6 +5,7 @@ import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { buildApp, logSerializers } from '../http/app.js';
+import { CallRecordService } from '../services/call-record.service.js';
 import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { offlineGeocoder } from '../services/geonames.js';
 import { runPartnerJobs } from '../services/partner-jobs.service.js';
@@ -202,8 +203,9 @@ export async function startCommand(
       const { flows, prompts: catalog } = loadFlows(path.join(packageRoot(), 'reference', 'ivr'));
       const prompts = new PromptLibrary(catalog, path.join(config.dataDir, 'telephony', 'prompts'));
       const node = `${hostname()}:twilio`;
+      const callRecords = new CallRecordService(storage.handle.db, routing);
       const validators = new CallControl({
-        db: storage.handle.db,
+        calls: callRecords,
         routing,
         prompts,
         flows,
@@ -215,7 +217,7 @@ export async function startCommand(
       twilio = {
         config: { authToken: config.TWILIO_AUTH_TOKEN, baseUrl: config.TWILIO_WEBHOOK_BASE_URL },
         calls: new TwilioCalls({
-          db: storage.handle.db,
+          calls: callRecords,
           routing,
           flows,
           prompts,
@@ -267,7 +269,8 @@ export async function startCommand(
       progress('telephony: rendering prompts, starting rtpengine and Kamailio…');
       const log = logger.child({ component: 'telephony' });
       telephony = await startTelephony({
-        db: storage.handle.db,
+        calls: new CallRecordService(storage.handle.db, routing),
+        flowsDir: path.join(packageRoot(), 'reference', 'ivr'),
         routing,
         dataDir: path.join(config.dataDir, 'telephony'),
         node: `${hostname()}:${config.SIP_NODE_PORT}`,

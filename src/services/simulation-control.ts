@@ -7,6 +7,7 @@ import { loadFlows } from '../telephony/ivr-flows.js';
 import { SpokenTextPrompts } from '../telephony/media/prompts.js';
 import { LiveTraffic } from '../telephony/simulator/live-traffic.js';
 import type { RequestContext } from './audit.service.js';
+import { CallRecordService } from './call-record.service.js';
 import { readDemoMarker } from './demo-seed.service.js';
 import type { RoutingService } from './routing.service.js';
 
@@ -107,7 +108,7 @@ export class SimulationControl {
     // Synthetic callers go through call control and the real IVR flows (words, not sound: the simulator has no media).
     const { flows, prompts } = loadFlows(path.join(packageRoot(), 'reference', 'ivr'));
     const calls = new CallControl({
-      db: this.db,
+      calls: new CallRecordService(this.db, this.routing),
       routing: this.routing,
       prompts: new SpokenTextPrompts(prompts),
       flows,

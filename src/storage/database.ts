@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -7,6 +7,9 @@ import type { Database } from './schema.js';
 pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
 
 export type Db = Kysely<Database>;
+
+/** A database handle or an open transaction: what every repository function takes first. */
+export type Trx = Transaction<Database> | Db;
 
 export type DatabaseHandle = {
   db: Db;

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallRecordService } from '../../src/services/call-record.service.js';
 import { attachSip } from '../../src/telephony/adapters/sip-front.js';
 import { CallControl } from '../../src/telephony/call-control.js';
 import { loadFlows } from '../../src/telephony/ivr-flows.js';
@@ -35,8 +36,9 @@ beforeAll(async () => {
   const range = await freeUdpRange(600);
   const edgePort = await freeUdpPort();
   tel = await startTelephony({
-    db: db.db,
+    calls: new CallRecordService(db.db, t.routing),
     routing: t.routing,
+    flowsDir: path.resolve('reference/ivr'),
     dataDir,
     node: 'node-a',
     clock,
@@ -49,7 +51,7 @@ beforeAll(async () => {
   });
   const { flows } = loadFlows(path.resolve('reference/ivr'));
   controlB = new CallControl({
-    db: db.db,
+    calls: new CallRecordService(db.db, t.routing),
     routing: t.routing,
     prompts: tel.prompts,
     flows,
