@@ -89,6 +89,7 @@ try {
   const tel = await startTelephony({
     calls: new CallRecordService(handle.db, routing),
     flowsDir: path.join(packageRoot(), 'reference', 'ivr'),
+    kamailioTemplate: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
     routing,
     dataDir,
     node: 'bench',
@@ -109,6 +110,7 @@ try {
       nodes: [{ host: '127.0.0.1', port: which === 'bare' ? barePort : tel.endpoint.port }],
       rtpengine: { host: '127.0.0.1', port: ngPort },
       dir: path.join(dataDir, `kamailio-${which}`),
+      template: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
     });
     await new Promise((r) => setTimeout(r, 2_500)); // the dispatcher's first pings
     const target = { name: which, edge: `127.0.0.1:${edgePort}`, line: '+16155550102' };

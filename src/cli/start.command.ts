@@ -226,6 +226,7 @@ export async function startCommand(
       telephony = await startTelephony({
         calls: new CallRecordService(storage.handle.db, routing),
         flowsDir: path.join(packageRoot(), 'reference', 'ivr'),
+        kamailioTemplate: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
         routing,
         dataDir: path.join(config.dataDir, 'telephony'),
         node: `${hostname()}:${config.SIP_NODE_PORT}`,

@@ -1,7 +1,7 @@
 import { dayIn } from '../domain/calendar/calendar-day.js';
 import type { Vars } from '../domain/ivr/machine.js';
 import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
-import type { Db } from '../storage/database.js';
+import type { Db, Trx } from '../storage/database.js';
 import {
   type CallRow,
   endCall,
@@ -158,6 +158,29 @@ export class CallRecordService {
       ctx,
       recordId ? (trx) => updateCall(trx, recordId, { callback_task_id: call.callbackTaskId }) : undefined,
     );
+  }
+
+  /** The caller left while waiting: the task is canceled as abandoned and the record ends, in one transaction. */
+  async abandoned(
+    ctx: RequestContext,
+    call: { taskId: string; recordId: string | null; reason: CallEndReason; path: string[] | undefined },
+  ): Promise<void> {
+    await this.routing.execute({ type: 'cancel', taskId: call.taskId, reason: 'abandoned' }, ctx, this.endAlongside(ctx, call));
+  }
+
+  /** The caller hung up on the agent: the task goes to wrap-up and the record ends as completed, in one transaction. */
+  async completed(ctx: RequestContext, call: { taskId: string; recordId: string | null; path: string[] | undefined }): Promise<void> {
+    await this.routing.execute({ type: 'complete', taskId: call.taskId }, ctx, this.endAlongside(ctx, { ...call, reason: 'completed' }));
+  }
+
+  private endAlongside(
+    ctx: RequestContext,
+    call: { recordId: string | null; reason: CallEndReason; path: string[] | undefined },
+  ): ((trx: Trx) => Promise<void>) | undefined {
+    const recordId = call.recordId;
+    if (!recordId) return undefined;
+    return (trx) =>
+      endCall(trx, recordId, { at: ctx.now, reason: call.reason, ...(call.path ? { ivrPath: JSON.stringify(call.path) } : {}) });
   }
 
   /** The Twilio adapter's state between webhooks (the IVR's state, the task), with the IVR path so far. */

@@ -465,15 +465,22 @@ export class CallSession {
     for (let attempt = 0; attempt < 3; attempt++) {
       const task = this.deps.routing.engine.task(taskId);
       try {
+        // The command and the record's end in one transaction (the record unless it has ended already).
+        const recordId = this.finished ? null : this.recordId;
         if (task && (task.status === 'pending' || task.status === 'reserved')) {
-          await this.deps.routing.execute({ type: 'cancel', taskId, reason: 'abandoned' }, this.ctx());
-          await this.end(this.outcome ?? 'abandoned_queue');
+          await this.deps.calls.abandoned(this.ctx(), {
+            taskId,
+            recordId,
+            reason: this.outcome ?? 'abandoned_queue',
+            path: this.state.path,
+          });
+          this.ended();
           return;
         }
         if (task && task.status === 'assigned') {
           this.leg.releaseAgent?.();
-          await this.deps.routing.execute({ type: 'complete', taskId }, this.ctx());
-          await this.end('completed');
+          await this.deps.calls.completed(this.ctx(), { taskId, recordId, path: this.state.path });
+          this.ended();
           return;
         }
         break;
@@ -548,10 +555,15 @@ export class CallSession {
     if (!this.leg.ended) await this.leg.hangup();
   }
 
-  private async end(reason: CallEndReason): Promise<void> {
-    if (this.finished) return;
+  /** The record has ended (written with a routing command). */
+  private ended(): void {
     this.finished = true;
     this.phase = 'done';
+  }
+
+  private async end(reason: CallEndReason): Promise<void> {
+    if (this.finished) return;
+    this.ended();
     if (this.recordId) await this.deps.calls.ended(this.recordId, reason, this.state.path, this.deps.clock());
   }
 }

@@ -37,6 +37,8 @@ export type TelephonyOptions = {
   rtpengine: { host: string; port: number; portMin: number; portMax: number };
   /** The IVR flows (reference/ivr in the package). */
   flowsDir: string;
+  /** Kamailio's configuration template (deploy/kamailio/kamailio.cfg in the package). */
+  kamailioTemplate: string;
 };
 
 export type Telephony = {
@@ -94,6 +96,7 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
         nodes: [{ host: o.sip.host, port: endpoint.port }, ...(o.peers ?? [])],
         rtpengine: { host: o.rtpengine.host, port: o.rtpengine.port },
         dir: path.join(o.dataDir, 'kamailio'),
+        template: o.kamailioTemplate,
       });
       services.push(kamailio);
       cleanup.push(() => kamailio.stop());

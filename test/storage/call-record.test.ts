@@ -69,6 +69,23 @@ describe('call-record service', () => {
     expect(await commandsForTask(taskId)).toBe(0);
   });
 
+  it('a caller leaving the queue: the task is canceled as abandoned and the record ends with it, both or neither', async () => {
+    const id = await calls.arrived(arriving('leaves-1'));
+    const taskId = t.routing.newTaskId();
+    await calls.queued(ctx(), { taskId, recordId: id, line: '+16155550100', language: 'en', vars: {}, priority: 0 });
+    await expect(
+      calls.abandoned(ctx(), { taskId, recordId: 'not-a-record', reason: 'abandoned_queue', path: ['start'] }),
+    ).rejects.toThrow();
+    expect(t.routing.engine.task(taskId)?.status).toBe('pending');
+    await calls.abandoned(ctx(), { taskId, recordId: id, reason: 'abandoned_queue', path: ['start', 'reason'] });
+    expect(t.routing.engine.task(taskId)).toMatchObject({ status: 'canceled', cancelReason: 'abandoned' });
+    expect(await calls.findByExternalId('simulator', 'leaves-1')).toMatchObject({
+      end_reason: 'abandoned_queue',
+      ended_at: t.clock.now,
+      ivr_path: ['start', 'reason'],
+    });
+  });
+
   it('a call arriving twice keeps its first record; an ended record ends once', async () => {
     const first = await calls.arrivedOnce(arriving('twice-1'));
     expect(first).not.toBeNull();

@@ -39,6 +39,7 @@ beforeAll(async () => {
     calls: new CallRecordService(db.db, t.routing),
     routing: t.routing,
     flowsDir: path.resolve('reference/ivr'),
+    kamailioTemplate: path.resolve('deploy/kamailio/kamailio.cfg'),
     dataDir,
     node: 'node-a',
     clock,

@@ -50,6 +50,7 @@ beforeAll(async () => {
     calls: new CallRecordService(db.db, t.routing),
     routing: t.routing,
     flowsDir,
+    kamailioTemplate: path.resolve('deploy/kamailio/kamailio.cfg'),
     dataDir: mkdtempSync(path.join(tmpdir(), 'sb-telephony-')),
     node: 'node-a',
     clock,

@@ -373,19 +373,27 @@ export class TwilioCalls {
 
   /** The caller left: a waiting task is canceled as abandoned, a connected one goes to wrap-up; the record ends either way. */
   private async abandon(id: string, stored: Stored) {
+    // The routing command and the record's end are stored in one transaction; if the command is refused (the task
+    // moved on meanwhile), the record still ends.
     const taskId = stored.taskId;
     const status = taskId ? this.deps.routing.engine.task(taskId)?.status : undefined;
-    let reason: CallEndReason = 'abandoned_queue';
+    const path = stored.ivr.path;
     if (taskId && (status === 'pending' || status === 'reserved')) {
-      const canceled = await this.deps.routing.execute({ type: 'cancel', taskId, reason: 'abandoned' }, this.ctx()).then(
+      const canceled = await this.deps.calls.abandoned(this.ctx(), { taskId, recordId: id, reason: 'abandoned_queue', path }).then(
         () => true,
         () => false,
       );
-      if (!canceled && this.deps.routing.engine.task(taskId)?.status === 'assigned') reason = 'completed';
-    } else if (status === 'assigned') reason = 'completed';
-    if (taskId && reason === 'completed' && this.deps.routing.engine.task(taskId)?.status === 'assigned')
-      await this.deps.routing.execute({ type: 'complete', taskId }, this.ctx()).catch(() => undefined);
-    await this.end(id, reason, stored);
+      if (canceled) return;
+    }
+    if (taskId && this.deps.routing.engine.task(taskId)?.status === 'assigned') {
+      const completed = await this.deps.calls.completed(this.ctx(), { taskId, recordId: id, path }).then(
+        () => true,
+        () => false,
+      );
+      if (!completed) await this.end(id, 'completed', stored);
+      return;
+    }
+    await this.end(id, status === 'assigned' ? 'completed' : 'abandoned_queue', stored);
   }
 
   private end(id: string, reason: CallEndReason, stored: Stored | undefined) {
