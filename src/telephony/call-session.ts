@@ -1,3 +1,4 @@
+// Over 500 lines: one call's life (IVR, queue, agent, end) shares the session's state and waiters; split, each part would reach into the others.
 import type { Flow } from '../domain/ivr/flow.js';
 import {
   advance,
