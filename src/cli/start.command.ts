@@ -150,13 +150,14 @@ export async function startCommand(
       { lease: singleNodeLease, clock: () => new Date(), logger },
     );
     jobs.start();
+    // The call record, written by every telephony adapter.
+    const callRecords = new CallRecordService(storage.handle.db, routing);
     // The cloud-voice adapter, when an account is configured: the same flows and ACD, one webhook at a time.
     let twilio: { config: TwilioConfig; calls: TwilioCalls } | undefined;
     if (config.TWILIO_AUTH_TOKEN && config.TWILIO_WEBHOOK_BASE_URL) {
       const { flows, prompts: catalog } = loadFlows(path.join(packageRoot(), 'reference', 'ivr'));
       const prompts = new PromptLibrary(catalog, path.join(config.dataDir, 'telephony', 'prompts'));
       const node = `${hostname()}:twilio`;
-      const callRecords = new CallRecordService(storage.handle.db, routing);
       const validators = new CallControl({
         calls: callRecords,
         routing,
@@ -224,7 +225,7 @@ export async function startCommand(
       progress('telephony: rendering prompts, starting rtpengine and Kamailio…');
       const log = logger.child({ component: 'telephony' });
       telephony = await startTelephony({
-        calls: new CallRecordService(storage.handle.db, routing),
+        calls: callRecords,
         flowsDir: path.join(packageRoot(), 'reference', 'ivr'),
         kamailioTemplate: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
         routing,
