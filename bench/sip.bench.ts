@@ -14,11 +14,12 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/config.js';
+import { CallRecordService } from '../src/services/call-record.service.js';
 import { loadReferenceData } from '../src/services/reference-data.service.js';
 import { loadRoutingConfig, RoutingService } from '../src/services/routing.service.js';
 import { openDatabase } from '../src/storage/database.js';
 import { loadMigrations, migrate } from '../src/storage/migrator.js';
-import { migrationsDir } from '../src/storage/paths.js';
+import { migrationsDir, packageRoot } from '../src/storage/paths.js';
 import { type Service, startKamailio } from '../src/telephony/processes.js';
 import { startTelephony } from '../src/telephony/runtime.js';
 import { freeUdpPort, freeUdpRange, SIPP_DIR, sipp, sippCounts } from '../test/support/telephony.js';
@@ -86,7 +87,9 @@ try {
   const range = await freeUdpRange(4_000);
   const ngPort = await freeUdpPort();
   const tel = await startTelephony({
-    db: handle.db,
+    calls: new CallRecordService(handle.db, routing),
+    flowsDir: path.join(packageRoot(), 'reference', 'ivr'),
+    kamailioTemplate: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
     routing,
     dataDir,
     node: 'bench',
@@ -107,6 +110,7 @@ try {
       nodes: [{ host: '127.0.0.1', port: which === 'bare' ? barePort : tel.endpoint.port }],
       rtpengine: { host: '127.0.0.1', port: ngPort },
       dir: path.join(dataDir, `kamailio-${which}`),
+      template: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
     });
     await new Promise((r) => setTimeout(r, 2_500)); // the dispatcher's first pings
     const target = { name: which, edge: `127.0.0.1:${edgePort}`, line: '+16155550102' };

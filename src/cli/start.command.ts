@@ -5,21 +5,23 @@ import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { buildApp, logSerializers } from '../http/app.js';
+import { JobRunner, outcomeLog, singleNodeLease } from '../jobs/job-runner.js';
+import { partnerProcessorJob } from '../jobs/partner-processor.job.js';
+import { partnerRequestSweepJob } from '../jobs/partner-request-sweep.job.js';
+import { retentionJob } from '../jobs/retention.job.js';
+import { submissionWorkItemSweepJob } from '../jobs/submission-work-item-sweep.job.js';
+import { welfareSweepJob } from '../jobs/welfare-sweep.job.js';
+import { CallRecordService } from '../services/call-record.service.js';
 import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { offlineGeocoder } from '../services/geonames.js';
-import { runPartnerJobs } from '../services/partner-jobs.service.js';
-import { sweepPartnerRequests } from '../services/partner-request.service.js';
-import { sweepSubmissionWorkItems } from '../services/partner-submission.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
-import { runRetention } from '../services/retention.service.js';
 import { loadRoutingConfig, RoutingService } from '../services/routing.service.js';
 import { SimulationControl } from '../services/simulation-control.js';
-import { sweepWelfareReferrals } from '../services/welfare.service.js';
 import { isDatabaseUnavailable } from '../storage/database.js';
 import { packageRoot } from '../storage/paths.js';
 import { TwilioCalls, type TwilioConfig } from '../telephony/adapters/twilio.js';
 import { CallControl } from '../telephony/call-control.js';
-import { loadFlows } from '../telephony/ivr/flow.js';
+import { loadFlows } from '../telephony/ivr-flows.js';
 import { PromptLibrary } from '../telephony/media/prompts.js';
 import { startTelephony, type Telephony } from '../telephony/runtime.js';
 import { liveTrafficFactory } from '../telephony/simulator/live-traffic-factory.js';
@@ -61,9 +63,7 @@ export async function startCommand(
       // Calls first: callers hear the end of the call, not a dead line; then the edge and the media server.
       await telephony?.stop();
       await app?.close();
-      if (welfareSweep) clearInterval(welfareSweep);
-      if (retentionTimer) clearTimeout(retentionTimer);
-      if (partnerTimer) clearInterval(partnerTimer);
+      jobs?.stop();
       await simulation?.stop();
       await routing?.stop();
     } finally {
@@ -78,9 +78,7 @@ export async function startCommand(
   let app: Awaited<ReturnType<typeof buildApp>>['app'] | undefined;
   let routing: RoutingService | undefined;
   let simulation: SimulationControl | undefined;
-  let welfareSweep: NodeJS.Timeout | undefined;
-  let retentionTimer: NodeJS.Timeout | undefined;
-  let partnerTimer: NodeJS.Timeout | undefined;
+  let jobs: JobRunner | undefined;
   try {
     progress(`database: ${storage.description}`);
     const applied = await applyMigrations(storage, progress);
@@ -119,18 +117,23 @@ export async function startCommand(
       `routing: ${[...routing.engine.allTasks()].length} tasks and ${[...routing.engine.allWorkers()].length} agents restored from the command log`,
     );
     routing.start();
-    const simulationJob = backgroundJob(logger, 'live simulation control');
+    // The call record, written by every telephony adapter and the live simulation.
+    const callRecords = new CallRecordService(storage.handle.db, routing);
+    const simulationJob = outcomeLog(logger, 'live simulation control', () => new Date());
     simulation = new SimulationControl(
       storage.handle.db,
-      liveTrafficFactory({ db: storage.handle.db, routing, timeZone: config.CENTER_TIME_ZONE }),
+      liveTrafficFactory({
+        calls: callRecords,
+        routing,
+        timeZone: config.CENTER_TIME_ZONE,
+        flowsDir: path.join(packageRoot(), 'reference', 'ivr'),
+      }),
       (message, error) => (isDatabaseUnavailable(error) ? simulationJob.failed(error) : logger.warn({ err: error }, message)),
       config.CENTER_TIME_ZONE,
     );
     simulation.start();
-    // Welfare referrals past their response-time target are escalated, missing work items (welfare referrals, answered
-    // and overdue partner requests, accepted submissions) made again, and
-    // requests to partner agencies past their deadline escalated.
-    const welfareDeps = { db: storage.handle.db, routing, timeZone: config.CENTER_TIME_ZONE };
+    // The background jobs (src/jobs), on their timers; one node, so the lease is always held.
+    const sweepDeps = { db: storage.handle.db, routing, timeZone: config.CENTER_TIME_ZONE };
     const partnerDeps = {
       db: storage.handle.db,
       routing,
@@ -139,64 +142,22 @@ export async function startCommand(
       allowLoopback: development,
       timeZone: config.CENTER_TIME_ZONE,
     };
-    const welfareJob = backgroundJob(logger, 'welfare sweep');
-    const requestJob = backgroundJob(logger, 'partner request sweep');
-    const submissionSweepJob = backgroundJob(logger, 'submission work item sweep');
-    welfareSweep = setInterval(() => {
-      sweepWelfareReferrals(welfareDeps, new Date()).then(welfareJob.succeeded, welfareJob.failed);
-      sweepPartnerRequests(welfareDeps, new Date()).then(requestJob.succeeded, requestJob.failed);
-      sweepSubmissionWorkItems(partnerDeps, new Date()).then(submissionSweepJob.succeeded, submissionSweepJob.failed);
-    }, 60_000);
-    welfareSweep.unref();
-    // Bulk uploads are split, partner submissions processed, and status webhooks sent, every second (each run is bounded).
-    let partnerBusy = false;
-    const splitJob = backgroundJob(logger, 'splitting uploads');
-    const partnerJob = backgroundJob(logger, 'partner processing');
-    partnerTimer = setInterval(() => {
-      if (partnerBusy) return;
-      partnerBusy = true;
-      let failed = false;
-      void runPartnerJobs(
-        partnerDeps,
-        () => new Date(),
-        (job, error) => {
-          failed = true;
-          (job === 'split' ? splitJob : partnerJob).failed(error);
-        },
-      ).finally(() => {
-        if (!failed) {
-          splitJob.succeeded();
-          partnerJob.succeeded();
-        }
-        partnerBusy = false;
-      });
-    }, 1_000);
-    partnerTimer.unref();
-    // Retention once a day (first an hour after start), as the schema owner; audited by kind and count.
     const retentionStorage = storage;
-    const runDailyRetention = () =>
-      withOwnerDatabase(retentionStorage, (db) =>
-        runRetention(
-          db,
-          {
-            actor: null,
-            system: 'retention.schedule',
-            sourceIp: null,
-            requestId: null,
-            now: new Date(),
-            timeZone: config.CENTER_TIME_ZONE,
-          },
-          { dryRun: false, attachmentsDir: path.join(config.dataDir, 'attachments') },
-        ),
-      )
-        .then((r) => logger.info({ counts: r.counts }, 'retention run'))
-        .catch((error) => logger.warn({ err: error }, 'retention run failed; the next runs tomorrow'));
-    retentionTimer = setTimeout(function tick() {
-      void runDailyRetention();
-      retentionTimer = setTimeout(tick, 24 * 3_600_000);
-      retentionTimer.unref();
-    }, 3_600_000);
-    retentionTimer.unref();
+    jobs = new JobRunner(
+      [
+        welfareSweepJob(sweepDeps),
+        partnerRequestSweepJob(sweepDeps),
+        submissionWorkItemSweepJob(partnerDeps),
+        partnerProcessorJob(partnerDeps, () => new Date()),
+        retentionJob({
+          asOwner: (work) => withOwnerDatabase(retentionStorage, work),
+          attachmentsDir: path.join(config.dataDir, 'attachments'),
+          timeZone: config.CENTER_TIME_ZONE,
+        }),
+      ],
+      { lease: singleNodeLease, clock: () => new Date(), logger },
+    );
+    jobs.start();
     // The cloud-voice adapter, when an account is configured: the same flows and ACD, one webhook at a time.
     let twilio: { config: TwilioConfig; calls: TwilioCalls } | undefined;
     if (config.TWILIO_AUTH_TOKEN && config.TWILIO_WEBHOOK_BASE_URL) {
@@ -204,7 +165,7 @@ export async function startCommand(
       const prompts = new PromptLibrary(catalog, path.join(config.dataDir, 'telephony', 'prompts'));
       const node = `${hostname()}:twilio`;
       const validators = new CallControl({
-        db: storage.handle.db,
+        calls: callRecords,
         routing,
         prompts,
         flows,
@@ -216,7 +177,7 @@ export async function startCommand(
       twilio = {
         config: { authToken: config.TWILIO_AUTH_TOKEN, baseUrl: config.TWILIO_WEBHOOK_BASE_URL },
         calls: new TwilioCalls({
-          db: storage.handle.db,
+          calls: callRecords,
           routing,
           flows,
           prompts,
@@ -240,7 +201,8 @@ export async function startCommand(
       twilio.calls.start();
       progress(`telephony: Twilio webhooks at ${config.TWILIO_WEBHOOK_BASE_URL.replace(/\/$/, '')}/api/telephony/twilio/voice`);
     }
-    ({ app } = await buildApp({
+    let metrics: Awaited<ReturnType<typeof buildApp>>['metrics'];
+    ({ app, metrics } = await buildApp({
       db: storage.handle.db,
       pool: storage.handle.pool,
       migrations: storage.migrations,
@@ -254,6 +216,7 @@ export async function startCommand(
       attachmentsDir: path.join(config.dataDir, 'attachments'),
       ...(twilio ? { twilio } : {}),
     }));
+    jobs.registerMetrics(metrics.registry);
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal, 0));
     try {
       await app.listen({ host: config.HOST, port: config.PORT });
@@ -268,7 +231,9 @@ export async function startCommand(
       progress('telephony: rendering prompts, starting rtpengine and Kamailio…');
       const log = logger.child({ component: 'telephony' });
       telephony = await startTelephony({
-        db: storage.handle.db,
+        calls: callRecords,
+        flowsDir: path.join(packageRoot(), 'reference', 'ivr'),
+        kamailioTemplate: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
         routing,
         dataDir: path.join(config.dataDir, 'telephony'),
         node: `${hostname()}:${config.SIP_NODE_PORT}`,
@@ -288,6 +253,7 @@ export async function startCommand(
     }
     progress(`ready: http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT} (API docs at /api/docs)`);
   } catch (error) {
+    jobs?.stop();
     await telephony?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await simulation?.stop().catch(() => undefined);
@@ -329,36 +295,6 @@ function databaseWatch(logger: Logger): NonNullable<StorageOptions['watch']> {
       if (now - lastConnectionWarning < 10_000) return;
       lastConnectionWarning = now;
       logger.warn({ reason: error.message }, 'a database connection was lost; new queries reconnect');
-    },
-  };
-}
-
-/**
- * A background job's outcome, logged without a line a second while the database is away: the first failure of
- * an outage (then once a minute), and one line when the job works again. Other failures are logged each time.
- */
-function backgroundJob(logger: Logger, name: string): { succeeded: () => void; failed: (error: unknown) => void } {
-  let unavailable = false;
-  let lastLogged = 0;
-  return {
-    succeeded: () => {
-      if (!unavailable) return;
-      unavailable = false;
-      logger.info({ job: name }, `${name}: the database answers again`);
-    },
-    failed: (error) => {
-      if (!isDatabaseUnavailable(error)) {
-        logger.warn({ err: error }, `${name} failed`);
-        return;
-      }
-      unavailable = true;
-      // At most once a minute: a job that never reports success (the simulation control) still says it is waiting.
-      if (Date.now() - lastLogged < 60_000) return;
-      lastLogged = Date.now();
-      logger.warn(
-        { job: name, reason: error instanceof Error ? error.message : String(error) },
-        `${name}: the database is unavailable; retrying`,
-      );
     },
   };
 }

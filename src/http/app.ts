@@ -29,7 +29,7 @@ import { installBodyParsers } from './body-parsers.js';
 import type { AppContext } from './context.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
 import { installErrorHandling, sendError } from './error-handler.js';
-import { installMetrics } from './metrics.js';
+import { installMetrics, type Metrics } from './metrics.js';
 import { parseQueryString } from './query-string.js';
 import { createRateLimiter } from './rate-limit.js';
 import { type AnyRoute, DEFAULT_BODY_LIMIT, registerRoute, WEBHOOK_BODY_LIMIT } from './route.js';
@@ -112,6 +112,8 @@ export type BuiltApp = {
   routes: AnyRoute[];
   /** Every method and URL Fastify registered, from any source (plugins included): what the OpenAPI test checks against. */
   registered: { method: string; url: string }[];
+  /** The /metrics registry: the composition root adds the background jobs' metrics to it. */
+  metrics: Metrics;
 };
 
 /** Staff: the session cookie. Partner systems: an Authorization bearer token. */
@@ -342,5 +344,5 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   app.addHook('onClose', async () => ctx.realtime.close());
   for (const route of routes) registerRoute(app, route);
   await app.ready();
-  return { app, routes, registered };
+  return { app, routes, registered, metrics };
 }

@@ -14,7 +14,7 @@ import {
   type WorkerInput,
 } from '../domain/routing/engine-types.js';
 import { type Attributes, ExpressionError, parseExpression } from '../domain/routing/expression.js';
-import type { Db } from '../storage/database.js';
+import type { Db, Trx } from '../storage/database.js';
 import { referenceDir } from '../storage/paths.js';
 import {
   agentDisplayNames,
@@ -234,14 +234,22 @@ export class RoutingService {
     return () => this.listeners.delete(listener);
   }
 
-  /** Applies and stores one command; commands run strictly one after another, in log order. */
-  execute(command: RoutingCommand, ctx: RequestContext | null): Promise<EngineEvent[]> {
-    const run = this.tail.then(() => this.executeNow(command, ctx));
+  /**
+   * Applies and stores one command; commands run strictly one after another, in log order. `alongside` writes what
+   * belongs with the command (a call record's milestone) in the command's transaction: both are stored or neither;
+   * it runs after the command is applied, so it may read the engine's new state.
+   */
+  execute(command: RoutingCommand, ctx: RequestContext | null, alongside?: (trx: Trx) => Promise<void>): Promise<EngineEvent[]> {
+    const run = this.tail.then(() => this.executeNow(command, ctx, alongside));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  private async executeNow(command: RoutingCommand, ctx: RequestContext | null): Promise<EngineEvent[]> {
+  private async executeNow(
+    command: RoutingCommand,
+    ctx: RequestContext | null,
+    alongside?: (trx: Trx) => Promise<void>,
+  ): Promise<EngineEvent[]> {
     if (this.stale) await this.rebuild();
     const at = Math.max(this.clock().getTime(), this.current.time());
     let events: EngineEvent[];
@@ -271,6 +279,7 @@ export class RoutingService {
             { action: `routing.${command.type}`, outcome: 'allowed', resourceType: 'routing', details: summarize(command) },
           );
         }
+        if (alongside) await alongside(trx);
       });
     } catch (error) {
       // Memory must not run ahead of the log: rebuild from what was stored (the write may have committed before its

@@ -1,9 +1,7 @@
-import { dayIn } from '../domain/calendar/calendar-day.js';
-import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
+import type { Flow } from '../domain/ivr/flow.js';
+import { keypadDigits, type Validators } from '../domain/ivr/machine.js';
 import type { EngineEvent } from '../domain/routing/engine-types.js';
 import { type CallLeg, CallSession, type SessionDeps } from './call-session.js';
-import type { Flow } from './ivr/flow.js';
-import { keypadDigits, type Validators } from './ivr/machine.js';
 
 /**
  * The call-control service: takes calls from any adapter (SIP, simulator),
@@ -40,20 +38,8 @@ export class CallControl {
    */
   async recover(): Promise<number> {
     const now = this.deps.clock();
-    const stale = await this.deps.db
-      .updateTable('calls')
-      .set({ ended_at: now, end_reason: 'failed' })
-      .where('node', '=', this.deps.node)
-      .where('ended_at', 'is', null)
-      .returning(['task_id'])
-      .execute();
     const ctx = { actor: null, system: `telephony.${this.deps.node}`, sourceIp: null, requestId: null, now, timeZone: this.deps.timeZone };
-    for (const { task_id } of stale) {
-      const task = task_id ? this.deps.routing.engine.task(task_id) : undefined;
-      if (task_id && task && (task.status === 'pending' || task.status === 'reserved'))
-        await this.deps.routing.execute({ type: 'cancel', taskId: task_id, reason: 'abandoned' }, ctx).catch(() => undefined);
-    }
-    return stale.length;
+    return this.deps.calls.recoverNode(ctx, this.deps.node);
   }
 
   start(): void {
@@ -69,13 +55,11 @@ export class CallControl {
   private async agencyByKeypad(digits: string): Promise<string | null> {
     const now = Date.now();
     if (!this.agencyCache || now - this.agencyCache.at > 60_000) {
-      const today = dayIn(this.deps.clock(), this.deps.timeZone);
-      const agencies = await this.deps.db.selectFrom('agencies').selectAll().execute();
+      const oris = await this.deps.calls.agenciesInForce(this.deps.clock(), this.deps.timeZone);
       const map = new Map<string, string[]>();
-      for (const a of agencies) {
-        if (!agreementInForce(agreementOf(a), today).ok) continue;
-        const key = keypadDigits(a.ori);
-        map.set(key, [...(map.get(key) ?? []), a.ori]);
+      for (const ori of oris) {
+        const key = keypadDigits(ori);
+        map.set(key, [...(map.get(key) ?? []), ori]);
       }
       this.agencyCache = { at: now, digits: map };
     }

@@ -1,12 +1,19 @@
+// Over 500 lines: one call's life (IVR, queue, agent, end) shares the session's state and waiters; split, each part would reach into the others.
+import type { Flow } from '../domain/ivr/flow.js';
+import {
+  advance,
+  type EnqueueNode,
+  type Input,
+  type Instruction,
+  type IvrState,
+  initialState,
+  type Validators,
+} from '../domain/ivr/machine.js';
 import type { EngineEvent } from '../domain/routing/engine-types.js';
 import { estimatedWaitSeconds } from '../domain/routing/statistics.js';
 import type { RequestContext } from '../services/audit.service.js';
+import type { CallEndReason, CallRecordService } from '../services/call-record.service.js';
 import type { RoutingService } from '../services/routing.service.js';
-import type { Db } from '../storage/database.js';
-import type { CallEndReason, CallsTable } from '../storage/schema.js';
-import { endCallRecord, enqueueCall, recordIvrDone } from './call-record.js';
-import type { Flow } from './ivr/flow.js';
-import { advance, type EnqueueNode, type Input, type Instruction, type IvrState, initialState, type Validators } from './ivr/machine.js';
 import type { Language, PromptSource } from './media/prompts.js';
 
 /**
@@ -48,7 +55,8 @@ export interface CallLeg {
 export type AgentEvents = { onAnswered: () => void; onFailed: (status: number) => void; onAgentHangup: () => void };
 
 export type SessionDeps = {
-  db: Db;
+  /** The call record: every milestone is written through it. */
+  calls: CallRecordService;
   routing: RoutingService;
   prompts: PromptSource;
   validators: Validators;
@@ -103,15 +111,6 @@ export class CallSession {
     };
   }
 
-  private async update(values: Partial<{ [K in keyof CallsTable]: unknown }>): Promise<void> {
-    if (!this.recordId) return;
-    await this.deps.db
-      .updateTable('calls')
-      .set(values as never)
-      .where('id', '=', this.recordId)
-      .execute();
-  }
-
   private digit(d: string): void {
     if (this.finished) return;
     this.digits.push(d);
@@ -134,9 +133,10 @@ export class CallSession {
   routingEvent(event: EngineEvent): void {
     // Milestones are written whatever the session is doing (it may be playing a prompt).
     if (event.type === 'reservation.created') {
-      this.update({ offered_at: this.deps.clock(), agent_worker_id: event.workerId }).catch((error) =>
-        this.deps.log('call_record_failed', { callId: this.leg.externalId, error: String(error) }),
-      );
+      if (this.recordId)
+        this.deps.calls
+          .offered(this.recordId, event.workerId, this.deps.clock())
+          .catch((error) => this.deps.log('call_record_failed', { callId: this.leg.externalId, error: String(error) }));
       this.ringAgent(event.reservationId, event.workerId);
     }
     if ((event.type === 'reservation.timed-out' || event.type === 'reservation.rescinded') && event.reservationId === this.ringing) {
@@ -195,25 +195,20 @@ export class CallSession {
   async run(): Promise<void> {
     const arrived = this.deps.clock();
     try {
-      const row = await this.deps.db
-        .insertInto('calls')
-        .values({
-          adapter: this.leg.adapter,
-          external_id: this.leg.externalId,
-          node: this.deps.node,
-          line: this.flow.line,
-          unit: this.flow.unit,
-          caller_number: this.leg.caller || null,
-          arrived_at: arrived,
-        })
-        .onConflict((oc) => oc.columns(['adapter', 'external_id']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!row) {
+      const id = await this.deps.calls.arrivedOnce({
+        adapter: this.leg.adapter,
+        externalId: this.leg.externalId,
+        node: this.deps.node,
+        line: this.flow.line,
+        unit: this.flow.unit,
+        caller: this.leg.caller || null,
+        arrivedAt: arrived,
+      });
+      if (!id) {
         // The same call again (a retried INVITE on another node after a failover): keep the first record.
         this.deps.log('duplicate_call', { externalId: this.leg.externalId });
       }
-      this.recordId = row?.id ?? null;
+      this.recordId = id;
       await this.ivr();
     } catch (error) {
       // Ending the record may fail too (the database away): logged, never thrown — a call must not stop the server.
@@ -344,7 +339,7 @@ export class CallSession {
   }
 
   private async finishIvr(): Promise<void> {
-    if (this.recordId) await recordIvrDone(this.deps.db, this.recordId, this.state.vars, this.state.path, this.deps.clock());
+    if (this.recordId) await this.deps.calls.ivrDone(this.recordId, this.state.vars, this.state.path, this.deps.clock());
   }
 
   private nextRoutingEvent(ms: number): Promise<EngineEvent | null> {
@@ -366,7 +361,7 @@ export class CallSession {
   private async queue(node: EnqueueNode, vars: Record<string, string | boolean>, priority: number): Promise<void> {
     const taskId = this.deps.routing.newTaskId();
     this.taskId = taskId;
-    await enqueueCall(this.deps, this.ctx(), {
+    await this.deps.calls.queued(this.ctx(), {
       taskId,
       recordId: this.recordId,
       line: this.flow.line,
@@ -443,10 +438,10 @@ export class CallSession {
       if (task.status === 'assigned' && this.phase !== 'connected') {
         this.phase = 'connected';
         await this.leg.stop();
-        await this.update({ answered_at: this.deps.clock(), agent_worker_id: task.workerId });
+        if (this.recordId) await this.deps.calls.answered(this.recordId, task.workerId, this.deps.clock());
         if (this.recordingAnnounced) {
           const ref = await this.leg.record().catch(() => null);
-          if (ref) await this.update({ recording_ref: ref });
+          if (ref && this.recordId) await this.deps.calls.recording(this.recordId, ref);
         }
         this.deps.log('call_answered', { callId: this.leg.externalId, taskId });
       }
@@ -471,15 +466,22 @@ export class CallSession {
     for (let attempt = 0; attempt < 3; attempt++) {
       const task = this.deps.routing.engine.task(taskId);
       try {
+        // The command and the record's end in one transaction (the record unless it has ended already).
+        const recordId = this.finished ? null : this.recordId;
         if (task && (task.status === 'pending' || task.status === 'reserved')) {
-          await this.deps.routing.execute({ type: 'cancel', taskId, reason: 'abandoned' }, this.ctx());
-          await this.end(this.outcome ?? 'abandoned_queue');
+          await this.deps.calls.abandoned(this.ctx(), {
+            taskId,
+            recordId,
+            reason: this.outcome ?? 'abandoned_queue',
+            path: this.state.path,
+          });
+          this.ended();
           return;
         }
         if (task && task.status === 'assigned') {
           this.leg.releaseAgent?.();
-          await this.deps.routing.execute({ type: 'complete', taskId }, this.ctx());
-          await this.end('completed');
+          await this.deps.calls.completed(this.ctx(), { taskId, recordId, path: this.state.path });
+          this.ended();
           return;
         }
         break;
@@ -492,12 +494,13 @@ export class CallSession {
 
   private async callback(taskId: string): Promise<void> {
     const callbackTaskId = this.deps.routing.newTaskId();
-    await this.deps.routing.execute(
-      { type: 'callback', taskId, callbackTaskId, attributes: { callback: true, ...(this.recordId ? { callRecord: this.recordId } : {}) } },
-      this.ctx(),
-    );
+    await this.deps.calls.callbackRequested(this.ctx(), {
+      recordId: this.recordId,
+      taskId,
+      callbackTaskId,
+      attributes: { callback: true, ...(this.recordId ? { callRecord: this.recordId } : {}) },
+    });
     this.phase = 'done';
-    await this.update({ callback_task_id: callbackTaskId });
     await this.end('callback');
     await this.say('callback-confirmed', false).catch(() => undefined);
     if (!this.leg.ended) await this.leg.hangup();
@@ -523,25 +526,18 @@ export class CallSession {
     if (node.overflow === 'callback') {
       // The canceled task cannot be turned into a callback any more: a new callback task, for the same number.
       const callbackTaskId = this.deps.routing.newTaskId();
-      await this.deps.routing.execute(
-        {
-          type: 'createTask',
-          task: {
-            id: callbackTaskId,
-            channel: 'voice',
-            attributes: {
-              kind: 'call',
-              callback: true,
-              callbackFor: taskId,
-              line: this.flow.line,
-              language: this.language,
-              ...(this.recordId ? { callRecord: this.recordId } : {}),
-            },
-          },
+      await this.deps.calls.overflowCallback(this.ctx(), {
+        recordId: this.recordId,
+        callbackTaskId,
+        attributes: {
+          kind: 'call',
+          callback: true,
+          callbackFor: taskId,
+          line: this.flow.line,
+          language: this.language,
+          ...(this.recordId ? { callRecord: this.recordId } : {}),
         },
-        this.ctx(),
-      );
-      await this.update({ callback_task_id: callbackTaskId });
+      });
       await this.end('overflowed');
       await this.say('callback-confirmed', false).catch(() => undefined);
       await this.leg.hangup();
@@ -554,16 +550,21 @@ export class CallSession {
     this.outcome = reason;
     await this.say(prompt, false);
     const ref = await this.leg.record();
-    await this.update({ recording_ref: ref });
+    if (this.recordId) await this.deps.calls.recording(this.recordId, ref);
     await this.waitFor(maxSeconds * 1_000, false);
     await this.end(reason);
     if (!this.leg.ended) await this.leg.hangup();
   }
 
-  private async end(reason: CallEndReason): Promise<void> {
-    if (this.finished) return;
+  /** The record has ended (written with a routing command). */
+  private ended(): void {
     this.finished = true;
     this.phase = 'done';
-    if (this.recordId) await endCallRecord(this.deps.db, this.recordId, reason, this.state.path, this.deps.clock());
+  }
+
+  private async end(reason: CallEndReason): Promise<void> {
+    if (this.finished) return;
+    this.ended();
+    if (this.recordId) await this.deps.calls.ended(this.recordId, reason, this.state.path, this.deps.clock());
   }
 }

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from '../storage/paths.js';
 import { RtpengineClient } from './media/rtpengine.js';
 import { sipPing } from './sip/ping.js';
 
@@ -118,6 +117,8 @@ export type KamailioOptions = {
   nodes: { host: string; port: number }[];
   rtpengine: { host: string; port: number };
   dir: string;
+  /** The configuration template (deploy/kamailio/kamailio.cfg in the package), filled in at start. */
+  template: string;
   children?: number;
 };
 
@@ -130,7 +131,7 @@ export function writeKamailioConfig(o: KamailioOptions): { cfg: string; ctl: str
   writeFileSync(dispatcher, `${o.nodes.map((n) => `1 sip:${n.host}:${n.port} 0 0`).join('\n')}\n`);
   const ctl = path.join(o.dir, 'kamailio_ctl');
   const modules = MODULES.find((m) => existsSync(m)) ?? MODULES[0];
-  const template = readFileSync(path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'), 'utf8');
+  const template = readFileSync(o.template, 'utf8');
   const cfg = path.join(o.dir, 'kamailio.cfg');
   writeFileSync(
     cfg,

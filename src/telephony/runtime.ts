@@ -1,10 +1,9 @@
 import path from 'node:path';
+import type { CallRecordService } from '../services/call-record.service.js';
 import type { RoutingService } from '../services/routing.service.js';
-import type { Db } from '../storage/database.js';
-import { packageRoot } from '../storage/paths.js';
 import { attachSip } from './adapters/sip-front.js';
 import { CallControl } from './call-control.js';
-import { loadFlows } from './ivr/flow.js';
+import { loadFlows } from './ivr-flows.js';
 import { MediaGateway } from './media/media-gateway.js';
 import { PromptLibrary } from './media/prompts.js';
 import { RtpengineClient } from './media/rtpengine.js';
@@ -20,7 +19,8 @@ import { SipEndpoint } from './sip/endpoint.js';
  */
 
 export type TelephonyOptions = {
-  db: Db;
+  /** The call record (the composition root builds it over the database and the routing service). */
+  calls: CallRecordService;
   routing: RoutingService;
   dataDir: string;
   node: string;
@@ -35,7 +35,10 @@ export type TelephonyOptions = {
   /** Other call-control nodes the edge balances over, besides this one. */
   peers?: { host: string; port: number }[];
   rtpengine: { host: string; port: number; portMin: number; portMax: number };
-  flowsDir?: string;
+  /** The IVR flows (reference/ivr in the package). */
+  flowsDir: string;
+  /** Kamailio's configuration template (deploy/kamailio/kamailio.cfg in the package). */
+  kamailioTemplate: string;
 };
 
 export type Telephony = {
@@ -49,7 +52,7 @@ export type Telephony = {
 
 export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
   await PromptLibrary.checkTools();
-  const { flows, prompts: catalog } = loadFlows(o.flowsDir ?? path.join(packageRoot(), 'reference', 'ivr'));
+  const { flows, prompts: catalog } = loadFlows(o.flowsDir);
   const prompts = new PromptLibrary(catalog, path.join(o.dataDir, 'prompts'));
   await prompts.renderAll();
   const services: Service[] = [];
@@ -72,7 +75,7 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
     services.push(rtpengine);
     cleanup.push(() => rtpengine.stop());
     const control = new CallControl({
-      db: o.db,
+      calls: o.calls,
       routing: o.routing,
       prompts,
       flows,
@@ -93,6 +96,7 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
         nodes: [{ host: o.sip.host, port: endpoint.port }, ...(o.peers ?? [])],
         rtpengine: { host: o.rtpengine.host, port: o.rtpengine.port },
         dir: path.join(o.dataDir, 'kamailio'),
+        template: o.kamailioTemplate,
       });
       services.push(kamailio);
       cleanup.push(() => kamailio.stop());

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRoutingConfig, RoutingService } from '../../src/services/routing.service.js';
 import { buildTestApp, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
@@ -70,7 +71,13 @@ describe('agents and work items through the API', () => {
   it('refuses live synthetic traffic on a database that is not a demo database', async () => {
     const { SimulationControl } = await import('../../src/services/simulation-control.js');
     const { liveTrafficFactory } = await import('../../src/telephony/simulator/live-traffic-factory.js');
-    const traffic = liveTrafficFactory({ db: db.db, routing: t.routing, timeZone: 'America/Chicago' });
+    const { CallRecordService } = await import('../../src/services/call-record.service.js');
+    const traffic = liveTrafficFactory({
+      calls: new CallRecordService(db.db, t.routing),
+      routing: t.routing,
+      timeZone: 'America/Chicago',
+      flowsDir: fileURLToPath(new URL('../../reference/ivr', import.meta.url)),
+    });
     const control = new SimulationControl(db.db, traffic, () => undefined, 'America/Chicago');
     const params = { callsPerDay: 7000, speed: 10, agents: 3, ahtSeconds: 60, patienceSeconds: 60, seed: 1, durationMs: 5000 };
     const row = await db.db

@@ -101,6 +101,11 @@ describe('partner submissions survive a SIGKILL', () => {
       },
       120_000,
     );
+    // The processor is a background job of the runner (src/jobs): its runs are counted in /metrics.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const runs = /^switchboard_job_runs_total\{job="partner processor"\} (\d+)$/m.exec(metrics);
+    expect(Number(runs?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^switchboard_job_failures_total\{job="retention"\} 0$/m);
     second.child.kill('SIGTERM');
     await second.exited;
   });

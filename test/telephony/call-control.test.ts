@@ -2,11 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keypadDigits } from '../../src/domain/ivr/machine.js';
 import { queueStatistics } from '../../src/domain/routing/statistics.js';
+import { CallRecordService } from '../../src/services/call-record.service.js';
 import { SimulatedLeg } from '../../src/telephony/adapters/simulated-leg.js';
 import { CallControl, normalizeNumber } from '../../src/telephony/call-control.js';
-import { loadFlows } from '../../src/telephony/ivr/flow.js';
-import { keypadDigits } from '../../src/telephony/ivr/machine.js';
+import { loadFlows } from '../../src/telephony/ivr-flows.js';
 import { PromptLibrary } from '../../src/telephony/media/prompts.js';
 import { LiveTraffic } from '../../src/telephony/simulator/live-traffic.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type TestApp } from '../support/app.js';
@@ -33,7 +34,7 @@ beforeAll(async () => {
   prompts = new PromptLibrary(catalog, path.join(mkdtempSync(path.join(tmpdir(), 'sb-prompts-')), 'prompts'));
   await prompts.renderAll();
   control = new CallControl({
-    db: db.db,
+    calls: new CallRecordService(db.db, t.routing),
     routing: t.routing,
     prompts,
     flows,
@@ -179,7 +180,7 @@ describe('call control (simulator adapter)', () => {
     // The node "dies": a new control for the same node name takes over, as after a restart.
     const { flows } = loadFlows(path.resolve('reference/ivr'));
     const restarted = new CallControl({
-      db: db.db,
+      calls: new CallRecordService(db.db, t.routing),
       routing: t.routing,
       prompts,
       flows,
@@ -268,7 +269,7 @@ describe('call control (simulator adapter)', () => {
         await t.routing.execute({ type: 'setActivity', workerId: w.id, activity: 'Offline' }, ctx);
     queueNode.maxWaiting = t.routing.engine.waitingIn('uac_unit').length + 1;
     const small = new CallControl({
-      db: db.db,
+      calls: new CallRecordService(db.db, t.routing),
       routing: t.routing,
       prompts,
       flows: new Map([[flow.line, flow]]),

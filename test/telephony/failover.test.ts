@@ -2,9 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallRecordService } from '../../src/services/call-record.service.js';
 import { attachSip } from '../../src/telephony/adapters/sip-front.js';
 import { CallControl } from '../../src/telephony/call-control.js';
-import { loadFlows } from '../../src/telephony/ivr/flow.js';
+import { loadFlows } from '../../src/telephony/ivr-flows.js';
 import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
 import { SipEndpoint } from '../../src/telephony/sip/endpoint.js';
 import { buildTestApp, realTimeClockFrom, type TestApp } from '../support/app.js';
@@ -35,8 +36,10 @@ beforeAll(async () => {
   const range = await freeUdpRange(600);
   const edgePort = await freeUdpPort();
   tel = await startTelephony({
-    db: db.db,
+    calls: new CallRecordService(db.db, t.routing),
     routing: t.routing,
+    flowsDir: path.resolve('reference/ivr'),
+    kamailioTemplate: path.resolve('deploy/kamailio/kamailio.cfg'),
     dataDir,
     node: 'node-a',
     clock,
@@ -49,7 +52,7 @@ beforeAll(async () => {
   });
   const { flows } = loadFlows(path.resolve('reference/ivr'));
   controlB = new CallControl({
-    db: db.db,
+    calls: new CallRecordService(db.db, t.routing),
     routing: t.routing,
     prompts: tel.prompts,
     flows,

@@ -4,6 +4,7 @@ import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallRecordService } from '../../src/services/call-record.service.js';
 import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
 import { buildTestApp, loadTestAgencies, realTimeClockFrom, type TestApp } from '../support/app.js';
 import { rms, startSoftphone } from '../support/baresip.js';
@@ -46,9 +47,10 @@ beforeAll(async () => {
     }),
   );
   tel = await startTelephony({
-    db: db.db,
+    calls: new CallRecordService(db.db, t.routing),
     routing: t.routing,
     flowsDir,
+    kamailioTemplate: path.resolve('deploy/kamailio/kamailio.cfg'),
     dataDir: mkdtempSync(path.join(tmpdir(), 'sb-telephony-')),
     node: 'node-a',
     clock,

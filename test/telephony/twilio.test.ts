@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallRecordService } from '../../src/services/call-record.service.js';
 import { TwilioCalls } from '../../src/telephony/adapters/twilio.js';
 import { CallControl } from '../../src/telephony/call-control.js';
-import { loadFlows } from '../../src/telephony/ivr/flow.js';
+import { loadFlows } from '../../src/telephony/ivr-flows.js';
 import { PromptLibrary } from '../../src/telephony/media/prompts.js';
 import { buildTestApp, loadTestAgencies, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -51,7 +52,7 @@ beforeAll(async () => {
   t = await buildTestApp(db, {
     twilio: (routing, clock) => {
       const control = new CallControl({
-        db: db.db,
+        calls: new CallRecordService(db.db, routing),
         routing,
         prompts,
         flows,
@@ -64,7 +65,7 @@ beforeAll(async () => {
         config: { authToken: AUTH_TOKEN, baseUrl: BASE_URL },
         calls: (() => {
           const calls = new TwilioCalls({
-            db: db.db,
+            calls: new CallRecordService(db.db, routing),
             routing,
             flows,
             prompts,

@@ -1,13 +1,19 @@
 import twilio from 'twilio';
+import type { Flow } from '../../domain/ivr/flow.js';
+import {
+  advance,
+  type EnqueueNode,
+  type Input,
+  type Instruction,
+  type IvrState,
+  initialState,
+  type Validators,
+} from '../../domain/ivr/machine.js';
 import { estimatedWaitSeconds } from '../../domain/routing/statistics.js';
 import type { RequestContext } from '../../services/audit.service.js';
+import type { CallEndReason, CallRecordService } from '../../services/call-record.service.js';
 import type { RoutingService } from '../../services/routing.service.js';
-import type { Db } from '../../storage/database.js';
-import type { CallEndReason } from '../../storage/schema.js';
 import { normalizeNumber } from '../call-control.js';
-import { endCallRecord, enqueueCall, recordIvrDone } from '../call-record.js';
-import type { Flow } from '../ivr/flow.js';
-import { advance, type EnqueueNode, type Input, type Instruction, type IvrState, initialState, type Validators } from '../ivr/machine.js';
 import type { Language, PromptLibrary } from '../media/prompts.js';
 
 /**
@@ -40,7 +46,8 @@ export type TwilioRest = { accountSid: string; authToken: string; apiBaseUrl: st
 export class TwilioCalls {
   constructor(
     private readonly deps: {
-      db: Db;
+      /** The call record: every milestone and the adapter's state between webhooks are written through it. */
+      calls: CallRecordService;
       routing: RoutingService;
       flows: Map<string, Flow>;
       prompts: PromptLibrary;
@@ -77,19 +84,9 @@ export class TwilioCalls {
   }
 
   private async offer(taskId: string, reservationId: string, workerId: string): Promise<void> {
-    const row = await this.deps.db
-      .selectFrom('calls')
-      .selectAll()
-      .where('adapter', '=', 'twilio')
-      .where('task_id', '=', taskId)
-      .where('ended_at', 'is', null)
-      .executeTakeFirst();
+    const row = await this.deps.calls.findOpenByTask('twilio', taskId);
     if (!row) return;
-    await this.deps.db
-      .updateTable('calls')
-      .set({ offered_at: this.deps.clock(), agent_worker_id: workerId })
-      .where('id', '=', row.id)
-      .execute();
+    await this.deps.calls.offered(row.id, workerId, this.deps.clock());
     const sipUser = this.deps.routing.engine.worker(workerId)?.attributes.sipUser;
     const rest = this.deps.rest;
     if (!rest || typeof sipUser !== 'string') return; // the agent answers on the desktop; nothing to connect here
@@ -125,8 +122,7 @@ export class TwilioCalls {
     const row = await this.load(p.ParentCallSid ?? p.CallSid ?? '');
     const reservation = this.deps.routing.engine.reservation(reservationId);
     if (row && reservation?.status === 'pending' && ['in-progress', 'answered'].includes(p.CallStatus ?? '')) {
-      await this.deps.routing.execute({ type: 'accept', reservationId }, this.ctx());
-      await this.deps.db.updateTable('calls').set({ answered_at: this.deps.clock() }).where('id', '=', row.id).execute();
+      await this.deps.calls.acceptAndAnswer(this.ctx(), row.id, reservationId);
     }
     return new twilio.twiml.VoiceResponse().toString();
   }
@@ -172,21 +168,12 @@ export class TwilioCalls {
     return line ? this.deps.flows.get(line) : undefined;
   }
 
-  private async load(callSid: string) {
-    return this.deps.db
-      .selectFrom('calls')
-      .selectAll()
-      .where('adapter', '=', 'twilio')
-      .where('external_id', '=', callSid)
-      .executeTakeFirst();
+  private load(callSid: string) {
+    return this.deps.calls.findByExternalId('twilio', callSid);
   }
 
-  private async save(id: string, stored: Stored): Promise<void> {
-    await this.deps.db
-      .updateTable('calls')
-      .set({ adapter_state: JSON.stringify(stored), ivr_path: JSON.stringify(stored.ivr.path) })
-      .where('id', '=', id)
-      .execute();
+  private save(id: string, stored: Stored): Promise<void> {
+    return this.deps.calls.saveAdapterState(id, stored, stored.ivr.path);
   }
 
   private lang(state: IvrState): Language {
@@ -214,20 +201,15 @@ export class TwilioCalls {
     let id = existing?.id;
     let state = initialState(flow);
     if (!existing) {
-      const row = await this.deps.db
-        .insertInto('calls')
-        .values({
-          adapter: 'twilio',
-          external_id: p.CallSid,
-          node: this.deps.node,
-          line: flow.line,
-          unit: flow.unit,
-          caller_number: p.From ?? null,
-          arrived_at: this.deps.clock(),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      id = row.id;
+      id = await this.deps.calls.arrived({
+        adapter: 'twilio',
+        externalId: p.CallSid,
+        node: this.deps.node,
+        line: flow.line,
+        unit: flow.unit,
+        caller: p.From ?? null,
+        arrivedAt: this.deps.clock(),
+      });
     } else state = (existing.adapter_state as Stored | null)?.ivr ?? state;
     return this.step(id as string, flow, { ivr: state }, null);
   }
@@ -294,7 +276,7 @@ export class TwilioCalls {
   }
 
   private finishIvr(id: string, stored: Stored) {
-    return recordIvrDone(this.deps.db, id, stored.ivr.vars, stored.ivr.path, this.deps.clock());
+    return this.deps.calls.ivrDone(id, stored.ivr.vars, stored.ivr.path, this.deps.clock());
   }
 
   private async enqueue(
@@ -309,7 +291,7 @@ export class TwilioCalls {
   ) {
     await this.finishIvr(id, stored);
     const taskId = this.deps.routing.newTaskId();
-    await enqueueCall(this.deps, this.ctx(), { taskId, recordId: id, line: flow.line, language, vars, priority });
+    await this.deps.calls.queued(this.ctx(), { taskId, recordId: id, line: flow.line, language, vars, priority });
     stored.taskId = taskId;
     stored.callbackOffer = node.callbackOffer;
     this.say(response, 'queue-entry', language);
@@ -344,13 +326,14 @@ export class TwilioCalls {
     const task = this.deps.routing.engine.task(stored.taskId);
     if (task?.status !== 'pending') return response.toString();
     const callbackTaskId = this.deps.routing.newTaskId();
-    await this.deps.routing.execute(
-      { type: 'callback', taskId: stored.taskId, callbackTaskId, attributes: { callback: true, callRecord: row.id } },
-      this.ctx(),
-    );
+    await this.deps.calls.callbackRequested(this.ctx(), {
+      recordId: row.id,
+      taskId: stored.taskId,
+      callbackTaskId,
+      attributes: { callback: true, callRecord: row.id },
+    });
     stored.callbackTaskId = callbackTaskId;
     await this.save(row.id, stored);
-    await this.deps.db.updateTable('calls').set({ callback_task_id: callbackTaskId }).where('id', '=', row.id).execute();
     return response.leave().toString();
   }
 
@@ -378,7 +361,7 @@ export class TwilioCalls {
     const row = await this.load(p.CallSid ?? '');
     if (row && !row.ended_at) {
       const stored = (row.adapter_state as Stored | null) ?? undefined;
-      if (p.RecordingUrl) await this.deps.db.updateTable('calls').set({ recording_ref: p.RecordingUrl }).where('id', '=', row.id).execute();
+      if (p.RecordingUrl) await this.deps.calls.recording(row.id, p.RecordingUrl);
       if (['completed', 'canceled', 'busy', 'failed', 'no-answer'].includes(p.CallStatus ?? '') || p.RecordingUrl) {
         if (p.RecordingUrl) await this.end(row.id, 'voicemail', stored);
         else if (stored?.taskId) await this.abandon(row.id, stored);
@@ -390,22 +373,30 @@ export class TwilioCalls {
 
   /** The caller left: a waiting task is canceled as abandoned, a connected one goes to wrap-up; the record ends either way. */
   private async abandon(id: string, stored: Stored) {
+    // The routing command and the record's end are stored in one transaction; if the command is refused (the task
+    // moved on meanwhile), the record still ends.
     const taskId = stored.taskId;
     const status = taskId ? this.deps.routing.engine.task(taskId)?.status : undefined;
-    let reason: CallEndReason = 'abandoned_queue';
+    const path = stored.ivr.path;
     if (taskId && (status === 'pending' || status === 'reserved')) {
-      const canceled = await this.deps.routing.execute({ type: 'cancel', taskId, reason: 'abandoned' }, this.ctx()).then(
+      const canceled = await this.deps.calls.abandoned(this.ctx(), { taskId, recordId: id, reason: 'abandoned_queue', path }).then(
         () => true,
         () => false,
       );
-      if (!canceled && this.deps.routing.engine.task(taskId)?.status === 'assigned') reason = 'completed';
-    } else if (status === 'assigned') reason = 'completed';
-    if (taskId && reason === 'completed' && this.deps.routing.engine.task(taskId)?.status === 'assigned')
-      await this.deps.routing.execute({ type: 'complete', taskId }, this.ctx()).catch(() => undefined);
-    await this.end(id, reason, stored);
+      if (canceled) return;
+    }
+    if (taskId && this.deps.routing.engine.task(taskId)?.status === 'assigned') {
+      const completed = await this.deps.calls.completed(this.ctx(), { taskId, recordId: id, path }).then(
+        () => true,
+        () => false,
+      );
+      if (!completed) await this.end(id, 'completed', stored);
+      return;
+    }
+    await this.end(id, status === 'assigned' ? 'completed' : 'abandoned_queue', stored);
   }
 
   private end(id: string, reason: CallEndReason, stored: Stored | undefined) {
-    return endCallRecord(this.deps.db, id, reason, stored?.ivr.path, this.deps.clock());
+    return this.deps.calls.ended(id, reason, stored?.ivr.path, this.deps.clock());
   }
 }

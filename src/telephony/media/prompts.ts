@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { PromptCatalog } from '../ivr/flow.js';
+import type { PromptCatalog } from '../../domain/ivr/flow.js';
 
 /**
  * Prompts as sound: each text is rendered once with espeak-ng (a voice per

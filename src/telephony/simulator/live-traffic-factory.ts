@@ -1,10 +1,8 @@
-import path from 'node:path';
+import type { CallRecordService } from '../../services/call-record.service.js';
 import type { RoutingService } from '../../services/routing.service.js';
 import type { LiveTrafficRun, StartLiveTrafficInput } from '../../services/simulation-control.js';
-import type { Db } from '../../storage/database.js';
-import { packageRoot } from '../../storage/paths.js';
 import { CallControl } from '../call-control.js';
-import { loadFlows } from '../ivr/flow.js';
+import { loadFlows } from '../ivr-flows.js';
 import { SpokenTextPrompts } from '../media/prompts.js';
 import { LiveTraffic } from './live-traffic.js';
 
@@ -14,14 +12,16 @@ import { LiveTraffic } from './live-traffic.js';
  * simulator has no media).
  */
 export function liveTrafficFactory(deps: {
-  db: Db;
+  calls: CallRecordService;
   routing: RoutingService;
   timeZone: string;
+  /** reference/ivr: the flows and prompts the live callers go through. */
+  flowsDir: string;
 }): (input: StartLiveTrafficInput) => LiveTrafficRun {
   return ({ params, context, onError }) => {
-    const { flows, prompts } = loadFlows(path.join(packageRoot(), 'reference', 'ivr'));
+    const { flows, prompts } = loadFlows(deps.flowsDir);
     const calls = new CallControl({
-      db: deps.db,
+      calls: deps.calls,
       routing: deps.routing,
       prompts: new SpokenTextPrompts(prompts),
       flows,

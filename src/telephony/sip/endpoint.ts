@@ -1,3 +1,4 @@
+// Over 500 lines: the transaction layer, dialogs and the socket loop share one transaction table and its timers (RFC 3261 §17).
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import {
   first,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkFlow, type Flow, FlowError, loadFlows } from '../../../src/telephony/ivr/flow.js';
+import { checkFlow, type Flow, FlowError } from '../../../src/domain/ivr/flow.js';
 import {
   advance,
   type Env,
@@ -10,7 +10,8 @@ import {
   initialState,
   isOpen,
   keypadDigits,
-} from '../../../src/telephony/ivr/machine.js';
+} from '../../../src/domain/ivr/machine.js';
+import { loadFlows } from '../../../src/telephony/ivr-flows.js';
 
 const { flows, prompts } = loadFlows(path.resolve('reference/ivr'));
 const env = (agencies: string[] = ['TX0312100']): Env => ({

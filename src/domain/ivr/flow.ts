@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -154,8 +152,8 @@ export function checkFlow(file: string, raw: unknown, prompts: PromptCatalog): F
   return parsed.data;
 }
 
-export function loadPrompts(file: string): PromptCatalog {
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+/** The prompt catalogue (prompts.json's content): ids to their English and Spanish text; `_`-keys are comments. */
+export function parsePrompts(file: string, raw: unknown): PromptCatalog {
   const parsed = ZPrompts.safeParse(raw);
   if (!parsed.success)
     throw new FlowError(
@@ -166,24 +164,4 @@ export function loadPrompts(file: string): PromptCatalog {
   for (const [key, value] of Object.entries(parsed.data))
     if (!key.startsWith('_') && typeof value !== 'string') out[key] = value as Record<'en' | 'es', string>;
   return out;
-}
-
-/** Every flow in a directory (prompts.json is the catalogue); one line per number. */
-export function loadFlows(dir: string): { flows: Map<string, Flow>; prompts: PromptCatalog } {
-  const prompts = loadPrompts(path.join(dir, 'prompts.json'));
-  const flows = new Map<string, Flow>();
-  for (const name of readdirSync(dir).sort()) {
-    if (!name.endsWith('.json') || name === 'prompts.json') continue;
-    const file = path.join(dir, name);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (error) {
-      throw new FlowError(file, [`not valid JSON: ${(error as Error).message}`]);
-    }
-    const flow = checkFlow(file, raw, prompts);
-    if (flows.has(flow.line)) throw new FlowError(file, [`line: ${flow.line} already has a flow`]);
-    flows.set(flow.line, flow);
-  }
-  return { flows, prompts };
 }

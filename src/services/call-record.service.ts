@@ -1,0 +1,216 @@
+import { dayIn } from '../domain/calendar/calendar-day.js';
+import type { Vars } from '../domain/ivr/machine.js';
+import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
+import type { Db, Trx } from '../storage/database.js';
+import {
+  type CallRow,
+  endCall,
+  failOpenCallsOfNode,
+  findCallByExternalId,
+  findOpenCallByTask,
+  insertCall,
+  insertCallUnlessKnown,
+  listAgencyAgreements,
+  type NewCallRow,
+  updateCall,
+} from '../storage/repositories/call.repository.js';
+import type { CallEndReason, CallsTable } from '../storage/schema.js';
+import type { RequestContext } from './audit.service.js';
+import type { RoutingService } from './routing.service.js';
+
+export type { CallRow } from '../storage/repositories/call.repository.js';
+export type { CallEndReason } from '../storage/schema.js';
+
+/**
+ * The call record (the `calls` table), for every adapter (SIP, simulator, Twilio): one method per milestone —
+ * arrived, IVR done, queued, offered, answered, recording, callback, ended — each one statement, or one transaction
+ * with the routing command it belongs with (queued with the task's creation, a callback with the callback task,
+ * the answer of a Twilio call with the accept), so the record never says what the routing log does not, nor
+ * the reverse. Telephony writes the record only through here.
+ */
+
+export type ArrivingCall = {
+  adapter: CallsTable['adapter'];
+  externalId: string;
+  node: string;
+  line: string;
+  unit: 'general' | 'uac';
+  caller: string | null;
+  arrivedAt: Date;
+};
+
+const row = (call: ArrivingCall): NewCallRow => ({
+  adapter: call.adapter,
+  external_id: call.externalId,
+  node: call.node,
+  line: call.line,
+  unit: call.unit,
+  caller_number: call.caller,
+  arrived_at: call.arrivedAt,
+});
+
+export class CallRecordService {
+  constructor(
+    private readonly db: Db,
+    private readonly routing: RoutingService,
+  ) {}
+
+  /** The call's record; null when this call is already recorded (a retried INVITE on another node after a failover). */
+  arrivedOnce(call: ArrivingCall): Promise<string | null> {
+    return insertCallUnlessKnown(this.db, row(call));
+  }
+
+  /** The call's record; fails when it is already recorded. */
+  arrived(call: ArrivingCall): Promise<string> {
+    return insertCall(this.db, row(call));
+  }
+
+  findByExternalId(adapter: CallsTable['adapter'], externalId: string): Promise<CallRow | undefined> {
+    return findCallByExternalId(this.db, adapter, externalId);
+  }
+
+  findOpenByTask(adapter: CallsTable['adapter'], taskId: string): Promise<CallRow | undefined> {
+    return findOpenCallByTask(this.db, adapter, taskId);
+  }
+
+  /** What the IVR gathered: language, reason, whether an interpreter is needed, and whose call it is (a child's is the UAC unit's). */
+  async ivrDone(id: string, vars: Vars, path: string[], now: Date): Promise<void> {
+    await updateCall(this.db, id, {
+      ivr_done_at: now,
+      ivr_path: JSON.stringify(path),
+      language: typeof vars.language === 'string' ? vars.language : 'en',
+      reason: typeof vars.reason === 'string' ? vars.reason : null,
+      interpreter: vars.interpreter === true,
+      attributes: JSON.stringify(vars),
+      ...(vars.topic === 'uac' ? { unit: 'uac' as const } : {}),
+    });
+  }
+
+  /**
+   * The caller joins the queue: a voice task for the ACD carrying what the IVR gathered (never the caller's number —
+   * the task points at the record), and the record notes the task and its queue, in the task's transaction. The task
+   * id is chosen by the caller of this, so that it can recognise the ACD's events about it from the moment the task
+   * exists.
+   */
+  async queued(
+    ctx: RequestContext,
+    call: { taskId: string; recordId: string | null; line: string; language: string; vars: Vars; priority: number },
+  ): Promise<void> {
+    const attributes: Vars = {
+      kind: 'call',
+      line: call.line,
+      language: call.language,
+      ...call.vars,
+      ...(call.recordId ? { callRecord: call.recordId } : {}),
+    };
+    const recordId = call.recordId;
+    await this.routing.execute(
+      { type: 'createTask', task: { id: call.taskId, channel: 'voice', priority: call.priority, attributes } },
+      ctx,
+      recordId
+        ? (trx) =>
+            updateCall(trx, recordId, {
+              queued_at: ctx.now,
+              task_id: call.taskId,
+              queue_id: this.routing.engine.task(call.taskId)?.queueId ?? null,
+            })
+        : undefined,
+    );
+  }
+
+  /** The ACD offered the call to an agent. */
+  async offered(id: string, workerId: string, now: Date): Promise<void> {
+    await updateCall(this.db, id, { offered_at: now, agent_worker_id: workerId });
+  }
+
+  /** An agent took the call (the reservation was accepted elsewhere: the agent's phone, the desktop). */
+  async answered(id: string, workerId: string | null, now: Date): Promise<void> {
+    await updateCall(this.db, id, { answered_at: now, agent_worker_id: workerId });
+  }
+
+  /** The agent's phone answered: the reservation is accepted and the record answered, in one transaction. */
+  async acceptAndAnswer(ctx: RequestContext, id: string, reservationId: string): Promise<void> {
+    await this.routing.execute({ type: 'accept', reservationId }, ctx, (trx) => updateCall(trx, id, { answered_at: ctx.now }));
+  }
+
+  async recording(id: string, ref: string | null): Promise<void> {
+    await updateCall(this.db, id, { recording_ref: ref });
+  }
+
+  /** The caller asked to be called back: the task keeps its place as a callback task, noted on the record, in one transaction. */
+  async callbackRequested(
+    ctx: RequestContext,
+    call: { recordId: string | null; taskId: string; callbackTaskId: string; attributes: Vars },
+  ): Promise<void> {
+    const recordId = call.recordId;
+    await this.routing.execute(
+      { type: 'callback', taskId: call.taskId, callbackTaskId: call.callbackTaskId, attributes: call.attributes },
+      ctx,
+      recordId ? (trx) => updateCall(trx, recordId, { callback_task_id: call.callbackTaskId }) : undefined,
+    );
+  }
+
+  /** After an overflow: a new callback task for the same number, noted on the record, in one transaction. */
+  async overflowCallback(ctx: RequestContext, call: { recordId: string | null; callbackTaskId: string; attributes: Vars }): Promise<void> {
+    const recordId = call.recordId;
+    await this.routing.execute(
+      { type: 'createTask', task: { id: call.callbackTaskId, channel: 'voice', attributes: call.attributes } },
+      ctx,
+      recordId ? (trx) => updateCall(trx, recordId, { callback_task_id: call.callbackTaskId }) : undefined,
+    );
+  }
+
+  /** The caller left while waiting: the task is canceled as abandoned and the record ends, in one transaction. */
+  async abandoned(
+    ctx: RequestContext,
+    call: { taskId: string; recordId: string | null; reason: CallEndReason; path: string[] | undefined },
+  ): Promise<void> {
+    await this.routing.execute({ type: 'cancel', taskId: call.taskId, reason: 'abandoned' }, ctx, this.endAlongside(ctx, call));
+  }
+
+  /** The caller hung up on the agent: the task goes to wrap-up and the record ends as completed, in one transaction. */
+  async completed(ctx: RequestContext, call: { taskId: string; recordId: string | null; path: string[] | undefined }): Promise<void> {
+    await this.routing.execute({ type: 'complete', taskId: call.taskId }, ctx, this.endAlongside(ctx, { ...call, reason: 'completed' }));
+  }
+
+  private endAlongside(
+    ctx: RequestContext,
+    call: { recordId: string | null; reason: CallEndReason; path: string[] | undefined },
+  ): ((trx: Trx) => Promise<void>) | undefined {
+    const recordId = call.recordId;
+    if (!recordId) return undefined;
+    return (trx) =>
+      endCall(trx, recordId, { at: ctx.now, reason: call.reason, ...(call.path ? { ivrPath: JSON.stringify(call.path) } : {}) });
+  }
+
+  /** The Twilio adapter's state between webhooks (the IVR's state, the task), with the IVR path so far. */
+  async saveAdapterState(id: string, state: unknown, path: string[]): Promise<void> {
+    await updateCall(this.db, id, { adapter_state: JSON.stringify(state), ivr_path: JSON.stringify(path) });
+  }
+
+  /** Ends a call record once: a later end (a second hang-up, a late webhook) changes nothing. */
+  async ended(id: string, reason: CallEndReason, path: string[] | undefined, now: Date): Promise<void> {
+    await endCall(this.db, id, { at: now, reason, ...(path ? { ivrPath: JSON.stringify(path) } : {}) });
+  }
+
+  /**
+   * After a crash or restart of a node: its calls that never ended are gone with it. Their records end as failed,
+   * and tasks still waiting for an agent are canceled (as abandoned — the caller is no longer there).
+   */
+  async recoverNode(ctx: RequestContext, node: string): Promise<number> {
+    const stale = await failOpenCallsOfNode(this.db, node, ctx.now);
+    for (const { task_id } of stale) {
+      const task = task_id ? this.routing.engine.task(task_id) : undefined;
+      if (task_id && task && (task.status === 'pending' || task.status === 'reserved'))
+        await this.routing.execute({ type: 'cancel', taskId: task_id, reason: 'abandoned' }, ctx).catch(() => undefined);
+    }
+    return stale.length;
+  }
+
+  /** The ORIs of agencies whose 287(g) agreement is in force on that day (the same rule as their submissions). */
+  async agenciesInForce(now: Date, timeZone: string): Promise<string[]> {
+    const today = dayIn(now, timeZone);
+    const agencies = await listAgencyAgreements(this.db);
+    return agencies.filter((a) => agreementInForce(agreementOf(a), today).ok).map((a) => a.ori);
+  }
+}
