@@ -1,7 +1,7 @@
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import type { Db } from '../storage/database.js';
-import { type CallRow, findCall, listCalls } from '../storage/repositories/call-history.repository.js';
+import { type CallRow, findCall, listCalls } from '../storage/repositories/call.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 
 /**
