@@ -1,3 +1,4 @@
+// Over 500 lines: one supervised server (init, start, restart on death, port races, stop) shares its process state.
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// Over 500 lines: the synthetic name, place and story tables the demo draws from; data, not logic.
 import { type CaseType, type CloseReason, type Priority, UNIT_OF, type Unit } from '../cases/case-workflow.js';
 import type { ProtectionKind } from '../safeguards/protections.js';
 import type { ScreeningQuestion } from '../safeguards/welfare-screening.js';

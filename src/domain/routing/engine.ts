@@ -1,3 +1,4 @@
+// Over 500 lines: the ACD state machine (tasks, workers, reservations, timers) mutates one consistent in-memory state.
 import {
   type ActivityConfig,
   type CancelReason,
