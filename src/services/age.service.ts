@@ -19,7 +19,8 @@ import {
   dobAssertionsOf,
   insertAgeDetermination,
 } from '../storage/repositories/age.repository.js';
-import { addCaseEvent, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
+import { addCaseEvent, caseIdsOfPersons, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
+import { personExists } from '../storage/repositories/person.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 
 /**
@@ -117,8 +118,7 @@ export async function recordAgeDetermination(
     issues.push({ path: 'body.evidence', code: 'too_short', message: 'describe the documents or assessment in at least 20 characters' });
   if (issues.length > 0) throw new AppError('validation_failed', 'The age determination was not recorded.', { issues });
   return db.transaction().execute(async (trx) => {
-    const exists = await trx.selectFrom('persons').select('id').where('id', '=', personId).executeTakeFirst();
-    if (!exists) throw new AppError('not_found', 'There is no such person.');
+    if (!(await personExists(trx, personId))) throw new AppError('not_found', 'There is no such person.');
     const survivor = await survivorOf(trx, personId);
     const id = await insertAgeDetermination(trx, {
       personId: survivor,
@@ -130,10 +130,9 @@ export async function recordAgeDetermination(
     });
     const cluster = await personCluster(trx, survivor);
     const evidence = await ageEvidenceOf(trx, cluster, today);
-    const cases = await trx.selectFrom('case_subjects').select('case_id').distinct().where('person_id', 'in', cluster).execute();
-    for (const c of cases) {
+    for (const caseId of await caseIdsOfPersons(trx, cluster)) {
       await addCaseEvent(trx, {
-        caseId: c.case_id,
+        caseId,
         at: ctx.now,
         actorId: userId,
         kind: 'age_determined',

@@ -21,6 +21,7 @@ import type { Db, Trx } from '../storage/database.js';
 import { addDobAssertion } from '../storage/repositories/age.repository.js';
 import { addCaseEvent, insertObservation, nextReference, survivorOf } from '../storage/repositories/case.repository.js';
 import * as intake from '../storage/repositories/intake.repository.js';
+import { personExists } from '../storage/repositories/person.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { toMatchable } from './person-search.service.js';
 import { loadAorTable } from './reference-data.service.js';
@@ -68,7 +69,7 @@ export async function saveIntake(deps: IntakeDeps, ctx: RequestContext & { actor
     const existingIds = new Map<number, string>();
     for (const [i, s] of command.subjects.entries()) {
       if (!('personId' in s)) continue;
-      if (await intake.personExists(trx, s.personId)) existingIds.set(i, await survivorOf(trx, s.personId));
+      if (await personExists(trx, s.personId)) existingIds.set(i, await survivorOf(trx, s.personId));
       else late.push({ path: fields.personId(i), code: 'unknown_person', message: 'there is no such person' });
     }
     let existingCase: { id: string; case_number: string; aor_office_code: string | null; unit: string } | undefined;

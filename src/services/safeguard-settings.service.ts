@@ -2,6 +2,7 @@ import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { checkSettingValue, isSettingKey, mayApprove, SAFEGUARD_SETTINGS, type SettingKey } from '../domain/safeguards/settings.js';
 import type { Db } from '../storage/database.js';
+import * as settings from '../storage/repositories/safeguard-settings.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { refuseDependentApprover } from './two-person.service.js';
 
@@ -14,13 +15,13 @@ import { refuseDependentApprover } from './two-person.service.js';
 type ActorCtx = RequestContext & { actor: Actor };
 
 export async function getSetting(db: Db, key: SettingKey): Promise<number> {
-  const row = await db.selectFrom('safeguard_settings').select('value').where('key', '=', key).executeTakeFirst();
+  const row = await settings.findSettingValue(db, key);
   return typeof row?.value === 'number' ? row.value : SAFEGUARD_SETTINGS[key].default;
 }
 
 export async function listSettings(db: Db) {
-  const rows = await db.selectFrom('safeguard_settings').selectAll().execute();
-  const changes = await db.selectFrom('safeguard_setting_changes').selectAll().orderBy('proposed_at', 'desc').limit(50).execute();
+  const rows = await settings.listSettingRows(db);
+  const changes = await settings.recentSettingChanges(db);
   return {
     settings: Object.entries(SAFEGUARD_SETTINGS).map(([key, s]) => {
       const row = rows.find((r) => r.key === key);
@@ -61,33 +62,29 @@ export async function proposeChange(db: Db, ctx: ActorCtx, input: { key: string;
   if (problem)
     throw new AppError('validation_failed', problem, { issues: [{ path: 'body.value', code: 'out_of_bounds', message: problem }] });
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('safeguard_setting_changes')
-      .values({
-        key: input.key,
-        value: JSON.stringify(input.value),
-        reason: input.reason,
-        proposed_by: actor.userId,
-        proposed_role: actor.role,
-        proposed_at: ctx.now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const changeId = await settings.insertSettingChange(trx, {
+      key: input.key,
+      value: input.value,
+      reason: input.reason,
+      proposedBy: actor.userId,
+      proposedRole: actor.role,
+      at: ctx.now,
+    });
     await appendAudit(trx, ctx, {
       action: 'safeguards.propose',
       outcome: 'allowed',
       resourceType: 'safeguard_setting',
       resourceId: input.key,
-      details: { changeId: row.id, value: input.value, reason: input.reason },
+      details: { changeId, value: input.value, reason: input.reason },
     });
-    return row.id;
+    return changeId;
   });
 }
 
 export async function decideChange(db: Db, ctx: ActorCtx, changeId: string, decision: 'approved' | 'rejected'): Promise<void> {
   const actor = staff(ctx);
   const refusal = await db.transaction().execute(async (trx) => {
-    const change = await trx.selectFrom('safeguard_setting_changes').selectAll().where('id', '=', changeId).forUpdate().executeTakeFirst();
+    const change = await settings.findSettingChangeForUpdate(trx, changeId);
     if (!change) throw new AppError('not_found', 'There is no such proposed change.');
     if (change.decision) throw new AppError('conflict', `This change was already ${change.decision}.`);
     const problem = mayApprove(
@@ -114,18 +111,8 @@ export async function decideChange(db: Db, ctx: ActorCtx, changeId: string, deci
       });
       if (dependent) return dependent;
     }
-    await trx
-      .updateTable('safeguard_setting_changes')
-      .set({ decision, decided_by: actor.userId, decided_at: ctx.now })
-      .where('id', '=', changeId)
-      .execute();
-    if (decision === 'approved') {
-      await trx
-        .insertInto('safeguard_settings')
-        .values({ key: change.key, value: JSON.stringify(change.value), updated_at: ctx.now })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(change.value), updated_at: ctx.now }))
-        .execute();
-    }
+    await settings.recordSettingDecision(trx, changeId, { decision, by: actor.userId, at: ctx.now });
+    if (decision === 'approved') await settings.putSetting(trx, change.key, change.value, ctx.now);
     await appendAudit(trx, ctx, {
       action: 'safeguards.decide',
       outcome: 'allowed',

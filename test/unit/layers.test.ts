@@ -27,12 +27,10 @@ const PENDING: { file: string; rule: RuleName; why: string }[] = [
     rule: 'outer-layer-imports-storage',
     why: 'life: its storage types move behind the service',
   },
-  { file: 'src/services/age.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
   { file: 'src/services/partner-request.service.ts', rule: 'services-build-queries', why: 'life: its queries move to its repository' },
   { file: 'src/services/protection.service.ts', rule: 'services-build-queries', why: 'life: its queries move to its repository' },
   { file: 'src/services/referral-packet.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
   { file: 'src/services/referral.service.ts', rule: 'services-build-queries', why: 'life: its queries move to its repository' },
-  { file: 'src/services/safeguard-settings.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
   { file: 'src/services/uac.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
   { file: 'src/services/welfare.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
 ];

@@ -9,10 +9,6 @@ export async function agencyExists(db: Trx, ori: string): Promise<boolean> {
   return (await db.selectFrom('agencies').select('ori').where('ori', '=', ori).executeTakeFirst()) !== undefined;
 }
 
-export async function personExists(db: Trx, id: string): Promise<boolean> {
-  return (await db.selectFrom('persons').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
-}
-
 /** The case an intake adds to, locked until the intake commits. */
 export function findCaseForUpdate(db: Trx, id: string) {
   return db

@@ -8,6 +8,11 @@ export type PersonNameRow = Selectable<PersonNamesTable>;
 export type PersonIdentifierRow = Selectable<PersonIdentifiersTable>;
 export type PersonMergeRow = Selectable<PersonMergesTable>;
 
+/** Whether a person record with this id exists (merged records included). */
+export async function personExists(db: Trx, id: string): Promise<boolean> {
+  return (await db.selectFrom('persons').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
 export const findPerson = (db: Trx, id: string) => db.selectFrom('persons').selectAll().where('id', '=', id).executeTakeFirst();
 
 /** Observations newest first: "where is this person now" is a question over these, not a field. */
