@@ -1,4 +1,4 @@
-import { type Selectable, sql, type Updateable } from 'kysely';
+import { type RawBuilder, type Selectable, sql, type Updateable } from 'kysely';
 import { type CenterClock, centerToday, yearOf } from '../../domain/calendar/calendar-day.js';
 import { formatReference } from '../../domain/cases/case-workflow.js';
 import type { Geocode } from '../../domain/geo/geocoder.js';
@@ -177,6 +177,9 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** A page of cases matching the filters, and how many match in all. */
 export async function searchCaseRows(db: Trx, f: CaseSearchFilters): Promise<{ cases: CaseRow[]; total: number }> {
+  /** The cases with a subject (persons as p) for whom the predicate holds. */
+  const casesWithSubject = (predicate: RawBuilder<boolean>) =>
+    db.selectFrom('case_subjects as cs').innerJoin('persons as p', 'p.id', 'cs.person_id').select('cs.case_id').where(predicate);
   let q = db.selectFrom('cases').selectAll();
   if (!f.includeUac) q = q.where('unit', '!=', 'uac');
   if (f.status) q = q.where('status', '=', f.status);
@@ -190,15 +193,7 @@ export async function searchCaseRows(db: Trx, f: CaseSearchFilters): Promise<{ c
       eb.or([
         eb('case_number', '=', text.toUpperCase()),
         eb(sql`lower(summary)`, 'like', `%${escapeLike(text.toLowerCase())}%`),
-        eb(
-          'id',
-          'in',
-          eb
-            .selectFrom('case_subjects as cs')
-            .innerJoin('persons as p', 'p.id', 'cs.person_id')
-            .select('cs.case_id')
-            .where(sql<boolean>`p.search_name % ${folded}`),
-        ),
+        eb('id', 'in', casesWithSubject(sql<boolean>`p.search_name % ${folded}`)),
       ]),
     );
   }
@@ -206,15 +201,7 @@ export async function searchCaseRows(db: Trx, f: CaseSearchFilters): Promise<{ c
     const phone = f.phone;
     q = q.where((eb) =>
       eb.or([
-        eb(
-          'id',
-          'in',
-          eb
-            .selectFrom('case_subjects as cs')
-            .innerJoin('persons as p', 'p.id', 'cs.person_id')
-            .select('cs.case_id')
-            .where(sql<boolean>`p.phones @> ARRAY[${phone}]::text[]`),
-        ),
+        eb('id', 'in', casesWithSubject(sql<boolean>`p.phones @> ARRAY[${phone}]::text[]`)),
         ...(f.phoneOfReporters
           ? [
               eb(
