@@ -519,7 +519,7 @@ export async function actOnReferral(
     const row = await loadReferralFor(trx, deps, ctx, id, `referral.${action}`, true);
     if (!row) return undefined;
     const step = nextStatus(action, row.status);
-    if (!step.ok) throw new AppError('conflict', `${step.message}.`);
+    if (!step.ok) throw new AppError('conflict', step.message);
     const updated = await trx
       .updateTable('referrals')
       .set({

@@ -47,9 +47,9 @@ describe('case workflow', () => {
 
 describe('referral workflow', () => {
   it('steps in order', () => {
-    expect(nextStatus('acknowledge', 'sent')).toEqual({ ok: true, to: 'acknowledged' });
-    expect(nextStatus('close', 'acknowledged').ok).toBe(false);
-    expect(nextStatus('outcome', 'sent')).toEqual({ ok: true, to: 'outcome_reported' });
+    expect(nextStatus('acknowledge', 'sent')).toEqual({ ok: true, from: 'sent', to: 'acknowledged' });
+    expect(nextStatus('close', 'acknowledged')).toEqual({ ok: false, message: 'A referral that is acknowledged cannot be closed.' });
+    expect(nextStatus('outcome', 'sent')).toEqual({ ok: true, from: 'sent', to: 'outcome_reported' });
     expect(nextStatus('withdraw', 'closed').ok).toBe(false);
   });
 });
