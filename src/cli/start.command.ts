@@ -5,7 +5,7 @@ import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { buildApp, logSerializers } from '../http/app.js';
-import { JobRunner, outcomeLog, singleNodeLease } from '../jobs/job-runner.js';
+import { JobRunner, outcomeLog } from '../jobs/job-runner.js';
 import { partnerProcessorJob } from '../jobs/partner-processor.job.js';
 import { partnerRequestSweepJob } from '../jobs/partner-request-sweep.job.js';
 import { retentionJob } from '../jobs/retention.job.js';
@@ -18,6 +18,7 @@ import { loadReferenceData } from '../services/reference-data.service.js';
 import { loadRoutingConfig, RoutingService } from '../services/routing.service.js';
 import { SimulationControl } from '../services/simulation-control.js';
 import { isDatabaseUnavailable } from '../storage/database.js';
+import { listen } from '../storage/notifications.js';
 import { packageRoot } from '../storage/paths.js';
 import { TwilioCalls, type TwilioConfig } from '../telephony/adapters/twilio.js';
 import { CallControl } from '../telephony/call-control.js';
@@ -112,11 +113,21 @@ export async function startCommand(
         progress('another process added the demo data');
       }
     }
-    routing = await RoutingService.open(storage.handle.db, await loadRoutingConfig(storage.handle.db), () => new Date());
+    // Every start is a node of a cluster, of one or more on this database: the lease decides who fires the timers.
+    const nodeId = config.SWITCHBOARD_NODE_ID ?? `${hostname()}-${process.pid}`;
+    const pool = storage.handle.pool;
+    routing = await RoutingService.open(storage.handle.db, await loadRoutingConfig(storage.handle.db), () => new Date(), {
+      nodeId,
+      leaseMs: config.ROUTING_LEASE_MS,
+      listen: (channel, onAppend) => listen(pool, channel, onAppend),
+      onLeadership: (leading, epoch) =>
+        logger.info({ node: nodeId, epoch }, leading ? 'leading the routing engine' : 'following the routing engine'),
+    });
     progress(
-      `routing: ${[...routing.engine.allTasks()].length} tasks and ${[...routing.engine.allWorkers()].length} agents restored from the command log`,
+      `routing: ${[...routing.engine.allTasks()].length} tasks and ${[...routing.engine.allWorkers()].length} agents restored from the command log (node ${nodeId})`,
     );
     routing.start();
+    const leader = routing;
     // The call record, written by every telephony adapter and the live simulation.
     const callRecords = new CallRecordService(storage.handle.db, routing);
     const simulationJob = outcomeLog(logger, 'live simulation control', () => new Date());
@@ -132,7 +143,7 @@ export async function startCommand(
       config.CENTER_TIME_ZONE,
     );
     simulation.start();
-    // The background jobs (src/jobs), on their timers; one node, so the lease is always held.
+    // The background jobs (src/jobs), on their timers, on the node that leads the routing engine only.
     const sweepDeps = { db: storage.handle.db, routing, timeZone: config.CENTER_TIME_ZONE };
     const partnerDeps = {
       db: storage.handle.db,
@@ -155,7 +166,7 @@ export async function startCommand(
           timeZone: config.CENTER_TIME_ZONE,
         }),
       ],
-      { lease: singleNodeLease, clock: () => new Date(), logger },
+      { lease: { held: async () => leader.isLeader }, clock: () => new Date(), logger },
     );
     jobs.start();
     // The cloud-voice adapter, when an account is configured: the same flows and ACD, one webhook at a time.

@@ -70,6 +70,16 @@ export const ConfigSchema = z
      * the site's delivery agent to carry to the person (never back to the admin). Unset → SWITCHBOARD_DATA_DIR/enrollment-outbox.
      */
     ENROLLMENT_OUTBOX_DIR: z.string().min(1, 'must not be empty').optional(),
+    /**
+     * This node's name in a cluster of Switchboard nodes on one database (the routing lease names its holder).
+     * Unset → host name and process id, new at each start.
+     */
+    SWITCHBOARD_NODE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1–100 letters, digits, dots, colons, dashes or underscores')
+      .optional(),
+    /** How long the routing leader's lease lasts unless renewed (renewed every third of it): the longest a dead leader's timers wait. */
+    ROUTING_LEASE_MS: z.coerce.number({ error: 'must be a number' }).int().min(300).max(60_000).default(3000),
     SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(600_000).default(10_000),
     /** `start --telephony`: the SIP edge (Kamailio) callers and agents' phones use, on loopback. */
     SIP_EDGE_PORT: port.default(5060),

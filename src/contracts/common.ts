@@ -23,8 +23,14 @@ export const ZHealth = z.object({ status: z.literal('ok') });
 export const ZReadiness = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.object({
-    database: z.enum(['ok', 'unreachable']),
+    database: z.enum(['ok', 'read_only', 'unreachable']),
     migrations: z.enum(['ok', 'pending', 'unknown', 'mismatch']),
+  }),
+  /** This node's part in the routing engine: the leader fires its timers and runs the background jobs. */
+  routing: z.object({
+    node: z.string().nullable(),
+    role: z.enum(['leader', 'follower']),
+    epoch: z.number().int().nullable(),
   }),
 });
 export type TReadiness = z.infer<typeof ZReadiness>;

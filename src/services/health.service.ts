@@ -5,16 +5,18 @@ import { pingDatabase } from '../storage/repositories/meta.repository.js';
 
 export type Readiness = {
   ready: boolean;
-  checks: { database: 'ok' | 'unreachable'; migrations: 'ok' | 'pending' | 'unknown' | 'mismatch' };
+  checks: { database: 'ok' | 'read_only' | 'unreachable'; migrations: 'ok' | 'pending' | 'unknown' | 'mismatch' };
   detail?: string;
 };
 
-/** Ready = the database answers within the timeout and every migration this code knows is applied. */
+/** Ready = the database answers within the timeout, takes writes, and every migration this code knows is applied. */
 export async function checkReadiness(db: Db, pool: pg.Pool, migrations: Migration[], timeoutMs = 2000): Promise<Readiness> {
   const withTimeout = <T>(promise: Promise<T>): Promise<T> =>
     Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), timeoutMs).unref())]);
   try {
-    await withTimeout(pingDatabase(db));
+    const { writable } = await withTimeout(pingDatabase(db));
+    // A standby answers but refuses writes: after a failover the pool may still hold connections to it.
+    if (!writable) return { ready: false, checks: { database: 'read_only', migrations: 'unknown' }, detail: 'the database is read-only' };
   } catch {
     return { ready: false, checks: { database: 'unreachable', migrations: 'unknown' } };
   }

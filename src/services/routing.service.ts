@@ -16,8 +16,10 @@ import {
 import { type Attributes, ExpressionError, parseExpression } from '../domain/routing/expression.js';
 import type { Db, Trx } from '../storage/database.js';
 import { referenceDir } from '../storage/paths.js';
+import { lockLease, releaseLease, takeOrRenewLease } from '../storage/repositories/lease.repository.js';
 import {
   agentDisplayNames,
+  announceRoutingAppend,
   findAgentAccount,
   findQueueRow,
   findRoutingWorker,
@@ -25,6 +27,7 @@ import {
   insertRoutingCommand,
   listQueueRows,
   type QueueRow,
+  ROUTING_LOG_CHANNEL,
   routingCommandsAfter,
   upsertQueue,
   upsertRoutingWorker,
@@ -32,17 +35,37 @@ import {
 import { appendAudit, type RequestContext } from './audit.service.js';
 
 /**
- * The routing engine as a durable service. Commands are applied one at a time:
- * to the engine first (which refuses an illegal one without changing), then
- * appended to routing_commands with their audit event in one transaction. On
- * start the log is replayed — the engine is deterministic, so the state comes
- * back exactly: waiting tasks keep their place and arrival time, agents their
- * activity. If a write fails the engine is rebuilt from the log, so memory
- * never runs ahead of what is stored; if the log cannot be read either (the
- * database is down), the engine is marked stale and every command waits for a
- * rebuild first — the ticker keeps trying, so it heals as soon as the
- * database answers again.
+ * The routing engine as a durable service. Commands are applied one at a time, each in one transaction that
+ * (1) takes the routing log's lock (the 'routing' row of cluster_leases), (2) applies to this node's engine every
+ * command other nodes appended since it last looked, (3) applies the command — the engine refuses an illegal one
+ * without changing — and (4) appends it with its audit event. The log is thus one sequence for any number of
+ * nodes on one database, and no node decides on a stale engine: a desktop on node B and call control on node A
+ * get the answers one engine would give. On start the log is replayed — the engine is deterministic, so the
+ * state comes back exactly: waiting tasks keep their place and arrival time, agents their activity. If a write
+ * fails the engine is rebuilt from the log, so memory never runs ahead of what is stored; if the log cannot be
+ * read either (the database is down), the engine is marked stale and every command waits for a rebuild first.
+ *
+ * Timers (ticks: offers ringing out, escalations, wrap-up ends) are fired by one node, the leader: the holder of
+ * the 'routing' lease, whose epoch is a fencing token. A tick appends only if the lease row, read under the log's
+ * lock, names this node and its epoch; a leader that paused past its lease and was taken over never fires a timer
+ * again. Other nodes follow the log (LISTEN/NOTIFY, and a poll in case a notification is lost) so their engines
+ * stay hot for reads, realtime and the takeover. One process without `cluster` options (tests, tools) fires its
+ * own ticks unfenced, as before.
  */
+
+/** A node of a cluster: its name, and how long its lease lasts unless renewed (renewed every third of that). */
+export type ClusterOptions = {
+  nodeId: string;
+  leaseMs: number;
+  /** Subscribes to appends announced by other nodes; returns the unsubscribe. */
+  listen?: (channel: string, onAppend: () => void) => Promise<() => Promise<void>>;
+  /** Told when this node starts or stops leading (for the log and the jobs). */
+  onLeadership?: (leading: boolean, epoch: number) => void;
+};
+
+const LEASE = 'routing';
+/** Commands only the leader appends: the engine's timers, and forgetting old work. */
+const LEADER_ONLY: ReadonlySet<RoutingCommand['type']> = new Set(['tick', 'forget']);
 
 export type RoutingCommand =
   | { type: 'addWorker'; worker: WorkerInput }
@@ -174,12 +197,23 @@ export class RoutingService {
   private ticking = false;
   /** A write failed and the rebuild from the log failed too: memory may be ahead of the log until rebuilt. */
   private stale = false;
+  /** The last command of the log this node's engine has applied. */
+  private lastSeq = '0';
+  /** The lease epoch this node holds or last held (null: never); `leading` while it holds it. */
+  private epoch: number | null = null;
+  private leading = false;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private followTimer: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  /** Ticks this node tried after its lease was taken over (fencing refused them). */
+  fencedTicks = 0;
 
   private constructor(
     private readonly db: Db,
     private readonly config: EngineConfig,
     private readonly clock: () => Date,
     private current: RoutingEngine,
+    private readonly cluster: ClusterOptions | undefined,
   ) {}
 
   /**
@@ -188,10 +222,15 @@ export class RoutingService {
    * configuration changes are commands too, so a replay applies each at the
    * point it happened.
    */
-  static async open(db: Db, config: EngineConfig, clock: () => Date): Promise<RoutingService> {
-    const { engine, lastConfig } = await RoutingService.replay(db, config, clock);
-    const service = new RoutingService(db, config, clock, engine);
-    if (JSON.stringify(lastConfig) !== JSON.stringify(config)) await service.execute({ type: 'configure', config }, null);
+  static async open(db: Db, config: EngineConfig, clock: () => Date, cluster?: ClusterOptions): Promise<RoutingService> {
+    const { engine, lastConfig, lastSeq } = await RoutingService.replay(db, config, clock);
+    const service = new RoutingService(db, config, clock, engine, cluster);
+    service.lastSeq = lastSeq;
+    // Another node may have recorded the same configuration meanwhile: decided under the log's lock, after catching up.
+    const configured = lastConfig;
+    await service.executeWhen((_, caughtUpConfig) =>
+      JSON.stringify(caughtUpConfig ?? configured) !== JSON.stringify(config) ? { type: 'configure', config } : null,
+    );
     return service;
   }
 
@@ -199,7 +238,7 @@ export class RoutingService {
     db: Db,
     fallback: EngineConfig,
     clock: () => Date,
-  ): Promise<{ engine: RoutingEngine; lastConfig: EngineConfig | undefined }> {
+  ): Promise<{ engine: RoutingEngine; lastConfig: EngineConfig | undefined; lastSeq: string }> {
     const first = await firstRoutingCommand(db);
     const firstCommand = first?.command as RoutingCommand | undefined;
     // The log opens with the configuration it was written under.
@@ -214,10 +253,10 @@ export class RoutingService {
         if (command.type === 'configure') lastConfig = command.config;
       }
       const last = batch.at(-1);
+      if (last) after = last.seq;
       if (!last || batch.length < 5000) break;
-      after = last.seq;
     }
-    return { engine, lastConfig };
+    return { engine, lastConfig, lastSeq: after };
   }
 
   /** Applies a new configuration (after a queue or workflow edit); refused without change if it does not fit the work in progress. */
@@ -240,38 +279,69 @@ export class RoutingService {
    * it runs after the command is applied, so it may read the engine's new state.
    */
   execute(command: RoutingCommand, ctx: RequestContext | null, alongside?: (trx: Trx) => Promise<void>): Promise<EngineEvent[]> {
-    const run = this.tail.then(() => this.executeNow(command, ctx, alongside));
+    return this.serially(() => this.executeNow(() => command, ctx, alongside));
+  }
+
+  /**
+   * Decides the command on the engine as it stands once the log is caught up, under the log's lock (null: nothing
+   * to do) — how "create it unless it exists" stays true with two nodes.
+   */
+  private executeWhen(
+    decide: (engine: RoutingEngine, configInForce: EngineConfig | undefined) => RoutingCommand | null,
+    ctx: RequestContext | null = null,
+  ): Promise<EngineEvent[]> {
+    return this.serially(() => this.executeNow(decide, ctx));
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work);
     this.tail = run.catch(() => undefined);
     return run;
   }
 
   private async executeNow(
-    command: RoutingCommand,
+    decide: (engine: RoutingEngine, configInForce: EngineConfig | undefined) => RoutingCommand | null,
     ctx: RequestContext | null,
     alongside?: (trx: Trx) => Promise<void>,
   ): Promise<EngineEvent[]> {
     if (this.stale) await this.rebuild();
-    const at = Math.max(this.clock().getTime(), this.current.time());
-    let events: EngineEvent[];
-    try {
-      events = applyCommand(this.current, at, command);
-    } catch (error) {
-      if (error instanceof EngineError) throw toAppError(error);
-      throw error;
-    }
-    // A tick that changed nothing need not be stored: replay reaches the same state without it.
-    if (command.type === 'tick' && events.length === 0) {
-      await this.forgetOldWork(at);
-      return events;
-    }
+    const caughtUp: EngineEvent[] = [];
+    let events: EngineEvent[] = [];
+    let decided: RoutingCommand | null = null;
+    let appended: string | undefined;
+    let at = 0;
     try {
       await this.db.transaction().execute(async (trx) => {
-        await insertRoutingCommand(trx, {
+        const lease = await lockLease(trx, LEASE, this.cluster?.nodeId ?? '', this.epoch);
+        const configInForce = await this.catchUp(trx, caughtUp);
+        const command = decide(this.current, configInForce);
+        decided = command;
+        if (!command) return;
+        if (this.cluster && LEADER_ONLY.has(command.type) && !lease.held) {
+          // Fenced: another node leads (or this node's lease ran out unrenewed). Its timers are not this node's to fire.
+          this.fencedTicks += 1;
+          this.setLeading(false);
+          decided = null;
+          return;
+        }
+        at = Math.max(this.clock().getTime(), this.current.time());
+        try {
+          events = applyCommand(this.current, at, command);
+        } catch (error) {
+          if (error instanceof EngineError) throw toAppError(error);
+          throw error;
+        }
+        // A tick that changed nothing need not be stored: replay reaches the same state without it.
+        if (command.type === 'tick' && events.length === 0) return;
+        appended = await insertRoutingCommand(trx, {
           at: new Date(at),
           at_ms: at,
           command: JSON.stringify(command),
           actor_id: ctx?.actor?.kind === 'user' ? ctx.actor.userId : null,
+          epoch: lease.epoch,
+          node: this.cluster?.nodeId ?? null,
         });
+        if (this.cluster) await announceRoutingAppend(trx, appended);
         if (ctx && command.type !== 'tick') {
           await appendAudit(
             trx,
@@ -282,19 +352,101 @@ export class RoutingService {
         if (alongside) await alongside(trx);
       });
     } catch (error) {
+      this.emit(caughtUp);
+      // An illegal command changed nothing (the engine refuses without changing); the caught-up commands are stored.
+      if (error instanceof AppError && appended === undefined && events.length === 0) throw error;
       // Memory must not run ahead of the log: rebuild from what was stored (the write may have committed before its
       // answer was lost). If that fails too, the next command rebuilds first.
       this.stale = true;
       await this.rebuild().catch(() => undefined);
       throw error;
     }
-    for (const listener of this.listeners) listener(events);
+    if (appended !== undefined) this.lastSeq = appended;
+    this.emit(caughtUp);
+    this.emit(events);
+    const command = decided as RoutingCommand | null;
+    if (command?.type === 'tick' && events.length === 0) await this.forgetOldWork(at);
     return events;
   }
 
+  /**
+   * Applies to this node's engine the commands other nodes appended since it last looked; their events go to this
+   * node's listeners (its realtime hub). Returns the configuration in force if the tail changed it.
+   */
+  private async catchUp(trx: Trx, into: EngineEvent[]): Promise<EngineConfig | undefined> {
+    let configInForce: EngineConfig | undefined;
+    for (;;) {
+      const batch = await routingCommandsAfter(trx, this.lastSeq, 1000);
+      for (const row of batch) {
+        const command = row.command as RoutingCommand;
+        into.push(...applyCommand(this.current, Number(row.at_ms), command));
+        if (command.type === 'configure') configInForce = command.config;
+        this.lastSeq = row.seq;
+      }
+      if (batch.length < 1000) return configInForce;
+    }
+  }
+
+  private emit(events: EngineEvent[]): void {
+    if (events.length === 0) return;
+    for (const listener of this.listeners) listener(events);
+  }
+
+  /** Follows the log now (a notification arrived, or the poll): other nodes' commands reach this engine and its listeners. */
+  follow(): Promise<void> {
+    return this.serially(async () => {
+      if (this.stale) await this.rebuild();
+      const caughtUp: EngineEvent[] = [];
+      try {
+        await this.catchUp(this.db, caughtUp);
+      } finally {
+        this.emit(caughtUp);
+      }
+    });
+  }
+
   private async rebuild(): Promise<void> {
-    this.current = (await RoutingService.replay(this.db, this.config, this.clock)).engine;
+    const replayed = await RoutingService.replay(this.db, this.config, this.clock);
+    this.current = replayed.engine;
+    this.lastSeq = replayed.lastSeq;
     this.stale = false;
+  }
+
+  /** Whether this node fires the engine's timers (always, without cluster options). */
+  get isLeader(): boolean {
+    return this.cluster ? this.leading : true;
+  }
+
+  /** This node's part in the cluster, for /readyz. */
+  clusterState(): { node: string | null; leader: boolean; epoch: number | null; lastSeq: string } {
+    return { node: this.cluster?.nodeId ?? null, leader: this.isLeader, epoch: this.epoch, lastSeq: this.lastSeq };
+  }
+
+  private setLeading(leading: boolean): void {
+    if (leading === this.leading) return;
+    this.leading = leading;
+    this.cluster?.onLeadership?.(leading, this.epoch ?? 0);
+  }
+
+  /** Takes or renews the lease (every third of its length); a node that cannot renew stops firing timers. */
+  private async holdLease(): Promise<void> {
+    if (!this.cluster) return;
+    try {
+      const lease = await takeOrRenewLease(this.db, LEASE, this.cluster.nodeId, this.epoch, this.cluster.leaseMs);
+      if (lease) {
+        if (lease.epoch !== this.epoch) {
+          // A new epoch: catch up before the first timer, so the new leader's engine is the log's.
+          this.epoch = lease.epoch;
+          await this.follow();
+        }
+        this.setLeading(true);
+      } else {
+        this.setLeading(false);
+      }
+    } catch {
+      // The database cannot say who leads: stop firing timers (the lease runs out; another node may take it).
+      this.setLeading(false);
+    }
   }
 
   /** Once an hour: tasks that ended more than two days ago leave memory (they stay in the log and the audit). */
@@ -304,13 +456,27 @@ export class RoutingService {
     this.lastForget = at;
     const before = at - RETAIN_ENDED_MS;
     const any = [...this.current.allTasks()].some((t) => t.endedAt !== null && t.endedAt < before);
-    if (any) await this.executeNow({ type: 'forget', before }, null);
+    if (any) await this.executeNow(() => ({ type: 'forget', before }), null);
   }
 
   /** Fires due timers now and then (offers ringing out, escalations, wrap-up ends). */
   start(intervalMs = 500): void {
+    if (this.cluster && !this.leaseTimer) {
+      const cluster = this.cluster;
+      void this.holdLease();
+      this.leaseTimer = setInterval(() => void this.holdLease(), Math.max(100, Math.floor(cluster.leaseMs / 3)));
+      this.leaseTimer.unref();
+      // Followers stay hot: a notification per append, and a poll in case one is lost (a reconnect drops them).
+      this.followTimer = setInterval(() => void this.follow().catch(() => undefined), 1000);
+      this.followTimer.unref();
+      void cluster
+        .listen?.(ROUTING_LOG_CHANNEL, () => void this.follow().catch(() => undefined))
+        .then((stop) => {
+          this.unlisten = stop;
+        });
+    }
     this.ticker ??= setInterval(() => {
-      if (this.ticking) return;
+      if (this.ticking || !this.isLeader) return;
       this.ticking = true;
       this.execute({ type: 'tick' }, null)
         .catch(() => undefined)
@@ -323,8 +489,16 @@ export class RoutingService {
 
   async stop(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
-    this.ticker = undefined;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    if (this.followTimer) clearInterval(this.followTimer);
+    this.ticker = this.leaseTimer = this.followTimer = undefined;
+    await this.unlisten?.().catch(() => undefined);
     await this.tail;
+    // A clean stop hands the lease over at once instead of letting it run out.
+    if (this.cluster && this.leading && this.epoch !== null) {
+      await releaseLease(this.db, LEASE, this.cluster.nodeId, this.epoch).catch(() => undefined);
+      this.setLeading(false);
+    }
   }
 
   /**
@@ -333,14 +507,13 @@ export class RoutingService {
    * transaction as their cause: a crash between that commit and this call loses nothing, since a sweep (looking back
    * at most WORK_ITEM_SWEEP_MS) calls it again. True if it was created now.
    */
-  ensureTask(task: TaskInput, ctx: RequestContext | null): Promise<boolean> {
-    const run = this.tail.then(async () => {
-      if (this.current.task(task.id)) return false;
-      await this.executeNow({ type: 'createTask', task }, ctx);
-      return true;
-    });
-    this.tail = run.catch(() => undefined);
-    return run;
+  async ensureTask(task: TaskInput, ctx: RequestContext | null): Promise<boolean> {
+    let created = false;
+    await this.executeWhen((engine) => {
+      created = !engine.task(task.id);
+      return created ? { type: 'createTask', task } : null;
+    }, ctx);
+    return created;
   }
 
   /** Makes sure a staff member is known to the engine as an agent, with their routing attributes. */
@@ -348,16 +521,20 @@ export class RoutingService {
     if (this.current.worker(actor.userId)) return;
     const row = await findRoutingWorker(this.db, actor.userId);
     const user = await findAgentAccount(this.db, actor.userId);
-    await this.execute(
-      {
-        type: 'addWorker',
-        worker: {
-          id: actor.userId,
-          attributes: { ...((row?.attributes ?? {}) as Attributes), role: actor.role, unit: user?.unit ?? null },
-          activity: 'Offline',
-          capacity: { voice: row?.voice_capacity ?? 1, work_item: row?.work_item_capacity ?? 3 },
-        },
-      },
+    // Another node may have added them meanwhile: decided once the log is caught up.
+    await this.executeWhen(
+      (engine) =>
+        engine.worker(actor.userId)
+          ? null
+          : {
+              type: 'addWorker',
+              worker: {
+                id: actor.userId,
+                attributes: { ...((row?.attributes ?? {}) as Attributes), role: actor.role, unit: user?.unit ?? null },
+                activity: 'Offline',
+                capacity: { voice: row?.voice_capacity ?? 1, work_item: row?.work_item_capacity ?? 3 },
+              },
+            },
       ctx,
     );
   }

@@ -360,6 +360,18 @@ export type RoutingCommandsTable = {
   command: ColumnType<unknown, string, never>;
   actor_id: string | null;
   created_at: CreatedAt;
+  /** The lease epoch in force when the command was appended, and the node that appended it (null before #17). */
+  epoch: ColumnType<string | null, number | null | undefined, never>;
+  node: ColumnType<string | null, string | null | undefined, never>;
+};
+
+/** Leases held by one node of a cluster at a time ('routing': the engine's timers and the background jobs). */
+export type ClusterLeasesTable = {
+  name: string;
+  holder: string | null;
+  epoch: ColumnType<string, never, number>;
+  acquired_at: Date | null;
+  expires_at: ColumnType<Date, never, Date>;
 };
 
 export type RoutingWorkersTable = {
@@ -726,6 +738,7 @@ export type Database = {
   partner_clients: PartnerClientsTable;
   audit_events: AuditEventsTable;
   routing_commands: RoutingCommandsTable;
+  cluster_leases: ClusterLeasesTable;
   routing_workers: RoutingWorkersTable;
   simulation_runs: SimulationRunsTable;
 };

@@ -18,7 +18,7 @@ export function systemRoutes(ctx: AppContext) {
     defineRoute({
       method: 'GET',
       url: '/readyz',
-      summary: 'Readiness: the database answers and every migration is applied',
+      summary: 'Readiness: the database answers and takes writes, every migration is applied; and who leads routing',
       description: 'Answers 503 with the failing check while the service should receive no traffic.',
       tags: ['system'],
       access: { public: true, reason: 'probed by load balancers before routing traffic' },
@@ -29,7 +29,12 @@ export function systemRoutes(ctx: AppContext) {
         if (!readiness.ready) reply.status(503);
         // The body says which check failed; the detail (a migration name) goes to the log only.
         if (readiness.detail) ctx.log.warn({ detail: readiness.detail }, 'not ready');
-        return { status: readiness.ready ? ('ready' as const) : ('not_ready' as const), checks: readiness.checks };
+        const cluster = ctx.routing.clusterState();
+        return {
+          status: readiness.ready ? ('ready' as const) : ('not_ready' as const),
+          checks: readiness.checks,
+          routing: { node: cluster.node, role: cluster.leader ? ('leader' as const) : ('follower' as const), epoch: cluster.epoch },
+        };
       },
     }),
     defineRoute({

@@ -2,8 +2,10 @@ import { sql } from 'kysely';
 import type { Db } from '../database.js';
 
 /** A round trip to the database (readiness). */
-export async function pingDatabase(db: Db): Promise<void> {
-  await sql`SELECT 1`.execute(db);
+/** Answers whether the server takes writes: a standby (or a primary Patroni demoted) answers read-only. */
+export async function pingDatabase(db: Db): Promise<{ writable: boolean }> {
+  const result = await sql<{ read_only: string }>`SELECT current_setting('transaction_read_only') AS read_only`.execute(db);
+  return { writable: result.rows[0]?.read_only === 'off' };
 }
 
 export async function getMeta(db: Db, key: string): Promise<unknown> {

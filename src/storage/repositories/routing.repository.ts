@@ -1,5 +1,5 @@
-import type { Insertable, Selectable } from 'kysely';
-import type { Db } from '../database.js';
+import { type Insertable, type Selectable, sql } from 'kysely';
+import type { Db, Trx } from '../database.js';
 import type { QueuesTable, RoutingCommandsTable } from '../schema.js';
 
 /** The routing command log, queues and agents' routing settings. */
@@ -25,11 +25,29 @@ export const firstRoutingCommand = (db: Db) =>
   db.selectFrom('routing_commands').select(['at_ms', 'command']).orderBy('seq').limit(1).executeTakeFirst();
 
 /** Up to `limit` commands after `after` (a seq), in log order. */
-export const routingCommandsAfter = (db: Db, after: string, limit: number) =>
+export const routingCommandsAfter = (db: Trx, after: string, limit: number) =>
   db.selectFrom('routing_commands').select(['seq', 'at_ms', 'command']).where('seq', '>', after).orderBy('seq').limit(limit).execute();
 
-export async function insertRoutingCommand(db: Db, command: Insertable<RoutingCommandsTable>): Promise<void> {
-  await db.insertInto('routing_commands').values(command).execute();
+/** Appends a command (under the log's lock: see lease.repository lockLease) and returns its sequence number. */
+export async function insertRoutingCommand(db: Trx, command: Insertable<RoutingCommandsTable>): Promise<string> {
+  const row = await db.insertInto('routing_commands').values(command).returning('seq').executeTakeFirstOrThrow();
+  return row.seq;
+}
+
+/** The channel on which an append is announced to the other nodes (delivered when the append commits). */
+export const ROUTING_LOG_CHANNEL = 'routing_log';
+
+export async function announceRoutingAppend(db: Trx, seq: string): Promise<void> {
+  await sql`SELECT pg_notify(${ROUTING_LOG_CHANNEL}, ${seq})`.execute(db);
+}
+
+/** Epochs whose timers (ticks, forgets) more than one node appended: a split brain. Empty when fencing held. */
+export async function epochsWithTwoTimekeepers(db: Trx): Promise<{ epoch: string; nodes: string[] }[]> {
+  const result = await sql<{ epoch: string; nodes: string[] }>`
+    SELECT epoch, array_agg(DISTINCT node ORDER BY node) AS nodes FROM routing_commands
+    WHERE epoch IS NOT NULL AND command->>'type' IN ('tick', 'forget')
+    GROUP BY epoch HAVING count(DISTINCT node) > 1 ORDER BY epoch`.execute(db);
+  return result.rows;
 }
 
 export const findRoutingWorker = (db: Db, userId: string) =>
