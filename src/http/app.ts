@@ -248,7 +248,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
       (error: Error) => done(error, undefined),
     );
   });
-  const metrics = installMetrics(app, options.pool);
+  const metrics = installMetrics(app, options.pool, options.routing);
 
   app.addSchema({ $id: 'Error', ...z.toJSONSchema(ZErrorResponse, { target: 'openapi-3.0' }) });
   await app.register(swagger, {
