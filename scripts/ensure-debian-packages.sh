@@ -4,8 +4,8 @@
 # Chromium for the browser tests (Playwright drives Debian's build; it never
 # downloads a browser of its own), and the telephony peers: Kamailio (the SIP
 # edge), rtpengine (media), SIPp and baresip (callers and agents' phones),
-# espeak-ng and sox (prompts), and libfaketime (one run with the machine's clock
-# moved). Installing them starts none of them: the tests start each on loopback
+# espeak-ng and sox (prompts), libfaketime (one run with the machine's clock
+# moved), and the replicated database's parts: etcd, Patroni and HAProxy. Installing them starts none of them: the tests start each on loopback
 # and stop it.
 set -euo pipefail
 
@@ -19,6 +19,9 @@ command -v baresip >/dev/null || missing+=(baresip-core)
 command -v espeak-ng >/dev/null || missing+=(espeak-ng)
 command -v sox >/dev/null || missing+=(sox)
 compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || missing+=(libfaketime)
+command -v etcd >/dev/null || missing+=(etcd-server)
+command -v patroni >/dev/null || missing+=(patroni)
+command -v haproxy >/dev/null || missing+=(haproxy)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
@@ -34,6 +37,6 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Where the packages' own services were started by the install (a machine with an init system), stop them: the
 # tests start their own Kamailio and rtpengine, on other ports, and a system rtpengine on 2223 would share that
 # port with `start --telephony` (rtpengine binds it with SO_REUSEPORT).
-for service in kamailio rtpengine-daemon; do
+for service in kamailio rtpengine-daemon etcd haproxy patroni; do
   if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
 done

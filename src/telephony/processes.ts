@@ -1,8 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { type Service, startService as start, waitForService as waitUntil } from '../platform/child-services.js';
 import { RtpengineClient } from './media/rtpengine.js';
 import { sipPing } from './sip/ping.js';
+
+export type { Service };
 
 /**
  * The media server and the SIP edge as child processes, for development and
@@ -10,71 +12,6 @@ import { sipPing } from './sip/ping.js';
  * both on loopback, both stopped with their parent. Each waits until it
  * answers (ng ping; SIP OPTIONS) before it counts as started.
  */
-
-export type Service = { name: string; child: ChildProcess; output: () => string; stop: () => Promise<void> };
-
-/** Process groups still running: killed when this process exits, however it exits short of SIGKILL. */
-const live = new Set<number>();
-let exitHook = false;
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function start(name: string, command: string, args: string[]): Service {
-  // Its own process group, so that stopping it stops every process it forked (Kamailio's workers).
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const pid = child.pid;
-  if (pid) live.add(pid);
-  if (!exitHook) {
-    exitHook = true;
-    process.once('exit', () => {
-      for (const p of live) killGroup(p, 'SIGKILL');
-    });
-  }
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.on('error', (error) => keep(Buffer.from(`spawn failed: ${error.message}\n`)));
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      if (pid) {
-        killGroup(pid, 'SIGKILL'); // any worker the main process left behind
-        live.delete(pid);
-      }
-      resolve();
-    }),
-  );
-  return {
-    name,
-    child,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      if (pid) killGroup(pid, 'SIGTERM');
-      const timer = setTimeout(() => pid && killGroup(pid, 'SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function waitUntil(what: string, service: Service, ready: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (service.child.exitCode !== null) throw new Error(`${what} exited (${service.child.exitCode}): ${service.output().slice(-2_000)}`);
-    if (await ready().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  await service.stop();
-  throw new Error(`${what} did not become ready in ${ms} ms: ${service.output().slice(-2_000)}`);
-}
 
 export type RtpengineOptions = {
   ng: { host: string; port: number };
