@@ -49,8 +49,10 @@ describe('the replicated database', () => {
   it('survives the primary’s death: the standby is promoted, HAProxy follows, no acknowledged row is lost', async () => {
     const pid = ha.postmasterPid('pg1');
     expect(pid).not.toBeNull();
-    await ha.members[0]?.patroni.stop();
+    // The machine dies: the postmaster and Patroni (its process group) at once, with no clean hand-over.
     process.kill(pid as number, 'SIGKILL');
+    const patroni = ha.members[0]?.patroni.child.pid;
+    if (patroni) process.kill(-patroni, 'SIGKILL');
     await waitUntil('pg2 promoted', async () => (await ha.primary()) === 'pg2', 60_000);
     await waitUntil(
       'the rows through HAProxy',
