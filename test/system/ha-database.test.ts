@@ -5,7 +5,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HaDatabase, startHaDatabase } from '../../src/cluster/ha-database.js';
-import { waitUntil } from '../support/processes.js';
+import { addProbeClient, probeStatuses, probeSubmit, probeToken } from '../support/partner-probe.js';
+import { assertBuilt, baseEnv, CLI, freePort, type Running, run, waitReady, waitUntil } from '../support/processes.js';
 
 /**
  * The production database shape on loopback (etcd, two Patroni members with
@@ -15,6 +16,7 @@ import { waitUntil } from '../support/processes.js';
  */
 
 let ha: HaDatabase;
+const children: Running[] = [];
 const secret = () => randomBytes(12).toString('hex');
 
 beforeAll(async () => {
@@ -24,8 +26,19 @@ beforeAll(async () => {
   });
 }, 180_000);
 afterAll(async () => {
+  for (const child of children) if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.exited));
   await ha?.stop();
 });
+
+/** The primary's machine dies: its postmaster and Patroni (with its process group) at once. */
+function killMember(name: string): void {
+  const pid = ha.postmasterPid(name);
+  expect(pid).not.toBeNull();
+  process.kill(pid as number, 'SIGKILL');
+  const patroni = ha.members.find((m) => m.name === name)?.patroni.child.pid;
+  if (patroni) process.kill(-patroni, 'SIGKILL');
+}
 
 async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
@@ -47,12 +60,7 @@ describe('the replicated database', () => {
   });
 
   it('survives the primary’s death: the standby is promoted, HAProxy follows, no acknowledged row is lost', async () => {
-    const pid = ha.postmasterPid('pg1');
-    expect(pid).not.toBeNull();
-    // The machine dies: the postmaster and Patroni (its process group) at once, with no clean hand-over.
-    process.kill(pid as number, 'SIGKILL');
-    const patroni = ha.members[0]?.patroni.child.pid;
-    if (patroni) process.kill(-patroni, 'SIGKILL');
+    killMember('pg1');
     await waitUntil('pg2 promoted', async () => (await ha.primary()) === 'pg2', 60_000);
     await waitUntil(
       'the rows through HAProxy',
@@ -70,4 +78,56 @@ describe('the replicated database', () => {
       60_000,
     );
   }, 180_000);
+
+  it('keeps every write a Switchboard node acknowledged through HAProxy across the failover, and is ready again', async () => {
+    assertBuilt();
+    const port = await freePort();
+    const env = baseEnv({
+      SWITCHBOARD_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sb-ha-node-')),
+      PORT: String(port),
+      DATABASE_URL: ha.url,
+      DATABASE_MIGRATION_URL: ha.migrationUrl,
+      SWITCHBOARD_SECRET_KEY: 'b'.repeat(64),
+      SWITCHBOARD_DEMO_ON_FIRST_START: 'false',
+      SWITCHBOARD_NODE_ID: 'ha-node',
+    });
+    const node = run(CLI, ['start'], env);
+    children.push(node);
+    await waitReady(port, node, 120_000);
+    const client = await addProbeClient(env, children, 'TX0320000');
+    const token = await probeToken(port, client);
+
+    // Submissions go on without a pause while the primary dies; each answer is kept.
+    const acked: string[] = [];
+    const refused: string[] = [];
+    let failedOverAt = -1;
+    const old = await ha.primary();
+    expect(old).not.toBeNull();
+    for (let i = 0; i < 600 && (failedOverAt < 0 || acked.length < failedOverAt + 20); i++) {
+      if (i === 20) killMember(old as string);
+      const result = await probeSubmit(port, token, `ha-${i}`);
+      if ('id' in result) acked.push(result.id);
+      else refused.push(`${result.status} ${result.code ?? ''}`.trim());
+      if (i > 20 && failedOverAt < 0 && 'id' in result) failedOverAt = acked.length;
+      if (!('id' in result)) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(failedOverAt).toBeGreaterThan(0);
+    expect(await ha.primary()).not.toBe(old);
+    // While no primary could take writes the node said so (503, try again), never a half-done write or a 500.
+    expect(
+      refused.every((r) => r === '503 not_ready'),
+      refused.join(', '),
+    ).toBe(true);
+    await waitReady(port, node, 60_000);
+    await waitUntil(
+      'every acknowledged submission accepted',
+      async () => (await probeStatuses(port, token, acked)).every((s) => s === 'accepted'),
+      120_000,
+    );
+    console.log(
+      `failover under a Switchboard node: ${acked.length} acknowledged, ${refused.length} refused with 503 while no primary took writes`,
+    );
+    node.child.kill('SIGTERM');
+    expect((await node.exited).code).toBe(0);
+  }, 300_000);
 });

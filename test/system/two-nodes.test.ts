@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { epochsWithTwoTimekeepers } from '../../src/storage/repositories/routing.repository.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { addProbeClient, probeStatuses, probeSubmitAll, probeToken } from '../support/partner-probe.js';
 import { assertBuilt, baseEnv, CLI, freePort, type Running, run, waitReady, waitUntil } from '../support/processes.js';
 
 /**
@@ -58,14 +59,6 @@ async function startNode(name: string): Promise<Node> {
   return { name, port, process: running };
 }
 
-async function cli(args: string[]): Promise<string> {
-  const child = run(CLI, args, await envFor('cli', await freePort()));
-  children.push(child);
-  const done = await child.exited;
-  expect(done.code, child.stderr()).toBe(0);
-  return child.stdout();
-}
-
 type Readiness = { status: string; routing: { node: string | null; role: 'leader' | 'follower'; epoch: number | null } };
 const readiness = async (node: Node): Promise<Readiness | undefined> =>
   fetch(`http://127.0.0.1:${node.port}/readyz`).then(
@@ -85,73 +78,6 @@ async function routingFigures(node: Node): Promise<{ pending: number; position: 
   };
 }
 
-type Partner = { token: string };
-
-async function partnerClient(): Promise<Partner & { base: (node: Node) => string }> {
-  await cli(
-    ['agency', 'add', '--ori', AGENCY, '--name', 'Synthetic Two Node County Sheriff', '--type', 'sheriff'].concat([
-      '--model',
-      'task_force',
-      '--effective',
-      '2025-01-01',
-      '--county',
-      'Cameron',
-    ]),
-  );
-  const client = JSON.parse(
-    await cli(['client', 'add', '--agency', AGENCY, '--name', 'RMS', '--scopes', 'submissions:write', '--json']),
-  ) as {
-    clientId: string;
-    clientSecret: string;
-  };
-  return { token: `${client.clientId}:${client.clientSecret}`, base: (node) => `http://127.0.0.1:${node.port}` };
-}
-
-async function tokenAt(node: Node, credentials: string): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${node.port}/api/partner/v1/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
-async function submitTo(node: Node, token: string, label: string, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const res = await fetch(`http://127.0.0.1:${node.port}/api/partner/v1/submissions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'location_report',
-        occurredAt: '2025-06-01T08:30:00-05:00',
-        narrative: `Two-node probe ${label}-${i}`,
-        subject: { givenNames: 'Probe', familyName1: `Sintético ${label} ${i}` },
-        location: { zip: '78520' },
-      }),
-    });
-    const body = (await res.json()) as { id?: string };
-    expect(res.status, JSON.stringify(body)).toBe(202);
-    ids.push(body.id ?? '');
-  }
-  return ids;
-}
-
-async function statuses(node: Node, token: string, ids: string[]): Promise<string[]> {
-  return Promise.all(
-    ids.map(async (id) => {
-      const res = await fetch(`http://127.0.0.1:${node.port}/api/partner/v1/submissions/${id}`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      return ((await res.json()) as { status?: string }).status ?? `http ${res.status}`;
-    }),
-  );
-}
-
 describe('two Switchboard nodes on one database', () => {
   it('hand the routing engine and the jobs over when the leader dies or pauses, losing no acknowledged write', {
     timeout: 240_000,
@@ -160,11 +86,11 @@ describe('two Switchboard nodes on one database', () => {
     await waitUntil('node-a leads', async () => (await role(a)) === 'leader', 15_000);
     const b = await startNode('node-b');
     expect(await role(b)).toBe('follower');
-    const partner = await partnerClient();
-    const tokenB = await tokenAt(b, partner.token);
+    const partner = await addProbeClient(await envFor('cli', await freePort()), children, AGENCY);
+    const tokenB = await probeToken(b.port, partner);
 
     // Submissions acknowledged by the follower; the leader's processor accepts them and makes their work items.
-    const first = await submitTo(b, tokenB, 'first', 8);
+    const first = await probeSubmitAll(b.port, tokenB, 'first', 8);
     await waitUntil(
       'both engines hold the 8 work items',
       async () => {
@@ -182,7 +108,7 @@ describe('two Switchboard nodes on one database', () => {
     expect((await routingFigures(b)).pending).toBe(8);
 
     // The jobs run on the new leader: new submissions are accepted and queued.
-    const second = await submitTo(b, tokenB, 'second', 4);
+    const second = await probeSubmitAll(b.port, tokenB, 'second', 4);
     await waitUntil('node-b made the 4 new work items', async () => (await routingFigures(b)).pending === 12, 60_000);
 
     // A node comes back and follows; then the leader is paused (SIGSTOP) past its lease.
@@ -194,8 +120,8 @@ describe('two Switchboard nodes on one database', () => {
     await waitUntil('node-c leads while node-b is paused', async () => (await role(c)) === 'leader', 15_000);
     const epochC = (await readiness(c))?.routing.epoch ?? 0;
     expect(epochC).toBeGreaterThan(epochB);
-    const tokenC = await tokenAt(c, partner.token);
-    const third = await submitTo(c, tokenC, 'third', 3);
+    const tokenC = await probeToken(c.port, partner);
+    const third = await probeSubmitAll(c.port, tokenC, 'third', 3);
     b.process.child.kill('SIGCONT');
     // Resumed, node-b finds its lease taken over and follows; it never fired a timer under node-c's epoch.
     await waitUntil('node-b follows again', async () => (await role(b)) === 'follower', 15_000);
@@ -213,7 +139,7 @@ describe('two Switchboard nodes on one database', () => {
     const all = [...first, ...second, ...third];
     await waitUntil(
       'every acknowledged submission accepted',
-      async () => (await statuses(c, tokenC, all)).every((s) => s === 'accepted'),
+      async () => (await probeStatuses(c.port, tokenC, all)).every((s) => s === 'accepted'),
       60_000,
     );
     console.log(
