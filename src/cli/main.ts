@@ -33,6 +33,7 @@ const ShiftFile = z
   )
   .min(1, 'needs at least one shift');
 
+import { clusterUp } from './cluster.command.js';
 import { runLive, runSimulation } from './simulate.command.js';
 import { packageVersion, startCommand } from './start.command.js';
 import { applyMigrations, openStorage, StartupError, type Storage, withOwnerDatabase } from './storage-runtime.js';
@@ -77,6 +78,13 @@ async function withStorage(command: string, work: (storage: Storage, cfg: Config
   if (code) process.exit(code);
 }
 
+/** A whole number from 1 to max, for a count or a port. */
+const positiveInt = (value: string, max: number): number => {
+  if (!/^\d{1,6}$/.test(value) || Number(value) < 1 || Number(value) > max)
+    throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
+  return Number(value);
+};
+
 const parseSeed = (value: string): number => {
   if (!/^\d{1,10}$/.test(value) || Number(value) > 2 ** 31) throw new InvalidArgumentError('must be a whole number from 0 to 2147483648');
   return Number(value);
@@ -101,6 +109,24 @@ program
   .action(async (options: { demo: boolean; telephony?: boolean }) => {
     try {
       await startCommand(config(), { demo: options.demo, telephony: options.telephony === true, progress });
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+const cluster = program
+  .command('cluster')
+  .description('the production shape on this machine (Debian packages patroni, etcd-server, haproxy)');
+cluster
+  .command('up')
+  .description('etcd, PostgreSQL primary and synchronous standby under Patroni, HAProxy, and N Switchboard nodes; runs until Ctrl-C')
+  .option('--dir <folder>', 'a new, empty folder for the cluster', './data/cluster')
+  .option('--nodes <n>', 'Switchboard nodes (HTTP on PORT, PORT+1, …)', (v) => positiveInt(v, 9), 2)
+  .option('--port <port>', "the first node's HTTP port", (v) => positiveInt(v, 65_535), 8080)
+  .option('--no-demo', "no demo data on the first node's first start")
+  .action(async (options: { dir: string; nodes: number; port: number; demo: boolean }) => {
+    try {
+      await clusterUp({ ...options, leaseMs: config().ROUTING_LEASE_MS }, progress);
     } catch (error) {
       fail(error);
     }

@@ -1,0 +1,64 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, baseEnv, CLI, freePort, type Running, run, waitForOutput } from '../support/processes.js';
+
+/**
+ * `switchboard cluster up`, the command a newcomer (and the drill) starts the production shape with: the
+ * replicated database and two nodes, one leading the routing engine; Ctrl-C (SIGTERM here) stops it all.
+ */
+
+let parent: string;
+const children: Running[] = [];
+
+beforeAll(async () => {
+  assertBuilt();
+  parent = await mkdtemp(path.join(os.tmpdir(), 'sb-cluster-up-'));
+  // The database services run as the `postgres` account when the tests run as root: it must pass through.
+  await chmod(parent, 0o755);
+});
+afterAll(async () => {
+  for (const child of children) if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.exited));
+  await rm(parent, { recursive: true, force: true });
+});
+
+const roleAt = async (port: number) =>
+  ((await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { routing: { role: string; node: string } }).routing;
+
+describe('switchboard cluster up', () => {
+  it('starts the replicated database and two nodes, one leading, and stops them all on SIGTERM', { timeout: 300_000 }, async () => {
+    const port = await freePort();
+    const up = run(
+      CLI,
+      ['cluster', 'up', '--dir', path.join(parent, 'c1'), '--nodes', '2', '--port', String(port), '--no-demo'],
+      baseEnv({}),
+    );
+    children.push(up);
+    const exitedEarly = up.exited.then(({ code }) => {
+      throw new Error(`cluster up exited with ${code}`);
+    });
+    await Promise.race([waitForOutput(up, 'stderr', /cluster up/, 240_000), exitedEarly]).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${up.stdout()}\n${up.stderr()}`);
+    });
+    expect(up.stderr()).toMatch(/database: primary pg1, standby in sync/);
+    const roles = [await roleAt(port), await roleAt(port + 1)];
+    expect(roles.map((r) => r.node)).toEqual(['node-1', 'node-2']);
+    expect(roles.map((r) => r.role).sort()).toEqual(['follower', 'leader']);
+    up.child.kill('SIGTERM');
+    expect((await up.exited).code).toBe(0);
+    expect(up.stderr()).toMatch(/stopped/);
+    await expect(fetch(`http://127.0.0.1:${port}/readyz`)).rejects.toThrow();
+  });
+
+  it('refuses a folder that is not empty, naming it', async () => {
+    const dir = path.join(parent, 'used');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'something'), 'x');
+    const up = run(CLI, ['cluster', 'up', '--dir', dir], baseEnv({}));
+    children.push(up);
+    expect((await up.exited).code).toBe(1);
+    expect(up.stderr()).toContain(`${dir} is not empty`);
+  });
+});
