@@ -6,13 +6,20 @@ import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
 import { resolveAor } from '../domain/geo/area-of-responsibility.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
+import {
+  OPEN_AT_AGENCY,
+  PARTNER_REQUEST_LIFECYCLE,
+  VISIBLE_TO_AGENCY,
+  visibleToAgency,
+} from '../domain/partner/partner-request-workflow.js';
 import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
 import { ageOn } from '../domain/persons/age.js';
 import { WORK_PRIORITY } from '../domain/routing/work-priority.js';
 import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
-import { checkReview, evaluateReferral, type GateResult } from '../domain/safeguards/referral-gate.js';
+import { evaluateReferral, type GateResult } from '../domain/safeguards/referral-gate.js';
 import { URGENT_REVIEW_HOURS, urgentWelfareLane, WELFARE_ONLY } from '../domain/safeguards/urgent-welfare-lane.js';
 import { QUESTION_IDS, type ScreeningQuestion } from '../domain/safeguards/welfare-screening.js';
+import { step } from '../domain/workflow/lifecycle.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent, insertObservation, nextReference, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
 import type { Database, PartnerRequestOutcome, PartnerRequestStatus, PartnerRequestsTable } from '../storage/schema.js';
@@ -21,8 +28,8 @@ import { withCase } from './case.service.js';
 import type { PartnerActor } from './partner-submission.service.js';
 import { loadAorTable } from './reference-data.service.js';
 import { blockedError, gateInputFor } from './referral.service.js';
+import { decided, refuseReview, reviewerRefusal, reviewHeld } from './review.service.js';
 import { type RoutingService, WORK_ITEM_SWEEP_MS } from './routing.service.js';
-import { refuseDependentApprover } from './two-person.service.js';
 
 /**
  * Requests from the center to partner agencies — a welfare check at an
@@ -48,13 +55,7 @@ export const REQUEST_KINDS = ['welfare_check', 'locate', 'information'] as const
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 /** Hours to answer, unless the requester sets another (1–168). A welfare check is urgent. */
 export const DEFAULT_DUE_HOURS: Readonly<Record<RequestKind, number>> = { welfare_check: 4, locate: 48, information: 72 };
-/**
- * Statuses a partner agency sees — and only of requests that were sent: one withdrawn (or denied) while held for
- * legal review never reached the agency and never does.
- */
-export const VISIBLE_TO_AGENCY: readonly PartnerRequestStatus[] = ['sent', 'acknowledged', 'answered', 'closed', 'withdrawn'];
-const visibleToAgency = (r: Pick<PartnerRequestRow, 'status' | 'sent_at'>) => r.sent_at !== null && VISIBLE_TO_AGENCY.includes(r.status);
-const OPEN: readonly PartnerRequestStatus[] = ['sent', 'acknowledged'];
+export { VISIBLE_TO_AGENCY } from '../domain/partner/partner-request-workflow.js';
 
 /** What the agency is shown: enough to act on, nothing more. */
 export type Disclosed = {
@@ -462,7 +463,11 @@ async function loadForStaff(trx: Trx, ctx: StaffCtx, id: string, action: string)
   return row;
 }
 
-/** A legal reviewer — not the author — approves (it is sent, the deadline counting from now) or denies a held request. */
+/**
+ * A legal reviewer — not the author — approves (it is sent, the deadline counting from now) or denies a held
+ * request, through the one review routine (services/review.service.ts) referrals use too: on approval the
+ * agency's agreement must still be in force and the gate is asked again; every refusal is audited.
+ */
 export async function reviewPartnerRequest(
   deps: PartnerRequestDeps,
   ctx: StaffCtx,
@@ -470,105 +475,71 @@ export async function reviewPartnerRequest(
   input: { decision: 'approve' | 'deny'; justification: string },
 ): Promise<PartnerRequestRow> {
   const reviewer = staffOnly(ctx.actor, 'Only staff review.');
-  const result = await deps.db.transaction().execute(async (trx) => {
+  const subject = { action: 'partner_request.review', resourceType: 'partner_request', resourceId: id, noun: 'request' };
+  const reviewed = await deps.db.transaction().execute(async (trx) => {
     const row = await loadForStaff(trx, ctx, id, 'partner_request.review');
     if (!row) return undefined;
-    if (row.status !== 'pending_review')
-      throw new AppError('conflict', `Only a request held for review can be decided; this one is ${row.status.replace('_', ' ')}.`);
-    const check = checkReview({ reviewerId: reviewer.userId, authorId: row.created_by, justification: input.justification });
-    if (!check.ok) {
-      await appendAudit(trx, ctx, {
-        action: 'partner_request.review',
-        outcome: 'denied',
-        resourceType: 'partner_request',
-        resourceId: id,
-        details: { reason: check.code },
-      });
-      return { kind: 'refused' as const, check };
-    }
     let gate: GateResult | undefined;
-    if (input.decision === 'approve') {
-      const dependent = await refuseDependentApprover(trx, ctx, {
-        proposerId: row.created_by,
-        approverId: reviewer.userId,
-        action: 'partner_request.review',
-        resourceType: 'partner_request',
-        resourceId: id,
-      });
-      if (dependent) return { kind: 'dependent' as const, error: dependent };
-      // Days may have passed since the request was made: the agency's agreement must still be in force.
-      const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', row.agency_ori).executeTakeFirstOrThrow();
-      const inForce = agreementInForce(agreementOf(agency), centerToday(ctx));
-      if (!inForce.ok) return { kind: 'agreement' as const, message: inForce.message };
-      gate = await requestGate(trx, row, row.case_type, centerToday(ctx));
-      if (gate.decision === 'block') {
-        await appendAudit(trx, ctx, {
-          action: 'partner_request.review',
-          outcome: 'denied',
-          resourceType: 'partner_request',
-          resourceId: id,
-          details: { reason: 'gate_blocked' },
+    return reviewHeld(trx, ctx, { ...subject, status: row.status, authorId: row.created_by }, input, {
+      recheck: async () => {
+        // Days may have passed since the request was made: the agency's agreement must still be in force.
+        const agency = await trx.selectFrom('agencies').selectAll().where('ori', '=', row.agency_ori).executeTakeFirstOrThrow();
+        const inForce = agreementInForce(agreementOf(agency), centerToday(ctx));
+        if (!inForce.ok) {
+          return {
+            rule: 'agreement_not_in_force',
+            error: new AppError(
+              'conflict',
+              `The request cannot be sent: ${inForce.message}. Deny it, or withdraw it and ask another agency.`,
+            ),
+          };
+        }
+        gate = await requestGate(trx, row, row.case_type, centerToday(ctx));
+        if (gate.decision !== 'block') return undefined;
+        return { rule: 'gate_blocked', error: blockedError(gate, 'request'), details: { rules: gate.reasons.map((r) => r.rule) } };
+      },
+      apply: async (decision) => {
+        const to = PARTNER_REQUEST_LIFECYCLE.transitions[decision].to;
+        const window = row.due_at.getTime() - row.created_at.getTime();
+        const updated = await trx
+          .updateTable('partner_requests')
+          .set({
+            status: to,
+            updated_at: ctx.now,
+            ...(to === 'sent'
+              ? {
+                  sent_at: ctx.now,
+                  due_at: new Date(ctx.now.getTime() + window),
+                  gate: JSON.stringify({ ...gate, evaluatedAt: ctx.now.toISOString() }),
+                }
+              : {}),
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await addEvent(trx, {
+          requestId: id,
+          at: ctx.now,
+          actor: ctx.actor,
+          kind: decision === 'approve' ? 'review_approved' : 'review_denied',
+          from: row.status,
+          to,
+          details: { justification: input.justification },
         });
-        return { kind: 'blocked' as const, gate };
-      }
-    }
-    const to: PartnerRequestStatus = input.decision === 'approve' ? 'sent' : 'denied';
-    const window = row.due_at.getTime() - row.created_at.getTime();
-    const updated = await trx
-      .updateTable('partner_requests')
-      .set({
-        status: to,
-        updated_at: ctx.now,
-        ...(to === 'sent'
-          ? {
-              sent_at: ctx.now,
-              due_at: new Date(ctx.now.getTime() + window),
-              gate: JSON.stringify({ ...gate, evaluatedAt: ctx.now.toISOString() }),
-            }
-          : {}),
-      })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await addEvent(trx, {
-      requestId: id,
-      at: ctx.now,
-      actor: ctx.actor,
-      kind: input.decision === 'approve' ? 'review_approved' : 'review_denied',
-      from: row.status,
-      to,
-      details: { justification: input.justification },
+        await addCaseEvent(trx, {
+          caseId: row.case_id,
+          at: ctx.now,
+          actorId: reviewer.userId,
+          kind: to === 'sent' ? 'partner_request_sent' : 'partner_request_denied',
+          details: { requestId: id, reference: row.reference, agency: row.agency_ori },
+        });
+        if (to === 'sent') await queueWebhook(trx, updated, 'request.created', ctx.now);
+        return updated;
+      },
     });
-    await addCaseEvent(trx, {
-      caseId: row.case_id,
-      at: ctx.now,
-      actorId: reviewer.userId,
-      kind: to === 'sent' ? 'partner_request_sent' : 'partner_request_denied',
-      details: { requestId: id, reference: row.reference, agency: row.agency_ori },
-    });
-    await appendAudit(trx, ctx, {
-      action: 'partner_request.review',
-      outcome: 'allowed',
-      resourceType: 'partner_request',
-      resourceId: id,
-      details: { decision: input.decision },
-    });
-    if (to === 'sent') await queueWebhook(trx, updated, 'request.created', ctx.now);
-    return { kind: 'updated' as const, updated };
   });
-  if (!result) throw new AppError('not_found', 'There is no such request.');
-  if (result.kind === 'refused') {
-    const c = result.check;
-    if (c.ok) throw new Error('unreachable');
-    throw new AppError(c.code === 'own_referral' ? 'forbidden' : 'validation_failed', c.message, {
-      issues: [{ path: c.code === 'own_referral' ? '' : 'body.justification', code: c.code, message: c.message }],
-    });
-  }
-  if (result.kind === 'dependent') throw result.error;
-  if (result.kind === 'agreement')
-    throw new AppError('conflict', `The request cannot be sent: ${result.message}. Deny it, or withdraw it and ask another agency.`);
-  if (result.kind === 'blocked') throw blockedError(result.gate, 'request');
-  return result.updated;
+  if (!reviewed) throw new AppError('not_found', 'There is no such request.');
+  return decided(reviewed);
 }
 
 /**
@@ -587,31 +558,28 @@ export async function postReviewPartnerRequest(
   const result = await deps.db.transaction().execute(async (trx) => {
     const row = await loadForStaff(trx, ctx, id, 'partner_request.post_review');
     if (!row) return undefined;
-    const refuse = async (rule: string, error: AppError) => {
-      await appendAudit(trx, ctx, {
-        action: 'partner_request.post_review',
-        outcome: 'denied',
-        resourceType: 'partner_request',
-        resourceId: id,
-        details: { rule, reason: rule },
-      });
-      return { kind: 'refused' as const, error };
+    const subject = {
+      action: 'partner_request.post_review',
+      resourceType: 'partner_request',
+      resourceId: id,
+      noun: 'request',
+      status: row.status,
+      authorId: row.created_by,
     };
+    const refuse = async (rule: string, error: AppError) => ({
+      kind: 'refused' as const,
+      error: (await refuseReview(trx, ctx, subject, { rule, error })).error,
+    });
     if (!row.urgent_lane)
       return refuse(
         'not_urgent_lane',
         new AppError('conflict', 'Only a welfare check sent at once (the urgent lane) is reviewed afterwards.'),
       );
     if (row.post_reviewed_at) return refuse('already_reviewed', new AppError('conflict', 'This request has been reviewed already.'));
-    const check = checkReview({ reviewerId: reviewer.userId, authorId: row.created_by, justification: input.justification });
-    if (!check.ok)
-      return refuse(
-        check.code,
-        new AppError(check.code === 'own_referral' ? 'forbidden' : 'validation_failed', check.message, {
-          issues: [{ path: check.code === 'own_referral' ? '' : 'body.justification', code: check.code, message: check.message }],
-        }),
-      );
-    const withdraw = input.finding === 'improper' && OPEN.includes(row.status);
+    // The same reviewer checks as every review: not the author, and a justification written.
+    const own = reviewerRefusal(reviewer.userId, row.created_by, input.justification);
+    if (own) return refuse(own.rule, own.error);
+    const withdraw = input.finding === 'improper' && OPEN_AT_AGENCY.includes(row.status);
     const updated = await trx
       .updateTable('partner_requests')
       .set({
@@ -671,8 +639,8 @@ export async function withdrawPartnerRequest(deps: PartnerRequestDeps, ctx: Staf
   const updated = await deps.db.transaction().execute(async (trx) => {
     const row = await loadForStaff(trx, ctx, id, 'partner_request.withdraw');
     if (!row) return undefined;
-    if (!['pending_review', 'sent', 'acknowledged'].includes(row.status))
-      throw new AppError('conflict', `A request that is ${row.status.replace('_', ' ')} cannot be withdrawn.`);
+    const withdrawal = step(PARTNER_REQUEST_LIFECYCLE, 'withdraw', row.status);
+    if (!withdrawal.ok) throw new AppError('conflict', withdrawal.message);
     const next = await trx
       .updateTable('partner_requests')
       .set({ status: 'withdrawn', updated_at: ctx.now })
@@ -823,7 +791,8 @@ export async function acknowledgeRequest(db: Db, ctx: PartnerCtx, id: string) {
     const found = await loadForAgency(trx, ctx, id, 'partner_request.acknowledge');
     if (!found) return undefined;
     if (found.status === 'acknowledged') return found;
-    if (found.status !== 'sent') throw new AppError('conflict', `A request that is ${found.status} cannot be acknowledged.`);
+    const acknowledgement = step(PARTNER_REQUEST_LIFECYCLE, 'acknowledge', found.status);
+    if (!acknowledgement.ok) throw new AppError('conflict', acknowledgement.message);
     const next = await trx
       .updateTable('partner_requests')
       .set({ status: 'acknowledged', updated_at: ctx.now })
@@ -875,7 +844,8 @@ export async function answerRequest(deps: PartnerRequestDeps, ctx: PartnerCtx, i
   const result = await deps.db.transaction().execute(async (trx) => {
     const row = await loadForAgency(trx, ctx, id, 'partner_request.answer');
     if (!row) return undefined;
-    if (!OPEN.includes(row.status)) throw new AppError('conflict', `This request is ${row.status} and takes no answer.`);
+    const answer = step(PARTNER_REQUEST_LIFECYCLE, 'answer', row.status);
+    if (!answer.ok) throw new AppError('conflict', answer.message);
     const caseRow = await trx
       .selectFrom('cases')
       .select(['id', 'case_number', 'unit', 'type'])
@@ -1033,7 +1003,7 @@ export async function sweepPartnerRequests(deps: { db: Db; routing: RoutingServi
       .innerJoin('cases as c', 'c.id', 'q.case_id')
       .selectAll('q')
       .select(['c.unit', 'c.case_number'])
-      .where('q.status', 'in', [...OPEN])
+      .where('q.status', 'in', [...OPEN_AT_AGENCY])
       .where('q.escalated_at', 'is', null)
       .where('q.due_at', '<', now)
       .orderBy('q.due_at')

@@ -3,8 +3,14 @@ import { type Actor, authorize, type PermissionTable, staffOnly } from '../domai
 import { type CalendarDay, centerToday } from '../domain/calendar/calendar-day.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { nextStatus, type ReferralAction, type ReferralStatusName, VISIBLE_TO_OFFICE } from '../domain/referrals/referral-workflow.js';
-import { checkReview, evaluateReferral, type GateInput, type GateResult } from '../domain/safeguards/referral-gate.js';
+import {
+  nextStatus,
+  REFERRAL_LIFECYCLE,
+  type ReferralAction,
+  type ReferralStatusName,
+  VISIBLE_TO_OFFICE,
+} from '../domain/referrals/referral-workflow.js';
+import { evaluateReferral, type GateInput, type GateResult } from '../domain/safeguards/referral-gate.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent, nextReference, survivorOf } from '../storage/repositories/case.repository.js';
 import type { Database, ReferralsTable } from '../storage/schema.js';
@@ -12,7 +18,7 @@ import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { withCase } from './case.service.js';
 import { protectionsInForce } from './protection.service.js';
-import { refuseDependentApprover } from './two-person.service.js';
+import { decided, reviewHeld } from './review.service.js';
 
 /**
  * Referrals from a case to an ERO field office. The office is the area of
@@ -402,7 +408,10 @@ export async function submitReferral(deps: ReferralDeps, ctx: ActorCtx, id: stri
   return { referral: result.referral, caseNumber: result.caseNumber };
 }
 
-/** A legal reviewer — not the referral's author — approves (it is sent) or denies a held referral, in writing. */
+/**
+ * A legal reviewer — not the referral's author — approves (it is sent) or denies a held referral, in writing,
+ * through the one review routine (services/review.service.ts) requests to partners use too.
+ */
 export async function reviewReferral(
   deps: ReferralDeps,
   ctx: ActorCtx,
@@ -410,91 +419,50 @@ export async function reviewReferral(
   input: { decision: 'approve' | 'deny'; justification: string },
 ): Promise<ReferralWithCase> {
   const actorId = actorIdOf(ctx);
-  const result = await inTransaction<ReferralWithCase | { blocked: GateResult } | { refused: AppError }>(deps.db, async (trx) => {
+  const subject = { action: 'referral.review', resourceType: 'referral', resourceId: id, noun: 'referral' };
+  const reviewed = await inTransaction(deps.db, async (trx) => {
     const row = await loadReferralFor(trx, deps, ctx, id, 'referral.review', true);
     if (!row) return undefined;
-    if (row.status !== 'pending_review')
-      throw new AppError('conflict', `Only a referral held for review can be decided; this one is ${row.status.replace('_', ' ')}.`);
-    const check = checkReview({ reviewerId: actorId, authorId: row.created_by, justification: input.justification });
-    if (!check.ok) {
-      // The refusal is audited and the transaction commits it; the error is thrown after the commit, not inside it.
-      await appendAudit(trx, ctx, {
-        action: 'referral.review',
-        outcome: 'denied',
-        resourceType: 'referral',
-        resourceId: id,
-        details: { rule: check.code, reason: check.code },
-      });
-      return {
-        refused: new AppError(check.code === 'own_referral' ? 'forbidden' : 'validation_failed', check.message, {
-          issues: [{ path: check.code === 'own_referral' ? '' : 'body.justification', code: check.code, message: check.message }],
-        }),
-      };
-    }
-    if (input.decision === 'approve') {
-      // Two independent people: returned, not thrown, so that the audited refusal commits.
-      const refused = await refuseDependentApprover(trx, ctx, {
-        proposerId: row.created_by,
-        approverId: actorId,
-        action: 'referral.review',
-        resourceType: 'referral',
-        resourceId: id,
-      });
-      if (refused) return { refused };
-    }
-    const to = input.decision === 'approve' ? 'sent' : 'denied';
     // The gate asks again at send time: what held the referral may have changed since, and a block (a missing
     // screening, missing corroboration) stops even an approval. The answer the approval was given against is stored.
     let gate: (GateResult & { evaluatedAt: string }) | undefined;
-    if (to === 'sent') {
-      const again = evaluateReferral(await gateInputFor(trx, row, row.case_type, centerToday(ctx)));
-      gate = { ...again, evaluatedAt: ctx.now.toISOString() };
-      if (again.decision === 'block') {
-        await appendAudit(trx, ctx, {
-          action: 'referral.review',
-          outcome: 'denied',
-          resourceType: 'referral',
-          resourceId: id,
-          details: { rule: 'gate_blocked', reason: 'gate_blocked', rules: again.reasons.map((r) => r.rule) },
+    return reviewHeld(trx, ctx, { ...subject, status: row.status, authorId: row.created_by }, input, {
+      recheck: async () => {
+        const again = evaluateReferral(await gateInputFor(trx, row, row.case_type, centerToday(ctx)));
+        gate = { ...again, evaluatedAt: ctx.now.toISOString() };
+        if (again.decision !== 'block') return undefined;
+        return { rule: 'gate_blocked', error: blockedError(again), details: { rules: again.reasons.map((r) => r.rule) } };
+      },
+      apply: async (decision) => {
+        const step = REFERRAL_LIFECYCLE.transitions[decision];
+        const updated = await trx
+          .updateTable('referrals')
+          .set({
+            status: step.to,
+            updated_at: ctx.now,
+            version: sql`version + 1`,
+            ...(step.to === 'sent' ? { sent_at: ctx.now } : {}),
+            ...(gate ? { gate: JSON.stringify(gate) } : {}),
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await addReferralEvent(trx, {
+          referralId: id,
+          at: ctx.now,
+          actorId,
+          kind: decision === 'approve' ? 'review_approved' : 'review_denied',
+          from: row.status,
+          to: step.to,
+          details: { justification: input.justification },
         });
-        return { blocked: again };
-      }
-    }
-    const updated = await trx
-      .updateTable('referrals')
-      .set({
-        status: to,
-        updated_at: ctx.now,
-        version: sql`version + 1`,
-        ...(to === 'sent' ? { sent_at: ctx.now } : {}),
-        ...(gate ? { gate: JSON.stringify(gate) } : {}),
-      })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await addReferralEvent(trx, {
-      referralId: id,
-      at: ctx.now,
-      actorId,
-      kind: input.decision === 'approve' ? 'review_approved' : 'review_denied',
-      from: row.status,
-      to,
-      details: { justification: input.justification },
+        if (step.to === 'sent') await markSent(trx, ctx, updated, actorId, row.case_status);
+        else await addCaseEvent(trx, { caseId: row.case_id, at: ctx.now, actorId, kind: 'referral_denied', details: { referralId: id } });
+        return { referral: updated, caseNumber: row.case_number };
+      },
     });
-    if (to === 'sent') await markSent(trx, ctx, updated, actorId, row.case_status);
-    else await addCaseEvent(trx, { caseId: row.case_id, at: ctx.now, actorId, kind: 'referral_denied', details: { referralId: id } });
-    await appendAudit(trx, ctx, {
-      action: 'referral.review',
-      outcome: 'allowed',
-      resourceType: 'referral',
-      resourceId: id,
-      details: { decision: input.decision },
-    });
-    return { referral: updated, caseNumber: row.case_number };
   });
-  if ('blocked' in result) throw blockedError(result.blocked);
-  if ('refused' in result) throw result.refused;
-  return result;
+  return decided(reviewed);
 }
 
 /** The gate's refusal as the caller sees it: each blocking rule, with what is missing. Requests to partners use it too. */

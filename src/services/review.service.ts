@@ -49,7 +49,7 @@ export async function refuseReview(
   ctx: RequestContext,
   subject: ReviewSubject,
   refusal: ReviewRefusal,
-): Promise<Reviewed<never>> {
+): Promise<{ ok: false; error: AppError }> {
   await appendAudit(trx, ctx, {
     action: subject.action,
     outcome: 'denied',
