@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { UserActor } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
@@ -16,7 +17,7 @@ import {
 import { type Attributes, ExpressionError, parseExpression } from '../domain/routing/expression.js';
 import type { Db, Trx } from '../storage/database.js';
 import { referenceDir } from '../storage/paths.js';
-import { lockLease, releaseLease, takeOrRenewLease } from '../storage/repositories/lease.repository.js';
+import { lockLease, releaseLease, takeOrRenewLeaseWithin } from '../storage/repositories/lease.repository.js';
 import {
   agentDisplayNames,
   announceRoutingAppend,
@@ -202,6 +203,9 @@ export class RoutingService {
   /** The lease epoch this node holds or last held (null: never); `leading` while it holds it. */
   private epoch: number | null = null;
   private leading = false;
+  /** Monotonic time until which this node may act as leader without renewing (short of the lease's own expiry). */
+  private leadingUntil = 0;
+  private renewing = false;
   private leaseTimer: NodeJS.Timeout | undefined;
   private followTimer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
@@ -312,7 +316,13 @@ export class RoutingService {
     let at = 0;
     try {
       await this.db.transaction().execute(async (trx) => {
-        const lease = await lockLease(trx, LEASE, this.cluster?.nodeId ?? '', this.epoch);
+        const lease = await lockLease(
+          trx,
+          LEASE,
+          this.cluster?.nodeId ?? '',
+          this.epoch,
+          this.cluster ? this.cluster.leaseMs / 2 : undefined,
+        );
         const configInForce = await this.catchUp(trx, caughtUp);
         const command = decide(this.current, configInForce);
         decided = command;
@@ -414,7 +424,7 @@ export class RoutingService {
 
   /** Whether this node fires the engine's timers (always, without cluster options). */
   get isLeader(): boolean {
-    return this.cluster ? this.leading : true;
+    return this.cluster ? this.leading && performance.now() < this.leadingUntil : true;
   }
 
   /** This node's part in the cluster, for /readyz. */
@@ -428,24 +438,38 @@ export class RoutingService {
     this.cluster?.onLeadership?.(leading, this.epoch ?? 0);
   }
 
-  /** Takes or renews the lease (every third of its length); a node that cannot renew stops firing timers. */
+  /**
+   * Takes or renews the lease (every third of its length). A node counts itself leader only until 90 % of the lease
+   * after the renewal was asked for — before the database's expiry — so it stops running jobs before another node
+   * can take over; its timers are fenced by the database in any case.
+   */
   private async holdLease(): Promise<void> {
-    if (!this.cluster) return;
+    if (!this.cluster || this.renewing) return;
+    this.renewing = true;
+    const asked = performance.now();
     try {
-      const lease = await takeOrRenewLease(this.db, LEASE, this.cluster.nodeId, this.epoch, this.cluster.leaseMs);
-      if (lease) {
+      const cluster = this.cluster;
+      const lease = await takeOrRenewLeaseWithin(this.db, LEASE, cluster.nodeId, this.epoch, cluster.leaseMs, cluster.leaseMs / 3);
+      if (lease === 'busy') {
+        // The row is locked (a long append, or a node paused holding it): the local deadline decides until next time.
+        if (!this.isLeader) this.setLeading(false);
+      } else if (lease) {
         if (lease.epoch !== this.epoch) {
           // A new epoch: catch up before the first timer, so the new leader's engine is the log's.
           this.epoch = lease.epoch;
           await this.follow();
         }
+        this.leadingUntil = asked + cluster.leaseMs * 0.9;
         this.setLeading(true);
       } else {
+        // Another node holds the lease.
         this.setLeading(false);
       }
     } catch {
-      // The database cannot say who leads: stop firing timers (the lease runs out; another node may take it).
-      this.setLeading(false);
+      // The database cannot say who leads now: the local deadline decides (isLeader), the next renewal tries again.
+      if (!this.isLeader) this.setLeading(false);
+    } finally {
+      this.renewing = false;
     }
   }
 

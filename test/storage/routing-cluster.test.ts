@@ -6,6 +6,7 @@ import { loadReferenceData } from '../../src/services/reference-data.service.js'
 import { type ClusterOptions, loadRoutingConfig, RoutingService } from '../../src/services/routing.service.js';
 import { type DatabaseHandle, openDatabase } from '../../src/storage/database.js';
 import { listen } from '../../src/storage/notifications.js';
+import { lockLease } from '../../src/storage/repositories/lease.repository.js';
 import { epochsWithTwoTimekeepers } from '../../src/storage/repositories/routing.repository.js';
 import { type TestClock, testClock } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -170,6 +171,43 @@ describe('two routing nodes on one database', () => {
     } finally {
       await a.routing.stop();
       await a.handle.close();
+    }
+  }, 60_000);
+
+  it('frees the log when a node stops inside an append: the server ends its session, the others go on', async () => {
+    // node-c of the test before hands its lease back.
+    await sql`UPDATE cluster_leases SET holder = NULL, expires_at = '-infinity' WHERE name = 'routing'`.execute(db.db);
+    const clock = testClock();
+    const a = await startNode('node-a3', clock);
+    const other = openDatabase(db.url, { poolSize: 1 });
+    let resume: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    try {
+      await waitUntil('node-a3 leads', () => a.routing.isLeader, 10_000);
+      // A node takes the log's lock as an append does (with the idle limit an append sets), and then stops.
+      let locked: () => void = () => undefined;
+      const lockTaken = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const pausedAppend = other.db.transaction().execute(async (trx) => {
+        await lockLease(trx, 'routing', 'paused-node', null, 500);
+        locked();
+        await stopped;
+      });
+      await lockTaken;
+      // A command now waits for that lock — and gets it once the server ended the stopped node's session.
+      const agentId = randomUUID();
+      await a.routing.execute(agent(agentId), null);
+      expect(a.routing.engine.worker(agentId)).toBeDefined();
+      // Resumed, the stopped node finds its transaction gone: nothing it did under the lock is stored.
+      resume();
+      await expect(pausedAppend).rejects.toThrow();
+    } finally {
+      resume();
+      await a.routing.stop();
+      await Promise.all([a.handle.close(), other.close()]);
     }
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Trx } from '../database.js';
+import type { Db, Trx } from '../database.js';
 
 /**
  * Cluster leases (migration 0022): who holds one, under which epoch, until when. Times are the database's
@@ -47,6 +47,30 @@ export async function takeOrRenewLease(
   return row ? toLease(row) : undefined;
 }
 
+/**
+ * takeOrRenewLease in a transaction of its own that waits at most `waitMs` for the lease row's lock: a node that
+ * paused while holding it (inside a routing append) must not freeze the one that would take over. 'busy' when the
+ * lock did not come in time (55P03): who holds the lease is then unknown.
+ */
+export async function takeOrRenewLeaseWithin(
+  db: Db,
+  name: string,
+  holder: string,
+  epoch: number | null,
+  ttlMs: number,
+  waitMs: number,
+): Promise<LeaseRow | undefined | 'busy'> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await sql`SELECT set_config('lock_timeout', ${`${Math.round(waitMs)}ms`}, true)`.execute(trx);
+      return takeOrRenewLease(trx, name, holder, epoch, ttlMs);
+    });
+  } catch (error) {
+    if (typeof error === 'object' && error !== null && 'code' in error && error.code === '55P03') return 'busy';
+    throw error;
+  }
+}
+
 /** Gives the lease up at once (a clean stop), so another node need not wait for it to expire. */
 export async function releaseLease(db: Trx, name: string, holder: string, epoch: number): Promise<void> {
   await db
@@ -62,7 +86,12 @@ export async function releaseLease(db: Trx, name: string, holder: string, epoch:
  * Locks the lease row for the rest of the transaction and reads it: appends to the routing log take this lock
  * first, so they commit one at a time in sequence order. `held` says whether `holder` leads under `epoch` now.
  */
-export async function lockLease(db: Trx, name: string, holder: string, epoch: number | null): Promise<LeaseRow> {
+export async function lockLease(db: Trx, name: string, holder: string, epoch: number | null, idleLimitMs?: number): Promise<LeaseRow> {
+  // A node that stops between two statements of this transaction (SIGSTOP, a long GC pause) would hold the lock
+  // for everyone: the server ends such a session after idleLimitMs, which rolls it back and frees the lock.
+  if (idleLimitMs !== undefined) {
+    await sql`SELECT set_config('idle_in_transaction_session_timeout', ${`${Math.round(idleLimitMs)}ms`}, true)`.execute(db);
+  }
   const row = await db
     .selectFrom('cluster_leases')
     .select([
