@@ -250,6 +250,23 @@ describe('requests to partner agencies', () => {
     // A second held request, withdrawn before any review: it never reaches the agency, not even as "withdrawn".
     const heldToo = await post(uac, `/api/v1/cases/${c.case.id}/partner-requests`, ask);
     const withdrawnId = heldToo.json().requests[0].id as string;
+    // Days pass and the agency's agreement is suspended: the approval is refused, and the refusal is in the audit
+    // (the one review routine keeps every denial, as it does for referrals).
+    await db.db.updateTable('agencies').set({ agreement_status: 'suspended' }).where('ori', '=', HIDALGO).execute();
+    const suspended = await post(reviewer2, `/api/v1/partner-requests/${withdrawnId}/review`, {
+      decision: 'approve',
+      justification: 'A welfare check by local police is in the child’s interest; screening negative.',
+    });
+    expect(suspended.statusCode).toBe(409);
+    expect(suspended.json().error.message).toMatch(/^The request cannot be sent: /);
+    const refusal = await db.db
+      .selectFrom('audit_events')
+      .select(['outcome', 'details'])
+      .where('action', '=', 'partner_request.review')
+      .where('resource_id', '=', withdrawnId)
+      .execute();
+    expect(refusal).toEqual([{ outcome: 'denied', details: expect.objectContaining({ rule: 'agreement_not_in_force' }) }]);
+    await db.db.updateTable('agencies').set({ agreement_status: 'active' }).where('ori', '=', HIDALGO).execute();
     expect((await post(uac, `/api/v1/partner-requests/${withdrawnId}/withdraw`, { reason: 'Asked by mistake' })).statusCode).toBe(200);
     expect((await api(hidalgo, `/requests/${withdrawnId}`)).status).toBe(404);
     const listed = ((await (await api(hidalgo, '/requests')).json()) as { requests: { id: string }[] }).requests.map((r) => r.id);
