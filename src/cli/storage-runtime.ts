@@ -46,7 +46,11 @@ export async function openStorage(config: Config, command: string, options: Stor
   const migrations = loadMigrations(migrationsDir());
   const onConnectionError = options.watch?.onConnectionError;
   if (config.DATABASE_URL) {
-    const handle = openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE, onConnectionError });
+    const handle = openDatabase(config.DATABASE_URL, {
+      poolSize: config.DATABASE_POOL_SIZE,
+      onConnectionError,
+      idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_MS,
+    });
     return {
       handle,
       migrationUrl: config.DATABASE_MIGRATION_URL,
@@ -76,7 +80,11 @@ export async function openStorage(config: Config, command: string, options: Stor
   }
   const embedded = server;
   // Read at every new connection: a restarted server may listen on another port.
-  const handle = openDatabase(() => embedded.connectionString, { poolSize: config.DATABASE_POOL_SIZE, onConnectionError });
+  const handle = openDatabase(() => embedded.connectionString, {
+    poolSize: config.DATABASE_POOL_SIZE,
+    onConnectionError,
+    idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_MS,
+  });
   const version = await handle.pool
     .query<{ server_version: string }>('SHOW server_version')
     .then((r) => r.rows[0]?.server_version ?? '?')

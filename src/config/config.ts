@@ -46,6 +46,11 @@ export const ConfigSchema = z
      */
     DATABASE_MIGRATION_URL: postgresUrl.optional(),
     DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(200).default(10),
+    /**
+     * The server ends a session of this process idle inside a transaction this long (0: never), so a node that
+     * stops mid-transaction (SIGSTOP, a pause, a partition) frees its locks for the other nodes.
+     */
+    DATABASE_IDLE_IN_TRANSACTION_MS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(600_000).default(5000),
     SWITCHBOARD_DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     /** The center's time zone: intervals, shifts and reports. Timestamps are stored in UTC. */

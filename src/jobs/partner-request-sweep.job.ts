@@ -1,4 +1,4 @@
-import { sweepPartnerRequests } from '../services/partner-request.service.js';
+import { sweepPartnerRequests } from '../services/partner-request-work.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
 import type { Job } from './job-runner.js';

@@ -28,7 +28,16 @@ export type DatabaseHandle = {
  */
 export function openDatabase(
   connection: string | (() => string),
-  options: { poolSize?: number; applicationName?: string; onConnectionError?: (error: Error) => void } = {},
+  options: {
+    poolSize?: number;
+    applicationName?: string;
+    onConnectionError?: (error: Error) => void;
+    /**
+     * The server ends a session idle inside a transaction this long (0: never): a process stopped mid-transaction
+     * (SIGSTOP, a long pause, a partition) must not hold its locks — the audit chain's, a row's — for the others.
+     */
+    idleInTransactionTimeoutMs?: number;
+  } = {},
 ): DatabaseHandle {
   const current = typeof connection === 'string' ? () => connection : connection;
   const onConnectionError = options.onConnectionError ?? (() => undefined);
@@ -45,7 +54,7 @@ export function openDatabase(
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
     // Every session works in UTC; the center's zone is applied when presenting.
-    options: '-c TimeZone=UTC',
+    options: `-c TimeZone=UTC${options.idleInTransactionTimeoutMs ? ` -c idle_in_transaction_session_timeout=${Math.round(options.idleInTransactionTimeoutMs)}` : ''}`,
   });
   pool.on('error', onConnectionError);
   pool.on('connect', (client) => client.on('error', onConnectionError));

@@ -22,12 +22,6 @@ const PENDING: { file: string; rule: RuleName; why: string }[] = [
     rule: 'outer-layer-imports-storage',
     why: 'persons: its storage types move behind the service',
   },
-  {
-    file: 'src/http/routes/partner-request.routes.ts',
-    rule: 'outer-layer-imports-storage',
-    why: 'life: its storage types move behind the service',
-  },
-  { file: 'src/services/partner-request.service.ts', rule: 'services-build-queries', why: 'life: its queries move to its repository' },
   { file: 'src/services/protection.service.ts', rule: 'services-build-queries', why: 'life: its queries move to its repository' },
   { file: 'src/services/referral-packet.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
   { file: 'src/services/referral.service.ts', rule: 'services-build-queries', why: 'life: its queries move to its repository' },

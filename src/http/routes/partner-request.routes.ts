@@ -1,4 +1,3 @@
-import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
 import {
@@ -10,23 +9,17 @@ import {
   ZStaffRequest,
 } from '../../contracts/partner.js';
 import { MIN_JUSTIFICATION_LENGTH } from '../../domain/safeguards/referral-gate.js';
+import { createPartnerRequests, requestCandidates } from '../../services/partner-request.service.js';
+import { acknowledgeRequest, agencyRequest, agencyRequests, answerRequest } from '../../services/partner-request-agency.service.js';
+import { type PartnerRequestEventRow, type PartnerRequestRow, presentForAgency } from '../../services/partner-request-record.service.js';
 import {
-  acknowledgeRequest,
-  agencyRequest,
-  agencyRequests,
-  answerRequest,
   caseRequests,
-  createPartnerRequests,
-  type PartnerRequestRow,
   postReviewPartnerRequest,
-  presentForAgency,
-  requestCandidates,
   reviewPartnerRequest,
   reviewQueue,
   withdrawPartnerRequest,
-} from '../../services/partner-request.service.js';
+} from '../../services/partner-request-review.service.js';
 import { partnerActor } from '../../services/partner-submission.service.js';
-import type { Database } from '../../storage/schema.js';
 import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
 
@@ -36,8 +29,7 @@ import { defineRoute } from '../route.js';
  * the partner API (scope requests:respond) or the portal.
  */
 
-type Event = Selectable<Database['partner_request_events']>;
-const presentStaff = (r: PartnerRequestRow, timeline?: Event[]): z.infer<typeof ZStaffRequest> => ({
+const presentStaff = (r: PartnerRequestRow, timeline?: PartnerRequestEventRow[]): z.infer<typeof ZStaffRequest> => ({
   ...presentForAgency(r),
   caseId: r.case_id,
   personId: r.person_id,
