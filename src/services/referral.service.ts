@@ -1,4 +1,4 @@
-import { type Selectable, sql, type Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { type Actor, authorize, type PermissionTable, staffOnly } from '../domain/access/access-control.js';
 import { type CalendarDay, centerToday } from '../domain/calendar/calendar-day.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
@@ -12,7 +12,8 @@ import {
 } from '../domain/referrals/referral-workflow.js';
 import { evaluateReferral, type GateInput, type GateResult } from '../domain/safeguards/referral-gate.js';
 import type { Db } from '../storage/database.js';
-import { addCaseEvent, nextReference, survivorOf } from '../storage/repositories/case.repository.js';
+import { addCaseEvent, caseSubjectIds, nextReference, survivorOf } from '../storage/repositories/case.repository.js';
+import * as referrals from '../storage/repositories/referral.repository.js';
 import type { Database, ReferralsTable } from '../storage/schema.js';
 import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
@@ -51,31 +52,20 @@ async function addReferralEvent(
     details?: Record<string, unknown>;
   },
 ) {
-  await trx
-    .insertInto('referral_events')
-    .values({
-      referral_id: e.referralId,
-      at: e.at,
-      actor_id: e.actorId,
-      kind: e.kind,
-      from_status: e.from ?? null,
-      to_status: e.to ?? null,
-      details: JSON.stringify(e.details ?? {}),
-    })
-    .execute();
+  await referrals.insertReferralEvent(trx, {
+    referral_id: e.referralId,
+    at: e.at,
+    actor_id: e.actorId,
+    kind: e.kind,
+    from_status: e.from ?? null,
+    to_status: e.to ?? null,
+    details: JSON.stringify(e.details ?? {}),
+  });
 }
 
 /** Where a referral from this case goes, and why. */
 async function resolveOffice(trx: Trx, caseRow: { id: string; aor_office_code: string | null }) {
-  const { rows } = await sql<{ id: string; aor_office_code: string; verified: boolean }>`
-    SELECT l.id, l.aor_office_code, l.verified_at IS NOT NULL AS verified
-    FROM location_observations l
-    JOIN persons p ON p.id = l.person_id
-    JOIN case_subjects cs ON cs.person_id = p.id OR cs.person_id = p.merged_into
-    WHERE cs.case_id = ${caseRow.id} AND l.aor_office_code IS NOT NULL
-    ORDER BY (l.verified_at IS NOT NULL) DESC, l.observed_at DESC
-    LIMIT 1`.execute(trx);
-  const best = rows[0];
+  const best = await referrals.bestLocationWithAor(trx, caseRow.id);
   if (best)
     return {
       office: best.aor_office_code,
@@ -110,8 +100,7 @@ export async function createReferral(
       let locationId: string | null = null;
       if (input.fieldOfficeCode) {
         const code = input.fieldOfficeCode.toUpperCase();
-        const known = await trx.selectFrom('field_offices').select('code').where('code', '=', code).executeTakeFirst();
-        if (!known) {
+        if (!(await referrals.fieldOfficeCodeExists(trx, code))) {
           throw new AppError('unprocessable', `There is no field office "${input.fieldOfficeCode}".`, {
             issues: [{ path: 'body.fieldOfficeCode', code: 'unknown_field_office', message: 'no such field office' }],
           });
@@ -141,25 +130,21 @@ export async function createReferral(
         ({ office, basis, locationId } = resolved);
       }
       const reference = await nextReference(trx, 'F', ctx);
-      const referral = await trx
-        .insertInto('referrals')
-        .values({
-          reference,
-          case_id: caseId,
-          purpose: input.purpose,
-          field_office_code: office,
-          office_basis: basis,
-          office_override_reason: basis === 'override' ? (input.overrideReason ?? null) : null,
-          basis_location_id: locationId,
-          status: 'draft',
-          notes: input.notes ?? null,
-          gate: null,
-          created_by: actorId,
-          created_at: ctx.now,
-          updated_at: ctx.now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const referral = await referrals.insertReferral(trx, {
+        reference,
+        case_id: caseId,
+        purpose: input.purpose,
+        field_office_code: office,
+        office_basis: basis,
+        office_override_reason: basis === 'override' ? (input.overrideReason ?? null) : null,
+        basis_location_id: locationId,
+        status: 'draft',
+        notes: input.notes ?? null,
+        gate: null,
+        created_by: actorId,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+      });
       await addReferralEvent(trx, {
         referralId: referral.id,
         at: ctx.now,
@@ -194,14 +179,7 @@ export async function createReferral(
  * cases they may read. Anyone else is told it does not exist — audited.
  */
 async function loadReferralFor(trx: Trx, deps: ReferralDeps, ctx: ActorCtx, id: string, action: string, lock = false) {
-  let q = trx
-    .selectFrom('referrals as r')
-    .innerJoin('cases as c', 'c.id', 'r.case_id')
-    .selectAll('r')
-    .select(['c.case_number', 'c.unit as case_unit', 'c.status as case_status', 'c.type as case_type'])
-    .where('r.id', '=', id);
-  if (lock) q = q.forUpdate();
-  const row = await q.executeTakeFirst();
+  const row = await referrals.findReferralWithCase(trx, id, lock);
   let denied: string | undefined;
   if (row) {
     const decision = authorize(deps.permissions, ctx.actor, 'referral:read', { type: 'referral', fieldOfficeCode: row.field_office_code });
@@ -232,7 +210,7 @@ export async function readReferral(deps: ReferralDeps, ctx: ActorCtx, id: string
   return inTransaction(deps.db, async (trx) => {
     const row = await loadReferralFor(trx, deps, ctx, id, 'referral.read');
     if (!row) return undefined;
-    const timeline = await trx.selectFrom('referral_events').selectAll().where('referral_id', '=', id).orderBy('id').execute();
+    const timeline = await referrals.referralEvents(trx, id);
     await appendAudit(trx, ctx, { action: 'referral.read', outcome: 'allowed', resourceType: 'referral', resourceId: id });
     return { referral: row, caseNumber: row.case_number, timeline };
   });
@@ -244,29 +222,23 @@ export async function listReferrals(
   query: { status?: ReferralStatusName | undefined; office?: string | undefined; page: number; pageSize: number },
 ): Promise<{ referrals: ReferralWithCase[]; total: number }> {
   return deps.db.transaction().execute(async (trx) => {
-    let q = trx.selectFrom('referrals as r').innerJoin('cases as c', 'c.id', 'r.case_id');
-    if (ctx.actor.kind === 'user' && ctx.actor.role === 'field_officer') {
-      // A field officer's inbox: their office, sent onwards. The office filter cannot widen it.
-      q = q.where('r.field_office_code', '=', ctx.actor.fieldOfficeCode ?? '').where('r.status', 'in', [...VISIBLE_TO_OFFICE]);
-    } else if (!mayReadUnit(ctx.actor, 'uac')) q = q.where('c.unit', '!=', 'uac');
-    if (query.status) q = q.where('r.status', '=', query.status);
-    if (query.office) q = q.where('r.field_office_code', '=', query.office);
-    const count = await q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
-    const rows = await q
-      .selectAll('r')
-      .select('c.case_number')
-      .orderBy('r.updated_at', 'desc')
-      .orderBy('r.id')
-      .limit(query.pageSize)
-      .offset((query.page - 1) * query.pageSize)
-      .execute();
+    // A field officer's inbox: their office, sent onwards. The office filter cannot widen it.
+    const inbox =
+      ctx.actor.kind === 'user' && ctx.actor.role === 'field_officer'
+        ? { office: ctx.actor.fieldOfficeCode ?? '', statuses: VISIBLE_TO_OFFICE }
+        : undefined;
+    const { rows, total } = await referrals.listReferralRows(
+      trx,
+      { ...(inbox ? { inbox } : {}), excludeUac: !mayReadUnit(ctx.actor, 'uac'), status: query.status, office: query.office },
+      { limit: query.pageSize, offset: (query.page - 1) * query.pageSize },
+    );
     await appendAudit(trx, ctx, {
       action: 'referral.list',
       outcome: 'allowed',
       resourceType: 'referral',
       details: { status: query.status ?? null, office: query.office ?? null, results: rows.length },
     });
-    return { referrals: rows.map((r) => ({ referral: r, caseNumber: r.case_number })), total: Number(count?.n ?? 0) };
+    return { referrals: rows.map((r) => ({ referral: r, caseNumber: r.case_number })), total };
   });
 }
 
@@ -279,34 +251,24 @@ export async function gateInputFor(
 ): Promise<GateInput> {
   // Each subject as the person they are now: the record a merged one lives in, with every record merged into it —
   // a child by anyone's word on any of their records is a possible child, and protections recorded on any of them count.
-  const linked = await trx.selectFrom('case_subjects').select('person_id').where('case_id', '=', referral.case_id).execute();
-  const survivors = [...new Set(await Promise.all(linked.map((l) => survivorOf(trx, l.person_id))))];
-  const people = survivors.length > 0 ? await trx.selectFrom('persons').selectAll().where('id', 'in', survivors).execute() : [];
+  const linked = await caseSubjectIds(trx, referral.case_id);
+  const survivors = [...new Set(await Promise.all(linked.map((id) => survivorOf(trx, id))))];
+  const people = await referrals.personsByIds(trx, survivors);
   const verdicts = await ageVerdictsOf(
     trx,
     people.map((p) => p.id),
     today,
   );
   const subjects = people.map((p) => ({ ...p, verdict: verdicts.get(p.id) }));
-  const reports = await trx
-    .selectFrom('case_reports as cr')
-    .innerJoin('reports as r', 'r.id', 'cr.report_id')
-    .select(['r.id', 'r.reference', 'r.source_reliability', 'r.information_credibility'])
-    .where('cr.case_id', '=', referral.case_id)
-    .execute();
-  const { rows } = await sql<{ n: string }>`
-    SELECT count(*) AS n FROM location_observations l
-    JOIN persons p ON p.id = l.person_id
-    JOIN case_subjects cs ON cs.person_id = p.id OR cs.person_id = p.merged_into
-    WHERE cs.case_id = ${referral.case_id} AND l.verified_at IS NOT NULL
-      -- A verification by the referral's own author does not corroborate it.
-      AND l.verified_by <> ${referral.created_by}`.execute(trx);
+  const reports = await referrals.caseReportGrades(trx, referral.case_id);
+  // A verification by the referral's own author does not corroborate it.
+  const corroborating = await referrals.verifiedLocationsNotBy(trx, referral.case_id, referral.created_by);
   const protections = await protectionsInForce(
     trx,
     subjects.map((s) => s.id),
     today,
   );
-  const screening = await trx.selectFrom('welfare_screenings').select('id').where('case_id', '=', referral.case_id).executeTakeFirst();
+  const screened = await referrals.caseHasWelfareScreening(trx, referral.case_id);
   return {
     purpose: referral.purpose,
     caseType,
@@ -323,18 +285,14 @@ export async function gateInputFor(
       sourceReliability: r.source_reliability,
       informationCredibility: r.information_credibility,
     })),
-    hasVerifiedLocation: Number(rows[0]?.n ?? 0) > 0,
-    welfareScreeningComplete: screening !== undefined,
+    hasVerifiedLocation: corroborating > 0,
+    welfareScreeningComplete: screened,
   };
 }
 
 async function markSent(trx: Trx, ctx: ActorCtx, referral: ReferralRow, actorId: string, caseStatus: string) {
   if (caseStatus !== 'referred' && caseStatus !== 'closed') {
-    await trx
-      .updateTable('cases')
-      .set({ status: 'referred', status_reason: null, updated_at: ctx.now, version: sql`version + 1` })
-      .where('id', '=', referral.case_id)
-      .execute();
+    await referrals.setCaseStatus(trx, referral.case_id, 'referred', ctx.now, true);
     await addCaseEvent(trx, {
       caseId: referral.case_id,
       at: ctx.now,
@@ -363,18 +321,12 @@ export async function submitReferral(deps: ReferralDeps, ctx: ActorCtx, id: stri
     const gate: GateResult = evaluateReferral(await gateInputFor(trx, row, row.case_type, centerToday(ctx)));
     const stored = { ...gate, evaluatedAt: ctx.now.toISOString() };
     const to: ReferralStatusName = gate.decision === 'send' ? 'sent' : gate.decision === 'hold_for_review' ? 'pending_review' : 'draft';
-    const updated = await trx
-      .updateTable('referrals')
-      .set({
-        gate: JSON.stringify(stored),
-        status: to,
-        updated_at: ctx.now,
-        version: sql`version + 1`,
-        ...(to === 'sent' ? { sent_at: ctx.now } : {}),
-      })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await referrals.updateReferral(trx, id, {
+      gate: JSON.stringify(stored),
+      status: to,
+      updated_at: ctx.now,
+      ...(to === 'sent' ? { sent_at: ctx.now } : {}),
+    });
     await addReferralEvent(trx, {
       referralId: id,
       at: ctx.now,
@@ -435,18 +387,12 @@ export async function reviewReferral(
       },
       apply: async (decision) => {
         const step = REFERRAL_LIFECYCLE.transitions[decision];
-        const updated = await trx
-          .updateTable('referrals')
-          .set({
-            status: step.to,
-            updated_at: ctx.now,
-            version: sql`version + 1`,
-            ...(step.to === 'sent' ? { sent_at: ctx.now } : {}),
-            ...(gate ? { gate: JSON.stringify(gate) } : {}),
-          })
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const updated = await referrals.updateReferral(trx, id, {
+          status: step.to,
+          updated_at: ctx.now,
+          ...(step.to === 'sent' ? { sent_at: ctx.now } : {}),
+          ...(gate ? { gate: JSON.stringify(gate) } : {}),
+        });
         await addReferralEvent(trx, {
           referralId: id,
           at: ctx.now,
@@ -488,17 +434,11 @@ export async function actOnReferral(
     if (!row) return undefined;
     const step = nextStatus(action, row.status);
     if (!step.ok) throw new AppError('conflict', step.message);
-    const updated = await trx
-      .updateTable('referrals')
-      .set({
-        status: step.to,
-        updated_at: ctx.now,
-        version: sql`version + 1`,
-        ...(action === 'outcome' ? { outcome: input.outcome ?? 'other', outcome_notes: input.notes ?? null } : {}),
-      })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await referrals.updateReferral(trx, id, {
+      status: step.to,
+      updated_at: ctx.now,
+      ...(action === 'outcome' ? { outcome: input.outcome ?? 'other', outcome_notes: input.notes ?? null } : {}),
+    });
     const details =
       action === 'outcome' ? { outcome: input.outcome, notes: input.notes } : action === 'withdraw' ? { reason: input.reason } : {};
     await addReferralEvent(trx, { referralId: id, at: ctx.now, actorId, kind: action, from: row.status, to: step.to, details });
@@ -511,11 +451,7 @@ export async function actOnReferral(
     });
     // Not located: the case goes back to work.
     if (action === 'outcome' && input.outcome === 'not_located' && row.case_status === 'referred') {
-      await trx
-        .updateTable('cases')
-        .set({ status: 'active', updated_at: ctx.now, version: sql`version + 1` })
-        .where('id', '=', row.case_id)
-        .execute();
+      await referrals.setCaseStatus(trx, row.case_id, 'active', ctx.now, false);
       await addCaseEvent(trx, {
         caseId: row.case_id,
         at: ctx.now,

@@ -24,7 +24,6 @@ const PENDING: { file: string; rule: RuleName; why: string }[] = [
   },
   { file: 'src/services/protection.service.ts', rule: 'services-build-queries', why: 'life: its queries move to its repository' },
   { file: 'src/services/referral-packet.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
-  { file: 'src/services/referral.service.ts', rule: 'services-build-queries', why: 'life: its queries move to its repository' },
   { file: 'src/services/uac.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
   { file: 'src/services/welfare.service.ts', rule: 'services-build-queries', why: 'review: its queries move to its repository' },
 ];
