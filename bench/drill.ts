@@ -322,6 +322,15 @@ log(`acknowledged: ${acked.length}; lost (not in the database): ${missing}; not 
 log(`split brain (epochs whose timers two nodes fired): ${splitBrain.length === 0 ? 'none' : JSON.stringify(splitBrain)}`);
 log(JSON.stringify({ rate: RATE, acked: acked.length, lost: missing, unprocessed, splitBrain: splitBrain.length, results }));
 
+// What the nodes logged as errors (the 500s, if any), a few lines each: the codes, never request bodies.
+for (const node of nodes) {
+  const errors = node.service
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('"level":50'))
+    .slice(0, 5);
+  for (const line of errors) log(`${node.name} error: ${line.slice(0, 400)}`);
+}
 for (const node of nodes) await node.service.stop();
 await ha.stop();
 process.exit(missing === 0 && splitBrain.length === 0 ? 0 : 1);

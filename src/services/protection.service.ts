@@ -13,6 +13,8 @@ import {
 } from '../domain/safeguards/protections.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent, personCluster } from '../storage/repositories/case.repository.js';
+import { findPerson, personExists } from '../storage/repositories/person.repository.js';
+import * as protections from '../storage/repositories/protection.repository.js';
 import type { Database, EoirStatus, LegalProtectionsTable, ProtectionRulesTable } from '../storage/schema.js';
 import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
@@ -73,8 +75,7 @@ const toRule = (r: RuleRow): ProtectionRule => ({
 });
 
 /** The class-wide orders not revoked (whether each is in effect on a day is decided with the person). */
-export const loadRules = async (trx: Trx): Promise<ProtectionRule[]> =>
-  (await trx.selectFrom('protection_rules').selectAll().where('revoked_at', 'is', null).execute()).map(toRule);
+export const loadRules = async (trx: Trx): Promise<ProtectionRule[]> => (await protections.rulesNotRevoked(trx)).map(toRule);
 
 /** A person's protections in force on a day: their recorded ones (rows of their whole cluster) and every class-wide order that matches them. */
 export function inForceFor(
@@ -105,7 +106,7 @@ export async function protectionsInForce(
   const verdicts = await ageVerdictsOf(trx, personIds, today);
   for (const personId of personIds) {
     const cluster = await personCluster(trx, personId);
-    const person = await trx.selectFrom('persons').selectAll().where('id', '=', personId).executeTakeFirst();
+    const person = await findPerson(trx, personId);
     if (!person) continue;
     const minor = verdicts.get(personId)?.minor ?? 'unknown';
     result.set(personId, inForceFor(person, minor, await listProtections(trx, cluster), rules, today));
@@ -123,9 +124,7 @@ export type ProtectionInput = {
   verified: boolean;
 };
 
-async function casesOf(trx: Trx, personId: string) {
-  return trx.selectFrom('case_subjects').select('case_id').where('person_id', '=', personId).execute();
-}
+const casesOf = (trx: Trx, personId: string) => protections.casesOfSubject(trx, personId);
 
 export async function addProtection(db: Db, ctx: ActorCtx, personId: string, input: ProtectionInput): Promise<ProtectionRow> {
   const actorId = staffId(ctx);
@@ -135,25 +134,20 @@ export async function addProtection(db: Db, ctx: ActorCtx, personId: string, inp
     });
   }
   return db.transaction().execute(async (trx) => {
-    const person = await trx.selectFrom('persons').select('id').where('id', '=', personId).executeTakeFirst();
-    if (!person) throw new AppError('not_found', 'There is no such person.');
-    const row = await trx
-      .insertInto('legal_protections')
-      .values({
-        person_id: personId,
-        kind: input.kind,
-        source: input.source,
-        reference: input.reference,
-        starts_on: input.startsOn,
-        ends_on: input.endsOn ?? null,
-        next_hearing_on: input.nextHearingOn ?? null,
-        verified_by: input.verified ? actorId : null,
-        verified_at: input.verified ? ctx.now : null,
-        created_by: actorId,
-        created_at: ctx.now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    if (!(await personExists(trx, personId))) throw new AppError('not_found', 'There is no such person.');
+    const row = await protections.insertProtection(trx, {
+      person_id: personId,
+      kind: input.kind,
+      source: input.source,
+      reference: input.reference,
+      starts_on: input.startsOn,
+      ends_on: input.endsOn ?? null,
+      next_hearing_on: input.nextHearingOn ?? null,
+      verified_by: input.verified ? actorId : null,
+      verified_at: input.verified ? ctx.now : null,
+      created_by: actorId,
+      created_at: ctx.now,
+    });
     for (const c of await casesOf(trx, personId)) {
       await addCaseEvent(trx, {
         caseId: c.case_id,
@@ -177,13 +171,7 @@ export async function addProtection(db: Db, ctx: ActorCtx, personId: string, inp
 export async function revokeProtection(db: Db, ctx: ActorCtx, protectionId: string, reason: string): Promise<ProtectionRow> {
   const actorId = staffId(ctx);
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('legal_protections')
-      .set({ revoked_by: actorId, revoked_at: ctx.now, revoke_reason: reason })
-      .where('id', '=', protectionId)
-      .where('revoked_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await protections.revokeProtectionRow(trx, protectionId, actorId, ctx.now, reason);
     if (!row) throw new AppError('not_found', 'There is no such protection in force.');
     for (const c of await casesOf(trx, row.person_id)) {
       await addCaseEvent(trx, {
@@ -205,10 +193,7 @@ export async function revokeProtection(db: Db, ctx: ActorCtx, protectionId: stri
   });
 }
 
-export const listProtections = (db: Trx, personIds: readonly string[]) =>
-  personIds.length === 0
-    ? Promise.resolve([])
-    : db.selectFrom('legal_protections').selectAll().where('person_id', 'in', personIds).orderBy('created_at').execute();
+export const listProtections = (db: Trx, personIds: readonly string[]) => protections.protectionsOf(db, personIds);
 
 export async function addRule(
   db: Db,
@@ -217,19 +202,15 @@ export async function addRule(
 ): Promise<RuleRow> {
   const actorId = staffId(ctx);
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('protection_rules')
-      .values({
-        name: input.name,
-        reference: input.reference,
-        condition: JSON.stringify(input.condition),
-        effective_from: input.effectiveFrom,
-        effective_until: input.effectiveUntil ?? null,
-        created_by: actorId,
-        created_at: ctx.now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await protections.insertRule(trx, {
+      name: input.name,
+      reference: input.reference,
+      condition: JSON.stringify(input.condition),
+      effective_from: input.effectiveFrom,
+      effective_until: input.effectiveUntil ?? null,
+      created_by: actorId,
+      created_at: ctx.now,
+    });
     await appendAudit(trx, ctx, {
       action: 'protection_rule.add',
       outcome: 'allowed',
@@ -244,13 +225,7 @@ export async function addRule(
 export async function revokeRule(db: Db, ctx: ActorCtx, ruleId: string, reason: string): Promise<RuleRow> {
   const actorId = staffId(ctx);
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('protection_rules')
-      .set({ revoked_by: actorId, revoked_at: ctx.now, revoke_reason: reason })
-      .where('id', '=', ruleId)
-      .where('revoked_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await protections.revokeRuleRow(trx, ruleId, actorId, ctx.now, reason);
     if (!row) throw new AppError('not_found', 'There is no such rule in force.');
     await appendAudit(trx, ctx, {
       action: 'protection_rule.revoke',
@@ -263,7 +238,7 @@ export async function revokeRule(db: Db, ctx: ActorCtx, ruleId: string, reason: 
   });
 }
 
-export const listRules = (db: Db) => db.selectFrom('protection_rules').selectAll().orderBy('created_at').execute();
+export const listRules = (db: Db) => protections.listRuleRows(db);
 
 /** The UAC details of a person: EOIR status and whether they came unaccompanied (both feed class-wide orders). */
 export async function setUacDetails(
@@ -274,16 +249,15 @@ export async function setUacDetails(
 ): Promise<void> {
   staffId(ctx);
   await db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('persons')
-      .set({
+    const updated = await protections.setPersonUacDetails(
+      trx,
+      personId,
+      {
         ...(input.eoirStatus ? { eoir_status: input.eoirStatus } : {}),
         ...(input.unaccompanied !== undefined ? { unaccompanied: input.unaccompanied } : {}),
-        updated_at: ctx.now,
-      })
-      .where('id', '=', personId)
-      .returning('id')
-      .executeTakeFirst();
+      },
+      ctx.now,
+    );
     if (!updated) throw new AppError('not_found', 'There is no such person.');
     await appendAudit(trx, ctx, {
       action: 'person.uac_details',

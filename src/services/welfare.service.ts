@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { isUacCase } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { WORK_PRIORITY } from '../domain/routing/work-priority.js';
 import {
-  isDangerIndicator,
-  QUESTION_IDS,
-  type ScreeningAnswers,
-  type ScreeningQuestion,
-  scoreScreening,
-} from '../domain/safeguards/welfare-screening.js';
+  escalationDue,
+  escalationPriority,
+  OPEN_WELFARE_REFERRAL,
+  referralPriority,
+  WELFARE_REFERRAL_LIFECYCLE,
+} from '../domain/safeguards/welfare-referral-workflow.js';
+import { type ScreeningAnswers, scoreScreening } from '../domain/safeguards/welfare-screening.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent } from '../storage/repositories/case.repository.js';
+import * as welfare from '../storage/repositories/welfare.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { withCase } from './case.service.js';
 import type { RoutingService } from './routing.service.js';
@@ -27,13 +28,6 @@ import { getSetting } from './safeguard-settings.service.js';
 
 type ActorCtx = RequestContext & { actor: Actor };
 export type WelfareDeps = { db: Db; routing: RoutingService; timeZone: string };
-
-/** A welfare referral's place in the work: a child in danger above everything, any other welfare referral above routine work. */
-const referralPriority = (reasons: readonly string[]): number =>
-  reasons.some((r) => isQuestion(r) && isDangerIndicator(r)) ? WORK_PRIORITY.danger : WORK_PRIORITY.welfareReferral;
-const escalationPriority = (reasons: readonly string[]): number =>
-  reasons.some((r) => isQuestion(r) && isDangerIndicator(r)) ? WORK_PRIORITY.dangerEscalation : WORK_PRIORITY.welfareEscalation;
-const isQuestion = (r: string): r is ScreeningQuestion => (QUESTION_IDS as readonly string[]).includes(r);
 
 async function createTask(
   routing: RoutingService,
@@ -70,20 +64,14 @@ export async function completeScreening(
         issues: [{ path: 'params.id', code: 'not_uac_case', message: 'not a UAC case' }],
       });
     }
-    const subject = await trx
-      .selectFrom('case_subjects')
-      .select('role')
-      .where('case_id', '=', caseId)
-      .where('person_id', '=', input.personId)
-      .executeTakeFirst();
+    const subject = await welfare.subjectRoleOnCase(trx, caseId, input.personId);
     if (!subject) {
       throw new AppError('validation_failed', 'That person is not on this case.', {
         issues: [{ path: 'body.personId', code: 'not_on_case', message: 'screen a child who is a subject of the case' }],
       });
     }
-    const screening = await trx
-      .insertInto('welfare_screenings')
-      .values({
+    const screening = {
+      id: await welfare.insertScreening(trx, {
         case_id: caseId,
         person_id: input.personId,
         answers: JSON.stringify(input.answers),
@@ -91,28 +79,23 @@ export async function completeScreening(
         notes: input.notes ?? null,
         completed_by: actorId,
         completed_at: ctx.now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+      }),
+    };
     const dueAt = new Date(ctx.now.getTime() + hours * 3_600_000);
     const referrals: { id: string; agency: string; dueAt: string; taskId: string; priority: number }[] = [];
     for (const r of result.referrals) {
       const taskId = randomUUID();
-      const row2 = await trx
-        .insertInto('welfare_referrals')
-        .values({
-          case_id: caseId,
-          screening_id: screening.id,
-          agency: r.agency,
-          reasons: r.reasons,
-          status: 'open',
-          due_at: dueAt,
-          task_id: taskId,
-          created_at: ctx.now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      referrals.push({ id: row2.id, agency: r.agency, dueAt: dueAt.toISOString(), taskId, priority: referralPriority(r.reasons) });
+      const id = await welfare.insertWelfareReferral(trx, {
+        case_id: caseId,
+        screening_id: screening.id,
+        agency: r.agency,
+        reasons: r.reasons,
+        status: 'open',
+        due_at: dueAt,
+        task_id: taskId,
+        created_at: ctx.now,
+      });
+      referrals.push({ id, agency: r.agency, dueAt: dueAt.toISOString(), taskId, priority: referralPriority(r.reasons) });
     }
     await addCaseEvent(trx, {
       caseId,
@@ -122,7 +105,7 @@ export async function completeScreening(
       details: { screeningId: screening.id, outcome: result.outcome, welfareReferrals: referrals.map((r) => r.agency) },
     });
     if (result.outcome === 'positive' && row.priority !== 'urgent') {
-      await trx.updateTable('cases').set({ priority: 'urgent', updated_at: ctx.now }).where('id', '=', caseId).execute();
+      await welfare.setCasePriority(trx, caseId, 'urgent', ctx.now);
       await addCaseEvent(trx, {
         caseId,
         at: ctx.now,
@@ -158,16 +141,16 @@ export async function completeScreening(
 
 export async function closeWelfareReferral(db: Db, ctx: ActorCtx, id: string, note: string): Promise<void> {
   const actorId = staffOnly(ctx.actor, 'Only staff close welfare referrals.').userId;
-  const row = await db.selectFrom('welfare_referrals').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await welfare.findWelfareReferral(db, id);
   if (!row) throw new AppError('not_found', 'There is no such welfare referral.');
   await withCase(db, ctx, row.case_id, 'welfare.referral_done', async (trx) => {
-    const done = await trx
-      .updateTable('welfare_referrals')
-      .set({ status: 'done', done_by: actorId, done_at: ctx.now, done_note: note })
-      .where('id', '=', id)
-      .where('status', '=', 'open')
-      .returning('id')
-      .executeTakeFirst();
+    const close = WELFARE_REFERRAL_LIFECYCLE.transitions.close;
+    const done = await welfare.moveWelfareReferral(trx, id, close.from, {
+      status: close.to,
+      done_by: actorId,
+      done_at: ctx.now,
+      done_note: note,
+    });
     if (!done) throw new AppError('conflict', 'This welfare referral is already done.');
     await addCaseEvent(trx, {
       caseId: row.case_id,
@@ -188,7 +171,7 @@ export async function closeWelfareReferral(db: Db, ctx: ActorCtx, id: string, no
  */
 export async function sweepWelfareReferrals(deps: WelfareDeps, now: Date): Promise<{ escalated: number; tasksRecreated: number }> {
   const ctx: RequestContext = { actor: null, system: 'welfare.sweep', sourceIp: null, requestId: null, now, timeZone: deps.timeZone };
-  const open = await deps.db.selectFrom('welfare_referrals').selectAll().where('status', '=', 'open').execute();
+  const open = await welfare.welfareReferralsIn(deps.db, OPEN_WELFARE_REFERRAL);
   let escalated = 0;
   let tasksRecreated = 0;
   for (const r of open) {
@@ -202,18 +185,10 @@ export async function sweepWelfareReferrals(deps: WelfareDeps, now: Date): Promi
       );
       tasksRecreated += 1;
     }
-    if (r.escalated_at || r.due_at.getTime() > now.getTime()) continue;
+    if (!escalationDue(r, now)) continue;
     const escalationTaskId = randomUUID();
     const marked = await deps.db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('welfare_referrals')
-        .set({ escalated_at: now, escalation_task_id: escalationTaskId })
-        .where('id', '=', r.id)
-        .where('escalated_at', 'is', null)
-        .where('status', '=', 'open')
-        .returning('id')
-        .executeTakeFirst();
-      if (!updated) return false;
+      if (!(await welfare.markEscalated(trx, r.id, OPEN_WELFARE_REFERRAL, now, escalationTaskId))) return false;
       await addCaseEvent(trx, {
         caseId: r.case_id,
         at: now,

@@ -71,8 +71,12 @@ export function openDatabase(
   };
 }
 
-/** SQLSTATE classes and codes that mean "the server is not there now", not "this query is wrong". */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/**
+ * SQLSTATE classes and codes that mean "the server is not there now", not "this query is wrong". 25006
+ * (read-only transaction): the server reached is a standby, or a primary being demoted — during a failover, until
+ * HAProxy sends connections to the new primary.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '25006']);
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGES = [
   'Connection terminated',
