@@ -12,7 +12,7 @@ import {
   type RuleCondition,
 } from '../domain/safeguards/protections.js';
 import type { Db } from '../storage/database.js';
-import { addCaseEvent, personCluster } from '../storage/repositories/case.repository.js';
+import { addCaseEvent, caseIdsOfPersons, personCluster } from '../storage/repositories/case.repository.js';
 import { findPerson, personExists } from '../storage/repositories/person.repository.js';
 import * as protections from '../storage/repositories/protection.repository.js';
 import type { Database, EoirStatus, LegalProtectionsTable, ProtectionRulesTable } from '../storage/schema.js';
@@ -124,7 +124,7 @@ export type ProtectionInput = {
   verified: boolean;
 };
 
-const casesOf = (trx: Trx, personId: string) => protections.casesOfSubject(trx, personId);
+const casesOf = (trx: Trx, personId: string) => caseIdsOfPersons(trx, [personId]);
 
 export async function addProtection(db: Db, ctx: ActorCtx, personId: string, input: ProtectionInput): Promise<ProtectionRow> {
   const actorId = staffId(ctx);
@@ -148,9 +148,9 @@ export async function addProtection(db: Db, ctx: ActorCtx, personId: string, inp
       created_by: actorId,
       created_at: ctx.now,
     });
-    for (const c of await casesOf(trx, personId)) {
+    for (const caseId of await casesOf(trx, personId)) {
       await addCaseEvent(trx, {
-        caseId: c.case_id,
+        caseId,
         at: ctx.now,
         actorId,
         kind: 'protection_added',
@@ -173,9 +173,9 @@ export async function revokeProtection(db: Db, ctx: ActorCtx, protectionId: stri
   return db.transaction().execute(async (trx) => {
     const row = await protections.revokeProtectionRow(trx, protectionId, actorId, ctx.now, reason);
     if (!row) throw new AppError('not_found', 'There is no such protection in force.');
-    for (const c of await casesOf(trx, row.person_id)) {
+    for (const caseId of await casesOf(trx, row.person_id)) {
       await addCaseEvent(trx, {
-        caseId: c.case_id,
+        caseId,
         at: ctx.now,
         actorId,
         kind: 'protection_revoked',

@@ -4,7 +4,9 @@ import { AppError } from '../domain/errors/app-error.js';
 import { ageOn, eighteenthBirthday } from '../domain/persons/age.js';
 import type { Db } from '../storage/database.js';
 import { ageDeterminationsOf, clustersOf, dobAssertionsOf } from '../storage/repositories/age.repository.js';
-import { addCaseEvent } from '../storage/repositories/case.repository.js';
+import { addCaseEvent, caseIdsOfPersons } from '../storage/repositories/case.repository.js';
+import { personExists } from '../storage/repositories/person.repository.js';
+import * as uac from '../storage/repositories/uac.repository.js';
 import type { CustodyDecisionsTable } from '../storage/schema.js';
 import { planningDob } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
@@ -37,14 +39,7 @@ export async function ageOuts(db: Db, ctx: ActorCtx, days?: number): Promise<{ w
   const today = centerToday(ctx);
   const until = addDays(today, windowDays);
   // Children on open UAC cases (each as their surviving record); their age from every date of birth given for them.
-  const rows = await db
-    .selectFrom('case_subjects as cs')
-    .innerJoin('cases as c', 'c.id', 'cs.case_id')
-    .innerJoin('persons as p', 'p.id', 'cs.person_id')
-    .select(['p.id', 'p.given_names', 'p.family_name_1', 'c.id as case_id'])
-    .where('c.unit', '=', 'uac')
-    .where('c.status', '!=', 'closed')
-    .execute();
+  const rows = await uac.subjectsOfOpenUacCases(db);
   const ids = [...new Set(rows.map((r) => r.id))];
   const clusters = await clustersOf(db, ids);
   const all = [...new Set([...clusters.values()].flat())];
@@ -82,12 +77,9 @@ export async function ageOuts(db: Db, ctx: ActorCtx, days?: number): Promise<{ w
     });
   }
   const listed = [...byPerson.keys()];
-  if (listed.length > 0) {
-    const decisions = await db.selectFrom('custody_decisions').selectAll().where('person_id', 'in', listed).orderBy('decided_at').execute();
-    for (const d of decisions) {
-      const p = byPerson.get(d.person_id);
-      if (p) p.decision = { decision: d.decision, decidedAt: d.decided_at.toISOString() };
-    }
+  for (const d of await uac.custodyDecisionsOf(db, listed)) {
+    const p = byPerson.get(d.person_id);
+    if (p) p.decision = { decision: d.decision, decidedAt: d.decided_at.toISOString() };
   }
   const persons = [...byPerson.values()].sort((a, b) => a.daysLeft - b.daysLeft);
   await db.transaction().execute((trx) =>
@@ -109,24 +101,18 @@ export async function recordCustodyDecision(
 ): Promise<{ id: string }> {
   const actorId = staffOnly(ctx.actor, 'Only staff record custody decisions.').userId;
   return db.transaction().execute(async (trx) => {
-    const person = await trx.selectFrom('persons').select('id').where('id', '=', personId).executeTakeFirst();
-    if (!person) throw new AppError('not_found', 'There is no such person.');
-    const row = await trx
-      .insertInto('custody_decisions')
-      .values({
-        person_id: personId,
-        case_id: input.caseId ?? null,
-        decision: input.decision,
-        notes: input.notes,
-        decided_by: actorId,
-        decided_at: ctx.now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const cases = await trx.selectFrom('case_subjects').select('case_id').where('person_id', '=', personId).execute();
-    for (const c of cases) {
+    if (!(await personExists(trx, personId))) throw new AppError('not_found', 'There is no such person.');
+    const id = await uac.insertCustodyDecision(trx, {
+      person_id: personId,
+      case_id: input.caseId ?? null,
+      decision: input.decision,
+      notes: input.notes,
+      decided_by: actorId,
+      decided_at: ctx.now,
+    });
+    for (const caseId of await caseIdsOfPersons(trx, [personId])) {
       await addCaseEvent(trx, {
-        caseId: c.case_id,
+        caseId,
         at: ctx.now,
         actorId,
         kind: 'custody_decision',
@@ -140,7 +126,7 @@ export async function recordCustodyDecision(
       resourceId: personId,
       details: { decision: input.decision },
     });
-    return { id: row.id };
+    return { id };
   });
 }
 
@@ -163,58 +149,22 @@ export async function uacBoard(
   db: Db,
   ctx: ActorCtx,
 ): Promise<{ cases: BoardCase[]; byStatus: Record<string, number>; byScreening: Record<string, number>; ageOutsDue: number }> {
-  const cases = await db
-    .selectFrom('cases')
-    .selectAll()
-    .where('unit', '=', 'uac')
-    .where('status', '!=', 'closed')
-    .orderBy('priority')
-    .orderBy('created_at')
-    .limit(500)
-    .execute();
+  const cases = await uac.openUacCases(db, 500);
   // Subjects and their protections for all cases at once: the class-wide orders are read once, not per case.
-  const links =
-    cases.length === 0
-      ? []
-      : await db
-          .selectFrom('case_subjects')
-          .select(['case_id', 'person_id'])
-          .where(
-            'case_id',
-            'in',
-            cases.map((c) => c.id),
-          )
-          .execute();
+  const links = await uac.subjectLinksOf(
+    db,
+    cases.map((c) => c.id),
+  );
   const protectionsByPerson = await protectionsInForce(db, [...new Set(links.map((l) => l.person_id))], centerToday(ctx));
   const result: BoardCase[] = [];
   for (const c of cases) {
-    const screening = await db
-      .selectFrom('welfare_screenings')
-      .select('outcome')
-      .where('case_id', '=', c.id)
-      .orderBy('completed_at', 'desc')
-      .executeTakeFirst();
-    const welfare = await db
-      .selectFrom('welfare_referrals')
-      .select(['due_at', 'status'])
-      .where('case_id', '=', c.id)
-      .where('status', '=', 'open')
-      .orderBy('due_at')
-      .execute();
+    const screening = await uac.latestScreeningOutcome(db, c.id);
+    const welfare = await uac.openWelfareReferralsOf(db, c.id);
     const subjects = links.filter((l) => l.case_id === c.id);
-    const location =
-      subjects.length === 0
-        ? undefined
-        : await db
-            .selectFrom('location_observations')
-            .select(['state', 'county', 'latitude', 'longitude'])
-            .where(
-              'person_id',
-              'in',
-              subjects.map((s) => s.person_id),
-            )
-            .orderBy('observed_at', 'desc')
-            .executeTakeFirst();
+    const location = await uac.latestPlaceOf(
+      db,
+      subjects.map((s) => s.person_id),
+    );
     result.push({
       id: c.id,
       caseNumber: c.case_number,

@@ -42,10 +42,6 @@ export const revokeRuleRow = (db: Trx, id: string, by: string, at: Date, reason:
     .returningAll()
     .executeTakeFirst();
 
-/** The cases a person is a subject of. */
-export const casesOfSubject = (db: Trx, personId: string) =>
-  db.selectFrom('case_subjects').select('case_id').where('person_id', '=', personId).execute();
-
 /** Sets a person's UAC details; false when there is no such person. */
 export async function setPersonUacDetails(
   db: Trx,
