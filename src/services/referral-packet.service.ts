@@ -2,7 +2,8 @@ import { PDFDocument, type PDFFont, StandardFonts } from 'pdf-lib';
 import { type Actor, authorize } from '../domain/access/access-control.js';
 import { centerToday } from '../domain/calendar/calendar-day.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { personCluster } from '../storage/repositories/case.repository.js';
+import { caseSubjectIds, findCase, personCluster } from '../storage/repositories/case.repository.js';
+import * as referrals from '../storage/repositories/referral.repository.js';
 import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { askPurpose, purposeAudit, type Stated } from './purpose-of-use.service.js';
@@ -78,13 +79,10 @@ export async function buildPacket(
   const result = await deps.db.transaction().execute(async (trx) => {
     const row = await loadReferralFor(trx, deps, ctx, referralId, 'referral.packet');
     if (!row) return undefined;
-    const kase = await trx.selectFrom('cases').selectAll().where('id', '=', row.case_id).executeTakeFirstOrThrow();
-    const subjects = await trx.selectFrom('case_subjects').select('person_id').where('case_id', '=', row.case_id).execute();
-    const ages = await ageVerdictsOf(
-      trx,
-      subjects.map((s) => s.person_id),
-      centerToday(ctx),
-    );
+    const kase = await findCase(trx, row.case_id);
+    if (!kase) throw new AppError('internal', 'The referral names a case that is not on record.');
+    const subjects = await caseSubjectIds(trx, row.case_id);
+    const ages = await ageVerdictsOf(trx, subjects, centerToday(ctx));
     const asked = await askPurpose(
       trx,
       ctx,
@@ -98,17 +96,16 @@ export async function buildPacket(
       stated,
     );
     if ('error' in asked) return { error: asked.error };
-    const office = await trx.selectFrom('field_offices').select('name').where('code', '=', row.field_office_code).executeTakeFirst();
+    const office = await referrals.fieldOfficeName(trx, row.field_office_code);
     const showIdentifiers = authorize(deps.permissions, ctx.actor, 'person:identifiers').allowed;
     const persons: ReferralPacket['persons'] = [];
     const locations: ReferralPacket['locations'] = [];
-    for (const subject of subjects) {
-      const ids = await personCluster(trx, subject.person_id);
-      const records = await trx.selectFrom('persons').selectAll().where('id', 'in', ids).execute();
-      const main = records.find((r) => r.id === subject.person_id);
+    for (const subjectId of subjects) {
+      const ids = await personCluster(trx, subjectId);
+      const records = await referrals.personsByIds(trx, ids);
+      const main = records.find((r) => r.id === subjectId);
       if (!main) continue;
-      const others = await trx.selectFrom('person_names').selectAll().where('person_id', 'in', ids).execute();
-      const identifiers = await trx.selectFrom('person_identifiers').selectAll().where('person_id', 'in', ids).execute();
+      const { names: others, identifiers } = await referrals.namesAndIdentifiersOf(trx, ids);
       persons.push({
         personId: main.id,
         names: [
@@ -120,7 +117,7 @@ export async function buildPacket(
         ],
         dob: main.dob,
         dobBasis: main.dob_basis,
-        isMinor: ages.get(subject.person_id)?.minor ?? 'unknown',
+        isMinor: ages.get(subjectId)?.minor ?? 'unknown',
         sex: main.sex,
         nationalities: main.nationalities,
         languages: main.languages,
@@ -133,31 +130,7 @@ export async function buildPacket(
             }
           : {}),
       });
-      const observed = await trx
-        .selectFrom('location_observations as l')
-        .leftJoin('reports as r', 'r.id', 'l.report_id')
-        .select([
-          'l.line1',
-          'l.city',
-          'l.county',
-          'l.state',
-          'l.zip',
-          'l.precision',
-          'l.latitude',
-          'l.longitude',
-          'l.observed_at',
-          'l.reported_at',
-          'l.confidence',
-          'l.verified_at',
-          'r.reference',
-          'r.source',
-          'r.source_reliability',
-          'r.information_credibility',
-        ])
-        .where('l.person_id', 'in', ids)
-        .orderBy('l.observed_at', 'desc')
-        .limit(50)
-        .execute();
+      const observed = await referrals.locationsWithSourceOf(trx, ids, 50);
       for (const l of observed) {
         locations.push({
           personId: main.id,
@@ -178,28 +151,8 @@ export async function buildPacket(
       }
     }
     // Only the content of reports: the reporter_* columns are not even selected.
-    const reports = await trx
-      .selectFrom('case_reports as cr')
-      .innerJoin('reports as r', 'r.id', 'cr.report_id')
-      .select([
-        'r.reference',
-        'r.source',
-        'r.source_reliability',
-        'r.information_credibility',
-        'r.received_at',
-        'r.language',
-        'r.narrative',
-      ])
-      .where('cr.case_id', '=', row.case_id)
-      .orderBy('r.received_at')
-      .execute();
-    const review = await trx
-      .selectFrom('referral_events')
-      .select(['kind', 'at'])
-      .where('referral_id', '=', referralId)
-      .where('kind', 'in', ['review_approved', 'review_denied'])
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
+    const reports = await referrals.reportContentsOfCase(trx, row.case_id);
+    const review = await referrals.latestReviewEvent(trx, referralId);
     const gate = (row.gate ?? null) as { decision: string; reasons: { message: string }[] } | null;
     await appendAudit(trx, ctx, {
       action: 'referral.packet',

@@ -125,3 +125,65 @@ export async function setCaseStatus(
     .where('id', '=', caseId)
     .execute();
 }
+
+// ——— What a referral packet (the PDF a field office receives) reads ———
+
+export const fieldOfficeName = (db: Trx, code: string) =>
+  db.selectFrom('field_offices').select('name').where('code', '=', code).executeTakeFirst();
+
+/** The other names and the identifiers recorded for these person records. */
+export async function namesAndIdentifiersOf(db: Trx, personIds: readonly string[]) {
+  const [names, identifiers] = await Promise.all([
+    db.selectFrom('person_names').selectAll().where('person_id', 'in', personIds).execute(),
+    db.selectFrom('person_identifiers').selectAll().where('person_id', 'in', personIds).execute(),
+  ]);
+  return { names, identifiers };
+}
+
+/** The latest `limit` locations of these person records, each with the grading of the report it came from. */
+export const locationsWithSourceOf = (db: Trx, personIds: readonly string[], limit: number) =>
+  db
+    .selectFrom('location_observations as l')
+    .leftJoin('reports as r', 'r.id', 'l.report_id')
+    .select([
+      'l.line1',
+      'l.city',
+      'l.county',
+      'l.state',
+      'l.zip',
+      'l.precision',
+      'l.latitude',
+      'l.longitude',
+      'l.observed_at',
+      'l.reported_at',
+      'l.confidence',
+      'l.verified_at',
+      'r.reference',
+      'r.source',
+      'r.source_reliability',
+      'r.information_credibility',
+    ])
+    .where('l.person_id', 'in', personIds)
+    .orderBy('l.observed_at', 'desc')
+    .limit(limit)
+    .execute();
+
+/** The content of a case's reports, oldest first: the reporter_* columns are not even selected. */
+export const reportContentsOfCase = (db: Trx, caseId: string) =>
+  db
+    .selectFrom('case_reports as cr')
+    .innerJoin('reports as r', 'r.id', 'cr.report_id')
+    .select(['r.reference', 'r.source', 'r.source_reliability', 'r.information_credibility', 'r.received_at', 'r.language', 'r.narrative'])
+    .where('cr.case_id', '=', caseId)
+    .orderBy('r.received_at')
+    .execute();
+
+/** The latest review decision on a referral, if any. */
+export const latestReviewEvent = (db: Trx, referralId: string) =>
+  db
+    .selectFrom('referral_events')
+    .select(['kind', 'at'])
+    .where('referral_id', '=', referralId)
+    .where('kind', 'in', ['review_approved', 'review_denied'])
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
