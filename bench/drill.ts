@@ -42,8 +42,23 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Node = { name: string; port: number; service: Service };
 
+const nodes: Node[] = [];
+let ha: HaDatabase | undefined;
+// A failure anywhere stops what the drill started: killed with it, Patroni's PostgreSQL would be orphaned.
+let failing = false;
+const fail = async (error: unknown) => {
+  if (failing) return;
+  failing = true;
+  log(`drill: failed: ${error instanceof Error ? error.message : String(error)}`);
+  for (const node of nodes) await node.service.stop().catch(() => undefined);
+  await ha?.stop().catch(() => undefined);
+  process.exit(1);
+};
+process.on('uncaughtException', (error) => void fail(error));
+process.on('unhandledRejection', (error) => void fail(error));
+
 log(`drill: starting the database cluster in ${root}…`);
-const ha: HaDatabase = await startHaDatabase({
+ha = await startHaDatabase({
   dir: path.join(root, 'database'),
   passwords: { superuser: secret(), replication: secret(), owner: secret(), app: secret() },
 });
@@ -99,7 +114,8 @@ async function cli(args: string[]): Promise<string> {
 
 const ports = [18_080 + Math.floor(Math.random() * 1000), 0];
 ports[1] = (ports[0] ?? 18_080) + 1;
-const nodes: Node[] = [await startNode('node-1', ports[0] ?? 18_080), await startNode('node-2', ports[1] ?? 18_081)];
+nodes.push(await startNode('node-1', ports[0] ?? 18_080));
+nodes.push(await startNode('node-2', ports[1] ?? 18_081));
 await cli([
   'agency',
   'add',
@@ -308,6 +324,25 @@ await until(
   },
   180_000,
 ).catch(() => 0);
+if (unprocessed > 0) {
+  // Why: the statuses of what is left, and each node's part and its processor's runs.
+  const left = await check.db
+    .selectFrom('partner_submissions')
+    .select(['status', 'attempts'])
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('id', 'in', acked)
+    .where('status', '!=', 'accepted')
+    .groupBy(['status', 'attempts'])
+    .execute();
+  log(`drill: not processed, by status and attempts: ${JSON.stringify(left)}`);
+  for (const node of nodes) {
+    const metrics = await fetch(`http://127.0.0.1:${node.port}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
+    const runs = metrics.split('\n').filter((l) => /^switchboard_job_(runs|failures)_total\{job="partner processor"\}|^switchboard_routing_leader /.test(l));
+    log(`drill: ${node.name} ${JSON.stringify(await readiness(node))} ${runs.join('; ')}`);
+  }
+}
 const splitBrain = await epochsWithTwoTimekeepers(check.db);
 await check.close();
 
