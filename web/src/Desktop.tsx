@@ -180,8 +180,11 @@ export function Desktop() {
   }, []);
 
   const status = useRealtime(
-    (m) => {
-      if (m.type.startsWith('routing.')) void refresh();
+    {
+      'routing.offer': () => void refresh(),
+      'routing.offer.ended': () => void refresh(),
+      'routing.task': () => void refresh(),
+      'routing.agent': () => void refresh(),
     },
     () => void refresh(),
   );

@@ -58,9 +58,7 @@ export function Wallboard({ tv = false }: { tv?: boolean }) {
     }
   }, []);
   const status = useRealtime(
-    (m) => {
-      if (m.type === 'queues.stats' || m.type === 'routing.task' || m.type === 'routing.agent') void refresh();
-    },
+    { 'queues.stats': () => void refresh(), 'routing.task': () => void refresh(), 'routing.agent': () => void refresh() },
     () => void refresh(),
   );
   useEffect(() => {
