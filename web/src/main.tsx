@@ -1,8 +1,10 @@
 import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, RESUMED_EVENT, SESSION_EVENT, type Session, setCsrfToken } from './api.js';
-import { CaseSearch, CaseWorkspace, PersonPage } from './Cases.js';
+import { CaseSearch } from './CaseSearch.js';
+import { CaseWorkspace } from './CaseWorkspace.js';
 import { Desktop } from './Desktop.js';
+import { PersonPage } from './PersonPage.js';
 import { Portal } from './Portal.js';
 import { ReferralInbox } from './Referrals.js';
 import { SignIn } from './SignIn.js';
