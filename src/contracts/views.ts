@@ -134,3 +134,10 @@ export type BatchRow = {
   reference: string | null;
   issues: { column: string; code: string; message: string }[];
 };
+
+/** The list wrappers of those routes. */
+export type SubmissionList = { submissions: SubmissionStatus[] };
+export type StaffRequestList = { requests: StaffRequest[] };
+export type AgencyRequestList = { requests: AgencyRequest[] };
+export type BatchList = { batches: BatchProgress[] };
+export type BatchRows = { rows: BatchRow[] };
