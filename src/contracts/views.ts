@@ -141,3 +141,43 @@ export type StaffRequestList = { requests: StaffRequest[] };
 export type AgencyRequestList = { requests: AgencyRequest[] };
 export type BatchList = { batches: BatchProgress[] };
 export type BatchRows = { rows: BatchRow[] };
+
+/** GET /api/v1/uac/board (safeguard.routes.ts declares it a record; the shape is uacBoard's in services/uac.service.ts). */
+export type UacBoardCase = {
+  id: string;
+  caseNumber: string;
+  type: string;
+  status: string;
+  priority: string;
+  screening: 'none' | 'positive' | 'negative';
+  activeProtections: number;
+  welfareReferralsOpen: number;
+  welfareReferralsOverdue: number;
+  nextWelfareDue: string | null;
+  latestLocation: { state: string | null; county: string | null; latitude: number | null; longitude: number | null } | null;
+};
+export type UacBoard = { cases: UacBoardCase[]; byStatus: Record<string, number>; byScreening: Record<string, number>; ageOutsDue: number };
+
+/** GET /api/v1/uac/age-outs (declared a record likewise; the shape is ageOuts' in services/uac.service.ts). */
+export type AgeOuts = {
+  windowDays: number;
+  persons: {
+    personId: string;
+    name: string;
+    dob: string;
+    dobBasis: string;
+    turns18On: string;
+    daysLeft: number;
+    caseIds: string[];
+    decision: { decision: string; decidedAt: string } | null;
+  }[];
+};
+
+/**
+ * A staff request's gate as the service stores it: the gate's answer, and for the urgent welfare lane why it went at
+ * once. ZStaffRequest declares it unknown; typing it there is left to the contracts move.
+ */
+export type StaffRequestGate = Pick<Gate, 'decision' | 'reasons'> & { urgentLane?: { indicators: string[]; message: string } };
+
+/** GET /api/v1/partner-requests/review-queue (partner-request.routes.ts). */
+export type ReviewQueueRequests = { requests: (Omit<StaffRequest, 'gate'> & { caseNumber: string; gate: StaffRequestGate })[] };
