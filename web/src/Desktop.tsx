@@ -1,8 +1,9 @@
+import type { IntakeForms as Forms } from '@contracts/intake-forms.js';
 import type { AgentState, ContactHistory, Reservation, Task } from '@contracts/views.js';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from './api.js';
 import { ErrorText } from './ErrorText.js';
-import { type Forms, IntakeForm, type Saved } from './IntakeForm.js';
+import { IntakeForm, type Saved } from './IntakeForm.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
 import { serverNow } from './server-clock.js';
 
