@@ -21,7 +21,7 @@ export function PortalClients() {
   });
   const [issues, setIssues] = useState<FieldIssue[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const [secret, setSecret] = useState<{ clientId: string; clientSecret: string } | null>(null);
+  const [secret, setSecret] = useState<CollectedClientSecret | null>(null);
   const load = useCallback(async () => {
     try {
       setData(await api<ClientRequests>('GET', '/api/v1/portal/client-requests'));
