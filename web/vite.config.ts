@@ -9,6 +9,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export default defineConfig({
   root: here,
   plugins: [react()],
+  // The API contract (zod schemas, their types, the realtime event map, the shared vocabulary), as in web/tsconfig.json.
+  resolve: { alias: [{ find: /^@contracts\//, replacement: `${path.join(here, '..', 'src', 'contracts')}/` }] },
   build: { outDir: path.join(here, '..', 'dist', 'web'), emptyOutDir: true, sourcemap: false },
   logLevel: 'warn',
 });

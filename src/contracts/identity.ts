@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROLES } from './vocabulary.js';
 
 export const ZSignInRequest = z.strictObject({
   username: z.string().trim().min(1, 'is required').max(64),
@@ -89,17 +90,7 @@ export const ZUser = z.object({
 
 export const ZAddUserRequest = z.strictObject({
   displayName: z.string().trim().min(2).max(120),
-  role: z.enum([
-    'call_taker',
-    'uac_specialist',
-    'analyst',
-    'supervisor',
-    'legal_reviewer',
-    'field_officer',
-    'partner_officer',
-    'auditor',
-    'admin',
-  ]),
+  role: z.enum(ROLES),
   username: z.string().trim().toLowerCase().optional(),
   unit: z.string().trim().max(40).optional(),
   agencyOri: z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PURPOSE_CODES } from '../domain/safeguards/purpose.js';
+import { PURPOSE_CODES } from './vocabulary.js';
 
 /**
  * The partner submission API (/api/partner/v1): one JSON shape per kind of

@@ -1,17 +1,9 @@
 import { z } from 'zod';
+import { PURPOSE_CODES } from './vocabulary.js';
 
 export const ZPersonParams = z.strictObject({ id: z.uuid('must be a person id') });
 export const ZPurposeCode = z
-  .enum([
-    'case_work',
-    'welfare_check',
-    'location_follow_up',
-    'referral_preparation',
-    'legal_review',
-    'supervision',
-    'quality_review',
-    'other',
-  ])
+  .enum(PURPOSE_CODES)
   .optional()
   .describe("why you read a child's record: required with purpose for minors, persons of unknown age and UAC cases");
 export const ZPersonQuery = z.strictObject({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import { type IntakeForms, ZIntakeForms } from '../contracts/intake-forms.js';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
@@ -19,34 +19,6 @@ import type { RoutingService } from './routing.service.js';
  */
 
 type ActorCtx = RequestContext & { actor: Actor };
-
-const ZField = z.object({
-  id: z.string().regex(/^(reporter|subject|location|grading|case)\.[a-zA-Z0-9]+$|^narrative$/),
-  label: z.string().min(1),
-  type: z.enum(['text', 'textarea', 'tel', 'date', 'select', 'checkbox']),
-  options: z.array(z.string()).optional(),
-  required: z.boolean().optional(),
-});
-export const ZIntakeForms = z.object({
-  dispositions: z.array(z.object({ code: z.string().regex(/^[a-z_]{2,40}$/), label: z.string() })).min(1),
-  forms: z
-    .array(
-      z.object({
-        id: z.string().regex(/^[a-z_]{2,40}$/),
-        title: z.string(),
-        queues: z.array(z.string()).min(1),
-        source: z.enum(['public', 'anonymous', 'partner_officer', 'federal_officer', 'web']),
-        subjectRole: z.enum(['subject', 'child', 'sponsor', 'guardian', 'associate']),
-        caseTypes: z
-          .array(z.enum(['enforcement_lead', 'uac_location', 'uac_welfare', 'partner_referral', 'hit_confirmation', 'general_tip']))
-          .min(1),
-        script: z.string(),
-        fields: z.array(ZField).min(1),
-      }),
-    )
-    .min(1),
-});
-export type IntakeForms = z.infer<typeof ZIntakeForms>;
 
 let forms: IntakeForms | undefined;
 /** Read once; a broken file stops the server at start-up with the path of the error. */

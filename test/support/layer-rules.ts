@@ -118,7 +118,8 @@ export function layerViolations(files: SourceFile[]): Violation[] {
         if (!storageImportAllowed(target, typeOnly)) violations.push({ rule: 'outer-layer-imports-storage', file, detail });
       }
       if (layer === 'domain') {
-        if (target !== null && !target.startsWith('src/domain/')) {
+        // The contracts are constants and zod schemas (no I/O), so the domain may read the shared vocabulary there.
+        if (target !== null && !target.startsWith('src/domain/') && !target.startsWith('src/contracts/')) {
           violations.push({ rule: 'domain-imports-outside-domain', file, detail });
         }
         if (target === null && IO_PACKAGES.test(specifier)) violations.push({ rule: 'domain-imports-io-package', file, detail });

@@ -1,32 +1,14 @@
+import type { IntakeForms as Forms } from '@contracts/intake-forms.js';
+import type { AgentState, ContactHistory, Reservation, Task } from '@contracts/views.js';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from './api.js';
 import { ErrorText } from './ErrorText.js';
-import { type Forms, IntakeForm, type Saved } from './IntakeForm.js';
+import { IntakeForm, type Saved } from './IntakeForm.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
 import { serverNow } from './server-clock.js';
 
-type Task = {
-  id: string;
-  channel: string;
-  status: string;
-  queueId: string;
-  arrivedAt: string;
-  answeredAt: string | null;
-  attributes: Record<string, unknown>;
-};
-type Offer = { id: string; taskId: string; status: string; createdAt: string; timeoutAt: string; task: Task | null };
-type Me = {
-  workerId: string;
-  activity: string;
-  activitySince: string;
-  available: boolean;
-  offers: Offer[];
-  tasks: Task[];
-  activities: { name: string; available: boolean }[];
-  wrapUpSeconds: number;
-  queues: string[];
-  serverTime: string;
-};
+type Offer = Reservation;
+type Me = AgentState;
 
 /** A short tone on a new offer, if the agent turned it on (off by default: many floors are quiet). */
 function beep() {
@@ -48,15 +30,14 @@ const since = (iso: string, now: number) => {
 };
 
 /** What the agent sees of a contact before accepting it: who, which line, how they came through the IVR, how long they waited. */
-type History = { total: number; contacts: { at: string; disposition: string; case: { caseNumber: string } | null }[] };
 
 function ScreenPop({ task, now }: { task: Task; now: number }) {
   const a = task.attributes;
-  const [history, setHistory] = useState<History | null>(null);
+  const [history, setHistory] = useState<ContactHistory | null>(null);
   const from = typeof a.from === 'string' ? a.from : undefined;
   useEffect(() => {
     if (!from) return;
-    api<History>('GET', `/api/v1/contacts/history?number=${encodeURIComponent(from)}`).then(setHistory, () => setHistory(null));
+    api<ContactHistory>('GET', `/api/v1/contacts/history?number=${encodeURIComponent(from)}`).then(setHistory, () => setHistory(null));
   }, [from]);
   const rows: [string, unknown][] = [
     ['Caller', a.from ?? a.caller],
@@ -180,8 +161,11 @@ export function Desktop() {
   }, []);
 
   const status = useRealtime(
-    (m) => {
-      if (m.type.startsWith('routing.')) void refresh();
+    {
+      'routing.offer': () => void refresh(),
+      'routing.offer.ended': () => void refresh(),
+      'routing.task': () => void refresh(),
+      'routing.agent': () => void refresh(),
     },
     () => void refresh(),
   );

@@ -1,3 +1,5 @@
+import type { IntakeForm as Form } from '@contracts/intake-forms.js';
+import type { IntakeDraft, IntakeResult } from '@contracts/views.js';
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
 import { IssueList } from './ErrorText.js';
@@ -10,25 +12,16 @@ import { serverNow } from './server-clock.js';
  * case) in one request and reports every invalid field at once.
  */
 
-export type Field = {
-  id: string;
-  label: string;
-  type: 'text' | 'textarea' | 'tel' | 'date' | 'select' | 'checkbox';
-  options?: string[];
-  required?: boolean;
-};
-export type Form = {
-  id: string;
-  title: string;
-  queues: string[];
-  source: string;
-  subjectRole: string;
-  caseTypes: string[];
-  script: string;
-  fields: Field[];
-};
-export type Forms = { dispositions: { code: string; label: string }[]; forms: Form[] };
 type Values = Record<string, string | boolean>;
+
+/** A restored draft's values: only what this form writes (text and ticks). */
+const valuesOf = (data: IntakeDraft['data']): Values =>
+  Object.fromEntries(
+    Object.entries(data).filter(
+      (entry): entry is [string, string | boolean] => typeof entry[1] === 'string' || typeof entry[1] === 'boolean',
+    ),
+  );
+
 export type Saved = { reportId: string; reference: string; caseId: string; caseNumber: string; callbackCode?: string };
 
 function intakeBody(form: Form, v: Values, caseType: string, taskId: string) {
@@ -87,7 +80,7 @@ export function IntakeForm({ form, taskId, onSaved }: { form: Form; taskId: stri
   const [values, setValues] = useState<Values>(() =>
     Object.fromEntries(form.fields.filter((f) => f.type === 'select' && f.options?.[0]).map((f) => [f.id, f.options?.[0] ?? ''])),
   );
-  const [caseType, setCaseType] = useState(form.caseTypes[0] ?? 'general_tip');
+  const [caseType, setCaseType] = useState<string>(form.caseTypes[0] ?? 'general_tip');
   const [issues, setIssues] = useState<FieldIssue[]>([]);
   const [status, setStatus] = useState<string>('');
   const version = useRef<number | null>(null);
@@ -95,10 +88,10 @@ export function IntakeForm({ form, taskId, onSaved }: { form: Form; taskId: stri
   const key = `task-${taskId}`.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 100);
 
   useEffect(() => {
-    api<{ data: Values; version: number }>('GET', `/api/v1/intake/drafts/${key}`).then(
+    api<IntakeDraft>('GET', `/api/v1/intake/drafts/${key}`).then(
       (d) => {
         version.current = d.version;
-        setValues((v) => ({ ...v, ...d.data }));
+        setValues((v) => ({ ...v, ...valuesOf(d.data) }));
         setStatus('Draft restored');
       },
       () => undefined,
@@ -109,7 +102,7 @@ export function IntakeForm({ form, taskId, onSaved }: { form: Form; taskId: stri
     if (!dirty.current) return;
     dirty.current = false;
     try {
-      const d = await api<{ version: number }>('PUT', `/api/v1/intake/drafts/${key}`, {
+      const d = await api<IntakeDraft>('PUT', `/api/v1/intake/drafts/${key}`, {
         form: form.id,
         data: values,
         version: version.current,
@@ -136,10 +129,7 @@ export function IntakeForm({ form, taskId, onSaved }: { form: Form; taskId: stri
     event.preventDefault();
     setIssues([]);
     try {
-      const result = await api<{
-        report: { id: string; reference: string; callbackCode?: string };
-        case: { id: string; caseNumber: string };
-      }>('POST', '/api/v1/intake', intakeBody(form, values, caseType, taskId));
+      const result = await api<IntakeResult>('POST', '/api/v1/intake', intakeBody(form, values, caseType, taskId));
       await api('DELETE', `/api/v1/intake/drafts/${key}`).catch(() => undefined);
       dirty.current = false;
       onSaved({

@@ -1,3 +1,5 @@
+import type { PartnerRequestCandidates, PartnerRequestsMade, StaffRequest, StaffRequestList } from '@contracts/views.js';
+import type { PurposeCode } from '@contracts/vocabulary.js';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
 import { IssueList } from './ErrorText.js';
@@ -9,42 +11,25 @@ import { IssueList } from './ErrorText.js';
  * with what is missing); the purpose given goes into the audit log.
  */
 
-type StaffRequest = {
-  id: string;
-  reference: string;
-  agencyOri: string;
-  status: string;
-  dueAt: string;
-  overdue: boolean;
-  kind: string;
-  request: { question: string };
-  answer: { outcome: string; notes: string | null } | null;
-};
-type Candidates = {
-  personId: string;
-  location: { line1: string | null; city: string | null; county: string | null; state: string | null } | null;
-  agencies: { ori: string; name: string }[];
-};
-
-const PURPOSES = ['welfare_check', 'location_follow_up', 'case_work', 'referral_preparation', 'other'];
+const PURPOSES: PurposeCode[] = ['welfare_check', 'location_follow_up', 'case_work', 'referral_preparation', 'other'];
 
 export function PartnerRequests({ caseId, subjects }: { caseId: string; subjects: { personId: string; name: string }[] }) {
   const [requests, setRequests] = useState<StaffRequest[]>([]);
   const [personId, setPersonId] = useState(subjects[0]?.personId ?? '');
-  const [candidates, setCandidates] = useState<Candidates | null>(null);
+  const [candidates, setCandidates] = useState<PartnerRequestCandidates | null>(null);
   const [mayAsk, setMayAsk] = useState(false);
   const [form, setForm] = useState<Record<string, string>>({ kind: 'welfare_check', purposeCode: 'welfare_check' });
   const [issues, setIssues] = useState<FieldIssue[]>([]);
   const [notice, setNotice] = useState<string | null>(null);
   const load = useCallback(async () => {
     try {
-      setRequests((await api<{ requests: StaffRequest[] }>('GET', `/api/v1/cases/${caseId}/partner-requests`)).requests);
+      setRequests((await api<StaffRequestList>('GET', `/api/v1/cases/${caseId}/partner-requests`)).requests);
     } catch {
       setRequests([]);
     }
     if (!personId) return;
     try {
-      setCandidates(await api<Candidates>('GET', `/api/v1/cases/${caseId}/partner-request-candidates?personId=${personId}`));
+      setCandidates(await api<PartnerRequestCandidates>('GET', `/api/v1/cases/${caseId}/partner-request-candidates?personId=${personId}`));
       setMayAsk(true);
     } catch (e) {
       // No permission to ask (403): the list alone is shown.
@@ -59,7 +44,7 @@ export function PartnerRequests({ caseId, subjects }: { caseId: string; subjects
     setIssues([]);
     setNotice(null);
     try {
-      const made = await api<{ requests: StaffRequest[]; decision: string }>('POST', `/api/v1/cases/${caseId}/partner-requests`, {
+      const made = await api<PartnerRequestsMade>('POST', `/api/v1/cases/${caseId}/partner-requests`, {
         kind: form.kind,
         question: form.question ?? '',
         personId,

@@ -1,6 +1,5 @@
+import type { SubmissionAck, SubmissionList, SubmissionStatus } from '@contracts/views.js';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import type { z } from 'zod';
-import type { ZSubmissionAck, ZSubmissionStatus } from '../../src/contracts/partner.js';
 import { ApiError, api, type FieldIssue } from './api.js';
 import { IssueList } from './ErrorText.js';
 import { PortalClients } from './PortalClients.js';
@@ -14,8 +13,8 @@ import { serverNow } from './server-clock.js';
  * the agency's submissions, CSV uploads with progress, and API clients.
  */
 
-type Status = z.output<typeof ZSubmissionStatus>;
-type Ack = z.output<typeof ZSubmissionAck>;
+type Status = SubmissionStatus;
+type Ack = SubmissionAck;
 const TYPES = ['location_report', 'encounter', 'uac_concern', 'hit_confirmation_request'];
 
 function Submissions() {
@@ -35,7 +34,7 @@ function Submissions() {
   };
   const load = useCallback(async () => {
     try {
-      setList((await api<{ submissions: Status[] }>('GET', '/api/v1/portal/submissions')).submissions);
+      setList((await api<SubmissionList>('GET', '/api/v1/portal/submissions')).submissions);
     } catch (e) {
       setNotice(e instanceof ApiError ? e.message : 'Could not load submissions.');
     }

@@ -1,20 +1,10 @@
+import type { ClientRequests, CollectedClientSecret } from '@contracts/views.js';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
 import { ErrorText, IssueList } from './ErrorText.js';
 
 /** The agency's API clients, and requests for new ones (an admin approves; the secret is collected once). */
 
-type ClientRequest = {
-  id: string;
-  name: string;
-  scopes: string[];
-  status: string;
-  createdAt: string;
-  decisionNote: string | null;
-  clientId: string | null;
-  secretWaiting: boolean;
-};
-type Client = { clientId: string; name: string; scopes: string[]; status: string; createdAt: string };
 const SCOPES: [string, string][] = [
   ['submissions:write', 'Send submissions and read their status'],
   ['submissions:read', 'Read submission statuses only'],
@@ -23,7 +13,7 @@ const SCOPES: [string, string][] = [
 ];
 
 export function PortalClients() {
-  const [data, setData] = useState<{ requests: ClientRequest[]; clients: Client[] }>({ requests: [], clients: [] });
+  const [data, setData] = useState<ClientRequests>({ requests: [], clients: [] });
   const [form, setForm] = useState<{ name: string; justification: string; scopes: string[] }>({
     name: '',
     justification: '',
@@ -31,10 +21,10 @@ export function PortalClients() {
   });
   const [issues, setIssues] = useState<FieldIssue[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const [secret, setSecret] = useState<{ clientId: string; clientSecret: string } | null>(null);
+  const [secret, setSecret] = useState<CollectedClientSecret | null>(null);
   const load = useCallback(async () => {
     try {
-      setData(await api<{ requests: ClientRequest[]; clients: Client[] }>('GET', '/api/v1/portal/client-requests'));
+      setData(await api<ClientRequests>('GET', '/api/v1/portal/client-requests'));
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'Could not load API clients.');
     }
@@ -55,7 +45,7 @@ export function PortalClients() {
   };
   const collect = async (id: string) => {
     try {
-      setSecret(await api<{ clientId: string; clientSecret: string }>('POST', `/api/v1/portal/client-requests/${id}/collect`, {}));
+      setSecret(await api<CollectedClientSecret>('POST', `/api/v1/portal/client-requests/${id}/collect`, {}));
       await load();
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'Could not collect the secret.');

@@ -1,26 +1,10 @@
+import type { AgencyRequest, AgencyRequestList, AnsweredRequest } from '@contracts/views.js';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
 import { ErrorText, IssueList } from './ErrorText.js';
 import { serverNow } from './server-clock.js';
 
 /** Requests from the center to the officer's agency: open ones first by deadline, each with a reply form. */
-
-type Request = {
-  id: string;
-  reference: string;
-  status: string;
-  dueAt: string;
-  overdue: boolean;
-  sentAt: string | null;
-  request: {
-    kind: string;
-    question: string;
-    subject: { name: string; sex: string; age: number | null; ageBasis: string; languages: string[] };
-    location: { line1: string | null; city: string | null; state: string | null; zip: string | null; observedAt: string } | null;
-    contact: string;
-  };
-  answer: { outcome: string; notes: string | null; answeredAt: string | null } | null;
-};
 
 const OUTCOMES: [string, string][] = [
   ['seen_well', 'Seen — no concern'],
@@ -39,7 +23,7 @@ function timeLeft(dueAt: string, now: number): string {
   return ms >= 0 ? `due in ${text}` : `overdue by ${text}`;
 }
 
-function Reply({ request, onDone }: { request: Request; onDone: (message: string) => void }) {
+function Reply({ request, onDone }: { request: AgencyRequest; onDone: (message: string) => void }) {
   const [form, setForm] = useState<Record<string, string>>({ outcome: request.request.kind === 'welfare_check' ? 'seen_well' : 'located' });
   const [issues, setIssues] = useState<FieldIssue[]>([]);
   const v = (k: string) => form[k]?.trim() || undefined;
@@ -48,7 +32,7 @@ function Reply({ request, onDone }: { request: Request; onDone: (message: string
     setIssues([]);
     const location = { line1: v('line1'), city: v('city'), state: v('state'), zip: v('zip') };
     try {
-      const answered = await api<{ reportReference: string }>('POST', `/api/v1/portal/requests/${request.id}/answer`, {
+      const answered = await api<AnsweredRequest>('POST', `/api/v1/portal/requests/${request.id}/answer`, {
         outcome: form.outcome,
         notes: form.notes ?? '',
         officer: { name: v('officerName'), badge: v('badge') },
@@ -109,14 +93,14 @@ function Reply({ request, onDone }: { request: Request; onDone: (message: string
 }
 
 export function PortalRequests() {
-  const [requests, setRequests] = useState<Request[]>([]);
+  const [requests, setRequests] = useState<AgencyRequest[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [now, setNow] = useState(serverNow);
   const load = useCallback(async () => {
     try {
-      setRequests((await api<{ requests: Request[] }>('GET', '/api/v1/portal/requests')).requests);
+      setRequests((await api<AgencyRequestList>('GET', '/api/v1/portal/requests')).requests);
       setNow(serverNow());
       setError(null);
     } catch (e) {

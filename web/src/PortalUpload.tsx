@@ -1,25 +1,14 @@
+import type { BatchAck, BatchList, BatchProgress, BatchRow, BatchRows } from '@contracts/views.js';
 import { type ChangeEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type FieldIssue } from './api.js';
 import { ErrorText, IssueList } from './ErrorText.js';
 
 /** Bulk CSV upload with progress, per-row results and the error report to download. */
 
-type Progress = {
-  id: string;
-  filename: string | null;
-  status: string;
-  receivedAt: string;
-  totalRows: number | null;
-  refusedRows: number;
-  submissions: { received: number; processing: number; accepted: number; rejected: number };
-  done: boolean;
-};
-type Row = { row: number; result: string; reference: string | null; issues: { column: string; code: string; message: string }[] };
-
 const TEMPLATE =
   'type,occurred_at,narrative,given_names,family_name_1,family_name_2,dob,sex,nationalities,languages,officer_name,officer_badge,location_line1,location_city,location_state,location_zip,concern\r\n';
 
-function Bar({ p }: { p: Progress }) {
+function Bar({ p }: { p: BatchProgress }) {
   const total = p.totalRows ?? 0;
   const finished = p.refusedRows + p.submissions.accepted + p.submissions.rejected;
   return (
@@ -35,14 +24,14 @@ function Bar({ p }: { p: Progress }) {
 }
 
 export function PortalUpload() {
-  const [batches, setBatches] = useState<Progress[]>([]);
-  const [rows, setRows] = useState<{ id: string; rows: Row[] } | null>(null);
+  const [batches, setBatches] = useState<BatchProgress[]>([]);
+  const [rows, setRows] = useState<{ id: string; rows: BatchRow[] } | null>(null);
   const [issues, setIssues] = useState<FieldIssue[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const load = useCallback(async () => {
     try {
-      setBatches((await api<{ batches: Progress[] }>('GET', '/api/v1/portal/batches')).batches);
+      setBatches((await api<BatchList>('GET', '/api/v1/portal/batches')).batches);
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'Could not load uploads.');
     }
@@ -61,7 +50,7 @@ export function PortalUpload() {
     setIssues([]);
     setNotice(null);
     try {
-      const ack = await api<{ id: string; rows: number }>(
+      const ack = await api<BatchAck>(
         'POST',
         `/api/v1/portal/batches?filename=${encodeURIComponent(file.name.slice(0, 200))}`,
         await file.text(),
@@ -75,7 +64,7 @@ export function PortalUpload() {
   };
   const showRows = async (id: string) => {
     try {
-      setRows({ id, rows: (await api<{ rows: Row[] }>('GET', `/api/v1/portal/batches/${id}/rows`)).rows });
+      setRows({ id, rows: (await api<BatchRows>('GET', `/api/v1/portal/batches/${id}/rows`)).rows });
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'Could not load the rows.');
     }

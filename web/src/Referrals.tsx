@@ -1,5 +1,8 @@
+import type { ErrorResponse, Referral, ReferralPage } from '@contracts/views.js';
+import type { PurposeCode } from '@contracts/vocabulary.js';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from './api.js';
+import { type Purpose, purposeCodeOf } from './PurposeOfUse.js';
 import { ReviewQueue } from './Review.js';
 
 /**
@@ -8,15 +11,15 @@ import { ReviewQueue } from './Review.js';
  * For a legal reviewer, the queue of what the safeguard gate held comes first.
  */
 
-const PURPOSES = ['location_follow_up', 'welfare_check', 'case_work', 'legal_review', 'supervision', 'other'];
+const PURPOSES: PurposeCode[] = ['location_follow_up', 'welfare_check', 'case_work', 'legal_review', 'supervision', 'other'];
 
 /** Opens the packet PDF; if the server asks for a purpose (a child's packet), asks for one and opens it with it. */
 function PacketLink({ referral }: { referral: { id: string; reference: string } }) {
   const [asking, setAsking] = useState(false);
-  const [code, setCode] = useState(PURPOSES[0] ?? 'case_work');
+  const [code, setCode] = useState<PurposeCode>(PURPOSES[0] ?? 'case_work');
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
-  const open = async (purpose?: { code: string; text: string }) => {
+  const open = async (purpose?: Purpose) => {
     setError(null);
     const q = purpose ? `?purposeCode=${purpose.code}&purpose=${encodeURIComponent(purpose.text)}` : '';
     const response = await fetch(`/api/v1/referrals/${referral.id}/packet.pdf${q}`, { credentials: 'same-origin' });
@@ -30,7 +33,7 @@ function PacketLink({ referral }: { referral: { id: string; reference: string } 
       setAsking(false);
       return;
     }
-    const body = (await response.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
+    const body = (await response.json().catch(() => undefined)) as Partial<ErrorResponse> | undefined;
     if (body?.error?.code === 'purpose_required' && !purpose) setAsking(true);
     else setError(body?.error?.message ?? 'The packet could not be opened.');
   };
@@ -48,7 +51,7 @@ function PacketLink({ referral }: { referral: { id: string; reference: string } 
         >
           <p>This packet is about a child. Say why you are opening it; the reason is kept in the audit log.</p>
           <label htmlFor={`pp-code-${referral.id}`}>Purpose</label>
-          <select id={`pp-code-${referral.id}`} value={code} onChange={(e) => setCode(e.target.value)}>
+          <select id={`pp-code-${referral.id}`} value={code} onChange={(e) => setCode(purposeCodeOf(e.target.value))}>
             {PURPOSES.map((p) => (
               <option key={p} value={p}>
                 {p.replace(/_/g, ' ')}
@@ -67,24 +70,13 @@ function PacketLink({ referral }: { referral: { id: string; reference: string } 
   );
 }
 
-type Referral = {
-  id: string;
-  reference: string;
-  caseNumber: string;
-  purpose: string;
-  fieldOfficeCode: string;
-  status: string;
-  sentAt: string | null;
-  outcome: string | null;
-};
-
 export function ReferralInbox({ review = false }: { review?: boolean }) {
   const [list, setList] = useState<Referral[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [notes, setNotes] = useState<Record<string, string>>({});
   const load = useCallback(async () => {
     try {
-      setList((await api<{ referrals: Referral[] }>('GET', '/api/v1/referrals?pageSize=100')).referrals);
+      setList((await api<ReferralPage>('GET', '/api/v1/referrals?pageSize=100')).referrals);
     } catch (e) {
       setMessage(e instanceof ApiError ? e.message : 'Could not load referrals.');
     }

@@ -1,3 +1,4 @@
+import type { ReferralPage, ReviewQueueRequests } from '@contracts/views.js';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from './api.js';
 import { ErrorText } from './ErrorText.js';
@@ -35,33 +36,8 @@ export function ReviewQueue() {
   const load = useCallback(async () => {
     try {
       const [referrals, requests] = await Promise.all([
-        api<{
-          referrals: {
-            id: string;
-            reference: string;
-            caseId: string;
-            caseNumber: string;
-            purpose: string;
-            fieldOfficeCode: string;
-            gate: { reasons: Reason[] } | null;
-            createdAt: string;
-          }[];
-        }>('GET', '/api/v1/referrals?status=pending_review&pageSize=100'),
-        api<{
-          requests: {
-            id: string;
-            reference: string;
-            caseId: string;
-            caseNumber: string;
-            agencyOri: string;
-            kind: string;
-            gate: { reasons: Reason[]; urgentLane?: { message: string } };
-            createdAt: string;
-            status: string;
-            request: { question: string };
-            postReview: { dueAt: string; escalatedAt: string | null } | null;
-          }[];
-        }>('GET', '/api/v1/partner-requests/review-queue'),
+        api<ReferralPage>('GET', '/api/v1/referrals?status=pending_review&pageSize=100'),
+        api<ReviewQueueRequests>('GET', '/api/v1/partner-requests/review-queue'),
       ]);
       setHeld(
         [

@@ -1,3 +1,4 @@
+import type { AgeOuts, UacBoard as UacBoardView } from '@contracts/views.js';
 import { useEffect, useState } from 'react';
 import { ApiError, api } from './api.js';
 import { ErrorText } from './ErrorText.js';
@@ -5,30 +6,14 @@ import { MapView } from './MapView.js';
 
 /** The UAC board: open UAC cases by status and screening outcome, protections, welfare referrals due, age-outs due, on a map. */
 
-type BoardCase = {
-  id: string;
-  caseNumber: string;
-  status: string;
-  priority: string;
-  screening: string;
-  activeProtections: number;
-  welfareReferralsOpen: number;
-  welfareReferralsOverdue: number;
-  nextWelfareDue: string | null;
-  latestLocation: { state: string | null; latitude: number | null; longitude: number | null } | null;
-};
-type Board = { cases: BoardCase[]; byStatus: Record<string, number>; byScreening: Record<string, number>; ageOutsDue: number };
-type AgeOuts = {
-  windowDays: number;
-  persons: { personId: string; name: string; turns18On: string; daysLeft: number; decision: { decision: string } | null }[];
-};
-
 export function UacBoard() {
-  const [board, setBoard] = useState<Board | null>(null);
+  const [board, setBoard] = useState<UacBoardView | null>(null);
   const [ages, setAges] = useState<AgeOuts | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<Board>('GET', '/api/v1/uac/board').then(setBoard, (e) => setError(e instanceof ApiError ? e.message : 'Could not load the board.'));
+    api<UacBoardView>('GET', '/api/v1/uac/board').then(setBoard, (e) =>
+      setError(e instanceof ApiError ? e.message : 'Could not load the board.'),
+    );
     api<AgeOuts>('GET', '/api/v1/uac/age-outs').then(setAges, () => setAges(null));
   }, []);
   if (error) return <ErrorText>{error}</ErrorText>;

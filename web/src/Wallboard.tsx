@@ -1,30 +1,12 @@
+import type { AgentList, QueueStatsResponse, TaskList } from '@contracts/views.js';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from './api.js';
 import { ErrorText } from './ErrorText.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
 import { serverNow } from './server-clock.js';
 
-type QueueStats = {
-  queueId: string;
-  offered: number;
-  answered: number;
-  abandoned: number;
-  serviceLevel: number | null;
-  serviceLevelTarget: number;
-  thresholdSeconds: number;
-  asaSeconds: number | null;
-  abandonRate: number | null;
-};
-type Stats = { since: string; queues: QueueStats[] };
-type Waiting = { tasks: { id: string; queueId: string; arrivedAt: string; channel: string }[] };
-type Agent = {
-  userId: string;
-  displayName: string;
-  activity: string;
-  activitySince: string;
-  available: boolean;
-  load: { voice: number; work_item: number };
-};
+type Stats = QueueStatsResponse;
+type Agent = AgentList['agents'][number];
 const ACTIVITIES = ['Available', 'Break', 'Lunch', 'Training', 'Meeting', 'Offline'];
 
 const since = (iso: string, now: number) => {
@@ -38,7 +20,7 @@ const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)} 
 export function Wallboard({ tv = false }: { tv?: boolean }) {
   const [stats, setStats] = useState<Stats | null>(null);
   const [recent, setRecent] = useState<Stats | null>(null);
-  const [waiting, setWaiting] = useState<Waiting>({ tasks: [] });
+  const [waiting, setWaiting] = useState<TaskList>({ tasks: [] });
   const [agents, setAgents] = useState<Agent[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(serverNow);
@@ -51,16 +33,14 @@ export function Wallboard({ tv = false }: { tv?: boolean }) {
       setNow(at);
       setStats(today);
       setRecent(await api<Stats>('GET', `/api/v1/queues/stats?since=${encodeURIComponent(new Date(at - 30 * 60_000).toISOString())}`));
-      setWaiting(await api<Waiting>('GET', '/api/v1/routing/tasks?status=waiting'));
-      setAgents((await api<{ agents: Agent[] }>('GET', '/api/v1/routing/agents')).agents);
+      setWaiting(await api<TaskList>('GET', '/api/v1/routing/tasks?status=waiting'));
+      setAgents((await api<AgentList>('GET', '/api/v1/routing/agents')).agents);
     } catch (e) {
       if (e instanceof ApiError) setError(e.message);
     }
   }, []);
   const status = useRealtime(
-    (m) => {
-      if (m.type === 'queues.stats' || m.type === 'routing.task' || m.type === 'routing.agent') void refresh();
-    },
+    { 'queues.stats': () => void refresh(), 'routing.task': () => void refresh(), 'routing.agent': () => void refresh() },
     () => void refresh(),
   );
   useEffect(() => {

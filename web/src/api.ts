@@ -1,8 +1,9 @@
 /** The API client: JSON in and out, the CSRF token on every change, errors with their stable codes. */
 
+import type { ErrorResponse, FieldIssue } from '@contracts/views.js';
 import { fetchNotingServerTime } from './server-clock.js';
 
-export type FieldIssue = { path: string; code: string; message: string };
+export type { Challenge, FieldIssue, Session } from '@contracts/views.js';
 
 export class ApiError extends Error {
   constructor(
@@ -51,7 +52,8 @@ export async function api<T>(
   const text = await response.text();
   const json = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok) {
-    const error = (json as { error?: { code?: string; message?: string; issues?: FieldIssue[] } } | undefined)?.error;
+    // Every refusal carries ZErrorResponse; a proxy's error page may not, hence Partial and the fallbacks below.
+    const error = (json as Partial<ErrorResponse> | undefined)?.error;
     const code = error?.code ?? 'error';
     if (response.status === 401 && (code === 'session_locked' || code === 'unauthenticated' || code === 'session_expired')) {
       // Ask the person to unlock (or sign in again) over the page, then send the same request again: the work that was
@@ -67,18 +69,3 @@ export async function api<T>(
   }
   return json as T;
 }
-
-export type Session = {
-  user: { id: string; username: string; displayName: string; role: string };
-  csrfToken: string;
-  expiresAt: string;
-  idleLockMinutes: number;
-  recoveryCodes?: string[];
-};
-
-export type Challenge = {
-  next: 'totp' | 'enroll';
-  challengeToken: string;
-  expiresAt: string;
-  enrollment?: { otpauthUri: string; qrSvg: string; secret: string };
-};

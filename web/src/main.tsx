@@ -1,8 +1,11 @@
+import { ROLES, type Role } from '@contracts/vocabulary.js';
 import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, RESUMED_EVENT, SESSION_EVENT, type Session, setCsrfToken } from './api.js';
-import { CaseSearch, CaseWorkspace, PersonPage } from './Cases.js';
+import { CaseSearch } from './CaseSearch.js';
+import { CaseWorkspace } from './CaseWorkspace.js';
 import { Desktop } from './Desktop.js';
+import { PersonPage } from './PersonPage.js';
 import { Portal } from './Portal.js';
 import { ReferralInbox } from './Referrals.js';
 import { SignIn } from './SignIn.js';
@@ -12,7 +15,7 @@ import './styles.css';
 
 /** Which screens a role has. Agents get the desktop; supervisors also the wallboard. */
 type Screen = 'desktop' | 'wallboard' | 'tv' | 'cases' | 'referrals' | 'uac' | 'persons' | 'portal';
-const SCREENS: Record<string, Screen[]> = {
+const SCREENS: Record<Role, Screen[]> = {
   call_taker: ['desktop', 'cases'],
   uac_specialist: ['desktop', 'uac', 'cases', 'referrals'],
   analyst: ['desktop', 'cases', 'referrals'],
@@ -21,6 +24,7 @@ const SCREENS: Record<string, Screen[]> = {
   field_officer: ['referrals'],
   partner_officer: ['portal'],
   admin: ['wallboard', 'tv'],
+  auditor: [],
 };
 const LABEL: Record<Screen, string> = {
   desktop: 'Agent desktop',
@@ -78,7 +82,8 @@ function App() {
       )}
     </div>
   );
-  const screens = SCREENS[session.user.role] ?? [];
+  const role = ROLES.find((r) => r === session.user.role);
+  const screens = role ? SCREENS[role] : [];
   const [screenName, recordId] = screen.split('/');
   // A person page opens from cases; it is reachable by those who have cases.
   const allowed: string[] = screens.includes('cases') ? [...screens, 'persons'] : screens;

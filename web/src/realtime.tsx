@@ -1,3 +1,4 @@
+import type { ServerEvents, ServerEventType, ServerMessage } from '@contracts/realtime.js';
 import { useEffect, useRef, useState } from 'react';
 
 /**
@@ -6,12 +7,38 @@ import { useEffect, useRef, useState } from 'react';
  * that state again (the snapshot), so nothing missed while offline is lost and
  * nothing is applied twice. The page says when it is offline.
  */
-export type RealtimeMessage = { type: string; at: string; data: Record<string, unknown> };
 
-export function useRealtime(onMessage: (m: RealtimeMessage) => void, onReconnect: () => void): 'online' | 'offline' | 'connecting' {
+/** What the page does on each event type it subscribes to (src/contracts/realtime.ts); other types are ignored. */
+export type RealtimeHandlers = { [K in ServerEventType]?: (data: ServerEvents[K], at: string) => void };
+
+function dispatch(handlers: RealtimeHandlers, message: ServerMessage): void {
+  // Each case narrows the message to one event type, so its handler receives that type's payload.
+  switch (message.type) {
+    case 'routing.offer':
+      handlers[message.type]?.(message.data, message.at);
+      break;
+    case 'routing.offer.ended':
+      handlers[message.type]?.(message.data, message.at);
+      break;
+    case 'routing.task':
+      handlers[message.type]?.(message.data, message.at);
+      break;
+    case 'routing.agent':
+      handlers[message.type]?.(message.data, message.at);
+      break;
+    case 'queues.stats':
+      handlers[message.type]?.(message.data, message.at);
+      break;
+    case 'hello':
+      handlers[message.type]?.(message.data, message.at);
+      break;
+  }
+}
+
+export function useRealtime(on: RealtimeHandlers, onReconnect: () => void): 'online' | 'offline' | 'connecting' {
   const [status, setStatus] = useState<'online' | 'offline' | 'connecting'>('connecting');
-  const handlers = useRef({ onMessage, onReconnect });
-  handlers.current = { onMessage, onReconnect };
+  const handlers = useRef({ on, onReconnect });
+  handlers.current = { on, onReconnect };
 
   useEffect(() => {
     let socket: WebSocket | undefined;
@@ -28,7 +55,7 @@ export function useRealtime(onMessage: (m: RealtimeMessage) => void, onReconnect
       };
       socket.onmessage = (event) => {
         try {
-          handlers.current.onMessage(JSON.parse(String(event.data)) as RealtimeMessage);
+          dispatch(handlers.current.on, JSON.parse(String(event.data)) as ServerMessage);
         } catch {
           // A frame we cannot read changes nothing; the next snapshot corrects the page.
         }

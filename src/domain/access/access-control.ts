@@ -1,3 +1,4 @@
+import { ROLES, type Role } from '../../contracts/vocabulary.js';
 import { AppError } from '../errors/app-error.js';
 
 /**
@@ -8,18 +9,7 @@ import { AppError } from '../errors/app-error.js';
  * role checks anywhere else.
  */
 
-export const ROLES = [
-  'call_taker',
-  'uac_specialist',
-  'analyst',
-  'supervisor',
-  'legal_reviewer',
-  'field_officer',
-  'partner_officer',
-  'auditor',
-  'admin',
-] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
 
 export const PERMISSIONS = [

@@ -1,3 +1,4 @@
+import { MIN_PURPOSE_LENGTH, PURPOSE_CODES, type PurposeCode } from '../../contracts/vocabulary.js';
 import type { FieldIssue } from '../errors/app-error.js';
 
 /**
@@ -6,18 +7,7 @@ import type { FieldIssue } from '../errors/app-error.js';
  * keeps both. Auditors read them back in the oversight report.
  */
 
-export const PURPOSE_CODES = [
-  'case_work',
-  'welfare_check',
-  'location_follow_up',
-  'referral_preparation',
-  'legal_review',
-  'supervision',
-  'quality_review',
-  'other',
-] as const;
-export type PurposeCode = (typeof PURPOSE_CODES)[number];
-export const MIN_PURPOSE_LENGTH = 10;
+export { MIN_PURPOSE_LENGTH, PURPOSE_CODES, type PurposeCode };
 
 export type StatedPurpose = { code: PurposeCode; text: string };
 

@@ -1,0 +1,34 @@
+/**
+ * The words server and web app share: who a user is (roles) and why a child's record is read (purpose codes).
+ * Declared once here; the domain (access rules, the purpose check), the request schemas and the web app's
+ * pickers all read these lists, so adding a role or a purpose is one edit.
+ */
+
+export const ROLES = [
+  'call_taker',
+  'uac_specialist',
+  'analyst',
+  'supervisor',
+  'legal_reviewer',
+  'field_officer',
+  'partner_officer',
+  'auditor',
+  'admin',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Purpose of use: why someone reads a child's record (or one of unknown age, or a UAC case); kept in the audit log. */
+export const PURPOSE_CODES = [
+  'case_work',
+  'welfare_check',
+  'location_follow_up',
+  'referral_preparation',
+  'legal_review',
+  'supervision',
+  'quality_review',
+  'other',
+] as const;
+export type PurposeCode = (typeof PURPOSE_CODES)[number];
+
+/** The shortest purpose, in characters, the server accepts in words. */
+export const MIN_PURPOSE_LENGTH = 10;
