@@ -339,7 +339,9 @@ if (unprocessed > 0) {
     const metrics = await fetch(`http://127.0.0.1:${node.port}/metrics`)
       .then((r) => r.text())
       .catch(() => '');
-    const runs = metrics.split('\n').filter((l) => /^switchboard_job_(runs|failures)_total\{job="partner processor"\}|^switchboard_routing_leader /.test(l));
+    const runs = metrics
+      .split('\n')
+      .filter((l) => /^switchboard_job_(runs|failures)_total\{job="partner processor"\}|^switchboard_routing_leader /.test(l));
     log(`drill: ${node.name} ${JSON.stringify(await readiness(node))} ${runs.join('; ')}`);
   }
 }

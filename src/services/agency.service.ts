@@ -9,8 +9,12 @@ import {
   searchAgencies,
   upsertAgency,
 } from '../storage/repositories/agency.repository.js';
+import type { AgencyRow } from '../storage/repositories/partner-submission.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { type CsvFile, readCsv } from './csv-reader.js';
+
+/** An agency as stored (what presenters turn into the API's view). */
+export type { AgencyRow };
 
 /**
  * The agency registry: partner agencies and their 287(g) agreements. Admins

@@ -1,12 +1,11 @@
-import type { Selectable } from 'kysely';
 import type { z } from 'zod';
 import type { ZAgency, ZLocationObservation, ZPerson, ZPersonHit } from '../../contracts/persons.js';
 import { type Actor, authorize, type PermissionTable } from '../../domain/access/access-control.js';
 import { ageOn } from '../../domain/persons/age.js';
 import { toAssertion } from '../../services/age.service.js';
+import type { AgencyRow } from '../../services/agency.service.js';
 import type { LocationRow, PersonRow, PersonView } from '../../services/person.service.js';
 import type { PersonHit } from '../../services/person-search.service.js';
-import type { AgenciesTable } from '../../storage/schema.js';
 
 /** Languages the center staffs directly; any other (K'iche', Mam, Q'anjob'al, …) needs an interpreter. */
 const STAFFED_LANGUAGES = new Set(['en', 'es', 'english', 'spanish', 'inglés', 'ingles', 'español', 'espanol']);
@@ -123,7 +122,7 @@ export function presentPerson(view: PersonView, viewer: Actor, permissions: Perm
   };
 }
 
-export const presentAgency = (row: Selectable<AgenciesTable>): z.infer<typeof ZAgency> => ({
+export const presentAgency = (row: AgencyRow): z.infer<typeof ZAgency> => ({
   ori: row.ori,
   name: row.name,
   type: row.type,
