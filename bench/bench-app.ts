@@ -11,7 +11,8 @@ import { type IdentityDeps, loadBannedPasswords, loadPermissionTable } from '../
 import { deriveKeys } from '../src/services/keys.js';
 import { addClient } from '../src/services/partner-client.service.js';
 import { loadReferenceData, syntheticAgencyRows } from '../src/services/reference-data.service.js';
-import { loadRoutingConfig, RoutingService } from '../src/services/routing.service.js';
+import { RoutingService } from '../src/services/routing.service.js';
+import { loadRoutingConfig } from '../src/services/routing-admin.service.js';
 import { totpCode } from '../src/services/totp.js';
 import { addUser } from '../src/services/user-admin.service.js';
 import { openDatabase } from '../src/storage/database.js';

@@ -18,7 +18,8 @@ import { loadBannedPasswords, loadPermissionTable, outboxCourier } from '../src/
 import { deriveKeys } from '../src/services/keys.js';
 import { addClient } from '../src/services/partner-client.service.js';
 import { loadReferenceData, syntheticAgencyRows } from '../src/services/reference-data.service.js';
-import { loadRoutingConfig, RoutingService } from '../src/services/routing.service.js';
+import { RoutingService } from '../src/services/routing.service.js';
+import { loadRoutingConfig } from '../src/services/routing-admin.service.js';
 import { openDatabase } from '../src/storage/database.js';
 import { loadMigrations, migrate } from '../src/storage/migrator.js';
 import { migrationsDir } from '../src/storage/paths.js';

@@ -22,7 +22,8 @@ import { generatePassword, hashPassword } from './passwords.js';
 import { addProtection } from './protection.service.js';
 import { loadReferenceData, readAgencies } from './reference-data.service.js';
 import { createReferral, reviewReferral, submitReferral } from './referral.service.js';
-import { loadRoutingConfig, RoutingService } from './routing.service.js';
+import { RoutingService } from './routing.service.js';
+import { loadRoutingConfig } from './routing-admin.service.js';
 import { newTotpSecret } from './totp.js';
 import { closeWelfareReferral, completeScreening, sweepWelfareReferrals } from './welfare.service.js';
 

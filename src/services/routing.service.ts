@@ -1,37 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import type { UserActor } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
+import { applyCommand, type RoutingCommand, summarize } from '../domain/routing/commands.js';
 import { RoutingEngine } from '../domain/routing/engine.js';
-import {
-  type CancelReason,
-  type EngineConfig,
-  EngineError,
-  type EngineEvent,
-  type TaskInput,
-  type WorkerInput,
-} from '../domain/routing/engine-types.js';
-import { type Attributes, ExpressionError, parseExpression } from '../domain/routing/expression.js';
+import { type EngineConfig, EngineError, type EngineEvent, type TaskInput } from '../domain/routing/engine-types.js';
+import type { Attributes } from '../domain/routing/expression.js';
 import type { Db, Trx } from '../storage/database.js';
-import { referenceDir } from '../storage/paths.js';
 import { lockLease, releaseLease, takeOrRenewLeaseWithin } from '../storage/repositories/lease.repository.js';
 import {
-  agentDisplayNames,
   announceRoutingAppend,
   findAgentAccount,
-  findQueueRow,
   findRoutingWorker,
   firstRoutingCommand,
   insertRoutingCommand,
-  listQueueRows,
-  type QueueRow,
   ROUTING_LOG_CHANNEL,
   routingCommandsAfter,
-  upsertQueue,
-  upsertRoutingWorker,
 } from '../storage/repositories/routing.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 
@@ -67,103 +51,6 @@ export type ClusterOptions = {
 const LEASE = 'routing';
 /** Commands only the leader appends: the engine's timers, and forgetting old work. */
 const LEADER_ONLY: ReadonlySet<RoutingCommand['type']> = new Set(['tick', 'forget']);
-
-export type RoutingCommand =
-  | { type: 'addWorker'; worker: WorkerInput }
-  | { type: 'updateWorker'; workerId: string; attributes: Attributes }
-  | { type: 'setActivity'; workerId: string; activity: string }
-  | { type: 'createTask'; task: TaskInput }
-  | { type: 'accept'; reservationId: string }
-  | { type: 'reject'; reservationId: string }
-  | { type: 'complete'; taskId: string }
-  | { type: 'finishWrapUp'; taskId: string }
-  | { type: 'cancel'; taskId: string; reason: CancelReason }
-  | { type: 'transfer'; taskId: string; queueId: string; newTaskId: string }
-  | { type: 'callback'; taskId: string; callbackTaskId: string; attributes: Attributes }
-  | { type: 'configure'; config: EngineConfig }
-  | { type: 'forget'; before: number }
-  | { type: 'tick' };
-
-export function applyCommand(engine: RoutingEngine, at: number, command: RoutingCommand): EngineEvent[] {
-  switch (command.type) {
-    case 'addWorker':
-      return engine.addWorker(at, command.worker);
-    case 'updateWorker':
-      return engine.updateWorker(at, command.workerId, command.attributes);
-    case 'setActivity':
-      return engine.setActivity(at, command.workerId, command.activity);
-    case 'createTask':
-      return engine.createTask(at, command.task);
-    case 'accept':
-      return engine.accept(at, command.reservationId);
-    case 'reject':
-      return engine.reject(at, command.reservationId);
-    case 'complete':
-      return engine.complete(at, command.taskId);
-    case 'finishWrapUp':
-      return engine.finishWrapUp(at, command.taskId);
-    case 'cancel':
-      return engine.cancel(at, command.taskId, command.reason);
-    case 'transfer':
-      return engine.transfer(at, command.taskId, command.queueId, command.newTaskId);
-    case 'callback':
-      return engine.requestCallback(at, command.taskId, command.callbackTaskId, command.attributes);
-    case 'configure':
-      return engine.reconfigure(at, command.config);
-    case 'forget':
-      return engine.forgetEndedBefore(at, command.before);
-    case 'tick':
-      return engine.tick(at);
-  }
-}
-
-const RoutingFile = z.object({
-  activities: z.array(z.object({ name: z.string().min(1), available: z.boolean() })).min(1),
-  workflow: z.object({
-    defaultQueue: z.string(),
-    filters: z.array(
-      z.object({
-        name: z.string(),
-        expression: z.string(),
-        targets: z.array(
-          z.object({
-            queue: z.string(),
-            expression: z.string().optional(),
-            priority: z.number().optional(),
-            timeoutMs: z.number().int().positive().optional(),
-            skipIf: z.string().optional(),
-          }),
-        ),
-      }),
-    ),
-  }),
-  reservationTimeoutMs: z.number().int().positive(),
-  redialDelayMs: z.number().int().positive(),
-  missedOfferLimit: z.number().int().positive(),
-  wrapUpMs: z.number().int().positive(),
-});
-
-/** The engine's configuration: queues from the database (admins edit them there), activities and workflow from reference/routing.json. */
-export async function loadRoutingConfig(db: Db): Promise<EngineConfig> {
-  const file = RoutingFile.parse(JSON.parse(readFileSync(path.join(referenceDir(), 'routing.json'), 'utf8')));
-  const queues = await listQueueRows(db);
-  return {
-    activities: file.activities,
-    queues: queues.map((q) => ({
-      id: q.id,
-      targetExpression: q.target_expression,
-      ordering: q.ordering,
-      serviceLevelMs: q.service_level_seconds * 1000,
-      serviceLevelTarget: q.service_level_target_percent / 100,
-      ...(q.max_wait_seconds !== null ? { maxWaitMs: q.max_wait_seconds * 1000 } : {}),
-    })),
-    workflow: file.workflow,
-    reservationTimeoutMs: file.reservationTimeoutMs,
-    redialDelayMs: file.redialDelayMs,
-    missedOfferLimit: file.missedOfferLimit,
-    wrapUpMs: file.wrapUpMs,
-  };
-}
 
 const CODE_STATUS: Record<EngineError['code'], ConstructorParameters<typeof AppError>[0]> = {
   unknown_task: 'not_found',
@@ -568,115 +455,4 @@ export class RoutingService {
   }
 }
 
-/** What the audit keeps of a routing command: ids and the activity, no task attributes (they may describe people). */
-function summarize(command: RoutingCommand): Record<string, unknown> {
-  switch (command.type) {
-    case 'addWorker':
-      return { workerId: command.worker.id };
-    case 'updateWorker':
-    case 'setActivity':
-      return { workerId: command.workerId, ...(command.type === 'setActivity' ? { activity: command.activity } : {}) };
-    case 'createTask':
-      return { taskId: command.task.id, channel: command.task.channel ?? 'voice' };
-    case 'accept':
-    case 'reject':
-      return { reservationId: command.reservationId };
-    case 'transfer':
-      return { taskId: command.taskId, queueId: command.queueId, newTaskId: command.newTaskId };
-    case 'callback':
-      return { taskId: command.taskId, callbackTaskId: command.callbackTaskId };
-    case 'cancel':
-      return { taskId: command.taskId, reason: command.reason };
-    case 'complete':
-    case 'finishWrapUp':
-      return { taskId: command.taskId };
-    case 'configure':
-      return { queues: command.config.queues.map((q) => q.id) };
-    case 'forget':
-      return { before: new Date(command.before).toISOString() };
-    case 'tick':
-      return {};
-  }
-}
-
-export type QueueInput = {
-  id: string;
-  name: string;
-  description: string;
-  channel: 'voice' | 'work_item';
-  targetExpression: string;
-  ordering: 'fifo' | 'lifo';
-  serviceLevelSeconds: number;
-  serviceLevelTargetPercent: number;
-  maxWaitSeconds: number | null;
-};
-
-/**
- * Adds or changes a queue. The target expression is checked when it is saved
- * (a parse error names the position and what was expected); the engine then
- * takes the new configuration — refused without change if it does not fit the
- * work in progress — and only then is the queue row written.
- */
-export async function saveQueue(db: Db, routing: RoutingService, ctx: RequestContext, input: QueueInput): Promise<QueueRow> {
-  try {
-    parseExpression(input.targetExpression);
-  } catch (error) {
-    if (error instanceof ExpressionError) {
-      throw new AppError('validation_failed', 'The target expression is not valid.', {
-        issues: [{ path: 'body.targetExpression', code: 'expression', message: error.message }],
-      });
-    }
-    throw error;
-  }
-  const current = await loadRoutingConfig(db);
-  const queue = {
-    id: input.id,
-    targetExpression: input.targetExpression,
-    ordering: input.ordering,
-    serviceLevelMs: input.serviceLevelSeconds * 1000,
-    serviceLevelTarget: input.serviceLevelTargetPercent / 100,
-    ...(input.maxWaitSeconds !== null ? { maxWaitMs: input.maxWaitSeconds * 1000 } : {}),
-  };
-  const queues = current.queues.some((q) => q.id === input.id)
-    ? current.queues.map((q) => (q.id === input.id ? queue : q))
-    : [...current.queues, queue];
-  await routing.reconfigure({ ...current, queues }, ctx);
-  const row = {
-    name: input.name,
-    description: input.description,
-    channel: input.channel,
-    target_expression: input.targetExpression,
-    ordering: input.ordering,
-    service_level_seconds: input.serviceLevelSeconds,
-    service_level_target_percent: input.serviceLevelTargetPercent,
-    max_wait_seconds: input.maxWaitSeconds,
-  };
-  await upsertQueue(db, input.id, row);
-  const saved = await findQueueRow(db, input.id);
-  if (!saved) throw new AppError('internal', 'The queue was saved but could not be read back.');
-  return saved;
-}
-
-export type { QueueRow };
-
-/** Display names of the given agents (an id missing from the answer has no account). */
-export const agentNames = (db: Db, userIds: string[]) => agentDisplayNames(db, userIds);
-
-/**
- * Stores an agent's routing attributes and capacity; the engine takes the new attributes (with the account's role and
- * unit) at once if it knows the agent, else when they next sign in.
- */
-export async function saveWorkerSettings(
-  db: Db,
-  routing: RoutingService,
-  ctx: RequestContext,
-  userId: string,
-  settings: { attributes: Record<string, unknown>; voiceCapacity: number; workItemCapacity: number },
-): Promise<{ userId: string; attributes: Attributes }> {
-  const user = await findAgentAccount(db, userId);
-  if (!user) throw new AppError('not_found', 'There is no such account.');
-  await upsertRoutingWorker(db, { userId: user.id, ...settings }, ctx.now);
-  const attributes = { ...settings.attributes, role: user.role, unit: user.unit } as Attributes;
-  if (routing.engine.worker(user.id)) await routing.execute({ type: 'updateWorker', workerId: user.id, attributes }, ctx);
-  return { userId: user.id, attributes };
-}
+export type { RoutingCommand };

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadRoutingConfig, RoutingService } from '../../src/services/routing.service.js';
+import { RoutingService } from '../../src/services/routing.service.js';
+import { loadRoutingConfig } from '../../src/services/routing-admin.service.js';
 import { buildTestApp, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 

@@ -20,7 +20,8 @@ import {
   readFieldOffices,
   readQueues,
 } from '../../src/services/reference-data.service.js';
-import { loadRoutingConfig, RoutingService } from '../../src/services/routing.service.js';
+import { RoutingService } from '../../src/services/routing.service.js';
+import { loadRoutingConfig } from '../../src/services/routing-admin.service.js';
 import { countRows } from '../../src/storage/repositories/demo.repository.js';
 import { createTestDatabase, databaseKind, type TestDatabase } from '../support/database.js';
 

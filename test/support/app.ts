@@ -17,7 +17,8 @@ import {
 } from '../../src/services/identity-context.js';
 import { deriveKeys } from '../../src/services/keys.js';
 import { loadReferenceData, syntheticAgencyRows } from '../../src/services/reference-data.service.js';
-import { loadRoutingConfig, RoutingService } from '../../src/services/routing.service.js';
+import { RoutingService } from '../../src/services/routing.service.js';
+import { loadRoutingConfig } from '../../src/services/routing-admin.service.js';
 import { totpCode } from '../../src/services/totp.js';
 import { addUser } from '../../src/services/user-admin.service.js';
 import { loadMigrations } from '../../src/storage/migrator.js';

@@ -25,7 +25,7 @@ import { AppError } from '../../domain/errors/app-error.js';
 import type { TaskView } from '../../domain/routing/engine.js';
 import { overallStatistics, queueStatistics } from '../../domain/routing/statistics.js';
 import { recordAudit } from '../../services/audit.service.js';
-import { agentNames, saveQueue, saveWorkerSettings } from '../../services/routing.service.js';
+import { agentNames, saveQueue, saveWorkerSettings } from '../../services/routing-admin.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { presentQueue } from '../presenters/reference.presenter.js';
 import { presentReservation, presentTask } from '../presenters/routing.presenter.js';
