@@ -193,3 +193,38 @@ export const ZPostReviewBody = z.strictObject({
   finding: z.enum(['proper', 'improper']).describe('whether sending at once was proper; improper withdraws an unanswered request'),
   justification: z.string().trim().min(20).max(2_000),
 });
+
+/** An API client asked for by a partner officer, and its decision (client-request.routes.ts). */
+export const ZClientRequest = z.object({
+  id: z.string(),
+  agencyOri: z.string(),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  justification: z.string(),
+  status: z.enum(['pending', 'approved', 'refused']),
+  createdAt: z.string(),
+  decidedAt: z.string().nullable(),
+  decisionNote: z.string().nullable(),
+  clientId: z.string().nullable(),
+  secretWaiting: z.boolean().describe('approved, and the secret not yet collected'),
+});
+
+/** CSV batches of submissions (submission.routes.ts). */
+export const ZBatchAck = z.object({ id: z.string(), status: z.string(), rows: z.number(), statusUrl: z.string(), receivedAt: z.string() });
+export const ZBatchProgress = z.object({
+  id: z.string(),
+  filename: z.string().nullable(),
+  status: z.enum(['received', 'splitting', 'split', 'failed']),
+  receivedAt: z.string(),
+  totalRows: z.number().nullable(),
+  refusedRows: z.number().describe('rows refused at validation; they never became submissions'),
+  submissions: z.object({ received: z.number(), processing: z.number(), accepted: z.number(), rejected: z.number() }),
+  done: z.boolean(),
+});
+export const ZBatchRow = z.object({
+  row: z.number().describe('the row number in the file; the header is row 1'),
+  result: z.enum(['refused', 'received', 'processing', 'accepted', 'rejected']),
+  submissionId: z.string().nullable(),
+  reference: z.string().nullable(),
+  issues: z.array(z.object({ column: z.string(), code: z.string(), message: z.string() })),
+});

@@ -4,6 +4,10 @@ import type { ZErrorResponse, ZFieldIssue } from './common.js';
 import type { ZChallenge, ZPartnerClient, ZSession } from './identity.js';
 import type {
   ZAgencyRequest,
+  ZBatchAck,
+  ZBatchProgress,
+  ZBatchRow,
+  ZClientRequest,
   ZPartnerAnswer,
   ZPartnerRequestCreate,
   ZRequestAddress,
@@ -13,6 +17,7 @@ import type {
 } from './partner.js';
 import type { ZAgeDeterminationBody, ZAgeDeterminationResult, ZLocationObservation, ZPerson, ZPersonHit, ZPersonHits } from './persons.js';
 import type { ZAgentState, ZQueueStatsResponse, ZReservation, ZTask, ZTaskList } from './routing.js';
+import type { ZAgeOuts, ZUacBoard, ZUacBoardCase } from './safeguards.js';
 
 /**
  * The response (and request) shapes the web app reads and sends, named once and derived from the schemas the
@@ -57,6 +62,19 @@ export type StaffRequest = z.infer<typeof ZStaffRequest>;
 export type PartnerRequestCreate = z.input<typeof ZPartnerRequestCreate>;
 export type RequestAddress = z.infer<typeof ZRequestAddress>;
 
+/** GET /api/v1/portal/client-requests (client-request.routes.ts). */
+export type ClientRequest = z.infer<typeof ZClientRequest>;
+
+/** The CSV batches of /api/v1/portal/batches (submission.routes.ts). */
+export type BatchAck = z.infer<typeof ZBatchAck>;
+export type BatchProgress = z.infer<typeof ZBatchProgress>;
+export type BatchRow = z.infer<typeof ZBatchRow>;
+
+/** GET /api/v1/uac/board and GET /api/v1/uac/age-outs (src/contracts/safeguards.ts). */
+export type UacBoardCase = z.infer<typeof ZUacBoardCase>;
+export type UacBoard = z.infer<typeof ZUacBoard>;
+export type AgeOuts = z.infer<typeof ZAgeOuts>;
+
 /*
  * Shapes whose schemas are still declared inline in src/http/routes (issue #16 moves them into src/contracts):
  * written out here, matching those schemas, until they can be z.infer of a contract schema.
@@ -97,43 +115,9 @@ export type PartnerRequestCandidates = {
 /** POST /api/v1/portal/requests/:id/answer (partner-request.routes.ts). */
 export type AnsweredRequest = AgencyRequest & { reportReference: string };
 
-/** GET /api/v1/portal/client-requests (client-request.routes.ts). */
-export type ClientRequest = {
-  id: string;
-  agencyOri: string;
-  name: string;
-  scopes: string[];
-  justification: string;
-  status: 'pending' | 'approved' | 'refused';
-  createdAt: string;
-  decidedAt: string | null;
-  decisionNote: string | null;
-  clientId: string | null;
-  secretWaiting: boolean;
-};
 export type ClientRequests = { requests: ClientRequest[]; clients: PartnerClient[] };
 /** POST /api/v1/portal/client-requests/:id/collect: the secret, shown only now. */
 export type CollectedClientSecret = { clientId: string; clientSecret: string };
-
-/** The CSV batches of /api/v1/portal/batches (submission.routes.ts). */
-export type BatchAck = { id: string; status: string; rows: number; statusUrl: string; receivedAt: string };
-export type BatchProgress = {
-  id: string;
-  filename: string | null;
-  status: 'received' | 'splitting' | 'split' | 'failed';
-  receivedAt: string;
-  totalRows: number | null;
-  refusedRows: number;
-  submissions: { received: number; processing: number; accepted: number; rejected: number };
-  done: boolean;
-};
-export type BatchRow = {
-  row: number;
-  result: 'refused' | 'received' | 'processing' | 'accepted' | 'rejected';
-  submissionId: string | null;
-  reference: string | null;
-  issues: { column: string; code: string; message: string }[];
-};
 
 /** The list wrappers of those routes. */
 export type SubmissionList = { submissions: SubmissionStatus[] };
@@ -141,37 +125,6 @@ export type StaffRequestList = { requests: StaffRequest[] };
 export type AgencyRequestList = { requests: AgencyRequest[] };
 export type BatchList = { batches: BatchProgress[] };
 export type BatchRows = { rows: BatchRow[] };
-
-/** GET /api/v1/uac/board (safeguard.routes.ts declares it a record; the shape is uacBoard's in services/uac.service.ts). */
-export type UacBoardCase = {
-  id: string;
-  caseNumber: string;
-  type: string;
-  status: string;
-  priority: string;
-  screening: 'none' | 'positive' | 'negative';
-  activeProtections: number;
-  welfareReferralsOpen: number;
-  welfareReferralsOverdue: number;
-  nextWelfareDue: string | null;
-  latestLocation: { state: string | null; county: string | null; latitude: number | null; longitude: number | null } | null;
-};
-export type UacBoard = { cases: UacBoardCase[]; byStatus: Record<string, number>; byScreening: Record<string, number>; ageOutsDue: number };
-
-/** GET /api/v1/uac/age-outs (declared a record likewise; the shape is ageOuts' in services/uac.service.ts). */
-export type AgeOuts = {
-  windowDays: number;
-  persons: {
-    personId: string;
-    name: string;
-    dob: string;
-    dobBasis: string;
-    turns18On: string;
-    daysLeft: number;
-    caseIds: string[];
-    decision: { decision: string; decidedAt: string } | null;
-  }[];
-};
 
 /**
  * A staff request's gate as the service stores it: the gate's answer, and for the urgent welfare lane why it went at

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
 import { ZPartnerClient } from '../../contracts/identity.js';
+import { ZClientRequest } from '../../contracts/partner.js';
 import {
   agencyClientRequests,
   agencyClients,
@@ -17,19 +18,6 @@ import { defineRoute } from '../route.js';
 
 /** API clients in the partner portal: an officer asks, an admin decides, the officer collects the secret once. */
 
-const ZClientRequest = z.object({
-  id: z.string(),
-  agencyOri: z.string(),
-  name: z.string(),
-  scopes: z.array(z.string()),
-  justification: z.string(),
-  status: z.enum(['pending', 'approved', 'refused']),
-  createdAt: z.string(),
-  decidedAt: z.string().nullable(),
-  decisionNote: z.string().nullable(),
-  clientId: z.string().nullable(),
-  secretWaiting: z.boolean().describe('approved, and the secret not yet collected'),
-});
 const present = (r: ClientRequestRow): z.infer<typeof ZClientRequest> => ({
   id: r.id,
   agencyOri: r.agency_ori,

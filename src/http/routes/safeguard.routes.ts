@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
+import { ZAgeOuts, ZUacBoard } from '../../contracts/safeguards.js';
 import { PROTECTION_KINDS } from '../../domain/safeguards/protections.js';
 import {
   QUESTION_IDS,
@@ -221,7 +222,7 @@ export function safeguardRoutes(ctx: AppContext) {
       summary: 'The UAC board: open UAC cases with screening outcome, protections, welfare referrals due and latest location; age-outs due',
       tags: ['safeguards'],
       access: { permission: 'uac:board' },
-      response: z.record(z.string(), z.unknown()),
+      response: ZUacBoard,
       handler: async ({ request }) => uacBoard(ctx.db, actorContext(ctx, request)),
     }),
     defineRoute({
@@ -231,7 +232,7 @@ export function safeguardRoutes(ctx: AppContext) {
       tags: ['safeguards'],
       access: { permission: 'uac:board' },
       query: z.strictObject({ days: z.coerce.number().int().min(1).max(365).optional() }),
-      response: z.record(z.string(), z.unknown()),
+      response: ZAgeOuts,
       handler: async ({ query, request }) => ageOuts(ctx.db, actorContext(ctx, request), query.days),
     }),
     defineRoute({

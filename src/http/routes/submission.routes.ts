@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
-import { ZSubmission, ZSubmissionAck, ZSubmissionStatus, ZWebhookDelivery, ZWebhookSettings } from '../../contracts/partner.js';
+import {
+  ZBatchAck,
+  ZBatchProgress,
+  ZBatchRow,
+  ZSubmission,
+  ZSubmissionAck,
+  ZSubmissionStatus,
+  ZWebhookDelivery,
+  ZWebhookSettings,
+} from '../../contracts/partner.js';
 import { AppError } from '../../domain/errors/app-error.js';
 import { MAX_CSV_BYTES, SUBMISSION_CSV_COLUMNS } from '../../domain/partner/submission-csv.js';
 import { listSubmissions, partnerActor, readSubmission, receiveSubmission, setWebhook } from '../../services/partner-submission.service.js';
@@ -56,24 +65,6 @@ const ZListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-const ZBatchAck = z.object({ id: z.string(), status: z.string(), rows: z.number(), statusUrl: z.string(), receivedAt: z.string() });
-const ZBatchProgress = z.object({
-  id: z.string(),
-  filename: z.string().nullable(),
-  status: z.enum(['received', 'splitting', 'split', 'failed']),
-  receivedAt: z.string(),
-  totalRows: z.number().nullable(),
-  refusedRows: z.number().describe('rows refused at validation; they never became submissions'),
-  submissions: z.object({ received: z.number(), processing: z.number(), accepted: z.number(), rejected: z.number() }),
-  done: z.boolean(),
-});
-const ZBatchRow = z.object({
-  row: z.number().describe('the row number in the file; the header is row 1'),
-  result: z.enum(['refused', 'received', 'processing', 'accepted', 'rejected']),
-  submissionId: z.string().nullable(),
-  reference: z.string().nullable(),
-  issues: z.array(z.object({ column: z.string(), code: z.string(), message: z.string() })),
-});
 const ZBatchQuery = z.strictObject({ filename: z.string().max(200).optional() });
 const CSV_DESCRIPTION = `CSV (text/csv), header row first, at most 5,000 rows. Columns: ${SUBMISSION_CSV_COLUMNS.map((c) => (c.required ? `${c.name} (required)` : c.name)).join(', ')}. Lists are separated by semicolons. Stored before the 202; split into submissions by a background job.`;
 
