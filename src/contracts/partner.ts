@@ -228,3 +228,13 @@ export const ZBatchRow = z.object({
   reference: z.string().nullable(),
   issues: z.array(z.object({ column: z.string(), code: z.string(), message: z.string() })),
 });
+
+/** GET /api/v1/cases/:id/partner-request-candidates: who a request would go to by default, and the address it names. */
+export const ZPartnerRequestCandidates = z.object({
+  personId: z.string(),
+  location: ZRequestAddress.nullable(),
+  agencies: z.array(z.object({ ori: z.string(), name: z.string(), type: z.string(), county: z.string().nullable() })),
+});
+
+/** POST /api/v1/cases/:id/partner-requests: the requests made (one per agency) and the gate's decision. */
+export const ZPartnerRequestsMade = z.object({ requests: z.array(ZStaffRequest), decision: z.string() });

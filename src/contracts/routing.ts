@@ -118,3 +118,17 @@ export const ZSaveQueue = z.strictObject({
   serviceLevelTargetPercent: z.number().int().min(1).max(100).default(80),
   maxWaitSeconds: z.number().int().min(1).max(86_400).nullable().default(null),
 });
+
+/** GET /api/v1/routing/agents: every agent known to routing, with activity, time in it and load (supervisors). */
+export const ZAgentList = z.object({
+  agents: z.array(
+    z.object({
+      userId: z.string(),
+      displayName: z.string(),
+      activity: z.string(),
+      activitySince: z.string(),
+      available: z.boolean(),
+      load: z.object({ voice: z.number(), work_item: z.number() }),
+    }),
+  ),
+});

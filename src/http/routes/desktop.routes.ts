@@ -1,16 +1,10 @@
 import { z } from 'zod';
+import { ZContactHistory, ZDraft } from '../../contracts/desktop.js';
 import { contactHistory, deleteDraft, intakeForms, readDraft, recordDisposition, saveDraft } from '../../services/desktop.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
 
 const ZDraftParams = z.strictObject({ key: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'letters, digits and _ . : - (the task id)') });
-const ZDraft = z.object({
-  key: z.string(),
-  form: z.string(),
-  data: z.record(z.string(), z.unknown()),
-  version: z.number(),
-  updatedAt: z.string(),
-});
 const ok = z.object({ ok: z.literal(true) });
 
 export function desktopRoutes(ctx: AppContext) {
@@ -95,18 +89,7 @@ export function desktopRoutes(ctx: AppContext) {
       tags: ['desktop'],
       access: { permission: 'reporter:identity' },
       query: z.strictObject({ number: z.string().trim().min(3).max(30) }),
-      response: z.object({
-        number: z.string(),
-        total: z.number(),
-        contacts: z.array(
-          z.object({
-            at: z.string(),
-            disposition: z.string(),
-            queueId: z.string(),
-            case: z.object({ id: z.string(), caseNumber: z.string() }).nullable(),
-          }),
-        ),
-      }),
+      response: ZContactHistory,
       errors: [400],
       handler: async ({ query, request }) => contactHistory(ctx.db, actorContext(ctx, request), query.number),
     }),

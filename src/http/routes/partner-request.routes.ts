@@ -3,7 +3,9 @@ import { ZIdParams } from '../../contracts/cases.js';
 import {
   ZAgencyRequest,
   ZPartnerAnswer,
+  ZPartnerRequestCandidates,
   ZPartnerRequestCreate,
+  ZPartnerRequestsMade,
   ZPostReviewBody,
   ZRequestAddress,
   ZStaffRequest,
@@ -143,11 +145,7 @@ export function partnerRequestRoutes(ctx: AppContext) {
       access: { permission: 'partner_request:create' },
       params: ZIdParams,
       query: z.strictObject({ personId: z.uuid().optional() }),
-      response: z.object({
-        personId: z.string(),
-        location: ZRequestAddress.nullable(),
-        agencies: z.array(z.object({ ori: z.string(), name: z.string(), type: z.string(), county: z.string().nullable() })),
-      }),
+      response: ZPartnerRequestCandidates,
       errors: [404],
       handler: async ({ params, query, request }) => requestCandidates(ctx.db, actorContext(ctx, request), params.id, query.personId),
     }),
@@ -161,7 +159,7 @@ export function partnerRequestRoutes(ctx: AppContext) {
       access: { permission: 'partner_request:create' },
       params: ZIdParams,
       body: ZPartnerRequestCreate,
-      response: z.object({ requests: z.array(ZStaffRequest), decision: z.string() }),
+      response: ZPartnerRequestsMade,
       successStatus: 201,
       errors: [404, 409, 422],
       handler: async ({ params, body, request }) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ZQueue } from '../../contracts/reference.js';
 import {
+  ZAgentList,
   ZAgentState,
   ZCallbackRequest,
   ZCancelTask,
@@ -301,18 +302,7 @@ export function routingRoutes(ctx: AppContext) {
       summary: 'Every agent known to routing: activity with time in state, load and capacity (supervisors)',
       tags: ['routing'],
       access: { permission: 'routing:supervise' },
-      response: z.object({
-        agents: z.array(
-          z.object({
-            userId: z.string(),
-            displayName: z.string(),
-            activity: z.string(),
-            activitySince: z.string(),
-            available: z.boolean(),
-            load: z.object({ voice: z.number(), work_item: z.number() }),
-          }),
-        ),
-      }),
+      response: ZAgentList,
       handler: async () => {
         const workers = [...routing.engine.allWorkers()];
         const names = await agentNames(
