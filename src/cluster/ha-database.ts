@@ -181,8 +181,25 @@ export async function startHaDatabase(o: HaDatabaseOptions): Promise<HaDatabase>
   mkdirSync(o.dir, { recursive: true });
   own(o.dir);
   const services: Service[] = [];
+  const memberDirs: string[] = [];
   const stopAll = async () => {
     for (const s of [...services].reverse()) await s.stop().catch(() => undefined);
+    // A postmaster Patroni started survives Patroni killed before it could stop it (a member restarted after a
+    // SIGKILL, a stop that ran out of time): stop each member's server by its pid file, so nothing is left running.
+    for (const dir of memberDirs) {
+      const file = path.join(dir, 'postmaster.pid');
+      if (!existsSync(file)) continue;
+      const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+      if (!Number.isInteger(pid) || pid <= 0) continue;
+      try {
+        // Only that server: a stale pid file may name a pid the system has since given to another process.
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (!cmdline.includes('postgres') || !cmdline.includes(dir)) continue;
+        process.kill(pid, 'SIGQUIT');
+      } catch {
+        // already gone
+      }
+    }
   };
   try {
     const [etcdClient, etcdPeer] = [await freeTcpPort(), await freeTcpPort()];
@@ -207,6 +224,7 @@ export async function startHaDatabase(o: HaDatabaseOptions): Promise<HaDatabase>
     for (let i = 1; i <= count; i++) {
       const name = `pg${i}`;
       const spec = { name, pgPort: await freeTcpPort(), restPort: await freeTcpPort(), dataDir: path.join(o.dir, name), cfg: '' };
+      memberDirs.push(spec.dataDir);
       const socketDir = path.join(o.dir, `${name}.sock`);
       mkdirSync(socketDir, { recursive: true });
       own(socketDir);
