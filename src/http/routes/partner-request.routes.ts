@@ -7,7 +7,6 @@ import {
   ZPartnerRequestCreate,
   ZPartnerRequestsMade,
   ZPostReviewBody,
-  ZRequestAddress,
   ZStaffRequest,
 } from '../../contracts/partner.js';
 import { MIN_JUSTIFICATION_LENGTH } from '../../domain/safeguards/referral-gate.js';
