@@ -14,7 +14,16 @@ import { StartupError } from './storage-runtime.js';
  * dispatching to both, calls surviving a node) is not part of it yet: see docs/DEPLOYMENT.md.
  */
 
-export type ClusterUpOptions = { dir: string; nodes: number; port: number; demo: boolean; leaseMs: number };
+export type ClusterUpOptions = {
+  dir: string;
+  nodes: number;
+  port: number;
+  demo: boolean;
+  leaseMs: number;
+  logLevel: string;
+  /** What the nodes inherit from this process's environment (PATH, HOME), read by cli/main.ts. */
+  inherit: Record<string, string>;
+};
 
 const ready = async (port: number): Promise<{ role?: string } | undefined> =>
   fetch(`http://127.0.0.1:${port}/readyz`).then(
@@ -71,9 +80,8 @@ export async function clusterUp(o: ClusterUpOptions, progress: (line: string) =>
       mkdirSync(dataDir, { recursive: true });
       const node = startService(name, process.execPath, [cli, 'start', ...(o.demo && i === 0 ? [] : ['--no-demo'])], {
         env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+          ...o.inherit,
+          LOG_LEVEL: o.logLevel,
           PORT: String(port),
           SWITCHBOARD_DATA_DIR: dataDir,
           DATABASE_URL: ha.url,

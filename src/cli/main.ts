@@ -45,9 +45,15 @@ const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-/** The only place that reads process.env: once, at start-up. */
+/** With childEnvironment below, the only place that reads process.env: once, at start-up. */
 function config(): Config {
   return loadConfig(process.env, process.cwd());
+}
+
+/** What a child process this CLI starts (`cluster up`'s nodes) inherits: where programs are, and home. */
+function childEnvironment(): Record<string, string> {
+  const { PATH, HOME } = process.env;
+  return { ...(PATH ? { PATH } : {}), ...(HOME ? { HOME } : {}) };
 }
 
 function fail(error: unknown): never {
@@ -126,7 +132,8 @@ cluster
   .option('--no-demo', "no demo data on the first node's first start")
   .action(async (options: { dir: string; nodes: number; port: number; demo: boolean }) => {
     try {
-      await clusterUp({ ...options, leaseMs: config().ROUTING_LEASE_MS }, progress);
+      const cfg = config();
+      await clusterUp({ ...options, leaseMs: cfg.ROUTING_LEASE_MS, logLevel: cfg.LOG_LEVEL, inherit: childEnvironment() }, progress);
     } catch (error) {
       fail(error);
     }
