@@ -105,13 +105,3 @@ export async function lockLease(db: Trx, name: string, holder: string, epoch: nu
     .executeTakeFirstOrThrow();
   return toLease(row);
 }
-
-/** The lease as it stands (for /readyz and the wallboard's cluster line). */
-export async function readLease(db: Trx, name: string): Promise<LeaseRow | undefined> {
-  const row = await db
-    .selectFrom('cluster_leases')
-    .select(['holder', 'epoch', 'expires_at', sql<boolean>`expires_at > clock_timestamp()`.as('held')])
-    .where('name', '=', name)
-    .executeTakeFirst();
-  return row ? toLease(row) : undefined;
-}
