@@ -32,3 +32,8 @@ export type PurposeCode = (typeof PURPOSE_CODES)[number];
 
 /** The shortest purpose, in characters, the server accepts in words. */
 export const MIN_PURPOSE_LENGTH = 10;
+
+/** The agency registry's words: kinds of agency, 287(g) agreement models and agreement statuses. */
+export const AGENCY_TYPES = ['sheriff', 'police', 'state_police', 'corrections', 'other'] as const;
+export const AGREEMENT_MODELS = ['task_force', 'jail_enforcement', 'warrant_service_officer'] as const;
+export const AGREEMENT_STATUSES = ['active', 'suspended', 'terminated', 'pending'] as const;
