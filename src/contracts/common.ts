@@ -20,6 +20,14 @@ export type TErrorResponse = z.infer<typeof ZErrorResponse>;
 
 export const ZHealth = z.object({ status: z.literal('ok') });
 
+/** The answer of a command that has nothing else to say. */
+export const ZOk = z.object({ ok: z.literal(true) });
+export type Ok = z.infer<typeof ZOk>;
+
+/** The body of a command that takes none: absent, or an empty object (nothing else). */
+export const ZEmptyBody = z.strictObject({}).optional();
+export type EmptyBody = z.infer<typeof ZEmptyBody>;
+
 export const ZReadiness = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.object({
