@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ZCasePage, ZCaseSummary, ZCaseView, ZGate, ZIntakeResult, ZReferral, ZReferralCreate, ZReferralPage } from './cases.js';
+import type { ZAgencyClientRequests, ZCollectedClientSecret } from './client-requests.js';
 import type { ZErrorResponse, ZFieldIssue } from './common.js';
 import type { ZContactHistory, ZDraft } from './desktop.js';
 import type { ZChallenge, ZPartnerClient, ZSession } from './identity.js';
@@ -80,8 +81,8 @@ export type AgeOuts = z.infer<typeof ZAgeOuts>;
 
 /*
  * Shapes of routes whose schemas moved from src/http/routes into src/contracts (z.infer), and compositions of
- * contract types (list wrappers, the answered request). Still written by hand: CollectedClientSecret (its route
- * declares it inline) and StaffRequestGate (ZStaffRequest declares the gate unknown).
+ * contract types (list wrappers, the answered request). Still written by hand: StaffRequestGate (ZStaffRequest
+ * declares the gate unknown).
  */
 
 /** GET /api/v1/routing/agents (routing.routes.ts). */
@@ -102,9 +103,9 @@ export type PartnerRequestCandidates = z.infer<typeof ZPartnerRequestCandidates>
 /** POST /api/v1/portal/requests/:id/answer (partner-request.routes.ts). */
 export type AnsweredRequest = AgencyRequest & { reportReference: string };
 
-export type ClientRequests = { requests: ClientRequest[]; clients: PartnerClient[] };
-/** POST /api/v1/portal/client-requests/:id/collect: the secret, shown only now. */
-export type CollectedClientSecret = { clientId: string; clientSecret: string };
+/** GET /api/v1/portal/client-requests and POST /api/v1/portal/client-requests/:id/collect (client-request.routes.ts). */
+export type ClientRequests = z.infer<typeof ZAgencyClientRequests>;
+export type CollectedClientSecret = z.infer<typeof ZCollectedClientSecret>;
 
 /** The list wrappers of those routes. */
 export type SubmissionList = { submissions: SubmissionStatus[] };
