@@ -22,6 +22,7 @@ import type {
 import type { ZAgeDeterminationBody, ZAgeDeterminationResult, ZLocationObservation, ZPerson, ZPersonHit, ZPersonHits } from './persons.js';
 import type { ZAgentList, ZAgentState, ZQueueStatsResponse, ZReservation, ZTask, ZTaskList } from './routing.js';
 import type { ZAgeOuts, ZUacBoard, ZUacBoardCase } from './safeguards.js';
+import type { ZBatchList, ZBatchRows, ZSubmissionList } from './submissions.js';
 
 /**
  * The response (and request) shapes the web app reads and sends, named once and derived from the schemas the
@@ -108,11 +109,11 @@ export type ClientRequests = z.infer<typeof ZAgencyClientRequests>;
 export type CollectedClientSecret = z.infer<typeof ZCollectedClientSecret>;
 
 /** The list wrappers of those routes. */
-export type SubmissionList = { submissions: SubmissionStatus[] };
+export type SubmissionList = z.infer<typeof ZSubmissionList>;
 export type StaffRequestList = { requests: StaffRequest[] };
 export type AgencyRequestList = { requests: AgencyRequest[] };
-export type BatchList = { batches: BatchProgress[] };
-export type BatchRows = { rows: BatchRow[] };
+export type BatchList = z.infer<typeof ZBatchList>;
+export type BatchRows = z.infer<typeof ZBatchRows>;
 
 /**
  * A staff request's gate as the service stores it: the gate's answer, and for the urgent welfare lane why it went at
