@@ -24,7 +24,7 @@ export const ZHealth = z.object({ status: z.literal('ok') });
 export const ZOk = z.object({ ok: z.literal(true) });
 export type Ok = z.infer<typeof ZOk>;
 
-/** A non-JSON answer (CSV, Prometheus text, TwiML): its route's content type says which. */
+/** A non-JSON answer (CSV, Prometheus text, TwiML, an attachment's bytes): its route's content type says which. */
 export const ZTextResponse = z.string();
 
 /** The body of a command that takes none: absent, or an empty object (nothing else). */

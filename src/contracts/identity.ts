@@ -75,6 +75,10 @@ export const ZSession = z.object({
 
 export const ZSignOutRequest = z.strictObject({ everywhere: z.boolean().default(false) }).default({ everywhere: false });
 
+/** POST /api/v1/auth/sign-out: how many sessions ended. */
+export const ZSignOutResult = z.object({ revokedSessions: z.number().int() });
+export type SignOutResult = z.infer<typeof ZSignOutResult>;
+
 export const ZUser = z.object({
   id: z.string(),
   username: z.string(),
@@ -104,6 +108,10 @@ export const ZAddUserRequest = z.strictObject({
 });
 
 /** The link itself is never in the answer: it goes out of band to the person (the enrollment outbox). */
+/** GET /api/v1/admin/users. */
+export const ZUserList = z.object({ users: z.array(ZUser) });
+export type UserList = z.infer<typeof ZUserList>;
+
 export const ZInvitedUser = z.object({
   user: ZUser,
   enrollment: z.object({
@@ -123,6 +131,10 @@ export const ZPartnerClient = z.object({
   createdAt: z.string(),
   rotatedAt: z.string().nullable(),
 });
+
+/** GET /api/v1/admin/partner-clients. */
+export const ZPartnerClientList = z.object({ clients: z.array(ZPartnerClient) });
+export type PartnerClientList = z.infer<typeof ZPartnerClientList>;
 
 export const ZAddClientRequest = z.strictObject({
   agencyOri: z.string().regex(/^[A-Z]{2}[A-Z0-9]{7}$/, 'must be a 9-character ORI'),
@@ -173,6 +185,10 @@ export const ZAuditQuery = z.strictObject({
   action: z.string().max(80).optional(),
   outcome: z.enum(['allowed', 'denied', 'error']).optional().describe('denied: every refusal, each naming its resource and rule'),
 });
+
+/** GET /api/v1/audit/events. */
+export const ZAuditEventList = z.object({ events: z.array(ZAuditEvent) });
+export type AuditEventList = z.infer<typeof ZAuditEventList>;
 
 export const ZAuditVerify = z.object({
   intact: z.boolean(),
