@@ -264,6 +264,12 @@ export const ZFollowUp = z.strictObject({
 });
 export const ZFollowUpResult = z.object({ taskId: z.string() });
 export const ZVerifyLocation = z.strictObject({ note: text(1000) });
+export const ZLocationVerified = z.object({ verified: z.literal(true) });
+export type LocationVerified = z.infer<typeof ZLocationVerified>;
+
+/** POST /api/v1/cases/:id/legal-hold: why the case is kept from retention purges. */
+export const ZLegalHoldBody = z.strictObject({ reason: z.string().trim().min(10, 'say why, in at least 10 characters').max(1000) });
+export type LegalHoldBody = z.infer<typeof ZLegalHoldBody>;
 
 export const ZReferralCreate = z.strictObject({
   purpose: z.enum(['enforcement', 'location_information', 'welfare']),
