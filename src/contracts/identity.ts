@@ -159,6 +159,14 @@ export const ZTokenResponse = z.object({
   scope: z.string(),
 });
 
+/** RFC 6749 §5.2 error body: OAuth clients parse this shape, not ours. */
+export const ZOAuthError = z.object({ error: z.string(), error_description: z.string() });
+export type OAuthErrorBody = z.infer<typeof ZOAuthError>;
+
+/** POST /api/partner/v1/oauth/token: a token, or an RFC 6749 error. */
+export const ZTokenAnswer = z.union([ZTokenResponse, ZOAuthError]);
+export type TokenAnswer = z.infer<typeof ZTokenAnswer>;
+
 export const ZAuditEvent = z.object({
   seq: z.number().int(),
   occurredAt: z.string(),
