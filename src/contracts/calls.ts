@@ -40,3 +40,15 @@ export type CallListQuery = z.infer<typeof ZCallListQuery>;
 
 export const ZCallList = z.object({ calls: z.array(ZCall) });
 export type CallList = z.infer<typeof ZCallList>;
+
+/** Twilio's voice webhooks (form-encoded POSTs, answered with TwiML): the form Twilio posts. */
+export const ZTwilioWebhookForm = z.record(z.string().max(100), z.string().max(2_000));
+export type TwilioWebhookForm = z.infer<typeof ZTwilioWebhookForm>;
+
+/** The query the server itself puts in the webhook addresses it gives Twilio. */
+export const ZTwilioWebhookQuery = z.strictObject({
+  timedOut: z.enum(['1']).optional(),
+  voicemail: z.enum(['1']).optional(),
+  reservation: z.string().max(64).optional(),
+});
+export type TwilioWebhookQuery = z.infer<typeof ZTwilioWebhookQuery>;
