@@ -1,5 +1,6 @@
 /**
- * The words server and web app share: who a user is (roles) and why a child's record is read (purpose codes).
+ * The words server and web app share: who a user is (roles), why a child's record is read (purpose codes) and the
+ * agency registry's kinds, 287(g) models and agreement statuses.
  * Declared once here; the domain (access rules, the purpose check), the request schemas and the web app's
  * pickers all read these lists, so adding a role or a purpose is one edit.
  */
