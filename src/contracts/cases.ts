@@ -264,6 +264,12 @@ export const ZFollowUp = z.strictObject({
 });
 export const ZFollowUpResult = z.object({ taskId: z.string() });
 export const ZVerifyLocation = z.strictObject({ note: text(1000) });
+export const ZLocationVerified = z.object({ verified: z.literal(true) });
+export type LocationVerified = z.infer<typeof ZLocationVerified>;
+
+/** POST /api/v1/cases/:id/legal-hold: why the case is kept from retention purges. */
+export const ZLegalHoldBody = z.strictObject({ reason: z.string().trim().min(10, 'say why, in at least 10 characters').max(1000) });
+export type LegalHoldBody = z.infer<typeof ZLegalHoldBody>;
 
 export const ZReferralCreate = z.strictObject({
   purpose: z.enum(['enforcement', 'location_information', 'welfare']),
@@ -274,6 +280,14 @@ export const ZReferralCreate = z.strictObject({
 export const ZReferralReview = z.strictObject({ decision: z.enum(['approve', 'deny']), justification: text(5000) });
 export const ZReferralOutcome = z.strictObject({ outcome: z.enum(['located', 'not_located', 'other']), notes: text(5000) });
 export const ZReferralReason = z.strictObject({ reason: text(1000) });
+/**
+ * GET /api/v1/referrals/:id/packet: the referral packet as JSON (case summary, persons, locations with provenance
+ * and grading; reporter identity stripped). Its shape is ReferralPacket (services/referral-packet.service.ts);
+ * documented here as an object.
+ */
+export const ZReferralPacketJson = z.record(z.string(), z.unknown());
+export type ReferralPacketJson = z.infer<typeof ZReferralPacketJson>;
+
 export const ZReferralListQuery = z.strictObject({
   status: z.enum(['draft', 'pending_review', 'denied', 'sent', 'acknowledged', 'outcome_reported', 'closed', 'withdrawn']).optional(),
   office: z

@@ -20,6 +20,21 @@ export type TErrorResponse = z.infer<typeof ZErrorResponse>;
 
 export const ZHealth = z.object({ status: z.literal('ok') });
 
+/** The answer of a command that has nothing else to say. */
+export const ZOk = z.object({ ok: z.literal(true) });
+export type Ok = z.infer<typeof ZOk>;
+
+/** A non-JSON answer (CSV, Prometheus text, TwiML, an attachment's bytes): its route's content type says which. */
+export const ZTextResponse = z.string();
+
+/** GET /api/openapi.json: the OpenAPI 3 document of this API (its own standard's shape, not described again here). */
+export const ZOpenApiDocument = z.record(z.string(), z.unknown());
+export type OpenApiDocument = z.infer<typeof ZOpenApiDocument>;
+
+/** The body of a command that takes none: absent, or an empty object (nothing else). */
+export const ZEmptyBody = z.strictObject({}).optional();
+export type EmptyBody = z.infer<typeof ZEmptyBody>;
+
 export const ZReadiness = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.object({

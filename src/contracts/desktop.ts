@@ -2,6 +2,20 @@ import { z } from 'zod';
 
 /** The agent desktop's own endpoints (desktop.routes.ts): intake drafts and a caller's contact history. */
 
+/** The key of an intake draft: the task id it belongs to. */
+export const ZDraftParams = z.strictObject({
+  key: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'letters, digits and _ . : - (the task id)'),
+});
+export type DraftParams = z.infer<typeof ZDraftParams>;
+
+/** PUT /api/v1/intake/drafts/:key: the draft as typed so far, with the version last seen (null for a new draft). */
+export const ZDraftBody = z.strictObject({
+  form: z.string().max(40),
+  data: z.record(z.string(), z.unknown()),
+  version: z.number().int().min(1).nullable(),
+});
+export type DraftBody = z.infer<typeof ZDraftBody>;
+
 /** An intake form saved while it is filled in, so a dropped call or a closed tab loses nothing. */
 export const ZDraft = z.object({
   key: z.string(),
@@ -24,3 +38,16 @@ export const ZContactHistory = z.object({
     }),
   ),
 });
+
+/** POST /api/v1/routing/tasks/:id/disposition: how the contact ended, with notes and what it led to. */
+export const ZDispositionBody = z.strictObject({
+  disposition: z.string().max(40),
+  notes: z.string().trim().max(5000).optional(),
+  caseId: z.uuid().optional(),
+  reportId: z.uuid().optional(),
+});
+export type DispositionBody = z.infer<typeof ZDispositionBody>;
+
+/** GET /api/v1/contacts/history: the caller's number. */
+export const ZContactHistoryQuery = z.strictObject({ number: z.string().trim().min(3).max(30) });
+export type ContactHistoryQuery = z.infer<typeof ZContactHistoryQuery>;

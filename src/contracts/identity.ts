@@ -75,6 +75,10 @@ export const ZSession = z.object({
 
 export const ZSignOutRequest = z.strictObject({ everywhere: z.boolean().default(false) }).default({ everywhere: false });
 
+/** POST /api/v1/auth/sign-out: how many sessions ended. */
+export const ZSignOutResult = z.object({ revokedSessions: z.number().int() });
+export type SignOutResult = z.infer<typeof ZSignOutResult>;
+
 export const ZUser = z.object({
   id: z.string(),
   username: z.string(),
@@ -104,6 +108,10 @@ export const ZAddUserRequest = z.strictObject({
 });
 
 /** The link itself is never in the answer: it goes out of band to the person (the enrollment outbox). */
+/** GET /api/v1/admin/users. */
+export const ZUserList = z.object({ users: z.array(ZUser) });
+export type UserList = z.infer<typeof ZUserList>;
+
 export const ZInvitedUser = z.object({
   user: ZUser,
   enrollment: z.object({
@@ -123,6 +131,10 @@ export const ZPartnerClient = z.object({
   createdAt: z.string(),
   rotatedAt: z.string().nullable(),
 });
+
+/** GET /api/v1/admin/partner-clients. */
+export const ZPartnerClientList = z.object({ clients: z.array(ZPartnerClient) });
+export type PartnerClientList = z.infer<typeof ZPartnerClientList>;
 
 export const ZAddClientRequest = z.strictObject({
   agencyOri: z.string().regex(/^[A-Z]{2}[A-Z0-9]{7}$/, 'must be a 9-character ORI'),
@@ -146,6 +158,14 @@ export const ZTokenResponse = z.object({
   expires_in: z.number().int(),
   scope: z.string(),
 });
+
+/** RFC 6749 §5.2 error body: OAuth clients parse this shape, not ours. */
+export const ZOAuthError = z.object({ error: z.string(), error_description: z.string() });
+export type OAuthErrorBody = z.infer<typeof ZOAuthError>;
+
+/** POST /api/partner/v1/oauth/token: a token, or an RFC 6749 error. */
+export const ZTokenAnswer = z.union([ZTokenResponse, ZOAuthError]);
+export type TokenAnswer = z.infer<typeof ZTokenAnswer>;
 
 export const ZAuditEvent = z.object({
   seq: z.number().int(),
@@ -173,6 +193,10 @@ export const ZAuditQuery = z.strictObject({
   action: z.string().max(80).optional(),
   outcome: z.enum(['allowed', 'denied', 'error']).optional().describe('denied: every refusal, each naming its resource and rule'),
 });
+
+/** GET /api/v1/audit/events. */
+export const ZAuditEventList = z.object({ events: z.array(ZAuditEvent) });
+export type AuditEventList = z.infer<typeof ZAuditEventList>;
 
 export const ZAuditVerify = z.object({
   intact: z.boolean(),

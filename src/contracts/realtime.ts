@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ZQueueStats, ZQueueStatsResponse } from './routing.js';
 import type { Role } from './vocabulary.js';
 
@@ -26,3 +26,6 @@ export type ServerEventType = keyof ServerEvents;
 
 /** One frame on the wire: its type, when the server sent it, and that type's payload. */
 export type ServerMessage = { [K in ServerEventType]: { type: K; at: string; data: ServerEvents[K] } }[ServerEventType];
+
+/** GET /api/v1/realtime as plain HTTP: no answer body (the connection upgrades to a WebSocket; a plain request gets 426). */
+export const ZRealtimeUpgrade = z.object({});

@@ -99,6 +99,9 @@ export const ZAgentState = z.object({
   queues: z.array(z.string()).describe('queues a contact can be transferred to'),
 });
 export const ZSetActivity = z.strictObject({ activity: z.string().min(1).max(40) });
+/** The activity set, and whether it takes offers. */
+export const ZActivitySet = z.object({ activity: z.string(), available: z.boolean() });
+export type ActivitySet = z.infer<typeof ZActivitySet>;
 
 export const ZWorkerParams = z.strictObject({ userId: z.uuid() });
 export const ZWorkerSettings = z.strictObject({
@@ -106,6 +109,9 @@ export const ZWorkerSettings = z.strictObject({
   voiceCapacity: z.number().int().min(0).max(1).default(1),
   workItemCapacity: z.number().int().min(0).max(20).default(3),
 });
+/** PUT /api/v1/routing/workers/:userId: the agent's routing attributes as saved. */
+export const ZWorkerSettingsSaved = z.object({ userId: z.string(), attributes: z.record(z.string(), z.unknown()) });
+export type WorkerSettingsSaved = z.infer<typeof ZWorkerSettingsSaved>;
 
 export const ZQueueParams = z.strictObject({ id: z.string().regex(/^[a-z][a-z0-9_]{1,62}$/, 'lower-case letters, digits and _') });
 export const ZSaveQueue = z.strictObject({

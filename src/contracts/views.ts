@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ZCasePage, ZCaseSummary, ZCaseView, ZGate, ZIntakeResult, ZReferral, ZReferralCreate, ZReferralPage } from './cases.js';
+import type { ZAgencyClientRequests, ZCollectedClientSecret } from './client-requests.js';
 import type { ZErrorResponse, ZFieldIssue } from './common.js';
 import type { ZContactHistory, ZDraft } from './desktop.js';
 import type { ZChallenge, ZPartnerClient, ZSession } from './identity.js';
@@ -21,6 +22,7 @@ import type {
 import type { ZAgeDeterminationBody, ZAgeDeterminationResult, ZLocationObservation, ZPerson, ZPersonHit, ZPersonHits } from './persons.js';
 import type { ZAgentList, ZAgentState, ZQueueStatsResponse, ZReservation, ZTask, ZTaskList } from './routing.js';
 import type { ZAgeOuts, ZUacBoard, ZUacBoardCase } from './safeguards.js';
+import type { ZBatchList, ZBatchRows, ZSubmissionList } from './submissions.js';
 
 /**
  * The response (and request) shapes the web app reads and sends, named once and derived from the schemas the
@@ -80,8 +82,8 @@ export type AgeOuts = z.infer<typeof ZAgeOuts>;
 
 /*
  * Shapes of routes whose schemas moved from src/http/routes into src/contracts (z.infer), and compositions of
- * contract types (list wrappers, the answered request). Still written by hand: CollectedClientSecret (its route
- * declares it inline) and StaffRequestGate (ZStaffRequest declares the gate unknown).
+ * contract types (list wrappers, the answered request). Still written by hand: StaffRequestGate (ZStaffRequest
+ * declares the gate unknown).
  */
 
 /** GET /api/v1/routing/agents (routing.routes.ts). */
@@ -102,16 +104,16 @@ export type PartnerRequestCandidates = z.infer<typeof ZPartnerRequestCandidates>
 /** POST /api/v1/portal/requests/:id/answer (partner-request.routes.ts). */
 export type AnsweredRequest = AgencyRequest & { reportReference: string };
 
-export type ClientRequests = { requests: ClientRequest[]; clients: PartnerClient[] };
-/** POST /api/v1/portal/client-requests/:id/collect: the secret, shown only now. */
-export type CollectedClientSecret = { clientId: string; clientSecret: string };
+/** GET /api/v1/portal/client-requests and POST /api/v1/portal/client-requests/:id/collect (client-request.routes.ts). */
+export type ClientRequests = z.infer<typeof ZAgencyClientRequests>;
+export type CollectedClientSecret = z.infer<typeof ZCollectedClientSecret>;
 
 /** The list wrappers of those routes. */
-export type SubmissionList = { submissions: SubmissionStatus[] };
+export type SubmissionList = z.infer<typeof ZSubmissionList>;
 export type StaffRequestList = { requests: StaffRequest[] };
 export type AgencyRequestList = { requests: AgencyRequest[] };
-export type BatchList = { batches: BatchProgress[] };
-export type BatchRows = { rows: BatchRow[] };
+export type BatchList = z.infer<typeof ZBatchList>;
+export type BatchRows = z.infer<typeof ZBatchRows>;
 
 /**
  * A staff request's gate as the service stores it: the gate's answer, and for the urgent welfare lane why it went at

@@ -1,5 +1,6 @@
 /**
- * The words server and web app share: who a user is (roles) and why a child's record is read (purpose codes).
+ * The words server and web app share: who a user is (roles), why a child's record is read (purpose codes) and the
+ * agency registry's kinds, 287(g) models and agreement statuses.
  * Declared once here; the domain (access rules, the purpose check), the request schemas and the web app's
  * pickers all read these lists, so adding a role or a purpose is one edit.
  */
@@ -32,3 +33,8 @@ export type PurposeCode = (typeof PURPOSE_CODES)[number];
 
 /** The shortest purpose, in characters, the server accepts in words. */
 export const MIN_PURPOSE_LENGTH = 10;
+
+/** The agency registry's words: kinds of agency, 287(g) agreement models and agreement statuses. */
+export const AGENCY_TYPES = ['sheriff', 'police', 'state_police', 'corrections', 'other'] as const;
+export const AGREEMENT_MODELS = ['task_force', 'jail_enforcement', 'warrant_service_officer'] as const;
+export const AGREEMENT_STATUSES = ['active', 'suspended', 'terminated', 'pending'] as const;

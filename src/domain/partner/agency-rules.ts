@@ -1,3 +1,4 @@
+import { AGENCY_TYPES, AGREEMENT_MODELS, AGREEMENT_STATUSES } from '../../contracts/vocabulary.js';
 import type { FieldIssue } from '../errors/app-error.js';
 import { US_STATES } from '../geo/us-states.js';
 
@@ -7,9 +8,7 @@ import { US_STATES } from '../geo/us-states.js';
  * agreement dates in order. Every broken rule is reported, with its field.
  */
 
-export const AGENCY_TYPES = ['sheriff', 'police', 'state_police', 'corrections', 'other'] as const;
-export const AGREEMENT_MODELS = ['task_force', 'jail_enforcement', 'warrant_service_officer'] as const;
-export const AGREEMENT_STATUSES = ['active', 'suspended', 'terminated', 'pending'] as const;
+export { AGENCY_TYPES, AGREEMENT_MODELS, AGREEMENT_STATUSES };
 
 export type AgencyInput = {
   ori: string;

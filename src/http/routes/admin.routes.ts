@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   ZAddClientRequest,
   ZAddUserRequest,
@@ -6,7 +5,9 @@ import {
   ZClientWithSecret,
   ZInvitedUser,
   ZPartnerClient,
+  ZPartnerClientList,
   ZUser,
+  ZUserList,
   ZUsernameParams,
 } from '../../contracts/identity.js';
 import * as clients from '../../services/partner-client.service.js';
@@ -28,7 +29,7 @@ export function adminRoutes(ctx: AppContext) {
       summary: 'Staff accounts',
       tags: ['admin'],
       access: { permission: 'user:read' },
-      response: z.object({ users: z.array(ZUser) }),
+      response: ZUserList,
       handler: async ({ request }) => ({ users: (await users.listUsers(ctx.identity, actorContext(ctx, request))).map(presentUser) }),
     }),
     defineRoute({
@@ -87,7 +88,7 @@ export function adminRoutes(ctx: AppContext) {
       summary: 'Partner machine clients',
       tags: ['admin'],
       access: { permission: 'client:manage' },
-      response: z.object({ clients: z.array(ZPartnerClient) }),
+      response: ZPartnerClientList,
       handler: async () => ({ clients: (await clients.listClients(ctx.identity)).map(presentClient) }),
     }),
     defineRoute({

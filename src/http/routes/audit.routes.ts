@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { ZAuditEvent, ZAuditQuery, ZAuditVerify } from '../../contracts/identity.js';
+import { ZAuditEventList, ZAuditQuery, ZAuditVerify } from '../../contracts/identity.js';
 import { appendAudit, listAuditEvents, verifyAuditChain } from '../../services/audit.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { presentAuditEvent } from '../presenters/identity.presenter.js';
@@ -14,7 +13,7 @@ export function auditRoutes(ctx: AppContext) {
       tags: ['audit'],
       access: { permission: 'audit:read' },
       query: ZAuditQuery,
-      response: z.object({ events: z.array(ZAuditEvent) }),
+      response: ZAuditEventList,
       handler: async ({ query, request }) => {
         const rc = actorContext(ctx, request);
         const events = await ctx.db.transaction().execute(async (trx) => {

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   ZBothFactorsSignInRequest,
   ZChallenge,
@@ -9,6 +9,7 @@ import {
   ZSession,
   ZSignInRequest,
   ZSignOutRequest,
+  ZSignOutResult,
   ZUnlockRequest,
 } from '../../contracts/identity.js';
 import { AppError } from '../../domain/errors/app-error.js';
@@ -202,7 +203,7 @@ export function authRoutes(ctx: AppContext) {
       tags: ['auth'],
       access: { permission: 'session:own' },
       body: ZSignOutRequest,
-      response: z.object({ revokedSessions: z.number().int() }),
+      response: ZSignOutResult,
       handler: async ({ body, request, reply }) => {
         const actor = actorOf(request);
         if (actor.kind !== 'user') throw new AppError('forbidden', 'Staff sessions only.');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type CallRecord, ZCall, ZCallList, ZCallListQuery } from '../../contracts/calls.js';
 import { ZIdParams } from '../../contracts/cases.js';
 import { type CallRow, listCallRecords, readCallRecord } from '../../services/call-history.service.js';
 import { type AppContext, actorContext } from '../context.js';
@@ -6,34 +6,9 @@ import { defineRoute } from '../route.js';
 
 /** Call records (supervisors, auditors, admins): who called which line, what they pressed, where the call went, how it ended. */
 
-const ZCall = z.object({
-  id: z.string(),
-  adapter: z.string(),
-  node: z.string(),
-  line: z.string(),
-  callerNumber: z.string().nullable(),
-  language: z.string().nullable(),
-  reason: z.string().nullable(),
-  interpreter: z.boolean(),
-  unit: z.string(),
-  ivrPath: z.array(z.string()),
-  queueId: z.string().nullable(),
-  taskId: z.string().nullable(),
-  callbackTaskId: z.string().nullable(),
-  agentWorkerId: z.string().nullable(),
-  arrivedAt: z.string(),
-  ivrDoneAt: z.string().nullable(),
-  queuedAt: z.string().nullable(),
-  offeredAt: z.string().nullable(),
-  answeredAt: z.string().nullable(),
-  endedAt: z.string().nullable(),
-  endReason: z.string().nullable(),
-  recordingRef: z.string().nullable(),
-});
-
 type Row = CallRow;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
-const present = (r: Row): z.infer<typeof ZCall> => ({
+const present = (r: Row): CallRecord => ({
   id: r.id,
   adapter: r.adapter,
   node: r.node,
@@ -66,15 +41,8 @@ export function callRoutes(ctx: AppContext) {
       summary: 'Call records, newest first (numbers included: every read is audited)',
       tags: ['telephony'],
       access: { permission: 'call:read' },
-      query: z.strictObject({
-        line: z
-          .string()
-          .regex(/^\+\d{7,15}$/)
-          .optional(),
-        endReason: z.string().max(40).optional(),
-        limit: z.coerce.number().int().min(1).max(500).default(100),
-      }),
-      response: z.object({ calls: z.array(ZCall) }),
+      query: ZCallListQuery,
+      response: ZCallList,
       handler: async ({ query, request }) => {
         const rows = await listCallRecords(
           ctx.db,

@@ -13,8 +13,11 @@ import {
   ZIdParams,
   ZIntakeBody,
   ZIntakeResult,
+  ZLegalHoldBody,
+  ZLocationVerified,
   ZVerifyLocation,
 } from '../../contracts/cases.js';
+import { ZEmptyBody, ZOk, ZTextResponse } from '../../contracts/common.js';
 import { authorize } from '../../domain/access/access-control.js';
 import { addAttachment, MAX_ATTACHMENT_BYTES, readAttachment } from '../../services/attachment.service.js';
 import { addCaseNote, addFollowUp, readCase, searchCases, updateCase, verifyLocation } from '../../services/case.service.js';
@@ -160,7 +163,7 @@ export function caseRoutes(ctx: AppContext) {
       tags: ['cases'],
       access: { permission: 'case:read' },
       params: ZIdParams,
-      response: z.string(),
+      response: ZTextResponse,
       contentType: 'application/octet-stream',
       errors: [404],
       handler: async ({ params, request, reply }) => {
@@ -177,8 +180,8 @@ export function caseRoutes(ctx: AppContext) {
       tags: ['cases'],
       access: { permission: 'case:hold' },
       params: ZIdParams,
-      body: z.strictObject({ reason: z.string().trim().min(10, 'say why, in at least 10 characters').max(1000) }),
-      response: z.object({ ok: z.literal(true) }),
+      body: ZLegalHoldBody,
+      response: ZOk,
       errors: [404],
       handler: async ({ params, body, request }) => {
         await setLegalHold(ctx.db, actorContext(ctx, request), params.id, body.reason);
@@ -192,8 +195,8 @@ export function caseRoutes(ctx: AppContext) {
       tags: ['cases'],
       access: { permission: 'case:hold' },
       params: ZIdParams,
-      body: z.strictObject({}).optional(),
-      response: z.object({ ok: z.literal(true) }),
+      body: ZEmptyBody,
+      response: ZOk,
       errors: [404],
       handler: async ({ params, request }) => {
         await setLegalHold(ctx.db, actorContext(ctx, request), params.id, null);
@@ -208,7 +211,7 @@ export function caseRoutes(ctx: AppContext) {
       access: { permission: 'case:write' },
       params: ZIdParams,
       body: ZVerifyLocation,
-      response: z.object({ verified: z.literal(true) }),
+      response: ZLocationVerified,
       errors: [404, 409],
       handler: async ({ params, body, request }) => {
         await verifyLocation(ctx.db, actorContext(ctx, request), params.id, body.note);

@@ -1,7 +1,15 @@
-import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
-import { ZPartnerClient } from '../../contracts/identity.js';
+import {
+  ZAgencyClientRequests,
+  ZClientRequestBody,
+  ZClientRequestDecisionBody,
+  ZClientRequestList,
+  ZClientRequestListQuery,
+  ZCollectedClientSecret,
+} from '../../contracts/client-requests.js';
+import { ZEmptyBody } from '../../contracts/common.js';
 import { ZClientRequest } from '../../contracts/partner.js';
+import type { ClientRequest } from '../../contracts/views.js';
 import {
   agencyClientRequests,
   agencyClients,
@@ -18,7 +26,7 @@ import { defineRoute } from '../route.js';
 
 /** API clients in the partner portal: an officer asks, an admin decides, the officer collects the secret once. */
 
-const present = (r: ClientRequestRow): z.infer<typeof ZClientRequest> => ({
+const present = (r: ClientRequestRow): ClientRequest => ({
   id: r.id,
   agencyOri: r.agency_ori,
   name: r.name,
@@ -44,11 +52,7 @@ export function clientRequestRoutes(ctx: AppContext) {
       summary: 'Ask for an API client for my agency; an admin approves or refuses',
       tags: ['partner'],
       access: { permission: 'client:request' },
-      body: z.strictObject({
-        name: z.string().trim().min(1).max(100).describe('the system that will use it, e.g. "County RMS"'),
-        scopes: z.array(z.string()).min(1).max(5),
-        justification: z.string().trim().min(10).max(1_000),
-      }),
+      body: ZClientRequestBody,
       response: ZClientRequest,
       successStatus: 201,
       errors: [409],
@@ -60,7 +64,7 @@ export function clientRequestRoutes(ctx: AppContext) {
       summary: "My agency's API client requests and its clients",
       tags: ['partner'],
       access: { permission: 'client:request' },
-      response: z.object({ requests: z.array(ZClientRequest), clients: z.array(ZPartnerClient) }),
+      response: ZAgencyClientRequests,
       handler: async ({ request }) => {
         const ori = officer(request).actor.agencyOri;
         return {
@@ -76,8 +80,8 @@ export function clientRequestRoutes(ctx: AppContext) {
       tags: ['partner'],
       access: { permission: 'client:request' },
       params: ZIdParams,
-      body: z.strictObject({}).optional(),
-      response: z.object({ clientId: z.string(), clientSecret: z.string().describe('shown only now') }),
+      body: ZEmptyBody,
+      response: ZCollectedClientSecret,
       errors: [404, 409],
       handler: async ({ params, request }) => collectClientSecret(ctx.identity, officer(request), params.id),
     }),
@@ -87,8 +91,8 @@ export function clientRequestRoutes(ctx: AppContext) {
       summary: "Partner officers' API client requests (admins)",
       tags: ['admin'],
       access: { permission: 'client:manage' },
-      query: z.strictObject({ status: z.enum(['pending', 'approved', 'refused']).optional() }),
-      response: z.object({ requests: z.array(ZClientRequest) }),
+      query: ZClientRequestListQuery,
+      response: ZClientRequestList,
       handler: async ({ query }) => ({ requests: (await pendingClientRequests(ctx.identity, query.status)).map(present) }),
     }),
     defineRoute({
@@ -98,7 +102,7 @@ export function clientRequestRoutes(ctx: AppContext) {
       tags: ['admin'],
       access: { permission: 'client:manage' },
       params: ZIdParams,
-      body: z.strictObject({ decision: z.enum(['approve', 'refuse']), note: z.string().trim().max(500).optional() }),
+      body: ZClientRequestDecisionBody,
       response: ZClientRequest,
       errors: [404, 409],
       handler: async ({ params, body, request }) =>

@@ -1,11 +1,10 @@
-import { z } from 'zod';
-import { ZContactHistory, ZDraft } from '../../contracts/desktop.js';
+import { ZOk } from '../../contracts/common.js';
+import { ZContactHistory, ZContactHistoryQuery, ZDispositionBody, ZDraft, ZDraftBody, ZDraftParams } from '../../contracts/desktop.js';
+import { ZIntakeForms } from '../../contracts/intake-forms.js';
+import { ZTaskParams } from '../../contracts/routing.js';
 import { contactHistory, deleteDraft, intakeForms, readDraft, recordDisposition, saveDraft } from '../../services/desktop.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
-
-const ZDraftParams = z.strictObject({ key: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'letters, digits and _ . : - (the task id)') });
-const ok = z.object({ ok: z.literal(true) });
 
 export function desktopRoutes(ctx: AppContext) {
   // Read now: a broken forms file stops the server at start-up, naming the field.
@@ -17,7 +16,7 @@ export function desktopRoutes(ctx: AppContext) {
       summary: 'The scripted intake forms per queue and the wrap-up dispositions (configuration, not screens)',
       tags: ['desktop'],
       access: { permission: 'report:create' },
-      response: z.record(z.string(), z.unknown()),
+      response: ZIntakeForms,
       handler: async () => intakeForms(),
     }),
     defineRoute({
@@ -38,11 +37,7 @@ export function desktopRoutes(ctx: AppContext) {
       tags: ['desktop'],
       access: { permission: 'report:create' },
       params: ZDraftParams,
-      body: z.strictObject({
-        form: z.string().max(40),
-        data: z.record(z.string(), z.unknown()),
-        version: z.number().int().min(1).nullable(),
-      }),
+      body: ZDraftBody,
       bodyLimit: 262_144,
       response: ZDraft,
       errors: [409],
@@ -55,7 +50,7 @@ export function desktopRoutes(ctx: AppContext) {
       tags: ['desktop'],
       access: { permission: 'report:create' },
       params: ZDraftParams,
-      response: ok,
+      response: ZOk,
       handler: async ({ params, request }) => {
         await deleteDraft(ctx.db, actorContext(ctx, request), params.key);
         return { ok: true as const };
@@ -67,14 +62,9 @@ export function desktopRoutes(ctx: AppContext) {
       summary: 'The disposition of a contact I have in hand, with notes and the case or report it led to',
       tags: ['desktop'],
       access: { permission: 'routing:work' },
-      params: z.strictObject({ id: z.string().min(1).max(64) }),
-      body: z.strictObject({
-        disposition: z.string().max(40),
-        notes: z.string().trim().max(5000).optional(),
-        caseId: z.uuid().optional(),
-        reportId: z.uuid().optional(),
-      }),
-      response: ok,
+      params: ZTaskParams,
+      body: ZDispositionBody,
+      response: ZOk,
       errors: [404],
       handler: async ({ params, body, request }) => {
         await recordDisposition({ db: ctx.db, routing: ctx.routing }, actorContext(ctx, request), params.id, body);
@@ -88,7 +78,7 @@ export function desktopRoutes(ctx: AppContext) {
       description: 'A number ties a caller to what they reported: only for those with need-to-know of reporters (reporter:identity).',
       tags: ['desktop'],
       access: { permission: 'reporter:identity' },
-      query: z.strictObject({ number: z.string().trim().min(3).max(30) }),
+      query: ZContactHistoryQuery,
       response: ZContactHistory,
       errors: [400],
       handler: async ({ query, request }) => contactHistory(ctx.db, actorContext(ctx, request), query.number),

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { ZTokenRequest, ZTokenResponse } from '../../contracts/identity.js';
+import { ZTokenAnswer, ZTokenRequest } from '../../contracts/identity.js';
 import { ZAgency, ZAgencyParams } from '../../contracts/persons.js';
 import { AppError } from '../../domain/errors/app-error.js';
 import { sourceKey } from '../../domain/identity/sign-in-policy.js';
@@ -9,9 +8,6 @@ import { issueToken, OAuthError } from '../../services/partner-client.service.js
 import { type AppContext, actorContext, requestContext } from '../context.js';
 import { presentAgency } from '../presenters/person.presenter.js';
 import { defineRoute } from '../route.js';
-
-/** RFC 6749 §5.2 error body: OAuth clients parse this shape, not ours. */
-const ZOAuthError = z.object({ error: z.string(), error_description: z.string() });
 
 function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
   const match = header ? /^Basic ([A-Za-z0-9+/=]+)$/.exec(header) : null;
@@ -33,7 +29,7 @@ export function partnerRoutes(ctx: AppContext) {
       tags: ['partner'],
       access: { public: true, reason: 'token endpoint: authenticates the client credentials itself' },
       body: ZTokenRequest,
-      response: z.union([ZTokenResponse, ZOAuthError]),
+      response: ZTokenAnswer,
       errors: [401, 429],
       handler: async ({ body, request, reply }) => {
         const basic = basicCredentials(request.headers.authorization);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { ZRealtimeUpgrade } from '../../contracts/realtime.js';
 import { authorize } from '../../domain/access/access-control.js';
 import { AppError } from '../../domain/errors/app-error.js';
 import type { AppContext } from '../context.js';
@@ -14,7 +14,7 @@ export function realtimeRoutes(ctx: AppContext) {
         'Upgrade with the staff session cookie. Messages are JSON {type, at, data} with types hello, routing.offer, routing.offer.ended, routing.task, routing.agent, queues.stats (src/realtime/events.ts). A plain HTTP request gets 426.',
       tags: ['realtime'],
       access: { permission: 'session:own' },
-      response: z.object({}),
+      response: ZRealtimeUpgrade,
       errors: [426],
       handler: async () => {
         throw new AppError('upgrade_required', 'This address speaks WebSocket: connect with an Upgrade request.');

@@ -1,14 +1,16 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   ZIdParams,
   ZReferral,
   ZReferralCreate,
   ZReferralListQuery,
   ZReferralOutcome,
+  ZReferralPacketJson,
   ZReferralPage,
   ZReferralReason,
   ZReferralReview,
 } from '../../contracts/cases.js';
+import { ZEmptyBody, ZTextResponse } from '../../contracts/common.js';
 import { ZPersonQuery } from '../../contracts/persons.js';
 import {
   actOnReferral,
@@ -25,7 +27,7 @@ import { defineRoute } from '../route.js';
 
 export function referralRoutes(ctx: AppContext) {
   const deps = { db: ctx.db, permissions: ctx.identity.permissions };
-  const empty = z.strictObject({}).optional();
+  const empty = ZEmptyBody;
   return [
     defineRoute({
       method: 'POST',
@@ -138,7 +140,7 @@ export function referralRoutes(ctx: AppContext) {
       access: { permission: 'referral:read' },
       params: ZIdParams,
       query: ZPersonQuery,
-      response: z.record(z.string(), z.unknown()),
+      response: ZReferralPacketJson,
       errors: [404],
       handler: async ({ params, query, request }) =>
         buildPacket(deps, actorContext(ctx, request), params.id, 'json', { code: query.purposeCode, text: query.purpose }),
@@ -151,7 +153,7 @@ export function referralRoutes(ctx: AppContext) {
       access: { permission: 'referral:read' },
       params: ZIdParams,
       query: ZPersonQuery,
-      response: z.string(),
+      response: ZTextResponse,
       contentType: 'application/pdf',
       errors: [404],
       handler: async ({ params, query, request, reply }) => {

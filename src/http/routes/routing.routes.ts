@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { ZQueue } from '../../contracts/reference.js';
 import {
+  ZActivitySet,
   ZAgentList,
   ZAgentState,
   ZCallbackRequest,
@@ -20,6 +20,7 @@ import {
   ZTransferTask,
   ZWorkerParams,
   ZWorkerSettings,
+  ZWorkerSettingsSaved,
 } from '../../contracts/routing.js';
 import { type Actor, authorize, type UserActor } from '../../domain/access/access-control.js';
 import { AppError } from '../../domain/errors/app-error.js';
@@ -243,7 +244,7 @@ export function routingRoutes(ctx: AppContext) {
       tags: ['routing'],
       access: { permission: 'routing:work' },
       body: ZSetActivity,
-      response: z.object({ activity: z.string(), available: z.boolean() }),
+      response: ZActivitySet,
       errors: [400],
       handler: async ({ body, request }) => {
         const rc = actorContext(ctx, request);
@@ -331,7 +332,7 @@ export function routingRoutes(ctx: AppContext) {
       access: { permission: 'routing:supervise' },
       params: ZWorkerParams,
       body: ZSetActivity,
-      response: z.object({ activity: z.string(), available: z.boolean() }),
+      response: ZActivitySet,
       errors: [404],
       handler: async ({ params, body, request }) => {
         if (!routing.engine.worker(params.userId)) throw new AppError('not_found', 'That person is not known to routing as an agent.');
@@ -347,7 +348,7 @@ export function routingRoutes(ctx: AppContext) {
       access: { permission: 'routing:supervise' },
       params: ZWorkerParams,
       body: ZWorkerSettings,
-      response: z.object({ userId: z.string(), attributes: z.record(z.string(), z.unknown()) }),
+      response: ZWorkerSettingsSaved,
       errors: [404],
       handler: async ({ params, body, request }) => {
         return saveWorkerSettings(ctx.db, routing, actorContext(ctx, request), params.userId, {

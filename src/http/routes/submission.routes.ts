@@ -1,15 +1,29 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
+import { ZEmptyBody, ZOk, ZTextResponse } from '../../contracts/common.js';
 import {
   ZBatchAck,
   ZBatchProgress,
-  ZBatchRow,
   ZSubmission,
   ZSubmissionAck,
   ZSubmissionStatus,
-  ZWebhookDelivery,
+  type ZWebhookDelivery,
   ZWebhookSettings,
 } from '../../contracts/partner.js';
+import {
+  ZAdminWebhookDeliveryList,
+  ZAdminWebhookDeliveryQuery,
+  ZBatchList,
+  ZBatchListQuery,
+  ZBatchRows,
+  ZBatchUploadQuery,
+  ZIdempotencyKey,
+  ZSubmissionList,
+  ZSubmissionListQuery,
+  ZWebhookDeliveryList,
+  ZWebhookDeliveryQuery,
+  ZWebhookSaved,
+} from '../../contracts/submissions.js';
 import { AppError } from '../../domain/errors/app-error.js';
 import { MAX_CSV_BYTES, SUBMISSION_CSV_COLUMNS } from '../../domain/partner/submission-csv.js';
 import { listSubmissions, partnerActor, readSubmission, receiveSubmission, setWebhook } from '../../services/partner-submission.service.js';
@@ -55,17 +69,6 @@ const presentDelivery = (d: Awaited<ReturnType<typeof listDeliveries>>[number]):
   requestId: d.request_id,
 });
 
-const ZIdempotencyKey = z
-  .string()
-  .regex(/^[A-Za-z0-9_.:-]{8,100}$/, 'Idempotency-Key: 8–100 letters, digits and _ . : -')
-  .optional();
-
-const ZListQuery = z.strictObject({
-  status: z.enum(['received', 'processing', 'accepted', 'rejected']).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
-
-const ZBatchQuery = z.strictObject({ filename: z.string().max(200).optional() });
 const CSV_DESCRIPTION = `CSV (text/csv), header row first, at most 5,000 rows. Columns: ${SUBMISSION_CSV_COLUMNS.map((c) => (c.required ? `${c.name} (required)` : c.name)).join(', ')}. Lists are separated by semicolons. Stored before the 202; split into submissions by a background job.`;
 
 /** The batch routes, the same for partner systems (/api/partner/v1) and the portal (/api/v1/portal). */
@@ -79,7 +82,7 @@ function batchRoutes(ctx: AppContext, base: string, via: 'client' | undefined) {
       description: CSV_DESCRIPTION,
       tags: ['partner'],
       access: access('submission:create'),
-      query: ZBatchQuery,
+      query: ZBatchUploadQuery,
       body: ZCsvBody,
       bodyLimit: MAX_CSV_BYTES,
       response: ZBatchAck,
@@ -104,8 +107,8 @@ function batchRoutes(ctx: AppContext, base: string, via: 'client' | undefined) {
       summary: "My agency's uploads and their progress, newest first",
       tags: ['partner'],
       access: access('submission:read'),
-      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
-      response: z.object({ batches: z.array(ZBatchProgress) }),
+      query: ZBatchListQuery,
+      response: ZBatchList,
       handler: async ({ query, request }) => ({ batches: await listBatches(ctx.db, clientContext(ctx, request), query.limit) }),
     }),
     defineRoute({
@@ -126,7 +129,7 @@ function batchRoutes(ctx: AppContext, base: string, via: 'client' | undefined) {
       tags: ['partner'],
       access: access('submission:read'),
       params: ZIdParams,
-      response: z.object({ rows: z.array(ZBatchRow) }),
+      response: ZBatchRows,
       errors: [404],
       handler: async ({ params, request }) => ({ rows: await batchRows(ctx.db, clientContext(ctx, request), params.id) }),
     }),
@@ -138,7 +141,7 @@ function batchRoutes(ctx: AppContext, base: string, via: 'client' | undefined) {
       access: access('submission:read'),
       params: ZIdParams,
       contentType: 'text/csv; charset=utf-8',
-      response: z.string(),
+      response: ZTextResponse,
       errors: [404],
       handler: async ({ params, request, reply }) => {
         reply.header('content-disposition', `attachment; filename="upload-${params.id}-errors.csv"`);
@@ -153,7 +156,7 @@ export const CSV_UPLOAD_ROUTES = ['/api/partner/v1/batches', '/api/v1/portal/bat
 export function submissionRoutes(ctx: AppContext) {
   const list =
     (base: typeof PARTNER_API | typeof PORTAL) =>
-    async ({ query, request }: { query: z.output<typeof ZListQuery>; request: Parameters<typeof actorContext>[1] }) => ({
+    async ({ query, request }: { query: z.output<typeof ZSubmissionListQuery>; request: Parameters<typeof actorContext>[1] }) => ({
       submissions: (await listSubmissions(ctx.db, clientContext(ctx, request), query.status, query.limit)).map(presentStatus(base)),
     });
   const read =
@@ -210,8 +213,8 @@ export function submissionRoutes(ctx: AppContext) {
       summary: "My agency's submissions, newest first",
       tags: ['partner'],
       access: { permission: 'submission:read', via: 'client' },
-      query: ZListQuery,
-      response: z.object({ submissions: z.array(ZSubmissionStatus) }),
+      query: ZSubmissionListQuery,
+      response: ZSubmissionList,
       handler: list(PARTNER_API),
     }),
     defineRoute({
@@ -221,7 +224,7 @@ export function submissionRoutes(ctx: AppContext) {
       tags: ['partner'],
       access: { permission: 'submission:create', via: 'client' },
       body: ZWebhookSettings,
-      response: z.object({ url: z.string(), secret: z.string().describe('HMAC-SHA256 signing secret: shown only now') }),
+      response: ZWebhookSaved,
       handler: async ({ body, request }) => setWebhook(ctx.db, ctx.identity.keys, clientContext(ctx, request), body.url, ctx.development),
     }),
     defineRoute({
@@ -230,11 +233,8 @@ export function submissionRoutes(ctx: AppContext) {
       summary: "My agency's webhook deliveries; status=dead is the dead-letter list",
       tags: ['partner'],
       access: { permission: 'submission:read', via: 'client' },
-      query: z.strictObject({
-        status: z.enum(['pending', 'delivered', 'dead']).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-      }),
-      response: z.object({ deliveries: z.array(ZWebhookDelivery) }),
+      query: ZWebhookDeliveryQuery,
+      response: ZWebhookDeliveryList,
       handler: async ({ query, request }) => ({
         deliveries: (await listDeliveries(ctx.db, clientContext(ctx, request).actor.agencyOri, query.status, query.limit)).map(
           presentDelivery,
@@ -248,8 +248,8 @@ export function submissionRoutes(ctx: AppContext) {
       tags: ['partner'],
       access: { permission: 'submission:create', via: 'client' },
       params: ZIdParams,
-      body: z.strictObject({}).optional(),
-      response: z.object({ ok: z.literal(true) }),
+      body: ZEmptyBody,
+      response: ZOk,
       errors: [404],
       handler: async ({ params, request }) => {
         const rc = clientContext(ctx, request);
@@ -283,8 +283,8 @@ export function submissionRoutes(ctx: AppContext) {
       summary: "The partner portal: my agency's submissions and their statuses",
       tags: ['partner'],
       access: { permission: 'submission:read' },
-      query: ZListQuery,
-      response: z.object({ submissions: z.array(ZSubmissionStatus) }),
+      query: ZSubmissionListQuery,
+      response: ZSubmissionList,
       handler: list(PORTAL),
     }),
     defineRoute({
@@ -305,11 +305,8 @@ export function submissionRoutes(ctx: AppContext) {
       summary: "Every agency's webhook deliveries (admins); status=dead is the dead-letter list",
       tags: ['admin'],
       access: { permission: 'webhook:manage' },
-      query: z.strictObject({
-        status: z.enum(['pending', 'delivered', 'dead']).optional(),
-        limit: z.coerce.number().int().min(1).max(500).default(100),
-      }),
-      response: z.object({ deliveries: z.array(ZWebhookDelivery.extend({ agencyOri: z.string() })) }),
+      query: ZAdminWebhookDeliveryQuery,
+      response: ZAdminWebhookDeliveryList,
       handler: async ({ query }) => ({
         deliveries: (await listDeliveries(ctx.db, null, query.status, query.limit)).map((d) => ({
           ...presentDelivery(d),
@@ -324,8 +321,8 @@ export function submissionRoutes(ctx: AppContext) {
       tags: ['admin'],
       access: { permission: 'webhook:manage' },
       params: ZIdParams,
-      body: z.strictObject({}).optional(),
-      response: z.object({ ok: z.literal(true) }),
+      body: ZEmptyBody,
+      response: ZOk,
       errors: [404],
       handler: async ({ params, request }) => {
         await redeliver(ctx.db, actorContext(ctx, request), params.id, null);

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { ZHealth, ZReadiness } from '../../contracts/common.js';
+import { ZHealth, ZOpenApiDocument, ZReadiness, ZTextResponse } from '../../contracts/common.js';
 import { checkReadiness } from '../../services/health.service.js';
 import type { AppContext } from '../context.js';
 import { defineRoute } from '../route.js';
@@ -44,7 +43,7 @@ export function systemRoutes(ctx: AppContext) {
       description: 'Counts and timings only: no personal data. Restrict by network in production.',
       tags: ['system'],
       access: { public: true, reason: 'scraped by Prometheus; holds no personal data' },
-      response: z.string(),
+      response: ZTextResponse,
       contentType: 'text/plain; version=0.0.4; charset=utf-8',
       handler: async () => ctx.metrics.registry.metrics(),
     }),
@@ -54,7 +53,7 @@ export function systemRoutes(ctx: AppContext) {
       summary: 'This API as an OpenAPI 3 document',
       tags: ['system'],
       access: { public: true, reason: 'the API description holds no data' },
-      response: z.record(z.string(), z.unknown()),
+      response: ZOpenApiDocument,
       handler: async () => ctx.openapi(),
     }),
   ];

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { ZTwilioWebhookForm, ZTwilioWebhookQuery } from '../../contracts/calls.js';
+import { ZTextResponse } from '../../contracts/common.js';
 import type { TwilioCalls } from '../../telephony/adapters/twilio.js';
 import { defineRoute } from '../route.js';
 
@@ -9,7 +10,6 @@ import { defineRoute } from '../route.js';
  * Twilio account every request is refused the same way.
  */
 
-const ZForm = z.record(z.string().max(100), z.string().max(2_000));
 const TWIML = 'text/xml; charset=utf-8';
 
 export function twilioRoutes(calls: () => TwilioCalls | undefined) {
@@ -33,14 +33,10 @@ export function twilioRoutes(calls: () => TwilioCalls | undefined) {
       summary,
       tags: ['telephony'],
       access: { webhook: 'twilio' },
-      query: z.strictObject({
-        timedOut: z.enum(['1']).optional(),
-        voicemail: z.enum(['1']).optional(),
-        reservation: z.string().max(64).optional(),
-      }),
-      body: ZForm,
+      query: ZTwilioWebhookQuery,
+      body: ZTwilioWebhookForm,
       contentType: TWIML,
-      response: z.string(),
+      response: ZTextResponse,
       errors: [403],
       handler: async ({ body, query }) => handler(need(), body, query),
     });
