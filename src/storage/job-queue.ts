@@ -1,0 +1,59 @@
+import type pg from 'pg';
+import PgBoss from 'pg-boss';
+
+/**
+ * The background jobs' queue: pg-boss (10.x, the last line that runs on Node 20) in its own schema of the
+ * database. Its tables, and one partition per queue, are made by the schema owner when migrations run (a queue
+ * is a table: the application's role may not make one); the application only reads and writes their rows.
+ */
+
+export const JOB_QUEUE_SCHEMA = 'pgboss';
+
+/** One queue: how its failed runs are retried and when a run whose node died counts as failed. */
+export type JobQueueSpec = {
+  readonly name: string;
+  /** singleton: at most one run active at once across every node; standard: no such limit. */
+  readonly policy: 'singleton' | 'standard';
+  readonly retryLimit: number;
+  readonly retryDelaySeconds: number;
+  readonly retryBackoff: boolean;
+  /** A run active for longer fails (a node killed mid-run frees its singleton slot after this). */
+  readonly expireInSeconds: number;
+};
+
+/** pg-boss on a pool Switchboard already holds (it then never opens or closes connections itself). */
+export const jobQueueDb = (pool: pg.Pool): PgBoss.Db => ({
+  executeSql: (text, values) => pool.query(text, values),
+});
+
+/**
+ * Installs or upgrades the queue's schema and makes (or updates) the queues; with the owner's connection, from
+ * applyMigrations and the test template. Idempotent, and safe when two nodes start at once (pg-boss takes a lock).
+ */
+export async function installJobQueue(owner: pg.Pool, queues: readonly JobQueueSpec[]): Promise<void> {
+  const boss = new PgBoss({
+    db: jobQueueDb(owner),
+    schema: JOB_QUEUE_SCHEMA,
+    migrate: true,
+    supervise: false,
+    schedule: false,
+  });
+  boss.on('error', () => undefined);
+  await boss.start();
+  try {
+    for (const queue of queues) {
+      const options = {
+        name: queue.name,
+        policy: queue.policy,
+        retryLimit: queue.retryLimit,
+        retryDelay: queue.retryDelaySeconds,
+        retryBackoff: queue.retryBackoff,
+        expireInSeconds: queue.expireInSeconds,
+      };
+      await boss.createQueue(queue.name, options);
+      await boss.updateQueue(queue.name, options);
+    }
+  } finally {
+    await boss.stop({ graceful: false, close: false, wait: true });
+  }
+}
