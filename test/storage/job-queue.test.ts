@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QueueJobRunner } from '../../src/jobs/job-queue-runner.js';
 import type { Job } from '../../src/jobs/job-runner.js';
+import { recentJobRuns } from '../../src/services/job-runs.service.js';
 import { grantApplicationRole } from '../../src/storage/grants.js';
 import { installJobQueue, JOB_QUEUE_SCHEMA, type JobQueueSpec, jobQueueDb } from '../../src/storage/job-queue.js';
 import { testClock } from '../support/app.js';
@@ -145,6 +146,13 @@ describe(`background jobs on the job queue (${databaseKind()} server)`, () => {
       expect(ran).toHaveLength(2);
       expect(await nodes.total('switchboard_job_runs_total', 'tick')).toBe(2);
       expect(await nodes.total('switchboard_job_failures_total', 'tick')).toBe(0);
+      // What `switchboard jobs` lists: the two runs, newest first, done.
+      const listed = (await recentJobRuns(db.db, 10)).filter((r) => r.queue === QUEUES.tick?.name);
+      expect(listed.map((r) => [r.state, r.retries])).toEqual([
+        ['completed', 0],
+        ['completed', 0],
+      ]);
+      expect(listed.every((r) => r.startedAt !== null && r.completedAt !== null)).toBe(true);
     } finally {
       await nodes.stop();
     }
