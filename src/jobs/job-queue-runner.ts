@@ -180,6 +180,8 @@ export class QueueJobRunner {
         { slot: new Date(slotStart).toISOString() },
         {
           id: runId(queue.name, slotStart, job.exclusive ? null : this.deps.nodeId),
+          // A job every node runs: one waiting run per node at most (its queue's policy is short).
+          ...(job.exclusive ? {} : { singletonKey: this.deps.nodeId }),
         },
       );
       this.queueOutcome.succeeded();

@@ -12,8 +12,11 @@ export const JOB_QUEUE_SCHEMA = 'pgboss';
 /** One queue: how its failed runs are retried and when a run whose node died counts as failed. */
 export type JobQueueSpec = {
   readonly name: string;
-  /** singleton: at most one run active at once across every node; standard: no such limit. */
-  readonly policy: 'singleton' | 'standard';
+  /**
+   * singleton: at most one run active at once across every node. short: at most one run waiting per singleton key
+   * (a node's own runs of a job every node runs: a tick that comes while one waits is dropped).
+   */
+  readonly policy: 'singleton' | 'short';
   readonly retryLimit: number;
   readonly retryDelaySeconds: number;
   readonly retryBackoff: boolean;
