@@ -69,6 +69,8 @@ export class QueueJobRunner {
   private readonly queueOutcome: ReturnType<typeof outcomeLog>;
   private readonly startedAt: number;
   private started = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly wakers = new Set<() => void>();
 
   constructor(
     private readonly jobs: readonly Job[],
@@ -131,11 +133,43 @@ export class QueueJobRunner {
     this.started = true;
     await this.boss.start();
     for (const job of this.jobs) {
-      await this.boss.work(
-        this.queueOf(job.name).name,
-        { batchSize: 1, pollingIntervalSeconds: this.deps.pollingIntervalSeconds ?? Math.min(2, Math.max(0.5, job.intervalMs / 2_000)) },
-        async () => this.runOne(job),
-      );
+      const pollMs = 1_000 * (this.deps.pollingIntervalSeconds ?? Math.min(2, Math.max(0.5, job.intervalMs / 2_000)));
+      this.loops.push(this.workLoop(job, pollMs));
+    }
+  }
+
+  /**
+   * This node's worker for one job: takes a run when there is one, else waits a poll. Written here rather than
+   * pg-boss's work(), whose 10.x worker completes or fails a run without awaiting it: with the database away
+   * that is an unhandled rejection, which ends the process.
+   */
+  private async workLoop(job: Job, pollMs: number): Promise<void> {
+    const queue = this.queueOf(job.name).name;
+    while (this.started) {
+      // fetch answers [] when the database is away (pg-boss swallows the error); the next poll tries again.
+      const [taken] = await this.boss.fetch(queue).catch(() => []);
+      if (taken) {
+        const failure = await this.runOne(job);
+        try {
+          if (failure) await this.boss.fail(queue, taken.id, { message: failure });
+          else await this.boss.complete(queue, taken.id);
+          this.queueOutcome.succeeded();
+        } catch (error) {
+          // The run stays active until it expires; then the queue fails (and retries) it.
+          this.queueOutcome.failed(error);
+        }
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.wakers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, pollMs);
+        timer.unref();
+        this.wakers.add(wake);
+      });
     }
   }
 
@@ -192,8 +226,11 @@ export class QueueJobRunner {
     }
   }
 
-  /** One run, on this node: counted and timed; a failure is logged and rethrown (without its message) for a retry. */
-  private async runOne(job: Job): Promise<undefined> {
+  /**
+   * One run, on this node: counted and timed; a failure is logged and answered as what the queue keeps of it
+   * (the job's name, never the error's message, which might hold a value from a row).
+   */
+  private async runOne(job: Job): Promise<string | undefined> {
     const outcome = this.outcomes.get(job.name);
     this.runs.inc({ job: job.name });
     const started = performance.now();
@@ -205,19 +242,29 @@ export class QueueJobRunner {
     } catch (error) {
       this.failures.inc({ job: job.name });
       outcome?.failed(error);
-      // What the queue keeps of a failure (its output): no message, which might hold a value from a row.
-      throw new Error(isDatabaseUnavailable(error) ? `${job.name}: the database was unavailable` : `${job.name} failed`);
+      return isDatabaseUnavailable(error) ? `${job.name}: the database was unavailable` : `${job.name} failed`;
     } finally {
       this.lastDuration.set({ job: job.name }, (performance.now() - started) / 1_000);
     }
   }
 
-  /** Stops adding runs and taking them; a run under way finishes (for up to `timeoutMs`) before it returns. */
+  /** Stops adding runs and taking them; a run under way finishes (waited for up to `timeoutMs`) before it returns. */
   async stop(timeoutMs = 10_000): Promise<void> {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     if (!this.started) return;
     this.started = false;
-    await this.boss.stop({ graceful: true, close: false, wait: true, timeout: Math.max(1_000, timeoutMs) });
+    for (const wake of this.wakers) wake();
+    this.wakers.clear();
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.loops.splice(0)),
+      new Promise<void>((resolve) => {
+        timeout = setTimeout(resolve, timeoutMs);
+        timeout.unref();
+      }),
+    ]);
+    clearTimeout(timeout);
+    await this.boss.stop({ graceful: false, close: false, wait: true });
   }
 }
