@@ -93,9 +93,10 @@ export class QueueJobRunner {
       schedule: false,
       supervise: true,
       maintenanceIntervalSeconds: 30,
-      // A completed run stays in the job table (where its id stops a late duplicate) for an hour.
+      // A completed run stays in the job table (where its id stops a late duplicate) for an hour, then in the archive
+      // (`switchboard jobs`) for two days: the processor alone adds a run a second per node.
       archiveCompletedAfterSeconds: 3_600,
-      deleteAfterDays: 7,
+      deleteAfterDays: 2,
     });
     this.boss.on('error', (error) => this.queueOutcome.failed(error));
     const boss = this.boss;
