@@ -34,6 +34,14 @@ const QUEUES: Record<string, JobQueueSpec> = {
     retryBackoff: false,
     expireInSeconds: 60,
   },
+  shared: {
+    name: 'switchboard-test-shared',
+    policy: 'short',
+    retryLimit: 0,
+    retryDelaySeconds: 0,
+    retryBackoff: false,
+    expireInSeconds: 60,
+  },
   slow: {
     name: 'switchboard-test-slow',
     policy: 'singleton',
@@ -231,6 +239,44 @@ describe(`background jobs on the job queue (${databaseKind()} server)`, () => {
     } finally {
       release();
       await nodes.stop();
+    }
+  });
+
+  it('a job every node runs (the partner processor) gets one run per node per interval, and one waiting at most', async () => {
+    const ran: string[] = [];
+    const nodes = ['a', 'b'].map((node) => {
+      const pool = new pg.Pool({ connectionString: appUrl, max: 2 });
+      appPools.push(pool);
+      const job: Job = {
+        name: 'shared',
+        intervalMs: 1_000,
+        exclusive: false,
+        run: async () => {
+          ran.push(node);
+          return undefined;
+        },
+      };
+      return new QueueJobRunner([job], {
+        pool,
+        nodeId: node,
+        clock: clock.get,
+        logger: quiet,
+        queues: QUEUES,
+        pollingIntervalSeconds: 0.5,
+      });
+    });
+    const [a, b] = nodes as [QueueJobRunner, QueueJobRunner];
+    try {
+      // No worker yet: the runs wait. Each node adds its own for the interval, twice from one node counts once.
+      expect(await Promise.all([a.enqueue('shared', clock.get()), b.enqueue('shared', clock.get())])).toEqual([true, true]);
+      expect(await a.enqueue('shared', clock.get())).toBe(false);
+      // The next second, while a's run still waits: dropped (a slow node does not pile runs up).
+      expect(await a.enqueue('shared', new Date(clock.get().getTime() + 1_000))).toBe(false);
+      await a.startWorkers();
+      await vi.waitFor(() => expect(ran).toHaveLength(2), waitLong);
+      expect((await rows(QUEUES.shared?.name ?? '')).map((r) => r.state)).toEqual(['completed', 'completed']);
+    } finally {
+      await Promise.all(nodes.map((runner) => runner.stop()));
     }
   });
 
