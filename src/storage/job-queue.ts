@@ -31,32 +31,45 @@ export const jobQueueDb = (pool: pg.Pool): PgBoss.Db => ({
 
 /**
  * Installs or upgrades the queue's schema and makes (or updates) the queues; with the owner's connection, from
- * applyMigrations and the test template. Idempotent, and safe when two nodes start at once (pg-boss takes a lock).
+ * applyMigrations and the test template. Idempotent; two nodes starting at once take turns (an advisory lock on one
+ * connection: pg-boss's createQueue, run concurrently, deadlocks).
  */
 export async function installJobQueue(owner: pg.Pool, queues: readonly JobQueueSpec[]): Promise<void> {
-  const boss = new PgBoss({
-    db: jobQueueDb(owner),
-    schema: JOB_QUEUE_SCHEMA,
-    migrate: true,
-    supervise: false,
-    schedule: false,
-  });
-  boss.on('error', () => undefined);
-  await boss.start();
+  const client = await owner.connect();
   try {
-    for (const queue of queues) {
-      const options = {
-        name: queue.name,
-        policy: queue.policy,
-        retryLimit: queue.retryLimit,
-        retryDelay: queue.retryDelaySeconds,
-        retryBackoff: queue.retryBackoff,
-        expireInSeconds: queue.expireInSeconds,
-      };
-      await boss.createQueue(queue.name, options);
-      await boss.updateQueue(queue.name, options);
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [INSTALL_LOCK]);
+    try {
+      const boss = new PgBoss({
+        db: { executeSql: (text, values) => client.query(text, values) },
+        schema: JOB_QUEUE_SCHEMA,
+        migrate: true,
+        supervise: false,
+        schedule: false,
+      });
+      boss.on('error', () => undefined);
+      await boss.start();
+      try {
+        for (const queue of queues) {
+          const options = {
+            name: queue.name,
+            policy: queue.policy,
+            retryLimit: queue.retryLimit,
+            retryDelay: queue.retryDelaySeconds,
+            retryBackoff: queue.retryBackoff,
+            expireInSeconds: queue.expireInSeconds,
+          };
+          await boss.createQueue(queue.name, options);
+          await boss.updateQueue(queue.name, options);
+        }
+      } finally {
+        await boss.stop({ graceful: false, close: false, wait: true });
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [INSTALL_LOCK]);
     }
   } finally {
-    await boss.stop({ graceful: false, close: false, wait: true });
+    client.release();
   }
 }
+
+const INSTALL_LOCK = 'switchboard: install the job queue';

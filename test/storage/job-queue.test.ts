@@ -293,3 +293,25 @@ describe(`background jobs on the job queue (${databaseKind()} server)`, () => {
     }
   });
 });
+
+describe('installing the job queue', () => {
+  it('is idempotent and safe when two nodes start on a new database at the same moment', async () => {
+    const fresh = await createTestDatabase({ empty: true });
+    const pools = [0, 1].map(() => new pg.Pool({ connectionString: fresh.url, max: 1 }));
+    try {
+      await Promise.all(pools.map((pool) => installJobQueue(pool, Object.values(QUEUES))));
+      await installJobQueue(fresh.pool, Object.values(QUEUES));
+      const queues = await fresh.pool.query<{ name: string; policy: string }>(
+        `SELECT name, policy FROM ${JOB_QUEUE_SCHEMA}.queue ORDER BY name`,
+      );
+      expect(queues.rows).toEqual(
+        Object.values(QUEUES)
+          .map((q) => ({ name: q.name, policy: q.policy }))
+          .sort((x, y) => x.name.localeCompare(y.name)),
+      );
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+      await fresh.drop();
+    }
+  });
+});
