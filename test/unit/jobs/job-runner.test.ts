@@ -135,9 +135,7 @@ describe('the jobs keep their schedules', () => {
       ['retention', 86_400_000, 3_600_000, true],
     ]);
     // Each has its queue: an exclusive job's a singleton (one run at a time across nodes), the shared one's not.
-    expect(jobs.map((j) => [j.name, JOB_QUEUES[j.name]?.policy])).toEqual(
-      jobs.map((j) => [j.name, j.exclusive ? 'singleton' : 'short']),
-    );
+    expect(jobs.map((j) => [j.name, JOB_QUEUES[j.name]?.policy])).toEqual(jobs.map((j) => [j.name, j.exclusive ? 'singleton' : 'short']));
     expect(Object.keys(JOB_QUEUES).sort()).toEqual(jobs.map((j) => j.name).sort());
   });
 });
