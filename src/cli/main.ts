@@ -10,11 +10,13 @@ import { ROLES, type Role } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { AGENCY_TYPES, AGREEMENT_MODELS, AGREEMENT_STATUSES } from '../domain/partner/agency-rules.js';
 import type { Shift } from '../domain/routing/simulator.js';
+import { JOB_QUEUES } from '../jobs/job-queues.js';
 import { importAgencies, listAgencies, saveAgency } from '../services/agency.service.js';
 import { verifyAuditChain } from '../services/audit.service.js';
 import { demoSignInCodes } from '../services/demo-codes.service.js';
 import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import type { EnrollmentCourier, EnrollmentLink } from '../services/identity-context.js';
+import { recentJobRuns } from '../services/job-runs.service.js';
 import { addClient, listClients, revokeClient, rotateClientSecret } from '../services/partner-client.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { runRetention } from '../services/retention.service.js';
@@ -157,6 +159,33 @@ program
       fail(error);
     }
   });
+
+program
+  .command('jobs')
+  .description('list the latest runs of the background jobs on the job queue (any node may have run them), newest first')
+  .option('--limit <n>', 'how many runs', (v) => positiveInt(v, 1_000), 20)
+  .option('--json', 'print one JSON array')
+  .action((options: { limit: number; json?: boolean }) =>
+    withStorage('jobs', async (storage) => {
+      const byQueue = new Map(Object.entries(JOB_QUEUES).map(([job, queue]) => [queue.name, job]));
+      const runs = (await recentJobRuns(storage.handle.db, options.limit)).map((run) => ({
+        job: byQueue.get(run.queue) ?? run.queue,
+        ...run,
+      }));
+      if (options.json) {
+        print(JSON.stringify(runs));
+        return undefined;
+      }
+      if (runs.length === 0) print('no job runs yet');
+      for (const run of runs) {
+        const took =
+          run.startedAt && run.completedAt ? ` in ${((run.completedAt.getTime() - run.startedAt.getTime()) / 1_000).toFixed(3)} s` : '';
+        const retries = run.retries > 0 ? ` (retry ${run.retries})` : '';
+        print(`${run.createdAt.toISOString()}  ${run.job}: ${run.state}${retries}${took}`);
+      }
+      return undefined;
+    }),
+  );
 
 program
   .command('seed')

@@ -5,7 +5,9 @@ import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { buildApp, logSerializers } from '../http/app.js';
-import { JobRunner, outcomeLog } from '../jobs/job-runner.js';
+import { QueueJobRunner } from '../jobs/job-queue-runner.js';
+import { JOB_QUEUES } from '../jobs/job-queues.js';
+import { outcomeLog } from '../jobs/job-runner.js';
 import { partnerProcessorJob } from '../jobs/partner-processor.job.js';
 import { partnerRequestSweepJob } from '../jobs/partner-request-sweep.job.js';
 import { retentionJob } from '../jobs/retention.job.js';
@@ -65,7 +67,7 @@ export async function startCommand(
       // Calls first: callers hear the end of the call, not a dead line; then the edge and the media server.
       await telephony?.stop();
       await app?.close();
-      jobs?.stop();
+      await jobs?.stop();
       await simulation?.stop();
       await routing?.stop();
     } finally {
@@ -80,7 +82,7 @@ export async function startCommand(
   let app: Awaited<ReturnType<typeof buildApp>>['app'] | undefined;
   let routing: RoutingService | undefined;
   let simulation: SimulationControl | undefined;
-  let jobs: JobRunner | undefined;
+  let jobs: QueueJobRunner | undefined;
   try {
     progress(`database: ${storage.description}`);
     const applied = await applyMigrations(storage, progress);
@@ -128,7 +130,6 @@ export async function startCommand(
       `routing: ${[...routing.engine.allTasks()].length} tasks and ${[...routing.engine.allWorkers()].length} agents restored from the command log (node ${nodeId})`,
     );
     routing.start();
-    const leader = routing;
     // The call record, written by every telephony adapter and the live simulation.
     const callRecords = new CallRecordService(storage.handle.db, routing);
     const simulationJob = outcomeLog(logger, 'live simulation control', () => new Date());
@@ -144,7 +145,7 @@ export async function startCommand(
       config.CENTER_TIME_ZONE,
     );
     simulation.start();
-    // The background jobs (src/jobs), on their timers, on the node that leads the routing engine only.
+    // The background jobs (src/jobs) on the PostgreSQL job queue: each runs once per interval across the nodes.
     const sweepDeps = { db: storage.handle.db, routing, timeZone: config.CENTER_TIME_ZONE };
     const partnerDeps = {
       db: storage.handle.db,
@@ -155,7 +156,7 @@ export async function startCommand(
       timeZone: config.CENTER_TIME_ZONE,
     };
     const retentionStorage = storage;
-    jobs = new JobRunner(
+    jobs = new QueueJobRunner(
       [
         welfareSweepJob(sweepDeps),
         partnerRequestSweepJob(sweepDeps),
@@ -167,9 +168,9 @@ export async function startCommand(
           timeZone: config.CENTER_TIME_ZONE,
         }),
       ],
-      { lease: { held: async () => leader.isLeader }, clock: () => new Date(), logger },
+      { pool, nodeId, clock: () => new Date(), logger, queues: JOB_QUEUES },
     );
-    jobs.start();
+    await jobs.start();
     // The cloud-voice adapter, when an account is configured: the same flows and ACD, one webhook at a time.
     let twilio: { config: TwilioConfig; calls: TwilioCalls } | undefined;
     if (config.TWILIO_AUTH_TOKEN && config.TWILIO_WEBHOOK_BASE_URL) {
@@ -265,7 +266,7 @@ export async function startCommand(
     }
     progress(`ready: http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT} (API docs at /api/docs)`);
   } catch (error) {
-    jobs?.stop();
+    await jobs?.stop().catch(() => undefined);
     await telephony?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await simulation?.stop().catch(() => undefined);

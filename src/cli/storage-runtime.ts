@@ -1,9 +1,11 @@
 import pg from 'pg';
 import type { Config } from '../config/config.js';
+import { jobQueueSpecs } from '../jobs/job-queues.js';
 import { acquireDataDirLock } from '../storage/data-dir-lock.js';
 import { type DatabaseHandle, describeConnection, openDatabase } from '../storage/database.js';
 import { type EmbeddedServer, openEmbeddedPostgres, type SupervisorEvent } from '../storage/embedded-postgres.js';
 import { grantApplicationRole } from '../storage/grants.js';
+import { installJobQueue } from '../storage/job-queue.js';
 import { loadMigrations, type Migration, migrate } from '../storage/migrator.js';
 import { migrationsDir } from '../storage/paths.js';
 
@@ -105,15 +107,23 @@ export async function openStorage(config: Config, command: string, options: Stor
   };
 }
 
-/** Migrates as the owner role (when there is one) and then grants the application's role its row access. */
+/**
+ * Migrates as the owner role (when there is one), installs the background jobs' queue (its schema and one table per
+ * job), and then grants the application's role its row access.
+ */
 export async function applyMigrations(storage: Storage, progress: (line: string) => void): Promise<string[]> {
-  if (!storage.migrationUrl) return (await migrate(storage.handle.pool, storage.migrations, progress)).applied;
+  if (!storage.migrationUrl) {
+    const report = await migrate(storage.handle.pool, storage.migrations, progress);
+    await installJobQueue(storage.handle.pool, jobQueueSpecs());
+    return report.applied;
+  }
   const owner = new pg.Pool({ connectionString: storage.migrationUrl, max: 1, application_name: 'switchboard-migrate' });
   // A server lost mid-migration fails the migration (its transaction rolls back), not the process with an uncaught error.
   owner.on('error', () => undefined);
   owner.on('connect', (client) => client.on('error', () => undefined));
   try {
     const report = await migrate(owner, storage.migrations, progress);
+    await installJobQueue(owner, jobQueueSpecs());
     const appRole = (await storage.handle.pool.query<{ role: string }>('SELECT current_user AS role')).rows[0]?.role;
     const ownerRole = (await owner.query<{ role: string }>('SELECT current_user AS role')).rows[0]?.role;
     if (appRole && appRole !== ownerRole) await grantApplicationRole(owner, appRole);

@@ -5,7 +5,9 @@ import { isDatabaseUnavailable } from '../storage/database.js';
  * Background jobs (the sweeps, the partner processor, retention): each a module in src/jobs naming itself, its
  * interval and whether it needs the lease; this runner runs them on their timers, never two runs of one job at
  * once, counts their runs and failures and times them (the /metrics registry), and logs failures without a line
- * a second while the database is away. The composition root (cli/start.command.ts) builds the jobs and the runner.
+ * a second while the database is away. `start` now runs the jobs on the PostgreSQL job queue instead
+ * (job-queue-runner.ts, once per interval across nodes) and no longer uses this class; its `Job` type and outage
+ * log are shared with the queue runner.
  */
 
 /** What a run reports (logged at info when given): counts, never personal data. */

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { JOB_QUEUE_SCHEMA } from './job-queue.js';
 
 /**
  * What the application's database role may do, applied by the owner after
@@ -20,6 +21,10 @@ export async function grantApplicationRole(owner: pg.Pool, appRole: string): Pro
     await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON routing_commands FROM ${role}`);
     // Timelines are history: rows are added, never changed.
     for (const table of ['case_events', 'referral_events']) await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM ${role}`);
+    // The background jobs' queue (storage/job-queue.ts): its rows, never its tables (a queue is a table, made here).
+    const queue = client.escapeIdentifier(JOB_QUEUE_SCHEMA);
+    await client.query(`GRANT USAGE ON SCHEMA ${queue} TO ${role}`);
+    await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${queue} TO ${role}`);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

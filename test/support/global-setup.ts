@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { jobQueueSpecs } from '../../src/jobs/job-queues.js';
 import { type EmbeddedServer, openEmbeddedPostgres } from '../../src/storage/embedded-postgres.js';
+import { installJobQueue } from '../../src/storage/job-queue.js';
 import { loadMigrations, migrate } from '../../src/storage/migrator.js';
 import { migrationsDir } from '../../src/storage/paths.js';
 
@@ -52,6 +54,7 @@ export async function setup(project: TestProject): Promise<void> {
   templateUrl.pathname = `/${TEMPLATE}`;
   const pool = new pg.Pool({ connectionString: templateUrl.toString(), max: 1 });
   await migrate(pool, loadMigrations(migrationsDir()));
+  await installJobQueue(pool, jobQueueSpecs());
   await pool.end();
 
   project.provide('adminDatabaseUrl', adminUrl);

@@ -30,7 +30,7 @@ describe('the switchboard command', () => {
   });
 
   it('explains each command with --help', async () => {
-    for (const command of ['start', 'migrate', 'seed']) {
+    for (const command of ['start', 'migrate', 'seed', 'jobs']) {
       const result = await cli([command, '--help']);
       expect(result.code, command).toBe(0);
       expect(result.stdout, command).toContain(`Usage: switchboard ${command}`);
@@ -70,6 +70,10 @@ describe('the switchboard command', () => {
     expect(migrated.stderr).toContain('creating the embedded PostgreSQL 15 database cluster');
     const again = await cli(['migrate']);
     expect(again.stdout).toBe('database schema is up to date\n');
+    // The job queue was installed by the owner with the migrations; the application's role reads its runs.
+    const jobs = await cli(['jobs', '--json']);
+    expect(jobs.code, jobs.stderr).toBe(0);
+    expect(JSON.parse(jobs.stdout)).toEqual([]);
 
     const seeded = await cli(['seed', '--demo', '--seed', '3']);
     expect(seeded.code, seeded.stderr).toBe(0);

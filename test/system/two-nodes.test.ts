@@ -10,8 +10,8 @@ import { assertBuilt, baseEnv, CLI, freePort, type Running, run, waitReady, wait
 
 /**
  * Two Switchboard processes on one database (issue #17's acceptance): one leads the routing engine (fires its
- * timers, runs the background jobs), the other follows the command log. SIGKILL the leader: the other takes over
- * with the same tasks and runs the jobs. SIGSTOP the new leader past its lease: the restarted node takes over, and
+ * timers), the other follows the command log; both take background jobs from the job queue. SIGKILL the leader:
+ * the other takes over with the same tasks and the jobs go on there. SIGSTOP the new leader past its lease: the restarted node takes over, and
  * the stopped one, resumed, follows — no epoch's timers were ever fired by two nodes. Partner submissions
  * acknowledged (202) by either node before, between and after the faults are all accepted.
  */
@@ -107,7 +107,7 @@ describe('two Switchboard nodes on one database', () => {
     const takeoverMs = Math.round(performance.now() - killedAt);
     expect((await routingFigures(b)).pending).toBe(8);
 
-    // The jobs run on the new leader: new submissions are accepted and queued.
+    // The jobs go on on the surviving node: new submissions are accepted and queued.
     const second = await probeSubmitAll(b.port, tokenB, 'second', 4);
     await waitUntil('node-b made the 4 new work items', async () => (await routingFigures(b)).pending === 12, 60_000);
 

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { JOB_QUEUES } from '../../../src/jobs/job-queues.js';
 import { type Job, type JobLease, JobRunner, singleNodeLease } from '../../../src/jobs/job-runner.js';
 import { partnerProcessorJob } from '../../../src/jobs/partner-processor.job.js';
 import { partnerRequestSweepJob } from '../../../src/jobs/partner-request-sweep.job.js';
@@ -133,5 +134,8 @@ describe('the jobs keep their schedules', () => {
       ['partner processor', 1_000, 1_000, false],
       ['retention', 86_400_000, 3_600_000, true],
     ]);
+    // Each has its queue: an exclusive job's a singleton (one run at a time across nodes), the shared one's not.
+    expect(jobs.map((j) => [j.name, JOB_QUEUES[j.name]?.policy])).toEqual(jobs.map((j) => [j.name, j.exclusive ? 'singleton' : 'short']));
+    expect(Object.keys(JOB_QUEUES).sort()).toEqual(jobs.map((j) => j.name).sort());
   });
 });
