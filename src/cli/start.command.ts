@@ -241,7 +241,11 @@ export async function startCommand(
       throw error;
     }
     if (options.telephony) {
-      progress('telephony: rendering prompts, starting rtpengine and Kamailio…');
+      progress(
+        config.TELEPHONY_SHARED
+          ? 'telephony: rendering prompts; the shared rtpengine and Kamailio…'
+          : 'telephony: rendering prompts, starting rtpengine and Kamailio…',
+      );
       const log = logger.child({ component: 'telephony' });
       telephony = await startTelephony({
         calls: callRecords,
@@ -256,7 +260,14 @@ export async function startCommand(
         log: (event, details) => log.info({ event, ...details }, event),
         sip: { host: '127.0.0.1', port: config.SIP_NODE_PORT },
         edge: { host: '127.0.0.1', port: config.SIP_EDGE_PORT },
-        rtpengine: { host: '127.0.0.1', port: config.RTPENGINE_NG_PORT, portMin: config.RTP_PORT_MIN, portMax: config.RTP_PORT_MAX },
+        rtpengine: {
+          host: '127.0.0.1',
+          port: config.RTPENGINE_NG_PORT,
+          portMin: config.RTP_PORT_MIN,
+          portMax: config.RTP_PORT_MAX,
+          dtmfPort: config.RTPENGINE_DTMF_PORT,
+        },
+        shared: config.TELEPHONY_SHARED,
       }).catch((error: unknown) => {
         throw new StartupError(`telephony could not start: ${error instanceof Error ? error.message : String(error)}`);
       });

@@ -94,6 +94,17 @@ export const ConfigSchema = z
     RTPENGINE_NG_PORT: port.default(2223),
     RTP_PORT_MIN: port.default(30_000),
     RTP_PORT_MAX: port.default(30_999),
+    /**
+     * `start --telephony` on a cluster: the SIP edge and rtpengine are shared by every node and run by someone else
+     * (`switchboard cluster up`, the deployment) at SIP_EDGE_PORT and RTPENGINE_NG_PORT; this node neither starts nor
+     * stops them. false: this node starts its own (one process).
+     */
+    TELEPHONY_SHARED: z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .default('false')
+      .transform((value) => value === 'true'),
+    /** The port this node hears rtpengine's key events on (its --dtmf-log-dest); 0: any, told to the rtpengine it starts. */
+    RTPENGINE_DTMF_PORT: z.coerce.number({ error: 'must be a number' }).int().min(0).max(65_535).default(0),
     /** The cloud-voice adapter (Twilio): the account's auth token (secret), which signs its webhooks. Unset: the adapter refuses every webhook. */
     TWILIO_AUTH_TOKEN: z.string().min(16, 'must be the account auth token').optional(),
     /** The public base URL Twilio calls the webhooks at (signatures cover the full URL), e.g. https://switchboard.example.gov. */

@@ -3,15 +3,21 @@ import type { Vars } from '../domain/ivr/machine.js';
 import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
 import type { Db, Trx } from '../storage/database.js';
 import {
+  adoptOrphanedSipCalls,
+  adoptSipCallByDialog,
+  beatCallControlNode,
   type CallRow,
   endCall,
   failOpenCallsOfNode,
   findCallByExternalId,
   findOpenCallByTask,
+  forgetCallControlNode,
   insertCall,
   insertCallUnlessKnown,
   listAgencyAgreements,
   type NewCallRow,
+  openSipCallsOfNode,
+  saveSipCallState,
   updateCall,
 } from '../storage/repositories/call.repository.js';
 import type { CallEndReason, CallsTable } from '../storage/schema.js';
@@ -205,6 +211,49 @@ export class CallRecordService {
         await this.routing.execute({ type: 'cancel', taskId: task_id, reason: 'abandoned' }, ctx).catch(() => undefined);
     }
     return stale.length;
+  }
+
+  /** A call-control node's heartbeat: a node not seen for the adoption delay is dead, and its SIP calls are adopted. */
+  beat(node: string): Promise<void> {
+    return beatCallControlNode(this.db, node);
+  }
+
+  /** A node leaving on purpose (shutdown, after ending its calls). */
+  leave(node: string): Promise<void> {
+    return forgetCallControlNode(this.db, node);
+  }
+
+  /** The holder saves what another node would need to carry the SIP call on; false: the call is no longer this node's. */
+  saveSipState(id: string, node: string, state: unknown): Promise<boolean> {
+    return saveSipCallState(this.db, id, node, JSON.stringify(state));
+  }
+
+  /** Takes over the open SIP calls of dead nodes (not seen for `staleMs`), at most `limit` at a time. */
+  adoptOrphans(node: string, staleMs: number, limit = 50): Promise<CallRow[]> {
+    return adoptOrphanedSipCalls(this.db, node, staleMs, limit);
+  }
+
+  /** Takes over the open SIP call one of whose legs has that SIP Call-ID (an in-dialog request for it came here). */
+  adoptByDialog(node: string, sipCallId: string): Promise<CallRow | undefined> {
+    return adoptSipCallByDialog(this.db, node, sipCallId);
+  }
+
+  /**
+   * A call adopted from a dead node that cannot be carried on (rtpengine no longer has it): its record ends as failed,
+   * and its task, if still waiting for an agent, is canceled (the caller is no longer there) or, with an agent, completed.
+   */
+  async endGone(ctx: RequestContext, call: CallRow): Promise<void> {
+    const task = call.task_id ? this.routing.engine.task(call.task_id) : undefined;
+    if (call.task_id && task && (task.status === 'pending' || task.status === 'reserved'))
+      await this.routing.execute({ type: 'cancel', taskId: call.task_id, reason: 'abandoned' }, ctx).catch(() => undefined);
+    else if (call.task_id && task?.status === 'assigned')
+      await this.routing.execute({ type: 'complete', taskId: call.task_id }, ctx).catch(() => undefined);
+    await endCall(this.db, call.id, { at: ctx.now, reason: 'failed' });
+  }
+
+  /** The SIP calls a node holds that can be carried on (a node restarting adopts its own). */
+  openSipCallsOf(node: string): Promise<CallRow[]> {
+    return openSipCallsOfNode(this.db, node);
   }
 
   /** The ORIs of agencies whose 287(g) agreement is in force on that day (the same rule as their submissions). */

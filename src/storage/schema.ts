@@ -374,6 +374,9 @@ export type ClusterLeasesTable = {
   expires_at: ColumnType<Date, never, Date>;
 };
 
+/** Call-control nodes' heartbeats: a node not seen for the adoption delay is dead, and its open SIP calls are adopted. */
+export type CallControlNodesTable = { node: string; seen_at: Date };
+
 export type RoutingWorkersTable = {
   user_id: string;
   attributes: ColumnType<Record<string, unknown>, string, string>;
@@ -739,6 +742,7 @@ export type Database = {
   audit_events: AuditEventsTable;
   routing_commands: RoutingCommandsTable;
   cluster_leases: ClusterLeasesTable;
+  call_control_nodes: CallControlNodesTable;
   routing_workers: RoutingWorkersTable;
   simulation_runs: SimulationRunsTable;
 };

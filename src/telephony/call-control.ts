@@ -1,14 +1,25 @@
 import type { Flow } from '../domain/ivr/flow.js';
 import { keypadDigits, type Validators } from '../domain/ivr/machine.js';
 import type { EngineEvent } from '../domain/routing/engine-types.js';
-import { type CallLeg, CallSession, type SessionDeps } from './call-session.js';
+import type { CallRow } from '../services/call-record.service.js';
+import { type CallLeg, CallSession, type SavedSession, type SessionDeps } from './call-session.js';
 
 /**
  * The call-control service: takes calls from any adapter (SIP, simulator),
  * finds the line's IVR flow, runs a session per call, and hands each session
  * the routing events about its task. Several call-control nodes may run
- * behind the SIP edge; each holds only its own calls.
+ * behind the SIP edge; each holds its own calls, beats every second, and
+ * adopts the calls of a node whose beat has stopped (their state is saved
+ * with each record as it changes): a caller waiting keeps their place, a
+ * caller with an agent stays with them.
  */
+
+/** An adapter's way of carrying on a call another node held: its leg rebuilt from the saved state, or null if the call is gone. */
+export type Adopter = (record: CallRow, saved: SavedSession) => Promise<{ leg: CallLeg; wire: (session: CallSession) => void } | null>;
+
+/** How often a node beats, and how long without a beat before its calls are adopted. */
+export const BEAT_MS = 1_000;
+export const ADOPT_AFTER_MS = 4_000;
 
 /** The line a dialled number belongs to: +16155550100, 16155550100 and 6155550100 are the same line. */
 export function normalizeNumber(dialled: string): string | null {
@@ -19,7 +30,11 @@ export function normalizeNumber(dialled: string): string | null {
   return null;
 }
 
-export type CallControlDeps = Omit<SessionDeps, 'validators'> & { flows: Map<string, Flow> };
+export type CallControlDeps = Omit<SessionDeps, 'validators'> & {
+  flows: Map<string, Flow>;
+  /** How long a node may miss its beat before its calls are adopted (default ADOPT_AFTER_MS). */
+  adoptAfterMs?: number;
+};
 
 export class CallControl {
   private readonly sessions = new Set<CallSession>();
@@ -49,6 +64,85 @@ export class CallControl {
         for (const s of this.sessions) if (s.taskId === event.taskId) s.routingEvent(event);
       }
     });
+  }
+
+  private adopter: Adopter | null = null;
+  private beatTimer: NodeJS.Timeout | undefined;
+  private sweeping = false;
+  /** Records being adopted (or adopted) here: a sweep and an in-dialog request never adopt one call twice. */
+  private readonly adopting = new Map<string, Promise<void>>();
+
+  /**
+   * Starts carrying on other nodes' calls (an adapter that can rebuild a leg): beats every second, adopts at once the
+   * calls this node held before it restarted, then every second those of nodes whose beat is older than the delay.
+   */
+  adoptWith(adopter: Adopter): void {
+    this.adopter = adopter;
+    if (this.beatTimer) return;
+    const tick = async (first: boolean) => {
+      if (this.sweeping) return;
+      this.sweeping = true;
+      try {
+        await this.deps.calls.beat(this.deps.node);
+        if (first) for (const row of await this.deps.calls.openSipCallsOf(this.deps.node)) await this.adopt(row);
+        const orphans = await this.deps.calls.adoptOrphans(this.deps.node, this.deps.adoptAfterMs ?? ADOPT_AFTER_MS);
+        for (const row of orphans) await this.adopt(row);
+      } catch (error) {
+        this.deps.log('call_adoption_failed', { error: String(error) });
+      } finally {
+        this.sweeping = false;
+      }
+    };
+    void tick(true);
+    this.beatTimer = setInterval(() => void tick(false), BEAT_MS);
+    this.beatTimer.unref();
+  }
+
+  /** An in-dialog request came here for a call this node does not hold (its node did not answer the edge): adopt it now. */
+  async adoptByDialog(sipCallId: string): Promise<void> {
+    const row = await this.deps.calls.adoptByDialog(this.deps.node, sipCallId);
+    if (row) await this.adopt(row);
+  }
+
+  /** Carries on one call whose record now names this node. */
+  private adopt(row: CallRow): Promise<void> {
+    const known = this.adopting.get(row.id);
+    if (known) return known;
+    const done = this.carryOn(row).finally(() => setTimeout(() => this.adopting.delete(row.id), 60_000).unref());
+    this.adopting.set(row.id, done);
+    return done;
+  }
+
+  private async carryOn(row: CallRow): Promise<void> {
+    const saved = row.adapter_state as SavedSession | null;
+    const flow = this.flowFor(row.line);
+    const ctx = {
+      actor: null,
+      system: `telephony.${this.deps.node}`,
+      sourceIp: null,
+      requestId: null,
+      now: this.deps.clock(),
+      timeZone: this.deps.timeZone,
+    };
+    const rebuilt = saved?.v === 1 && flow && this.adopter ? await this.adopter(row, saved).catch(() => null) : null;
+    if (!rebuilt || !saved || !flow) {
+      // The call is gone with its node (rtpengine no longer has it) or cannot be rebuilt: it ends as failed.
+      this.deps.log('call_not_adopted', { record: row.id });
+      await this.deps.calls.endGone(ctx, row);
+      return;
+    }
+    const session = new CallSession({ ...this.deps, validators: this.validators }, rebuilt.leg, flow);
+    rebuilt.wire(session);
+    this.deps.log('call_adopted', { record: row.id, phase: saved.phase, from: row.node });
+    this.sessions.add(session);
+    const run = session
+      .resume(row.id, saved)
+      .catch((error: unknown) => this.deps.log('call_session_failed', { callId: rebuilt.leg.externalId, error: String(error) }))
+      .finally(() => {
+        this.sessions.delete(session);
+        this.running.delete(run);
+      });
+    this.running.add(run);
   }
 
   /** An agency whose 287(g) agreement is in force (the same rule as its submissions), by its ORI typed on a keypad; ambiguous or unknown → null. */
@@ -101,7 +195,19 @@ export class CallControl {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    clearInterval(this.beatTimer);
+    this.beatTimer = undefined;
     for (const s of this.sessions) if (!s.leg.ended) await s.leg.hangup().catch(() => undefined);
     await Promise.allSettled([...this.running]);
+    // Left on purpose, its calls ended: no one waits for this node's beat.
+    if (this.adopter) await this.deps.calls.leave(this.deps.node).catch(() => undefined);
+  }
+
+  /** Stops beating and adopting, ending nothing (a test's stand-in for a node that dies: its calls stay as they are). */
+  halt(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    clearInterval(this.beatTimer);
+    this.beatTimer = undefined;
   }
 }

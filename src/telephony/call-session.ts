@@ -50,7 +50,26 @@ export interface CallLeg {
   releaseAgent?(): void;
   /** Hands the caller to another number (blind transfer); false if the carrier refused. */
   transfer?(to: string): Promise<boolean>;
+  /** What another node needs to carry the call on if this one dies (SIP); absent: the call cannot be adopted. */
+  saved?(): unknown;
+  /** Fires when what `saved()` returns has changed. */
+  onChange?: (() => void) | null;
+  /** Lets go of the call without a word: another node has adopted it. */
+  detach?(): void;
 }
+
+/** A call's session as saved with its record (calls.adapter_state), so that another node can carry it on. */
+export type SavedSession = {
+  v: 1;
+  phase: 'ivr' | 'queued' | 'offered' | 'connected' | 'done';
+  taskId: string | null;
+  language: Language;
+  recordingAnnounced: boolean;
+  ivr: IvrState;
+  /** The enqueue node the caller waits at, and since when (ms since the epoch, the holder's clock). */
+  queue: { node: string; since: number } | null;
+  leg: unknown;
+};
 
 export type AgentEvents = { onAnswered: () => void; onFailed: (status: number) => void; onAgentHangup: () => void };
 
@@ -68,6 +87,9 @@ export type SessionDeps = {
 };
 
 class Hangup extends Error {}
+
+/** The phases in which a call can be carried on by another node (before: the IVR starts again; after: nothing left). */
+const ADOPTABLE = new Set(['ivr', 'queued', 'offered', 'connected']);
 
 /** The prompt that tells callers the call may be recorded (reference/ivr/prompts.json). */
 const RECORDING_NOTICE = 'recording-notice';
@@ -90,6 +112,12 @@ export class CallSession {
   /** How the call ends if the caller hangs up from here on (set once the call is past the queue: overflow, voicemail). */
   private outcome: CallEndReason | null = null;
 
+  /** Where and since when the caller waits in queue (saved, so an adopter keeps the caller's place and patience). */
+  private queueEntry: { node: string; since: number } | null = null;
+  private saving: Promise<void> = Promise.resolve();
+  /** Another node adopted this call: this session lets go of it and writes nothing more. */
+  private detached = false;
+
   constructor(
     private readonly deps: SessionDeps,
     readonly leg: CallLeg,
@@ -98,6 +126,49 @@ export class CallSession {
     this.state = initialState(flow);
     leg.onDigit = (d) => this.digit(d);
     leg.onEnd = () => this.callerLeft();
+    if (leg.saved) leg.onChange = () => this.save();
+  }
+
+  /**
+   * Saves what another node would need to carry the call on, in order, after each change of phase or leg. A save the
+   * record refuses means another node holds the call now: this session lets go of it.
+   */
+  private save(): void {
+    const recordId = this.recordId;
+    if (!this.leg.saved || !recordId || this.finished || this.detached || !ADOPTABLE.has(this.phase)) return;
+    const saved: SavedSession = {
+      v: 1,
+      phase: this.phase,
+      taskId: this.taskId,
+      language: this.language,
+      recordingAnnounced: this.recordingAnnounced,
+      ivr: this.state,
+      queue: this.queueEntry,
+      leg: this.leg.saved(),
+    };
+    this.saving = this.saving
+      .then(() => this.deps.calls.saveSipState(recordId, this.deps.node, saved))
+      .then(
+        (ours) => {
+          if (!ours && !this.finished) this.detach();
+        },
+        (error: unknown) => this.deps.log('call_state_not_saved', { callId: this.leg.externalId, error: String(error) }),
+      );
+  }
+
+  private detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    this.deps.log('call_adopted_elsewhere', { callId: this.leg.externalId });
+    this.leg.detach?.();
+    this.callerLeft();
+  }
+
+  /** The agent hung up: the task goes to wrap-up (the session then ends the caller's side). */
+  agentHungUp(): void {
+    const taskId = this.taskId;
+    const task = taskId ? this.deps.routing.engine.task(taskId) : undefined;
+    if (taskId && task?.status === 'assigned') this.deps.routing.execute({ type: 'complete', taskId }, this.ctx()).catch(() => undefined);
   }
 
   private ctx(): RequestContext {
@@ -178,8 +249,7 @@ export class CallSession {
           routing.execute({ type: 'reject', reservationId }, ctx()).catch(() => undefined);
         },
         onAgentHangup: () => {
-          const task = taskId ? routing.engine.task(taskId) : undefined;
-          if (taskId && task?.status === 'assigned') routing.execute({ type: 'complete', taskId }, ctx()).catch(() => undefined);
+          if (this.taskId === taskId) this.agentHungUp();
         },
       })
       .catch((error) => {
@@ -209,24 +279,65 @@ export class CallSession {
         this.deps.log('duplicate_call', { externalId: this.leg.externalId });
       }
       this.recordId = id;
+      this.save();
       await this.ivr();
     } catch (error) {
-      // Ending the record may fail too (the database away): logged, never thrown — a call must not stop the server.
-      try {
-        if (error instanceof Hangup) await this.end(this.outcome ?? (this.phase === 'ivr' ? 'abandoned_ivr' : 'abandoned_queue'));
-        else {
-          this.deps.log('call_failed', { callId: this.leg.externalId, error: String(error) });
-          await this.end('failed');
-        }
-      } catch (again) {
-        this.deps.log('call_record_failed', { callId: this.leg.externalId, error: String(again) });
-      }
-      if (!this.leg.ended) await this.leg.hangup().catch(() => undefined);
+      await this.failed(error);
     }
   }
 
+  /**
+   * Carries on a call adopted from a node that died, from where its saved state left it: a caller in queue keeps
+   * their task (and so their place and arrival time) and waits on; a caller with an agent stays with the agent; a
+   * caller still in the menus starts them again (keys pressed on the other node are gone with it).
+   */
+  async resume(recordId: string, saved: SavedSession): Promise<void> {
+    this.recordId = recordId;
+    this.taskId = saved.taskId;
+    this.language = saved.language;
+    this.recordingAnnounced = saved.recordingAnnounced;
+    this.queueEntry = saved.queue;
+    this.phase = saved.phase;
+    try {
+      const taskId = saved.taskId;
+      const task = taskId ? this.deps.routing.engine.task(taskId) : undefined;
+      if (taskId && task && saved.phase !== 'ivr') {
+        this.state = saved.ivr;
+        this.save();
+        if (saved.phase === 'connected' || task.status === 'assigned' || task.status === 'wrapping') {
+          await this.connected(taskId, true);
+          return;
+        }
+        const node = saved.queue ? this.flow.nodes[saved.queue.node] : undefined;
+        if (node?.type !== 'enqueue') throw new Error(`the saved queue node ${saved.queue?.node ?? '(none)'} is not an enqueue node`);
+        await this.wait(node, taskId, saved.queue?.since ?? Date.now(), false);
+        return;
+      }
+      this.phase = 'ivr';
+      this.save();
+      await this.ivr();
+    } catch (error) {
+      await this.failed(error);
+    }
+  }
+
+  private async failed(error: unknown): Promise<void> {
+    if (this.detached) return;
+    // Ending the record may fail too (the database away): logged, never thrown — a call must not stop the server.
+    try {
+      if (error instanceof Hangup) await this.end(this.outcome ?? (this.phase === 'ivr' ? 'abandoned_ivr' : 'abandoned_queue'));
+      else {
+        this.deps.log('call_failed', { callId: this.leg.externalId, error: String(error) });
+        await this.end('failed');
+      }
+    } catch (again) {
+      this.deps.log('call_record_failed', { callId: this.leg.externalId, error: String(again) });
+    }
+    if (!this.leg.ended) await this.leg.hangup().catch(() => undefined);
+  }
+
   private check(): void {
-    if (this.leg.ended) throw new Hangup();
+    if (this.leg.ended || this.detached) throw new Hangup();
   }
 
   private async ivr(): Promise<void> {
@@ -371,13 +482,21 @@ export class CallSession {
     });
     this.phase = 'queued';
     const started = Date.now();
+    const nodeId = Object.entries(this.flow.nodes).find(([, n]) => n === node)?.[0] ?? this.state.node;
+    this.queueEntry = { node: nodeId, since: started };
+    this.save();
     const ewt = estimatedWaitSeconds(this.deps.routing.engine, taskId);
     if (ewt && ewt.position > node.maxWaiting) {
       await this.overflow(node, taskId);
       return;
     }
+    await this.wait(node, taskId, started, true);
+  }
+
+  /** Waits in queue (announcements, hold audio, the callback offer, overflow) until an agent takes the call or the caller leaves. */
+  private async wait(node: EnqueueNode, taskId: string, started: number, entry: boolean): Promise<void> {
     try {
-      if (this.stillWaiting(taskId)) await this.say('queue-entry', false);
+      if (entry && this.stillWaiting(taskId)) await this.say('queue-entry', false);
       let nextAnnouncement = 0;
       while (this.stillWaiting(taskId)) {
         this.check();
@@ -419,11 +538,11 @@ export class CallSession {
   }
 
   /** Reserved for an agent: the caller keeps hearing hold audio until the agent answers; then the call belongs to them. */
-  private async connected(taskId: string): Promise<void> {
-    this.phase = 'offered';
+  private async connected(taskId: string, resumed = false): Promise<void> {
+    if (!resumed) this.phase = 'offered';
     for (;;) {
       const task = this.deps.routing.engine.task(taskId);
-      if (!task) return;
+      if (!task || this.detached) return;
       if (this.leg.ended) {
         await this.callerAbandoned(taskId);
         return;
@@ -444,6 +563,7 @@ export class CallSession {
           if (ref && this.recordId) await this.deps.calls.recording(this.recordId, ref);
         }
         this.deps.log('call_answered', { callId: this.leg.externalId, taskId });
+        this.save();
       }
       if (task.status === 'wrapping' || task.status === 'completed') {
         await this.end('completed');
@@ -461,6 +581,7 @@ export class CallSession {
 
   /** The caller hung up: a waiting task is canceled as abandoned; a connected call goes to wrap-up. */
   private async callerAbandoned(taskId: string): Promise<void> {
+    if (this.detached) return;
     // The task's state may change between reading it and the command landing (an agent's accept already queued):
     // on a refusal, read it again and do what its state now needs.
     for (let attempt = 0; attempt < 3; attempt++) {

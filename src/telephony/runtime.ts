@@ -34,7 +34,12 @@ export type TelephonyOptions = {
   edge: { host: string; port: number } | null;
   /** Other call-control nodes the edge balances over, besides this one. */
   peers?: { host: string; port: number }[];
-  rtpengine: { host: string; port: number; portMin: number; portMax: number };
+  rtpengine: { host: string; port: number; portMin: number; portMax: number; dtmfPort?: number };
+  /**
+   * The edge and rtpengine are shared by several nodes and run by someone else (a cluster): this node neither starts
+   * nor stops them. `edge` is then where agents' phones are reached; `peers` is ignored.
+   */
+  shared?: boolean;
   /** The IVR flows (reference/ivr in the package). */
   flowsDir: string;
   /** Kamailio's configuration template (deploy/kamailio/kamailio.cfg in the package). */
@@ -63,17 +68,20 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
   try {
     const rtpClient = await RtpengineClient.open({ host: o.rtpengine.host, port: o.rtpengine.port });
     cleanup.push(() => rtpClient.close());
-    const gateway = await MediaGateway.open(rtpClient);
+    const gateway = await MediaGateway.open(rtpClient, { dtmfPort: o.rtpengine.dtmfPort ?? 0 });
     cleanup.push(() => gateway.close());
-    const rtpengine = await startRtpengine({
-      ng: { host: o.rtpengine.host, port: o.rtpengine.port },
-      portMin: o.rtpengine.portMin,
-      portMax: o.rtpengine.portMax,
-      dtmfLogPort: gateway.dtmfPort,
-      recordingDir: path.join(o.dataDir, 'recordings'),
-    });
-    services.push(rtpengine);
-    cleanup.push(() => rtpengine.stop());
+    if (!o.shared) {
+      const rtpengine = await startRtpengine({
+        ng: { host: o.rtpengine.host, port: o.rtpengine.port },
+        portMin: o.rtpengine.portMin,
+        portMax: o.rtpengine.portMax,
+        dtmfLogPort: gateway.dtmfPort,
+        recordingDir: path.join(o.dataDir, 'recordings'),
+      });
+      services.push(rtpengine);
+      cleanup.push(() => rtpengine.stop());
+    } else if (!(await rtpClient.ping()))
+      throw new Error(`the shared rtpengine does not answer on ${o.rtpengine.host}:${o.rtpengine.port}`);
     const control = new CallControl({
       calls: o.calls,
       routing: o.routing,
@@ -90,7 +98,7 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
     const endpoint = await SipEndpoint.open({ host: o.sip.host, port: o.sip.port, log: o.log });
     cleanup.push(() => endpoint.close());
     attachSip(endpoint, control, gateway, o.log, o.edge ? { address: o.edge.host, port: o.edge.port } : null);
-    if (o.edge) {
+    if (o.edge && !o.shared) {
       const kamailio = await startKamailio({
         listen: o.edge,
         nodes: [{ host: o.sip.host, port: endpoint.port }, ...(o.peers ?? [])],

@@ -15,8 +15,10 @@ import { freeUdpPort, freeUdpRange, sipp, sippCounts } from '../support/telephon
 /**
  * Two call-control nodes behind Kamailio's dispatcher; one dies (stops
  * answering, ends nothing) while SIPp is placing calls. INVITEs that had no
- * final answer from it are retried by the edge on the other node; only calls
- * already answered on the dead node are lost. The success rate is printed.
+ * final answer from it are retried by the edge on the other node; calls
+ * already answered on the dead node are adopted by the other when their
+ * caller's BYE reaches it (the edge fails the dialog over; the dead node
+ * saved each call's dialogs with its record). The success rate is printed.
  */
 
 let db: TestDatabase;
@@ -76,7 +78,7 @@ afterAll(async () => {
 });
 
 describe('call-control failover behind the edge', () => {
-  it('a node dies during a SIPp run: its unanswered INVITEs go to the other node; only its answered calls are lost', async () => {
+  it('a node dies during a SIPp run: its unanswered INVITEs go to the other node, its answered calls are adopted there; none is lost', async () => {
     const total = 40;
     const run = sipp('caller-hangs-up.xml', edge, {
       service: '+16155550102',
@@ -97,8 +99,11 @@ describe('call-control failover behind the edge', () => {
     );
     expect(answeredOnB).toBeGreaterThan(0); // the dead node did take calls: the test would prove nothing otherwise
     expect(successful + failed).toBe(total);
-    // Everything not already answered on the dead node completed — retried on node A where needed.
-    expect(successful).toBeGreaterThanOrEqual(total - answeredOnB);
+    // Every call completed: retried on node A before its answer, or adopted by node A after it.
+    expect(successful).toBe(total);
     expect(tel.endpoint.stats.answered).toBeGreaterThanOrEqual(total - answeredOnB);
+    // The calls answered on the dead node ended on node A, as completed by their callers, not as failed.
+    const records = await db.db.selectFrom('calls').select(['node', 'end_reason']).where('node', '=', 'node-a').execute();
+    expect(records.filter((r) => r.end_reason === 'failed')).toEqual([]);
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Trx } from '../database.js';
 import type { CallEndReason, CallsTable } from '../schema.js';
 
@@ -64,20 +64,119 @@ export async function updateCall(db: Trx, id: string, values: CallMilestone): Pr
 export async function endCall(db: Trx, id: string, end: { at: Date; reason: CallEndReason; ivrPath?: string }): Promise<void> {
   await db
     .updateTable('calls')
-    .set({ ended_at: end.at, end_reason: end.reason, ...(end.ivrPath !== undefined ? { ivr_path: end.ivrPath } : {}) })
+    .set({
+      ended_at: end.at,
+      end_reason: end.reason,
+      ...(end.ivrPath !== undefined ? { ivr_path: end.ivrPath } : {}),
+      // A SIP call's dialogs and media (what an adopter would need) are of no use once it has ended.
+      adapter_state: sql<string | null>`CASE WHEN adapter = 'sip' THEN NULL ELSE adapter_state END`,
+    })
     .where('id', '=', id)
     .where('ended_at', 'is', null)
     .execute();
 }
 
-/** Ends, as failed, every record of a node that never ended (the node restarted); answers their tasks. */
+/**
+ * Ends, as failed, every record of a node that never ended (the node restarted), except the SIP calls it can carry
+ * on (their dialogs and media were saved: the node adopts them again); answers their tasks.
+ */
 export async function failOpenCallsOfNode(db: Trx, node: string, at: Date): Promise<Array<{ task_id: string | null }>> {
   return db
     .updateTable('calls')
     .set({ ended_at: at, end_reason: 'failed' })
     .where('node', '=', node)
     .where('ended_at', 'is', null)
+    .where((eb) => eb.or([eb('adapter', '<>', 'sip'), eb('adapter_state', 'is', null)]))
     .returning(['task_id'])
+    .execute();
+}
+
+/** A call-control node's heartbeat, on the database's clock (the one every node shares). */
+export async function beatCallControlNode(db: Trx, node: string): Promise<void> {
+  await db
+    .insertInto('call_control_nodes')
+    .values({ node, seen_at: sql<Date>`now()` })
+    .onConflict((oc) => oc.column('node').doUpdateSet({ seen_at: sql<Date>`now()` }))
+    .execute();
+}
+
+/** A node leaving on purpose (shutdown): its calls have ended, and it is not waited for. */
+export async function forgetCallControlNode(db: Trx, node: string): Promise<void> {
+  await db.deleteFrom('call_control_nodes').where('node', '=', node).execute();
+}
+
+/** The holder saves a SIP call's state; false when the call is no longer this node's (adopted elsewhere) or has ended. */
+export async function saveSipCallState(db: Trx, id: string, node: string, state: string): Promise<boolean> {
+  const r = await db
+    .updateTable('calls')
+    .set({ adapter_state: state })
+    .where('id', '=', id)
+    .where('node', '=', node)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/**
+ * Moves to `node` the open SIP calls whose holder is dead — its heartbeat older than `staleMs`, or none at all —
+ * and returns them: one statement, rows taken with SKIP LOCKED, so two survivors never adopt the same call.
+ */
+export async function adoptOrphanedSipCalls(db: Trx, node: string, staleMs: number, limit: number): Promise<CallRow[]> {
+  return db
+    .updateTable('calls')
+    .set({ node })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('calls as c')
+        .select('c.id')
+        .where('c.adapter', '=', 'sip')
+        .where('c.ended_at', 'is', null)
+        .where('c.adapter_state', 'is not', null)
+        .where('c.node', '<>', node)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('call_control_nodes as n')
+                .select('n.node')
+                .whereRef('n.node', '=', 'c.node')
+                .where('n.seen_at', '>', sql<Date>`now() - make_interval(secs => ${staleMs / 1000})`),
+            ),
+          ),
+        )
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returningAll()
+    .execute();
+}
+
+/**
+ * Moves to `node` one open SIP call, found by either leg's SIP Call-ID (the caller's is the record's external id,
+ * the agent's is in its state), whoever holds it: an in-dialog request for it reached this node, so the edge found
+ * its holder silent. Null when no open call has that Call-ID.
+ */
+export async function adoptSipCallByDialog(db: Trx, node: string, sipCallId: string): Promise<CallRow | undefined> {
+  return db
+    .updateTable('calls')
+    .set({ node })
+    .where('adapter', '=', 'sip')
+    .where('ended_at', 'is', null)
+    .where('adapter_state', 'is not', null)
+    .where((eb) => eb.or([eb('external_id', '=', sipCallId), eb(sql`adapter_state #>> '{leg,agent,callId}'`, '=', sipCallId)]))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The open SIP calls a node holds with a saved state (a restarted node carries them on). */
+export async function openSipCallsOfNode(db: Trx, node: string): Promise<CallRow[]> {
+  return db
+    .selectFrom('calls')
+    .selectAll()
+    .where('adapter', '=', 'sip')
+    .where('node', '=', node)
+    .where('ended_at', 'is', null)
+    .where('adapter_state', 'is not', null)
     .execute();
 }
 

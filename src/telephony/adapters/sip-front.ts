@@ -3,7 +3,7 @@ import type { MediaGateway } from '../media/media-gateway.js';
 import { RtpengineError } from '../media/rtpengine.js';
 import type { SipEndpoint } from '../sip/endpoint.js';
 import { checkOffer } from '../sip/sdp.js';
-import { SipLeg } from './sip-leg.js';
+import { SipLeg, type SipLegState } from './sip-leg.js';
 
 /**
  * SIP calls into call control: an INVITE for one of our lines with a usable
@@ -11,6 +11,11 @@ import { SipLeg } from './sip-leg.js';
  * control; an unknown number is 404, an offer we cannot use 488 with a
  * Warning saying why, a media server that does not answer 503 (the edge then
  * tries another node).
+ *
+ * Calls of a node that died are carried on here from their saved state (see
+ * CallControl.adoptWith): the caller's dialog, and the agent's if one is on
+ * the line, are rebuilt on this endpoint, and the media is rtpengine's as the
+ * dead node left it — as long as rtpengine still has the call.
  */
 export function attachSip(
   endpoint: SipEndpoint,
@@ -19,6 +24,22 @@ export function attachSip(
   log: (event: string, d: Record<string, unknown>) => void,
   edge: { address: string; port: number } | null,
 ): void {
+  const phones = edge ? { endpoint, edge } : null;
+  control.adoptWith(async (record, saved) => {
+    const state = saved.leg as SipLegState;
+    if (!state?.caller || !state.media || !(await gateway.has(state.media))) return null;
+    const caller = endpoint.adopt(state.caller, record.caller_number ?? '');
+    const leg = new SipLeg(caller, gateway, record.line, phones, { media: state.media, sideB: state.sideB });
+    let session: { agentHungUp: () => void } | null = null;
+    if (state.agent) leg.adoptAgent(endpoint.adopt(state.agent), { onAgentHangup: () => session?.agentHungUp() });
+    return {
+      leg,
+      wire: (s) => {
+        session = s;
+      },
+    };
+  });
+  endpoint.onUnknownDialog = (callId) => control.adoptByDialog(callId);
   endpoint.onInvite = (call) => {
     const flow = control.flowFor(call.dialled);
     if (!flow) {
@@ -30,7 +51,7 @@ export function attachSip(
       call.reject(488, 'Not Acceptable Here', [['warning', `399 switchboard "${offer.reason.replace(/"/g, "'")}"`]]);
       return;
     }
-    const leg = new SipLeg(call, gateway, call.dialled, edge ? { endpoint, edge } : null);
+    const leg = new SipLeg(call, gateway, call.dialled, phones);
     leg
       .answer()
       .then(() => {

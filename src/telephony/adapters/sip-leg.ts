@@ -1,14 +1,28 @@
 import type { AgentEvents, CallLeg } from '../call-session.js';
 import type { MediaCall, MediaGateway } from '../media/media-gateway.js';
-import type { IncomingCall, SipEndpoint } from '../sip/endpoint.js';
+import type { AdoptedDialog, DialogState } from '../sip/adopted-dialog.js';
+import { IncomingCall, type SipEndpoint } from '../sip/endpoint.js';
 import type { OutgoingCall } from '../sip/outgoing-call.js';
 import { mirrorDirection } from '../sip/sdp.js';
 
 /**
- * A SIP call as a call leg: the signalling is the user agent's IncomingCall,
- * the media rtpengine's (through the media gateway). Keys come as RFC 4733
- * events (rtpengine) or SIP INFO; the caller's BYE or CANCEL ends the leg.
+ * A SIP call as a call leg: the signalling is the user agent's IncomingCall
+ * (or, for a call adopted from a node that died, the caller's dialog rebuilt
+ * from its saved state), the media rtpengine's (through the media gateway).
+ * Keys come as RFC 4733 events (rtpengine) or SIP INFO; the caller's BYE or
+ * CANCEL ends the leg. `saved()` is what another node needs to carry the call
+ * on; `onChange` fires whenever that changes.
  */
+
+/** The caller's dialog: the one that arrived here, or one adopted from another node. */
+export type CallerDialog = Pick<IncomingCall, 'callId' | 'fromTag' | 'localTag' | 'caller' | 'hangup' | 'refer' | 'dialogState'> & {
+  readonly state: IncomingCall['state'] | AdoptedDialog['state'];
+  handlers: Pick<IncomingCall['handlers'], 'onInfoDigit' | 'onReinvite'> & { onEnd?: (reason: 'remote_bye') => void };
+};
+
+/** What another node needs to carry a SIP call on. */
+export type SipLegState = { caller: DialogState; agent: DialogState | null; media: MediaCall; sideB: string };
+
 export class SipLeg implements CallLeg {
   readonly adapter = 'sip' as const;
   onDigit: ((digit: string) => void) | null = null;
@@ -17,22 +31,67 @@ export class SipLeg implements CallLeg {
   private playTimer: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private released = false;
 
-  private agent: OutgoingCall | null = null;
+  private agent: OutgoingCall | AdoptedDialog | null = null;
+  /** Fires when what `saved()` returns has changed (answered, an agent on the line or gone). */
+  onChange: (() => void) | null = null;
 
   constructor(
-    readonly call: IncomingCall,
+    readonly call: CallerDialog,
     private readonly gateway: MediaGateway,
     readonly line: string,
     /** Where agents' phones are registered (the edge), and the user agent to call them from; none: no phones. */
     private readonly phones: { endpoint: SipEndpoint; edge: { address: string; port: number } } | null = null,
+    /** A call adopted from another node: its media as that node left it (already anchored in rtpengine). */
+    adopted: { media: MediaCall; sideB: string } | null = null,
   ) {
-    this.media = { callId: call.callId, callerTag: call.fromTag, localTag: call.localTag, callerSdp: call.invite.body };
+    this.media = adopted
+      ? { ...adopted.media }
+      : { callId: call.callId, callerTag: call.fromTag, localTag: call.localTag, callerSdp: (call as IncomingCall).invite.body };
+    if (adopted) {
+      this.sideB = adopted.sideB;
+      this.gateway.listen(this.media, (d) => this.onDigit?.(d));
+      this.handleReinvites();
+    }
     call.handlers.onInfoDigit = (d) => this.onDigit?.(d);
     call.handlers.onEnd = () => {
       this.finishPlay();
       this.releaseAgent();
       void this.release();
       this.onEnd?.();
+    };
+  }
+
+  /** What another node needs to carry this call on. */
+  saved(): SipLegState {
+    return { caller: this.call.dialogState(), agent: this.agent?.dialogState() ?? null, media: { ...this.media }, sideB: this.sideB };
+  }
+
+  /** Forgets the call without a word: another node has adopted it. */
+  detach(): void {
+    this.finishPlay();
+    this.gateway.forget(this.media);
+    this.released = true;
+    if (this.agent && 'detach' in this.agent) this.agent.detach();
+    this.agent = null;
+    if ('detach' in this.call && typeof this.call.detach === 'function') this.call.detach();
+  }
+
+  /** The agent's dialog of an adopted call: the agent's BYE ends their part, as on the node that rang them. */
+  adoptAgent(dialog: AdoptedDialog, events: Pick<AgentEvents, 'onAgentHangup'>): void {
+    this.agent = dialog;
+    dialog.handlers.onEnd = (reason) => {
+      if (this.agent === dialog) this.agent = null;
+      if (reason === 'remote_bye') events.onAgentHangup();
+      this.onChange?.();
+    };
+  }
+
+  private handleReinvites(): void {
+    // A re-INVITE (the caller's phone holding, resuming or moving) is offered to rtpengine against side B as it is now.
+    this.call.handlers.onReinvite = async (offer) => {
+      if (this.ended) return null;
+      this.media.callerSdp = offer;
+      return this.gateway.renegotiate(this.media, mirrorDirection(offer, this.sideB)).catch(() => null);
     };
   }
 
@@ -58,13 +117,10 @@ export class SipLeg implements CallLeg {
       await this.gateway.release(this.media);
       return;
     }
-    // A re-INVITE (the caller's phone holding, resuming or moving) is offered to rtpengine against side B as it is now.
-    this.call.handlers.onReinvite = async (offer) => {
-      if (this.ended) return null;
-      this.media.callerSdp = offer;
-      return this.gateway.renegotiate(this.media, mirrorDirection(offer, this.sideB)).catch(() => null);
-    };
+    this.handleReinvites();
+    if (!(this.call instanceof IncomingCall)) throw new Error('only a call that arrived here is answered');
     this.call.answer(sdp);
+    this.onChange?.();
   }
 
   private finishPlay(): void {
@@ -120,7 +176,10 @@ export class SipLeg implements CallLeg {
         this.sideB = agentSdp;
         this.gateway
           .bridge(this.media, agentSdp)
-          .then(() => events.onAnswered())
+          .then(() => {
+            events.onAnswered();
+            this.onChange?.();
+          })
           .catch(() => {
             agent.hangup();
             events.onFailed(500);
@@ -133,6 +192,7 @@ export class SipLeg implements CallLeg {
       onEnd: (reason) => {
         if (this.agent === agent) this.agent = null;
         if (reason === 'remote_bye') events.onAgentHangup();
+        this.onChange?.();
       },
     };
   }

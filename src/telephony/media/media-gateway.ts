@@ -74,6 +74,24 @@ export class MediaGateway {
     return sdp;
   }
 
+  /** Keys from a call anchored by another node (now adopted here): listened for without anchoring it again. */
+  listen(call: MediaCall, onDigit: (digit: string) => void): void {
+    this.digitListeners.set(`${call.callId}|${call.callerTag}`, onDigit);
+  }
+
+  /** Stops listening for a call's keys, leaving its media as it is (another node holds the call now). */
+  forget(call: MediaCall): void {
+    this.digitListeners.delete(`${call.callId}|${call.callerTag}`);
+  }
+
+  /** Whether rtpengine still has the call (a call adopted from a dead node: its media lives on in rtpengine, or it is gone). */
+  async has(call: MediaCall): Promise<boolean> {
+    return this.rtpengine.command('query', { 'call-id': call.callId, 'from-tag': call.callerTag }).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** The caller's offer (first, or a re-INVITE: hold, resume, a new address) against side B's current SDP; returns the SDP for the caller. */
   async renegotiate(call: MediaCall, sideB: string): Promise<string> {
     await this.rtpengine.command('offer', { 'call-id': call.callId, 'from-tag': call.callerTag, sdp: call.callerSdp, ...FLAGS });

@@ -1,5 +1,6 @@
 // Over 500 lines: the transaction layer, dialogs and the socket loop share one transaction table and its timers (RFC 3261 §17).
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { AdoptedDialog, type DialogState, withoutTag } from './adopted-dialog.js';
 import {
   first,
   formatNameAddr,
@@ -83,6 +84,22 @@ export class IncomingCall {
   get dialogKey(): string {
     return `${this.callId}|${this.localTag}|${this.fromTag}`;
   }
+  /** The dialog as data (saved so that another node can carry the call on). */
+  dialogState(): DialogState {
+    return {
+      callId: this.callId,
+      localTag: this.localTag,
+      remoteTag: this.fromTag,
+      local: withoutTag(parseNameAddr(first(this.invite, 'to'))),
+      remote: withoutTag(parseNameAddr(first(this.invite, 'from'))),
+      remoteTarget: this.remoteTarget || `sip:${this.remote.address}:${this.remote.port}`,
+      routeSet: [...this.routeSet],
+      localSeq: this.localSeq,
+      remoteSeq: this.remoteSeq,
+      remoteAddress: this.remote,
+    };
+  }
+
   /** The dialled number, from the Request-URI (or To). */
   get dialled(): string {
     return parseUri(this.invite.uri)?.user ?? parseUri(parseNameAddr(first(this.invite, 'to'))?.uri ?? '')?.user ?? '';
@@ -279,10 +296,17 @@ export class SipEndpoint {
   private readonly pendingInvites = new Map<string, IncomingCall>();
   private readonly outgoingByBranch = new Map<string, OutgoingCall>();
   private readonly outgoingDialogs = new Map<string, OutgoingCall>();
+  /** Dialogs carried on from another node's saved state, by Call-ID and our tag. */
+  private readonly adopted = new Map<string, AdoptedDialog>();
   private readonly sweeper: NodeJS.Timeout;
   readonly stats: EndpointStats = { received: 0, malformed: 0, activeCalls: 0, answered: 0, rejected: 0 };
   contactHost = '';
   onInvite: (call: IncomingCall) => void = (call) => call.reject(503, 'Service Unavailable');
+  /**
+   * An in-dialog request for a dialog this node does not hold: the edge sent it here because the call's node did not
+   * answer. Resolves once the call is adopted (its dialogs given to `adopt`) or found not to exist (then 481).
+   */
+  onUnknownDialog: ((callId: string) => Promise<void>) | null = null;
 
   private constructor(
     readonly options: { host: string; port: number; maxCalls: number; log: (event: string, details: Record<string, unknown>) => void },
@@ -389,6 +413,18 @@ export class SipEndpoint {
 
   forgetCall(call: IncomingCall): void {
     if (this.dialogs.delete(call.dialogKey) || this.pendingInvites.delete(this.branchKey(call.invite))) this.stats.activeCalls -= 1;
+  }
+
+  /** Carries on a dialog another node held, from its saved state. */
+  adopt(state: DialogState, caller = ''): AdoptedDialog {
+    const dialog = new AdoptedDialog(this, state, caller);
+    this.adopted.set(dialog.key, dialog);
+    this.stats.activeCalls += 1;
+    return dialog;
+  }
+
+  forgetAdopted(dialog: AdoptedDialog): void {
+    if (this.adopted.delete(dialog.key)) this.stats.activeCalls -= 1;
   }
 
   /** Places a call through the edge proxy (an agent's phone). */
@@ -501,7 +537,7 @@ export class SipEndpoint {
       }
       const dialog = this.dialogs.get(key);
       if (!dialog) {
-        this.reply(request, remote, tx, 481, 'Call/Transaction Does Not Exist');
+        this.toAdopted(request, remote, tx, toTag);
         return;
       }
       dialog.inDialog(request, remote, tx).catch((error) => {
@@ -548,6 +584,41 @@ export class SipEndpoint {
     }
   }
 
+  /** A request for a dialog adopted from another node — or for one to adopt now — else 481. */
+  private toAdopted(request: SipRequest, remote: Remote, tx: ServerTx, toTag: string): void {
+    const callId = first(request, 'call-id');
+    const deliver = (): boolean => {
+      const adopted = this.adopted.get(`${callId}|${toTag}`);
+      if (!adopted) return false;
+      adopted
+        .inDialog(request, (status, reason, sdp) =>
+          this.reply(
+            request,
+            remote,
+            tx,
+            status,
+            reason,
+            sdp ? { body: sdp, headers: [['contact', `<sip:switchboard@${this.contactHost}>`]] } : {},
+          ),
+        )
+        .catch((error) => {
+          this.log('handler_error', { callId, error: String(error) });
+          this.reply(request, remote, tx, 500, 'Server Internal Error');
+        });
+      return true;
+    };
+    if (deliver()) return;
+    if (!this.onUnknownDialog) {
+      this.reply(request, remote, tx, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    void this.onUnknownDialog(callId)
+      .catch((error) => this.log('adopt_failed', { callId, error: String(error) }))
+      .then(() => {
+        if (!deliver()) this.reply(request, remote, tx, 481, 'Call/Transaction Does Not Exist');
+      });
+  }
+
   private sweep(): void {
     const now = Date.now();
     for (const [key, tx] of this.serverTx) if (tx.expires < now) this.serverTx.delete(key);
@@ -567,6 +638,7 @@ export class SipEndpoint {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     for (const call of this.calls) call.hangup();
+    for (const dialog of [...this.adopted.values()]) dialog.hangup();
     for (const tx of this.clientTx.values()) tx.done(null);
     await new Promise<void>((resolve) => (this.socket ? this.socket.close(() => resolve()) : resolve()));
     this.socket = undefined;

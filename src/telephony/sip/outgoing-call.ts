@@ -1,3 +1,4 @@
+import { type DialogState, withoutTag } from './adopted-dialog.js';
 import {
   first,
   formatNameAddr,
@@ -80,6 +81,23 @@ export class OutgoingCall {
 
   get dialogKey(): string {
     return `${this.callId}|${this.localTag}|${this.remoteTag}`;
+  }
+
+  /** The dialog as data, once answered (saved so that another node can carry the call on). */
+  dialogState(): DialogState | null {
+    if (this.state !== 'answered') return null;
+    return {
+      callId: this.callId,
+      localTag: this.localTag,
+      remoteTag: this.remoteTag,
+      local: withoutTag(parseNameAddr(first(this.invite, 'from'))),
+      remote: withoutTag(parseNameAddr(first(this.invite, 'to'))),
+      remoteTarget: this.remoteTarget,
+      routeSet: [...this.routeSet],
+      localSeq: this.localSeq,
+      remoteSeq: 0,
+      remoteAddress: this.nextHop(),
+    };
   }
 
   start(): void {
