@@ -266,6 +266,7 @@ export async function startCommand(
           portMin: config.RTP_PORT_MIN,
           portMax: config.RTP_PORT_MAX,
           dtmfPort: config.RTPENGINE_DTMF_PORT,
+          ...(config.RTPENGINE_TCP_NG_PORT ? { tcpPort: config.RTPENGINE_TCP_NG_PORT } : {}),
         },
         shared: config.TELEPHONY_SHARED,
       }).catch((error: unknown) => {

@@ -105,6 +105,11 @@ export const ConfigSchema = z
       .transform((value) => value === 'true'),
     /** The port this node hears rtpengine's key events on (its --dtmf-log-dest); 0: any, told to the rtpengine it starts. */
     RTPENGINE_DTMF_PORT: z.coerce.number({ error: 'must be a number' }).int().min(0).max(65_535).default(0),
+    /**
+     * rtpengine's TCP ng port (--listen-tcp-ng with --dtmf-log-ng-tcp): every node connected there hears every key, so a
+     * node that adopts a call hears its caller. Set it when nodes share an rtpengine; 0: keys by UDP to one node only.
+     */
+    RTPENGINE_TCP_NG_PORT: z.coerce.number({ error: 'must be a number' }).int().min(0).max(65_535).default(0),
     /** The cloud-voice adapter (Twilio): the account's auth token (secret), which signs its webhooks. Unset: the adapter refuses every webhook. */
     TWILIO_AUTH_TOKEN: z.string().min(16, 'must be the account auth token').optional(),
     /** The public base URL Twilio calls the webhooks at (signatures cover the full URL), e.g. https://switchboard.example.gov. */

@@ -17,7 +17,10 @@ export type RtpengineOptions = {
   ng: { host: string; port: number };
   portMin: number;
   portMax: number;
+  /** Where rtpengine sends each key as a UDP datagram (one node); 0: nowhere. */
   dtmfLogPort: number;
+  /** A TCP ng port whose clients all get each key ("onDTMF"): for nodes sharing the rtpengine. */
+  tcpNgPort?: number;
   recordingDir: string;
 };
 
@@ -36,7 +39,8 @@ export async function startRtpengine(o: RtpengineOptions): Promise<Service> {
     '--timeout=60',
     '--log-level=5',
     '--num-threads=2',
-    `--dtmf-log-dest=${o.ng.host}:${o.dtmfLogPort}`,
+    ...(o.dtmfLogPort ? [`--dtmf-log-dest=${o.ng.host}:${o.dtmfLogPort}`] : []),
+    ...(o.tcpNgPort ? [`--listen-tcp-ng=${o.ng.host}:${o.tcpNgPort}`, '--dtmf-log-ng-tcp'] : []),
     `--recording-dir=${o.recordingDir}`,
     '--recording-method=pcap',
   ]);

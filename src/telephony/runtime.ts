@@ -34,7 +34,8 @@ export type TelephonyOptions = {
   edge: { host: string; port: number } | null;
   /** Other call-control nodes the edge balances over, besides this one. */
   peers?: { host: string; port: number }[];
-  rtpengine: { host: string; port: number; portMin: number; portMax: number; dtmfPort?: number };
+  /** `tcpPort`: rtpengine's TCP ng port, whose every client hears every key (nodes sharing one rtpengine); unset: keys by UDP to `dtmfPort`. */
+  rtpengine: { host: string; port: number; portMin: number; portMax: number; dtmfPort?: number; tcpPort?: number };
   /**
    * The edge and rtpengine are shared by several nodes and run by someone else (a cluster): this node neither starts
    * nor stops them. `edge` is then where agents' phones are reached; `peers` is ignored.
@@ -68,20 +69,29 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
   try {
     const rtpClient = await RtpengineClient.open({ host: o.rtpengine.host, port: o.rtpengine.port });
     cleanup.push(() => rtpClient.close());
-    const gateway = await MediaGateway.open(rtpClient, { dtmfPort: o.rtpengine.dtmfPort ?? 0 });
-    cleanup.push(() => gateway.close());
+    const tcp = o.rtpengine.tcpPort ? { host: o.rtpengine.host, port: o.rtpengine.tcpPort } : undefined;
+    const gatewayOptions = { dtmfPort: o.rtpengine.dtmfPort ?? 0 };
+    let gateway: MediaGateway;
     if (!o.shared) {
+      gateway = await MediaGateway.open(rtpClient, gatewayOptions);
+      cleanup.push(() => gateway.close());
       const rtpengine = await startRtpengine({
         ng: { host: o.rtpengine.host, port: o.rtpengine.port },
         portMin: o.rtpengine.portMin,
         portMax: o.rtpengine.portMax,
-        dtmfLogPort: gateway.dtmfPort,
+        // Keys one way only: by TCP to every node when that port is on, else by UDP to this one.
+        dtmfLogPort: tcp ? 0 : gateway.dtmfPort,
+        ...(tcp ? { tcpNgPort: tcp.port } : {}),
         recordingDir: path.join(o.dataDir, 'recordings'),
       });
       services.push(rtpengine);
       cleanup.push(() => rtpengine.stop());
-    } else if (!(await rtpClient.ping()))
-      throw new Error(`the shared rtpengine does not answer on ${o.rtpengine.host}:${o.rtpengine.port}`);
+      if (tcp) await gateway.hearKeysFrom(tcp);
+    } else {
+      if (!(await rtpClient.ping())) throw new Error(`the shared rtpengine does not answer on ${o.rtpengine.host}:${o.rtpengine.port}`);
+      gateway = await MediaGateway.open(rtpClient, { ...gatewayOptions, ...(tcp ? { dtmfTcp: tcp } : {}) });
+      cleanup.push(() => gateway.close());
+    }
     const control = new CallControl({
       calls: o.calls,
       routing: o.routing,

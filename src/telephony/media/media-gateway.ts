@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { connect, type Socket as TcpSocket } from 'node:net';
 import { localSdp } from '../sip/sdp.js';
-import type { Bencodable, RtpengineClient } from './rtpengine.js';
+import { type Bencodable, bdecodeAt, type RtpengineClient } from './rtpengine.js';
 
 /**
  * Media for SIP calls, through rtpengine. Call control anchors every call's
@@ -9,7 +10,10 @@ import type { Bencodable, RtpengineClient } from './rtpengine.js';
  * Call-ID and tag, and answered, while no agent is on the line, by a local
  * sink that discards what arrives. Prompts and hold audio are "play media"
  * towards the caller's tag; RFC 4733 keys come back as JSON datagrams on the
- * port rtpengine's --dtmf-log-dest names, one per key; bridging to an agent
+ * port rtpengine's --dtmf-log-dest names, one per key — or, when several
+ * nodes share one rtpengine, as "onDTMF" notifications to every client of its
+ * TCP ng port (--listen-tcp-ng with --dtmf-log-ng-tcp), so that the node that
+ * adopts a call hears its keys too; bridging to an agent
  * re-offers side B of the same rtpengine call to the agent's phone
  * (port-latching keeps the caller's port where it was).
  */
@@ -26,6 +30,9 @@ export class MediaGateway {
   private sink: Socket | undefined;
   private dtmf: Socket | undefined;
   private readonly digitListeners = new Map<string, (digit: string) => void>();
+  private dtmfStream: TcpSocket | undefined;
+  private dtmfStreamRetry: NodeJS.Timeout | undefined;
+  private closed = false;
   sinkPort = 0;
   dtmfPort = 0;
 
@@ -34,8 +41,14 @@ export class MediaGateway {
     private readonly address: string,
   ) {}
 
-  /** Binds the sink and the DTMF listener (dtmfPort 0 = any: pass the port to rtpengine's --dtmf-log-dest). */
-  static async open(rtpengine: RtpengineClient, options: { address?: string; dtmfPort?: number } = {}): Promise<MediaGateway> {
+  /**
+   * Binds the sink and the DTMF listener (dtmfPort 0 = any: pass the port to rtpengine's --dtmf-log-dest); with
+   * `dtmfTcp`, also hears keys from rtpengine's TCP ng port (every node sharing the rtpengine hears every key).
+   */
+  static async open(
+    rtpengine: RtpengineClient,
+    options: { address?: string; dtmfPort?: number; dtmfTcp?: { host: string; port: number } } = {},
+  ): Promise<MediaGateway> {
     const g = new MediaGateway(rtpengine, options.address ?? '127.0.0.1');
     g.sink = createSocket('udp4');
     g.sink.on('message', () => undefined);
@@ -47,6 +60,7 @@ export class MediaGateway {
     g.dtmf.on('error', () => undefined);
     await new Promise<void>((resolve) => g.dtmf?.bind(options.dtmfPort ?? 0, g.address, resolve));
     g.dtmfPort = g.dtmf.address().port;
+    if (options.dtmfTcp) await g.hearKeysFrom(options.dtmfTcp);
     return g;
   }
 
@@ -57,9 +71,63 @@ export class MediaGateway {
     } catch {
       return;
     }
+    this.key(event);
+  }
+
+  private key(event: { callid?: unknown; source_tag?: unknown; event?: unknown }): void {
     if (typeof event.callid !== 'string' || typeof event.source_tag !== 'string' || typeof event.event !== 'number') return;
     const digit = DTMF_EVENTS[event.event];
     if (digit) this.digitListeners.get(`${event.callid}|${event.source_tag}`)?.(digit);
+  }
+
+  /**
+   * Keys from rtpengine's TCP ng port: each notification is a cookie, a space and a bencoded dictionary, back to back
+   * on the stream. Connected again a second after it closes (rtpengine restarted). Resolves once first connected.
+   */
+  hearKeysFrom(at: { host: string; port: number }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let first = true;
+      const open = () => {
+        if (this.closed) return;
+        let buffer: Buffer = Buffer.alloc(0);
+        const socket = connect(at.port, at.host);
+        this.dtmfStream = socket;
+        socket.on('connect', () => {
+          if (first) resolve();
+          first = false;
+        });
+        socket.on('data', (chunk: Buffer) => {
+          buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+          for (;;) {
+            const space = buffer.indexOf(0x20);
+            if (space < 0 || space + 1 >= buffer.length) break;
+            let decoded: ReturnType<typeof bdecodeAt>;
+            try {
+              decoded = bdecodeAt(buffer, space + 1);
+            } catch {
+              // Incomplete: wait for the rest (a runaway buffer is dropped).
+              if (buffer.length > 65_536) buffer = Buffer.alloc(0);
+              break;
+            }
+            buffer = buffer.subarray(decoded.end);
+            const message = decoded.value as { notify?: unknown; data?: Record<string, unknown> };
+            if (message && message.notify === 'onDTMF' && message.data) this.key(message.data);
+          }
+        });
+        socket.on('error', (error) => {
+          if (first) {
+            first = false;
+            reject(error);
+          }
+        });
+        socket.on('close', () => {
+          if (this.closed || first) return;
+          this.dtmfStreamRetry = setTimeout(open, 1_000);
+          this.dtmfStreamRetry.unref();
+        });
+      };
+      open();
+    });
   }
 
   /** The sink as an SDP answer: what answers the caller's media while no agent is on the line. */
@@ -155,6 +223,9 @@ export class MediaGateway {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.dtmfStreamRetry);
+    this.dtmfStream?.destroy();
     for (const s of [this.sink, this.dtmf]) if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
     this.sink = undefined;
     this.dtmf = undefined;

@@ -30,7 +30,12 @@ export type Decoded = string | number | Decoded[] | { [key: string]: Decoded };
 
 /** Decodes bencode (strings as UTF-8); throws on malformed input, with a depth limit. */
 export function bdecode(buf: Buffer): Decoded {
-  let i = 0;
+  return bdecodeAt(buf, 0).value;
+}
+
+/** Decodes the one bencoded value that starts at `start`, and says where it ends (a stream holds several, unframed). */
+export function bdecodeAt(buf: Buffer, start: number): { value: Decoded; end: number } {
+  let i = start;
   const read = (depth: number): Decoded => {
     if (depth > 32) throw new Error('bencode: too deep');
     const c = buf[i];
@@ -62,7 +67,8 @@ export function bdecode(buf: Buffer): Decoded {
     i = colon + 1 + len;
     return s;
   };
-  return read(0);
+  const value = read(0);
+  return { value, end: i };
 }
 
 export type NgResponse = Record<string, Decoded>;
