@@ -3,6 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { type HaDatabase, startHaDatabase } from '../cluster/ha-database.js';
 import { type Service, startService } from '../platform/child-services.js';
+import { packageRoot } from '../storage/paths.js';
+import { startKamailio, startRtpengine } from '../telephony/processes.js';
 import { StartupError } from './storage-runtime.js';
 
 /**
@@ -10,8 +12,9 @@ import { StartupError } from './storage-runtime.js';
  * members under Patroni with synchronous replication, HAProxy in front of the primary, and N Switchboard nodes on
  * it (HTTP ports PORT, PORT+1, …), each a `switchboard start` process. One routing leader among the nodes (the
  * lease); jobs on the leader. It runs in the foreground until SIGINT/SIGTERM, then stops everything. Each run is a
- * new cluster in a new, empty folder (passwords generated, never printed). Telephony across nodes (one SIP edge
- * dispatching to both, calls surviving a node) is not part of it yet: see docs/DEPLOYMENT.md.
+ * new cluster in a new, empty folder (passwords generated, never printed). With `--telephony`, one rtpengine and one
+ * Kamailio shared by the nodes: the edge on SIP_EDGE_PORT dispatches calls to every node's call control (SIP ports
+ * SIP_NODE_PORT, +1, …), every node hears every key through rtpengine's TCP ng port, and a call outlives its node.
  */
 
 export type ClusterUpOptions = {
@@ -23,6 +26,15 @@ export type ClusterUpOptions = {
   logLevel: string;
   /** What the nodes inherit from this process's environment (PATH, HOME), read by cli/main.ts. */
   inherit: Record<string, string>;
+  /** The shared SIP edge and media server, and each node's call control (SIP ports sipNodePort, +1, …); null: no telephony. */
+  telephony: {
+    sipEdgePort: number;
+    sipNodePort: number;
+    rtpengineNgPort: number;
+    rtpengineTcpNgPort: number;
+    rtpPortMin: number;
+    rtpPortMax: number;
+  } | null;
 };
 
 const ready = async (port: number): Promise<{ role?: string } | undefined> =>
@@ -53,12 +65,15 @@ export async function clusterUp(o: ClusterUpOptions, progress: (line: string) =>
   progress('starting etcd, two PostgreSQL members under Patroni (synchronous replication) and HAProxy…');
   let ha: HaDatabase | undefined;
   const nodes: Service[] = [];
+  /** The shared edge and media server, stopped after the nodes. */
+  const edge: Service[] = [];
   let stopping = false;
   const stop = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
     progress('stopping the nodes, then the database cluster…');
     for (const node of nodes.reverse()) await node.stop().catch(() => undefined);
+    for (const service of edge.reverse()) await service.stop().catch(() => undefined);
     await ha?.stop().catch(() => undefined);
     progress('stopped');
     process.exit(exitCode);
@@ -71,6 +86,31 @@ export async function clusterUp(o: ClusterUpOptions, progress: (line: string) =>
       passwords: { superuser: secret(), replication: secret(), owner: secret(), app: secret() },
     });
     progress(`database: primary ${await ha.primary()}, standby in sync, HAProxy on 127.0.0.1:${ha.haproxyPort}`);
+    const t = o.telephony;
+    if (t) {
+      edge.push(
+        await startRtpengine({
+          ng: { host: '127.0.0.1', port: t.rtpengineNgPort },
+          portMin: t.rtpPortMin,
+          portMax: t.rtpPortMax,
+          dtmfLogPort: 0,
+          tcpNgPort: t.rtpengineTcpNgPort,
+          recordingDir: path.join(o.dir, 'media', 'recordings'),
+        }),
+      );
+      edge.push(
+        await startKamailio({
+          listen: { host: '127.0.0.1', port: t.sipEdgePort },
+          nodes: Array.from({ length: o.nodes }, (_, i) => ({ host: '127.0.0.1', port: t.sipNodePort + i })),
+          rtpengine: { host: '127.0.0.1', port: t.rtpengineNgPort },
+          dir: path.join(o.dir, 'kamailio'),
+          template: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
+        }),
+      );
+      progress(
+        `telephony: SIP edge on udp 127.0.0.1:${t.sipEdgePort} dispatching to ${o.nodes} nodes (SIP ${t.sipNodePort}–${t.sipNodePort + o.nodes - 1}); rtpengine ng ${t.rtpengineNgPort} (keys to every node on tcp ${t.rtpengineTcpNgPort})`,
+      );
+    }
     const key = randomBytes(32).toString('hex');
     const cli = process.argv[1] ?? '';
     for (let i = 0; i < o.nodes; i++) {
@@ -78,7 +118,8 @@ export async function clusterUp(o: ClusterUpOptions, progress: (line: string) =>
       const port = o.port + i;
       const dataDir = path.join(o.dir, name);
       mkdirSync(dataDir, { recursive: true });
-      const node = startService(name, process.execPath, [cli, 'start', ...(o.demo && i === 0 ? [] : ['--no-demo'])], {
+      const args = [cli, 'start', ...(o.demo && i === 0 ? [] : ['--no-demo']), ...(t ? ['--telephony'] : [])];
+      const node = startService(name, process.execPath, args, {
         env: {
           ...o.inherit,
           LOG_LEVEL: o.logLevel,
@@ -89,6 +130,15 @@ export async function clusterUp(o: ClusterUpOptions, progress: (line: string) =>
           SWITCHBOARD_SECRET_KEY: key,
           SWITCHBOARD_NODE_ID: name,
           ROUTING_LEASE_MS: String(o.leaseMs),
+          ...(t
+            ? {
+                TELEPHONY_SHARED: 'true',
+                SIP_EDGE_PORT: String(t.sipEdgePort),
+                SIP_NODE_PORT: String(t.sipNodePort + i),
+                RTPENGINE_NG_PORT: String(t.rtpengineNgPort),
+                RTPENGINE_TCP_NG_PORT: String(t.rtpengineTcpNgPort),
+              }
+            : {}),
         },
       });
       nodes.push(node);
@@ -104,6 +154,7 @@ export async function clusterUp(o: ClusterUpOptions, progress: (line: string) =>
     }
   } catch (error) {
     for (const node of nodes.reverse()) await node.stop().catch(() => undefined);
+    for (const service of edge.reverse()) await service.stop().catch(() => undefined);
     await ha?.stop().catch(() => undefined);
     throw error;
   }

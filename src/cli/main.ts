@@ -132,10 +132,27 @@ cluster
   .option('--nodes <n>', 'Switchboard nodes (HTTP on PORT, PORT+1, …)', (v) => positiveInt(v, 9), 2)
   .option('--port <port>', "the first node's HTTP port", (v) => positiveInt(v, 65_535), 8080)
   .option('--no-demo', "no demo data on the first node's first start")
-  .action(async (options: { dir: string; nodes: number; port: number; demo: boolean }) => {
+  .option(
+    '--telephony',
+    'also one rtpengine and one Kamailio (udp 127.0.0.1:SIP_EDGE_PORT) shared by the nodes, each node taking calls on SIP_NODE_PORT, +1, …',
+  )
+  .action(async (options: { dir: string; nodes: number; port: number; demo: boolean; telephony?: boolean }) => {
     try {
       const cfg = config();
-      await clusterUp({ ...options, leaseMs: cfg.ROUTING_LEASE_MS, logLevel: cfg.LOG_LEVEL, inherit: childEnvironment() }, progress);
+      const telephony = options.telephony
+        ? {
+            sipEdgePort: cfg.SIP_EDGE_PORT,
+            sipNodePort: cfg.SIP_NODE_PORT,
+            rtpengineNgPort: cfg.RTPENGINE_NG_PORT,
+            rtpengineTcpNgPort: cfg.RTPENGINE_TCP_NG_PORT || cfg.RTPENGINE_NG_PORT + 1,
+            rtpPortMin: cfg.RTP_PORT_MIN,
+            rtpPortMax: cfg.RTP_PORT_MAX,
+          }
+        : null;
+      await clusterUp(
+        { ...options, telephony, leaseMs: cfg.ROUTING_LEASE_MS, logLevel: cfg.LOG_LEVEL, inherit: childEnvironment() },
+        progress,
+      );
     } catch (error) {
       fail(error);
     }

@@ -3,10 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, baseEnv, CLI, freePort, type Running, run, waitForOutput } from '../support/processes.js';
+import { freeUdpPort, freeUdpRange, sipp, sippCounts } from '../support/telephony.js';
 
 /**
  * `switchboard cluster up`, the command a newcomer (and the drill) starts the production shape with: the
- * replicated database and two nodes, one leading the routing engine; Ctrl-C (SIGTERM here) stops it all.
+ * replicated database and two nodes, one leading the routing engine, with `--telephony` one SIP edge and one
+ * rtpengine shared by both; Ctrl-C (SIGTERM here) stops it all.
  */
 
 let parent: string;
@@ -28,12 +30,24 @@ const roleAt = async (port: number) =>
   ((await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { routing: { role: string; node: string } }).routing;
 
 describe('switchboard cluster up', () => {
-  it('starts the replicated database and two nodes, one leading, and stops them all on SIGTERM', { timeout: 300_000 }, async () => {
+  it('starts the replicated database and two nodes, one leading, behind one SIP edge, and stops them all on SIGTERM', {
+    timeout: 300_000,
+  }, async () => {
     const port = await freePort();
+    const edgePort = await freeUdpPort();
+    const rtp = await freeUdpRange(200);
     const up = run(
       CLI,
-      ['cluster', 'up', '--dir', path.join(parent, 'c1'), '--nodes', '2', '--port', String(port), '--no-demo'],
-      baseEnv({}),
+      ['cluster', 'up', '--dir', path.join(parent, 'c1'), '--nodes', '2', '--port', String(port), '--no-demo', '--telephony'],
+      baseEnv({
+        SIP_EDGE_PORT: String(edgePort),
+        // The nodes' call control listens on SIP_NODE_PORT and the next port: two free in a row.
+        SIP_NODE_PORT: String((await freeUdpRange(2)).min),
+        RTPENGINE_NG_PORT: String(await freeUdpPort()),
+        RTPENGINE_TCP_NG_PORT: String(await freePort()),
+        RTP_PORT_MIN: String(rtp.min),
+        RTP_PORT_MAX: String(rtp.max),
+      }),
     );
     children.push(up);
     const exitedEarly = up.exited.then(({ code }) => {
@@ -46,6 +60,10 @@ describe('switchboard cluster up', () => {
     const roles = [await roleAt(port), await roleAt(port + 1)];
     expect(roles.map((r) => r.node)).toEqual(['node-1', 'node-2']);
     expect(roles.map((r) => r.role).sort()).toEqual(['follower', 'leader']);
+    expect(up.stderr()).toMatch(/telephony: SIP edge on udp 127\.0\.0\.1:\d+ dispatching to 2 nodes/);
+    // Callers reach the center through the one edge, whichever node takes each call.
+    const calls = await sipp('caller-hangs-up.xml', `127.0.0.1:${edgePort}`, { service: '+16155550102', calls: 4, rate: 2, holdMs: 1_500 });
+    expect(sippCounts(calls.stdout)).toEqual({ successful: 4, failed: 0 });
     up.child.kill('SIGTERM');
     expect((await up.exited).code).toBe(0);
     expect(up.stderr()).toMatch(/stopped/);
