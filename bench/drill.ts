@@ -11,10 +11,14 @@
  * ready again and one leads, and at the end acknowledged writes lost (not in the database, or never processed) and
  * the split-brain check (no epoch's timers fired by two nodes).
  *
- *   npm run drill
- *   DRILL_RATE=100 DRILL_STEADY_S=20 npm run drill
+ * Calls too (DRILL_CALLS a second, 0: none): one Kamailio and one rtpengine shared by the nodes, SIPp callers on
+ * the UAC line who stay DRILL_CALL_S seconds and hang up, DRILL_AGENTS baresip agents answering (a supervisor's tool
+ * ends their wrap-up and brings back those marked Missed). Each phase places its own callers from its start, so
+ * calls are waiting and talking when the fault comes; for each fault: calls open at that moment (on the node that
+ * died), how many ended normally (anything but failed) and SIPp's failed calls.
  *
- * Not yet in it: SIPp callers and baresip agents (calls surviving a node are issue #17 item 3).
+ *   npm run drill
+ *   DRILL_RATE=100 DRILL_STEADY_S=20 DRILL_CALLS=2 npm run drill
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync } from 'node:fs';
@@ -23,14 +27,22 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type HaDatabase, startHaDatabase } from '../src/cluster/ha-database.js';
 import { type Service, startService } from '../src/platform/child-services.js';
+import { RoutingService } from '../src/services/routing.service.js';
+import { loadRoutingConfig } from '../src/services/routing-admin.service.js';
 import { openDatabase } from '../src/storage/database.js';
 import { epochsWithTwoTimekeepers } from '../src/storage/repositories/routing.repository.js';
+import { startKamailio, startRtpengine } from '../src/telephony/processes.js';
+import { type Softphone, startSoftphone } from '../test/support/baresip.js';
+import { freeUdpPort, freeUdpRange, type SippResult, sipp, sippCounts } from '../test/support/telephony.js';
 
 const RATE = Math.max(1, Math.min(Number(process.env.DRILL_RATE ?? 50), 200));
 const STEADY_MS = Math.max(5, Math.min(Number(process.env.DRILL_STEADY_S ?? 10), 120)) * 1000;
 const LEASE_MS = 1500;
 const MAX_IN_FLIGHT = 64;
 const CLI = path.join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
+const CALLS = Math.max(0, Math.min(Number(process.env.DRILL_CALLS ?? 1), 5));
+const CALL_MS = Math.max(15, Math.min(Number(process.env.DRILL_CALL_S ?? 30), 120)) * 1000;
+const AGENTS = Math.max(1, Math.min(Number(process.env.DRILL_AGENTS ?? 4), 8));
 const ORI = 'TX0330000';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'switchboard-drill-'));
@@ -43,6 +55,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 type Node = { name: string; port: number; service: Service };
 
 const nodes: Node[] = [];
+/** Every node process the drill started, the killed ones too: their warnings are read at the end. */
+const everyNode: Node[] = [];
 let ha: HaDatabase | undefined;
 // A failure anywhere stops what the drill started: killed with it, Patroni's PostgreSQL would be orphaned.
 let failing = false;
@@ -51,9 +65,13 @@ const fail = async (error: unknown) => {
   failing = true;
   log(`drill: failed: ${error instanceof Error ? error.message : String(error)}`);
   for (const node of nodes) await node.service.stop().catch(() => undefined);
+  for (const service of edge) await service.stop().catch(() => undefined);
+  for (const phone of phones) await phone.stop().catch(() => undefined);
   await ha?.stop().catch(() => undefined);
   process.exit(1);
 };
+const phones: Softphone[] = [];
+const edge: Service[] = [];
 process.on('uncaughtException', (error) => void fail(error));
 process.on('unhandledRejection', (error) => void fail(error));
 
@@ -62,6 +80,48 @@ ha = await startHaDatabase({
   dir: path.join(root, 'database'),
   passwords: { superuser: secret(), replication: secret(), owner: secret(), app: secret() },
 });
+// The shared SIP edge and media server: the edge dispatches to both nodes' call control.
+const telephony = CALLS
+  ? {
+      edgePort: await freeUdpPort(),
+      ngPort: await freeUdpPort(),
+      tcpPort: await freeUdpPort(),
+      sip: { 'node-1': await freeUdpPort(), 'node-2': await freeUdpPort() } as Record<string, number>,
+    }
+  : null;
+if (telephony) {
+  const rtp = await freeUdpRange(2_000);
+  edge.push(
+    await startRtpengine({
+      ng: { host: '127.0.0.1', port: telephony.ngPort },
+      portMin: rtp.min,
+      portMax: rtp.max,
+      dtmfLogPort: 0,
+      tcpNgPort: telephony.tcpPort,
+      recordingDir: path.join(root, 'media'),
+    }),
+  );
+  edge.push(
+    await startKamailio({
+      listen: { host: '127.0.0.1', port: telephony.edgePort },
+      nodes: Object.values(telephony.sip).map((port) => ({ host: '127.0.0.1', port })),
+      rtpengine: { host: '127.0.0.1', port: telephony.ngPort },
+      dir: path.join(root, 'kamailio'),
+      template: path.join(import.meta.dirname, '..', '..', 'deploy', 'kamailio', 'kamailio.cfg'),
+    }),
+  );
+}
+const telephonyEnv = (name: string): NodeJS.ProcessEnv => {
+  const sipPort = telephony?.sip[name];
+  if (!telephony || !sipPort) return {};
+  return {
+    TELEPHONY_SHARED: 'true',
+    SIP_EDGE_PORT: String(telephony.edgePort),
+    SIP_NODE_PORT: String(sipPort),
+    RTPENGINE_NG_PORT: String(telephony.ngPort),
+    RTPENGINE_TCP_NG_PORT: String(telephony.tcpPort),
+  };
+};
 const env = (name: string, port: number): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
   HOME: process.env.HOME,
@@ -74,6 +134,7 @@ const env = (name: string, port: number): NodeJS.ProcessEnv => ({
   SWITCHBOARD_NODE_ID: name,
   SWITCHBOARD_DEMO_ON_FIRST_START: 'false',
   ROUTING_LEASE_MS: String(LEASE_MS),
+  ...telephonyEnv(name),
 });
 
 async function readiness(node: Node): Promise<{ ready: boolean; role?: string }> {
@@ -96,7 +157,10 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 12
 }
 
 function launch(name: string, port: number): Node {
-  return { name, port, service: startService(name, process.execPath, [CLI, 'start'], { env: env(name, port) }) };
+  const args = [CLI, 'start', ...(telephony ? ['--telephony'] : [])];
+  const node = { name, port, service: startService(name, process.execPath, args, { env: env(name, port) }) };
+  everyNode.push(node);
+  return node;
 }
 
 async function startNode(name: string, port: number): Promise<Node> {
@@ -149,6 +213,78 @@ async function token(node: Node): Promise<string> {
   return ((await res.json()) as { access_token: string }).access_token;
 }
 const bearer = await token(nodes[0] as Node);
+
+// ── the agents and their supervisor ───────────────────────────────────────────
+// A supervisor's tool in the cluster (it never leads: it does not start the lease): adds the agents, then every
+// second ends their wrap-up and brings back those marked Missed, as a supervisor at the wallboard would.
+const toolDb = openDatabase(ha.url, { poolSize: 2 });
+let supervising: NodeJS.Timeout | undefined;
+if (telephony) {
+  for (let i = 1; i <= AGENTS; i++) {
+    const phone = await startSoftphone(`drill${i}`, telephony.edgePort);
+    await phone.registered();
+    phones.push(phone);
+  }
+  const tool = await RoutingService.open(toolDb.db, await loadRoutingConfig(toolDb.db), () => new Date(), {
+    nodeId: 'drill-supervisor',
+    leaseMs: LEASE_MS,
+  });
+  const ctx = () => ({ actor: null, system: 'drill', sourceIp: null, requestId: null, now: new Date(), timeZone: 'America/Chicago' });
+  for (let i = 1; i <= AGENTS; i++)
+    await tool.execute(
+      {
+        type: 'addWorker',
+        worker: {
+          id: `drill-agent-${i}`,
+          attributes: { unit: 'uac', languages: ['en', 'es'], skills: [], sipUser: `drill${i}` },
+          activity: 'Available',
+          capacity: { voice: 1, work_item: 0 },
+        },
+      },
+      ctx(),
+    );
+  let busy = false;
+  supervising = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      await tool.follow();
+      for (const task of [...tool.engine.allTasks()])
+        if (task.status === 'wrapping') await tool.execute({ type: 'finishWrapUp', taskId: task.id }, ctx()).catch(() => undefined);
+      for (const worker of [...tool.engine.allWorkers()])
+        if (worker.activity === 'Missed')
+          await tool.execute({ type: 'setActivity', workerId: worker.id, activity: 'Available' }, ctx()).catch(() => undefined);
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
+  }, 1_000);
+}
+
+// ── the callers: each phase places its own from its start ─────────────────────
+const check = openDatabase(ha.migrationUrl, { poolSize: 2 });
+const callRuns: Promise<SippResult>[] = [];
+function callers(): Promise<SippResult> | null {
+  if (!telephony) return null;
+  // 2 (Spanish) on the UAC line: queued for the UAC agents; the caller stays CALL_MS from the answer, then hangs up.
+  const run = sipp('caller-2-2-hangs-up.xml', `127.0.0.1:${telephony.edgePort}`, {
+    service: '+16155550102',
+    keys: [{ digit: '2', atMs: 0 }],
+    calls: Math.max(1, Math.round((CALLS * STEADY_MS) / 1000)),
+    rate: CALLS,
+    holdMs: CALL_MS,
+    limit: 500,
+    timeoutS: Math.round((STEADY_MS + CALL_MS) / 1000) + 120,
+    extra: ['-max_retrans', '8'],
+  });
+  callRuns.push(run);
+  return run;
+}
+/** The SIP calls not yet ended, by the node holding each (the call-control name: host:SIP port). */
+const openCalls = () =>
+  check.db.selectFrom('calls').select(['id', 'node']).where('adapter', '=', 'sip').where('ended_at', 'is', null).execute();
+const callControlName = (node: Node | undefined) => (node && telephony ? `${os.hostname()}:${telephony.sip[node.name]}` : '');
 
 // ── the steady load ────────────────────────────────────────────────────────
 type Phase = { name: string; acked: number; refused: Map<string, number> };
@@ -211,7 +347,14 @@ const load = (async () => {
 })();
 
 // ── the faults ─────────────────────────────────────────────────────────────
-type Result = { fault: string; acked: number; refused: string; readyAfterMs: number };
+type Result = {
+  fault: string;
+  acked: number;
+  refused: string;
+  readyAfterMs: number;
+  /** Calls open at the fault, those of them on the node that died (or paused), and the phase's SIPp run. */
+  calls?: { open: string[]; onVictim: string[]; run: Promise<SippResult> | null };
+};
 const results: Result[] = [];
 const leaderOf = async (): Promise<Node | undefined> => {
   for (const node of nodes) if ((await readiness(node)).role === 'leader') return node;
@@ -222,10 +365,19 @@ const allReadyWithLeader = async (running: Node[]) => {
   return states.every((s) => s.ready) && states.some((s) => s.role === 'leader');
 };
 
-async function fault(name: string, act: () => Promise<Node[]>, recover: () => Promise<void>): Promise<void> {
+async function fault(
+  name: string,
+  act: () => Promise<Node[]>,
+  recover: () => Promise<void>,
+  victim?: () => Promise<Node | undefined>,
+): Promise<void> {
+  const run = callers();
   await sleep(STEADY_MS);
   phase = { name, acked: 0, refused: new Map() };
   log(`drill: ${name}`);
+  const open = telephony ? await openCalls() : [];
+  const target = callControlName(await victim?.());
+  const calls = { open: open.map((c) => c.id), onVictim: open.filter((c) => c.node === target).map((c) => c.id), run };
   const running = await act();
   const readyAfterMs = await until(`ready again after ${name}`, () => allReadyWithLeader(running));
   await sleep(STEADY_MS);
@@ -234,13 +386,16 @@ async function fault(name: string, act: () => Promise<Node[]>, recover: () => Pr
     acked: phase.acked,
     refused: [...phase.refused].map(([reason, count]) => `${count}× ${reason}`).join(', ') || 'none',
     readyAfterMs: Math.round(readyAfterMs),
+    calls,
   });
   await recover();
 }
 
+const steadyRun = callers();
 await sleep(STEADY_MS);
 results.push({
   fault: 'steady (no fault)',
+  calls: { open: [], onVictim: [], run: steadyRun },
   acked: phase.acked,
   refused: [...phase.refused].map(([r, c]) => `${c}× ${r}`).join(', ') || 'none',
   readyAfterMs: 0,
@@ -266,6 +421,7 @@ await fault(
     return running;
   },
   () => restartNode(killed as Node),
+  () => leaderOf(),
 );
 await fault(
   'SIGKILL the follower node',
@@ -275,6 +431,10 @@ await fault(
     return running;
   },
   () => restartNode(killed as Node),
+  async () => {
+    const leader = await leaderOf();
+    return nodes.find((n) => n !== leader);
+  },
 );
 let deadMember = '';
 await fault(
@@ -304,6 +464,7 @@ await fault(
     return [...nodes];
   },
   async () => undefined,
+  () => leaderOf(),
 );
 
 loading = false;
@@ -311,7 +472,6 @@ await load;
 await until('the last requests', async () => inFlight === 0, 60_000);
 
 // ── what was lost ──────────────────────────────────────────────────────────
-const check = openDatabase(ha.migrationUrl, { poolSize: 2 });
 let missing = acked.length;
 let unprocessed = acked.length;
 await until(
@@ -346,7 +506,57 @@ if (unprocessed > 0) {
   }
 }
 const splitBrain = await epochsWithTwoTimekeepers(check.db);
+
+// ── the calls: every caller has hung up by now (or SIPp gave up); how did the calls open at each fault end? ──
+const ended = async (ids: string[]) =>
+  ids.length === 0
+    ? []
+    : check.db.selectFrom('calls').select(['id', 'end_reason']).where('id', 'in', ids).where('ended_at', 'is not', null).execute();
+type CallFigures = {
+  open: number;
+  onVictim: number;
+  normal: number;
+  victimNormal: number;
+  reasons: string;
+  sippOk: number;
+  sippFailed: number;
+};
+const callFigures: (CallFigures | null)[] = [];
+if (telephony) {
+  const runs = await Promise.all(callRuns);
+  await until(
+    'every call open at a fault ended',
+    async () => {
+      const all = results.flatMap((r) => r.calls?.open ?? []);
+      return (await ended(all)).length === all.length;
+    },
+    120_000,
+  ).catch(() => 0);
+  for (const r of results) {
+    if (!r.calls) {
+      callFigures.push(null);
+      continue;
+    }
+    const rows = await ended(r.calls.open);
+    const normal = rows.filter((c) => c.end_reason !== 'failed');
+    const reasons = new Map<string, number>();
+    for (const c of rows) reasons.set(String(c.end_reason), (reasons.get(String(c.end_reason)) ?? 0) + 1);
+    const run = r.calls.run ? runs[callRuns.indexOf(r.calls.run)] : undefined;
+    const counts = run ? sippCounts(run.stdout) : { successful: 0, failed: 0 };
+    callFigures.push({
+      open: r.calls.open.length,
+      onVictim: r.calls.onVictim.length,
+      normal: normal.length,
+      victimNormal: normal.filter((c) => r.calls?.onVictim.includes(c.id)).length,
+      reasons: [...reasons].map(([k, v]) => `${v} ${k}`).join(', ') || '—',
+      sippOk: counts.successful,
+      sippFailed: counts.failed,
+    });
+  }
+}
 await check.close();
+clearInterval(supervising);
+await toolDb.close();
 
 log('');
 log(`drill: ${RATE} submissions/s over ${nodes.length} nodes; steady ${STEADY_MS / 1000} s around each fault; lease ${LEASE_MS} ms`);
@@ -356,9 +566,44 @@ for (const r of results)
   log(`| ${r.fault} | ${r.acked} | ${r.refused} | ${r.readyAfterMs === 0 ? '—' : `${(r.readyAfterMs / 1000).toFixed(1)} s`} |`);
 log('');
 log(`acknowledged: ${acked.length}; lost (not in the database): ${missing}; not processed: ${unprocessed}`);
+if (telephony) {
+  log('');
+  log(
+    `drill: calls — ${CALLS}/s on the UAC line, each caller staying ${CALL_MS / 1000} s, ${AGENTS} baresip agents; a call ends normally unless its record says failed`,
+  );
+  log(
+    '| fault | calls open at the fault | of them ended normally | on the node that died | of them ended normally | how they ended | SIPp calls ok / failed |',
+  );
+  log('| --- | --- | --- | --- | --- | --- | --- |');
+  results.forEach((r, i) => {
+    const c = callFigures[i];
+    if (c)
+      log(`| ${r.fault} | ${c.open} | ${c.normal} | ${c.onVictim} | ${c.victimNormal} | ${c.reasons} | ${c.sippOk} / ${c.sippFailed} |`);
+  });
+}
 log(`split brain (epochs whose timers two nodes fired): ${splitBrain.length === 0 ? 'none' : JSON.stringify(splitBrain)}`);
-log(JSON.stringify({ rate: RATE, acked: acked.length, lost: missing, unprocessed, splitBrain: splitBrain.length, results }));
+log(
+  JSON.stringify({
+    rate: RATE,
+    acked: acked.length,
+    lost: missing,
+    unprocessed,
+    splitBrain: splitBrain.length,
+    results: results.map(({ calls: _calls, ...r }, i) => ({ ...r, calls: callFigures[i] ?? null })),
+  }),
+);
 
+// Why calls failed or were not adopted: the telephony warnings of every node, the killed ones too, by event and error.
+const warnings = new Map<string, number>();
+for (const node of everyNode)
+  for (const line of node.service.output().split('\n')) {
+    const event = /"event":"([a-z_]+)"/.exec(line)?.[1];
+    if (!event || !line.includes('"level":40')) continue;
+    const error = /"error":"([^"]{0,120})/.exec(line)?.[1] ?? '';
+    const key = `${event} ${error}`.trim();
+    warnings.set(key, (warnings.get(key) ?? 0) + 1);
+  }
+for (const [key, count] of warnings) log(`drill: telephony warning ×${count}: ${key}`);
 // What the nodes logged as errors (the 500s, if any), a few lines each: the codes, never request bodies.
 for (const node of nodes) {
   const errors = node.service
@@ -369,5 +614,7 @@ for (const node of nodes) {
   for (const line of errors) log(`${node.name} error: ${line.slice(0, 400)}`);
 }
 for (const node of nodes) await node.service.stop();
+for (const phone of phones) await phone.stop();
+for (const service of edge) await service.stop();
 await ha.stop();
 process.exit(missing === 0 && splitBrain.length === 0 ? 0 : 1);

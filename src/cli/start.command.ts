@@ -45,6 +45,17 @@ export function packageVersion(): string {
  */
 export const developmentMode = (config: Config): boolean => !secureCookies(config);
 
+/** Telephony events an operator must see at the default log level. */
+const TELEPHONY_WARNINGS = new Set([
+  'call_failed',
+  'call_record_failed',
+  'call_not_adopted',
+  'call_adoption_failed',
+  'call_state_not_saved',
+  'call_session_failed',
+  'adopt_failed',
+]);
+
 export async function startCommand(
   config: Config,
   options: { demo: boolean; telephony?: boolean; progress: (line: string) => void },
@@ -64,8 +75,12 @@ export async function startCommand(
     }, config.SHUTDOWN_GRACE_MS);
     grace.unref();
     try {
-      // Calls first: callers hear the end of the call, not a dead line; then the edge and the media server.
-      await telephony?.stop();
+      // Calls first. With the edge and rtpengine shared (a cluster), they are handed to the other nodes, untouched —
+      // a rolling restart costs the callers nothing; alone, callers hear the end of the call, not a dead line.
+      if (telephony && config.TELEPHONY_SHARED) {
+        const handed = await telephony.handOver();
+        logger.info({ handed }, 'calls handed over to the other nodes');
+      } else await telephony?.stop();
       await app?.close();
       await jobs?.stop();
       await simulation?.stop();
@@ -127,7 +142,9 @@ export async function startCommand(
         logger.info({ node: nodeId, epoch }, leading ? 'leading the routing engine' : 'following the routing engine'),
     });
     progress(
-      `routing: ${[...routing.engine.allTasks()].length} tasks and ${[...routing.engine.allWorkers()].length} agents restored from the command log (node ${nodeId})`,
+      `routing: ${[...routing.engine.allTasks()].length} tasks and ${[...routing.engine.allWorkers()].length} agents restored from the command log (${
+        routing.restored.snapshotSeq ? `the snapshot at ${routing.restored.snapshotSeq}, then ` : ''
+      }${routing.restored.replayed} commands; node ${nodeId})`,
     );
     routing.start();
     // The call record, written by every telephony adapter and the live simulation.
@@ -257,7 +274,8 @@ export async function startCommand(
         clock: () => new Date(),
         timeZone: config.CENTER_TIME_ZONE,
         // Call ids and statuses only: numbers and what callers pressed stay in the call records.
-        log: (event, details) => log.info({ event, ...details }, event),
+        // A call that failed, or could not be saved or adopted, is a warning: an operator looks at those.
+        log: (event, details) => (TELEPHONY_WARNINGS.has(event) ? log.warn : log.info).call(log, { event, ...details }, event),
         sip: { host: '127.0.0.1', port: config.SIP_NODE_PORT },
         edge: { host: '127.0.0.1', port: config.SIP_EDGE_PORT },
         rtpengine: {

@@ -1,12 +1,13 @@
 import { dayIn } from '../domain/calendar/calendar-day.js';
 import type { Vars } from '../domain/ivr/machine.js';
 import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
-import type { Db, Trx } from '../storage/database.js';
+import { type Db, isDatabaseUnavailable, type Trx } from '../storage/database.js';
 import {
   adoptOrphanedSipCalls,
   adoptSipCallByDialog,
   beatCallControlNode,
   type CallRow,
+  callsHeldBy,
   endCall,
   failOpenCallsOfNode,
   findCallByExternalId,
@@ -55,15 +56,39 @@ const row = (call: ArrivingCall): NewCallRow => ({
   arrived_at: call.arrivedAt,
 });
 
+/**
+ * How long a call's writes wait out the database being away — a failover (the primary lost, the standby promoted:
+ * ≈ 8 s in the drill), a restart — before the call gives up on them. A caller on the line is not dropped for it.
+ */
+const RIDE_OUT_MS = 30_000;
+
+/** Runs a write, again while the database is unreachable or read-only (backing off to 2 s), for up to RIDE_OUT_MS. */
+async function rideOut<T>(write: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  for (let delay = 200; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || performance.now() - started + delay > RIDE_OUT_MS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
 export class CallRecordService {
   constructor(
     private readonly db: Db,
     private readonly routing: RoutingService,
   ) {}
 
+  /** A routing command (with the record's part in its transaction), waiting out a database failover. */
+  private execute(...args: Parameters<RoutingService['execute']>): ReturnType<RoutingService['execute']> {
+    return rideOut(() => this.routing.execute(...args));
+  }
+
   /** The call's record; null when this call is already recorded (a retried INVITE on another node after a failover). */
   arrivedOnce(call: ArrivingCall): Promise<string | null> {
-    return insertCallUnlessKnown(this.db, row(call));
+    return rideOut(() => insertCallUnlessKnown(this.db, row(call)));
   }
 
   /** The call's record; fails when it is already recorded. */
@@ -81,15 +106,17 @@ export class CallRecordService {
 
   /** What the IVR gathered: language, reason, whether an interpreter is needed, and whose call it is (a child's is the UAC unit's). */
   async ivrDone(id: string, vars: Vars, path: string[], now: Date): Promise<void> {
-    await updateCall(this.db, id, {
-      ivr_done_at: now,
-      ivr_path: JSON.stringify(path),
-      language: typeof vars.language === 'string' ? vars.language : 'en',
-      reason: typeof vars.reason === 'string' ? vars.reason : null,
-      interpreter: vars.interpreter === true,
-      attributes: JSON.stringify(vars),
-      ...(vars.topic === 'uac' ? { unit: 'uac' as const } : {}),
-    });
+    await rideOut(() =>
+      updateCall(this.db, id, {
+        ivr_done_at: now,
+        ivr_path: JSON.stringify(path),
+        language: typeof vars.language === 'string' ? vars.language : 'en',
+        reason: typeof vars.reason === 'string' ? vars.reason : null,
+        interpreter: vars.interpreter === true,
+        attributes: JSON.stringify(vars),
+        ...(vars.topic === 'uac' ? { unit: 'uac' as const } : {}),
+      }),
+    );
   }
 
   /**
@@ -110,7 +137,7 @@ export class CallRecordService {
       ...(call.recordId ? { callRecord: call.recordId } : {}),
     };
     const recordId = call.recordId;
-    await this.routing.execute(
+    await this.execute(
       { type: 'createTask', task: { id: call.taskId, channel: 'voice', priority: call.priority, attributes } },
       ctx,
       recordId
@@ -126,21 +153,21 @@ export class CallRecordService {
 
   /** The ACD offered the call to an agent. */
   async offered(id: string, workerId: string, now: Date): Promise<void> {
-    await updateCall(this.db, id, { offered_at: now, agent_worker_id: workerId });
+    await rideOut(() => updateCall(this.db, id, { offered_at: now, agent_worker_id: workerId }));
   }
 
   /** An agent took the call (the reservation was accepted elsewhere: the agent's phone, the desktop). */
   async answered(id: string, workerId: string | null, now: Date): Promise<void> {
-    await updateCall(this.db, id, { answered_at: now, agent_worker_id: workerId });
+    await rideOut(() => updateCall(this.db, id, { answered_at: now, agent_worker_id: workerId }));
   }
 
   /** The agent's phone answered: the reservation is accepted and the record answered, in one transaction. */
   async acceptAndAnswer(ctx: RequestContext, id: string, reservationId: string): Promise<void> {
-    await this.routing.execute({ type: 'accept', reservationId }, ctx, (trx) => updateCall(trx, id, { answered_at: ctx.now }));
+    await this.execute({ type: 'accept', reservationId }, ctx, (trx) => updateCall(trx, id, { answered_at: ctx.now }));
   }
 
   async recording(id: string, ref: string | null): Promise<void> {
-    await updateCall(this.db, id, { recording_ref: ref });
+    await rideOut(() => updateCall(this.db, id, { recording_ref: ref }));
   }
 
   /** The caller asked to be called back: the task keeps its place as a callback task, noted on the record, in one transaction. */
@@ -149,7 +176,7 @@ export class CallRecordService {
     call: { recordId: string | null; taskId: string; callbackTaskId: string; attributes: Vars },
   ): Promise<void> {
     const recordId = call.recordId;
-    await this.routing.execute(
+    await this.execute(
       { type: 'callback', taskId: call.taskId, callbackTaskId: call.callbackTaskId, attributes: call.attributes },
       ctx,
       recordId ? (trx) => updateCall(trx, recordId, { callback_task_id: call.callbackTaskId }) : undefined,
@@ -159,7 +186,7 @@ export class CallRecordService {
   /** After an overflow: a new callback task for the same number, noted on the record, in one transaction. */
   async overflowCallback(ctx: RequestContext, call: { recordId: string | null; callbackTaskId: string; attributes: Vars }): Promise<void> {
     const recordId = call.recordId;
-    await this.routing.execute(
+    await this.execute(
       { type: 'createTask', task: { id: call.callbackTaskId, channel: 'voice', attributes: call.attributes } },
       ctx,
       recordId ? (trx) => updateCall(trx, recordId, { callback_task_id: call.callbackTaskId }) : undefined,
@@ -171,12 +198,12 @@ export class CallRecordService {
     ctx: RequestContext,
     call: { taskId: string; recordId: string | null; reason: CallEndReason; path: string[] | undefined },
   ): Promise<void> {
-    await this.routing.execute({ type: 'cancel', taskId: call.taskId, reason: 'abandoned' }, ctx, this.endAlongside(ctx, call));
+    await this.execute({ type: 'cancel', taskId: call.taskId, reason: 'abandoned' }, ctx, this.endAlongside(ctx, call));
   }
 
   /** The caller hung up on the agent: the task goes to wrap-up and the record ends as completed, in one transaction. */
   async completed(ctx: RequestContext, call: { taskId: string; recordId: string | null; path: string[] | undefined }): Promise<void> {
-    await this.routing.execute({ type: 'complete', taskId: call.taskId }, ctx, this.endAlongside(ctx, { ...call, reason: 'completed' }));
+    await this.execute({ type: 'complete', taskId: call.taskId }, ctx, this.endAlongside(ctx, { ...call, reason: 'completed' }));
   }
 
   private endAlongside(
@@ -191,12 +218,12 @@ export class CallRecordService {
 
   /** The Twilio adapter's state between webhooks (the IVR's state, the task), with the IVR path so far. */
   async saveAdapterState(id: string, state: unknown, path: string[]): Promise<void> {
-    await updateCall(this.db, id, { adapter_state: JSON.stringify(state), ivr_path: JSON.stringify(path) });
+    await rideOut(() => updateCall(this.db, id, { adapter_state: JSON.stringify(state), ivr_path: JSON.stringify(path) }));
   }
 
   /** Ends a call record once: a later end (a second hang-up, a late webhook) changes nothing. */
   async ended(id: string, reason: CallEndReason, path: string[] | undefined, now: Date): Promise<void> {
-    await endCall(this.db, id, { at: now, reason, ...(path ? { ivrPath: JSON.stringify(path) } : {}) });
+    await rideOut(() => endCall(this.db, id, { at: now, reason, ...(path ? { ivrPath: JSON.stringify(path) } : {}) }));
   }
 
   /**
@@ -208,7 +235,7 @@ export class CallRecordService {
     for (const { task_id } of stale) {
       const task = task_id ? this.routing.engine.task(task_id) : undefined;
       if (task_id && task && (task.status === 'pending' || task.status === 'reserved'))
-        await this.routing.execute({ type: 'cancel', taskId: task_id, reason: 'abandoned' }, ctx).catch(() => undefined);
+        await this.execute({ type: 'cancel', taskId: task_id, reason: 'abandoned' }, ctx).catch(() => undefined);
     }
     return stale.length;
   }
@@ -225,7 +252,7 @@ export class CallRecordService {
 
   /** The holder saves what another node would need to carry the SIP call on; false: the call is no longer this node's. */
   saveSipState(id: string, node: string, state: unknown): Promise<boolean> {
-    return saveSipCallState(this.db, id, node, JSON.stringify(state));
+    return rideOut(() => saveSipCallState(this.db, id, node, JSON.stringify(state)));
   }
 
   /** Takes over the open SIP calls of dead nodes (not seen for `staleMs`), at most `limit` at a time. */
@@ -245,10 +272,20 @@ export class CallRecordService {
   async endGone(ctx: RequestContext, call: CallRow): Promise<void> {
     const task = call.task_id ? this.routing.engine.task(call.task_id) : undefined;
     if (call.task_id && task && (task.status === 'pending' || task.status === 'reserved'))
-      await this.routing.execute({ type: 'cancel', taskId: call.task_id, reason: 'abandoned' }, ctx).catch(() => undefined);
+      await this.execute({ type: 'cancel', taskId: call.task_id, reason: 'abandoned' }, ctx).catch(() => undefined);
     else if (call.task_id && task?.status === 'assigned')
-      await this.routing.execute({ type: 'complete', taskId: call.task_id }, ctx).catch(() => undefined);
-    await endCall(this.db, call.id, { at: ctx.now, reason: 'failed' });
+      await this.execute({ type: 'complete', taskId: call.task_id }, ctx).catch(() => undefined);
+    await rideOut(() => endCall(this.db, call.id, { at: ctx.now, reason: 'failed' }));
+  }
+
+  /** Of these records, those the node still holds (not adopted by another node, not ended). */
+  heldOf(node: string, ids: string[]): Promise<string[]> {
+    return callsHeldBy(this.db, node, ids);
+  }
+
+  /** Whether the node still holds that call (its record names it; a record that has ended is no one's). */
+  async holds(id: string, node: string): Promise<boolean> {
+    return (await callsHeldBy(this.db, node, [id])).length === 1;
   }
 
   /** The SIP calls a node holds that can be carried on (a node restarting adopts its own). */

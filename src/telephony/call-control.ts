@@ -84,6 +84,17 @@ export class CallControl {
       this.sweeping = true;
       try {
         await this.deps.calls.beat(this.deps.node);
+        // Calls this node runs whose record names another node now (it was paused and taken over): let them go.
+        const running = [...this.sessions].filter((s) => s.recordId !== null && s.leg.saved);
+        if (running.length > 0) {
+          const held = new Set(
+            await this.deps.calls.heldOf(
+              this.deps.node,
+              running.map((s) => s.recordId as string),
+            ),
+          );
+          for (const s of running) if (!held.has(s.recordId as string)) s.lost();
+        }
         if (first) for (const row of await this.deps.calls.openSipCallsOf(this.deps.node)) await this.adopt(row);
         const orphans = await this.deps.calls.adoptOrphans(this.deps.node, this.deps.adoptAfterMs ?? ADOPT_AFTER_MS);
         for (const row of orphans) await this.adopt(row);
@@ -191,6 +202,26 @@ export class CallControl {
     return this.sessions.size;
   }
 
+  /**
+   * Stops without ending the calls it can hand over: each one's state saved, then let go; the node leaves the beat
+   * table, so another node adopts them within a second (a rolling restart with the edge and rtpengine shared).
+   * Calls that cannot be handed over are ended as on `stop()`.
+   */
+  async handOver(): Promise<number> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    clearInterval(this.beatTimer);
+    this.beatTimer = undefined;
+    let handed = 0;
+    for (const s of [...this.sessions]) {
+      if (await s.handOver().catch(() => false)) handed += 1;
+      else if (!s.leg.ended) await s.leg.hangup().catch(() => undefined);
+    }
+    await Promise.allSettled([...this.running]);
+    await this.deps.calls.leave(this.deps.node).catch(() => undefined);
+    return handed;
+  }
+
   /** Ends every call this node holds (shutdown) and waits for their records to be written. */
   async stop(): Promise<void> {
     this.unsubscribe?.();
@@ -201,13 +232,5 @@ export class CallControl {
     await Promise.allSettled([...this.running]);
     // Left on purpose, its calls ended: no one waits for this node's beat.
     if (this.adopter) await this.deps.calls.leave(this.deps.node).catch(() => undefined);
-  }
-
-  /** Stops beating and adopting, ending nothing (a test's stand-in for a node that dies: its calls stay as they are). */
-  halt(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    clearInterval(this.beatTimer);
-    this.beatTimer = undefined;
   }
 }

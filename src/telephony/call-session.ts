@@ -156,12 +156,32 @@ export class CallSession {
       );
   }
 
-  private detach(): void {
+  private detach(why = 'call_adopted_elsewhere'): void {
     if (this.detached) return;
     this.detached = true;
-    this.deps.log('call_adopted_elsewhere', { callId: this.leg.externalId });
+    this.deps.log(why, { callId: this.leg.externalId });
     this.leg.detach?.();
     this.callerLeft();
+  }
+
+  /** Lets go of the call without a word: the record names another node (this one was paused and taken over). */
+  lost(): void {
+    // A session that ended its record itself is finishing its own call (hanging up): not lost.
+    if (this.finished) return;
+    this.detach('call_lost_to_another_node');
+  }
+
+  /**
+   * Lets go of the call without a word once its last state is saved, for another node to carry on (this node stops
+   * for an upgrade). False when it cannot be carried on (not a SIP call, or already over): then it is ended as usual.
+   */
+  async handOver(): Promise<boolean> {
+    if (!this.leg.saved || !this.recordId || this.finished || !ADOPTABLE.has(this.phase)) return false;
+    this.save();
+    await this.saving;
+    if (this.finished) return false;
+    this.detach('call_handed_over');
+    return true;
   }
 
   /** The agent hung up: the task goes to wrap-up (the session then ends the caller's side). */
@@ -323,9 +343,16 @@ export class CallSession {
 
   private async failed(error: unknown): Promise<void> {
     if (this.detached) return;
+    // A call that another node holds now (this one paused and was taken over) is not this node's to end or hang up.
+    if (this.leg.saved && this.recordId && !(await this.deps.calls.holds(this.recordId, this.deps.node).catch(() => true))) {
+      this.detach('call_lost_to_another_node');
+      return;
+    }
     // Ending the record may fail too (the database away): logged, never thrown — a call must not stop the server.
     try {
-      if (error instanceof Hangup) await this.end(this.outcome ?? (this.phase === 'ivr' ? 'abandoned_ivr' : 'abandoned_queue'));
+      // An error after the caller has gone (a prompt for a call rtpengine has just deleted) is the caller leaving.
+      if (error instanceof Hangup || this.leg.ended)
+        await this.end(this.outcome ?? (this.phase === 'ivr' ? 'abandoned_ivr' : 'abandoned_queue'));
       else {
         this.deps.log('call_failed', { callId: this.leg.externalId, error: String(error) });
         await this.end('failed');

@@ -54,6 +54,11 @@ export type Telephony = {
   prompts: PromptLibrary;
   services: Service[];
   stop: () => Promise<void>;
+  /**
+   * Stops this node and hands its calls to the others (edge and rtpengine shared): nothing is said to the callers or
+   * the agents, the media stays in rtpengine; resolves with the number of calls handed over.
+   */
+  handOver: () => Promise<number>;
 };
 
 export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
@@ -119,7 +124,13 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
       services.push(kamailio);
       cleanup.push(() => kamailio.stop());
     }
-    return { endpoint, control, gateway, prompts, services, stop: stopAll };
+    const handOver = async () => {
+      const handed = await control.handOver();
+      await endpoint.abort();
+      await stopAll();
+      return handed;
+    };
+    return { endpoint, control, gateway, prompts, services, stop: stopAll, handOver };
   } catch (error) {
     await stopAll();
     throw error;

@@ -252,7 +252,7 @@ describe('a call outlives its call-control node', () => {
     await supervise({ type: 'setActivity', workerId: 'agent-9', activity: 'Break' });
     const events = phone.events.length;
     const { placedAt, caller, record } = await placeCall();
-    const { survivor, adoptedMs } = await killHolder(record.node);
+    const { survivor, adoptedMs, killed } = await killHolder(record.node);
     const adopted = await latestCall();
     // Same record, same task, same time of queueing: the caller's place is kept.
     expect(adopted).toMatchObject({ id: record.id, task_id: record.task_id, end_reason: null, answered_at: null });
@@ -278,6 +278,45 @@ describe('a call outlives its call-control node', () => {
 
     await agentHangsUp(placedAt, caller);
     await waitUntil('the record ends', async () => (await latestCall()).end_reason !== null, 20_000);
-    expect(await latestCall()).toMatchObject({ end_reason: 'completed', node: survivor, agent_worker_id: 'agent-9', adapter_state: null });
+    const ended = await latestCall();
+    expect(ended).toMatchObject({ end_reason: 'completed', node: survivor, agent_worker_id: 'agent-9', adapter_state: null });
+    await startNode(killed.id, killed.sipPort);
+    await supervise({ type: 'finishWrapUp', taskId: ended.task_id as string });
+  });
+
+  it('a node stopped for an upgrade (SIGTERM) hands its connected call to the other node, which ends it normally', {
+    timeout: 180_000,
+  }, async () => {
+    const events = phone.events.length;
+    const { placedAt, caller } = await placeCall();
+    await waitUntil('the agent answered', () => phone.events.slice(events).some((e) => e.type === 'CALL_ESTABLISHED'), 30_000);
+    await waitUntil('the record says answered', async () => Boolean((await latestCall()).answered_at), 10_000);
+    const connected = await latestCall();
+    const holder = nodes.get(connected.node) as Node;
+    holder.process.child.kill('SIGTERM');
+    const stoppedAt = performance.now();
+    expect((await holder.process.exited).code).toBe(0);
+    nodes.delete(holder.name);
+    let survivor = '';
+    await waitUntil(
+      'the other node holds the call',
+      async () => {
+        survivor = (await latestCall()).node;
+        return nodes.has(survivor);
+      },
+      10_000,
+    );
+    const handedMs = Math.round(performance.now() - stoppedAt);
+    expect(holder.process.stdout()).toMatch(/"handed":1/);
+    const before = await packets(connected.external_id);
+    await new Promise((r) => setTimeout(r, 4_000));
+    const after = await packets(connected.external_id);
+    console.log(
+      `rolling restart: the call was held by the other node ${handedMs} ms after SIGTERM; packets ${before.join('/')} → ${after.join('/')} over 4 s`,
+    );
+    for (const i of [0, 1]) expect((after[i] as number) - (before[i] as number)).toBeGreaterThan(100);
+    await agentHangsUp(placedAt, caller);
+    await waitUntil('the record ends', async () => (await latestCall()).end_reason !== null, 20_000);
+    expect(await latestCall()).toMatchObject({ end_reason: 'completed', node: survivor, adapter_state: null });
   });
 });

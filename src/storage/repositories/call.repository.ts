@@ -168,6 +168,19 @@ export async function adoptSipCallByDialog(db: Trx, node: string, sipCallId: str
     .executeTakeFirst();
 }
 
+/** Of these records, those that name the node and have not ended: the calls it still holds. */
+export async function callsHeldBy(db: Trx, node: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('calls')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('node', '=', node)
+    .where('ended_at', 'is', null)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 /** The open SIP calls a node holds with a saved state (a restarted node carries them on). */
 export async function openSipCallsOfNode(db: Trx, node: string): Promise<CallRow[]> {
   return db

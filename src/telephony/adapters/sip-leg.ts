@@ -68,6 +68,7 @@ export class SipLeg implements CallLeg {
 
   /** Forgets the call without a word: another node has adopted it. */
   detach(): void {
+    this.call.handlers.onEnd = undefined;
     this.finishPlay();
     this.gateway.forget(this.media);
     this.released = true;
