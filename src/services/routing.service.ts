@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { deserialize, serialize } from 'node:v8';
 import type { UserActor } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { applyCommand, type RoutingCommand, summarize } from '../domain/routing/commands.js';
-import { RoutingEngine } from '../domain/routing/engine.js';
+import { ENGINE_STATE_VERSION, type EngineState, RoutingEngine } from '../domain/routing/engine.js';
 import { type EngineConfig, EngineError, type EngineEvent, type TaskInput } from '../domain/routing/engine-types.js';
 import type { Attributes } from '../domain/routing/expression.js';
 import type { Db, Trx } from '../storage/database.js';
@@ -14,6 +15,8 @@ import {
   findRoutingWorker,
   firstRoutingCommand,
   insertRoutingCommand,
+  insertRoutingSnapshot,
+  latestRoutingSnapshot,
   ROUTING_LOG_CHANNEL,
   routingCommandsAfter,
 } from '../storage/repositories/routing.repository.js';
@@ -37,6 +40,9 @@ import { appendAudit, type RequestContext } from './audit.service.js';
  * stay hot for reads, realtime and the takeover. One process without `cluster` options (tests, tools) fires its
  * own ticks unfenced, as before.
  */
+
+/** Commands between two snapshots of the engine (≈ 40,000 commands a day: one every hour or so at peak). */
+const SNAPSHOT_EVERY = 2_000;
 
 /** A node of a cluster: its name, and how long its lease lasts unless renewed (renewed every third of that). */
 export type ClusterOptions = {
@@ -62,6 +68,7 @@ const CODE_STATUS: Record<EngineError['code'], ConstructorParameters<typeof AppE
   illegal_transition: 'conflict',
   invalid_config: 'validation_failed',
   time_went_backwards: 'internal',
+  invalid_state: 'internal',
 };
 
 export const toAppError = (error: EngineError): AppError => new AppError(CODE_STATUS[error.code], error.message);
@@ -87,6 +94,10 @@ export class RoutingService {
   private stale = false;
   /** The last command of the log this node's engine has applied. */
   private lastSeq = '0';
+  /** The log position of the last snapshot this node restored or stored. */
+  private lastSnapshotSeq = 0;
+  /** How this node's engine was built at start: from the snapshot at `snapshotSeq` (null: none), then `replayed` commands. */
+  restored: { snapshotSeq: string | null; replayed: number } = { snapshotSeq: null, replayed: 0 };
   /** The lease epoch this node holds or last held (null: never); `leading` while it holds it. */
   private epoch: number | null = null;
   private leading = false;
@@ -105,6 +116,7 @@ export class RoutingService {
     private readonly clock: () => Date,
     private current: RoutingEngine,
     private readonly cluster: ClusterOptions | undefined,
+    private readonly snapshotEvery: number,
   ) {}
 
   /**
@@ -113,10 +125,18 @@ export class RoutingService {
    * configuration changes are commands too, so a replay applies each at the
    * point it happened.
    */
-  static async open(db: Db, config: EngineConfig, clock: () => Date, cluster?: ClusterOptions): Promise<RoutingService> {
-    const { engine, lastConfig, lastSeq } = await RoutingService.replay(db, config, clock);
-    const service = new RoutingService(db, config, clock, engine, cluster);
+  static async open(
+    db: Db,
+    config: EngineConfig,
+    clock: () => Date,
+    cluster?: ClusterOptions,
+    options: { snapshotEvery?: number } = {},
+  ): Promise<RoutingService> {
+    const { engine, lastConfig, lastSeq, restored } = await RoutingService.replay(db, config, clock);
+    const service = new RoutingService(db, config, clock, engine, cluster, options.snapshotEvery ?? SNAPSHOT_EVERY);
     service.lastSeq = lastSeq;
+    service.restored = restored;
+    service.lastSnapshotSeq = Number(restored.snapshotSeq ?? 0);
     // Another node may have recorded the same configuration meanwhile: decided under the log's lock, after catching up.
     const configured = lastConfig;
     await service.executeWhen((_, caughtUpConfig) =>
@@ -129,15 +149,38 @@ export class RoutingService {
     db: Db,
     fallback: EngineConfig,
     clock: () => Date,
-  ): Promise<{ engine: RoutingEngine; lastConfig: EngineConfig | undefined; lastSeq: string }> {
-    const first = await firstRoutingCommand(db);
-    const firstCommand = first?.command as RoutingCommand | undefined;
-    // The log opens with the configuration it was written under.
-    let lastConfig = firstCommand?.type === 'configure' ? firstCommand.config : undefined;
-    const engine = new RoutingEngine(lastConfig ?? fallback, first ? Number(first.at_ms) : clock().getTime());
+  ): Promise<{
+    engine: RoutingEngine;
+    lastConfig: EngineConfig | undefined;
+    lastSeq: string;
+    restored: { snapshotSeq: string | null; replayed: number };
+  }> {
+    // From the latest snapshot this code can read, if any (one it cannot: the whole log, as before snapshots).
+    const snapshot = await latestRoutingSnapshot(db, ENGINE_STATE_VERSION);
+    let engine: RoutingEngine | undefined;
+    let lastConfig: EngineConfig | undefined;
     let after = '0';
+    if (snapshot) {
+      try {
+        engine = RoutingEngine.fromState(snapshot.config as EngineConfig, deserialize(snapshot.state) as EngineState);
+        lastConfig = snapshot.config as EngineConfig;
+        after = snapshot.seq;
+      } catch {
+        engine = undefined;
+      }
+    }
+    if (!engine) {
+      const first = await firstRoutingCommand(db);
+      const firstCommand = first?.command as RoutingCommand | undefined;
+      // The log opens with the configuration it was written under.
+      lastConfig = firstCommand?.type === 'configure' ? firstCommand.config : undefined;
+      engine = new RoutingEngine(lastConfig ?? fallback, first ? Number(first.at_ms) : clock().getTime());
+    }
+    const snapshotSeq = after === '0' ? null : after;
+    let replayed = 0;
     for (;;) {
       const batch = await routingCommandsAfter(db, after, 5000);
+      replayed += batch.length;
       for (const row of batch) {
         const command = row.command as RoutingCommand;
         applyCommand(engine, Number(row.at_ms), command);
@@ -147,7 +190,25 @@ export class RoutingService {
       if (last) after = last.seq;
       if (!last || batch.length < 5000) break;
     }
-    return { engine, lastConfig, lastSeq: after };
+    return { engine, lastConfig, lastSeq: after, restored: { snapshotSeq, replayed } };
+  }
+
+  /**
+   * Every `snapshotEvery` commands the leader stores its engine's state, taken right after a command it appended —
+   * the state a replay up to that command gives (its time is that command's). Stored outside the command's
+   * transaction: a snapshot lost costs a longer replay, nothing more.
+   */
+  private snapshotAfter(seq: string): void {
+    if (!this.isLeader || Number(seq) - this.lastSnapshotSeq < this.snapshotEvery) return;
+    this.lastSnapshotSeq = Number(seq);
+    let state: Buffer;
+    try {
+      state = serialize(this.current.exportState());
+    } catch {
+      return;
+    }
+    const config = this.current.configuration;
+    void insertRoutingSnapshot(this.db, { seq, stateVersion: ENGINE_STATE_VERSION, config, state }).catch(() => undefined);
   }
 
   /** Applies a new configuration (after a queue or workflow edit); refused without change if it does not fit the work in progress. */
@@ -258,7 +319,10 @@ export class RoutingService {
       await this.rebuild().catch(() => undefined);
       throw error;
     }
-    if (appended !== undefined) this.lastSeq = appended;
+    if (appended !== undefined) {
+      this.lastSeq = appended;
+      this.snapshotAfter(appended);
+    }
     this.emit(caughtUp);
     this.emit(events);
     const command = decided as RoutingCommand | null;

@@ -374,6 +374,15 @@ export type ClusterLeasesTable = {
   expires_at: ColumnType<Date, never, Date>;
 };
 
+/** The routing engine's state at a log position (a cache of the replay up to `seq`; the log stays the truth). */
+export type RoutingSnapshotsTable = {
+  seq: ColumnType<string, string, never>;
+  state_version: number;
+  config: ColumnType<unknown, string, never>;
+  state: ColumnType<Buffer, Buffer, never>;
+  created_at: Generated<Date>;
+};
+
 /** Call-control nodes' heartbeats: a node not seen for the adoption delay is dead, and its open SIP calls are adopted. */
 export type CallControlNodesTable = { node: string; seen_at: Date };
 
@@ -743,6 +752,7 @@ export type Database = {
   routing_commands: RoutingCommandsTable;
   cluster_leases: ClusterLeasesTable;
   call_control_nodes: CallControlNodesTable;
+  routing_snapshots: RoutingSnapshotsTable;
   routing_workers: RoutingWorkersTable;
   simulation_runs: SimulationRunsTable;
 };

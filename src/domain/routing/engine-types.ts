@@ -78,6 +78,7 @@ export type EngineEvent =
 
 export type EngineErrorCode =
   | 'invalid_config'
+  | 'invalid_state'
   | 'unknown_task'
   | 'unknown_worker'
   | 'unknown_reservation'

@@ -205,8 +205,41 @@ export function compileConfig(config: EngineConfig): Compiled {
   return { settings, activities, queues, filters, defaultQueue: config.workflow.defaultQueue };
 }
 
+/**
+ * The version of the engine's state as `exportState` gives it: raise it whenever a field's meaning or shape changes,
+ * so that snapshots taken by older code are ignored (the log is replayed instead) rather than misread.
+ */
+export const ENGINE_STATE_VERSION = 1;
+
+/**
+ * The engine's whole state between commands, for a snapshot: plain data (Maps, Sets, arrays, objects), with the
+ * same objects shared where the engine shares them (a worker is in `workers` and in the idle order). The
+ * configuration is not in it: the snapshot keeps the configuration in force beside it.
+ */
+export type EngineState = {
+  version: number;
+  workers: Map<string, WorkerView>;
+  tasks: Map<string, TaskView>;
+  reservations: Map<string, ReservationView>;
+  waiting: Set<string>;
+  declined: Map<string, Map<string, number>>;
+  pendingByTask: Map<string, Set<string>>;
+  pendingByWorker: Map<string, Set<string>>;
+  roundRobin: Map<string, string>;
+  eligible: Map<string, Map<string, Set<string>>>;
+  free: ReturnType<IdleOrder<WorkerView>['exportState']>;
+  timers: Timer[];
+  timerSeq: number;
+  taskSeq: number;
+  reservationSeq: number;
+  now: number;
+  carried: EngineEvent[];
+};
+
 export class RoutingEngine {
   settings: typeof DEFAULTS;
+  /** The configuration in force (the last one given, at construction or by `reconfigure`). */
+  configuration: EngineConfig;
   private activities: Map<string, ActivityConfig>;
   private queues: Map<string, Queue>;
   private filters: Filter[];
@@ -240,12 +273,66 @@ export class RoutingEngine {
 
   constructor(config: EngineConfig, start: number) {
     this.now = start;
+    this.configuration = config;
     const compiled = compileConfig(config);
     this.settings = compiled.settings;
     this.activities = compiled.activities;
     this.queues = compiled.queues;
     this.filters = compiled.filters;
     this.defaultQueue = compiled.defaultQueue;
+  }
+
+  /** The state between commands, live (not a copy): serialise it at once, before the next command. */
+  exportState(): EngineState {
+    return {
+      version: ENGINE_STATE_VERSION,
+      workers: this.workers,
+      tasks: this.tasks,
+      reservations: this.reservations,
+      waiting: this.waiting,
+      declined: this.declined,
+      pendingByTask: this.pendingByTask,
+      pendingByWorker: this.pendingByWorker,
+      roundRobin: this.roundRobin,
+      eligible: this.eligible,
+      free: this.free.exportState(),
+      timers: this.timers.exportState(),
+      timerSeq: this.timerSeq,
+      taskSeq: this.taskSeq,
+      reservationSeq: this.reservationSeq,
+      now: this.now,
+      carried: this.carried,
+    };
+  }
+
+  /**
+   * An engine in the state `exportState` gave (taken from a snapshot: the objects are the engine's own from then on),
+   * under the configuration that was in force. It answers every later command exactly as the engine it was taken
+   * from: the routing-cluster and engine tests compare both.
+   */
+  static fromState(config: EngineConfig, state: EngineState): RoutingEngine {
+    if (state.version !== ENGINE_STATE_VERSION)
+      throw new EngineError('invalid_state', `engine state version ${state.version}, this engine reads ${ENGINE_STATE_VERSION}`);
+    const engine = new RoutingEngine(config, state.now);
+    for (const [from, into] of [
+      [state.workers, engine.workers],
+      [state.tasks, engine.tasks],
+      [state.reservations, engine.reservations],
+      [state.declined, engine.declined],
+      [state.pendingByTask, engine.pendingByTask],
+      [state.pendingByWorker, engine.pendingByWorker],
+      [state.roundRobin, engine.roundRobin],
+      [state.eligible, engine.eligible],
+    ] as [Map<string, unknown>, Map<string, unknown>][])
+      for (const [key, value] of from) into.set(key, value);
+    for (const id of state.waiting) engine.waiting.add(id);
+    engine.free.loadState(state.free);
+    engine.timers.loadState(state.timers);
+    engine.timerSeq = state.timerSeq;
+    engine.taskSeq = state.taskSeq;
+    engine.reservationSeq = state.reservationSeq;
+    engine.carried = state.carried;
+    return engine;
   }
 
   // ── commands ────────────────────────────────────────────────────────────
@@ -480,6 +567,7 @@ export class RoutingEngine {
       this.queues = compiled.queues;
       this.filters = compiled.filters;
       this.defaultQueue = compiled.defaultQueue;
+      this.configuration = config;
       this.eligible.clear();
       for (const worker of this.workers.values()) this.syncFree(worker);
     });

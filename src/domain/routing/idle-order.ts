@@ -17,6 +17,20 @@ export class IdleOrder<T extends { id: string }> {
     return this.byId.size;
   }
 
+  /** The order as data (for the engine's snapshot); the entries are live. */
+  exportState(): { entries: Entry<T>[]; head: number; dead: number } {
+    return { entries: this.entries, head: this.head, dead: this.dead };
+  }
+
+  /** Takes the order `exportState` gave (its entries become this order's own). */
+  loadState(state: { entries: Entry<T>[]; head: number; dead: number }): void {
+    this.entries = state.entries;
+    this.head = state.head;
+    this.dead = state.dead;
+    this.byId.clear();
+    for (const entry of state.entries) if (entry.alive) this.byId.set(entry.item.id, entry);
+  }
+
   has(id: string): boolean {
     return this.byId.has(id);
   }

@@ -6,6 +6,16 @@ export class MinHeap<T extends { at: number; seq: number }> {
     return this.items.length;
   }
 
+  /** The heap's array as it is (for the engine's snapshot); live. */
+  exportState(): T[] {
+    return this.items;
+  }
+
+  /** Takes an array `exportState` gave (already in heap order). */
+  loadState(items: T[]): void {
+    this.items = items;
+  }
+
   peek(): T | undefined {
     return this.items[0];
   }

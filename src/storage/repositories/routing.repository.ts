@@ -34,6 +34,32 @@ export async function insertRoutingCommand(db: Trx, command: Insertable<RoutingC
   return row.seq;
 }
 
+/** The latest engine snapshot of a state version this code reads, if any. */
+export const latestRoutingSnapshot = (db: Db, stateVersion: number) =>
+  db
+    .selectFrom('routing_snapshots')
+    .select(['seq', 'config', 'state'])
+    .where('state_version', '=', stateVersion)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+
+/** Stores a snapshot (once per position: a second node's of the same position is dropped) and keeps the latest three. */
+export async function insertRoutingSnapshot(
+  db: Db,
+  snapshot: { seq: string; stateVersion: number; config: unknown; state: Buffer },
+): Promise<void> {
+  await db
+    .insertInto('routing_snapshots')
+    .values({ seq: snapshot.seq, state_version: snapshot.stateVersion, config: JSON.stringify(snapshot.config), state: snapshot.state })
+    .onConflict((oc) => oc.column('seq').doNothing())
+    .execute();
+  await db
+    .deleteFrom('routing_snapshots')
+    .where('seq', 'not in', (eb) => eb.selectFrom('routing_snapshots').select('seq').orderBy('seq', 'desc').limit(3))
+    .execute();
+}
+
 /** The channel on which an append is announced to the other nodes (delivered when the append commits). */
 export const ROUTING_LOG_CHANNEL = 'routing_log';
 

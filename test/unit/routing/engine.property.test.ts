@@ -1,3 +1,4 @@
+import { deserialize, serialize } from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RoutingEngine } from '../../../src/domain/routing/engine.js';
@@ -79,8 +80,17 @@ type Run = { events: EngineEvent[]; engine: RoutingEngine };
 /** Runs a scenario; `check` is called after every command with the engine and the time. */
 type Scenario = { strategy: Strategy; workers: { skills: string[]; voice: number; work: number; level: number }[]; commands: Command[] };
 
-function run(s: Scenario, check?: (engine: RoutingEngine, declinedUntil: Map<string, number>) => void): Run {
-  const engine = new RoutingEngine(config(s.strategy), 0);
+/** An engine through a snapshot, as a node restarting from one gets it: state serialised, read back, restored. */
+const throughSnapshot = (engine: RoutingEngine): RoutingEngine =>
+  RoutingEngine.fromState(engine.configuration, deserialize(serialize(engine.exportState())));
+
+function run(
+  s: Scenario,
+  check?: (engine: RoutingEngine, declinedUntil: Map<string, number>) => void,
+  /** Before command `at`, the engine is replaced by what `restore` makes of it (a snapshot taken there). */
+  swap?: { at: number; restore: (engine: RoutingEngine) => RoutingEngine },
+): Run {
+  let engine = new RoutingEngine(config(s.strategy), 0);
   const events: EngineEvent[] = [];
   const declinedUntil = new Map<string, number>();
   let now = 0;
@@ -106,7 +116,8 @@ function run(s: Scenario, check?: (engine: RoutingEngine, declinedUntil: Map<str
       }),
     );
   }
-  for (const c of s.commands) {
+  for (const [index, c] of s.commands.entries()) {
+    if (swap && index === swap.at) engine = swap.restore(engine);
     const pick = <T>(items: T[], n: number): T | undefined => (items.length === 0 ? undefined : items[n % items.length]);
     const reservations = [...engine.allReservations()].filter((r) => r.status === 'pending');
     const tasks = [...engine.allTasks()];
@@ -256,6 +267,25 @@ describe('routing engine invariants (property-based)', () => {
       }),
       { numRuns: 100, seed: 7 },
     );
+  });
+
+  it('answer the same after a snapshot: an engine restored from its state at any point gives the same events and state as the one that ran on', () => {
+    fc.assert(
+      fc.property(scenario, fc.nat(), (s, cut) => {
+        const at = cut % (s.commands.length + 1);
+        const straight = run(s);
+        const restored = run(s, undefined, { at, restore: throughSnapshot });
+        expect(restored.events).toEqual(straight.events);
+        expect(restored.engine.exportState()).toEqual(straight.engine.exportState());
+      }),
+      { numRuns: 300, seed: 17 },
+    );
+  });
+
+  it('refuse a snapshot of another state version (the log is replayed instead)', () => {
+    const engine = new RoutingEngine(config('longest-idle'), 0);
+    const state = { ...engine.exportState(), version: 999 };
+    expect(() => RoutingEngine.fromState(engine.configuration, state)).toThrow(/state version 999/);
   });
 
   it('end every task in exactly one terminal state once everything is answered and finished', () => {
