@@ -21,7 +21,7 @@
  *   DRILL_RATE=100 DRILL_STEADY_S=20 DRILL_CALLS=2 npm run drill
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -125,7 +125,8 @@ const telephonyEnv = (name: string): NodeJS.ProcessEnv => {
 const env = (name: string, port: number): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
   HOME: process.env.HOME,
-  LOG_LEVEL: 'warn',
+  // Info: each node's log goes to a file in the drill's folder, read at the end to explain every failed call.
+  LOG_LEVEL: telephony ? 'info' : 'warn',
   PORT: String(port),
   SWITCHBOARD_DATA_DIR: path.join(root, name),
   DATABASE_URL: ha.url,
@@ -159,6 +160,9 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 12
 function launch(name: string, port: number): Node {
   const args = [CLI, 'start', ...(telephony ? ['--telephony'] : [])];
   const node = { name, port, service: startService(name, process.execPath, args, { env: env(name, port) }) };
+  const file = path.join(root, `${name}.log`);
+  node.service.child.stdout?.on('data', (chunk: Buffer) => appendFileSync(file, chunk));
+  node.service.child.stderr?.on('data', (chunk: Buffer) => appendFileSync(file, chunk));
   everyNode.push(node);
   return node;
 }
@@ -555,6 +559,7 @@ if (telephony) {
   }
 }
 await check.close();
+const diagnosis = openDatabase(ha.migrationUrl, { poolSize: 1 });
 clearInterval(supervising);
 await toolDb.close();
 
@@ -595,8 +600,18 @@ log(
 
 // Why calls failed or were not adopted: the telephony warnings of every node, the killed ones too, by event and error.
 const warnings = new Map<string, number>();
-for (const node of everyNode)
-  for (const line of node.service.output().split('\n')) {
+const nodeLogs = new Map<string, string[]>();
+for (const name of new Set(everyNode.map((n) => n.name))) {
+  let text = '';
+  try {
+    text = readFileSync(path.join(root, `${name}.log`), 'utf8');
+  } catch {
+    // no log
+  }
+  nodeLogs.set(name, text.split('\n'));
+}
+for (const lines of nodeLogs.values())
+  for (const line of lines) {
     const event = /"event":"([a-z_]+)"/.exec(line)?.[1];
     if (!event || !line.includes('"level":40')) continue;
     const error = /"error":"([^"]{0,120})/.exec(line)?.[1] ?? '';
@@ -604,6 +619,30 @@ for (const node of everyNode)
     warnings.set(key, (warnings.get(key) ?? 0) + 1);
   }
 for (const [key, count] of warnings) log(`drill: telephony warning ×${count}: ${key}`);
+// Each failed call's story: what every node logged about it (its SIP Call-ID or record id), in order, event names only.
+if (telephony) {
+  const failedCalls = await diagnosis.db
+    .selectFrom('calls')
+    .select(['id', 'external_id', 'node'])
+    .where('end_reason', '=', 'failed')
+    .limit(12)
+    .execute();
+  for (const call of failedCalls) {
+    const story: { time: number; text: string }[] = [];
+    for (const [name, lines] of nodeLogs)
+      for (const line of lines) {
+        if (!line.includes(call.external_id) && !line.includes(call.id)) continue;
+        const time = Number(/"time":(\d+)/.exec(line)?.[1] ?? 0);
+        const event = /"event":"([a-z_]+)"/.exec(line)?.[1] ?? /"msg":"([^"]{0,60})/.exec(line)?.[1] ?? '?';
+        const error = /"error":"([^"]{0,80})/.exec(line)?.[1];
+        story.push({ time, text: `${name} ${event}${error ? ` (${error})` : ''}` });
+      }
+    story.sort((a, b) => a.time - b.time);
+    const t0 = story[0]?.time ?? 0;
+    log(`drill: failed call ${call.id.slice(0, 8)} held by ${call.node}: ${story.map((s) => `+${s.time - t0} ms ${s.text}`).join('; ')}`);
+  }
+}
+await diagnosis.close();
 // What the nodes logged as errors (the 500s, if any), a few lines each: the codes, never request bodies.
 for (const node of nodes) {
   const errors = node.service

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Flow } from '../domain/ivr/flow.js';
 import { keypadDigits, type Validators } from '../domain/ivr/machine.js';
 import type { EngineEvent } from '../domain/routing/engine-types.js';
@@ -67,6 +68,8 @@ export class CallControl {
   }
 
   private adopter: Adopter | null = null;
+  /** Since when this node's beats have been getting through (null: the last one failed). */
+  private beatingSince: number | null = null;
   private beatTimer: NodeJS.Timeout | undefined;
   private sweeping = false;
   /** Records being adopted (or adopted) here: a sweep and an in-dialog request never adopt one call twice. */
@@ -83,7 +86,13 @@ export class CallControl {
       if (this.sweeping) return;
       this.sweeping = true;
       try {
-        await this.deps.calls.beat(this.deps.node);
+        try {
+          await this.deps.calls.beat(this.deps.node);
+        } catch (error) {
+          this.beatingSince = null;
+          throw error;
+        }
+        this.beatingSince ??= performance.now();
         // Calls this node runs whose record names another node now (it was paused and taken over): let them go.
         const running = [...this.sessions].filter((s) => s.recordId !== null && s.leg.saved);
         if (running.length > 0) {
@@ -96,7 +105,11 @@ export class CallControl {
           for (const s of running) if (!held.has(s.recordId as string)) s.lost();
         }
         if (first) for (const row of await this.deps.calls.openSipCallsOf(this.deps.node)) await this.adopt(row);
-        const orphans = await this.deps.calls.adoptOrphans(this.deps.node, this.deps.adoptAfterMs ?? ADOPT_AFTER_MS);
+        // After the database was away (every node's beat stopped), adopt nothing until the other nodes have had the
+        // time to beat again: a node whose beat is old then is dead, not merely cut off as this one was.
+        const delay = this.deps.adoptAfterMs ?? ADOPT_AFTER_MS;
+        if (performance.now() - (this.beatingSince ?? performance.now()) < delay + 2 * BEAT_MS) return;
+        const orphans = await this.deps.calls.adoptOrphans(this.deps.node, delay);
         for (const row of orphans) await this.adopt(row);
       } catch (error) {
         this.deps.log('call_adoption_failed', { error: String(error) });

@@ -15,7 +15,10 @@ import { mirrorDirection } from '../sip/sdp.js';
  */
 
 /** The caller's dialog: the one that arrived here, or one adopted from another node. */
-export type CallerDialog = Pick<IncomingCall, 'callId' | 'fromTag' | 'localTag' | 'caller' | 'hangup' | 'refer' | 'dialogState'> & {
+export type CallerDialog = Pick<
+  IncomingCall,
+  'callId' | 'fromTag' | 'localTag' | 'caller' | 'hangup' | 'refer' | 'dialogState' | 'detach'
+> & {
   readonly state: IncomingCall['state'] | AdoptedDialog['state'];
   handlers: Pick<IncomingCall['handlers'], 'onInfoDigit' | 'onReinvite'> & { onEnd?: (reason: 'remote_bye') => void };
 };
@@ -74,7 +77,7 @@ export class SipLeg implements CallLeg {
     this.released = true;
     if (this.agent && 'detach' in this.agent) this.agent.detach();
     this.agent = null;
-    if ('detach' in this.call && typeof this.call.detach === 'function') this.call.detach();
+    this.call.detach();
   }
 
   /** The agent's dialog of an adopted call: the agent's BYE ends their part, as on the node that rang them. */

@@ -173,6 +173,15 @@ export class IncomingCall {
     else if (this.state !== 'ended') this.end('local_bye', true);
   }
 
+  /** Forgets the dialog without a word: another node holds the call now (its requests here are then refused with 503). */
+  detach(): void {
+    if (this.state === 'ended') return;
+    clearTimeout(this.okTimer);
+    this.state = 'ended';
+    this.handlers = {};
+    this.endpoint.forgetCall(this);
+  }
+
   /** @internal */ acked(): void {
     if (this.state !== 'answered') return;
     clearTimeout(this.okTimer);
@@ -608,6 +617,15 @@ export class SipEndpoint {
       return true;
     };
     if (deliver()) return;
+    // Addressed to this node (its Contact) but held here no more: another node adopted the call. 503 sends the edge
+    // on to the other nodes; adopting it back here would take it from a live node.
+    const target = parseUri(request.uri);
+    if (target && `${target.host}:${target.port ?? 5060}` === this.contactHost) {
+      this.reply(request, remote, tx, 503, 'Service Unavailable', {
+        headers: [['warning', '399 switchboard "the call is held by another node"']],
+      });
+      return;
+    }
     if (!this.onUnknownDialog) {
       this.reply(request, remote, tx, 481, 'Call/Transaction Does Not Exist');
       return;
