@@ -31,7 +31,7 @@ import { RoutingService } from '../src/services/routing.service.js';
 import { loadRoutingConfig } from '../src/services/routing-admin.service.js';
 import { openDatabase } from '../src/storage/database.js';
 import { epochsWithTwoTimekeepers } from '../src/storage/repositories/routing.repository.js';
-import { startKamailio, startRtpengine } from '../src/telephony/processes.js';
+import { startSharedEdge } from '../src/telephony/processes.js';
 import { type Softphone, startSoftphone } from '../test/support/baresip.js';
 import { freeUdpPort, freeUdpRange, type SippResult, sipp, sippCounts } from '../test/support/telephony.js';
 
@@ -92,23 +92,13 @@ const telephony = CALLS
 if (telephony) {
   const rtp = await freeUdpRange(2_000);
   edge.push(
-    await startRtpengine({
-      ng: { host: '127.0.0.1', port: telephony.ngPort },
-      portMin: rtp.min,
-      portMax: rtp.max,
-      dtmfLogPort: 0,
-      tcpNgPort: telephony.tcpPort,
-      recordingDir: path.join(root, 'media'),
-    }),
-  );
-  edge.push(
-    await startKamailio({
-      listen: { host: '127.0.0.1', port: telephony.edgePort },
+    ...(await startSharedEdge({
+      sip: { host: '127.0.0.1', port: telephony.edgePort },
+      rtpengine: { host: '127.0.0.1', port: telephony.ngPort, tcpPort: telephony.tcpPort, portMin: rtp.min, portMax: rtp.max },
       nodes: Object.values(telephony.sip).map((port) => ({ host: '127.0.0.1', port })),
-      rtpengine: { host: '127.0.0.1', port: telephony.ngPort },
-      dir: path.join(root, 'kamailio'),
+      dir: root,
       template: path.join(import.meta.dirname, '..', '..', 'deploy', 'kamailio', 'kamailio.cfg'),
-    }),
+    })),
   );
 }
 const telephonyEnv = (name: string): NodeJS.ProcessEnv => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type HaDatabase, startHaDatabase } from '../cluster/ha-database.js';
 import { type Service, startService } from '../platform/child-services.js';
 import { packageRoot } from '../storage/paths.js';
-import { startKamailio, startRtpengine } from '../telephony/processes.js';
+import { startSharedEdge } from '../telephony/processes.js';
 import { StartupError } from './storage-runtime.js';
 
 /**
@@ -89,23 +89,19 @@ export async function clusterUp(o: ClusterUpOptions, progress: (line: string) =>
     const t = o.telephony;
     if (t) {
       edge.push(
-        await startRtpengine({
-          ng: { host: '127.0.0.1', port: t.rtpengineNgPort },
-          portMin: t.rtpPortMin,
-          portMax: t.rtpPortMax,
-          dtmfLogPort: 0,
-          tcpNgPort: t.rtpengineTcpNgPort,
-          recordingDir: path.join(o.dir, 'media', 'recordings'),
-        }),
-      );
-      edge.push(
-        await startKamailio({
-          listen: { host: '127.0.0.1', port: t.sipEdgePort },
+        ...(await startSharedEdge({
+          sip: { host: '127.0.0.1', port: t.sipEdgePort },
+          rtpengine: {
+            host: '127.0.0.1',
+            port: t.rtpengineNgPort,
+            tcpPort: t.rtpengineTcpNgPort,
+            portMin: t.rtpPortMin,
+            portMax: t.rtpPortMax,
+          },
           nodes: Array.from({ length: o.nodes }, (_, i) => ({ host: '127.0.0.1', port: t.sipNodePort + i })),
-          rtpengine: { host: '127.0.0.1', port: t.rtpengineNgPort },
-          dir: path.join(o.dir, 'kamailio'),
+          dir: o.dir,
           template: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
-        }),
+        })),
       );
       progress(
         `telephony: SIP edge on udp 127.0.0.1:${t.sipEdgePort} dispatching to ${o.nodes} nodes (SIP ${t.sipNodePort}–${t.sipNodePort + o.nodes - 1}); rtpengine ng ${t.rtpengineNgPort} (keys to every node on tcp ${t.rtpengineTcpNgPort})`,

@@ -3,7 +3,7 @@ import type { Flow } from '../domain/ivr/flow.js';
 import { keypadDigits, type Validators } from '../domain/ivr/machine.js';
 import type { EngineEvent } from '../domain/routing/engine-types.js';
 import type { CallRow } from '../services/call-record.service.js';
-import { type CallLeg, CallSession, type SavedSession, type SessionDeps } from './call-session.js';
+import { type CallLeg, CallSession, type SavedSession, type SessionDeps, telephonyContext } from './call-session.js';
 
 /**
  * The call-control service: takes calls from any adapter (SIP, simulator),
@@ -53,9 +53,7 @@ export class CallControl {
    * and tasks still waiting for an agent are canceled (as abandoned — the caller is no longer there).
    */
   async recover(): Promise<number> {
-    const now = this.deps.clock();
-    const ctx = { actor: null, system: `telephony.${this.deps.node}`, sourceIp: null, requestId: null, now, timeZone: this.deps.timeZone };
-    return this.deps.calls.recoverNode(ctx, this.deps.node);
+    return this.deps.calls.recoverNode(telephonyContext(this.deps), this.deps.node);
   }
 
   start(): void {
@@ -140,14 +138,7 @@ export class CallControl {
   private async carryOn(row: CallRow): Promise<void> {
     const saved = row.adapter_state as SavedSession | null;
     const flow = this.flowFor(row.line);
-    const ctx = {
-      actor: null,
-      system: `telephony.${this.deps.node}`,
-      sourceIp: null,
-      requestId: null,
-      now: this.deps.clock(),
-      timeZone: this.deps.timeZone,
-    };
+    const ctx = telephonyContext(this.deps);
     const rebuilt = saved?.v === 1 && flow && this.adopter ? await this.adopter(row, saved).catch(() => null) : null;
     if (!rebuilt || !saved || !flow) {
       // The call is gone with its node (rtpengine no longer has it) or cannot be rebuilt: it ends as failed.

@@ -86,6 +86,11 @@ export type SessionDeps = {
   log: (event: string, details: Record<string, unknown>) => void;
 };
 
+/** Who acts when call control writes: the node's telephony, at the node's time, on the center's calendar. */
+export function telephonyContext(deps: Pick<SessionDeps, 'node' | 'clock' | 'timeZone'>): RequestContext {
+  return { actor: null, system: `telephony.${deps.node}`, sourceIp: null, requestId: null, now: deps.clock(), timeZone: deps.timeZone };
+}
+
 class Hangup extends Error {}
 
 /** The phases in which a call can be carried on by another node (before: the IVR starts again; after: nothing left). */
@@ -192,14 +197,7 @@ export class CallSession {
   }
 
   private ctx(): RequestContext {
-    return {
-      actor: null,
-      system: `telephony.${this.deps.node}`,
-      sourceIp: null,
-      requestId: null,
-      now: this.deps.clock(),
-      timeZone: this.deps.timeZone,
-    };
+    return telephonyContext(this.deps);
   }
 
   private digit(d: string): void {

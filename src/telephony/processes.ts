@@ -106,3 +106,44 @@ export async function startKamailio(o: KamailioOptions): Promise<Service & { ctl
   await waitUntil('kamailio', service, () => sipPing(o.listen, 500));
   return { ...service, ctl };
 }
+
+export type SharedEdgeOptions = {
+  /** Where callers and agents' phones reach the edge. */
+  sip: { host: string; port: number };
+  /** rtpengine's ng port (UDP) and its TCP ng port, whose every client hears every key. */
+  rtpengine: { host: string; port: number; tcpPort: number; portMin: number; portMax: number };
+  /** The call-control nodes the edge dispatches to. */
+  nodes: { host: string; port: number }[];
+  /** Recordings go to `media/`, Kamailio's files to `kamailio/` in it. */
+  dir: string;
+  template: string;
+};
+
+/**
+ * One rtpengine and one Kamailio shared by several call-control nodes (`cluster up --telephony`, the drill, the
+ * call-survival test): the edge dispatches to every node; rtpengine sends each key to every node on its TCP ng port
+ * and to no UDP port, so that the node that adopts a call hears its caller. Returns the services, stopped in reverse.
+ */
+export async function startSharedEdge(o: SharedEdgeOptions): Promise<Service[]> {
+  const rtpengine = await startRtpengine({
+    ng: { host: o.rtpengine.host, port: o.rtpengine.port },
+    portMin: o.rtpengine.portMin,
+    portMax: o.rtpengine.portMax,
+    dtmfLogPort: 0,
+    tcpNgPort: o.rtpengine.tcpPort,
+    recordingDir: path.join(o.dir, 'media'),
+  });
+  try {
+    const kamailio = await startKamailio({
+      listen: o.sip,
+      nodes: o.nodes,
+      rtpengine: { host: o.rtpengine.host, port: o.rtpengine.port },
+      dir: path.join(o.dir, 'kamailio'),
+      template: o.template,
+    });
+    return [rtpengine, kamailio];
+  } catch (error) {
+    await rtpengine.stop();
+    throw error;
+  }
+}

@@ -8,7 +8,8 @@ import type { RoutingCommand } from '../../src/domain/routing/commands.js';
 import { RoutingService } from '../../src/services/routing.service.js';
 import { loadRoutingConfig } from '../../src/services/routing-admin.service.js';
 import { RtpengineClient } from '../../src/telephony/media/rtpengine.js';
-import { type Service, startKamailio, startRtpengine } from '../../src/telephony/processes.js';
+import { type Service, startSharedEdge } from '../../src/telephony/processes.js';
+import { realTimeClockFrom } from '../support/app.js';
 import { type Softphone, startSoftphone } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { assertBuilt, baseEnv, CLI, freePort, type Running, run, waitForOutput, waitUntil } from '../support/processes.js';
@@ -73,15 +74,24 @@ async function startNode(name: string, sipPort: number): Promise<Node> {
 }
 
 /**
- * A supervisor's tool joins the cluster for one routing command (it follows; the nodes lead). Its instant is the
- * database's, the clock the nodes share: an offer made by its command times out on theirs.
+ * A supervisor's tool joins the cluster for one routing command (it follows; the nodes lead). The nodes are real
+ * processes on real time; the tool's command must be on their clock, or an offer it makes times out at their next
+ * tick. Their shared clock is the database's, read here (listed in test/unit/no-wall-clock.test.ts): the test
+ * depends on no date, only on agreeing with the nodes.
  */
 async function supervise(command: RoutingCommand): Promise<void> {
   const { rows } = await sql<{ now: Date }>`SELECT now() AS now`.execute(db.db);
-  const at = rows[0]?.now as Date;
-  const tool = await RoutingService.open(db.db, await loadRoutingConfig(db.db), () => at, { nodeId: 'test-supervisor', leaseMs: 1500 });
+  const clock = realTimeClockFrom(rows[0]?.now as Date);
+  const tool = await RoutingService.open(db.db, await loadRoutingConfig(db.db), clock, { nodeId: 'test-supervisor', leaseMs: 1500 });
   try {
-    await tool.execute(command, { actor: null, system: 'test', sourceIp: null, requestId: null, now: at, timeZone: 'America/Chicago' });
+    await tool.execute(command, {
+      actor: null,
+      system: 'test',
+      sourceIp: null,
+      requestId: null,
+      now: clock(),
+      timeZone: 'America/Chicago',
+    });
   } finally {
     await tool.stop();
   }
@@ -92,26 +102,15 @@ beforeAll(async () => {
   db = await createTestDatabase({ empty: true });
   const range = await freeUdpRange(300);
   shared = { edgePort: await freeUdpPort(), ngPort: await freeUdpPort(), tcpPort: await freePort() };
-  const media = await tempDir('media');
-  services.push(
-    await startRtpengine({
-      ng: { host: '127.0.0.1', port: shared.ngPort },
-      portMin: range.min,
-      portMax: range.max,
-      dtmfLogPort: 0,
-      tcpNgPort: shared.tcpPort,
-      recordingDir: path.join(media, 'recordings'),
-    }),
-  );
   const sipPorts = [await freeUdpPort(), await freeUdpPort()];
   services.push(
-    await startKamailio({
-      listen: { host: '127.0.0.1', port: shared.edgePort },
+    ...(await startSharedEdge({
+      sip: { host: '127.0.0.1', port: shared.edgePort },
+      rtpengine: { host: '127.0.0.1', port: shared.ngPort, tcpPort: shared.tcpPort, portMin: range.min, portMax: range.max },
       nodes: sipPorts.map((port) => ({ host: '127.0.0.1', port })),
-      rtpengine: { host: '127.0.0.1', port: shared.ngPort },
-      dir: path.join(media, 'kamailio'),
+      dir: await tempDir('media'),
       template: path.resolve('deploy/kamailio/kamailio.cfg'),
-    }),
+    })),
   );
   await startNode('node-a', sipPorts[0] as number);
   await startNode('node-b', sipPorts[1] as number);

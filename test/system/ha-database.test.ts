@@ -62,9 +62,17 @@ describe('the replicated database', () => {
   it('survives the primary’s death: the standby is promoted, HAProxy follows, no acknowledged row is lost', async () => {
     killMember('pg1');
     await waitUntil('pg2 promoted', async () => (await ha.primary()) === 'pg2', 60_000);
+    // Through HAProxy, the new primary — writable: a read alone may still reach a server in recovery (HAProxy's
+    // check has not switched yet, or pg2 is finishing its promotion), and an INSERT there is refused as read-only.
     await waitUntil(
-      'the rows through HAProxy',
-      async () => (await query<{ n: string }>(ha.migrationUrl, 'SELECT count(*) AS n FROM acked').catch(() => []))[0]?.n === '500',
+      'a writable primary with the rows through HAProxy',
+      async () => {
+        const [state] = await query<{ n: string; recovery: boolean }>(
+          ha.migrationUrl,
+          'SELECT (SELECT count(*) FROM acked) AS n, pg_is_in_recovery() AS recovery',
+        ).catch(() => []);
+        return state?.n === '500' && state.recovery === false;
+      },
       30_000,
     );
     await query(ha.migrationUrl, 'INSERT INTO acked VALUES (501)');
