@@ -548,8 +548,6 @@ if (telephony) {
     });
   }
 }
-await check.close();
-const diagnosis = openDatabase(ha.migrationUrl, { poolSize: 1 });
 clearInterval(supervising);
 await toolDb.close();
 
@@ -611,7 +609,7 @@ for (const lines of nodeLogs.values())
 for (const [key, count] of warnings) log(`drill: telephony warning ×${count}: ${key}`);
 // Each failed call's story: what every node logged about it (its SIP Call-ID or record id), in order, event names only.
 if (telephony) {
-  const failedCalls = await diagnosis.db
+  const failedCalls = await check.db
     .selectFrom('calls')
     .select(['id', 'external_id', 'node'])
     .where('end_reason', '=', 'failed')
@@ -632,7 +630,7 @@ if (telephony) {
     log(`drill: failed call ${call.id.slice(0, 8)} held by ${call.node}: ${story.map((s) => `+${s.time - t0} ms ${s.text}`).join('; ')}`);
   }
 }
-await diagnosis.close();
+await check.close();
 // What the nodes logged as errors (the 500s, if any), a few lines each: the codes, never request bodies.
 for (const node of nodes) {
   const errors = node.service

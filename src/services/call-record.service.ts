@@ -232,12 +232,16 @@ export class CallRecordService {
    */
   async recoverNode(ctx: RequestContext, node: string): Promise<number> {
     const stale = await failOpenCallsOfNode(this.db, node, ctx.now);
-    for (const { task_id } of stale) {
-      const task = task_id ? this.routing.engine.task(task_id) : undefined;
-      if (task_id && task && (task.status === 'pending' || task.status === 'reserved'))
-        await this.execute({ type: 'cancel', taskId: task_id, reason: 'abandoned' }, ctx).catch(() => undefined);
-    }
+    for (const { task_id } of stale) if (task_id) await this.cancelIfWaiting(ctx, task_id);
     return stale.length;
+  }
+
+  /** A gone caller's task, if it still waits for an agent (pending or offered): canceled as abandoned. True if it waited. */
+  private async cancelIfWaiting(ctx: RequestContext, taskId: string): Promise<boolean> {
+    const status = this.routing.engine.task(taskId)?.status;
+    if (status !== 'pending' && status !== 'reserved') return false;
+    await this.execute({ type: 'cancel', taskId, reason: 'abandoned' }, ctx).catch(() => undefined);
+    return true;
   }
 
   /** A call-control node's heartbeat: a node not seen for the adoption delay is dead, and its SIP calls are adopted. */
@@ -270,11 +274,9 @@ export class CallRecordService {
    * and its task, if still waiting for an agent, is canceled (the caller is no longer there) or, with an agent, completed.
    */
   async endGone(ctx: RequestContext, call: CallRow): Promise<void> {
-    const task = call.task_id ? this.routing.engine.task(call.task_id) : undefined;
-    if (call.task_id && task && (task.status === 'pending' || task.status === 'reserved'))
-      await this.execute({ type: 'cancel', taskId: call.task_id, reason: 'abandoned' }, ctx).catch(() => undefined);
-    else if (call.task_id && task?.status === 'assigned')
-      await this.execute({ type: 'complete', taskId: call.task_id }, ctx).catch(() => undefined);
+    const taskId = call.task_id;
+    if (taskId && !(await this.cancelIfWaiting(ctx, taskId)) && this.routing.engine.task(taskId)?.status === 'assigned')
+      await this.execute({ type: 'complete', taskId }, ctx).catch(() => undefined);
     await rideOut(() => endCall(this.db, call.id, { at: ctx.now, reason: 'failed' }));
   }
 

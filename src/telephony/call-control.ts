@@ -70,7 +70,7 @@ export class CallControl {
   private beatingSince: number | null = null;
   private beatTimer: NodeJS.Timeout | undefined;
   private sweeping = false;
-  /** Records being adopted (or adopted) here: a sweep and an in-dialog request never adopt one call twice. */
+  /** Records being adopted here now: a sweep and an in-dialog request never adopt one call twice at once. */
   private readonly adopting = new Map<string, Promise<void>>();
 
   /**
@@ -128,9 +128,11 @@ export class CallControl {
 
   /** Carries on one call whose record now names this node. */
   private adopt(row: CallRow): Promise<void> {
+    // Already carried on here (a session runs it), or being adopted right now: once is enough.
+    if ([...this.sessions].some((s) => s.recordId === row.id)) return Promise.resolve();
     const known = this.adopting.get(row.id);
     if (known) return known;
-    const done = this.carryOn(row).finally(() => setTimeout(() => this.adopting.delete(row.id), 60_000).unref());
+    const done = this.carryOn(row).finally(() => this.adopting.delete(row.id));
     this.adopting.set(row.id, done);
     return done;
   }

@@ -3,6 +3,7 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { RtpengineClient } from '../../src/telephony/media/rtpengine.js';
 import { writeDtmfPcap } from './dtmf-pcap.js';
 
 /** Helpers for the SIP suites: free loopback ports, and SIPp runs with bounded calls and time. */
@@ -116,4 +117,13 @@ export function sippCounts(out: string): { successful: number; failed: number } 
     return m ? Number(m[1]) : Number.NaN;
   };
   return { successful: grab('Successful call'), failed: grab('Failed call') };
+}
+
+/** Packets rtpengine relayed from each side of a call (one count per tag), from its `query` answer. */
+export async function packetsBySide(rtpengine: RtpengineClient, callId: string): Promise<number[]> {
+  const stats = await rtpengine.command('query', { 'call-id': callId });
+  const tags = stats.tags as Record<string, { medias?: { streams?: { stats?: { packets?: number } }[] }[] }>;
+  return Object.values(tags).map((v) =>
+    (v.medias ?? []).flatMap((m) => m.streams ?? []).reduce((n, st) => n + (st.stats?.packets ?? 0), 0),
+  );
 }

@@ -13,7 +13,7 @@ import { realTimeClockFrom } from '../support/app.js';
 import { type Softphone, startSoftphone } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { assertBuilt, baseEnv, CLI, freePort, type Running, run, waitForOutput, waitUntil } from '../support/processes.js';
-import { freeUdpPort, freeUdpRange, type SippResult, sipp } from '../support/telephony.js';
+import { freeUdpPort, freeUdpRange, packetsBySide, type SippResult, sipp } from '../support/telephony.js';
 
 /**
  * A call outlives the call-control node that holds it (issue #17's acceptance). One Kamailio and one rtpengine,
@@ -139,14 +139,8 @@ afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** Packets rtpengine relayed from each side of the call (by tag). */
-async function packets(callId: string): Promise<number[]> {
-  const stats = await ng.command('query', { 'call-id': callId });
-  const tags = stats.tags as Record<string, { medias?: { streams?: { stats?: { packets?: number } }[] }[] }>;
-  return Object.values(tags).map((v) =>
-    (v.medias ?? []).flatMap((m) => m.streams ?? []).reduce((n, st) => n + (st.stats?.packets ?? 0), 0),
-  );
-}
+/** Packets rtpengine relayed from each side of the call. */
+const packets = (callId: string) => packetsBySide(ng, callId);
 
 const latestCall = () => db.db.selectFrom('calls').selectAll().orderBy('arrived_at', 'desc').executeTakeFirstOrThrow();
 

@@ -10,7 +10,7 @@ import { buildTestApp, loadTestAgencies, realTimeClockFrom, type TestApp } from 
 import { rms, startSoftphone } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitUntil } from '../support/processes.js';
-import { freeUdpPort, freeUdpRange, sipp } from '../support/telephony.js';
+import { freeUdpPort, freeUdpRange, packetsBySide, sipp } from '../support/telephony.js';
 
 /**
  * Real SIP on loopback: SIPp callers through Kamailio (Debian's) into a
@@ -320,16 +320,9 @@ describe('an agent answers on a SIP phone', () => {
       await phone.waitFor('CALL_ESTABLISHED');
       // Let the caller talk (SIPp's A-law sample) and the agent's tone flow, then look at rtpengine's counters.
       await new Promise((r) => setTimeout(r, 9_000));
-      const stats = await tel.gateway.rtpengine.command('query', { 'call-id': answered?.external_id as string });
-      const tags = stats.tags as Record<string, { medias?: { streams?: { stats?: { packets?: number } }[] }[] }>;
-      const packets = Object.fromEntries(
-        Object.entries(tags).map(([tag, v]) => [
-          tag,
-          (v.medias ?? []).flatMap((m) => m.streams ?? []).reduce((n, st) => n + (st.stats?.packets ?? 0), 0),
-        ]),
-      );
+      const packets = await packetsBySide(tel.gateway.rtpengine, answered?.external_id as string);
       // Both sides sent media through rtpengine: the caller and the agent.
-      expect(Object.values(packets).filter((n) => n > 50).length).toBe(2);
+      expect(packets.filter((n) => n > 50).length).toBe(2);
       phone.command('hangup');
       const result = await run;
       expect(result.code, result.stderr + result.stdout.slice(-2_000)).toBe(0);

@@ -138,7 +138,7 @@ export class MediaGateway {
   /** Anchors the caller's media and returns the SDP for our 200 OK; `sideB` is what answers for now (the sink). */
   async anchor(call: MediaCall, sideB: string, onDigit: (digit: string) => void): Promise<string> {
     const sdp = await this.renegotiate(call, sideB);
-    this.digitListeners.set(`${call.callId}|${call.callerTag}`, onDigit);
+    this.listen(call, onDigit);
     return sdp;
   }
 
@@ -218,7 +218,7 @@ export class MediaGateway {
   }
 
   async release(call: MediaCall): Promise<void> {
-    this.digitListeners.delete(`${call.callId}|${call.callerTag}`);
+    this.forget(call);
     await this.rtpengine.command('delete', { 'call-id': call.callId, 'from-tag': call.callerTag }).catch(() => undefined);
   }
 

@@ -45,6 +45,52 @@ export function withoutTag(value: NameAddr | null): string {
   return formatNameAddr({ ...value, params });
 }
 
+/** The key a SIP INFO carries (application/dtmf-relay "Signal=5", or application/dtmf "5"), upper-cased; null if none. */
+export function infoDigit(body: string): string | null {
+  const digit = /Signal\s*=\s*([0-9*#A-D])/i.exec(body)?.[1] ?? /^\s*([0-9*#A-D])\s*$/i.exec(body)?.[1] ?? null;
+  return digit ? digit.toUpperCase() : null;
+}
+
+/** The headers of a REFER asking the other side to call `target` instead (RFC 3515, blind transfer). */
+export function referHeaders(target: string, contactHost: string): [string, string][] {
+  return [
+    ['refer-to', `<${target}>`],
+    ['referred-by', `<sip:switchboard@${contactHost}>`],
+    ['contact', `<sip:switchboard@${contactHost}>`],
+  ];
+}
+
+/**
+ * A request of ours inside a dialog, with CSeq `seq`, and where it goes: along the route set (loose routing: the
+ * first route is the next hop), or without one to the remote address. Null when the dialog's parties do not parse.
+ */
+export function inDialogRequest(
+  d: DialogState,
+  method: 'BYE' | 'REFER',
+  seq: number,
+  extra: [string, string][],
+  contactHost: string,
+): { request: SipRequest; destination: { address: string; port: number } } | null {
+  const local = parseNameAddr(d.local);
+  const remote = parseNameAddr(d.remote);
+  if (!local || !remote) return null;
+  const headers: Headers = new Map<string, string[]>([
+    ['via', [`SIP/2.0/UDP ${contactHost};branch=z9hG4bK${randomToken(8)};rport`]],
+    ['max-forwards', ['70']],
+    ['from', [formatNameAddr({ ...local, params: { ...local.params, tag: d.localTag } })]],
+    ['to', [formatNameAddr({ ...remote, params: { ...remote.params, tag: d.remoteTag } })]],
+    ['call-id', [d.callId]],
+    ['cseq', [`${seq} ${method}`]],
+    ...extra.map(([name, value]): [string, string[]] => [name, [value]]),
+  ]);
+  if (d.routeSet.length > 0) headers.set('route', [...d.routeSet]);
+  const next = d.routeSet[0] ? parseUri(parseNameAddr(d.routeSet[0])?.uri ?? '') : null;
+  return {
+    request: { kind: 'request', method, uri: d.remoteTarget, headers, body: '' },
+    destination: next ? { address: next.host, port: next.port ?? 5060 } : d.remoteAddress,
+  };
+}
+
 export type AdoptedHandlers = {
   onEnd?: (reason: 'remote_bye' | 'local_bye') => void;
   onInfoDigit?: (digit: string) => void;
@@ -109,9 +155,9 @@ export class AdoptedDialog {
         this.finish('remote_bye');
         return;
       case 'INFO': {
-        const digit = /Signal\s*=\s*([0-9*#A-D])/i.exec(request.body)?.[1] ?? /^\s*([0-9*#A-D])\s*$/i.exec(request.body)?.[1] ?? null;
+        const digit = infoDigit(request.body);
         reply(200, 'OK');
-        if (digit) this.handlers.onInfoDigit?.(digit.toUpperCase());
+        if (digit) this.handlers.onInfoDigit?.(digit);
         return;
       }
       case 'INVITE': {
@@ -138,11 +184,7 @@ export class AdoptedDialog {
   /** Blind transfer (RFC 3515), as the original dialog would. */
   async refer(target: string): Promise<number | null> {
     if (this.state === 'ended') return null;
-    const response = await this.send('REFER', [
-      ['refer-to', `<${target}>`],
-      ['referred-by', `<sip:switchboard@${this.host.contactHost}>`],
-      ['contact', `<sip:switchboard@${this.host.contactHost}>`],
-    ]);
+    const response = await this.send('REFER', referHeaders(target, this.host.contactHost));
     return response?.status ?? null;
   }
 
@@ -161,23 +203,7 @@ export class AdoptedDialog {
   }
 
   private send(method: 'BYE' | 'REFER', extra: [string, string][]): Promise<SipResponse | null> {
-    const d = this.dialog;
-    const local = parseNameAddr(d.local);
-    const remote = parseNameAddr(d.remote);
-    if (!local || !remote) return Promise.resolve(null);
-    const headers: Headers = new Map<string, string[]>([
-      ['via', [`SIP/2.0/UDP ${this.host.contactHost};branch=z9hG4bK${randomToken(8)};rport`]],
-      ['max-forwards', ['70']],
-      ['from', [formatNameAddr({ ...local, params: { ...local.params, tag: d.localTag } })]],
-      ['to', [formatNameAddr({ ...remote, params: { ...remote.params, tag: d.remoteTag } })]],
-      ['call-id', [d.callId]],
-      ['cseq', [`${++this.localSeq} ${method}`]],
-      ...extra.map(([name, value]): [string, string[]] => [name, [value]]),
-    ]);
-    if (d.routeSet.length > 0) headers.set('route', [...d.routeSet]);
-    const next = d.routeSet[0] ? parseUri(parseNameAddr(d.routeSet[0])?.uri ?? '') : null;
-    const destination = next ? { address: next.host, port: next.port ?? 5060 } : d.remoteAddress;
-    const request: SipRequest = { kind: 'request', method, uri: d.remoteTarget, headers, body: '' };
-    return this.host.sendRequest(request, destination);
+    const out = inDialogRequest(this.dialog, method, ++this.localSeq, extra, this.host.contactHost);
+    return out ? this.host.sendRequest(out.request, out.destination) : Promise.resolve(null);
   }
 }

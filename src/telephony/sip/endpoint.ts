@@ -1,9 +1,8 @@
 // Over 500 lines: the transaction layer, dialogs and the socket loop share one transaction table and its timers (RFC 3261 §17).
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { AdoptedDialog, type DialogState, withoutTag } from './adopted-dialog.js';
+import { AdoptedDialog, type DialogState, inDialogRequest, infoDigit, referHeaders, withoutTag } from './adopted-dialog.js';
 import {
   first,
-  formatNameAddr,
   makeResponse,
   parseCSeq,
   parseMessage,
@@ -214,9 +213,9 @@ export class IncomingCall {
         this.endpoint.reply(request, remote, tx, 200, 'OK');
         return;
       case 'INFO': {
-        const digit = /Signal\s*=\s*([0-9*#A-D])/i.exec(request.body)?.[1] ?? /^\s*([0-9*#A-D])\s*$/i.exec(request.body)?.[1] ?? null;
+        const digit = infoDigit(request.body);
         this.endpoint.reply(request, remote, tx, 200, 'OK');
-        if (digit) this.handlers.onInfoDigit?.(digit.toUpperCase());
+        if (digit) this.handlers.onInfoDigit?.(digit);
         return;
       }
       case 'INVITE': {
@@ -263,35 +262,14 @@ export class IncomingCall {
    */
   async refer(target: string): Promise<number | null> {
     if (this.state !== 'confirmed' && this.state !== 'answered') return null;
-    const response = await this.sendInDialog('REFER', [
-      ['refer-to', `<${target}>`],
-      ['referred-by', `<sip:switchboard@${this.endpoint.contactHost}>`],
-      ['contact', `<sip:switchboard@${this.endpoint.contactHost}>`],
-    ]);
+    const response = await this.sendInDialog('REFER', referHeaders(target, this.endpoint.contactHost));
     return response?.status ?? null;
   }
 
-  /** A request inside the dialog, along its route set (loose routing: the first route is the next hop). */
+  /** A request inside the dialog (inDialogRequest: along its route set, or to where the INVITE came from). */
   private sendInDialog(method: 'BYE' | 'REFER', extra: [string, string][]): Promise<SipResponse | null> {
-    const to = parseNameAddr(first(this.invite, 'to'));
-    const from = parseNameAddr(first(this.invite, 'from'));
-    if (!to || !from) return Promise.resolve(null);
-    const headers = new Map<string, string[]>([
-      ['via', [`SIP/2.0/UDP ${this.endpoint.contactHost};branch=z9hG4bK${randomToken(8)};rport`]],
-      ['max-forwards', ['70']],
-      ['from', [formatNameAddr({ ...to, params: { ...to.params, tag: this.localTag } })]],
-      ['to', [formatNameAddr(from)]],
-      ['call-id', [this.callId]],
-      ['cseq', [`${++this.localSeq} ${method}`]],
-      ...extra.map(([name, value]): [string, string[]] => [name, [value]]),
-    ]);
-    if (this.routeSet.length > 0) headers.set('route', [...this.routeSet]);
-    const target = this.remoteTarget || `sip:${this.remote.address}:${this.remote.port}`;
-    const request: SipRequest = { kind: 'request', method, uri: target, headers, body: '' };
-    // Without a route set, to where the INVITE came from.
-    const next = this.routeSet[0] ? parseUri(parseNameAddr(this.routeSet[0])?.uri ?? '') : null;
-    const destination = next ? { address: next.host, port: next.port ?? 5060 } : this.remote;
-    return this.endpoint.sendRequest(request, destination);
+    const out = inDialogRequest(this.dialogState(), method, ++this.localSeq, extra, this.endpoint.contactHost);
+    return out ? this.endpoint.sendRequest(out.request, out.destination) : Promise.resolve(null);
   }
 }
 
