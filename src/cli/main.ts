@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Over 500 lines: the command table and each command's argument parsing, read top to bottom as the CLI's help.
 
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
@@ -12,7 +14,8 @@ import { AGENCY_TYPES, AGREEMENT_MODELS, AGREEMENT_STATUSES } from '../domain/pa
 import type { Shift } from '../domain/routing/simulator.js';
 import { JOB_QUEUES } from '../jobs/job-queues.js';
 import { importAgencies, listAgencies, saveAgency } from '../services/agency.service.js';
-import { verifyAuditChain } from '../services/audit.service.js';
+import { auditKeyId, checkPublishedHeads, inclusionProof, verifyAuditLog } from '../services/audit.service.js';
+import { AuditSealer } from '../services/audit-sealer.js';
 import { demoSignInCodes } from '../services/demo-codes.service.js';
 import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import type { EnrollmentCourier, EnrollmentLink } from '../services/identity-context.js';
@@ -77,6 +80,10 @@ async function withStorage(command: string, work: (storage: Storage, cfg: Config
     try {
       await applyMigrations(storage, progress);
       code = await work(storage, cfg);
+      // What this command audited is sealed before it exits, unless a running node holds the sealer's lease (then it does).
+      await sealOnce(storage, cfg).catch((error: unknown) =>
+        progress(`audit events left for the sealer: ${error instanceof Error ? error.message : String(error)}`),
+      );
     } finally {
       await storage.close();
     }
@@ -84,6 +91,19 @@ async function withStorage(command: string, work: (storage: Storage, cfg: Config
     fail(error);
   }
   if (code) process.exit(code);
+}
+
+/** Seals what is in the audit inbox when no running node holds the sealer's lease; hands the lease back at once. */
+async function sealOnce(storage: Storage, cfg: Config): Promise<void> {
+  const identity = await openIdentity(cfg, storage);
+  const sealer = new AuditSealer(storage.handle.db, {
+    nodeId: `cli-${os.hostname()}-${process.pid}`,
+    signingKey: identity.keys.auditSigning,
+    intervalMs: 1000,
+    leaseMs: 10_000,
+  });
+  await sealer.sealAll();
+  await sealer.stop();
 }
 
 /** A whole number from 1 to max, for a count or a port. */
@@ -360,18 +380,61 @@ demo
 const audit = program.command('audit').description('the audit log');
 audit
   .command('verify')
-  .description('recompute the hash chain: exit 0 if intact, else name the first broken sequence number and exit 1')
-  .action(() =>
-    withStorage('audit', async (storage) => {
-      const check = await verifyAuditChain(storage.handle.db);
-      if (check.intact) {
-        print(`audit log intact: ${check.count} events, last hash ${check.lastHash}`);
-        return 0;
+  .description(
+    "recompute the hash chain, each sealed batch's Merkle root and signed head, and check that no event waits unsealed longer than AUDIT_MAX_MERGE_DELAY_MS; with --heads, compare the published heads too: exit 0 if intact, else name the first broken sequence number and exit 1",
+  )
+  .option('--heads <file>', 'published heads (AUDIT_HEAD_FILE, one JSON line each) to check against the database')
+  .option('--json', 'print one JSON object')
+  .action((options: { heads?: string; json?: boolean }) =>
+    withStorage('audit', async (storage, cfg) => {
+      const { auditSigning } = (await openIdentity(cfg, storage)).keys;
+      const check = await verifyAuditLog(storage.handle.db, {
+        publicKey: createPublicKey(auditSigning),
+        maxMergeDelayMs: cfg.AUDIT_MAX_MERGE_DELAY_MS,
+      });
+      const published = options.heads ? await checkPublishedHeads(storage.handle.db, readFileSync(options.heads, 'utf8')) : undefined;
+      const intact = check.intact && (published?.mismatches.length ?? 0) === 0;
+      if (options.json) print(JSON.stringify({ ...check, intact, ...(published ? { published } : {}) }));
+      else if (check.intact) {
+        print(
+          `audit log intact: ${check.count} events, last hash ${check.lastHash ?? '(none)'}; ${check.heads.checked} signed batches; ${check.pending.count} events waiting to be sealed`,
+        );
+        if (published) print(`published heads: ${published.checked} checked, ${published.mismatches.length} do not match`);
       }
-      process.stderr.write(
-        `switchboard: audit log BROKEN at sequence ${check.brokenAt}: ${check.reason} (${check.count} events verified before it)\n`,
-      );
-      return 1;
+      if (!check.intact)
+        process.stderr.write(
+          `switchboard: audit log BROKEN at sequence ${check.brokenAt}: ${check.reason} (${check.count} events verified before it)\n`,
+        );
+      for (const m of published?.mismatches ?? [])
+        process.stderr.write(`switchboard: published head of batch ${m.batch} does not match: ${m.reason}\n`);
+      return intact ? 0 : 1;
+    }),
+  );
+audit
+  .command('prove <seq>')
+  .description(
+    "print the inclusion proof of sealed event <seq> (JSON: the event, its batch's audit path and signed head), which an outside auditor checks with the sealer's public key and nothing else of the log",
+  )
+  .action((seq: string) =>
+    withStorage('audit', async (storage) => {
+      const proof = await inclusionProof(storage.handle.db, positiveInt(seq, 2 ** 31));
+      if (!proof) {
+        process.stderr.write(`switchboard: event ${seq} is not sealed in a signed batch\n`);
+        return 1;
+      }
+      print(JSON.stringify(proof, null, 2));
+      return 0;
+    }),
+  );
+audit
+  .command('key')
+  .description("print the sealer's public key (PEM) and its key id: what an outside auditor checks published heads and proofs with")
+  .action(() =>
+    withStorage('audit', async (storage, cfg) => {
+      const publicKey = createPublicKey((await openIdentity(cfg, storage)).keys.auditSigning);
+      print(`key id ${auditKeyId(publicKey)}`);
+      print(publicKey.export({ format: 'pem', type: 'spki' }).toString().trim());
+      return 0;
     }),
   );
 

@@ -13,6 +13,7 @@ import { partnerRequestSweepJob } from '../jobs/partner-request-sweep.job.js';
 import { retentionJob } from '../jobs/retention.job.js';
 import { submissionWorkItemSweepJob } from '../jobs/submission-work-item-sweep.job.js';
 import { welfareSweepJob } from '../jobs/welfare-sweep.job.js';
+import { AuditSealer } from '../services/audit-sealer.js';
 import { CallRecordService } from '../services/call-record.service.js';
 import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { offlineGeocoder } from '../services/geonames.js';
@@ -85,6 +86,8 @@ export async function startCommand(
       await jobs?.stop();
       await simulation?.stop();
       await routing?.stop();
+      // Last: what the requests above audited is sealed before the lease is handed over.
+      await sealer?.stop();
     } finally {
       await storage.close();
       clearTimeout(grace);
@@ -98,6 +101,7 @@ export async function startCommand(
   let routing: RoutingService | undefined;
   let simulation: SimulationControl | undefined;
   let jobs: QueueJobRunner | undefined;
+  let sealer: AuditSealer | undefined;
   try {
     progress(`database: ${storage.description}`);
     const applied = await applyMigrations(storage, progress);
@@ -134,6 +138,20 @@ export async function startCommand(
     // Every start is a node of a cluster, of one or more on this database: the lease decides who fires the timers.
     const nodeId = config.SWITCHBOARD_NODE_ID ?? `${hostname()}-${process.pid}`;
     const pool = storage.handle.pool;
+    // The audit log's sealer: on the node holding the 'audit' lease, it chains what every node appends.
+    sealer = new AuditSealer(storage.handle.db, {
+      nodeId,
+      signingKey: identity.keys.auditSigning,
+      intervalMs: config.AUDIT_SEAL_INTERVAL_MS,
+      leaseMs: Math.max(config.ROUTING_LEASE_MS, config.AUDIT_SEAL_INTERVAL_MS * 5),
+      publishEveryMs: config.AUDIT_HEAD_PUBLISH_MS,
+      headFile: config.AUDIT_HEAD_FILE,
+      log: (event, fields) =>
+        event === 'audit_seal_failed' || event === 'audit_sealer_fenced'
+          ? logger.warn({ ...fields, node: nodeId }, event)
+          : logger.info({ ...fields, node: nodeId }, event),
+    });
+    sealer.start();
     routing = await RoutingService.open(storage.handle.db, await loadRoutingConfig(storage.handle.db), () => new Date(), {
       nodeId,
       leaseMs: config.ROUTING_LEASE_MS,
@@ -241,6 +259,7 @@ export async function startCommand(
       identity,
       secureCookies: !development,
       development,
+      auditMaxMergeDelayMs: config.AUDIT_MAX_MERGE_DELAY_MS,
       timeZone: config.CENTER_TIME_ZONE,
       routing,
       attachmentsDir: path.join(config.dataDir, 'attachments'),
@@ -296,6 +315,7 @@ export async function startCommand(
     }
     progress(`ready: http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT} (API docs at /api/docs)`);
   } catch (error) {
+    await sealer?.stop().catch(() => undefined);
     await jobs?.stop().catch(() => undefined);
     await telephony?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);

@@ -61,7 +61,7 @@ export const ConfigSchema = z
       .default('true')
       .transform((value) => value === 'true'),
     /**
-     * Master key (base64 or hex, ≥ 32 bytes) from which the keys that encrypt TOTP seeds and sign partner tokens are
+     * Master key (base64 or hex, ≥ 32 bytes) from which the keys that encrypt TOTP seeds, sign partner tokens and sign audit heads are
      * derived. Secret. Unset → generated once into SWITCHBOARD_DATA_DIR/secret.key; every node of a cluster needs the same.
      */
     SWITCHBOARD_SECRET_KEY: z
@@ -85,6 +85,14 @@ export const ConfigSchema = z
       .optional(),
     /** How long the routing leader's lease lasts unless renewed (renewed every third of it): the longest a dead leader's timers wait. */
     ROUTING_LEASE_MS: z.coerce.number({ error: 'must be a number' }).int().min(300).max(60_000).default(3000),
+    /** How often the audit sealer moves appended events into the hash chain (the merge delay's usual size). */
+    AUDIT_SEAL_INTERVAL_MS: z.coerce.number({ error: 'must be a number' }).int().min(20).max(10_000).default(200),
+    /** The longest an event may wait unsealed: `audit verify` fails when one in the inbox is older. */
+    AUDIT_MAX_MERGE_DELAY_MS: z.coerce.number({ error: 'must be a number' }).int().min(1000).max(3_600_000).default(10_000),
+    /** How often the sealer publishes the latest signed head (a log line `audit_head`, and AUDIT_HEAD_FILE when set). */
+    AUDIT_HEAD_PUBLISH_MS: z.coerce.number({ error: 'must be a number' }).int().min(1000).max(86_400_000).default(60_000),
+    /** A file the published heads are appended to (one JSON line each), for `audit verify --heads` — keep it off the database's machine. */
+    AUDIT_HEAD_FILE: z.string().min(1, 'must not be empty').optional(),
     SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(600_000).default(10_000),
     /** `start --telephony`: the SIP edge (Kamailio) callers and agents' phones use, on loopback. */
     SIP_EDGE_PORT: port.default(5060),

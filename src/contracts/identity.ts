@@ -168,7 +168,8 @@ export const ZTokenAnswer = z.union([ZTokenResponse, ZOAuthError]);
 export type TokenAnswer = z.infer<typeof ZTokenAnswer>;
 
 export const ZAuditEvent = z.object({
-  seq: z.number().int(),
+  seq: z.number().int().nullable().describe('null while the event waits in the inbox to be sealed (moments)'),
+  sealed: z.boolean(),
   occurredAt: z.string(),
   actorType: z.string(),
   actorId: z.string().nullable(),
@@ -181,7 +182,7 @@ export const ZAuditEvent = z.object({
   sourceIp: z.string().nullable(),
   requestId: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
-  hash: z.string(),
+  hash: z.string().nullable(),
 });
 
 export const ZAuditQuery = z.strictObject({
@@ -198,9 +199,51 @@ export const ZAuditQuery = z.strictObject({
 export const ZAuditEventList = z.object({ events: z.array(ZAuditEvent) });
 export type AuditEventList = z.infer<typeof ZAuditEventList>;
 
+/** A sealed batch's head as signed (Ed25519 over its first and last sequence numbers, chain hash and Merkle root). */
+export const ZAuditHead = z.object({
+  batch: z.number().int(),
+  firstSeq: z.number().int(),
+  lastSeq: z.number().int(),
+  headHash: z.string(),
+  merkleRoot: z.string(),
+  keyId: z.string(),
+  signature: z.string(),
+});
+
 export const ZAuditVerify = z.object({
   intact: z.boolean(),
   count: z.number().int(),
   brokenAt: z.number().int().optional(),
   reason: z.string().optional(),
+  signedBatches: z.number().int(),
+  latestHead: ZAuditHead.nullable(),
+  pending: z.object({ count: z.number().int(), oldestAgeMs: z.number().nullable(), maxMergeDelayMs: z.number().int() }),
+});
+
+/** GET /api/v1/audit/key: what an outside auditor checks heads and proofs with. */
+export const ZAuditKey = z.object({ keyId: z.string(), publicKeyPem: z.string(), algorithm: z.literal('Ed25519') });
+
+/** GET /api/v1/audit/events/:seq/proof: RFC 6962 inclusion of one sealed event in its signed batch. */
+export const ZAuditProof = z.object({
+  event: z.object({
+    seq: z.number().int(),
+    occurredAt: z.string(),
+    actorType: z.string(),
+    actorId: z.string().nullable(),
+    actorAgencyOri: z.string().nullable(),
+    action: z.string(),
+    resourceType: z.string().nullable(),
+    resourceId: z.string().nullable(),
+    purpose: z.string().nullable(),
+    outcome: z.enum(['allowed', 'denied', 'error']),
+    sourceIp: z.string().nullable(),
+    requestId: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+    prevHash: z.string(),
+    hash: z.string(),
+  }),
+  index: z.number().int(),
+  size: z.number().int(),
+  path: z.array(z.string()),
+  head: ZAuditHead,
 });

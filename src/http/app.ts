@@ -76,6 +76,8 @@ export type AppOptions = {
   scanner?: AttachmentScanner;
   /** Development (default: when cookies are not Secure, i.e. plain HTTP on loopback): webhooks may point at this machine. */
   development?: boolean;
+  /** AUDIT_MAX_MERGE_DELAY_MS: `GET /audit/verify` fails when an event waits unsealed longer (default 10 s). */
+  auditMaxMergeDelayMs?: number;
   /** The built web app; default dist/web of the package. */
   webDir?: string;
   /** The cloud-voice adapter: its account's auth token and public base URL (for signatures), and the calls it serves. */
@@ -318,6 +320,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     openapi: () => app.swagger() as unknown as Record<string, unknown>,
     geocoder: options.geocoder ?? offlineGeocoder(),
     development: options.development ?? !options.secureCookies,
+    auditMaxMergeDelayMs: options.auditMaxMergeDelayMs ?? 10_000,
     attachments: { dir: options.attachmentsDir, scanner: options.scanner },
   };
   const routes = [

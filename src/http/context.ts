@@ -32,6 +32,8 @@ export type AppContext = {
   /** Plain HTTP on loopback (no Secure cookies): development. Webhooks may then point at this machine. */
   development: boolean;
   attachments: { dir: string; scanner?: AttachmentScanner | undefined };
+  /** The longest an audit event may wait unsealed before `verify` reports it. */
+  auditMaxMergeDelayMs: number;
 };
 
 /** The service-call context of a request: who, from where, which request, when. */

@@ -1,4 +1,14 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeKey } from '../config/config.js';
@@ -6,7 +16,8 @@ import { errnoCode } from '../domain/errors/app-error.js';
 
 /**
  * Keys derived from one master key: one encrypts TOTP seeds at rest
- * (AES-256-GCM), one signs partner access tokens (HS256). The master key comes
+ * (AES-256-GCM), one signs partner access tokens (HS256), one signs the audit
+ * log's heads (Ed25519). The master key comes
  * from SWITCHBOARD_SECRET_KEY or, for a single node, a file generated once in
  * the data directory.
  */
@@ -15,11 +26,22 @@ export type Keys = {
   tokenSigning: Uint8Array;
   /** CSRF tokens are HMAC(session token): nothing to store, and the app can fetch its token again after a reload. */
   csrf: Buffer;
+  /** Signs the audit log's batch heads (Ed25519): the database never holds it, so its administrator cannot re-sign a rewritten log. */
+  auditSigning: KeyObject;
 };
+
+/** An Ed25519 private key from a 32-byte seed (RFC 8410's PKCS #8 form of it). */
+const ed25519FromSeed = (seed: Buffer): KeyObject =>
+  createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
 
 export function deriveKeys(master: Buffer): Keys {
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `switchboard:${info}`, 32));
-  return { encryption: derive('encryption:v1'), tokenSigning: new Uint8Array(derive('partner-token-signing:v1')), csrf: derive('csrf:v1') };
+  return {
+    encryption: derive('encryption:v1'),
+    tokenSigning: new Uint8Array(derive('partner-token-signing:v1')),
+    csrf: derive('csrf:v1'),
+    auditSigning: ed25519FromSeed(derive('audit-head-signing:v1')),
+  };
 }
 
 export async function loadMasterKey(configured: string | undefined, dataDir: string): Promise<Buffer> {

@@ -4,7 +4,7 @@ import { JOB_QUEUE_SCHEMA } from './job-queue.js';
 /**
  * What the application's database role may do, applied by the owner after
  * every migration (idempotent). The application reads and writes rows; it
- * cannot change or delete audit events or timeline events (nor, not owning the table, switch off
+ * cannot change or delete audit events (inbox, chain or heads) or timeline events, nor seal except through audit_seal() (nor, not owning the table, switch off
  * the trigger that also forbids it), cannot rewrite migration history, and
  * cannot change the schema.
  */
@@ -16,7 +16,10 @@ export async function grantApplicationRole(owner: pg.Pool, appRole: string): Pro
     await client.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
     await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
     await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
-    await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM ${role}`);
+    // The audit log (migration 0025): events are appended to the inbox; only audit_seal() moves them into the chain.
+    await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_inbox FROM ${role}`);
+    await client.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON audit_chain, audit_heads, audit_events FROM ${role}`);
+    await client.query(`GRANT EXECUTE ON FUNCTION audit_seal(text, bigint, jsonb, jsonb) TO ${role}`);
     await client.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM ${role}`);
     await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON routing_commands FROM ${role}`);
     // Timelines are history: rows are added, never changed.

@@ -1,5 +1,5 @@
 // Over 500 lines: the type of every table, one place Kysely checks each query against (kept beside the migrations).
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /** Kysely's view of the tables created by the SQL migrations. Keep in step with migrations/. */
 
@@ -111,8 +111,8 @@ export type PartnerClientsTable = {
   revoked_at: Date | null;
   secret_generation: Generated<number>;
 };
-export type AuditEventsTable = {
-  seq: ColumnType<string, number, never>;
+/** The fields every audit event has, pending or sealed (migration 0025). */
+type AuditEventFields = {
   occurred_at: Date;
   actor_type: 'user' | 'client' | 'system' | 'anonymous';
   actor_id: string | null;
@@ -125,8 +125,48 @@ export type AuditEventsTable = {
   source_ip: string | null;
   request_id: string | null;
   details: ColumnType<Record<string, unknown>, string, never>;
-  prev_hash: string;
-  hash: string;
+};
+
+/** Events appended, not yet sealed: no sequence number, no hash, no lock. */
+export type AuditInboxTable = AuditEventFields & {
+  id: ColumnType<string, never, never>;
+  appended_at: ColumnType<Date, never, never>;
+};
+
+/** The sealed, hash-chained log; rows arrive only through audit_seal(). */
+export type AuditChainTable = AuditEventFields & {
+  seq: ColumnType<string, never, never>;
+  prev_hash: ColumnType<string, never, never>;
+  hash: ColumnType<string, never, never>;
+  inbox_id: ColumnType<string | null, never, never>;
+  appended_at: ColumnType<Date | null, never, never>;
+  sealed_at: ColumnType<Date | null, never, never>;
+};
+
+/** The view of everything that happened: the sealed chain, then the inbox's pending events (seq and hashes null). */
+export type AuditEventsTable = {
+  [K in keyof AuditEventFields]: ColumnType<Selectable<AuditEventFields>[K], never, never>;
+} & {
+  seq: ColumnType<string | null, never, never>;
+  prev_hash: ColumnType<string | null, never, never>;
+  hash: ColumnType<string | null, never, never>;
+  inbox_id: ColumnType<string | null, never, never>;
+  appended_at: ColumnType<Date | null, never, never>;
+  sealed_at: ColumnType<Date | null, never, never>;
+};
+
+/** One row per sealed batch: the chain's head after it, the batch's Merkle root, the sealer's signature. */
+export type AuditHeadsTable = {
+  batch: ColumnType<string, never, never>;
+  first_seq: ColumnType<string, never, never>;
+  last_seq: ColumnType<string, never, never>;
+  head_hash: ColumnType<string, never, never>;
+  merkle_root: ColumnType<string, never, never>;
+  sealed_at: ColumnType<Date, never, never>;
+  holder: ColumnType<string, never, never>;
+  epoch: ColumnType<string, never, never>;
+  key_id: ColumnType<string | null, never, never>;
+  signature: ColumnType<string | null, never, never>;
 };
 
 export type PersonsTable = {
@@ -749,6 +789,9 @@ export type Database = {
   sessions: SessionsTable;
   partner_clients: PartnerClientsTable;
   audit_events: AuditEventsTable;
+  audit_inbox: AuditInboxTable;
+  audit_chain: AuditChainTable;
+  audit_heads: AuditHeadsTable;
   routing_commands: RoutingCommandsTable;
   cluster_leases: ClusterLeasesTable;
   call_control_nodes: CallControlNodesTable;

@@ -193,7 +193,7 @@ describe('a two-person rule needs two independent people', () => {
       .selectFrom('audit_events')
       .select(['actor_id', 'outcome', 'details'])
       .where('action', '=', 'safeguards.decide')
-      .orderBy('seq', 'desc')
+      .orderBy('inbox_id', 'desc')
       .executeTakeFirstOrThrow();
     expect(audited).toMatchObject({
       actor_id: reviewer.userId,

@@ -102,7 +102,7 @@ describe('partner clients and the token endpoint', () => {
       .selectAll()
       .where('actor_id', '=', client.clientId)
       .where('action', '=', 'agency.read')
-      .orderBy('seq')
+      .orderBy('inbox_id')
       .execute();
     expect(audit.map((a) => [a.outcome, a.resource_id, a.actor_agency_ori])).toEqual([
       ['allowed', AGENCY_A, AGENCY_A],

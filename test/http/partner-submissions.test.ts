@@ -311,7 +311,7 @@ describe('partner submissions over HTTP', () => {
       .select(['actor_id', 'outcome'])
       .where('action', '=', 'submission.read')
       .where('resource_id', '=', ack.id)
-      .orderBy('seq')
+      .orderBy('inbox_id')
       .execute();
     expect(audited).toEqual([
       { actor_id: officer.userId, outcome: 'allowed' },

@@ -123,7 +123,7 @@ describe('person search', () => {
       .selectFrom('audit_events')
       .select(['purpose', 'details'])
       .where('action', '=', 'person.search')
-      .orderBy('seq', 'desc')
+      .orderBy('inbox_id', 'desc')
       .executeTakeFirstOrThrow();
     expect(audited.purpose).toContain('checking whether the caller means this child');
     expect(audited.details).toMatchObject({ minorRecord: true, purposeCode: 'case_work' });
@@ -155,7 +155,7 @@ describe('person search', () => {
       .selectFrom('audit_events')
       .select(['outcome', 'resource_id', 'details'])
       .where('action', '=', 'person.duplicates')
-      .orderBy('seq', 'desc')
+      .orderBy('inbox_id', 'desc')
       .executeTakeFirstOrThrow();
     expect(denial).toMatchObject({
       outcome: 'denied',

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../src/services/audit.service.js';
+import { verifyAuditLog } from '../../src/services/audit.service.js';
 import { buildTestApp, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -60,7 +60,7 @@ const read = (id: string, who: SignedIn, purpose?: string) =>
     url: `/api/v1/persons/${id}${purpose ? `?purposeCode=welfare_check&purpose=${encodeURIComponent(purpose)}` : ''}`,
     headers: { cookie: who.cookie },
   });
-const eventsFor = (id: string) => db.db.selectFrom('audit_events').selectAll().where('resource_id', '=', id).orderBy('seq').execute();
+const eventsFor = (id: string) => db.db.selectFrom('audit_events').selectAll().where('resource_id', '=', id).orderBy('inbox_id').execute();
 
 describe('reading a person', () => {
   it("refuses a child's record without a purpose of use, and audits the refusal", async () => {
@@ -110,29 +110,51 @@ describe('reading a person', () => {
 });
 
 describe('the audit log', () => {
-  it('lets auditors read it (and records that they did)', async () => {
+  it('lets auditors read it, pending events after sealed ones (and records that they did)', async () => {
+    // Before sealing, every event is listed as pending (no sequence number yet), in the order it was appended.
+    const before = await t.app.inject({ method: 'GET', url: '/api/v1/audit/events?limit=1000', headers: { cookie: auditor.cookie } });
+    expect(before.statusCode).toBe(200);
+    const unsealed = before.json().events;
+    expect(unsealed.length).toBeGreaterThan(10);
+    expect(
+      unsealed.every((e: { seq: number | null; sealed: boolean; hash: string | null }) => e.seq === null && !e.sealed && e.hash === null),
+    ).toBe(true);
+    await t.sealAudit();
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/audit/events?limit=1000', headers: { cookie: auditor.cookie } });
-    expect(res.statusCode).toBe(200);
     const events = res.json().events;
-    expect(events.length).toBeGreaterThan(10);
-    expect(events.map((e: { seq: number }) => e.seq)).toEqual(events.map((_: unknown, i: number) => i + 1));
+    // The sealed chain keeps the order of appending: the same actions, now numbered 1…n; the read before is among them.
+    expect(events.slice(0, unsealed.length).map((e: { action: string }) => e.action)).toEqual(
+      unsealed.map((e: { action: string }) => e.action),
+    );
+    const sealed = events.filter((e: { sealed: boolean }) => e.sealed);
+    expect(sealed.map((e: { seq: number }) => e.seq)).toEqual(sealed.map((_: unknown, i: number) => i + 1));
+    expect(sealed.length).toBe(unsealed.length + 1);
     const again = await t.app.inject({
       method: 'GET',
-      url: `/api/v1/audit/events?afterSeq=${events.length}`,
+      url: `/api/v1/audit/events?afterSeq=${sealed.length}`,
       headers: { cookie: auditor.cookie },
     });
-    expect(again.json().events[0]).toMatchObject({ action: 'audit.read', actorId: auditor.userId });
+    expect(again.json().events[0]).toMatchObject({ action: 'audit.read', actorId: auditor.userId, sealed: false });
     const analystTry = await t.app.inject({ method: 'GET', url: '/api/v1/audit/events', headers: { cookie: analyst.cookie } });
     expect(analystTry.statusCode).toBe(403);
   });
 
   it("cannot be changed or deleted by the application's database role", async () => {
-    await expect(db.pool.query("UPDATE audit_events SET outcome = 'allowed' WHERE seq = 1")).rejects.toThrow(/append-only/);
-    await expect(db.pool.query('DELETE FROM audit_events WHERE seq = 1')).rejects.toThrow(/append-only/);
-    await expect(db.pool.query('TRUNCATE audit_events')).rejects.toThrow(/append-only/);
+    expect(await t.sealAudit()).toBeGreaterThan(0);
+    await expect(db.pool.query("UPDATE audit_chain SET outcome = 'allowed' WHERE seq = 1")).rejects.toThrow(/append-only/);
+    await expect(db.pool.query('DELETE FROM audit_chain WHERE seq = 1')).rejects.toThrow(/append-only/);
+    await expect(db.pool.query('TRUNCATE audit_chain')).rejects.toThrow(/append-only/);
+    await expect(db.pool.query('DELETE FROM audit_heads')).rejects.toThrow(/append-only/);
+    // A pending event cannot be changed, nor removed except into the chain.
+    const pending = await t.app.inject({ method: 'GET', url: '/api/v1/audit/events', headers: { cookie: auditor.cookie } });
+    expect(pending.statusCode).toBe(200);
+    await expect(db.pool.query("UPDATE audit_inbox SET outcome = 'allowed'")).rejects.toThrow(/not allowed/);
+    await expect(db.pool.query('DELETE FROM audit_inbox')).rejects.toThrow(/only into the sealed chain/);
+    await expect(db.pool.query('TRUNCATE audit_inbox')).rejects.toThrow(/append-only/);
   });
 
   it('verifies intact, and names the first broken row after a superuser edits one behind its back', async () => {
+    await t.sealAudit();
     const intact = await t.app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: { cookie: auditor.cookie } });
     expect(intact.json()).toMatchObject({ intact: true });
     const count = intact.json().count;
@@ -143,14 +165,14 @@ describe('the audit log', () => {
     const target = Math.floor(count / 2);
     try {
       await superuser.query("SET session_replication_role = 'replica'");
-      const changed = await superuser.query("UPDATE audit_events SET action = action || ' (edited)', outcome = 'allowed' WHERE seq = $1", [
+      const changed = await superuser.query("UPDATE audit_chain SET action = action || ' (edited)', outcome = 'allowed' WHERE seq = $1", [
         target,
       ]);
       expect(changed.rowCount).toBe(1);
     } finally {
       await superuser.end();
     }
-    const check = await verifyAuditChain(db.db);
+    const check = await verifyAuditLog(db.db, { maxMergeDelayMs: 60_000 });
     expect(check).toMatchObject({ intact: false, brokenAt: target });
     const viaApi = await t.app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: { cookie: auditor.cookie } });
     expect(viaApi.json()).toMatchObject({ intact: false, brokenAt: target });

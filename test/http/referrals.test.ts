@@ -241,7 +241,7 @@ describe('the safeguard gate on the referral path', () => {
       .select(['outcome', 'purpose', 'details'])
       .where('action', '=', 'referral.packet')
       .where('resource_id', '=', draft.id)
-      .orderBy('seq')
+      .orderBy('inbox_id')
       .execute();
     expect(reads.map((r) => r.outcome)).toEqual(['denied', 'allowed']);
     expect(reads[1]?.purpose).toBe('welfare_check: welfare visit the legal reviewer approved');

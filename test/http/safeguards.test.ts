@@ -486,7 +486,7 @@ describe('retention', () => {
       .selectFrom('audit_events')
       .select(['action', 'details'])
       .where('action', 'like', 'retention.%')
-      .orderBy('seq')
+      .orderBy('inbox_id')
       .execute();
     expect(audit.map((a) => a.action)).toEqual(['retention.purge', 'retention.dry_run', 'retention.purge']);
     expect(JSON.stringify(audit)).not.toContain('Purgable');

@@ -29,7 +29,7 @@ const auditActions = async (userId: string) =>
       .selectFrom('audit_events')
       .select(['action', 'outcome', 'details'])
       .where('resource_id', '=', userId)
-      .orderBy('seq')
+      .orderBy('inbox_id')
       .execute()
   ).map((r) => `${r.action}:${r.outcome}`);
 
@@ -78,7 +78,7 @@ describe('enrollment and sign-in', () => {
       .select('details')
       .where('resource_id', '=', person.userId)
       .where('action', '=', 'auth.second_factor')
-      .orderBy('seq', 'desc')
+      .orderBy('inbox_id', 'desc')
       .executeTakeFirstOrThrow();
     expect(details.details).toMatchObject({ reason: 'reused_code' });
     t.clock.advance(30_000);
@@ -322,7 +322,7 @@ const deniedReasons = async (userId: string, action: string) =>
       .where('resource_id', '=', userId)
       .where('action', '=', action)
       .where('outcome', '=', 'denied')
-      .orderBy('seq')
+      .orderBy('inbox_id')
       .execute()
   ).map((r) => (r.details as { reason?: string }).reason);
 
@@ -467,7 +467,7 @@ describe('a lockout that cannot be used as a weapon', () => {
       .where('resource_id', '=', person.userId)
       .where('action', '=', 'auth.sign_in')
       .where('outcome', '=', 'allowed')
-      .orderBy('seq', 'desc')
+      .orderBy('inbox_id', 'desc')
       .executeTakeFirstOrThrow();
     expect(signedIn.details).toMatchObject({ method: 'totp', bothFactorsAtOnce: true });
     expect(await deniedReasons(person.userId, 'auth.sign_in')).toContain('account_paused');

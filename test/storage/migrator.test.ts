@@ -96,19 +96,32 @@ describe(`the application role's grants on the ${databaseKind()} server`, () => 
       await grantApplicationRole(db.pool, role);
       await app.connect();
       await app.query("INSERT INTO persons (given_names, family_name_1, dob_basis, sex) VALUES ('Test', 'Grant', 'unknown', 'unknown')");
+      // The role appends to the audit inbox; it can neither change nor remove an event there, nor write the chain.
       await app.query(
-        "INSERT INTO audit_events (seq, occurred_at, actor_type, action, outcome, prev_hash, hash) VALUES (1, '2026-11-29T15:00:00Z', 'system', 'test', 'allowed', repeat('0', 64), repeat('1', 64))",
+        "INSERT INTO audit_inbox (occurred_at, actor_type, action, outcome) VALUES ('2026-11-29T15:00:00Z', 'system', 'test', 'allowed')",
       );
       expect((await app.query('SELECT count(*)::int AS n FROM audit_events')).rows[0].n).toBe(1);
-      await expect(app.query("UPDATE audit_events SET action = 'x'")).rejects.toThrow(/permission denied/);
-      await expect(app.query('DELETE FROM audit_events')).rejects.toThrow(/permission denied/);
-      await expect(app.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete')).rejects.toThrow(/must be owner/);
+      await expect(app.query("UPDATE audit_inbox SET action = 'x'")).rejects.toThrow(/permission denied/);
+      await expect(app.query('DELETE FROM audit_inbox')).rejects.toThrow(/permission denied/);
+      await expect(
+        app.query(
+          "INSERT INTO audit_chain (seq, occurred_at, actor_type, action, outcome, prev_hash, hash) VALUES (1, '2026-11-29T15:00:00Z', 'system', 'test', 'allowed', repeat('0', 64), repeat('1', 64))",
+        ),
+      ).rejects.toThrow(/permission denied/);
+      await expect(app.query("UPDATE audit_chain SET action = 'x'")).rejects.toThrow(/permission denied/);
+      await expect(app.query('DELETE FROM audit_chain')).rejects.toThrow(/permission denied/);
+      await expect(app.query('DELETE FROM audit_heads')).rejects.toThrow(/permission denied/);
+      await expect(app.query('ALTER TABLE audit_chain DISABLE TRIGGER audit_events_no_update_delete')).rejects.toThrow(/must be owner/);
+      await expect(app.query('ALTER TABLE audit_inbox DISABLE TRIGGER audit_inbox_no_update_delete')).rejects.toThrow(/must be owner/);
+      // It may seal only through audit_seal(), and only as the lease's holder under its epoch.
+      await expect(
+        app.query('SELECT audit_seal(\'not-the-holder\', 1, \'[{"inbox_id": 1, "seq": 1, "prev_hash": "x", "hash": "y"}]\', \'{}\')'),
+      ).rejects.toThrow(/does not hold the sealing lease/);
       await expect(app.query("DELETE FROM schema_migrations WHERE version = '0001'")).rejects.toThrow(/permission denied/);
       await expect(app.query('CREATE TABLE sneaky (id int)')).rejects.toThrow(/permission denied/);
     } finally {
       await app.end().catch(() => undefined);
-      // The test wrote an audit row with a made-up hash.
-      await db.drop({ auditTampered: true });
+      await db.drop();
       const admin = new pg.Client({ connectionString: new URL(db.url).toString().replace(/\/[^/]*$/, '/postgres') });
       await admin.connect();
       await admin.query(`DROP ROLE IF EXISTS ${role}`);

@@ -24,7 +24,7 @@ import { addUser } from '../../src/services/user-admin.service.js';
 import { loadMigrations } from '../../src/storage/migrator.js';
 import { migrationsDir } from '../../src/storage/paths.js';
 import { insertAgencies } from '../../src/storage/repositories/reference.repository.js';
-import type { TestDatabase } from './database.js';
+import { sealAudit, type TestDatabase } from './database.js';
 
 /** The center's calendar in every test: Nashville's, as in production. */
 export const CENTER_TIME_ZONE = 'America/Chicago';
@@ -127,6 +127,8 @@ export type TestApp = {
   routing: RoutingService;
   /** Where this app stores attachment content. */
   attachmentsDir: string;
+  /** Seals the audit inbox with this app's signing key, as its sealer would moments later. */
+  sealAudit: () => Promise<number>;
 };
 
 export async function buildTestApp(
@@ -170,7 +172,8 @@ export async function buildTestApp(
     ...(options.twilio ? { twilio: options.twilio(routing, clock.get) } : {}),
     ...(options.webDir ? { webDir: options.webDir } : {}),
   });
-  return { app, routes, registered, identity, outboxDir, clock, logLines, routing, attachmentsDir };
+  const seal = () => sealAudit(db.db, identity.keys.auditSigning);
+  return { app, routes, registered, identity, outboxDir, clock, logLines, routing, attachmentsDir, sealAudit: seal };
 }
 
 export type SignedIn = {

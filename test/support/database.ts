@@ -1,14 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { verifyAuditChain } from '../../src/services/audit.service.js';
+import { verifyAuditLog } from '../../src/services/audit.service.js';
+import { AuditSealer } from '../../src/services/audit-sealer.js';
+import type { Db } from '../../src/storage/database.js';
 import { type DatabaseHandle, openDatabase } from '../../src/storage/database.js';
 
 export type TestDatabase = DatabaseHandle & {
   url: string;
   name: string;
   /**
-   * Verifies the audit chain the file's activity left (every test database ends with an intact chain
+   * Seals and verifies the audit log the file's activity left (every test database ends with an intact chain
    * unless the test broke it on purpose and says so), then drops the database.
    */
   drop: (options?: { auditTampered?: boolean }) => Promise<void>;
@@ -46,11 +48,25 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
     name,
     drop: async (dropOptions = {}) => {
       if (!dropOptions.auditTampered && !options.empty) {
-        const check = await verifyAuditChain(handle.db);
+        await sealAudit(handle.db);
+        const check = await verifyAuditLog(handle.db, { maxMergeDelayMs: 60_000 });
         if (!check.intact) throw new Error(`the audit chain of ${name} is broken at ${check.brokenAt}: ${check.reason}`);
       }
       await handle.close();
       await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
+}
+
+/**
+ * Seals every event waiting in the audit inbox, as the running sealer would moments later (tests do not run its
+ * timer). `signingKey`: the app's, so its `/audit/verify` checks the signatures; default a key of the test's own.
+ */
+export async function sealAudit(db: Db, signingKey = generateKeyPairSync('ed25519').privateKey): Promise<number> {
+  const sealer = new AuditSealer(db, { nodeId: 'test-sealer', signingKey, intervalMs: 1000, leaseMs: 30_000 });
+  try {
+    return await sealer.sealAll();
+  } finally {
+    await sealer.stop();
+  }
 }

@@ -25,7 +25,16 @@ describe('identity and audit commands', () => {
     assertBuilt();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-identity-'));
     port = await freePort();
-    server = run(CLI, ['start'], baseEnv({ SWITCHBOARD_DATA_DIR: dataDir, PORT: String(port) }));
+    server = run(
+      CLI,
+      ['start'],
+      baseEnv({
+        SWITCHBOARD_DATA_DIR: dataDir,
+        PORT: String(port),
+        AUDIT_HEAD_FILE: path.join(dataDir, 'audit-heads.jsonl'),
+        AUDIT_HEAD_PUBLISH_MS: '1000',
+      }),
+    );
     started.push(server);
     await waitReady(port, server);
   }, 120_000);
@@ -115,19 +124,33 @@ describe('identity and audit commands', () => {
     expect(ZChallenge.parse(await chosen.json()).next).toBe('enroll');
   });
 
-  it('audit verify passes on the real activity, and fails naming the row after one is tampered with', async () => {
-    const ok = await cli(['audit', 'verify']);
+  it('audit verify passes on the real activity (chain, signed heads, published heads), proves an event, and fails naming the row after one is tampered with', async () => {
+    // The running server's sealer chains what the server and the commands before appended, and publishes its heads.
+    const heads = path.join(dataDir, 'audit-heads.jsonl');
+    await expect.poll(async () => (await readFile(heads, 'utf8').catch(() => '')).trim().length, { timeout: 15_000 }).toBeGreaterThan(0);
+    const ok = await cli(['audit', 'verify', '--heads', heads]);
     expect(ok.code, ok.stderr).toBe(0);
     const count = Number(/intact: (\d+) events/.exec(ok.stdout)?.[1]);
     expect(count).toBeGreaterThan(5);
+    expect(ok.stdout).toMatch(/[1-9]\d* signed batches/);
+    expect(ok.stdout).toMatch(/published heads: [1-9]\d* checked, 0 do not match/);
+    // One event's inclusion, as an outside auditor receives it: the event, its audit path and the signed head.
+    const proved = await cli(['audit', 'prove', '2']);
+    expect(proved.code, proved.stderr).toBe(0);
+    const proof = JSON.parse(proved.stdout);
+    expect(proof).toMatchObject({ event: { seq: 2 }, head: { firstSeq: expect.any(Number), signature: expect.any(String) } });
+    const key = await cli(['audit', 'key']);
+    expect(key.stdout).toContain('BEGIN PUBLIC KEY');
+    expect(key.stdout).toContain(`key id ${proof.head.keyId}`);
 
     // The application's own role can neither change the log nor switch off its trigger...
     const app = new pg.Client({ connectionString: await runningEmbeddedConnectionString(dataDir, 'app') });
     await app.connect();
     try {
-      await expect(app.query("UPDATE audit_events SET outcome = 'allowed' WHERE seq = 2")).rejects.toThrow(/permission denied/);
-      await expect(app.query('DELETE FROM audit_events WHERE seq = 2')).rejects.toThrow(/permission denied/);
-      await expect(app.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete')).rejects.toThrow(/must be owner/);
+      await expect(app.query("UPDATE audit_chain SET outcome = 'allowed' WHERE seq = 2")).rejects.toThrow(/permission denied/);
+      await expect(app.query('DELETE FROM audit_chain WHERE seq = 2')).rejects.toThrow(/permission denied/);
+      await expect(app.query('DELETE FROM audit_inbox')).rejects.toThrow(/permission denied/);
+      await expect(app.query('ALTER TABLE audit_chain DISABLE TRIGGER audit_events_no_update_delete')).rejects.toThrow(/must be owner/);
     } finally {
       await app.end();
     }
@@ -136,7 +159,7 @@ describe('identity and audit commands', () => {
     await superuser.connect();
     try {
       await superuser.query("SET session_replication_role = 'replica'");
-      const changed = await superuser.query("UPDATE audit_events SET action = 'demo.nothing_to_see' WHERE seq = 2");
+      const changed = await superuser.query("UPDATE audit_chain SET action = 'demo.nothing_to_see' WHERE seq = 2");
       expect(changed.rowCount).toBe(1);
     } finally {
       await superuser.end();

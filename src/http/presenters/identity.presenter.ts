@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { ZAuditEvent, ZPartnerClient, ZUser } from '../../contracts/identity.js';
-import type { AuditEvent } from '../../domain/audit/audit-chain.js';
+import type { ZAuditEvent, ZAuditHead, ZPartnerClient, ZUser } from '../../contracts/identity.js';
+import type { AuditHead, ListedAuditEvent } from '../../domain/audit/audit-chain.js';
 import type { ClientRow } from '../../services/partner-client.service.js';
 import type { UserRow } from '../../services/user-admin.service.js';
 
@@ -29,8 +29,9 @@ export const presentClient = (row: ClientRow): z.infer<typeof ZPartnerClient> =>
   rotatedAt: row.rotated_at?.toISOString() ?? null,
 });
 
-export const presentAuditEvent = (event: AuditEvent): z.infer<typeof ZAuditEvent> => ({
+export const presentAuditEvent = (event: ListedAuditEvent): z.infer<typeof ZAuditEvent> => ({
   seq: event.seq,
+  sealed: event.seq !== null,
   occurredAt: event.occurredAt.toISOString(),
   actorType: event.actorType,
   actorId: event.actorId,
@@ -44,4 +45,15 @@ export const presentAuditEvent = (event: AuditEvent): z.infer<typeof ZAuditEvent
   requestId: event.requestId,
   details: event.details,
   hash: event.hash,
+});
+
+/** A signed batch head as published (no database bookkeeping: holder, epoch, time). */
+export const presentHead = (head: AuditHead & { batch: number; keyId: string; signature: string }): z.infer<typeof ZAuditHead> => ({
+  batch: head.batch,
+  firstSeq: head.firstSeq,
+  lastSeq: head.lastSeq,
+  headHash: head.headHash,
+  merkleRoot: head.merkleRoot,
+  keyId: head.keyId,
+  signature: head.signature,
 });

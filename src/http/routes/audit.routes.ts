@@ -1,7 +1,10 @@
-import { ZAuditEventList, ZAuditQuery, ZAuditVerify } from '../../contracts/identity.js';
-import { appendAudit, listAuditEvents, verifyAuditChain } from '../../services/audit.service.js';
+import { createPublicKey } from 'node:crypto';
+import { z } from 'zod';
+import { ZAuditEventList, ZAuditKey, ZAuditProof, ZAuditQuery, ZAuditVerify } from '../../contracts/identity.js';
+import { AppError } from '../../domain/errors/app-error.js';
+import { appendAudit, auditKeyId, inclusionProof, listAuditEvents, verifyAuditLog } from '../../services/audit.service.js';
 import { type AppContext, actorContext } from '../context.js';
-import { presentAuditEvent } from '../presenters/identity.presenter.js';
+import { presentAuditEvent, presentHead } from '../presenters/identity.presenter.js';
 import { defineRoute } from '../route.js';
 
 export function auditRoutes(ctx: AppContext) {
@@ -40,15 +43,72 @@ export function auditRoutes(ctx: AppContext) {
     defineRoute({
       method: 'GET',
       url: '/api/v1/audit/verify',
-      summary: 'Recompute the hash chain; names the first broken sequence number',
+      summary:
+        'Recompute the hash chain, each batch’s Merkle root and signed head; check that no event waits unsealed past the merge delay. Names the first broken sequence number',
       tags: ['audit'],
       access: { permission: 'audit:read' },
       response: ZAuditVerify,
       handler: async () => {
-        const check = await verifyAuditChain(ctx.db);
-        return check.intact
-          ? { intact: true, count: check.count }
-          : { intact: false, count: check.count, brokenAt: check.brokenAt, reason: check.reason };
+        const check = await verifyAuditLog(ctx.db, {
+          publicKey: createPublicKey(ctx.identity.keys.auditSigning),
+          maxMergeDelayMs: ctx.auditMaxMergeDelayMs,
+        });
+        const latest = check.heads.latest;
+        return {
+          intact: check.intact,
+          count: check.count,
+          ...(check.brokenAt !== undefined ? { brokenAt: check.brokenAt } : {}),
+          ...(check.reason !== undefined ? { reason: check.reason } : {}),
+          signedBatches: check.heads.checked,
+          latestHead: latest ? presentHead(latest) : null,
+          pending: check.pending,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/audit/key',
+      summary: 'The audit sealer’s public key (Ed25519): what signed heads and inclusion proofs are checked with',
+      tags: ['audit'],
+      access: { permission: 'audit:read' },
+      response: ZAuditKey,
+      handler: async () => {
+        const publicKey = createPublicKey(ctx.identity.keys.auditSigning);
+        return {
+          keyId: auditKeyId(publicKey),
+          publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+          algorithm: 'Ed25519' as const,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/audit/events/:seq/proof',
+      summary: 'Proof that one sealed event is in its signed batch (RFC 6962 audit path), checkable without the rest of the log',
+      tags: ['audit'],
+      access: { permission: 'audit:read' },
+      params: z.strictObject({ seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+      response: ZAuditProof,
+      handler: async ({ params, request }) => {
+        const rc = actorContext(ctx, request);
+        return ctx.db.transaction().execute(async (trx) => {
+          const proof = await inclusionProof(trx, params.seq);
+          if (!proof) throw new AppError('not_found', `event ${params.seq} is not sealed in a signed batch (yet): try again in a moment`);
+          await appendAudit(trx, rc, {
+            action: 'audit.prove',
+            outcome: 'allowed',
+            resourceType: 'audit_events',
+            resourceId: String(params.seq),
+          });
+          const { event } = proof;
+          return {
+            event: { ...event, occurredAt: event.occurredAt.toISOString() },
+            index: proof.index,
+            size: proof.size,
+            path: proof.path,
+            head: proof.head,
+          };
+        });
       },
     }),
   ];

@@ -1,25 +1,15 @@
 import { type Selectable, sql } from 'kysely';
-import type { AuditEvent } from '../../domain/audit/audit-chain.js';
+import type { AuditEvent, AuditEventInput, AuditHead, ListedAuditEvent } from '../../domain/audit/audit-chain.js';
 import type { Db } from '../database.js';
-import type { AuditEventsTable } from '../schema.js';
+import type { AuditEventsTable, AuditHeadsTable } from '../schema.js';
 
-/** Serialises audit appends: a transaction-scoped advisory lock, held until the transaction ends. */
-const AUDIT_LOCK_KEY = 0x53_57_41_55;
+/** An event as appended: everything but its place in the chain. */
+export type InboxEvent = AuditEventInput & { occurredAt: Date };
 
-export async function lockAuditChain(db: Db): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(db);
-}
-
-export async function lastAuditLink(db: Db): Promise<{ seq: number; hash: string } | undefined> {
-  const row = await db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  return row ? { seq: Number(row.seq), hash: row.hash } : undefined;
-}
-
-export async function insertAuditEvent(db: Db, event: AuditEvent): Promise<void> {
+export async function insertInboxEvent(db: Db, event: InboxEvent): Promise<void> {
   await db
-    .insertInto('audit_events')
+    .insertInto('audit_inbox')
     .values({
-      seq: event.seq,
       occurred_at: event.occurredAt,
       actor_type: event.actorType,
       actor_id: event.actorId,
@@ -32,14 +22,167 @@ export async function insertAuditEvent(db: Db, event: AuditEvent): Promise<void>
       source_ip: event.sourceIp,
       request_id: event.requestId,
       details: JSON.stringify(event.details),
-      prev_hash: event.prevHash,
-      hash: event.hash,
     })
     .execute();
 }
 
-export const toAuditEvent = (row: Selectable<AuditEventsTable>): AuditEvent => ({
-  seq: Number(row.seq),
+/** The chain's last link: where the next batch continues. */
+export async function chainTail(db: Db): Promise<{ seq: number; hash: string } | undefined> {
+  const row = await db.selectFrom('audit_chain').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return row ? { seq: Number(row.seq), hash: row.hash } : undefined;
+}
+
+/** The oldest pending events, in append order: the next batch to seal. */
+export async function oldestInboxEvents(db: Db, limit: number): Promise<(InboxEvent & { inboxId: string })[]> {
+  const rows = await db.selectFrom('audit_inbox').selectAll().orderBy('id').limit(limit).execute();
+  return rows.map((row) => ({ ...fieldsOf(row), inboxId: row.id }));
+}
+
+export type SealLink = { inboxId: string; seq: number; prevHash: string; hash: string };
+export type SealedHead = AuditHead & { keyId: string; signature: string };
+
+/** Seals one batch through audit_seal() (migration 0025): refused with SBA01 (fenced), SBA02 (the chain moved) or SBA03. */
+export async function sealBatch(db: Db, holder: string, epoch: number, links: readonly SealLink[], head: SealedHead): Promise<number> {
+  const payload = JSON.stringify(links.map((l) => ({ inbox_id: l.inboxId, seq: l.seq, prev_hash: l.prevHash, hash: l.hash })));
+  const { rows } = await sql<{
+    sealed: string;
+  }>`SELECT audit_seal(${holder}, ${epoch}, ${payload}::jsonb, ${JSON.stringify(head)}::jsonb) AS sealed`.execute(db);
+  return Number(rows[0]?.sealed ?? 0);
+}
+
+/** How many events wait to be sealed, and how old the oldest is by the database's clock. */
+export async function inboxState(db: Db): Promise<{ count: number; oldestAgeMs: number | null }> {
+  const row = await db
+    .selectFrom('audit_inbox')
+    .select([
+      sql<string>`count(*)`.as('count'),
+      sql<number | null>`extract(epoch from clock_timestamp() - min(appended_at)) * 1000`.as('oldest_age_ms'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.count), oldestAgeMs: row.oldest_age_ms === null ? null : Number(row.oldest_age_ms) };
+}
+
+/**
+ * Sealed events by sequence number, for verification: the hashed fields and the links, nothing else. Verification
+ * reads every event of the log, so this one query is written for speed: each row built as one literal object.
+ * (The time goes through the driver's own date parser, as it did when the sealer hashed it.)
+ */
+export async function chainPage(db: Db, afterSeq: number, limit: number): Promise<AuditEvent[]> {
+  const { rows } = await sql<ChainRow>`
+    SELECT seq, occurred_at, actor_type, actor_id, actor_agency_ori,
+           action, resource_type, resource_id, purpose, outcome, source_ip, request_id, details, prev_hash, hash
+      FROM audit_chain WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`.execute(db);
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    occurredAt: r.occurred_at,
+    actorType: r.actor_type,
+    actorId: r.actor_id,
+    actorAgencyOri: r.actor_agency_ori,
+    action: r.action,
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    purpose: r.purpose,
+    outcome: r.outcome,
+    sourceIp: r.source_ip,
+    requestId: r.request_id,
+    details: r.details,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  }));
+}
+
+type ChainRow = {
+  /** bigint, as text: a cast to float8 here doubled the query's time. */
+  seq: string;
+  occurred_at: Date;
+  actor_type: AuditEvent['actorType'];
+  actor_id: string | null;
+  actor_agency_ori: string | null;
+  action: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  purpose: string | null;
+  outcome: AuditEvent['outcome'];
+  source_ip: string | null;
+  request_id: string | null;
+  details: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+};
+
+export type StoredHead = SealedHead & { batch: number; sealedAt: Date; holder: string; epoch: number };
+
+const toHead = (row: Selectable<AuditHeadsTable>): StoredHead => ({
+  batch: Number(row.batch),
+  firstSeq: Number(row.first_seq),
+  lastSeq: Number(row.last_seq),
+  headHash: row.head_hash,
+  merkleRoot: row.merkle_root,
+  sealedAt: row.sealed_at,
+  holder: row.holder,
+  epoch: Number(row.epoch),
+  keyId: row.key_id ?? '',
+  signature: row.signature ?? '',
+});
+
+/** Batch heads in order, after the batch that ended at `afterLastSeq`. */
+export async function headsAfter(db: Db, afterLastSeq: number, limit: number): Promise<StoredHead[]> {
+  const rows = await db
+    .selectFrom('audit_heads')
+    .selectAll()
+    .where('last_seq', '>', String(afterLastSeq))
+    .orderBy('last_seq')
+    .limit(limit)
+    .execute();
+  return rows.map(toHead);
+}
+
+export async function latestHead(db: Db): Promise<StoredHead | undefined> {
+  const row = await db.selectFrom('audit_heads').selectAll().orderBy('last_seq', 'desc').limit(1).executeTakeFirst();
+  return row ? toHead(row) : undefined;
+}
+
+/** The batch that holds sealed event `seq`, and the hashes of its events in order: what an inclusion proof needs. */
+export async function batchOf(db: Db, seq: number): Promise<{ head: StoredHead; hashes: string[] } | undefined> {
+  const row = await db
+    .selectFrom('audit_heads')
+    .selectAll()
+    .where('first_seq', '<=', String(seq))
+    .where('last_seq', '>=', String(seq))
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const hashes = await db
+    .selectFrom('audit_chain')
+    .select('hash')
+    .where('seq', '>=', row.first_seq)
+    .where('seq', '<=', row.last_seq)
+    .orderBy('seq')
+    .execute();
+  return { head: toHead(row), hashes: hashes.map((h) => h.hash) };
+}
+
+export async function sealedEvent(db: Db, seq: number): Promise<AuditEvent | undefined> {
+  const [event] = await chainPage(db, seq - 1, 1);
+  return event?.seq === seq ? event : undefined;
+}
+
+type EventRow = Pick<
+  Selectable<AuditEventsTable>,
+  | 'occurred_at'
+  | 'actor_type'
+  | 'actor_id'
+  | 'actor_agency_ori'
+  | 'action'
+  | 'resource_type'
+  | 'resource_id'
+  | 'purpose'
+  | 'outcome'
+  | 'source_ip'
+  | 'request_id'
+  | 'details'
+>;
+
+const fieldsOf = (row: EventRow): InboxEvent => ({
   occurredAt: row.occurred_at,
   actorType: row.actor_type,
   actorId: row.actor_id,
@@ -52,7 +195,11 @@ export const toAuditEvent = (row: Selectable<AuditEventsTable>): AuditEvent => (
   sourceIp: row.source_ip,
   requestId: row.request_id,
   details: row.details,
-  prevHash: row.prev_hash,
+});
+
+export const toListedEvent = (row: Selectable<AuditEventsTable>): ListedAuditEvent => ({
+  ...fieldsOf(row),
+  seq: row.seq === null ? null : Number(row.seq),
   hash: row.hash,
 });
 
@@ -66,15 +213,17 @@ export type AuditFilter = {
   outcome?: 'allowed' | 'denied' | 'error';
 };
 
-export async function listAuditEvents(db: Db, filter: AuditFilter): Promise<AuditEvent[]> {
-  let query = db.selectFrom('audit_events').selectAll().orderBy('seq').limit(filter.limit);
-  if (filter.afterSeq !== undefined) query = query.where('seq', '>', String(filter.afterSeq));
+/** Sealed events in sequence order, then pending ones in the order they were appended. */
+export async function listAuditEvents(db: Db, filter: AuditFilter): Promise<ListedAuditEvent[]> {
+  let query = db.selectFrom('audit_events').selectAll().orderBy(sql`seq NULLS LAST`).orderBy('inbox_id').limit(filter.limit);
+  // Pending events have no sequence number yet: they follow every sealed one.
+  if (filter.afterSeq !== undefined) query = query.where((eb) => eb.or([eb('seq', '>', String(filter.afterSeq)), eb('seq', 'is', null)]));
   if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
   if (filter.resourceType) query = query.where('resource_type', '=', filter.resourceType);
   if (filter.resourceId) query = query.where('resource_id', '=', filter.resourceId);
   if (filter.action) query = query.where('action', '=', filter.action);
   if (filter.outcome) query = query.where('outcome', '=', filter.outcome);
-  return (await query.execute()).map(toAuditEvent);
+  return (await query.execute()).map(toListedEvent);
 }
 
 /**
@@ -103,5 +252,5 @@ export function minorReads(db: Db, f: { from?: Date | undefined; to?: Date | und
     .where(sql<boolean>`a.details->>'minorRecord' = 'true'`);
   if (f.from) q = q.where('a.occurred_at', '>=', f.from);
   if (f.to) q = q.where('a.occurred_at', '<', f.to);
-  return q.orderBy('a.seq', 'desc').limit(f.limit).execute();
+  return q.orderBy(sql`a.seq DESC NULLS FIRST`).orderBy('a.inbox_id', 'desc').limit(f.limit).execute();
 }
