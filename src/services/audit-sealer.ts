@@ -105,7 +105,10 @@ export class AuditSealer {
   private async tick(): Promise<void> {
     if (this.running) return;
     try {
-      if (!(await this.holdLease())) return;
+      // A follower asks for the lease every tick (an update that matches no row while another node holds it); the
+      // holder renews it every third of its length, not every tick (each renewal is a durable write).
+      const renewDue = !this.leading || performance.now() - this.renewedAt > this.options.leaseMs / 3;
+      if (renewDue && !(await this.holdLease())) return;
       await this.sealAll();
     } catch (error) {
       this.options.log?.('audit_seal_failed', { err: error instanceof Error ? error.message : String(error) });
