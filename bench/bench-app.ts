@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config/config.js';
 import type { Role } from '../src/domain/access/access-control.js';
 import { buildApp } from '../src/http/app.js';
 import type { AnyRoute } from '../src/http/route.js';
+import { AuditSealer } from '../src/services/audit-sealer.js';
 import { type IdentityDeps, loadBannedPasswords, loadPermissionTable } from '../src/services/identity-context.js';
 import { deriveKeys } from '../src/services/keys.js';
 import { addClient } from '../src/services/partner-client.service.js';
@@ -37,8 +38,15 @@ export type BenchApp = {
   databaseKind: 'embedded' | 'external';
   /** A staff member of the role, signed in: headers for any request (cookie and CSRF token). */
   staff: (role: Role, agencyOri?: string) => Promise<Record<string, string>>;
+  /** The same, with the account's id and its session cookie's value (for a browser). */
+  staffMember: (role: Role, agencyOri?: string) => Promise<{ headers: Record<string, string>; userId: string; session: string }>;
+  routing: RoutingService;
   /** A partner system of the agency with the scopes: the Authorization header. */
   partner: (agencyOri: string, scopes: string[]) => Promise<Record<string, string>>;
+  /** The database's URL (the owner's), for a bare pg baseline in the same run. */
+  databaseUrl: string;
+  /** An agency with an active task-force agreement: one whose partner systems may submit. */
+  partnerAgency: () => Promise<string>;
   close: () => Promise<void>;
 };
 
@@ -71,6 +79,9 @@ export async function startBenchApp(): Promise<BenchApp> {
     attachmentsDir,
     timeZone: 'America/Chicago',
   });
+  // The audit sealer runs as on a production node, so every figure includes sealing.
+  const sealer = new AuditSealer(handle.db, { nodeId: 'bench', signingKey: identity.keys.auditSigning, intervalMs: 200, leaseMs: 3000 });
+  sealer.start();
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const ctx = () => ({ actor: null, system: 'bench', sourceIp: null, requestId: null, now: new Date(), timeZone: 'America/Chicago' });
   let counter = 0;
@@ -88,43 +99,61 @@ export async function startBenchApp(): Promise<BenchApp> {
     };
   };
 
+  const staffMember = async (role: Role, agencyOri?: string) => {
+    counter += 1;
+    const username = `bench-${role.replace(/_/g, '-')}.${counter}`;
+    let url = '';
+    await addUser(
+      identity,
+      ctx(),
+      {
+        displayName: `Bench ${role} ${counter}`,
+        role,
+        username,
+        agencyOri: agencyOri ?? (role === 'partner_officer' ? 'TX1430300' : undefined),
+        fieldOfficeCode: role === 'field_officer' ? 'NOL' : undefined,
+      },
+      {
+        channel: 'operator',
+        deliver: async (link) => {
+          url = link.url;
+        },
+      },
+    );
+    const enrollmentToken = url.split('#token=')[1] ?? '';
+    const password = `Vx-${randomBytes(9).toString('base64url')}-q7`;
+    const step1 = await post('/api/v1/auth/enrollment/password', { enrollmentToken, password });
+    const secret = (step1.json.enrollment as { secret: string }).secret;
+    const step2 = await post('/api/v1/auth/enrollment/confirm', {
+      challengeToken: step1.json.challengeToken,
+      code: await totpCode(secret, new Date()),
+    });
+    return {
+      headers: { cookie: step2.cookie, 'x-csrf-token': String(step2.json.csrfToken) },
+      userId: String((step2.json.user as { id: string }).id),
+      session: step2.cookie.replace(/^sb_session=/, ''),
+    };
+  };
+
   return {
     app,
     routes,
     base,
     identity,
     databaseKind: database.kind,
-    staff: async (role, agencyOri) => {
-      counter += 1;
-      const username = `bench-${role.replace(/_/g, '-')}.${counter}`;
-      let url = '';
-      await addUser(
-        identity,
-        ctx(),
-        {
-          displayName: `Bench ${role} ${counter}`,
-          role,
-          username,
-          agencyOri: agencyOri ?? (role === 'partner_officer' ? 'TX1430300' : undefined),
-          fieldOfficeCode: role === 'field_officer' ? 'NOL' : undefined,
-        },
-        {
-          channel: 'operator',
-          deliver: async (link) => {
-            url = link.url;
-          },
-        },
-      );
-      const enrollmentToken = url.split('#token=')[1] ?? '';
-      const password = `Vx-${randomBytes(9).toString('base64url')}-q7`;
-      const step1 = await post('/api/v1/auth/enrollment/password', { enrollmentToken, password });
-      const secret = (step1.json.enrollment as { secret: string }).secret;
-      const step2 = await post('/api/v1/auth/enrollment/confirm', {
-        challengeToken: step1.json.challengeToken,
-        code: await totpCode(secret, new Date()),
-      });
-      return { cookie: step2.cookie, 'x-csrf-token': String(step2.json.csrfToken) };
-    },
+    staff: async (role, agencyOri) => (await staffMember(role, agencyOri)).headers,
+    staffMember: (role, agencyOri) => staffMember(role, agencyOri),
+    routing,
+    databaseUrl: database.url,
+    partnerAgency: async () =>
+      (
+        await handle.db
+          .selectFrom('agencies')
+          .select('ori')
+          .where('agreement_model', '=', 'task_force')
+          .where('agreement_status', '=', 'active')
+          .executeTakeFirstOrThrow()
+      ).ori,
     partner: async (agencyOri, scopes) => {
       const client = await addClient(identity, ctx(), { agencyOri, name: 'bench', scopes });
       const res = await fetch(`${base}/api/partner/v1/oauth/token`, {
@@ -141,6 +170,7 @@ export async function startBenchApp(): Promise<BenchApp> {
     close: async () => {
       await app.close();
       await routing.stop();
+      await sealer.stop();
       await handle.close();
       await database.close();
       await rm(attachmentsDir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { buildApp } from '../src/http/app.js';
+import { AuditSealer } from '../src/services/audit-sealer.js';
 import { loadBannedPasswords, loadPermissionTable, outboxCourier } from '../src/services/identity-context.js';
 import { deriveKeys } from '../src/services/keys.js';
 import { addClient } from '../src/services/partner-client.service.js';
@@ -64,6 +65,9 @@ try {
     routing,
     attachmentsDir: os.tmpdir(),
   });
+  // The audit sealer runs as on a production node: the figures include sealing what the submissions append.
+  const sealer = new AuditSealer(handle.db, { nodeId: 'bench', signingKey: identity.keys.auditSigning, intervalMs: 200, leaseMs: 3000 });
+  sealer.start();
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const client = await addClient(
     identity,
@@ -126,6 +130,7 @@ try {
   console.log(`ratio API / raw: ${(a / r).toFixed(2)} (goal ≥ 0.50)`);
   await app.close();
   await routing.stop();
+  await sealer.stop();
 } finally {
   await bare.end();
   await handle.close();

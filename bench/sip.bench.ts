@@ -2,14 +2,20 @@
  * SIP benchmark: SIPp callers through Kamailio (the edge) into a Switchboard
  * call-control node — media anchored in rtpengine, a call record in
  * PostgreSQL, the IVR playing its first prompt — next to the same path into a
- * bare answering server (SIPp as UAS: 200 OK at once, no media, no state),
- * measured in the same run. Two figures each: the highest call rate (calls/s,
- * 1 s calls) with no failed call, and the most concurrent held calls (20 s
- * calls) with no failed call. The ratio is Switchboard / bare (goal ≥ 0.5).
+ * bare answering server (SIPp as UAS: 200 OK at once, no media, no state), and
+ * into the fair baseline (issue #18): a bare server that does the same media
+ * work per call and nothing else — offer and answer through the same rtpengine,
+ * the same first prompt played to the caller, delete at the BYE — measured in
+ * the same run. Two figures each: the highest call rate (calls/s, 1 s calls)
+ * with no failed call, and the most concurrent held calls (20 s calls) with no
+ * failed call. Ratios: Switchboard / bare and Switchboard / media-doing bare
+ * (goal ≥ 0.8).
  *
  *   npm run bench:sip
+ *   BENCH_SIP_TARGETS=media,switchboard npm run bench:sip
  */
 import { spawn } from 'node:child_process';
+import { createSocket, type RemoteInfo } from 'node:dgram';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,8 +27,10 @@ import { loadRoutingConfig } from '../src/services/routing-admin.service.js';
 import { openDatabase } from '../src/storage/database.js';
 import { loadMigrations, migrate } from '../src/storage/migrator.js';
 import { migrationsDir, packageRoot } from '../src/storage/paths.js';
+import type { MediaGateway } from '../src/telephony/media/media-gateway.js';
 import { type Service, startKamailio } from '../src/telephony/processes.js';
 import { startTelephony } from '../src/telephony/runtime.js';
+import { first, makeResponse, parseMessage, parseNameAddr, randomToken, serialize } from '../src/telephony/sip/message.js';
 import { freeUdpPort, freeUdpRange, SIPP_DIR, sipp, sippCounts } from '../test/support/telephony.js';
 import { benchDatabase } from './support.js';
 
@@ -76,6 +84,63 @@ function startBareServer(port: number): { stop: () => Promise<void> } {
   };
 }
 
+/**
+ * The fair baseline: a SIP answering server that does Switchboard's media work per call and nothing else — no call
+ * record, no IVR, no routing. INVITE: rtpengine offer and answer (through the same MediaGateway, against the same
+ * sink), 200 OK with rtpengine's SDP, then the line's first prompt played to the caller; BYE: 200 OK and delete.
+ * Retransmitted INVITEs get the same answer again.
+ */
+async function startMediaServer(gateway: MediaGateway, promptFile: string | null): Promise<{ port: number; stop: () => Promise<void> }> {
+  const socket = createSocket('udp4');
+  const answered = new Map<string, Buffer | 'pending'>();
+  let session = 1;
+  const send = (msg: Buffer, rinfo: RemoteInfo) => socket.send(msg, rinfo.port, rinfo.address);
+  socket.on('message', (raw, rinfo) => {
+    const parsed = parseMessage(raw);
+    if (!parsed.ok || parsed.message.kind !== 'request') return;
+    const request = parsed.message;
+    const callId = first(request, 'call-id');
+    if (request.method === 'INVITE') {
+      const done = answered.get(callId);
+      if (done instanceof Buffer) send(done, rinfo);
+      if (done) return;
+      answered.set(callId, 'pending');
+      const localTag = randomToken();
+      const call = { callId, callerTag: parseNameAddr(first(request, 'from'))?.params.tag ?? '', localTag, callerSdp: request.body };
+      void (async () => {
+        try {
+          const sdp = await gateway.anchor(call, gateway.sinkSdp(session++), () => undefined);
+          const ok = serialize(
+            makeResponse(request, 200, 'OK', { toTag: localTag, headers: [['Contact', `<sip:bare@127.0.0.1:${port}>`]], body: sdp }),
+          );
+          answered.set(callId, ok);
+          send(ok, rinfo);
+          if (promptFile) await gateway.play(call, promptFile);
+        } catch {
+          answered.delete(callId);
+          send(serialize(makeResponse(request, 500, 'Media Failed', { toTag: localTag })), rinfo);
+        }
+      })();
+    } else if (request.method === 'BYE') {
+      send(serialize(makeResponse(request, 200, 'OK')), rinfo);
+      if (answered.delete(callId)) {
+        const callerTag = parseNameAddr(first(request, 'from'))?.params.tag ?? '';
+        void gateway.release({ callId, callerTag, localTag: '', callerSdp: '' });
+      }
+    } else if (request.method !== 'ACK') send(serialize(makeResponse(request, 200, 'OK')), rinfo);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const port = socket.address().port;
+  return { port, stop: () => new Promise((resolve) => socket.close(() => resolve())) };
+}
+
+/** bare: SIPp answers; media: the fair baseline; media-silent: the same without the prompt (what playing costs); switchboard. */
+const TARGETS = (process.env.BENCH_SIP_TARGETS ?? 'bare,media,switchboard').split(',') as (
+  | 'bare'
+  | 'media'
+  | 'media-silent'
+  | 'switchboard'
+)[];
 const database = await benchDatabase(config.DATABASE_URL);
 const handle = openDatabase(database.url, { poolSize: 10 });
 let kamailio: Service | undefined;
@@ -102,13 +167,19 @@ try {
     rtpengine: { host: '127.0.0.1', port: ngPort, portMin: range.min, portMax: range.max },
   });
   const results: Record<string, { rate: Awaited<ReturnType<typeof maxRate>>; held: Awaited<ReturnType<typeof maxConcurrent>> }> = {};
-  for (const which of ['bare', 'switchboard'] as const) {
+  // The first prompt the UAC line plays (its language menu), as the media-doing baseline plays it.
+  const promptFile = await tel.prompts.file('language-menu', 'en');
+  for (const which of TARGETS) {
     const edgePort = await freeUdpPort();
     const barePort = await freeUdpPort();
     const bare = which === 'bare' ? startBareServer(barePort) : undefined;
+    const media =
+      which === 'media' || which === 'media-silent'
+        ? await startMediaServer(tel.gateway, which === 'media' ? promptFile : null)
+        : undefined;
     kamailio = await startKamailio({
       listen: { host: '127.0.0.1', port: edgePort },
-      nodes: [{ host: '127.0.0.1', port: which === 'bare' ? barePort : tel.endpoint.port }],
+      nodes: [{ host: '127.0.0.1', port: which === 'bare' ? barePort : media ? media.port : tel.endpoint.port }],
       rtpengine: { host: '127.0.0.1', port: ngPort },
       dir: path.join(dataDir, `kamailio-${which}`),
       template: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
@@ -119,20 +190,28 @@ try {
     await kamailio.stop();
     kamailio = undefined;
     await bare?.stop();
+    await media?.stop();
     console.log(`${which}: rate steps — ${results[which].rate.steps.join('; ')}`);
     console.log(`${which}: held steps — ${results[which].held.steps.join('; ')}`);
   }
   const s = results.switchboard;
   const b = results.bare;
-  if (s && b) {
+  const m = results.media;
+  const q = results['media-silent'];
+  if (q) console.log(`\nmedia work without the prompt (offer, answer, delete): ${q.rate.best} calls/s with 0 failed; ${q.held.best} held`);
+  if (s) {
+    const cell = (x: number | undefined) => (x === undefined ? '–' : String(x));
+    const ratio = (x: number, y: number | undefined) => (y === undefined ? '–' : (x / Math.max(y, 1)).toFixed(2));
     console.log('');
-    console.log(`| measurement | Switchboard | bare server | ratio |`);
-    console.log(`| --- | --- | --- | --- |`);
     console.log(
-      `| calls/s with 0 failed calls | ${s.rate.best} | ${b.rate.best} | ${(s.rate.best / Math.max(b.rate.best, 1)).toFixed(2)} |`,
+      '| measurement | Switchboard | bare server (no media) | bare server doing the media work | Switchboard / bare | Switchboard / media-doing bare |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    console.log(
+      `| calls/s with 0 failed calls | ${s.rate.best} | ${cell(b?.rate.best)} | ${cell(m?.rate.best)} | ${ratio(s.rate.best, b?.rate.best)} | ${ratio(s.rate.best, m?.rate.best)} |`,
     );
     console.log(
-      `| concurrent held calls with 0 failed | ${s.held.best} | ${b.held.best} | ${(s.held.best / Math.max(b.held.best, 1)).toFixed(2)} |`,
+      `| concurrent held calls with 0 failed | ${s.held.best} | ${cell(b?.held.best)} | ${cell(m?.held.best)} | ${ratio(s.held.best, b?.held.best)} | ${ratio(s.held.best, m?.held.best)} |`,
     );
     console.log(`(${database.kind} PostgreSQL; ${os.cpus().length} cores; ${new Date().toISOString()})`);
   }

@@ -284,7 +284,7 @@ export function Desktop() {
         {me.offers.map((o) => {
           const left = Math.max(0, Math.ceil((Date.parse(o.timeoutAt) - now) / 1000));
           return (
-            <article key={o.id} className="offer" aria-label={`Offer from ${o.task?.queueId ?? 'a queue'}`}>
+            <article key={o.id} className="offer" data-task={o.task?.id} aria-label={`Offer from ${o.task?.queueId ?? 'a queue'}`}>
               <h3>
                 {o.task?.channel === 'voice' ? 'Call' : 'Work item'} from {o.task?.queueId}
               </h3>
