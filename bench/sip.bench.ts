@@ -90,7 +90,7 @@ function startBareServer(port: number): { stop: () => Promise<void> } {
  * sink), 200 OK with rtpengine's SDP, then the line's first prompt played to the caller; BYE: 200 OK and delete.
  * Retransmitted INVITEs get the same answer again.
  */
-async function startMediaServer(gateway: MediaGateway, promptFile: string | null): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startMediaServer(gateway: MediaGateway, promptFile: string): Promise<{ port: number; stop: () => Promise<void> }> {
   const socket = createSocket('udp4');
   const answered = new Map<string, Buffer | 'pending'>();
   let session = 1;
@@ -115,7 +115,7 @@ async function startMediaServer(gateway: MediaGateway, promptFile: string | null
           );
           answered.set(callId, ok);
           send(ok, rinfo);
-          if (promptFile) await gateway.play(call, promptFile);
+          await gateway.play(call, promptFile);
         } catch {
           answered.delete(callId);
           send(serialize(makeResponse(request, 500, 'Media Failed', { toTag: localTag })), rinfo);
@@ -134,13 +134,8 @@ async function startMediaServer(gateway: MediaGateway, promptFile: string | null
   return { port, stop: () => new Promise((resolve) => socket.close(() => resolve())) };
 }
 
-/** bare: SIPp answers; media: the fair baseline; media-silent: the same without the prompt (what playing costs); switchboard. */
-const TARGETS = (process.env.BENCH_SIP_TARGETS ?? 'bare,media,switchboard').split(',') as (
-  | 'bare'
-  | 'media'
-  | 'media-silent'
-  | 'switchboard'
-)[];
+/** bare: SIPp answers; media: the fair baseline; switchboard. */
+const TARGETS = (process.env.BENCH_SIP_TARGETS ?? 'bare,media,switchboard').split(',') as ('bare' | 'media' | 'switchboard')[];
 const database = await benchDatabase(config.DATABASE_URL);
 const handle = openDatabase(database.url, { poolSize: 10 });
 let kamailio: Service | undefined;
@@ -173,10 +168,7 @@ try {
     const edgePort = await freeUdpPort();
     const barePort = await freeUdpPort();
     const bare = which === 'bare' ? startBareServer(barePort) : undefined;
-    const media =
-      which === 'media' || which === 'media-silent'
-        ? await startMediaServer(tel.gateway, which === 'media' ? promptFile : null)
-        : undefined;
+    const media = which === 'media' ? await startMediaServer(tel.gateway, promptFile) : undefined;
     kamailio = await startKamailio({
       listen: { host: '127.0.0.1', port: edgePort },
       nodes: [{ host: '127.0.0.1', port: which === 'bare' ? barePort : media ? media.port : tel.endpoint.port }],
@@ -197,8 +189,6 @@ try {
   const s = results.switchboard;
   const b = results.bare;
   const m = results.media;
-  const q = results['media-silent'];
-  if (q) console.log(`\nmedia work without the prompt (offer, answer, delete): ${q.rate.best} calls/s with 0 failed; ${q.held.best} held`);
   if (s) {
     const cell = (x: number | undefined) => (x === undefined ? '–' : String(x));
     const ratio = (x: number, y: number | undefined) => (y === undefined ? '–' : (x / Math.max(y, 1)).toFixed(2));

@@ -514,7 +514,7 @@ export type SessionCheck = { actor: UserActor; csrfToken: string };
 
 /** Resolves a session cookie. Locked (idle) and expired sessions get their own codes so the app can ask to re-authenticate. */
 export async function authenticateSession(deps: IdentityDeps, token: string, now: Date): Promise<SessionCheck | null> {
-  const session = await identity.findSessionByTokenHash(deps.db, digest(token));
+  const session = await identity.findSessionWithUser(deps.db, digest(token));
   if (!session) return null;
   const state = sessionState(
     { createdAt: session.created_at, lastSeenAt: session.last_seen_at, expiresAt: session.expires_at, revokedAt: session.revoked_at },
@@ -524,17 +524,17 @@ export async function authenticateSession(deps: IdentityDeps, token: string, now
   if (state === 'expired') throw new AppError('session_expired', 'Your session has ended (12 hours after sign-in). Sign in again.');
   if (state === 'idle_locked')
     throw new AppError('session_locked', 'Your session is locked after 30 idle minutes. Enter your password and code to continue.');
-  const user = await identity.findUserById(deps.db, session.user_id);
-  if (!user || user.disabled_at || !isRole(user.role)) return null;
+  const role = session.role;
+  if (session.disabled_at || !isRole(role)) return null;
   if (now.getTime() - session.last_seen_at.getTime() >= SEEN_WRITE_INTERVAL_MS) await identity.touchSession(deps.db, session.id, now);
   return {
     actor: {
       kind: 'user',
-      userId: user.id,
-      username: user.username,
-      role: user.role,
-      agencyOri: user.agency_ori,
-      fieldOfficeCode: user.field_office_code,
+      userId: session.user_id,
+      username: session.username,
+      role,
+      agencyOri: session.agency_ori,
+      fieldOfficeCode: session.field_office_code,
       sessionId: session.id,
     },
     csrfToken: csrfTokenFor(deps.keys, token),

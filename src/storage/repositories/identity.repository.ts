@@ -155,6 +155,30 @@ export async function markChallengeUsed(db: Db, tokenHash: string, now: Date): P
 export const insertSession = (db: Db, session: Insertable<SessionsTable>) =>
   db.insertInto('sessions').values(session).returningAll().executeTakeFirstOrThrow();
 
+/**
+ * A session and its user in one round trip: every signed-in request resolves its cookie here first, so this is
+ * the hottest query of the staff API (issue #18's profile).
+ */
+export const findSessionWithUser = (db: Db, tokenHash: string) =>
+  db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select([
+      's.id',
+      's.user_id',
+      's.created_at',
+      's.last_seen_at',
+      's.expires_at',
+      's.revoked_at',
+      'u.username',
+      'u.role',
+      'u.agency_ori',
+      'u.field_office_code',
+      'u.disabled_at',
+    ])
+    .where('s.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+
 export const findSessionByTokenHash = (db: Db, tokenHash: string) =>
   db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 
