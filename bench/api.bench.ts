@@ -14,6 +14,7 @@ import { fork } from 'node:child_process';
 import os from 'node:os';
 import pg from 'pg';
 import { startBenchApp } from './bench-app.js';
+import { partnerSubmission } from './support.js';
 
 type Kind = 'search' | 'case_read' | 'note' | 'draft' | 'intake' | 'partner';
 type LoadPlan = {
@@ -83,15 +84,6 @@ const intakeBody = (r: () => number, i: number) => ({
   case: { open: { type: 'enforcement_lead', priority: 'normal', summary: `Bench lead ${i}` } },
 });
 
-const partnerBody = (i: number) => ({
-  type: 'location_report',
-  occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
-  officer: { name: 'Bench Deputy', badge: `B-${i}` },
-  narrative: 'Subject seen at this address during a traffic stop.',
-  subject: { givenNames: 'Bench', familyName1: `Person${i}`, dob: '1985-04-04', dobBasis: 'claimed' },
-  location: { line1: `${i} Bench Way`, zip: '78520' },
-});
-
 /** The child process: 50 clients, each a loop of requests drawn from the mix, until the time is up. */
 async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const latencies: Record<Kind, number[]> = { search: [], case_read: [], note: [], draft: [], intake: [], partner: [] };
@@ -129,7 +121,7 @@ async function runLoad(plan: LoadPlan): Promise<LoadResult> {
             case 'intake':
               return ['POST', '/api/v1/intake', taker, intakeBody(r, c * 100_000 + n)];
             case 'partner':
-              return ['POST', '/api/partner/v1/submissions', plan.partner, partnerBody(c * 100_000 + n)];
+              return ['POST', '/api/partner/v1/submissions', plan.partner, partnerSubmission(c * 100_000 + n)];
           }
         })();
         const t0 = performance.now();

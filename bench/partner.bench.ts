@@ -25,7 +25,7 @@ import { openDatabase } from '../src/storage/database.js';
 import { loadMigrations, migrate } from '../src/storage/migrator.js';
 import { migrationsDir } from '../src/storage/paths.js';
 import { insertAgencies } from '../src/storage/repositories/reference.repository.js';
-import { benchDatabase, median, opsPerSecond } from './support.js';
+import { benchDatabase, median, opsPerSecond, partnerSubmission } from './support.js';
 
 const config = loadConfig({ DATABASE_URL: process.env.DATABASE_URL }, process.cwd());
 const REQUESTS = Math.min(Number(process.env.BENCH_REQUESTS ?? 2000), 20_000);
@@ -91,15 +91,7 @@ try {
     'CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, body jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())',
   );
 
-  const body = (i: number) =>
-    JSON.stringify({
-      type: 'location_report',
-      occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
-      officer: { name: 'Bench Deputy', badge: `B-${i}` },
-      narrative: 'Subject seen at this address during a traffic stop.',
-      subject: { givenNames: 'Bench', familyName1: `Person${i}`, dob: '1985-04-04', dobBasis: 'claimed' },
-      location: { line1: `${i} Bench Way`, zip: '78520' },
-    });
+  const body = (i: number) => JSON.stringify(partnerSubmission(i));
   let failures = 0;
   const submit = async (i: number) => {
     const res = await fetch(`${base}/api/partner/v1/submissions`, {

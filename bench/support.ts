@@ -38,3 +38,13 @@ export async function opsPerSecond(op: (i: number) => Promise<unknown>, count: n
 }
 
 export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+/** A partner agency's location report (a synthetic subject and address) numbered `i`: what partner benchmarks submit. */
+export const partnerSubmission = (i: number) => ({
+  type: 'location_report',
+  occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+  officer: { name: 'Bench Deputy', badge: `B-${i}` },
+  narrative: 'Subject seen at this address during a traffic stop.',
+  subject: { givenNames: 'Bench', familyName1: `Person${i}`, dob: '1985-04-04', dobBasis: 'claimed' },
+  location: { line1: `${i} Bench Way`, zip: '78520' },
+});

@@ -116,8 +116,11 @@ export async function verifyAuditLog(
   outer: for (;;) {
     const page = await next;
     const last = page.at(-1);
-    // The next page is read while this one is hashed.
-    if (last && page.length === pageSize) next = audit.chainPage(db, last.seq, pageSize);
+    // The next page is read while this one is hashed (handled now, so an early stop leaves no unhandled rejection).
+    if (last && page.length === pageSize) {
+      next = audit.chainPage(db, last.seq, pageSize);
+      next.catch(() => undefined);
+    }
     for (const event of page) {
       verifier.push(event);
       if (verifier.broken) break outer;

@@ -1,6 +1,7 @@
+import { createPublicKey } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditLog } from '../../src/services/audit.service.js';
+import { checkInclusionProof, verifyAuditLog } from '../../src/services/audit.service.js';
 import { buildTestApp, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -151,6 +152,33 @@ describe('the audit log', () => {
     await expect(db.pool.query("UPDATE audit_inbox SET outcome = 'allowed'")).rejects.toThrow(/not allowed/);
     await expect(db.pool.query('DELETE FROM audit_inbox')).rejects.toThrow(/only into the sealed chain/);
     await expect(db.pool.query('TRUNCATE audit_inbox')).rejects.toThrow(/append-only/);
+  });
+
+  it('proves one sealed event to an outside auditor (its batch’s audit path and signed head, checked with the public key alone)', async () => {
+    await t.sealAudit();
+    const key = await t.app.inject({ method: 'GET', url: '/api/v1/audit/key', headers: { cookie: auditor.cookie } });
+    expect(key.statusCode).toBe(200);
+    expect(key.json()).toMatchObject({ algorithm: 'Ed25519', keyId: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/audit/events/3/proof', headers: { cookie: auditor.cookie } });
+    expect(res.statusCode, res.body).toBe(200);
+    const proof = res.json();
+    expect(proof.event.seq).toBe(3);
+    expect(proof.head.keyId).toBe(key.json().keyId);
+    const publicKey = createPublicKey(key.json().publicKeyPem);
+    const asReceived = { ...proof, event: { ...proof.event, occurredAt: new Date(proof.event.occurredAt) } };
+    expect(checkInclusionProof(asReceived, publicKey)).toEqual({ valid: true });
+    expect(checkInclusionProof({ ...asReceived, event: { ...asReceived.event, action: 'person.nothing' } }, publicKey).valid).toBe(false);
+    // The proof request is itself audited; an event not yet sealed has no proof; an analyst may not ask.
+    const pendingSeq =
+      (await t.app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: { cookie: auditor.cookie } })).json().count + 1;
+    const notYet = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/audit/events/${pendingSeq + 50}/proof`,
+      headers: { cookie: auditor.cookie },
+    });
+    expect(notYet.statusCode).toBe(404);
+    const analystTry = await t.app.inject({ method: 'GET', url: '/api/v1/audit/events/3/proof', headers: { cookie: analyst.cookie } });
+    expect(analystTry.statusCode).toBe(403);
   });
 
   it('verifies intact, and names the first broken row after a superuser edits one behind its back', async () => {

@@ -21,7 +21,9 @@ export async function freeUdpRange(size: number): Promise<{ min: number; max: nu
   for (let attempt = 0; attempt < 20; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 20_000) * 2;
     let ok = true;
-    for (let p = base; p < base + size && ok; p += 50) {
+    // Every port of a small range (SIPp's media range: audio and video, RTP and RTCP); every 50th of a large one.
+    const step = size <= 64 ? 1 : 50;
+    for (let p = base; p < base + size && ok; p += step) {
       const s = createSocket('udp4');
       ok = await new Promise<boolean>((resolve) => {
         s.once('error', () => resolve(false));
