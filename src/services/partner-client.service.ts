@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Transaction } from 'kysely';
 import { CLIENT_SCOPES, type ClientActor, type ClientScope, isClientScope } from '../domain/access/access-control.js';
@@ -180,7 +180,7 @@ export async function issueToken(
     .setIssuedAt(iat)
     .setExpirationTime(iat + TOKEN_LIFETIME_S)
     .setJti(randomBytes(12).toString('base64url'))
-    .sign(deps.keys.tokenSigning);
+    .sign(await hmacKey(deps.keys.tokenSigning));
   await recordAudit(
     deps.db,
     { ...ctx, actor: { kind: 'client', clientId: client.client_id, agencyOri: client.agency_ori, scopes: granted } },
@@ -195,10 +195,24 @@ export async function issueToken(
   return { accessToken, expiresIn: TOKEN_LIFETIME_S, scope: requested.join(' ') };
 }
 
+/**
+ * The token-signing key as a WebCrypto key, imported once per key: given raw bytes, jose imports them on every
+ * sign and verify, which the partner benchmark's profile showed (#18).
+ */
+const hmacKeys = new WeakMap<Uint8Array, Promise<webcrypto.CryptoKey>>();
+function hmacKey(bytes: Uint8Array): Promise<webcrypto.CryptoKey> {
+  let key = hmacKeys.get(bytes);
+  if (!key) {
+    key = webcrypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    hmacKeys.set(bytes, key);
+  }
+  return key;
+}
+
 /** A bearer token → the client it speaks for; null when invalid, expired, issued under a rotated secret, or the client was revoked. */
 export async function authenticateClientToken(deps: IdentityDeps, token: string, now: Date): Promise<ClientActor | null> {
   try {
-    const { payload } = await jwtVerify(token, deps.keys.tokenSigning, {
+    const { payload } = await jwtVerify(token, await hmacKey(deps.keys.tokenSigning), {
       issuer: ISSUER,
       audience: AUDIENCE,
       algorithms: ['HS256'],
