@@ -86,7 +86,8 @@ export async function listSeedEvents(db: Db, requestIdPrefix: string) {
     .selectFrom('audit_events')
     .select(['request_id', 'action', 'resource_id', 'details'])
     .where('request_id', 'like', `${requestIdPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
-    .orderBy('seq')
+    .orderBy(sql`seq NULLS LAST`)
+    .orderBy('inbox_id')
     .execute();
 }
 
