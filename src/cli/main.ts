@@ -106,6 +106,12 @@ async function sealOnce(storage: Storage, cfg: Config): Promise<void> {
   await sealer.stop();
 }
 
+/** An audit sequence number: a whole number from 1 (the log outgrows any small bound). */
+const sequenceNumber = (value: string): number => {
+  if (!/^\d{1,15}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a sequence number: a whole number from 1');
+  return Number(value);
+};
+
 /** A whole number from 1 to max, for a count or a port. */
 const positiveInt = (value: string, max: number): number => {
   if (!/^\d{1,6}$/.test(value) || Number(value) < 1 || Number(value) > max)
@@ -411,13 +417,14 @@ audit
     }),
   );
 audit
-  .command('prove <seq>')
+  .command('prove')
+  .argument('<seq>', 'the sealed event’s sequence number', sequenceNumber)
   .description(
     "print the inclusion proof of sealed event <seq> (JSON: the event, its batch's audit path and signed head), which an outside auditor checks with the sealer's public key and nothing else of the log",
   )
-  .action((seq: string) =>
+  .action((seq: number) =>
     withStorage('audit', async (storage) => {
-      const proof = await inclusionProof(storage.handle.db, positiveInt(seq, 2 ** 31));
+      const proof = await inclusionProof(storage.handle.db, seq);
       if (!proof) {
         process.stderr.write(`switchboard: event ${seq} is not sealed in a signed batch\n`);
         return 1;

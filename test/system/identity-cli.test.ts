@@ -139,6 +139,13 @@ describe('identity and audit commands', () => {
     expect(proved.code, proved.stderr).toBe(0);
     const proof = JSON.parse(proved.stdout);
     expect(proof).toMatchObject({ event: { seq: 2 }, head: { firstSeq: expect.any(Number), signature: expect.any(String) } });
+    // Any sequence number the log can reach is accepted (a far one is just not sealed yet); a non-number is refused.
+    const far = await cli(['audit', 'prove', '123456789012']);
+    expect(far.code).toBe(1);
+    expect(far.stderr).toMatch(/event 123456789012 is not sealed/);
+    const bad = await cli(['audit', 'prove', 'two']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/must be a sequence number/);
     const key = await cli(['audit', 'key']);
     expect(key.stdout).toContain('BEGIN PUBLIC KEY');
     expect(key.stdout).toContain(`key id ${proof.head.keyId}`);
