@@ -98,30 +98,12 @@ async function main(): Promise<void> {
 
     // Reads of a person: unaudited (a read-only transaction) against audited (the read and its event, committed).
     const ids = (await handle.db.selectFrom('persons').select('id').limit(500).execute()).map((r) => r.id);
-    const readPerson = (i: number) =>
-      handle.db.transaction().execute((trx) =>
-        trx
-          .selectFrom('persons')
-          .selectAll()
-          .where('id', '=', ids[i % ids.length] as string)
-          .executeTakeFirst(),
-      );
-    const readAudited = (i: number) =>
-      handle.db.transaction().execute(async (trx) => {
-        const id = ids[i % ids.length] as string;
-        const row = await trx.selectFrom('persons').selectAll().where('id', '=', id).executeTakeFirst();
-        await appendAudit(trx, ctx(), {
-          action: 'person.read',
-          outcome: 'allowed',
-          resourceType: 'person',
-          resourceId: id,
-          purpose: 'bench',
-        });
-        return row;
-      });
-    // The record as readPerson reads it (services/person.service.ts): the person, then its cluster's names,
-    // identifiers, locations, merges and cases — the same repository calls, with and without the audit event.
-    const readRecord = async (trx: Trx, id: string) => {
+    // Two reads: one row, and the record as readPerson reads it (services/person.service.ts) — the person, then its
+    // cluster's names, identifiers, locations, merges and cases, the same repository calls. Each is measured alone
+    // (a read-only transaction) and with the read's audit event in the same transaction.
+    type Read = (trx: Trx, id: string) => Promise<unknown>;
+    const readRow: Read = (trx, id) => trx.selectFrom('persons').selectAll().where('id', '=', id).executeTakeFirst();
+    const readRecord: Read = async (trx, id) => {
       const found = await persons.findPerson(trx, id);
       const cluster = await personCluster(trx, id);
       await persons.listLocations(trx, cluster);
@@ -131,16 +113,16 @@ async function main(): Promise<void> {
       await persons.casesOfPersons(trx, cluster);
       return found;
     };
-    const recordPlain = (i: number) => handle.db.transaction().execute((trx) => readRecord(trx, ids[i % ids.length] as string));
-    const recordAudited = (i: number) =>
+    const idOf = (i: number) => ids[i % ids.length] as string;
+    const bareRead = (read: Read) => (i: number) => handle.db.transaction().execute((trx) => read(trx, idOf(i)));
+    const auditedRead = (read: Read) => (i: number) =>
       handle.db.transaction().execute(async (trx) => {
-        const id = ids[i % ids.length] as string;
-        const found = await readRecord(trx, id);
+        const found = await read(trx, idOf(i));
         await appendAudit(trx, ctx(), {
           action: 'person.read',
           outcome: 'allowed',
           resourceType: 'person',
-          resourceId: id,
+          resourceId: idOf(i),
           purpose: 'bench',
         });
         return found;
@@ -149,8 +131,8 @@ async function main(): Promise<void> {
     console.log('| read | clients | unaudited (tx/s) | + audit event (tx/s) | audited / unaudited |');
     console.log('|---|---|---|---|---|');
     for (const [label, bare, withAudit] of [
-      ['one row (SELECT by id)', readPerson, readAudited],
-      ['the record, as readPerson reads it (7 queries)', recordPlain, recordAudited],
+      ['one row (SELECT by id)', bareRead(readRow), auditedRead(readRow)],
+      ['the record, as readPerson reads it (7 queries)', bareRead(readRecord), auditedRead(readRecord)],
     ] as const) {
       for (const clients of [1, 8]) {
         const a: number[] = [];

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
@@ -20,6 +21,11 @@ export const secureCookies = (config: Config): boolean => publicUrl(config).star
 /** Where enrollment links asked for through the API are dropped for delivery. */
 export const enrollmentOutboxDir = (config: Config): string =>
   config.ENROLLMENT_OUTBOX_DIR ? path.resolve(config.ENROLLMENT_OUTBOX_DIR) : path.join(config.dataDir, 'enrollment-outbox');
+
+/** The audit sealer's signing key (from the master key), for commands that seal or check the audit log and need nothing else of identity. */
+export async function auditSigningKey(config: Config): Promise<KeyObject> {
+  return deriveKeys(await loadMasterKey(config.SWITCHBOARD_SECRET_KEY, config.dataDir)).auditSigning;
+}
 
 export async function openIdentity(config: Config, storage: Storage): Promise<IdentityDeps> {
   const master = await loadMasterKey(config.SWITCHBOARD_SECRET_KEY, config.dataDir);

@@ -25,7 +25,7 @@ import { loadReferenceData } from '../services/reference-data.service.js';
 import { runRetention } from '../services/retention.service.js';
 import { addUser, disableUser, listUsers, resetMfa, resetPassword } from '../services/user-admin.service.js';
 import { MigrationError } from '../storage/migrator.js';
-import { cliContext, enrollmentOutboxDir, openIdentity } from './identity-runtime.js';
+import { auditSigningKey, cliContext, enrollmentOutboxDir, openIdentity } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
 
 const ShiftFile = z
@@ -95,10 +95,9 @@ async function withStorage(command: string, work: (storage: Storage, cfg: Config
 
 /** Seals what is in the audit inbox when no running node holds the sealer's lease; hands the lease back at once. */
 async function sealOnce(storage: Storage, cfg: Config): Promise<void> {
-  const identity = await openIdentity(cfg, storage);
   const sealer = new AuditSealer(storage.handle.db, {
     nodeId: `cli-${os.hostname()}-${process.pid}`,
-    signingKey: identity.keys.auditSigning,
+    signingKey: await auditSigningKey(cfg),
     intervalMs: 1000,
     leaseMs: 10_000,
   });
@@ -393,7 +392,7 @@ audit
   .option('--json', 'print one JSON object')
   .action((options: { heads?: string; json?: boolean }) =>
     withStorage('audit', async (storage, cfg) => {
-      const { auditSigning } = (await openIdentity(cfg, storage)).keys;
+      const auditSigning = await auditSigningKey(cfg);
       const check = await verifyAuditLog(storage.handle.db, {
         publicKey: createPublicKey(auditSigning),
         maxMergeDelayMs: cfg.AUDIT_MAX_MERGE_DELAY_MS,
@@ -437,8 +436,8 @@ audit
   .command('key')
   .description("print the sealer's public key (PEM) and its key id: what an outside auditor checks published heads and proofs with")
   .action(() =>
-    withStorage('audit', async (storage, cfg) => {
-      const publicKey = createPublicKey((await openIdentity(cfg, storage)).keys.auditSigning);
+    withStorage('audit', async (_storage, cfg) => {
+      const publicKey = createPublicKey(await auditSigningKey(cfg));
       print(`key id ${auditKeyId(publicKey)}`);
       print(publicKey.export({ format: 'pem', type: 'spki' }).toString().trim());
       return 0;

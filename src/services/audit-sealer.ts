@@ -166,9 +166,10 @@ export class AuditSealer {
     const limit = this.options.batchSize ?? 5000;
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const tail = await audit.chainTail(trx);
+        // The inbox first: an idle tick (nothing pending) ends here, without reading the chain's head.
         const pending = await audit.oldestInboxEvents(trx, limit);
         if (pending.length === 0) return 0;
+        const tail = await audit.chainTail(trx);
         let seq = tail?.seq ?? 0;
         let prevHash = tail?.hash ?? GENESIS_HASH;
         const links: audit.SealLink[] = [];
