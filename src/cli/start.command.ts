@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import type { Config } from '../config/config.js';
+import { type Config, callbackPolicy, outboundConfig } from '../config/config.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { buildApp, logSerializers } from '../http/app.js';
+import { callbackReleaseJob } from '../jobs/callback-release.job.js';
 import { QueueJobRunner } from '../jobs/job-queue-runner.js';
 import { JOB_QUEUES } from '../jobs/job-queues.js';
 import { outcomeLog } from '../jobs/job-runner.js';
@@ -15,6 +16,7 @@ import { submissionWorkItemSweepJob } from '../jobs/submission-work-item-sweep.j
 import { welfareSweepJob } from '../jobs/welfare-sweep.job.js';
 import { AuditSealer } from '../services/audit-sealer.js';
 import { CallRecordService } from '../services/call-record.service.js';
+import { CallbackService } from '../services/callback.service.js';
 import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { offlineGeocoder } from '../services/geonames.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
@@ -166,7 +168,11 @@ export async function startCommand(
     );
     routing.start();
     // The call record, written by every telephony adapter and the live simulation.
-    const callRecords = new CallRecordService(storage.handle.db, routing);
+    const callbacks = new CallbackService({ db: storage.handle.db, routing, policy: callbackPolicy(config) });
+    const callRecords = new CallRecordService(storage.handle.db, routing, {
+      callbacks,
+      blobDir: path.join(config.dataDir, 'attachments'),
+    });
     const simulationJob = outcomeLog(logger, 'live simulation control', () => new Date());
     simulation = new SimulationControl(
       storage.handle.db,
@@ -197,6 +203,7 @@ export async function startCommand(
         partnerRequestSweepJob(sweepDeps),
         submissionWorkItemSweepJob(partnerDeps),
         partnerProcessorJob(partnerDeps, () => new Date()),
+        callbackReleaseJob({ callbacks, timeZone: config.CENTER_TIME_ZONE }),
         retentionJob({
           asOwner: (work) => withOwnerDatabase(retentionStorage, work),
           attachmentsDir: path.join(config.dataDir, 'attachments'),
@@ -260,6 +267,7 @@ export async function startCommand(
       secureCookies: !development,
       development,
       auditMaxMergeDelayMs: config.AUDIT_MAX_MERGE_DELAY_MS,
+      callbacks,
       timeZone: config.CENTER_TIME_ZONE,
       routing,
       attachmentsDir: path.join(config.dataDir, 'attachments'),
@@ -306,6 +314,8 @@ export async function startCommand(
           ...(config.RTPENGINE_TCP_NG_PORT ? { tcpPort: config.RTPENGINE_TCP_NG_PORT } : {}),
         },
         shared: config.TELEPHONY_SHARED,
+        callbacks,
+        outbound: outboundConfig(config),
       }).catch((error: unknown) => {
         throw new StartupError(`telephony could not start: ${error instanceof Error ? error.message : String(error)}`);
       });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { type CallbackPolicy, compileDialPattern, parseCallingHours, parseRetryMinutes } from '../domain/callbacks/callback-policy.js';
 import { errnoCode } from '../domain/errors/app-error.js';
 
 /**
@@ -118,6 +119,35 @@ export const ConfigSchema = z
      * node that adopts a call hears its caller. Set it when nodes share an rtpengine; 0: keys by UDP to one node only.
      */
     RTPENGINE_TCP_NG_PORT: z.coerce.number({ error: 'must be a number' }).int().min(0).max(65_535).default(0),
+    /** Outbound calls (callbacks): the carrier trunk the SIP edge sends them to (host:port); unset: the edge refuses them. */
+    SIP_CARRIER: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:5080')
+      .optional(),
+    /** The center's number presented on outbound calls (E.164). Unset: callbacks are not dialed by Switchboard. */
+    OUTBOUND_CALLER_ID: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +16155550100')
+      .optional(),
+    /** Numbers outbound calls may go to: dial patterns (X any digit, N 2-9, Z 1-9, [ranges], a final "." for more digits), comma-separated. */
+    OUTBOUND_ALLOW: z
+      .string()
+      .refine((v) => tryPatterns(v) !== null, 'must be dial patterns such as +1NXXNXXXXXX, comma-separated')
+      .default('+1NXXNXXXXXX'),
+    /** Tries at a callback's number (the first included) before it goes to a supervisor's list. */
+    CALLBACK_MAX_ATTEMPTS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(10).default(3),
+    /** Minutes between tries after the 1st, 2nd, … (the last repeats). */
+    CALLBACK_RETRY_MINUTES: z
+      .string()
+      .refine((v) => tryParse(() => parseRetryMinutes(v)), 'must be minutes such as 15,60,240 (each 1 to 10080)')
+      .default('15,60,240'),
+    /** When callbacks may ring, in the caller's time zone when known (else the center's): HH:MM-HH:MM. */
+    CALLBACK_HOURS: z
+      .string()
+      .refine((v) => tryParse(() => parseCallingHours(v)), 'must be calling hours such as 08:00-20:00')
+      .default('08:00-20:00'),
+    /** How long a callback's number may ring before the try counts as no answer. */
+    CALLBACK_RING_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(5).max(120).default(30),
     /** The cloud-voice adapter (Twilio): the account's auth token (secret), which signs its webhooks. Unset: the adapter refuses every webhook. */
     TWILIO_AUTH_TOKEN: z.string().min(16, 'must be the account auth token').optional(),
     /** The public base URL Twilio calls the webhooks at (signatures cover the full URL), e.g. https://switchboard.example.gov. */
@@ -139,6 +169,24 @@ export const ConfigSchema = z
     path: ['RTP_PORT_MAX'],
     message: 'must leave at least 100 ports above RTP_PORT_MIN',
   });
+
+function tryParse(parse: () => unknown): boolean {
+  try {
+    parse();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The compiled OUTBOUND_ALLOW patterns, or null when one is not a dial pattern. */
+export function tryPatterns(text: string): RegExp[] | null {
+  try {
+    return text.split(',').map((p) => compileDialPattern(p));
+  } catch {
+    return null;
+  }
+}
 
 /** A key given as hex or base64(url); undefined when it decodes to fewer than 32 bytes. */
 export function decodeKey(value: string): Buffer | undefined {
@@ -212,4 +260,27 @@ export function describeConfig(config: Config): Record<string, unknown> {
     shown[key] = isSecret(key) && value !== undefined ? '[secret]' : value;
   }
   return shown;
+}
+
+/** The callback policy the settings describe (CALLBACK_*). */
+export function callbackPolicy(c: Pick<Config, 'CALLBACK_MAX_ATTEMPTS' | 'CALLBACK_RETRY_MINUTES' | 'CALLBACK_HOURS'>): CallbackPolicy {
+  return {
+    maxAttempts: c.CALLBACK_MAX_ATTEMPTS,
+    retryMinutes: parseRetryMinutes(c.CALLBACK_RETRY_MINUTES),
+    hours: parseCallingHours(c.CALLBACK_HOURS),
+  };
+}
+
+/** Outbound calling (callbacks dialed), when a caller ID is configured; null: Switchboard places no calls. */
+export function outboundConfig(
+  c: Pick<Config, 'OUTBOUND_CALLER_ID' | 'OUTBOUND_ALLOW' | 'CALLBACK_RING_SECONDS' | 'SIP_CARRIER'>,
+): { callerId: string; allow: RegExp[]; ringSeconds: number; carrier: { host: string; port: number } | null } | null {
+  if (!c.OUTBOUND_CALLER_ID) return null;
+  const [host, port] = c.SIP_CARRIER ? (c.SIP_CARRIER.split(':') as [string, string]) : [];
+  return {
+    callerId: c.OUTBOUND_CALLER_ID,
+    allow: tryPatterns(c.OUTBOUND_ALLOW) ?? [],
+    ringSeconds: c.CALLBACK_RING_SECONDS,
+    carrier: host && port ? { host, port: Number(port) } : null,
+  };
 }

@@ -45,7 +45,12 @@ export const ZDispositionBody = z.strictObject({
   notes: z.string().trim().max(5000).optional(),
   caseId: z.uuid().optional(),
   reportId: z.uuid().optional(),
+  callbackAt: z.iso
+    .datetime({ offset: true, error: 'must be a date and time with its offset, e.g. 2026-12-07T10:30:00-06:00' })
+    .optional()
+    .describe('callback_scheduled: when to call back (inside calling hours, within 30 days); the ACD releases the callback then'),
 });
+export const ZDispositionResult = z.object({ ok: z.literal(true), callbackId: z.uuid().optional() });
 export type DispositionBody = z.infer<typeof ZDispositionBody>;
 
 /** GET /api/v1/contacts/history: the caller's number. */

@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import { TEXT_RULES, ZErrorResponse } from '../contracts/common.js';
+import { DEFAULT_CALLBACK_POLICY } from '../domain/callbacks/callback-policy.js';
 import { AppError } from '../domain/errors/app-error.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
 import { MAX_CSV_ROWS } from '../domain/partner/submission-csv.js';
@@ -15,6 +16,7 @@ import { RealtimeHub } from '../realtime/hub.js';
 import type { AttachmentScanner } from '../services/attachment.service.js';
 import { recordAudit } from '../services/audit.service.js';
 import { authenticateSession } from '../services/auth.service.js';
+import { CallbackService } from '../services/callback.service.js';
 import { readCsv } from '../services/csv-reader.js';
 import { offlineGeocoder } from '../services/geonames.js';
 import type { IdentityDeps } from '../services/identity-context.js';
@@ -38,6 +40,7 @@ import { agencyRoutes } from './routes/agency.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { callRoutes } from './routes/call.routes.js';
+import { callbackRoutes } from './routes/callback.routes.js';
 import { caseRoutes } from './routes/case.routes.js';
 import { clientRequestRoutes } from './routes/client-request.routes.js';
 import { desktopRoutes } from './routes/desktop.routes.js';
@@ -78,6 +81,8 @@ export type AppOptions = {
   development?: boolean;
   /** AUDIT_MAX_MERGE_DELAY_MS: `GET /audit/verify` fails when an event waits unsealed longer (default 10 s). */
   auditMaxMergeDelayMs?: number;
+  /** Callbacks kept (the composition root's, with the CALLBACK_* policy); default: one with the default policy. */
+  callbacks?: CallbackService;
   /** The built web app; default dist/web of the package. */
   webDir?: string;
   /** The cloud-voice adapter: its account's auth token and public base URL (for signatures), and the calls it serves. */
@@ -322,6 +327,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     development: options.development ?? !options.secureCookies,
     auditMaxMergeDelayMs: options.auditMaxMergeDelayMs ?? 10_000,
     attachments: { dir: options.attachmentsDir, scanner: options.scanner },
+    callbacks: options.callbacks ?? new CallbackService({ db: options.db, routing: options.routing, policy: DEFAULT_CALLBACK_POLICY }),
   };
   const routes = [
     ...systemRoutes(ctx),
@@ -339,6 +345,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...clientRequestRoutes(ctx),
     ...twilioRoutes(() => options.twilio?.calls),
     ...callRoutes(ctx),
+    ...callbackRoutes(ctx),
     ...agencyRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),

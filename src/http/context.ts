@@ -5,6 +5,7 @@ import type { Geocoder } from '../domain/geo/geocoder.js';
 import type { RealtimeHub } from '../realtime/hub.js';
 import type { AttachmentScanner } from '../services/attachment.service.js';
 import type { RequestContext } from '../services/audit.service.js';
+import type { CallbackService } from '../services/callback.service.js';
 import type { IdentityDeps } from '../services/identity-context.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
@@ -32,6 +33,7 @@ export type AppContext = {
   /** Plain HTTP on loopback (no Secure cookies): development. Webhooks may then point at this machine. */
   development: boolean;
   attachments: { dir: string; scanner?: AttachmentScanner | undefined };
+  callbacks: CallbackService;
   /** The longest an audit event may wait unsealed before `verify` reports it. */
   auditMaxMergeDelayMs: number;
 };

@@ -16,6 +16,7 @@ export const JOB_QUEUES: Readonly<Record<string, JobQueueSpec>> = {
   'welfare sweep': sweep('switchboard-welfare-sweep'),
   'partner request sweep': sweep('switchboard-partner-request-sweep'),
   'submission work item sweep': sweep('switchboard-submission-work-item-sweep'),
+  'callback release': sweep('switchboard-callback-release'),
   'partner processor': {
     name: 'switchboard-partner-processor',
     policy: 'short',

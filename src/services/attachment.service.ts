@@ -50,7 +50,8 @@ export function sniffMediaType(content: Buffer): string | undefined {
 
 export const blobPath = (dir: string, sha256: string) => path.join(dir, 'sha256', sha256.slice(0, 2), sha256);
 
-async function storeBlob(dir: string, sha256: string, content: Buffer): Promise<void> {
+/** Stores content under its SHA-256 (written, synced, renamed into place; the same content twice is stored once). */
+export async function storeBlob(dir: string, sha256: string, content: Buffer): Promise<void> {
   const target = blobPath(dir, sha256);
   const exists = await stat(target).then(
     (s) => s.size === content.length,

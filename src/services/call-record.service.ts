@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { dayIn } from '../domain/calendar/calendar-day.js';
 import type { Vars } from '../domain/ivr/machine.js';
 import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
@@ -11,6 +12,7 @@ import {
   endCall,
   failOpenCallsOfNode,
   findCallByExternalId,
+  findCallById,
   findOpenCallByTask,
   forgetCallControlNode,
   insertCall,
@@ -21,8 +23,11 @@ import {
   saveSipCallState,
   updateCall,
 } from '../storage/repositories/call.repository.js';
+import { insertVoicemail } from '../storage/repositories/callback.repository.js';
 import type { CallEndReason, CallsTable } from '../storage/schema.js';
-import type { RequestContext } from './audit.service.js';
+import { storeBlob } from './attachment.service.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+import type { CallbackService } from './callback.service.js';
 import type { RoutingService } from './routing.service.js';
 
 export type { CallRow } from '../storage/repositories/call.repository.js';
@@ -79,7 +84,17 @@ export class CallRecordService {
   constructor(
     private readonly db: Db,
     private readonly routing: RoutingService,
+    private readonly options: {
+      /** Callbacks kept: a callback task's promise is recorded with it (absent: the task alone). */
+      callbacks?: CallbackService | undefined;
+      /** Where voicemails' audio is stored by content (the attachments' store). */
+      blobDir?: string | undefined;
+    } = {},
   ) {}
+
+  private get callbacks(): CallbackService | undefined {
+    return this.options.callbacks;
+  }
 
   /** A routing command (with the record's part in its transaction), waiting out a database failover. */
   private execute(...args: Parameters<RoutingService['execute']>): ReturnType<RoutingService['execute']> {
@@ -170,6 +185,83 @@ export class CallRecordService {
     await rideOut(() => updateCall(this.db, id, { recording_ref: ref }));
   }
 
+  /**
+   * A call we place (a callback's try): its record, outbound, naming the number dialed (personal data: the record's,
+   * never a log's), the try's task and the agent on it.
+   */
+  dialed(call: {
+    externalId: string;
+    node: string;
+    line: string;
+    unit: 'general' | 'uac';
+    number: string;
+    language: string;
+    taskId: string;
+    workerId: string;
+    at: Date;
+  }): Promise<string> {
+    return rideOut(() =>
+      insertCall(this.db, {
+        adapter: 'sip',
+        direction: 'outbound',
+        external_id: call.externalId,
+        node: call.node,
+        line: call.line,
+        unit: call.unit,
+        caller_number: call.number,
+        language: call.language,
+        task_id: call.taskId,
+        agent_worker_id: call.workerId,
+        arrived_at: call.at,
+      }),
+    );
+  }
+
+  /**
+   * A voicemail left: its audio's row and a task in the queue the call would have gone to (the IVR's variables, the
+   * line and language), in one transaction with the routing command; the record says voicemail.
+   */
+  async voicemailLeft(
+    ctx: RequestContext,
+    v: { recordId: string; taskId: string; vars: Vars; line: string; language: string; wav: Buffer; durationMs: number },
+  ): Promise<void> {
+    const dir = this.options.blobDir;
+    if (!dir) throw new Error('voicemail: no audio store configured (blobDir)');
+    const sha256 = createHash('sha256').update(v.wav).digest('hex');
+    // On disk and synced before its row commits: a voicemail row never points at nothing.
+    await storeBlob(dir, sha256, v.wav);
+    const attributes: Vars = {
+      ...v.vars,
+      kind: 'call',
+      voicemail: true,
+      line: v.line,
+      language: v.language,
+      callRecord: v.recordId,
+    };
+    await this.execute({ type: 'createTask', task: { id: v.taskId, channel: 'voice', attributes } }, ctx, async (trx) => {
+      const call = await findCallById(trx, v.recordId);
+      const row = await insertVoicemail(trx, {
+        call_id: v.recordId,
+        line: v.line,
+        unit: call?.unit ?? 'general',
+        language: v.language,
+        sha256,
+        size_bytes: v.wav.length,
+        duration_ms: v.durationMs,
+        task_id: v.taskId,
+        created_at: ctx.now,
+      });
+      await updateCall(trx, v.recordId, { recording_ref: `voicemail:${row.id}` });
+      await appendAudit(trx, ctx, {
+        action: 'voicemail.left',
+        outcome: 'allowed',
+        resourceType: 'voicemail',
+        resourceId: row.id,
+        details: { callId: v.recordId, taskId: v.taskId, durationMs: v.durationMs, sha256 },
+      });
+    });
+  }
+
   /** The caller asked to be called back: the task keeps its place as a callback task, noted on the record, in one transaction. */
   async callbackRequested(
     ctx: RequestContext,
@@ -179,7 +271,12 @@ export class CallRecordService {
     await this.execute(
       { type: 'callback', taskId: call.taskId, callbackTaskId: call.callbackTaskId, attributes: call.attributes },
       ctx,
-      recordId ? (trx) => updateCall(trx, recordId, { callback_task_id: call.callbackTaskId }) : undefined,
+      recordId
+        ? async (trx) => {
+            await updateCall(trx, recordId, { callback_task_id: call.callbackTaskId });
+            await this.callbacks?.fromCall(trx, ctx, { callId: recordId, taskId: call.callbackTaskId, origin: 'ivr' });
+          }
+        : undefined,
     );
   }
 
@@ -189,7 +286,12 @@ export class CallRecordService {
     await this.execute(
       { type: 'createTask', task: { id: call.callbackTaskId, channel: 'voice', attributes: call.attributes } },
       ctx,
-      recordId ? (trx) => updateCall(trx, recordId, { callback_task_id: call.callbackTaskId }) : undefined,
+      recordId
+        ? async (trx) => {
+            await updateCall(trx, recordId, { callback_task_id: call.callbackTaskId });
+            await this.callbacks?.fromCall(trx, ctx, { callId: recordId, taskId: call.callbackTaskId, origin: 'overflow' });
+          }
+        : undefined,
     );
   }
 

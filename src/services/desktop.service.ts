@@ -9,7 +9,9 @@ import type { Db } from '../storage/database.js';
 import { referenceDir } from '../storage/paths.js';
 import * as desktop from '../storage/repositories/desktop.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
+import type { CallbackService } from './callback.service.js';
 import type { RoutingService } from './routing.service.js';
+import { voicemailWorked } from './voicemail.service.js';
 
 /**
  * What the agent desktop needs beyond routing: the scripted intake forms per
@@ -101,11 +103,17 @@ export async function deleteDraft(db: Db, ctx: ActorCtx, key: string): Promise<v
 
 /** The agent's disposition of a contact in hand (in progress or in wrap-up); saved again, it replaces the earlier one. */
 export async function recordDisposition(
-  deps: { db: Db; routing: RoutingService },
+  deps: { db: Db; routing: RoutingService; callbacks: CallbackService },
   ctx: ActorCtx,
   taskId: string,
-  input: { disposition: string; notes?: string | undefined; caseId?: string | undefined; reportId?: string | undefined },
-): Promise<void> {
+  input: {
+    disposition: string;
+    notes?: string | undefined;
+    caseId?: string | undefined;
+    reportId?: string | undefined;
+    callbackAt?: string | undefined;
+  },
+): Promise<{ callbackId?: string }> {
   const userId = staffId(ctx);
   const task = deps.routing.engine.task(taskId);
   // In hand, in wrap-up, or just completed (wrap-up ends by itself after its time; the disposition may come after).
@@ -125,8 +133,21 @@ export async function recordDisposition(
       ],
     });
   }
+  if (input.disposition === 'callback_scheduled' && !input.callbackAt)
+    throw new AppError('validation_failed', 'Say when to call back.', {
+      issues: [{ path: 'body.callbackAt', code: 'required', message: 'the time to call back (ISO 8601, with its offset)' }],
+    });
   const from = typeof task.attributes.from === 'string' ? normalizePhone(task.attributes.from) : undefined;
-  await deps.db.transaction().execute(async (trx) => {
+  return deps.db.transaction().execute(async (trx) => {
+    let callbackId: string | undefined;
+    if (input.disposition === 'callback_scheduled' && input.callbackAt)
+      callbackId = await deps.callbacks.schedule(trx, ctx, taskId, new Date(input.callbackAt));
+    if (input.disposition === 'callback_voicemail' && !(await deps.callbacks.reachedVoicemail(trx, ctx, taskId)))
+      throw new AppError('validation_failed', 'This contact is not a callback that reached someone: nothing to try again.', {
+        issues: [{ path: 'body.disposition', code: 'not_a_callback', message: 'only for a callback whose call was answered' }],
+      });
+    // A voicemail in hand is worked once it has a disposition (and, when given, the case it led to).
+    if (task.attributes.voicemail === true) await voicemailWorked(trx, ctx, taskId, input.caseId ?? null);
     const values: desktop.DispositionValues = {
       user_id: userId,
       queue_id: task.queueId,
@@ -144,8 +165,9 @@ export async function recordDisposition(
       outcome: 'allowed',
       resourceType: 'task',
       resourceId: taskId,
-      details: { disposition: input.disposition },
+      details: { disposition: input.disposition, ...(callbackId ? { callbackId } : {}) },
     });
+    return callbackId ? { callbackId } : {};
   });
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { deserialize, serialize } from 'node:v8';
+import type { Transaction } from 'kysely';
 import type { UserActor } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { applyCommand, type RoutingCommand, summarize } from '../domain/routing/commands.js';
@@ -20,6 +21,7 @@ import {
   ROUTING_LOG_CHANNEL,
   routingCommandsAfter,
 } from '../storage/repositories/routing.repository.js';
+import type { Database } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 
 /**
@@ -230,7 +232,11 @@ export class RoutingService {
    * belongs with the command (a call record's milestone) in the command's transaction: both are stored or neither;
    * it runs after the command is applied, so it may read the engine's new state.
    */
-  execute(command: RoutingCommand, ctx: RequestContext | null, alongside?: (trx: Trx) => Promise<void>): Promise<EngineEvent[]> {
+  execute(
+    command: RoutingCommand,
+    ctx: RequestContext | null,
+    alongside?: (trx: Transaction<Database>) => Promise<void>,
+  ): Promise<EngineEvent[]> {
     return this.serially(() => this.executeNow(() => command, ctx, alongside));
   }
 
@@ -254,7 +260,7 @@ export class RoutingService {
   private async executeNow(
     decide: (engine: RoutingEngine, configInForce: EngineConfig | undefined) => RoutingCommand | null,
     ctx: RequestContext | null,
-    alongside?: (trx: Trx) => Promise<void>,
+    alongside?: (trx: Transaction<Database>) => Promise<void>,
   ): Promise<EngineEvent[]> {
     if (this.stale) await this.rebuild();
     const caughtUp: EngineEvent[] = [];

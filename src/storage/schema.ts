@@ -693,7 +693,9 @@ export type CallEndReason =
   | 'emergency_guidance'
   | 'closed'
   | 'transferred'
-  | 'failed';
+  | 'failed'
+  | 'no_answer'
+  | 'busy';
 export type CallsTable = {
   id: Generated<string>;
   adapter: 'sip' | 'twilio' | 'simulator';
@@ -720,6 +722,65 @@ export type CallsTable = {
   end_reason: CallEndReason | null;
   recording_ref: string | null;
   adapter_state: ColumnType<unknown, string | null | undefined, string | null>;
+  direction: ColumnType<'inbound' | 'outbound', 'inbound' | 'outbound' | undefined, 'inbound' | 'outbound'>;
+};
+
+export type CallbackStatus = 'queued' | 'dialing' | 'scheduled' | 'completed' | 'exhausted' | 'closed';
+export type CallbackAttemptOutcome = 'answered' | 'no_answer' | 'busy' | 'voicemail' | 'failed' | 'agent_unreachable' | 'not_allowed';
+
+export type CallbacksTable = {
+  id: Generated<string>;
+  call_id: string | null;
+  number: string;
+  line: string;
+  unit: 'general' | 'uac';
+  language: string;
+  attributes: ColumnType<Record<string, unknown>, string | undefined, string>;
+  time_zone: string | null;
+  origin: 'ivr' | 'overflow' | 'scheduled';
+  status: CallbackStatus;
+  task_id: string | null;
+  attempts: Generated<number>;
+  max_attempts: number;
+  next_attempt_at: Date | null;
+  priority: Generated<number>;
+  dialing_node: string | null;
+  dialing_since: Date | null;
+  last_outcome: CallbackAttemptOutcome | null;
+  closed_by: string | null;
+  closed_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+export type CallbackAttemptsTable = {
+  id: Generated<string>;
+  callback_id: string;
+  task_id: string;
+  worker_id: string | null;
+  call_id: string | null;
+  outcome: CallbackAttemptOutcome;
+  sip_status: number | null;
+  counted: boolean;
+  started_at: Date;
+  ended_at: Date;
+};
+
+export type VoicemailsTable = {
+  id: Generated<string>;
+  call_id: string;
+  line: string;
+  unit: 'general' | 'uac';
+  language: string;
+  sha256: string;
+  size_bytes: number;
+  duration_ms: number;
+  task_id: string | null;
+  status: 'new' | 'worked';
+  case_id: string | null;
+  worked_by: string | null;
+  worked_at: Date | null;
+  created_at: Date;
 };
 
 export type AgencyWebhooksTable = { agency_ori: string; url: string; secret_enc: string; updated_at: Date };
@@ -775,6 +836,9 @@ export type Database = {
   contact_dispositions: ContactDispositionsTable;
   partner_submissions: PartnerSubmissionsTable;
   calls: CallsTable;
+  callbacks: CallbacksTable;
+  callback_attempts: CallbackAttemptsTable;
+  voicemails: VoicemailsTable;
   submission_batches: SubmissionBatchesTable;
   partner_requests: PartnerRequestsTable;
   partner_request_events: PartnerRequestEventsTable;

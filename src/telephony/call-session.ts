@@ -15,6 +15,7 @@ import type { RequestContext } from '../services/audit.service.js';
 import type { CallEndReason, CallRecordService } from '../services/call-record.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { Language, PromptSource } from './media/prompts.js';
+import type { CapturedAudio } from './media/rtp-capture.js';
 
 /**
  * One call, whatever carries it (SIP with rtpengine, or the simulator): the
@@ -39,8 +40,10 @@ export interface CallLeg {
   stop(): Promise<void>;
   /** Ends the call from our side. */
   hangup(): Promise<void>;
-  /** Starts recording the caller (voicemail); returns a reference to the recording. */
+  /** Starts recording the conversation (rtpengine's recording); returns a reference to the recording. */
   record(): Promise<string | null>;
+  /** Captures what the caller says from now (a voicemail), up to `maxSeconds`; null when the carrier cannot. */
+  captureVoicemail?(maxSeconds: number): Promise<{ finish(): Promise<CapturedAudio | null> } | null>;
   onDigit: ((digit: string) => void) | null;
   onEnd: (() => void) | null;
   readonly ended: boolean;
@@ -533,12 +536,12 @@ export class CallSession {
           const now = estimatedWaitSeconds(this.deps.routing.engine, taskId);
           if (now && now.position > 0) {
             await this.say('queue-position', false, { position: now.position, minutes: Math.max(1, Math.round(now.seconds / 60)) });
-            if (node.callbackOffer && this.stillWaiting(taskId)) await this.say('callback-offer', true);
+            if (this.callbackOffered(node) && this.stillWaiting(taskId)) await this.say('callback-offer', true);
           }
           nextAnnouncement = Date.now() + node.announceEverySeconds * 1_000;
           if (this.stillWaiting(taskId)) await this.leg.loop(await this.deps.prompts.file('hold-music', this.language));
         }
-        if (node.callbackOffer && this.digits.includes('1')) {
+        if (this.callbackOffered(node) && this.digits.includes('1')) {
           await this.leg.stop();
           await this.callback(taskId);
           return;
@@ -555,6 +558,11 @@ export class CallSession {
       }
       throw error;
     }
+  }
+
+  /** A callback is offered only to a caller whose number can be called back (not withheld or anonymous). */
+  private callbackOffered(node: EnqueueNode): boolean {
+    return node.callbackOffer && /^\+?[1-9]\d{6,14}$/.test(this.leg.caller.replace(/[\s().-]/g, ''));
   }
 
   private stillWaiting(taskId: string): boolean {
@@ -692,14 +700,43 @@ export class CallSession {
     await this.voicemail('voicemail', 120, 'overflowed');
   }
 
+  /**
+   * The caller leaves a message: captured (SIP) until they hang up or the time is up, then stored and made a work
+   * item in the queue the call would have reached (the IVR's variables, the line, the language). A carrier that
+   * cannot capture records the call with rtpengine as before.
+   */
   private async voicemail(prompt: string, maxSeconds: number, reason: CallEndReason): Promise<void> {
     this.outcome = reason;
     await this.say(prompt, false);
-    const ref = await this.leg.record();
-    if (this.recordId) await this.deps.calls.recording(this.recordId, ref);
-    await this.waitFor(maxSeconds * 1_000, false);
-    await this.end(reason);
-    if (!this.leg.ended) await this.leg.hangup();
+    const capture = this.leg.captureVoicemail
+      ? await this.leg.captureVoicemail(maxSeconds).catch((error: unknown) => {
+          this.deps.log('voicemail_capture_failed', { callId: this.leg.externalId, error: String(error) });
+          return null;
+        })
+      : null;
+    if (!capture) {
+      const ref = await this.leg.record();
+      if (this.recordId) await this.deps.calls.recording(this.recordId, ref);
+    }
+    try {
+      await this.waitFor(maxSeconds * 1_000, false);
+      await this.end(reason);
+      if (!this.leg.ended) await this.leg.hangup();
+    } finally {
+      const audio = capture ? await capture.finish() : null;
+      if (audio && this.recordId && !this.detached)
+        await this.deps.calls
+          .voicemailLeft(this.ctx(), {
+            recordId: this.recordId,
+            taskId: this.deps.routing.newTaskId(),
+            vars: this.state.vars,
+            line: this.flow.line,
+            language: this.language,
+            wav: audio.wav,
+            durationMs: audio.durationMs,
+          })
+          .catch((error: unknown) => this.deps.log('voicemail_not_saved', { callId: this.leg.externalId, error: String(error) }));
+    }
   }
 
   /** The record has ended (written with a routing command). */

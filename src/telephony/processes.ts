@@ -57,6 +57,8 @@ export type KamailioOptions = {
   listen: { host: string; port: number };
   nodes: { host: string; port: number }[];
   rtpengine: { host: string; port: number };
+  /** The carrier trunk outbound calls (callbacks) go to; none: the edge refuses them (503). */
+  carrier?: { host: string; port: number } | null;
   dir: string;
   /** The configuration template (deploy/kamailio/kamailio.cfg in the package), filled in at start. */
   template: string;
@@ -77,6 +79,10 @@ export function writeKamailioConfig(o: KamailioOptions): { cfg: string; ctl: str
   writeFileSync(
     cfg,
     template
+      .replaceAll(
+        '@@CARRIER_DEFINE@@',
+        o.carrier ? `#!define CARRIER_URI "sip:${o.carrier.host}:${o.carrier.port}"` : '# (no carrier trunk: outbound calls are refused)',
+      )
       .replaceAll('@@LISTEN@@', `${o.listen.host}:${o.listen.port}`)
       .replaceAll('@@CHILDREN@@', String(o.children ?? 4))
       .replaceAll('@@MODULES@@', modules as string)
@@ -114,6 +120,8 @@ export type SharedEdgeOptions = {
   rtpengine: { host: string; port: number; tcpPort: number; portMin: number; portMax: number };
   /** The call-control nodes the edge dispatches to. */
   nodes: { host: string; port: number }[];
+  /** The carrier trunk for outbound calls (callbacks); none: refused. */
+  carrier?: { host: string; port: number } | null;
   /** Recordings go to `media/`, Kamailio's files to `kamailio/` in it. */
   dir: string;
   template: string;
@@ -138,6 +146,7 @@ export async function startSharedEdge(o: SharedEdgeOptions): Promise<Service[]> 
       listen: o.sip,
       nodes: o.nodes,
       rtpengine: { host: o.rtpengine.host, port: o.rtpengine.port },
+      carrier: o.carrier ?? null,
       dir: path.join(o.dir, 'kamailio'),
       template: o.template,
     });

@@ -1,8 +1,10 @@
 import path from 'node:path';
 import type { CallRecordService } from '../services/call-record.service.js';
+import type { CallbackService } from '../services/callback.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import { attachSip } from './adapters/sip-front.js';
 import { CallControl } from './call-control.js';
+import { CallbackDialer, type OutboundConfig } from './callback-dialer.js';
 import { loadFlows } from './ivr-flows.js';
 import { MediaGateway } from './media/media-gateway.js';
 import { PromptLibrary } from './media/prompts.js';
@@ -41,6 +43,10 @@ export type TelephonyOptions = {
    * nor stops them. `edge` is then where agents' phones are reached; `peers` is ignored.
    */
   shared?: boolean;
+  /** Callbacks kept: with `outbound`, this node dials the callbacks agents accept. */
+  callbacks?: CallbackService;
+  /** Outbound calls: the carrier trunk the edge sends them to, the caller ID, the allow-list and the ring time. */
+  outbound?: (OutboundConfig & { carrier: { host: string; port: number } | null }) | null;
   /** The IVR flows (reference/ivr in the package). */
   flowsDir: string;
   /** Kamailio's configuration template (deploy/kamailio/kamailio.cfg in the package). */
@@ -49,6 +55,8 @@ export type TelephonyOptions = {
 
 export type Telephony = {
   endpoint: SipEndpoint;
+  /** Dials the callbacks agents accept (when callbacks and outbound calls are configured). */
+  dialer: CallbackDialer | null;
   control: CallControl;
   gateway: MediaGateway;
   prompts: PromptLibrary;
@@ -113,11 +121,32 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
     const endpoint = await SipEndpoint.open({ host: o.sip.host, port: o.sip.port, log: o.log });
     cleanup.push(() => endpoint.close());
     attachSip(endpoint, control, gateway, o.log, o.edge ? { address: o.edge.host, port: o.edge.port } : null);
+    let dialer: CallbackDialer | null = null;
+    if (o.callbacks && o.outbound && o.edge) {
+      const d = new CallbackDialer({
+        callbacks: o.callbacks,
+        calls: o.calls,
+        routing: o.routing,
+        endpoint,
+        gateway,
+        edge: { address: o.edge.host, port: o.edge.port },
+        outbound: o.outbound,
+        node: o.node,
+        clock: o.clock,
+        timeZone: o.timeZone,
+        log: o.log,
+      });
+      d.start();
+      dialer = d;
+      // Before the node's calls end and its endpoint closes: the callbacks in progress hang up first.
+      cleanup.push(() => d.stop());
+    }
     if (o.edge && !o.shared) {
       const kamailio = await startKamailio({
         listen: o.edge,
         nodes: [{ host: o.sip.host, port: endpoint.port }, ...(o.peers ?? [])],
         rtpengine: { host: o.rtpengine.host, port: o.rtpengine.port },
+        carrier: o.outbound?.carrier ?? null,
         dir: path.join(o.dataDir, 'kamailio'),
         template: o.kamailioTemplate,
       });
@@ -125,12 +154,13 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
       cleanup.push(() => kamailio.stop());
     }
     const handOver = async () => {
+      await dialer?.stop();
       const handed = await control.handOver();
       await endpoint.abort();
       await stopAll();
       return handed;
     };
-    return { endpoint, control, gateway, prompts, services, stop: stopAll, handOver };
+    return { endpoint, dialer, control, gateway, prompts, services, stop: stopAll, handOver };
   } catch (error) {
     await stopAll();
     throw error;

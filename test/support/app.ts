@@ -6,7 +6,9 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Role } from '../../src/domain/access/access-control.js';
+import { type CallbackPolicy, DEFAULT_CALLBACK_POLICY } from '../../src/domain/callbacks/callback-policy.js';
 import { buildApp, logSerializers } from '../../src/http/app.js';
+import { CallbackService } from '../../src/services/callback.service.js';
 import {
   type EnrollmentCourier,
   type EnrollmentLink,
@@ -129,6 +131,8 @@ export type TestApp = {
   attachmentsDir: string;
   /** Seals the audit inbox with this app's signing key, as its sealer would moments later. */
   sealAudit: () => Promise<number>;
+  /** Callbacks kept (the app's, on its routing service). */
+  callbacks: CallbackService;
 };
 
 export async function buildTestApp(
@@ -141,6 +145,8 @@ export async function buildTestApp(
     publicUrl?: string;
     /** The built web app to serve (default dist/web). */
     webDir?: string;
+    /** The callback policy (default: the product's default). */
+    callbackPolicy?: CallbackPolicy;
   } = {},
 ): Promise<TestApp> {
   await loadReferenceData(db.db);
@@ -157,6 +163,7 @@ export async function buildTestApp(
   const clock = testClock();
   const routing = await RoutingService.open(db.db, await loadRoutingConfig(db.db), clock.get);
   const attachmentsDir = mkdtempSync(path.join(tmpdir(), 'sb-attachments-'));
+  const callbacks = new CallbackService({ db: db.db, routing, policy: options.callbackPolicy ?? DEFAULT_CALLBACK_POLICY });
   const { app, routes, registered } = await buildApp({
     db: db.db,
     pool: db.pool,
@@ -169,11 +176,12 @@ export async function buildTestApp(
     timeZone: CENTER_TIME_ZONE,
     routing,
     attachmentsDir,
+    callbacks,
     ...(options.twilio ? { twilio: options.twilio(routing, clock.get) } : {}),
     ...(options.webDir ? { webDir: options.webDir } : {}),
   });
   const seal = () => sealAudit(db.db, identity.keys.auditSigning);
-  return { app, routes, registered, identity, outboxDir, clock, logLines, routing, attachmentsDir, sealAudit: seal };
+  return { app, routes, registered, identity, outboxDir, clock, logLines, routing, attachmentsDir, sealAudit: seal, callbacks };
 }
 
 export type SignedIn = {

@@ -129,3 +129,62 @@ export async function packetsBySide(rtpengine: RtpengineClient, callId: string):
     (v.medias ?? []).flatMap((m) => m.streams ?? []).reduce((n, st) => n + (st.stats?.packets ?? 0), 0),
   );
 }
+
+/**
+ * Runs SIPp as a server on a given port (a carrier trunk the edge sends outbound calls to), for `calls` calls,
+ * bounded in time; every SIP message it sees and sends is kept in a trace file the test can read.
+ */
+export function sippServer(
+  scenario: string,
+  port: number,
+  options: { calls?: number; timeoutS?: number } = {},
+): { done: Promise<SippResult>; messages: () => string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sb-sipp-uas-'));
+  const trace = path.join(dir, 'messages.log');
+  const done = (async () => {
+    const media = (await freeUdpRange(4)).min;
+    const args = [
+      '-sf',
+      path.join(SIPP_DIR, scenario),
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-mi',
+      '127.0.0.1',
+      '-mp',
+      String(media),
+      '-m',
+      String(options.calls ?? 1),
+      '-nostdin',
+      '-trace_msg',
+      '-message_file',
+      trace,
+      '-timeout',
+      `${options.timeoutS ?? 90}s`,
+      '-timeout_error',
+    ];
+    return new Promise<SippResult>((resolve) => {
+      const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => {
+        stdout = (stdout + c.toString()).slice(-50_000);
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr = (stderr + c.toString()).slice(-50_000);
+      });
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  })();
+  return {
+    done,
+    messages: () => {
+      try {
+        return readFileSync(trace, 'utf8');
+      } catch {
+        return '';
+      }
+    },
+  };
+}

@@ -53,6 +53,8 @@ export const PERMISSIONS = [
   'partner_request:respond',
   'client:request',
   'call:read',
+  'callback:manage',
+  'voicemail:play',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);

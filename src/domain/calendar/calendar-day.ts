@@ -79,7 +79,7 @@ export function anniversary(day: CalendarDay, years: number): CalendarDay {
 }
 
 /** The offset of a zone from UTC at an instant, in minutes (Chicago in winter: -360). */
-function offsetMinutes(instant: Date, timeZone: string): number {
+export function offsetMinutes(instant: Date, timeZone: string): number {
   const f = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',

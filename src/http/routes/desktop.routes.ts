@@ -1,5 +1,13 @@
 import { ZOk } from '../../contracts/common.js';
-import { ZContactHistory, ZContactHistoryQuery, ZDispositionBody, ZDraft, ZDraftBody, ZDraftParams } from '../../contracts/desktop.js';
+import {
+  ZContactHistory,
+  ZContactHistoryQuery,
+  ZDispositionBody,
+  ZDispositionResult,
+  ZDraft,
+  ZDraftBody,
+  ZDraftParams,
+} from '../../contracts/desktop.js';
 import { ZIntakeForms } from '../../contracts/intake-forms.js';
 import { ZTaskParams } from '../../contracts/routing.js';
 import { contactHistory, deleteDraft, intakeForms, readDraft, recordDisposition, saveDraft } from '../../services/desktop.service.js';
@@ -64,11 +72,16 @@ export function desktopRoutes(ctx: AppContext) {
       access: { permission: 'routing:work' },
       params: ZTaskParams,
       body: ZDispositionBody,
-      response: ZOk,
-      errors: [404],
+      response: ZDispositionResult,
+      errors: [404, 422],
       handler: async ({ params, body, request }) => {
-        await recordDisposition({ db: ctx.db, routing: ctx.routing }, actorContext(ctx, request), params.id, body);
-        return { ok: true as const };
+        const done = await recordDisposition(
+          { db: ctx.db, routing: ctx.routing, callbacks: ctx.callbacks },
+          actorContext(ctx, request),
+          params.id,
+          body,
+        );
+        return { ok: true as const, ...done };
       },
     }),
     defineRoute({

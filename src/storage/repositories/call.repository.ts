@@ -17,6 +17,10 @@ export type NewCallRow = {
   unit: 'general' | 'uac';
   caller_number: string | null;
   arrived_at: Date;
+  direction?: 'inbound' | 'outbound';
+  task_id?: string;
+  agent_worker_id?: string;
+  language?: string;
 };
 
 /** The columns a milestone sets (the JSON columns as JSON text). */
@@ -237,3 +241,7 @@ export function listCalls(db: Trx, filter: CallListFilter, limit: number): Promi
 
 export const findCall = (db: Trx, id: string): Promise<CallRow | undefined> =>
   db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+
+export async function findCallById(db: Trx, id: string): Promise<CallRow | undefined> {
+  return db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+}

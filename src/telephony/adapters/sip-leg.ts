@@ -1,5 +1,6 @@
 import type { AgentEvents, CallLeg } from '../call-session.js';
 import type { MediaCall, MediaGateway } from '../media/media-gateway.js';
+import type { RtpCapture } from '../media/rtp-capture.js';
 import type { AdoptedDialog, DialogState } from '../sip/adopted-dialog.js';
 import { IncomingCall, type SipEndpoint } from '../sip/endpoint.js';
 import type { OutgoingCall } from '../sip/outgoing-call.js';
@@ -221,6 +222,14 @@ export class SipLeg implements CallLeg {
     this.finishPlay();
     this.call.hangup();
     await this.release();
+  }
+
+  async captureVoicemail(maxSeconds: number): Promise<RtpCapture | null> {
+    if (this.ended) return null;
+    const { capture, sideB } = await this.gateway.capture(this.media, maxSeconds);
+    this.sideB = sideB;
+    this.onChange?.();
+    return capture;
   }
 
   async record(): Promise<string | null> {

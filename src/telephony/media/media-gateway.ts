@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
 import { localSdp } from '../sip/sdp.js';
+import { RtpCapture } from './rtp-capture.js';
 import { type Bencodable, bdecodeAt, type RtpengineClient } from './rtpengine.js';
 
 /**
@@ -25,6 +26,8 @@ const FLAGS = { replace: ['origin', 'session-connection'], ICE: 'remove', flags:
 const DTMF_EVENTS = '0123456789*#ABCD';
 
 export type MediaCall = { callId: string; callerTag: string; localTag: string; callerSdp: string };
+/** An outbound call's media in rtpengine: the agent's side and the called party's. */
+export type OutboundMedia = { callId: string; agentTag: string; partyTag: string };
 
 export class MediaGateway {
   private sink: Socket | undefined;
@@ -188,6 +191,22 @@ export class MediaGateway {
     await this.rtpengine.command('stop media', { 'call-id': call.callId, 'from-tag': call.callerTag }).catch(() => undefined);
   }
 
+  /**
+   * Side B of the caller's call answered by a capture of its own (a voicemail): the caller's audio is kept from now
+   * until the capture is finished. Returns the capture and side B's new SDP.
+   */
+  async capture(call: MediaCall, maxSeconds: number): Promise<{ capture: RtpCapture; sideB: string }> {
+    const capture = await RtpCapture.open(this.address, maxSeconds);
+    const sideB = localSdp(capture.address, capture.port, Date.now() % 1_000_000_000);
+    try {
+      await this.renegotiate(call, sideB);
+    } catch (error) {
+      await capture.finish();
+      throw error;
+    }
+    return { capture, sideB };
+  }
+
   async startRecording(call: MediaCall): Promise<string> {
     await this.rtpengine.command('start recording', { 'call-id': call.callId });
     return `rtpengine:${call.callId}`;
@@ -215,6 +234,57 @@ export class MediaGateway {
       sdp: agentSdp,
       ...FLAGS,
     });
+  }
+
+  /**
+   * An outbound pair (a callback): one rtpengine call, the agent's side (`agentTag`) and the called party's
+   * (`partyTag`). The agent is rung first, against the sink standing in for the party; then the party is offered
+   * the agent's side, and their answer replaces the sink.
+   */
+  async offerToAgentFirst(pair: OutboundMedia): Promise<string> {
+    const r = await this.rtpengine.command('offer', {
+      'call-id': pair.callId,
+      'from-tag': pair.partyTag,
+      sdp: this.sinkSdp(Date.now() % 1_000_000_000),
+      ...FLAGS,
+    });
+    return String(r.sdp);
+  }
+
+  async agentAnswered(pair: OutboundMedia, agentSdp: string): Promise<void> {
+    await this.rtpengine.command('answer', {
+      'call-id': pair.callId,
+      'from-tag': pair.partyTag,
+      'to-tag': pair.agentTag,
+      sdp: agentSdp,
+      ...FLAGS,
+    });
+  }
+
+  /** The agent's side offered to the party (the INVITE to their number). */
+  async offerToParty(pair: OutboundMedia, agentSdp: string): Promise<string> {
+    const r = await this.rtpengine.command('offer', {
+      'call-id': pair.callId,
+      'from-tag': pair.agentTag,
+      'to-tag': pair.partyTag,
+      sdp: agentSdp,
+      ...FLAGS,
+    });
+    return String(r.sdp);
+  }
+
+  async partyAnswered(pair: OutboundMedia, partySdp: string): Promise<void> {
+    await this.rtpengine.command('answer', {
+      'call-id': pair.callId,
+      'from-tag': pair.agentTag,
+      'to-tag': pair.partyTag,
+      sdp: partySdp,
+      ...FLAGS,
+    });
+  }
+
+  async releasePair(pair: OutboundMedia): Promise<void> {
+    await this.rtpengine.command('delete', { 'call-id': pair.callId }).catch(() => undefined);
   }
 
   async release(call: MediaCall): Promise<void> {

@@ -415,8 +415,14 @@ export class SipEndpoint {
   }
 
   /** Places a call through the edge proxy (an agent's phone). */
-  invite(uri: string, proxy: Remote, sdp: string, fromUser = 'switchboard'): OutgoingCall {
-    const call = new OutgoingCall(this, uri, proxy, sdp, fromUser);
+  invite(
+    uri: string,
+    proxy: Remote,
+    sdp: string,
+    fromUser = 'switchboard',
+    extraHeaders: readonly (readonly [string, string])[] = [],
+  ): OutgoingCall {
+    const call = new OutgoingCall(this, uri, proxy, sdp, fromUser, extraHeaders);
     call.start();
     return call;
   }

@@ -62,6 +62,8 @@ export class OutgoingCall {
     private readonly proxy: { address: string; port: number },
     sdp: string,
     fromUser: string,
+    /** Further headers of the INVITE (an outbound call's P-Asserted-Identity and its mark for the edge). */
+    extraHeaders: readonly (readonly [string, string])[] = [],
   ) {
     this.remoteTarget = uri;
     const headers: Headers = new Map([
@@ -75,6 +77,7 @@ export class OutgoingCall {
       ['allow', ['INVITE, ACK, CANCEL, BYE, OPTIONS']],
       ['content-type', ['application/sdp']],
     ]);
+    for (const [name, value] of extraHeaders) headers.set(name.toLowerCase(), [...(headers.get(name.toLowerCase()) ?? []), value]);
     this.invite = { kind: 'request', method: 'INVITE', uri, headers, body: sdp };
     this.inviteBytes = serialize(this.invite);
   }

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { callbackReleaseJob } from '../../../src/jobs/callback-release.job.js';
 import { JOB_QUEUES } from '../../../src/jobs/job-queues.js';
 import { type Job, type JobLease, JobRunner, singleNodeLease } from '../../../src/jobs/job-runner.js';
 import { partnerProcessorJob } from '../../../src/jobs/partner-processor.job.js';
@@ -119,11 +120,12 @@ describe('job runner', () => {
 describe('the jobs keep their schedules', () => {
   // The factories only keep their dependencies until a run: none is used here.
   const unused = {} as never;
-  it('sweeps every minute, the partner processor every second (on every node), retention daily from an hour after start', () => {
+  it('sweeps every minute, callbacks released every 15 seconds, the partner processor every second (on every node), retention daily from an hour after start', () => {
     const jobs = [
       welfareSweepJob(unused),
       partnerRequestSweepJob(unused),
       submissionWorkItemSweepJob(unused),
+      callbackReleaseJob(unused),
       partnerProcessorJob(unused, unused),
       retentionJob({ asOwner: unused, attachmentsDir: 'attachments', timeZone: 'America/Chicago' }),
     ];
@@ -131,6 +133,7 @@ describe('the jobs keep their schedules', () => {
       ['welfare sweep', 60_000, 60_000, true],
       ['partner request sweep', 60_000, 60_000, true],
       ['submission work item sweep', 60_000, 60_000, true],
+      ['callback release', 15_000, 15_000, true],
       ['partner processor', 1_000, 1_000, false],
       ['retention', 86_400_000, 3_600_000, true],
     ]);

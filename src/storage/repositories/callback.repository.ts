@@ -1,0 +1,262 @@
+import { type Selectable, sql } from 'kysely';
+import type { Trx } from '../database.js';
+import type { CallbackAttemptOutcome, CallbackAttemptsTable, CallbackStatus, CallbacksTable, VoicemailsTable } from '../schema.js';
+
+/**
+ * The promises kept to callers: `callbacks` (one per promise, with its tries in `callback_attempts`) and
+ * `voicemails`. Every statement that reads or writes them; what they mean is the callback and voicemail services'.
+ */
+
+export type CallbackRow = Selectable<CallbacksTable>;
+export type CallbackAttemptRow = Selectable<CallbackAttemptsTable>;
+export type VoicemailRow = Selectable<VoicemailsTable>;
+
+/**
+ * A callback for the number a call came from, with the call's line, unit, language and IVR variables; undefined
+ * when the call has no number to call (withheld).
+ */
+export async function insertCallbackFromCall(
+  trx: Trx,
+  input: {
+    callId: string;
+    taskId: string | null;
+    origin: CallbacksTable['origin'];
+    status: CallbackStatus;
+    maxAttempts: number;
+    nextAttemptAt: Date | null;
+    priority: number;
+    now: Date;
+  },
+): Promise<CallbackRow | undefined> {
+  return trx
+    .insertInto('callbacks')
+    .columns([
+      'call_id',
+      'number',
+      'line',
+      'unit',
+      'language',
+      'attributes',
+      'origin',
+      'status',
+      'task_id',
+      'max_attempts',
+      'next_attempt_at',
+      'priority',
+      'created_at',
+      'updated_at',
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom('calls')
+        .select([
+          'id',
+          'caller_number',
+          'line',
+          'unit',
+          sql<string>`coalesce(language, 'en')`.as('language'),
+          'attributes',
+          sql.lit(input.origin).as('origin'),
+          sql.lit(input.status).as('status'),
+          sql<string | null>`${input.taskId}::text`.as('task_id'),
+          sql<number>`${input.maxAttempts}::int`.as('max_attempts'),
+          sql<Date | null>`${input.nextAttemptAt}::timestamptz`.as('next_attempt_at'),
+          sql<number>`${input.priority}::int`.as('priority'),
+          sql<Date>`${input.now}::timestamptz`.as('created_at'),
+          sql<Date>`${input.now}::timestamptz`.as('updated_at'),
+        ])
+        .where('id', '=', input.callId)
+        .where('caller_number', 'is not', null),
+    )
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Takes the callback whose try is this task, for this node to dial; undefined if it is not queued (another node took it). */
+export async function claimCallbackForDialing(trx: Trx, taskId: string, node: string, now: Date): Promise<CallbackRow | undefined> {
+  return trx
+    .updateTable('callbacks')
+    .set({ status: 'dialing', dialing_node: node, dialing_since: now, updated_at: now })
+    .where('task_id', '=', taskId)
+    .where('status', '=', 'queued')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findCallback(trx: Trx, id: string): Promise<CallbackRow | undefined> {
+  return trx.selectFrom('callbacks').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findCallbackByTask(trx: Trx, taskId: string): Promise<CallbackRow | undefined> {
+  return trx.selectFrom('callbacks').selectAll().where('task_id', '=', taskId).executeTakeFirst();
+}
+
+/** The callback row, locked for the rest of the transaction. */
+export async function lockCallback(trx: Trx, id: string): Promise<CallbackRow | undefined> {
+  return trx.selectFrom('callbacks').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function updateCallback(
+  trx: Trx,
+  id: string,
+  values: Partial<{
+    status: CallbackStatus;
+    task_id: string | null;
+    attempts: number;
+    max_attempts: number;
+    next_attempt_at: Date | null;
+    priority: number;
+    dialing_node: string | null;
+    dialing_since: Date | null;
+    last_outcome: CallbackAttemptOutcome | null;
+    closed_by: string | null;
+    closed_reason: string | null;
+    time_zone: string | null;
+    updated_at: Date;
+  }>,
+): Promise<void> {
+  await trx.updateTable('callbacks').set(values).where('id', '=', id).execute();
+}
+
+export async function insertCallbackAttempt(
+  trx: Trx,
+  attempt: {
+    callback_id: string;
+    task_id: string;
+    worker_id: string | null;
+    call_id: string | null;
+    outcome: CallbackAttemptOutcome;
+    sip_status: number | null;
+    counted: boolean;
+    started_at: Date;
+    ended_at: Date;
+  },
+): Promise<string> {
+  const row = await trx.insertInto('callback_attempts').values(attempt).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function latestAttempt(trx: Trx, callbackId: string): Promise<CallbackAttemptRow | undefined> {
+  return trx
+    .selectFrom('callback_attempts')
+    .selectAll()
+    .where('callback_id', '=', callbackId)
+    .orderBy('started_at', 'desc')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function setAttemptOutcome(trx: Trx, id: string, outcome: CallbackAttemptOutcome): Promise<void> {
+  await trx.updateTable('callback_attempts').set({ outcome }).where('id', '=', id).execute();
+}
+
+export async function attemptsOf(trx: Trx, callbackIds: readonly string[]): Promise<CallbackAttemptRow[]> {
+  if (callbackIds.length === 0) return [];
+  return trx
+    .selectFrom('callback_attempts')
+    .selectAll()
+    .where('callback_id', 'in', callbackIds)
+    .orderBy('started_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** Callbacks whose time has come (scheduled, due), oldest first. */
+export async function dueCallbackIds(trx: Trx, now: Date, limit: number): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('callbacks')
+    .select('id')
+    .where('status', '=', 'scheduled')
+    .where('next_attempt_at', '<=', now)
+    .orderBy('next_attempt_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** The callback one of whose tries was this task. */
+export async function findCallbackByAttemptTask(trx: Trx, taskId: string): Promise<CallbackRow | undefined> {
+  return trx
+    .selectFrom('callbacks')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('task_id', '=', taskId),
+        eb('id', 'in', eb.selectFrom('callback_attempts').select('callback_id').where('callback_attempts.task_id', '=', taskId)),
+      ]),
+    )
+    .executeTakeFirst();
+}
+
+/** Callbacks left dialing longer than any try lasts (their node died mid-try). */
+export async function stuckDialing(trx: Trx, before: Date, limit: number): Promise<CallbackRow[]> {
+  return trx
+    .selectFrom('callbacks')
+    .selectAll()
+    .where('status', '=', 'dialing')
+    .where('dialing_since', '<', before)
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+export async function listCallbacks(trx: Trx, statuses: readonly CallbackStatus[], limit: number): Promise<CallbackRow[]> {
+  return trx
+    .selectFrom('callbacks')
+    .selectAll()
+    .where('status', 'in', statuses)
+    .orderBy('updated_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** The call record a task belongs to (an inbound call's task, or the try of a callback). */
+export async function callOfTask(trx: Trx, taskId: string): Promise<{ id: string; caller_number: string | null } | undefined> {
+  return trx
+    .selectFrom('calls')
+    .select(['id', 'caller_number'])
+    .where((eb) => eb.or([eb('task_id', '=', taskId), eb('callback_task_id', '=', taskId)]))
+    .orderBy('arrived_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function insertVoicemail(
+  trx: Trx,
+  v: {
+    call_id: string;
+    line: string;
+    unit: 'general' | 'uac';
+    language: string;
+    sha256: string;
+    size_bytes: number;
+    duration_ms: number;
+    task_id: string;
+    created_at: Date;
+  },
+): Promise<VoicemailRow> {
+  return trx
+    .insertInto('voicemails')
+    .values({ ...v, status: 'new' })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findVoicemail(trx: Trx, id: string): Promise<VoicemailRow | undefined> {
+  return trx.selectFrom('voicemails').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findVoicemailByTask(trx: Trx, taskId: string): Promise<VoicemailRow | undefined> {
+  return trx.selectFrom('voicemails').selectAll().where('task_id', '=', taskId).executeTakeFirst();
+}
+
+export async function markVoicemailWorked(trx: Trx, id: string, by: string, at: Date, caseId: string | null): Promise<void> {
+  await trx
+    .updateTable('voicemails')
+    .set({ status: 'worked', worked_by: by, worked_at: at, ...(caseId ? { case_id: caseId } : {}) })
+    .where('id', '=', id)
+    .execute();
+}
