@@ -47,7 +47,8 @@ async function callInHand(number: string): Promise<{ taskId: string; callId: str
   for (const task of [...t.routing.engine.allTasks()]) {
     if (task.status === 'assigned') await t.routing.execute({ type: 'complete', taskId: task.id }, system());
     if (t.routing.engine.task(task.id)?.status === 'wrapping') await t.routing.execute({ type: 'finishWrapUp', taskId: task.id }, system());
-    if (task.status === 'pending' || task.status === 'reserved') await t.routing.execute({ type: 'cancel', taskId: task.id, reason: 'resolved' }, system());
+    if (task.status === 'pending' || task.status === 'reserved')
+      await t.routing.execute({ type: 'cancel', taskId: task.id, reason: 'resolved' }, system());
   }
   const call = await db.db
     .insertInto('calls')

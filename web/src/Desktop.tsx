@@ -6,6 +6,7 @@ import { ErrorText } from './ErrorText.js';
 import { IntakeForm, type Saved } from './IntakeForm.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
 import { serverNow } from './server-clock.js';
+import { VoicemailPlayer } from './Voicemail.js';
 
 type Offer = Reservation;
 type Me = AgentState;
@@ -23,6 +24,16 @@ function beep() {
     // No audio device: the visual offer and the live region still announce it.
   }
 }
+
+/** What a task is, as the agent reads it: a call, a callback to make, a voicemail to work, a work item. */
+const kindOf = (t: Task | null | undefined): string =>
+  t?.attributes.voicemail === true
+    ? 'Voicemail'
+    : t?.attributes.callback === true
+      ? 'Callback'
+      : t?.channel === 'voice'
+        ? 'Call'
+        : 'Work item';
 
 const since = (iso: string, now: number) => {
   const s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
@@ -81,17 +92,21 @@ function WrapUp({
   task: Task;
   forms: Forms | null;
   saved: Saved | undefined;
-  onDone: (disposition: string, notes: string) => void;
+  onDone: (disposition: string, notes: string, callbackAt?: string) => void;
 }) {
   const [disposition, setDisposition] = useState(saved ? 'report_taken' : '');
   const [notes, setNotes] = useState('');
+  const [callbackAt, setCallbackAt] = useState('');
+  const needsTime = disposition === 'callback_scheduled';
   const id = `wrap-${task.id}`;
   return (
     <form
       className="wrapup"
       onSubmit={(e) => {
         e.preventDefault();
-        if (disposition) onDone(disposition, notes);
+        // The time picked is the agent's local time; the server gets it with its offset and checks calling hours.
+        if (disposition && (!needsTime || callbackAt))
+          onDone(disposition, notes, needsTime ? new Date(callbackAt).toISOString() : undefined);
       }}
     >
       <label htmlFor={`${id}-disposition`}>Disposition (required)</label>
@@ -109,9 +124,21 @@ function WrapUp({
           </option>
         ))}
       </select>
+      {needsTime && (
+        <>
+          <label htmlFor={`${id}-callback-at`}>Call back at (your local time; inside calling hours)</label>
+          <input
+            id={`${id}-callback-at`}
+            type="datetime-local"
+            required
+            value={callbackAt}
+            onChange={(e) => setCallbackAt(e.target.value)}
+          />
+        </>
+      )}
       <label htmlFor={`${id}-notes`}>Notes</label>
       <textarea id={`${id}-notes`} rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
-      <button type="submit" disabled={!disposition}>
+      <button type="submit" disabled={!disposition || (needsTime && !callbackAt)}>
         End wrap-up <kbd>W</kbd>
       </button>
     </form>
@@ -145,7 +172,7 @@ export function Desktop() {
         const fresh = next.offers.filter((o) => !prev?.offers.some((p) => p.id === o.id));
         if (fresh[0]) {
           setAnnounce(
-            `Incoming ${fresh[0].task?.channel === 'voice' ? 'call' : 'work item'} from ${fresh[0].task?.queueId ?? 'a queue'}. Press A to accept, R to reject.`,
+            `Incoming ${kindOf(fresh[0].task).toLowerCase()} from ${fresh[0].task?.queueId ?? 'a queue'}. Press A to accept, R to reject.`,
           );
           if (soundRef.current) beep();
         }
@@ -192,12 +219,13 @@ export function Desktop() {
   const reject = useCallback((o: Offer) => act(() => api('POST', `/api/v1/routing/reservations/${o.id}/reject`, {})), [act]);
   const complete = useCallback((t: Task) => act(() => api('POST', `/api/v1/routing/tasks/${t.id}/complete`, {})), [act]);
   const wrapUpDone = useCallback(
-    (t: Task, disposition: string, notes: string, stillWrapping = true) =>
+    (t: Task, disposition: string, notes: string, callbackAt: string | undefined, stillWrapping = true) =>
       act(async () => {
         const intake = saved[t.id];
         await api('POST', `/api/v1/routing/tasks/${t.id}/disposition`, {
           disposition,
           ...(notes.trim() ? { notes } : {}),
+          ...(callbackAt ? { callbackAt } : {}),
           ...(intake ? { caseId: intake.caseId, reportId: intake.reportId } : {}),
         });
         disposed.current.add(t.id);
@@ -211,7 +239,7 @@ export function Desktop() {
     [act],
   );
 
-  // Keyboard shortcuts: A accept, R reject, C complete, W end wrap-up — never while typing in a field.
+  // Keyboard shortcuts: A accept, R reject, C complete, P play or pause a voicemail, W end wrap-up — never while typing in a field.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
@@ -224,6 +252,14 @@ export function Desktop() {
       else if (key === 'c') {
         const t = me.tasks.find((x) => x.status === 'assigned');
         if (t) void complete(t);
+      } else if (key === 'p') {
+        // The voicemail in hand: play or pause it.
+        const audio = document.querySelector<HTMLAudioElement>('audio[data-voicemail]');
+        if (audio) {
+          event.preventDefault();
+          if (audio.paused) void audio.play().catch(() => undefined);
+          else audio.pause();
+        }
       } else if (key === 'w') {
         // Wrap-up needs a disposition: W takes the agent to it, and Enter there ends the wrap-up.
         const select = document.querySelector<HTMLSelectElement>('[data-wrapup-disposition]');
@@ -286,8 +322,11 @@ export function Desktop() {
           return (
             <article key={o.id} className="offer" data-task={o.task?.id} aria-label={`Offer from ${o.task?.queueId ?? 'a queue'}`}>
               <h3>
-                {o.task?.channel === 'voice' ? 'Call' : 'Work item'} from {o.task?.queueId}
+                {kindOf(o.task)} from {o.task?.queueId}
               </h3>
+              {o.task?.attributes.callback === true && (
+                <p>When you accept, your phone rings first; once you answer, Switchboard dials the caller for you.</p>
+              )}
               {o.task && <ScreenPop task={o.task} now={now} />}
               <p>
                 <strong>{left}</strong> seconds to answer
@@ -314,7 +353,7 @@ export function Desktop() {
               <li key={t.id}>
                 <div className="task-head">
                   <span>
-                    {t.channel === 'voice' ? 'Call' : 'Work item'} from {t.queueId} — {t.status === 'wrapping' ? 'wrap-up' : 'in progress'}
+                    {kindOf(t)} from {t.queueId} — {t.status === 'wrapping' ? 'wrap-up' : 'in progress'}
                     {t.answeredAt ? ` (${since(t.answeredAt, now)})` : ''}
                   </span>
                   {t.status === 'assigned' && (
@@ -344,6 +383,13 @@ export function Desktop() {
                     </span>
                   )}
                 </div>
+                {t.attributes.voicemail === true && <VoicemailPlayer taskId={t.id} />}
+                {t.attributes.callback === true && t.status === 'assigned' && (
+                  <p role="status">
+                    Callback: answer your phone; Switchboard then dials the caller from the center’s number. If you reach their voicemail,
+                    choose “Callback reached voicemail” in wrap-up and it is tried again.
+                  </p>
+                )}
                 {intake ? (
                   <p className="saved" role="status">
                     Intake saved: report {intake.reference}, case {intake.caseNumber}
@@ -352,7 +398,9 @@ export function Desktop() {
                 ) : (
                   form && forms && <IntakeForm form={form} taskId={t.id} onSaved={(s2) => setSaved((m) => ({ ...m, [t.id]: s2 }))} />
                 )}
-                {t.status === 'wrapping' && <WrapUp task={t} forms={forms} saved={intake} onDone={(d, n) => void wrapUpDone(t, d, n)} />}
+                {t.status === 'wrapping' && (
+                  <WrapUp task={t} forms={forms} saved={intake} onDone={(d, n, at) => void wrapUpDone(t, d, n, at)} />
+                )}
               </li>
             );
           })}
@@ -362,7 +410,7 @@ export function Desktop() {
             <p>
               Wrap-up of the {t.channel === 'voice' ? 'call' : 'work item'} from {t.queueId} ended by itself: choose its disposition.
             </p>
-            <WrapUp task={t} forms={forms} saved={saved[t.id]} onDone={(d, n) => void wrapUpDone(t, d, n, false)} />
+            <WrapUp task={t} forms={forms} saved={saved[t.id]} onDone={(d, n, at) => void wrapUpDone(t, d, n, at, false)} />
           </div>
         ))}
       </section>

@@ -1,6 +1,7 @@
 import type { AgentList, QueueStatsResponse, TaskList } from '@contracts/views.js';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from './api.js';
+import { CallbacksOwed } from './CallbacksOwed.js';
 import { ErrorText } from './ErrorText.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
 import { serverNow } from './server-clock.js';
@@ -208,6 +209,7 @@ export function Wallboard({ tv = false }: { tv?: boolean }) {
               </li>
             ))}
           </ul>
+          <CallbacksOwed />
           <p>
             <a href="#/tv">Full-screen TV view</a>
           </p>
