@@ -447,7 +447,7 @@ audit
 program
   .command('retention')
   .description(
-    'purge what the retention schedules say is due: tips closed as unsubstantiated after the set days, unless under legal hold (UAC cases, referred cases and the audit log are kept); audited by kind and count',
+    'purge what the retention schedules say is due: tips closed as unsubstantiated, call records with their finished callbacks, and voicemail audio, each after its set days, unless under legal hold (UAC records, referred cases and the audit log are kept); audited by kind and count',
   )
   .option('--dry-run', 'count what would be purged and change nothing')
   .option('--json', 'print one JSON object')
@@ -461,6 +461,9 @@ program
         const c = result.counts;
         print(
           `${result.dryRun ? 'would purge' : 'purged'} (tips closed as unsubstantiated before ${result.cutoff}, ${result.retentionDays} days): ${c.cases} cases, ${c.reports} reports, ${c.persons} persons, ${c.locationObservations} location observations, ${c.caseEvents} timeline events, ${c.attachments} attachments`,
+        );
+        print(
+          `${result.dryRun ? 'would purge' : 'purged'} (calls ended before ${result.calls.cutoff}, ${result.calls.retentionDays} days; voicemails left before ${result.voicemails.cutoff}, ${result.voicemails.retentionDays} days): ${c.calls} call records, ${c.callbacks} callbacks, ${c.voicemails} voicemails`,
         );
       }
       return 0;

@@ -5,6 +5,7 @@ import { addCaseEvent } from '../storage/repositories/case.repository.js';
 import {
   declarePurge,
   purgeableCaseIds,
+  purgeCallRecords,
   purgeCases,
   type RetentionCounts,
   setCaseLegalHold,
@@ -23,13 +24,24 @@ import { getSetting } from './safeguard-settings.service.js';
  * referral (a record of an action taken), and the audit log (≥ 1 year; never
  * purged here). The purge is audited by kind and count, never by content.
  *
+ * Call records have their own schedule (call_record_retention_days, default 365; voicemails' audio
+ * voicemail_retention_days, default 90): see purgeCallRecords for what is kept.
+ *
  * It runs as the schema owner (the only role the timeline triggers let delete,
  * and only in a transaction that declares itself a purge).
  */
 
 export type { RetentionCounts };
 
-export type RetentionResult = { dryRun: boolean; retentionDays: number; cutoff: string; counts: RetentionCounts };
+export type RetentionResult = {
+  dryRun: boolean;
+  retentionDays: number;
+  cutoff: string;
+  /** The call records' schedule: calls (and finished callbacks) and voicemails, each with its days and cutoff. */
+  calls: { retentionDays: number; cutoff: string };
+  voicemails: { retentionDays: number; cutoff: string };
+  counts: RetentionCounts;
+};
 
 /** Purges what the schedule says is due. `owner` must be a connection as the schema owner. */
 export async function runRetention(
@@ -39,23 +51,34 @@ export async function runRetention(
 ): Promise<RetentionResult> {
   const retentionDays = await getSetting(owner, 'unsubstantiated_retention_days');
   const cutoff = new Date(ctx.now.getTime() - retentionDays * 86_400_000);
+  const callDays = await getSetting(owner, 'call_record_retention_days');
+  const voicemailDays = await getSetting(owner, 'voicemail_retention_days');
+  const callCutoff = new Date(ctx.now.getTime() - callDays * 86_400_000);
+  const voicemailCutoff = new Date(ctx.now.getTime() - voicemailDays * 86_400_000);
+  const schedules = {
+    calls: { retentionDays: callDays, cutoff: callCutoff.toISOString() },
+    voicemails: { retentionDays: voicemailDays, cutoff: voicemailCutoff.toISOString() },
+  };
   const orphanBlobs: string[] = [];
   const result = await owner
     .transaction()
     .execute(async (trx) => {
       await declarePurge(trx);
       const caseIds = await purgeableCaseIds(trx, cutoff);
-      const { counts, orphanBlobs: orphans } = await purgeCases(trx, caseIds);
+      const { counts: caseCounts, orphanBlobs: orphans } = await purgeCases(trx, caseIds);
       orphanBlobs.push(...orphans);
+      const calls = await purgeCallRecords(trx, { calls: callCutoff, voicemails: voicemailCutoff });
+      orphanBlobs.push(...calls.orphanBlobs);
+      const counts: RetentionCounts = { ...caseCounts, calls: calls.calls, voicemails: calls.voicemails, callbacks: calls.callbacks };
       // A dry run does the same work and then rolls it back; only its audit entry (below) stays.
-      if (options.dryRun) throw new DryRun({ dryRun: true, retentionDays, cutoff: cutoff.toISOString(), counts });
+      if (options.dryRun) throw new DryRun({ dryRun: true, retentionDays, cutoff: cutoff.toISOString(), ...schedules, counts });
       await appendAudit(trx, ctx, {
         action: 'retention.purge',
         outcome: 'allowed',
         resourceType: 'retention',
-        details: { schedule: 'unsubstantiated_tips', retentionDays, cutoff: cutoff.toISOString(), counts },
+        details: { schedule: 'unsubstantiated_tips', retentionDays, cutoff: cutoff.toISOString(), ...schedules, counts },
       });
-      return { dryRun: false, retentionDays, cutoff: cutoff.toISOString(), counts };
+      return { dryRun: false, retentionDays, cutoff: cutoff.toISOString(), ...schedules, counts };
     })
     .catch(async (error: unknown) => {
       if (!(error instanceof DryRun)) throw error;
@@ -64,7 +87,13 @@ export async function runRetention(
           action: 'retention.dry_run',
           outcome: 'allowed',
           resourceType: 'retention',
-          details: { schedule: 'unsubstantiated_tips', retentionDays, cutoff: cutoff.toISOString(), counts: error.result.counts },
+          details: {
+            schedule: 'unsubstantiated_tips',
+            retentionDays,
+            cutoff: cutoff.toISOString(),
+            ...schedules,
+            counts: error.result.counts,
+          },
         }),
       );
       return error.result;

@@ -14,6 +14,20 @@ export const SAFEGUARD_SETTINGS = {
     max: 3650,
     meaning: 'days after closing as unsubstantiated before a tip is purged (unless under legal hold)',
   },
+  call_record_retention_days: {
+    default: 365,
+    min: 30,
+    max: 3650,
+    meaning:
+      'days after a call ends before its record (the number, IVR path and outcome) and its finished callbacks are purged — never while a case it led to is under legal hold, never the UAC unit’s',
+  },
+  voicemail_retention_days: {
+    default: 90,
+    min: 7,
+    max: 3650,
+    meaning:
+      'days after a voicemail was left before its audio is purged — never while a case it led to is under legal hold, never the UAC unit’s',
+  },
   two_person_cooling_off_days: {
     default: 7,
     min: 1,

@@ -16,6 +16,9 @@ export type RetentionCounts = {
   persons: number;
   attachments: number;
   partnerSubmissions: number;
+  calls: number;
+  voicemails: number;
+  callbacks: number;
 };
 
 const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
@@ -52,8 +55,10 @@ export async function purgeableCaseIds(db: Db, cutoff: Date): Promise<string[]> 
  * removed by kind and count, and the attachment files (by hash) no other attachment shares: the caller deletes them
  * after the commit.
  */
-export async function purgeCases(trx: Db, caseIds: string[]): Promise<{ counts: RetentionCounts; orphanBlobs: string[] }> {
-  const counts: RetentionCounts = {
+export type CaseCounts = Omit<RetentionCounts, 'calls' | 'voicemails' | 'callbacks'>;
+
+export async function purgeCases(trx: Db, caseIds: string[]): Promise<{ counts: CaseCounts; orphanBlobs: string[] }> {
+  const counts: CaseCounts = {
     cases: 0,
     caseEvents: 0,
     reports: 0,
@@ -112,11 +117,15 @@ export async function purgeCases(trx: Db, caseIds: string[]): Promise<{ counts: 
     }
     const hashes = (await trx.selectFrom('attachments').select('sha256').where('case_id', 'in', caseIds).execute()).map((r) => r.sha256);
     counts.attachments = await del(() => trx.deleteFrom('attachments').where('case_id', 'in', caseIds).execute());
-    // Files no other attachment shares go too, after the commit (a crash leaves an unreferenced file, never a missing one).
+    // Files no other attachment (nor a voicemail: the same store) shares go too, after the commit (a crash leaves an
+    // unreferenced file, never a missing one).
     const stillUsed = new Set(
       hashes.length === 0
         ? []
-        : (await trx.selectFrom('attachments').select('sha256').where('sha256', 'in', hashes).execute()).map((r) => r.sha256),
+        : [
+            ...(await trx.selectFrom('attachments').select('sha256').where('sha256', 'in', hashes).execute()),
+            ...(await trx.selectFrom('voicemails').select('sha256').where('sha256', 'in', hashes).execute()),
+          ].map((r) => r.sha256),
     );
     orphanBlobs.push(...new Set(hashes.filter((h) => !stillUsed.has(h))));
     counts.caseEvents = await del(() => trx.deleteFrom('case_events').where('case_id', 'in', caseIds).execute());
@@ -169,4 +178,48 @@ export async function setCaseLegalHold(
     .set({ legal_hold_reason: hold.reason, legal_hold_by: hold.by, updated_at: now, version: sql`version + 1` })
     .where('id', '=', caseId)
     .execute();
+}
+
+/**
+ * Call records, voicemails and finished callbacks past their days (issue #19). Kept: the UAC unit's (children's
+ * records, as their cases are), anything that led to a case under legal hold (through the contact's disposition or
+ * the voicemail's case), calls with a voicemail still kept, and calls with a callback still owed. Returns the
+ * counts and the voicemail audio no row points at any more (to remove from the store after commit).
+ */
+export async function purgeCallRecords(
+  trx: Db,
+  cutoffs: { calls: Date; voicemails: Date },
+): Promise<{ calls: number; voicemails: number; callbacks: number; orphanBlobs: string[] }> {
+  const held = sql`SELECT d.task_id FROM contact_dispositions d JOIN cases k ON k.id = d.case_id WHERE k.legal_hold_reason IS NOT NULL`;
+  const voicemails = await sql<{ sha256: string }>`
+    DELETE FROM voicemails v
+    WHERE v.created_at < ${cutoffs.voicemails} AND v.unit = 'general'
+      AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.id = v.case_id AND k.legal_hold_reason IS NOT NULL)
+      AND (v.task_id IS NULL OR v.task_id NOT IN (${held}))
+      AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = v.call_id AND c.task_id IN (${held}))
+    RETURNING v.sha256`.execute(trx);
+  const calls = await sql<{ id: string }>`
+    DELETE FROM calls c
+    WHERE c.ended_at < ${cutoffs.calls} AND c.unit = 'general'
+      AND NOT EXISTS (SELECT 1 FROM voicemails v WHERE v.call_id = c.id)
+      AND NOT EXISTS (SELECT 1 FROM callbacks b WHERE b.call_id = c.id AND b.status IN ('queued', 'dialing', 'scheduled'))
+      AND (c.task_id IS NULL OR c.task_id NOT IN (${held}))
+      AND (c.callback_task_id IS NULL OR c.callback_task_id NOT IN (${held}))
+    RETURNING c.id`.execute(trx);
+  // A finished callback whose call is gone (its number with it), or which never had one, past the same days.
+  const callbacks = await sql<{ id: string }>`
+    DELETE FROM callbacks b
+    WHERE b.call_id IS NULL AND b.unit = 'general' AND b.status IN ('completed', 'closed', 'exhausted') AND b.updated_at < ${cutoffs.calls}
+    RETURNING b.id`.execute(trx);
+  const hashes = [...new Set(voicemails.rows.map((r) => r.sha256))];
+  const orphans =
+    hashes.length === 0
+      ? []
+      : (
+          await sql<{ sha256: string }>`
+            SELECT h AS sha256 FROM unnest(${hashes}::text[]) AS h
+            WHERE NOT EXISTS (SELECT 1 FROM voicemails v WHERE v.sha256 = h)
+              AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = h)`.execute(trx)
+        ).rows.map((r) => r.sha256);
+  return { calls: calls.rows.length, voicemails: voicemails.rows.length, callbacks: callbacks.rows.length, orphanBlobs: orphans };
 }
