@@ -463,7 +463,7 @@ program
           `${result.dryRun ? 'would purge' : 'purged'} (tips closed as unsubstantiated before ${result.cutoff}, ${result.retentionDays} days): ${c.cases} cases, ${c.reports} reports, ${c.persons} persons, ${c.locationObservations} location observations, ${c.caseEvents} timeline events, ${c.attachments} attachments`,
         );
         print(
-          `${result.dryRun ? 'would purge' : 'purged'} (calls ended before ${result.calls.cutoff}, ${result.calls.retentionDays} days; voicemails left before ${result.voicemails.cutoff}, ${result.voicemails.retentionDays} days): ${c.calls} call records, ${c.callbacks} callbacks, ${c.voicemails} voicemails`,
+          `${result.dryRun ? 'would purge' : 'purged'} (calls ended before ${result.calls.cutoff}, ${result.calls.retentionDays} days; voicemails and recordings before ${result.voicemails.cutoff} and ${result.recordings.cutoff}): ${c.calls} call records, ${c.callbacks} callbacks, ${c.voicemails} voicemails, ${c.recordings} recordings`,
         );
       }
       return 0;

@@ -23,7 +23,7 @@ import {
   saveSipCallState,
   updateCall,
 } from '../storage/repositories/call.repository.js';
-import { insertVoicemail } from '../storage/repositories/callback.repository.js';
+import { insertRecording, insertVoicemail } from '../storage/repositories/callback.repository.js';
 import type { CallEndReason, CallsTable } from '../storage/schema.js';
 import { storeBlob } from './attachment.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
@@ -260,6 +260,39 @@ export class CallRecordService {
         details: { callId: v.recordId, taskId: v.taskId, durationMs: v.durationMs, sha256 },
       });
     });
+  }
+
+  /** A recorded conversation, mixed after the call: stored by content and noted, audited (never its content). */
+  async recordingArchived(
+    ctx: RequestContext,
+    recordId: string,
+    audio: { wav: Buffer; durationMs: number; streams: number },
+  ): Promise<void> {
+    const dir = this.options.blobDir;
+    if (!dir) throw new Error('recording: no audio store configured (blobDir)');
+    const sha256 = createHash('sha256').update(audio.wav).digest('hex');
+    await storeBlob(dir, sha256, audio.wav);
+    await rideOut(() =>
+      this.db.transaction().execute(async (trx) => {
+        const call = await findCallById(trx, recordId);
+        const id = await insertRecording(trx, {
+          call_id: recordId,
+          unit: call?.unit ?? 'general',
+          sha256,
+          size_bytes: audio.wav.length,
+          duration_ms: audio.durationMs,
+          streams: audio.streams,
+          created_at: ctx.now,
+        });
+        await appendAudit(trx, ctx, {
+          action: 'recording.archived',
+          outcome: 'allowed',
+          resourceType: 'recording',
+          resourceId: id,
+          details: { callId: recordId, durationMs: audio.durationMs, streams: audio.streams, sha256 },
+        });
+      }),
+    );
   }
 
   /** The caller asked to be called back: the task keeps its place as a callback task, noted on the record, in one transaction. */

@@ -25,7 +25,7 @@ import { getSetting } from './safeguard-settings.service.js';
  * purged here). The purge is audited by kind and count, never by content.
  *
  * Call records have their own schedule (call_record_retention_days, default 365; voicemails' audio
- * voicemail_retention_days, default 90): see purgeCallRecords for what is kept.
+ * voicemail_retention_days and recordings recording_retention_days, default 90 each): see purgeCallRecords for what is kept.
  *
  * It runs as the schema owner (the only role the timeline triggers let delete,
  * and only in a transaction that declares itself a purge).
@@ -40,6 +40,7 @@ export type RetentionResult = {
   /** The call records' schedule: calls (and finished callbacks) and voicemails, each with its days and cutoff. */
   calls: { retentionDays: number; cutoff: string };
   voicemails: { retentionDays: number; cutoff: string };
+  recordings: { retentionDays: number; cutoff: string };
   counts: RetentionCounts;
 };
 
@@ -53,11 +54,14 @@ export async function runRetention(
   const cutoff = new Date(ctx.now.getTime() - retentionDays * 86_400_000);
   const callDays = await getSetting(owner, 'call_record_retention_days');
   const voicemailDays = await getSetting(owner, 'voicemail_retention_days');
+  const recordingDays = await getSetting(owner, 'recording_retention_days');
+  const recordingCutoff = new Date(ctx.now.getTime() - recordingDays * 86_400_000);
   const callCutoff = new Date(ctx.now.getTime() - callDays * 86_400_000);
   const voicemailCutoff = new Date(ctx.now.getTime() - voicemailDays * 86_400_000);
   const schedules = {
     calls: { retentionDays: callDays, cutoff: callCutoff.toISOString() },
     voicemails: { retentionDays: voicemailDays, cutoff: voicemailCutoff.toISOString() },
+    recordings: { retentionDays: recordingDays, cutoff: recordingCutoff.toISOString() },
   };
   const orphanBlobs: string[] = [];
   const result = await owner
@@ -67,9 +71,15 @@ export async function runRetention(
       const caseIds = await purgeableCaseIds(trx, cutoff);
       const { counts: caseCounts, orphanBlobs: orphans } = await purgeCases(trx, caseIds);
       orphanBlobs.push(...orphans);
-      const calls = await purgeCallRecords(trx, { calls: callCutoff, voicemails: voicemailCutoff });
+      const calls = await purgeCallRecords(trx, { calls: callCutoff, voicemails: voicemailCutoff, recordings: recordingCutoff });
       orphanBlobs.push(...calls.orphanBlobs);
-      const counts: RetentionCounts = { ...caseCounts, calls: calls.calls, voicemails: calls.voicemails, callbacks: calls.callbacks };
+      const counts: RetentionCounts = {
+        ...caseCounts,
+        calls: calls.calls,
+        voicemails: calls.voicemails,
+        recordings: calls.recordings,
+        callbacks: calls.callbacks,
+      };
       // A dry run does the same work and then rolls it back; only its audit entry (below) stays.
       if (options.dryRun) throw new DryRun({ dryRun: true, retentionDays, cutoff: cutoff.toISOString(), ...schedules, counts });
       await appendAudit(trx, ctx, {

@@ -147,3 +147,59 @@ export async function voicemailWorked(trx: Transaction<Database>, ctx: ActorCtx,
     details: { taskId, ...(caseId ? { caseId } : {}) },
   });
 }
+
+/**
+ * A call's recording (WAV), for roles allowed (recording:play) of a unit they may read, always with a stated purpose
+ * (code and words), audited with it; checked against its hash on the way out. Refusals are audited too.
+ */
+export async function playRecording(
+  db: Db,
+  dir: string,
+  ctx: ActorCtx,
+  callId: string,
+  stated: { code?: PurposeCode | undefined; text?: string | undefined },
+): Promise<{ row: repo.RecordingRow; content: Buffer }> {
+  staffOnly(ctx.actor, 'Only staff play recordings.');
+  return db
+    .transaction()
+    .execute(async (trx) => {
+      const row = await repo.findRecordingOfCall(trx, callId);
+      const deny = async (rule: string) =>
+        appendAudit(trx, ctx, {
+          action: 'recording.play',
+          outcome: 'denied',
+          resourceType: 'recording',
+          ...(row ? { resourceId: row.id } : {}),
+          details: { rule, callId },
+        });
+      if (!row || !mayReadUnit(ctx.actor, row.unit)) {
+        if (row) await deny('need_to_know');
+        return { error: new AppError('not_found', 'This call has no recording.') };
+      }
+      const checked = checkPurpose(stated.code, stated.text);
+      if (!('purpose' in checked)) {
+        await deny('purpose_required');
+        return {
+          error: new AppError('purpose_required', 'Playing a recording needs a purpose: purposeCode and purpose in words.', {
+            issues: checked.issues,
+          }),
+        };
+      }
+      const content = await readFile(blobPath(dir, row.sha256));
+      if (createHash('sha256').update(content).digest('hex') !== row.sha256)
+        throw new Error(`recording ${row.id}: stored audio does not match its hash`);
+      await appendAudit(trx, ctx, {
+        action: 'recording.play',
+        outcome: 'allowed',
+        resourceType: 'recording',
+        resourceId: row.id,
+        purpose: auditPurpose(checked.purpose),
+        details: { callId, durationMs: row.duration_ms },
+      });
+      return { row, content };
+    })
+    .then((result) => {
+      if ('error' in result) throw result.error;
+      return result;
+    });
+}

@@ -725,6 +725,17 @@ export type CallsTable = {
   direction: ColumnType<'inbound' | 'outbound', 'inbound' | 'outbound' | undefined, 'inbound' | 'outbound'>;
 };
 
+export type RecordingsTable = {
+  id: Generated<string>;
+  call_id: string;
+  unit: 'general' | 'uac';
+  sha256: string;
+  size_bytes: number;
+  duration_ms: number;
+  streams: number;
+  created_at: Date;
+};
+
 export type CallbackStatus = 'queued' | 'dialing' | 'scheduled' | 'completed' | 'exhausted' | 'closed';
 export type CallbackAttemptOutcome = 'answered' | 'no_answer' | 'busy' | 'voicemail' | 'failed' | 'agent_unreachable' | 'not_allowed';
 
@@ -839,6 +850,7 @@ export type Database = {
   callbacks: CallbacksTable;
   callback_attempts: CallbackAttemptsTable;
   voicemails: VoicemailsTable;
+  recordings: RecordingsTable;
   submission_batches: SubmissionBatchesTable;
   partner_requests: PartnerRequestsTable;
   partner_request_events: PartnerRequestEventsTable;

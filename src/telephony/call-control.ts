@@ -155,6 +155,7 @@ export class CallControl {
     const run = session
       .resume(row.id, saved)
       .catch((error: unknown) => this.deps.log('call_session_failed', { callId: rebuilt.leg.externalId, error: String(error) }))
+      .then(() => this.archive(session))
       .finally(() => {
         this.sessions.delete(session);
         this.running.delete(run);
@@ -192,12 +193,22 @@ export class CallControl {
     const run = session
       .run()
       .catch((error: unknown) => this.deps.log('call_session_failed', { callId: leg.externalId, error: String(error) }))
+      .then(() => this.archive(session))
       .finally(() => {
         this.sessions.delete(session);
         this.running.delete(run);
       });
     this.running.add(run);
     return session;
+  }
+
+  /** A recorded conversation, once its call is over: mixed and stored (a failure is logged; the call is not affected). */
+  private async archive(session: CallSession): Promise<void> {
+    const { recordId, recordingRef } = session;
+    if (!recordId || !recordingRef || !this.deps.archiveRecording || !session.leg.ended) return;
+    await this.deps
+      .archiveRecording(recordId, recordingRef)
+      .catch((error: unknown) => this.deps.log('recording_not_archived', { callId: session.leg.externalId, error: String(error) }));
   }
 
   lines(): IterableIterator<string> {

@@ -87,6 +87,8 @@ export type SessionDeps = {
   /** The center's time zone: the calendar of date-only fields (agreements of agencies on the partner line). */
   timeZone: string;
   log: (event: string, details: Record<string, unknown>) => void;
+  /** After a call whose conversation was recorded: mixes the recording into one playable file and stores it. */
+  archiveRecording?: ((recordId: string, ref: string) => Promise<void>) | undefined;
 };
 
 /** Who acts when call control writes: the node's telephony, at the node's time, on the center's calendar. */
@@ -106,6 +108,8 @@ type Phase = 'ivr' | 'queued' | 'offered' | 'connected' | 'done';
 
 export class CallSession {
   recordId: string | null = null;
+  /** The conversation's recording in rtpengine, once started (the caller heard the notice and an agent answered). */
+  recordingRef: string | null = null;
   taskId: string | null = null;
   phase: Phase = 'ivr';
   private state: IvrState;
@@ -594,6 +598,7 @@ export class CallSession {
         if (this.recordingAnnounced) {
           const ref = await this.leg.record().catch(() => null);
           if (ref && this.recordId) await this.deps.calls.recording(this.recordId, ref);
+          this.recordingRef = ref;
         }
         this.deps.log('call_answered', { callId: this.leg.externalId, taskId });
         this.save();

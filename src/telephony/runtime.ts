@@ -4,9 +4,11 @@ import type { CallbackService } from '../services/callback.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import { attachSip } from './adapters/sip-front.js';
 import { CallControl } from './call-control.js';
+import { telephonyContext } from './call-session.js';
 import { CallbackDialer, type OutboundConfig } from './callback-dialer.js';
 import { loadFlows } from './ivr-flows.js';
 import { MediaGateway } from './media/media-gateway.js';
+import { mixedRecordingOf } from './media/pcap-mix.js';
 import { PromptLibrary } from './media/prompts.js';
 import { RtpengineClient } from './media/rtpengine.js';
 import { type Service, startKamailio, startRtpengine } from './processes.js';
@@ -37,7 +39,16 @@ export type TelephonyOptions = {
   /** Other call-control nodes the edge balances over, besides this one. */
   peers?: { host: string; port: number }[];
   /** `tcpPort`: rtpengine's TCP ng port, whose every client hears every key (nodes sharing one rtpengine); unset: keys by UDP to `dtmfPort`. */
-  rtpengine: { host: string; port: number; portMin: number; portMax: number; dtmfPort?: number; tcpPort?: number };
+  rtpengine: {
+    host: string;
+    port: number;
+    portMin: number;
+    portMax: number;
+    dtmfPort?: number;
+    tcpPort?: number;
+    /** A shared rtpengine's recording folder, as mounted on this node (its own rtpengine's is under dataDir). */
+    recordingDir?: string;
+  };
   /**
    * The edge and rtpengine are shared by several nodes and run by someone else (a cluster): this node neither starts
    * nor stops them. `edge` is then where agents' phones are reached; `peers` is ignored.
@@ -105,7 +116,19 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
       gateway = await MediaGateway.open(rtpClient, { ...gatewayOptions, ...(tcp ? { dtmfTcp: tcp } : {}) });
       cleanup.push(() => gateway.close());
     }
+    // Recorded conversations are mixed from rtpengine's pcap once the call is over (this node's rtpengine, or the
+    // shared one's folder when it is mounted here: RTPENGINE_RECORDING_DIR).
+    const recordingDir = o.shared ? (o.rtpengine.recordingDir ?? null) : path.join(o.dataDir, 'recordings');
     const control = new CallControl({
+      archiveRecording: recordingDir
+        ? async (recordId, ref) => {
+            const callId = ref.replace(/^rtpengine:/, '');
+            const mixed = await mixedRecordingOf(recordingDir, callId);
+            if (mixed)
+              await o.calls.recordingArchived(telephonyContext({ node: o.node, clock: o.clock, timeZone: o.timeZone }), recordId, mixed);
+            else o.log('recording_not_found', { callId });
+          }
+        : undefined,
       calls: o.calls,
       routing: o.routing,
       prompts,

@@ -9,7 +9,7 @@ import { tip } from '../support/intake.js';
 
 /**
  * The call records' retention schedule (issue #19): call records and their finished callbacks after
- * call_record_retention_days (365), voicemail audio after voicemail_retention_days (90) — except the UAC unit's,
+ * call_record_retention_days (365), voicemail audio and recordings after voicemail_ and recording_retention_days (90) — except the UAC unit's,
  * anything that led to a case under legal hold, calls whose voicemail is still kept, and callbacks still owed.
  */
 
@@ -132,19 +132,38 @@ describe('call records, voicemails and callbacks under retention', () => {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
+    // A recording 100 days old (past its 90 days) of a call otherwise kept (365).
+    const recorded = await call({ endedDaysAgo: 100 });
+    const recordingFile = blobPath(t.attachmentsDir, `${'cd'.repeat(32)}`);
+    mkdirSync(path.dirname(recordingFile), { recursive: true });
+    writeFileSync(recordingFile, 'RIFF mixed');
+    await db.db
+      .insertInto('recordings')
+      .values({
+        call_id: recorded,
+        unit: 'general',
+        sha256: 'cd'.repeat(32),
+        size_bytes: 10,
+        duration_ms: 1000,
+        streams: 2,
+        created_at: daysAgo(100),
+      })
+      .execute();
     const done = await callback(old, 'completed');
     const stillOwed = await callback(owed, 'scheduled');
 
     const ctx = { actor: null, system: 'test.retention', sourceIp: null, requestId: null, now: t.clock.now, timeZone: 'America/Chicago' };
     const dry = await runRetention(db.db, ctx, { dryRun: true, attachmentsDir: t.attachmentsDir });
-    expect(dry.counts).toMatchObject({ calls: 1, voicemails: 1, callbacks: 1 });
+    expect(dry.counts).toMatchObject({ calls: 1, voicemails: 1, recordings: 1, callbacks: 1 });
     expect(dry.calls.retentionDays).toBe(365);
     expect(dry.voicemails.retentionDays).toBe(90);
     expect(await exists(old)).toBe(true);
     expect(existsSync(goneAudio)).toBe(true);
 
     const real = await runRetention(db.db, ctx, { dryRun: false, attachmentsDir: t.attachmentsDir });
-    expect(real.counts).toMatchObject({ calls: 1, voicemails: 1, callbacks: 1 });
+    expect(real.counts).toMatchObject({ calls: 1, voicemails: 1, recordings: 1, callbacks: 1 });
+    expect(existsSync(recordingFile)).toBe(false);
+    expect(await exists(recorded)).toBe(true);
     expect(await exists(old)).toBe(false);
     for (const kept of [heldCall, child, recent, owed, withOldVoicemail, withHeldVoicemail]) expect(await exists(kept)).toBe(true);
     expect(existsSync(goneAudio)).toBe(false);
@@ -153,7 +172,7 @@ describe('call records, voicemails and callbacks under retention', () => {
     expect(callbacks.map((c) => c.id)).toEqual([stillOwed.id]);
     expect(callbacks.map((c) => c.id)).not.toContain(done.id);
     const audit = await db.db.selectFrom('audit_events').select(['action', 'details']).where('action', '=', 'retention.purge').execute();
-    expect(audit.at(-1)?.details).toMatchObject({ counts: { calls: 1, voicemails: 1, callbacks: 1 } });
+    expect(audit.at(-1)?.details).toMatchObject({ counts: { calls: 1, voicemails: 1, recordings: 1, callbacks: 1 } });
     expect(JSON.stringify(audit)).not.toContain('+1615555');
   });
 });

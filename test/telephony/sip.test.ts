@@ -4,9 +4,10 @@ import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobPath } from '../../src/services/attachment.service.js';
 import { CallRecordService } from '../../src/services/call-record.service.js';
 import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
-import { buildTestApp, loadTestAgencies, realTimeClockFrom, type TestApp } from '../support/app.js';
+import { buildTestApp, enrollAs, loadTestAgencies, realTimeClockFrom, type TestApp } from '../support/app.js';
 import { rms, startSoftphone } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitUntil } from '../support/processes.js';
@@ -47,7 +48,7 @@ beforeAll(async () => {
     }),
   );
   tel = await startTelephony({
-    calls: new CallRecordService(db.db, t.routing),
+    calls: new CallRecordService(db.db, t.routing, { blobDir: t.attachmentsDir }),
     routing: t.routing,
     flowsDir,
     kamailioTemplate: path.resolve('deploy/kamailio/kamailio.cfg'),
@@ -340,6 +341,49 @@ describe('an agent answers on a SIP phone', () => {
       // The agent heard the caller: the recording of what baresip received is not silence.
       await until(() => phone.heard().length > 0, 5_000);
       expect(Math.max(...phone.heard().map(rms))).toBeGreaterThan(0.01);
+      // The conversation's recording, mixed from rtpengine's capture once the call was over: both parties, not silence.
+      await until(
+        async () =>
+          (
+            await db.db
+              .selectFrom('recordings')
+              .select('id')
+              .where('call_id', '=', ended?.id as string)
+              .execute()
+          ).length === 1,
+      );
+      const recording = await db.db
+        .selectFrom('recordings')
+        .selectAll()
+        .where('call_id', '=', ended?.id as string)
+        .executeTakeFirstOrThrow();
+      expect(recording.streams).toBe(2);
+      expect(recording.duration_ms).toBeGreaterThan(5_000);
+      expect(rms(blobPath(t.attachmentsDir, recording.sha256))).toBeGreaterThan(0.01);
+      // A supervisor plays it, saying why; without a purpose it is refused (both audited).
+      const supervisor = await enrollAs(t, 'supervisor');
+      const bare = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/calls/${ended?.id}/recording`,
+        headers: { cookie: supervisor.cookie },
+      });
+      expect(bare.statusCode).toBe(400);
+      const played = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/calls/${ended?.id}/recording?purposeCode=case_work&purpose=${encodeURIComponent('quality review of the call')}`,
+        headers: { cookie: supervisor.cookie },
+      });
+      expect(played.statusCode).toBe(200);
+      expect(played.headers['content-type']).toMatch(/^audio\/wav/);
+      const agentTries = await enrollAs(t, 'call_taker');
+      const notAllowed = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/calls/${ended?.id}/recording?purposeCode=case_work&purpose=${encodeURIComponent('quality review of the call')}`,
+        headers: { cookie: agentTries.cookie },
+      });
+      expect(notAllowed.statusCode).toBe(403);
+      const plays = await db.db.selectFrom('audit_events').select(['outcome', 'purpose']).where('action', '=', 'recording.play').execute();
+      expect(plays.map((p) => p.outcome).sort()).toEqual(['allowed', 'denied']);
     } finally {
       await phone.stop();
     }

@@ -55,6 +55,7 @@ export const PERMISSIONS = [
   'call:read',
   'callback:manage',
   'voicemail:play',
+  'recording:play',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);

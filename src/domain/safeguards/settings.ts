@@ -28,6 +28,12 @@ export const SAFEGUARD_SETTINGS = {
     meaning:
       'days after a voicemail was left before its audio is purged — never while a case it led to is under legal hold, never the UAC unit’s',
   },
+  recording_retention_days: {
+    default: 90,
+    min: 7,
+    max: 3650,
+    meaning: 'days after a call before its recording is purged — never while a case it led to is under legal hold, never the UAC unit’s',
+  },
   two_person_cooling_off_days: {
     default: 7,
     min: 1,

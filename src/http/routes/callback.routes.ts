@@ -2,7 +2,7 @@ import { ZCallback, ZCallbackClose, ZCallbackList, ZCallbackListQuery, ZVoicemai
 import { ZCaseReadQuery, ZIdParams } from '../../contracts/cases.js';
 import { ZTextResponse } from '../../contracts/common.js';
 import { ZTaskParams } from '../../contracts/routing.js';
-import { playVoicemail, voicemailOfTask } from '../../services/voicemail.service.js';
+import { playRecording, playVoicemail, voicemailOfTask } from '../../services/voicemail.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
 
@@ -75,6 +75,27 @@ export function callbackRoutes(ctx: AppContext) {
         );
         reply.type('audio/wav');
         reply.header('content-disposition', `inline; filename="voicemail-${params.id}.wav"`);
+        return content as unknown as string;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/calls/:id/recording',
+      summary: "A call's recording (WAV, both parties mixed), audited with the purpose stated: purposeCode and purpose",
+      tags: ['telephony'],
+      access: { permission: 'recording:play' },
+      params: ZIdParams,
+      query: ZCaseReadQuery,
+      response: ZTextResponse,
+      contentType: 'audio/wav',
+      errors: [400, 404],
+      handler: async ({ params, query, request, reply }) => {
+        const { content } = await playRecording(ctx.db, ctx.attachments.dir, actorContext(ctx, request), params.id, {
+          code: query.purposeCode,
+          text: query.purpose,
+        });
+        reply.type('audio/wav');
+        reply.header('content-disposition', `inline; filename="recording-${params.id}.wav"`);
         return content as unknown as string;
       },
     }),

@@ -1,6 +1,13 @@
 import { type Selectable, sql } from 'kysely';
 import type { Trx } from '../database.js';
-import type { CallbackAttemptOutcome, CallbackAttemptsTable, CallbackStatus, CallbacksTable, VoicemailsTable } from '../schema.js';
+import type {
+  CallbackAttemptOutcome,
+  CallbackAttemptsTable,
+  CallbackStatus,
+  CallbacksTable,
+  RecordingsTable,
+  VoicemailsTable,
+} from '../schema.js';
 
 /**
  * The promises kept to callers: `callbacks` (one per promise, with its tries in `callback_attempts`) and
@@ -259,4 +266,33 @@ export async function markVoicemailWorked(trx: Trx, id: string, by: string, at: 
     .set({ status: 'worked', worked_by: by, worked_at: at, ...(caseId ? { case_id: caseId } : {}) })
     .where('id', '=', id)
     .execute();
+}
+
+export type RecordingRow = Selectable<RecordingsTable>;
+
+export async function insertRecording(
+  trx: Trx,
+  r: {
+    call_id: string;
+    unit: 'general' | 'uac';
+    sha256: string;
+    size_bytes: number;
+    duration_ms: number;
+    streams: number;
+    created_at: Date;
+  },
+): Promise<string> {
+  const row = await trx
+    .insertInto('recordings')
+    .values(r)
+    .onConflict((oc) => oc.column('call_id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (row) return row.id;
+  const known = await trx.selectFrom('recordings').select('id').where('call_id', '=', r.call_id).executeTakeFirstOrThrow();
+  return known.id;
+}
+
+export async function findRecordingOfCall(trx: Trx, callId: string): Promise<RecordingRow | undefined> {
+  return trx.selectFrom('recordings').selectAll().where('call_id', '=', callId).executeTakeFirst();
 }

@@ -18,6 +18,7 @@ export type RetentionCounts = {
   partnerSubmissions: number;
   calls: number;
   voicemails: number;
+  recordings: number;
   callbacks: number;
 };
 
@@ -55,7 +56,7 @@ export async function purgeableCaseIds(db: Db, cutoff: Date): Promise<string[]> 
  * removed by kind and count, and the attachment files (by hash) no other attachment shares: the caller deletes them
  * after the commit.
  */
-export type CaseCounts = Omit<RetentionCounts, 'calls' | 'voicemails' | 'callbacks'>;
+export type CaseCounts = Omit<RetentionCounts, 'calls' | 'voicemails' | 'recordings' | 'callbacks'>;
 
 export async function purgeCases(trx: Db, caseIds: string[]): Promise<{ counts: CaseCounts; orphanBlobs: string[] }> {
   const counts: CaseCounts = {
@@ -125,6 +126,7 @@ export async function purgeCases(trx: Db, caseIds: string[]): Promise<{ counts: 
         : [
             ...(await trx.selectFrom('attachments').select('sha256').where('sha256', 'in', hashes).execute()),
             ...(await trx.selectFrom('voicemails').select('sha256').where('sha256', 'in', hashes).execute()),
+            ...(await trx.selectFrom('recordings').select('sha256').where('sha256', 'in', hashes).execute()),
           ].map((r) => r.sha256),
     );
     orphanBlobs.push(...new Set(hashes.filter((h) => !stillUsed.has(h))));
@@ -188,8 +190,8 @@ export async function setCaseLegalHold(
  */
 export async function purgeCallRecords(
   trx: Db,
-  cutoffs: { calls: Date; voicemails: Date },
-): Promise<{ calls: number; voicemails: number; callbacks: number; orphanBlobs: string[] }> {
+  cutoffs: { calls: Date; voicemails: Date; recordings: Date },
+): Promise<{ calls: number; voicemails: number; recordings: number; callbacks: number; orphanBlobs: string[] }> {
   const held = sql`SELECT d.task_id FROM contact_dispositions d JOIN cases k ON k.id = d.case_id WHERE k.legal_hold_reason IS NOT NULL`;
   const voicemails = await sql<{ sha256: string }>`
     DELETE FROM voicemails v
@@ -198,10 +200,16 @@ export async function purgeCallRecords(
       AND (v.task_id IS NULL OR v.task_id NOT IN (${held}))
       AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = v.call_id AND c.task_id IN (${held}))
     RETURNING v.sha256`.execute(trx);
+  const recordings = await sql<{ sha256: string }>`
+    DELETE FROM recordings r
+    WHERE r.created_at < ${cutoffs.recordings} AND r.unit = 'general'
+      AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = r.call_id AND (c.task_id IN (${held}) OR c.callback_task_id IN (${held})))
+    RETURNING r.sha256`.execute(trx);
   const calls = await sql<{ id: string }>`
     DELETE FROM calls c
     WHERE c.ended_at < ${cutoffs.calls} AND c.unit = 'general'
       AND NOT EXISTS (SELECT 1 FROM voicemails v WHERE v.call_id = c.id)
+      AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = c.id)
       AND NOT EXISTS (SELECT 1 FROM callbacks b WHERE b.call_id = c.id AND b.status IN ('queued', 'dialing', 'scheduled'))
       AND (c.task_id IS NULL OR c.task_id NOT IN (${held}))
       AND (c.callback_task_id IS NULL OR c.callback_task_id NOT IN (${held}))
@@ -211,7 +219,7 @@ export async function purgeCallRecords(
     DELETE FROM callbacks b
     WHERE b.call_id IS NULL AND b.unit = 'general' AND b.status IN ('completed', 'closed', 'exhausted') AND b.updated_at < ${cutoffs.calls}
     RETURNING b.id`.execute(trx);
-  const hashes = [...new Set(voicemails.rows.map((r) => r.sha256))];
+  const hashes = [...new Set([...voicemails.rows, ...recordings.rows].map((r) => r.sha256))];
   const orphans =
     hashes.length === 0
       ? []
@@ -219,7 +227,14 @@ export async function purgeCallRecords(
           await sql<{ sha256: string }>`
             SELECT h AS sha256 FROM unnest(${hashes}::text[]) AS h
             WHERE NOT EXISTS (SELECT 1 FROM voicemails v WHERE v.sha256 = h)
+              AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.sha256 = h)
               AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = h)`.execute(trx)
         ).rows.map((r) => r.sha256);
-  return { calls: calls.rows.length, voicemails: voicemails.rows.length, callbacks: callbacks.rows.length, orphanBlobs: orphans };
+  return {
+    calls: calls.rows.length,
+    voicemails: voicemails.rows.length,
+    recordings: recordings.rows.length,
+    callbacks: callbacks.rows.length,
+    orphanBlobs: orphans,
+  };
 }
