@@ -203,7 +203,21 @@ export class CallControl {
   }
 
   /** A recorded conversation, once its call is over: mixed and stored (a failure is logged; the call is not affected). */
+  /** Calls when a session is over (its conference, if any, is ended by the listener). */
+  onSessionEnd: ((session: CallSession) => void) | null = null;
+
+  /** The session of a call this node runs, by its record. */
+  sessionByRecord(recordId: string): CallSession | undefined {
+    return [...this.sessions].find((s) => s.recordId === recordId);
+  }
+
+  /** The calls this node runs now. */
+  liveSessions(): CallSession[] {
+    return [...this.sessions];
+  }
+
   private async archive(session: CallSession): Promise<void> {
+    this.onSessionEnd?.(session);
     const { recordId, recordingRef } = session;
     if (!recordId || !recordingRef || !this.deps.archiveRecording || !session.leg.ended) return;
     await this.deps

@@ -87,6 +87,8 @@ export type SessionDeps = {
   /** The center's time zone: the calendar of date-only fields (agreements of agencies on the partner line). */
   timeZone: string;
   log: (event: string, details: Record<string, unknown>) => void;
+  /** The call is connected to an agent (the interpreter, when the caller asked for one, joins now). */
+  onConnected?: ((session: CallSession) => void) | undefined;
   /** After a call whose conversation was recorded: mixes the recording into one playable file and stores it. */
   archiveRecording?: ((recordId: string, ref: string) => Promise<void>) | undefined;
 };
@@ -108,6 +110,12 @@ type Phase = 'ivr' | 'queued' | 'offered' | 'connected' | 'done';
 
 export class CallSession {
   recordId: string | null = null;
+  /** When the caller and the agent were connected (this node's clock). */
+  connectedAt: Date | null = null;
+  /** What the IVR gathered (language, reason, whether an interpreter is needed). */
+  get vars(): Readonly<Record<string, string | boolean>> {
+    return this.state.vars;
+  }
   /** The conversation's recording in rtpengine, once started (the caller heard the notice and an agent answered). */
   recordingRef: string | null = null;
   taskId: string | null = null;
@@ -602,6 +610,8 @@ export class CallSession {
         }
         this.deps.log('call_answered', { callId: this.leg.externalId, taskId });
         this.save();
+        this.connectedAt = this.deps.clock();
+        this.deps.onConnected?.(this);
       }
       if (task.status === 'wrapping' || task.status === 'completed') {
         await this.end('completed');

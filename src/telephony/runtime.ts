@@ -7,6 +7,7 @@ import { CallControl } from './call-control.js';
 import { telephonyContext } from './call-session.js';
 import { CallbackDialer, type OutboundConfig } from './callback-dialer.js';
 import { loadFlows } from './ivr-flows.js';
+import { type InterpreterLine, LiveCalls } from './live-calls.js';
 import { MediaGateway } from './media/media-gateway.js';
 import { mixedRecordingOf } from './media/pcap-mix.js';
 import { PromptLibrary } from './media/prompts.js';
@@ -58,6 +59,8 @@ export type TelephonyOptions = {
   callbacks?: CallbackService;
   /** Outbound calls: the carrier trunk the edge sends them to, the caller ID, the allow-list and the ring time. */
   outbound?: (OutboundConfig & { carrier: { host: string; port: number } | null }) | null;
+  /** The interpreter service's number (through the carrier trunk) and the caller ID to call it from; none: no interpreter legs. */
+  interpreter?: InterpreterLine | null;
   /** The IVR flows (reference/ivr in the package). */
   flowsDir: string;
   /** Kamailio's configuration template (deploy/kamailio/kamailio.cfg in the package). */
@@ -68,6 +71,8 @@ export type Telephony = {
   endpoint: SipEndpoint;
   /** Dials the callbacks agents accept (when callbacks and outbound calls are configured). */
   dialer: CallbackDialer | null;
+  /** The connected calls, for supervisors (monitor, whisper, barge) and interpreters. */
+  live: LiveCalls;
   control: CallControl;
   gateway: MediaGateway;
   prompts: PromptLibrary;
@@ -119,7 +124,14 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
     // Recorded conversations are mixed from rtpengine's pcap once the call is over (this node's rtpengine, or the
     // shared one's folder when it is mounted here: RTPENGINE_RECORDING_DIR).
     const recordingDir = o.shared ? (o.rtpengine.recordingDir ?? null) : path.join(o.dataDir, 'recordings');
+    let live: LiveCalls | null = null;
     const control = new CallControl({
+      // A caller who asked for another language: the interpreter joins as soon as the agent has answered.
+      onConnected: (session) => {
+        if (session.vars.interpreter !== true || !o.interpreter || !session.recordId) return;
+        const language = typeof session.vars.interpreterLanguage === 'string' ? session.vars.interpreterLanguage : 'unspecified';
+        void live?.interpreter(session.recordId, language).catch((error: unknown) => o.log('interpreter_failed', { error: String(error) }));
+      },
       archiveRecording: recordingDir
         ? async (recordId, ref) => {
             const callId = ref.replace(/^rtpengine:/, '');
@@ -144,6 +156,15 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
     const endpoint = await SipEndpoint.open({ host: o.sip.host, port: o.sip.port, log: o.log });
     cleanup.push(() => endpoint.close());
     attachSip(endpoint, control, gateway, o.log, o.edge ? { address: o.edge.host, port: o.edge.port } : null);
+    live = new LiveCalls(
+      control,
+      gateway,
+      endpoint,
+      o.edge ? { address: o.edge.host, port: o.edge.port } : { address: o.sip.host, port: endpoint.port },
+      o.interpreter ?? null,
+      o.log,
+    );
+    const liveCalls = live;
     let dialer: CallbackDialer | null = null;
     if (o.callbacks && o.outbound && o.edge) {
       const d = new CallbackDialer({
@@ -183,7 +204,7 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
       await stopAll();
       return handed;
     };
-    return { endpoint, dialer, control, gateway, prompts, services, stop: stopAll, handOver };
+    return { endpoint, dialer, live: liveCalls, control, gateway, prompts, services, stop: stopAll, handOver };
   } catch (error) {
     await stopAll();
     throw error;

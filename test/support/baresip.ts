@@ -27,18 +27,37 @@ export type Softphone = {
   stop: () => Promise<void>;
 };
 
-export async function startSoftphone(user: string, edgePort: number): Promise<Softphone> {
+export async function startSoftphone(
+  user: string,
+  edgePort: number,
+  options: { toneHz?: number; sipPort?: number; register?: boolean } = {},
+): Promise<Softphone> {
   const dir = mkdtempSync(path.join(tmpdir(), `sb-baresip-${user}-`));
   const rec = path.join(dir, 'heard');
   mkdirSync(rec);
   const tone = path.join(dir, 'tone.wav');
-  execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', tone, 'synth', '60', 'sine', '600', 'vol', '0.5']);
-  const sipPort = await freeUdpPort();
+  execFileSync('sox', [
+    '-n',
+    '-r',
+    '8000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    tone,
+    'synth',
+    '60',
+    'sine',
+    String(options.toneHz ?? 600),
+    'vol',
+    '0.5',
+  ]);
+  const sipPort = options.sipPort ?? (await freeUdpPort());
   const ctrlPort = await freeUdpPort();
   const rtp = await freeUdpRange(100);
   writeFileSync(
     path.join(dir, 'accounts'),
-    `<sip:${user}@127.0.0.1:${edgePort}>;transport=udp;regint=60;answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1\n`,
+    `<sip:${user}@127.0.0.1:${edgePort}>;transport=udp;regint=${options.register === false ? 0 : 60};answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1\n`,
   );
   writeFileSync(
     path.join(dir, 'config'),
@@ -154,7 +173,7 @@ export async function startSoftphone(user: string, edgePort: number): Promise<So
     stop: async () => {
       process.off('exit', killOnExit);
       ctrl.destroy();
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       // SIGKILL: on SIGTERM baresip waits for an un-REGISTER answer the stopped edge will never send.
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
@@ -162,6 +181,20 @@ export async function startSoftphone(user: string, edgePort: number): Promise<So
     },
   };
   return phone;
+}
+
+/**
+ * The RMS amplitude of one tone in a WAV file (a band of ±60 Hz around it), optionally in a window of it: which
+ * party a phone heard, when each talks at its own frequency.
+ */
+export function toneLevel(file: string, hz: number, window?: { fromS: number; seconds: number }): number {
+  const r = spawnSync(
+    'sox',
+    [file, '-n', ...(window ? ['trim', String(window.fromS), String(window.seconds)] : []), 'sinc', `${hz - 60}-${hz + 60}`, 'stat'],
+    { encoding: 'utf8' },
+  );
+  const m = /RMS\s+amplitude:\s+([\d.]+)/.exec(`${r.stderr}${r.stdout}`);
+  return m ? Number(m[1]) : 0;
 }
 
 /** The RMS amplitude of a WAV file, as sox measures it (sox prints its statistics on stderr). */

@@ -70,6 +70,17 @@ export class SipLeg implements CallLeg {
     return { caller: this.call.dialogState(), agent: this.agent?.dialogState() ?? null, media: { ...this.media }, sideB: this.sideB };
   }
 
+  /** The agent's dialog, when it was placed by this node (an adopted one cannot be re-invited into a conference). */
+  get agentCall(): OutgoingCall | null {
+    return this.agent && 'reinvite' in this.agent ? this.agent : null;
+  }
+
+  /** The caller's side B now answered by a conference port (the call is conferenced): saved with the call. */
+  movedToConference(sideB: string): void {
+    this.sideB = sideB;
+    this.onChange?.();
+  }
+
   /** Forgets the call without a word: another node has adopted it. */
   detach(): void {
     this.call.handlers.onEnd = undefined;

@@ -283,6 +283,45 @@ export class MediaGateway {
     });
   }
 
+  /**
+   * Side B of a caller's call answered by a conference port (`sideB`); returns rtpengine's SDP facing side B (where the
+   * conference sends what the caller is to hear).
+   */
+  async sideBTo(call: MediaCall, sideB: string): Promise<string> {
+    const offered = await this.rtpengine.command('offer', {
+      'call-id': call.callId,
+      'from-tag': call.callerTag,
+      sdp: call.callerSdp,
+      ...FLAGS,
+    });
+    await this.rtpengine.command('answer', {
+      'call-id': call.callId,
+      'from-tag': call.callerTag,
+      'to-tag': call.localTag,
+      sdp: sideB,
+      ...FLAGS,
+    });
+    return String(offered.sdp);
+  }
+
+  /** A conference port's leg to a phone: one rtpengine call, the conference (from-tag `mix`) offering; the SDP for the phone. */
+  async offerFromConference(leg: OutboundMedia, conferenceSdp: string): Promise<string> {
+    const r = await this.rtpengine.command('offer', { 'call-id': leg.callId, 'from-tag': leg.partyTag, sdp: conferenceSdp, ...FLAGS });
+    return String(r.sdp);
+  }
+
+  /** The phone answered: returns rtpengine's SDP facing the conference (where the conference sends the phone's mix). */
+  async conferenceLegAnswered(leg: OutboundMedia, phoneSdp: string): Promise<string> {
+    const r = await this.rtpengine.command('answer', {
+      'call-id': leg.callId,
+      'from-tag': leg.partyTag,
+      'to-tag': leg.agentTag,
+      sdp: phoneSdp,
+      ...FLAGS,
+    });
+    return String(r.sdp);
+  }
+
   async releasePair(pair: OutboundMedia): Promise<void> {
     await this.rtpengine.command('delete', { 'call-id': pair.callId }).catch(() => undefined);
   }

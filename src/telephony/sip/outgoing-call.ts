@@ -194,7 +194,24 @@ export class OutgoingCall {
     return target ? { address: target.host, port: target.port ?? 5060 } : this.proxy;
   }
 
-  private inDialogRequest(method: 'ACK' | 'BYE', seq: number): SipRequest {
+  /**
+   * A re-INVITE in the dialog with a new offer (the call moves into a conference): resolves with the callee's
+   * answer SDP once 2xx has come and been ACKed; null if refused, unanswered, or the dialog is over.
+   */
+  async reinvite(sdp: string): Promise<string | null> {
+    if (this.state !== 'answered') return null;
+    this.localSeq += 1;
+    const seq = this.localSeq;
+    const request = this.inDialogRequest('INVITE', seq);
+    request.headers.set('contact', [`<sip:switchboard@${this.host.contactHost}>`]);
+    request.headers.set('content-type', ['application/sdp']);
+    const response = await this.host.sendRequest({ ...request, body: sdp }, this.nextHop());
+    if (!response || response.status < 200 || response.status >= 300 || this.state !== 'answered') return null;
+    this.host.sendRaw(serialize(this.inDialogRequest('ACK', seq)), this.nextHop());
+    return response.body || null;
+  }
+
+  private inDialogRequest(method: 'ACK' | 'BYE' | 'INVITE', seq: number): SipRequest {
     const from = parseNameAddr(first(this.invite, 'from'));
     const to = parseNameAddr(first(this.invite, 'to'));
     const headers: Headers = new Map([

@@ -1,0 +1,132 @@
+import { AppError } from '../domain/errors/app-error.js';
+import { type ConferenceMode, SipConference } from './adapters/sip-conference.js';
+import { SipLeg } from './adapters/sip-leg.js';
+import type { CallControl } from './call-control.js';
+import type { CallSession } from './call-session.js';
+import type { MediaGateway } from './media/media-gateway.js';
+import type { SipEndpoint } from './sip/endpoint.js';
+
+/**
+ * The connected calls of this node, for the people who help on them: a supervisor listens (monitor), coaches the
+ * agent unheard by the caller (whisper) or joins (barge) from their own phone; a caller who asked for another
+ * language gets an interpreter on the line from the start (an outbound leg to the language line through the carrier
+ * trunk, the language in a header), whom the agent can drop. Each is a party of the call's conference
+ * (adapters/sip-conference.ts). Calls of another node answer `not_here` (the HTTP layer says which).
+ */
+
+export type LiveCall = {
+  recordId: string;
+  taskId: string | null;
+  connectedAt: string | null;
+  language: string;
+  interpreter: boolean;
+  parties: string[];
+  mode: ConferenceMode | null;
+};
+
+export type InterpreterLine = { number: string; callerId: string };
+
+export class LiveCalls {
+  private readonly conferences = new Map<string, SipConference>();
+  private readonly starting = new Map<string, Promise<SipConference>>();
+
+  constructor(
+    private readonly control: CallControl,
+    private readonly gateway: MediaGateway,
+    private readonly endpoint: SipEndpoint,
+    private readonly edge: { address: string; port: number },
+    private readonly interpreterLine: InterpreterLine | null,
+    private readonly log: (event: string, details: Record<string, unknown>) => void,
+  ) {
+    control.onSessionEnd = (session) => {
+      const id = session.recordId;
+      const conference = id ? this.conferences.get(id) : undefined;
+      if (id && conference) {
+        this.conferences.delete(id);
+        void conference.end();
+      }
+    };
+  }
+
+  /** The calls connected to an agent on this node. */
+  list(): LiveCall[] {
+    return this.control
+      .liveSessions()
+      .filter((s) => s.phase === 'connected' && s.recordId)
+      .map((s) => {
+        const conference = this.conferences.get(s.recordId as string);
+        return {
+          recordId: s.recordId as string,
+          taskId: s.taskId,
+          connectedAt: s.connectedAt?.toISOString() ?? null,
+          language: typeof s.vars.language === 'string' ? s.vars.language : 'en',
+          interpreter: s.vars.interpreter === true,
+          parties: conference?.parties() ?? ['caller', 'agent'],
+          mode: conference?.mode ?? null,
+        };
+      });
+  }
+
+  private connected(recordId: string): CallSession & { leg: SipLeg } {
+    const session = this.control.sessionByRecord(recordId);
+    if (!session || session.phase !== 'connected' || !(session.leg instanceof SipLeg) || session.leg.ended)
+      throw new AppError('conflict', 'That call is not connected to an agent on this node (it may have ended).');
+    return session as CallSession & { leg: SipLeg };
+  }
+
+  private conference(session: CallSession & { leg: SipLeg }): Promise<SipConference> {
+    const id = session.recordId as string;
+    const known = this.conferences.get(id);
+    if (known) return Promise.resolve(known);
+    const pending = this.starting.get(id);
+    if (pending) return pending;
+    const started = SipConference.start(session.leg, this.gateway, this.endpoint, this.edge)
+      .then((c) => {
+        this.conferences.set(id, c);
+        return c;
+      })
+      .finally(() => this.starting.delete(id));
+    this.starting.set(id, started);
+    return started;
+  }
+
+  /** A supervisor on the call from their phone, in a mode; a second call changes the mode. */
+  async supervise(recordId: string, phone: string, mode: ConferenceMode): Promise<LiveCall> {
+    const session = this.connected(recordId);
+    const conference = await this.conference(session);
+    conference.setMode(mode);
+    if (!conference.parties().includes('supervisor')) {
+      const answered = await conference.addParty('supervisor', { user: phone });
+      if (!answered) throw new AppError('unprocessable', 'Your phone did not answer: nothing was joined.');
+    }
+    this.log('call_supervised', { record: recordId, mode });
+    return this.list().find((c) => c.recordId === recordId) as LiveCall;
+  }
+
+  async leave(recordId: string): Promise<void> {
+    await this.conferences.get(recordId)?.drop('supervisor');
+  }
+
+  /** The interpreter service on the call (the language passed in X-Interpreter-Language), for everyone to hear. */
+  async interpreter(recordId: string, language: string): Promise<boolean> {
+    if (!this.interpreterLine) throw new AppError('unprocessable', 'No interpreter line is configured (INTERPRETER_NUMBER).');
+    const session = this.connected(recordId);
+    const conference = await this.conference(session);
+    if (conference.parties().includes('interpreter')) return true;
+    const answered = await conference.addParty('interpreter', {
+      user: this.interpreterLine.number,
+      outbound: { callerId: this.interpreterLine.callerId, headers: [['X-Interpreter-Language', language]] },
+    });
+    this.log(answered ? 'interpreter_joined' : 'interpreter_not_reached', { record: recordId, language });
+    return answered;
+  }
+
+  async dropInterpreter(recordId: string): Promise<void> {
+    await this.conferences.get(recordId)?.drop('interpreter');
+  }
+
+  /** For tests and the call's record: frames a party of a conferenced call received and was sent. */
+  stats(recordId: string, party: string): { received: number; sent: number } | undefined {
+    return this.conferences.get(recordId)?.stats(party);
+  }
+}

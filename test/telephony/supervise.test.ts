@@ -1,0 +1,217 @@
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallRecordService } from '../../src/services/call-record.service.js';
+import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
+import { buildTestApp, realTimeClockFrom, type TestApp } from '../support/app.js';
+import { type Softphone, startSoftphone, toneLevel } from '../support/baresip.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { waitUntil } from '../support/processes.js';
+import { freeUdpPort, freeUdpRange } from '../support/telephony.js';
+
+/**
+ * Helping on a call, measured on audio: four baresip phones, each talking its own tone — the caller 400 Hz, the
+ * agent 600 Hz, the supervisor 900 Hz, the interpreter 1,200 Hz — and recording what it hears; which tones are in
+ * each recording, and when, says who heard whom. Monitor: the supervisor hears the call, no one hears them;
+ * whisper: the agent hears the supervisor, the caller does not; barge: both do. The interpreter line (through the
+ * carrier trunk) joins a caller who asked for another language: caller, agent and interpreter hear each other.
+ */
+
+const LINE = '+16155550106';
+const INTERPRETER_LINE = '+16155550105';
+const INTERPRETER_NUMBER = '+18005550111';
+const CALLER = 400;
+const AGENT = 600;
+const SUPERVISOR = 900;
+const INTERPRETER = 1_200;
+
+let db: TestDatabase;
+let t: TestApp;
+let tel: Telephony;
+let edgePort: number;
+let clock: () => Date;
+const phones: Softphone[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await buildTestApp(db);
+  clock = realTimeClockFrom(t.clock.now);
+  const range = await freeUdpRange(200);
+  edgePort = await freeUdpPort();
+  const carrierPort = await freeUdpPort();
+  const flowsDir = mkdtempSync(path.join(tmpdir(), 'sb-flows-'));
+  for (const f of readdirSync('reference/ivr')) copyFileSync(path.join('reference/ivr', f), path.join(flowsDir, f));
+  const line = (number: string, set: Record<string, string | boolean>) =>
+    JSON.stringify({
+      line: number,
+      name: `Test line ${number}`,
+      hours: { timeZone: 'America/Chicago', weekly: 'always', holidays: [] },
+      start: 's',
+      nodes: { s: { type: 'set', set, next: 'q' }, q: { type: 'enqueue' } },
+    });
+  writeFileSync(path.join(flowsDir, 'test-straight.json'), line(LINE, { language: 'en', reason: 'report' }));
+  writeFileSync(
+    path.join(flowsDir, 'test-interpreter.json'),
+    line(INTERPRETER_LINE, { language: 'en', reason: 'report', interpreter: true, interpreterLanguage: 'mam' }),
+  );
+  tel = await startTelephony({
+    calls: new CallRecordService(db.db, t.routing),
+    routing: t.routing,
+    flowsDir,
+    kamailioTemplate: path.resolve('deploy/kamailio/kamailio.cfg'),
+    dataDir: mkdtempSync(path.join(tmpdir(), 'sb-telephony-')),
+    node: 'node-sv',
+    clock,
+    timeZone: 'America/Chicago',
+    log: () => undefined,
+    sip: { host: '127.0.0.1', port: 0 },
+    edge: { host: '127.0.0.1', port: edgePort },
+    rtpengine: { host: '127.0.0.1', port: await freeUdpPort(), portMin: range.min, portMax: range.max },
+    outbound: { callerId: '+16155550100', allow: [], ringSeconds: 20, carrier: { host: '127.0.0.1', port: carrierPort } },
+    interpreter: { number: INTERPRETER_NUMBER, callerId: '+16155550100' },
+  });
+  // The interpreter service answers at the carrier trunk's address (no registration).
+  phones.push(await startSoftphone(INTERPRETER_NUMBER, edgePort, { toneHz: INTERPRETER, sipPort: carrierPort, register: false }));
+  await t.routing.execute(
+    {
+      type: 'addWorker',
+      worker: {
+        id: 'agent-sv',
+        attributes: { unit: 'general', languages: ['en'], skills: ['public_intake'], sipUser: 'agentsv' },
+        activity: 'Available',
+        capacity: { voice: 1, work_item: 0 },
+      },
+    },
+    { actor: null, system: 'test', sourceIp: null, requestId: null, now: clock(), timeZone: 'America/Chicago' },
+  );
+}, 120_000);
+afterAll(async () => {
+  for (const p of phones) await p.stop();
+  await tel?.stop();
+  await t.routing.stop();
+  await t.app.close();
+  await db.drop();
+});
+
+const until = (what: () => Promise<boolean> | boolean, ms = 30_000) => waitUntil('the call to get there', what, ms);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A phone that talks its tone; `established()` is when its call's recording started (as near as the test can see). */
+async function phone(user: string, hz: number) {
+  const p = await startSoftphone(user, edgePort, { toneHz: hz });
+  phones.push(p);
+  await p.registered();
+  let at = 0;
+  return {
+    p,
+    established: async () => {
+      await p.waitFor('CALL_ESTABLISHED', 30_000);
+      at = performance.now();
+    },
+    /** The level of a tone in what this phone heard, in a window starting `sinceMs` (test time) for `seconds`. */
+    level: (hz: number, sinceMs: number, seconds = 2.5) => {
+      const file = p.heard()[0];
+      return file ? toneLevel(file, hz, { fromS: Math.max(0, (sinceMs - at) / 1_000 + 0.8), seconds }) : 0;
+    },
+  };
+}
+
+async function connectedCall(line: string) {
+  // The agent free again: an earlier call's wrap-up ended.
+  for (const task of [...t.routing.engine.allTasks()])
+    if (task.status === 'wrapping')
+      await t.routing.execute(
+        { type: 'finishWrapUp', taskId: task.id },
+        { actor: null, system: 'test', sourceIp: null, requestId: null, now: clock(), timeZone: 'America/Chicago' },
+      );
+  const agent = await phone('agentsv', AGENT);
+  const caller = await phone(`caller${line.slice(-2)}`, CALLER);
+  caller.p.command('dial', `sip:${line}@127.0.0.1:${edgePort}`);
+  await caller.established();
+  await agent.established();
+  await until(() => tel.live.list().length === 1);
+  const call = tel.live.list()[0];
+  return { agent, caller, recordId: call?.recordId as string };
+}
+
+describe('a supervisor helps on a call, measured on audio', () => {
+  it('monitor: the supervisor hears both; whisper: the agent hears the supervisor, the caller does not; barge: both do', async () => {
+    const { agent, caller, recordId } = await connectedCall(LINE);
+    const supervisor = await phone('supsv', SUPERVISOR);
+    await tel.live.supervise(recordId, 'supsv', 'monitor');
+    await supervisor.established();
+    const monitorAt = performance.now();
+    await sleep(4_000);
+    await tel.live.supervise(recordId, 'supsv', 'whisper');
+    const whisperAt = performance.now();
+    await sleep(4_000);
+    await tel.live.supervise(recordId, 'supsv', 'barge');
+    const bargeAt = performance.now();
+    await sleep(4_000);
+    expect(tel.live.list()[0]).toMatchObject({ parties: ['caller', 'agent', 'supervisor'], mode: 'barge' });
+    caller.p.command('hangup');
+    await until(() => tel.live.list().length === 0);
+    await sleep(500);
+    const levels = {
+      monitor: {
+        supervisorHearsCaller: supervisor.level(CALLER, monitorAt),
+        supervisorHearsAgent: supervisor.level(AGENT, monitorAt),
+        agentHearsSupervisor: agent.level(SUPERVISOR, monitorAt),
+        callerHearsSupervisor: caller.level(SUPERVISOR, monitorAt),
+        callerHearsAgent: caller.level(AGENT, monitorAt),
+      },
+      whisper: { agentHearsSupervisor: agent.level(SUPERVISOR, whisperAt), callerHearsSupervisor: caller.level(SUPERVISOR, whisperAt) },
+      barge: { agentHearsSupervisor: agent.level(SUPERVISOR, bargeAt), callerHearsSupervisor: caller.level(SUPERVISOR, bargeAt) },
+    };
+    const heard = 0.02;
+    const silent = 0.005;
+    expect(levels.monitor.supervisorHearsCaller, JSON.stringify(levels)).toBeGreaterThan(heard);
+    expect(levels.monitor.supervisorHearsAgent, JSON.stringify(levels)).toBeGreaterThan(heard);
+    expect(levels.monitor.callerHearsAgent, JSON.stringify(levels)).toBeGreaterThan(heard);
+    expect(levels.monitor.agentHearsSupervisor, JSON.stringify(levels)).toBeLessThan(silent);
+    expect(levels.monitor.callerHearsSupervisor, JSON.stringify(levels)).toBeLessThan(silent);
+    expect(levels.whisper.agentHearsSupervisor, JSON.stringify(levels)).toBeGreaterThan(heard);
+    expect(levels.whisper.callerHearsSupervisor, JSON.stringify(levels)).toBeLessThan(silent);
+    expect(levels.barge.agentHearsSupervisor, JSON.stringify(levels)).toBeGreaterThan(heard);
+    expect(levels.barge.callerHearsSupervisor, JSON.stringify(levels)).toBeGreaterThan(heard);
+    console.log('tone levels', JSON.stringify(levels));
+    for (const p of [agent, caller, supervisor]) {
+      await p.p.stop();
+      phones.splice(phones.indexOf(p.p), 1);
+    }
+  }, 120_000);
+});
+
+describe('an interpreter on the line', () => {
+  it('a caller who chose another language: the interpreter service is called through the carrier trunk and joins; all three hear each other; the agent can drop it', async () => {
+    const { agent, caller, recordId } = await connectedCall(INTERPRETER_LINE);
+    const interpreter = phones[0] as Softphone;
+    await until(() => tel.live.list()[0]?.parties.includes('interpreter') === true, 30_000);
+    await interpreter.waitFor('CALL_ESTABLISHED', 10_000);
+    const joinedAt = performance.now();
+    await sleep(4_000);
+    await tel.live.dropInterpreter(recordId);
+    expect(tel.live.list()[0]?.parties).toEqual(['caller', 'agent']);
+    await until(() => interpreter.events.some((e) => e.type === 'CALL_CLOSED'), 10_000);
+    caller.p.command('hangup');
+    await until(() => tel.live.list().length === 0);
+    await sleep(500);
+    const levels = {
+      agentHearsCaller: agent.level(CALLER, joinedAt),
+      agentHearsInterpreter: agent.level(INTERPRETER, joinedAt),
+      callerHearsInterpreter: caller.level(INTERPRETER, joinedAt),
+      callerHearsAgent: caller.level(AGENT, joinedAt),
+    };
+    console.log('tone levels', JSON.stringify(levels));
+    for (const [what, level] of Object.entries(levels)) expect(level, `${what}: ${JSON.stringify(levels)}`).toBeGreaterThan(0.02);
+    // What the interpreter heard: the caller and the agent (its recording starts when it answered).
+    const heard = interpreter.heard()[0] as string;
+    expect(toneLevel(heard, CALLER, { fromS: 1, seconds: 2.5 })).toBeGreaterThan(0.02);
+    expect(toneLevel(heard, AGENT, { fromS: 1, seconds: 2.5 })).toBeGreaterThan(0.02);
+    for (const p of [agent, caller]) {
+      await p.p.stop();
+      phones.splice(phones.indexOf(p.p), 1);
+    }
+  }, 120_000);
+});
