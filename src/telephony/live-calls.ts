@@ -69,7 +69,7 @@ export class LiveCalls {
 
   private connected(recordId: string): CallSession & { leg: SipLeg } {
     const session = this.control.sessionByRecord(recordId);
-    if (!session || session.phase !== 'connected' || !(session.leg instanceof SipLeg) || session.leg.ended)
+    if (session?.phase !== 'connected' || !(session.leg instanceof SipLeg) || session.leg.ended)
       throw new AppError('conflict', 'That call is not connected to an agent on this node (it may have ended).');
     return session as CallSession & { leg: SipLeg };
   }
