@@ -29,6 +29,7 @@ import { packageRoot } from '../storage/paths.js';
 import { TwilioCalls, type TwilioConfig } from '../telephony/adapters/twilio.js';
 import { CallControl } from '../telephony/call-control.js';
 import { loadFlows } from '../telephony/ivr-flows.js';
+import type { LiveCalls } from '../telephony/live-calls.js';
 import { PromptLibrary } from '../telephony/media/prompts.js';
 import { startTelephony, type Telephony } from '../telephony/runtime.js';
 import { liveTrafficFactory } from '../telephony/simulator/live-traffic-factory.js';
@@ -168,6 +169,7 @@ export async function startCommand(
     );
     routing.start();
     // The call record, written by every telephony adapter and the live simulation.
+    const liveCalls: { current: LiveCalls | null } = { current: null };
     const callbacks = new CallbackService({ db: storage.handle.db, routing, policy: callbackPolicy(config) });
     const callRecords = new CallRecordService(storage.handle.db, routing, {
       callbacks,
@@ -268,6 +270,7 @@ export async function startCommand(
       development,
       auditMaxMergeDelayMs: config.AUDIT_MAX_MERGE_DELAY_MS,
       callbacks,
+      liveCalls,
       timeZone: config.CENTER_TIME_ZONE,
       routing,
       attachmentsDir: path.join(config.dataDir, 'attachments'),
@@ -316,9 +319,14 @@ export async function startCommand(
         shared: config.TELEPHONY_SHARED,
         callbacks,
         outbound: outboundConfig(config),
+        interpreter:
+          config.INTERPRETER_NUMBER && config.OUTBOUND_CALLER_ID
+            ? { number: config.INTERPRETER_NUMBER, callerId: config.OUTBOUND_CALLER_ID }
+            : null,
       }).catch((error: unknown) => {
         throw new StartupError(`telephony could not start: ${error instanceof Error ? error.message : String(error)}`);
       });
+      liveCalls.current = telephony.live;
       progress(
         `telephony: SIP edge on udp 127.0.0.1:${config.SIP_EDGE_PORT} (lines ${[...telephony.control.lines()].join(', ')}); call control on ${config.SIP_NODE_PORT}; rtpengine ng on ${config.RTPENGINE_NG_PORT}`,
       );

@@ -134,6 +134,11 @@ export const ConfigSchema = z
       .string()
       .refine((v) => tryPatterns(v) !== null, 'must be dial patterns such as +1NXXNXXXXXX, comma-separated')
       .default('+1NXXNXXXXXX'),
+    /** The interpreter service's number (a language line), called through the carrier trunk for callers who chose another language. */
+    INTERPRETER_NUMBER: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +18005550111')
+      .optional(),
     /** Tries at a callback's number (the first included) before it goes to a supervisor's list. */
     CALLBACK_MAX_ATTEMPTS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(10).default(3),
     /** Minutes between tries after the 1st, 2nd, … (the last repeats). */

@@ -26,6 +26,7 @@ import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
 import { packageRoot } from '../storage/paths.js';
 import { type TwilioCalls, type TwilioConfig, verifyTwilioSignature } from '../telephony/adapters/twilio.js';
+import type { LiveCalls } from '../telephony/live-calls.js';
 import { type Authenticator, installAccessGuard, resourceOf } from './access-guard.js';
 import { installBodyParsers } from './body-parsers.js';
 import type { AppContext } from './context.js';
@@ -44,6 +45,7 @@ import { callbackRoutes } from './routes/callback.routes.js';
 import { caseRoutes } from './routes/case.routes.js';
 import { clientRequestRoutes } from './routes/client-request.routes.js';
 import { desktopRoutes } from './routes/desktop.routes.js';
+import { liveCallRoutes } from './routes/live-call.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
 import { partnerRequestRoutes } from './routes/partner-request.routes.js';
 import { personRoutes } from './routes/person.routes.js';
@@ -83,6 +85,8 @@ export type AppOptions = {
   auditMaxMergeDelayMs?: number;
   /** Callbacks kept (the composition root's, with the CALLBACK_* policy); default: one with the default policy. */
   callbacks?: CallbackService;
+  /** This node's connected calls (set when its telephony starts); default: none. */
+  liveCalls?: { current: LiveCalls | null };
   /** The built web app; default dist/web of the package. */
   webDir?: string;
   /** The cloud-voice adapter: its account's auth token and public base URL (for signatures), and the calls it serves. */
@@ -327,6 +331,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     development: options.development ?? !options.secureCookies,
     auditMaxMergeDelayMs: options.auditMaxMergeDelayMs ?? 10_000,
     attachments: { dir: options.attachmentsDir, scanner: options.scanner },
+    liveCalls: options.liveCalls ?? { current: null },
     callbacks: options.callbacks ?? new CallbackService({ db: options.db, routing: options.routing, policy: DEFAULT_CALLBACK_POLICY }),
   };
   const routes = [
@@ -346,6 +351,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...twilioRoutes(() => options.twilio?.calls),
     ...callRoutes(ctx),
     ...callbackRoutes(ctx),
+    ...liveCallRoutes(ctx),
     ...agencyRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),

@@ -16,6 +16,8 @@ import type { SipEndpoint } from './sip/endpoint.js';
 
 export type LiveCall = {
   recordId: string;
+  unit: 'general' | 'uac';
+  line: string;
   taskId: string | null;
   connectedAt: string | null;
   language: string;
@@ -57,6 +59,8 @@ export class LiveCalls {
         const conference = this.conferences.get(s.recordId as string);
         return {
           recordId: s.recordId as string,
+          unit: s.vars.topic === 'uac' || s.flow.unit === 'uac' ? ('uac' as const) : ('general' as const),
+          line: s.flow.line,
           taskId: s.taskId,
           connectedAt: s.connectedAt?.toISOString() ?? null,
           language: typeof s.vars.language === 'string' ? s.vars.language : 'en',

@@ -26,6 +26,7 @@ import { addUser } from '../../src/services/user-admin.service.js';
 import { loadMigrations } from '../../src/storage/migrator.js';
 import { migrationsDir } from '../../src/storage/paths.js';
 import { insertAgencies } from '../../src/storage/repositories/reference.repository.js';
+import type { LiveCalls } from '../../src/telephony/live-calls.js';
 import { sealAudit, type TestDatabase } from './database.js';
 
 /** The center's calendar in every test: Nashville's, as in production. */
@@ -147,6 +148,8 @@ export async function buildTestApp(
     webDir?: string;
     /** The callback policy (default: the product's default). */
     callbackPolicy?: CallbackPolicy;
+    /** The node's live calls (a telephony test sets `current` once its telephony runs). */
+    liveCalls?: { current: LiveCalls | null };
   } = {},
 ): Promise<TestApp> {
   await loadReferenceData(db.db);
@@ -177,6 +180,7 @@ export async function buildTestApp(
     routing,
     attachmentsDir,
     callbacks,
+    ...(options.liveCalls ? { liveCalls: options.liveCalls } : {}),
     ...(options.twilio ? { twilio: options.twilio(routing, clock.get) } : {}),
     ...(options.webDir ? { webDir: options.webDir } : {}),
   });

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallRecordService } from '../../src/services/call-record.service.js';
+import type { LiveCalls } from '../../src/telephony/live-calls.js';
 import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
-import { buildTestApp, realTimeClockFrom, type TestApp } from '../support/app.js';
+import { buildTestApp, enrollAs, realTimeClockFrom, type TestApp } from '../support/app.js';
 import { type Softphone, startSoftphone, toneLevel } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitUntil } from '../support/processes.js';
@@ -28,6 +29,7 @@ const INTERPRETER = 1_200;
 
 let db: TestDatabase;
 let t: TestApp;
+const liveCalls: { current: LiveCalls | null } = { current: null };
 let tel: Telephony;
 let edgePort: number;
 let clock: () => Date;
@@ -35,7 +37,7 @@ const phones: Softphone[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  t = await buildTestApp(db);
+  t = await buildTestApp(db, { liveCalls });
   clock = realTimeClockFrom(t.clock.now);
   const range = await freeUdpRange(200);
   edgePort = await freeUdpPort();
@@ -71,6 +73,7 @@ beforeAll(async () => {
     outbound: { callerId: '+16155550100', allow: [], ringSeconds: 20, carrier: { host: '127.0.0.1', port: carrierPort } },
     interpreter: { number: INTERPRETER_NUMBER, callerId: '+16155550100' },
   });
+  liveCalls.current = tel.live;
   // The interpreter service answers at the carrier trunk's address (no registration).
   phones.push(await startSoftphone(INTERPRETER_NUMBER, edgePort, { toneHz: INTERPRETER, sipPort: carrierPort, register: false }));
   await t.routing.execute(
@@ -97,23 +100,32 @@ afterAll(async () => {
 const until = (what: () => Promise<boolean> | boolean, ms = 30_000) => waitUntil('the call to get there', what, ms);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A phone that talks its tone; `established()` is when its call's recording started (as near as the test can see). */
+/**
+ * A phone that talks its tone. baresip records each audio stream to a file of its own (a re-INVITE into the
+ * conference starts a new one), named so that they sort in order; `started()` notes, in test time, when the next
+ * file began (the call established, the move into the conference), so a window is read from the right file.
+ */
 async function phone(user: string, hz: number) {
   const p = await startSoftphone(user, edgePort, { toneHz: hz });
   phones.push(p);
   await p.registered();
-  let at = 0;
+  const starts: number[] = [];
+  const files = () => [...p.heard()].sort();
   return {
     p,
     established: async () => {
       await p.waitFor('CALL_ESTABLISHED', 30_000);
-      at = performance.now();
+      starts.push(performance.now());
     },
-    /** The level of a tone in what this phone heard, in a window starting `sinceMs` (test time) for `seconds`. */
+    started: (at: number) => starts.push(at),
+    /** The level of a tone in what this phone heard, in a window from `sinceMs` (test time), for `seconds`. */
     level: (hz: number, sinceMs: number, seconds = 2.5) => {
-      const file = p.heard()[0];
-      return file ? toneLevel(file, hz, { fromS: Math.max(0, (sinceMs - at) / 1_000 + 0.8), seconds }) : 0;
+      const i = starts.reduce((found, at, index) => (at <= sinceMs ? index : found), 0);
+      const file = files()[Math.min(i, files().length - 1)];
+      return file ? toneLevel(file, hz, { fromS: Math.max(0, (sinceMs - (starts[i] ?? 0)) / 1_000 + 0.8), seconds }) : 0;
     },
+    /** The loudest this tone is in any of its recordings (a party heard throughout). */
+    heardAtAll: (hz: number) => Math.max(0, ...files().map((f) => toneLevel(f, hz))),
   };
 }
 
@@ -139,20 +151,43 @@ describe('a supervisor helps on a call, measured on audio', () => {
   it('monitor: the supervisor hears both; whisper: the agent hears the supervisor, the caller does not; barge: both do', async () => {
     const { agent, caller, recordId } = await connectedCall(LINE);
     const supervisor = await phone('supsv', SUPERVISOR);
-    await tel.live.supervise(recordId, 'supsv', 'monitor');
+    // The supervisor acts through the API, from the phone bound to their account.
+    const boss = await enrollAs(t, 'supervisor');
+    // Known to the ACD (not taking calls), then the phone bound to the account.
+    await t.app.inject({ method: 'PUT', url: '/api/v1/routing/me/activity', headers: boss.headers, payload: { activity: 'Offline' } });
+    const bind = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/routing/workers/${boss.userId}`,
+      headers: boss.headers,
+      payload: { attributes: { skills: [], languages: ['en'], sipUser: 'supsv' } },
+    });
+    expect(bind.statusCode, bind.body).toBe(200);
+    const agentUser = await enrollAs(t, 'call_taker');
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/calls/live', headers: { cookie: agentUser.cookie } })).statusCode).toBe(403);
+    const listed = await t.app.inject({ method: 'GET', url: '/api/v1/calls/live', headers: { cookie: boss.cookie } });
+    expect(listed.json().calls).toEqual([expect.objectContaining({ recordId, parties: ['caller', 'agent'], mode: null })]);
+    const supervise = (mode: string) =>
+      t.app.inject({ method: 'POST', url: `/api/v1/calls/${recordId}/supervise`, headers: boss.headers, payload: { mode } });
+    // The agent's phone is re-invited into the conference now: its next recording starts.
+    agent.started(performance.now());
+    const monitored = await supervise('monitor');
+    expect(monitored.statusCode, monitored.body).toBe(200);
     await supervisor.established();
     const monitorAt = performance.now();
     await sleep(4_000);
-    await tel.live.supervise(recordId, 'supsv', 'whisper');
+    expect((await supervise('whisper')).statusCode).toBe(200);
     const whisperAt = performance.now();
     await sleep(4_000);
-    await tel.live.supervise(recordId, 'supsv', 'barge');
+    expect((await supervise('barge')).statusCode).toBe(200);
     const bargeAt = performance.now();
     await sleep(4_000);
     expect(tel.live.list()[0]).toMatchObject({ parties: ['caller', 'agent', 'supervisor'], mode: 'barge' });
     caller.p.command('hangup');
     await until(() => tel.live.list().length === 0);
-    await sleep(500);
+    // Each phone writes its recording's length into the file as the call closes: wait for that.
+    await agent.p.waitFor('CALL_CLOSED', 10_000);
+    await caller.p.waitFor('CALL_CLOSED', 10_000);
+    await sleep(1_000);
     const levels = {
       monitor: {
         supervisorHearsCaller: supervisor.level(CALLER, monitorAt),
@@ -176,6 +211,17 @@ describe('a supervisor helps on a call, measured on audio', () => {
     expect(levels.barge.agentHearsSupervisor, JSON.stringify(levels)).toBeGreaterThan(heard);
     expect(levels.barge.callerHearsSupervisor, JSON.stringify(levels)).toBeGreaterThan(heard);
     console.log('tone levels', JSON.stringify(levels));
+    // Who listened to which call, when, in which mode: in the audit.
+    const audit = await db.db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_id', 'resource_id', 'details'])
+      .where('action', '=', 'call.supervise')
+      .execute();
+    expect(audit.map((a) => [a.actor_id, a.resource_id, (a.details as { mode: string }).mode])).toEqual([
+      [boss.userId, recordId, 'monitor'],
+      [boss.userId, recordId, 'whisper'],
+      [boss.userId, recordId, 'barge'],
+    ]);
     for (const p of [agent, caller, supervisor]) {
       await p.p.stop();
       phones.splice(phones.indexOf(p.p), 1);
@@ -189,19 +235,21 @@ describe('an interpreter on the line', () => {
     const interpreter = phones[0] as Softphone;
     await until(() => tel.live.list()[0]?.parties.includes('interpreter') === true, 30_000);
     await interpreter.waitFor('CALL_ESTABLISHED', 10_000);
-    const joinedAt = performance.now();
     await sleep(4_000);
     await tel.live.dropInterpreter(recordId);
     expect(tel.live.list()[0]?.parties).toEqual(['caller', 'agent']);
     await until(() => interpreter.events.some((e) => e.type === 'CALL_CLOSED'), 10_000);
     caller.p.command('hangup');
     await until(() => tel.live.list().length === 0);
-    await sleep(500);
+    // Each phone writes its recording's length into the file as the call closes: wait for that.
+    await agent.p.waitFor('CALL_CLOSED', 10_000);
+    await caller.p.waitFor('CALL_CLOSED', 10_000);
+    await sleep(1_000);
     const levels = {
-      agentHearsCaller: agent.level(CALLER, joinedAt),
-      agentHearsInterpreter: agent.level(INTERPRETER, joinedAt),
-      callerHearsInterpreter: caller.level(INTERPRETER, joinedAt),
-      callerHearsAgent: caller.level(AGENT, joinedAt),
+      agentHearsCaller: agent.heardAtAll(CALLER),
+      agentHearsInterpreter: agent.heardAtAll(INTERPRETER),
+      callerHearsInterpreter: caller.heardAtAll(INTERPRETER),
+      callerHearsAgent: caller.heardAtAll(AGENT),
     };
     console.log('tone levels', JSON.stringify(levels));
     for (const [what, level] of Object.entries(levels)) expect(level, `${what}: ${JSON.stringify(levels)}`).toBeGreaterThan(0.02);

@@ -56,6 +56,7 @@ export const PERMISSIONS = [
   'callback:manage',
   'voicemail:play',
   'recording:play',
+  'call:supervise',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);

@@ -70,9 +70,12 @@ export class SipConference {
       // Until the matrix is set, the two hear each other as before.
       c.conference.setHearing({ caller: ['agent'], agent: ['caller'] });
       const callerPort = await c.conference.add('caller');
+      // Each keeps hearing the other's stream go on (same SSRC, next sequence numbers) as the mix takes over.
+      c.conference.continueStream('caller', 'agent');
       c.conference.connect('caller', await gateway.sideBTo(call.media, callerPort.sdp));
       call.movedToConference(callerPort.sdp);
       const agentPort = await c.conference.add('agent');
+      c.conference.continueStream('agent', 'caller');
       const leg: OutboundMedia = {
         callId: `conf-${randomBytes(8).toString('hex')}`,
         partyTag: 'mix',

@@ -34,6 +34,13 @@ type Party = {
   /** Frames received and sent (for the call's record and tests). */
   received: number;
   sent: number;
+  /** The last RTP header fields this party sent (its stream, as the other side of the call was hearing it). */
+  last: { ssrc: number; seq: number; ts: number } | null;
+  /** The party whose stream this listener heard before the conference: the mix continues that stream. */
+  continues: string | null;
+  started: boolean;
+  /** Ticks waited for the continued stream to arrive here before starting a stream of its own. */
+  waited: number;
 };
 
 export class Conference {
@@ -62,6 +69,10 @@ export class Conference {
       ssrc: randomBytes(4).readUInt32BE(0),
       received: 0,
       sent: 0,
+      last: null,
+      continues: null,
+      started: false,
+      waited: 0,
     };
     socket.on('message', (msg, from) => this.receive(party, msg, from));
     this.parties.set(id, party);
@@ -82,6 +93,16 @@ export class Conference {
   /** Whom each party hears, by id (itself never). Parties not named hear nobody. */
   setHearing(matrix: Record<string, readonly string[]>): void {
     for (const party of this.parties.values()) party.hears = new Set((matrix[party.id] ?? []).filter((p) => p !== party.id));
+  }
+
+  /**
+   * The listener was hearing `speaker`'s stream until now (the caller heard the agent, and the reverse): the mix it
+   * is sent continues that stream — same SSRC, next sequence number and timestamp — so that its phone's jitter
+   * buffer sees one stream go on, not a new one starting (some phones drop a new stream's packets as late).
+   */
+  continueStream(listener: string, speaker: string): void {
+    const party = this.parties.get(listener);
+    if (party) party.continues = speaker;
   }
 
   stats(id: string): { received: number; sent: number } | undefined {
@@ -118,6 +139,7 @@ export class Conference {
     if (end <= offset) return;
     // Symmetric RTP: until connected, answer where the party's audio comes from.
     party.remote ??= { address: from.address, port: from.port };
+    party.last = { ssrc: msg.readUInt32BE(8), seq: msg.readUInt16BE(2), ts: msg.readUInt32BE(4) };
     const payload = msg.subarray(offset, end);
     party.queue.push(pt === 0 ? alawmulaw.mulaw.decode(payload) : alawmulaw.alaw.decode(payload));
     if (party.queue.length > MAX_QUEUE) party.queue.shift();
@@ -154,6 +176,21 @@ export class Conference {
     }
     for (const listener of this.parties.values()) {
       if (!listener.remote) continue;
+      if (!listener.started) {
+        const before = listener.continues ? this.parties.get(listener.continues)?.last : null;
+        // Until the stream it heard reaches the conference (the other phone moved over), the listener still hears
+        // it directly; wait for it (a second at most) to continue it rather than start a second stream.
+        if (listener.continues && !before && listener.waited < 50) {
+          listener.waited += 1;
+          continue;
+        }
+        listener.started = true;
+        if (before) {
+          listener.ssrc = before.ssrc;
+          listener.seq = (before.seq + 1) & 0xffff;
+          listener.ts = (before.ts + FRAME) >>> 0;
+        }
+      }
       const mix = new Int32Array(FRAME);
       for (const speaker of listener.hears) {
         const frame = frames.get(speaker);

@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { ZIdParams } from '../../contracts/cases.js';
+import { ZOk } from '../../contracts/common.js';
+import { ZTaskParams } from '../../contracts/routing.js';
+import { mayReadUnit } from '../../domain/cases/case-workflow.js';
+import { AppError } from '../../domain/errors/app-error.js';
+import { auditCallHelp, callOfTaskInHand } from '../../services/live-call.service.js';
+import { type AppContext, actorContext } from '../context.js';
+import { defineRoute } from '../route.js';
+
+/**
+ * Live calls (this node's): supervisors see the connected calls of units they may read and listen (monitor), coach
+ * the agent unheard by the caller (whisper) or join (barge) from their own phone — their routing attribute
+ * `sipUser`; agents add or drop the interpreter on a call in their hands. Every act is audited, refusals too.
+ */
+
+const ZLiveCall = z.object({
+  recordId: z.string(),
+  unit: z.enum(['general', 'uac']),
+  line: z.string(),
+  taskId: z.string().nullable(),
+  connectedAt: z.string().nullable(),
+  language: z.string(),
+  interpreter: z.boolean(),
+  parties: z.array(z.string()),
+  mode: z.enum(['monitor', 'whisper', 'barge']).nullable(),
+});
+const ZSupervise = z.strictObject({ mode: z.enum(['monitor', 'whisper', 'barge']) });
+const ZInterpreter = z.strictObject({
+  language: z
+    .string()
+    .trim()
+    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/, 'a language code such as mam, quc or pt-BR')
+    .describe('passed to the interpreter service in X-Interpreter-Language'),
+});
+
+export function liveCallRoutes(ctx: AppContext) {
+  const live = () => {
+    const calls = ctx.liveCalls.current;
+    if (!calls) throw new AppError('unprocessable', 'This node runs no telephony: there are no live calls here.');
+    return calls;
+  };
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/calls/live',
+      summary: 'The calls connected to an agent on this node, of units the viewer may read (no numbers)',
+      tags: ['telephony'],
+      access: { permission: 'call:supervise' },
+      response: z.object({ calls: z.array(ZLiveCall) }),
+      handler: async ({ request }) => {
+        const rc = actorContext(ctx, request);
+        return { calls: (ctx.liveCalls.current?.list() ?? []).filter((c) => mayReadUnit(rc.actor, c.unit)) };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/calls/:id/supervise',
+      summary: 'Listen to (monitor), whisper on or join (barge) a connected call from your own phone; again to change mode',
+      tags: ['telephony'],
+      access: { permission: 'call:supervise' },
+      params: ZIdParams,
+      body: ZSupervise,
+      response: ZLiveCall,
+      errors: [404, 409, 422],
+      handler: async ({ params, body, request }) => {
+        const rc = actorContext(ctx, request);
+        const call = live()
+          .list()
+          .find((c) => c.recordId === params.id);
+        if (!call || !mayReadUnit(rc.actor, call.unit)) {
+          await auditCallHelp(ctx.db, rc, {
+            action: 'call.supervise',
+            recordId: params.id,
+            outcome: 'denied',
+            details: { mode: body.mode, rule: call ? 'need_to_know' : 'not_connected' },
+          });
+          throw new AppError('not_found', 'There is no such connected call on this node.');
+        }
+        const phone = rc.actor.kind === 'user' ? ctx.routing.engine.worker(rc.actor.userId)?.attributes.sipUser : undefined;
+        if (typeof phone !== 'string' || phone === '')
+          throw new AppError(
+            'unprocessable',
+            'Your account has no phone to listen on: ask an admin to bind one (routing attribute sipUser).',
+          );
+        try {
+          const result = await live().supervise(params.id, phone, body.mode);
+          await auditCallHelp(ctx.db, rc, {
+            action: 'call.supervise',
+            recordId: params.id,
+            outcome: 'allowed',
+            details: { mode: body.mode, unit: call.unit },
+          });
+          return result;
+        } catch (error) {
+          await auditCallHelp(ctx.db, rc, {
+            action: 'call.supervise',
+            recordId: params.id,
+            outcome: 'denied',
+            details: { mode: body.mode, rule: 'not_joined', reason: error instanceof Error ? error.message : String(error) },
+          });
+          throw error;
+        }
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/calls/:id/supervise',
+      summary: 'Leave a call you were listening to or on (your phone hangs up)',
+      tags: ['telephony'],
+      access: { permission: 'call:supervise' },
+      params: ZIdParams,
+      response: ZOk,
+      handler: async ({ params, request }) => {
+        await live().leave(params.id);
+        await auditCallHelp(ctx.db, actorContext(ctx, request), { action: 'call.supervise_end', recordId: params.id, outcome: 'allowed' });
+        return { ok: true as const };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/routing/tasks/:id/interpreter',
+      summary: 'Call the interpreter service onto the call in your hands (three-way), in a language',
+      tags: ['telephony'],
+      access: { permission: 'routing:work' },
+      params: ZTaskParams,
+      body: ZInterpreter,
+      response: ZOk,
+      errors: [404, 409, 422],
+      handler: async ({ params, body, request }) => {
+        const rc = actorContext(ctx, request);
+        const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
+        const joined = await live().interpreter(recordId, body.language);
+        await auditCallHelp(ctx.db, rc, {
+          action: 'call.interpreter_add',
+          recordId,
+          outcome: joined ? 'allowed' : 'denied',
+          details: { language: body.language, ...(joined ? {} : { rule: 'not_answered' }) },
+        });
+        if (!joined) throw new AppError('unprocessable', 'The interpreter service did not answer.');
+        return { ok: true as const };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/routing/tasks/:id/parties',
+      summary: 'Who is on the call in your hands (caller, agent, interpreter, supervisor)',
+      tags: ['telephony'],
+      access: { permission: 'routing:work' },
+      params: ZTaskParams,
+      response: z.object({ parties: z.array(z.string()) }),
+      errors: [404],
+      handler: async ({ params, request }) => {
+        const recordId = await callOfTaskInHand(ctx.db, ctx.routing, actorContext(ctx, request), params.id);
+        const call = ctx.liveCalls.current?.list().find((c) => c.recordId === recordId);
+        return { parties: call?.parties ?? [] };
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/routing/tasks/:id/interpreter',
+      summary: 'Drop the interpreter from the call in your hands',
+      tags: ['telephony'],
+      access: { permission: 'routing:work' },
+      params: ZTaskParams,
+      response: ZOk,
+      errors: [404],
+      handler: async ({ params, request }) => {
+        const rc = actorContext(ctx, request);
+        const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
+        await live().dropInterpreter(recordId);
+        await auditCallHelp(ctx.db, rc, { action: 'call.interpreter_drop', recordId, outcome: 'allowed' });
+        return { ok: true as const };
+      },
+    }),
+  ];
+}

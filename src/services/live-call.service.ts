@@ -1,0 +1,40 @@
+import type { Actor } from '../domain/access/access-control.js';
+import { AppError } from '../domain/errors/app-error.js';
+import type { Db } from '../storage/database.js';
+import { callOfTask } from '../storage/repositories/callback.repository.js';
+import { appendAudit, type RequestContext } from './audit.service.js';
+import type { RoutingService } from './routing.service.js';
+
+/**
+ * Help on live calls, as the audit sees it: who listened to, whispered on or joined which call, when, in which mode,
+ * and whether it worked; who added or dropped an interpreter. The telephony node does the media
+ * (telephony/live-calls.ts); this records the acts and finds the call behind a task in an agent's hands.
+ */
+
+type ActorCtx = RequestContext & { actor: Actor };
+
+export async function auditCallHelp(
+  db: Db,
+  ctx: ActorCtx,
+  act: { action: string; recordId: string; outcome: 'allowed' | 'denied'; details?: Record<string, unknown> },
+): Promise<void> {
+  await db.transaction().execute((trx) =>
+    appendAudit(trx, ctx, {
+      action: act.action,
+      outcome: act.outcome,
+      resourceType: 'call',
+      resourceId: act.recordId,
+      details: act.details ?? {},
+    }),
+  );
+}
+
+/** The call record of a task the actor has in hand (assigned to them); not found otherwise. */
+export async function callOfTaskInHand(db: Db, routing: RoutingService, ctx: ActorCtx, taskId: string): Promise<string> {
+  const task = routing.engine.task(taskId);
+  if (!task || ctx.actor.kind !== 'user' || task.workerId !== ctx.actor.userId || task.status !== 'assigned')
+    throw new AppError('not_found', 'You have no such call in hand.');
+  const call = await callOfTask(db, taskId);
+  if (!call) throw new AppError('not_found', 'This task is not a call.');
+  return call.id;
+}
