@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from './api.js';
 import { CallbacksOwed } from './CallbacksOwed.js';
 import { ErrorText } from './ErrorText.js';
+import { LiveCalls } from './LiveCalls.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
 import { serverNow } from './server-clock.js';
 
@@ -209,6 +210,7 @@ export function Wallboard({ tv = false }: { tv?: boolean }) {
               </li>
             ))}
           </ul>
+          <LiveCalls now={now} />
           <CallbacksOwed />
           <p>
             <a href="#/tv">Full-screen TV view</a>
