@@ -2,6 +2,7 @@ import type { Actor } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import type { Db } from '../storage/database.js';
 import { callOfTask } from '../storage/repositories/callback.repository.js';
+import { findUserByUsername } from '../storage/repositories/identity.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import type { RoutingService } from './routing.service.js';
 
@@ -37,4 +38,15 @@ export async function callOfTaskInHand(db: Db, routing: RoutingService, ctx: Act
   const call = await callOfTask(db, taskId);
   if (!call) throw new AppError('not_found', 'This task is not a call.');
   return call.id;
+}
+
+/** A colleague to consult, by username: their phone (the routing attribute sipUser of their account). */
+export async function colleaguePhone(db: Db, routing: RoutingService, username: string): Promise<string> {
+  const user = await findUserByUsername(db, username);
+  const phone = user ? routing.engine.worker(user.id)?.attributes.sipUser : undefined;
+  if (typeof phone !== 'string' || phone === '')
+    throw new AppError('unprocessable', `${username} has no phone to reach (no such user, or no routing attribute sipUser).`, {
+      issues: [{ path: 'body.username', code: 'no_phone', message: 'not a colleague with a phone' }],
+    });
+  return phone;
 }

@@ -204,6 +204,26 @@ export class CallSession {
     return true;
   }
 
+  /** The caller holds (the hold message loops to them) while the agent consults; false: back to the conversation. */
+  async hold(on: boolean): Promise<void> {
+    if (this.leg.ended) return;
+    if (on) await this.leg.loop(await this.deps.prompts.file('hold-music', this.language));
+    else await this.leg.stop();
+  }
+
+  /**
+   * A warm transfer: the agent has left the call to the party they consulted. The task goes to wrap-up; the call goes
+   * on until the caller or that party hangs up, and its record then says transferred.
+   */
+  handedOver(): void {
+    this.warmTransferred = true;
+    const taskId = this.taskId;
+    if (taskId && this.deps.routing.engine.task(taskId)?.status === 'assigned')
+      this.deps.routing.execute({ type: 'complete', taskId }, this.ctx()).catch(() => undefined);
+  }
+
+  private warmTransferred = false;
+
   /** The agent hung up: the task goes to wrap-up (the session then ends the caller's side). */
   agentHungUp(): void {
     const taskId = this.taskId;
@@ -612,6 +632,15 @@ export class CallSession {
         this.save();
         this.connectedAt = this.deps.clock();
         this.deps.onConnected?.(this);
+      }
+      if ((task.status === 'wrapping' || task.status === 'completed') && this.warmTransferred) {
+        // The caller talks to the party the agent handed them to, until one of them hangs up.
+        if (!this.leg.ended)
+          await new Promise<void>((resolve) => {
+            this.endWaiter = resolve;
+          });
+        await this.end('transferred');
+        return;
       }
       if (task.status === 'wrapping' || task.status === 'completed') {
         await this.end('completed');

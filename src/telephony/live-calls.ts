@@ -1,5 +1,6 @@
+import { dialAllowed } from '../domain/callbacks/callback-policy.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { type ConferenceMode, SipConference } from './adapters/sip-conference.js';
+import { type ConferenceMode, type ConsultPhase, SipConference } from './adapters/sip-conference.js';
 import { SipLeg } from './adapters/sip-leg.js';
 import type { CallControl } from './call-control.js';
 import type { CallSession } from './call-session.js';
@@ -24,6 +25,7 @@ export type LiveCall = {
   interpreter: boolean;
   parties: string[];
   mode: ConferenceMode | null;
+  consult: ConsultPhase | null;
 };
 
 export type InterpreterLine = { number: string; callerId: string };
@@ -38,6 +40,8 @@ export class LiveCalls {
     private readonly endpoint: SipEndpoint,
     private readonly edge: { address: string; port: number },
     private readonly interpreterLine: InterpreterLine | null,
+    /** Outbound calling (a consultation with a number): the caller ID and the allow-list. */
+    private readonly outbound: { callerId: string; allow: readonly RegExp[] } | null,
     private readonly log: (event: string, details: Record<string, unknown>) => void,
   ) {
     control.onSessionEnd = (session) => {
@@ -67,6 +71,7 @@ export class LiveCalls {
           interpreter: s.vars.interpreter === true,
           parties: conference?.parties() ?? ['caller', 'agent'],
           mode: conference?.mode ?? null,
+          consult: conference?.consult ?? null,
         };
       });
   }
@@ -127,6 +132,63 @@ export class LiveCalls {
 
   async dropInterpreter(recordId: string): Promise<void> {
     await this.conferences.get(recordId)?.drop('interpreter');
+  }
+
+  /**
+   * The agent consults someone — a colleague's phone, or a number through the carrier trunk (allow-listed) — while
+   * the caller holds; resolves once they answered (false if not).
+   */
+  async consult(recordId: string, target: { phone: string } | { number: string }): Promise<boolean> {
+    const session = this.connected(recordId);
+    const conference = await this.conference(session);
+    if (conference.parties().includes('consult')) throw new AppError('conflict', 'A consultation is already under way on this call.');
+    let user: string;
+    let outbound: { callerId: string; headers: [string, string][] } | undefined;
+    if ('number' in target) {
+      if (!this.outbound) throw new AppError('unprocessable', 'Outbound calls are not configured (OUTBOUND_CALLER_ID).');
+      if (!dialAllowed(target.number, this.outbound.allow))
+        throw new AppError('unprocessable', 'That number may not be dialed from the center (OUTBOUND_ALLOW).');
+      user = target.number;
+      outbound = { callerId: this.outbound.callerId, headers: [] };
+    } else user = target.phone;
+    await session.hold(true);
+    conference.setConsult('consulting');
+    const answered = await conference.addParty('consult', { user, ...(outbound ? { outbound } : {}) });
+    if (!answered) {
+      conference.setConsult(null);
+      await session.hold(false);
+    }
+    this.log(answered ? 'consult_started' : 'consult_not_answered', { record: recordId });
+    return answered;
+  }
+
+  /** The consultation becomes a three-way call: the caller back from hold, everyone hears everyone. */
+  async consultConference(recordId: string): Promise<void> {
+    const { session, conference } = this.consulting(recordId);
+    await session.hold(false);
+    conference.setConsult('conferenced');
+  }
+
+  /** Warm transfer: the agent leaves; the caller and the consulted party go on (the task goes to wrap-up). */
+  async consultTransfer(recordId: string): Promise<void> {
+    const { session, conference } = this.consulting(recordId);
+    await session.hold(false);
+    await conference.agentLeaves();
+    session.handedOver();
+  }
+
+  /** The consulted party hangs up; the caller comes back from hold to the agent. */
+  async consultCancel(recordId: string): Promise<void> {
+    const { session, conference } = this.consulting(recordId);
+    await conference.drop('consult');
+    await session.hold(false);
+  }
+
+  private consulting(recordId: string): { session: CallSession & { leg: SipLeg }; conference: SipConference } {
+    const session = this.connected(recordId);
+    const conference = this.conferences.get(recordId);
+    if (!conference?.parties().includes('consult')) throw new AppError('conflict', 'There is no consultation under way on this call.');
+    return { session, conference };
   }
 
   /** For tests and the call's record: frames a party of a conferenced call received and was sent. */

@@ -162,6 +162,7 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
       endpoint,
       o.edge ? { address: o.edge.host, port: o.edge.port } : { address: o.sip.host, port: endpoint.port },
       o.interpreter ?? null,
+      o.outbound ? { callerId: o.outbound.callerId, allow: o.outbound.allow } : null,
       o.log,
     );
     const liveCalls = live;

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -124,6 +125,29 @@ async function phone(user: string, hz: number) {
       const file = files()[Math.min(i, files().length - 1)];
       return file ? toneLevel(file, hz, { fromS: Math.max(0, (sinceMs - (starts[i] ?? 0)) / 1_000 + 0.8), seconds }) : 0;
     },
+    /**
+     * The same, counted back from the end of its last recording, for a phone whose recording has gaps early on (a
+     * caller hears nothing between the IVR's prompts, and baresip records only what arrives): `endedAt` is when it
+     * hung up.
+     */
+    levelFromEnd: (hz: number, sinceMs: number, endedAt: number, seconds = 2.5) => {
+      // A new stream (rtpengine's hold message, then the mix again) is a new file: all of them, in order, end to end.
+      const all = files();
+      if (all.length === 0) return 0;
+      const file = all.length === 1 ? (all[0] as string) : path.join(mkdtempSync(path.join(tmpdir(), 'sb-heard-')), 'all.wav');
+      if (all.length > 1) spawnSync('sox', [...all, file]);
+      const length = Number(spawnSync('soxi', ['-D', file], { encoding: 'utf8' }).stdout.trim());
+      return toneLevel(file, hz, { fromS: Math.max(0, length - (endedAt - sinceMs) / 1_000 + 0.8), seconds });
+    },
+    /** For how many seconds, in all its recordings together, this phone heard a tone. */
+    secondsHeard: (hz: number) => {
+      let seconds = 0;
+      for (const file of files()) {
+        const length = Number(spawnSync('soxi', ['-D', file], { encoding: 'utf8' }).stdout.trim());
+        for (let at = 0; at + 1 <= length; at += 1) if (toneLevel(file, hz, { fromS: at, seconds: 1 }) > 0.02) seconds += 1;
+      }
+      return seconds;
+    },
     /** The loudest this tone is in any of its recordings (a party heard throughout). */
     heardAtAll: (hz: number) => Math.max(0, ...files().map((f) => toneLevel(f, hz))),
   };
@@ -183,6 +207,7 @@ describe('a supervisor helps on a call, measured on audio', () => {
     await sleep(4_000);
     expect(tel.live.list()[0]).toMatchObject({ parties: ['caller', 'agent', 'supervisor'], mode: 'barge' });
     caller.p.command('hangup');
+    const hungUpAt = performance.now();
     await until(() => tel.live.list().length === 0);
     // Each phone writes its recording's length into the file as the call closes: wait for that.
     await agent.p.waitFor('CALL_CLOSED', 10_000);
@@ -193,11 +218,17 @@ describe('a supervisor helps on a call, measured on audio', () => {
         supervisorHearsCaller: supervisor.level(CALLER, monitorAt),
         supervisorHearsAgent: supervisor.level(AGENT, monitorAt),
         agentHearsSupervisor: agent.level(SUPERVISOR, monitorAt),
-        callerHearsSupervisor: caller.level(SUPERVISOR, monitorAt),
-        callerHearsAgent: caller.level(AGENT, monitorAt),
+        callerHearsSupervisor: caller.levelFromEnd(SUPERVISOR, monitorAt, hungUpAt),
+        callerHearsAgent: caller.levelFromEnd(AGENT, monitorAt, hungUpAt),
       },
-      whisper: { agentHearsSupervisor: agent.level(SUPERVISOR, whisperAt), callerHearsSupervisor: caller.level(SUPERVISOR, whisperAt) },
-      barge: { agentHearsSupervisor: agent.level(SUPERVISOR, bargeAt), callerHearsSupervisor: caller.level(SUPERVISOR, bargeAt) },
+      whisper: {
+        agentHearsSupervisor: agent.level(SUPERVISOR, whisperAt),
+        callerHearsSupervisor: caller.levelFromEnd(SUPERVISOR, whisperAt, hungUpAt),
+      },
+      barge: {
+        agentHearsSupervisor: agent.level(SUPERVISOR, bargeAt),
+        callerHearsSupervisor: caller.levelFromEnd(SUPERVISOR, bargeAt, hungUpAt),
+      },
     };
     const heard = 0.02;
     const silent = 0.005;
@@ -258,6 +289,78 @@ describe('an interpreter on the line', () => {
     expect(toneLevel(heard, CALLER, { fromS: 1, seconds: 2.5 })).toBeGreaterThan(0.02);
     expect(toneLevel(heard, AGENT, { fromS: 1, seconds: 2.5 })).toBeGreaterThan(0.02);
     for (const p of [agent, caller]) {
+      await p.p.stop();
+      phones.splice(phones.indexOf(p.p), 1);
+    }
+  }, 120_000);
+});
+
+describe('consult and warm transfer', () => {
+  it('the caller holds while the agent consults a colleague, then all three talk, then the agent hands the caller over and leaves', async () => {
+    const COLLEAGUE = 750;
+    const { agent, caller, recordId } = await connectedCall(LINE);
+    const colleague = await phone('colsv', COLLEAGUE);
+    agent.started(performance.now());
+    expect(await tel.live.consult(recordId, { phone: 'colsv' })).toBe(true);
+    await colleague.established();
+    const consultAt = performance.now();
+    await sleep(3_500);
+    await tel.live.consultConference(recordId);
+    const conferenceAt = performance.now();
+    await sleep(3_500);
+    await tel.live.consultTransfer(recordId);
+    const transferAt = performance.now();
+    await agent.p.waitFor('CALL_CLOSED', 10_000);
+    expect(tel.live.list()[0]).toMatchObject({ parties: ['caller', 'consult'], consult: 'transferred' });
+    const row = await db.db.selectFrom('calls').selectAll().where('id', '=', recordId).executeTakeFirstOrThrow();
+    expect(t.routing.engine.task(row.task_id as string)?.status).toBe('wrapping');
+    await sleep(3_500);
+    caller.p.command('hangup');
+    const hungUpAt = performance.now();
+    await caller.p.waitFor('CALL_CLOSED', 10_000);
+    await colleague.p.waitFor('CALL_CLOSED', 10_000);
+    await until(
+      async () =>
+        (await db.db.selectFrom('calls').select('end_reason').where('id', '=', recordId).executeTakeFirstOrThrow()).end_reason !== null,
+    );
+    expect((await db.db.selectFrom('calls').select('end_reason').where('id', '=', recordId).executeTakeFirstOrThrow()).end_reason).toBe(
+      'transferred',
+    );
+    await sleep(1_000);
+    const levels = {
+      consult: {
+        agentHearsColleague: agent.level(COLLEAGUE, consultAt),
+        colleagueHearsAgent: colleague.level(AGENT, consultAt),
+        colleagueHearsCaller: colleague.level(CALLER, consultAt),
+        // The caller heard the colleague only from the conference on, never during the consultation.
+        callerHeardColleagueSeconds: caller.secondsHeard(COLLEAGUE),
+        sinceConferenceSeconds: (hungUpAt - conferenceAt) / 1_000,
+      },
+      conference: {
+        callerHearsColleague: caller.level(COLLEAGUE, conferenceAt),
+        colleagueHearsCaller: colleague.level(CALLER, conferenceAt),
+      },
+      transferred: {
+        callerHearsColleague: caller.levelFromEnd(COLLEAGUE, transferAt, hungUpAt),
+        colleagueHearsCaller: colleague.level(CALLER, transferAt),
+      },
+    };
+    console.log('tone levels', JSON.stringify(levels));
+    const heard = 0.02;
+    expect(levels.consult.agentHearsColleague, JSON.stringify(levels)).toBeGreaterThan(heard);
+    expect(levels.consult.colleagueHearsAgent, JSON.stringify(levels)).toBeGreaterThan(heard);
+    expect(levels.consult.colleagueHearsCaller, JSON.stringify(levels)).toBeLessThan(0.005);
+    // The caller on hold did not hear the consultation: the colleague's tone is in their recording only for the time
+    // since the conference began (not the 3.5 s of consultation before it).
+    expect(levels.consult.callerHeardColleagueSeconds, JSON.stringify(levels)).toBeLessThanOrEqual(
+      Math.ceil(levels.consult.sinceConferenceSeconds),
+    );
+    expect(levels.consult.callerHeardColleagueSeconds, JSON.stringify(levels)).toBeGreaterThan(4);
+    expect(levels.conference.callerHearsColleague, JSON.stringify(levels)).toBeGreaterThan(heard);
+    expect(levels.conference.colleagueHearsCaller, JSON.stringify(levels)).toBeGreaterThan(heard);
+    expect(levels.transferred.callerHearsColleague, JSON.stringify(levels)).toBeGreaterThan(heard);
+    expect(levels.transferred.colleagueHearsCaller, JSON.stringify(levels)).toBeGreaterThan(heard);
+    for (const p of [agent, caller, colleague]) {
       await p.p.stop();
       phones.splice(phones.indexOf(p.p), 1);
     }

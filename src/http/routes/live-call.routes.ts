@@ -4,7 +4,7 @@ import { ZOk } from '../../contracts/common.js';
 import { ZTaskParams } from '../../contracts/routing.js';
 import { mayReadUnit } from '../../domain/cases/case-workflow.js';
 import { AppError } from '../../domain/errors/app-error.js';
-import { auditCallHelp, callOfTaskInHand } from '../../services/live-call.service.js';
+import { auditCallHelp, callOfTaskInHand, colleaguePhone } from '../../services/live-call.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
 
@@ -24,7 +24,17 @@ const ZLiveCall = z.object({
   interpreter: z.boolean(),
   parties: z.array(z.string()),
   mode: z.enum(['monitor', 'whisper', 'barge']).nullable(),
+  consult: z.enum(['consulting', 'conferenced', 'transferred']).nullable(),
 });
+const ZConsult = z.union([
+  z.strictObject({ username: z.string().trim().min(1).max(100).describe('a colleague: their phone rings') }),
+  z.strictObject({
+    number: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +16155550123')
+      .describe('a number, through the carrier trunk (allow-listed)'),
+  }),
+]);
 const ZSupervise = z.strictObject({ mode: z.enum(['monitor', 'whisper', 'barge']) });
 const ZInterpreter = z.strictObject({
   language: z
@@ -170,6 +180,75 @@ export function liveCallRoutes(ctx: AppContext) {
         const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
         await live().dropInterpreter(recordId);
         await auditCallHelp(ctx.db, rc, { action: 'call.interpreter_drop', recordId, outcome: 'allowed' });
+        return { ok: true as const };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/routing/tasks/:id/consult',
+      summary: 'Consult a colleague (username) or a number while the caller holds; then conference, transfer or cancel',
+      tags: ['telephony'],
+      access: { permission: 'routing:work' },
+      params: ZTaskParams,
+      body: ZConsult,
+      response: ZOk,
+      errors: [404, 409, 422],
+      handler: async ({ params, body, request }) => {
+        const rc = actorContext(ctx, request);
+        const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
+        const target = 'number' in body ? { number: body.number } : { phone: await colleaguePhone(ctx.db, ctx.routing, body.username) };
+        const answered = await live().consult(recordId, target);
+        await auditCallHelp(ctx.db, rc, {
+          action: 'call.consult',
+          recordId,
+          outcome: answered ? 'allowed' : 'denied',
+          details: {
+            target: 'number' in body ? 'number' : 'colleague',
+            ...('username' in body ? { username: body.username } : {}),
+            ...(answered ? {} : { rule: 'not_answered' }),
+          },
+        });
+        if (!answered) throw new AppError('unprocessable', 'No answer: the caller is back with you.');
+        return { ok: true as const };
+      },
+    }),
+    ...(['conference', 'transfer'] as const).map((step) =>
+      defineRoute({
+        method: 'POST',
+        url: `/api/v1/routing/tasks/:id/consult/${step}`,
+        summary:
+          step === 'conference'
+            ? 'The consultation becomes a three-way call (the caller back from hold)'
+            : 'Warm transfer: you leave; the caller and the party you consulted go on (your task goes to wrap-up)',
+        tags: ['telephony'],
+        access: { permission: 'routing:work' },
+        params: ZTaskParams,
+        response: ZOk,
+        errors: [404, 409],
+        handler: async ({ params, request }) => {
+          const rc = actorContext(ctx, request);
+          const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
+          if (step === 'conference') await live().consultConference(recordId);
+          else await live().consultTransfer(recordId);
+          await auditCallHelp(ctx.db, rc, { action: `call.consult_${step}`, recordId, outcome: 'allowed' });
+          return { ok: true as const };
+        },
+      }),
+    ),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/routing/tasks/:id/consult',
+      summary: 'End the consultation: the consulted party hangs up, the caller comes back to you',
+      tags: ['telephony'],
+      access: { permission: 'routing:work' },
+      params: ZTaskParams,
+      response: ZOk,
+      errors: [404, 409],
+      handler: async ({ params, request }) => {
+        const rc = actorContext(ctx, request);
+        const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
+        await live().consultCancel(recordId);
+        await auditCallHelp(ctx.db, rc, { action: 'call.consult_cancel', recordId, outcome: 'allowed' });
         return { ok: true as const };
       },
     }),

@@ -19,26 +19,8 @@ import type { SipLeg } from './sip-leg.js';
  */
 
 export type ConferenceMode = 'monitor' | 'whisper' | 'barge';
-
-const HEARING: Record<ConferenceMode, (extra: string[]) => Record<string, string[]>> = {
-  monitor: (extra) => ({
-    caller: ['agent', ...others(extra)],
-    agent: ['caller', ...others(extra)],
-    supervisor: ['caller', 'agent', ...others(extra)],
-  }),
-  whisper: (extra) => ({
-    caller: ['agent', ...others(extra)],
-    agent: ['caller', 'supervisor', ...others(extra)],
-    supervisor: ['caller', 'agent', ...others(extra)],
-  }),
-  barge: (extra) => ({
-    caller: ['agent', 'supervisor', ...others(extra)],
-    agent: ['caller', 'supervisor', ...others(extra)],
-    supervisor: ['caller', 'agent', ...others(extra)],
-  }),
-};
-/** Parties other than the supervisor (an interpreter) always hear, and are heard by, everyone. */
-const others = (extra: string[]) => extra.filter((p) => p !== 'supervisor');
+/** A consultation: the agent talks to a colleague or a number while the caller holds, then joins them or hands over. */
+export type ConsultPhase = 'consulting' | 'conferenced' | 'transferred';
 
 type Added = { id: string; call: OutgoingCall; leg: OutboundMedia };
 
@@ -144,18 +126,49 @@ export class SipConference {
   }
 
   private apply(): void {
-    const extra = [...this.added.keys()];
-    const supervised = this.added.has('supervisor');
-    const hearing = this.mode && supervised ? HEARING[this.mode](extra) : HEARING.barge(extra);
-    if (!supervised) delete hearing.supervisor;
-    // Every other party (an interpreter) hears the caller, the agent and the others — the supervisor only in barge.
-    for (const party of others(extra))
-      hearing[party] = ['caller', 'agent', ...others(extra), ...(supervised && this.mode === 'barge' ? ['supervisor'] : [])];
+    const present = this.parties();
+    const hearing: Record<string, string[]> = {};
+    for (const listener of present)
+      hearing[listener] = present.filter((speaker) => speaker !== listener && this.audible(listener, speaker));
     this.conference.setHearing(hearing);
   }
 
+  /**
+   * Who hears whom. The supervisor is heard per mode (monitor: no one; whisper: the agent; barge: everyone). While
+   * the agent consults, the caller holds (hearing the hold message, not the conference) and is heard by no one but
+   * a supervisor. Everyone else hears everyone.
+   */
+  private audible(listener: string, speaker: string): boolean {
+    if (speaker === 'supervisor') return this.mode === 'barge' || (this.mode === 'whisper' && listener === 'agent');
+    if (this.consult === 'consulting') {
+      if (listener === 'caller') return false;
+      if (speaker === 'caller') return listener === 'supervisor';
+    }
+    return true;
+  }
+
+  /** The consultation's phase (null: none). */
+  consult: ConsultPhase | null = null;
+  private agentGone = false;
+
+  setConsult(phase: ConsultPhase | null): void {
+    this.consult = phase;
+    this.apply();
+  }
+
+  /** Warm transfer: the agent's phone hangs up and leaves the mix; the caller and the consulted party go on. */
+  async agentLeaves(): Promise<void> {
+    this.agentGone = true;
+    this.consult = 'transferred';
+    this.call.releaseAgent();
+    await this.conference.remove('agent');
+    if (this.agentLeg) await this.gateway.releasePair(this.agentLeg);
+    this.agentLeg = null;
+    this.apply();
+  }
+
   parties(): string[] {
-    return ['caller', 'agent', ...this.added.keys()];
+    return ['caller', ...(this.agentGone ? [] : ['agent']), ...this.added.keys()];
   }
 
   stats(id: string): { received: number; sent: number } | undefined {
@@ -171,6 +184,11 @@ export class SipConference {
     await this.conference.remove(id);
     await this.gateway.releasePair(party.leg);
     if (id === 'supervisor') this.mode = null;
+    if (id === 'consult') {
+      // The party the caller was handed to hung up: the call is over. Before the handover: back to the agent.
+      if (this.agentGone && !this.closed) void this.call.hangup();
+      this.consult = null;
+    }
     this.apply();
   }
 
