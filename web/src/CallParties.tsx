@@ -8,6 +8,7 @@ import { ApiError, api } from './api.js';
 export function CallParties({ taskId }: { taskId: string }) {
   const [parties, setParties] = useState<string[] | null>(null);
   const [language, setLanguage] = useState('');
+  const [consultee, setConsultee] = useState('');
   const [message, setMessage] = useState('');
   const refresh = useCallback(async () => {
     try {
@@ -34,6 +35,8 @@ export function CallParties({ taskId }: { taskId: string }) {
     [refresh],
   );
   const interpreter = parties?.includes('interpreter') === true;
+  const consulting = parties?.includes('consult') === true;
+  const base = `/api/v1/routing/tasks/${encodeURIComponent(taskId)}`;
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
@@ -70,6 +73,37 @@ export function CallParties({ taskId }: { taskId: string }) {
           <label htmlFor={`interpreter-${taskId}`}>Interpreter language (code, e.g. mam, quc, pt-BR)</label>{' '}
           <input id={`interpreter-${taskId}`} value={language} onChange={(e) => setLanguage(e.target.value)} required />{' '}
           <button type="submit">Call an interpreter</button>
+        </form>
+      )}
+      {consulting ? (
+        <p>
+          <button
+            type="button"
+            onClick={() => void act(() => api('POST', `${base}/consult/conference`, {}), 'All three of you are on the call.')}
+          >
+            Join all three
+          </button>{' '}
+          <button
+            type="button"
+            onClick={() => void act(() => api('POST', `${base}/consult/transfer`, {}), 'The caller was handed over; you are in wrap-up.')}
+          >
+            Hand over and leave
+          </button>{' '}
+          <button type="button" onClick={() => void act(() => api('DELETE', `${base}/consult`), 'The caller is back with you.')}>
+            Back to the caller
+          </button>
+        </p>
+      ) : (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            const target = /^\+[1-9]\d{6,14}$/.test(consultee.trim()) ? { number: consultee.trim() } : { username: consultee.trim() };
+            void act(() => api('POST', `${base}/consult`, target), 'The caller is on hold; you are talking to your colleague.');
+          }}
+        >
+          <label htmlFor={`consult-${taskId}`}>Consult (a colleague’s username, or a number like +16155550123)</label>{' '}
+          <input id={`consult-${taskId}`} value={consultee} onChange={(e) => setConsultee(e.target.value)} required />{' '}
+          <button type="submit">Hold the caller and consult</button>
         </form>
       )}
       <p role="status">{message}</p>
