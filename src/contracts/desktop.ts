@@ -49,6 +49,13 @@ export const ZDispositionBody = z.strictObject({
     .datetime({ offset: true, error: 'must be a date and time with its offset, e.g. 2026-12-07T10:30:00-06:00' })
     .optional()
     .describe('callback_scheduled: when to call back (inside calling hours, within 30 days); the ACD releases the callback then'),
+  callbackTimeZone: z
+    .string()
+    .max(64)
+    .optional()
+    .describe(
+      "callback_scheduled: the caller's time zone when they said it (IANA, e.g. America/New_York); calling hours and retries follow it",
+    ),
 });
 export const ZDispositionResult = z.object({ ok: z.literal(true), callbackId: z.uuid().optional() });
 export type DispositionBody = z.infer<typeof ZDispositionBody>;

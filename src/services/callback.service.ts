@@ -31,6 +31,15 @@ import type { RoutingService } from './routing.service.js';
 
 export type CallbackDeps = { db: Db; routing: RoutingService; policy: CallbackPolicy };
 
+const isTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** A callback released from schedule goes ahead of ordinary calls in its queue (a promise made earlier). */
 export const SCHEDULED_PRIORITY = 10;
 /** A try not finished after this long was lost with its node (a try rings for at most a minute and talks for hours: generous). */
@@ -220,9 +229,15 @@ export class CallbackService {
    * A callback the agent promised in wrap-up ("Callback scheduled"): to the number the contact came from, released
    * to the ACD at `at` (inside calling hours, within 30 days) ahead of ordinary calls.
    */
-  async schedule(trx: Tx, ctx: RequestContext & { actor: Actor }, taskId: string, at: Date): Promise<string> {
-    const bad = (message: string, code: string) =>
-      new AppError('validation_failed', message, { issues: [{ path: 'body.callbackAt', code, message }] });
+  async schedule(trx: Tx, ctx: RequestContext & { actor: Actor }, taskId: string, at: Date, callerZone?: string): Promise<string> {
+    const bad = (message: string, code: string, path = 'body.callbackAt') =>
+      new AppError('validation_failed', message, { issues: [{ path, code, message }] });
+    if (callerZone !== undefined && !isTimeZone(callerZone))
+      throw bad(
+        `"${callerZone}" is not a time zone: use an IANA name such as America/New_York.`,
+        'unknown_time_zone',
+        'body.callbackTimeZone',
+      );
     if (at.getTime() <= ctx.now.getTime()) throw bad('The callback time has passed: choose a time in the future.', 'in_the_past');
     if (at.getTime() > ctx.now.getTime() + 30 * 86_400_000) throw bad('Schedule callbacks at most 30 days ahead.', 'too_far');
     const call = await repo.callOfTask(trx, taskId);
@@ -230,7 +245,7 @@ export class CallbackService {
     const callId = call?.id ?? earlier?.call_id ?? null;
     if (!callId || (call && !call.caller_number))
       throw new AppError('unprocessable', 'This contact has no number to call back (the caller withheld it, or it was not a call).');
-    const zone = earlier?.time_zone ?? ctx.timeZone;
+    const zone = callerZone ?? earlier?.time_zone ?? ctx.timeZone;
     if (!withinCallingHours(at, zone, this.deps.policy.hours)) {
       const h = this.deps.policy.hours;
       const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
@@ -250,6 +265,7 @@ export class CallbackService {
       now: ctx.now,
     });
     if (!row) throw new AppError('unprocessable', 'This contact has no number to call back (the caller withheld it).');
+    if (zone !== ctx.timeZone) await repo.updateCallback(trx, row.id, { time_zone: zone });
     await appendAudit(trx, ctx, {
       action: 'callback.schedule',
       outcome: 'allowed',

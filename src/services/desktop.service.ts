@@ -112,6 +112,7 @@ export async function recordDisposition(
     caseId?: string | undefined;
     reportId?: string | undefined;
     callbackAt?: string | undefined;
+    callbackTimeZone?: string | undefined;
   },
 ): Promise<{ callbackId?: string }> {
   const userId = staffId(ctx);
@@ -141,7 +142,7 @@ export async function recordDisposition(
   return deps.db.transaction().execute(async (trx) => {
     let callbackId: string | undefined;
     if (input.disposition === 'callback_scheduled' && input.callbackAt)
-      callbackId = await deps.callbacks.schedule(trx, ctx, taskId, new Date(input.callbackAt));
+      callbackId = await deps.callbacks.schedule(trx, ctx, taskId, new Date(input.callbackAt), input.callbackTimeZone);
     if (input.disposition === 'callback_voicemail' && !(await deps.callbacks.reachedVoicemail(trx, ctx, taskId)))
       throw new AppError('validation_failed', 'This contact is not a callback that reached someone: nothing to try again.', {
         issues: [{ path: 'body.disposition', code: 'not_a_callback', message: 'only for a callback whose call was answered' }],

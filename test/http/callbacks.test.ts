@@ -123,6 +123,39 @@ describe('a callback scheduled in wrap-up', () => {
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['callback.schedule', 'callback.release']));
   });
 
+  it("follows the caller's time zone when the agent gives it: 07:30 in New York is outside calling hours, 09:30 is inside", async () => {
+    const { taskId } = await callInHand('+16155550145');
+    const badZone = await dispose(taskId, {
+      disposition: 'callback_scheduled',
+      callbackAt: '2026-11-30T09:30:00-05:00',
+      callbackTimeZone: 'Mars/Olympus',
+    });
+    expect(badZone.json().error.issues[0]).toMatchObject({ path: 'body.callbackTimeZone', code: 'unknown_time_zone' });
+    // 07:30 in New York is 06:30 in Chicago: outside there too; 08:30 Chicago = 09:30 New York: inside both.
+    const early = await dispose(taskId, {
+      disposition: 'callback_scheduled',
+      callbackAt: '2026-11-30T07:30:00-05:00',
+      callbackTimeZone: 'America/New_York',
+    });
+    expect(early.json().error.message).toMatch(/America\/New_York/);
+    // 19:30 in Chicago is 20:30 in New York: inside the center's hours, outside the caller's.
+    const late = await dispose(taskId, {
+      disposition: 'callback_scheduled',
+      callbackAt: '2026-11-30T19:30:00-06:00',
+      callbackTimeZone: 'America/New_York',
+    });
+    expect(late.statusCode).toBe(400);
+    expect(late.json().error.issues[0].code).toBe('outside_calling_hours');
+    const ok = await dispose(taskId, {
+      disposition: 'callback_scheduled',
+      callbackAt: '2026-11-30T09:30:00-05:00',
+      callbackTimeZone: 'America/New_York',
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const row = await db.db.selectFrom('callbacks').selectAll().where('id', '=', ok.json().callbackId).executeTakeFirstOrThrow();
+    expect(row.time_zone).toBe('America/New_York');
+  });
+
   it('"reached voicemail" is only for a callback try that was answered', async () => {
     const { taskId } = await callInHand('+16155550143');
     const res = await dispose(taskId, { disposition: 'callback_voicemail' });

@@ -83,6 +83,17 @@ function ScreenPop({ task, now }: { task: Task; now: number }) {
   );
 }
 
+const CALLER_ZONES = [
+  ['America/New_York', 'Eastern'],
+  ['America/Chicago', 'Central'],
+  ['America/Denver', 'Mountain'],
+  ['America/Phoenix', 'Arizona'],
+  ['America/Los_Angeles', 'Pacific'],
+  ['America/Anchorage', 'Alaska'],
+  ['Pacific/Honolulu', 'Hawaii'],
+  ['America/Puerto_Rico', 'Atlantic (Puerto Rico)'],
+] as const;
+
 /** Wrap-up: a disposition (from configuration) and notes, then the agent is free again. */
 function WrapUp({
   task,
@@ -93,11 +104,12 @@ function WrapUp({
   task: Task;
   forms: Forms | null;
   saved: Saved | undefined;
-  onDone: (disposition: string, notes: string, callbackAt?: string) => void;
+  onDone: (disposition: string, notes: string, callback?: { at: string; timeZone?: string }) => void;
 }) {
   const [disposition, setDisposition] = useState(saved ? 'report_taken' : '');
   const [notes, setNotes] = useState('');
   const [callbackAt, setCallbackAt] = useState('');
+  const [callerZone, setCallerZone] = useState('');
   const needsTime = disposition === 'callback_scheduled';
   const id = `wrap-${task.id}`;
   return (
@@ -220,13 +232,13 @@ export function Desktop() {
   const reject = useCallback((o: Offer) => act(() => api('POST', `/api/v1/routing/reservations/${o.id}/reject`, {})), [act]);
   const complete = useCallback((t: Task) => act(() => api('POST', `/api/v1/routing/tasks/${t.id}/complete`, {})), [act]);
   const wrapUpDone = useCallback(
-    (t: Task, disposition: string, notes: string, callbackAt: string | undefined, stillWrapping = true) =>
+    (t: Task, disposition: string, notes: string, callback: { at: string; timeZone?: string } | undefined, stillWrapping = true) =>
       act(async () => {
         const intake = saved[t.id];
         await api('POST', `/api/v1/routing/tasks/${t.id}/disposition`, {
           disposition,
           ...(notes.trim() ? { notes } : {}),
-          ...(callbackAt ? { callbackAt } : {}),
+          ...(callback ? { callbackAt: callback.at, ...(callback.timeZone ? { callbackTimeZone: callback.timeZone } : {}) } : {}),
           ...(intake ? { caseId: intake.caseId, reportId: intake.reportId } : {}),
         });
         disposed.current.add(t.id);
