@@ -119,7 +119,11 @@ function WrapUp({
         e.preventDefault();
         // The time picked is the agent's local time; the server gets it with its offset and checks calling hours.
         if (disposition && (!needsTime || callbackAt))
-          onDone(disposition, notes, needsTime ? new Date(callbackAt).toISOString() : undefined);
+          onDone(
+            disposition,
+            notes,
+            needsTime ? { at: new Date(callbackAt).toISOString(), ...(callerZone ? { timeZone: callerZone } : {}) } : undefined,
+          );
       }}
     >
       <label htmlFor={`${id}-disposition`}>Disposition (required)</label>
