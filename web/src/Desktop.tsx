@@ -151,6 +151,15 @@ function WrapUp({
             value={callbackAt}
             onChange={(e) => setCallbackAt(e.target.value)}
           />
+          <label htmlFor={`${id}-callback-zone`}>The caller’s time zone, if they said (calling hours follow it)</label>
+          <select id={`${id}-callback-zone`} value={callerZone} onChange={(e) => setCallerZone(e.target.value)}>
+            <option value="">Not said (the center’s)</option>
+            {CALLER_ZONES.map(([zone, label]) => (
+              <option key={zone} value={zone}>
+                {label}
+              </option>
+            ))}
+          </select>
         </>
       )}
       <label htmlFor={`${id}-notes`}>Notes</label>
