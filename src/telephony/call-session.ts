@@ -215,11 +215,13 @@ export class CallSession {
    * A warm transfer: the agent has left the call to the party they consulted. The task goes to wrap-up; the call goes
    * on until the caller or that party hangs up, and its record then says transferred.
    */
-  handedOver(): void {
+  async handedOver(): Promise<void> {
     this.warmTransferred = true;
     const taskId = this.taskId;
     if (taskId && this.deps.routing.engine.task(taskId)?.status === 'assigned')
-      this.deps.routing.execute({ type: 'complete', taskId }, this.ctx()).catch(() => undefined);
+      await this.deps.routing.execute({ type: 'complete', taskId }, this.ctx()).catch((error: unknown) => {
+        this.deps.log('handover_complete_failed', { callId: this.leg.externalId, error: String(error) });
+      });
   }
 
   private warmTransferred = false;

@@ -174,7 +174,8 @@ export class LiveCalls {
     const { session, conference } = this.consulting(recordId);
     await session.hold(false);
     await conference.agentLeaves();
-    session.handedOver();
+    // The agent's task is in wrap-up when this returns.
+    await session.handedOver();
   }
 
   /** The consulted party hangs up; the caller comes back from hold to the agent. */

@@ -149,7 +149,7 @@ describe('callbacks, dialed', () => {
     const outbound1 = await db.db.selectFrom('calls').selectAll().where('direction', '=', 'outbound').executeTakeFirstOrThrow();
     expect(outbound1).toMatchObject({ end_reason: 'no_answer', caller_number: '+16155550199', task_id: firstTask, answered_at: null });
     // The try went to wrap-up; the next is due one spacing after it ended.
-    expect(t.routing.engine.task(firstTask)?.status).toBe('wrapping');
+    await until(() => t.routing.engine.task(firstTask)?.status === 'wrapping', 10_000);
     await t.routing.execute({ type: 'finishWrapUp', taskId: firstTask }, ctx());
     const due = nextAttemptAt(attempt1?.ended_at as Date, 1, POLICY, 'America/Chicago') as Date;
     expect(afterFirst.next_attempt_at?.toISOString()).toBe(due.toISOString());
@@ -184,7 +184,7 @@ describe('callbacks, dialed', () => {
       .orderBy('arrived_at', 'desc')
       .executeTakeFirstOrThrow();
     expect(outbound2.answered_at).not.toBeNull();
-    expect(t.routing.engine.task(secondTask)?.status).toBe('wrapping');
+    await until(() => t.routing.engine.task(secondTask)?.status === 'wrapping', 10_000);
     // The agent heard the called person (the carrier's A-law sample), not silence.
     await until(() => phone.heard().length >= 2, 5_000);
     expect(Math.max(...phone.heard().map(rms))).toBeGreaterThan(0.01);
