@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { isTimeZone } from '../domain/calendar/calendar-day.js';
 import { type CallbackPolicy, compileDialPattern, parseCallingHours, parseRetryMinutes } from '../domain/callbacks/callback-policy.js';
 import { errnoCode } from '../domain/errors/app-error.js';
 
@@ -11,15 +12,6 @@ import { errnoCode } from '../domain/errors/app-error.js';
  */
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-const isTimeZone = (zone: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const port = z.coerce
   .number({ error: 'must be a number' })

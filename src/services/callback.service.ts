@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Actor } from '../domain/access/access-control.js';
+import { isTimeZone } from '../domain/calendar/calendar-day.js';
 import {
   type AttemptOutcome,
   type CallbackPolicy,
@@ -30,15 +31,6 @@ import type { RoutingService } from './routing.service.js';
  */
 
 export type CallbackDeps = { db: Db; routing: RoutingService; policy: CallbackPolicy };
-
-const isTimeZone = (zone: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A callback released from schedule goes ahead of ordinary calls in its queue (a promise made earlier). */
 export const SCHEDULED_PRIORITY = 10;

@@ -8,6 +8,16 @@
  * whole day. Instants (timestamps) stay in UTC.
  */
 
+/** Whether a name is an IANA time zone this runtime knows (America/Chicago yes, Mars/Olympus no). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** 'YYYY-MM-DD' on the center's calendar. */
 export type CalendarDay = string;
 

@@ -3,6 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import alawmulaw from 'alawmulaw';
 import { checkOffer, localSdp } from '../sip/sdp.js';
+import { parseRtp } from './rtp.js';
 
 /**
  * A small G.711 conference bridge for the calls that need more than two parties — a supervisor listening,
@@ -129,19 +130,12 @@ export class Conference {
   }
 
   private receive(party: Party, msg: Buffer, from: { address: string; port: number }): void {
-    if (msg.length < 12 || (msg[0] ?? 0) >> 6 !== 2) return;
-    const pt = (msg[1] ?? 0) & 0x7f;
-    if (pt !== 0 && pt !== 8) return;
-    const b0 = msg[0] as number;
-    let offset = 12 + (b0 & 0x0f) * 4;
-    if (b0 & 0x10) offset += 4 + (msg.length >= offset + 4 ? msg.readUInt16BE(offset + 2) * 4 : 0);
-    const end = b0 & 0x20 ? msg.length - (msg[msg.length - 1] ?? 0) : msg.length;
-    if (end <= offset) return;
+    const rtp = parseRtp(msg);
+    if (!rtp || (rtp.pt !== 0 && rtp.pt !== 8)) return;
     // Symmetric RTP: until connected, answer where the party's audio comes from.
     party.remote ??= { address: from.address, port: from.port };
-    party.last = { ssrc: msg.readUInt32BE(8), seq: msg.readUInt16BE(2), ts: msg.readUInt32BE(4) };
-    const payload = msg.subarray(offset, end);
-    party.queue.push(pt === 0 ? alawmulaw.mulaw.decode(payload) : alawmulaw.alaw.decode(payload));
+    party.last = { ssrc: rtp.ssrc, seq: rtp.seq, ts: rtp.ts };
+    party.queue.push(rtp.pt === 0 ? alawmulaw.mulaw.decode(rtp.payload) : alawmulaw.alaw.decode(rtp.payload));
     if (party.queue.length > MAX_QUEUE) party.queue.shift();
     party.received += 1;
   }

@@ -1,5 +1,6 @@
 import alawmulaw from 'alawmulaw';
 import wavefile from 'wavefile';
+import { parseRtp, type RtpPacket } from './rtp.js';
 
 /**
  * A call's recording as people hear it: rtpengine 10.5 records in userspace only as a pcap of the RTP it
@@ -15,12 +16,12 @@ const RATE = 8_000;
 /** At most four hours of audio: a recording longer than that is cut (and says so in its length). */
 const MAX_SAMPLES = 4 * 3_600 * RATE;
 
-type RtpPacket = { atUs: number; ssrc: number; seq: number; ts: number; pt: number; payload: Buffer };
+type CapturedRtp = RtpPacket & { atUs: number };
 
 export type MixedRecording = { wav: Buffer; durationMs: number; streams: number };
 
 /** The RTP packets of a pcap (UDP over IPv4), in capture order. */
-export function rtpPackets(pcap: Buffer): RtpPacket[] {
+export function rtpPackets(pcap: Buffer): CapturedRtp[] {
   if (pcap.length < 24) throw new Error('not a pcap: too short');
   const magic = pcap.readUInt32LE(0);
   const little = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
@@ -31,7 +32,7 @@ export function rtpPackets(pcap: Buffer): RtpPacket[] {
   const linktype = u32(20) & 0xffff;
   const linkHeader = linktype === 101 || linktype === 228 ? 0 : linktype === 1 ? 14 : linktype === 113 ? 16 : -1;
   if (linkHeader < 0) throw new Error(`pcap link type ${linktype} is not supported`);
-  const packets: RtpPacket[] = [];
+  const packets: CapturedRtp[] = [];
   for (let at = 24; at + 16 <= pcap.length; ) {
     const seconds = u32(at);
     const fraction = u32(at + 4);
@@ -43,25 +44,8 @@ export function rtpPackets(pcap: Buffer): RtpPacket[] {
     const version = (pcap[ip] ?? 0) >> 4;
     if (version !== 4 || pcap[ip + 9] !== 17) continue; // IPv4 UDP only
     const udp = ip + ((pcap[ip] ?? 0) & 0x0f) * 4;
-    const rtp = udp + 8;
-    if (rtp + 12 > at || (pcap[rtp] ?? 0) >> 6 !== 2) continue;
-    const b0 = pcap[rtp] as number;
-    let offset = rtp + 12 + (b0 & 0x0f) * 4;
-    if (b0 & 0x10) {
-      if (offset + 4 > at) continue;
-      offset += 4 + pcap.readUInt16BE(offset + 2) * 4;
-    }
-    let end = at;
-    if (b0 & 0x20) end -= pcap[at - 1] ?? 0;
-    if (end <= offset) continue;
-    packets.push({
-      atUs: seconds * 1_000_000 + (nano ? Math.floor(fraction / 1_000) : fraction),
-      ssrc: pcap.readUInt32BE(rtp + 8),
-      seq: pcap.readUInt16BE(rtp + 2),
-      ts: pcap.readUInt32BE(rtp + 4),
-      pt: (pcap[rtp + 1] as number) & 0x7f,
-      payload: pcap.subarray(offset, end),
-    });
+    const rtp = parseRtp(pcap, udp + 8, at);
+    if (rtp) packets.push({ ...rtp, atUs: seconds * 1_000_000 + (nano ? Math.floor(fraction / 1_000) : fraction) });
   }
   return packets;
 }
@@ -71,11 +55,11 @@ export function mixPcap(pcap: Buffer): MixedRecording | null {
   const audio = rtpPackets(pcap).filter((p) => p.pt === 0 || p.pt === 8);
   if (audio.length === 0) return null;
   const t0 = Math.min(...audio.map((p) => p.atUs));
-  const streams = new Map<number, RtpPacket[]>();
+  const streams = new Map<number, CapturedRtp[]>();
   for (const p of audio) streams.set(p.ssrc, [...(streams.get(p.ssrc) ?? []), p]);
   const placed: { at: number; samples: Int16Array }[] = [];
   for (const packets of streams.values()) {
-    const first = packets[0] as RtpPacket;
+    const first = packets[0] as CapturedRtp;
     const base = Math.round(((first.atUs - t0) * RATE) / 1_000_000);
     for (const p of packets) {
       // The RTP clock (8 kHz for G.711) from the stream's first packet, across a 32-bit wrap.

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import alawmulaw from 'alawmulaw';
 import wavefile from 'wavefile';
+import { parseRtp } from './rtp.js';
 
 /**
  * What a caller says into a voicemail, captured as it arrives: rtpengine sends
@@ -39,25 +40,14 @@ export class RtpCapture {
   }
 
   private onPacket(msg: Buffer): void {
-    if (this.closed || msg.length < 12 || msg[0] === undefined || msg[0] >> 6 !== 2) return;
-    const pt = (msg[1] as number) & 0x7f;
-    if (pt !== 0 && pt !== 8) return;
-    const csrc = (msg[0] & 0x0f) * 4;
-    let offset = 12 + csrc;
-    if (msg[0] & 0x10) {
-      if (msg.length < offset + 4) return;
-      offset += 4 + msg.readUInt16BE(offset + 2) * 4;
-    }
-    let end = msg.length;
-    if (msg[0] & 0x20) end -= msg[msg.length - 1] ?? 0;
-    if (end <= offset || this.bytes >= this.maxBytes) return;
-    const seq = msg.readUInt16BE(2);
-    this.firstSeq ??= seq;
+    const rtp = this.closed ? null : parseRtp(msg);
+    if (!rtp || (rtp.pt !== 0 && rtp.pt !== 8) || this.bytes >= this.maxBytes) return;
+    this.firstSeq ??= rtp.seq;
     // Unwrapped sequence number relative to the first packet (a 16-bit counter).
-    const rel = (seq - this.firstSeq + 65_536) % 65_536;
+    const rel = (rtp.seq - this.firstSeq + 65_536) % 65_536;
     if (this.packets.has(rel)) return;
-    const payload = Buffer.from(msg.subarray(offset, end));
-    this.packets.set(rel, { seq: rel, pt, payload });
+    const payload = Buffer.from(rtp.payload);
+    this.packets.set(rel, { seq: rel, pt: rtp.pt, payload });
     this.bytes += payload.length;
   }
 
