@@ -87,7 +87,9 @@ export class CallbackDialer {
     const started = this.deps.clock();
     const callback = await this.deps.callbacks.claim(taskId, this.deps.node, started);
     if (!callback) return; // another node dials it, or it is closed
+    let reported = false;
     const report = async (outcome: AttemptOutcome, extra: { callId?: string | null; sipStatus?: number | null } = {}) => {
+      reported = true;
       await this.deps.callbacks.attemptEnded(this.ctx(), callback.id, {
         taskId,
         workerId,
@@ -223,6 +225,12 @@ export class CallbackDialer {
       log('callback_connected', { callback: callback.id, task: taskId });
       if (!ended) await waitFor<void>(() => undefined);
       await this.deps.calls.ended(outboundRecord, 'completed', undefined, this.deps.clock());
+    } catch (error) {
+      // rtpengine or the database failed mid-try: the try counts as failed and the next is scheduled now, not after
+      // the sweep's hours (a try reported already, answered, stays so).
+      log('callback_try_failed', { callback: callback.id, error: String(error) });
+      if (outboundRecord) await this.deps.calls.ended(outboundRecord, 'failed', undefined, this.deps.clock()).catch(() => undefined);
+      if (!reported) await report('failed', { callId: outboundRecord }).catch(() => undefined);
     } finally {
       this.dialing.delete(taskId);
       for (const leg of legs) leg.hangup();
