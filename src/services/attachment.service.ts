@@ -79,6 +79,13 @@ export async function storeBlob(dir: string, sha256: string, content: Buffer): P
   }
 }
 
+/** Stored content by its SHA-256, checked against it: a file changed on disk is an error, never served. */
+export async function readBlob(dir: string, sha256: string, what: string): Promise<Buffer> {
+  const content = await readFile(blobPath(dir, sha256));
+  if (createHash('sha256').update(content).digest('hex') !== sha256) throw new Error(`${what}: stored content does not match its hash`);
+  return content;
+}
+
 export async function addAttachment(
   deps: AttachmentDeps,
   ctx: ActorCtx,
@@ -156,10 +163,7 @@ export async function readAttachment(
     throw missing();
   }
   return withCase(deps.db, ctx, row.case_id, 'attachment.read', async (trx) => {
-    const content = await readFile(blobPath(deps.dir, row.sha256));
-    if (createHash('sha256').update(content).digest('hex') !== row.sha256) {
-      throw new Error(`attachment ${row.id}: stored content does not match its hash`);
-    }
+    const content = await readBlob(deps.dir, row.sha256, `attachment ${row.id}`);
     await appendAudit(trx, ctx, {
       action: 'attachment.read',
       outcome: 'allowed',

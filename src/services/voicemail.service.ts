@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Transaction } from 'kysely';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
@@ -8,7 +6,7 @@ import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguar
 import type { Db } from '../storage/database.js';
 import * as repo from '../storage/repositories/callback.repository.js';
 import type { Database } from '../storage/schema.js';
-import { blobPath } from './attachment.service.js';
+import { readBlob } from './attachment.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import type { RoutingService } from './routing.service.js';
 
@@ -114,9 +112,7 @@ export async function playVoicemail(
         }
         purpose = auditPurpose(checked.purpose);
       }
-      const content = await readFile(blobPath(deps.dir, row.sha256));
-      if (createHash('sha256').update(content).digest('hex') !== row.sha256)
-        throw new Error(`voicemail ${row.id}: stored audio does not match its hash`);
+      const content = await readBlob(deps.dir, row.sha256, `voicemail ${row.id}`);
       await appendAudit(trx, ctx, {
         action: 'voicemail.play',
         outcome: 'allowed',
@@ -185,9 +181,7 @@ export async function playRecording(
           }),
         };
       }
-      const content = await readFile(blobPath(dir, row.sha256));
-      if (createHash('sha256').update(content).digest('hex') !== row.sha256)
-        throw new Error(`recording ${row.id}: stored audio does not match its hash`);
+      const content = await readBlob(dir, row.sha256, `recording ${row.id}`);
       await appendAudit(trx, ctx, {
         action: 'recording.play',
         outcome: 'allowed',

@@ -40,6 +40,22 @@ export const SIPP_DIR = path.resolve('test/fixtures/sipp');
 
 export type SippResult = { code: number | null; stdout: string; stderr: string };
 
+/** Runs SIPp with these arguments to its end, keeping the last 50 KB of what it printed. */
+function runSipp(args: string[]): Promise<SippResult> {
+  return new Promise<SippResult>((resolve) => {
+    const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout = (stdout + c.toString()).slice(-50_000);
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString()).slice(-50_000);
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** Runs SIPp as a caller (bounded by -m and a wall-clock timeout). */
 export function sipp(
   scenario: string,
@@ -97,18 +113,7 @@ export function sipp(
       '20000',
       ...(options.extra ?? []),
     ];
-    return new Promise<SippResult>((resolve) => {
-      const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout = (stdout + c.toString()).slice(-50_000);
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr = (stderr + c.toString()).slice(-50_000);
-      });
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runSipp(args);
   })();
 }
 
@@ -164,18 +169,7 @@ export function sippServer(
       `${options.timeoutS ?? 90}s`,
       '-timeout_error',
     ];
-    return new Promise<SippResult>((resolve) => {
-      const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout = (stdout + c.toString()).slice(-50_000);
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr = (stderr + c.toString()).slice(-50_000);
-      });
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runSipp(args);
   })();
   return {
     done,
