@@ -250,9 +250,15 @@ export async function startCommand(
                   authToken: config.TWILIO_AUTH_TOKEN,
                   apiBaseUrl: config.TWILIO_API_BASE_URL,
                   agentSipDomain: config.TWILIO_AGENT_SIP_DOMAIN,
+                  webhookBaseUrl: config.TWILIO_WEBHOOK_BASE_URL,
                 },
               }
             : {}),
+          outbound: outboundConfig(config),
+          interpreter:
+            config.INTERPRETER_NUMBER && config.OUTBOUND_CALLER_ID
+              ? { number: config.INTERPRETER_NUMBER, callerId: config.OUTBOUND_CALLER_ID }
+              : null,
         }),
       };
       twilio.calls.start();

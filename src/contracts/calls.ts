@@ -50,5 +50,13 @@ export const ZTwilioWebhookQuery = z.strictObject({
   timedOut: z.enum(['1']).optional(),
   voicemail: z.enum(['1']).optional(),
   reservation: z.string().max(64).optional(),
+  /** A conference leg's status callback: the call record and the leg. */
+  record: z.uuid().optional(),
+  party: z.enum(['agent', 'interpreter', 'supervisor', 'consult']).optional(),
+  /** The interpreter's announcement: the language code needed. */
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/)
+    .optional(),
 });
 export type TwilioWebhookQuery = z.infer<typeof ZTwilioWebhookQuery>;

@@ -20,13 +20,14 @@ import { CallbackService } from '../services/callback.service.js';
 import { readCsv } from '../services/csv-reader.js';
 import { offlineGeocoder } from '../services/geonames.js';
 import type { IdentityDeps } from '../services/identity-context.js';
+import { adapterOfCall } from '../services/live-call.service.js';
 import { authenticateClientToken } from '../services/partner-client.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
 import { packageRoot } from '../storage/paths.js';
 import { type TwilioCalls, type TwilioConfig, verifyTwilioSignature } from '../telephony/adapters/twilio.js';
-import type { LiveCalls } from '../telephony/live-calls.js';
+import { LiveCallDesks, type LiveCalls } from '../telephony/live-calls.js';
 import { type Authenticator, installAccessGuard, resourceOf } from './access-guard.js';
 import { installBodyParsers } from './body-parsers.js';
 import type { AppContext } from './context.js';
@@ -331,7 +332,11 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     development: options.development ?? !options.secureCookies,
     auditMaxMergeDelayMs: options.auditMaxMergeDelayMs ?? 10_000,
     attachments: { dir: options.attachmentsDir, scanner: options.scanner },
-    liveCalls: options.liveCalls ?? { current: null },
+    liveCalls: new LiveCallDesks(
+      (id) => adapterOfCall(options.db, id),
+      () => options.liveCalls?.current ?? null,
+      () => options.twilio?.calls.conference ?? null,
+    ),
     callbacks: options.callbacks ?? new CallbackService({ db: options.db, routing: options.routing, policy: DEFAULT_CALLBACK_POLICY }),
   };
   const routes = [

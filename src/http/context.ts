@@ -10,7 +10,7 @@ import type { IdentityDeps } from '../services/identity-context.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
-import type { LiveCalls } from '../telephony/live-calls.js';
+import type { LiveCallDesks } from '../telephony/live-calls.js';
 import type { Metrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -35,8 +35,8 @@ export type AppContext = {
   development: boolean;
   attachments: { dir: string; scanner?: AttachmentScanner | undefined };
   callbacks: CallbackService;
-  /** This node's connected calls, once its telephony has started (null before, and without telephony). */
-  liveCalls: { current: LiveCalls | null };
+  /** The live calls this node can help on: its own SIP calls (once its telephony has started) and Twilio's. */
+  liveCalls: LiveCallDesks;
   /** The longest an audit event may wait unsealed before `verify` reports it. */
   auditMaxMergeDelayMs: number;
 };

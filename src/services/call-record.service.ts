@@ -9,6 +9,7 @@ import {
   beatCallControlNode,
   type CallRow,
   callsHeldBy,
+  connectedCallsOf,
   endCall,
   failOpenCallsOfNode,
   findCallByExternalId,
@@ -18,8 +19,10 @@ import {
   insertCall,
   insertCallUnlessKnown,
   listAgencyAgreements,
+  mergeCallAdapterState,
   type NewCallRow,
   openSipCallsOfNode,
+  patchCallConference,
   saveSipCallState,
   updateCall,
 } from '../storage/repositories/call.repository.js';
@@ -352,8 +355,22 @@ export class CallRecordService {
   }
 
   /** The Twilio adapter's state between webhooks (the IVR's state, the task), with the IVR path so far. */
-  async saveAdapterState(id: string, state: unknown, path: string[]): Promise<void> {
-    await rideOut(() => updateCall(this.db, id, { adapter_state: JSON.stringify(state), ivr_path: JSON.stringify(path) }));
+  async saveAdapterState(id: string, state: Record<string, unknown>, path: string[]): Promise<void> {
+    await rideOut(() => mergeCallAdapterState(this.db, id, state, JSON.stringify(path)));
+  }
+
+  /** The conference of a cloud call (legs, mode, consultation), changed key by key; returns it as stored. */
+  patchConference(id: string, patch: Record<string, unknown>): Promise<Record<string, unknown> | null> {
+    return rideOut(() => patchCallConference(this.db, id, patch));
+  }
+
+  findById(id: string): Promise<CallRow | undefined> {
+    return findCallById(this.db, id);
+  }
+
+  /** An adapter's calls connected to an agent now. */
+  connected(adapter: CallsTable['adapter']): Promise<CallRow[]> {
+    return connectedCallsOf(this.db, adapter);
   }
 
   /** Ends a call record once: a later end (a second hang-up, a late webhook) changes nothing. */

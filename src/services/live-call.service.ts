@@ -1,6 +1,7 @@
 import type { Actor } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import type { Db } from '../storage/database.js';
+import { findCallById } from '../storage/repositories/call.repository.js';
 import { callOfTask } from '../storage/repositories/callback.repository.js';
 import { findUserByUsername } from '../storage/repositories/identity.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
@@ -49,4 +50,10 @@ export async function colleaguePhone(db: Db, routing: RoutingService, username: 
       issues: [{ path: 'body.username', code: 'no_phone', message: 'not a colleague with a phone' }],
     });
   return phone;
+}
+
+/** Which adapter carries a call (sip, twilio, simulator); undefined for no such call. */
+export async function adapterOfCall(db: Db, recordId: string): Promise<string | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(recordId)) return undefined;
+  return (await findCallById(db, recordId))?.adapter;
 }

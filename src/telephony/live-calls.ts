@@ -30,7 +30,50 @@ export type LiveCall = {
 
 export type InterpreterLine = { number: string; callerId: string };
 
-export class LiveCalls {
+/** The acts of help on a live call, as the HTTP layer asks for them: on SIP (this node's calls) or Twilio (any node's). */
+export interface LiveCallDesk {
+  list(): LiveCall[] | Promise<LiveCall[]>;
+  supervise(recordId: string, phone: string, mode: ConferenceMode): Promise<LiveCall>;
+  leave(recordId: string): Promise<void>;
+  interpreter(recordId: string, language: string): Promise<boolean>;
+  dropInterpreter(recordId: string): Promise<void>;
+  consult(recordId: string, target: { phone: string } | { number: string }): Promise<boolean>;
+  consultConference(recordId: string): Promise<void>;
+  consultTransfer(recordId: string): Promise<void>;
+  consultCancel(recordId: string): Promise<void>;
+}
+
+/**
+ * Every live call this node can help on: its own SIP calls, and Twilio's (their state is in the call record, so any
+ * node acts on them). Each act goes to the desk of the call's adapter.
+ */
+export class LiveCallDesks {
+  constructor(
+    /** The adapter of a call record (undefined: no such call). */
+    private readonly adapterOf: (recordId: string) => Promise<string | undefined>,
+    private readonly sip: () => LiveCallDesk | null,
+    private readonly twilio: () => LiveCallDesk | null,
+  ) {}
+
+  async list(): Promise<LiveCall[]> {
+    return [...((await this.sip()?.list()) ?? []), ...((await this.twilio()?.list()) ?? [])];
+  }
+
+  async desk(recordId: string): Promise<LiveCallDesk> {
+    const adapter = await this.adapterOf(recordId);
+    const desk = adapter === 'twilio' ? this.twilio() : this.sip();
+    if (!desk)
+      throw new AppError(
+        'unprocessable',
+        adapter === 'twilio'
+          ? 'Twilio calls cannot be helped on: the REST API is not configured (TWILIO_ACCOUNT_SID).'
+          : 'This node runs no telephony: there are no live calls here.',
+      );
+    return desk;
+  }
+}
+
+export class LiveCalls implements LiveCallDesk {
   private readonly conferences = new Map<string, SipConference>();
   private readonly starting = new Map<string, Promise<SipConference>>();
 

@@ -10,7 +10,7 @@ import { TwilioCalls } from '../../src/telephony/adapters/twilio.js';
 import { CallControl } from '../../src/telephony/call-control.js';
 import { loadFlows } from '../../src/telephony/ivr-flows.js';
 import { PromptLibrary } from '../../src/telephony/media/prompts.js';
-import { buildTestApp, loadTestAgencies, type TestApp } from '../support/app.js';
+import { buildTestApp, enrollAs, loadTestAgencies, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitUntil } from '../support/processes.js';
 
@@ -27,8 +27,15 @@ const BASE_URL = 'https://switchboard.example.gov';
 let db: TestDatabase;
 let t: TestApp;
 
-/** Twilio's REST API as documented (POST …/Accounts/{AccountSid}/Calls/{CallSid}.json, Basic auth, form body): a local stand-in. */
-const restCalls: { path: string; auth: string; twiml: string }[] = [];
+/**
+ * Twilio's REST API as documented — POST …/Accounts/{AccountSid}/Calls/{CallSid}.json (new TwiML for a call),
+ * POST …/Conferences/{FriendlyName}/Participants.json (a participant dialed into a room; the answer carries its
+ * call_sid), POST and DELETE …/Participants/{CallSid or Label}.json (update, remove); Basic auth, form bodies —
+ * a local stand-in that records each request.
+ */
+type RestCall = { method: string; path: string; auth: string; params: URLSearchParams; twiml: string };
+const restCalls: RestCall[] = [];
+let legs = 0;
 let rest: Server;
 const ACCOUNT_SID = `AC${'a'.repeat(32)}`;
 
@@ -39,9 +46,23 @@ beforeAll(async () => {
       body += c;
     });
     req.on('end', () => {
-      restCalls.push({ path: req.url ?? '', auth: req.headers.authorization ?? '', twiml: new URLSearchParams(body).get('Twiml') ?? '' });
+      const params = new URLSearchParams(body);
+      restCalls.push({
+        method: req.method ?? '',
+        path: decodeURIComponent(req.url ?? ''),
+        auth: req.headers.authorization ?? '',
+        params,
+        twiml: params.get('Twiml') ?? '',
+      });
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ sid: 'CA-updated', status: 'in-progress' }));
+      if (req.method === 'DELETE') {
+        res.statusCode = 204;
+        res.end();
+      } else if (/\/Participants\.json$/.test(req.url ?? '')) {
+        legs += 1;
+        res.statusCode = 201;
+        res.end(JSON.stringify({ call_sid: `CA${String(900 + legs).padStart(32, '0')}`, label: params.get('Label'), status: 'queued' }));
+      } else res.end(JSON.stringify({ sid: 'CA-updated', status: 'in-progress' }));
     });
   });
   await new Promise<void>((resolve) => rest.listen(0, '127.0.0.1', resolve));
@@ -73,7 +94,15 @@ beforeAll(async () => {
             node: 'twilio-test',
             clock,
             timeZone: 'America/Chicago',
-            rest: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: restUrl, agentSipDomain: 'agents.sip.example.gov' },
+            rest: {
+              accountSid: ACCOUNT_SID,
+              authToken: AUTH_TOKEN,
+              apiBaseUrl: restUrl,
+              agentSipDomain: 'agents.sip.example.gov',
+              webhookBaseUrl: BASE_URL,
+            },
+            interpreter: { number: '+18005550199', callerId: '+16155550100' },
+            outbound: { callerId: '+16155550100', allow: [/^\+1615555\d{4}$/] },
           });
           calls.start();
           return calls;
@@ -201,61 +230,246 @@ describe('Twilio adapter', () => {
     expect(await record(6)).toMatchObject({ end_reason: 'abandoned_ivr' });
   });
 
-  it('the ACD reserves an agent: the call is moved to a <Dial> of their SIP phone by the REST API; answered → accepted; the end → wrap-up; no answer → back in the queue', async () => {
-    const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now, timeZone: 'America/Chicago' };
-    await post('/api/telephony/twilio/voice', base(7, { To: '+16155550102' }));
-    await post('/api/telephony/twilio/gather', base(7, { Digits: '1' }));
-    const queued = await record(7);
-    const taskId = queued.task_id as string;
-    expect(t.routing.engine.task(taskId)?.status).toBe('pending');
-    await t.routing.execute(
-      {
-        type: 'addWorker',
-        worker: {
-          id: 'tw-agent-1',
-          attributes: { unit: 'uac', languages: ['en'], sipUser: 'agent9' },
-          activity: 'Available',
-          capacity: { voice: 1, work_item: 0 },
-        },
-      },
-      ctx,
-    );
-    const reservation = [...t.routing.engine.allReservations()].find((r) => r.taskId === taskId && r.status === 'pending');
-    expect(reservation).toBeDefined();
-    await waitUntil("the adapter's REST call", () => restCalls.length > 0, 5_000);
-    const moved = restCalls.at(-1);
+  it('the ACD reserves an agent: the caller is moved into a <Conference> and the agent’s phone added as a participant (REST); answered → accepted; the end → wrap-up; no answer → back in the queue', async () => {
+    const { taskId, recordId, reservation } = await queuedTwilioCall(7, 'tw-agent-1', 'agent9');
+    const [moved, added] = await waitForRest(2);
+    const room = `sb-${recordId}`;
     expect(moved?.path).toBe(`/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${callSid(7)}.json`);
     expect(moved?.auth).toBe(`Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`);
-    expect(moved?.twiml).toContain(
-      `<Dial action="/api/telephony/twilio/dial-result?reservation=${reservation?.id}" method="POST" timeout="20">`,
+    // TwiML given through the REST API has no document to be relative to: its addresses are absolute.
+    expect(moved?.twiml).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${BASE_URL}/api/telephony/twilio/dial-result?reservation=${reservation}" method="POST">` +
+        `<Conference beep="false" startConferenceOnEnter="false" endConferenceOnExit="true" participantLabel="caller">${room}</Conference></Dial></Response>`,
     );
-    expect(moved?.twiml).toMatch(/<Sip statusCallbackEvent="answered"[^>]*>sip:agent9@agents\.sip\.example\.gov<\/Sip>/);
+    expect(added?.path).toBe(`/2010-04-01/Accounts/${ACCOUNT_SID}/Conferences/${room}/Participants.json`);
+    expect(Object.fromEntries(added?.params ?? [])).toMatchObject({
+      From: '+16155550102',
+      To: 'sip:agent9@agents.sip.example.gov',
+      Label: 'agent',
+      StartConferenceOnEnter: 'true',
+      EndConferenceOnExit: 'true',
+      StatusCallback: `${BASE_URL}/api/telephony/twilio/participant-status?record=${recordId}&party=agent&reservation=${reservation}`,
+    });
+    expect(added?.params.getAll('StatusCallbackEvent')).toEqual(['answered', 'completed']);
     // The queue is left (redirected): nothing ends.
     await post('/api/telephony/twilio/queue-result', base(7, { QueueResult: 'redirected' }));
     expect((await record(7)).end_reason).toBeNull();
-    // The agent's phone does not answer: rejected, and the caller waits again for the same task.
-    const noAnswer = await post(
-      `/api/telephony/twilio/dial-result?reservation=${reservation?.id}`,
-      base(7, { DialCallStatus: 'no-answer' }),
+    // The agent's phone does not answer: rejected, and the caller is put back in the queue for the same task.
+    const before = restCalls.length;
+    const noAnswer = await postTo(added?.params.get('StatusCallback') ?? '', { ...base(901), CallStatus: 'no-answer' });
+    expect(noAnswer.statusCode, noAnswer.body).toBe(200);
+    expect(t.routing.engine.reservation(reservation)?.status).toBe('rejected');
+    const [requeued] = await waitForRest(1, before);
+    expect(requeued?.path).toBe(`/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${callSid(7)}.json`);
+    expect(requeued?.twiml).toContain(
+      `<Enqueue waitUrl="${BASE_URL}/api/telephony/twilio/wait" waitUrlMethod="POST" action="${BASE_URL}/api/telephony/twilio/queue-result" method="POST">${taskId}</Enqueue>`,
     );
-    expect(noAnswer.body).toContain(`>${taskId}</Enqueue>`);
-    expect(t.routing.engine.reservation(reservation?.id as string)?.status).toBe('rejected');
     // The ACD offers it again once the redial delay has passed (the same agent, here): this time the phone answers.
     t.clock.advance(31_000);
-    await t.routing.execute({ type: 'setActivity', workerId: 'tw-agent-1', activity: 'Available' }, ctx);
+    await t.routing.execute({ type: 'setActivity', workerId: 'tw-agent-1', activity: 'Available' }, system());
     await t.routing.execute({ type: 'tick' }, null);
     const again = [...t.routing.engine.allReservations()].find((r) => r.taskId === taskId && r.status === 'pending');
     expect(again).toBeDefined();
-    const answered = await post(
-      `/api/telephony/twilio/agent-status?reservation=${again?.id}`,
-      base(7, { CallStatus: 'in-progress', ParentCallSid: callSid(7) }),
-    );
+    const [, addedAgain] = await waitForRest(2, before + 1);
+    const answered = await postTo(addedAgain?.params.get('StatusCallback') ?? '', { ...base(902), CallStatus: 'in-progress' });
     expect(answered.statusCode).toBe(200);
     expect(t.routing.engine.task(taskId)?.status).toBe('assigned');
     expect((await record(7)).answered_at).not.toBeNull();
+    // The agent hangs up: the room ends (EndConferenceOnExit) and the caller's <Dial> reports.
     const done = await post(`/api/telephony/twilio/dial-result?reservation=${again?.id}`, base(7, { DialCallStatus: 'completed' }));
     expect(done.body).toContain('<Hangup/>');
     expect(t.routing.engine.task(taskId)?.status).toBe('wrapping');
     expect(await record(7)).toMatchObject({ end_reason: 'completed', agent_worker_id: 'tw-agent-1' });
   });
+
+  it('help on a Twilio call through the same API as SIP: a supervisor monitors (muted), whispers (coaching the agent’s leg), barges; the interpreter hears the language; consult then warm transfer — each audited', async () => {
+    const agent = await enrollAs(t, 'call_taker');
+    const { taskId, recordId } = await queuedTwilioCall(8, agent.userId, 'agent8');
+    const [, added] = await waitForRest(2);
+    await postTo(added?.params.get('StatusCallback') ?? '', { ...base(903), CallStatus: 'in-progress' });
+    expect(t.routing.engine.task(taskId)).toMatchObject({ status: 'assigned', workerId: agent.userId });
+    const agentLeg = await legSid(recordId, 'agent');
+    const room = `sb-${recordId}`;
+    const participants = `/2010-04-01/Accounts/${ACCOUNT_SID}/Conferences/${room}/Participants`;
+
+    const boss = await enrollAs(t, 'supervisor');
+    await t.routing.execute(
+      {
+        type: 'addWorker',
+        worker: {
+          id: boss.userId,
+          attributes: { languages: ['en'], sipUser: 'boss1' },
+          activity: 'Offline',
+          capacity: { voice: 1, work_item: 0 },
+        },
+      },
+      system(),
+    );
+    const listed = await t.app.inject({ method: 'GET', url: '/api/v1/calls/live', headers: { cookie: boss.cookie } });
+    expect(listed.json().calls).toContainEqual(expect.objectContaining({ recordId, parties: ['caller', 'agent'], mode: null }));
+    const supervise = (mode: string) =>
+      t.app.inject({ method: 'POST', url: `/api/v1/calls/${recordId}/supervise`, headers: boss.headers, payload: { mode } });
+
+    let mark = restCalls.length;
+    const monitor = await supervise('monitor');
+    expect(monitor.statusCode, monitor.body).toBe(200);
+    const [joined] = restCalls.slice(mark);
+    expect(joined?.path).toBe(`${participants}.json`);
+    expect(Object.fromEntries(joined?.params ?? [])).toMatchObject({
+      To: 'sip:boss1@agents.sip.example.gov',
+      Label: 'supervisor',
+      Muted: 'true',
+      Coaching: 'false',
+      EndConferenceOnExit: 'false',
+    });
+    await postTo(joined?.params.get('StatusCallback') ?? '', { ...base(904), CallStatus: 'in-progress' });
+    mark = restCalls.length;
+    expect((await supervise('whisper')).statusCode).toBe(200);
+    expect(restCalls[mark]?.path).toBe(`${participants}/supervisor.json`);
+    expect(Object.fromEntries(restCalls[mark]?.params ?? [])).toEqual({ Muted: 'false', Coaching: 'true', CallSidToCoach: agentLeg });
+    mark = restCalls.length;
+    const barge = await supervise('barge');
+    expect(barge.json()).toMatchObject({ parties: ['caller', 'agent', 'supervisor'], mode: 'barge' });
+    expect(Object.fromEntries(restCalls[mark]?.params ?? [])).toEqual({ Muted: 'false', Coaching: 'false' });
+    mark = restCalls.length;
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/calls/${recordId}/supervise`, headers: boss.headers })).statusCode).toBe(
+      200,
+    );
+    expect(restCalls[mark]).toMatchObject({ method: 'DELETE', path: `${participants}/supervisor.json` });
+
+    // The interpreter: dialed into the room; once it answers, it alone hears which language is needed.
+    mark = restCalls.length;
+    const interp = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/routing/tasks/${taskId}/interpreter`,
+      headers: agent.headers,
+      payload: { language: 'mam' },
+    });
+    expect(interp.statusCode, interp.body).toBe(200);
+    const dialed = restCalls[mark];
+    expect(Object.fromEntries(dialed?.params ?? [])).toMatchObject({ To: '+18005550199', From: '+16155550100', Label: 'interpreter' });
+    mark = restCalls.length;
+    await postTo(dialed?.params.get('StatusCallback') ?? '', { ...base(905), CallStatus: 'in-progress' });
+    expect(restCalls[mark]?.path).toBe(`${participants}/interpreter.json`);
+    const announceUrl = restCalls[mark]?.params.get('AnnounceUrl') ?? '';
+    expect(announceUrl).toBe(`${BASE_URL}/api/telephony/twilio/announce?language=mam`);
+    const announced = await postTo(announceUrl, base(905));
+    // Mam has no English name in Node's ICU data: the code is spelled out.
+    expect(announced.body).toContain('<Say language="en-US">An interpreter is needed. Language code m a m.</Say>');
+    expect((await postTo(`${BASE_URL}/api/telephony/twilio/announce?language=pt-BR`, base(905))).body).toContain(
+      'An interpreter is needed for Brazilian Portuguese. Language code p t, B R.',
+    );
+    const parties = await t.app.inject({ method: 'GET', url: `/api/v1/routing/tasks/${taskId}/parties`, headers: agent.headers });
+    expect(parties.json().parties).toEqual(['caller', 'agent', 'interpreter']);
+    mark = restCalls.length;
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/api/v1/routing/tasks/${taskId}/interpreter`, headers: agent.headers })).statusCode,
+    ).toBe(200);
+    expect(restCalls[mark]).toMatchObject({ method: 'DELETE', path: `${participants}/interpreter.json` });
+
+    // Consult a number (allow-listed): the caller holds; then warm transfer — the agent leaves, the room now ends
+    // with the consulted party, and the agent's task goes to wrap-up.
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/routing/tasks/${taskId}/consult`,
+      headers: agent.headers,
+      payload: { number: '+12025550100' },
+    });
+    expect(refused.statusCode).toBe(422);
+    mark = restCalls.length;
+    const consult = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/routing/tasks/${taskId}/consult`,
+      headers: agent.headers,
+      payload: { number: '+16155550123' },
+    });
+    expect(consult.statusCode, consult.body).toBe(200);
+    expect(restCalls[mark]).toMatchObject({ path: `${participants}/caller.json` });
+    expect(restCalls[mark]?.params.get('Hold')).toBe('true');
+    expect(Object.fromEntries(restCalls[mark + 1]?.params ?? [])).toMatchObject({
+      To: '+16155550123',
+      From: '+16155550100',
+      Label: 'consult',
+    });
+    await postTo(restCalls[mark + 1]?.params.get('StatusCallback') ?? '', { ...base(906), CallStatus: 'in-progress' });
+    mark = restCalls.length;
+    const transfer = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/routing/tasks/${taskId}/consult/transfer`,
+      headers: agent.headers,
+    });
+    expect(transfer.statusCode, transfer.body).toBe(200);
+    expect(restCalls.slice(mark).map((c) => `${c.method} ${c.path.replace(participants, '')} ${c.params.toString()}`)).toEqual([
+      'POST /caller.json Hold=false',
+      'POST /consult.json EndConferenceOnExit=true',
+      'POST /agent.json EndConferenceOnExit=false',
+      'DELETE /agent.json ',
+    ]);
+    expect(t.routing.engine.task(taskId)?.status).toBe('wrapping');
+    const live = await t.app.inject({ method: 'GET', url: '/api/v1/calls/live', headers: { cookie: boss.cookie } });
+    expect(live.json().calls).toContainEqual(expect.objectContaining({ recordId, parties: ['caller', 'consult'], consult: 'transferred' }));
+    // The caller and the consulted party hang up: the caller's <Dial> reports, the record ends.
+    await post(`/api/telephony/twilio/dial-result?reservation=x`, base(8, { DialCallStatus: 'completed' }));
+    expect(await record(8)).toMatchObject({ end_reason: 'completed' });
+
+    const audited = await db.db
+      .selectFrom('audit_events')
+      .select(['action', 'outcome'])
+      .where('resource_type', '=', 'call')
+      .where('resource_id', '=', recordId)
+      .orderBy('seq')
+      .execute();
+    expect(audited.map((a) => `${a.action}:${a.outcome}`)).toEqual([
+      'call.supervise:allowed',
+      'call.supervise:allowed',
+      'call.supervise:allowed',
+      'call.supervise_end:allowed',
+      'call.interpreter_add:allowed',
+      'call.interpreter_drop:allowed',
+      'call.consult:allowed',
+      'call.consult_transfer:allowed',
+    ]);
+  });
 });
+
+const system = () => ({ actor: null, system: 'test', sourceIp: null, requestId: null, now: t.clock.now, timeZone: 'America/Chicago' });
+
+/** A signed webhook to one of the absolute addresses the adapter gave Twilio. */
+const postTo = (url: string, params: Record<string, string>) => post(url.replace(BASE_URL, ''), params);
+
+async function waitForRest(n: number, from = restCalls.length - n): Promise<RestCall[]> {
+  await waitUntil(`${n} REST requests`, () => restCalls.length >= from + n, 5_000);
+  return restCalls.slice(from, from + n);
+}
+
+/** The call_sid the stand-in gave a participant, as the call record keeps it. */
+async function legSid(recordId: string, label: string): Promise<string> {
+  const row = await db.db.selectFrom('calls').select('adapter_state').where('id', '=', recordId).executeTakeFirstOrThrow();
+  return (row.adapter_state as { conference?: Record<string, { sid?: string } | null> }).conference?.[label]?.sid ?? '';
+}
+
+/** A call through the public line's flow into the queue, then an agent with a SIP phone made available: the ACD reserves them. */
+async function queuedTwilioCall(n: number, workerId: string, sipUser: string) {
+  await post('/api/telephony/twilio/voice', base(n, { To: '+16155550102' }));
+  await post('/api/telephony/twilio/gather', base(n, { Digits: '1' }));
+  const queued = await record(n);
+  const taskId = queued.task_id as string;
+  expect(t.routing.engine.task(taskId)?.status).toBe('pending');
+  const from = restCalls.length;
+  await t.routing.execute(
+    {
+      type: 'addWorker',
+      worker: {
+        id: workerId,
+        attributes: { unit: 'uac', languages: ['en'], sipUser },
+        activity: 'Available',
+        capacity: { voice: 1, work_item: 0 },
+      },
+    },
+    system(),
+  );
+  const reservation = [...t.routing.engine.allReservations()].find((r) => r.taskId === taskId && r.status === 'pending');
+  expect(reservation).toBeDefined();
+  await waitForRest(2, from);
+  return { taskId, recordId: queued.id, reservation: reservation?.id as string };
+}

@@ -45,11 +45,7 @@ const ZInterpreter = z.strictObject({
 });
 
 export function liveCallRoutes(ctx: AppContext) {
-  const live = () => {
-    const calls = ctx.liveCalls.current;
-    if (!calls) throw new AppError('unprocessable', 'This node runs no telephony: there are no live calls here.');
-    return calls;
-  };
+  const live = (recordId: string) => ctx.liveCalls.desk(recordId);
   return [
     defineRoute({
       method: 'GET',
@@ -60,7 +56,7 @@ export function liveCallRoutes(ctx: AppContext) {
       response: z.object({ calls: z.array(ZLiveCall) }),
       handler: async ({ request }) => {
         const rc = actorContext(ctx, request);
-        return { calls: (ctx.liveCalls.current?.list() ?? []).filter((c) => mayReadUnit(rc.actor, c.unit)) };
+        return { calls: (await ctx.liveCalls.list()).filter((c) => mayReadUnit(rc.actor, c.unit)) };
       },
     }),
     defineRoute({
@@ -75,9 +71,7 @@ export function liveCallRoutes(ctx: AppContext) {
       errors: [404, 409, 422],
       handler: async ({ params, body, request }) => {
         const rc = actorContext(ctx, request);
-        const call = live()
-          .list()
-          .find((c) => c.recordId === params.id);
+        const call = (await ctx.liveCalls.list()).find((c) => c.recordId === params.id);
         if (!call || !mayReadUnit(rc.actor, call.unit)) {
           await auditCallHelp(ctx.db, rc, {
             action: 'call.supervise',
@@ -94,7 +88,7 @@ export function liveCallRoutes(ctx: AppContext) {
             'Your account has no phone to listen on: ask an admin to bind one (routing attribute sipUser).',
           );
         try {
-          const result = await live().supervise(params.id, phone, body.mode);
+          const result = await (await live(params.id)).supervise(params.id, phone, body.mode);
           await auditCallHelp(ctx.db, rc, {
             action: 'call.supervise',
             recordId: params.id,
@@ -122,7 +116,7 @@ export function liveCallRoutes(ctx: AppContext) {
       params: ZIdParams,
       response: ZOk,
       handler: async ({ params, request }) => {
-        await live().leave(params.id);
+        await (await live(params.id)).leave(params.id);
         await auditCallHelp(ctx.db, actorContext(ctx, request), { action: 'call.supervise_end', recordId: params.id, outcome: 'allowed' });
         return { ok: true as const };
       },
@@ -140,7 +134,7 @@ export function liveCallRoutes(ctx: AppContext) {
       handler: async ({ params, body, request }) => {
         const rc = actorContext(ctx, request);
         const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
-        const joined = await live().interpreter(recordId, body.language);
+        const joined = await (await live(recordId)).interpreter(recordId, body.language);
         await auditCallHelp(ctx.db, rc, {
           action: 'call.interpreter_add',
           recordId,
@@ -162,7 +156,7 @@ export function liveCallRoutes(ctx: AppContext) {
       errors: [404],
       handler: async ({ params, request }) => {
         const recordId = await callOfTaskInHand(ctx.db, ctx.routing, actorContext(ctx, request), params.id);
-        const call = ctx.liveCalls.current?.list().find((c) => c.recordId === recordId);
+        const call = (await ctx.liveCalls.list()).find((c) => c.recordId === recordId);
         return { parties: call?.parties ?? [] };
       },
     }),
@@ -178,7 +172,7 @@ export function liveCallRoutes(ctx: AppContext) {
       handler: async ({ params, request }) => {
         const rc = actorContext(ctx, request);
         const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
-        await live().dropInterpreter(recordId);
+        await (await live(recordId)).dropInterpreter(recordId);
         await auditCallHelp(ctx.db, rc, { action: 'call.interpreter_drop', recordId, outcome: 'allowed' });
         return { ok: true as const };
       },
@@ -197,7 +191,7 @@ export function liveCallRoutes(ctx: AppContext) {
         const rc = actorContext(ctx, request);
         const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
         const target = 'number' in body ? { number: body.number } : { phone: await colleaguePhone(ctx.db, ctx.routing, body.username) };
-        const answered = await live().consult(recordId, target);
+        const answered = await (await live(recordId)).consult(recordId, target);
         await auditCallHelp(ctx.db, rc, {
           action: 'call.consult',
           recordId,
@@ -228,8 +222,8 @@ export function liveCallRoutes(ctx: AppContext) {
         handler: async ({ params, request }) => {
           const rc = actorContext(ctx, request);
           const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
-          if (step === 'conference') await live().consultConference(recordId);
-          else await live().consultTransfer(recordId);
+          if (step === 'conference') await (await live(recordId)).consultConference(recordId);
+          else await (await live(recordId)).consultTransfer(recordId);
           await auditCallHelp(ctx.db, rc, { action: `call.consult_${step}`, recordId, outcome: 'allowed' });
           return { ok: true as const };
         },
@@ -247,7 +241,7 @@ export function liveCallRoutes(ctx: AppContext) {
       handler: async ({ params, request }) => {
         const rc = actorContext(ctx, request);
         const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
-        await live().consultCancel(recordId);
+        await (await live(recordId)).consultCancel(recordId);
         await auditCallHelp(ctx.db, rc, { action: 'call.consult_cancel', recordId, outcome: 'allowed' });
         return { ok: true as const };
       },

@@ -1,4 +1,4 @@
-import { ZTwilioWebhookForm, ZTwilioWebhookQuery } from '../../contracts/calls.js';
+import { type TwilioWebhookQuery, ZTwilioWebhookForm, ZTwilioWebhookQuery } from '../../contracts/calls.js';
 import { ZTextResponse } from '../../contracts/common.js';
 import type { TwilioCalls } from '../../telephony/adapters/twilio.js';
 import { defineRoute } from '../route.js';
@@ -21,11 +21,7 @@ export function twilioRoutes(calls: () => TwilioCalls | undefined) {
   const route = (
     url: string,
     summary: string,
-    handler: (
-      c: TwilioCalls,
-      body: Record<string, string>,
-      query: { timedOut?: string | undefined; reservation?: string | undefined },
-    ) => Promise<string>,
+    handler: (c: TwilioCalls, body: Record<string, string>, query: TwilioWebhookQuery) => Promise<string>,
   ) =>
     defineRoute({
       method: 'POST',
@@ -47,10 +43,13 @@ export function twilioRoutes(calls: () => TwilioCalls | undefined) {
     route('wait-key', 'Twilio: a key pressed in the queue (1: callback)', (c, b) => c.waitKey(b)),
     route('queue-result', 'Twilio: the caller left the queue (callback, hang-up, error)', (c, b) => c.queueResult(b)),
     route('status', 'Twilio: the call’s status callback, and a voicemail recording', (c, b) => c.status(b)),
-    route('agent-status', 'Twilio: the agent’s phone answered the <Dial> the ACD asked for', (c, b, q) =>
-      c.agentAnswered(b, q.reservation ?? ''),
+    route('participant-status', 'Twilio: a conference leg (agent, interpreter, supervisor, consultation) answered or ended', (c, b, q) =>
+      c.participantStatus(b, q),
     ),
-    route('dial-result', 'Twilio: the <Dial> to the agent ended (talked, or not answered: back to the queue)', (c, b, q) =>
+    route('announce', 'Twilio: what the interpreter hears on answering (the language needed)', async (c, _b, q) =>
+      c.announce(q.language ?? 'en'),
+    ),
+    route('dial-result', 'Twilio: the caller left the agent’s conference (talked: wrap-up; not connected: back to the queue)', (c, b, q) =>
       c.dialResult(b, q.reservation ?? ''),
     ),
   ];

@@ -201,6 +201,50 @@ export async function findCallByExternalId(db: Trx, adapter: CallsTable['adapter
   return db.selectFrom('calls').selectAll().where('adapter', '=', adapter).where('external_id', '=', externalId).executeTakeFirst();
 }
 
+/**
+ * A cloud adapter's state between webhooks, merged key by key into what is stored (in one statement): a write of the
+ * IVR's state does not undo a conference leg recorded by a webhook that ran meanwhile.
+ */
+export async function mergeCallAdapterState(db: Trx, id: string, state: Record<string, unknown>, ivrPath: string): Promise<void> {
+  await db
+    .updateTable('calls')
+    .set({
+      adapter_state: sql<string>`coalesce(adapter_state, '{}'::jsonb) || ${JSON.stringify(state)}::jsonb`,
+      ivr_path: ivrPath,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * The conference of a cloud adapter's call (its legs, the supervisor's mode, the consultation), changed key by key in
+ * one statement, so two webhooks about two legs arriving together both count. Returns the conference as stored.
+ */
+export async function patchCallConference(db: Trx, id: string, patch: Record<string, unknown>): Promise<Record<string, unknown> | null> {
+  const row = await db
+    .updateTable('calls')
+    .set({
+      adapter_state: sql<string>`jsonb_set(coalesce(adapter_state, '{}'::jsonb), '{conference}', coalesce(adapter_state -> 'conference', '{}'::jsonb) || ${JSON.stringify(patch)}::jsonb, true)`,
+    })
+    .where('id', '=', id)
+    .returning(sql<Record<string, unknown> | null>`adapter_state -> 'conference'`.as('conference'))
+    .executeTakeFirst();
+  return row?.conference ?? null;
+}
+
+/** An adapter's calls connected to an agent (answered, not ended), the oldest first. */
+export function connectedCallsOf(db: Trx, adapter: CallsTable['adapter'], limit = 500): Promise<CallRow[]> {
+  return db
+    .selectFrom('calls')
+    .selectAll()
+    .where('adapter', '=', adapter)
+    .where('answered_at', 'is not', null)
+    .where('ended_at', 'is', null)
+    .orderBy('answered_at')
+    .limit(limit)
+    .execute();
+}
+
 /** The record of an adapter's call that waits on a routing task and has not ended. */
 export async function findOpenCallByTask(db: Trx, adapter: CallsTable['adapter'], taskId: string): Promise<CallRow | undefined> {
   return db

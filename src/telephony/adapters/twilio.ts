@@ -14,7 +14,11 @@ import type { RequestContext } from '../../services/audit.service.js';
 import type { CallEndReason, CallRecordService } from '../../services/call-record.service.js';
 import type { RoutingService } from '../../services/routing.service.js';
 import { normalizeNumber } from '../call-control.js';
+import type { InterpreterLine } from '../live-calls.js';
 import type { Language, PromptLibrary } from '../media/prompts.js';
+import { BASE, type Party, TwilioConference, type TwilioRest, TwilioRestClient } from './twilio-conference.js';
+
+export type { TwilioRest } from './twilio-conference.js';
 
 /**
  * The cloud-voice adapter (Twilio Programmable Voice): the same IVR flows and
@@ -29,7 +33,6 @@ import type { Language, PromptLibrary } from '../media/prompts.js';
 export type TwilioConfig = { authToken: string; baseUrl: string };
 export type Params = Record<string, string>;
 
-const BASE = '/api/telephony/twilio';
 const SAY_LANGUAGE: Record<Language, 'en-US' | 'es-MX'> = { en: 'en-US', es: 'es-MX' };
 
 /** Twilio's request validation (HMAC-SHA1 over the full URL and the sorted POST parameters), by the official package. */
@@ -40,10 +43,11 @@ export function verifyTwilioSignature(config: TwilioConfig, signature: string | 
 
 type Stored = { ivr: IvrState; taskId?: string; callbackOffer?: boolean; callbackTaskId?: string; reservationId?: string };
 
-/** Twilio's REST API (to move a queued call to the agent the ACD chose) and where agents' SIP phones answer. */
-export type TwilioRest = { accountSid: string; authToken: string; apiBaseUrl: string; agentSipDomain: string };
-
 export class TwilioCalls {
+  /** The calls' conferences (agent, interpreter, supervisor, consultation); null without the REST API. */
+  readonly conference: TwilioConference | null;
+  private readonly rest: TwilioRestClient | null;
+
   constructor(
     private readonly deps: {
       /** The call record: every milestone and the adapter's state between webhooks are written through it. */
@@ -57,9 +61,28 @@ export class TwilioCalls {
       timeZone: string;
       /** Without it, queued Twilio calls wait for an agent the adapter cannot connect: set TWILIO_ACCOUNT_SID. */
       rest?: TwilioRest;
+      /** The interpreter service (INTERPRETER_NUMBER) and outbound calling (OUTBOUND_CALLER_ID, OUTBOUND_ALLOW). */
+      interpreter?: InterpreterLine | null;
+      outbound?: { callerId: string; allow: readonly RegExp[] } | null;
       log?: (event: string, details: Record<string, unknown>) => void;
     },
-  ) {}
+  ) {
+    const rest = deps.rest ? new TwilioRestClient(deps.rest) : null;
+    this.rest = rest;
+    this.conference = rest
+      ? new TwilioConference({
+          calls: deps.calls,
+          rest,
+          interpreter: deps.interpreter ?? null,
+          outbound: deps.outbound ?? null,
+          handedOver: async (taskId) => {
+            if (this.deps.routing.engine.task(taskId)?.status === 'assigned')
+              await this.deps.routing.execute({ type: 'complete', taskId }, this.ctx());
+          },
+          log: (event, details) => deps.log?.(event, details),
+        })
+      : null;
+  }
 
   private unsubscribe: (() => void) | undefined;
 
@@ -88,53 +111,64 @@ export class TwilioCalls {
     if (!row) return;
     await this.deps.calls.offered(row.id, workerId, this.deps.clock());
     const sipUser = this.deps.routing.engine.worker(workerId)?.attributes.sipUser;
-    const rest = this.deps.rest;
-    if (!rest || typeof sipUser !== 'string') return; // the agent answers on the desktop; nothing to connect here
-    const stored = row.adapter_state as Stored;
-    stored.reservationId = reservationId;
-    await this.save(row.id, stored);
-    const response = new twilio.twiml.VoiceResponse();
-    const dial = response.dial({ action: `${BASE}/dial-result?reservation=${reservationId}`, method: 'POST', timeout: 20 });
-    dial.sip(
-      {
-        statusCallbackEvent: ['answered'],
-        statusCallback: `${BASE}/agent-status?reservation=${reservationId}`,
-        statusCallbackMethod: 'POST',
-      },
-      `sip:${sipUser.replace(/^sips?:/, '').split('@')[0]}@${rest.agentSipDomain}`,
-    );
-    const res = await fetch(`${rest.apiBaseUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${rest.accountSid}/Calls/${row.external_id}.json`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${rest.accountSid}:${rest.authToken}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ Twiml: response.toString() }).toString(),
-    });
-    if (!res.ok) {
-      this.deps.log?.('twilio_redirect_refused', { status: res.status });
+    if (!this.conference || typeof sipUser !== 'string') return; // the agent answers on the desktop; nothing to connect here
+    await this.save(row.id, { ...(row.adapter_state as Stored), reservationId });
+    try {
+      await this.conference.connectAgent(row, reservationId, sipUser);
+    } catch (error) {
+      this.deps.log?.('twilio_connect_refused', { error: error instanceof Error ? error.message : String(error) });
       await this.deps.routing.execute({ type: 'reject', reservationId }, this.ctx()).catch(() => undefined);
+      await this.requeue(row.external_id, taskId);
     }
   }
 
-  /** The agent's phone answered (the <Sip> status callback): the reservation is accepted. */
-  async agentAnswered(p: Params, reservationId: string): Promise<string> {
-    const row = await this.load(p.ParentCallSid ?? p.CallSid ?? '');
-    const reservation = this.deps.routing.engine.reservation(reservationId);
-    if (row && reservation?.status === 'pending' && ['in-progress', 'answered'].includes(p.CallStatus ?? '')) {
-      await this.deps.calls.acceptAndAnswer(this.ctx(), row.id, reservationId);
-    }
-    return new twilio.twiml.VoiceResponse().toString();
+  /** The caller back in Twilio's queue for the same task (same place: the task kept its arrival time). */
+  private async requeue(callSid: string, taskId: string): Promise<void> {
+    const rest = this.rest;
+    if (!rest) return;
+    const response = new twilio.twiml.VoiceResponse();
+    response.enqueue(
+      { waitUrl: rest.webhook('wait'), waitUrlMethod: 'POST', action: rest.webhook('queue-result'), method: 'POST' },
+      taskId,
+    );
+    await rest
+      .post(`Calls/${callSid}.json`, { Twiml: response.toString() })
+      .catch((error) => this.deps.log?.('twilio_requeue_refused', { error: error instanceof Error ? error.message : String(error) }));
   }
 
-  /** After the <Dial> to the agent: they talked (the call ends, wrap-up), or did not answer (back to the queue). */
+  /**
+   * A conference leg's status callback. The agent's phone answered: the reservation is accepted. It did not (or
+   * failed): the reservation is rejected and the caller goes back to the queue, same place.
+   */
+  async participantStatus(p: Params, q: { record?: string; party?: Party; reservation?: string }): Promise<string> {
+    const empty = new twilio.twiml.VoiceResponse().toString();
+    if (!this.conference || !q.record || !q.party) return empty;
+    const result = await this.conference.legStatus(q.record, q.party, p.CallSid ?? '', p.CallStatus ?? '');
+    if (q.party !== 'agent' || !q.reservation || result === 'ignored') return empty;
+    const reservation = this.deps.routing.engine.reservation(q.reservation);
+    if (reservation?.status !== 'pending') return empty;
+    if (result === 'joined') await this.deps.calls.acceptAndAnswer(this.ctx(), q.record, q.reservation);
+    else {
+      await this.deps.routing.execute({ type: 'reject', reservationId: q.reservation }, this.ctx()).catch(() => undefined);
+      const row = await this.deps.calls.findById(q.record);
+      if (row && !row.ended_at) await this.requeue(row.external_id, reservation.taskId);
+    }
+    return empty;
+  }
+
+  /** What the interpreter hears once their leg answers: the language needed. */
+  announce(language: string): string {
+    return TwilioConference.announce(language);
+  }
+
+  /** After the caller's <Dial> to the agent's room: they talked (the call ends, wrap-up), or not (back to the queue). */
   async dialResult(p: Params, reservationId: string): Promise<string> {
     const row = await this.load(p.CallSid ?? '');
     const response = new twilio.twiml.VoiceResponse();
     const stored = row?.adapter_state as Stored | null;
     if (!row || !stored?.taskId) return response.hangup().toString();
     const task = this.deps.routing.engine.task(stored.taskId);
-    if (p.DialCallStatus === 'completed' || task?.status === 'assigned') {
+    if (p.DialCallStatus === 'completed' || p.DialCallStatus === 'answered' || task?.status === 'assigned') {
       // They talked. If the answered callback never came, the reservation is accepted now, so the task cannot go
       // back to the queue for a caller who is gone; then it goes to wrap-up.
       const reservation = this.deps.routing.engine.reservation(reservationId);
@@ -173,7 +207,7 @@ export class TwilioCalls {
   }
 
   private save(id: string, stored: Stored): Promise<void> {
-    return this.deps.calls.saveAdapterState(id, stored, stored.ivr.path);
+    return this.deps.calls.saveAdapterState(id, { ...stored }, stored.ivr.path);
   }
 
   private lang(state: IvrState): Language {
