@@ -60,3 +60,9 @@ export const ZVoicemail = z.object({
   caseId: z.uuid().nullable(),
   createdAt: z.string(),
 });
+
+/** A callback try in an agent's hands: the callback and the cases it is about (of units the agent may read). */
+export const ZCallbackInHand = z.object({
+  callback: ZCallback,
+  cases: z.array(z.object({ id: z.uuid(), caseNumber: z.string(), summary: z.string(), status: z.string(), type: z.string() })),
+});

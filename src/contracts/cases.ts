@@ -236,6 +236,20 @@ export const ZCaseView = ZCaseSummary.extend({
   timeline: z.array(
     z.object({ at: z.string(), kind: z.string(), actorId: z.string().nullable(), details: z.record(z.string(), z.unknown()) }),
   ),
+  recordings: z
+    .array(
+      z.object({
+        callId: z.string(),
+        line: z.string(),
+        direction: z.enum(['inbound', 'outbound']),
+        durationMs: z.number().int(),
+        recordedAt: z.string(),
+      }),
+    )
+    .describe('recordings of the calls the reports were taken on: GET /api/v1/calls/{callId}/recording plays one (recording:play)'),
+  voicemails: z
+    .array(z.object({ id: z.string(), line: z.string(), language: z.string(), durationMs: z.number().int(), leftAt: z.string() }))
+    .describe('voicemails worked into the case: GET /api/v1/voicemails/{id}/audio plays one (voicemail:play)'),
 });
 
 export const ZCasePatch = z.strictObject({

@@ -37,6 +37,9 @@ export const SCHEDULED_PRIORITY = 10;
 /** A try not finished after this long was lost with its node (a try rings for at most a minute and talks for hours: generous). */
 const STUCK_AFTER_MS = 6 * 60 * 60 * 1000;
 
+/** A case a callback is about, as the agent making the try sees it. */
+export type CallbackCase = { id: string; caseNumber: string; summary: string; status: string; type: string };
+
 export type CallbackView = {
   id: string;
   callId: string | null;
@@ -360,6 +363,31 @@ export class CallbackService {
     const row = await repo.lockCallback(trx, id);
     if (!row || !mayReadUnit(ctx.actor, row.unit)) throw new AppError('not_found', 'There is no such callback.');
     return row;
+  }
+
+  /**
+   * For the agent making a callback try: the callback (number masked) and the cases it is about — those with a report
+   * taken on the call that asked for it or on an earlier try — of units the agent may read. Audited.
+   */
+  async ofTaskInHand(ctx: RequestContext & { actor: Actor }, taskId: string): Promise<{ callback: CallbackView; cases: CallbackCase[] }> {
+    const task = this.deps.routing.engine.task(taskId);
+    if (!task || ctx.actor.kind !== 'user' || task.workerId !== ctx.actor.userId || task.status !== 'assigned')
+      throw new AppError('not_found', 'You have no such callback in hand.');
+    return this.deps.db.transaction().execute(async (trx) => {
+      const row = await repo.findCallbackByAttemptTask(trx, taskId);
+      if (!row || !mayReadUnit(ctx.actor, row.unit)) throw new AppError('not_found', 'This task is not a callback.');
+      const cases = (await repo.casesOfCallback(trx, row))
+        .filter((c) => mayReadUnit(ctx.actor, c.unit === 'uac' ? 'uac' : 'general'))
+        .map((c) => ({ id: c.id, caseNumber: c.case_number, summary: c.summary, status: c.status, type: c.type }));
+      await appendAudit(trx, ctx, {
+        action: 'callback.read',
+        outcome: 'allowed',
+        resourceType: 'callback',
+        resourceId: row.id,
+        details: { taskId, cases: cases.map((c) => c.id) },
+      });
+      return { callback: view(row, await repo.attemptsOf(trx, [row.id])), cases };
+    });
   }
 
   /** A supervisor grants a callback whose tries ran out one more try, at the next calling time. */

@@ -91,7 +91,9 @@ async function readCaseDetail(trx: Trx, row: CaseRow, today: CalendarDay) {
   const ages = await ageVerdictsOf(trx, personIds, today);
   const attachments = await cases.caseAttachments(trx, row.id);
   const timeline = await cases.caseTimeline(trx, row.id);
-  return { row, subjects, ages, reports, locations, referrals, attachments, timeline };
+  // What can be played from the case (each play is its own audited read, with a purpose).
+  const audio = { recordings: await cases.caseRecordings(trx, row.id), voicemails: await cases.caseVoicemails(trx, row.id) };
+  return { row, subjects, ages, reports, locations, referrals, attachments, timeline, audio };
 }
 
 /** A UAC case is a child's record: reading it needs a stated purpose, kept in the audit (refusals too). */

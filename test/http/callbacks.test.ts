@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { tip } from '../support/intake.js';
 
 /**
  * Callbacks over HTTP: an agent schedules one in wrap-up ("Callback scheduled" with a time), the ACD gets it at
@@ -121,6 +122,42 @@ describe('a callback scheduled in wrap-up', () => {
     expect(task).toMatchObject({ basePriority: 10, attributes: { callback: true, callbackId: id, reason: 'report', language: 'en' } });
     const audit = await db.db.selectFrom('audit_events').select('action').where('resource_id', '=', id).execute();
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['callback.schedule', 'callback.release']));
+  });
+
+  it('the agent making the try has the case on screen: the callback (masked) and the case filed on the call that promised it; no one else', async () => {
+    const { taskId } = await callInHand('+16155550161');
+    const intake = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: agent.headers, payload: tip({ callId: taskId }) });
+    expect(intake.statusCode, intake.body).toBe(201);
+    const caseId = intake.json().case.id as string;
+    const at = new Date('2026-12-01T11:00:00-06:00');
+    const scheduled = await dispose(taskId, { disposition: 'callback_scheduled', callbackAt: at.toISOString() });
+    expect(scheduled.statusCode, scheduled.body).toBe(200);
+    // The call ends: the agent is free when the callback's time comes.
+    await t.routing.execute({ type: 'complete', taskId }, system());
+    await t.routing.execute({ type: 'finishWrapUp', taskId }, system());
+    expect(await t.callbacks.releaseDue({ ...system(), now: at })).toBe(1);
+    const row = await db.db.selectFrom('callbacks').selectAll().where('id', '=', scheduled.json().callbackId).executeTakeFirstOrThrow();
+    const tryTask = row.task_id as string;
+    // Before it is in hand, nobody may read it through this route.
+    const early = await t.app.inject({ method: 'GET', url: `/api/v1/routing/tasks/${tryTask}/callback`, headers: agent.headers });
+    expect(early.statusCode).toBe(404);
+    const offer = t.routing.engine.pendingReservationsOf(agent.userId).find((r) => r.taskId === tryTask);
+    expect(offer).toBeDefined();
+    await t.app.inject({ method: 'POST', url: `/api/v1/routing/reservations/${offer?.id}/accept`, headers: agent.headers });
+    const inHand = await t.app.inject({ method: 'GET', url: `/api/v1/routing/tasks/${tryTask}/callback`, headers: agent.headers });
+    expect(inHand.statusCode, inHand.body).toBe(200);
+    expect(inHand.json()).toMatchObject({
+      callback: { number: '•••-•••-0161', origin: 'scheduled', attempts: 0 },
+      cases: [{ id: caseId, caseNumber: intake.json().case.caseNumber, summary: 'Warehouse night shift lead' }],
+    });
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/routing/tasks/${tryTask}/callback`, headers: supervisor.headers })).statusCode,
+    ).toBe(404);
+    const audit = await db.db.selectFrom('audit_events').selectAll().where('action', '=', 'callback.read').execute();
+    expect(audit.map((a) => [a.actor_id, a.resource_id, a.details])).toEqual([
+      [agent.userId, row.id, { taskId: tryTask, cases: [caseId] }],
+    ]);
+    await t.routing.execute({ type: 'complete', taskId: tryTask }, system());
   });
 
   it("follows the caller's time zone when the agent gives it: 07:30 in New York is outside calling hours, 09:30 is inside", async () => {

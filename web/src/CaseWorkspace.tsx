@@ -1,6 +1,7 @@
 import type { CaseView, Gate, GateReason, Referral, ReferralCreate } from '@contracts/views.js';
 import { useState } from 'react';
 import { ApiError, api } from './api.js';
+import { CaseAudio } from './CaseAudio.js';
 import { ErrorText } from './ErrorText.js';
 import { MapView } from './MapView.js';
 import { PartnerRequests } from './PartnerRequests.js';
@@ -19,7 +20,7 @@ type ReferralPurpose = ReferralCreate['purpose'];
 const REFERRAL_PURPOSES: ReferralPurpose[] = ['enforcement', 'location_information', 'welfare'];
 
 export function CaseWorkspace({ id }: { id: string }) {
-  const { data, needsPurpose, error, setPurpose, reload } = usePurposefulLoad<CaseView>(`/api/v1/cases/${id}`);
+  const { data, needsPurpose, error, setPurpose, reload, purpose: readPurpose } = usePurposefulLoad<CaseView>(`/api/v1/cases/${id}`);
   const [message, setMessage] = useState<string | null>(null);
   const [gate, setGate] = useState<ShownGate | null>(null);
   const [purpose, setReferralPurpose] = useState<ReferralPurpose>('enforcement');
@@ -163,6 +164,9 @@ export function CaseWorkspace({ id }: { id: string }) {
               </ul>
             </div>
           )}
+        </Section>
+        <Section title="Call audio">
+          <CaseAudio recordings={data.recordings} voicemails={data.voicemails} purpose={readPurpose} />
         </Section>
         <Section title="Requests to partner agencies">
           <PartnerRequests

@@ -2,6 +2,7 @@ import type { IntakeForms as Forms } from '@contracts/intake-forms.js';
 import type { AgentState, ContactHistory, Reservation, Task } from '@contracts/views.js';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from './api.js';
+import { CallbackInHand } from './CallbackInHand.js';
 import { CallParties } from './CallParties.js';
 import { ErrorText } from './ErrorText.js';
 import { IntakeForm, type Saved } from './IntakeForm.js';
@@ -411,6 +412,7 @@ export function Desktop() {
                 </div>
                 {t.attributes.voicemail === true && <VoicemailPlayer taskId={t.id} />}
                 {t.channel === 'voice' && t.status === 'assigned' && t.attributes.voicemail !== true && <CallParties taskId={t.id} />}
+                {t.attributes.callback === true && t.status === 'assigned' && <CallbackInHand taskId={t.id} />}
                 {t.attributes.callback === true && t.status === 'assigned' && (
                   <p role="status">
                     Callback: answer your phone; Switchboard then dials the caller from the center’s number. If you reach their voicemail,

@@ -39,7 +39,20 @@ export function usePurposefulLoad<T>(url: string | null) {
   return { data, needsPurpose, error, setPurpose, reload: load, purpose };
 }
 
-export function PurposeForm({ onPurpose }: { onPurpose: (p: Purpose) => void }) {
+export function PurposeForm({
+  onPurpose,
+  heading = "This is a child's record",
+  explain = 'Say why you are opening it. The reason is kept in the audit log with your name and the time.',
+  submit = 'Open the record',
+  idPrefix = 'purpose',
+}: {
+  onPurpose: (p: Purpose) => void;
+  heading?: string;
+  explain?: string;
+  submit?: string;
+  /** Ids of the form's fields (two forms on one page need two prefixes). */
+  idPrefix?: string;
+}) {
   const [code, setCode] = useState<PurposeCode>('case_work');
   const [text, setText] = useState('');
   return (
@@ -50,20 +63,20 @@ export function PurposeForm({ onPurpose }: { onPurpose: (p: Purpose) => void }) 
         onPurpose({ code, text });
       }}
     >
-      <h2>This is a child's record</h2>
-      <p>Say why you are opening it. The reason is kept in the audit log with your name and the time.</p>
-      <label htmlFor="purpose-code">Purpose</label>
-      <select id="purpose-code" value={code} onChange={(e) => setCode(purposeCodeOf(e.target.value))}>
+      <h2>{heading}</h2>
+      <p>{explain}</p>
+      <label htmlFor={`${idPrefix}-code`}>Purpose</label>
+      <select id={`${idPrefix}-code`} value={code} onChange={(e) => setCode(purposeCodeOf(e.target.value))}>
         {PURPOSE_CODES.map((p) => (
           <option key={p} value={p}>
             {p.replace(/_/g, ' ')}
           </option>
         ))}
       </select>
-      <label htmlFor="purpose-text">In your words (at least 10 characters)</label>
-      <input id="purpose-text" value={text} onChange={(e) => setText(e.target.value)} minLength={10} required />
+      <label htmlFor={`${idPrefix}-text`}>In your words (at least 10 characters)</label>
+      <input id={`${idPrefix}-text`} value={text} onChange={(e) => setText(e.target.value)} minLength={10} required />
       <button type="submit" className="primary">
-        Open the record
+        {submit}
       </button>
     </form>
   );

@@ -75,6 +75,20 @@ export function presentCase(detail: CaseDetail, viewer: Actor, permissions: Perm
       scanStatus: a.scan_status,
     })),
     timeline: detail.timeline.map((e) => ({ at: e.at.toISOString(), kind: e.kind, actorId: e.actor_id, details: e.details })),
+    recordings: detail.audio.recordings.map((r) => ({
+      callId: r.call_id,
+      line: r.line,
+      direction: r.direction,
+      durationMs: r.duration_ms,
+      recordedAt: r.created_at.toISOString(),
+    })),
+    voicemails: detail.audio.voicemails.map((v) => ({
+      id: v.id,
+      line: v.line,
+      language: v.language,
+      durationMs: v.duration_ms,
+      leftAt: v.created_at.toISOString(),
+    })),
   };
 }
 

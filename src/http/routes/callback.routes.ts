@@ -1,4 +1,4 @@
-import { ZCallback, ZCallbackClose, ZCallbackList, ZCallbackListQuery, ZVoicemail } from '../../contracts/callbacks.js';
+import { ZCallback, ZCallbackClose, ZCallbackInHand, ZCallbackList, ZCallbackListQuery, ZVoicemail } from '../../contracts/callbacks.js';
 import { ZCaseReadQuery, ZIdParams } from '../../contracts/cases.js';
 import { ZTextResponse } from '../../contracts/common.js';
 import { ZTaskParams } from '../../contracts/routing.js';
@@ -43,6 +43,17 @@ export function callbackRoutes(ctx: AppContext) {
       response: ZCallback,
       errors: [404, 409],
       handler: async ({ params, body, request }) => ctx.callbacks.close(actorContext(ctx, request), params.id, body.reason),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/routing/tasks/:id/callback',
+      summary: 'The callback a try in your hands is for (number masked) and the cases it is about, to have on screen',
+      tags: ['telephony'],
+      access: { permission: 'routing:work' },
+      params: ZTaskParams,
+      response: ZCallbackInHand,
+      errors: [404],
+      handler: async ({ params, request }) => ctx.callbacks.ofTaskInHand(actorContext(ctx, request), params.id),
     }),
     defineRoute({
       method: 'GET',

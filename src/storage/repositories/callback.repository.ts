@@ -296,3 +296,34 @@ export async function insertRecording(
 export async function findRecordingOfCall(trx: Trx, callId: string): Promise<RecordingRow | undefined> {
   return trx.selectFrom('recordings').selectAll().where('call_id', '=', callId).executeTakeFirst();
 }
+
+/**
+ * The cases a callback is about: those with a report taken on the call that asked for it, or on one of its tries (an
+ * intake keeps its task's id as `call_id`), oldest first.
+ */
+export async function casesOfCallback(
+  trx: Trx,
+  callback: CallbackRow,
+): Promise<Array<{ id: string; case_number: string; summary: string; status: string; unit: string; type: string }>> {
+  const call = callback.call_id
+    ? await trx.selectFrom('calls').select(['task_id', 'callback_task_id']).where('id', '=', callback.call_id).executeTakeFirst()
+    : undefined;
+  const tries = await trx.selectFrom('callback_attempts').select('task_id').where('callback_id', '=', callback.id).execute();
+  const taskIds = [call?.task_id, call?.callback_task_id, callback.task_id, ...tries.map((t) => t.task_id)].filter(
+    (id): id is string => typeof id === 'string',
+  );
+  if (taskIds.length === 0) return [];
+  return trx
+    .selectFrom('cases as c')
+    .select(['c.id', 'c.case_number', 'c.summary', 'c.status', 'c.unit', 'c.type', 'c.created_at'])
+    .where('c.id', 'in', (eb) =>
+      eb
+        .selectFrom('case_reports as cr')
+        .innerJoin('reports as r', 'r.id', 'cr.report_id')
+        .select('cr.case_id')
+        .where('r.call_id', 'in', taskIds),
+    )
+    .orderBy('c.created_at')
+    .limit(10)
+    .execute();
+}

@@ -153,6 +153,36 @@ export const caseReferralSummaries = (db: Trx, caseId: string) =>
 export const caseAttachments = (db: Trx, caseId: string) =>
   db.selectFrom('attachments').selectAll().where('case_id', '=', caseId).orderBy('created_at').execute();
 
+/** The tasks (calls, voicemails) the case's reports were taken from: an intake keeps its task's id as `call_id`. */
+const reportTaskIds = (db: Trx, caseId: string) =>
+  db
+    .selectFrom('case_reports as cr')
+    .innerJoin('reports as r', 'r.id', 'cr.report_id')
+    .select('r.call_id')
+    .where('cr.case_id', '=', caseId)
+    .where('r.call_id', 'is not', null);
+
+/** The recordings of the calls a case's reports were taken on, oldest first (no audio: what can be played). */
+export const caseRecordings = (db: Trx, caseId: string) =>
+  db
+    .selectFrom('recordings as rec')
+    .innerJoin('calls as c', 'c.id', 'rec.call_id')
+    .select(['rec.id', 'rec.call_id', 'rec.duration_ms', 'rec.created_at', 'c.line', 'c.direction'])
+    .where((eb) => eb.or([eb('c.task_id', 'in', reportTaskIds(db, caseId)), eb('c.callback_task_id', 'in', reportTaskIds(db, caseId))]))
+    .orderBy('rec.created_at')
+    .limit(100)
+    .execute();
+
+/** The voicemails worked into a case, or a report of the case was taken from, oldest first. */
+export const caseVoicemails = (db: Trx, caseId: string) =>
+  db
+    .selectFrom('voicemails')
+    .select(['id', 'duration_ms', 'created_at', 'line', 'language'])
+    .where((eb) => eb.or([eb('case_id', '=', caseId), eb('task_id', 'in', reportTaskIds(db, caseId))]))
+    .orderBy('created_at')
+    .limit(100)
+    .execute();
+
 export const caseTimeline = (db: Trx, caseId: string) =>
   db.selectFrom('case_events').selectAll().where('case_id', '=', caseId).orderBy('id').execute();
 
