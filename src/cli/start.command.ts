@@ -19,6 +19,7 @@ import { CallRecordService } from '../services/call-record.service.js';
 import { CallbackService } from '../services/callback.service.js';
 import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { offlineGeocoder } from '../services/geonames.js';
+import { LiveCallRelay } from '../services/live-call-relay.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { RoutingService } from '../services/routing.service.js';
 import { loadRoutingConfig } from '../services/routing-admin.service.js';
@@ -29,7 +30,7 @@ import { packageRoot } from '../storage/paths.js';
 import { TwilioCalls, type TwilioConfig } from '../telephony/adapters/twilio.js';
 import { CallControl } from '../telephony/call-control.js';
 import { loadFlows } from '../telephony/ivr-flows.js';
-import type { LiveCalls } from '../telephony/live-calls.js';
+import { type LiveCalls, serveLiveCalls } from '../telephony/live-calls.js';
 import { PromptLibrary } from '../telephony/media/prompts.js';
 import { startTelephony, type Telephony } from '../telephony/runtime.js';
 import { liveTrafficFactory } from '../telephony/simulator/live-traffic-factory.js';
@@ -81,6 +82,7 @@ export async function startCommand(
     try {
       // Calls first. With the edge and rtpengine shared (a cluster), they are handed to the other nodes, untouched —
       // a rolling restart costs the callers nothing; alone, callers hear the end of the call, not a dead line.
+      await stopRelay?.();
       if (telephony && config.TELEPHONY_SHARED) {
         const handed = await telephony.handOver();
         logger.info({ handed }, 'calls handed over to the other nodes');
@@ -100,6 +102,8 @@ export async function startCommand(
     }
   };
   let telephony: Telephony | undefined;
+  /** Stops carrying out the acts other nodes relay for this node's calls. */
+  let stopRelay: (() => Promise<void>) | undefined;
   let app: Awaited<ReturnType<typeof buildApp>>['app'] | undefined;
   let routing: RoutingService | undefined;
   let simulation: SimulationControl | undefined;
@@ -169,7 +173,7 @@ export async function startCommand(
     );
     routing.start();
     // The call record, written by every telephony adapter and the live simulation.
-    const liveCalls: { current: LiveCalls | null } = { current: null };
+    const liveCalls: { current: LiveCalls | null; node: string | null } = { current: null, node: null };
     const callbacks = new CallbackService({ db: storage.handle.db, routing, policy: callbackPolicy(config) });
     const callRecords = new CallRecordService(storage.handle.db, routing, {
       callbacks,
@@ -300,13 +304,14 @@ export async function startCommand(
           : 'telephony: rendering prompts, starting rtpengine and Kamailio…',
       );
       const log = logger.child({ component: 'telephony' });
+      const telephonyNode = `${hostname()}:${config.SIP_NODE_PORT}`;
       telephony = await startTelephony({
         calls: callRecords,
         flowsDir: path.join(packageRoot(), 'reference', 'ivr'),
         kamailioTemplate: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
         routing,
         dataDir: path.join(config.dataDir, 'telephony'),
-        node: `${hostname()}:${config.SIP_NODE_PORT}`,
+        node: telephonyNode,
         clock: () => new Date(),
         timeZone: config.CENTER_TIME_ZONE,
         // Call ids and statuses only: numbers and what callers pressed stay in the call records.
@@ -333,6 +338,14 @@ export async function startCommand(
         throw new StartupError(`telephony could not start: ${error instanceof Error ? error.message : String(error)}`);
       });
       liveCalls.current = telephony.live;
+      liveCalls.node = telephonyNode;
+      // Supervisors and agents whose requests reach another node act on this node's calls through it.
+      stopRelay = await serveLiveCalls(
+        new LiveCallRelay({ db: storage.handle.db, pool: storage.handle.pool }),
+        telephonyNode,
+        telephony.live,
+        (event, details) => log.warn({ event, ...details }, event),
+      );
       progress(
         `telephony: SIP edge on udp 127.0.0.1:${config.SIP_EDGE_PORT} (lines ${[...telephony.control.lines()].join(', ')}); call control on ${config.SIP_NODE_PORT}; rtpengine ng on ${config.RTPENGINE_NG_PORT}`,
       );
@@ -341,6 +354,7 @@ export async function startCommand(
   } catch (error) {
     await sealer?.stop().catch(() => undefined);
     await jobs?.stop().catch(() => undefined);
+    await stopRelay?.().catch(() => undefined);
     await telephony?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await simulation?.stop().catch(() => undefined);

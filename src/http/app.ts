@@ -20,7 +20,8 @@ import { CallbackService } from '../services/callback.service.js';
 import { readCsv } from '../services/csv-reader.js';
 import { offlineGeocoder } from '../services/geonames.js';
 import type { IdentityDeps } from '../services/identity-context.js';
-import { adapterOfCall } from '../services/live-call.service.js';
+import { whereaboutsOfCall } from '../services/live-call.service.js';
+import { LiveCallRelay } from '../services/live-call-relay.service.js';
 import { authenticateClientToken } from '../services/partner-client.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
@@ -86,8 +87,8 @@ export type AppOptions = {
   auditMaxMergeDelayMs?: number;
   /** Callbacks kept (the composition root's, with the CALLBACK_* policy); default: one with the default policy. */
   callbacks?: CallbackService;
-  /** This node's connected calls (set when its telephony starts); default: none. */
-  liveCalls?: { current: LiveCalls | null };
+  /** This node's connected calls and its call-control node's name (set when its telephony starts); default: none. */
+  liveCalls?: { current: LiveCalls | null; node?: string | null };
   /** The built web app; default dist/web of the package. */
   webDir?: string;
   /** The cloud-voice adapter: its account's auth token and public base URL (for signatures), and the calls it serves. */
@@ -332,11 +333,13 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     development: options.development ?? !options.secureCookies,
     auditMaxMergeDelayMs: options.auditMaxMergeDelayMs ?? 10_000,
     attachments: { dir: options.attachmentsDir, scanner: options.scanner },
-    liveCalls: new LiveCallDesks(
-      (id) => adapterOfCall(options.db, id),
-      () => options.liveCalls?.current ?? null,
-      () => options.twilio?.calls.conference ?? null,
-    ),
+    liveCalls: new LiveCallDesks({
+      locate: (id) => whereaboutsOfCall(options.db, id),
+      sip: () => options.liveCalls?.current ?? null,
+      node: () => options.liveCalls?.node ?? null,
+      twilio: () => options.twilio?.calls.conference ?? null,
+      relay: new LiveCallRelay({ db: options.db, pool: options.pool }),
+    }),
     callbacks: options.callbacks ?? new CallbackService({ db: options.db, routing: options.routing, policy: DEFAULT_CALLBACK_POLICY }),
   };
   const routes = [

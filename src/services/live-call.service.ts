@@ -52,8 +52,9 @@ export async function colleaguePhone(db: Db, routing: RoutingService, username: 
   return phone;
 }
 
-/** Which adapter carries a call (sip, twilio, simulator); undefined for no such call. */
-export async function adapterOfCall(db: Db, recordId: string): Promise<string | undefined> {
+/** Where a call is: its adapter (sip, twilio, simulator) and the node holding it; undefined for no such call. */
+export async function whereaboutsOfCall(db: Db, recordId: string): Promise<{ adapter: string; node: string } | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(recordId)) return undefined;
-  return (await findCallById(db, recordId))?.adapter;
+  const row = await findCallById(db, recordId);
+  return row ? { adapter: row.adapter, node: row.node } : undefined;
 }

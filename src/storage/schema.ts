@@ -426,6 +426,19 @@ export type RoutingSnapshotsTable = {
 /** Call-control nodes' heartbeats: a node not seen for the adoption delay is dead, and its open SIP calls are adopted. */
 export type CallControlNodesTable = { node: string; seen_at: Date };
 
+export type LiveCallRequestsTable = {
+  id: Generated<string>;
+  node: string;
+  record_id: string | null;
+  act: string;
+  args: ColumnType<Record<string, unknown>, string, string>;
+  created_at: Generated<Date>;
+  taken_at: Date | null;
+  done_at: Date | null;
+  result: ColumnType<unknown, string | null, string | null>;
+  error: ColumnType<{ code: string; message: string; details?: Record<string, unknown> } | null, string | null, string | null>;
+};
+
 export type RoutingWorkersTable = {
   user_id: string;
   attributes: ColumnType<Record<string, unknown>, string, string>;
@@ -871,6 +884,7 @@ export type Database = {
   routing_commands: RoutingCommandsTable;
   cluster_leases: ClusterLeasesTable;
   call_control_nodes: CallControlNodesTable;
+  live_call_requests: LiveCallRequestsTable;
   routing_snapshots: RoutingSnapshotsTable;
   routing_workers: RoutingWorkersTable;
   simulation_runs: SimulationRunsTable;

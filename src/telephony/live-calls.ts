@@ -1,5 +1,6 @@
 import { dialAllowed } from '../domain/callbacks/callback-policy.js';
 import { AppError } from '../domain/errors/app-error.js';
+import type { LiveCallRelay } from '../services/live-call-relay.service.js';
 import { type ConferenceMode, type ConsultPhase, SipConference } from './adapters/sip-conference.js';
 import { SipLeg } from './adapters/sip-leg.js';
 import type { CallControl } from './call-control.js';
@@ -43,34 +44,145 @@ export interface LiveCallDesk {
   consultCancel(recordId: string): Promise<void>;
 }
 
+/** Where a call is: its adapter, and for SIP the node that holds its media. */
+export type CallWhereabouts = { adapter: string; node: string };
+
 /**
- * Every live call this node can help on: its own SIP calls, and Twilio's (their state is in the call record, so any
- * node acts on them). Each act goes to the desk of the call's adapter.
+ * Every live call this node can help on: its own SIP calls, the SIP calls other nodes hold (each act relayed to the
+ * holder through the database), and Twilio's (their state is in the call record, so any node acts on them). Each
+ * act goes to the desk of the call's adapter and holder.
  */
 export class LiveCallDesks {
   constructor(
-    /** The adapter of a call record (undefined: no such call). */
-    private readonly adapterOf: (recordId: string) => Promise<string | undefined>,
-    private readonly sip: () => LiveCallDesk | null,
-    private readonly twilio: () => LiveCallDesk | null,
+    private readonly o: {
+      /** Where a call record's call is (undefined: no such call). */
+      locate: (recordId: string) => Promise<CallWhereabouts | undefined>;
+      /** This node's SIP calls, and its call-control node's name (null: no telephony here). */
+      sip: () => LiveCallDesk | null;
+      node: () => string | null;
+      twilio: () => LiveCallDesk | null;
+      /** Acts on SIP calls of other nodes; null: only this node's. */
+      relay: LiveCallRelay | null;
+    },
   ) {}
 
+  /** Every node's connected calls: this node's, each other live node's (asked, a node that does not answer is left out), Twilio's. */
   async list(): Promise<LiveCall[]> {
-    return [...((await this.sip()?.list()) ?? []), ...((await this.twilio()?.list()) ?? [])];
+    const { relay } = this.o;
+    const remote = relay
+      ? await Promise.all(
+          (await relay.otherNodes(this.o.node())).map(
+            (node) => relay.ask(node, 'list', null, {}, 3_000).catch(() => []) as Promise<LiveCall[]>,
+          ),
+        )
+      : [];
+    return [...((await this.o.sip()?.list()) ?? []), ...remote.flat(), ...((await this.o.twilio()?.list()) ?? [])];
   }
 
   async desk(recordId: string): Promise<LiveCallDesk> {
-    const adapter = await this.adapterOf(recordId);
-    const desk = adapter === 'twilio' ? this.twilio() : this.sip();
-    if (!desk)
-      throw new AppError(
-        'unprocessable',
-        adapter === 'twilio'
-          ? 'Twilio calls cannot be helped on: the REST API is not configured (TWILIO_ACCOUNT_SID).'
-          : 'This node runs no telephony: there are no live calls here.',
-      );
-    return desk;
+    const where = await this.o.locate(recordId);
+    if (where?.adapter === 'twilio') {
+      const twilio = this.o.twilio();
+      if (!twilio)
+        throw new AppError('unprocessable', 'Twilio calls cannot be helped on: the REST API is not configured (TWILIO_ACCOUNT_SID).');
+      return twilio;
+    }
+    const local = this.o.sip();
+    if (!where || (local && where.node === this.o.node())) {
+      if (!local) throw new AppError('unprocessable', 'This node runs no telephony: there are no live calls here.');
+      return local;
+    }
+    if (!this.o.relay) throw new AppError('conflict', 'That call is held by another node.');
+    return new RelayedDesk(this.o.relay, where.node);
   }
+}
+
+/** The acts on a SIP call another node holds, relayed to it; ringing a phone may take a while, hence the longer waits. */
+class RelayedDesk implements LiveCallDesk {
+  constructor(
+    private readonly relay: LiveCallRelay,
+    private readonly node: string,
+  ) {}
+
+  private ask(act: string, recordId: string, args: Record<string, unknown> = {}, timeoutMs = 15_000) {
+    return this.relay.ask(this.node, act, recordId, args, timeoutMs);
+  }
+
+  list(): Promise<LiveCall[]> {
+    return this.relay.ask(this.node, 'list', null, {}, 3_000) as Promise<LiveCall[]>;
+  }
+  async supervise(recordId: string, phone: string, mode: ConferenceMode): Promise<LiveCall> {
+    return (await this.ask('supervise', recordId, { phone, mode }, 60_000)) as LiveCall;
+  }
+  async leave(recordId: string): Promise<void> {
+    await this.ask('leave', recordId);
+  }
+  async interpreter(recordId: string, language: string): Promise<boolean> {
+    return (await this.ask('interpreter', recordId, { language }, 60_000)) === true;
+  }
+  async dropInterpreter(recordId: string): Promise<void> {
+    await this.ask('drop_interpreter', recordId);
+  }
+  async consult(recordId: string, target: { phone: string } | { number: string }): Promise<boolean> {
+    return (await this.ask('consult', recordId, { target }, 60_000)) === true;
+  }
+  async consultConference(recordId: string): Promise<void> {
+    await this.ask('consult_conference', recordId);
+  }
+  async consultTransfer(recordId: string): Promise<void> {
+    await this.ask('consult_transfer', recordId);
+  }
+  async consultCancel(recordId: string): Promise<void> {
+    await this.ask('consult_cancel', recordId);
+  }
+}
+
+const MODES: readonly ConferenceMode[] = ['monitor', 'whisper', 'barge'];
+const text = (v: unknown): string => {
+  if (typeof v !== 'string' || v === '') throw new AppError('malformed_request', 'A relayed act is missing a field.');
+  return v;
+};
+
+/** The holder's side: the requests other nodes relay for this node's calls, carried out on `desk`. */
+export function serveLiveCalls(
+  relay: LiveCallRelay,
+  node: string,
+  desk: LiveCallDesk,
+  log: (event: string, details: Record<string, unknown>) => void,
+): Promise<() => Promise<void>> {
+  return relay.serve(
+    node,
+    async (act, recordId, args) => {
+      if (act === 'list') return desk.list();
+      const id = text(recordId);
+      switch (act) {
+        case 'supervise': {
+          const mode = MODES.find((m) => m === args.mode);
+          if (!mode) throw new AppError('malformed_request', 'A relayed act is missing a field.');
+          return desk.supervise(id, text(args.phone), mode);
+        }
+        case 'leave':
+          return desk.leave(id);
+        case 'interpreter':
+          return desk.interpreter(id, text(args.language));
+        case 'drop_interpreter':
+          return desk.dropInterpreter(id);
+        case 'consult': {
+          const target = (args.target ?? {}) as { phone?: unknown; number?: unknown };
+          return desk.consult(id, typeof target.number === 'string' ? { number: target.number } : { phone: text(target.phone) });
+        }
+        case 'consult_conference':
+          return desk.consultConference(id);
+        case 'consult_transfer':
+          return desk.consultTransfer(id);
+        case 'consult_cancel':
+          return desk.consultCancel(id);
+        default:
+          throw new AppError('malformed_request', `Not an act on a live call: ${act}.`);
+      }
+    },
+    log,
+  );
 }
 
 export class LiveCalls implements LiveCallDesk {

@@ -149,7 +149,7 @@ export async function buildTestApp(
     /** The callback policy (default: the product's default). */
     callbackPolicy?: CallbackPolicy;
     /** The node's live calls (a telephony test sets `current` once its telephony runs). */
-    liveCalls?: { current: LiveCalls | null };
+    liveCalls?: { current: LiveCalls | null; node?: string | null };
   } = {},
 ): Promise<TestApp> {
   await loadReferenceData(db.db);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallRecordService } from '../../src/services/call-record.service.js';
-import type { LiveCalls } from '../../src/telephony/live-calls.js';
+import { LiveCallRelay } from '../../src/services/live-call-relay.service.js';
+import { type LiveCalls, serveLiveCalls } from '../../src/telephony/live-calls.js';
 import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
 import { buildTestApp, enrollAs, realTimeClockFrom, type TestApp } from '../support/app.js';
 import { type Softphone, startSoftphone, toneLevel } from '../support/baresip.js';
@@ -30,7 +31,7 @@ const INTERPRETER = 1_200;
 
 let db: TestDatabase;
 let t: TestApp;
-const liveCalls: { current: LiveCalls | null } = { current: null };
+const liveCalls: { current: LiveCalls | null; node: string | null } = { current: null, node: null };
 let tel: Telephony;
 let edgePort: number;
 let clock: () => Date;
@@ -75,6 +76,7 @@ beforeAll(async () => {
     interpreter: { number: INTERPRETER_NUMBER, callerId: '+16155550100' },
   });
   liveCalls.current = tel.live;
+  liveCalls.node = 'node-sv';
   // The interpreter service answers at the carrier trunk's address (no registration).
   phones.push(await startSoftphone(INTERPRETER_NUMBER, edgePort, { toneHz: INTERPRETER, sipPort: carrierPort, register: false }));
   await t.routing.execute(
@@ -361,6 +363,83 @@ describe('consult and warm transfer', () => {
     expect(levels.transferred.callerHearsColleague, JSON.stringify(levels)).toBeGreaterThan(heard);
     expect(levels.transferred.colleagueHearsCaller, JSON.stringify(levels)).toBeGreaterThan(heard);
     for (const p of [agent, caller, colleague]) {
+      await p.p.stop();
+      phones.splice(phones.indexOf(p.p), 1);
+    }
+  }, 120_000);
+});
+
+describe('a call another node holds', () => {
+  it('a supervisor whose request reaches a node without the call: the call is listed and monitored through its holder (relayed over the database), heard on audio; a gone holder is said so, nothing done', async () => {
+    const { agent, caller, recordId } = await connectedCall(LINE);
+    const supervisor = await phone('supsv2', SUPERVISOR);
+    const boss = await enrollAs(t, 'supervisor');
+    await t.app.inject({ method: 'PUT', url: '/api/v1/routing/me/activity', headers: boss.headers, payload: { activity: 'Offline' } });
+    await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/routing/workers/${boss.userId}`,
+      headers: boss.headers,
+      payload: { attributes: { skills: [], languages: ['en'], sipUser: 'supsv2' } },
+    });
+    // The holder serves the acts relayed to it; the API now answers as a node with no telephony of its own.
+    const relay = new LiveCallRelay({ db: db.db, pool: db.pool });
+    const stopServing = await serveLiveCalls(relay, 'node-sv', tel.live, () => undefined);
+    liveCalls.current = null;
+    liveCalls.node = 'node-api';
+    try {
+      const listed = await t.app.inject({ method: 'GET', url: '/api/v1/calls/live', headers: { cookie: boss.cookie } });
+      expect(listed.json().calls).toEqual([expect.objectContaining({ recordId, parties: ['caller', 'agent'], mode: null })]);
+      agent.started(performance.now());
+      const monitored = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/calls/${recordId}/supervise`,
+        headers: boss.headers,
+        payload: { mode: 'monitor' },
+      });
+      expect(monitored.statusCode, monitored.body).toBe(200);
+      expect(monitored.json()).toMatchObject({ recordId, parties: ['caller', 'agent', 'supervisor'], mode: 'monitor' });
+      await supervisor.established();
+      const monitorAt = performance.now();
+      await sleep(4_000);
+      const left = await t.app.inject({ method: 'DELETE', url: `/api/v1/calls/${recordId}/supervise`, headers: boss.headers });
+      expect(left.statusCode, left.body).toBe(200);
+      await supervisor.p.waitFor('CALL_CLOSED', 10_000);
+      const after = await t.app.inject({ method: 'GET', url: '/api/v1/calls/live', headers: { cookie: boss.cookie } });
+      expect(after.json().calls[0]?.parties).toEqual(['caller', 'agent']);
+      // Nothing is left in the relay's table.
+      expect(await db.db.selectFrom('live_call_requests').select('id').execute()).toEqual([]);
+      const levels = {
+        supervisorHearsCaller: supervisor.level(CALLER, monitorAt),
+        supervisorHearsAgent: supervisor.level(AGENT, monitorAt),
+        agentHearsSupervisor: agent.level(SUPERVISOR, monitorAt),
+      };
+      console.log('relayed monitor levels', JSON.stringify(levels));
+      expect(levels.supervisorHearsCaller, JSON.stringify(levels)).toBeGreaterThan(0.02);
+      expect(levels.supervisorHearsAgent, JSON.stringify(levels)).toBeGreaterThan(0.02);
+      expect(levels.agentHearsSupervisor, JSON.stringify(levels)).toBeLessThan(0.005);
+
+      // A holder that takes no request (gone): withdrawn, so it never happens late; the asker is told.
+      const impatient = new LiveCallRelay({ db: db.db, pool: db.pool, takeMs: 300 });
+      await expect(impatient.ask('node-gone', 'leave', recordId, {}, 2_000)).rejects.toMatchObject({ code: 'not_ready' });
+      expect(await db.db.selectFrom('live_call_requests').select('id').execute()).toEqual([]);
+      const audit = await db.db
+        .selectFrom('audit_events')
+        .select(['action', 'actor_id'])
+        .where('resource_id', '=', recordId)
+        .where('action', 'like', 'call.supervise%')
+        .execute();
+      expect(audit.map((a) => [a.action, a.actor_id])).toEqual([
+        ['call.supervise', boss.userId],
+        ['call.supervise_end', boss.userId],
+      ]);
+    } finally {
+      liveCalls.current = tel.live;
+      liveCalls.node = 'node-sv';
+      await stopServing();
+    }
+    caller.p.command('hangup');
+    await until(() => tel.live.list().length === 0);
+    for (const p of [agent, caller, supervisor]) {
       await p.p.stop();
       phones.splice(phones.indexOf(p.p), 1);
     }
