@@ -145,7 +145,16 @@ export class CallRecordService {
    */
   async queued(
     ctx: RequestContext,
-    call: { taskId: string; recordId: string | null; line: string; language: string; vars: Vars; priority: number },
+    call: {
+      taskId: string;
+      recordId: string | null;
+      line: string;
+      language: string;
+      vars: Vars;
+      priority: number;
+      /** A SIP call's state for adoption, as queued: saved with the task, by its holder. */
+      sipState?: { node: string; state: unknown };
+    },
   ): Promise<void> {
     const attributes: Vars = {
       kind: 'call',
@@ -159,12 +168,14 @@ export class CallRecordService {
       { type: 'createTask', task: { id: call.taskId, channel: 'voice', priority: call.priority, attributes } },
       ctx,
       recordId
-        ? (trx) =>
-            updateCall(trx, recordId, {
+        ? async (trx) => {
+            await updateCall(trx, recordId, {
               queued_at: ctx.now,
               task_id: call.taskId,
               queue_id: this.routing.engine.task(call.taskId)?.queueId ?? null,
-            })
+            });
+            if (call.sipState) await saveSipCallState(trx, recordId, call.sipState.node, JSON.stringify(call.sipState.state));
+          }
         : undefined,
     );
   }

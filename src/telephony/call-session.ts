@@ -156,16 +156,7 @@ export class CallSession {
   private save(): void {
     const recordId = this.recordId;
     if (!this.leg.saved || !recordId || this.finished || this.detached || !ADOPTABLE.has(this.phase)) return;
-    const saved: SavedSession = {
-      v: 1,
-      phase: this.phase,
-      taskId: this.taskId,
-      language: this.language,
-      recordingAnnounced: this.recordingAnnounced,
-      ivr: this.state,
-      queue: this.queueEntry,
-      leg: this.leg.saved(),
-    };
+    const saved = this.snapshot();
     this.saving = this.saving
       .then(() => this.deps.calls.saveSipState(recordId, this.deps.node, saved))
       .then(
@@ -174,6 +165,21 @@ export class CallSession {
         },
         (error: unknown) => this.deps.log('call_state_not_saved', { callId: this.leg.externalId, error: String(error) }),
       );
+  }
+
+  /** What another node needs to carry the call on, as it is now (with `over` applied). */
+  private snapshot(over: Partial<SavedSession> = {}): SavedSession {
+    return {
+      v: 1,
+      phase: this.phase,
+      taskId: this.taskId,
+      language: this.language,
+      recordingAnnounced: this.recordingAnnounced,
+      ivr: this.state,
+      queue: this.queueEntry,
+      leg: this.leg.saved?.() ?? null,
+      ...over,
+    };
   }
 
   private detach(why = 'call_adopted_elsewhere'): void {
@@ -534,6 +540,14 @@ export class CallSession {
   private async queue(node: EnqueueNode, vars: Record<string, string | boolean>, priority: number): Promise<void> {
     const taskId = this.deps.routing.newTaskId();
     this.taskId = taskId;
+    const started = Date.now();
+    const nodeId = Object.entries(this.flow.nodes).find(([, n]) => n === node)?.[0] ?? this.state.node;
+    const entry = { node: nodeId, since: started };
+    // The task and the state another node would carry the call on from (queued, with it) are stored in one
+    // transaction: a node killed right after cannot leave a queued caller whose saved state says "in the menus". The
+    // saves still under way land first, so none of them can put an older state over it.
+    await this.saving;
+    const adoptable = this.leg.saved && !this.detached;
     await this.deps.calls.queued(this.ctx(), {
       taskId,
       recordId: this.recordId,
@@ -541,12 +555,10 @@ export class CallSession {
       language: this.language,
       vars,
       priority,
+      ...(adoptable ? { sipState: { node: this.deps.node, state: this.snapshot({ phase: 'queued', taskId, queue: entry }) } } : {}),
     });
     this.phase = 'queued';
-    const started = Date.now();
-    const nodeId = Object.entries(this.flow.nodes).find(([, n]) => n === node)?.[0] ?? this.state.node;
-    this.queueEntry = { node: nodeId, since: started };
-    this.save();
+    this.queueEntry = entry;
     const ewt = estimatedWaitSeconds(this.deps.routing.engine, taskId);
     if (ewt && ewt.position > node.maxWaiting) {
       await this.overflow(node, taskId);

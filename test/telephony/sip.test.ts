@@ -103,6 +103,21 @@ const base = (callId: string | null) =>
 describe('SIP calls through Kamailio and rtpengine', () => {
   it('public line, 2 then 2 by RFC 4733: Spanish, about a child, queued for the UAC unit; the caller hangs up → abandoned', async () => {
     const before = (await calls()).length;
+    // What another node would adopt the call from, read the moment its task exists: already "queued", with the task
+    // (stored in the task's transaction, so a node killed right then leaves no queued caller saved as in the menus).
+    const savedAtTask: Promise<unknown>[] = [];
+    const unsubscribe = t.routing.subscribe((events) => {
+      for (const e of events)
+        if (e.type === 'task.created')
+          savedAtTask.push(
+            db.db
+              .selectFrom('calls')
+              .select('adapter_state')
+              .where('task_id', '=', e.taskId)
+              .executeTakeFirst()
+              .then((r) => r?.adapter_state),
+          );
+    });
     const run = sipp('caller-2-2-hangs-up.xml', edge, {
       service: '+16155550100',
       holdMs: 12_000,
@@ -124,6 +139,8 @@ describe('SIP calls through Kamailio and rtpengine', () => {
     expect(queued?.ivr_path).toEqual(['hours=open', 'language=2', 'reason=2']);
     const task = t.routing.engine.task(queued?.task_id as string);
     expect(task).toMatchObject({ status: 'pending', attributes: { language: 'es', topic: 'uac' } });
+    unsubscribe();
+    expect(await Promise.all(savedAtTask)).toEqual([expect.objectContaining({ phase: 'queued', taskId: queued?.task_id })]);
     const result = await run;
     expect(result.code, result.stderr + result.stdout.slice(-2_000)).toBe(0);
     await until(async () => (await calls()).at(-1)?.end_reason !== null);
