@@ -36,6 +36,10 @@ export type CallbackDeps = { db: Db; routing: RoutingService; policy: CallbackPo
 export const SCHEDULED_PRIORITY = 10;
 /** A try not finished after this long was lost with its node (a try rings for at most a minute and talks for hours: generous). */
 const STUCK_AFTER_MS = 6 * 60 * 60 * 1000;
+/** A dialing node silent this long (it beats every second) is dead: its try is given back. */
+const DEAD_NODE_MS = 10_000;
+/** A try claimed this recently is left alone whatever the beats say (a node that has just started dialing). */
+const CLAIM_GRACE_MS = 30_000;
 
 /** A case a callback is about, as the agent making the try sees it. */
 export type CallbackCase = { id: string; caseNumber: string; summary: string; status: string; type: string };
@@ -278,7 +282,17 @@ export class CallbackService {
   async releaseDue(ctx: RequestContext, limit = 200): Promise<number> {
     const stuck = await this.deps.db
       .transaction()
-      .execute((trx) => repo.stuckDialing(trx, new Date(ctx.now.getTime() - STUCK_AFTER_MS), limit));
+      .execute((trx) =>
+        repo.stuckDialing(
+          trx,
+          {
+            before: new Date(ctx.now.getTime() - STUCK_AFTER_MS),
+            claimedBefore: new Date(ctx.now.getTime() - CLAIM_GRACE_MS),
+            deadAfterMs: DEAD_NODE_MS,
+          },
+          limit,
+        ),
+      );
     for (const row of stuck)
       await this.attemptEnded(ctx, row.id, {
         taskId: row.task_id ?? '',

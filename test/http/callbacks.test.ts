@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -191,6 +192,52 @@ describe('a callback scheduled in wrap-up', () => {
     expect(ok.statusCode, ok.body).toBe(200);
     const row = await db.db.selectFrom('callbacks').selectAll().where('id', '=', ok.json().callbackId).executeTakeFirstOrThrow();
     expect(row.time_zone).toBe('America/New_York');
+  });
+
+  it('a try left dialing by a node that died is given back as failed once the node stops beating, not after hours; a live node’s and a just-claimed try are left alone', async () => {
+    await db.db.insertInto('call_control_nodes').values({ node: 'node-alive', seen_at: sql<Date>`now()` }).execute();
+    const minutesAgo = (m: number) => new Date(t.clock.now.getTime() - m * 60_000);
+    const dialing = async (node: string, since: Date, number: string) =>
+      (
+        await db.db
+          .insertInto('callbacks')
+          .values({
+            number,
+            line: '+16155550100',
+            unit: 'general',
+            language: 'en',
+            origin: 'ivr',
+            status: 'dialing',
+            task_id: t.routing.newTaskId(),
+            attempts: 0,
+            max_attempts: 3,
+            dialing_node: node,
+            dialing_since: since,
+            created_at: since,
+            updated_at: since,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    const gone = await dialing('node-gone', minutesAgo(2), '+16155550171');
+    const alive = await dialing('node-alive', minutesAgo(2), '+16155550172');
+    const justClaimed = await dialing('node-gone', new Date(t.clock.now.getTime() - 5_000), '+16155550174');
+    await t.callbacks.releaseDue(system());
+    const status = async (id: string) =>
+      (await db.db.selectFrom('callbacks').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+    expect(await status(gone)).not.toBe('dialing');
+    expect(await status(alive)).toBe('dialing');
+    expect(await status(justClaimed)).toBe('dialing');
+    const tries = await db.db
+      .selectFrom('callback_attempts')
+      .select(['callback_id', 'outcome'])
+      .where('callback_id', 'in', [gone, alive, justClaimed])
+      .execute();
+    expect(tries).toEqual([{ callback_id: gone, outcome: 'failed' }]);
+    await db.db.updateTable('callbacks').set({ status: 'closed', task_id: null }).where('id', 'in', [gone, alive, justClaimed]).execute();
+    for (const task of [...t.routing.engine.allTasks()])
+      if (task.status === 'pending' || task.status === 'reserved')
+        await t.routing.execute({ type: 'cancel', taskId: task.id, reason: 'resolved' }, system());
   });
 
   it('"reached voicemail" is only for a callback try that was answered', async () => {

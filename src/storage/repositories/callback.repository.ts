@@ -196,13 +196,37 @@ export async function findCallbackByAttemptTask(trx: Trx, taskId: string): Promi
     .executeTakeFirst();
 }
 
-/** Callbacks left dialing longer than any try lasts (their node died mid-try). */
-export async function stuckDialing(trx: Trx, before: Date, limit: number): Promise<CallbackRow[]> {
+/**
+ * Callbacks whose try was left dialing by a node that died mid-try: its call-control beat is older than
+ * `deadAfterMs` (on the database's clock, as for calls) and it claimed the try before `claimedBefore`; or, whatever
+ * the beats say, dialing since before `before` (longer than any try lasts).
+ */
+export async function stuckDialing(
+  trx: Trx,
+  o: { before: Date; claimedBefore: Date; deadAfterMs: number },
+  limit: number,
+): Promise<CallbackRow[]> {
   return trx
     .selectFrom('callbacks')
     .selectAll()
     .where('status', '=', 'dialing')
-    .where('dialing_since', '<', before)
+    .where((eb) =>
+      eb.or([
+        eb('dialing_since', '<', o.before),
+        eb.and([
+          eb('dialing_since', '<', o.claimedBefore),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('call_control_nodes as n')
+                .select('n.node')
+                .whereRef('n.node', '=', 'callbacks.dialing_node')
+                .where('n.seen_at', '>', sql<Date>`now() - make_interval(secs => ${o.deadAfterMs / 1000})`),
+            ),
+          ),
+        ]),
+      ]),
+    )
     .limit(limit)
     .forUpdate()
     .skipLocked()
