@@ -280,19 +280,17 @@ export class CallbackService {
    * transaction that marks it queued), and gives back tries whose node died mid-call. Returns how many were released.
    */
   async releaseDue(ctx: RequestContext, limit = 200): Promise<number> {
-    const stuck = await this.deps.db
-      .transaction()
-      .execute((trx) =>
-        repo.stuckDialing(
-          trx,
-          {
-            before: new Date(ctx.now.getTime() - STUCK_AFTER_MS),
-            claimedBefore: new Date(ctx.now.getTime() - CLAIM_GRACE_MS),
-            deadAfterMs: DEAD_NODE_MS,
-          },
-          limit,
-        ),
-      );
+    const stuck = await this.deps.db.transaction().execute((trx) =>
+      repo.stuckDialing(
+        trx,
+        {
+          before: new Date(ctx.now.getTime() - STUCK_AFTER_MS),
+          claimedBefore: new Date(ctx.now.getTime() - CLAIM_GRACE_MS),
+          deadAfterMs: DEAD_NODE_MS,
+        },
+        limit,
+      ),
+    );
     for (const row of stuck)
       await this.attemptEnded(ctx, row.id, {
         taskId: row.task_id ?? '',

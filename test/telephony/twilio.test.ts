@@ -1,153 +1,48 @@
-import { createHmac } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallRecordService } from '../../src/services/call-record.service.js';
-import { TwilioCalls } from '../../src/telephony/adapters/twilio.js';
-import { CallControl } from '../../src/telephony/call-control.js';
-import { loadFlows } from '../../src/telephony/ivr-flows.js';
-import { PromptLibrary } from '../../src/telephony/media/prompts.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { waitUntil } from '../support/processes.js';
+import {
+  TWILIO_ACCOUNT_SID as ACCOUNT_SID,
+  TWILIO_AUTH_TOKEN as AUTH_TOKEN,
+  TWILIO_BASE_URL as BASE_URL,
+  twilioParams as base,
+  callSid,
+  postTwilio,
+  type RestCall,
+  signTwilio as sign,
+  startTwilioStandIn,
+  type TwilioStandIn,
+  twilioAdapter,
+} from '../support/twilio.js';
 
 /**
- * The Twilio adapter against Twilio's documented wire format: form-encoded
- * webhooks signed as Twilio signs them (HMAC-SHA1 over the full URL followed
- * by each POST parameter's name and value, sorted by name, base64) — computed
- * here from the documentation, not with the library the server uses — and
- * TwiML answers. The same IVR flows and the same routing engine as SIP.
+ * The Twilio adapter against Twilio's documented wire format (test/support/twilio.ts): signed form-encoded webhooks
+ * and TwiML answers, the REST API's requests as its stand-in records them. The same IVR flows and the same routing
+ * engine as SIP.
  */
 
-const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
-const BASE_URL = 'https://switchboard.example.gov';
 let db: TestDatabase;
 let t: TestApp;
-
-/**
- * Twilio's REST API as documented — POST …/Accounts/{AccountSid}/Calls/{CallSid}.json (new TwiML for a call),
- * POST …/Conferences/{FriendlyName}/Participants.json (a participant dialed into a room; the answer carries its
- * call_sid), POST and DELETE …/Participants/{CallSid or Label}.json (update, remove); Basic auth, form bodies —
- * a local stand-in that records each request.
- */
-type RestCall = { method: string; path: string; auth: string; params: URLSearchParams; twiml: string };
-const restCalls: RestCall[] = [];
-let legs = 0;
-let rest: Server;
-const ACCOUNT_SID = `AC${'a'.repeat(32)}`;
+let rest: TwilioStandIn;
+let restCalls: RestCall[];
 
 beforeAll(async () => {
-  rest = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      const params = new URLSearchParams(body);
-      restCalls.push({
-        method: req.method ?? '',
-        path: decodeURIComponent(req.url ?? ''),
-        auth: req.headers.authorization ?? '',
-        params,
-        twiml: params.get('Twiml') ?? '',
-      });
-      res.setHeader('content-type', 'application/json');
-      if (req.method === 'DELETE') {
-        res.statusCode = 204;
-        res.end();
-      } else if (/\/Participants\.json$/.test(req.url ?? '')) {
-        legs += 1;
-        res.statusCode = 201;
-        res.end(JSON.stringify({ call_sid: `CA${String(900 + legs).padStart(32, '0')}`, label: params.get('Label'), status: 'queued' }));
-      } else res.end(JSON.stringify({ sid: 'CA-updated', status: 'in-progress' }));
-    });
-  });
-  await new Promise<void>((resolve) => rest.listen(0, '127.0.0.1', resolve));
-  const restUrl = `http://127.0.0.1:${(rest.address() as AddressInfo).port}`;
+  rest = await startTwilioStandIn();
+  restCalls = rest.calls;
   db = await createTestDatabase();
-  const { flows, prompts: catalog } = loadFlows(path.resolve('reference/ivr'));
-  const prompts = new PromptLibrary(catalog, mkdtempSync(path.join(tmpdir(), 'sb-twilio-prompts-')));
-  t = await buildTestApp(db, {
-    twilio: (routing, clock) => {
-      const control = new CallControl({
-        calls: new CallRecordService(db.db, routing),
-        routing,
-        prompts,
-        flows,
-        node: 'twilio-test',
-        clock,
-        timeZone: 'America/Chicago',
-        log: () => undefined,
-      });
-      return {
-        config: { authToken: AUTH_TOKEN, baseUrl: BASE_URL },
-        calls: (() => {
-          const calls = new TwilioCalls({
-            calls: new CallRecordService(db.db, routing),
-            routing,
-            flows,
-            prompts,
-            validators: control.validators,
-            node: 'twilio-test',
-            clock,
-            timeZone: 'America/Chicago',
-            rest: {
-              accountSid: ACCOUNT_SID,
-              authToken: AUTH_TOKEN,
-              apiBaseUrl: restUrl,
-              agentSipDomain: 'agents.sip.example.gov',
-              webhookBaseUrl: BASE_URL,
-            },
-            interpreter: { number: '+18005550199', callerId: '+16155550100' },
-            outbound: { callerId: '+16155550100', allow: [/^\+1615555\d{4}$/] },
-          });
-          calls.start();
-          return calls;
-        })(),
-      };
-    },
-  });
+  t = await buildTestApp(db, { twilio: twilioAdapter(db, rest.url) });
   await loadTestAgencies(db);
 });
 afterAll(async () => {
-  await new Promise((resolve) => rest.close(resolve));
+  await rest.close();
   await t.routing.stop();
   await t.app.close();
   await db.drop();
 });
 
-/** Twilio's documented algorithm: https://www.twilio.com/docs/usage/security#validating-requests */
-function sign(url: string, params: Record<string, string>, token = AUTH_TOKEN): string {
-  const data = Object.keys(params)
-    .sort()
-    .reduce((acc, key) => acc + key + params[key], url);
-  return createHmac('sha1', token).update(Buffer.from(data, 'utf8')).digest('base64');
-}
-
 const post = (pathAndQuery: string, params: Record<string, string>, signature?: string | null) =>
-  t.app.inject({
-    method: 'POST',
-    url: pathAndQuery,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(signature === null ? {} : { 'x-twilio-signature': signature ?? sign(`${BASE_URL}${pathAndQuery}`, params) }),
-    },
-    payload: new URLSearchParams(params).toString(),
-  });
+  postTwilio(t, pathAndQuery, params, signature);
 
-const callSid = (n: number) => `CA${String(n).padStart(32, '0')}`;
-const base = (n: number, extra: Record<string, string> = {}) => ({
-  CallSid: callSid(n),
-  AccountSid: `AC${'1'.repeat(32)}`,
-  From: '+16155550177',
-  To: '+16155550100',
-  CallStatus: 'in-progress',
-  Direction: 'inbound',
-  ...extra,
-});
 const record = (n: number) => db.db.selectFrom('calls').selectAll().where('external_id', '=', callSid(n)).executeTakeFirstOrThrow();
 
 describe('Twilio adapter', () => {
@@ -437,10 +332,7 @@ const system = () => ({ actor: null, system: 'test', sourceIp: null, requestId: 
 /** A signed webhook to one of the absolute addresses the adapter gave Twilio. */
 const postTo = (url: string, params: Record<string, string>) => post(url.replace(BASE_URL, ''), params);
 
-async function waitForRest(n: number, from = restCalls.length - n): Promise<RestCall[]> {
-  await waitUntil(`${n} REST requests`, () => restCalls.length >= from + n, 5_000);
-  return restCalls.slice(from, from + n);
-}
+const waitForRest = (n: number, from?: number) => rest.waitFor(n, from);
 
 /** The call_sid the stand-in gave a participant, as the call record keeps it. */
 async function legSid(recordId: string, label: string): Promise<string> {

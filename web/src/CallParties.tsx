@@ -66,7 +66,7 @@ export function CallParties({ taskId }: { taskId: string }) {
             e.preventDefault();
             void act(
               () => api('POST', `/api/v1/routing/tasks/${encodeURIComponent(taskId)}/interpreter`, { language }),
-              'The interpreter is on the line.',
+              'The interpreter service is called onto the line.',
             );
           }}
         >
@@ -98,7 +98,7 @@ export function CallParties({ taskId }: { taskId: string }) {
           onSubmit={(e) => {
             e.preventDefault();
             const target = /^\+[1-9]\d{6,14}$/.test(consultee.trim()) ? { number: consultee.trim() } : { username: consultee.trim() };
-            void act(() => api('POST', `${base}/consult`, target), 'The caller is on hold; you are talking to your colleague.');
+            void act(() => api('POST', `${base}/consult`, target), 'The caller is on hold while you consult.');
           }}
         >
           <label htmlFor={`consult-${taskId}`}>Consult (a colleague’s username, or a number like +16155550123)</label>{' '}
