@@ -8,6 +8,7 @@ import { CallRecordService } from '../../src/services/call-record.service.js';
 import { packageRoot } from '../../src/storage/paths.js';
 import { buildTestApp, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
 import { launchChromium, openPage, seriousViolations, signInThroughPage } from '../support/browser.js';
+import { clearTheDesks, queuedCall } from '../support/calls.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { tip } from '../support/intake.js';
 
@@ -250,32 +251,8 @@ describe('voicemail and callbacks in Chromium', () => {
     await db.db.updateTable('callbacks').set({ status: 'closed', task_id: null }).execute();
     for (const r of t.routing.engine.pendingReservationsOf(agent.userId))
       await t.routing.execute({ type: 'reject', reservationId: r.id }, system());
-    for (const task of [...t.routing.engine.allTasks()]) {
-      if (task.status === 'assigned') await t.routing.execute({ type: 'complete', taskId: task.id }, system());
-      if (t.routing.engine.task(task.id)?.status === 'wrapping')
-        await t.routing.execute({ type: 'finishWrapUp', taskId: task.id }, system());
-    }
-    const call = await db.db
-      .insertInto('calls')
-      .values({
-        adapter: 'simulator',
-        external_id: 'sim-promised',
-        node: 'test',
-        line: '+16155550100',
-        unit: 'general',
-        caller_number: '+16155550173',
-        language: 'en',
-        attributes: JSON.stringify({ reason: 'report', language: 'en' }),
-        arrived_at: t.clock.now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const taskId = t.routing.newTaskId();
-    await t.routing.execute(
-      { type: 'createTask', task: { id: taskId, channel: 'voice', attributes: { kind: 'call', language: 'en', callRecord: call.id } } },
-      system(),
-    );
-    await db.db.updateTable('calls').set({ task_id: taskId }).where('id', '=', call.id).execute();
+    await clearTheDesks(t);
+    const { taskId } = await queuedCall(t, db, '+16155550173');
     const ready = await t.app.inject({
       method: 'PUT',
       url: '/api/v1/routing/me/activity',

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
+import { clearTheDesks, queuedCall } from '../support/calls.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { tip } from '../support/intake.js';
 
@@ -46,38 +47,13 @@ const system = () => ({ actor: null, system: 'test', sourceIp: null, requestId: 
 /** An inbound call from a number, queued and accepted by the agent: the contact in their hands. */
 async function callInHand(number: string): Promise<{ taskId: string; callId: string }> {
   // The agent's hands free, and nothing else waiting (an earlier test's released callback would be offered first).
-  for (const task of [...t.routing.engine.allTasks()]) {
-    if (task.status === 'assigned') await t.routing.execute({ type: 'complete', taskId: task.id }, system());
-    if (t.routing.engine.task(task.id)?.status === 'wrapping') await t.routing.execute({ type: 'finishWrapUp', taskId: task.id }, system());
-    if (task.status === 'pending' || task.status === 'reserved')
-      await t.routing.execute({ type: 'cancel', taskId: task.id, reason: 'resolved' }, system());
-  }
-  const call = await db.db
-    .insertInto('calls')
-    .values({
-      adapter: 'simulator',
-      external_id: `sim-${number}-${t.clock.now.getTime()}`,
-      node: 'test',
-      line: '+16155550100',
-      unit: 'general',
-      caller_number: number,
-      language: 'en',
-      attributes: JSON.stringify({ reason: 'report', language: 'en' }),
-      arrived_at: t.clock.now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const taskId = t.routing.newTaskId();
-  await t.routing.execute(
-    { type: 'createTask', task: { id: taskId, channel: 'voice', attributes: { kind: 'call', language: 'en', callRecord: call.id } } },
-    system(),
-  );
-  await db.db.updateTable('calls').set({ task_id: taskId }).where('id', '=', call.id).execute();
+  await clearTheDesks(t);
+  const { taskId, callId } = await queuedCall(t, db, number);
   const offer = t.routing.engine.pendingReservationsOf(agent.userId).find((r) => r.taskId === taskId);
   expect(offer).toBeDefined();
   const accepted = await t.app.inject({ method: 'POST', url: `/api/v1/routing/reservations/${offer?.id}/accept`, headers: agent.headers });
   expect(accepted.statusCode, accepted.body).toBe(200);
-  return { taskId, callId: call.id };
+  return { taskId, callId };
 }
 
 const dispose = (taskId: string, payload: Record<string, unknown>) =>
