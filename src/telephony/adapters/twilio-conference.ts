@@ -136,24 +136,38 @@ export class TwilioConference implements LiveCallDesk {
       .dial({ action: this.deps.rest.webhook(`dial-result?reservation=${reservationId}`), method: 'POST' })
       .conference({ beep: 'false', startConferenceOnEnter: false, endConferenceOnExit: true, participantLabel: 'caller' }, room);
     await this.deps.rest.post(`Calls/${row.external_id}.json`, { Twiml: caller.toString() });
-    const agent = await this.deps.rest.post(this.participants(row.id), {
-      From: row.line,
-      To: this.deps.rest.phone(sipUser),
-      Label: 'agent',
-      Timeout: 20,
+    await this.addLeg(row.id, 'agent', {
+      from: row.line,
+      to: this.deps.rest.phone(sipUser),
+      timeout: 20,
+      params: { StartConferenceOnEnter: true },
+      statusQuery: `&reservation=${reservationId}`,
+    });
+  }
+
+  /**
+   * A participant dialed into the call's room, labelled by its party, its status callbacks (answered, ended) sent to
+   * `participant-status`; the room ends with it only if it is the agent. Recorded as ringing.
+   */
+  private async addLeg(
+    recordId: string,
+    party: Party,
+    o: { from: string; to: string; timeout: number; params?: Record<string, Param>; statusQuery?: string },
+  ): Promise<void> {
+    const created = await this.deps.rest.post(this.participants(recordId), {
+      From: o.from,
+      To: o.to,
+      Label: party,
+      Timeout: o.timeout,
       Beep: 'false',
-      StartConferenceOnEnter: true,
-      EndConferenceOnExit: true,
-      StatusCallback: this.status(row.id, 'agent', `&reservation=${reservationId}`),
+      EndConferenceOnExit: party === 'agent',
+      ...o.params,
+      StatusCallback: this.status(recordId, party, o.statusQuery),
       StatusCallbackMethod: 'POST',
       StatusCallbackEvent: ['answered', 'completed'],
     });
-    await this.leg(row.id, 'agent', agent, 'ringing');
-  }
-
-  private async leg(recordId: string, party: Party, created: Record<string, unknown>, status: Leg['status']) {
     const sid = typeof created.call_sid === 'string' ? created.call_sid : null;
-    return this.deps.calls.patchConference(recordId, { [party]: { sid, status } });
+    await this.deps.calls.patchConference(recordId, { [party]: { sid, status: 'ringing' } });
   }
 
   /**
@@ -252,19 +266,7 @@ export class TwilioConference implements LiveCallDesk {
     const params = this.modeParams(mode, state.agent?.sid);
     if (state.supervisor) await this.deps.rest.post(this.participants(recordId, 'supervisor'), params);
     else {
-      const created = await this.deps.rest.post(this.participants(recordId), {
-        From: row.line,
-        To: this.deps.rest.phone(phone),
-        Label: 'supervisor',
-        Timeout: 20,
-        Beep: 'false',
-        EndConferenceOnExit: false,
-        ...params,
-        StatusCallback: this.status(recordId, 'supervisor'),
-        StatusCallbackMethod: 'POST',
-        StatusCallbackEvent: ['answered', 'completed'],
-      });
-      await this.leg(recordId, 'supervisor', created, 'ringing');
+      await this.addLeg(recordId, 'supervisor', { from: row.line, to: this.deps.rest.phone(phone), timeout: 20, params });
     }
     await this.deps.calls.patchConference(recordId, { mode });
     this.deps.log('call_supervised', { record: recordId, mode });
@@ -282,18 +284,7 @@ export class TwilioConference implements LiveCallDesk {
     const { state } = await this.connected(recordId);
     if (state.interpreter) return true;
     await this.deps.calls.patchConference(recordId, { language });
-    const created = await this.deps.rest.post(this.participants(recordId), {
-      From: line.callerId,
-      To: line.number,
-      Label: 'interpreter',
-      Timeout: 30,
-      Beep: 'false',
-      EndConferenceOnExit: false,
-      StatusCallback: this.status(recordId, 'interpreter'),
-      StatusCallbackMethod: 'POST',
-      StatusCallbackEvent: ['answered', 'completed'],
-    });
-    await this.leg(recordId, 'interpreter', created, 'ringing');
+    await this.addLeg(recordId, 'interpreter', { from: line.callerId, to: line.number, timeout: 30 });
     this.deps.log('interpreter_called', { record: recordId, language });
     return true;
   }
@@ -327,18 +318,7 @@ export class TwilioConference implements LiveCallDesk {
     } else to = this.deps.rest.phone(target.phone);
     await this.hold(recordId, true);
     try {
-      const created = await this.deps.rest.post(this.participants(recordId), {
-        From: from,
-        To: to,
-        Label: 'consult',
-        Timeout: 25,
-        Beep: 'false',
-        EndConferenceOnExit: false,
-        StatusCallback: this.status(recordId, 'consult'),
-        StatusCallbackMethod: 'POST',
-        StatusCallbackEvent: ['answered', 'completed'],
-      });
-      await this.leg(recordId, 'consult', created, 'ringing');
+      await this.addLeg(recordId, 'consult', { from, to, timeout: 25 });
       await this.deps.calls.patchConference(recordId, { phase: 'consulting' });
     } catch (error) {
       await this.hold(recordId, false).catch(() => undefined);
