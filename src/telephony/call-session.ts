@@ -211,10 +211,9 @@ export class CallSession {
   }
 
   /** The caller holds (the hold message loops to them) while the agent consults; false: back to the conversation. */
-  async hold(on: boolean): Promise<void> {
-    if (this.leg.ended) return;
-    if (on) await this.leg.loop(await this.deps.prompts.file('hold-music', this.language));
-    else await this.leg.stop();
+  /** The hold message in the caller's language (a WAV file): what they hear while the agent consults. */
+  holdMessage(): Promise<string> {
+    return this.deps.prompts.file('hold-music', this.language);
   }
 
   /**

@@ -6,6 +6,7 @@ import { SipLeg } from './adapters/sip-leg.js';
 import type { CallControl } from './call-control.js';
 import type { CallSession } from './call-session.js';
 import type { MediaGateway } from './media/media-gateway.js';
+import { readPcm } from './media/prompts.js';
 import type { SipEndpoint } from './sip/endpoint.js';
 
 /**
@@ -306,12 +307,12 @@ export class LiveCalls implements LiveCallDesk {
       user = target.number;
       outbound = { callerId: this.outbound.callerId, headers: [] };
     } else user = target.phone;
-    await session.hold(true);
+    await this.hold(session, conference, true);
     conference.setConsult('consulting');
     const answered = await conference.addParty('consult', { user, ...(outbound ? { outbound } : {}) });
     if (!answered) {
       conference.setConsult(null);
-      await session.hold(false);
+      await this.hold(session, conference, false);
     }
     this.log(answered ? 'consult_started' : 'consult_not_answered', { record: recordId });
     return answered;
@@ -320,14 +321,14 @@ export class LiveCalls implements LiveCallDesk {
   /** The consultation becomes a three-way call: the caller back from hold, everyone hears everyone. */
   async consultConference(recordId: string): Promise<void> {
     const { session, conference } = this.consulting(recordId);
-    await session.hold(false);
+    await this.hold(session, conference, false);
     conference.setConsult('conferenced');
   }
 
   /** Warm transfer: the agent leaves; the caller and the consulted party go on (the task goes to wrap-up). */
   async consultTransfer(recordId: string): Promise<void> {
     const { session, conference } = this.consulting(recordId);
-    await session.hold(false);
+    await this.hold(session, conference, false);
     await conference.agentLeaves();
     // The agent's task is in wrap-up when this returns.
     await session.handedOver();
@@ -337,8 +338,25 @@ export class LiveCalls implements LiveCallDesk {
   async consultCancel(recordId: string): Promise<void> {
     const { session, conference } = this.consulting(recordId);
     await conference.drop('consult');
-    await session.hold(false);
+    await this.hold(session, conference, false);
   }
+
+  /** The caller on hold hears the hold message, looped, in the conference's own stream to them (the mix goes on after it). */
+  private async hold(session: CallSession, conference: SipConference, on: boolean): Promise<void> {
+    if (!on) {
+      conference.holdCaller(null);
+      return;
+    }
+    const file = await session.holdMessage();
+    let pcm = this.holdAudio.get(file);
+    if (!pcm) {
+      pcm = await readPcm(file);
+      this.holdAudio.set(file, pcm);
+    }
+    conference.holdCaller(pcm);
+  }
+
+  private readonly holdAudio = new Map<string, Int16Array>();
 
   private consulting(recordId: string): { session: CallSession & { leg: SipLeg }; conference: SipConference } {
     const session = this.connected(recordId);

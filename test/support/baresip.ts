@@ -184,13 +184,19 @@ export async function startSoftphone(
 }
 
 /**
- * The RMS amplitude of one tone in a WAV file (a band of ±60 Hz around it), optionally in a window of it: which
- * party a phone heard, when each talks at its own frequency.
+ * The RMS amplitude of one tone in a WAV file (a band of ±60 Hz around it; null: all of it), optionally in a window
+ * of it: which party a phone heard, when each talks at its own frequency.
  */
-export function toneLevel(file: string, hz: number, window?: { fromS: number; seconds: number }): number {
+export function toneLevel(file: string, hz: number | null, window?: { fromS: number; seconds: number }): number {
   const r = spawnSync(
     'sox',
-    [file, '-n', ...(window ? ['trim', String(window.fromS), String(window.seconds)] : []), 'sinc', `${hz - 60}-${hz + 60}`, 'stat'],
+    [
+      file,
+      '-n',
+      ...(window ? ['trim', String(window.fromS), String(window.seconds)] : []),
+      ...(hz === null ? [] : ['sinc', `${hz - 60}-${hz + 60}`]),
+      'stat',
+    ],
     { encoding: 'utf8' },
   );
   const m = /RMS\s+amplitude:\s+([\d.]+)/.exec(`${r.stderr}${r.stdout}`);

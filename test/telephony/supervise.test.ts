@@ -132,7 +132,7 @@ async function phone(user: string, hz: number) {
      * caller hears nothing between the IVR's prompts, and baresip records only what arrives): `endedAt` is when it
      * hung up.
      */
-    levelFromEnd: (hz: number, sinceMs: number, endedAt: number, seconds = 2.5) => {
+    levelFromEnd: (hz: number | null, sinceMs: number, endedAt: number, seconds = 2.5) => {
       // A new stream (rtpengine's hold message, then the mix again) is a new file: all of them, in order, end to end.
       const all = files();
       if (all.length === 0) return 0;
@@ -141,12 +141,12 @@ async function phone(user: string, hz: number) {
       const length = Number(spawnSync('soxi', ['-D', file], { encoding: 'utf8' }).stdout.trim());
       return toneLevel(file, hz, { fromS: Math.max(0, length - (endedAt - sinceMs) / 1_000 + 0.8), seconds });
     },
-    /** For how many seconds, in all its recordings together, this phone heard a tone. */
-    secondsHeard: (hz: number) => {
+    /** For how many seconds, in all its recordings together, this phone heard a tone (its band's level above `over`). */
+    secondsHeard: (hz: number, over = 0.02) => {
       let seconds = 0;
       for (const file of files()) {
         const length = Number(spawnSync('soxi', ['-D', file], { encoding: 'utf8' }).stdout.trim());
-        for (let at = 0; at + 1 <= length; at += 1) if (toneLevel(file, hz, { fromS: at, seconds: 1 }) > 0.02) seconds += 1;
+        for (let at = 0; at + 1 <= length; at += 1) if (toneLevel(file, hz, { fromS: at, seconds: 1 }) > over) seconds += 1;
       }
       return seconds;
     },
@@ -334,8 +334,12 @@ describe('consult and warm transfer', () => {
         agentHearsColleague: agent.level(COLLEAGUE, consultAt),
         colleagueHearsAgent: colleague.level(AGENT, consultAt),
         colleagueHearsCaller: colleague.level(CALLER, consultAt),
-        // The caller heard the colleague only from the conference on, never during the consultation.
-        callerHeardColleagueSeconds: caller.secondsHeard(COLLEAGUE),
+        // The caller heard the colleague only from the conference on, never during the consultation (a tone heard is
+        // about 0.34; the hold message's speech in the same band stays well under 0.1).
+        callerHeardColleagueSeconds: caller.secondsHeard(COLLEAGUE, 0.1),
+        // What the caller heard while on hold: the hold message (speech, all bands), in the same stream as the call.
+        callerHearsHoldMessage: caller.levelFromEnd(null, consultAt, hungUpAt),
+        callerHearsColleagueOnHold: caller.levelFromEnd(COLLEAGUE, consultAt, hungUpAt),
         sinceConferenceSeconds: (hungUpAt - conferenceAt) / 1_000,
       },
       conference: {
@@ -358,6 +362,8 @@ describe('consult and warm transfer', () => {
       Math.ceil(levels.consult.sinceConferenceSeconds),
     );
     expect(levels.consult.callerHeardColleagueSeconds, JSON.stringify(levels)).toBeGreaterThan(4);
+    expect(levels.consult.callerHearsHoldMessage, JSON.stringify(levels)).toBeGreaterThan(heard);
+    expect(levels.consult.callerHearsColleagueOnHold, JSON.stringify(levels)).toBeLessThan(0.1);
     expect(levels.conference.callerHearsColleague, JSON.stringify(levels)).toBeGreaterThan(heard);
     expect(levels.conference.colleagueHearsCaller, JSON.stringify(levels)).toBeGreaterThan(heard);
     expect(levels.transferred.callerHearsColleague, JSON.stringify(levels)).toBeGreaterThan(heard);

@@ -147,6 +147,11 @@ export class SipConference {
     return true;
   }
 
+  /** The caller on hold hears this (the hold message, looped) in the mix's own stream; null: back to the call. */
+  holdCaller(pcm: Int16Array | null): void {
+    this.conference.setFeed('caller', pcm);
+  }
+
   /** The consultation's phase (null: none). */
   consult: ConsultPhase | null = null;
   private agentGone = false;

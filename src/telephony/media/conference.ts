@@ -42,6 +42,8 @@ type Party = {
   started: boolean;
   /** Ticks waited for the continued stream to arrive here before starting a stream of its own. */
   waited: number;
+  /** Audio this party hears besides the parties, looped (the hold message), and where in it the next frame starts. */
+  feed: { pcm: Int16Array; at: number } | null;
 };
 
 export class Conference {
@@ -74,6 +76,7 @@ export class Conference {
       continues: null,
       started: false,
       waited: 0,
+      feed: null,
     };
     socket.on('message', (msg, from) => this.receive(party, msg, from));
     this.parties.set(id, party);
@@ -104,6 +107,15 @@ export class Conference {
   continueStream(listener: string, speaker: string): void {
     const party = this.parties.get(listener);
     if (party) party.continues = speaker;
+  }
+
+  /**
+   * Audio a party hears, looped, besides whom it hears (null: none): the hold message for a caller on hold, in the
+   * same stream as the mix, so their phone plays it and goes on playing the mix after it.
+   */
+  setFeed(id: string, pcm: Int16Array | null): void {
+    const party = this.parties.get(id);
+    if (party) party.feed = pcm && pcm.length > 0 ? { pcm, at: 0 } : null;
   }
 
   stats(id: string): { received: number; sent: number } | undefined {
@@ -190,6 +202,11 @@ export class Conference {
         const frame = frames.get(speaker);
         if (!frame) continue;
         for (let i = 0; i < FRAME && i < frame.length; i++) mix[i] = (mix[i] as number) + (frame[i] as number);
+      }
+      const feed = listener.feed;
+      if (feed) {
+        for (let i = 0; i < FRAME; i++) mix[i] = (mix[i] as number) + (feed.pcm[(feed.at + i) % feed.pcm.length] as number);
+        feed.at = (feed.at + FRAME) % feed.pcm.length;
       }
       const pcm = new Int16Array(FRAME);
       for (let i = 0; i < FRAME; i++) pcm[i] = Math.max(-32_768, Math.min(32_767, mix[i] as number));

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import wavefile from 'wavefile';
 import type { PromptCatalog } from '../../domain/ivr/flow.js';
 
 /**
@@ -105,4 +107,10 @@ export class PromptLibrary implements PromptSource {
     }
     return made;
   }
+}
+
+/** A prompt's samples (8 kHz, mono, 16-bit, as rendered above), for audio the conference mixes in itself. */
+export async function readPcm(file: string): Promise<Int16Array> {
+  const wav = new wavefile.WaveFile(await readFile(file));
+  return Int16Array.from(wav.getSamples(false, Int16Array) as unknown as ArrayLike<number>);
 }
