@@ -141,6 +141,8 @@ describe('Twilio adapter', () => {
       From: '+16155550102',
       To: 'sip:agent9@agents.sip.example.gov',
       Label: 'agent',
+      // The phone gives up 3 s before the ACD's 20 s offer does.
+      Timeout: '17',
       StartConferenceOnEnter: 'true',
       EndConferenceOnExit: 'true',
       StatusCallback: `${BASE_URL}/api/telephony/twilio/participant-status?record=${recordId}&party=agent&reservation=${reservation}`,
@@ -166,6 +168,17 @@ describe('Twilio adapter', () => {
     const again = [...t.routing.engine.allReservations()].find((r) => r.taskId === taskId && r.status === 'pending');
     expect(again).toBeDefined();
     const [, addedAgain] = await waitForRest(2, before + 1);
+    // The first phone answers late, after its offer ended: it is taken off the call (by its call SID, not the label
+    // the new offer's phone has too), and the room's agent is still the new offer's ringing phone.
+    const late = restCalls.length;
+    await postTo(added?.params.get('StatusCallback') ?? '', { ...base(901), CallStatus: 'in-progress' });
+    const dropped = await waitForRest(1, late);
+    expect(dropped[0]).toMatchObject({
+      method: 'DELETE',
+      path: `/2010-04-01/Accounts/${ACCOUNT_SID}/Conferences/${room}/Participants/${callSid(901)}.json`,
+    });
+    expect(await legSid(recordId, 'agent')).not.toBe(callSid(901));
+    expect(t.routing.engine.reservation(again?.id as string)?.status).toBe('pending');
     const answered = await postTo(addedAgain?.params.get('StatusCallback') ?? '', { ...base(902), CallStatus: 'in-progress' });
     expect(answered.statusCode).toBe(200);
     expect(t.routing.engine.task(taskId)?.status).toBe('assigned');

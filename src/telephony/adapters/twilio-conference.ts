@@ -128,7 +128,7 @@ export class TwilioConference implements LiveCallDesk {
    * The ACD reserved an agent: the caller waits in the room (music) and the agent's phone rings as its first
    * participant; the room starts when the agent answers. Fails (the caller left where they were) if Twilio refuses.
    */
-  async connectAgent(row: Row, reservationId: string, sipUser: string): Promise<void> {
+  async connectAgent(row: Row, reservationId: string, sipUser: string, ringSeconds = 15): Promise<void> {
     const room = TwilioConference.room(row.id);
     await this.deps.calls.patchConference(row.id, { room, agent: { sid: null, status: 'ringing' }, mode: null, phase: null });
     const caller = new twilio.twiml.VoiceResponse();
@@ -139,7 +139,7 @@ export class TwilioConference implements LiveCallDesk {
     await this.addLeg(row.id, 'agent', {
       from: row.line,
       to: this.deps.rest.phone(sipUser),
-      timeout: 20,
+      timeout: ringSeconds,
       params: { StartConferenceOnEnter: true },
       statusQuery: `&reservation=${reservationId}`,
     });
@@ -287,6 +287,12 @@ export class TwilioConference implements LiveCallDesk {
     await this.addLeg(recordId, 'interpreter', { from: line.callerId, to: line.number, timeout: 30 });
     this.deps.log('interpreter_called', { record: recordId, language });
     return true;
+  }
+
+  /** One leg taken off the call by its call SID (a phone that answered an offer that had ended). */
+  async dropLeg(recordId: string, callSid: string): Promise<void> {
+    if (!/^CA[0-9a-fA-F]{32}$/.test(callSid)) return;
+    await this.deps.rest.delete(this.participants(recordId, callSid));
   }
 
   async dropInterpreter(recordId: string): Promise<void> {

@@ -113,8 +113,12 @@ export class TwilioCalls {
     const sipUser = this.deps.routing.engine.worker(workerId)?.attributes.sipUser;
     if (!this.conference || typeof sipUser !== 'string') return; // the agent answers on the desktop; nothing to connect here
     await this.save(row.id, { ...(row.adapter_state as Stored), reservationId });
+    // The phone rings a little less long than the offer lasts: it gives up before the ACD moves on, so an agent never
+    // answers an offer that has already gone to someone else.
+    const timeoutAt = this.deps.routing.engine.reservation(reservationId)?.timeoutAt;
+    const ringSeconds = timeoutAt ? Math.min(60, Math.max(5, Math.floor((timeoutAt - this.deps.clock().getTime()) / 1000) - 3)) : 15;
     try {
-      await this.conference.connectAgent(row, reservationId, sipUser);
+      await this.conference.connectAgent(row, reservationId, sipUser, ringSeconds);
     } catch (error) {
       this.deps.log?.('twilio_connect_refused', { error: error instanceof Error ? error.message : String(error) });
       await this.deps.routing.execute({ type: 'reject', reservationId }, this.ctx()).catch(() => undefined);
@@ -143,15 +147,23 @@ export class TwilioCalls {
   async participantStatus(p: Params, q: { record?: string; party?: Party; reservation?: string }): Promise<string> {
     const empty = new twilio.twiml.VoiceResponse().toString();
     if (!this.conference || !q.record || !q.party) return empty;
+    const offer = q.reservation ? this.deps.routing.engine.reservation(q.reservation) : undefined;
+    if (q.party === 'agent' && offer?.status !== 'pending' && offer?.status !== 'accepted') {
+      // A leg of an offer that has ended (timed out, withdrawn, or rejected when it rang out): it is not the room's
+      // agent. Answering late, it is taken off the call; its other news changes nothing.
+      if (p.CallStatus === 'in-progress' || p.CallStatus === 'answered')
+        await this.conference
+          .dropLeg(q.record, p.CallSid ?? '')
+          .catch((error) => this.deps.log?.('twilio_drop_failed', { error: String(error) }));
+      return empty;
+    }
     const result = await this.conference.legStatus(q.record, q.party, p.CallSid ?? '', p.CallStatus ?? '');
-    if (q.party !== 'agent' || !q.reservation || result === 'ignored') return empty;
-    const reservation = this.deps.routing.engine.reservation(q.reservation);
-    if (reservation?.status !== 'pending') return empty;
+    if (q.party !== 'agent' || !q.reservation || result === 'ignored' || offer?.status !== 'pending') return empty;
     if (result === 'joined') await this.deps.calls.acceptAndAnswer(this.ctx(), q.record, q.reservation);
     else {
       await this.deps.routing.execute({ type: 'reject', reservationId: q.reservation }, this.ctx()).catch(() => undefined);
       const row = await this.deps.calls.findById(q.record);
-      if (row && !row.ended_at) await this.requeue(row.external_id, reservation.taskId);
+      if (row && !row.ended_at) await this.requeue(row.external_id, offer.taskId);
     }
     return empty;
   }
