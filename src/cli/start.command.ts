@@ -263,6 +263,7 @@ export async function startCommand(
             config.INTERPRETER_NUMBER && config.OUTBOUND_CALLER_ID
               ? { number: config.INTERPRETER_NUMBER, callerId: config.OUTBOUND_CALLER_ID }
               : null,
+          callbacks,
         }),
       };
       twilio.calls.start();

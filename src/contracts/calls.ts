@@ -53,6 +53,10 @@ export const ZTwilioWebhookQuery = z.strictObject({
   /** A conference leg's status callback: the call record and the leg. */
   record: z.uuid().optional(),
   party: z.enum(['agent', 'interpreter', 'supervisor', 'consult']).optional(),
+  /** A callback try's leg: the callback, the try's task and which leg. */
+  callback: z.uuid().optional(),
+  task: z.string().max(64).optional(),
+  leg: z.enum(['agent', 'caller']).optional(),
   /** The interpreter's announcement: the language code needed. */
   language: z
     .string()

@@ -213,10 +213,11 @@ export class CallRecordService {
     taskId: string;
     workerId: string;
     at: Date;
+    adapter?: 'sip' | 'twilio';
   }): Promise<string> {
     return rideOut(() =>
       insertCall(this.db, {
-        adapter: 'sip',
+        adapter: call.adapter ?? 'sip',
         direction: 'outbound',
         external_id: call.externalId,
         node: call.node,

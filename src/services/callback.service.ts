@@ -130,9 +130,31 @@ export class CallbackService {
       });
   }
 
-  /** Takes a try's callback for this node to dial (one node dials it, whichever asks first). */
-  claim(taskId: string, node: string, now: Date): Promise<repo.CallbackRow | undefined> {
-    return this.deps.db.transaction().execute((trx) => repo.claimCallbackForDialing(trx, taskId, node, now));
+  /**
+   * Takes a try's callback for this node to dial (one node dials it, whichever asks first) through `adapter`: the
+   * callbacks of Twilio calls are dialed through Twilio, the others through the SIP edge.
+   */
+  claim(taskId: string, node: string, now: Date, adapter: 'sip' | 'twilio' = 'sip'): Promise<repo.CallbackRow | undefined> {
+    return this.deps.db.transaction().execute((trx) => repo.claimCallbackForDialing(trx, taskId, node, now, adapter));
+  }
+
+  /** A try dialed through the cloud adapter: its state between webhooks (null: the callback is no longer dialing it). */
+  dialingState(id: string, taskId: string, patch: Record<string, unknown>): Promise<Record<string, unknown> | null> {
+    return repo.patchDialingState(this.deps.db, id, taskId, patch);
+  }
+
+  /** True once per try: the one webhook that reports how it ended. */
+  takeTryReport(id: string, taskId: string): Promise<boolean> {
+    return repo.takeTryReport(this.deps.db, id, taskId);
+  }
+
+  findCallback(id: string): Promise<repo.CallbackRow | undefined> {
+    return repo.findCallback(this.deps.db, id);
+  }
+
+  /** The callback whose current try is this task. */
+  findCallbackOfTry(taskId: string): Promise<repo.CallbackRow | undefined> {
+    return repo.findCallbackByTask(this.deps.db, taskId);
   }
 
   /**
@@ -164,6 +186,7 @@ export class CallbackService {
         last_outcome: a.outcome,
         dialing_node: null,
         dialing_since: null,
+        dialing_state: null,
         updated_at: ctx.now,
       });
       await appendAudit(trx, ctx, {

@@ -770,6 +770,7 @@ export type CallbacksTable = {
   priority: Generated<number>;
   dialing_node: string | null;
   dialing_since: Date | null;
+  dialing_state: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   last_outcome: CallbackAttemptOutcome | null;
   closed_by: string | null;
   closed_reason: string | null;

@@ -4,7 +4,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DEFAULT_CALLBACK_POLICY } from '../../src/domain/callbacks/callback-policy.js';
 import { CallRecordService } from '../../src/services/call-record.service.js';
+import { CallbackService } from '../../src/services/callback.service.js';
 import type { RoutingService } from '../../src/services/routing.service.js';
 import { TwilioCalls } from '../../src/telephony/adapters/twilio.js';
 import { CallControl } from '../../src/telephony/call-control.js';
@@ -85,9 +87,11 @@ export function twilioAdapter(db: TestDatabase, restUrl: string) {
   return (routing: RoutingService, clock: () => Date) => {
     const common = { routing, prompts, flows, node: 'twilio-test', clock, timeZone: 'America/Chicago' };
     const control = new CallControl({ ...common, calls: new CallRecordService(db.db, routing), log: () => undefined });
+    const callbacks = new CallbackService({ db: db.db, routing, policy: DEFAULT_CALLBACK_POLICY });
     const calls = new TwilioCalls({
       ...common,
-      calls: new CallRecordService(db.db, routing),
+      calls: new CallRecordService(db.db, routing, { callbacks }),
+      callbacks,
       validators: control.validators,
       rest: {
         accountSid: TWILIO_ACCOUNT_SID,
@@ -97,7 +101,7 @@ export function twilioAdapter(db: TestDatabase, restUrl: string) {
         webhookBaseUrl: TWILIO_BASE_URL,
       },
       interpreter: { number: INTERPRETER_NUMBER, callerId: '+16155550100' },
-      outbound: { callerId: '+16155550100', allow: [/^\+1615555\d{4}$/] },
+      outbound: { callerId: '+16155550100', allow: [/^\+1615555\d{4}$/], ringSeconds: 25 },
     });
     calls.start();
     return { config: { authToken: TWILIO_AUTH_TOKEN, baseUrl: TWILIO_BASE_URL }, calls };

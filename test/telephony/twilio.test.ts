@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, enrollAs, loadTestAgencies, type TestApp } from '../support/app.js';
+import { clearTheDesks } from '../support/calls.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   TWILIO_ACCOUNT_SID as ACCOUNT_SID,
@@ -336,6 +337,121 @@ describe('Twilio adapter', () => {
       'call.interpreter_drop:allowed',
       'call.consult:allowed',
       'call.consult_transfer:allowed',
+    ]);
+  });
+});
+
+describe('callbacks of Twilio calls', () => {
+  it('are dialed through Twilio: the agent’s phone into the try’s room, then the number from the center’s caller ID; no answer → tried again on schedule; answered → kept; each try reported once', async () => {
+    // Nothing else waiting for an agent (earlier tests' calls and callbacks).
+    await clearTheDesks(t);
+    // A caller on the public line asks for a callback from the queue.
+    const mine = (extra: Record<string, string> = {}) => base(20, { From: '+16155550178', ...extra });
+    await post('/api/telephony/twilio/voice', mine());
+    await post('/api/telephony/twilio/gather', mine({ Digits: '1' }));
+    await post('/api/telephony/twilio/gather', mine({ Digits: '1' }));
+    expect((await post('/api/telephony/twilio/wait-key', mine({ Digits: '1' }))).body).toContain('<Leave/>');
+    await post('/api/telephony/twilio/queue-result', mine({ QueueResult: 'leave' }));
+    const callback = await db.db.selectFrom('callbacks').selectAll().where('number', '=', '+16155550178').executeTakeFirstOrThrow();
+    expect(callback).toMatchObject({ origin: 'ivr', status: 'queued' });
+
+    // An agent with a phone takes the try.
+    await t.routing.execute(
+      {
+        type: 'addWorker',
+        worker: {
+          id: 'tw-cb-agent',
+          attributes: { skills: ['public_intake'], languages: ['en'], sipUser: 'agentcb' },
+          activity: 'Available',
+          capacity: { voice: 1, work_item: 0 },
+        },
+      },
+      system(),
+    );
+    const tryCall = async (taskId: string) => {
+      const offer = t.routing.engine.pendingReservationsOf('tw-cb-agent').find((r) => r.taskId === taskId);
+      expect(offer, `an offer of ${taskId}`).toBeDefined();
+      const mark = restCalls.length;
+      await t.routing.execute({ type: 'accept', reservationId: offer?.id as string }, system());
+      const [agentLeg] = await waitForRest(1, mark);
+      expect(agentLeg?.path).toBe(`/2010-04-01/Accounts/${ACCOUNT_SID}/Conferences/sb-cb-${taskId}/Participants.json`);
+      expect(Object.fromEntries(agentLeg?.params ?? [])).toMatchObject({
+        From: '+16155550100',
+        To: 'sip:agentcb@agents.sip.example.gov',
+        Label: 'agent',
+        EndConferenceOnExit: 'true',
+      });
+      // The agent answers: the number is dialed into the room.
+      const dialing = restCalls.length;
+      await postTo(agentLeg?.params.get('StatusCallback') ?? '', { ...base(30), CallStatus: 'in-progress' });
+      const [numberLeg] = await waitForRest(1, dialing);
+      expect(Object.fromEntries(numberLeg?.params ?? [])).toMatchObject({
+        From: '+16155550100',
+        To: '+16155550178',
+        Label: 'caller',
+        Timeout: '25',
+      });
+      return { numberLeg: numberLeg as RestCall };
+    };
+
+    // Try 1: the number does not answer.
+    const first = callback.task_id as string;
+    const { numberLeg } = await tryCall(first);
+    const outbound = await db.db.selectFrom('calls').selectAll().where('direction', '=', 'outbound').executeTakeFirstOrThrow();
+    expect(outbound).toMatchObject({ adapter: 'twilio', caller_number: '+16155550178', task_id: first, agent_worker_id: 'tw-cb-agent' });
+    const hangUp = restCalls.length;
+    await postTo(numberLeg.params.get('StatusCallback') ?? '', { ...base(31), CallStatus: 'no-answer' });
+    // The same news twice (Twilio retries a webhook it got no answer to): one try.
+    await postTo(numberLeg.params.get('StatusCallback') ?? '', { ...base(31), CallStatus: 'no-answer' });
+    expect(restCalls.slice(hangUp).map((c) => `${c.method} ${c.path.split('/').slice(-1)[0]}`)).toContain('DELETE agent.json');
+    const afterFirst = await db.db.selectFrom('callbacks').selectAll().where('id', '=', callback.id).executeTakeFirstOrThrow();
+    expect(afterFirst).toMatchObject({ status: 'scheduled', attempts: 1, last_outcome: 'no_answer', dialing_state: null });
+    expect(await db.db.selectFrom('calls').select('end_reason').where('id', '=', outbound.id).executeTakeFirstOrThrow()).toEqual({
+      end_reason: 'no_answer',
+    });
+    expect(t.routing.engine.task(first)?.status).toBe('wrapping');
+    await t.routing.execute({ type: 'finishWrapUp', taskId: first }, system());
+
+    // Try 2, at its time: answered; the callback is kept; the conversation's end ends the outbound record.
+    const at = afterFirst.next_attempt_at as Date;
+    expect(await t.callbacks.releaseDue({ ...system(), now: at })).toBe(1);
+    const second = (await db.db.selectFrom('callbacks').select('task_id').where('id', '=', callback.id).executeTakeFirstOrThrow())
+      .task_id as string;
+    const { numberLeg: again } = await tryCall(second);
+    // Its status callbacks carry the call SID Twilio gave the leg (the outbound record's external id).
+    const secondCall = await db.db
+      .selectFrom('calls')
+      .select('external_id')
+      .where('direction', '=', 'outbound')
+      .where('task_id', '=', second)
+      .executeTakeFirstOrThrow();
+    const leg = { ...base(32), CallSid: secondCall.external_id };
+    await postTo(again.params.get('StatusCallback') ?? '', { ...leg, CallStatus: 'in-progress' });
+    expect(await db.db.selectFrom('callbacks').selectAll().where('id', '=', callback.id).executeTakeFirstOrThrow()).toMatchObject({
+      status: 'completed',
+      last_outcome: 'answered',
+    });
+    await postTo(again.params.get('StatusCallback') ?? '', { ...leg, CallStatus: 'completed' });
+    const outboundCalls = await db.db
+      .selectFrom('calls')
+      .select(['end_reason', 'answered_at'])
+      .where('direction', '=', 'outbound')
+      .orderBy('arrived_at')
+      .execute();
+    expect(outboundCalls.map((c) => [c.end_reason, c.answered_at !== null])).toEqual([
+      ['no_answer', false],
+      ['completed', true],
+    ]);
+    expect(t.routing.engine.task(second)?.status).toBe('wrapping');
+    const tries = await db.db
+      .selectFrom('callback_attempts')
+      .select(['outcome', 'counted'])
+      .where('callback_id', '=', callback.id)
+      .orderBy('started_at')
+      .execute();
+    expect(tries).toEqual([
+      { outcome: 'no_answer', counted: true },
+      { outcome: 'answered', counted: true },
     ]);
   });
 });

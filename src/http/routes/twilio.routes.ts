@@ -46,6 +46,9 @@ export function twilioRoutes(calls: () => TwilioCalls | undefined) {
     route('participant-status', 'Twilio: a conference leg (agent, interpreter, supervisor, consultation) answered or ended', (c, b, q) =>
       c.participantStatus(b, q),
     ),
+    route('callback-status', 'Twilio: a callback try’s leg (the agent’s phone, the number called back) answered or ended', (c, b, q) =>
+      c.callbackStatus(b, q),
+    ),
     route('announce', 'Twilio: what the interpreter hears on answering (the language needed)', async (c, _b, q) =>
       c.announce(q.language ?? 'en'),
     ),

@@ -79,15 +79,60 @@ export async function insertCallbackFromCall(
     .executeTakeFirst();
 }
 
-/** Takes the callback whose try is this task, for this node to dial; undefined if it is not queued (another node took it). */
-export async function claimCallbackForDialing(trx: Trx, taskId: string, node: string, now: Date): Promise<CallbackRow | undefined> {
+/**
+ * Takes the callback whose try is this task, for this node to dial; undefined if it is not queued (another node took
+ * it). `adapter`: the callbacks of that adapter's calls only (Twilio's are dialed through Twilio; SIP's, and those
+ * of no call, through the edge).
+ */
+export async function claimCallbackForDialing(
+  trx: Trx,
+  taskId: string,
+  node: string,
+  now: Date,
+  adapter: 'sip' | 'twilio',
+): Promise<CallbackRow | undefined> {
+  const twilioCalls = trx.selectFrom('calls').select('id').where('adapter', '=', 'twilio');
   return trx
     .updateTable('callbacks')
-    .set({ status: 'dialing', dialing_node: node, dialing_since: now, updated_at: now })
+    .set({ status: 'dialing', dialing_node: node, dialing_since: now, dialing_state: null, updated_at: now })
     .where('task_id', '=', taskId)
     .where('status', '=', 'queued')
+    .where((eb) =>
+      adapter === 'twilio' ? eb('call_id', 'in', twilioCalls) : eb.or([eb('call_id', 'is', null), eb('call_id', 'not in', twilioCalls)]),
+    )
     .returningAll()
     .executeTakeFirst();
+}
+
+/** The state of a try dialed through the cloud adapter, changed key by key in one statement; null when not dialing it. */
+export async function patchDialingState(
+  trx: Trx,
+  id: string,
+  taskId: string,
+  patch: Record<string, unknown>,
+): Promise<Record<string, unknown> | null> {
+  const row = await trx
+    .updateTable('callbacks')
+    .set({ dialing_state: sql<string>`coalesce(dialing_state, '{}'::jsonb) || ${JSON.stringify(patch)}::jsonb` })
+    .where('id', '=', id)
+    .where('task_id', '=', taskId)
+    .where('status', '=', 'dialing')
+    .returning('dialing_state')
+    .executeTakeFirst();
+  return row?.dialing_state ?? null;
+}
+
+/** Takes the right to report how a try ended (true once per try: two webhooks about its end report it once). */
+export async function takeTryReport(trx: Trx, id: string, taskId: string): Promise<boolean> {
+  const r = await trx
+    .updateTable('callbacks')
+    .set({ dialing_state: sql<string>`coalesce(dialing_state, '{}'::jsonb) || '{"reported": true}'::jsonb` })
+    .where('id', '=', id)
+    .where('task_id', '=', taskId)
+    .where('status', '=', 'dialing')
+    .where(sql<boolean>`coalesce((dialing_state ->> 'reported')::boolean, false) = false`)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 export async function findCallback(trx: Trx, id: string): Promise<CallbackRow | undefined> {
@@ -115,6 +160,7 @@ export async function updateCallback(
     priority: number;
     dialing_node: string | null;
     dialing_since: Date | null;
+    dialing_state: string | null;
     last_outcome: CallbackAttemptOutcome | null;
     closed_by: string | null;
     closed_reason: string | null;

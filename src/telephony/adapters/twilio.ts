@@ -12,10 +12,12 @@ import {
 import { estimatedWaitSeconds } from '../../domain/routing/statistics.js';
 import type { RequestContext } from '../../services/audit.service.js';
 import type { CallEndReason, CallRecordService } from '../../services/call-record.service.js';
+import type { CallbackService } from '../../services/callback.service.js';
 import type { RoutingService } from '../../services/routing.service.js';
 import { normalizeNumber } from '../call-control.js';
 import type { InterpreterLine } from '../live-calls.js';
 import type { Language, PromptLibrary } from '../media/prompts.js';
+import { TwilioCallbackDialer } from './twilio-callbacks.js';
 import { BASE, type Party, TwilioConference, type TwilioRest, TwilioRestClient } from './twilio-conference.js';
 
 export type { TwilioRest } from './twilio-conference.js';
@@ -46,6 +48,8 @@ type Stored = { ivr: IvrState; taskId?: string; callbackOffer?: boolean; callbac
 export class TwilioCalls {
   /** The calls' conferences (agent, interpreter, supervisor, consultation); null without the REST API. */
   readonly conference: TwilioConference | null;
+  /** Callbacks of Twilio calls, dialed through Twilio; null without the REST API, outbound calling or the callbacks. */
+  readonly callbackDialer: TwilioCallbackDialer | null;
   private readonly rest: TwilioRestClient | null;
 
   constructor(
@@ -63,7 +67,9 @@ export class TwilioCalls {
       rest?: TwilioRest;
       /** The interpreter service (INTERPRETER_NUMBER) and outbound calling (OUTBOUND_CALLER_ID, OUTBOUND_ALLOW). */
       interpreter?: InterpreterLine | null;
-      outbound?: { callerId: string; allow: readonly RegExp[] } | null;
+      outbound?: { callerId: string; allow: readonly RegExp[]; ringSeconds?: number } | null;
+      /** Callbacks kept: with `rest` and `outbound`, the callbacks of Twilio calls are dialed through Twilio. */
+      callbacks?: CallbackService;
       log?: (event: string, details: Record<string, unknown>) => void;
     },
   ) {
@@ -82,6 +88,20 @@ export class TwilioCalls {
           log: (event, details) => deps.log?.(event, details),
         })
       : null;
+    this.callbackDialer =
+      rest && deps.outbound && deps.callbacks
+        ? new TwilioCallbackDialer({
+            callbacks: deps.callbacks,
+            calls: deps.calls,
+            routing: deps.routing,
+            rest,
+            outbound: { callerId: deps.outbound.callerId, allow: deps.outbound.allow, ringSeconds: deps.outbound.ringSeconds ?? 30 },
+            node: deps.node,
+            clock: deps.clock,
+            timeZone: deps.timeZone,
+            log: (event, details) => deps.log?.(event, details),
+          })
+        : null;
   }
 
   private unsubscribe: (() => void) | undefined;
@@ -92,6 +112,7 @@ export class TwilioCalls {
    * no answer → rejected, and the caller goes back to the queue, same place.
    */
   start(): void {
+    this.callbackDialer?.start();
     this.unsubscribe ??= this.deps.routing.subscribe((events) => {
       for (const e of events)
         if (e.type === 'reservation.created')
@@ -104,6 +125,14 @@ export class TwilioCalls {
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    void this.callbackDialer?.stop();
+  }
+
+  /** A callback try's leg (the agent's phone, the number called back) answered or ended. */
+  async callbackStatus(p: Params, q: { callback?: string; task?: string; leg?: 'agent' | 'caller' }): Promise<string> {
+    if (this.callbackDialer && q.callback && q.task && q.leg)
+      await this.callbackDialer.legStatus({ callback: q.callback, task: q.task, leg: q.leg }, p.CallSid ?? '', p.CallStatus ?? '');
+    return new twilio.twiml.VoiceResponse().toString();
   }
 
   private async offer(taskId: string, reservationId: string, workerId: string): Promise<void> {
