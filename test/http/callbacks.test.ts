@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallRecordService } from '../../src/services/call-record.service.js';
 import { buildTestApp, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
 import { clearTheDesks, queuedCall } from '../support/calls.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -171,7 +171,8 @@ describe('a callback scheduled in wrap-up', () => {
   });
 
   it('a try left dialing by a node that died is given back as failed once the node stops beating, not after hours; a live node’s and a just-claimed try are left alone', async () => {
-    await db.db.insertInto('call_control_nodes').values({ node: 'node-alive', seen_at: sql<Date>`now()` }).execute();
+    // A call-control node alive now: its beat, as the node writes it (on the database's clock).
+    await new CallRecordService(db.db, t.routing).beat('node-alive');
     const minutesAgo = (m: number) => new Date(t.clock.now.getTime() - m * 60_000);
     const dialing = async (node: string, since: Date, number: string) =>
       (

@@ -8,6 +8,7 @@ import { CallRecordService } from '../../src/services/call-record.service.js';
 import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
 import { buildTestApp, enrollAs, realTimeClockFrom, type TestApp } from '../support/app.js';
 import { rms, type Softphone, startSoftphone } from '../support/baresip.js';
+import { launchChromium, openPage, signInThroughPage } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitUntil } from '../support/processes.js';
 import { freeUdpPort, freeUdpRange, sipp, sippServer } from '../support/telephony.js';
@@ -228,5 +229,41 @@ describe('voicemail as work', () => {
     const audits = await db.db.selectFrom('audit_events').selectAll().where('action', '=', 'voicemail.play').execute();
     expect(audits.map((a) => a.outcome).sort()).toEqual(['allowed', 'denied']);
     expect(audits.find((a) => a.outcome === 'allowed')?.purpose).toMatch(/^case_work: returning/);
-  }, 90_000);
+
+    // In Chromium: the call taker takes the voicemail from the desktop; its <audio> loads SIPp's message and knows
+    // its length (the one stored), and plays.
+    await t.routing.execute({ type: 'setActivity', workerId: 'agent-9', activity: 'Offline' }, ctx()).catch(() => undefined);
+    const boss = await enrollAs(t, 'supervisor');
+    const attributes = t.routing.engine.worker('agent-9')?.attributes ?? { unit: 'general', languages: ['en'], skills: ['public_intake'] };
+    const bound = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/routing/workers/${agent.userId}`,
+      headers: boss.headers,
+      payload: { attributes: { unit: attributes.unit, languages: attributes.languages, skills: attributes.skills } },
+    });
+    expect(bound.statusCode, bound.body).toBe(200);
+    const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const browser = await launchChromium();
+    try {
+      const page = await openPage(browser, t);
+      await signInThroughPage(page, t, base, agent);
+      await expect.poll(() => page.getByRole('heading', { name: 'My activity' }).isVisible(), { timeout: 10_000 }).toBe(true);
+      await page.getByLabel('Activity', { exact: true }).selectOption('Available');
+      await expect.poll(() => page.getByRole('heading', { name: /^Voicemail from/ }).isVisible(), { timeout: 15_000 }).toBe(true);
+      await page.keyboard.press('a');
+      const audio = page.locator(`audio[data-voicemail="${vm.id}"]`);
+      await expect.poll(() => audio.count(), { timeout: 10_000 }).toBe(1);
+      const duration = () =>
+        audio.evaluate((a) => {
+          const media = a as unknown as { readyState: number; duration: number };
+          return media.readyState >= 1 ? media.duration : 0;
+        });
+      await expect.poll(duration, { timeout: 10_000 }).toBeGreaterThan(4);
+      expect(Math.abs((await duration()) - vm.duration_ms / 1000)).toBeLessThan(0.5);
+      await page.keyboard.press('p');
+      await expect.poll(() => audio.evaluate((a) => !(a as unknown as { paused: boolean }).paused), { timeout: 5_000 }).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  }, 150_000);
 });

@@ -183,7 +183,10 @@ describe('SIP calls through Kamailio and rtpengine', () => {
     // the edge mark every node down, one after the other).
     const escaped = await raw(invite(base('pct-1')).replace('sip:+16155550100@', 'sip:%E0@'));
     expect(escaped.find((m) => !m.startsWith('SIP/2.0 100'))).toMatch(/^SIP\/2\.0 404/);
-    expect((await raw('\u0000\u0001garbage that is not SIP at all')).length).toBe(0);
+    // Nothing answers garbage. (A response retransmitted for an earlier message — their INVITEs are never ACKed — can
+    // reach this socket when the system gives it the closed one's port again: such a response is not an answer.)
+    const earlier = /^Call-ID: (bad-sdp|huge|unknown|pct)-\d/m;
+    expect((await raw('\u0000\u0001garbage that is not SIP at all')).filter((m) => !earlier.test(m))).toEqual([]);
     const bye = await raw(
       invite(base('nobody'))
         .replace(/^INVITE/, 'BYE')

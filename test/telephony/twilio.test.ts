@@ -432,27 +432,28 @@ describe('callbacks of Twilio calls', () => {
       last_outcome: 'answered',
     });
     await postTo(again.params.get('StatusCallback') ?? '', { ...leg, CallStatus: 'completed' });
-    const outboundCalls = await db.db
-      .selectFrom('calls')
-      .select(['end_reason', 'answered_at'])
-      .where('direction', '=', 'outbound')
-      .orderBy('arrived_at')
-      .execute();
-    expect(outboundCalls.map((c) => [c.end_reason, c.answered_at !== null])).toEqual([
-      ['no_answer', false],
-      ['completed', true],
-    ]);
+    const outboundOf = (taskId: string) =>
+      db.db
+        .selectFrom('calls')
+        .select(['end_reason', 'answered_at'])
+        .where('direction', '=', 'outbound')
+        .where('task_id', '=', taskId)
+        .executeTakeFirstOrThrow();
+    expect(await outboundOf(first)).toMatchObject({ end_reason: 'no_answer', answered_at: null });
+    expect(await outboundOf(second)).toMatchObject({ end_reason: 'completed', answered_at: expect.any(Date) });
     expect(t.routing.engine.task(second)?.status).toBe('wrapping');
     const tries = await db.db
       .selectFrom('callback_attempts')
-      .select(['outcome', 'counted'])
+      .select(['task_id', 'outcome', 'counted'])
       .where('callback_id', '=', callback.id)
-      .orderBy('started_at')
       .execute();
-    expect(tries).toEqual([
-      { outcome: 'no_answer', counted: true },
-      { outcome: 'answered', counted: true },
-    ]);
+    expect(tries).toHaveLength(2);
+    expect(tries).toEqual(
+      expect.arrayContaining([
+        { task_id: first, outcome: 'no_answer', counted: true },
+        { task_id: second, outcome: 'answered', counted: true },
+      ]),
+    );
   });
 });
 
