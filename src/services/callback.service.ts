@@ -143,9 +143,9 @@ export class CallbackService {
     return repo.patchDialingState(this.deps.db, id, taskId, patch);
   }
 
-  /** True once per try: the one webhook that reports how it ended. */
-  takeTryReport(id: string, taskId: string): Promise<boolean> {
-    return repo.takeTryReport(this.deps.db, id, taskId);
+  /** True once per try and step: the one webhook that reports how it ended, or that dials once the agent answered. */
+  takeTryStep(id: string, taskId: string, step: 'reported' | 'agentAnswered'): Promise<boolean> {
+    return repo.takeTryStep(this.deps.db, id, taskId, step);
   }
 
   findCallback(id: string): Promise<repo.CallbackRow | undefined> {

@@ -385,6 +385,9 @@ describe('callbacks of Twilio calls', () => {
       const dialing = restCalls.length;
       await postTo(agentLeg?.params.get('StatusCallback') ?? '', { ...base(30), CallStatus: 'in-progress' });
       const [numberLeg] = await waitForRest(1, dialing);
+      // The same news again (Twilio retries a webhook it got no answer to): the number is not dialed twice.
+      await postTo(agentLeg?.params.get('StatusCallback') ?? '', { ...base(30), CallStatus: 'in-progress' });
+      expect(restCalls.slice(dialing).filter((c) => c.params.get('Label') === 'caller')).toHaveLength(1);
       expect(Object.fromEntries(numberLeg?.params ?? [])).toMatchObject({
         From: '+16155550100',
         To: '+16155550178',

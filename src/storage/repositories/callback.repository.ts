@@ -122,15 +122,18 @@ export async function patchDialingState(
   return row?.dialing_state ?? null;
 }
 
-/** Takes the right to report how a try ended (true once per try: two webhooks about its end report it once). */
-export async function takeTryReport(trx: Trx, id: string, taskId: string): Promise<boolean> {
+/**
+ * Takes a step of a try dialed through the cloud adapter, once: true for the first caller only (two webhooks about
+ * the same news — the agent answered, the try ended — do the step once). `reported`: how the try ended.
+ */
+export async function takeTryStep(trx: Trx, id: string, taskId: string, step: 'reported' | 'agentAnswered'): Promise<boolean> {
   const r = await trx
     .updateTable('callbacks')
-    .set({ dialing_state: sql<string>`coalesce(dialing_state, '{}'::jsonb) || '{"reported": true}'::jsonb` })
+    .set({ dialing_state: sql<string>`coalesce(dialing_state, '{}'::jsonb) || jsonb_build_object(${step}::text, true)` })
     .where('id', '=', id)
     .where('task_id', '=', taskId)
     .where('status', '=', 'dialing')
-    .where(sql<boolean>`coalesce((dialing_state ->> 'reported')::boolean, false) = false`)
+    .where(sql<boolean>`coalesce((dialing_state ->> ${step}::text)::boolean, false) = false`)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }

@@ -100,7 +100,7 @@ export class TwilioCallbackDialer {
     outcome: AttemptOutcome,
     extra: { callId?: string | null; sipStatus?: number | null } = {},
   ): Promise<void> {
-    if (!(await this.deps.callbacks.takeTryReport(callbackId, taskId))) return;
+    if (!(await this.deps.callbacks.takeTryStep(callbackId, taskId, 'reported'))) return;
     await this.deps.callbacks.attemptEnded(this.ctx(), callbackId, {
       taskId,
       workerId: state.workerId ?? null,
@@ -167,8 +167,8 @@ export class TwilioCallbackDialer {
     const room = state.room ?? `sb-cb-${q.task}`;
     if (q.leg === 'agent') {
       if (ANSWERED.has(status)) {
-        if (state.caller || state.agentAnswered) return;
-        await this.deps.callbacks.dialingState(callback.id, q.task, { agentAnswered: true });
+        // Once: the same news twice (a retried webhook) dials the number once.
+        if (!(await this.deps.callbacks.takeTryStep(callback.id, q.task, 'agentAnswered'))) return;
         const caller = await this.deps.rest.post(this.participants(room), {
           From: this.deps.outbound.callerId,
           To: callback.number,
