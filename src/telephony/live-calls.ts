@@ -80,6 +80,15 @@ export class LiveCallDesks {
     return [...((await this.o.sip()?.list()) ?? []), ...remote.flat(), ...((await this.o.twilio()?.list()) ?? [])];
   }
 
+  /**
+   * One connected call, asked of its own desk only (this node, its holder, or Twilio's records): what the agent's
+   * desktop polls and a supervisor's act checks, without asking every node for all of theirs.
+   */
+  async find(recordId: string): Promise<LiveCall | undefined> {
+    const desk = await this.desk(recordId).catch(() => null);
+    return desk ? (await desk.list()).find((c) => c.recordId === recordId) : undefined;
+  }
+
   async desk(recordId: string): Promise<LiveCallDesk> {
     const where = await this.o.locate(recordId);
     if (where?.adapter === 'twilio') {

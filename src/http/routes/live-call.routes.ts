@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
 import { ZOk } from '../../contracts/common.js';
@@ -9,7 +10,7 @@ import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
 
 /**
- * Live calls (this node's): supervisors see the connected calls of units they may read and listen (monitor), coach
+ * Live calls (every node's, and Twilio's): supervisors see the connected calls of units they may read and listen (monitor), coach
  * the agent unheard by the caller (whisper) or join (barge) from their own phone — their routing attribute
  * `sipUser`; agents add or drop the interpreter on a call in their hands. Every act is audited, refusals too.
  */
@@ -45,12 +46,17 @@ const ZInterpreter = z.strictObject({
 });
 
 export function liveCallRoutes(ctx: AppContext) {
-  const live = (recordId: string) => ctx.liveCalls.desk(recordId);
+  /** The call behind a task in the agent's hands, and the desk that acts on it. */
+  const inHand = async (request: FastifyRequest, taskId: string) => {
+    const rc = actorContext(ctx, request);
+    const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, taskId);
+    return { rc, recordId, desk: await ctx.liveCalls.desk(recordId) };
+  };
   return [
     defineRoute({
       method: 'GET',
       url: '/api/v1/calls/live',
-      summary: 'The calls connected to an agent on this node, of units the viewer may read (no numbers)',
+      summary: 'The calls connected to an agent (every node’s, and Twilio’s), of units the viewer may read (no numbers)',
       tags: ['telephony'],
       access: { permission: 'call:supervise' },
       response: z.object({ calls: z.array(ZLiveCall) }),
@@ -71,7 +77,7 @@ export function liveCallRoutes(ctx: AppContext) {
       errors: [404, 409, 422],
       handler: async ({ params, body, request }) => {
         const rc = actorContext(ctx, request);
-        const call = (await ctx.liveCalls.list()).find((c) => c.recordId === params.id);
+        const call = await ctx.liveCalls.find(params.id);
         if (!call || !mayReadUnit(rc.actor, call.unit)) {
           await auditCallHelp(ctx.db, rc, {
             action: 'call.supervise',
@@ -79,7 +85,7 @@ export function liveCallRoutes(ctx: AppContext) {
             outcome: 'denied',
             details: { mode: body.mode, rule: call ? 'need_to_know' : 'not_connected' },
           });
-          throw new AppError('not_found', 'There is no such connected call on this node.');
+          throw new AppError('not_found', 'There is no such connected call.');
         }
         const phone = rc.actor.kind === 'user' ? ctx.routing.engine.worker(rc.actor.userId)?.attributes.sipUser : undefined;
         if (typeof phone !== 'string' || phone === '')
@@ -88,7 +94,7 @@ export function liveCallRoutes(ctx: AppContext) {
             'Your account has no phone to listen on: ask an admin to bind one (routing attribute sipUser).',
           );
         try {
-          const result = await (await live(params.id)).supervise(params.id, phone, body.mode);
+          const result = await (await ctx.liveCalls.desk(params.id)).supervise(params.id, phone, body.mode);
           await auditCallHelp(ctx.db, rc, {
             action: 'call.supervise',
             recordId: params.id,
@@ -116,7 +122,7 @@ export function liveCallRoutes(ctx: AppContext) {
       params: ZIdParams,
       response: ZOk,
       handler: async ({ params, request }) => {
-        await (await live(params.id)).leave(params.id);
+        await (await ctx.liveCalls.desk(params.id)).leave(params.id);
         await auditCallHelp(ctx.db, actorContext(ctx, request), { action: 'call.supervise_end', recordId: params.id, outcome: 'allowed' });
         return { ok: true as const };
       },
@@ -132,9 +138,8 @@ export function liveCallRoutes(ctx: AppContext) {
       response: ZOk,
       errors: [404, 409, 422],
       handler: async ({ params, body, request }) => {
-        const rc = actorContext(ctx, request);
-        const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
-        const joined = await (await live(recordId)).interpreter(recordId, body.language);
+        const { rc, recordId, desk } = await inHand(request, params.id);
+        const joined = await desk.interpreter(recordId, body.language);
         await auditCallHelp(ctx.db, rc, {
           action: 'call.interpreter_add',
           recordId,
@@ -156,8 +161,7 @@ export function liveCallRoutes(ctx: AppContext) {
       errors: [404],
       handler: async ({ params, request }) => {
         const recordId = await callOfTaskInHand(ctx.db, ctx.routing, actorContext(ctx, request), params.id);
-        const call = (await ctx.liveCalls.list()).find((c) => c.recordId === recordId);
-        return { parties: call?.parties ?? [] };
+        return { parties: (await ctx.liveCalls.find(recordId))?.parties ?? [] };
       },
     }),
     defineRoute({
@@ -170,9 +174,8 @@ export function liveCallRoutes(ctx: AppContext) {
       response: ZOk,
       errors: [404],
       handler: async ({ params, request }) => {
-        const rc = actorContext(ctx, request);
-        const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
-        await (await live(recordId)).dropInterpreter(recordId);
+        const { rc, recordId, desk } = await inHand(request, params.id);
+        await desk.dropInterpreter(recordId);
         await auditCallHelp(ctx.db, rc, { action: 'call.interpreter_drop', recordId, outcome: 'allowed' });
         return { ok: true as const };
       },
@@ -188,10 +191,9 @@ export function liveCallRoutes(ctx: AppContext) {
       response: ZOk,
       errors: [404, 409, 422],
       handler: async ({ params, body, request }) => {
-        const rc = actorContext(ctx, request);
-        const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
+        const { rc, recordId, desk } = await inHand(request, params.id);
         const target = 'number' in body ? { number: body.number } : { phone: await colleaguePhone(ctx.db, ctx.routing, body.username) };
-        const answered = await (await live(recordId)).consult(recordId, target);
+        const answered = await desk.consult(recordId, target);
         await auditCallHelp(ctx.db, rc, {
           action: 'call.consult',
           recordId,
@@ -220,10 +222,9 @@ export function liveCallRoutes(ctx: AppContext) {
         response: ZOk,
         errors: [404, 409],
         handler: async ({ params, request }) => {
-          const rc = actorContext(ctx, request);
-          const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
-          if (step === 'conference') await (await live(recordId)).consultConference(recordId);
-          else await (await live(recordId)).consultTransfer(recordId);
+          const { rc, recordId, desk } = await inHand(request, params.id);
+          if (step === 'conference') await desk.consultConference(recordId);
+          else await desk.consultTransfer(recordId);
           await auditCallHelp(ctx.db, rc, { action: `call.consult_${step}`, recordId, outcome: 'allowed' });
           return { ok: true as const };
         },
@@ -239,9 +240,8 @@ export function liveCallRoutes(ctx: AppContext) {
       response: ZOk,
       errors: [404, 409],
       handler: async ({ params, request }) => {
-        const rc = actorContext(ctx, request);
-        const recordId = await callOfTaskInHand(ctx.db, ctx.routing, rc, params.id);
-        await (await live(recordId)).consultCancel(recordId);
+        const { rc, recordId, desk } = await inHand(request, params.id);
+        await desk.consultCancel(recordId);
         await auditCallHelp(ctx.db, rc, { action: 'call.consult_cancel', recordId, outcome: 'allowed' });
         return { ok: true as const };
       },
