@@ -4,7 +4,7 @@ import type { CallRecordService } from '../../services/call-record.service.js';
 import type { CallbackService } from '../../services/callback.service.js';
 import type { RoutingService } from '../../services/routing.service.js';
 import { telephonyContext } from '../call-session.js';
-import type { TwilioRestClient } from './twilio-conference.js';
+import { participantsOf, type TwilioRestClient } from './twilio-conference.js';
 
 /**
  * Callbacks of Twilio calls, dialed through Twilio (the SIP path is telephony/callback-dialer.ts): when an agent
@@ -79,10 +79,6 @@ export class TwilioCallbackDialer {
     return telephonyContext(this.deps);
   }
 
-  private participants(room: string, label?: string): string {
-    return `Conferences/${encodeURIComponent(room)}/Participants${label ? `/${label}` : ''}.json`;
-  }
-
   private statusUrl(callbackId: string, taskId: string, leg: 'agent' | 'caller'): string {
     return this.deps.rest.webhook(`callback-status?callback=${callbackId}&task=${encodeURIComponent(taskId)}&leg=${leg}`);
   }
@@ -129,7 +125,7 @@ export class TwilioCallbackDialer {
     const sipUser = this.deps.routing.engine.worker(workerId)?.attributes.sipUser;
     try {
       if (typeof sipUser !== 'string') throw new Error('the agent has no phone (sipUser)');
-      const agent = await this.deps.rest.post(this.participants(room), {
+      const agent = await this.deps.rest.post(participantsOf(room), {
         From: this.deps.outbound.callerId,
         To: this.deps.rest.phone(sipUser),
         Label: 'agent',
@@ -169,7 +165,7 @@ export class TwilioCallbackDialer {
       if (ANSWERED.has(status)) {
         // Once: the same news twice (a retried webhook) dials the number once.
         if (!(await this.deps.callbacks.takeTryStep(callback.id, q.task, 'agentAnswered'))) return;
-        const caller = await this.deps.rest.post(this.participants(room), {
+        const caller = await this.deps.rest.post(participantsOf(room), {
           From: this.deps.outbound.callerId,
           To: callback.number,
           Label: 'caller',
@@ -201,7 +197,7 @@ export class TwilioCallbackDialer {
       // The agent's phone did not answer, or hung up while the number rang: the try ends (the number stops ringing).
       if (!state.agentAnswered) await this.report(callback.id, q.task, state, 'agent_unreachable');
       else {
-        await this.deps.rest.delete(this.participants(room, 'caller')).catch(() => undefined);
+        await this.deps.rest.delete(participantsOf(room, 'caller')).catch(() => undefined);
         if (state.record) await this.deps.calls.ended(state.record, 'failed', undefined, this.deps.clock());
         await this.report(callback.id, q.task, state, 'failed', { callId: state.record ?? null });
       }
@@ -225,7 +221,7 @@ export class TwilioCallbackDialer {
         this.deps.clock(),
       );
     // The agent's phone leaves the room (it ends with them) and the try's task goes to wrap-up.
-    await this.deps.rest.delete(this.participants(room, 'agent')).catch(() => undefined);
+    await this.deps.rest.delete(participantsOf(room, 'agent')).catch(() => undefined);
     await this.report(callback.id, q.task, state, outcome, { callId: state.record ?? null });
     await this.finishTask(q.task);
   }
@@ -238,7 +234,7 @@ export class TwilioCallbackDialer {
     if (callback?.status !== 'dialing' || callback.task_id !== taskId || !callback.dialing_state) return;
     const state = callback.dialing_state as TryState;
     const room = state.room ?? `sb-cb-${taskId}`;
-    for (const label of ['caller', 'agent']) await this.deps.rest.delete(this.participants(room, label)).catch(() => undefined);
+    for (const label of ['caller', 'agent']) await this.deps.rest.delete(participantsOf(room, label)).catch(() => undefined);
     if (state.record) await this.deps.calls.ended(state.record, 'failed', undefined, this.deps.clock());
     await this.report(callback.id, taskId, state, state.agentAnswered ? 'failed' : 'agent_unreachable', { callId: state.record ?? null });
   }

@@ -39,6 +39,10 @@ export const BASE = '/api/telephony/twilio';
 
 type Param = string | number | boolean | string[] | undefined;
 
+/** A room's participants (to add one), or one of them by call SID or label (to update or remove it): REST paths. */
+export const participantsOf = (room: string, participant?: string): string =>
+  `Conferences/${encodeURIComponent(room)}/Participants${participant ? `/${participant}` : ''}.json`;
+
 /** Twilio's REST API as documented: form-encoded bodies, Basic auth with the account SID and auth token. */
 export class TwilioRestClient {
   constructor(readonly config: TwilioRest) {}
@@ -117,7 +121,7 @@ export class TwilioConference implements LiveCallDesk {
   }
 
   private participants(recordId: string, label?: string): string {
-    return `Conferences/${encodeURIComponent(TwilioConference.room(recordId))}/Participants${label ? `/${label}` : ''}.json`;
+    return participantsOf(TwilioConference.room(recordId), label);
   }
 
   private status(recordId: string, party: Party, extra = ''): string {
