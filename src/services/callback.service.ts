@@ -405,9 +405,7 @@ export class CallbackService {
    * taken on the call that asked for it or on an earlier try — of units the agent may read. Audited.
    */
   async ofTaskInHand(ctx: RequestContext & { actor: Actor }, taskId: string): Promise<{ callback: CallbackView; cases: CallbackCase[] }> {
-    const task = this.deps.routing.engine.task(taskId);
-    if (!task || ctx.actor.kind !== 'user' || task.workerId !== ctx.actor.userId || task.status !== 'assigned')
-      throw new AppError('not_found', 'You have no such callback in hand.');
+    if (!this.deps.routing.inHand(ctx.actor, taskId)) throw new AppError('not_found', 'You have no such callback in hand.');
     return this.deps.db.transaction().execute(async (trx) => {
       const row = await repo.findCallbackByAttemptTask(trx, taskId);
       if (!row || !mayReadUnit(ctx.actor, row.unit)) throw new AppError('not_found', 'This task is not a callback.');

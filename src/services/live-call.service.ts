@@ -33,9 +33,7 @@ export async function auditCallHelp(
 
 /** The call record of a task the actor has in hand (assigned to them); not found otherwise. */
 export async function callOfTaskInHand(db: Db, routing: RoutingService, ctx: ActorCtx, taskId: string): Promise<string> {
-  const task = routing.engine.task(taskId);
-  if (!task || ctx.actor.kind !== 'user' || task.workerId !== ctx.actor.userId || task.status !== 'assigned')
-    throw new AppError('not_found', 'You have no such call in hand.');
+  if (!routing.inHand(ctx.actor, taskId)) throw new AppError('not_found', 'You have no such call in hand.');
   const call = await callOfTask(db, taskId);
   if (!call) throw new AppError('not_found', 'This task is not a call.');
   return call.id;

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { deserialize, serialize } from 'node:v8';
 import type { Transaction } from 'kysely';
-import type { UserActor } from '../domain/access/access-control.js';
+import type { Actor, UserActor } from '../domain/access/access-control.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { applyCommand, type RoutingCommand, summarize } from '../domain/routing/commands.js';
 import { ENGINE_STATE_VERSION, type EngineState, RoutingEngine } from '../domain/routing/engine.js';
-import { type EngineConfig, EngineError, type EngineEvent, type TaskInput } from '../domain/routing/engine-types.js';
+import { type EngineConfig, EngineError, type EngineEvent, type TaskInput, type TaskStatus } from '../domain/routing/engine-types.js';
 import type { Attributes } from '../domain/routing/expression.js';
 import type { Db, Trx } from '../storage/database.js';
 import { lockLease, releaseLease, takeOrRenewLeaseWithin } from '../storage/repositories/lease.repository.js';
@@ -522,6 +522,12 @@ export class RoutingService {
 
   newTaskId(): string {
     return randomUUID();
+  }
+
+  /** Whether `actor` has the task in hand: assigned to them (`also`: or in one of these statuses, such as wrap-up). */
+  inHand(actor: Actor, taskId: string | null, also: readonly TaskStatus[] = []): boolean {
+    const task = taskId ? this.engine.task(taskId) : undefined;
+    return actor.kind === 'user' && task?.workerId === actor.userId && (task.status === 'assigned' || also.includes(task.status));
   }
 }
 

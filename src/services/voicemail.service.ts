@@ -48,13 +48,6 @@ const view = (r: repo.VoicemailRow): VoicemailView => ({
   createdAt: r.created_at.toISOString(),
 });
 
-/** Whether the actor has the voicemail's task in hand (assigned to them, or in their wrap-up). */
-function inHand(routing: RoutingService, actor: Actor, taskId: string | null): boolean {
-  if (!taskId || actor.kind !== 'user') return false;
-  const task = routing.engine.task(taskId);
-  return task?.workerId === actor.userId && (task.status === 'assigned' || task.status === 'wrapping');
-}
-
 /** The voicemail of a task (what the desktop shows for a voicemail in hand); a unit the viewer may not read is not found. */
 export async function voicemailOfTask(db: Db, ctx: ActorCtx, taskId: string): Promise<VoicemailView> {
   const row = await repo.findVoicemailByTask(db, taskId);
@@ -89,7 +82,7 @@ export async function playVoicemail(
         return { error: new AppError('not_found', 'There is no such voicemail.') };
       }
       let purpose: string;
-      if (inHand(deps.routing, ctx.actor, row.task_id)) purpose = `task_in_hand: working voicemail task ${row.task_id}`;
+      if (deps.routing.inHand(ctx.actor, row.task_id, ['wrapping'])) purpose = `task_in_hand: working voicemail task ${row.task_id}`;
       else {
         const checked = checkPurpose(stated.code, stated.text);
         if (!('purpose' in checked)) {
