@@ -10,6 +10,7 @@ import {
   type CallRow,
   callsHeldBy,
   connectedCallsOf,
+  dropRingingLeg,
   endCall,
   failOpenCallsOfNode,
   findCallByExternalId,
@@ -24,6 +25,7 @@ import {
   openSipCallsOfNode,
   patchCallConference,
   saveSipCallState,
+  setRingingLegSid,
   updateCall,
 } from '../storage/repositories/call.repository.js';
 import { insertRecording, insertVoicemail } from '../storage/repositories/callback.repository.js';
@@ -374,6 +376,22 @@ export class CallRecordService {
   /** The conference of a cloud call (legs, mode, consultation), changed key by key; returns it as stored. */
   patchConference(id: string, patch: Record<string, unknown>): Promise<Record<string, unknown> | null> {
     return rideOut(() => patchCallConference(this.db, id, patch));
+  }
+
+  /**
+   * A conference leg being created: marked ringing before the request that creates it, then given its call SID —
+   * unless its status callback (answered, or ended) came first, which is kept. A refused request takes the mark back.
+   */
+  async ringLeg(id: string, party: string, create: () => Promise<string | null>): Promise<void> {
+    await this.patchConference(id, { [party]: { sid: null, status: 'ringing' } });
+    let sid: string | null;
+    try {
+      sid = await create();
+    } catch (error) {
+      await rideOut(() => dropRingingLeg(this.db, id, party)).catch(() => undefined);
+      throw error;
+    }
+    await rideOut(() => setRingingLegSid(this.db, id, party, sid));
   }
 
   findById(id: string): Promise<CallRow | undefined> {

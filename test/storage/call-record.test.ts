@@ -98,4 +98,38 @@ describe('call-record service', () => {
       ivr_path: ['start'],
     });
   });
+  it('a conference leg: marked ringing before it is created; a status callback that comes before the creating request’s answer is kept; a refused request takes the mark back', async () => {
+    const leg = async (id: string, party: string) => {
+      const row = await calls.findById(id);
+      return (row?.adapter_state as { conference?: Record<string, unknown> } | null)?.conference?.[party];
+    };
+    const id = await calls.arrived(arriving('legs-1'));
+    // The usual order: the REST answer, then the status callback.
+    await calls.ringLeg(id, 'interpreter', async () => {
+      expect(await leg(id, 'interpreter')).toEqual({ sid: null, status: 'ringing' });
+      return 'CA-from-rest';
+    });
+    expect(await leg(id, 'interpreter')).toEqual({ sid: 'CA-from-rest', status: 'ringing' });
+    // Twilio reports the leg answered while the request that creates it waits for its answer.
+    await calls.ringLeg(id, 'agent', async () => {
+      await calls.patchConference(id, { agent: { sid: 'CA-answered', status: 'joined' } });
+      return 'CA-late-answer';
+    });
+    expect(await leg(id, 'agent')).toEqual({ sid: 'CA-answered', status: 'joined' });
+    // … or already ended (busy at once).
+    await calls.ringLeg(id, 'consult', async () => {
+      await calls.patchConference(id, { consult: null });
+      return 'CA-busy';
+    });
+    expect(await leg(id, 'consult')).toBeNull();
+    // Twilio refuses the request: no leg is left ringing, and the error reaches the caller.
+    await expect(
+      calls.ringLeg(id, 'supervisor', async () => {
+        throw new Error('Twilio said 400');
+      }),
+    ).rejects.toThrow('Twilio said 400');
+    expect(await leg(id, 'supervisor')).toBeNull();
+    // The other legs were not touched by any of it.
+    expect(await leg(id, 'interpreter')).toEqual({ sid: 'CA-from-rest', status: 'ringing' });
+  });
 });

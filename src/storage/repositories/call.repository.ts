@@ -232,6 +232,32 @@ export async function patchCallConference(db: Trx, id: string, patch: Record<str
   return row?.conference ?? null;
 }
 
+/**
+ * A conference leg's call SID, learned from the REST answer that created it — only while the leg is still ringing
+ * with no SID: a status callback that came first (the leg answered, or already ended) is newer news and is kept.
+ */
+export async function setRingingLegSid(db: Trx, id: string, party: string, sid: string | null): Promise<boolean> {
+  const leg = sql`adapter_state -> 'conference' -> ${party}`;
+  const result = await db
+    .updateTable('calls')
+    .set({ adapter_state: sql<string>`jsonb_set(adapter_state, ${`{conference,${party},sid}`}::text[], to_jsonb(${sid}::text), true)` })
+    .where('id', '=', id)
+    .where(sql<boolean>`${leg} ->> 'status' = 'ringing' and (${leg} -> 'sid') = 'null'::jsonb`)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** A conference leg that could not be created: its ringing mark (no SID yet) is taken back, and nothing newer. */
+export async function dropRingingLeg(db: Trx, id: string, party: string): Promise<void> {
+  const leg = sql`adapter_state -> 'conference' -> ${party}`;
+  await db
+    .updateTable('calls')
+    .set({ adapter_state: sql<string>`jsonb_set(adapter_state, ${`{conference,${party}}`}::text[], 'null'::jsonb, true)` })
+    .where('id', '=', id)
+    .where(sql<boolean>`${leg} ->> 'status' = 'ringing' and (${leg} -> 'sid') = 'null'::jsonb`)
+    .execute();
+}
+
 /** An adapter's calls connected to an agent (answered, not ended), the oldest first. */
 export function connectedCallsOf(db: Trx, adapter: CallsTable['adapter'], limit = 500): Promise<CallRow[]> {
   return db

@@ -134,7 +134,7 @@ export class TwilioConference implements LiveCallDesk {
    */
   async connectAgent(row: Row, reservationId: string, sipUser: string, ringSeconds = 15): Promise<void> {
     const room = TwilioConference.room(row.id);
-    await this.deps.calls.patchConference(row.id, { room, agent: { sid: null, status: 'ringing' }, mode: null, phase: null });
+    await this.deps.calls.patchConference(row.id, { room, mode: null, phase: null });
     const caller = new twilio.twiml.VoiceResponse();
     caller
       .dial({ action: this.deps.rest.webhook(`dial-result?reservation=${reservationId}`), method: 'POST' })
@@ -158,20 +158,21 @@ export class TwilioConference implements LiveCallDesk {
     party: Party,
     o: { from: string; to: string; timeout: number; params?: Record<string, Param>; statusQuery?: string },
   ): Promise<void> {
-    const created = await this.deps.rest.post(this.participants(recordId), {
-      From: o.from,
-      To: o.to,
-      Label: party,
-      Timeout: o.timeout,
-      Beep: 'false',
-      EndConferenceOnExit: party === 'agent',
-      ...o.params,
-      StatusCallback: this.status(recordId, party, o.statusQuery),
-      StatusCallbackMethod: 'POST',
-      StatusCallbackEvent: ['answered', 'completed'],
+    await this.deps.calls.ringLeg(recordId, party, async () => {
+      const created = await this.deps.rest.post(this.participants(recordId), {
+        From: o.from,
+        To: o.to,
+        Label: party,
+        Timeout: o.timeout,
+        Beep: 'false',
+        EndConferenceOnExit: party === 'agent',
+        ...o.params,
+        StatusCallback: this.status(recordId, party, o.statusQuery),
+        StatusCallbackMethod: 'POST',
+        StatusCallbackEvent: ['answered', 'completed'],
+      });
+      return typeof created.call_sid === 'string' ? created.call_sid : null;
     });
-    const sid = typeof created.call_sid === 'string' ? created.call_sid : null;
-    await this.deps.calls.patchConference(recordId, { [party]: { sid, status: 'ringing' } });
   }
 
   /**
