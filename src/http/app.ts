@@ -54,6 +54,7 @@ import { personRoutes } from './routes/person.routes.js';
 import { realtimeRoutes } from './routes/realtime.routes.js';
 import { referenceRoutes } from './routes/reference.routes.js';
 import { referralRoutes } from './routes/referral.routes.js';
+import { reportRoutes } from './routes/report.routes.js';
 import { routingRoutes } from './routes/routing.routes.js';
 import { safeguardRoutes } from './routes/safeguard.routes.js';
 import { CSV_UPLOAD_ROUTES, submissionRoutes } from './routes/submission.routes.js';
@@ -359,6 +360,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...twilioRoutes(() => options.twilio?.calls),
     ...callRoutes(ctx),
     ...callbackRoutes(ctx),
+    ...reportRoutes(ctx),
     ...liveCallRoutes(ctx),
     ...agencyRoutes(ctx),
     ...partnerRoutes(ctx),

@@ -57,6 +57,7 @@ export const PERMISSIONS = [
   'voicemail:play',
   'recording:play',
   'call:supervise',
+  'report:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);

@@ -1,0 +1,48 @@
+import { ZTextResponse } from '../../contracts/common.js';
+import { ZReport, ZReportCatalog, ZReportRequest } from '../../contracts/reports.js';
+import { type ReportDeps, reportCatalog, reportCsv, runReport } from '../../services/report.service.js';
+import { type AppContext, actorContext } from '../context.js';
+import { defineRoute } from '../route.js';
+
+/** Historical reports (issue #20) over the durable records; every read audited. */
+export function reportRoutes(ctx: AppContext) {
+  const deps: ReportDeps = { db: ctx.db, shortAbandonSeconds: () => ctx.routing.engine.settings.shortAbandonMs / 1000 };
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/reports/catalog',
+      summary: 'The report metrics (with the groupings each one’s records hold) and intervals',
+      tags: ['reports'],
+      access: { permission: 'report:read' },
+      response: ZReportCatalog,
+      handler: async () => reportCatalog(ctx.timeZone),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/reports/metrics',
+      summary: 'A historical report: metrics × groupings × interval × range, from the call records and the case records',
+      description:
+        'Figures as defined in docs/METRICS.md (the wallboard’s). Calls are counted by the instant they entered a queue; intervals are quarter hours or calendar days in the center’s time zone. Rows only for intervals and groups with records. Audited.',
+      tags: ['reports'],
+      access: { permission: 'report:read' },
+      body: ZReportRequest,
+      response: ZReport,
+      handler: async ({ body, request }) => runReport(deps, actorContext(ctx, request), body),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/reports/metrics.csv',
+      summary: 'The same report as CSV (RFC 4180): interval start and end, the groupings, one column per metric',
+      tags: ['reports'],
+      access: { permission: 'report:read' },
+      body: ZReportRequest,
+      response: ZTextResponse,
+      contentType: 'text/csv; charset=utf-8',
+      handler: async ({ body, request, reply }) => {
+        const report = await runReport(deps, actorContext(ctx, request), body, 'csv');
+        reply.header('content-disposition', `attachment; filename="report-${report.interval}-${report.from.slice(0, 10)}.csv"`);
+        return reportCsv(report);
+      },
+    }),
+  ];
+}
