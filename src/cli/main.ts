@@ -15,6 +15,7 @@ import type { Shift } from '../domain/routing/simulator.js';
 import { JOB_QUEUES } from '../jobs/job-queues.js';
 import { importAgencies, listAgencies, saveAgency } from '../services/agency.service.js';
 import { auditKeyId, checkPublishedHeads, inclusionProof, verifyAuditLog } from '../services/audit.service.js';
+import { checkAuditExport } from '../services/audit-console.service.js';
 import { AuditSealer } from '../services/audit-sealer.js';
 import { demoSignInCodes } from '../services/demo-codes.service.js';
 import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
@@ -432,6 +433,27 @@ audit
       return 0;
     }),
   );
+audit
+  .command('check-export')
+  .argument('<file>', 'an export saved from the auditor’s console (GET /api/v1/audit/export)')
+  .requiredOption('--key <pem>', 'the sealer’s public key (PEM) as published — not the copy inside the file')
+  .description(
+    'check an audit export without the database: each event’s hash from its fields, its audit path to its batch’s Merkle root, that head signed by the key; exit 0 if every event holds, else name each that does not and exit 1',
+  )
+  .action((file: string, options: { key: string }) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      process.stderr.write(`switchboard: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const check = checkAuditExport(parsed, createPublicKey(readFileSync(options.key, 'utf8')));
+    print(`audit export: ${check.valid} events proved with key ${check.keyId}; ${check.failures.length} failed`);
+    for (const f of check.failures) process.stderr.write(`switchboard: ${f.seq === null ? 'the file' : `event ${f.seq}`}: ${f.reason}\n`);
+    process.exitCode = check.failures.length === 0 ? 0 : 1;
+  });
 audit
   .command('key')
   .description("print the sealer's public key (PEM) and its key id: what an outside auditor checks published heads and proofs with")

@@ -173,6 +173,7 @@ export const ZAuditEvent = z.object({
   occurredAt: z.string(),
   actorType: z.string(),
   actorId: z.string().nullable(),
+  actorUsername: z.string().nullable().describe('the acting user’s username (null for systems, clients and the anonymous)'),
   actorAgencyOri: z.string().nullable(),
   action: z.string(),
   resourceType: z.string().nullable(),
@@ -185,14 +186,33 @@ export const ZAuditEvent = z.object({
   hash: z.string().nullable(),
 });
 
-export const ZAuditQuery = z.strictObject({
-  afterSeq: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+/**
+ * A time range for the auditor's reads: instants (`from`, `to`, with their offset) or days on the center's calendar
+ * (`fromDay`, `toDay`, both included) — not both for the same end.
+ */
+export const ZAuditRange = z.strictObject({
+  from: z.iso.datetime({ offset: true }).optional().describe('from this instant (included)'),
+  to: z.iso.datetime({ offset: true }).optional().describe('to this instant (excluded)'),
+  fromDay: z.iso.date().optional().describe("from the start of this day on the center's calendar (CENTER_TIME_ZONE)"),
+  toDay: z.iso.date().optional().describe("to the end of this day on the center's calendar"),
+});
+
+/** What a search of the log can name (the search, the export). */
+export const ZAuditFilter = ZAuditRange.extend({
   actorId: z.string().max(64).optional(),
+  username: z.string().max(64).optional().describe('the acting user, by username'),
   resourceType: z.string().max(40).optional(),
   resourceId: z.string().max(64).optional(),
   action: z.string().max(80).optional(),
   outcome: z.enum(['allowed', 'denied', 'error']).optional().describe('denied: every refusal, each naming its resource and rule'),
+  purpose: z.string().min(2).max(100).optional().describe('words in the stated purpose of use (case-insensitive)'),
+});
+
+export const ZAuditQuery = ZAuditFilter.extend({
+  afterSeq: z.coerce.number().int().min(0).optional(),
+  beforeSeq: z.coerce.number().int().min(1).optional().describe('with order=desc: the next (older) page starts below this sequence number'),
+  order: z.enum(['asc', 'desc']).default('asc').describe('desc: unsealed events first, then the newest sealed ones (the console)'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 /** GET /api/v1/audit/events. */
@@ -220,12 +240,65 @@ export const ZAuditVerify = z.object({
   pending: z.object({ count: z.number().int(), oldestAgeMs: z.number().nullable(), maxMergeDelayMs: z.number().int() }),
 });
 
+/** GET /api/v1/audit/refusals. */
+export const ZRefusalsReport = z.object({
+  refusals: z.array(
+    z.object({
+      seq: z.number().int().nullable(),
+      at: z.string(),
+      actorType: z.string(),
+      actorId: z.string().nullable(),
+      username: z.string().nullable(),
+      role: z.string().nullable(),
+      action: z.string(),
+      resourceType: z.string().nullable(),
+      resourceId: z.string().nullable(),
+      sourceIp: z.string().nullable(),
+      rule: z.string().describe('the rule that refused it (its rule, else its reason, else the permission lacked)'),
+    }),
+  ),
+  total: z.number().int().describe('refusals in the range (the list holds the newest of them, up to limit)'),
+  byRule: z.array(z.object({ rule: z.string(), count: z.number().int() })),
+  byActor: z.array(
+    z.object({ actorType: z.string(), actorId: z.string().nullable(), username: z.string().nullable(), count: z.number().int() }),
+  ),
+});
+
+/** GET /api/v1/audit/export: a search's events, each with the proof that it is in a signed batch. */
+export const ZAuditExport = z.object({
+  format: z.literal('switchboard.audit-export.v1'),
+  exportedAt: z.string(),
+  exportedBy: z.string().nullable(),
+  filter: z.record(z.string(), z.union([z.string(), z.number()])),
+  key: z.object({ keyId: z.string(), algorithm: z.literal('Ed25519'), publicKeyPem: z.string() }),
+  latestHead: ZAuditHead.nullable().describe('the newest signed head when exported: compare with the heads published outside'),
+  heads: z.array(ZAuditHead),
+  events: z.array(
+    z.object({
+      event: ZAuditEvent.omit({ sealed: true, actorUsername: true }).extend({
+        seq: z.number().int(),
+        prevHash: z.string(),
+        hash: z.string(),
+      }),
+      batch: z.number().int(),
+      index: z.number().int(),
+      size: z.number().int(),
+      path: z.array(z.string()),
+    }),
+  ),
+  unprovable: z
+    .number()
+    .int()
+    .describe('matching events not in the file: not sealed yet (moments old) or sealed before batches were signed'),
+  truncated: z.boolean().describe('more events matched than one export carries: narrow the range'),
+});
+
 /** GET /api/v1/audit/key: what an outside auditor checks heads and proofs with. */
 export const ZAuditKey = z.object({ keyId: z.string(), publicKeyPem: z.string(), algorithm: z.literal('Ed25519') });
 
 /** GET /api/v1/audit/events/:seq/proof: RFC 6962 inclusion of one sealed event in its signed batch. */
 export const ZAuditProof = z.object({
-  event: ZAuditEvent.omit({ sealed: true }).extend({ seq: z.number().int(), prevHash: z.string(), hash: z.string() }),
+  event: ZAuditEvent.omit({ sealed: true, actorUsername: true }).extend({ seq: z.number().int(), prevHash: z.string(), hash: z.string() }),
   index: z.number().int(),
   size: z.number().int(),
   path: z.array(z.string()),

@@ -27,7 +27,12 @@ export type AuditEventInput = {
 export type AuditEvent = AuditEventInput & { seq: number; occurredAt: Date; prevHash: string; hash: string };
 
 /** An event as listed: sealed ones carry their sequence number and hash; pending ones (moments in the inbox) null. */
-export type ListedAuditEvent = AuditEventInput & { occurredAt: Date; seq: number | null; hash: string | null };
+export type ListedAuditEvent = AuditEventInput & {
+  occurredAt: Date;
+  seq: number | null;
+  hash: string | null;
+  actorUsername?: string | null;
+};
 
 export const GENESIS_HASH = '0'.repeat(64);
 

@@ -1,3 +1,4 @@
+import { AppError } from '../errors/app-error.js';
 /**
  * Days on the center's calendar. Date-only fields — dates of birth, a
  * protection's `startsOn`/`endsOn`, hearing dates, agreement dates, retention
@@ -113,4 +114,20 @@ export function startOfDay(day: CalendarDay, timeZone: string): Date {
   let instant = guess - offsetMinutes(new Date(guess), timeZone) * 60_000;
   instant = guess - offsetMinutes(new Date(instant), timeZone) * 60_000;
   return new Date(instant);
+}
+
+/**
+ * A range a reader gives as instants (ISO, with offset) or as days on the center's calendar (both days included),
+ * as instants [from, to). Either end may be open.
+ */
+export function instantRange(
+  q: { from?: string | undefined; to?: string | undefined; fromDay?: CalendarDay | undefined; toDay?: CalendarDay | undefined },
+  timeZone: string,
+): { from?: Date; to?: Date } {
+  if (q.from && q.fromDay) throw new AppError('validation_failed', 'Give "from" or "fromDay", not both.');
+  if (q.to && q.toDay) throw new AppError('validation_failed', 'Give "to" or "toDay", not both.');
+  const from = q.from ? new Date(q.from) : q.fromDay ? startOfDay(q.fromDay, timeZone) : undefined;
+  const to = q.to ? new Date(q.to) : q.toDay ? startOfDay(addDays(q.toDay, 1), timeZone) : undefined;
+  if (from && to && to <= from) throw new AppError('validation_failed', 'The range is empty: its end must be after its start.');
+  return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
 }

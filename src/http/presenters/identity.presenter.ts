@@ -35,6 +35,7 @@ export const presentAuditEvent = (event: ListedAuditEvent): z.infer<typeof ZAudi
   occurredAt: event.occurredAt.toISOString(),
   actorType: event.actorType,
   actorId: event.actorId,
+  actorUsername: event.actorUsername ?? null,
   actorAgencyOri: event.actorAgencyOri,
   action: event.action,
   resourceType: event.resourceType,

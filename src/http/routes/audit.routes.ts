@@ -1,8 +1,21 @@
 import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
-import { ZAuditEventList, ZAuditKey, ZAuditProof, ZAuditQuery, ZAuditVerify } from '../../contracts/identity.js';
+import {
+  ZAuditEventList,
+  ZAuditExport,
+  ZAuditFilter,
+  ZAuditKey,
+  ZAuditProof,
+  ZAuditQuery,
+  ZAuditRange,
+  ZAuditVerify,
+  ZRefusalsReport,
+} from '../../contracts/identity.js';
+import { instantRange } from '../../domain/calendar/calendar-day.js';
 import { AppError } from '../../domain/errors/app-error.js';
 import { appendAudit, auditKeyId, inclusionProof, listAuditEvents, verifyAuditLog } from '../../services/audit.service.js';
+import { AUDIT_EXPORT_MAX, exportAuditEvents, refusalsReport } from '../../services/audit-console.service.js';
+import type { AuditFilter } from '../../storage/repositories/audit.repository.js';
 import { type AppContext, actorContext } from '../context.js';
 import { presentAuditEvent, presentHead } from '../presenters/identity.presenter.js';
 import { defineRoute } from '../route.js';
@@ -21,13 +34,11 @@ export function auditRoutes(ctx: AppContext) {
         const rc = actorContext(ctx, request);
         const events = await ctx.db.transaction().execute(async (trx) => {
           const found = await listAuditEvents(trx, {
+            ...filterOf(query, rc.timeZone),
             limit: query.limit,
+            order: query.order,
             ...(query.afterSeq !== undefined ? { afterSeq: query.afterSeq } : {}),
-            ...(query.actorId ? { actorId: query.actorId } : {}),
-            ...(query.resourceType ? { resourceType: query.resourceType } : {}),
-            ...(query.resourceId ? { resourceId: query.resourceId } : {}),
-            ...(query.action ? { action: query.action } : {}),
-            ...(query.outcome ? { outcome: query.outcome } : {}),
+            ...(query.beforeSeq !== undefined ? { beforeSeq: query.beforeSeq } : {}),
           });
           await appendAudit(trx, rc, {
             action: 'audit.read',
@@ -38,6 +49,42 @@ export function auditRoutes(ctx: AppContext) {
           return found;
         });
         return { events: events.map(presentAuditEvent) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/audit/refusals',
+      summary:
+        'Oversight: every refusal in a range (default the last 7 days) — who, what, which resource, the rule that refused it — the newest first, with counts by rule and by who',
+      tags: ['audit'],
+      access: { permission: 'audit:oversight' },
+      query: ZAuditRange.extend({ limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+      response: ZRefusalsReport,
+      handler: async ({ query, request }) => {
+        const rc = actorContext(ctx, request);
+        const range = instantRange(query, rc.timeZone);
+        const to = range.to ?? rc.now;
+        return refusalsReport(ctx.db, rc, { from: range.from ?? new Date(to.getTime() - 7 * DAY_MS), to, limit: query.limit });
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/audit/export',
+      summary: `The events a search finds (at most ${AUDIT_EXPORT_MAX}), each with its proof: the event as hashed, its RFC 6962 audit path and its batch's signed head, with the sealer's public key — checkable outside Switchboard (switchboard audit check-export)`,
+      tags: ['audit'],
+      access: { permission: 'audit:read' },
+      query: ZAuditFilter,
+      response: ZAuditExport,
+      handler: async ({ query, request, reply }) => {
+        const rc = actorContext(ctx, request);
+        const publicKey = createPublicKey(ctx.identity.keys.auditSigning);
+        const file = await exportAuditEvents(ctx.db, rc, filterOf(query, rc.timeZone), {
+          publicKey,
+          pem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+        });
+        const day = rc.now.toISOString().slice(0, 10);
+        reply.header('content-disposition', `attachment; filename="audit-export-${day}.json"`);
+        return file;
       },
     }),
     defineRoute({
@@ -112,4 +159,20 @@ export function auditRoutes(ctx: AppContext) {
       },
     }),
   ];
+}
+
+const DAY_MS = 86_400_000;
+
+/** The search's filter from the query: the range as instants, the other fields as given. */
+function filterOf(q: z.infer<typeof ZAuditFilter>, timeZone: string): Omit<AuditFilter, 'limit'> {
+  return {
+    ...instantRange(q, timeZone),
+    ...(q.actorId ? { actorId: q.actorId } : {}),
+    ...(q.username ? { username: q.username } : {}),
+    ...(q.resourceType ? { resourceType: q.resourceType } : {}),
+    ...(q.resourceId ? { resourceId: q.resourceId } : {}),
+    ...(q.action ? { action: q.action } : {}),
+    ...(q.outcome ? { outcome: q.outcome } : {}),
+    ...(q.purpose ? { purpose: q.purpose } : {}),
+  };
 }

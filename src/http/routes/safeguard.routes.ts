@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
+import { ZAuditRange } from '../../contracts/identity.js';
 import { ZAgeOuts, ZUacBoard } from '../../contracts/safeguards.js';
+import { instantRange } from '../../domain/calendar/calendar-day.js';
 import { PROTECTION_KINDS } from '../../domain/safeguards/protections.js';
 import {
   QUESTION_IDS,
@@ -265,11 +267,7 @@ export function safeguardRoutes(ctx: AppContext) {
         "Oversight: every read that showed a child's identity — records, cases, search hits, duplicate lists, packets — with its purpose (code and words), and each refusal with its rule; counts by user",
       tags: ['audit'],
       access: { permission: 'audit:oversight' },
-      query: z.strictObject({
-        from: z.iso.datetime({ offset: true }).optional(),
-        to: z.iso.datetime({ offset: true }).optional(),
-        limit: z.coerce.number().int().min(1).max(1000).default(200),
-      }),
+      query: ZAuditRange.extend({ limit: z.coerce.number().int().min(1).max(1000).default(200) }),
       response: z.object({
         reads: z.array(
           z.object({
@@ -290,12 +288,10 @@ export function safeguardRoutes(ctx: AppContext) {
           z.object({ actorId: z.string().nullable(), username: z.string().nullable(), reads: z.number(), refused: z.number() }),
         ),
       }),
-      handler: async ({ query, request }) =>
-        minorReadsReport(ctx.db, actorContext(ctx, request), {
-          from: query.from ? new Date(query.from) : undefined,
-          to: query.to ? new Date(query.to) : undefined,
-          limit: query.limit,
-        }),
+      handler: async ({ query, request }) => {
+        const rc = actorContext(ctx, request);
+        return minorReadsReport(ctx.db, rc, { ...instantRange(query, rc.timeZone), limit: query.limit });
+      },
     }),
     defineRoute({
       method: 'GET',

@@ -1,6 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { AuditEvent, AuditEventInput, AuditHead, ListedAuditEvent } from '../../domain/audit/audit-chain.js';
 import type { Db } from '../database.js';
+import { likeLiteral } from '../like.js';
 import type { AuditChainTable, AuditEventsTable, AuditHeadsTable } from '../schema.js';
 
 /** An event as appended: everything but its place in the chain. */
@@ -72,24 +73,26 @@ export async function chainPage(db: Db, afterSeq: number, limit: number): Promis
     SELECT seq, occurred_at, actor_type, actor_id, actor_agency_ori,
            action, resource_type, resource_id, purpose, outcome, source_ip, request_id, details, prev_hash, hash
       FROM audit_chain WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`.execute(db);
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    occurredAt: r.occurred_at,
-    actorType: r.actor_type,
-    actorId: r.actor_id,
-    actorAgencyOri: r.actor_agency_ori,
-    action: r.action,
-    resourceType: r.resource_type,
-    resourceId: r.resource_id,
-    purpose: r.purpose,
-    outcome: r.outcome,
-    sourceIp: r.source_ip,
-    requestId: r.request_id,
-    details: r.details,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  }));
+  return rows.map(toChainEvent);
 }
+
+const toChainEvent = (r: ChainRow): AuditEvent => ({
+  seq: Number(r.seq),
+  occurredAt: r.occurred_at,
+  actorType: r.actor_type,
+  actorId: r.actor_id,
+  actorAgencyOri: r.actor_agency_ori,
+  action: r.action,
+  resourceType: r.resource_type,
+  resourceId: r.resource_id,
+  purpose: r.purpose,
+  outcome: r.outcome,
+  sourceIp: r.source_ip,
+  requestId: r.request_id,
+  details: r.details,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
 
 /** A row of the chain as the page query reads it (`seq` is bigint, as text: a cast to float8 doubled the query's time). */
 type ChainRow = Omit<Selectable<AuditChainTable>, 'inbox_id' | 'appended_at' | 'sealed_at'>;
@@ -189,25 +192,53 @@ export const toListedEvent = (row: Selectable<AuditEventsTable>): ListedAuditEve
 
 export type AuditFilter = {
   afterSeq?: number;
+  /** Newest first, from just before this sequence number (the console's "older" page). */
+  beforeSeq?: number;
+  order?: 'asc' | 'desc';
   limit: number;
   actorId?: string;
+  /** The acting user, by username (the auditor knows people by name, not by id). */
+  username?: string;
   resourceType?: string;
   resourceId?: string;
   action?: string;
   outcome?: 'allowed' | 'denied' | 'error';
+  /** Words in the stated purpose (case-insensitive). */
+  purpose?: string;
+  /** occurred_at in [from, to). */
+  from?: Date;
+  to?: Date;
 };
 
-/** Sealed events in sequence order, then pending ones in the order they were appended. */
+/**
+ * Events matching the filter, with the acting user's username where the actor is a user. Ascending: sealed events
+ * in sequence order, then pending ones in the order they were appended. Descending (the console): pending ones
+ * first, newest first, then sealed ones from the newest.
+ */
 export async function listAuditEvents(db: Db, filter: AuditFilter): Promise<ListedAuditEvent[]> {
-  let query = db.selectFrom('audit_events').selectAll().orderBy(sql`seq NULLS LAST`).orderBy('inbox_id').limit(filter.limit);
+  const desc = filter.order === 'desc';
+  let query = db
+    .selectFrom('audit_events as a')
+    .leftJoin('users as u', (join) => join.on(sql<boolean>`a.actor_type = 'user' AND u.id::text = a.actor_id`))
+    .selectAll('a')
+    .select('u.username as actor_username')
+    .orderBy(desc ? sql`a.seq DESC NULLS FIRST` : sql`a.seq NULLS LAST`)
+    .orderBy('a.inbox_id', desc ? 'desc' : 'asc')
+    .limit(filter.limit);
   // Pending events have no sequence number yet: they follow every sealed one.
-  if (filter.afterSeq !== undefined) query = query.where((eb) => eb.or([eb('seq', '>', String(filter.afterSeq)), eb('seq', 'is', null)]));
-  if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
-  if (filter.resourceType) query = query.where('resource_type', '=', filter.resourceType);
-  if (filter.resourceId) query = query.where('resource_id', '=', filter.resourceId);
-  if (filter.action) query = query.where('action', '=', filter.action);
-  if (filter.outcome) query = query.where('outcome', '=', filter.outcome);
-  return (await query.execute()).map(toListedEvent);
+  if (filter.afterSeq !== undefined)
+    query = query.where((eb) => eb.or([eb('a.seq', '>', String(filter.afterSeq)), eb('a.seq', 'is', null)]));
+  if (filter.beforeSeq !== undefined) query = query.where('a.seq', '<', String(filter.beforeSeq));
+  if (filter.actorId) query = query.where('a.actor_id', '=', filter.actorId);
+  if (filter.username) query = query.where('u.username', '=', filter.username);
+  if (filter.resourceType) query = query.where('a.resource_type', '=', filter.resourceType);
+  if (filter.resourceId) query = query.where('a.resource_id', '=', filter.resourceId);
+  if (filter.action) query = query.where('a.action', '=', filter.action);
+  if (filter.outcome) query = query.where('a.outcome', '=', filter.outcome);
+  if (filter.purpose) query = query.where('a.purpose', 'ilike', `%${likeLiteral(filter.purpose)}%`);
+  if (filter.from) query = query.where('a.occurred_at', '>=', filter.from);
+  if (filter.to) query = query.where('a.occurred_at', '<', filter.to);
+  return (await query.execute()).map((row) => ({ ...toListedEvent(row), actorUsername: row.actor_username }));
 }
 
 /**
@@ -237,4 +268,60 @@ export function minorReads(db: Db, f: { from?: Date | undefined; to?: Date | und
   if (f.from) q = q.where('a.occurred_at', '>=', f.from);
   if (f.to) q = q.where('a.occurred_at', '<', f.to);
   return q.orderBy(sql`a.seq DESC NULLS FIRST`).orderBy('a.inbox_id', 'desc').limit(f.limit).execute();
+}
+
+/** The rule a refusal names: its `rule`, else its `reason`, else the permission it lacked. */
+const refusalRule = sql<string>`coalesce(a.details->>'rule', a.details->>'reason', a.details->>'permission', 'unnamed')`;
+
+/** Refusals (outcome denied) in [from, to): the newest `limit`, and counts over the whole range by rule and by actor. */
+export async function refusals(db: Db, f: { from: Date; to: Date; limit: number }) {
+  const inRange = db
+    .selectFrom('audit_events as a')
+    .leftJoin('users as u', (join) => join.on(sql<boolean>`a.actor_type = 'user' AND u.id::text = a.actor_id`))
+    .where('a.outcome', '=', 'denied')
+    .where('a.occurred_at', '>=', f.from)
+    .where('a.occurred_at', '<', f.to);
+  const [rows, byRule, byActor] = await Promise.all([
+    inRange
+      .select([
+        'a.seq',
+        'a.occurred_at',
+        'a.actor_type',
+        'a.actor_id',
+        'u.username',
+        'u.role',
+        'a.action',
+        'a.resource_type',
+        'a.resource_id',
+        'a.source_ip',
+        refusalRule.as('rule'),
+      ])
+      .orderBy(sql`a.seq DESC NULLS FIRST`)
+      .orderBy('a.inbox_id', 'desc')
+      .limit(f.limit)
+      .execute(),
+    inRange
+      .select([refusalRule.as('rule'), sql<string>`count(*)`.as('count')])
+      .groupBy(refusalRule)
+      .orderBy(sql`count(*) DESC`)
+      .orderBy(refusalRule)
+      .execute(),
+    inRange
+      .select(['a.actor_type', 'a.actor_id', 'u.username', sql<string>`count(*)`.as('count')])
+      .groupBy(['a.actor_type', 'a.actor_id', 'u.username'])
+      .orderBy(sql`count(*) DESC`)
+      .orderBy('a.actor_id')
+      .execute(),
+  ]);
+  return { rows, byRule, byActor };
+}
+
+/** Sealed events by sequence number (any order in, sequence order out). */
+export async function sealedEvents(db: Db, seqs: readonly number[]): Promise<AuditEvent[]> {
+  if (seqs.length === 0) return [];
+  const { rows } = await sql<ChainRow>`
+    SELECT seq, occurred_at, actor_type, actor_id, actor_agency_ori,
+           action, resource_type, resource_id, purpose, outcome, source_ip, request_id, details, prev_hash, hash
+      FROM audit_chain WHERE seq = ANY(${seqs.map(String)}::bigint[]) ORDER BY seq`.execute(db);
+  return rows.map(toChainEvent);
 }

@@ -4,6 +4,7 @@ import { formatReference } from '../../domain/cases/case-workflow.js';
 import type { Geocode } from '../../domain/geo/geocoder.js';
 import { fold } from '../../domain/matching/names.js';
 import type { Trx } from '../database.js';
+import { likeLiteral } from '../like.js';
 import type { CasesTable } from '../schema.js';
 
 export type CaseRow = Selectable<CasesTable>;
@@ -203,8 +204,6 @@ export type CaseSearchFilters = {
   pageSize: number;
 };
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /** A page of cases matching the filters, and how many match in all. */
 export async function searchCaseRows(db: Trx, f: CaseSearchFilters): Promise<{ cases: CaseRow[]; total: number }> {
   /** The cases with a subject (persons as p) for whom the predicate holds. */
@@ -222,7 +221,7 @@ export async function searchCaseRows(db: Trx, f: CaseSearchFilters): Promise<{ c
     q = q.where((eb) =>
       eb.or([
         eb('case_number', '=', text.toUpperCase()),
-        eb(sql`lower(summary)`, 'like', `%${escapeLike(text.toLowerCase())}%`),
+        eb(sql`lower(summary)`, 'like', `%${likeLiteral(text.toLowerCase())}%`),
         eb('id', 'in', casesWithSubject(sql<boolean>`p.search_name % ${folded}`)),
       ]),
     );
@@ -250,7 +249,7 @@ export async function searchCaseRows(db: Trx, f: CaseSearchFilters): Promise<{ c
   }
   if (f.address) {
     const needle = f.address.toLowerCase();
-    const like = `%${escapeLike(needle)}%`;
+    const like = `%${likeLiteral(needle)}%`;
     q = q.where(
       'id',
       'in',
