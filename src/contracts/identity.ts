@@ -240,6 +240,26 @@ export const ZAuditVerify = z.object({
   pending: z.object({ count: z.number().int(), oldestAgeMs: z.number().nullable(), maxMergeDelayMs: z.number().int() }),
 });
 
+/** GET /api/v1/audit/minor-reads. */
+export const ZMinorReadsReport = z.object({
+  reads: z.array(
+    z.object({
+      at: z.string(),
+      actorId: z.string().nullable(),
+      username: z.string().nullable(),
+      role: z.string().nullable(),
+      action: z.string(),
+      resourceType: z.string().nullable(),
+      resourceId: z.string().nullable(),
+      outcome: z.string(),
+      purposeCode: z.string().nullable(),
+      purposeText: z.string().nullable().describe('the words the reader gave, for a reviewer to judge'),
+      rule: z.string().nullable().describe('for a refusal: the rule that refused it'),
+    }),
+  ),
+  byUser: z.array(z.object({ actorId: z.string().nullable(), username: z.string().nullable(), reads: z.number(), refused: z.number() })),
+});
+
 /** GET /api/v1/audit/refusals. */
 export const ZRefusalsReport = z.object({
   refusals: z.array(

@@ -3,7 +3,17 @@ import type { ZCasePage, ZCaseSummary, ZCaseView, ZGate, ZIntakeResult, ZReferra
 import type { ZAgencyClientRequests, ZCollectedClientSecret } from './client-requests.js';
 import type { ZErrorResponse, ZFieldIssue } from './common.js';
 import type { ZContactHistory, ZDraft } from './desktop.js';
-import type { ZChallenge, ZPartnerClient, ZSession } from './identity.js';
+import type {
+  ZAuditEventList,
+  ZAuditExport,
+  ZAuditKey,
+  ZAuditVerify,
+  ZChallenge,
+  ZMinorReadsReport,
+  ZPartnerClient,
+  ZRefusalsReport,
+  ZSession,
+} from './identity.js';
 import type {
   ZAgencyRequest,
   ZBatchAck,
@@ -52,6 +62,13 @@ export type ErrorResponse = z.infer<typeof ZErrorResponse>;
 export type Session = z.infer<typeof ZSession>;
 export type Challenge = z.infer<typeof ZChallenge>;
 export type PartnerClient = z.infer<typeof ZPartnerClient>;
+
+export type AuditEventList = z.infer<typeof ZAuditEventList>;
+export type AuditVerify = z.infer<typeof ZAuditVerify>;
+export type AuditKey = z.infer<typeof ZAuditKey>;
+export type AuditExportFile = z.infer<typeof ZAuditExport>;
+export type RefusalsReport = z.infer<typeof ZRefusalsReport>;
+export type MinorReadsReport = z.infer<typeof ZMinorReadsReport>;
 
 export type Task = z.infer<typeof ZTask>;
 export type TaskList = z.infer<typeof ZTaskList>;

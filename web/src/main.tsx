@@ -1,6 +1,7 @@
 import { ROLES, type Role } from '@contracts/vocabulary.js';
 import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
+import { Audit } from './Audit.js';
 import { api, RESUMED_EVENT, SESSION_EVENT, type Session, setCsrfToken } from './api.js';
 import { CaseSearch } from './CaseSearch.js';
 import { CaseWorkspace } from './CaseWorkspace.js';
@@ -14,7 +15,7 @@ import { Wallboard } from './Wallboard.js';
 import './styles.css';
 
 /** Which screens a role has. Agents get the desktop; supervisors also the wallboard. */
-type Screen = 'desktop' | 'wallboard' | 'tv' | 'cases' | 'referrals' | 'uac' | 'persons' | 'portal';
+type Screen = 'audit' | 'desktop' | 'wallboard' | 'tv' | 'cases' | 'referrals' | 'uac' | 'persons' | 'portal';
 const SCREENS: Record<Role, Screen[]> = {
   call_taker: ['desktop', 'cases'],
   uac_specialist: ['desktop', 'uac', 'cases', 'referrals'],
@@ -24,9 +25,10 @@ const SCREENS: Record<Role, Screen[]> = {
   field_officer: ['referrals'],
   partner_officer: ['portal'],
   admin: ['wallboard', 'tv'],
-  auditor: [],
+  auditor: ['audit'],
 };
 const LABEL: Record<Screen, string> = {
+  audit: 'Audit',
   desktop: 'Agent desktop',
   wallboard: 'Wallboard',
   tv: 'TV',
@@ -135,6 +137,7 @@ function App() {
         )}
         {active === 'referrals' && <ReferralInbox review={session.user.role === 'legal_reviewer'} />}
         {active === 'uac' && <UacBoard />}
+        {active === 'audit' && <Audit />}
         {active === 'portal' && <Portal section={recordId} />}
         {!active && <p>Your role has no screen in this app yet. Use the API documentation at /api/docs.</p>}
       </main>

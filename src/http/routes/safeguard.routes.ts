@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ZIdParams } from '../../contracts/cases.js';
-import { ZAuditRange } from '../../contracts/identity.js';
+import { ZAuditRange, ZMinorReadsReport } from '../../contracts/identity.js';
 import { ZAgeOuts, ZUacBoard } from '../../contracts/safeguards.js';
 import { instantRange } from '../../domain/calendar/calendar-day.js';
 import { PROTECTION_KINDS } from '../../domain/safeguards/protections.js';
@@ -268,26 +268,7 @@ export function safeguardRoutes(ctx: AppContext) {
       tags: ['audit'],
       access: { permission: 'audit:oversight' },
       query: ZAuditRange.extend({ limit: z.coerce.number().int().min(1).max(1000).default(200) }),
-      response: z.object({
-        reads: z.array(
-          z.object({
-            at: z.string(),
-            actorId: z.string().nullable(),
-            username: z.string().nullable(),
-            role: z.string().nullable(),
-            action: z.string(),
-            resourceType: z.string().nullable(),
-            resourceId: z.string().nullable(),
-            outcome: z.string(),
-            purposeCode: z.string().nullable(),
-            purposeText: z.string().nullable().describe('the words the reader gave, for a reviewer to judge'),
-            rule: z.string().nullable().describe('for a refusal: the rule that refused it'),
-          }),
-        ),
-        byUser: z.array(
-          z.object({ actorId: z.string().nullable(), username: z.string().nullable(), reads: z.number(), refused: z.number() }),
-        ),
-      }),
+      response: ZMinorReadsReport,
       handler: async ({ query, request }) => {
         const rc = actorContext(ctx, request);
         return minorReadsReport(ctx.db, rc, { ...instantRange(query, rc.timeZone), limit: query.limit });
