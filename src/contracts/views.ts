@@ -5,7 +5,6 @@ import type { ZErrorResponse, ZFieldIssue } from './common.js';
 import type { ZContactHistory, ZDraft } from './desktop.js';
 import type {
   ZAuditEventList,
-  ZAuditExport,
   ZAuditKey,
   ZAuditVerify,
   ZChallenge,
@@ -66,7 +65,6 @@ export type PartnerClient = z.infer<typeof ZPartnerClient>;
 export type AuditEventList = z.infer<typeof ZAuditEventList>;
 export type AuditVerify = z.infer<typeof ZAuditVerify>;
 export type AuditKey = z.infer<typeof ZAuditKey>;
-export type AuditExportFile = z.infer<typeof ZAuditExport>;
 export type RefusalsReport = z.infer<typeof ZRefusalsReport>;
 export type MinorReadsReport = z.infer<typeof ZMinorReadsReport>;
 
