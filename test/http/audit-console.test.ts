@@ -1,7 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit } from '../../src/services/audit.service.js';
 import { type AuditExport, checkAuditExport } from '../../src/services/audit-console.service.js';
+import { packageRoot } from '../../src/storage/paths.js';
 import { buildTestApp, CENTER_TIME_ZONE, enrollAs, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -9,6 +14,9 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
  * The auditor's console's API (issue #20): the log searched by who, what, which resource, purpose, outcome and a
  * range of days on the center's calendar; the refusals report; the export whose every event carries its proof.
  */
+
+/** The built command line (npm test builds before it runs the suites). */
+const CLI = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
 
 let db: TestDatabase;
 let t: TestApp;
@@ -188,6 +196,21 @@ describe('the export with the chain proof', () => {
     const withOther = checkAuditExport(file, other);
     expect(withOther.valid).toBe(0);
     expect(withOther.failures[0]?.reason).toMatch(/names key .* not the key given/);
+    // The command an outside auditor runs (the build's CLI): exit 0 for the file as exported, 1 naming the changed event.
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-audit-export-'));
+    writeFileSync(path.join(dir, 'key.pem'), (await get(auditor, '/api/v1/audit/key')).json().publicKeyPem);
+    writeFileSync(path.join(dir, 'export.json'), JSON.stringify(file));
+    writeFileSync(path.join(dir, 'changed.json'), JSON.stringify(changed));
+    const cli = (name: string) =>
+      spawnSync(process.execPath, [CLI, 'audit', 'check-export', path.join(dir, name), '--key', path.join(dir, 'key.pem')], {
+        encoding: 'utf8',
+      });
+    const good = cli('export.json');
+    expect(good.status, good.stderr).toBe(0);
+    expect(good.stdout).toContain(`audit export: ${file.events.length} events proved with key`);
+    const bad = cli('changed.json');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(`event ${victim.event.seq}: the event does not match its hash`);
     expect(checkAuditExport({ format: 'something else' }, published).failures).toEqual([
       { seq: null, reason: 'not a switchboard.audit-export.v1 file' },
     ]);
