@@ -21,6 +21,10 @@ export type SimulationOptions = {
   agents: number;
   /** Shifts instead of `agents` around the clock: each day, `agents` agents work from `start` to `end` ("HH:MM", may cross midnight). */
   shifts?: Shift[];
+  /** Named agents' work periods (ms from the start; `from` may be negative for work begun before it) instead of `agents` or `shifts`: Offline outside them. */
+  workPeriods?: WorkPeriod[];
+  /** Expected calls per interval, repeating, instead of `callsPerDay` and `profile`. */
+  arrivals?: { intervalMs: number; callsPerInterval: number[] };
   thresholdSeconds: number;
   wrapSeconds: number;
   seed: number;
@@ -29,6 +33,7 @@ export type SimulationOptions = {
 };
 
 export type Shift = { start: string; end: string; agents: number };
+export type WorkPeriod = { agentId: string; from: number; to: number };
 
 const minutesOf = (hhmm: string): number => {
   const match = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
@@ -116,7 +121,19 @@ export function simulate(options: SimulationOptions): SimulationResult {
   const engine = new RoutingEngine(config, 0);
   const queue = new EventQueue();
   let staffedAgentMs = 0;
-  if (options.shifts && options.shifts.length > 0) {
+  if (options.workPeriods && options.workPeriods.length > 0) {
+    const added = new Set<string>();
+    for (const period of options.workPeriods) {
+      if (!added.has(period.agentId)) {
+        added.add(period.agentId);
+        engine.addWorker(0, { id: period.agentId, attributes: {}, activity: 'Offline' });
+      }
+      if (period.to <= Math.max(0, period.from) || period.from >= durationMs) continue;
+      staffedAgentMs += Math.min(period.to, durationMs) - Math.max(period.from, 0);
+      queue.push(Math.max(0, period.from), 'shift-start', period.agentId);
+      queue.push(period.to, 'shift-end', period.agentId);
+    }
+  } else if (options.shifts && options.shifts.length > 0) {
     // Each shift has its own agents, Offline outside it; a call in hand is finished after the shift ends.
     let n = 0;
     for (const [s, shift] of options.shifts.entries()) {
@@ -148,13 +165,25 @@ export function simulate(options: SimulationOptions): SimulationResult {
   }
 
   const ratePerMs = options.callsPerDay / DAY_MS;
+  const custom = options.arrivals;
+  const customRate = (t: number): number =>
+    custom ? (custom.callsPerInterval[Math.floor(t / custom.intervalMs) % custom.callsPerInterval.length] ?? 0) / custom.intervalMs : 0;
   // Arrivals by thinning a Poisson process at the profile's peak rate.
-  const peakRate = options.profile === 'flat' ? ratePerMs : (ratePerMs * 24 * SHAPE_MAX) / SHAPE_SUM;
+  const peakRate = custom
+    ? Math.max(...custom.callsPerInterval) / custom.intervalMs
+    : options.profile === 'flat'
+      ? ratePerMs
+      : (ratePerMs * 24 * SHAPE_MAX) / SHAPE_SUM;
   let arrivals = 0;
   const nextArrival = (from: number): number => {
+    if (!(peakRate > 0)) return Number.POSITIVE_INFINITY;
     let t = from;
     for (;;) {
       t += exponential(arrivalsRandom, 1 / peakRate);
+      if (custom) {
+        if (arrivalsRandom.next() < customRate(t) / peakRate) return t;
+        continue;
+      }
       if (options.profile === 'flat') return t;
       const hour = Math.floor((t % DAY_MS) / 3_600_000);
       const rate = (ratePerMs * 24 * (DAILY_SHAPE[hour] ?? 1)) / SHAPE_SUM;
