@@ -6,6 +6,7 @@ import { type Config, callbackPolicy, outboundConfig } from '../config/config.js
 import { AppError } from '../domain/errors/app-error.js';
 import { buildApp, logSerializers } from '../http/app.js';
 import { callbackReleaseJob } from '../jobs/callback-release.job.js';
+import { dailyReportsJob } from '../jobs/daily-reports.job.js';
 import { QueueJobRunner } from '../jobs/job-queue-runner.js';
 import { JOB_QUEUES } from '../jobs/job-queues.js';
 import { outcomeLog } from '../jobs/job-runner.js';
@@ -210,6 +211,12 @@ export async function startCommand(
         submissionWorkItemSweepJob(partnerDeps),
         partnerProcessorJob(partnerDeps, () => new Date()),
         callbackReleaseJob({ callbacks, timeZone: config.CENTER_TIME_ZONE }),
+        dailyReportsJob({
+          db: storage.handle.db,
+          shortAbandonSeconds: () => sweepDeps.routing.engine.settings.shortAbandonMs / 1000,
+          dir: path.resolve(config.REPORT_DROP_DIR ?? path.join(config.dataDir, 'reports')),
+          timeZone: config.CENTER_TIME_ZONE,
+        }),
         retentionJob({
           asOwner: (work) => withOwnerDatabase(retentionStorage, work),
           attachmentsDir: path.join(config.dataDir, 'attachments'),

@@ -68,6 +68,8 @@ export const ConfigSchema = z
      * the site's delivery agent to carry to the person (never back to the admin). Unset → SWITCHBOARD_DATA_DIR/enrollment-outbox.
      */
     ENROLLMENT_OUTBOX_DIR: z.string().min(1, 'must not be empty').optional(),
+    /** Where the scheduled daily reports are written, one CSV per report and day. Unset → SWITCHBOARD_DATA_DIR/reports. */
+    REPORT_DROP_DIR: z.string().min(1, 'must not be empty').optional(),
     /**
      * This node's name in a cluster of Switchboard nodes on one database (the routing lease names its holder).
      * Unset → host name and process id, new at each start.

@@ -51,3 +51,33 @@ export const ZReportCatalog = z.object({
   timeZone: z.string(),
 });
 export type TReportCatalog = z.infer<typeof ZReportCatalog>;
+
+/** A report kept to run again: what to compute, and over how many days ending yesterday on the center's calendar. */
+export const ZReportDefinitionInput = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  metrics: z.array(ZReportMetric).min(1).max(40),
+  groupings: z.array(ZReportGrouping).max(3).default([]),
+  interval: ZReportInterval,
+  rangeDays: z.number().int().min(1).max(366).describe('the days the report covers, ending yesterday (1: yesterday only)'),
+  schedule: z
+    .enum(['none', 'daily'])
+    .default('none')
+    .describe('daily: written each day, for the day before, as a CSV file to the report drop'),
+});
+export type TReportDefinitionInput = z.infer<typeof ZReportDefinitionInput>;
+
+export const ZReportDefinition = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  ownerId: z.uuid(),
+  metrics: z.array(ZReportMetric),
+  groupings: z.array(ZReportGrouping),
+  interval: ZReportInterval,
+  rangeDays: z.number().int(),
+  schedule: z.enum(['none', 'daily']),
+  lastDeliveredDay: z.string().nullable().describe('the last day written to the report drop (daily reports)'),
+  updatedAt: z.string(),
+});
+export type TReportDefinition = z.infer<typeof ZReportDefinition>;
+
+export const ZReportDefinitionList = z.object({ definitions: z.array(ZReportDefinition) });

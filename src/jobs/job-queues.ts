@@ -17,6 +17,7 @@ export const JOB_QUEUES: Readonly<Record<string, JobQueueSpec>> = {
   'partner request sweep': sweep('switchboard-partner-request-sweep'),
   'submission work item sweep': sweep('switchboard-submission-work-item-sweep'),
   'callback release': sweep('switchboard-callback-release'),
+  'daily reports': sweep('switchboard-daily-reports'),
   'partner processor': {
     name: 'switchboard-partner-processor',
     policy: 'short',

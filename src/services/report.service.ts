@@ -45,13 +45,14 @@ export function reportCatalog(timeZone: string): TReportCatalog {
   };
 }
 
-function checkRequest(request: TReportRequest): { from: Date; to: Date } {
+export function checkRequest(request: TReportRequest): { from: Date; to: Date } {
   const issues: FieldIssue[] = [];
   const from = new Date(request.from);
   const to = new Date(request.to);
   if (to.getTime() <= from.getTime()) issues.push({ path: 'body.to', code: 'report_range', message: 'to must be after from' });
   const maxDays = MAX_RANGE_DAYS[request.interval];
-  if (to.getTime() - from.getTime() > maxDays * DAY_MS)
+  // An hour's grace: that many calendar days can span a change of clocks.
+  if (to.getTime() - from.getTime() > maxDays * DAY_MS + 3_600_000)
     issues.push({ path: 'body.to', code: 'report_range', message: `a ${request.interval} report covers at most ${maxDays} days` });
   if (new Set(request.groupings).size !== request.groupings.length)
     issues.push({ path: 'body.groupings', code: 'report_grouping_repeated', message: 'each grouping at most once' });

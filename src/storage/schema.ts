@@ -808,6 +808,22 @@ export type VoicemailsTable = {
   created_at: Date;
 };
 
+/** Saved report definitions (migration 0032); a daily one is written to the report drop each day. */
+export type ReportDefinitionsTable = {
+  id: Generated<string>;
+  name: string;
+  owner_id: string;
+  metrics: string[];
+  groupings: string[];
+  interval: '15m' | 'day' | 'total';
+  range_days: number;
+  schedule: 'none' | 'daily';
+  last_delivered_day: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+};
+
 export type AgencyWebhooksTable = { agency_ori: string; url: string; secret_enc: string; updated_at: Date };
 
 export type WebhookDeliveriesTable = {
@@ -871,6 +887,7 @@ export type Database = {
   partner_client_requests: PartnerClientRequestsTable;
   agency_webhooks: AgencyWebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  report_definitions: ReportDefinitionsTable;
   schema_migrations: SchemaMigrationsTable;
   role_permissions: RolePermissionsTable;
   user_recovery_codes: RecoveryCodesTable;

@@ -1,6 +1,15 @@
-import { ZTextResponse } from '../../contracts/common.js';
-import { ZReport, ZReportCatalog, ZReportRequest } from '../../contracts/reports.js';
+import { ZIdParams } from '../../contracts/cases.js';
+import { ZOk, ZTextResponse } from '../../contracts/common.js';
+import {
+  ZReport,
+  ZReportCatalog,
+  ZReportDefinition,
+  ZReportDefinitionInput,
+  ZReportDefinitionList,
+  ZReportRequest,
+} from '../../contracts/reports.js';
 import { type ReportDeps, reportCatalog, reportCsv, runReport } from '../../services/report.service.js';
+import { createDefinition, deleteDefinition, listDefinitions, updateDefinition } from '../../services/report-definition.service.js';
 import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
 
@@ -42,6 +51,52 @@ export function reportRoutes(ctx: AppContext) {
         const report = await runReport(deps, actorContext(ctx, request), body, 'csv');
         reply.header('content-disposition', `attachment; filename="report-${report.interval}-${report.from.slice(0, 10)}.csv"`);
         return reportCsv(report);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/reports/definitions',
+      summary: 'The saved report definitions',
+      tags: ['reports'],
+      access: { permission: 'report:read' },
+      response: ZReportDefinitionList,
+      handler: async ({ request }) => ({ definitions: await listDefinitions(deps, actorContext(ctx, request)) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/reports/definitions',
+      summary: 'Save a report definition (daily: written each day to the report drop as CSV)',
+      tags: ['reports'],
+      access: { permission: 'report:read' },
+      body: ZReportDefinitionInput,
+      response: ZReportDefinition,
+      successStatus: 201,
+      handler: async ({ body, request }) => createDefinition(deps, actorContext(ctx, request), body),
+    }),
+    defineRoute({
+      method: 'PUT',
+      url: '/api/v1/reports/definitions/:id',
+      summary: 'Change a report definition (its owner or an admin)',
+      tags: ['reports'],
+      access: { permission: 'report:read' },
+      params: ZIdParams,
+      body: ZReportDefinitionInput,
+      response: ZReportDefinition,
+      errors: [404],
+      handler: async ({ params, body, request }) => updateDefinition(deps, actorContext(ctx, request), params.id, body),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/reports/definitions/:id',
+      summary: 'Delete a report definition (its owner or an admin)',
+      tags: ['reports'],
+      access: { permission: 'report:read' },
+      params: ZIdParams,
+      response: ZOk,
+      errors: [404],
+      handler: async ({ params, request }) => {
+        await deleteDefinition(deps, actorContext(ctx, request), params.id);
+        return { ok: true as const };
       },
     }),
   ];

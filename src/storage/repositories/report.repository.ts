@@ -1,6 +1,7 @@
-import { type RawBuilder, sql } from 'kysely';
+import { type RawBuilder, type Selectable, sql } from 'kysely';
 import type { ReportGrouping, ReportInterval, ReportSource } from '../../domain/reports/report-metrics.js';
 import type { Db, Trx } from '../database.js';
+import type { ReportDefinitionsTable } from '../schema.js';
 
 /**
  * The historical reports' SQL: one aggregate query per source (docs/METRICS.md), each adding up counts and sums of
@@ -209,4 +210,68 @@ export async function aggregateSource(db: Db | Trx, source: ReportSource, q: Agg
     }
     return { start: row.start, end: row.end, groups, totals: sums };
   });
+}
+
+export type ReportDefinitionRow = Selectable<ReportDefinitionsTable>;
+export type ReportDefinitionValues = Pick<ReportDefinitionRow, 'name' | 'metrics' | 'groupings' | 'interval' | 'range_days' | 'schedule'>;
+
+export function listReportDefinitions(db: Db | Trx): Promise<ReportDefinitionRow[]> {
+  return db.selectFrom('report_definitions').selectAll().where('deleted_at', 'is', null).orderBy('name').orderBy('id').execute();
+}
+
+export function findReportDefinition(db: Db | Trx, id: string): Promise<ReportDefinitionRow | undefined> {
+  return db.selectFrom('report_definitions').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+}
+
+export function insertReportDefinition(
+  db: Trx,
+  values: ReportDefinitionValues & { owner_id: string; now: Date },
+): Promise<ReportDefinitionRow> {
+  const { now, ...rest } = values;
+  return db
+    .insertInto('report_definitions')
+    .values({ ...rest, created_at: now, updated_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function updateReportDefinition(
+  db: Trx,
+  id: string,
+  values: ReportDefinitionValues,
+  now: Date,
+): Promise<ReportDefinitionRow | undefined> {
+  return db
+    .updateTable('report_definitions')
+    .set({ ...values, updated_at: now })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteReportDefinition(db: Trx, id: string, now: Date): Promise<boolean> {
+  const r = await db
+    .updateTable('report_definitions')
+    .set({ deleted_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Daily definitions not yet written for a day (the day before today on the center's calendar). */
+export function dailyReportsDue(db: Db | Trx, day: string): Promise<ReportDefinitionRow[]> {
+  return db
+    .selectFrom('report_definitions')
+    .selectAll()
+    .where('schedule', '=', 'daily')
+    .where('deleted_at', 'is', null)
+    .where((eb) => eb.or([eb('last_delivered_day', 'is', null), eb('last_delivered_day', '<', day)]))
+    .orderBy('id')
+    .execute();
+}
+
+export async function markReportDelivered(db: Trx, id: string, day: string): Promise<void> {
+  await db.updateTable('report_definitions').set({ last_delivered_day: day }).where('id', '=', id).execute();
 }

@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { callbackReleaseJob } from '../../../src/jobs/callback-release.job.js';
+import { dailyReportsJob } from '../../../src/jobs/daily-reports.job.js';
 import { JOB_QUEUES } from '../../../src/jobs/job-queues.js';
 import { type Job, type JobLease, JobRunner, singleNodeLease } from '../../../src/jobs/job-runner.js';
 import { partnerProcessorJob } from '../../../src/jobs/partner-processor.job.js';
@@ -120,12 +121,13 @@ describe('job runner', () => {
 describe('the jobs keep their schedules', () => {
   // The factories only keep their dependencies until a run: none is used here.
   const unused = {} as never;
-  it('sweeps every minute, callbacks released every 15 seconds, the partner processor every second (on every node), retention daily from an hour after start', () => {
+  it('sweeps every minute, callbacks released every 15 seconds, daily reports looked for every 15 minutes, the partner processor every second (on every node), retention daily from an hour after start', () => {
     const jobs = [
       welfareSweepJob(unused),
       partnerRequestSweepJob(unused),
       submissionWorkItemSweepJob(unused),
       callbackReleaseJob(unused),
+      dailyReportsJob(unused),
       partnerProcessorJob(unused, unused),
       retentionJob({ asOwner: unused, attachmentsDir: 'attachments', timeZone: 'America/Chicago' }),
     ];
@@ -134,6 +136,7 @@ describe('the jobs keep their schedules', () => {
       ['partner request sweep', 60_000, 60_000, true],
       ['submission work item sweep', 60_000, 60_000, true],
       ['callback release', 15_000, 15_000, true],
+      ['daily reports', 900_000, 900_000, true],
       ['partner processor', 1_000, 1_000, false],
       ['retention', 86_400_000, 3_600_000, true],
     ]);
