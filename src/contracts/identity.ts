@@ -107,6 +107,24 @@ export const ZAddUserRequest = z.strictObject({
     .optional(),
 });
 
+/** PATCH /api/v1/admin/users/:username: what the account may see and do (its sessions end). */
+export const ZChangeAccessRequest = z
+  .strictObject({
+    role: z.enum(ROLES).optional(),
+    unit: z.string().trim().min(1).max(40).nullable().optional(),
+    agencyOri: z
+      .string()
+      .regex(/^[A-Z]{2}[A-Z0-9]{7}$/, 'must be a 9-character ORI')
+      .nullable()
+      .optional(),
+    fieldOfficeCode: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .nullable()
+      .optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'name at least one of role, unit, agencyOri, fieldOfficeCode');
+
 /** The link itself is never in the answer: it goes out of band to the person (the enrollment outbox). */
 /** GET /api/v1/admin/users. */
 export const ZUserList = z.object({ users: z.array(ZUser) });

@@ -10,7 +10,7 @@ import { getSetting } from './safeguard-settings.service.js';
  * The check every two-person approval makes (safeguard settings, legal review
  * of referrals and of requests to partners, API client requests): the
  * approver and the proposer are independent — neither created, or reset the
- * password or second factor of, the other's account within the cooling-off
+ * password or second factor of, or changed the access of, the other's account within the cooling-off
  * period (safeguard setting `two_person_cooling_off_days`).
  */
 
@@ -19,6 +19,7 @@ const KIND_BY_ACTION: Record<string, CredentialActKind> = {
   'user.add': 'created',
   'user.reset_mfa': 'mfa_reset',
   'user.reset_password': 'password_reset',
+  'user.change_access': 'access_changed',
 };
 
 /**

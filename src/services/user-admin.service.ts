@@ -95,13 +95,7 @@ export async function addUser(
   courier: EnrollmentCourier = deps.enrollmentCourier,
 ): Promise<InvitedUser> {
   if (!isRole(input.role)) throw new AppError('validation_failed', `There is no role ${String(input.role)}.`);
-  const issues = [];
-  if (input.role === 'partner_officer' && !input.agencyOri)
-    issues.push({ path: 'agencyOri', code: 'required', message: 'a partner officer belongs to an agency' });
-  if (input.role === 'field_officer' && !input.fieldOfficeCode)
-    issues.push({ path: 'fieldOfficeCode', code: 'required', message: 'a field officer belongs to a field office' });
-  if (input.role !== 'partner_officer' && input.agencyOri)
-    issues.push({ path: 'agencyOri', code: 'not_allowed', message: 'only partner officers belong to an agency' });
+  const issues = scopeIssues(input.role, input.agencyOri ?? null, input.fieldOfficeCode ?? null);
   const username = (input.username ?? usernameFrom(input.displayName)).toLowerCase();
   if (!USERNAME.test(username))
     issues.push({ path: 'username', code: 'invalid', message: 'must be 3–64 characters: letters, digits, dot, dash, underscore' });
@@ -109,10 +103,7 @@ export async function addUser(
 
   return deps.db.transaction().execute(async (trx) => {
     if (await identity.findUserByUsername(trx, username)) throw new AppError('conflict', `The username ${username} is taken.`);
-    if (input.agencyOri && !(await identity.findAgency(trx, input.agencyOri)))
-      throw new AppError('not_found', `No agency has the ORI ${input.agencyOri}.`);
-    if (input.fieldOfficeCode && !(await identity.findFieldOffice(trx, input.fieldOfficeCode)))
-      throw new AppError('not_found', `No field office has the code ${input.fieldOfficeCode}.`);
+    await requireScopes(trx, input.agencyOri ?? null, input.fieldOfficeCode ?? null);
     const user = await identity.insertUser(trx, {
       username,
       display_name: input.displayName,
@@ -131,6 +122,69 @@ export async function addUser(
       details: { role: user.role, agencyOri: user.agency_ori, enrollmentLinkTo: courier.channel },
     });
     return { user, enrollment: { channel: courier.channel, expiresAt } };
+  });
+}
+
+/** What a role's scopes must be: a partner officer has an agency (and only they do), a field officer an office. */
+function scopeIssues(role: Role, agencyOri: string | null, fieldOfficeCode: string | null) {
+  const issues = [];
+  if (role === 'partner_officer' && !agencyOri)
+    issues.push({ path: 'agencyOri', code: 'required', message: 'a partner officer belongs to an agency' });
+  if (role === 'field_officer' && !fieldOfficeCode)
+    issues.push({ path: 'fieldOfficeCode', code: 'required', message: 'a field officer belongs to a field office' });
+  if (role !== 'partner_officer' && agencyOri)
+    issues.push({ path: 'agencyOri', code: 'not_allowed', message: 'only partner officers belong to an agency' });
+  return issues;
+}
+
+/** The agency and field office named exist. */
+async function requireScopes(trx: Trx, agencyOri: string | null, fieldOfficeCode: string | null): Promise<void> {
+  if (agencyOri && !(await identity.findAgency(trx, agencyOri))) throw new AppError('not_found', `No agency has the ORI ${agencyOri}.`);
+  if (fieldOfficeCode && !(await identity.findFieldOffice(trx, fieldOfficeCode)))
+    throw new AppError('not_found', `No field office has the code ${fieldOfficeCode}.`);
+}
+
+export type AccessChange = {
+  role?: Role | undefined;
+  unit?: string | null | undefined;
+  agencyOri?: string | null | undefined;
+  fieldOfficeCode?: string | null | undefined;
+};
+
+/**
+ * Changes what an account may see and do: its role, unit, field office or agency. Its sessions end, so the change
+ * holds from the next request; the audit keeps what it was and what it is. Nobody changes their own access.
+ */
+export async function changeAccess(deps: IdentityDeps, ctx: RequestContext, username: string, change: AccessChange): Promise<UserRow> {
+  const user = await requireUser(deps, username);
+  if (ctx.actor?.kind === 'user' && ctx.actor.userId === user.id)
+    throw new AppError('forbidden', 'Nobody changes their own access: ask another administrator.');
+  const role = change.role ?? user.role;
+  if (!isRole(role)) throw new AppError('validation_failed', `There is no role ${String(role)}.`);
+  const next = {
+    role,
+    unit: change.unit !== undefined ? change.unit : user.unit,
+    agency_ori: change.agencyOri !== undefined ? change.agencyOri : user.agency_ori,
+    field_office_code: change.fieldOfficeCode !== undefined ? change.fieldOfficeCode : user.field_office_code,
+  };
+  const issues = scopeIssues(role, next.agency_ori, next.field_office_code);
+  if (issues.length > 0) throw new AppError('validation_failed', 'The access was not changed.', { issues });
+  return deps.db.transaction().execute(async (trx) => {
+    await requireScopes(trx, next.agency_ori, next.field_office_code);
+    await identity.updateUser(trx, user.id, next);
+    const revoked = await identity.revokeUserSessions(trx, user.id, ctx.now);
+    await appendAudit(trx, ctx, {
+      action: 'user.change_access',
+      outcome: 'allowed',
+      resourceType: 'user',
+      resourceId: user.id,
+      details: {
+        before: { role: user.role, unit: user.unit, agencyOri: user.agency_ori, fieldOfficeCode: user.field_office_code },
+        after: { role: next.role, unit: next.unit, agencyOri: next.agency_ori, fieldOfficeCode: next.field_office_code },
+        sessionsRevoked: revoked,
+      },
+    });
+    return { ...user, ...next };
   });
 }
 

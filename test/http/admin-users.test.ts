@@ -111,6 +111,43 @@ describe('account administration', () => {
     expect(again.first.statusCode).toBe(401);
   });
 
+  it('changing an account’s access (role, unit, field office, agency) ends its sessions, keeps the scope rules, is audited with before and after — and nobody changes their own', async () => {
+    const person = await enrollAs(t, 'call_taker');
+    const patch = (who: SignedIn, username: string, payload: object) =>
+      t.app.inject({ method: 'PATCH', url: `/api/v1/admin/users/${username}`, headers: who.headers, payload });
+    const changed = await patch(admin, person.username, { role: 'uac_specialist', unit: 'uac' });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json()).toMatchObject({ role: 'uac_specialist', unit: 'uac', status: 'active' });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/session', headers: { cookie: person.cookie } })).statusCode).toBe(401);
+    const again = await signInWithCode(t, person.username, person.password, await totpCode(person.secret, t.clock.now));
+    expect(again.second?.json().user.role).toBe('uac_specialist');
+    const audited = await db.db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'resource_id', 'details'])
+      .where('action', '=', 'user.change_access')
+      .orderBy('inbox_id', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(audited).toMatchObject({
+      actor_id: admin.userId,
+      resource_id: person.userId,
+      details: { before: { role: 'call_taker', unit: null }, after: { role: 'uac_specialist', unit: 'uac' }, sessionsRevoked: 1 },
+    });
+    // The scope rules of a new account hold for a change: a field officer needs an office; only partners an agency.
+    const noOffice = await patch(admin, person.username, { role: 'field_officer' });
+    expect(noOffice.statusCode).toBe(400);
+    expect(noOffice.json().error.issues.map((i: { path: string }) => i.path)).toEqual(['fieldOfficeCode']);
+    expect((await patch(admin, person.username, { role: 'field_officer', fieldOfficeCode: 'ZZZ' })).statusCode).toBe(404);
+    expect((await patch(admin, person.username, { agencyOri: 'TX1430300' })).statusCode).toBe(400);
+    expect((await patch(admin, person.username, {})).statusCode).toBe(400);
+    expect((await patch(admin, 'no.such.person', { role: 'analyst' })).statusCode).toBe(404);
+    // Nobody changes their own access; a supervisor changes nobody's.
+    const own = await patch(admin, admin.username, { role: 'legal_reviewer' });
+    expect(own.statusCode).toBe(403);
+    expect(own.json().error.message).toContain('Nobody changes their own access');
+    const supervisor = await enrollAs(t, 'supervisor');
+    expect((await patch(supervisor, person.username, { role: 'analyst' })).statusCode).toBe(403);
+  });
+
   it('resetting the second factor makes the next sign-in enroll a new authenticator', async () => {
     const person = await enrollAs(t, 'analyst');
     const res = await post(`/api/v1/admin/users/${person.username}/reset-mfa`);
@@ -214,6 +251,24 @@ describe('a two-person rule needs two independent people', () => {
     founder = await signInAgain(founder);
     reviewer = await signInAgain(reviewer);
     expect((await decide(founder, back.json().id)).statusCode).toBe(200);
+  });
+
+  it('an admin who made someone a legal reviewer cannot have them approve the admin’s own safeguard change until the cooling-off ends', async () => {
+    const maker = await enrollAs(t, 'admin');
+    const colleague = await enrollAs(t, 'analyst');
+    const promoted = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/users/${colleague.username}`,
+      headers: maker.headers,
+      payload: { role: 'legal_reviewer' },
+    });
+    expect(promoted.statusCode, promoted.body).toBe(200);
+    const reviewer = await signInAgain(colleague);
+    const change = await propose(maker, 'welfare_response_hours', 22);
+    expect(change.statusCode, change.body).toBe(201);
+    const refused = await decide(reviewer, change.json().id);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.message).toContain('the proposer changed the role or scopes of the approver');
   });
 
   it('a second-factor reset or a password reset by the proposer binds them the same way', async () => {

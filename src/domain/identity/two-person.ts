@@ -1,12 +1,13 @@
 /**
  * A two-person rule needs two independent people. Someone who created another
  * person's account, or reset its password or second factor, could have held
- * its credentials; for a cooling-off period after that (a safeguard setting,
+ * its credentials; someone who changed its access (role, unit or scopes) chose
+ * that it could be the second person; for a cooling-off period after that (a safeguard setting,
  * 7 days by default) the two of them cannot make up the pair — in either
  * direction — and a third person has to act instead.
  */
 
-export type CredentialActKind = 'created' | 'mfa_reset' | 'password_reset';
+export type CredentialActKind = 'created' | 'mfa_reset' | 'password_reset' | 'access_changed';
 
 /** `actorId` created or reset the account of `subjectId` at `at`. */
 export type CredentialAct = { actorId: string; subjectId: string; kind: CredentialActKind; at: Date };
@@ -20,6 +21,7 @@ const WHAT: Record<CredentialActKind, string> = {
   created: 'created',
   mfa_reset: 'reset the second factor of',
   password_reset: 'reset the password of',
+  access_changed: 'changed the role or scopes of',
 };
 
 /**

@@ -1,6 +1,7 @@
 import {
   ZAddClientRequest,
   ZAddUserRequest,
+  ZChangeAccessRequest,
   ZClientParams,
   ZClientWithSecret,
   ZInvitedUser,
@@ -45,6 +46,19 @@ export function adminRoutes(ctx: AppContext) {
       successStatus: 201,
       errors: [404, 409],
       handler: async ({ body, request }) => presentInvited(await users.addUser(ctx.identity, actorContext(ctx, request), body)),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      url: '/api/v1/admin/users/:username',
+      summary: 'Change what an account may see and do — role, unit, field office, agency; its sessions end; nobody changes their own',
+      tags: ['admin'],
+      access: { permission: 'user:manage' },
+      params: ZUsernameParams,
+      body: ZChangeAccessRequest,
+      response: ZUser,
+      errors: [403, 404],
+      handler: async ({ params, body, request }) =>
+        presentUser(await users.changeAccess(ctx.identity, actorContext(ctx, request), params.username, body)),
     }),
     defineRoute({
       method: 'POST',

@@ -119,7 +119,7 @@ export async function advanceTotpStep(db: Db, userId: string, step: number): Pro
 }
 
 /**
- * Who created or reset whose account since `since`, between two people, in either
+ * Who created, reset or changed the access of whose account since `since`, between two people, in either
  * direction — read from the audit log, the tamper-evident record of those acts.
  */
 export async function credentialActsBetween(db: Db, a: string, b: string, since: Date) {
@@ -129,7 +129,7 @@ export async function credentialActsBetween(db: Db, a: string, b: string, since:
     .where('resource_type', '=', 'user')
     .where('outcome', '=', 'allowed')
     .where('actor_type', '=', 'user')
-    .where('action', 'in', ['user.add', 'user.reset_mfa', 'user.reset_password'])
+    .where('action', 'in', ['user.add', 'user.reset_mfa', 'user.reset_password', 'user.change_access'])
     .where('occurred_at', '>', since)
     .where((eb) =>
       eb.or([eb.and([eb('resource_id', '=', a), eb('actor_id', '=', b)]), eb.and([eb('resource_id', '=', b), eb('actor_id', '=', a)])]),
