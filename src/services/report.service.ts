@@ -148,7 +148,7 @@ export async function runReport(
   deps: ReportDeps,
   ctx: RequestContext,
   request: TReportRequest,
-  format: 'json' | 'csv' = 'json',
+  format: 'json' | 'csv' | 'pdf' = 'json',
 ): Promise<TReport> {
   const report = await computeReport(deps, ctx.timeZone, request);
   await recordAudit(deps.db, ctx, {

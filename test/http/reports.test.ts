@@ -412,6 +412,27 @@ describe('historical reports from the call records', () => {
     expect(lines.find((l) => l.includes(',information,'))?.split(',')[3]).toBe(String(answered));
   });
 
+  it('exports PDF: a document, the read audited as such', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/reports/metrics.pdf',
+      headers: supervisor.headers,
+      payload: {
+        metrics: ['offered', 'serviceLevel'],
+        groupings: ['queue'],
+        interval: 'day',
+        from: FROM.toISOString(),
+        to: TO.toISOString(),
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pdf');
+    expect(res.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(res.rawPayload.length).toBeGreaterThan(2_000);
+    const audit = await db.db.selectFrom('audit_events').select('details').where('action', '=', 'report.read').execute();
+    expect(audit.some((a) => (a.details as { format?: string }).format === 'pdf')).toBe(true);
+  });
+
   it('refuses what it cannot answer with stable codes, and people without report:read', async () => {
     const unsupported = await report({ metrics: ['offered', 'referralsCreated'], interval: 'day', groupings: ['queue'] });
     expect(unsupported.statusCode).toBe(400);

@@ -10,6 +10,7 @@ import {
 } from '../../contracts/reports.js';
 import { type ReportDeps, reportCatalog, reportCsv, runReport } from '../../services/report.service.js';
 import { createDefinition, deleteDefinition, listDefinitions, updateDefinition } from '../../services/report-definition.service.js';
+import { renderReportPdf } from '../../services/report-pdf.js';
 import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
 
@@ -51,6 +52,22 @@ export function reportRoutes(ctx: AppContext) {
         const report = await runReport(deps, actorContext(ctx, request), body, 'csv');
         reply.header('content-disposition', `attachment; filename="report-${report.interval}-${report.from.slice(0, 10)}.csv"`);
         return reportCsv(report);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/reports/metrics.pdf',
+      summary: 'The same report as PDF: a chart of the first metric and the table, times in the center’s time zone',
+      tags: ['reports'],
+      access: { permission: 'report:read' },
+      body: ZReportRequest,
+      response: ZTextResponse,
+      contentType: 'application/pdf',
+      handler: async ({ body, request, reply }) => {
+        const context = actorContext(ctx, request);
+        const report = await runReport(deps, context, body, 'pdf');
+        reply.header('content-disposition', `attachment; filename="report-${report.interval}-${report.from.slice(0, 10)}.pdf"`);
+        return Buffer.from(await renderReportPdf(report, context.now)) as unknown as string;
       },
     }),
     defineRoute({
