@@ -1,6 +1,7 @@
 import { ROLES, type Role } from '@contracts/vocabulary.js';
 import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
+import { Admin } from './Admin.js';
 import { Audit } from './Audit.js';
 import { api, RESUMED_EVENT, SESSION_EVENT, type Session, setCsrfToken } from './api.js';
 import { CaseSearch } from './CaseSearch.js';
@@ -15,7 +16,7 @@ import { Wallboard } from './Wallboard.js';
 import './styles.css';
 
 /** Which screens a role has. Agents get the desktop; supervisors also the wallboard. */
-type Screen = 'audit' | 'desktop' | 'wallboard' | 'tv' | 'cases' | 'referrals' | 'uac' | 'persons' | 'portal';
+type Screen = 'admin' | 'audit' | 'desktop' | 'wallboard' | 'tv' | 'cases' | 'referrals' | 'uac' | 'persons' | 'portal';
 const SCREENS: Record<Role, Screen[]> = {
   call_taker: ['desktop', 'cases'],
   uac_specialist: ['desktop', 'uac', 'cases', 'referrals'],
@@ -24,10 +25,11 @@ const SCREENS: Record<Role, Screen[]> = {
   legal_reviewer: ['referrals', 'uac', 'cases'],
   field_officer: ['referrals'],
   partner_officer: ['portal'],
-  admin: ['wallboard', 'tv'],
+  admin: ['admin', 'wallboard', 'tv'],
   auditor: ['audit'],
 };
 const LABEL: Record<Screen, string> = {
+  admin: 'Administration',
   audit: 'Audit',
   desktop: 'Agent desktop',
   wallboard: 'Wallboard',
@@ -138,6 +140,7 @@ function App() {
         {active === 'referrals' && <ReferralInbox review={session.user.role === 'legal_reviewer'} />}
         {active === 'uac' && <UacBoard />}
         {active === 'audit' && <Audit />}
+        {active === 'admin' && <Admin section={recordId} />}
         {active === 'portal' && <Portal section={recordId} />}
         {!active && <p>Your role has no screen in this app yet. Use the API documentation at /api/docs.</p>}
       </main>

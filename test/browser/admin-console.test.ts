@@ -1,0 +1,148 @@
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/storage/paths.js';
+import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
+import { launchChromium, openPage, seriousViolations, signInThroughPage } from '../support/browser.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+/**
+ * The admin console in Chromium at 1366×768: the admin lands on it; invites a person, changes an account's role,
+ * resets a second factor and disables an account; edits a queue whose target expression is checked as it is typed
+ * (by the routing engine's own parser) and takes effect in the engine at once; suspends an agency's agreement — each
+ * change audited, axe finding nothing serious.
+ */
+
+let db: TestDatabase;
+let t: TestApp;
+let browser: Browser;
+let base: string;
+let admin: SignedIn;
+let callTaker: SignedIn;
+let analyst: SignedIn;
+let leaving: SignedIn;
+const screenshot = (name: string) => path.join(packageRoot(), 'test-output', 'screenshots', name);
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await buildTestApp(db);
+  await loadTestAgencies(db);
+  admin = await enrollAs(t, 'admin');
+  callTaker = await enrollAs(t, 'call_taker');
+  analyst = await enrollAs(t, 'analyst');
+  leaving = await enrollAs(t, 'call_taker');
+  base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await launchChromium();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await t.routing.stop();
+  await t.app.close();
+  await db.drop();
+});
+
+const account = (username: string) => db.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirstOrThrow();
+const audited = async (action: string, resourceId: string) =>
+  (
+    await db.db.selectFrom('audit_events').select('actor_id').where('action', '=', action).where('resource_id', '=', resourceId).execute()
+  ).map((r) => r.actor_id);
+const fitsAcross = async (page: Page) => expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1366);
+
+describe('the admin console in Chromium', () => {
+  it('staff accounts: invite, change access, reset the second factor, disable', async () => {
+    const page = await openPage(browser, t);
+    page.on('dialog', (dialog) => void dialog.accept());
+    await signInThroughPage(page, t, base, admin);
+    await expect.poll(() => page.getByRole('heading', { name: 'Staff accounts' }).isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Invite: the link goes to the outbox, never to the page.
+    await page.getByLabel('Name', { exact: true }).fill('Nadia Testcase');
+    await page.getByLabel('Role', { exact: true }).selectOption('analyst');
+    await page.getByLabel('Username (optional)').fill('nadia.testcase');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await expect.poll(() => page.getByText('Invited Nadia Testcase').isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await page.content()).not.toContain('#token=');
+    await expect.poll(() => page.locator('tr[data-username="nadia.testcase"]').textContent()).toContain('invited');
+
+    // Change access: the call taker becomes a supervisor; their session ends.
+    await page.getByRole('button', { name: `Change access of ${callTaker.username}` }).click();
+    await page.getByLabel('Role', { exact: true }).nth(1).selectOption('supervisor');
+    await page.getByRole('button', { name: 'Save access' }).click();
+    await expect.poll(() => page.getByText(`Changed the access of ${callTaker.username}`).isVisible(), { timeout: 10_000 }).toBe(true);
+    expect((await account(callTaker.username)).role).toBe('supervisor');
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/session', headers: { cookie: callTaker.cookie } })).statusCode).toBe(
+      401,
+    );
+    expect(await audited('user.change_access', callTaker.userId)).toEqual([admin.userId]);
+    // A change the rules refuse is shown in words: a field officer needs a field office.
+    await page.getByRole('button', { name: `Change access of ${analyst.username}` }).click();
+    await page.getByLabel('Role', { exact: true }).nth(1).selectOption('field_officer');
+    await page.getByRole('button', { name: 'Save access' }).click();
+    await expect
+      .poll(() => page.getByText('fieldOfficeCode: a field officer belongs to a field office').isVisible(), { timeout: 10_000 })
+      .toBe(true);
+    expect((await account(analyst.username)).role).toBe('analyst');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    // Reset the second factor, then disable (each confirmed in a dialog).
+    await page.getByRole('button', { name: `Reset second factor of ${analyst.username}` }).click();
+    await expect
+      .poll(() => page.locator(`tr[data-username="${analyst.username}"]`).textContent(), { timeout: 10_000 })
+      .toContain('not enrolled');
+    await page.getByRole('button', { name: `Disable ${leaving.username}` }).click();
+    await expect
+      .poll(() => page.locator(`tr[data-username="${leaving.username}"]`).textContent(), { timeout: 10_000 })
+      .toContain('disabled');
+    expect((await account(leaving.username)).disabled_at).not.toBeNull();
+    expect(await audited('user.reset_mfa', analyst.userId)).toEqual([admin.userId]);
+    expect(await audited('user.disable', leaving.userId)).toEqual([admin.userId]);
+    expect(await seriousViolations(page)).toEqual([]);
+    await fitsAcross(page);
+    await page.screenshot({ path: screenshot('admin-accounts.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('queues: the target expression is checked as it is typed, and a saved queue is the engine’s at once', async () => {
+    const page = await openPage(browser, t);
+    await signInThroughPage(page, t, base, admin);
+    await page.goto(`${base}/#/admin/queues`);
+    const row = page.locator('tr[data-queue="analysis"]');
+    await expect.poll(() => row.isVisible(), { timeout: 10_000 }).toBe(true);
+    await page.getByRole('button', { name: 'Edit analysis' }).click();
+    const expression = page.getByLabel('Which agents (target expression)');
+    await expression.fill('worker.skills HAS');
+    const state = page.locator('#q-expression-state');
+    await expect.poll(() => state.textContent(), { timeout: 5_000 }).toMatch(/^Not valid at position \d+: expected/);
+    expect(await expression.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('button', { name: 'Save queue' }).isDisabled()).toBe(true);
+    await expression.fill("worker.skills HAS 'analysis' AND worker.languages HAS 'es'");
+    await expect.poll(() => state.textContent()).toBe('Valid: the routing engine reads it as written.');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Save queue' }).click();
+    await expect.poll(() => page.getByText('Saved queue analysis').isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(t.routing.engine.queueConfig('analysis')?.targetExpression).toBe("worker.skills HAS 'analysis' AND worker.languages HAS 'es'");
+    await expect.poll(() => row.textContent(), { timeout: 5_000 }).toContain("worker.languages HAS 'es'");
+    await fitsAcross(page);
+    await page.screenshot({ path: screenshot('admin-queues.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('agencies: an agreement suspended from the page is suspended', async () => {
+    const page = await openPage(browser, t);
+    await signInThroughPage(page, t, base, admin);
+    await page.goto(`${base}/#/admin/agencies`);
+    await page.getByLabel('ORI or words of the name').fill('TX1430300');
+    await page.getByRole('button', { name: 'Find agencies' }).click();
+    await expect.poll(() => page.locator('tr[data-ori="TX1430300"]').isVisible(), { timeout: 10_000 }).toBe(true);
+    await page.getByRole('button', { name: 'Change agreement of TX1430300' }).click();
+    await page.getByLabel('Status').selectOption('suspended');
+    await page.getByRole('button', { name: 'Save agreement' }).click();
+    await expect.poll(() => page.getByText('Saved the agreement of').isVisible(), { timeout: 10_000 }).toBe(true);
+    const stored = await db.db.selectFrom('agencies').selectAll().where('ori', '=', 'TX1430300').executeTakeFirstOrThrow();
+    expect(stored.agreement_status).toBe('suspended');
+    expect(await seriousViolations(page)).toEqual([]);
+    await fitsAcross(page);
+    await page.close();
+  });
+});

@@ -1,0 +1,566 @@
+import type { AgencyList, AgencyRecord } from '@contracts/agencies.js';
+import type { UserList } from '@contracts/identity.js';
+import type { TQueue } from '@contracts/reference.js';
+import { AGREEMENT_STATUSES, ROLES } from '@contracts/vocabulary.js';
+import { ExpressionError, parseExpression } from '@domain/routing/expression.js';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { ApiError, api } from './api.js';
+import { ErrorText } from './ErrorText.js';
+
+/**
+ * The admin console: staff accounts (invite, change role and scopes, reset the second factor, disable), the ACD's
+ * queues (the target expression checked as it is typed, with the server's own parser), and the partner agencies'
+ * agreements. Every change goes through the same API as any client, is audited there, and takes effect without a
+ * restart (the routing engine is reconfigured in place; an account's sessions end when its access changes).
+ */
+
+type User = UserList['users'][number];
+type Section = 'users' | 'queues' | 'agencies';
+
+const problem = (e: unknown, fallback: string): string =>
+  e instanceof ApiError ? [e.message, ...e.issues.map((i) => `${i.path.replace(/^body\./, '')}: ${i.message}`)].join(' ') : fallback;
+
+export function Admin({ section }: { section?: string | undefined }) {
+  const active: Section = section === 'queues' || section === 'agencies' ? section : 'users';
+  return (
+    <div className="admin">
+      <h1>Administration</h1>
+      <nav aria-label="Administration" className="subnav">
+        {(['users', 'queues', 'agencies'] as const).map((s) => (
+          <a key={s} href={`#/admin/${s}`} aria-current={s === active ? 'page' : undefined}>
+            {s === 'users' ? 'Staff accounts' : s === 'queues' ? 'Queues' : 'Agencies'}
+          </a>
+        ))}
+      </nav>
+      {active === 'users' && <Users />}
+      {active === 'queues' && <Queues />}
+      {active === 'agencies' && <Agencies />}
+    </div>
+  );
+}
+
+function Users() {
+  const [users, setUsers] = useState<User[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [invite, setInvite] = useState({ displayName: '', role: 'call_taker', username: '', unit: '', fieldOfficeCode: '', agencyOri: '' });
+  const [editing, setEditing] = useState<{
+    username: string;
+    role: string;
+    unit: string;
+    fieldOfficeCode: string;
+    agencyOri: string;
+  } | null>(null);
+  const load = useCallback(async () => {
+    try {
+      setUsers((await api<UserList>('GET', '/api/v1/admin/users')).users);
+    } catch (e) {
+      setError(problem(e, 'The accounts could not be read.'));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const act = async (what: () => Promise<unknown>, done: string) => {
+    try {
+      await what();
+      setNotice(done);
+      setError(null);
+      await load();
+    } catch (e) {
+      setError(problem(e, 'That did not work.'));
+      setNotice(null);
+    }
+  };
+  const optional = (value: string) => (value.trim() === '' ? undefined : value.trim());
+  const submitInvite = (event: FormEvent) => {
+    event.preventDefault();
+    const body = {
+      displayName: invite.displayName,
+      role: invite.role,
+      username: optional(invite.username),
+      unit: optional(invite.unit),
+      fieldOfficeCode: optional(invite.fieldOfficeCode),
+      agencyOri: optional(invite.agencyOri),
+    };
+    void act(async () => {
+      const made = await api<{ user: User }>('POST', '/api/v1/admin/users', body);
+      setInvite({ displayName: '', role: 'call_taker', username: '', unit: '', fieldOfficeCode: '', agencyOri: '' });
+      return made;
+    }, `Invited ${invite.displayName}: the one-time enrollment link went to the enrollment outbox for delivery to the person, not to this page.`);
+  };
+  const submitChange = (event: FormEvent) => {
+    event.preventDefault();
+    if (!editing) return;
+    const nullable = (value: string) => (value.trim() === '' ? null : value.trim());
+    void act(async () => {
+      await api('PATCH', `/api/v1/admin/users/${encodeURIComponent(editing.username)}`, {
+        role: editing.role,
+        unit: nullable(editing.unit),
+        fieldOfficeCode: nullable(editing.fieldOfficeCode),
+        agencyOri: nullable(editing.agencyOri),
+      });
+      setEditing(null);
+    }, `Changed the access of ${editing.username}; their sessions have ended, so it holds from their next sign-in.`);
+  };
+  const inviteField = (key: keyof typeof invite, label: string) => (
+    <div className="field">
+      <label htmlFor={`inv-${key}`}>{label}</label>
+      <input id={`inv-${key}`} value={invite[key]} onChange={(e) => setInvite({ ...invite, [key]: e.target.value })} />
+    </div>
+  );
+  return (
+    <section aria-labelledby="admin-users">
+      <h2 id="admin-users">Staff accounts</h2>
+      {error && <ErrorText>{error}</ErrorText>}
+      {notice && (
+        <p role="status" className="saved">
+          {notice}
+        </p>
+      )}
+      <form className="search" onSubmit={submitInvite} aria-label="Invite a person">
+        {inviteField('displayName', 'Name')}
+        <div className="field">
+          <label htmlFor="inv-role">Role</label>
+          <select id="inv-role" value={invite.role} onChange={(e) => setInvite({ ...invite, role: e.target.value })}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r.replace(/_/g, ' ')}
+              </option>
+            ))}
+          </select>
+        </div>
+        {inviteField('username', 'Username (optional)')}
+        {inviteField('unit', 'Unit (optional)')}
+        {inviteField('fieldOfficeCode', 'Field office (field officers)')}
+        {inviteField('agencyOri', 'Agency ORI (partner officers)')}
+        <button type="submit" className="primary">
+          Invite
+        </button>
+      </form>
+      {editing && (
+        <form className="search" onSubmit={submitChange} aria-label={`Change the access of ${editing.username}`}>
+          <h3>Access of {editing.username}</h3>
+          <div className="field">
+            <label htmlFor="chg-role">Role</label>
+            <select id="chg-role" value={editing.role} onChange={(e) => setEditing({ ...editing, role: e.target.value })}>
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {r.replace(/_/g, ' ')}
+                </option>
+              ))}
+            </select>
+          </div>
+          {(['unit', 'fieldOfficeCode', 'agencyOri'] as const).map((key) => (
+            <div className="field" key={key}>
+              <label htmlFor={`chg-${key}`}>{key === 'unit' ? 'Unit' : key === 'fieldOfficeCode' ? 'Field office' : 'Agency ORI'}</label>
+              <input id={`chg-${key}`} value={editing[key]} onChange={(e) => setEditing({ ...editing, [key]: e.target.value })} />
+            </div>
+          ))}
+          <button type="submit" className="primary">
+            Save access
+          </button>
+          <button type="button" onClick={() => setEditing(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
+      {!users && !error && <p className="loading">Loading the accounts…</p>}
+      {users && (
+        <table className="admin-users">
+          <caption>{users.length} accounts</caption>
+          <thead>
+            <tr>
+              <th scope="col">Account</th>
+              <th scope="col">Role</th>
+              <th scope="col">Scope</th>
+              <th scope="col">Status</th>
+              <th scope="col">Second factor</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((u) => (
+              <tr key={u.id} data-username={u.username}>
+                <th scope="row">
+                  {u.displayName} <span className="muted">({u.username})</span>
+                </th>
+                <td>{u.role.replace(/_/g, ' ')}</td>
+                <td>{[u.unit, u.fieldOfficeCode, u.agencyOri].filter(Boolean).join(', ') || '—'}</td>
+                <td className={u.status === 'disabled' ? 'bad' : undefined}>{u.status}</td>
+                <td>{u.mfaEnrolled ? 'enrolled' : 'not enrolled'}</td>
+                <td>
+                  {u.status !== 'disabled' && (
+                    <>
+                      <button
+                        type="button"
+                        onClick={() =>
+                          setEditing({
+                            username: u.username,
+                            role: u.role,
+                            unit: u.unit ?? '',
+                            fieldOfficeCode: u.fieldOfficeCode ?? '',
+                            agencyOri: u.agencyOri ?? '',
+                          })
+                        }
+                      >
+                        Change access<span className="visually-hidden"> of {u.username}</span>
+                      </button>
+                      {u.mfaEnrolled && (
+                        <button
+                          type="button"
+                          onClick={() =>
+                            window.confirm(
+                              `Reset the second factor of ${u.username}? Their sessions end; their next sign-in enrolls a new one.`,
+                            ) &&
+                            void act(
+                              () => api('POST', `/api/v1/admin/users/${encodeURIComponent(u.username)}/reset-mfa`),
+                              `Reset the second factor of ${u.username}.`,
+                            )
+                          }
+                        >
+                          Reset second factor<span className="visually-hidden"> of {u.username}</span>
+                        </button>
+                      )}
+                      <button
+                        type="button"
+                        onClick={() =>
+                          window.confirm(`Disable ${u.username}? Their sessions end at once.`) &&
+                          void act(
+                            () => api('POST', `/api/v1/admin/users/${encodeURIComponent(u.username)}/disable`),
+                            `Disabled ${u.username}.`,
+                          )
+                        }
+                      >
+                        Disable<span className="visually-hidden"> {u.username}</span>
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** The target expression as the routing engine will read it: undefined if it parses, else where and why not. */
+export function expressionProblem(source: string): string | undefined {
+  try {
+    parseExpression(source);
+    return undefined;
+  } catch (error) {
+    return error instanceof ExpressionError ? error.message : 'not an expression';
+  }
+}
+
+type QueueForm = {
+  id: string;
+  name: string;
+  description: string;
+  channel: 'voice' | 'work_item';
+  targetExpression: string;
+  ordering: 'fifo' | 'lifo';
+  serviceLevelSeconds: string;
+  serviceLevelTargetPercent: string;
+  maxWaitSeconds: string;
+};
+const formOf = (q: TQueue): QueueForm => ({
+  id: q.id,
+  name: q.name,
+  description: q.description,
+  channel: q.channel,
+  targetExpression: q.targetExpression,
+  ordering: q.ordering,
+  serviceLevelSeconds: String(q.serviceLevel.seconds),
+  serviceLevelTargetPercent: String(q.serviceLevel.targetPercent),
+  maxWaitSeconds: q.maxWaitSeconds === null ? '' : String(q.maxWaitSeconds),
+});
+const NEW_QUEUE: QueueForm = {
+  id: '',
+  name: '',
+  description: '',
+  channel: 'voice',
+  targetExpression: '',
+  ordering: 'fifo',
+  serviceLevelSeconds: '20',
+  serviceLevelTargetPercent: '80',
+  maxWaitSeconds: '',
+};
+
+function Queues() {
+  const [queues, setQueues] = useState<TQueue[] | null>(null);
+  const [form, setForm] = useState<QueueForm | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      setQueues((await api<{ queues: TQueue[] }>('GET', '/api/v1/queues')).queues);
+    } catch (e) {
+      setError(problem(e, 'The queues could not be read.'));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const expression = form ? expressionProblem(form.targetExpression) : undefined;
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!form || expression) return;
+    try {
+      await api('PUT', `/api/v1/routing/queues/${encodeURIComponent(form.id)}`, {
+        name: form.name,
+        description: form.description,
+        channel: form.channel,
+        targetExpression: form.targetExpression,
+        ordering: form.ordering,
+        serviceLevelSeconds: Number(form.serviceLevelSeconds),
+        serviceLevelTargetPercent: Number(form.serviceLevelTargetPercent),
+        maxWaitSeconds: form.maxWaitSeconds.trim() === '' ? null : Number(form.maxWaitSeconds),
+      });
+      setNotice(`Saved queue ${form.id}: the routing engine uses it now.`);
+      setError(null);
+      setForm(null);
+      await load();
+    } catch (e) {
+      setError(problem(e, 'The queue was not saved.'));
+    }
+  };
+  const field = (key: keyof QueueForm, label: string, type = 'text') =>
+    form && (
+      <div className="field">
+        <label htmlFor={`q-${key}`}>{label}</label>
+        <input id={`q-${key}`} type={type} value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} />
+      </div>
+    );
+  return (
+    <section aria-labelledby="admin-queues">
+      <h2 id="admin-queues">Queues</h2>
+      {error && <ErrorText>{error}</ErrorText>}
+      {notice && (
+        <p role="status" className="saved">
+          {notice}
+        </p>
+      )}
+      <button type="button" onClick={() => setForm(NEW_QUEUE)}>
+        New queue
+      </button>
+      {form && (
+        <form onSubmit={(e) => void save(e)} aria-label={form.id ? `Queue ${form.id}` : 'New queue'} className="queue-form">
+          <div className="search">
+            {field('id', 'Queue ID')}
+            {field('name', 'Name')}
+            {field('description', 'Description')}
+            <div className="field">
+              <label htmlFor="q-channel">Channel</label>
+              <select
+                id="q-channel"
+                value={form.channel}
+                onChange={(e) => setForm({ ...form, channel: e.target.value as QueueForm['channel'] })}
+              >
+                <option value="voice">voice</option>
+                <option value="work_item">work item</option>
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="q-ordering">Order</label>
+              <select
+                id="q-ordering"
+                value={form.ordering}
+                onChange={(e) => setForm({ ...form, ordering: e.target.value as QueueForm['ordering'] })}
+              >
+                <option value="fifo">oldest first</option>
+                <option value="lifo">newest first</option>
+              </select>
+            </div>
+            {field('serviceLevelSeconds', 'Service level: answered within (s)', 'number')}
+            {field('serviceLevelTargetPercent', 'Service level target (%)', 'number')}
+            {field('maxWaitSeconds', 'Longest wait (s, empty: none)', 'number')}
+          </div>
+          <div className="field wide">
+            <label htmlFor="q-targetExpression">Which agents (target expression)</label>
+            <textarea
+              id="q-targetExpression"
+              rows={2}
+              value={form.targetExpression}
+              aria-invalid={expression ? true : undefined}
+              aria-describedby="q-expression-state"
+              onChange={(e) => setForm({ ...form, targetExpression: e.target.value })}
+            />
+            <p id="q-expression-state" className={expression ? 'field-error' : 'muted'} aria-live="polite">
+              {expression ? `Not valid ${expression}` : 'Valid: the routing engine reads it as written.'}
+            </p>
+          </div>
+          <button type="submit" className="primary" disabled={expression !== undefined}>
+            Save queue
+          </button>
+          <button type="button" onClick={() => setForm(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
+      {queues && (
+        <table className="admin-queues">
+          <caption>{queues.length} queues</caption>
+          <thead>
+            <tr>
+              <th scope="col">Queue</th>
+              <th scope="col">Channel</th>
+              <th scope="col">Which agents</th>
+              <th scope="col">Service level</th>
+              <th scope="col">Longest wait</th>
+              <th scope="col">Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {queues.map((q) => (
+              <tr key={q.id} data-queue={q.id}>
+                <th scope="row">
+                  {q.name} <span className="muted">({q.id})</span>
+                </th>
+                <td>{q.channel.replace('_', ' ')}</td>
+                <td>
+                  <code>{q.targetExpression}</code>
+                </td>
+                <td>
+                  {q.serviceLevel.targetPercent} % within {q.serviceLevel.seconds} s
+                </td>
+                <td>{q.maxWaitSeconds === null ? '—' : `${q.maxWaitSeconds} s`}</td>
+                <td>
+                  <button type="button" onClick={() => setForm(formOf(q))}>
+                    Edit<span className="visually-hidden"> {q.id}</span>
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Agencies() {
+  const [q, setQ] = useState('');
+  const [agencies, setAgencies] = useState<AgencyRecord[] | null>(null);
+  const [editing, setEditing] = useState<{ agency: AgencyRecord; status: string; end: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const search = async (event?: FormEvent) => {
+    event?.preventDefault();
+    try {
+      const params = new URLSearchParams({ limit: '100', ...(q.trim() ? { q: q.trim() } : {}) });
+      setAgencies((await api<AgencyList>('GET', `/api/v1/agencies?${params.toString()}`)).agencies);
+      setError(null);
+    } catch (e) {
+      setError(problem(e, 'The agencies could not be read.'));
+    }
+  };
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!editing) return;
+    const a = editing.agency;
+    try {
+      await api('PUT', `/api/v1/agencies/${a.ori}`, {
+        name: a.name,
+        type: a.type,
+        ...(a.county ? { county: a.county } : {}),
+        agreementModel: a.agreement.model,
+        agreementStatus: editing.status,
+        agreementEffective: a.agreement.effective,
+        ...(editing.end ? { agreementEnd: editing.end } : {}),
+        contacts: a.contacts,
+      });
+      setNotice(`Saved the agreement of ${a.name} (${a.ori}): its submissions are checked against it from now on.`);
+      setEditing(null);
+      setError(null);
+      await search();
+    } catch (e) {
+      setError(problem(e, 'The agreement was not saved.'));
+    }
+  };
+  return (
+    <section aria-labelledby="admin-agencies">
+      <h2 id="admin-agencies">Agencies and agreements</h2>
+      <form className="search" onSubmit={(e) => void search(e)}>
+        <div className="field">
+          <label htmlFor="ag-q">ORI or words of the name</label>
+          <input id="ag-q" value={q} onChange={(e) => setQ(e.target.value)} />
+        </div>
+        <button type="submit" className="primary">
+          Find agencies
+        </button>
+      </form>
+      {error && <ErrorText>{error}</ErrorText>}
+      {notice && (
+        <p role="status" className="saved">
+          {notice}
+        </p>
+      )}
+      {editing && (
+        <form className="search" onSubmit={(e) => void save(e)} aria-label={`Agreement of ${editing.agency.name}`}>
+          <h3>
+            Agreement of {editing.agency.name} ({editing.agency.ori})
+          </h3>
+          <div className="field">
+            <label htmlFor="ag-status">Status</label>
+            <select id="ag-status" value={editing.status} onChange={(e) => setEditing({ ...editing, status: e.target.value })}>
+              {AGREEMENT_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="ag-end">Last day in force</label>
+            <input id="ag-end" type="date" value={editing.end} onChange={(e) => setEditing({ ...editing, end: e.target.value })} />
+          </div>
+          <button type="submit" className="primary">
+            Save agreement
+          </button>
+          <button type="button" onClick={() => setEditing(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
+      {agencies && (
+        <table className="admin-agencies">
+          <caption>{agencies.length} agencies shown</caption>
+          <thead>
+            <tr>
+              <th scope="col">Agency</th>
+              <th scope="col">Type</th>
+              <th scope="col">Agreement</th>
+              <th scope="col">In force</th>
+              <th scope="col">Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {agencies.map((a) => (
+              <tr key={a.ori} data-ori={a.ori}>
+                <th scope="row">
+                  {a.name} <span className="muted">({a.ori})</span>
+                </th>
+                <td>{a.type.replace('_', ' ')}</td>
+                <td className={a.agreement.status === 'active' ? undefined : 'bad'}>
+                  {a.agreement.model.replace(/_/g, ' ')}, {a.agreement.status}
+                </td>
+                <td>
+                  {a.agreement.effective} – {a.agreement.end ?? 'open'}
+                </td>
+                <td>
+                  <button type="button" onClick={() => setEditing({ agency: a, status: a.agreement.status, end: a.agreement.end ?? '' })}>
+                    Change agreement<span className="visually-hidden"> of {a.ori}</span>
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
