@@ -57,6 +57,7 @@ import { referralRoutes } from './routes/referral.routes.js';
 import { reportRoutes } from './routes/report.routes.js';
 import { routingRoutes } from './routes/routing.routes.js';
 import { safeguardRoutes } from './routes/safeguard.routes.js';
+import { staffingRoutes } from './routes/staffing.routes.js';
 import { CSV_UPLOAD_ROUTES, submissionRoutes } from './routes/submission.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { twilioRoutes } from './routes/twilio.routes.js';
@@ -362,6 +363,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...callbackRoutes(ctx),
     ...reportRoutes(ctx),
     ...liveCallRoutes(ctx),
+    ...staffingRoutes(ctx),
     ...agencyRoutes(ctx),
     ...partnerRoutes(ctx),
     ...routingRoutes(ctx),

@@ -841,6 +841,33 @@ export type WebhookDeliveriesTable = {
   created_at: Date;
 };
 
+/** Staffing (migration 0033): a week's saved plan; the 672-interval series are JSON arrays. */
+export type StaffingPlansTable = {
+  id: Generated<string>;
+  week_start: ColumnType<string, string, never>;
+  parameters: ColumnType<unknown, string, never>;
+  forecast: ColumnType<number[], string, never>;
+  requirement: ColumnType<number[], string, never>;
+  coverage: ColumnType<number[], string, never>;
+  agent_hours: ColumnType<string, number, never>;
+  lower_bound: ColumnType<string, number, never>;
+  solve_ms: number;
+  solver_status: string;
+  open_shifts: number;
+  created_by: string;
+  created_at: Date;
+};
+export type ScheduleEntriesTable = {
+  id: Generated<string>;
+  plan_id: string;
+  worker_id: string | null;
+  shift_no: number;
+  activity: 'shift' | 'meal';
+  shape: string;
+  starts_at: Date;
+  ends_at: Date;
+};
+
 export type Database = {
   app_meta: AppMetaTable;
   field_offices: FieldOfficesTable;
@@ -888,6 +915,8 @@ export type Database = {
   agency_webhooks: AgencyWebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   report_definitions: ReportDefinitionsTable;
+  staffing_plans: StaffingPlansTable;
+  schedule_entries: ScheduleEntriesTable;
   schema_migrations: SchemaMigrationsTable;
   role_permissions: RolePermissionsTable;
   user_recovery_codes: RecoveryCodesTable;

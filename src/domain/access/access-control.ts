@@ -58,6 +58,7 @@ export const PERMISSIONS = [
   'recording:play',
   'call:supervise',
   'report:read',
+  'staffing:plan',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);
