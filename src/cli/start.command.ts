@@ -20,6 +20,7 @@ import { CallRecordService } from '../services/call-record.service.js';
 import { CallbackService } from '../services/callback.service.js';
 import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { offlineGeocoder } from '../services/geonames.js';
+import { IvrFlows } from '../services/ivr-flow.service.js';
 import { LiveCallRelay } from '../services/live-call-relay.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { RoutingService } from '../services/routing.service.js';
@@ -52,6 +53,9 @@ export function packageVersion(): string {
 export const developmentMode = (config: Config): boolean => !secureCookies(config);
 
 /** Telephony events an operator must see at the default log level. */
+/** How often a node reads the IVR flows' newest versions (another node's change from the admin console). */
+const IVR_FLOW_POLL_MS = 10_000;
+
 const TELEPHONY_WARNINGS = new Set([
   'call_failed',
   'call_record_failed',
@@ -180,6 +184,15 @@ export async function startCommand(
       callbacks,
       blobDir: path.join(config.dataDir, 'attachments'),
     });
+    // The IVR flows as the admin console versions them: each call control's flow map is attached (changed in place);
+    // another node's change arrives by the poll.
+    const ivrFlows = new IvrFlows({
+      db: storage.handle.db,
+      shipped: loadFlows(path.join(packageRoot(), 'reference', 'ivr')),
+      log: (event, details) =>
+        (event === 'ivr_flow_version_refused' ? logger.warn : logger.info).call(logger, { event, ...details }, event),
+    });
+    setInterval(() => void ivrFlows.refresh().catch(() => undefined), IVR_FLOW_POLL_MS).unref();
     const simulationJob = outcomeLog(logger, 'live simulation control', () => new Date());
     simulation = new SimulationControl(
       storage.handle.db,
@@ -230,6 +243,7 @@ export async function startCommand(
     let twilio: { config: TwilioConfig; calls: TwilioCalls } | undefined;
     if (config.TWILIO_AUTH_TOKEN && config.TWILIO_WEBHOOK_BASE_URL) {
       const { flows, prompts: catalog } = loadFlows(path.join(packageRoot(), 'reference', 'ivr'));
+      await ivrFlows.attach(flows);
       const prompts = new PromptLibrary(catalog, path.join(config.dataDir, 'telephony', 'prompts'));
       const node = `${hostname()}:twilio`;
       const validators = new CallControl({
@@ -293,6 +307,7 @@ export async function startCommand(
       routing,
       attachmentsDir: path.join(config.dataDir, 'attachments'),
       ...(twilio ? { twilio } : {}),
+      ivrFlows,
     }));
     jobs.registerMetrics(metrics.registry);
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal, 0));
@@ -316,6 +331,7 @@ export async function startCommand(
       telephony = await startTelephony({
         calls: callRecords,
         flowsDir: path.join(packageRoot(), 'reference', 'ivr'),
+        ivrFlows,
         kamailioTemplate: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
         routing,
         dataDir: path.join(config.dataDir, 'telephony'),

@@ -20,6 +20,7 @@ import { CallbackService } from '../services/callback.service.js';
 import { readCsv } from '../services/csv-reader.js';
 import { offlineGeocoder } from '../services/geonames.js';
 import type { IdentityDeps } from '../services/identity-context.js';
+import { IvrFlows } from '../services/ivr-flow.service.js';
 import { whereaboutsOfCall } from '../services/live-call.service.js';
 import { LiveCallRelay } from '../services/live-call-relay.service.js';
 import { authenticateClientToken } from '../services/partner-client.service.js';
@@ -28,6 +29,7 @@ import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
 import { packageRoot } from '../storage/paths.js';
 import { type TwilioCalls, type TwilioConfig, verifyTwilioSignature } from '../telephony/adapters/twilio.js';
+import { loadFlows } from '../telephony/ivr-flows.js';
 import { LiveCallDesks, type LiveCalls } from '../telephony/live-calls.js';
 import { type Authenticator, installAccessGuard, resourceOf } from './access-guard.js';
 import { installBodyParsers } from './body-parsers.js';
@@ -47,6 +49,7 @@ import { callbackRoutes } from './routes/callback.routes.js';
 import { caseRoutes } from './routes/case.routes.js';
 import { clientRequestRoutes } from './routes/client-request.routes.js';
 import { desktopRoutes } from './routes/desktop.routes.js';
+import { ivrRoutes } from './routes/ivr.routes.js';
 import { liveCallRoutes } from './routes/live-call.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
 import { partnerRequestRoutes } from './routes/partner-request.routes.js';
@@ -95,6 +98,8 @@ export type AppOptions = {
   webDir?: string;
   /** The cloud-voice adapter: its account's auth token and public base URL (for signatures), and the calls it serves. */
   twilio?: { config: TwilioConfig; calls: TwilioCalls };
+  /** The IVR flows' versions (the composition root's, attached to its call controls); default: over reference/ivr. */
+  ivrFlows?: IvrFlows;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -343,6 +348,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
       relay: new LiveCallRelay({ db: options.db, pool: options.pool }),
     }),
     callbacks: options.callbacks ?? new CallbackService({ db: options.db, routing: options.routing, policy: DEFAULT_CALLBACK_POLICY }),
+    ivrFlows: options.ivrFlows ?? new IvrFlows({ db: options.db, shipped: loadFlows(path.join(packageRoot(), 'reference', 'ivr')) }),
   };
   const routes = [
     ...systemRoutes(ctx),
@@ -350,6 +356,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...authRoutes(ctx),
     ...adminRoutes(ctx),
     ...auditRoutes(ctx),
+    ...ivrRoutes(ctx),
     ...personRoutes(ctx),
     ...caseRoutes(ctx),
     ...referralRoutes(ctx),

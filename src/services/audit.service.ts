@@ -303,7 +303,7 @@ const ZPublishedHead = z.object({
 });
 type PublishedHeadLine = z.infer<typeof ZPublishedHead>;
 
-export { listAuditEvents } from '../storage/repositories/audit.repository.js';
+export { type AuditFilter, listAuditEvents } from '../storage/repositories/audit.repository.js';
 
 export type MinorRead = {
   at: string;

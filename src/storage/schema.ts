@@ -868,6 +868,17 @@ export type ScheduleEntriesTable = {
   ends_at: Date;
 };
 
+/** An IVR flow's versions (migration 0034): version 0, the shipped file, is not stored. */
+export type IvrFlowVersionsTable = {
+  line: string;
+  version: number;
+  flow: ColumnType<Record<string, unknown>, string, string>;
+  note: string;
+  restored_from: number | null;
+  created_by: string | null;
+  created_at: Date;
+};
+
 export type Database = {
   app_meta: AppMetaTable;
   field_offices: FieldOfficesTable;
@@ -914,6 +925,7 @@ export type Database = {
   partner_client_requests: PartnerClientRequestsTable;
   agency_webhooks: AgencyWebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  ivr_flow_versions: IvrFlowVersionsTable;
   report_definitions: ReportDefinitionsTable;
   staffing_plans: StaffingPlansTable;
   schedule_entries: ScheduleEntriesTable;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CallRecordService } from '../services/call-record.service.js';
 import type { CallbackService } from '../services/callback.service.js';
+import type { IvrFlows } from '../services/ivr-flow.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import { attachSip } from './adapters/sip-front.js';
 import { CallControl } from './call-control.js';
@@ -63,6 +64,8 @@ export type TelephonyOptions = {
   interpreter?: InterpreterLine | null;
   /** The IVR flows (reference/ivr in the package). */
   flowsDir: string;
+  /** The flows' versions from the admin console: the call control's flow map is attached to them. */
+  ivrFlows?: IvrFlows;
   /** Kamailio's configuration template (deploy/kamailio/kamailio.cfg in the package). */
   kamailioTemplate: string;
 };
@@ -88,6 +91,7 @@ export type Telephony = {
 export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
   await PromptLibrary.checkTools();
   const { flows, prompts: catalog } = loadFlows(o.flowsDir);
+  await o.ivrFlows?.attach(flows);
   const prompts = new PromptLibrary(catalog, path.join(o.dataDir, 'prompts'));
   await prompts.renderAll();
   const services: Service[] = [];

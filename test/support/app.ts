@@ -17,6 +17,7 @@ import {
   loadPermissionTable,
   outboxCourier,
 } from '../../src/services/identity-context.js';
+import type { IvrFlows } from '../../src/services/ivr-flow.service.js';
 import { deriveKeys } from '../../src/services/keys.js';
 import { loadReferenceData, syntheticAgencyRows } from '../../src/services/reference-data.service.js';
 import { RoutingService } from '../../src/services/routing.service.js';
@@ -150,6 +151,8 @@ export async function buildTestApp(
     callbackPolicy?: CallbackPolicy;
     /** The node's live calls (a telephony test sets `current` once its telephony runs). */
     liveCalls?: { current: LiveCalls | null; node?: string | null };
+    /** The IVR flows' versions (a test attaches the flow maps its call controls read). */
+    ivrFlows?: IvrFlows;
   } = {},
 ): Promise<TestApp> {
   await loadReferenceData(db.db);
@@ -183,6 +186,7 @@ export async function buildTestApp(
     ...(options.liveCalls ? { liveCalls: options.liveCalls } : {}),
     ...(options.twilio ? { twilio: options.twilio(routing, clock.get) } : {}),
     ...(options.webDir ? { webDir: options.webDir } : {}),
+    ...(options.ivrFlows ? { ivrFlows: options.ivrFlows } : {}),
   });
   const seal = () => sealAudit(db.db, identity.keys.auditSigning);
   return { app, routes, registered, identity, outboxDir, clock, logLines, routing, attachmentsDir, sealAudit: seal, callbacks };

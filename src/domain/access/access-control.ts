@@ -57,6 +57,7 @@ export const PERMISSIONS = [
   'voicemail:play',
   'recording:play',
   'call:supervise',
+  'ivr:manage',
   'report:read',
   'staffing:plan',
 ] as const;

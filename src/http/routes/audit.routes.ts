@@ -13,9 +13,15 @@ import {
 } from '../../contracts/identity.js';
 import { instantRange } from '../../domain/calendar/calendar-day.js';
 import { AppError } from '../../domain/errors/app-error.js';
-import { appendAudit, auditKeyId, inclusionProof, listAuditEvents, verifyAuditLog } from '../../services/audit.service.js';
+import {
+  type AuditFilter,
+  appendAudit,
+  auditKeyId,
+  inclusionProof,
+  listAuditEvents,
+  verifyAuditLog,
+} from '../../services/audit.service.js';
 import { AUDIT_EXPORT_MAX, exportAuditEvents, refusalsReport } from '../../services/audit-console.service.js';
-import type { AuditFilter } from '../../storage/repositories/audit.repository.js';
 import { type AppContext, actorContext } from '../context.js';
 import { presentAuditEvent, presentHead } from '../presenters/identity.presenter.js';
 import { defineRoute } from '../route.js';
