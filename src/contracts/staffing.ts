@@ -54,6 +54,7 @@ export type TScheduleEntry = z.infer<typeof ZScheduleEntry>;
 export const ZPlan = z.object({
   id: z.string(),
   weekStart: z.string(),
+  timeZone: z.string().describe("the center's time zone: the wall clock of the week's intervals"),
   createdAt: z.string(),
   parameters: z.object({
     serviceLevel: z.number(),

@@ -163,13 +163,13 @@ export async function generatePlan(db: Db, rc: RequestContext & { actor: Actor }
     });
     return id;
   });
-  const saved = await planOfWeek(db, input.weekStart);
+  const saved = await planOfWeek(db, input.weekStart, rc.timeZone);
   if (!saved || saved.id !== planId) throw new Error('the plan just saved was not found');
   return saved;
 }
 
 /** The plan in force for a week (the latest saved), with its schedule; undefined when none was saved. */
-export async function planOfWeek(db: Db, weekStart: string): Promise<TPlan | undefined> {
+export async function planOfWeek(db: Db, weekStart: string, timeZone: string): Promise<TPlan | undefined> {
   const row = await latestPlanOf(db, weekStart);
   if (!row) return undefined;
   const schedule = await scheduleOf(db, row.id);
@@ -180,6 +180,7 @@ export async function planOfWeek(db: Db, weekStart: string): Promise<TPlan | und
   return {
     id: row.id,
     weekStart: row.week_start,
+    timeZone,
     createdAt: row.created_at.toISOString(),
     parameters: parameters.data,
     forecast: row.forecast,

@@ -5,6 +5,7 @@ import { CallbacksOwed } from './CallbacksOwed.js';
 import { ErrorText } from './ErrorText.js';
 import { LiveCalls } from './LiveCalls.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
+import { ScheduleAdherence } from './ScheduleAdherence.js';
 import { serverNow } from './server-clock.js';
 
 type Stats = QueueStatsResponse;
@@ -210,6 +211,7 @@ export function Wallboard({ tv = false }: { tv?: boolean }) {
               </li>
             ))}
           </ul>
+          <ScheduleAdherence refreshKey={agents} />
           <LiveCalls now={now} />
           <CallbacksOwed />
           <p>

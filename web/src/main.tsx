@@ -11,21 +11,33 @@ import { PersonPage } from './PersonPage.js';
 import { Portal } from './Portal.js';
 import { ReferralInbox } from './Referrals.js';
 import { SignIn } from './SignIn.js';
+import { Staffing } from './Staffing.js';
 import { UacBoard } from './UacBoard.js';
 import { Wallboard } from './Wallboard.js';
 import './styles.css';
 
 /** Which screens a role has. Agents get the desktop; supervisors also the wallboard. */
-type Screen = 'admin' | 'audit' | 'desktop' | 'wallboard' | 'tv' | 'cases' | 'referrals' | 'uac' | 'persons' | 'portal';
+type Screen =
+  | 'admin'
+  | 'audit'
+  | 'desktop'
+  | 'wallboard'
+  | 'tv'
+  | 'cases'
+  | 'referrals'
+  | 'uac'
+  | 'persons'
+  | 'portal'
+  | 'staffing';
 const SCREENS: Record<Role, Screen[]> = {
   call_taker: ['desktop', 'cases'],
   uac_specialist: ['desktop', 'uac', 'cases', 'referrals'],
   analyst: ['desktop', 'cases', 'referrals'],
-  supervisor: ['wallboard', 'desktop', 'cases', 'uac', 'referrals', 'tv'],
+  supervisor: ['wallboard', 'desktop', 'cases', 'uac', 'referrals', 'staffing', 'tv'],
   legal_reviewer: ['referrals', 'uac', 'cases'],
   field_officer: ['referrals'],
   partner_officer: ['portal'],
-  admin: ['admin', 'wallboard', 'tv'],
+  admin: ['admin', 'wallboard', 'staffing', 'tv'],
   auditor: ['audit'],
 };
 const LABEL: Record<Screen, string> = {
@@ -39,6 +51,7 @@ const LABEL: Record<Screen, string> = {
   uac: 'UAC board',
   persons: 'Person',
   portal: 'Partner portal',
+  staffing: 'Staffing',
 };
 
 /** "#/cases/<id>" → ["cases", "<id>"]. */
@@ -140,6 +153,7 @@ function App() {
         {active === 'referrals' && <ReferralInbox review={session.user.role === 'legal_reviewer'} />}
         {active === 'uac' && <UacBoard />}
         {active === 'audit' && <Audit />}
+        {active === 'staffing' && <Staffing />}
         {active === 'admin' && <Admin section={recordId} />}
         {active === 'portal' && <Portal section={recordId} />}
         {!active && <p>Your role has no screen in this app yet. Use the API documentation at /api/docs.</p>}

@@ -66,7 +66,7 @@ export function staffingRoutes(ctx: AppContext) {
       errors: [400, 404],
       handler: async ({ query }) => {
         const weekStart = query.weekStart ? monday(query.weekStart) : weekOf(ctx.clock(), ctx.timeZone);
-        const plan = await planOfWeek(ctx.db, weekStart);
+        const plan = await planOfWeek(ctx.db, weekStart, ctx.timeZone);
         if (!plan) throw new AppError('not_found', `No plan is saved for the week of ${weekStart}.`);
         return plan;
       },
