@@ -13,6 +13,7 @@ import type {
   ZRefusalsReport,
   ZSession,
 } from './identity.js';
+import type { ZFlowVersions, ZLineFlows } from './ivr.js';
 import type {
   ZAgencyRequest,
   ZBatchAck,
@@ -67,6 +68,8 @@ export type AuditVerify = z.infer<typeof ZAuditVerify>;
 export type AuditKey = z.infer<typeof ZAuditKey>;
 export type RefusalsReport = z.infer<typeof ZRefusalsReport>;
 export type MinorReadsReport = z.infer<typeof ZMinorReadsReport>;
+export type LineFlows = z.infer<typeof ZLineFlows>;
+export type FlowVersions = z.infer<typeof ZFlowVersions>;
 
 export type Task = z.infer<typeof ZTask>;
 export type TaskList = z.infer<typeof ZTaskList>;

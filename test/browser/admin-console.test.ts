@@ -9,7 +9,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 /**
  * The admin console in Chromium at 1366×768: the admin lands on it; invites a person, changes an account's role,
  * resets a second factor and disables an account; edits a queue whose target expression is checked as it is typed
- * (by the routing engine's own parser) and takes effect in the engine at once; suspends an agency's agreement — each
+ * (by the routing engine's own parser) and takes effect in the engine at once; changes a line's IVR flow as a new
+ * version, compares it and rolls it back; suspends an agency's agreement — each
  * change audited, axe finding nothing serious.
  */
 
@@ -125,6 +126,44 @@ describe('the admin console in Chromium', () => {
     await expect.poll(() => row.textContent(), { timeout: 5_000 }).toContain("worker.languages HAS 'es'");
     await fitsAcross(page);
     await page.screenshot({ path: screenshot('admin-queues.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('IVR flows: a holiday added as a new version, compared with the shipped one, then rolled back — the line answers with each at once', async () => {
+    const page = await openPage(browser, t);
+    page.on('dialog', (dialog) => void dialog.accept('Back to the shipped hours'));
+    await signInThroughPage(page, t, base, admin);
+    await page.goto(`${base}/#/admin/ivr`);
+    await page.getByRole('button', { name: 'Open the flow of +16155550100' }).click();
+    const editor = page.locator('#ivr-flow');
+    await expect.poll(() => editor.inputValue(), { timeout: 10_000 }).toContain('"holidays": []');
+    // Not JSON: said at once, and it cannot be saved.
+    await editor.fill('{ "line": ');
+    await expect.poll(() => page.locator('#ivr-flow-state').textContent()).toMatch(/^Not JSON/);
+    expect(await page.getByRole('button', { name: 'Save as a new version' }).isDisabled()).toBe(true);
+    const flow = (await t.app.inject({ method: 'GET', url: '/api/v1/ivr/flows/%2B16155550100/versions/0', headers: admin.headers })).json()
+      .flow;
+    await editor.fill(JSON.stringify({ ...flow, hours: { ...flow.hours, holidays: ['2026-12-25'] } }, null, 2));
+    await page.getByLabel('What changed, and why').fill('Closed on Christmas Day');
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await expect.poll(() => page.getByText('Saved version 1 of +16155550100').isVisible(), { timeout: 10_000 }).toBe(true);
+    await page.getByRole('button', { name: 'Compare with the newest (version 0)' }).click();
+    const diff = page.locator('pre.diff');
+    await expect.poll(() => diff.textContent(), { timeout: 10_000 }).toContain('+      "2026-12-25"');
+    expect(await seriousViolations(page)).toEqual([]);
+    await fitsAcross(page);
+    await page.screenshot({ path: screenshot('admin-ivr-flows.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Roll back to version 0' }).click();
+    await expect
+      .poll(() => page.getByText('Rolled +16155550100 back to version 0, as version 2').isVisible(), { timeout: 10_000 })
+      .toBe(true);
+    const versions = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/ivr/flows/%2B16155550100/versions', headers: admin.headers })
+    ).json();
+    expect(versions.versions.slice(0, 2)).toMatchObject([
+      { version: 2, note: 'Back to the shipped hours', restoredFrom: 0, createdBy: admin.username },
+      { version: 1, note: 'Closed on Christmas Day', restoredFrom: null, createdBy: admin.username },
+    ]);
     await page.close();
   });
 
