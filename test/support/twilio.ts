@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CALLBACK_POLICY } from '../../src/domain/callbacks/callback-policy.js';
+import type { Flow } from '../../src/domain/ivr/flow.js';
 import { CallRecordService } from '../../src/services/call-record.service.js';
 import { CallbackService } from '../../src/services/callback.service.js';
 import type { RoutingService } from '../../src/services/routing.service.js';
@@ -80,9 +81,14 @@ export async function startTwilioStandIn(): Promise<TwilioStandIn> {
   };
 }
 
-/** buildTestApp's `twilio` option: the adapter with the public line's flows, the stand-in's REST API, an interpreter line. */
-export function twilioAdapter(db: TestDatabase, restUrl: string) {
-  const { flows, prompts: catalog } = loadFlows(path.resolve('reference/ivr'));
+/**
+ * buildTestApp's `twilio` option: the adapter with the public line's flows, the stand-in's REST API, an interpreter
+ * line. `flows`: the flow map the adapter reads (as the admin console's versions change it); default its own.
+ */
+export function twilioAdapter(db: TestDatabase, restUrl: string, options: { flows?: Map<string, Flow> } = {}) {
+  const loaded = loadFlows(path.resolve('reference/ivr'));
+  const flows = options.flows ?? loaded.flows;
+  const catalog = loaded.prompts;
   const prompts = new PromptLibrary(catalog, mkdtempSync(path.join(tmpdir(), 'sb-twilio-prompts-')));
   return (routing: RoutingService, clock: () => Date) => {
     const common = { routing, prompts, flows, node: 'twilio-test', clock, timeZone: 'America/Chicago' };

@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Flow } from '../../src/domain/ivr/flow.js';
+import { loadFlows } from '../../src/telephony/ivr-flows.js';
 import { buildTestApp, enrollAs, loadTestAgencies, type TestApp } from '../support/app.js';
 import { clearTheDesks } from '../support/calls.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -26,12 +29,14 @@ let db: TestDatabase;
 let t: TestApp;
 let rest: TwilioStandIn;
 let restCalls: RestCall[];
+/** The flow map the adapter reads: the admin console's versions change it in place. */
+const flows = loadFlows(path.resolve('reference/ivr')).flows;
 
 beforeAll(async () => {
   rest = await startTwilioStandIn();
   restCalls = rest.calls;
   db = await createTestDatabase();
-  t = await buildTestApp(db, { twilio: twilioAdapter(db, rest.url) });
+  t = await buildTestApp(db, { twilio: twilioAdapter(db, rest.url, { flows }) });
   await loadTestAgencies(db);
 });
 afterAll(async () => {
@@ -93,6 +98,41 @@ describe('Twilio adapter', () => {
     expect(result.body).toContain('<Hangup/>');
     expect(await record(2)).toMatchObject({ end_reason: 'abandoned_queue' });
     expect(t.routing.engine.task(row.task_id as string)).toMatchObject({ status: 'canceled', cancelReason: 'abandoned' });
+  });
+
+  it('a flow changed while a caller is in the menus is for the calls after: the caller goes on in the flow they started in', async () => {
+    const shipped = flows.get('+16155550102') as Flow;
+    const first = await post('/api/telephony/twilio/voice', base(12, { To: '+16155550102' }));
+    expect(first.body).toMatch(/<Gather/);
+    // A new version renames every node (as an edit from the admin console can): the caller's "language" menu is gone.
+    const renamed = structuredClone(shipped);
+    const rename = (name: string) => `v2-${name}`;
+    renamed.start = rename(shipped.start);
+    renamed.nodes = Object.fromEntries(
+      Object.entries(shipped.nodes).map(([name, node]) => [
+        rename(name),
+        JSON.parse(JSON.stringify(node), (key, value) =>
+          ['next', 'onFailure', 'open', 'closed'].includes(key) && typeof value === 'string' ? rename(value) : value,
+        ),
+      ]),
+    ) as Flow['nodes'];
+    flows.set(shipped.line, renamed);
+    try {
+      // The caller presses 1 in the menu they heard: the call goes on (not hung up as failed).
+      const second = await post('/api/telephony/twilio/gather', base(12, { Digits: '1' }));
+      expect(second.body).not.toContain('<Hangup/>');
+      expect(second.body).toMatch(/<Gather|<Say/);
+      expect((await record(12)).ivr_path).toEqual(['language=1']);
+      // A call after the change runs the new version.
+      await post('/api/telephony/twilio/voice', base(13, { To: '+16155550102' }));
+      await post('/api/telephony/twilio/gather', base(13, { Digits: '1' }));
+      expect((await record(13)).ivr_path).toEqual(['v2-language=1']);
+    } finally {
+      flows.set(shipped.line, shipped);
+      // Both callers hang up (in the menus or the queue): nothing is left for the tests after.
+      for (const n of [12, 13]) await post('/api/telephony/twilio/status', base(n, { CallStatus: 'completed' }));
+      for (const n of [12, 13]) await post('/api/telephony/twilio/queue-result', base(n, { QueueResult: 'hangup', CallStatus: 'completed' }));
+    }
   });
 
   it('a timeout is a timeout, the callback keeps the place, and 9 says dial 911', async () => {

@@ -43,7 +43,15 @@ export function verifyTwilioSignature(config: TwilioConfig, signature: string | 
   return twilio.validateRequest(config.authToken, signature, `${config.baseUrl.replace(/\/$/, '')}${pathAndQuery}`, params);
 }
 
-type Stored = { ivr: IvrState; taskId?: string; callbackOffer?: boolean; callbackTaskId?: string; reservationId?: string };
+type Stored = {
+  ivr: IvrState;
+  /** The flow the call started in: a version saved from the admin console meanwhile is for the calls after it. */
+  flow?: Flow;
+  taskId?: string;
+  callbackOffer?: boolean;
+  callbackTaskId?: string;
+  reservationId?: string;
+};
 
 export class TwilioCalls {
   /** The calls' conferences (agent, interpreter, supervisor, consultation); null without the REST API. */
@@ -274,7 +282,8 @@ export class TwilioCalls {
     }
     const existing = await this.load(p.CallSid);
     let id = existing?.id;
-    let state = initialState(flow);
+    const started = (existing?.adapter_state as Stored | null)?.flow ?? flow;
+    let state = initialState(started);
     if (!existing) {
       id = await this.deps.calls.arrived({
         adapter: 'twilio',
@@ -286,15 +295,16 @@ export class TwilioCalls {
         arrivedAt: this.deps.clock(),
       });
     } else state = (existing.adapter_state as Stored | null)?.ivr ?? state;
-    return this.step(id as string, flow, { ivr: state }, null);
+    return this.step(id as string, started, { ivr: state, flow: started }, null);
   }
 
   /** Keys from a <Gather>, or none (the redirect after its timeout). */
   async gather(p: Params, timedOut: boolean): Promise<string> {
     const row = await this.load(p.CallSid ?? '');
-    const flow = row && this.flowOf(row.line);
+    const saved = row?.adapter_state as Stored | null | undefined;
+    const flow = saved?.flow ?? (row && this.flowOf(row.line));
     if (!row || !flow || row.ended_at) return new twilio.twiml.VoiceResponse().hangup().toString();
-    const stored = (row.adapter_state as Stored | null) ?? { ivr: initialState(flow) };
+    const stored = saved ?? { ivr: initialState(flow), flow };
     const digits = (p.Digits ?? '').replace(/[^0-9*#]/g, '');
     return this.step(row.id, flow, stored, timedOut || digits === '' ? { timeout: true } : { digits });
   }
