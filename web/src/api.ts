@@ -69,3 +69,28 @@ export async function api<T>(
   }
   return json as T;
 }
+
+/** A file from the API (a CSV or PDF export), sent as JSON with the CSRF token like any change; errors as `api`'s. */
+export async function apiFile(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Blob> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const response = await fetchNotingServerTime(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  }).catch(() => {
+    throw new ApiError(0, 'offline', 'The server cannot be reached. Try again in a moment.');
+  });
+  if (!response.ok) {
+    const error = ((await response.json().catch(() => undefined)) as Partial<ErrorResponse> | undefined)?.error;
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'error',
+      error?.message ?? `The request failed (${response.status}).`,
+      error?.issues ?? [],
+    );
+  }
+  return response.blob();
+}

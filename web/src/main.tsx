@@ -10,6 +10,7 @@ import { Desktop } from './Desktop.js';
 import { PersonPage } from './PersonPage.js';
 import { Portal } from './Portal.js';
 import { ReferralInbox } from './Referrals.js';
+import { Reports } from './Reports.js';
 import { SignIn } from './SignIn.js';
 import { Staffing } from './Staffing.js';
 import { UacBoard } from './UacBoard.js';
@@ -28,17 +29,18 @@ type Screen =
   | 'uac'
   | 'persons'
   | 'portal'
+  | 'reports'
   | 'staffing';
 const SCREENS: Record<Role, Screen[]> = {
   call_taker: ['desktop', 'cases'],
   uac_specialist: ['desktop', 'uac', 'cases', 'referrals'],
   analyst: ['desktop', 'cases', 'referrals'],
-  supervisor: ['wallboard', 'desktop', 'cases', 'uac', 'referrals', 'staffing', 'tv'],
+  supervisor: ['wallboard', 'desktop', 'cases', 'uac', 'referrals', 'reports', 'staffing', 'tv'],
   legal_reviewer: ['referrals', 'uac', 'cases'],
   field_officer: ['referrals'],
   partner_officer: ['portal'],
-  admin: ['admin', 'wallboard', 'staffing', 'tv'],
-  auditor: ['audit'],
+  admin: ['admin', 'wallboard', 'reports', 'staffing', 'tv'],
+  auditor: ['audit', 'reports'],
 };
 const LABEL: Record<Screen, string> = {
   admin: 'Administration',
@@ -51,6 +53,7 @@ const LABEL: Record<Screen, string> = {
   uac: 'UAC board',
   persons: 'Person',
   portal: 'Partner portal',
+  reports: 'Reports',
   staffing: 'Staffing',
 };
 
@@ -153,6 +156,7 @@ function App() {
         {active === 'referrals' && <ReferralInbox review={session.user.role === 'legal_reviewer'} />}
         {active === 'uac' && <UacBoard />}
         {active === 'audit' && <Audit />}
+        {active === 'reports' && <Reports />}
         {active === 'staffing' && <Staffing />}
         {active === 'admin' && <Admin section={recordId} />}
         {active === 'portal' && <Portal section={recordId} />}
