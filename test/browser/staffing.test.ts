@@ -97,7 +97,7 @@ describe('staffing in Chromium', () => {
     expect(await schedule.getByRole('rowheader', { name: 'Open shifts (nobody free)' }).count()).toBe(1);
     expect(await schedule.getByRole('cell', { name: 'Rest' }).count()).toBeGreaterThan(0);
     // Nothing spills out sideways at 1366 px.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1366);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1366);
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshot('staffing-plan.png') });
     await schedule.scrollIntoViewIfNeeded();

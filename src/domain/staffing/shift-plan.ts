@@ -157,6 +157,33 @@ export function coveringProgram(
   return { text: `${lines.join('\n')}\n`, constraints };
 }
 
+const countsOf = (candidates: readonly Candidate[], values: ReadonlyMap<string, number>): number[] =>
+  candidates.map((c) => Math.max(0, Math.round(values.get(c.name) ?? 0)));
+const hoursOf = (candidates: readonly Candidate[], counts: readonly number[]): number =>
+  candidates.reduce((h, c, k) => h + c.paidHours * (counts[k] ?? 0), 0);
+
+/**
+ * A feasible plan from the LP optimum: every fractional count rounded up (covering can only grow), then agents
+ * taken off again, longest shifts first, wherever every interval they cover stays covered.
+ */
+export function roundedPlan(requirement: readonly number[], candidates: readonly Candidate[], lp: ReadonlyMap<string, number>): number[] {
+  const counts = candidates.map((c) => Math.max(0, Math.ceil((lp.get(c.name) ?? 0) - 1e-9)));
+  const coverage = new Array<number>(INTERVALS_PER_WEEK).fill(0);
+  candidates.forEach((c, k) => {
+    for (const i of c.onDuty) coverage[i] = (coverage[i] ?? 0) + (counts[k] ?? 0);
+  });
+  const order = candidates.map((_, k) => k).sort((a, b) => (candidates[b]?.paidHours ?? 0) - (candidates[a]?.paidHours ?? 0) || a - b);
+  for (const k of order) {
+    const c = candidates[k];
+    if (!c) continue;
+    while ((counts[k] ?? 0) > 0 && c.onDuty.every((i) => (coverage[i] ?? 0) - 1 >= (requirement[i] ?? 0))) {
+      counts[k] = (counts[k] ?? 0) - 1;
+      for (const i of c.onDuty) coverage[i] = (coverage[i] ?? 0) - 1;
+    }
+  }
+  return counts;
+}
+
 /** The least agent-hours of legal shifts covering `requirement` (agents per 15-minute interval of the week, Monday 00:00 first). */
 export function planShifts(requirement: readonly number[], solve: LpSolver, options: PlanOptions = DEFAULT_PLAN): ShiftPlan {
   if (requirement.length !== INTERVALS_PER_WEEK)
@@ -170,12 +197,17 @@ export function planShifts(requirement: readonly number[], solve: LpSolver, opti
   if (relaxed.status !== 'Optimal') throw new Error(`the LP relaxation did not solve: ${relaxed.status}`);
   const program = coveringProgram(requirement, candidates, true);
   const integer = solve(program.text, options);
-  // A time limit still leaves the best plan found; anything else without values is a failure.
-  if (integer.status !== 'Optimal' && integer.values.size === 0) throw new Error(`the shift plan did not solve: ${integer.status}`);
+  // The LP rounded up and trimmed is always a plan: the fallback if the time limit stops HiGHS early with a worse one.
+  const rounded = roundedPlan(requirement, candidates, relaxed.values);
+  const incumbent = integer.values.size > 0 && integer.status !== 'Infeasible' ? countsOf(candidates, integer.values) : null;
+  const useIncumbent =
+    incumbent !== null && (integer.status === 'Optimal' || hoursOf(candidates, incumbent) <= hoursOf(candidates, rounded));
+  const counts = useIncumbent ? incumbent : rounded;
+  const status = useIncumbent ? integer.status : `${integer.status} (LP rounded)`;
   const shifts: PlannedShift[] = [];
   let agentHours = 0;
-  for (const c of candidates) {
-    const agents = Math.round(integer.values.get(c.name) ?? 0);
+  for (const [k, c] of candidates.entries()) {
+    const agents = counts[k] ?? 0;
     if (agents <= 0) continue;
     for (const i of c.onDuty) coverage[i] = (coverage[i] ?? 0) + agents;
     agentHours += agents * c.paidHours;
@@ -199,7 +231,7 @@ export function planShifts(requirement: readonly number[], solve: LpSolver, opti
     lowerBound,
     gap: lowerBound > 0 ? (agentHours - lowerBound) / lowerBound : 0,
     coverage,
-    status: integer.status,
+    status,
     variables: candidates.length,
     constraints: program.constraints,
   };

@@ -3,7 +3,14 @@ import { simulate, type WorkPeriod } from '../../../src/domain/routing/simulator
 import { forecastWeek, INTERVALS_PER_DAY, INTERVALS_PER_WEEK } from '../../../src/domain/staffing/forecast.js';
 import { requirementFor } from '../../../src/domain/staffing/requirement.js';
 import { DEFAULT_ROSTER_RULES, rosterFor } from '../../../src/domain/staffing/roster.js';
-import { candidateShifts, coveringProgram, type LpSolver, planShifts, type ShiftPlan } from '../../../src/domain/staffing/shift-plan.js';
+import {
+  candidateShifts,
+  coveringProgram,
+  DEFAULT_PLAN,
+  type LpSolver,
+  planShifts,
+  type ShiftPlan,
+} from '../../../src/domain/staffing/shift-plan.js';
 import { arrivalHistory } from '../../../src/domain/staffing/synthetic-arrivals.js';
 import { loadLpSolver } from '../../../src/services/lp-solver.js';
 
@@ -15,6 +22,12 @@ const target = { serviceLevel: 0.8, thresholdSeconds: 20, ahtSeconds: 240, patie
 const history = arrivalHistory({ weeks: 5, callsPerWeek: 45_500, weeklyGrowth: 0.01, seed: 21 });
 const trueWeek5 = history.means.slice(4 * INTERVALS_PER_WEEK);
 const forecast = forecastWeek(history.counts.slice(0, 4 * INTERVALS_PER_WEEK));
+
+/**
+ * HiGHS proves these plans within its 2 % gap at the root in 4–10 s on an idle 2-core machine; the time limit is
+ * raised so that a loaded machine gives the same plan, later, rather than a worse one.
+ */
+const UNHURRIED = { ...DEFAULT_PLAN, timeLimitSeconds: 60 };
 
 let solve: LpSolver;
 const timings: { label: string; ms: number }[] = [];
@@ -67,7 +80,7 @@ describe('the shift plan', () => {
   beforeAll(() => {
     // 30 % shrinkage on top of Erlang C for the forecast.
     requirement = requirementFor(forecast, 900, target, 0.3);
-    plan = planShifts(requirement, timed('6,500 calls/day, shrinkage 30 %'));
+    plan = planShifts(requirement, timed('6,500 calls/day, shrinkage 30 %'), UNHURRIED);
   }, 60_000);
 
   it('covers the requirement in every interval within 5 % of the LP lower bound', () => {
@@ -119,11 +132,29 @@ describe('the shift plan', () => {
   });
 });
 
+describe('when the solver stops early', () => {
+  it('falls back to the LP rounded up and trimmed, which still covers every interval', () => {
+    const requirement = requirementFor(forecast, 900, target, 0.3);
+    // A solver whose integer run hits its time limit before finding any plan.
+    const stopped: LpSolver = (program, options) =>
+      program.includes('General') ? { status: 'Time limit reached', objective: Number.NaN, values: new Map() } : solve(program, options);
+    const plan = planShifts(requirement, stopped);
+    expect(plan.status).toBe('Time limit reached (LP rounded)');
+    expect(plan.coverage.every((c, i) => c >= (requirement[i] ?? 0))).toBe(true);
+    expect(plan.agentHours).toBeGreaterThanOrEqual(plan.lowerBound);
+    // Not optimal, but not far off: a safety net, not the method.
+    expect(plan.gap).toBeLessThan(0.15);
+    console.log(
+      `LP rounded and trimmed: ${plan.agentHours} agent-hours against the LP bound ${plan.lowerBound.toFixed(1)}: gap ${(plan.gap * 100).toFixed(2)} %`,
+    );
+  });
+});
+
 describe('a simulated week staffed by the plan', () => {
   it('meets its 80/20 target running the real routing engine', () => {
     // No shrinkage here: the simulated agents take calls whenever they are on duty (meals are off the phones).
     const requirement = requirementFor(forecast, 900, target, 0);
-    const plan = planShifts(requirement, timed('simulated week, no shrinkage'));
+    const plan = planShifts(requirement, timed('simulated week, no shrinkage'), UNHURRIED);
     expect(plan.gap).toBeLessThan(0.05);
     const ids = Array.from({ length: 150 }, (_, i) => `agent-${String(i + 1).padStart(3, '0')}`);
     const roster = rosterFor(plan.shifts, ids);
