@@ -20,6 +20,7 @@ import { CallRecordService } from '../services/call-record.service.js';
 import { CallbackService } from '../services/callback.service.js';
 import { demoDatabaseState, readDemoMarker, seedDemo } from '../services/demo-seed.service.js';
 import { offlineGeocoder } from '../services/geonames.js';
+import { IntakeFormsConfig } from '../services/intake-forms.service.js';
 import { IvrFlows } from '../services/ivr-flow.service.js';
 import { LiveCallRelay } from '../services/live-call-relay.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
@@ -53,8 +54,8 @@ export function packageVersion(): string {
 export const developmentMode = (config: Config): boolean => !secureCookies(config);
 
 /** Telephony events an operator must see at the default log level. */
-/** How often a node reads the IVR flows' newest versions (another node's change from the admin console). */
-const IVR_FLOW_POLL_MS = 10_000;
+/** How often a node reads the newest versions of the IVR flows and intake forms (another node's change from the admin console). */
+const CONFIG_POLL_MS = 10_000;
 
 const TELEPHONY_WARNINGS = new Set([
   'call_failed',
@@ -184,15 +185,23 @@ export async function startCommand(
       callbacks,
       blobDir: path.join(config.dataDir, 'attachments'),
     });
-    // The IVR flows as the admin console versions them: each call control's flow map is attached (changed in place);
-    // another node's change arrives by the poll.
+    // The IVR flows and the intake forms as the admin console versions them: each call control's flow map is attached
+    // (changed in place), the desktop's forms replaced; another node's change arrives by the poll.
     const ivrFlows = new IvrFlows({
       db: storage.handle.db,
       shipped: loadFlows(path.join(packageRoot(), 'reference', 'ivr')),
       log: (event, details) =>
         (event === 'ivr_flow_version_refused' ? logger.warn : logger.info).call(logger, { event, ...details }, event),
     });
-    setInterval(() => void ivrFlows.refresh().catch(() => undefined), IVR_FLOW_POLL_MS).unref();
+    const intakeFormsConfig = new IntakeFormsConfig({
+      db: storage.handle.db,
+      log: (event, details) => (event === 'config_version_refused' ? logger.warn : logger.info).call(logger, { event, ...details }, event),
+    });
+    await intakeFormsConfig.refresh();
+    setInterval(() => {
+      void ivrFlows.refresh().catch(() => undefined);
+      void intakeFormsConfig.refresh().catch(() => undefined);
+    }, CONFIG_POLL_MS).unref();
     const simulationJob = outcomeLog(logger, 'live simulation control', () => new Date());
     simulation = new SimulationControl(
       storage.handle.db,
@@ -308,6 +317,7 @@ export async function startCommand(
       attachmentsDir: path.join(config.dataDir, 'attachments'),
       ...(twilio ? { twilio } : {}),
       ivrFlows,
+      intakeForms: intakeFormsConfig,
     }));
     jobs.registerMetrics(metrics.registry);
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal, 0));

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ZCasePage, ZCaseSummary, ZCaseView, ZGate, ZIntakeResult, ZReferral, ZReferralCreate, ZReferralPage } from './cases.js';
 import type { ZAgencyClientRequests, ZCollectedClientSecret } from './client-requests.js';
 import type { ZErrorResponse, ZFieldIssue } from './common.js';
+import type { ZConfigVersions, ZLineFlows } from './config.js';
 import type { ZContactHistory, ZDraft } from './desktop.js';
 import type {
   ZAuditEventList,
@@ -13,7 +14,6 @@ import type {
   ZRefusalsReport,
   ZSession,
 } from './identity.js';
-import type { ZFlowVersions, ZLineFlows } from './ivr.js';
 import type {
   ZAgencyRequest,
   ZBatchAck,
@@ -69,7 +69,7 @@ export type AuditKey = z.infer<typeof ZAuditKey>;
 export type RefusalsReport = z.infer<typeof ZRefusalsReport>;
 export type MinorReadsReport = z.infer<typeof ZMinorReadsReport>;
 export type LineFlows = z.infer<typeof ZLineFlows>;
-export type FlowVersions = z.infer<typeof ZFlowVersions>;
+export type ConfigVersions = z.infer<typeof ZConfigVersions>;
 
 export type Task = z.infer<typeof ZTask>;
 export type TaskList = z.infer<typeof ZTaskList>;

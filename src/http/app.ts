@@ -20,6 +20,7 @@ import { CallbackService } from '../services/callback.service.js';
 import { readCsv } from '../services/csv-reader.js';
 import { offlineGeocoder } from '../services/geonames.js';
 import type { IdentityDeps } from '../services/identity-context.js';
+import { IntakeFormsConfig } from '../services/intake-forms.service.js';
 import { IvrFlows } from '../services/ivr-flow.service.js';
 import { whereaboutsOfCall } from '../services/live-call.service.js';
 import { LiveCallRelay } from '../services/live-call-relay.service.js';
@@ -48,8 +49,8 @@ import { callRoutes } from './routes/call.routes.js';
 import { callbackRoutes } from './routes/callback.routes.js';
 import { caseRoutes } from './routes/case.routes.js';
 import { clientRequestRoutes } from './routes/client-request.routes.js';
+import { configRoutes } from './routes/config.routes.js';
 import { desktopRoutes } from './routes/desktop.routes.js';
-import { ivrRoutes } from './routes/ivr.routes.js';
 import { liveCallRoutes } from './routes/live-call.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
 import { partnerRequestRoutes } from './routes/partner-request.routes.js';
@@ -100,6 +101,8 @@ export type AppOptions = {
   twilio?: { config: TwilioConfig; calls: TwilioCalls };
   /** The IVR flows' versions (the composition root's, attached to its call controls); default: over reference/ivr. */
   ivrFlows?: IvrFlows;
+  /** The intake forms' versions (the composition root's, polled); default: one read once here. */
+  intakeForms?: IntakeFormsConfig;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -349,14 +352,16 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     }),
     callbacks: options.callbacks ?? new CallbackService({ db: options.db, routing: options.routing, policy: DEFAULT_CALLBACK_POLICY }),
     ivrFlows: options.ivrFlows ?? new IvrFlows({ db: options.db, shipped: loadFlows(path.join(packageRoot(), 'reference', 'ivr')) }),
+    intakeForms: options.intakeForms ?? new IntakeFormsConfig({ db: options.db }),
   };
+  if (!options.intakeForms) await ctx.intakeForms.refresh();
   const routes = [
     ...systemRoutes(ctx),
     ...referenceRoutes(ctx),
     ...authRoutes(ctx),
     ...adminRoutes(ctx),
     ...auditRoutes(ctx),
-    ...ivrRoutes(ctx),
+    ...configRoutes(ctx),
     ...personRoutes(ctx),
     ...caseRoutes(ctx),
     ...referralRoutes(ctx),

@@ -7,6 +7,7 @@ import type { AttachmentScanner } from '../services/attachment.service.js';
 import type { RequestContext } from '../services/audit.service.js';
 import type { CallbackService } from '../services/callback.service.js';
 import type { IdentityDeps } from '../services/identity-context.js';
+import type { IntakeFormsConfig } from '../services/intake-forms.service.js';
 import type { IvrFlows } from '../services/ivr-flow.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
@@ -42,6 +43,8 @@ export type AppContext = {
   auditMaxMergeDelayMs: number;
   /** The IVR flows' versions, changed from the admin console. */
   ivrFlows: IvrFlows;
+  /** The intake forms' and dispositions' versions, changed from the admin console. */
+  intakeForms: IntakeFormsConfig;
 };
 
 /** The service-call context of a request: who, from where, which request, when. */

@@ -22,19 +22,28 @@ import { voicemailWorked } from './voicemail.service.js';
 
 type ActorCtx = RequestContext & { actor: Actor };
 
-let forms: IntakeForms | undefined;
-/** Read once; a broken file stops the server at start-up with the path of the error. */
-export function intakeForms(): IntakeForms {
-  if (!forms) {
+let shipped: IntakeForms | undefined;
+let inUse: IntakeForms | undefined;
+/**
+ * The intake forms and dispositions in use: the newest version saved from the admin console (intake-forms.service),
+ * else the file. `shipped`: the file itself (read once; a broken file stops the server at start-up with its path).
+ */
+export function intakeForms(options: { shipped?: boolean } = {}): IntakeForms {
+  if (!shipped) {
     const file = path.join(referenceDir(), 'intake-forms.json');
     const parsed = ZIntakeForms.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new Error(`${file}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
     }
-    forms = parsed.data;
+    shipped = parsed.data;
   }
-  return forms;
+  return options.shipped ? shipped : (inUse ?? shipped);
+}
+
+/** Puts a version of the intake forms in use on this node (intake-forms.service, after its checks). */
+export function useIntakeForms(forms: IntakeForms): void {
+  inUse = forms;
 }
 
 const staffId = (ctx: ActorCtx) => staffOnly(ctx.actor, 'Staff only.').userId;

@@ -868,11 +868,12 @@ export type ScheduleEntriesTable = {
   ends_at: Date;
 };
 
-/** An IVR flow's versions (migration 0034): version 0, the shipped file, is not stored. */
-export type IvrFlowVersionsTable = {
-  line: string;
+/** The center's configuration in versions (migration 0034): version 0, what ships in reference/, is not stored. */
+export type ConfigVersionsTable = {
+  kind: 'ivr_flow' | 'intake_forms';
+  key: string;
   version: number;
-  flow: ColumnType<Record<string, unknown>, string, string>;
+  body: ColumnType<unknown, string, string>;
   note: string;
   restored_from: number | null;
   created_by: string | null;
@@ -925,7 +926,7 @@ export type Database = {
   partner_client_requests: PartnerClientRequestsTable;
   agency_webhooks: AgencyWebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
-  ivr_flow_versions: IvrFlowVersionsTable;
+  config_versions: ConfigVersionsTable;
   report_definitions: ReportDefinitionsTable;
   staffing_plans: StaffingPlansTable;
   schedule_entries: ScheduleEntriesTable;

@@ -146,7 +146,7 @@ describe('the admin console in Chromium', () => {
     await editor.fill(JSON.stringify({ ...flow, hours: { ...flow.hours, holidays: ['2026-12-25'] } }, null, 2));
     await page.getByLabel('What changed, and why').fill('Closed on Christmas Day');
     await page.getByRole('button', { name: 'Save as a new version' }).click();
-    await expect.poll(() => page.getByText('Saved version 1 of +16155550100').isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => page.getByText('Saved version 1 of the flow of +16155550100').isVisible(), { timeout: 10_000 }).toBe(true);
     await page.getByRole('button', { name: 'Compare with the newest (version 0)' }).click();
     const diff = page.locator('pre.diff');
     await expect.poll(() => diff.textContent(), { timeout: 10_000 }).toContain('+      "2026-12-25"');
@@ -155,7 +155,7 @@ describe('the admin console in Chromium', () => {
     await page.screenshot({ path: screenshot('admin-ivr-flows.png'), fullPage: true });
     await page.getByRole('button', { name: 'Roll back to version 0' }).click();
     await expect
-      .poll(() => page.getByText('Rolled +16155550100 back to version 0, as version 2').isVisible(), { timeout: 10_000 })
+      .poll(() => page.getByText('Rolled the flow of +16155550100 back to version 0, as version 2').isVisible(), { timeout: 10_000 })
       .toBe(true);
     const versions = (
       await t.app.inject({ method: 'GET', url: '/api/v1/ivr/flows/%2B16155550100/versions', headers: admin.headers })
@@ -164,6 +164,27 @@ describe('the admin console in Chromium', () => {
       { version: 2, note: 'Back to the shipped hours', restoredFrom: 0, createdBy: admin.username },
       { version: 1, note: 'Closed on Christmas Day', restoredFrom: null, createdBy: admin.username },
     ]);
+    await page.close();
+  });
+
+  it('intake forms: a disposition relabelled from the page is what the agents’ desktops are served', async () => {
+    const page = await openPage(browser, t);
+    await signInThroughPage(page, t, base, admin);
+    await page.goto(`${base}/#/admin/intake`);
+    const editor = page.locator('#intake-forms');
+    await expect.poll(() => editor.inputValue(), { timeout: 10_000 }).toContain('"Caller hung up"');
+    await editor.fill((await editor.inputValue()).replace('"Caller hung up"', '"Caller hung up before a report"'));
+    await page.getByLabel('What changed, and why').fill('Say when the caller hung up');
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await expect.poll(() => page.getByText('Saved version 1 of the intake forms').isVisible(), { timeout: 10_000 }).toBe(true);
+    const agentNow = await enrollAs(t, 'call_taker');
+    const served = await t.app.inject({ method: 'GET', url: '/api/v1/intake/forms', headers: agentNow.headers });
+    expect(served.statusCode, served.body).toBe(200);
+    expect(served.json().dispositions.find((d: { code: string }) => d.code === 'caller_hung_up').label).toBe(
+      'Caller hung up before a report',
+    );
+    expect(await seriousViolations(page)).toEqual([]);
+    await fitsAcross(page);
     await page.close();
   });
 

@@ -55,7 +55,7 @@ describe('IVR flow versions', () => {
     expect(flows.map((f) => f.line).sort()).toEqual([...loadFlows(dir).flows.keys()].sort());
     expect(flows.every((f) => f.version === 0)).toBe(true);
     expect((await get(`/api/v1/ivr/flows/${LINE}/versions`)).json().versions).toEqual([
-      { version: 0, note: 'as shipped (reference/ivr)', restoredFrom: null, createdBy: null, createdAt: null },
+      { version: 0, note: 'as shipped (reference/)', restoredFrom: null, createdBy: null, createdAt: null },
     ]);
   });
 
@@ -77,7 +77,7 @@ describe('IVR flow versions', () => {
     const audit = await db.db
       .selectFrom('audit_events')
       .select(['actor_id', 'resource_id', 'details'])
-      .where('action', '=', 'ivr.flow_save')
+      .where('action', '=', 'ivr_flow.save')
       .executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ actor_id: admin.userId, resource_id: PUBLIC, details: { version: 1 } });
   });
@@ -110,8 +110,8 @@ describe('IVR flow versions', () => {
 
   it('a diff between two versions, and a rollback that copies version 0 forward (the history keeps what was undone)', async () => {
     const diff = (await get(`/api/v1/ivr/flows/${LINE}/diff?from=0&to=1`)).json().diff as string;
-    expect(diff).toContain('--- +16155550100 version 0');
-    expect(diff).toContain('+++ +16155550100 version 1');
+    expect(diff).toContain('--- IVR flow for +16155550100, version 0');
+    expect(diff).toContain('+++ IVR flow for +16155550100, version 1');
     expect(diff).toContain('-  "name": "Public line",');
     expect(diff).toContain('+  "name": "Public line (holiday hours)",');
     expect(diff).toContain('+      "2026-12-25"');

@@ -131,7 +131,8 @@ describe('Twilio adapter', () => {
       flows.set(shipped.line, shipped);
       // Both callers hang up (in the menus or the queue): nothing is left for the tests after.
       for (const n of [12, 13]) await post('/api/telephony/twilio/status', base(n, { CallStatus: 'completed' }));
-      for (const n of [12, 13]) await post('/api/telephony/twilio/queue-result', base(n, { QueueResult: 'hangup', CallStatus: 'completed' }));
+      for (const n of [12, 13])
+        await post('/api/telephony/twilio/queue-result', base(n, { QueueResult: 'hangup', CallStatus: 'completed' }));
     }
   });
 

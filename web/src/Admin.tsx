@@ -1,7 +1,7 @@
 import type { AgencyList, AgencyRecord } from '@contracts/agencies.js';
 import type { UserList } from '@contracts/identity.js';
 import type { TQueue } from '@contracts/reference.js';
-import type { FlowVersions, LineFlows } from '@contracts/views.js';
+import type { ConfigVersions, LineFlows } from '@contracts/views.js';
 import { AGREEMENT_STATUSES, ROLES } from '@contracts/vocabulary.js';
 import { ExpressionError, parseExpression } from '@domain/routing/expression.js';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
@@ -16,20 +16,27 @@ import { ErrorText } from './ErrorText.js';
  */
 
 type User = UserList['users'][number];
-type Section = 'users' | 'queues' | 'ivr' | 'agencies';
+type Section = (typeof SECTIONS)[number];
 
-const SECTION_LABEL: Record<Section, string> = { users: 'Staff accounts', queues: 'Queues', ivr: 'IVR flows', agencies: 'Agencies' };
+const SECTIONS = ['users', 'queues', 'ivr', 'intake', 'agencies'] as const;
+const SECTION_LABEL: Record<Section, string> = {
+  users: 'Staff accounts',
+  queues: 'Queues',
+  ivr: 'IVR flows',
+  intake: 'Intake forms',
+  agencies: 'Agencies',
+};
 
 const problem = (e: unknown, fallback: string): string =>
   e instanceof ApiError ? [e.message, ...e.issues.map((i) => `${i.path.replace(/^body\./, '')}: ${i.message}`)].join(' ') : fallback;
 
 export function Admin({ section }: { section?: string | undefined }) {
-  const active: Section = section === 'queues' || section === 'ivr' || section === 'agencies' ? section : 'users';
+  const active: Section = (SECTIONS as readonly string[]).includes(section ?? '') ? (section as Section) : 'users';
   return (
     <div className="admin">
       <h1>Administration</h1>
       <nav aria-label="Administration" className="subnav">
-        {(['users', 'queues', 'ivr', 'agencies'] as const).map((s) => (
+        {SECTIONS.map((s) => (
           <a key={s} href={`#/admin/${s}`} aria-current={s === active ? 'page' : undefined}>
             {SECTION_LABEL[s]}
           </a>
@@ -38,6 +45,7 @@ export function Admin({ section }: { section?: string | undefined }) {
       {active === 'users' && <Users />}
       {active === 'queues' && <Queues />}
       {active === 'ivr' && <IvrFlowsSection />}
+      {active === 'intake' && <IntakeFormsSection />}
       {active === 'agencies' && <Agencies />}
     </div>
   );
@@ -570,19 +578,13 @@ function Agencies() {
 }
 
 type LineFlow = LineFlows['flows'][number];
-type Version = FlowVersions['versions'][number];
+type Version = ConfigVersions['versions'][number];
 
-/** A line's IVR flow (menus, hours, holidays) in versions: edit as JSON, compare any version with the newest, roll back. */
+/** Each line's IVR flow (menus, hours, holidays) and the version it answers with; one opened as a versioned document. */
 function IvrFlowsSection() {
   const [lines, setLines] = useState<LineFlow[] | null>(null);
   const [line, setLine] = useState<string | null>(null);
-  const [versions, setVersions] = useState<Version[]>([]);
-  const [text, setText] = useState('');
-  const [note, setNote] = useState('');
-  const [diff, setDiff] = useState<{ from: number; text: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const path = (l: string) => `/api/v1/ivr/flows/${encodeURIComponent(l)}`;
   const loadLines = useCallback(async () => {
     try {
       setLines((await api<LineFlows>('GET', '/api/v1/ivr/flows')).flows);
@@ -593,73 +595,10 @@ function IvrFlowsSection() {
   useEffect(() => {
     void loadLines();
   }, [loadLines]);
-  const open = async (l: string) => {
-    try {
-      const list = (await api<FlowVersions>('GET', `${path(l)}/versions`)).versions;
-      const newest = list[0]?.version ?? 0;
-      const current = await api<{ flow: unknown }>('GET', `${path(l)}/versions/${newest}`);
-      setLine(l);
-      setVersions(list);
-      setText(JSON.stringify(current.flow, null, 2));
-      setDiff(null);
-      setError(null);
-    } catch (e) {
-      setError(problem(e, 'The flow could not be read.'));
-    }
-  };
-  const parsed = (() => {
-    try {
-      return { flow: JSON.parse(text) as unknown };
-    } catch (e) {
-      return { error: e instanceof Error ? e.message : 'not JSON' };
-    }
-  })();
-  const done = async (message: string) => {
-    setNotice(message);
-    setError(null);
-    setNote('');
-    await loadLines();
-    if (line) await open(line);
-  };
-  const save = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!line || !('flow' in parsed)) return;
-    try {
-      const { version } = await api<{ version: number }>('POST', `${path(line)}/versions`, { flow: parsed.flow, note });
-      await done(`Saved version ${version} of ${line}: new calls hear it now.`);
-    } catch (e) {
-      setError(problem(e, 'The flow was not saved.'));
-    }
-  };
-  const compare = async (from: number) => {
-    if (!line) return;
-    const to = versions[0]?.version ?? 0;
-    try {
-      setDiff({ from, text: (await api<{ diff: string }>('GET', `${path(line)}/diff?from=${from}&to=${to}`)).diff });
-    } catch (e) {
-      setError(problem(e, 'The versions could not be compared.'));
-    }
-  };
-  const rollback = async (to: number) => {
-    if (!line) return;
-    const why = window.prompt(`Roll ${line} back to version ${to}: why? (it becomes the newest version; the history keeps the rest)`);
-    if (!why) return;
-    try {
-      const { version } = await api<{ version: number }>('POST', `${path(line)}/rollback`, { toVersion: to, note: why });
-      await done(`Rolled ${line} back to version ${to}, as version ${version}: new calls hear it now.`);
-    } catch (e) {
-      setError(problem(e, 'The rollback failed.'));
-    }
-  };
   return (
     <section aria-labelledby="admin-ivr">
       <h2 id="admin-ivr">IVR flows</h2>
       {error && <ErrorText>{error}</ErrorText>}
-      {notice && (
-        <p role="status" className="saved">
-          {notice}
-        </p>
-      )}
       {lines && (
         <table className="admin-ivr">
           <caption>Lines and the version each answers with</caption>
@@ -680,7 +619,7 @@ function IvrFlowsSection() {
                 <td>{l.version === 0 ? '0 (as shipped)' : l.version}</td>
                 <td>{l.changedAt ? `${l.changedAt.slice(0, 16).replace('T', ' ')} UTC by ${l.changedBy ?? '—'}` : '—'}</td>
                 <td>
-                  <button type="button" onClick={() => void open(l.line)}>
+                  <button type="button" onClick={() => setLine(l.line)}>
                     Open<span className="visually-hidden"> the flow of {l.line}</span>
                   </button>
                 </td>
@@ -690,80 +629,196 @@ function IvrFlowsSection() {
         </table>
       )}
       {line && (
-        <>
-          <form onSubmit={(e) => void save(e)} aria-label={`The flow of ${line}`}>
-            <div className="field wide">
-              <label htmlFor="ivr-flow">The flow of {line} (JSON, as in reference/ivr: menus, hours, holidays)</label>
-              <textarea
-                id="ivr-flow"
-                rows={14}
-                value={text}
-                aria-invalid={'error' in parsed ? true : undefined}
-                aria-describedby="ivr-flow-state"
-                onChange={(e) => setText(e.target.value)}
-              />
-              <p id="ivr-flow-state" className={'error' in parsed ? 'field-error' : 'muted'} aria-live="polite">
-                {'error' in parsed ? `Not JSON: ${parsed.error}` : 'JSON; the server checks it against the flow schema when you save.'}
-              </p>
-            </div>
-            <div className="field">
-              <label htmlFor="ivr-note">What changed, and why</label>
-              <input id="ivr-note" value={note} onChange={(e) => setNote(e.target.value)} />
-            </div>
-            <button type="submit" className="primary" disabled={'error' in parsed}>
-              Save as a new version
-            </button>
-          </form>
-          <table className="ivr-versions">
-            <caption>Versions of {line}, the newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Note</th>
-                <th scope="col">By</th>
-                <th scope="col">When (UTC)</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {versions.map((v, i) => (
-                <tr key={v.version} data-version={v.version}>
-                  <th scope="row">
-                    {v.version}
-                    {i === 0 ? ' (answering)' : ''}
-                  </th>
-                  <td>
-                    {v.note}
-                    {v.restoredFrom !== null ? ` (a rollback to version ${v.restoredFrom})` : ''}
-                  </td>
-                  <td>{v.createdBy ?? '—'}</td>
-                  <td>{v.createdAt ? v.createdAt.slice(0, 16).replace('T', ' ') : '—'}</td>
-                  <td>
-                    {i > 0 && (
-                      <>
-                        <button type="button" onClick={() => void compare(v.version)}>
-                          Compare with the newest<span className="visually-hidden"> (version {v.version})</span>
-                        </button>
-                        <button type="button" onClick={() => void rollback(v.version)}>
-                          Roll back to version {v.version}
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {diff && (
-            <figure>
-              <figcaption>
-                Version {diff.from} against the newest (lines with - are only in version {diff.from}, lines with + only in the newest)
-              </figcaption>
-              <pre className="diff">{diff.text}</pre>
-            </figure>
-          )}
-        </>
+        <VersionedDocument
+          key={line}
+          base={`/api/v1/ivr/flows/${encodeURIComponent(line)}`}
+          body="flow"
+          name={`the flow of ${line}`}
+          label={`The flow of ${line} (JSON, as in reference/ivr: menus, hours, holidays)`}
+          inUse="new calls hear it now"
+          onChange={loadLines}
+        />
       )}
     </section>
+  );
+}
+
+/** The intake forms and the wrap-up dispositions: one versioned document. */
+function IntakeFormsSection() {
+  return (
+    <section aria-labelledby="admin-intake">
+      <h2 id="admin-intake">Intake forms and dispositions</h2>
+      <p>
+        The forms each queue's agents fill and the dispositions they choose at wrap-up. “report_taken”, “callback_scheduled” and
+        “callback_voicemail” are acted on by Switchboard: their labels may change, they may not go.
+      </p>
+      <VersionedDocument
+        base="/api/v1/intake/forms"
+        body="forms"
+        name="the intake forms"
+        label="The intake forms and dispositions (JSON, as in reference/intake-forms.json)"
+        inUse="the agents' desktops use it now"
+      />
+    </section>
+  );
+}
+
+/**
+ * A configuration document in versions (`base`/versions, /rollback, /diff): edited as JSON (checked as JSON while
+ * typed, by the server's schema on save), its versions with their notes, any one compared with the newest, a rollback.
+ */
+function VersionedDocument(props: {
+  base: string;
+  body: 'flow' | 'forms';
+  name: string;
+  label: string;
+  inUse: string;
+  onChange?: () => Promise<void>;
+}) {
+  const { base, body, name, label, inUse, onChange } = props;
+  const [versions, setVersions] = useState<Version[]>([]);
+  const [text, setText] = useState('');
+  const [note, setNote] = useState('');
+  const [diff, setDiff] = useState<{ from: number; text: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      const list = (await api<ConfigVersions>('GET', `${base}/versions`)).versions;
+      const newest = list[0]?.version ?? 0;
+      const current = await api<Record<string, unknown>>('GET', `${base}/versions/${newest}`);
+      setVersions(list);
+      setText(JSON.stringify(current[body], null, 2));
+      setDiff(null);
+    } catch (e) {
+      setError(problem(e, `Could not read ${name}.`));
+    }
+  }, [base, body, name]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const parsed = (() => {
+    try {
+      return { value: JSON.parse(text) as unknown };
+    } catch (e) {
+      return { error: e instanceof Error ? e.message : 'not JSON' };
+    }
+  })();
+  const done = async (message: string) => {
+    setNotice(message);
+    setError(null);
+    setNote('');
+    await onChange?.();
+    await load();
+  };
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!('value' in parsed)) return;
+    try {
+      const { version } = await api<{ version: number }>('POST', `${base}/versions`, { [body]: parsed.value, note });
+      await done(`Saved version ${version} of ${name}: ${inUse}.`);
+    } catch (e) {
+      setError(problem(e, `${name} was not saved.`));
+    }
+  };
+  const compare = async (from: number) => {
+    const to = versions[0]?.version ?? 0;
+    try {
+      setDiff({ from, text: (await api<{ diff: string }>('GET', `${base}/diff?from=${from}&to=${to}`)).diff });
+    } catch (e) {
+      setError(problem(e, 'The versions could not be compared.'));
+    }
+  };
+  const rollback = async (to: number) => {
+    const why = window.prompt(`Roll ${name} back to version ${to}: why? (it becomes the newest version; the history keeps the rest)`);
+    if (!why) return;
+    try {
+      const { version } = await api<{ version: number }>('POST', `${base}/rollback`, { toVersion: to, note: why });
+      await done(`Rolled ${name} back to version ${to}, as version ${version}: ${inUse}.`);
+    } catch (e) {
+      setError(problem(e, 'The rollback failed.'));
+    }
+  };
+  const id = body === 'flow' ? 'ivr-flow' : 'intake-forms';
+  return (
+    <>
+      {error && <ErrorText>{error}</ErrorText>}
+      {notice && (
+        <p role="status" className="saved">
+          {notice}
+        </p>
+      )}
+      <form onSubmit={(e) => void save(e)} aria-label={`Edit ${name}`}>
+        <div className="field wide">
+          <label htmlFor={id}>{label}</label>
+          <textarea
+            id={id}
+            rows={14}
+            value={text}
+            aria-invalid={'error' in parsed ? true : undefined}
+            aria-describedby={`${id}-state`}
+            onChange={(e) => setText(e.target.value)}
+          />
+          <p id={`${id}-state`} className={'error' in parsed ? 'field-error' : 'muted'} aria-live="polite">
+            {'error' in parsed ? `Not JSON: ${parsed.error}` : 'JSON; the server checks it against the schema when you save.'}
+          </p>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-note`}>What changed, and why</label>
+          <input id={`${id}-note`} value={note} onChange={(e) => setNote(e.target.value)} />
+        </div>
+        <button type="submit" className="primary" disabled={'error' in parsed}>
+          Save as a new version
+        </button>
+      </form>
+      <table className="versions">
+        <caption>Versions of {name}, the newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Version</th>
+            <th scope="col">Note</th>
+            <th scope="col">By</th>
+            <th scope="col">When (UTC)</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {versions.map((v, i) => (
+            <tr key={v.version} data-version={v.version}>
+              <th scope="row">
+                {v.version}
+                {i === 0 ? ' (in use)' : ''}
+              </th>
+              <td>
+                {v.note}
+                {v.restoredFrom !== null ? ` (a rollback to version ${v.restoredFrom})` : ''}
+              </td>
+              <td>{v.createdBy ?? '—'}</td>
+              <td>{v.createdAt ? v.createdAt.slice(0, 16).replace('T', ' ') : '—'}</td>
+              <td>
+                {i > 0 && (
+                  <>
+                    <button type="button" onClick={() => void compare(v.version)}>
+                      Compare with the newest<span className="visually-hidden"> (version {v.version})</span>
+                    </button>
+                    <button type="button" onClick={() => void rollback(v.version)}>
+                      Roll back to version {v.version}
+                    </button>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {diff && (
+        <figure>
+          <figcaption>
+            Version {diff.from} against the newest (lines with - are only in version {diff.from}, lines with + only in the newest)
+          </figcaption>
+          <pre className="diff">{diff.text}</pre>
+        </figure>
+      )}
+    </>
   );
 }

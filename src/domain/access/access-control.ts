@@ -57,7 +57,7 @@ export const PERMISSIONS = [
   'voicemail:play',
   'recording:play',
   'call:supervise',
-  'ivr:manage',
+  'config:manage',
   'report:read',
   'staffing:plan',
 ] as const;

@@ -1,27 +1,35 @@
 import {
-  ZFlowDiff,
-  ZFlowDiffQuery,
-  ZFlowSaved,
+  ZConfigVersions,
+  ZDiff,
+  ZDiffQuery,
   ZFlowVersion,
-  ZFlowVersions,
+  ZIntakeFormsInUse,
+  ZIntakeFormsVersion,
   ZLineFlows,
   ZLineParams,
   ZLineVersionParams,
-  ZRollbackFlow,
+  ZRollback,
   ZSaveFlow,
-} from '../../contracts/ivr.js';
+  ZSaveIntakeForms,
+  ZVersionParams,
+  ZVersionSaved,
+} from '../../contracts/config.js';
 import { type AppContext, actorContext } from '../context.js';
 import { defineRoute } from '../route.js';
 
-/** The IVR flows from the admin console: versions, a diff, a rollback — each change in effect at once, audited. */
-export function ivrRoutes(ctx: AppContext) {
+/**
+ * The center's configuration from the admin console, in versions with a diff and a rollback — each change audited
+ * and in effect without a restart: the IVR flows (menus, hours, holidays) by line, the intake forms and dispositions.
+ */
+export function configRoutes(ctx: AppContext) {
+  const access = { permission: 'config:manage' } as const;
   return [
     defineRoute({
       method: 'GET',
       url: '/api/v1/ivr/flows',
       summary: 'Each line’s IVR flow and the version it answers with',
-      tags: ['ivr'],
-      access: { permission: 'ivr:manage' },
+      tags: ['config'],
+      access,
       response: ZLineFlows,
       handler: async ({ request }) => ({ flows: await ctx.ivrFlows.list(actorContext(ctx, request)) }),
     }),
@@ -29,10 +37,10 @@ export function ivrRoutes(ctx: AppContext) {
       method: 'GET',
       url: '/api/v1/ivr/flows/:line/versions',
       summary: 'A line’s flow versions, the newest first, down to version 0 (as shipped)',
-      tags: ['ivr'],
-      access: { permission: 'ivr:manage' },
+      tags: ['config'],
+      access,
       params: ZLineParams,
-      response: ZFlowVersions,
+      response: ZConfigVersions,
       errors: [404],
       handler: async ({ params, request }) => ({ versions: await ctx.ivrFlows.versions(actorContext(ctx, request), params.line) }),
     }),
@@ -40,8 +48,8 @@ export function ivrRoutes(ctx: AppContext) {
       method: 'GET',
       url: '/api/v1/ivr/flows/:line/versions/:version',
       summary: 'One version of a line’s flow',
-      tags: ['ivr'],
-      access: { permission: 'ivr:manage' },
+      tags: ['config'],
+      access,
       params: ZLineVersionParams,
       response: ZFlowVersion,
       errors: [404],
@@ -53,13 +61,12 @@ export function ivrRoutes(ctx: AppContext) {
     defineRoute({
       method: 'POST',
       url: '/api/v1/ivr/flows/:line/versions',
-      summary:
-        'Save a new version of a line’s flow (menus, hours, holidays), checked as the shipped flows are; the line answers with it at once',
-      tags: ['ivr'],
-      access: { permission: 'ivr:manage' },
+      summary: 'Save a new version of a line’s flow (menus, hours, holidays), checked as the shipped flows are; new calls get it at once',
+      tags: ['config'],
+      access,
       params: ZLineParams,
       body: ZSaveFlow,
-      response: ZFlowSaved,
+      response: ZVersionSaved,
       successStatus: 201,
       errors: [404],
       handler: async ({ params, body, request }) => ({
@@ -70,11 +77,11 @@ export function ivrRoutes(ctx: AppContext) {
       method: 'POST',
       url: '/api/v1/ivr/flows/:line/rollback',
       summary: 'Roll a line’s flow back: an earlier version (0: as shipped) is copied forward as the newest',
-      tags: ['ivr'],
-      access: { permission: 'ivr:manage' },
+      tags: ['config'],
+      access,
       params: ZLineParams,
-      body: ZRollbackFlow,
-      response: ZFlowSaved,
+      body: ZRollback,
+      response: ZVersionSaved,
       successStatus: 201,
       errors: [404],
       handler: async ({ params, body, request }) => ({
@@ -85,15 +92,84 @@ export function ivrRoutes(ctx: AppContext) {
       method: 'GET',
       url: '/api/v1/ivr/flows/:line/diff',
       summary: 'A unified diff of two versions of a line’s flow',
-      tags: ['ivr'],
-      access: { permission: 'ivr:manage' },
+      tags: ['config'],
+      access,
       params: ZLineParams,
-      query: ZFlowDiffQuery,
-      response: ZFlowDiff,
+      query: ZDiffQuery,
+      response: ZDiff,
       errors: [404],
       handler: async ({ params, query, request }) => ({
         diff: await ctx.ivrFlows.diff(actorContext(ctx, request), params.line, query.from, query.to),
       }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/intake/forms/in-use',
+      summary: 'Which version of the intake forms and dispositions the desktop serves',
+      tags: ['config'],
+      access,
+      response: ZIntakeFormsInUse,
+      handler: async ({ request }) => ctx.intakeForms.current(actorContext(ctx, request)),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/intake/forms/versions',
+      summary: 'The intake forms’ versions, the newest first, down to version 0 (as shipped)',
+      tags: ['config'],
+      access,
+      response: ZConfigVersions,
+      handler: async ({ request }) => ({ versions: await ctx.intakeForms.versions(actorContext(ctx, request)) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/intake/forms/versions/:version',
+      summary: 'One version of the intake forms and dispositions',
+      tags: ['config'],
+      access,
+      params: ZVersionParams,
+      response: ZIntakeFormsVersion,
+      errors: [404],
+      handler: async ({ params, request }) => ({
+        version: params.version,
+        forms: (await ctx.intakeForms.version(actorContext(ctx, request), params.version)) as Record<string, unknown>,
+      }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/intake/forms/versions',
+      summary:
+        'Save a new version of the intake forms and dispositions, checked as the shipped file is (the dispositions Switchboard acts on stay); the desktop serves it at once',
+      tags: ['config'],
+      access,
+      body: ZSaveIntakeForms,
+      response: ZVersionSaved,
+      successStatus: 201,
+      handler: async ({ body, request }) => ({ version: await ctx.intakeForms.save(actorContext(ctx, request), body.forms, body.note) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/intake/forms/rollback',
+      summary: 'Roll the intake forms back: an earlier version (0: as shipped) is copied forward as the newest',
+      tags: ['config'],
+      access,
+      body: ZRollback,
+      response: ZVersionSaved,
+      successStatus: 201,
+      errors: [404],
+      handler: async ({ body, request }) => ({
+        version: await ctx.intakeForms.rollback(actorContext(ctx, request), body.toVersion, body.note),
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/intake/forms/diff',
+      summary: 'A unified diff of two versions of the intake forms',
+      tags: ['config'],
+      access,
+      query: ZDiffQuery,
+      response: ZDiff,
+      errors: [404],
+      handler: async ({ query, request }) => ({ diff: await ctx.intakeForms.diff(actorContext(ctx, request), query.from, query.to) }),
     }),
   ];
 }
