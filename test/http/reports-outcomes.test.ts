@@ -205,6 +205,16 @@ beforeAll(async () => {
     .values([call(1), call(2)])
     .returning('id')
     .execute();
+  // What the IVR did with calls that never queued; an outbound call is not an arrival.
+  await db.db
+    .insertInto('calls')
+    .values([
+      { ...call(3), end_reason: 'abandoned_ivr' as const },
+      { ...call(4), end_reason: 'emergency_guidance' as const },
+      { ...call(5), end_reason: 'closed' as const },
+      { ...call(6), direction: 'outbound' as const, end_reason: 'completed' as const },
+    ])
+    .execute();
   await db.db
     .insertInto('voicemails')
     .values(
@@ -317,6 +327,21 @@ describe('outcome reports', () => {
           partnerRequests: 0,
           partnerAnswerSeconds: null,
         },
+      ],
+    ]);
+  });
+
+  it('calls reaching the lines: hung up in the IVR, emergency guidance, closed, voicemails left (outbound calls not counted)', async () => {
+    const r = await report({
+      metrics: ['callsArrived', 'ivrAbandoned', 'emergencyGuidance', 'closedHours', 'voicemailsLeft'],
+      interval: 'day',
+      groupings: ['line'],
+    });
+    expect(r.rows.map((row) => [row.start, row.groups.line, row.values])).toEqual([
+      [
+        '2026-11-10T06:00:00.000Z',
+        '+16155550100',
+        { callsArrived: 5, ivrAbandoned: 1, emergencyGuidance: 1, closedHours: 1, voicemailsLeft: 2 },
       ],
     ]);
   });

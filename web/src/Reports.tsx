@@ -25,7 +25,8 @@ const GROUPING_LABEL: Record<Grouping, string> = {
   outcome: 'Outcome',
 };
 const SOURCE_LABEL: Record<string, string> = {
-  calls: 'Calls',
+  arrivals: 'Calls reaching the lines',
+  calls: 'Calls in queues',
   callbacks: 'Callbacks',
   voicemails: 'Voicemails',
   referrals: 'Referrals',

@@ -23,6 +23,7 @@ export const REPORT_GROUPINGS = [
 export type ReportGrouping = (typeof REPORT_GROUPINGS)[number];
 
 export const REPORT_SOURCES = [
+  'arrivals',
   'calls',
   'callbacks',
   'voicemails',
@@ -36,6 +37,7 @@ export type ReportSource = (typeof REPORT_SOURCES)[number];
 
 /** The groupings each source's records hold. */
 export const SOURCE_GROUPINGS: Record<ReportSource, readonly ReportGrouping[]> = {
+  arrivals: ['line', 'language', 'unit'],
   calls: ['queue', 'line', 'language', 'unit', 'agent', 'disposition'],
   callbacks: ['line', 'language', 'unit'],
   voicemails: ['line', 'language', 'unit', 'agent'],
@@ -78,6 +80,12 @@ const meanSeconds = (source: ReportSource, label: string, sum: string, of: strin
 const offered = (t: SourceTotals): number => n(t, 'queued') - n(t, 'shortAbandoned') - n(t, 'notOffered');
 
 export const METRICS = {
+  callsArrived: count('arrivals', 'Calls arrived', 'arrived'),
+  ivrAbandoned: count('arrivals', 'Hung up in the IVR', 'ivrAbandoned'),
+  emergencyGuidance: count('arrivals', 'Emergency guidance given', 'emergency'),
+  closedHours: count('arrivals', 'Arrived while closed', 'closed'),
+  voicemailsLeft: count('arrivals', 'Voicemails left', 'voicemail'),
+
   offered: { source: 'calls', label: 'Offered', unit: 'count', value: offered },
   answered: count('calls', 'Answered', 'answered'),
   answeredWithinThreshold: count('calls', 'Answered within threshold', 'within'),

@@ -80,6 +80,20 @@ const CALLS: SourceSql = {
 };
 
 const SOURCES: Record<ReportSource, SourceSql> = {
+  // Every inbound call, by the time it reached the line: what the IVR did with the calls that never queued.
+  arrivals: {
+    from: 'calls c',
+    time: 'c.arrived_at',
+    where: "c.direction = 'inbound'",
+    groups: { line: 'c.line', language: 'c.language', unit: 'c.unit' },
+    totals: () => ({
+      arrived: sql`count(*)`,
+      ivrAbandoned: sql.raw("count(*) FILTER (WHERE c.end_reason = 'abandoned_ivr')"),
+      emergency: sql.raw("count(*) FILTER (WHERE c.end_reason = 'emergency_guidance')"),
+      closed: sql.raw("count(*) FILTER (WHERE c.end_reason = 'closed')"),
+      voicemail: sql.raw("count(*) FILTER (WHERE c.end_reason = 'voicemail')"),
+    }),
+  },
   calls: CALLS,
   callbacks: {
     from: 'callbacks cb',
