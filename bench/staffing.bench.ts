@@ -1,13 +1,14 @@
 /**
  * The shift plan's integer program (issue #20, WFM; docs/STAFFING.md): for centers of several sizes, four weeks of
  * synthetic history → the seasonal forecast → agents required (Erlang C, 80 % in 20 s, AHT 240 s, 30 % shrinkage) →
- * the plan on HiGHS. Prints, per center, the solve times of the LP relaxation and of the integer program, the plan's
+ * the plan on HiGHS. Prints, per center, the solve times of the LP relaxation and of the integer program (wall and CPU), the plan's
  * paid agent-hours against the LP lower bound (the gap), and the roster's size; then a simulated week of the largest
  * center staffed by its plan (no shrinkage), on the real routing engine.
  *
  *   npm run bench:staffing
  *   BENCH_TIME_LIMIT=20 npm run bench:staffing
  */
+import os from 'node:os';
 import { simulate, type WorkPeriod } from '../src/domain/routing/simulator.js';
 import { forecastWeek, holdoutErrors, INTERVALS_PER_WEEK } from '../src/domain/staffing/forecast.js';
 import { requirementFor } from '../src/domain/staffing/requirement.js';
@@ -31,10 +32,14 @@ for (const callsPerDay of [1000, 2000, 6500, 15000]) {
   for (const shrinkage of [0.3, 0]) {
     const requirement = requirementFor(forecast, 900, target, shrinkage);
     const times: number[] = [];
+    const cpu: number[] = [];
     const timed: LpSolver = (program, options) => {
       const started = performance.now();
+      const used = process.cpuUsage();
       const result = solver(program, options);
       times.push(performance.now() - started);
+      const spent = process.cpuUsage(used);
+      cpu.push((spent.user + spent.system) / 1000);
       return result;
     };
     const plan = planShifts(requirement, timed, { ...DEFAULT_PLAN, timeLimitSeconds });
@@ -47,6 +52,7 @@ for (const callsPerDay of [1000, 2000, 6500, 15000]) {
         `${(wape * 100).toFixed(1)} %`.padStart(7),
         `${((times[0] ?? 0) / 1000).toFixed(2)} s`.padStart(8),
         `${((times[1] ?? 0) / 1000).toFixed(2)} s`.padStart(8),
+        `${((cpu[1] ?? 0) / 1000).toFixed(2)} s`.padStart(8),
         plan.status.padEnd(19),
         plan.agentHours.toFixed(1).padStart(8),
         plan.lowerBound.toFixed(1).padStart(8),
@@ -60,7 +66,8 @@ for (const callsPerDay of [1000, 2000, 6500, 15000]) {
 console.log(
   `variables ${DEFAULT_PLAN.shapes.length} shapes × hourly starts × meal positions; time limit ${timeLimitSeconds} s; relative gap ${DEFAULT_PLAN.relativeGap}`,
 );
-console.log(' calls/day  shrink  peak  WAPE(held-out)   LP       IP      status                agent-h   LP bound  gap    agents');
+console.log(' calls/day  shrink  peak  WAPE(held-out)  LP wall  IP wall  IP CPU    status               agent-h   LP bound  gap    agents');
+console.log(`load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores (wall times grow with it; CPU times do not)`);
 for (const row of rows) console.log(row);
 
 if (largest) {

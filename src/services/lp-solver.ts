@@ -16,7 +16,14 @@ export async function loadLpSolver(): Promise<LpSolver> {
   loading ??= highsLoader();
   const highs = await loading;
   return (program, options): LpSolution => {
-    const result = highs.solve(program, { time_limit: options.timeLimitSeconds, output_flag: false, mip_rel_gap: options.relativeGap });
+    // More primal heuristics than the default 0.05: on the shift programs they reach the same plan with about 40 %
+    // less CPU (4.0 s instead of 6.6 s for a 6,500-calls-a-day week), the root node being most of the work.
+    const result = highs.solve(program, {
+      time_limit: options.timeLimitSeconds,
+      output_flag: false,
+      mip_rel_gap: options.relativeGap,
+      mip_heuristic_effort: 0.3,
+    });
     const values = new Map<string, number>();
     if (result.Status !== 'Infeasible') {
       const columns: Record<string, { Primal?: number }> = result.Columns;

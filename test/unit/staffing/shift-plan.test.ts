@@ -24,7 +24,7 @@ const trueWeek5 = history.means.slice(4 * INTERVALS_PER_WEEK);
 const forecast = forecastWeek(history.counts.slice(0, 4 * INTERVALS_PER_WEEK));
 
 /**
- * HiGHS proves these plans within its 2 % gap at the root in 4–10 s on an idle 2-core machine; the time limit is
+ * HiGHS proves these plans within its 2 % gap at the root in 3–5 s of CPU (4.7 s wall here); the time limit is
  * raised so that a loaded machine gives the same plan, later, rather than a worse one.
  */
 const UNHURRIED = { ...DEFAULT_PLAN, timeLimitSeconds: 60 };
