@@ -14,6 +14,7 @@ import {
   insertPlan,
   latestPlanOf,
   type NewScheduleEntry,
+  planById,
   schedulableAgents,
   scheduleAt,
   scheduledAgents,
@@ -163,15 +164,18 @@ export async function generatePlan(db: Db, rc: RequestContext & { actor: Actor }
     });
     return id;
   });
-  const saved = await planOfWeek(db, input.weekStart, rc.timeZone);
-  if (!saved || saved.id !== planId) throw new Error('the plan just saved was not found');
-  return saved;
+  const saved = await planById(db, planId);
+  if (!saved) throw new Error('the plan just saved was not found');
+  return presentPlan(db, saved, rc.timeZone);
 }
 
 /** The plan in force for a week (the latest saved), with its schedule; undefined when none was saved. */
 export async function planOfWeek(db: Db, weekStart: string, timeZone: string): Promise<TPlan | undefined> {
   const row = await latestPlanOf(db, weekStart);
-  if (!row) return undefined;
+  return row ? presentPlan(db, row, timeZone) : undefined;
+}
+
+async function presentPlan(db: Db, row: NonNullable<Awaited<ReturnType<typeof planById>>>, timeZone: string): Promise<TPlan> {
   const schedule = await scheduleOf(db, row.id);
   const agentHours = Number(row.agent_hours);
   const lowerBound = Number(row.lower_bound);

@@ -856,6 +856,7 @@ export type StaffingPlansTable = {
   open_shifts: number;
   created_by: string;
   created_at: Date;
+  seq: Generated<string>;
 };
 export type ScheduleEntriesTable = {
   id: Generated<string>;

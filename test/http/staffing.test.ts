@@ -171,6 +171,25 @@ describe('the plan', () => {
     expect(none.json().error.code).toBe('not_found');
   });
 
+  it('with caller patience sizes with Erlang A (never more agents than Erlang C), and a later plan supersedes the earlier', async () => {
+    const res = await post(supervisor, '/api/v1/staffing/plans', {
+      weekStart: PLAN_WEEK,
+      shrinkage: 0.3,
+      patienceSeconds: 120,
+      timeLimitSeconds: 3,
+    });
+    expect(res.statusCode).toBe(201);
+    const patient: TPlan = res.json();
+    expect(patient.parameters.model).toBe('erlang-a');
+    expect(patient.requirement.every((r, i) => r <= (plan.requirement[i] ?? 0))).toBe(true);
+    expect(patient.requirement.reduce((a, b) => a + b, 0)).toBeLessThan(plan.requirement.reduce((a, b) => a + b, 0));
+    expect((await get(supervisor, `/api/v1/staffing/schedule?weekStart=${PLAN_WEEK}`)).json().id).toBe(patient.id);
+    // The Erlang C plan stays the one the adherence test below reads.
+    const again = await post(supervisor, '/api/v1/staffing/plans', { weekStart: PLAN_WEEK, shrinkage: 0.3, timeLimitSeconds: 3 });
+    expect(again.statusCode).toBe(201);
+    plan = again.json();
+  });
+
   it('shows adherence: the scheduled activity now against the routing activity', async () => {
     const shift = plan.schedule.find((e) => e.activity === 'shift' && e.workerId === callTaker.userId);
     if (!shift) throw new Error('the call taker has no shift');

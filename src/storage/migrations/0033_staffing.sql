@@ -21,9 +21,11 @@ CREATE TABLE staffing_plans (
   solver_status text NOT NULL,
   open_shifts integer NOT NULL CHECK (open_shifts >= 0),
   created_by uuid NOT NULL REFERENCES users (id),
-  created_at timestamptz NOT NULL
+  created_at timestamptz NOT NULL,
+  -- The order plans were saved in: two saved in the same millisecond still have a latest.
+  seq bigserial NOT NULL UNIQUE
 );
-CREATE INDEX staffing_plans_week ON staffing_plans (week_start, created_at DESC);
+CREATE INDEX staffing_plans_week ON staffing_plans (week_start, created_at DESC, seq DESC);
 
 -- The schedule: one 'shift' row per agent-shift (start to end) and one 'meal' row inside it. worker_id is the
 -- agent's user id (their routing worker); null is an open shift the plan needs and nobody was free to take.

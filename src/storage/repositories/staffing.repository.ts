@@ -115,9 +115,13 @@ export async function latestPlanOf(db: Db, weekStart: string) {
     .selectAll()
     .where('week_start', '=', weekStart)
     .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
+    .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
+}
+
+export async function planById(db: Db, id: string) {
+  return db.selectFrom('staffing_plans').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function scheduleOf(db: Db, planId: string) {
