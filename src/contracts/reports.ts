@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { REPORT_GROUPINGS, REPORT_INTERVALS, REPORT_METRICS, type ReportMetric } from '../domain/reports/report-metrics.js';
+import { REPORT_GROUPINGS, REPORT_INTERVALS, REPORT_METRICS } from './report-vocabulary.js';
 
 /** Historical reports (issue #20): metrics × groupings × interval × range, like Connect's GetMetricDataV2. */
 
-export const ZReportMetric = z.enum(REPORT_METRICS as [ReportMetric, ...ReportMetric[]]);
+export const ZReportMetric = z.enum(REPORT_METRICS);
 export const ZReportGrouping = z.enum(REPORT_GROUPINGS);
 export const ZReportInterval = z.enum(REPORT_INTERVALS);
 

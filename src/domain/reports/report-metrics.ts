@@ -5,22 +5,16 @@
  * The call figures follow the wallboard's definitions (src/domain/routing/statistics.ts).
  */
 
-export const REPORT_INTERVALS = ['15m', 'day', 'total'] as const;
-export type ReportInterval = (typeof REPORT_INTERVALS)[number];
+import {
+  REPORT_GROUPINGS,
+  REPORT_INTERVALS,
+  REPORT_METRICS,
+  type ReportGrouping,
+  type ReportInterval,
+  type ReportMetric,
+} from '../../contracts/report-vocabulary.js';
 
-export const REPORT_GROUPINGS = [
-  'queue',
-  'line',
-  'language',
-  'unit',
-  'agent',
-  'disposition',
-  'office',
-  'purpose',
-  'agency',
-  'outcome',
-] as const;
-export type ReportGrouping = (typeof REPORT_GROUPINGS)[number];
+export { REPORT_GROUPINGS, REPORT_INTERVALS, REPORT_METRICS, type ReportGrouping, type ReportInterval, type ReportMetric };
 
 export const REPORT_SOURCES = [
   'arrivals',
@@ -136,10 +130,8 @@ export const METRICS = {
   partnerSubmissions: count('partnerSubmissions', 'Partner submissions', 'received'),
   partnerSubmissionsAccepted: count('partnerSubmissions', 'Submissions accepted', 'accepted'),
   partnerSubmissionsRejected: count('partnerSubmissions', 'Submissions rejected', 'rejected'),
-} satisfies Record<string, MetricSpec>;
+} satisfies Record<ReportMetric, MetricSpec>;
 
-export type ReportMetric = keyof typeof METRICS;
-export const REPORT_METRICS = Object.keys(METRICS) as ReportMetric[];
 export const isReportMetric = (value: string): value is ReportMetric => value in METRICS;
 
 export const metricSpec = (metric: ReportMetric): MetricSpec => METRICS[metric];
