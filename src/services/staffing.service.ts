@@ -5,7 +5,7 @@ import { AppError } from '../domain/errors/app-error.js';
 import { forecastWeek, holdoutErrors, INTERVALS_PER_WEEK } from '../domain/staffing/forecast.js';
 import { requirementFor } from '../domain/staffing/requirement.js';
 import { rosterFor } from '../domain/staffing/roster.js';
-import { DEFAULT_PLAN, planShifts } from '../domain/staffing/shift-plan.js';
+import { DEFAULT_PLAN } from '../domain/staffing/shift-plan.js';
 import { intervalStart, localMidnight, weekOf } from '../domain/staffing/week.js';
 import type { Db } from '../storage/database.js';
 import {
@@ -21,8 +21,8 @@ import {
   scheduleOf,
 } from '../storage/repositories/staffing.repository.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
-import { loadLpSolver } from './lp-solver.js';
 import type { RoutingService } from './routing.service.js';
+import { planWeek } from './shift-planner.js';
 
 const DEFAULT_AHT_SECONDS = 240;
 /** Fewer answered calls than this in the history: their mean is too noisy to plan on, and the default is used. */
@@ -105,9 +105,8 @@ export async function generatePlan(db: Db, rc: RequestContext & { actor: Actor }
     patienceSeconds: input.patienceSeconds,
   };
   const requirement = requirementFor(forecast.calls, 900, target, input.shrinkage);
-  const solve = await loadLpSolver();
   const started = performance.now();
-  const plan = planShifts(requirement, solve, { ...DEFAULT_PLAN, timeLimitSeconds: input.timeLimitSeconds });
+  const plan = await planWeek(requirement, { ...DEFAULT_PLAN, timeLimitSeconds: input.timeLimitSeconds });
   const solveMs = Math.round(performance.now() - started);
   const agents = await schedulableAgents(db);
   const roster = rosterFor(
