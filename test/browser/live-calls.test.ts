@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { sql } from 'kysely';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/storage/paths.js';
@@ -166,23 +167,30 @@ describe('live calls in Chromium', () => {
     await desk.getByRole('button', { name: 'Hand over and leave' }).click();
     await nextRest(mark, (c) => c.method === 'DELETE' && c.path.endsWith('/Participants/agent.json'));
     await waitUntil('the agent’s task in wrap-up', () => t.routing.engine.task(call.task_id as string)?.status === 'wrapping', 10_000);
-    const audit = await db.db
-      .selectFrom('audit_events')
-      .select(['action', 'actor_id'])
-      .where('resource_id', '=', call.id)
-      .where('action', 'like', 'call.%')
-      .orderBy('seq')
-      .execute();
-    expect(audit.map((a) => `${a.action}:${a.actor_id === supervisor.userId ? 'supervisor' : 'agent'}`)).toEqual([
-      'call.supervise:supervisor',
-      'call.supervise:supervisor',
-      'call.supervise:supervisor',
-      'call.supervise_end:supervisor',
-      'call.interpreter_add:agent',
-      'call.interpreter_drop:agent',
-      'call.consult:agent',
-      'call.consult_transfer:agent',
-    ]);
+    // The hand-over's audit event is written as its request ends, which may be just after the task reaches wrap-up.
+    const audited = async () =>
+      (
+        await db.db
+          .selectFrom('audit_events')
+          .select(['action', 'actor_id'])
+          .where('resource_id', '=', call.id)
+          .where('action', 'like', 'call.%')
+          .orderBy(sql`seq NULLS LAST`)
+          .orderBy('inbox_id')
+          .execute()
+      ).map((a) => `${a.action}:${a.actor_id === supervisor.userId ? 'supervisor' : 'agent'}`);
+    await expect
+      .poll(audited, { timeout: 10_000 })
+      .toEqual([
+        'call.supervise:supervisor',
+        'call.supervise:supervisor',
+        'call.supervise:supervisor',
+        'call.supervise_end:supervisor',
+        'call.interpreter_add:agent',
+        'call.interpreter_drop:agent',
+        'call.consult:agent',
+        'call.consult_transfer:agent',
+      ]);
     await desk.close();
   }, 90_000);
 });

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freeUdpPort, freeUdpRange } from './telephony.js';
+import { freeSipPhonePorts, freeUdpRange } from './telephony.js';
 
 /**
  * An agent's softphone for the SIP suites: Debian's baresip, headless,
@@ -52,8 +52,9 @@ export async function startSoftphone(
     'vol',
     '0.5',
   ]);
-  const sipPort = options.sipPort ?? (await freeUdpPort());
-  const ctrlPort = await freeUdpPort();
+  const ports = await freeSipPhonePorts();
+  const sipPort = options.sipPort ?? ports.sip;
+  const ctrlPort = ports.control;
   const rtp = await freeUdpRange(100);
   writeFileSync(
     path.join(dir, 'accounts'),

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RtpengineClient } from '../../src/telephony/media/rtpengine.js';
@@ -14,6 +15,45 @@ export async function freeUdpPort(): Promise<number> {
   const { port } = s.address();
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
+}
+
+/** Whether a port is free to bind on loopback now, for UDP or TCP. */
+async function canBind(kind: 'udp' | 'tcp', port: number): Promise<boolean> {
+  if (kind === 'udp') {
+    const s = createSocket('udp4');
+    const ok = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    return ok;
+  }
+  const server = createServer();
+  const ok = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (ok) await new Promise<void>((resolve) => server.close(() => resolve()));
+  return ok;
+}
+
+/**
+ * Ports for a SIP phone (baresip): SIP on UDP and TCP at `sip` and TLS at `sip + 1` (baresip opens all three), and a
+ * TCP control port. Taken from 10000–19999, below the kernel's ephemeral range (32768–60999), where an outgoing
+ * connection's local port (a database pool's, a browser's) could take one between the probe and the phone's bind —
+ * and from which no other test helper draws.
+ */
+export async function freeSipPhonePorts(): Promise<{ sip: number; control: number }> {
+  const pick = async (check: (p: number) => Promise<boolean>) => {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = 10_000 + Math.floor(Math.random() * 9_990);
+      if (await check(port)) return port;
+    }
+    throw new Error('no free port for a SIP phone in 10000–19999');
+  };
+  const sip = await pick(async (p) => (await canBind('udp', p)) && (await canBind('tcp', p)) && (await canBind('tcp', p + 1)));
+  const control = await pick(async (p) => p !== sip && p !== sip + 1 && (await canBind('tcp', p)));
+  return { sip, control };
 }
 
 /** A free block of `size` even-aligned UDP ports (for rtpengine's range), probed one by one. */

@@ -11,7 +11,7 @@ import { buildTestApp, enrollAs, realTimeClockFrom, type TestApp } from '../supp
 import { type Softphone, startSoftphone, toneLevel } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitUntil } from '../support/processes.js';
-import { freeUdpPort, freeUdpRange } from '../support/telephony.js';
+import { freeSipPhonePorts, freeUdpPort, freeUdpRange } from '../support/telephony.js';
 
 /**
  * Helping on a call, measured on audio: four baresip phones, each talking its own tone — the caller 400 Hz, the
@@ -43,7 +43,8 @@ beforeAll(async () => {
   clock = realTimeClockFrom(t.clock.now);
   const range = await freeUdpRange(200);
   edgePort = await freeUdpPort();
-  const carrierPort = await freeUdpPort();
+  // The interpreter's phone listens there: a port baresip can open for UDP, TCP and TLS.
+  const carrierPort = (await freeSipPhonePorts()).sip;
   const flowsDir = mkdtempSync(path.join(tmpdir(), 'sb-flows-'));
   for (const f of readdirSync('reference/ivr')) copyFileSync(path.join('reference/ivr', f), path.join(flowsDir, f));
   const line = (number: string, set: Record<string, string | boolean>) =>
