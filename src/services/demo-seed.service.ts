@@ -2,6 +2,7 @@
 import { ZCasePatch, ZIntakeBody, ZReferralCreate, ZReferralReview } from '../contracts/cases.js';
 import { authorize, isRole, type Permission, type PermissionTable, type Role, type UserActor } from '../domain/access/access-control.js';
 import { addDays, centerToday } from '../domain/calendar/calendar-day.js';
+import { csvText } from '../domain/csv/csv-text.js';
 import { type DemoActor, type DemoStep, demoTimeline } from '../domain/demo/demo-timeline.js';
 import { generateDataset, type StoryAction, type SyntheticCase, type SyntheticDataset } from '../domain/demo/synthetic-data.js';
 import { AppError } from '../domain/errors/app-error.js';
@@ -333,9 +334,6 @@ function screeningAnswers(indicators: readonly ScreeningQuestion[]): ScreeningAn
   };
 }
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
-const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-
 type CaseIds = {
   caseId: string;
   reportId: string;
@@ -566,7 +564,7 @@ class SeedRun {
       '',
       '',
     ]);
-    const csv = [CSV_COLUMNS.join(','), ...rows.map((r) => r.map(csvField).join(','))].join('\n');
+    const csv = csvText([CSV_COLUMNS, ...rows], { escapeFormulas: false });
     const report = await importAgencies(this.deps.db, this.ctx(i, admin), csv);
     if (report.errors > 0) throw new Error(`the agency registry refused ${report.errors} of the demo agencies`);
   }

@@ -1,4 +1,5 @@
 import type { TReport, TReportCatalog, TReportRequest, TReportRow } from '../contracts/reports.js';
+import { csvText } from '../domain/csv/csv-text.js';
 import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
 import {
   MAX_RANGE_DAYS,
@@ -168,29 +169,20 @@ export async function runReport(
   return report;
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF, with quotes doubled. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
-/** A text field of a CSV a spreadsheet opens: a leading =, +, -, @ or tab would start a formula, so it is quoted with an apostrophe. */
-const csvText = (value: string): string => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
-
-/** A report as CSV (RFC 4180, CRLF line ends): interval start and end, the groupings, then one column per metric. */
+/**
+ * A report as CSV (RFC 4180, CRLF line ends): interval start and end, the groupings, then one column per metric. Text
+ * a spreadsheet would take for a formula (a grouping's value) is escaped; the figures are never negative.
+ */
 export function reportCsv(report: TReport): string {
   const header = ['interval_start', 'interval_end', ...report.groupings, ...report.columns.map((c) => c.metric)];
-  const lines = [header.map(csvField).join(',')];
-  for (const row of report.rows) {
-    const fields = [
-      row.start,
-      row.end,
-      ...report.groupings.map((g) => csvText(row.groups[g] ?? '')),
-      ...report.columns.map((c) => {
-        const v = row.values[c.metric];
-        return v === null || v === undefined ? '' : String(v);
-      }),
-    ];
-    lines.push(fields.map(csvField).join(','));
-  }
-  return `${lines.join('\r\n')}\r\n`;
+  const rows = report.rows.map((row) => [
+    row.start,
+    row.end,
+    ...report.groupings.map((g) => row.groups[g] ?? ''),
+    ...report.columns.map((c) => {
+      const v = row.values[c.metric];
+      return v === null || v === undefined ? '' : v;
+    }),
+  ]);
+  return csvText([header, ...rows], { escapeFormulas: true });
 }

@@ -1,3 +1,4 @@
+import { csvText } from '../csv/csv-text.js';
 import type { FieldIssue } from '../errors/app-error.js';
 
 /**
@@ -120,15 +121,9 @@ export function columnOf(path: string): string {
 
 export type RowError = { row: number; column: string; code: string; message: string };
 
-const csvCell = (v: string | number) => {
-  const s = String(v);
-  // Quoted when needed, and a leading formula character is neutralised so a spreadsheet shows text, not a formula.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
-
 /** The downloadable error report: one line per problem, by row number (the header is row 1). */
 export function errorReportCsv(errors: readonly RowError[]): string {
-  const lines = ['row,column,code,message', ...errors.map((e) => [e.row, e.column, e.code, e.message].map(csvCell).join(','))];
-  return `${lines.join('\r\n')}\r\n`;
+  return csvText([['row', 'column', 'code', 'message'], ...errors.map((e) => [e.row, e.column, e.code, e.message])], {
+    escapeFormulas: true,
+  });
 }
