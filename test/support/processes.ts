@@ -72,21 +72,14 @@ export async function waitUntil(what: string, check: () => boolean | Promise<boo
 }
 
 export async function freePort(): Promise<number> {
-  // From 20000–32699, below the kernel's ephemeral range (32768–60999): a port the kernel hands out itself can be
-  // taken, between this probe and the server's bind (after a demo seed, a minute later), as the local port of an
-  // outgoing connection — the server's own database pool's, a browser's. The next port is free too: a cluster's
-  // second node listens there.
-  const canListen = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_700);
-    if ((await canListen(port)) && (await canListen(port + 1))) return port;
-  }
-  throw new Error('no free TCP port in 20000–32699');
+  });
 }
 
 export async function isReady(port: number): Promise<boolean> {
