@@ -12,6 +12,7 @@ import os from 'node:os';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config/config.js';
 import type { TReportRequest } from '../src/contracts/reports.js';
+import { metricSpec, REPORT_METRICS } from '../src/domain/reports/report-metrics.js';
 import { loadReferenceData } from '../src/services/reference-data.service.js';
 import { computeReport } from '../src/services/report.service.js';
 import { openDatabase } from '../src/storage/database.js';
@@ -28,21 +29,8 @@ const TIME_ZONE = 'America/Chicago';
 /** The year ends on 30 November 2026; the month timed is November 2026 in Chicago. */
 const YEAR_END = new Date('2026-12-01T06:00:00Z');
 const MONTH = { from: '2026-11-01T05:00:00.000Z', to: '2026-12-01T06:00:00.000Z' };
-const CALL_METRICS: TReportRequest['metrics'] = [
-  'offered',
-  'answered',
-  'answeredWithinThreshold',
-  'abandoned',
-  'shortAbandoned',
-  'abandonedAfterThreshold',
-  'overflowed',
-  'transfers',
-  'callbacksRequested',
-  'serviceLevel',
-  'asaSeconds',
-  'ahtSeconds',
-  'abandonRate',
-];
+/** The call figures (offered … abandon rate), as the domain defines them. */
+const CALL_METRICS: TReportRequest['metrics'] = REPORT_METRICS.filter((m) => metricSpec(m).source === 'calls');
 
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
