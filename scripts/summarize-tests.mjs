@@ -9,6 +9,16 @@ const runs = [
   ['external PostgreSQL run', 'external.json'],
   ['run with the clock a year ahead', 'faked-clock.json'],
 ];
+/** The first line of a failure message, without colour codes, cut to a readable length. */
+function firstLine(message) {
+  const text = String(message ?? '')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes in vitest's messages
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .find((line) => line.trim() !== '');
+  return (text ?? '').trim().slice(0, 300);
+}
+
 let passed = 0;
 let failed = Number(checksFailedArg);
 let skipped = 0;
@@ -28,6 +38,17 @@ for (const [label, file] of runs) {
     (r) => r.status === 'failed' && r.assertionResults.every((a) => a.status !== 'failed'),
   ).length;
   failed += brokenFiles;
+  // Named here, at the end, because a long log is often read from its tail only.
+  for (const file of report.testResults) {
+    const where = path.relative(process.cwd(), file.name);
+    const failures = file.assertionResults.filter((a) => a.status === 'failed');
+    if (file.status === 'failed' && failures.length === 0) {
+      console.log(`  FAILED to run: ${where}: ${firstLine(file.message)}`);
+    }
+    for (const a of failures) {
+      console.log(`  FAILED: ${where} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+    }
+  }
   console.log(
     `${label}: ${report.numPassedTests} passed, ${report.numFailedTests} failed in ${report.testResults.length} files${brokenFiles ? ` (${brokenFiles} files failed to run)` : ''}`,
   );
