@@ -82,6 +82,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A TCP port for a server process's listener (HTTP; rtpengine's TCP ng), from 6000–9999: below the kernel's ephemeral range (32768–60999),
+ * where one of the server's own outgoing connections (its database pool, opened during a minute-long demo seed before
+ * it listens) could take a port chosen by the kernel between the probe and the listen; and apart from the ranges the
+ * other helpers draw from (SIP phones 10000–19999, RTP 20000 and up).
+ */
+export async function freeHttpPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const candidate = 6_000 + Math.floor(Math.random() * 4_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(candidate, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return candidate;
+  }
+  throw new Error('no free TCP port in 6000–9999');
+}
+
 export async function isReady(port: number): Promise<boolean> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/readyz`);

@@ -12,7 +12,7 @@ import { type Service, startSharedEdge } from '../../src/telephony/processes.js'
 import { realTimeClockFrom } from '../support/app.js';
 import { type Softphone, startSoftphone } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { assertBuilt, baseEnv, CLI, freePort, type Running, run, waitForOutput, waitUntil } from '../support/processes.js';
+import { assertBuilt, baseEnv, CLI, freeHttpPort, freePort, type Running, run, waitForOutput, waitUntil } from '../support/processes.js';
 import { freeUdpPort, freeUdpRange, packetsBySide, type SippResult, sipp } from '../support/telephony.js';
 
 /**
@@ -50,7 +50,7 @@ const tempDir = async (name: string) => {
 async function startNode(name: string, sipPort: number): Promise<Node> {
   const env = baseEnv({
     SWITCHBOARD_DATA_DIR: await tempDir(name),
-    PORT: String(await freePort()),
+    PORT: String(await freeHttpPort()),
     DATABASE_URL: db.url,
     SWITCHBOARD_SECRET_KEY: SECRET,
     SWITCHBOARD_DEMO_ON_FIRST_START: 'false',

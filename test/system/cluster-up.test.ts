@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, baseEnv, CLI, freePort, type Running, run, waitForOutput } from '../support/processes.js';
+import { assertBuilt, baseEnv, CLI, freeHttpPort, type Running, run, waitForOutput } from '../support/processes.js';
 import { freeUdpPort, freeUdpRange, sipp, sippCounts } from '../support/telephony.js';
 
 /**
@@ -33,7 +33,7 @@ describe('switchboard cluster up', () => {
   it('starts the replicated database and two nodes, one leading, behind one SIP edge, and stops them all on SIGTERM', {
     timeout: 300_000,
   }, async () => {
-    const port = await freePort();
+    const port = await freeHttpPort();
     const edgePort = await freeUdpPort();
     const rtp = await freeUdpRange(200);
     const up = run(
@@ -44,7 +44,7 @@ describe('switchboard cluster up', () => {
         // The nodes' call control listens on SIP_NODE_PORT and the next port: two free in a row.
         SIP_NODE_PORT: String((await freeUdpRange(2)).min),
         RTPENGINE_NG_PORT: String(await freeUdpPort()),
-        RTPENGINE_TCP_NG_PORT: String(await freePort()),
+        RTPENGINE_TCP_NG_PORT: String(await freeHttpPort()),
         RTP_PORT_MIN: String(rtp.min),
         RTP_PORT_MAX: String(rtp.max),
       }),

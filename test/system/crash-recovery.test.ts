@@ -14,7 +14,7 @@ import {
   assertBuilt,
   baseEnv,
   CLI,
-  freePort,
+  freeHttpPort,
   isReady,
   postmasterPid,
   type Running,
@@ -96,7 +96,7 @@ describe('crash safety of the embedded database', () => {
     expect(orphan && isProcessAlive(orphan), 'the database server outlives the killed process').toBe(true);
 
     // 2. Switchboard starts on the same directory: it adopts that server instead of starting a second one.
-    const port = await freePort();
+    const port = await freeHttpPort();
     const server = start(CLI, ['start'], { ...env, PORT: String(port) });
     await waitReady(port, server);
     expect(server.stderr()).toContain('adopted');
@@ -105,7 +105,7 @@ describe('crash safety of the embedded database', () => {
     expect(await missingRows(dataDir, firstAcks)).toBe(0);
 
     // 3. A second `start` on the same directory is refused with a clear reason, and changes nothing.
-    const second = start(CLI, ['start'], { ...env, PORT: String(await freePort()) });
+    const second = start(CLI, ['start'], { ...env, PORT: String(await freeHttpPort()) });
     const refused = await second.exited;
     expect(refused.code).toBe(1);
     expect(second.stderr()).toMatch(/another Switchboard process \(pid \d+, "start"/);
@@ -153,7 +153,7 @@ describe('a crash during the first start', () => {
   });
 
   it('leaves no half-written demo data: the next start adds all of it', { timeout: 120_000 }, async () => {
-    const port = await freePort();
+    const port = await freeHttpPort();
     const env = baseEnv({ SWITCHBOARD_DATA_DIR: dataDir, PORT: String(port) });
     const first = run(CLI, ['start'], env);
     started.push(first);

@@ -11,7 +11,7 @@ import {
   assertBuilt,
   baseEnv,
   CLI,
-  freePort,
+  freeHttpPort,
   postmasterPid,
   type Running,
   run,
@@ -176,7 +176,7 @@ describe('the embedded database dies under a running Switchboard', () => {
   });
 
   it('restarts its postmaster, is not ready meanwhile, never exits, and keeps every acknowledged write', { timeout: 300_000 }, async () => {
-    const port = await freePort();
+    const port = await freeHttpPort();
     const env = baseEnv({ SWITCHBOARD_DATA_DIR: dataDir, PORT: String(port), SWITCHBOARD_DEMO_ON_FIRST_START: 'false' });
     const server = run(CLI, ['start'], env);
     children.push(server);
@@ -254,7 +254,7 @@ describe('an external database goes away and comes back', () => {
     const databaseUrl = new URL(superuser);
     databaseUrl.pathname = '/switchboard_outage';
 
-    const port = await freePort();
+    const port = await freeHttpPort();
     const env = baseEnv({
       SWITCHBOARD_DATA_DIR: dataDir,
       PORT: String(port),

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HaDatabase, startHaDatabase } from '../../src/cluster/ha-database.js';
 import { addProbeClient, probeStatuses, probeSubmit, probeToken } from '../support/partner-probe.js';
-import { assertBuilt, baseEnv, CLI, freePort, type Running, run, waitReady, waitUntil } from '../support/processes.js';
+import { assertBuilt, baseEnv, CLI, freeHttpPort, type Running, run, waitReady, waitUntil } from '../support/processes.js';
 
 /**
  * The production database shape on loopback (etcd, two Patroni members with
@@ -89,7 +89,7 @@ describe('the replicated database', () => {
 
   it('keeps every write a Switchboard node acknowledged through HAProxy across the failover, and is ready again', async () => {
     assertBuilt();
-    const port = await freePort();
+    const port = await freeHttpPort();
     const env = baseEnv({
       SWITCHBOARD_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sb-ha-node-')),
       PORT: String(port),

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, baseEnv, CLI, freePort, type Running, run, stopLeftovers, waitReady, waitUntil } from '../support/processes.js';
+import { assertBuilt, baseEnv, CLI, freeHttpPort, type Running, run, stopLeftovers, waitReady, waitUntil } from '../support/processes.js';
 
 /**
  * SIGKILL of the server during a burst of partner submissions: every
@@ -29,7 +29,7 @@ afterAll(async () => {
 
 describe('partner submissions survive a SIGKILL', () => {
   it('keeps and processes every acknowledged submission', { timeout: 240_000 }, async () => {
-    const port = await freePort();
+    const port = await freeHttpPort();
     const env = baseEnv({ SWITCHBOARD_DATA_DIR: dataDir, PORT: String(port), SWITCHBOARD_DEMO_ON_FIRST_START: 'true' });
     const first = run(CLI, ['start'], env);
     children.push(first);

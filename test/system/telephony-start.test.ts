@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, baseEnv, CLI, freePort, type Running, run, stopLeftovers, waitForOutput } from '../support/processes.js';
+import { assertBuilt, baseEnv, CLI, freeHttpPort, type Running, run, stopLeftovers, waitForOutput } from '../support/processes.js';
 import { freeUdpPort, freeUdpRange, sipp } from '../support/telephony.js';
 
 /**
@@ -40,7 +40,7 @@ describe('start --telephony', () => {
     const edgePort = await freeUdpPort();
     const env = baseEnv({
       SWITCHBOARD_DATA_DIR: dataDir,
-      PORT: String(await freePort()),
+      PORT: String(await freeHttpPort()),
       SIP_EDGE_PORT: String(edgePort),
       SIP_NODE_PORT: String(await freeUdpPort()),
       RTPENGINE_NG_PORT: String(await freeUdpPort()),

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { epochsWithTwoTimekeepers } from '../../src/storage/repositories/routing.repository.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { addProbeClient, probeStatuses, probeSubmitAll, probeToken } from '../support/partner-probe.js';
-import { assertBuilt, baseEnv, CLI, freePort, type Running, run, waitReady, waitUntil } from '../support/processes.js';
+import { assertBuilt, baseEnv, CLI, freeHttpPort, freePort, type Running, run, waitReady, waitUntil } from '../support/processes.js';
 
 /**
  * Two Switchboard processes on one database (issue #17's acceptance): one leads the routing engine (fires its
@@ -52,7 +52,7 @@ async function envFor(name: string, port: number): Promise<Record<string, string
 }
 
 async function startNode(name: string): Promise<Node> {
-  const port = await freePort();
+  const port = await freeHttpPort();
   const running = run(CLI, ['start'], await envFor(name, port));
   children.push(running);
   await waitReady(port, running);
