@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type HaDatabase, startHaDatabase } from '../cluster/ha-database.js';
 import { type Service, startService } from '../platform/child-services.js';
 import { packageRoot } from '../storage/paths.js';
-import { startSharedEdge } from '../telephony/processes.js';
+import { startSharedEdge, waitDispatching } from '../telephony/processes.js';
 import { StartupError } from './storage-runtime.js';
 
 /**
@@ -67,6 +67,8 @@ export async function clusterUp(o: ClusterUpOptions, progress: (line: string) =>
   const nodes: Service[] = [];
   /** The shared edge and media server, stopped after the nodes. */
   const edge: Service[] = [];
+  /** The edge's control socket, to see which nodes its dispatcher has marked active. */
+  let edgeCtl: string | null = null;
   let stopping = false;
   const stop = async (exitCode: number) => {
     if (stopping) return;
@@ -87,22 +89,23 @@ export async function clusterUp(o: ClusterUpOptions, progress: (line: string) =>
     });
     progress(`database: primary ${await ha.primary()}, standby in sync, HAProxy on 127.0.0.1:${ha.haproxyPort}`);
     const t = o.telephony;
+    const nodeSip = (i: number) => ({ host: '127.0.0.1', port: (t?.sipNodePort ?? 0) + i });
     if (t) {
-      edge.push(
-        ...(await startSharedEdge({
-          sip: { host: '127.0.0.1', port: t.sipEdgePort },
-          rtpengine: {
-            host: '127.0.0.1',
-            port: t.rtpengineNgPort,
-            tcpPort: t.rtpengineTcpNgPort,
-            portMin: t.rtpPortMin,
-            portMax: t.rtpPortMax,
-          },
-          nodes: Array.from({ length: o.nodes }, (_, i) => ({ host: '127.0.0.1', port: t.sipNodePort + i })),
-          dir: o.dir,
-          template: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
-        })),
-      );
+      const [media, kamailio] = await startSharedEdge({
+        sip: { host: '127.0.0.1', port: t.sipEdgePort },
+        rtpengine: {
+          host: '127.0.0.1',
+          port: t.rtpengineNgPort,
+          tcpPort: t.rtpengineTcpNgPort,
+          portMin: t.rtpPortMin,
+          portMax: t.rtpPortMax,
+        },
+        nodes: Array.from({ length: o.nodes }, (_, i) => nodeSip(i)),
+        dir: o.dir,
+        template: path.join(packageRoot(), 'deploy', 'kamailio', 'kamailio.cfg'),
+      });
+      edge.push(media, kamailio);
+      edgeCtl = kamailio.ctl;
       progress(
         `telephony: SIP edge on udp 127.0.0.1:${t.sipEdgePort} dispatching to ${o.nodes} nodes (SIP ${t.sipNodePort}–${t.sipNodePort + o.nodes - 1}); rtpengine ng ${t.rtpengineNgPort} (keys to every node on tcp ${t.rtpengineTcpNgPort})`,
       );
@@ -141,6 +144,16 @@ export async function clusterUp(o: ClusterUpOptions, progress: (line: string) =>
       // One at a time: the first applies the migrations (and adds the demo data), the others find them done.
       const role = await waitReady(port, node, 300_000);
       progress(`${name}: http://127.0.0.1:${port} (routing ${role})`);
+    }
+    if (edgeCtl) {
+      // Ready nodes are not yet callable: the edge sends calls to a node once it has answered an OPTIONS probe.
+      await waitDispatching(
+        edgeCtl,
+        Array.from({ length: o.nodes }, (_, i) => nodeSip(i)),
+      ).catch((error: unknown) => {
+        throw new StartupError(error instanceof Error ? error.message : String(error));
+      });
+      progress(`telephony: the edge dispatches to all ${o.nodes} nodes`);
     }
     progress('cluster up; SIGINT or SIGTERM (Ctrl-C) stops it');
     for (const node of nodes) {

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { type Service, startService as start, waitForService as waitUntil } from '../platform/child-services.js';
 import { RtpengineClient } from './media/rtpengine.js';
 import { sipPing } from './sip/ping.js';
@@ -132,7 +134,7 @@ export type SharedEdgeOptions = {
  * call-survival test): the edge dispatches to every node; rtpengine sends each key to every node on its TCP ng port
  * and to no UDP port, so that the node that adopts a call hears its caller. Returns the services, stopped in reverse.
  */
-export async function startSharedEdge(o: SharedEdgeOptions): Promise<Service[]> {
+export async function startSharedEdge(o: SharedEdgeOptions): Promise<[Service, Service & { ctl: string }]> {
   const rtpengine = await startRtpengine({
     ng: { host: o.rtpengine.host, port: o.rtpengine.port },
     portMin: o.rtpengine.portMin,
@@ -155,4 +157,32 @@ export async function startSharedEdge(o: SharedEdgeOptions): Promise<Service[]> 
     await rtpengine.stop();
     throw error;
   }
+}
+
+/**
+ * The state of each destination in the edge's dispatcher (`kamcmd dispatcher.list` over its control socket):
+ * URI → flags, where a leading `A` is active (the node answered the edge's OPTIONS probe) and `I` inactive.
+ */
+export async function dispatcherStates(ctl: string): Promise<Map<string, string>> {
+  const { stdout } = await promisify(execFile)('kamcmd', ['-s', `unix:${ctl}`, 'dispatcher.list'], { timeout: 5_000 });
+  const states = new Map<string, string>();
+  for (const m of stdout.matchAll(/URI:\s*(\S+)\s+FLAGS:\s*(\S+)/g)) states.set(m[1] as string, m[2] as string);
+  return states;
+}
+
+/**
+ * Waits until the edge's dispatcher has marked every one of these nodes active. A node is marked on the first
+ * OPTIONS probe it answers (every 2 s); until then the edge answers callers 503 — so a cluster is not "up" before.
+ */
+export async function waitDispatching(ctl: string, nodes: { host: string; port: number }[], ms = 15_000): Promise<void> {
+  const wanted = nodes.map((n) => `sip:${n.host}:${n.port}`);
+  const end = Date.now() + ms;
+  let last = new Map<string, string>();
+  while (Date.now() < end) {
+    last = await dispatcherStates(ctl).catch(() => last);
+    if (wanted.every((uri) => last.get(uri)?.startsWith('A'))) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const seen = wanted.map((uri) => `${uri} ${last.get(uri) ?? 'absent'}`).join(', ');
+  throw new Error(`the SIP edge did not mark every node active within ${ms / 1000} s (${seen})`);
 }
