@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,10 +22,17 @@ beforeAll(async () => {
   await chmod(parent, 0o755);
 });
 afterAll(async () => {
-  for (const child of children) if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
+  // A test that failed midway leaves `cluster up` running: SIGTERM stops the services it started (SIGKILL would
+  // orphan them); whatever of this folder is still running after that is killed.
+  const live = children.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
+  for (const child of live) child.child.kill('SIGTERM');
+  const stopped = Promise.all(live.map((c) => c.exited));
+  const late = await Promise.race([stopped.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 90_000))]);
+  for (const child of late ? live : []) child.child.kill('SIGKILL');
   await Promise.all(children.map((c) => c.exited));
+  spawnSync('pkill', ['-KILL', '-f', parent]);
   await rm(parent, { recursive: true, force: true });
-});
+}, 120_000);
 
 const roleAt = async (port: number) =>
   ((await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { routing: { role: string; node: string } }).routing;
