@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
+    // expect.poll waits for a page or a process to reach a state; vitest's default (1 s) is shorter than a password
+    // hash or a page's first render takes on a loaded 2-core machine. A bound on waiting, never an assertion on time.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     reporters: ['default'],
   },
 });

@@ -96,5 +96,5 @@ describe('the switchboard command', () => {
     expect(JSON.parse(after.stdout).counts.cases).toBe(0);
     const verify = await cli(['audit', 'verify']);
     expect(verify.code, verify.stderr).toBe(0);
-  });
+  }, 300_000); // a first embedded cluster, the migrations, the demo seed (about a minute alone) and retention
 });

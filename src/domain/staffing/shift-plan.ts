@@ -47,6 +47,9 @@ export const DEFAULT_PLAN: PlanOptions = {
 
 export type LpSolution = { status: string; objective: number; values: ReadonlyMap<string, number> };
 /** Solves a CPLEX LP-format program (a relaxation when it has no General section), within a time limit. */
+/** A bound on the LP relaxation only, far above its solve time (under a second for a week of 1,848 shifts). */
+export const LP_TIME_LIMIT_SECONDS = 300;
+
 export type LpSolver = (program: string, options: { timeLimitSeconds: number; relativeGap: number }) => LpSolution;
 
 /** One planned shift: `agents` agents start it at `start` (interval of the week) and take their meal at `mealStart`. */
@@ -193,7 +196,9 @@ export function planShifts(requirement: readonly number[], solve: LpSolver, opti
   const coverage = new Array<number>(INTERVALS_PER_WEEK).fill(0);
   if (requirement.every((r) => r === 0))
     return { shifts: [], agentHours: 0, lowerBound: 0, gap: 0, coverage, status: 'Optimal', variables: candidates.length, constraints: 0 };
-  const relaxed = solve(coveringProgram(requirement, candidates, false).text, options);
+  // The time limit is the integer program's (the contract says so): the LP relaxation is the plan's lower bound and
+  // its fallback, and must finish — on a loaded machine a week's LP can take longer than a short integer limit.
+  const relaxed = solve(coveringProgram(requirement, candidates, false).text, { ...options, timeLimitSeconds: LP_TIME_LIMIT_SECONDS });
   if (relaxed.status !== 'Optimal') throw new Error(`the LP relaxation did not solve: ${relaxed.status}`);
   const program = coveringProgram(requirement, candidates, true);
   const integer = solve(program.text, options);
