@@ -6,7 +6,8 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     // Two cores: files run in parallel up to two at a time; each uses its own database.
     maxWorkers: 2,
-    testTimeout: 60_000,
+    // A bound against a hung test, well above the slowest default-timed test on a loaded machine (43 s).
+    testTimeout: 120_000,
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
     // expect.poll waits for a page or a process to reach a state; vitest's default (1 s) is shorter than a password
