@@ -20,6 +20,7 @@ import {
   insertCall,
   insertCallUnlessKnown,
   listAgencyAgreements,
+  markHold,
   mergeCallAdapterState,
   type NewCallRow,
   openSipCallsOfNode,
@@ -195,6 +196,11 @@ export class CallRecordService {
   /** The agent's phone answered: the reservation is accepted and the record answered, in one transaction. */
   async acceptAndAnswer(ctx: RequestContext, id: string, reservationId: string): Promise<void> {
     await this.execute({ type: 'accept', reservationId }, ctx, (trx) => updateCall(trx, id, { answered_at: ctx.now }));
+  }
+
+  /** The caller was put on hold (a consultation), or came back from it: counted on the record for the reports. */
+  async hold(id: string, on: boolean, now: Date): Promise<void> {
+    await rideOut(() => markHold(this.db, id, on, now));
   }
 
   async recording(id: string, ref: string | null): Promise<void> {

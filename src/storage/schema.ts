@@ -736,6 +736,10 @@ export type CallsTable = {
   recording_ref: string | null;
   adapter_state: ColumnType<unknown, string | null | undefined, string | null>;
   direction: ColumnType<'inbound' | 'outbound', 'inbound' | 'outbound' | undefined, 'inbound' | 'outbound'>;
+  /** Times the caller was put on hold, and their seconds on hold in all (migration 0040); the hold in progress. */
+  holds: Generated<number>;
+  hold_seconds: Generated<number>;
+  hold_started_at: Date | null;
 };
 
 export type RecordingsTable = {

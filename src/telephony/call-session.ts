@@ -210,6 +210,12 @@ export class CallSession {
     return true;
   }
 
+  /** The caller went on hold (a consultation) or came back: counted on the call record (a failed write is not the caller's problem). */
+  async markHold(on: boolean): Promise<void> {
+    if (!this.recordId) return;
+    await this.deps.calls.hold(this.recordId, on, this.deps.clock()).catch(() => undefined);
+  }
+
   /** The caller holds (the hold message loops to them) while the agent consults; false: back to the conversation. */
   /** The hold message in the caller's language (a WAV file): what they hear while the agent consults. */
   holdMessage(): Promise<string> {

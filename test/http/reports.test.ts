@@ -32,6 +32,9 @@ type SimCall = {
   endedAt: Date | null;
   endReason: 'completed' | 'abandoned_ivr' | 'abandoned_queue' | 'overflowed' | 'callback' | 'transferred' | 'failed' | null;
   callbackTaskId: string | null;
+  /** Times on hold and the seconds on hold in all (what the call record keeps). */
+  holds: number;
+  holdSeconds: number;
 };
 
 /** mulberry32: a small seeded PRNG, so the week is the same on every run. */
@@ -74,6 +77,8 @@ function simulateWeek(queueIds: string[], count: number): SimCall[] {
       endedAt: null,
       endReason: null,
       callbackTaskId: null,
+      holds: 0,
+      holdSeconds: 0,
     };
     const r = random();
     if (r < 0.08) {
@@ -92,6 +97,11 @@ function simulateWeek(queueIds: string[], count: number): SimCall[] {
       if (random() < 0.97) {
         call.endedAt = new Date(queued + wait + 30_000 + Math.floor(random() * 600_000));
         call.endReason = random() < 0.1 ? 'transferred' : 'completed';
+      }
+      // A quarter of the answered calls put the caller on hold, once or twice (a call still under way may be on hold).
+      if (random() < 0.25) {
+        call.holds = 1 + Math.floor(random() * 2);
+        call.holdSeconds = Math.round(random() * 120_000) / 1000;
       }
       if (random() < 0.8) call.disposition = pick(DISPOSITIONS);
     } else if (r < 0.88) {
@@ -167,6 +177,8 @@ beforeAll(async () => {
           answered_at: c.answeredAt,
           ended_at: c.endedAt,
           end_reason: c.endReason,
+          holds: c.holds,
+          hold_seconds: c.holdSeconds,
         })),
       )
       .execute();
@@ -227,6 +239,9 @@ const CALL_METRICS = [
   'asaSeconds',
   'ahtSeconds',
   'abandonRate',
+  'holds',
+  'heldCalls',
+  'avgHoldSeconds',
 ] as const;
 type CallMetric = (typeof CALL_METRICS)[number];
 
@@ -258,6 +273,9 @@ function expectedFigures(group: SimCall[]): Record<CallMetric, number | null> {
     asaSeconds: mean(answered.map((c) => s(c.answeredAt, c.queuedAt))),
     ahtSeconds: mean(handled.map((c) => s(c.endedAt, c.answeredAt))),
     abandonRate: offered === 0 ? null : abandoned.length / offered,
+    holds: handled.reduce((sum, c) => sum + c.holds, 0),
+    heldCalls: handled.filter((c) => c.holds > 0).length,
+    avgHoldSeconds: mean(handled.filter((c) => c.holds > 0).map((c) => c.holdSeconds)),
   };
 }
 

@@ -132,4 +132,22 @@ describe('call-record service', () => {
     // The other legs were not touched by any of it.
     expect(await leg(id, 'interpreter')).toEqual({ sid: 'CA-from-rest', status: 'ringing' });
   });
+
+  it('counts holds and their seconds: each hold once, a repeated mark changes nothing, a call ending on hold folds it in', async () => {
+    const id = await calls.arrived(arriving('hold-1'));
+    const at = (seconds: number) => new Date(t.clock.now.getTime() + seconds * 1000);
+    await calls.hold(id, true, at(10));
+    await calls.hold(id, true, at(15)); // already on hold: not a second hold, and the first start stands
+    await calls.hold(id, false, at(40));
+    await calls.hold(id, false, at(50)); // not on hold: nothing
+    await calls.hold(id, true, at(100));
+    await calls.ended(id, 'completed', undefined, at(112.5));
+    await calls.hold(id, true, at(200)); // the call has ended: nothing
+    const row = await db.db
+      .selectFrom('calls')
+      .select(['holds', 'hold_seconds', 'hold_started_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ holds: 2, hold_seconds: 42.5, hold_started_at: null });
+  });
 });

@@ -360,7 +360,8 @@ describe('Twilio adapter', () => {
     expect(live.json().calls).toContainEqual(expect.objectContaining({ recordId, parties: ['caller', 'consult'], consult: 'transferred' }));
     // The caller and the consulted party hang up: the caller's <Dial> reports, the record ends.
     await post(`/api/telephony/twilio/dial-result?reservation=x`, base(8, { DialCallStatus: 'completed' }));
-    expect(await record(8)).toMatchObject({ end_reason: 'completed' });
+    // The caller held once, for the consultation: counted on the record for the reports.
+    expect(await record(8)).toMatchObject({ end_reason: 'completed', holds: 1, hold_started_at: null });
 
     const audited = await db.db
       .selectFrom('audit_events')

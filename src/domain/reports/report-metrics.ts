@@ -98,6 +98,9 @@ export const METRICS = {
   asaSeconds: meanSeconds('calls', 'ASA (s)', 'waitSeconds', 'answered'),
   ahtSeconds: meanSeconds('calls', 'AHT (s)', 'handleSeconds', 'handled'),
   abandonRate: { source: 'calls', label: 'Abandon rate', unit: 'ratio', value: (t) => ratio(n(t, 'abandoned'), offered(t)) },
+  holds: count('calls', 'Holds', 'holds'),
+  heldCalls: count('calls', 'Calls put on hold', 'heldCalls'),
+  avgHoldSeconds: meanSeconds('calls', 'Average hold (s)', 'holdSeconds', 'heldCalls'),
 
   callbacksOwed: count('callbacks', 'Callbacks owed', 'created'),
   callbacksKept: count('callbacks', 'Callbacks kept', 'completed'),

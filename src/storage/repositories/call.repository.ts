@@ -74,10 +74,31 @@ export async function endCall(db: Trx, id: string, end: { at: Date; reason: Call
       ...(end.ivrPath !== undefined ? { ivr_path: end.ivrPath } : {}),
       // A SIP call's dialogs and media (what an adopter would need) are of no use once it has ended.
       adapter_state: sql<string | null>`CASE WHEN adapter = 'sip' THEN NULL ELSE adapter_state END`,
+      // A call that ends on hold: the hold ends with it.
+      hold_seconds: sql<number>`hold_seconds + ${heldSince(end.at)}`,
+      hold_started_at: null,
     })
     .where('id', '=', id)
     .where('ended_at', 'is', null)
     .execute();
+}
+
+/** Seconds from the hold in progress (none: 0) to `at`, never negative. */
+const heldSince = (at: Date) =>
+  sql<number>`CASE WHEN hold_started_at IS NULL THEN 0 ELSE greatest(0, date_part('epoch', ${at}::timestamptz - hold_started_at)) END`;
+
+/**
+ * The caller was put on hold (true) or taken off it (false) at `at`. A hold counts once however often it is asked
+ * for; taking a caller off hold who is not on it changes nothing; an ended call is left as it is.
+ */
+export async function markHold(db: Trx, id: string, on: boolean, at: Date): Promise<void> {
+  const update = db.updateTable('calls').where('id', '=', id).where('ended_at', 'is', null);
+  if (on) await update.set({ holds: sql<number>`holds + 1`, hold_started_at: at }).where('hold_started_at', 'is', null).execute();
+  else
+    await update
+      .set({ hold_seconds: sql<number>`hold_seconds + ${heldSince(at)}`, hold_started_at: null })
+      .where('hold_started_at', 'is not', null)
+      .execute();
 }
 
 /**

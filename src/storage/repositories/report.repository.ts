@@ -75,6 +75,12 @@ const CALLS: SourceSql = {
       handleSeconds: sql.raw(
         `coalesce(sum(${seconds('c.ended_at - c.answered_at')}) FILTER (WHERE c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL), 0)`,
       ),
+      // Hold is counted on answered calls that ended (a hold still under way is not yet a figure).
+      holds: sql.raw('coalesce(sum(c.holds) FILTER (WHERE c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL), 0)'),
+      heldCalls: sql.raw('count(*) FILTER (WHERE c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL AND c.holds > 0)'),
+      holdSeconds: sql.raw(
+        'coalesce(sum(c.hold_seconds) FILTER (WHERE c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL AND c.holds > 0), 0)',
+      ),
     };
   },
 };

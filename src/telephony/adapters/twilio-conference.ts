@@ -108,6 +108,8 @@ export type ConferenceDeps = {
   outbound: { callerId: string; allow: readonly RegExp[] } | null;
   /** Warm transfer: the agent's task goes to wrap-up. */
   handedOver: (taskId: string) => Promise<void>;
+  /** When a hold starts and ends, for the call record. */
+  clock: () => Date;
   log: (event: string, details: Record<string, unknown>) => void;
 };
 
@@ -310,8 +312,10 @@ export class TwilioConference implements LiveCallDesk {
     await this.deps.calls.patchConference(recordId, { [party]: null, ...patch });
   }
 
-  private hold(recordId: string, on: boolean) {
-    return this.deps.rest.post(this.participants(recordId, 'caller'), { Hold: on });
+  private async hold(recordId: string, on: boolean): Promise<void> {
+    await this.deps.rest.post(this.participants(recordId, 'caller'), { Hold: on });
+    // Counted once Twilio has done it; a failed write is not the caller's problem.
+    await this.deps.calls.hold(recordId, on, this.deps.clock()).catch(() => undefined);
   }
 
   /** The caller holds (Twilio's hold music) while the agent's colleague or a number rings (true: ringing). */

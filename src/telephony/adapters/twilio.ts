@@ -93,6 +93,7 @@ export class TwilioCalls {
             if (this.deps.routing.engine.task(taskId)?.status === 'assigned')
               await this.deps.routing.execute({ type: 'complete', taskId }, this.ctx());
           },
+          clock: deps.clock,
           log: (event, details) => deps.log?.(event, details),
         })
       : null;
