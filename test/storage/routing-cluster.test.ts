@@ -148,7 +148,7 @@ describe('two routing nodes on one database', () => {
       await a.routing.stop().catch(() => undefined);
       await Promise.all([a.handle.close(), b.handle.close()]);
     }
-  }, 60_000);
+  }, 120_000);
 
   it('fences a leader whose lease was taken over while it was paused: its timers are refused, its engine stays the log', async () => {
     const clock = testClock();
@@ -188,7 +188,7 @@ describe('two routing nodes on one database', () => {
       await a.routing.stop();
       await a.handle.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   it('frees the log when a node stops inside an append: the server ends its session, the others go on', async () => {
     // The run with the machine's clock moved (scripts/test.sh) runs PostgreSQL under libfaketime, whose timers its
@@ -240,5 +240,5 @@ describe('two routing nodes on one database', () => {
       await a.routing.stop();
       await Promise.all([a.handle.close(), other.close()]);
     }
-  }, 60_000);
+  }, 120_000);
 });
