@@ -54,6 +54,7 @@ import { desktopRoutes } from './routes/desktop.routes.js';
 import { liveCallRoutes } from './routes/live-call.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
 import { partnerRequestRoutes } from './routes/partner-request.routes.js';
+import { relationshipRoutes } from './routes/relationship.routes.js';
 import { personRoutes } from './routes/person.routes.js';
 import { realtimeRoutes } from './routes/realtime.routes.js';
 import { referenceRoutes } from './routes/reference.routes.js';
@@ -369,6 +370,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...desktopRoutes(ctx),
     ...submissionRoutes(ctx),
     ...partnerRequestRoutes(ctx),
+    ...relationshipRoutes(ctx),
     ...clientRequestRoutes(ctx),
     ...twilioRoutes(() => options.twilio?.calls),
     ...callRoutes(ctx),
