@@ -42,6 +42,12 @@ const toObservation = (o: { person_id: string; line1: string | null; city: strin
   observedAt: o.observed_at,
 });
 
+/** A relationship with the related person's name, as the screen shows it. */
+async function withName(trx: Trx, row: rel.RelationshipRow) {
+  const [p] = await rel.personsBrief(trx, [row.person_id]);
+  return { ...row, given_names: p?.given_names ?? '', family_name_1: p?.family_name_1 ?? '', family_name_2: p?.family_name_2 ?? null };
+}
+
 /** The case's children: subjects in the role of child, or whom any date of birth makes a minor. */
 async function childrenOf(trx: Trx, ctx: ActorCtx, caseId: string) {
   const subjects = await caseSubjectsWithPersons(trx, caseId);
@@ -239,7 +245,7 @@ export async function addRelationship(db: Db, ctx: ActorCtx, caseId: string, inp
         resourceId: row.id,
         details: { caseId, type: row.type, source: row.source },
       });
-      return row;
+      return withName(trx, row);
     },
     true,
   );
@@ -287,7 +293,7 @@ export async function updateRelationship(
         resourceId: id,
         details: { caseId, ...(input.verification ? { verification: input.verification } : {}), ended: input.until !== undefined },
       });
-      return updated;
+      return withName(trx, updated);
     },
     true,
   );

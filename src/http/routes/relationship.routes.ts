@@ -107,7 +107,7 @@ export function relationshipRoutes(ctx: AppContext) {
       method: 'POST',
       url: '/api/v1/partner-requests/:id/sponsor-approvals',
       summary: 'A legal reviewer (not the author) approves naming one protected sponsor in this held request to a partner agency',
-      tags: ['partner requests'],
+      tags: ['partner-requests'],
       access: { permission: 'sponsor:approve_disclosure' },
       params: ZIdParams,
       body: ZSponsorApprovalBody,

@@ -152,7 +152,7 @@ export const sponsorApprovalsFor = (db: Trx, disclosure: { referralId: string } 
     .selectFrom('sponsor_disclosure_approvals')
     .selectAll()
     .where(
-      'referral_id' in disclosure ? 'referral_id' : 'partner_request_id',
+      'referralId' in disclosure ? 'referral_id' : 'partner_request_id',
       '=',
       'referralId' in disclosure ? disclosure.referralId : disclosure.partnerRequestId,
     )
