@@ -57,7 +57,9 @@ export const ZRelationship = z.object({
   verification: z.enum(['unverified', 'verified', 'disputed']),
   verifiedAt: z.string().nullable(),
   createdAt: z.string(),
-  protectedSponsor: z.boolean().describe('a sponsor: kept out of every referral and partner request unless a legal reviewer approves naming them'),
+  protectedSponsor: z
+    .boolean()
+    .describe('a sponsor: kept out of every referral and partner request unless a legal reviewer approves naming them'),
 });
 
 export const ZRelationshipSuggestion = z.object({
@@ -80,7 +82,13 @@ export const ZFamily = z.object({
     z.object({
       address: z.string(),
       members: z.array(
-        z.object({ personId: z.string(), name: z.string(), firstObservedAt: z.string(), lastObservedAt: z.string(), observations: z.number().int() }),
+        z.object({
+          personId: z.string(),
+          name: z.string(),
+          firstObservedAt: z.string(),
+          lastObservedAt: z.string(),
+          observations: z.number().int(),
+        }),
       ),
     }),
   ),

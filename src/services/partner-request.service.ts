@@ -16,6 +16,7 @@ import { findPerson } from '../storage/repositories/person.repository.js';
 import type { PartnerRequestStatus } from '../storage/schema.js';
 import { appendAudit } from './audit.service.js';
 import { withCase } from './case.service.js';
+import { checkChildDisclosure } from './consent.service.js';
 import {
   addEvent,
   DEFAULT_DUE_HOURS,
@@ -28,7 +29,6 @@ import {
   type Trx,
 } from './partner-request-record.service.js';
 import { ensureWorkItem, postReviewFor } from './partner-request-work.service.js';
-import { checkChildDisclosure } from './consent.service.js';
 import { blockedError, gateInputFor } from './referral.service.js';
 import { shieldFor } from './sponsor-shield.service.js';
 

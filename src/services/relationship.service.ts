@@ -30,10 +30,19 @@ import { sponsorsOfCase } from './sponsor-shield.service.js';
  * 3–5) attach to the same case and persons.
  */
 
+export type { RelationshipRow, SuggestionRow } from '../storage/repositories/relationship.repository.js';
+
 type Trx = Transaction<Database>;
 type ActorCtx = RequestContext & { actor: Actor };
 
-const toObservation = (o: { person_id: string; line1: string | null; city: string | null; state: string | null; zip: string | null; observed_at: Date }): Observation => ({
+const toObservation = (o: {
+  person_id: string;
+  line1: string | null;
+  city: string | null;
+  state: string | null;
+  zip: string | null;
+  observed_at: Date;
+}): Observation => ({
   personId: o.person_id,
   line1: o.line1,
   city: o.city,
@@ -139,7 +148,12 @@ export async function readFamily(db: Db, ctx: ActorCtx, caseId: string, stated: 
     for (const m of members) for (const id of await personCluster(trx, m)) clusters.set(id, m);
     const observed = await rel.observationsOf(trx, [...clusters.keys()]);
     const homes = households(observed.map((o) => ({ ...toObservation(o), personId: clusters.get(o.person_id) ?? o.person_id })));
-    const names = new Map((await rel.personsBrief(trx, members)).map((p) => [p.id, [p.given_names, p.family_name_1, p.family_name_2].filter(Boolean).join(' ')]));
+    const names = new Map(
+      (await rel.personsBrief(trx, members)).map((p) => [
+        p.id,
+        [p.given_names, p.family_name_1, p.family_name_2].filter(Boolean).join(' '),
+      ]),
+    );
     await appendAudit(trx, ctx, {
       action: 'relationship.list',
       outcome: 'allowed',
@@ -284,7 +298,11 @@ export async function updateRelationship(
         at: ctx.now,
         actorId: userId,
         kind: 'relationship_updated',
-        details: { relationshipId: id, ...(input.verification ? { verification: input.verification } : {}), ...(input.until ? { until: input.until } : {}) },
+        details: {
+          relationshipId: id,
+          ...(input.verification ? { verification: input.verification } : {}),
+          ...(input.until ? { until: input.until } : {}),
+        },
       });
       await appendAudit(trx, ctx, {
         action: 'relationship.update',

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { redactDeep, SPONSOR_WITHHELD, type ShieldedSponsor, shieldedFrom } from '../domain/safeguards/sponsor-shield.js';
+import { nameForms, redactDeep, type ShieldedSponsor, SPONSOR_WITHHELD, shieldedFrom } from '../domain/safeguards/sponsor-shield.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent, caseSubjectIds, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
 import * as requests from '../storage/repositories/partner-request.repository.js';
@@ -21,12 +21,11 @@ import { refuseDependentApprover } from './two-person.service.js';
  * disclosure; nothing else lifts it.
  */
 
+export type { SponsorApprovalRow } from '../storage/repositories/relationship.repository.js';
+
 type Trx = Transaction<Database>;
 type ActorCtx = RequestContext & { actor: Actor };
 export type Disclosure = { referralId: string } | { partnerRequestId: string };
-
-const fullName = (p: { given_names: string; family_name_1: string; family_name_2: string | null }) =>
-  [p.given_names, p.family_name_1, p.family_name_2].filter(Boolean).join(' ');
 
 /**
  * Every sponsor a disclosure from this case could name: persons named as sponsor on the case (subject role,
@@ -44,7 +43,9 @@ export async function sponsorsOfCase(trx: Trx, caseId: string): Promise<Shielded
     const [records, aliases] = await Promise.all([rel.personsBrief(trx, cluster), rel.aliasesOf(trx, cluster)]);
     out.push({
       personId: id,
-      names: [...records.map(fullName), ...aliases.map(fullName)],
+      names: [...records, ...aliases].flatMap((n) =>
+        nameForms({ givenNames: n.given_names, familyName1: n.family_name_1, familyName2: n.family_name_2 }),
+      ),
       phones: records.flatMap((r) => r.phones),
     });
   }
@@ -83,12 +84,18 @@ export async function shieldRequestRow<T extends requests.PartnerRequestRow>(trx
 async function loadDisclosure(trx: Trx, ctx: ActorCtx, target: Disclosure, action: string) {
   const found =
     'referralId' in target
-      ? await referrals.findReferralWithCase(trx, target.referralId, true).then((r) =>
-          r ? { caseId: r.case_id, unit: r.case_unit, authorId: r.created_by, status: r.status, open: ['draft', 'pending_review'] } : undefined,
-        )
-      : await requests.findRequestWithCaseForUpdate(trx, target.partnerRequestId).then((r) =>
-          r ? { caseId: r.case_id, unit: r.case_unit, authorId: r.created_by, status: r.status, open: ['pending_review'] } : undefined,
-        );
+      ? await referrals
+          .findReferralWithCase(trx, target.referralId, true)
+          .then((r) =>
+            r
+              ? { caseId: r.case_id, unit: r.case_unit, authorId: r.created_by, status: r.status, open: ['draft', 'pending_review'] }
+              : undefined,
+          )
+      : await requests
+          .findRequestWithCaseForUpdate(trx, target.partnerRequestId)
+          .then((r) =>
+            r ? { caseId: r.case_id, unit: r.case_unit, authorId: r.created_by, status: r.status, open: ['pending_review'] } : undefined,
+          );
   const resourceType = 'referralId' in target ? 'referral' : 'partner_request';
   const resourceId = 'referralId' in target ? target.referralId : target.partnerRequestId;
   if (!found || !mayReadUnit(ctx.actor, found.unit)) {

@@ -57,7 +57,11 @@ const reading = 'purposeCode=case_work&purpose=Reviewing%20the%20child%27s%20fam
 const why = { purposeCode: 'welfare_check', purpose: 'Check on the child at the sponsor home' };
 
 async function partnerToken(ori: string) {
-  const res = await post(admin, '/api/v1/admin/partner-clients', { agencyOri: ori, name: 'CAD', scopes: ['requests:respond', 'submissions:write'] });
+  const res = await post(admin, '/api/v1/admin/partner-clients', {
+    agencyOri: ori,
+    name: 'CAD',
+    scopes: ['requests:respond', 'submissions:write'],
+  });
   if (res.statusCode !== 201) throw new Error(res.body);
   const token = await fetch(`${base}/api/partner/v1/oauth/token`, {
     method: 'POST',
@@ -94,13 +98,22 @@ const allNo = [
 const screen = (yes: string[] = []) => Object.fromEntries(allNo.map((q) => [q, { answer: yes.includes(q) ? 'yes' : 'no' }]));
 
 /** A UAC case: a child and the sponsor ORR released them to, at one address; screened. */
-async function childWithSponsor(names: { child: [string, string]; sponsor: [string, string]; phone: string; line1: string }, yes: string[] = []) {
+async function childWithSponsor(
+  names: { child: [string, string]; sponsor: [string, string]; phone: string; line1: string },
+  yes: string[] = [],
+) {
   const c = await intake({
     narrative: `The school says ${names.sponsor[0]} ${names.sponsor[1]} has not been seen with the child; call ${names.phone}.`,
     subjects: [
       { person: { givenNames: names.child[0], familyName1: names.child[1], dob: '2012-03-04', dobBasis: 'claimed' }, role: 'child' },
       {
-        person: { givenNames: names.sponsor[0], familyName1: names.sponsor[1], dob: '1985-01-02', dobBasis: 'exact', phones: [names.phone] },
+        person: {
+          givenNames: names.sponsor[0],
+          familyName1: names.sponsor[1],
+          dob: '1985-01-02',
+          dobBasis: 'exact',
+          phones: [names.phone],
+        },
         role: 'sponsor',
       },
     ],
@@ -117,13 +130,23 @@ async function childWithSponsor(names: { child: [string, string]; sponsor: [stri
 }
 
 const audits = (action: string, resourceId: string) =>
-  db.db.selectFrom('audit_events').select(['outcome', 'details', 'actor_id']).where('action', '=', action).where('resource_id', '=', resourceId).execute();
+  db.db
+    .selectFrom('audit_events')
+    .select(['outcome', 'details', 'actor_id'])
+    .where('action', '=', action)
+    .where('resource_id', '=', resourceId)
+    .execute();
 
 describe('relationships: the family tree, suggested links and households', () => {
   let kase: { caseId: string; child: string; sponsor: string };
   let neighbour: string;
   beforeAll(async () => {
-    kase = await childWithSponsor({ child: ['Lucía', 'Ccori'], sponsor: ['Rosa', 'Mamani'], phone: '615-555-0177', line1: '40 Synthetic Ln' });
+    kase = await childWithSponsor({
+      child: ['Lucía', 'Ccori'],
+      sponsor: ['Rosa', 'Mamani'],
+      phone: '615-555-0177',
+      line1: '40 Synthetic Ln',
+    });
     // Someone else seen at the same address, in another report (and another case).
     const other = await intake({
       subjects: [{ person: { givenNames: 'Efraín', familyName1: 'Ticona', dob: '1979-07-07', dobBasis: 'exact' } }],
@@ -146,13 +169,21 @@ describe('relationships: the family tree, suggested links and households', () =>
       expect.arrayContaining([`${kase.sponsor}:named_as_sponsor`, `${kase.sponsor}:same_address`, `${neighbour}:same_address`]),
     );
     expect(f.households).toEqual([
-      expect.objectContaining({ address: expect.stringContaining('40 Synthetic Ln'), members: [expect.objectContaining({ personId: kase.child })] }),
+      expect.objectContaining({
+        address: expect.stringContaining('40 Synthetic Ln'),
+        members: [expect.objectContaining({ personId: kase.child })],
+      }),
     ]);
     const named = f.suggestions.find((s: { reason: string }) => s.reason === 'named_as_sponsor');
     const stranger = f.suggestions.find((s: { personId: string }) => s.personId === neighbour);
     // Only the unit's case workers decide.
-    expect((await post(callTaker, `/api/v1/cases/${kase.caseId}/relationship-suggestions/${named.id}/decision`, { decision: 'confirm' })).statusCode).toBe(403);
-    const confirmed = await post(uac, `/api/v1/cases/${kase.caseId}/relationship-suggestions/${named.id}/decision`, { decision: 'confirm' });
+    expect(
+      (await post(callTaker, `/api/v1/cases/${kase.caseId}/relationship-suggestions/${named.id}/decision`, { decision: 'confirm' }))
+        .statusCode,
+    ).toBe(403);
+    const confirmed = await post(uac, `/api/v1/cases/${kase.caseId}/relationship-suggestions/${named.id}/decision`, {
+      decision: 'confirm',
+    });
     expect(confirmed.statusCode, confirmed.body).toBe(200);
     expect(confirmed.json()).toMatchObject({ status: 'confirmed', relationshipId: expect.any(String) });
     const rejected = await post(uac, `/api/v1/cases/${kase.caseId}/relationship-suggestions/${stranger.id}/decision`, {
@@ -160,14 +191,22 @@ describe('relationships: the family tree, suggested links and households', () =>
       note: 'A neighbour, not family',
     });
     expect(rejected.json()).toMatchObject({ status: 'rejected', relationshipId: null });
-    expect((await post(uac, `/api/v1/cases/${kase.caseId}/relationship-suggestions/${stranger.id}/decision`, { decision: 'reject' })).statusCode).toBe(409);
+    expect(
+      (await post(uac, `/api/v1/cases/${kase.caseId}/relationship-suggestions/${stranger.id}/decision`, { decision: 'reject' })).statusCode,
+    ).toBe(409);
     expect((await audits('relationship.suggestion.confirm', named.id)).map((a) => a.outcome)).toEqual(['allowed']);
     expect((await audits('relationship.suggestion.reject', stranger.id)).map((a) => a.outcome)).toEqual(['allowed']);
     expect((await audits('relationship.list', kase.caseId)).map((a) => a.outcome)).toEqual(['denied', 'allowed']);
 
     const again = (await get(uac, `/api/v1/cases/${kase.caseId}/family?${reading}`)).json();
     expect(again.relationships).toEqual([
-      expect.objectContaining({ personId: kase.sponsor, type: 'sponsor', source: 'suggestion', verification: 'unverified', protectedSponsor: true }),
+      expect.objectContaining({
+        personId: kase.sponsor,
+        type: 'sponsor',
+        source: 'suggestion',
+        verification: 'unverified',
+        protectedSponsor: true,
+      }),
     ]);
     // A rejected suggestion stays rejected; the household now has the sponsor in it.
     expect(again.suggestions.find((s: { id: string }) => s.id === stranger.id).status).toBe('rejected');
@@ -181,18 +220,32 @@ describe('relationships: the family tree, suggested links and households', () =>
       case: { open: { type: 'general_tip', priority: 'low', summary: 'Father abroad' } },
     });
     const fatherId = father.subjects[0]?.personId as string;
-    const body = { childPersonId: kase.child, personId: fatherId, type: 'parent', source: 'orr', since: '2012-03-04', sourceNote: 'ORR file' };
+    const body = {
+      childPersonId: kase.child,
+      personId: fatherId,
+      type: 'parent',
+      source: 'orr',
+      since: '2012-03-04',
+      sourceNote: 'ORR file',
+    };
     expect((await post(analyst, `/api/v1/cases/${kase.caseId}/relationships`, body)).statusCode).toBe(403);
     const made = await post(uac, `/api/v1/cases/${kase.caseId}/relationships`, body);
     expect(made.statusCode, made.body).toBe(201);
-    expect(made.json()).toMatchObject({ type: 'parent', source: 'orr', since: '2012-03-04', until: null, verification: 'unverified', name: 'Juvenal Ccori' });
+    expect(made.json()).toMatchObject({
+      type: 'parent',
+      source: 'orr',
+      since: '2012-03-04',
+      until: null,
+      verification: 'unverified',
+      name: 'Juvenal Ccori',
+    });
     const id = made.json().id;
     const verified = await patch(uac, `/api/v1/cases/${kase.caseId}/relationships/${id}`, { verification: 'verified' });
     expect(verified.json()).toMatchObject({ verification: 'verified', verifiedAt: t.clock.now.toISOString() });
     expect((await patch(uac, `/api/v1/cases/${kase.caseId}/relationships/${id}`, { until: '2001-01-01' })).statusCode).toBe(400);
-    expect((await post(uac, `/api/v1/cases/${kase.caseId}/relationships`, { ...body, childPersonId: fatherId })).json().error.issues[0].code).toBe(
-      'not_a_child_of_case',
-    );
+    expect(
+      (await post(uac, `/api/v1/cases/${kase.caseId}/relationships`, { ...body, childPersonId: fatherId })).json().error.issues[0].code,
+    ).toBe('not_a_child_of_case');
     expect((await post(uac, `/api/v1/cases/${kase.caseId}/relationships`, { ...body, source: 'report' })).json().error.issues[0].code).toBe(
       'not_a_case_report',
     );
@@ -221,13 +274,23 @@ describe('a sponsor never reaches a referral or a partner request without a lega
       narrative: 'Caller says Norma Quispe Apaza works nights; her number is 615-555-0133.',
       subjects: [
         {
-          person: { givenNames: 'Norma', familyName1: 'Quispe', familyName2: 'Apaza', dob: '1984-04-04', dobBasis: 'exact', phones: ['615-555-0133'] },
+          person: {
+            givenNames: 'Norma',
+            familyName1: 'Quispe',
+            familyName2: 'Apaza',
+            dob: '1984-04-04',
+            dobBasis: 'exact',
+            phones: ['615-555-0133'],
+          },
           role: 'sponsor',
         },
       ],
     });
     const sponsor = lead.subjects[0]?.personId as string;
-    const draft = await post(analyst, `/api/v1/cases/${lead.case.id}/referrals`, { purpose: 'enforcement', notes: 'Norma Quispe, 615 555 0133' });
+    const draft = await post(analyst, `/api/v1/cases/${lead.case.id}/referrals`, {
+      purpose: 'enforcement',
+      notes: 'Norma Quispe, 615 555 0133',
+    });
     expect(draft.statusCode, draft.body).toBe(201);
     const id = draft.json().id;
     const submitted = await post(analyst, `/api/v1/referrals/${id}/submit`);
@@ -238,9 +301,15 @@ describe('a sponsor never reaches a referral or a partner request without a lega
     expect(reason.message).not.toContain('Norma');
 
     // Approving the referral is not approving the sponsor.
-    const early = await post(reviewer, `/api/v1/referrals/${id}/review`, { decision: 'approve', justification: 'Corroborated; lawful to proceed now.' });
+    const early = await post(reviewer, `/api/v1/referrals/${id}/review`, {
+      decision: 'approve',
+      justification: 'Corroborated; lawful to proceed now.',
+    });
     expect(early.statusCode).toBe(422);
-    expect(early.json().error).toMatchObject({ code: 'disclosure_refused', issues: [expect.objectContaining({ code: 'sponsor_approval_required' })] });
+    expect(early.json().error).toMatchObject({
+      code: 'disclosure_refused',
+      issues: [expect.objectContaining({ code: 'sponsor_approval_required' })],
+    });
     expect((await audits('referral.review', id)).map((a) => [a.outcome, (a.details as { rule?: string }).rule])).toContainEqual([
       'denied',
       'sponsor_approval_required',
@@ -259,7 +328,10 @@ describe('a sponsor never reaches a referral or a partner request without a lega
     expect(ok.json()).toMatchObject({ sponsorPersonId: sponsor, referralId: id });
     expect((await audits('sponsor_disclosure.approve', id)).map((a) => a.outcome)).toEqual(['denied', 'denied', 'allowed']);
 
-    const sent = await post(reviewer, `/api/v1/referrals/${id}/review`, { decision: 'approve', justification: 'Corroborated; sponsor approval on file.' });
+    const sent = await post(reviewer, `/api/v1/referrals/${id}/review`, {
+      decision: 'approve',
+      justification: 'Corroborated; sponsor approval on file.',
+    });
     expect(sent.statusCode, sent.body).toBe(200);
     expect(sent.json().status).toBe('sent');
     // Named with approval: the office's packet has her.
@@ -291,7 +363,12 @@ describe('a sponsor never reaches a referral or a partner request without a lega
     expect((await get(harlingen, `/api/v1/referrals/${id}/packet`)).body).toContain('Yupanqui');
 
     // Later the UAC unit learns he sponsors a child: from now on he is protected.
-    const kase = await childWithSponsor({ child: ['Wilmer', 'Huanca'], sponsor: ['Celia', 'Choque'], phone: '615-555-0155', line1: '8 Synthetic Rd' });
+    const kase = await childWithSponsor({
+      child: ['Wilmer', 'Huanca'],
+      sponsor: ['Celia', 'Choque'],
+      phone: '615-555-0155',
+      line1: '8 Synthetic Rd',
+    });
     const linked = await post(uac, `/api/v1/cases/${kase.caseId}/relationships`, {
       childPersonId: kase.child,
       personId: tomas,
@@ -330,7 +407,12 @@ describe('a sponsor never reaches a referral or a partner request without a lega
   });
 
   it('partner request about a sponsor, or naming one: held; approval refused until a legal reviewer approves naming the sponsor', async () => {
-    const kase = await childWithSponsor({ child: ['Yaneth', 'Coaquira'], sponsor: ['Delia', 'Arhuata'], phone: '615-555-0166', line1: '9 Synthetic Pl' });
+    const kase = await childWithSponsor({
+      child: ['Yaneth', 'Coaquira'],
+      sponsor: ['Delia', 'Arhuata'],
+      phone: '615-555-0166',
+      line1: '9 Synthetic Pl',
+    });
     const aboutSponsor = await post(uac, `/api/v1/cases/${kase.caseId}/partner-requests`, {
       kind: 'information',
       personId: kase.sponsor,
@@ -363,8 +445,13 @@ describe('a sponsor never reaches a referral or a partner request without a lega
     const refused = await post(reviewer, `/api/v1/partner-requests/${held.id}/review`, approve);
     expect(refused.statusCode).toBe(422);
     expect(refused.json().error.issues[0].code).toBe('sponsor_approval_required');
-    expect((await audits('partner_request.review', held.id)).map((a) => (a.details as { rule?: string }).rule)).toContain('sponsor_approval_required');
-    expect((await post(uac, `/api/v1/partner-requests/${held.id}/sponsor-approvals`, { personId: kase.sponsor, justification: 'x'.repeat(30) })).statusCode).toBe(403);
+    expect((await audits('partner_request.review', held.id)).map((a) => (a.details as { rule?: string }).rule)).toContain(
+      'sponsor_approval_required',
+    );
+    expect(
+      (await post(uac, `/api/v1/partner-requests/${held.id}/sponsor-approvals`, { personId: kase.sponsor, justification: 'x'.repeat(30) }))
+        .statusCode,
+    ).toBe(403);
     const ok = await post(reviewer, `/api/v1/partner-requests/${held.id}/sponsor-approvals`, {
       personId: kase.sponsor,
       justification: 'The agency must know whom to ask for at the door; welfare only.',
@@ -381,7 +468,9 @@ describe('a sponsor never reaches a referral or a partner request without a lega
 
   it('the agency’s view (list, one, acknowledge) and the webhook: a sponsor named after the request left is withheld', async () => {
     const lead = await intake({
-      subjects: [{ person: { givenNames: 'Gregorio', familyName1: 'Mamani', dob: '1975-05-05', dobBasis: 'exact', phones: ['615-555-0188'] } }],
+      subjects: [
+        { person: { givenNames: 'Gregorio', familyName1: 'Mamani', dob: '1975-05-05', dobBasis: 'exact', phones: ['615-555-0188'] } },
+      ],
       locations: [{ subject: 0, address: { line1: '77 Synthetic Blvd', zip: '78520' }, confidence: 'high' }],
     });
     const gregorio = lead.subjects[0]?.personId as string;
@@ -396,7 +485,12 @@ describe('a sponsor never reaches a referral or a partner request without a lega
     expect(request.status).toBe('sent');
     expect((await agency(`/requests/${request.id}`)).text).toContain('Gregorio');
 
-    const kase = await childWithSponsor({ child: ['Ruth', 'Laura'], sponsor: ['Nilda', 'Pari'], phone: '615-555-0199', line1: '5 Synthetic Sq' });
+    const kase = await childWithSponsor({
+      child: ['Ruth', 'Laura'],
+      sponsor: ['Nilda', 'Pari'],
+      phone: '615-555-0199',
+      line1: '5 Synthetic Sq',
+    });
     expect(
       (
         await post(uac, `/api/v1/cases/${kase.caseId}/relationships`, {
@@ -410,7 +504,10 @@ describe('a sponsor never reaches a referral or a partner request without a lega
 
     const one = await agency(`/requests/${request.id}`);
     expect(one.status).toBe(200);
-    expect(JSON.parse(one.text).request).toMatchObject({ subject: { name: '[sponsor withheld]' }, question: 'Is [sponsor withheld] still at this address?' });
+    expect(JSON.parse(one.text).request).toMatchObject({
+      subject: { name: '[sponsor withheld]' },
+      question: 'Is [sponsor withheld] still at this address?',
+    });
     for (const view of [one.text, (await agency('/requests')).text, (await agency(`/requests/${request.id}/acknowledge`, {})).text])
       expect(view).not.toContain('Gregorio');
     // The webhook the withdrawal sends.
@@ -429,7 +526,12 @@ describe('a sponsor never reaches a referral or a partner request without a lega
 describe('consent and disclosure', () => {
   let kase: { caseId: string; child: string; sponsor: string };
   beforeAll(async () => {
-    kase = await childWithSponsor({ child: ['Abigail', 'Sirpa'], sponsor: ['Hilda', 'Sirpa'], phone: '615-555-0122', line1: '3 Synthetic Ave' });
+    kase = await childWithSponsor({
+      child: ['Abigail', 'Sirpa'],
+      sponsor: ['Hilda', 'Sirpa'],
+      phone: '615-555-0122',
+      line1: '3 Synthetic Ave',
+    });
   });
   const consent = (over: Body = {}) => ({
     personId: kase.child,
@@ -452,14 +554,18 @@ describe('consent and disclosure', () => {
     expect(future.json().error.issues[0].code).toBe('in_future');
     const notSubject = await post(uac, `/api/v1/cases/${kase.caseId}/consents`, consent({ personId: analyst.userId }));
     expect(notSubject.json().error.issues[0].code).toBe('not_a_subject');
-    const services = await post(uac, `/api/v1/cases/${kase.caseId}/consents`, consent({
-      scope: 'services',
-      recipientKind: 'legal_aid',
-      decision: 'granted',
-      givenBy: 'child',
-      guardianName: undefined,
-      basis: 'The child agreed to see a lawyer',
-    }));
+    const services = await post(
+      uac,
+      `/api/v1/cases/${kase.caseId}/consents`,
+      consent({
+        scope: 'services',
+        recipientKind: 'legal_aid',
+        decision: 'granted',
+        givenBy: 'child',
+        guardianName: undefined,
+        basis: 'The child agreed to see a lawyer',
+      }),
+    );
     expect(services.statusCode, services.body).toBe(201);
     expect(services.json()).toMatchObject({ scope: 'services', decision: 'granted', givenOn: '2026-11-28', inForce: true });
     const listed = (await get(uac, `/api/v1/cases/${kase.caseId}/consents`)).json().consents;
@@ -469,11 +575,18 @@ describe('consent and disclosure', () => {
     expect((await check('recipientKind=legal_aid')).json()).toMatchObject({ allowed: true, basis: 'consent' });
     expect((await check('recipientKind=medical')).json()).toMatchObject({ allowed: false, code: 'consent_required' });
     expect((await check('recipientKind=field_office')).json()).toMatchObject({ allowed: true, basis: 'safeguard_gate' });
-    const withdrawn = await post(uac, `/api/v1/cases/${kase.caseId}/consents/${services.json().id}/withdraw`, { reason: 'The child changed her mind' });
+    const withdrawn = await post(uac, `/api/v1/cases/${kase.caseId}/consents/${services.json().id}/withdraw`, {
+      reason: 'The child changed her mind',
+    });
     expect(withdrawn.statusCode, withdrawn.body).toBe(200);
     expect((await check('recipientKind=legal_aid')).json()).toMatchObject({ allowed: false, code: 'consent_withdrawn' });
-    expect((await post(uac, `/api/v1/cases/${kase.caseId}/consents/${services.json().id}/withdraw`, { reason: 'again' })).statusCode).toBe(409);
-    const backdated = await post(uac, `/api/v1/cases/${kase.caseId}/consents/${services.json().id}/withdraw`, { reason: 'x', withdrawnOn: '2026-01-01' });
+    expect((await post(uac, `/api/v1/cases/${kase.caseId}/consents/${services.json().id}/withdraw`, { reason: 'again' })).statusCode).toBe(
+      409,
+    );
+    const backdated = await post(uac, `/api/v1/cases/${kase.caseId}/consents/${services.json().id}/withdraw`, {
+      reason: 'x',
+      withdrawnOn: '2026-01-01',
+    });
     expect(backdated.statusCode).toBe(409);
   });
 
@@ -483,14 +596,22 @@ describe('consent and disclosure', () => {
     const ask = { kind: 'welfare_check', personId: kase.child, question: 'Please check the child is safe at this address.', ...why };
     const refused = await post(uac, `/api/v1/cases/${kase.caseId}/partner-requests`, ask);
     expect(refused.statusCode).toBe(422);
-    expect(refused.json().error).toMatchObject({ code: 'disclosure_refused', issues: [expect.objectContaining({ code: 'consent_refused' })] });
+    expect(refused.json().error).toMatchObject({
+      code: 'disclosure_refused',
+      issues: [expect.objectContaining({ code: 'consent_refused' })],
+    });
     expect(refused.json().error.message).toMatch(/refused disclosure to other organisations/);
     const audit = await audits('partner_request.create', kase.caseId);
-    expect(audit).toContainEqual(expect.objectContaining({ outcome: 'denied', details: expect.objectContaining({ rule: 'consent_refused', recipient: CAMERON }) }));
+    expect(audit).toContainEqual(
+      expect.objectContaining({ outcome: 'denied', details: expect.objectContaining({ rule: 'consent_refused', recipient: CAMERON }) }),
+    );
     expect(await db.db.selectFrom('partner_requests').select('id').where('case_id', '=', kase.caseId).execute()).toEqual([]);
 
     // Withdrawn, the refusal no longer stands: the request is held for legal review as any about a child.
-    expect((await post(uac, `/api/v1/cases/${kase.caseId}/consents/${refusal.json().id}/withdraw`, { reason: 'The guardian agreed after all' })).statusCode).toBe(200);
+    expect(
+      (await post(uac, `/api/v1/cases/${kase.caseId}/consents/${refusal.json().id}/withdraw`, { reason: 'The guardian agreed after all' }))
+        .statusCode,
+    ).toBe(200);
     const held = await post(uac, `/api/v1/cases/${kase.caseId}/partner-requests`, ask);
     expect(held.statusCode, held.body).toBe(201);
     expect(held.json().requests[0].status).toBe('pending_review');
@@ -509,7 +630,8 @@ describe('consent and disclosure', () => {
       ['missing_from_sponsor'],
     );
     expect(
-      (await post(uac, `/api/v1/cases/${danger.caseId}/consents`, { ...consent(), personId: danger.child, guardianName: 'Olga Huarachi' })).statusCode,
+      (await post(uac, `/api/v1/cases/${danger.caseId}/consents`, { ...consent(), personId: danger.child, guardianName: 'Olga Huarachi' }))
+        .statusCode,
     ).toBe(201);
     const urgent = await post(uac, `/api/v1/cases/${danger.caseId}/partner-requests`, {
       ...ask,

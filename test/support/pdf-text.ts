@@ -23,7 +23,8 @@ export function pdfText(bytes: Uint8Array): string {
     } catch {
       text = body.toString('latin1');
     }
-    for (const m of text.matchAll(/<([0-9A-Fa-f\s]+)>\s*Tj/g)) out.push(Buffer.from((m[1] ?? '').replace(/\s/g, ''), 'hex').toString('latin1'));
+    for (const m of text.matchAll(/<([0-9A-Fa-f\s]+)>\s*Tj/g))
+      out.push(Buffer.from((m[1] ?? '').replace(/\s/g, ''), 'hex').toString('latin1'));
     for (const m of text.matchAll(/\(((?:\\.|[^\\)])*)\)\s*Tj/g)) out.push(m[1] ?? '');
     at = end + 'endstream'.length;
   }

@@ -16,13 +16,7 @@ export type SuggestionReason = 'same_address' | 'same_phone' | 'named_as_sponsor
 /** An address as households are told apart: street line and ZIP, folded (case, accents, spacing, punctuation). */
 export function addressKey(a: { line1: string | null; zip: string | null }): string | null {
   if (!a.line1 || !a.zip) return null;
-  const line = a.line1
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[.,#]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const line = a.line1.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[.,#]/g, ' ').replace(/\s+/g, ' ').trim();
   return `${line}|${a.zip.slice(0, 5)}`;
 }
 
@@ -68,7 +62,8 @@ export function suggestLinks(
   const out: Suggestion[] = [];
   for (const c of candidates) {
     if (c.personId === child.personId || alreadyLinked.has(c.personId)) continue;
-    if (c.namedAsSponsorIn.length > 0) out.push({ personId: c.personId, reason: 'named_as_sponsor', evidence: { reports: [...c.namedAsSponsorIn] } });
+    if (c.namedAsSponsorIn.length > 0)
+      out.push({ personId: c.personId, reason: 'named_as_sponsor', evidence: { reports: [...c.namedAsSponsorIn] } });
     const shared = c.observations.find((o) => {
       const k = addressKey(o);
       return k !== null && childAddresses.has(k);
@@ -105,7 +100,8 @@ export function households(observations: readonly Observation[]): Household[] {
     };
     byAddress.set(k, entry);
     const m = entry.members.get(o.personId);
-    if (!m) entry.members.set(o.personId, { personId: o.personId, firstObservedAt: o.observedAt, lastObservedAt: o.observedAt, observations: 1 });
+    if (!m)
+      entry.members.set(o.personId, { personId: o.personId, firstObservedAt: o.observedAt, lastObservedAt: o.observedAt, observations: 1 });
     else {
       if (o.observedAt < m.firstObservedAt) m.firstObservedAt = o.observedAt;
       if (o.observedAt > m.lastObservedAt) m.lastObservedAt = o.observedAt;
@@ -117,5 +113,8 @@ export function households(observations: readonly Observation[]): Household[] {
       address: h.address,
       members: [...h.members.values()].sort((a, b) => a.firstObservedAt.getTime() - b.firstObservedAt.getTime()),
     }))
-    .sort((a, b) => Math.max(...b.members.map((m) => m.lastObservedAt.getTime())) - Math.max(...a.members.map((m) => m.lastObservedAt.getTime())));
+    .sort(
+      (a, b) =>
+        Math.max(...b.members.map((m) => m.lastObservedAt.getTime())) - Math.max(...a.members.map((m) => m.lastObservedAt.getTime())),
+    );
 }

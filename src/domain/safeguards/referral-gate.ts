@@ -57,7 +57,13 @@ export type GateInput = {
 };
 
 export type GateReason = {
-  rule: 'welfare_screening_required' | 'corroboration_required' | 'minor_subject' | 'protected_subject' | 'no_subjects' | 'sponsor_protected';
+  rule:
+    | 'welfare_screening_required'
+    | 'corroboration_required'
+    | 'minor_subject'
+    | 'protected_subject'
+    | 'no_subjects'
+    | 'sponsor_protected';
   effect: 'block' | 'hold';
   message: string;
   personId?: string;

@@ -10,7 +10,7 @@
 
 export type ShieldedSponsor = {
   personId: string;
-  /** Every name the sponsor is known by (records merged into them and aliases included), as written. */
+  /** Every form of every name the sponsor is known by (records merged into them and aliases included): nameForms. */
   names: readonly string[];
   phones: readonly string[];
 };
@@ -38,29 +38,38 @@ function foldChars(text: string): { folded: string; starts: number[] } {
   return { folded, starts };
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The forms of a name matched in text: at least a given name and a family name, so a shared surname alone does not match. */
+/**
+ * The forms a person's name takes in free text: in full, given names and first family name, the first given name
+ * and first family name, and family name first ("Mamani, Rosa"). Every form has a given and a family name, so a
+ * family name alone — which a child often shares with the sponsor — never matches.
+ */
+export function nameForms(n: { givenNames: string; familyName1: string; familyName2: string | null }): string[] {
+  const first = n.givenNames.trim().split(/\s+/)[0] ?? n.givenNames;
+  return [
+    [n.givenNames, n.familyName1, n.familyName2].filter(Boolean).join(' '),
+    `${n.givenNames} ${n.familyName1}`,
+    `${first} ${n.familyName1}`,
+    `${n.familyName1} ${n.givenNames}`,
+    `${n.familyName1} ${first}`,
+  ];
+}
+
+/** Each form as a pattern over folded text: its words in order, with spaces or commas between, whole words only. */
 function namePatterns(names: readonly string[]): RegExp[] {
   const patterns = new Set<string>();
   for (const name of names) {
-    const tokens = foldChars(name).folded.split(/[\s,]+/).filter((t) => t.length > 0);
-    if (tokens.length < 2) continue;
-    patterns.add(tokens.map(escape).join('[\\s,]+'));
-    // "Given Family1" without the second family name, and "Family1, Given".
-    const [given, family] = tokens;
-    if (given && family) {
-      patterns.add(`${escape(given)}\\s+${escape(family)}`);
-      patterns.add(`${escape(family)},?\\s+${escape(given)}`);
-    }
+    const tokens = foldChars(name)
+      .folded.split(/[\s,]+/)
+      .filter((t) => t.length > 0);
+    if (tokens.length >= 2) patterns.add(tokens.map(escapeRe).join('[\\s,]+'));
   }
-  return [...patterns]
-    .sort((a, b) => b.length - a.length)
-    .map((p) => new RegExp(`(?<![\\p{L}\\p{N}])${p}(?![\\p{L}\\p{N}])`, 'gu'));
+  return [...patterns].sort((a, b) => b.length - a.length).map((p) => new RegExp(`(?<![\\p{L}\\p{N}])${p}(?![\\p{L}\\p{N}])`, 'gu'));
 }
 
 const lastTen = (phone: string) => phone.replace(/\D/g, '').slice(-10);
-const PHONE_LIKE = /\+?\d[\d\s().-]{5,}\d/g;
+const PHONE_LIKE = /\+?\(?\d[\d\s().-]{5,}\d/g;
 
 type Span = { from: number; to: number };
 

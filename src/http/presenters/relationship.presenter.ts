@@ -1,7 +1,7 @@
 import type { TConsent, TFamily, TRelationship } from '../../contracts/relationships.js';
 import type { ConsentRow } from '../../services/consent.service.js';
-import type { readFamily } from '../../services/relationship.service.js';
-import type { RelationshipRow, SponsorApprovalRow, SuggestionRow } from '../../storage/repositories/relationship.repository.js';
+import type { RelationshipRow, readFamily, SuggestionRow } from '../../services/relationship.service.js';
+import type { SponsorApprovalRow } from '../../services/sponsor-shield.service.js';
 
 /** What leaves the server of relationships, suggestions, households, sponsor approvals and consents. */
 

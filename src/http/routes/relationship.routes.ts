@@ -22,7 +22,13 @@ import { listConsents, previewDisclosure, recordConsent, withdrawConsent } from 
 import { addRelationship, decideSuggestion, readFamily, updateRelationship } from '../../services/relationship.service.js';
 import { approveSponsorDisclosure } from '../../services/sponsor-shield.service.js';
 import { type AppContext, actorContext } from '../context.js';
-import { presentConsent, presentFamily, presentRelationship, presentSponsorApproval, presentSuggestion } from '../presenters/relationship.presenter.js';
+import {
+  presentConsent,
+  presentFamily,
+  presentRelationship,
+  presentSponsorApproval,
+  presentSuggestion,
+} from '../presenters/relationship.presenter.js';
 import { defineRoute } from '../route.js';
 
 /**

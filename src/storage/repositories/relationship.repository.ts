@@ -77,7 +77,11 @@ export const personsBrief = (db: Trx, ids: readonly string[]) =>
 export const aliasesOf = (db: Trx, ids: readonly string[]) =>
   ids.length === 0
     ? Promise.resolve([])
-    : db.selectFrom('person_names').select(['person_id', 'given_names', 'family_name_1', 'family_name_2']).where('person_id', 'in', ids).execute();
+    : db
+        .selectFrom('person_names')
+        .select(['person_id', 'given_names', 'family_name_1', 'family_name_2'])
+        .where('person_id', 'in', ids)
+        .execute();
 
 export const observationsOf = (db: Trx, ids: readonly string[]) =>
   ids.length === 0
