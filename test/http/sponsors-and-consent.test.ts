@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
+import { addDays, dayIn } from '../../src/domain/calendar/calendar-day.js';
+import { buildTestApp, CENTER_TIME_ZONE, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { tip } from '../support/intake.js';
 import { pdfText } from '../support/pdf-text.js';
@@ -641,4 +642,63 @@ describe('consent and disclosure', () => {
     expect(urgent.statusCode, urgent.body).toBe(201);
     expect(urgent.json().requests[0]).toMatchObject({ status: 'sent', request: { urgent: true } });
   });
+});
+
+describe('consent days are days on the center calendar, at every hour', () => {
+  const INSTANTS = [
+    { name: '23:30 in Nashville (05:30 UTC the next day)', at: '2026-12-06T05:30:00Z' },
+    { name: '18:00 in Nashville (midnight UTC)', at: '2026-12-10T00:00:00Z' },
+    { name: '23:30 UTC (17:30 in Nashville)', at: '2026-12-12T23:30:00Z' },
+  ];
+  for (const c of INSTANTS) {
+    it(`${c.name}: given today counts, tomorrow is refused; a withdrawal from tomorrow leaves it in force today`, async () => {
+      t.clock.now = new Date(c.at);
+      const desk = await enrollAs(t, 'call_taker');
+      const worker = await enrollAs(t, 'uac_specialist');
+      const today = dayIn(t.clock.now, CENTER_TIME_ZONE);
+      const tomorrow = addDays(today, 1);
+      const saved = await post(
+        desk,
+        '/api/v1/intake',
+        tip({
+          subjects: [
+            { person: { givenNames: 'Calendaria', familyName1: 'Sintética', dob: '2014-01-01', dobBasis: 'claimed' }, role: 'child' },
+          ],
+          receivedAt: undefined,
+          case: { open: { type: 'uac_welfare', priority: 'normal', summary: 'Consent on the calendar' } },
+        }),
+      );
+      expect(saved.statusCode, saved.body).toBe(201);
+      const caseId = saved.json().case.id as string;
+      const child = saved.json().subjects[0].personId as string;
+      const body = {
+        personId: child,
+        scope: 'other_orgs',
+        decision: 'granted',
+        givenBy: 'child',
+        basis: 'The child agreed after it was explained',
+      };
+      const early = await post(worker, `/api/v1/cases/${caseId}/consents`, { ...body, givenOn: tomorrow });
+      expect(early.statusCode).toBe(400);
+      expect(early.json().error.issues[0].code).toBe('in_future');
+      const given = await post(worker, `/api/v1/cases/${caseId}/consents`, { ...body, givenOn: today });
+      expect(given.statusCode, given.body).toBe(201);
+      const check = () => get(worker, `/api/v1/cases/${caseId}/disclosure-check?personId=${child}&recipientKind=orr`);
+      expect((await check()).json()).toMatchObject({ allowed: true, basis: 'consent' });
+      const later = await post(worker, `/api/v1/cases/${caseId}/consents/${given.json().id}/withdraw`, {
+        reason: 'The child asked to stop from tomorrow',
+        withdrawnOn: tomorrow,
+      });
+      expect(later.statusCode, later.body).toBe(200);
+      expect((await check()).json()).toMatchObject({ allowed: true, basis: 'consent' });
+      const other = await post(worker, `/api/v1/cases/${caseId}/consents`, { ...body, scope: 'services', givenOn: today });
+      await post(worker, `/api/v1/cases/${caseId}/consents/${other.json().id}/withdraw`, { reason: 'Withdrawn today' });
+      expect(
+        (await get(worker, `/api/v1/cases/${caseId}/disclosure-check?personId=${child}&recipientKind=legal_aid`)).json(),
+      ).toMatchObject({
+        allowed: false,
+        code: 'consent_withdrawn',
+      });
+    });
+  }
 });
