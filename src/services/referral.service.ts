@@ -524,7 +524,7 @@ export async function actOnReferral(
       resourceId: id,
       details: action === 'outcome' ? { outcome: input.outcome } : {},
     });
-    return { referral: updated, caseNumber: row.case_number };
+    return shieldedForOffice(trx, ctx, { referral: updated, caseNumber: row.case_number });
   });
 }
 

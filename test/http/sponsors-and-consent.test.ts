@@ -403,6 +403,10 @@ describe('a sponsor never reaches a referral or a partner request without a lega
     const inbox = await get(harlingen, '/api/v1/referrals');
     expect(inbox.body).not.toContain('Yupanqui');
     expect(inbox.body).not.toContain('0144');
+    // The office's own steps answer with the same record.
+    const acknowledged = await post(harlingen, `/api/v1/referrals/${id}/acknowledge`);
+    expect(acknowledged.statusCode, acknowledged.body).toBe(200);
+    expect(acknowledged.body).not.toContain('Yupanqui');
     // The center's own staff still read it whole (they need to know who it was).
     expect((await get(analyst, `/api/v1/referrals/${id}`)).json().notes).toContain('Yupanqui');
   });
