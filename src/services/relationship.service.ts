@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { centerToday } from '../domain/calendar/calendar-day.js';
+import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import {
   type CandidateFacts,
@@ -11,6 +12,7 @@ import {
   suggestLinks,
 } from '../domain/persons/relationships.js';
 import type { Db } from '../storage/database.js';
+import { uacUnitPersons } from '../storage/repositories/age.repository.js';
 import { addCaseEvent, caseReports, caseSubjectsWithPersons, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
 import { findPerson } from '../storage/repositories/person.repository.js';
 import * as rel from '../storage/repositories/relationship.repository.js';
@@ -87,6 +89,8 @@ async function refreshSuggestions(trx: Trx, ctx: ActorCtx, caseId: string, child
     const ids = new Set<string>([...atZips.map((o) => o.person_id), ...samePhone.map((p) => p.id), ...named.keys()]);
     for (const s of subjectIds) ids.add(await survivorOf(trx, s));
     for (const id of cluster) ids.delete(id);
+    // A UAC child is the UAC unit's need-to-know: nobody else is shown one as a suggested link.
+    if (!mayReadUnit(ctx.actor, 'uac')) for (const id of await uacUnitPersons(trx, [...ids])) ids.delete(id);
     const candidates: CandidateFacts[] = [];
     for (const id of ids) {
       candidates.push({
@@ -214,6 +218,10 @@ export async function addRelationship(db: Db, ctx: ActorCtx, caseId: string, inp
           issues: [{ path: 'body.personId', code: 'unknown_person', message: 'no such person' }],
         });
       const other = await survivorOf(trx, person.id);
+      if (!mayReadUnit(ctx.actor, 'uac') && (await uacUnitPersons(trx, [person.id, other])).size > 0)
+        throw new AppError('unprocessable', 'There is no such person.', {
+          issues: [{ path: 'body.personId', code: 'unknown_person', message: 'no such person' }],
+        });
       if (other === child)
         throw new AppError('validation_failed', 'A child is not their own relative.', {
           issues: [{ path: 'body.personId', code: 'same_person', message: 'name another person' }],

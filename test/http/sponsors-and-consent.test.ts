@@ -254,6 +254,21 @@ describe('relationships: the family tree, suggested links and households', () =>
     expect((await audits('relationship.update', id)).map((a) => a.outcome)).toEqual(['allowed']);
   });
 
+  it('never suggests a UAC child (or anyone on a UAC case) to staff outside the unit', async () => {
+    const tipCase = await intake({
+      subjects: [{ person: { givenNames: 'Kevin', familyName1: 'Ccori', dob: '2011-09-09', dobBasis: 'exact' } }],
+      locations: [{ subject: 0, address: { line1: '40 Synthetic Ln', zip: '78520' }, confidence: 'medium' }],
+      case: { open: { type: 'general_tip', priority: 'low', summary: 'A boy seen alone' } },
+    });
+    const family = await get(analyst, `/api/v1/cases/${tipCase.case.id}/family?${reading}`);
+    expect(family.statusCode, family.body).toBe(200);
+    const suggested = family.json().suggestions.map((s: { personId: string }) => s.personId);
+    expect(suggested).toContain(neighbour);
+    expect(suggested).not.toContain(kase.child);
+    expect(suggested).not.toContain(kase.sponsor);
+    expect(family.body).not.toContain('Lucía');
+  });
+
   it('is the UAC unit’s need-to-know: 404 to anyone else, audited as denied', async () => {
     const res = await get(analyst, `/api/v1/cases/${kase.caseId}/family?${reading}`);
     expect(res.statusCode).toBe(404);
