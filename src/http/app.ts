@@ -58,6 +58,7 @@ import { personRoutes } from './routes/person.routes.js';
 import { realtimeRoutes } from './routes/realtime.routes.js';
 import { referenceRoutes } from './routes/reference.routes.js';
 import { referralRoutes } from './routes/referral.routes.js';
+import { relationshipRoutes } from './routes/relationship.routes.js';
 import { reportRoutes } from './routes/report.routes.js';
 import { routingRoutes } from './routes/routing.routes.js';
 import { safeguardRoutes } from './routes/safeguard.routes.js';
@@ -369,6 +370,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...desktopRoutes(ctx),
     ...submissionRoutes(ctx),
     ...partnerRequestRoutes(ctx),
+    ...relationshipRoutes(ctx),
     ...clientRequestRoutes(ctx),
     ...twilioRoutes(() => options.twilio?.calls),
     ...callRoutes(ctx),

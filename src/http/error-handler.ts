@@ -28,6 +28,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   upgrade_required: 426,
   unprocessable: 422,
   referral_blocked: 422,
+  disclosure_refused: 422,
 };
 
 function isFastifyClientError(error: unknown): error is FastifyError & { statusCode: number } {

@@ -745,12 +745,16 @@ class SeedRun {
     }
   }
 
-  /** The gate may block a submission: the answer is stored on the referral (it stays a draft) and that is the demo's outcome. */
+  /**
+   * The gate may block a submission: the answer is stored on the referral (it stays a draft) and that is the demo's
+   * outcome. An approval of a referral that names a child's sponsor is refused until a legal reviewer approves naming
+   * the sponsor (issue #22): the demo leaves it held, waiting for that.
+   */
   private async gateAnswer(submit: () => Promise<unknown>): Promise<void> {
     try {
       await submit();
     } catch (error) {
-      if (!(error instanceof AppError && error.code === 'referral_blocked')) throw error;
+      if (!(error instanceof AppError && (error.code === 'referral_blocked' || error.code === 'disclosure_refused'))) throw error;
     }
   }
 

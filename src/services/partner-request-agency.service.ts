@@ -15,6 +15,7 @@ import { appendAudit } from './audit.service.js';
 import { addEvent, type PartnerCtx, type PartnerRequestDeps, type Trx } from './partner-request-record.service.js';
 import { ensureWorkItem, workItemFor } from './partner-request-work.service.js';
 import { loadAorTable } from './reference-data.service.js';
+import { shieldRequestRow } from './sponsor-shield.service.js';
 
 /** The agency's side of a request: its list, one request, acknowledging, answering. Only sent requests, only its own. */
 
@@ -40,12 +41,18 @@ export async function agencyRequests(db: Db, ctx: PartnerCtx, status: PartnerReq
       resourceType: 'partner_request',
       details: { results: rows.length },
     });
-    return rows;
+    // Sponsor protection: what the agency is shown now, never a sponsor no legal reviewer approved naming.
+    const shown: typeof rows = [];
+    for (const r of rows) shown.push(await shieldRequestRow(trx, r));
+    return shown;
   });
 }
 
 export async function agencyRequest(db: Db, ctx: PartnerCtx, id: string) {
-  const row = await db.transaction().execute((trx) => loadForAgency(trx, ctx, id, 'partner_request.read'));
+  const row = await db.transaction().execute(async (trx) => {
+    const found = await loadForAgency(trx, ctx, id, 'partner_request.read');
+    return found ? shieldRequestRow(trx, found) : undefined;
+  });
   if (!row) throw new AppError('not_found', 'There is no such request for your agency.');
   return row;
 }
@@ -54,12 +61,12 @@ export async function acknowledgeRequest(db: Db, ctx: PartnerCtx, id: string) {
   const row = await db.transaction().execute(async (trx) => {
     const found = await loadForAgency(trx, ctx, id, 'partner_request.acknowledge');
     if (!found) return undefined;
-    if (found.status === 'acknowledged') return found;
+    if (found.status === 'acknowledged') return shieldRequestRow(trx, found);
     const acknowledgement = step(PARTNER_REQUEST_LIFECYCLE, 'acknowledge', found.status);
     if (!acknowledgement.ok) throw new AppError('conflict', acknowledgement.message);
     const next = await requests.updatePartnerRequest(trx, id, { status: acknowledgement.to, updated_at: ctx.now });
     await addEvent(trx, { requestId: id, at: ctx.now, actor: ctx.actor, kind: 'acknowledged', from: 'sent', to: 'acknowledged' });
-    return next;
+    return shieldRequestRow(trx, next);
   });
   if (!row) throw new AppError('not_found', 'There is no such request for your agency.');
   return row;
@@ -166,7 +173,7 @@ export async function answerRequest(deps: PartnerRequestDeps, ctx: PartnerCtx, i
       kind: 'partner_request_answered',
       details: { requestId: id, reference: row.reference, agency: row.agency_ori, outcome: input.outcome, reportId, locationId },
     });
-    return { next, caseRow, reportReference: reference };
+    return { next: await shieldRequestRow(trx, next), caseRow, reportReference: reference };
   });
   if (!result) throw new AppError('not_found', 'There is no such request for your agency.');
   await ensureWorkItem(deps.routing, ctx, workItemFor(result.next, result.caseRow));

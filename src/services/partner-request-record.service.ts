@@ -8,6 +8,7 @@ import type { Database } from '../storage/schema.js';
 import type { RequestContext } from './audit.service.js';
 import type { PartnerActor } from './partner-submission.service.js';
 import type { RoutingService } from './routing.service.js';
+import { shieldRequestRow } from './sponsor-shield.service.js';
 
 /**
  * What every part of a request's life writes the same way: its events, the webhook that tells the agency, and the
@@ -86,7 +87,8 @@ export async function queueWebhook(
     submission_id: null,
     request_id: request.id,
     event,
-    body: JSON.stringify({ event, ...presentForAgency(request), at: now.toISOString() }),
+    // Sponsor protection holds for the webhook too (services/sponsor-shield.service.ts).
+    body: JSON.stringify({ event, ...presentForAgency(await shieldRequestRow(trx, request)), at: now.toISOString() }),
     status: 'pending',
     next_attempt_at: now,
     created_at: now,

@@ -12,6 +12,7 @@ import * as requests from '../storage/repositories/partner-request.repository.js
 import * as submissions from '../storage/repositories/partner-submission.repository.js';
 import { appendAudit } from './audit.service.js';
 import { withCase } from './case.service.js';
+import { checkChildDisclosure } from './consent.service.js';
 import { requestGate } from './partner-request.service.js';
 import {
   addEvent,
@@ -21,7 +22,7 @@ import {
   type StaffCtx,
   type Trx,
 } from './partner-request-record.service.js';
-import { blockedError } from './referral.service.js';
+import { blockedError, sponsorRefusal } from './referral.service.js';
 import { decided, refuseReview, reviewerRefusal, reviewHeld } from './review.service.js';
 
 /** Legal review of held requests (and of urgent-lane ones afterwards), withdrawal, and the lists staff read. */
@@ -71,8 +72,22 @@ export async function reviewPartnerRequest(
           };
         }
         gate = await requestGate(trx, row, row.case_type, centerToday(ctx));
-        if (gate.decision !== 'block') return undefined;
-        return { rule: 'gate_blocked', error: blockedError(gate, 'request'), details: { rules: gate.reasons.map((r) => r.rule) } };
+        if (gate.decision === 'block')
+          return { rule: 'gate_blocked', error: blockedError(gate, 'request'), details: { rules: gate.reasons.map((r) => r.rule) } };
+        const sponsor = sponsorRefusal(gate);
+        if (sponsor) return sponsor;
+        // The child's consent decisions, as they stand on the day it would be sent.
+        if (gate.reasons.some((r) => r.rule === 'minor_subject')) {
+          const consent = await checkChildDisclosure(trx, ctx, {
+            caseId: row.case_id,
+            personId: row.person_id,
+            recipient: { kind: 'partner_agency', name: row.agency_ori },
+            childInDanger: false,
+            action: 'partner_request.review',
+          });
+          if (!consent.allowed) return { rule: consent.code, error: consent.error };
+        }
+        return undefined;
       },
       apply: async (decision) => {
         const to = PARTNER_REQUEST_LIFECYCLE.transitions[decision].to;

@@ -4,7 +4,8 @@ import { AppError, type FieldIssue } from '../domain/errors/app-error.js';
 import { agreementInForce, agreementOf } from '../domain/partner/submission-rules.js';
 import { ageOn } from '../domain/persons/age.js';
 import { auditPurpose, checkPurpose, type PurposeCode } from '../domain/safeguards/purpose.js';
-import { evaluateReferral, type GateResult } from '../domain/safeguards/referral-gate.js';
+import { evaluateReferral, type GateInput, type GateResult } from '../domain/safeguards/referral-gate.js';
+import { mentionsSponsor } from '../domain/safeguards/sponsor-shield.js';
 import { URGENT_REVIEW_HOURS, urgentWelfareLane, WELFARE_ONLY } from '../domain/safeguards/urgent-welfare-lane.js';
 import { QUESTION_IDS, type ScreeningQuestion } from '../domain/safeguards/welfare-screening.js';
 import type { Db } from '../storage/database.js';
@@ -15,6 +16,7 @@ import { findPerson } from '../storage/repositories/person.repository.js';
 import type { PartnerRequestStatus } from '../storage/schema.js';
 import { appendAudit } from './audit.service.js';
 import { withCase } from './case.service.js';
+import { checkChildDisclosure } from './consent.service.js';
 import {
   addEvent,
   DEFAULT_DUE_HOURS,
@@ -28,6 +30,7 @@ import {
 } from './partner-request-record.service.js';
 import { ensureWorkItem, postReviewFor } from './partner-request-work.service.js';
 import { blockedError, gateInputFor } from './referral.service.js';
+import { shieldFor } from './sponsor-shield.service.js';
 
 /**
  * Requests from the center to partner agencies — a welfare check at an
@@ -61,13 +64,40 @@ async function agenciesCovering(trx: Trx, location: { state: string | null; coun
  */
 export async function requestGate(
   trx: Trx,
-  r: Pick<PartnerRequestRow, 'case_id' | 'kind' | 'created_by'>,
+  r: Pick<PartnerRequestRow, 'case_id' | 'kind' | 'created_by' | 'person_id' | 'question'> & { id?: string },
   caseType: string,
   today: CalendarDay,
 ): Promise<GateResult> {
   const purpose = r.kind === 'welfare_check' ? 'welfare' : 'location_information';
-  const input = await gateInputFor(trx, { case_id: r.case_id, purpose, created_by: r.created_by }, caseType, today);
+  // What the agency would be told names a sponsor when the subject is one, or when the question names one by name or
+  // phone: held until a legal reviewer approves naming that sponsor in this request (none before it exists).
+  const shielded = await shieldFor(trx, r.case_id, r.id ? { partnerRequestId: r.id } : null);
+  const subject = await survivorOf(trx, r.person_id);
+  type Withheld = NonNullable<GateInput['withheldSponsors']>[number];
+  const withheld = shielded.flatMap((s): Withheld[] =>
+    s.personId === subject
+      ? [{ personId: s.personId, how: 'subject' }]
+      : mentionsSponsor(r.question, [s])
+        ? [{ personId: s.personId, how: 'named_in_text' }]
+        : [],
+  );
+  const input = await gateInputFor(trx, { case_id: r.case_id, purpose, created_by: r.created_by }, caseType, today, withheld);
   return evaluateReferral({ ...input, recipient: 'partner_agency' });
+}
+
+/**
+ * The consent check (domain/safeguards/disclosure.ts) for a request about a child: a refusal (or withdrawal) of
+ * disclosure to other organisations by the child or guardian stops it, unless it is a welfare check about a child
+ * in danger. The refusal is audited (its transaction commits) and answered 422 disclosure_refused.
+ */
+async function consentFor(trx: Trx, ctx: StaffCtx, caseId: string, personId: string, agencyOri: string, childInDanger: boolean) {
+  return checkChildDisclosure(trx, ctx, {
+    caseId,
+    personId,
+    recipient: { kind: 'partner_agency', name: agencyOri },
+    childInDanger,
+    action: 'partner_request.create',
+  });
 }
 
 async function subjectOf(trx: Trx, caseId: string, personId: string | undefined) {
@@ -229,7 +259,12 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
           );
         chosen.push(...covering.map((c) => ({ ori: c.ori, basis: 'jurisdiction' as const })));
       }
-      const gate = await requestGate(trx, { case_id: caseId, kind: input.kind, created_by: author.userId }, caseRow.type, centerToday(ctx));
+      const gate = await requestGate(
+        trx,
+        { case_id: caseId, kind: input.kind, created_by: author.userId, person_id: subject, question: input.question },
+        caseRow.type,
+        centerToday(ctx),
+      );
       if (gate.decision === 'block') return { kind: 'blocked' as const, gate };
       // A welfare check about a child in danger goes out at once; a legal reviewer reviews it afterwards.
       const lane =
@@ -244,6 +279,12 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
         ...disclosure(input.kind, input.question, person, location, caseRow.unit, centerToday(ctx)),
         ...(lane.urgent ? { urgent: true, purpose: { code: stated.purpose.code, text: stated.purpose.text } } : {}),
       };
+      // A child's information: the child's (or guardian's) consent decisions are honoured, for every agency asked.
+      if (gate.reasons.some((r) => r.rule === 'minor_subject' && r.personId === subject))
+        for (const c of chosen) {
+          const consent = await consentFor(trx, ctx, caseId, subject, c.ori, lane.urgent);
+          if (!consent.allowed) return { kind: 'refused' as const, error: consent.error };
+        }
       const status: PartnerRequestStatus = gate.decision === 'send' || lane.urgent ? 'sent' : 'pending_review';
       const decision = lane.urgent ? 'urgent_welfare_lane' : gate.decision;
       const created: PartnerRequestRow[] = [];
@@ -321,6 +362,7 @@ export async function createPartnerRequests(deps: PartnerRequestDeps, ctx: Staff
     },
     true,
   );
+  if (outcome.kind === 'refused') throw outcome.error;
   if (outcome.kind === 'blocked') {
     await deps.db.transaction().execute((trx) =>
       appendAudit(trx, ctx, {

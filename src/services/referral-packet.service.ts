@@ -2,12 +2,14 @@ import { PDFDocument, type PDFFont, StandardFonts } from 'pdf-lib';
 import { type Actor, authorize } from '../domain/access/access-control.js';
 import { centerToday } from '../domain/calendar/calendar-day.js';
 import { AppError } from '../domain/errors/app-error.js';
-import { caseSubjectIds, findCase, personCluster } from '../storage/repositories/case.repository.js';
+import { redactSponsors } from '../domain/safeguards/sponsor-shield.js';
+import { caseSubjectIds, findCase, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
 import * as referrals from '../storage/repositories/referral.repository.js';
 import { ageVerdictsOf } from './age.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { askPurpose, purposeAudit, type Stated } from './purpose-of-use.service.js';
 import { loadReferralFor, type ReferralDeps } from './referral.service.js';
+import { shieldFor } from './sponsor-shield.service.js';
 
 /**
  * The referral packet a field office receives: the case in brief, its
@@ -64,6 +66,8 @@ export type ReferralPacket = {
 const NOTICE =
   'Reporter identity is withheld under tip-line confidentiality. Narratives are as recorded at intake. Locations are observations with their source and grading, not verified facts unless marked verified.';
 
+const SPONSOR_NOTICE = "A child's sponsor is withheld from this packet under the sponsor protection rule.";
+
 /**
  * A packet about a child (or a person of unknown age, or a UAC case) reveals
  * the child's identity: it needs a stated purpose of use, kept in the audit,
@@ -100,8 +104,18 @@ export async function buildPacket(
     const showIdentifiers = authorize(deps.permissions, ctx.actor, 'person:identifiers').allowed;
     const persons: ReferralPacket['persons'] = [];
     const locations: ReferralPacket['locations'] = [];
+    // Sponsors are protected: one no legal reviewer approved naming in this referral is not in its packet — not as a
+    // person, not by their locations, not by name or phone in any of its words (services/sponsor-shield.service.ts).
+    const shielded = await shieldFor(trx, row.case_id, { referralId });
+    const withheldIds = new Set(shielded.map((s) => s.personId));
+    const words = (text: string) => redactSponsors(text, shielded);
+    let withheld = 0;
     for (const subjectId of subjects) {
       const ids = await personCluster(trx, subjectId);
+      if (withheldIds.has(await survivorOf(trx, subjectId)) || ids.some((id) => withheldIds.has(id))) {
+        withheld += 1;
+        continue;
+      }
       const records = await referrals.personsByIds(trx, ids);
       const main = records.find((r) => r.id === subjectId);
       if (!main) continue;
@@ -160,7 +174,7 @@ export async function buildPacket(
       resourceType: 'referral',
       resourceId: referralId,
       purpose: purposeAudit(asked.purpose).purpose,
-      details: { format, ...purposeAudit(asked.purpose).details },
+      details: { format, ...purposeAudit(asked.purpose).details, ...(withheld > 0 ? { sponsorsWithheld: withheld } : {}) },
     });
     const packet: ReferralPacket = {
       packetVersion: 1,
@@ -178,13 +192,13 @@ export async function buildPacket(
         caseNumber: kase.case_number,
         type: kase.type,
         priority: kase.priority,
-        summary: kase.summary,
+        summary: words(kase.summary),
         areaOfResponsibility: kase.aor_office_code,
         openedAt: kase.created_at.toISOString(),
       },
       safeguards: {
         decision: gate?.decision ?? 'not evaluated',
-        reasons: gate?.reasons.map((r) => r.message) ?? [],
+        reasons: gate?.reasons.map((r) => words(r.message)) ?? [],
         legalReview: review ? { decision: review.kind === 'review_approved' ? 'approved' : 'denied', at: review.at.toISOString() } : null,
       },
       persons,
@@ -195,9 +209,9 @@ export async function buildPacket(
         grading: `${r.source_reliability}${r.information_credibility}`,
         receivedAt: r.received_at.toISOString(),
         language: r.language,
-        narrative: r.narrative,
+        narrative: words(r.narrative),
       })),
-      notice: NOTICE,
+      notice: withheld > 0 || shielded.length > 0 ? `${NOTICE} ${SPONSOR_NOTICE}` : NOTICE,
     };
     return packet;
   });

@@ -11,6 +11,7 @@ import {
   VISIBLE_TO_OFFICE,
 } from '../domain/referrals/referral-workflow.js';
 import { evaluateReferral, type GateInput, type GateResult } from '../domain/safeguards/referral-gate.js';
+import { redactDeep, redactSponsors } from '../domain/safeguards/sponsor-shield.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent, caseSubjectIds, nextReference, survivorOf } from '../storage/repositories/case.repository.js';
 import * as referrals from '../storage/repositories/referral.repository.js';
@@ -20,6 +21,7 @@ import { appendAudit, type RequestContext } from './audit.service.js';
 import { withCase } from './case.service.js';
 import { protectionsInForce } from './protection.service.js';
 import { decided, reviewHeld } from './review.service.js';
+import { shieldFor, withheldSubjects } from './sponsor-shield.service.js';
 
 /**
  * Referrals from a case to an ERO field office. The office is the area of
@@ -212,7 +214,7 @@ export async function readReferral(deps: ReferralDeps, ctx: ActorCtx, id: string
     if (!row) return undefined;
     const timeline = await referrals.referralEvents(trx, id);
     await appendAudit(trx, ctx, { action: 'referral.read', outcome: 'allowed', resourceType: 'referral', resourceId: id });
-    return { referral: row, caseNumber: row.case_number, timeline };
+    return shieldedForOffice(trx, ctx, { referral: row, caseNumber: row.case_number, timeline });
   });
 }
 
@@ -238,7 +240,9 @@ export async function listReferrals(
       resourceType: 'referral',
       details: { status: query.status ?? null, office: query.office ?? null, results: rows.length },
     });
-    return { referrals: rows.map((r) => ({ referral: r, caseNumber: r.case_number })), total };
+    const shown: ReferralWithCase[] = [];
+    for (const r of rows) shown.push(await shieldedForOffice(trx, ctx, { referral: r, caseNumber: r.case_number }));
+    return { referrals: shown, total };
   });
 }
 
@@ -248,6 +252,7 @@ export async function gateInputFor(
   referral: Pick<ReferralRow, 'case_id' | 'purpose' | 'created_by'>,
   caseType: string,
   today: CalendarDay,
+  withheldSponsors: GateInput['withheldSponsors'] = [],
 ): Promise<GateInput> {
   // Each subject as the person they are now: the record a merged one lives in, with every record merged into it —
   // a child by anyone's word on any of their records is a possible child, and protections recorded on any of them count.
@@ -287,6 +292,41 @@ export async function gateInputFor(
     })),
     hasVerifiedLocation: corroborating > 0,
     welfareScreeningComplete: screened,
+    withheldSponsors,
+  };
+}
+
+/** The gate's input for a referral: its case's facts and the sponsor subjects no legal reviewer approved naming in it. */
+async function referralGateInput(trx: Trx, row: ReferralRow & { case_type: string }, today: CalendarDay): Promise<GateInput> {
+  const withheld = await withheldSubjects(trx, row.case_id, await shieldFor(trx, row.case_id, { referralId: row.id }));
+  return gateInputFor(
+    trx,
+    row,
+    row.case_type,
+    today,
+    withheld.map((personId) => ({ personId, how: 'subject' as const })),
+  );
+}
+
+/**
+ * What a field office is shown of a referral: every mention of a sponsor no legal reviewer approved naming in it
+ * taken out of its words (notes, the override reason, the gate's reasons, the timeline's justifications).
+ */
+async function shieldedForOffice(trx: Trx, ctx: ActorCtx, r: ReferralWithCase): Promise<ReferralWithCase> {
+  if (!isFieldOfficer(ctx.actor)) return r;
+  const shielded = await shieldFor(trx, r.referral.case_id, { referralId: r.referral.id });
+  if (shielded.length === 0) return r;
+  const row = r.referral;
+  return {
+    ...r,
+    referral: {
+      ...row,
+      notes: row.notes === null ? null : redactSponsors(row.notes, shielded),
+      office_override_reason: row.office_override_reason === null ? null : redactSponsors(row.office_override_reason, shielded),
+      outcome_notes: row.outcome_notes === null ? null : redactSponsors(row.outcome_notes, shielded),
+      gate: redactDeep(row.gate, shielded),
+    },
+    ...(r.timeline ? { timeline: r.timeline.map((e) => ({ ...e, details: redactDeep(e.details, shielded) })) } : {}),
   };
 }
 
@@ -318,7 +358,7 @@ export async function submitReferral(deps: ReferralDeps, ctx: ActorCtx, id: stri
     if (!row) return { missing: true as const };
     if (row.status !== 'draft')
       throw new AppError('conflict', `Only a draft can be submitted; this referral is ${row.status.replace('_', ' ')}.`);
-    const gate: GateResult = evaluateReferral(await gateInputFor(trx, row, row.case_type, centerToday(ctx)));
+    const gate: GateResult = evaluateReferral(await referralGateInput(trx, row, centerToday(ctx)));
     const stored = { ...gate, evaluatedAt: ctx.now.toISOString() };
     const to: ReferralStatusName = gate.decision === 'send' ? 'sent' : gate.decision === 'hold_for_review' ? 'pending_review' : 'draft';
     const updated = await referrals.updateReferral(trx, id, {
@@ -380,10 +420,11 @@ export async function reviewReferral(
     let gate: (GateResult & { evaluatedAt: string }) | undefined;
     return reviewHeld(trx, ctx, { ...subject, status: row.status, authorId: row.created_by }, input, {
       recheck: async () => {
-        const again = evaluateReferral(await gateInputFor(trx, row, row.case_type, centerToday(ctx)));
+        const again = evaluateReferral(await referralGateInput(trx, row, centerToday(ctx)));
         gate = { ...again, evaluatedAt: ctx.now.toISOString() };
-        if (again.decision !== 'block') return undefined;
-        return { rule: 'gate_blocked', error: blockedError(again), details: { rules: again.reasons.map((r) => r.rule) } };
+        if (again.decision === 'block')
+          return { rule: 'gate_blocked', error: blockedError(again), details: { rules: again.reasons.map((r) => r.rule) } };
+        return sponsorRefusal(again);
       },
       apply: async (decision) => {
         const step = REFERRAL_LIFECYCLE.transitions[decision];
@@ -409,6 +450,22 @@ export async function reviewReferral(
     });
   });
   return decided(reviewed);
+}
+
+/**
+ * An approval of a referral or request that would still name a sponsor no legal reviewer approved naming in it is
+ * refused: approving the disclosure is not approving the sponsor (POST …/sponsor-approvals first).
+ */
+export function sponsorRefusal(gate: GateResult) {
+  const withheld = gate.reasons.filter((r) => r.rule === 'sponsor_protected');
+  if (withheld.length === 0) return undefined;
+  return {
+    rule: 'sponsor_approval_required',
+    error: new AppError('disclosure_refused', 'It names a protected sponsor: approve naming that sponsor first, in writing.', {
+      issues: withheld.map((r) => ({ path: 'gate.sponsor_protected', code: 'sponsor_approval_required', message: r.message })),
+    }),
+    details: { sponsors: withheld.map((r) => r.personId) },
+  };
 }
 
 /** The gate's refusal as the caller sees it: each blocking rule, with what is missing. Requests to partners use it too. */
@@ -467,7 +524,7 @@ export async function actOnReferral(
       resourceId: id,
       details: action === 'outcome' ? { outcome: input.outcome } : {},
     });
-    return { referral: updated, caseNumber: row.case_number };
+    return shieldedForOffice(trx, ctx, { referral: updated, caseNumber: row.case_number });
   });
 }
 

@@ -885,7 +885,78 @@ export type ConfigVersionsTable = {
   created_at: Date;
 };
 
+/** A link between a child and another person on a case, with its provenance (migration 0038). */
+export type PersonRelationshipsTable = {
+  id: Generated<string>;
+  case_id: string;
+  child_person_id: string;
+  person_id: string;
+  type: 'sponsor' | 'parent' | 'sibling' | 'caregiver' | 'relative' | 'other_adult';
+  since: DateOnly | null;
+  until: DateOnly | null;
+  source: 'report' | 'orr' | 'partner' | 'case_worker' | 'suggestion';
+  report_id: string | null;
+  source_note: string | null;
+  verification: Generated<'unverified' | 'verified' | 'disputed'>;
+  verified_by: string | null;
+  verified_at: Date | null;
+  created_by: string;
+  created_at: Date;
+};
+
+/** A link matching suggests; a case worker confirms or rejects it (migration 0038). */
+export type RelationshipSuggestionsTable = {
+  id: Generated<string>;
+  case_id: string;
+  child_person_id: string;
+  person_id: string;
+  reason: 'same_address' | 'same_phone' | 'named_as_sponsor';
+  evidence: ColumnType<unknown, string, string>;
+  status: Generated<'pending' | 'confirmed' | 'rejected'>;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_note: string | null;
+  relationship_id: string | null;
+  created_at: Date;
+};
+
+/** A legal reviewer's approval naming one sponsor in one referral or partner request (migration 0038). */
+export type SponsorDisclosureApprovalsTable = {
+  id: Generated<string>;
+  sponsor_person_id: string;
+  referral_id: string | null;
+  partner_request_id: string | null;
+  justification: string;
+  approved_by: string;
+  approved_at: Date;
+};
+
+/** One consent decision of a child or guardian, and its withdrawal (migration 0039). */
+export type ConsentsTable = {
+  id: Generated<string>;
+  case_id: string;
+  person_id: string;
+  scope: 'services' | 'other_orgs';
+  recipient_kind: string | null;
+  recipient_name: string | null;
+  decision: 'granted' | 'refused';
+  given_by: 'child' | 'guardian';
+  guardian_name: string | null;
+  given_on: DateOnly;
+  basis: string;
+  recorded_by: string;
+  recorded_at: Date;
+  withdrawn_on: DateOnly | null;
+  withdrawn_by: string | null;
+  withdrawn_at: Date | null;
+  withdrawal_reason: string | null;
+};
+
 export type Database = {
+  person_relationships: PersonRelationshipsTable;
+  relationship_suggestions: RelationshipSuggestionsTable;
+  sponsor_disclosure_approvals: SponsorDisclosureApprovalsTable;
+  consents: ConsentsTable;
   app_meta: AppMetaTable;
   field_offices: FieldOfficesTable;
   aor_states: AorStatesTable;

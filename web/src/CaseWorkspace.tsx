@@ -3,10 +3,12 @@ import { useState } from 'react';
 import { ApiError, api } from './api.js';
 import { CaseAudio } from './CaseAudio.js';
 import { ErrorText } from './ErrorText.js';
+import { Consents, Family } from './FamilyAndConsent.js';
 import { MapView } from './MapView.js';
 import { PartnerRequests } from './PartnerRequests.js';
 import { PurposeForm, usePurposefulLoad } from './PurposeOfUse.js';
 import { address, Section } from './RecordParts.js';
+import { serverNow } from './server-clock.js';
 
 /**
  * The case workspace: persons, locations on a map, reports, referrals with the safeguard gate's answer, requests to
@@ -50,6 +52,9 @@ export function CaseWorkspace({ id }: { id: string }) {
         throw e;
       }
     }, 'Referral submitted.');
+  // A child's case: who the child is with, and what may be shared with whom (issue #22).
+  const aboutChild = data.type.startsWith('uac_') || data.subjects.some((s) => s.isMinor !== false);
+  const subjects = data.subjects.map((s) => ({ personId: s.personId, name: `${s.givenNames} ${s.familyName1}` }));
   return (
     <div className="workspace">
       <h1>
@@ -165,6 +170,16 @@ export function CaseWorkspace({ id }: { id: string }) {
             </div>
           )}
         </Section>
+        {aboutChild && (
+          <Section title="Family and sponsors">
+            <Family caseId={id} purpose={readPurpose} subjects={subjects} />
+          </Section>
+        )}
+        {aboutChild && (
+          <Section title="Consent to share">
+            <Consents caseId={id} subjects={subjects} today={new Date(serverNow()).toLocaleDateString('en-CA')} />
+          </Section>
+        )}
         <Section title="Call audio">
           <CaseAudio recordings={data.recordings} voicemails={data.voicemails} purpose={readPurpose} />
         </Section>

@@ -60,6 +60,9 @@ export const PERMISSIONS = [
   'config:manage',
   'report:read',
   'staffing:plan',
+  'relationship:write',
+  'sponsor:approve_disclosure',
+  'consent:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);

@@ -27,7 +27,9 @@ export type ErrorCode =
   /** Well-formed, but refers to something that does not exist or cannot be used (e.g. an unknown field office). */
   | 'unprocessable'
   /** The safeguard gate refused a referral; the issues say which rule and what is missing. */
-  | 'referral_blocked';
+  | 'referral_blocked'
+  /** A disclosure outside the unit is refused: no consent covers it, or it would name a protected sponsor without approval. */
+  | 'disclosure_refused';
 
 export type FieldIssue = {
   /** Dotted path of the field, e.g. "subjects.0.dob"; "" for the whole body. */

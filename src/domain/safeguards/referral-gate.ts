@@ -49,10 +49,21 @@ export type GateInput = {
   welfareScreeningComplete: boolean;
   /** Who would receive it: a field office (a referral) or a partner agency (a request for help). Defaults to a field office. */
   recipient?: 'field_office' | 'partner_agency';
+  /**
+   * Protected sponsors the disclosure would name (as a subject, or in its words) without a legal reviewer's
+   * approval naming them in this disclosure (domain/safeguards/sponsor-shield.ts). Each holds it.
+   */
+  withheldSponsors?: readonly { personId: string; how: 'subject' | 'named_in_text' }[];
 };
 
 export type GateReason = {
-  rule: 'welfare_screening_required' | 'corroboration_required' | 'minor_subject' | 'protected_subject' | 'no_subjects';
+  rule:
+    | 'welfare_screening_required'
+    | 'corroboration_required'
+    | 'minor_subject'
+    | 'protected_subject'
+    | 'no_subjects'
+    | 'sponsor_protected';
   effect: 'block' | 'hold';
   message: string;
   personId?: string;
@@ -64,8 +75,11 @@ export type GateReason = {
 export type GateDecision = 'send' | 'hold_for_review' | 'block';
 export type GateResult = { decision: GateDecision; reasons: GateReason[]; rulesVersion: number };
 
-/** 2: corroboration needs a report graded C3 or better (two low-graded reports no longer add up); ages on the center's calendar with every date-of-birth assertion. */
-export const GATE_RULES_VERSION = 2;
+/**
+ * 2: corroboration needs a report graded C3 or better (two low-graded reports no longer add up); ages on the center's calendar with every date-of-birth assertion.
+ * 3: a protected sponsor named without a legal reviewer's approval naming them holds the disclosure.
+ */
+export const GATE_RULES_VERSION = 3;
 
 /** Graded C3 or better: source reliability A–C and information credibility 1–3. */
 export const isReliableGrade = (r: Pick<GateReport, 'sourceReliability' | 'informationCredibility'>): boolean =>
@@ -127,6 +141,20 @@ export function evaluateReferral(input: GateInput): GateResult {
         ...(p.ruleId ? { ruleId: p.ruleId } : {}),
       });
     }
+  }
+  // A sponsor is a class courts have protected: never disclosed without a legal reviewer naming them. The message
+  // does not name the sponsor — the gate's reasons travel with the referral.
+  for (const w of input.withheldSponsors ?? []) {
+    reasons.push({
+      rule: 'sponsor_protected',
+      effect: 'hold',
+      personId: w.personId,
+      message:
+        w.how === 'subject'
+          ? `a subject is a child's sponsor: ${disclosure} naming them is held until a legal reviewer approves naming that sponsor`
+          : `the words of ${disclosure} name a child's sponsor: it is held until a legal reviewer approves naming that sponsor`,
+      missing: "a legal reviewer's approval naming the sponsor",
+    });
   }
 
   const decision: GateDecision = reasons.some((r) => r.effect === 'block')
