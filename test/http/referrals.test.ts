@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, enrollAs, loadTestAgencies, type SignedIn, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { tip } from '../support/intake.js';
+import { pdfText } from '../support/pdf-text.js';
 
 /**
  * Referrals to field offices: the office from the area of responsibility, the
@@ -152,7 +153,10 @@ describe('referral lifecycle', () => {
     expect(pdf.statusCode).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
-    expect(pdf.rawPayload.toString('latin1')).not.toContain('Synthetic Caller');
+    // The PDF's drawn text (its streams are compressed: a check on the raw bytes could never fail).
+    const drawn = pdfText(pdf.rawPayload);
+    expect(drawn).toContain('Quispe');
+    expect(drawn).not.toContain('Synthetic Caller');
   });
 
   it('the office acknowledges, reports the outcome and closes; not located sends the case back to work', async () => {
