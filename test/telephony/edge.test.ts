@@ -158,6 +158,15 @@ describe('SIP over TLS', () => {
         },
         ctx,
       );
+      // Every SDP rtpengine makes for call control's side (the sink, the agent's phone) is plain RTP, whatever the caller
+      // spoke: a phone that refuses SRTP rings too, and the first offer does not depend on what an earlier answer said.
+      const offered: string[] = [];
+      const command = tel.gateway.rtpengine.command.bind(tel.gateway.rtpengine);
+      tel.gateway.rtpengine.command = async (name, args) => {
+        const result = await command(name, args);
+        if (name === 'offer') offered.push(String(result.sdp));
+        return result;
+      };
       const before = (await calls()).length;
       caller.command('dial', `sip:${LINE}@127.0.0.1:${tlsPort};transport=tls`);
       await caller.waitFor('CALL_ESTABLISHED');
@@ -165,6 +174,12 @@ describe('SIP over TLS', () => {
       const answered = (await calls()).at(-1);
       expect(answered).toMatchObject({ adapter: 'sip', line: LINE, agent_worker_id: 'agent-8' });
       await agent.waitFor('CALL_ESTABLISHED');
+      tel.gateway.rtpengine.command = command;
+      expect(offered.length).toBeGreaterThanOrEqual(2);
+      for (const sdp of offered) {
+        expect(sdp).toMatch(/^m=audio \d+ RTP\/AVP /m);
+        expect(sdp).not.toMatch(/^a=crypto:/m);
+      }
       // Let both talk, then look at rtpengine: the caller's side is SRTP, the agent's plain RTP, and both sent media.
       await new Promise((r) => setTimeout(r, 6_000));
       const callId = answered?.external_id as string;

@@ -312,7 +312,12 @@ export class MediaGateway {
 
   /** A conference port's leg to a phone: one rtpengine call, the conference (from-tag `mix`) offering; the SDP for the phone. */
   async offerFromConference(leg: OutboundMedia, conferenceSdp: string): Promise<string> {
-    const r = await this.rtpengine.command('offer', { 'call-id': leg.callId, 'from-tag': leg.partyTag, sdp: conferenceSdp, ...OFFER_FLAGS });
+    const r = await this.rtpengine.command('offer', {
+      'call-id': leg.callId,
+      'from-tag': leg.partyTag,
+      sdp: conferenceSdp,
+      ...OFFER_FLAGS,
+    });
     return String(r.sdp);
   }
 
