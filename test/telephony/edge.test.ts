@@ -190,7 +190,9 @@ describe('SIP over TLS', () => {
       expect(protocols).toEqual(['RTP/AVP', 'RTP/SAVP']);
       const packets = await packetsBySide(tel.gateway.rtpengine, callId);
       expect(packets.filter((n) => n > 50).length).toBe(2);
-      caller.command('hangup');
+      // The agent hangs up: call control's BYE reaches the caller back over its TLS connection.
+      agent.command('hangup');
+      await caller.waitFor('CALL_CLOSED');
       await until(async () => (await calls()).at(-1)?.end_reason !== null);
       // What each phone recorded: the agent heard the caller's 500 Hz (decrypted from SRTP), the caller the agent's
       // 900 Hz (encrypted for it) — a wrong key either way is noise or silence, not the other's tone.
