@@ -134,8 +134,9 @@ describe('SIP over TLS', () => {
     expect(await old).toMatch(/^refused/);
   });
 
-  it('a caller on TLS offering only SDES-SRTP is answered in SRTP; rtpengine translates to the plain-RTP agent phone, and each hears the other', async () => {
-    const agent = await startSoftphone('agent8', edgePort, { toneHz: 900 });
+  it('a caller on TLS offering only SDES-SRTP is answered in SRTP; rtpengine translates to the plain-RTP agent phone (registered over TLS), and each hears the other', async () => {
+    // The agent's phone registers over TLS too (its media plain RTP): the edge calls it over its own connection.
+    const agent = await startSoftphone('agent8', tlsPort, { toneHz: 900, transport: 'tls', caFile: certificate.cert });
     const caller = await startSoftphone('srtp-caller', tlsPort, {
       toneHz: 500,
       register: false,
