@@ -4,8 +4,9 @@ import path from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallRecordService } from '../../src/services/call-record.service.js';
-import { carrierAddressFile, edgeRefusedCalls } from '../../src/telephony/processes.js';
+import { carrierAddressFile, edgeRefusedCalls, startKamailio } from '../../src/telephony/processes.js';
 import { startTelephony, type Telephony } from '../../src/telephony/runtime.js';
+import { sipPing } from '../../src/telephony/sip/ping.js';
 import { buildTestApp, loadTestAgencies, realTimeClockFrom, type TestApp } from '../support/app.js';
 import { startSoftphone, toneLevel } from '../support/baresip.js';
 import { selfSignedCertificate } from '../support/certificates.js';
@@ -26,6 +27,7 @@ let edgePort: number;
 let tlsPort: number;
 let certificate: { cert: string; key: string };
 let clock: () => Date;
+let rtpenginePort: number;
 const LINE = '+16155550110';
 
 beforeAll(async () => {
@@ -68,7 +70,7 @@ beforeAll(async () => {
     log: () => undefined,
     sip: { host: '127.0.0.1', port: 0 },
     edge: { host: '127.0.0.1', port: edgePort, tls: { port: tlsPort, certificate: certificate.cert, privateKey: certificate.key } },
-    rtpengine: { host: '127.0.0.1', port: await freeUdpPort(), portMin: range.min, portMax: range.max },
+    rtpengine: { host: '127.0.0.1', port: (rtpenginePort = await freeUdpPort()), portMin: range.min, portMax: range.max },
   });
 }, 120_000);
 afterAll(async () => {
@@ -227,4 +229,26 @@ describe('carrier access list', () => {
     expect(() => carrierAddressFile(['198.51.100.0/33'])).toThrow(/not an IPv4 address or network/);
     expect(() => carrierAddressFile(['carrier.example.com'])).toThrow(/not an IPv4 address or network/);
   });
+});
+
+describe('the edge bind (SIP_EDGE_BIND)', () => {
+  it('an edge bound to another address of this machine (127.0.0.3) takes calls there, and listens nowhere else', async () => {
+    const port = await freeUdpPort();
+    const edge = await startKamailio({
+      listen: { host: '127.0.0.3', port },
+      nodes: [{ host: '127.0.0.1', port: tel.endpoint.port }],
+      rtpengine: { host: '127.0.0.1', port: rtpenginePort },
+      dir: mkdtempSync(path.join(tmpdir(), 'sb-edge-bind-')),
+      template: path.resolve('deploy/kamailio/kamailio.cfg'),
+      children: 2,
+    });
+    try {
+      const call = await sipp('caller-hangs-up.xml', `127.0.0.3:${port}`, { service: '+16155550102', holdMs: 1_000, timeoutS: 30 });
+      expect(call.code, call.stderr + call.stdout.slice(-2_000)).toBe(0);
+      expect(await sipPing({ host: '127.0.0.3', port }, 1_000)).toBe(true);
+      expect(await sipPing({ host: '127.0.0.1', port }, 1_000)).toBe(false);
+    } finally {
+      await edge.stop();
+    }
+  }, 60_000);
 });
