@@ -6,8 +6,8 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, baseEnv, CLI, freeHttpPort, type Running, run, stopLeftovers, waitForOutput } from '../support/processes.js';
 import { selfSignedCertificate } from '../support/certificates.js';
+import { assertBuilt, baseEnv, CLI, freeHttpPort, type Running, run, stopLeftovers, waitForOutput } from '../support/processes.js';
 import { freeSipPhonePorts, freeUdpPort, freeUdpRange, sipp } from '../support/telephony.js';
 
 /**
@@ -85,12 +85,18 @@ describe('start --telephony', () => {
       throw new Error(`${String(error)}\n${server.stdout().slice(-2_000)}\n${server.stderr().slice(-2_000)}`);
     });
     expect(server.stderr()).toMatch(
-      new RegExp(`SIP edge on udp and tcp 127\\.0\\.0\\.1:${edgePort}, tls 127\\.0\\.0\\.1:${tlsPort}; carrier trunks from 127\\.0\\.0\\.1/32 \\(lines [^)]*\\+16155550100`),
+      new RegExp(
+        `SIP edge on udp and tcp 127\\.0\\.0\\.1:${edgePort}, tls 127\\.0\\.0\\.1:${tlsPort}; carrier trunks from 127\\.0\\.0\\.1/32 \\(lines [^)]*\\+16155550100`,
+      ),
     );
     expect(leftovers().split('\n').length).toBeGreaterThanOrEqual(2); // Kamailio and rtpengine, run from this data directory
     const call = await sipp('caller-hangs-up.xml', `127.0.0.1:${edgePort}`, { service: '+16155550102', holdMs: 2_000 });
     expect(call.code, call.stdout.slice(-1_500)).toBe(0);
-    const refused = await sipp('caller-refused.xml', `127.0.0.1:${edgePort}`, { service: '+16155550102', localIp: '127.0.0.2', timeoutS: 20 });
+    const refused = await sipp('caller-refused.xml', `127.0.0.1:${edgePort}`, {
+      service: '+16155550102',
+      localIp: '127.0.0.2',
+      timeoutS: 20,
+    });
     expect(refused.code, refused.stdout.slice(-1_500)).toBe(0);
     // HTTPS: the metric an operator watches, with HSTS; the plain port only redirects there.
     const ca = readFileSync(certificate.cert);

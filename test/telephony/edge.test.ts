@@ -37,6 +37,7 @@ beforeAll(async () => {
   await loadTestAgencies(db);
   certificate = selfSignedCertificate();
   const range = await freeUdpRange(200);
+  rtpenginePort = await freeUdpPort();
   edgePort = await freeUdpPort();
   // A TLS port apart from the phones' range and free on TCP now (the edge's UDP/TCP port is checked by its start).
   tlsPort = (await freeSipPhonePorts()).control;
@@ -70,7 +71,7 @@ beforeAll(async () => {
     log: () => undefined,
     sip: { host: '127.0.0.1', port: 0 },
     edge: { host: '127.0.0.1', port: edgePort, tls: { port: tlsPort, certificate: certificate.cert, privateKey: certificate.key } },
-    rtpengine: { host: '127.0.0.1', port: (rtpenginePort = await freeUdpPort()), portMin: range.min, portMax: range.max },
+    rtpengine: { host: '127.0.0.1', port: rtpenginePort, portMin: range.min, portMax: range.max },
   });
 }, 120_000);
 afterAll(async () => {
