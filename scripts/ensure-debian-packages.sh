@@ -3,7 +3,7 @@
 # they are missing: the PostgreSQL server for the external-server run, and
 # Chromium for the browser tests (Playwright drives Debian's build; it never
 # downloads a browser of its own), and the telephony peers: Kamailio (the SIP
-# edge), rtpengine (media), SIPp and baresip (callers and agents' phones),
+# edge, with its TLS module), rtpengine (media), SIPp and baresip (callers and agents' phones),
 # espeak-ng and sox (prompts), libfaketime (one run with the machine's clock
 # moved), and the replicated database's parts: etcd, Patroni and HAProxy. Installing them starts none of them: the tests start each on loopback
 # and stop it.
@@ -13,11 +13,15 @@ missing=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v kamailio >/dev/null || missing+=(kamailio)
+# The edge's SIP over TLS (the tls module ships apart from Kamailio itself).
+compgen -G '/usr/lib/*/kamailio/modules/tls.so' >/dev/null || missing+=(kamailio-tls-modules)
 command -v rtpengine >/dev/null || missing+=(rtpengine-daemon)
 command -v sipp >/dev/null || missing+=(sip-tester)
 command -v baresip >/dev/null || missing+=(baresip-core)
 command -v espeak-ng >/dev/null || missing+=(espeak-ng)
 command -v sox >/dev/null || missing+=(sox)
+# Self-signed certificates for the TLS suites (the SIP edge, HTTPS).
+command -v openssl >/dev/null || missing+=(openssl)
 compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || missing+=(libfaketime)
 command -v etcd >/dev/null || missing+=(etcd-server)
 command -v patroni >/dev/null || missing+=(patroni)

@@ -12,7 +12,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 export function publicUrl(config: Config): string {
   if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/+$/, '');
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
-  return `http://${host}:${config.PORT}`;
+  return `${config.HTTPS_CERT_FILE ? 'https' : 'http'}://${host}:${config.PORT}`;
 }
 
 /** Cookies are Secure unless staff reach Switchboard over plain HTTP on this machine only. */

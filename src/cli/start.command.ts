@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { type Config, callbackPolicy, outboundConfig } from '../config/config.js';
+import { Counter } from 'prom-client';
+import { type Config, callbackPolicy, carrierAllow, edgeTls, outboundConfig } from '../config/config.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { buildApp, logSerializers } from '../http/app.js';
+import { startHttpsRedirect, stopHttpsRedirect } from '../http/https-redirect.js';
 import { callbackReleaseJob } from '../jobs/callback-release.job.js';
 import { dailyReportsJob } from '../jobs/daily-reports.job.js';
 import { QueueJobRunner } from '../jobs/job-queue-runner.js';
@@ -35,9 +38,10 @@ import { CallControl } from '../telephony/call-control.js';
 import { loadFlows } from '../telephony/ivr-flows.js';
 import { type LiveCalls, serveLiveCalls } from '../telephony/live-calls.js';
 import { PromptLibrary } from '../telephony/media/prompts.js';
+import { edgeRefusedCalls } from '../telephony/processes.js';
 import { startTelephony, type Telephony } from '../telephony/runtime.js';
 import { liveTrafficFactory } from '../telephony/simulator/live-traffic-factory.js';
-import { openIdentity, secureCookies } from './identity-runtime.js';
+import { openIdentity, publicUrl, secureCookies } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
 import { applyMigrations, openStorage, StartupError, type StorageOptions, withOwnerDatabase } from './storage-runtime.js';
 
@@ -93,6 +97,7 @@ export async function startCommand(
         const handed = await telephony.handOver();
         logger.info({ handed }, 'calls handed over to the other nodes');
       } else await telephony?.stop();
+      if (redirect) await stopHttpsRedirect(redirect);
       await app?.close();
       await jobs?.stop();
       await simulation?.stop();
@@ -111,6 +116,8 @@ export async function startCommand(
   /** Stops carrying out the acts other nodes relay for this node's calls. */
   let stopRelay: (() => Promise<void>) | undefined;
   let app: Awaited<ReturnType<typeof buildApp>>['app'] | undefined;
+  /** The plain-HTTP listener that only redirects to HTTPS (HTTP_REDIRECT_PORT). */
+  let redirect: Server | undefined;
   let routing: RoutingService | undefined;
   let simulation: SimulationControl | undefined;
   let jobs: QueueJobRunner | undefined;
@@ -308,6 +315,9 @@ export async function startCommand(
       logger: logger,
       identity,
       secureCookies: !development,
+      ...(config.HTTPS_CERT_FILE && config.HTTPS_KEY_FILE
+        ? { https: { cert: readPem('HTTPS_CERT_FILE', config.HTTPS_CERT_FILE), key: readPem('HTTPS_KEY_FILE', config.HTTPS_KEY_FILE) } }
+        : {}),
       development,
       auditMaxMergeDelayMs: config.AUDIT_MAX_MERGE_DELAY_MS,
       callbacks,
@@ -329,6 +339,14 @@ export async function startCommand(
         throw new StartupError(`${config.HOST}:${config.PORT} is already in use (another Switchboard?); stop it or set PORT`);
       if (code === 'EADDRNOTAVAIL') throw new StartupError(`HOST ${config.HOST} is not an address of this machine`);
       throw error;
+    }
+    if (config.HTTP_REDIRECT_PORT) {
+      redirect = await startHttpsRedirect({ host: config.HOST, port: config.HTTP_REDIRECT_PORT, publicUrl: publicUrl(config) }).catch(
+        (error: unknown) => {
+          throw new StartupError(`HTTP_REDIRECT_PORT ${config.HTTP_REDIRECT_PORT} cannot be opened: ${String(error)}`);
+        },
+      );
+      progress(`http://${config.HOST}:${config.HTTP_REDIRECT_PORT} redirects to ${publicUrl(config)}`);
     }
     if (options.telephony) {
       progress(
@@ -352,7 +370,13 @@ export async function startCommand(
         // A call that failed, or could not be saved or adopted, is a warning: an operator looks at those.
         log: (event, details) => (TELEPHONY_WARNINGS.has(event) ? log.warn : log.info).call(log, { event, ...details }, event),
         sip: { host: '127.0.0.1', port: config.SIP_NODE_PORT },
-        edge: { host: '127.0.0.1', port: config.SIP_EDGE_PORT },
+        edge: {
+          host: config.SIP_EDGE_BIND,
+          port: config.SIP_EDGE_PORT,
+          tls: edgeTls(config),
+          carrierAllow: carrierAllow(config),
+          advertise: config.SIP_EDGE_ADVERTISE ? { host: config.SIP_EDGE_ADVERTISE, port: config.SIP_EDGE_PORT } : null,
+        },
         rtpengine: {
           host: '127.0.0.1',
           port: config.RTPENGINE_NG_PORT,
@@ -373,6 +397,21 @@ export async function startCommand(
       });
       liveCalls.current = telephony.live;
       liveCalls.node = telephonyNode;
+      const edgeCtl = telephony.edgeCtl;
+      if (edgeCtl) {
+        // What an operator watches at the edge: calls refused as not from a listed carrier trunk (a trunk's new
+        // address, a scan). Kamailio counts them; the figure is read at each scrape.
+        new Counter({
+          name: 'switchboard_sip_edge_refused_calls_total',
+          help: 'New calls the SIP edge refused (403) because they came from an address outside the carrier access list (SIP_CARRIER_ALLOW)',
+          registers: [metrics.registry],
+          async collect() {
+            const refused = await edgeRefusedCalls(edgeCtl).catch(() => null);
+            this.reset();
+            if (refused !== null) this.inc(refused);
+          },
+        });
+      }
       // Supervisors and agents whose requests reach another node act on this node's calls through it.
       stopRelay = await serveLiveCalls(
         new LiveCallRelay({ db: storage.handle.db, pool: storage.handle.pool }),
@@ -381,15 +420,20 @@ export async function startCommand(
         (event, details) => log.warn({ event, ...details }, event),
       );
       progress(
-        `telephony: SIP edge on udp 127.0.0.1:${config.SIP_EDGE_PORT} (lines ${[...telephony.control.lines()].join(', ')}); call control on ${config.SIP_NODE_PORT}; rtpengine ng on ${config.RTPENGINE_NG_PORT}`,
+        `telephony: SIP edge on udp and tcp ${config.SIP_EDGE_BIND}:${config.SIP_EDGE_PORT}${
+          edgeTls(config) ? `, tls ${config.SIP_EDGE_BIND}:${config.SIP_EDGE_TLS_PORT}` : ''
+        }; carrier trunks from ${config.SIP_CARRIER_ALLOW} (lines ${[...telephony.control.lines()].join(', ')}); call control on ${config.SIP_NODE_PORT}; rtpengine ng on ${config.RTPENGINE_NG_PORT}`,
       );
     }
-    progress(`ready: http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT} (API docs at /api/docs)`);
+    progress(
+      `ready: ${config.HTTPS_CERT_FILE ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT} (API docs at /api/docs)`,
+    );
   } catch (error) {
     await sealer?.stop().catch(() => undefined);
     await jobs?.stop().catch(() => undefined);
     await stopRelay?.().catch(() => undefined);
     await telephony?.stop().catch(() => undefined);
+    if (redirect) await stopHttpsRedirect(redirect).catch(() => undefined);
     await app?.close().catch(() => undefined);
     await simulation?.stop().catch(() => undefined);
     await routing?.stop().catch(() => undefined);
@@ -404,6 +448,15 @@ export async function startCommand(
     logger.fatal({ err: error }, 'unhandled rejection');
     void shutdown('unhandledRejection', 1);
   });
+}
+
+/** A PEM file named by the configuration, or a start-up error naming the key (not the file's content). */
+function readPem(key: string, file: string): Buffer {
+  try {
+    return readFileSync(path.resolve(file));
+  } catch (error) {
+    throw new StartupError(`${key} cannot be read (${error instanceof Error && 'code' in error ? String(error.code) : 'error'}): ${file}`);
+  }
 }
 
 type Logger = Pick<pino.BaseLogger, 'info' | 'warn' | 'error'>;

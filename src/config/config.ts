@@ -19,6 +19,9 @@ const port = z.coerce
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
+
 const postgresUrl = z
   .string()
   .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
@@ -61,6 +64,15 @@ export const ConfigSchema = z
       .string()
       .refine((value) => decodeKey(value) !== undefined, 'must be at least 32 bytes, base64 or hex encoded')
       .optional(),
+    /**
+     * HTTPS in Switchboard itself: PEM files of the certificate (chain) and its private key. Set both, or neither (plain
+     * HTTP: loopback development, or TLS ended by a reverse proxy in front, deploy/https/). With them, PUBLIC_URL
+     * defaults to https://HOST:PORT, cookies are Secure and responses carry HSTS.
+     */
+    HTTPS_CERT_FILE: z.string().min(1, 'must not be empty').optional(),
+    HTTPS_KEY_FILE: z.string().min(1, 'must not be empty').optional(),
+    /** With HTTPS: a plain-HTTP port that only redirects to PUBLIC_URL (e.g. 80 in front of 443); unset: none. */
+    HTTP_REDIRECT_PORT: port.optional(),
     /** The address staff use to reach Switchboard, for enrollment links. */
     PUBLIC_URL: z.url({ error: 'must be a URL such as https://switchboard.example.gov' }).optional(),
     /**
@@ -91,6 +103,34 @@ export const ConfigSchema = z
     SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number' }).int().min(0).max(600_000).default(10_000),
     /** `start --telephony`: the SIP edge (Kamailio) callers and agents' phones use, on loopback. */
     SIP_EDGE_PORT: port.default(5060),
+    /**
+     * `start --telephony`: the address the SIP edge listens on (UDP, TCP and TLS): an IPv4 address of this machine.
+     * Loopback by default; a public address lets carriers and phones elsewhere reach it (rtpengine's media follows).
+     */
+    SIP_EDGE_BIND: z
+      .string()
+      .regex(IPV4, 'must be an IPv4 address of this machine, e.g. 203.0.113.10')
+      .refine((v) => v !== '0.0.0.0', 'must be one address of this machine, not 0.0.0.0 (the edge names it in Record-Route and SDP)')
+      .default('127.0.0.1'),
+    /** The public address the edge and rtpengine name in SIP headers and SDP when SIP_EDGE_BIND is behind NAT; unset: SIP_EDGE_BIND. */
+    SIP_EDGE_ADVERTISE: z.string().regex(IPV4, 'must be an IPv4 address, e.g. 203.0.113.10').optional(),
+    /** `start --telephony`: SIP over TLS on the edge, on with SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE. */
+    SIP_EDGE_TLS_PORT: port.default(5061),
+    /** The edge's TLS certificate (chain) and private key, PEM files; set both or neither (no SIP over TLS). */
+    SIP_TLS_CERT_FILE: z.string().min(1, 'must not be empty').optional(),
+    SIP_TLS_KEY_FILE: z.string().min(1, 'must not be empty').optional(),
+    /**
+     * The carrier access list: the addresses or networks (a.b.c.d or a.b.c.d/n, comma-separated) carriers' trunks send
+     * calls from. A new call from anywhere else (call control aside) is refused 403 and counted
+     * (switchboard_sip_edge_refused_calls_total).
+     */
+    SIP_CARRIER_ALLOW: z
+      .string()
+      .refine(
+        (v) => v.split(',').every((e) => CIDR.test(e.trim())),
+        'must be IPv4 addresses or networks such as 198.51.100.7,203.0.113.0/24',
+      )
+      .default('127.0.0.1/32'),
     /** `start --telephony`: this call-control node's SIP port, behind the edge. */
     SIP_NODE_PORT: port.default(5070),
     /** `start --telephony`: rtpengine's ng control port, and the RTP port range it may use. */
@@ -167,7 +207,21 @@ export const ConfigSchema = z
   .refine((c) => c.RTP_PORT_MAX - c.RTP_PORT_MIN >= 99, {
     path: ['RTP_PORT_MAX'],
     message: 'must leave at least 100 ports above RTP_PORT_MIN',
-  });
+  })
+  .refine((c) => !c.HTTPS_CERT_FILE === !c.HTTPS_KEY_FILE, {
+    path: ['HTTPS_KEY_FILE'],
+    message: 'and HTTPS_CERT_FILE must be set together (the certificate and its private key)',
+  })
+  .refine((c) => !c.HTTP_REDIRECT_PORT || Boolean(c.HTTPS_CERT_FILE) || Boolean(c.PUBLIC_URL?.startsWith('https://')), {
+    path: ['HTTP_REDIRECT_PORT'],
+    message: 'redirects to HTTPS: set HTTPS_CERT_FILE and HTTPS_KEY_FILE, or an https PUBLIC_URL (a proxy in front)',
+  })
+  .refine((c) => c.HTTP_REDIRECT_PORT !== c.PORT, { path: ['HTTP_REDIRECT_PORT'], message: 'must differ from PORT' })
+  .refine((c) => !c.SIP_TLS_CERT_FILE === !c.SIP_TLS_KEY_FILE, {
+    path: ['SIP_TLS_KEY_FILE'],
+    message: 'and SIP_TLS_CERT_FILE must be set together (the certificate and its private key)',
+  })
+  .refine((c) => c.SIP_EDGE_TLS_PORT !== c.SIP_EDGE_PORT, { path: ['SIP_EDGE_TLS_PORT'], message: 'must differ from SIP_EDGE_PORT' });
 
 function tryParse(parse: () => unknown): boolean {
   try {
@@ -269,6 +323,16 @@ export function callbackPolicy(c: Pick<Config, 'CALLBACK_MAX_ATTEMPTS' | 'CALLBA
     hours: parseCallingHours(c.CALLBACK_HOURS),
   };
 }
+
+/** SIP over TLS on the edge, when its certificate is configured; null: UDP and TCP only. */
+export function edgeTls(c: Pick<Config, 'SIP_EDGE_TLS_PORT' | 'SIP_TLS_CERT_FILE' | 'SIP_TLS_KEY_FILE'>) {
+  return c.SIP_TLS_CERT_FILE && c.SIP_TLS_KEY_FILE
+    ? { port: c.SIP_EDGE_TLS_PORT, certificate: c.SIP_TLS_CERT_FILE, privateKey: c.SIP_TLS_KEY_FILE }
+    : null;
+}
+
+/** The carrier access list as entries (SIP_CARRIER_ALLOW). */
+export const carrierAllow = (c: Pick<Config, 'SIP_CARRIER_ALLOW'>): string[] => c.SIP_CARRIER_ALLOW.split(',').map((e) => e.trim());
 
 /** Outbound calling (callbacks dialed), when a caller ID is configured; null: Switchboard places no calls. */
 export function outboundConfig(

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
@@ -78,6 +80,8 @@ export type AppOptions = {
   identity: IdentityDeps;
   /** Cookies get the Secure attribute unless Switchboard is reached over plain HTTP on loopback. */
   secureCookies: boolean;
+  /** Serve HTTPS with this certificate (chain) and private key, PEM (HTTPS_CERT_FILE, HTTPS_KEY_FILE); none: plain HTTP. */
+  https?: { cert: string | Buffer; key: string | Buffer };
   /** The time, injectable so tests can let 30 idle minutes pass. */
   clock?: () => Date;
   /** The center's time zone (CENTER_TIME_ZONE): the calendar of every date-only field. */
@@ -158,8 +162,16 @@ function identityAuthenticator(identity: IdentityDeps, clock: () => Date): Authe
 }
 
 export async function buildApp(options: AppOptions): Promise<BuiltApp> {
+  const tls = options.https;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // HTTPS in the process itself: Node's https server (TLS 1.2 or newer), whose type is an http.Server's.
+    ...(tls
+      ? {
+          serverFactory: (handler: http.RequestListener) =>
+            https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' as const }, handler),
+        }
+      : {}),
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -24,13 +24,15 @@ export type RtpengineOptions = {
   /** A TCP ng port whose clients all get each key ("onDTMF"): for nodes sharing the rtpengine. */
   tcpNgPort?: number;
   recordingDir: string;
+  /** The address rtpengine puts in SDP and receives media on (the edge's public address); default the ng host. */
+  mediaAddress?: string;
 };
 
 export async function startRtpengine(o: RtpengineOptions): Promise<Service> {
   mkdirSync(o.recordingDir, { recursive: true });
   const service = start('rtpengine', 'rtpengine', [
     '--config-file=none',
-    `--interface=${o.ng.host}`,
+    `--interface=${o.mediaAddress ?? o.ng.host}`,
     `--listen-ng=${o.ng.host}:${o.ng.port}`,
     '--foreground',
     '--log-stderr',
@@ -55,8 +57,21 @@ export async function startRtpengine(o: RtpengineOptions): Promise<Service> {
   return service;
 }
 
+/** SIP over TLS on the edge: its port and the PEM files of its certificate (chain) and private key. */
+export type EdgeTls = { port: number; certificate: string; privateKey: string };
+
+/** The trunks that may send calls in by default: this machine's own address (the test callers, a local carrier). */
+export const DEFAULT_CARRIER_ALLOW = ['127.0.0.1/32'];
+
 export type KamailioOptions = {
+  /** Where the edge listens (UDP and TCP): an address of this machine, loopback by default. */
   listen: { host: string; port: number };
+  /** The address and port the edge names in its headers, when it is reached through NAT (`advertise`); none: `listen`. */
+  advertise?: { host: string; port: number } | null;
+  /** SIP over TLS (the `tls` module); none: UDP and TCP only. */
+  tls?: EdgeTls | null;
+  /** The carrier access list: addresses or networks (a.b.c.d or a.b.c.d/n) new calls may come from. Default: DEFAULT_CARRIER_ALLOW. */
+  carrierAllow?: string[];
   nodes: { host: string; port: number }[];
   rtpengine: { host: string; port: number };
   /** The carrier trunk outbound calls (callbacks) go to; none: the edge refuses them (503). */
@@ -69,11 +84,29 @@ export type KamailioOptions = {
 
 const MODULES = ['/usr/lib/x86_64-linux-gnu/kamailio/modules/', '/usr/lib/kamailio/modules/', '/usr/lib64/kamailio/modules/'];
 
+/**
+ * The permissions module's address file: group 1 is the carrier access list, one `group address mask port` line per
+ * entry (port 0: any). A malformed entry throws: a typo must not open the edge, nor silently close it.
+ */
+export function carrierAddressFile(entries: string[]): string {
+  const lines = entries.map((entry) => {
+    const m = /^(\d{1,3}(?:\.\d{1,3}){3})(?:\/(\d{1,2}))?$/.exec(entry.trim());
+    const mask = m ? Number(m[2] ?? 32) : Number.NaN;
+    if (!m || mask > 32 || (m[1] as string).split('.').some((b) => Number(b) > 255))
+      throw new Error(`carrier access list: "${entry}" is not an IPv4 address or network (a.b.c.d or a.b.c.d/n)`);
+    return `1 ${m[1]} ${mask} 0`;
+  });
+  return `# Carrier access list (group 1), written by Switchboard from SIP_CARRIER_ALLOW.\n${lines.join('\n')}\n`;
+}
+
 /** Writes the edge's configuration from deploy/kamailio/kamailio.cfg and the dispatcher list of call-control nodes. */
 export function writeKamailioConfig(o: KamailioOptions): { cfg: string; ctl: string; dispatcher: string } {
   mkdirSync(o.dir, { recursive: true });
   const dispatcher = path.join(o.dir, 'dispatcher.list');
   writeFileSync(dispatcher, `${o.nodes.map((n) => `1 sip:${n.host}:${n.port} 0 0`).join('\n')}\n`);
+  const addressFile = path.join(o.dir, 'address.list');
+  writeFileSync(addressFile, carrierAddressFile(o.carrierAllow ?? DEFAULT_CARRIER_ALLOW));
+  const advertise = (port: number) => (o.advertise ? ` advertise ${o.advertise.host}:${port}` : '');
   const ctl = path.join(o.dir, 'kamailio_ctl');
   const modules = MODULES.find((m) => existsSync(m)) ?? MODULES[0];
   const template = readFileSync(o.template, 'utf8');
@@ -85,6 +118,13 @@ export function writeKamailioConfig(o: KamailioOptions): { cfg: string; ctl: str
         '@@CARRIER_DEFINE@@',
         o.carrier ? `#!define CARRIER_URI "sip:${o.carrier.host}:${o.carrier.port}"` : '# (no carrier trunk: outbound calls are refused)',
       )
+      .replaceAll('@@EDGE_DEFINES@@', o.tls ? '#!define WITH_TLS' : '# (no certificate: no SIP over TLS)')
+      .replaceAll('@@ADVERTISE@@', advertise(o.advertise?.port ?? o.listen.port))
+      .replaceAll('@@TLS_ADVERTISE@@', o.tls ? advertise(o.tls.port) : '')
+      .replaceAll('@@TLS_LISTEN@@', o.tls ? `${o.listen.host}:${o.tls.port}` : '')
+      .replaceAll('@@TLS_CERTIFICATE@@', o.tls ? path.resolve(o.tls.certificate) : '')
+      .replaceAll('@@TLS_PRIVATE_KEY@@', o.tls ? path.resolve(o.tls.privateKey) : '')
+      .replaceAll('@@ADDRESS_FILE@@', addressFile)
       .replaceAll('@@LISTEN@@', `${o.listen.host}:${o.listen.port}`)
       .replaceAll('@@CHILDREN@@', String(o.children ?? 4))
       .replaceAll('@@MODULES@@', modules as string)
@@ -157,6 +197,19 @@ export async function startSharedEdge(o: SharedEdgeOptions): Promise<[Service, S
     await rtpengine.stop();
     throw error;
   }
+}
+
+/**
+ * Calls the edge refused because they came from an address outside the carrier access list (its `edge:refused_calls`
+ * statistic, read over the control socket): what an operator watches for a misconfigured trunk or a scan.
+ */
+export async function edgeRefusedCalls(ctl: string): Promise<number> {
+  const { stdout } = await promisify(execFile)('kamcmd', ['-s', `unix:${ctl}`, 'stats.get_statistics', 'edge:refused_calls'], {
+    timeout: 5_000,
+  });
+  const m = /edge:refused_calls\s*=\s*(\d+)/.exec(stdout);
+  if (!m) throw new Error(`the SIP edge has no edge:refused_calls statistic (${stdout.trim().slice(0, 200)})`);
+  return Number(m[1]);
 }
 
 /**

@@ -13,7 +13,7 @@ import { MediaGateway } from './media/media-gateway.js';
 import { mixedRecordingOf } from './media/pcap-mix.js';
 import { PromptLibrary } from './media/prompts.js';
 import { RtpengineClient } from './media/rtpengine.js';
-import { type Service, startKamailio, startRtpengine } from './processes.js';
+import { type EdgeTls, type Service, startKamailio, startRtpengine } from './processes.js';
 import { SipEndpoint } from './sip/endpoint.js';
 
 /**
@@ -36,8 +36,18 @@ export type TelephonyOptions = {
   log: (event: string, details: Record<string, unknown>) => void;
   /** The call-control node's SIP address (port 0: any free port). */
   sip: { host: string; port: number };
-  /** The SIP edge (Kamailio); null runs the node alone. */
-  edge: { host: string; port: number } | null;
+  /**
+   * The SIP edge (Kamailio); null runs the node alone. `host` is its bind address (loopback by default); `tls` adds SIP
+   * over TLS; `carrierAllow` is the carrier access list (default: this machine's loopback address); `advertise` the
+   * address it names behind NAT.
+   */
+  edge: {
+    host: string;
+    port: number;
+    tls?: EdgeTls | null;
+    carrierAllow?: string[];
+    advertise?: { host: string; port: number } | null;
+  } | null;
   /** Other call-control nodes the edge balances over, besides this one. */
   peers?: { host: string; port: number }[];
   /** `tcpPort`: rtpengine's TCP ng port, whose every client hears every key (nodes sharing one rtpengine); unset: keys by UDP to `dtmfPort`. */
@@ -80,6 +90,8 @@ export type Telephony = {
   gateway: MediaGateway;
   prompts: PromptLibrary;
   services: Service[];
+  /** The control socket of the edge this node started (its statistics, its dispatcher); null: none started here. */
+  edgeCtl: string | null;
   stop: () => Promise<void>;
   /**
    * Stops this node and hands its calls to the others (edge and rtpengine shared): nothing is said to the callers or
@@ -116,6 +128,8 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
         dtmfLogPort: tcp ? 0 : gateway.dtmfPort,
         ...(tcp ? { tcpNgPort: tcp.port } : {}),
         recordingDir: path.join(o.dataDir, 'recordings'),
+        // Callers' media reaches rtpengine where their signalling reaches the edge (the advertised address behind NAT).
+        ...(o.edge ? { mediaAddress: o.edge.advertise?.host ?? o.edge.host } : {}),
       });
       services.push(rtpengine);
       cleanup.push(() => rtpengine.stop());
@@ -190,9 +204,13 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
       // Before the node's calls end and its endpoint closes: the callbacks in progress hang up first.
       cleanup.push(() => d.stop());
     }
+    let edgeCtl: string | null = null;
     if (o.edge && !o.shared) {
       const kamailio = await startKamailio({
-        listen: o.edge,
+        listen: { host: o.edge.host, port: o.edge.port },
+        tls: o.edge.tls ?? null,
+        advertise: o.edge.advertise ?? null,
+        ...(o.edge.carrierAllow ? { carrierAllow: o.edge.carrierAllow } : {}),
         nodes: [{ host: o.sip.host, port: endpoint.port }, ...(o.peers ?? [])],
         rtpengine: { host: o.rtpengine.host, port: o.rtpengine.port },
         carrier: o.outbound?.carrier ?? null,
@@ -201,6 +219,7 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
       });
       services.push(kamailio);
       cleanup.push(() => kamailio.stop());
+      edgeCtl = kamailio.ctl;
     }
     const handOver = async () => {
       await dialer?.stop();
@@ -209,7 +228,7 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
       await stopAll();
       return handed;
     };
-    return { endpoint, dialer, live: liveCalls, control, gateway, prompts, services, stop: stopAll, handOver };
+    return { endpoint, dialer, live: liveCalls, control, gateway, prompts, services, edgeCtl, stop: stopAll, handOver };
   } catch (error) {
     await stopAll();
     throw error;

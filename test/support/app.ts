@@ -153,6 +153,8 @@ export async function buildTestApp(
     liveCalls?: { current: LiveCalls | null; node?: string | null };
     /** The IVR flows' versions (a test attaches the flow maps its call controls read). */
     ivrFlows?: IvrFlows;
+    /** Serve HTTPS with this certificate and key (PEM), cookies Secure, as HTTPS_CERT_FILE/HTTPS_KEY_FILE do. */
+    https?: { cert: string | Buffer; key: string | Buffer };
   } = {},
 ): Promise<TestApp> {
   await loadReferenceData(db.db);
@@ -177,7 +179,8 @@ export async function buildTestApp(
     version: '0.0.0-test',
     logger,
     identity,
-    secureCookies: false,
+    secureCookies: options.https !== undefined,
+    ...(options.https ? { https: options.https } : {}),
     clock: clock.get,
     timeZone: CENTER_TIME_ZONE,
     routing,

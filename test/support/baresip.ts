@@ -30,7 +30,16 @@ export type Softphone = {
 export async function startSoftphone(
   user: string,
   edgePort: number,
-  options: { toneHz?: number; sipPort?: number; register?: boolean } = {},
+  options: {
+    toneHz?: number;
+    sipPort?: number;
+    register?: boolean;
+    /** The edge's transport: 'tls' reaches it at `edgePort` over TLS (its certificate checked against `caFile`). */
+    transport?: 'udp' | 'tls';
+    caFile?: string;
+    /** 'srtp-mand': media only as SRTP (RTP/SAVP, SDES keys), as a carrier or phone that insists on it. */
+    mediaenc?: 'srtp-mand';
+  } = {},
 ): Promise<Softphone> {
   const dir = mkdtempSync(path.join(tmpdir(), `sb-baresip-${user}-`));
   const rec = path.join(dir, 'heard');
@@ -58,7 +67,9 @@ export async function startSoftphone(
   const rtp = await freeUdpRange(100);
   writeFileSync(
     path.join(dir, 'accounts'),
-    `<sip:${user}@127.0.0.1:${edgePort}>;transport=udp;regint=${options.register === false ? 0 : 60};answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1\n`,
+    `<sip:${user}@127.0.0.1:${edgePort}${options.transport === 'tls' ? ';transport=tls' : ''}>;transport=${options.transport ?? 'udp'};regint=${options.register === false ? 0 : 60};answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1${
+      options.mediaenc ? `;mediaenc=${options.mediaenc}` : ''
+    }\n`,
   );
   writeFileSync(
     path.join(dir, 'config'),
@@ -80,6 +91,8 @@ export async function startSoftphone(
       'rtcp_mux no',
       'jitter_buffer_delay 5-10',
       'module_path /usr/lib/baresip/modules',
+      ...(options.caFile ? [`sip_cafile ${options.caFile}`] : []),
+      ...(options.mediaenc ? ['module srtp.so'] : []),
       'module g711.so',
       'module aufile.so',
       'module alsa.so',

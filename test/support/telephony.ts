@@ -108,6 +108,8 @@ export function sipp(
     limit?: number;
     timeoutS?: number;
     extra?: string[];
+    /** The caller's own address (another loopback address: a caller outside the carrier access list); default 127.0.0.1. */
+    localIp?: string;
     /** Keys the caller presses (RFC 4733), from the moment the scenario plays its pcap. */
     keys?: { digit: string; atMs: number }[];
   },
@@ -130,7 +132,8 @@ export function sipp(
       '-s',
       options.service,
       '-i',
-      '127.0.0.1',
+      options.localIp ?? '127.0.0.1',
+      ...(options.localIp ? ['-bind_local'] : []),
       '-p',
       String(port),
       '-mi',

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig } from '../../src/config/config.js';
+import { publicUrl, secureCookies } from '../../src/cli/identity-runtime.js';
+import { ConfigError, carrierAllow, describeConfig, edgeTls, loadConfig } from '../../src/config/config.js';
 
 const cwd = '/srv/switchboard';
 
@@ -58,5 +59,48 @@ describe('configuration', () => {
 
   it('ignores environment variables that are not Switchboard settings', () => {
     expect(() => loadConfig({ PATH: '/usr/bin', HOME: '/root' }, cwd)).not.toThrow();
+  });
+
+  it('the SIP edge: loopback bind, no TLS, only 127.0.0.1 trusted as a carrier trunk by default; TLS with a certificate and key', () => {
+    const config = loadConfig({}, cwd);
+    expect(config.SIP_EDGE_BIND).toBe('127.0.0.1');
+    expect(edgeTls(config)).toBeNull();
+    expect(carrierAllow(config)).toEqual(['127.0.0.1/32']);
+    const tls = loadConfig(
+      { SIP_TLS_CERT_FILE: '/etc/sb/sip.crt', SIP_TLS_KEY_FILE: '/etc/sb/sip.key', SIP_EDGE_BIND: '203.0.113.10' },
+      cwd,
+    );
+    expect(edgeTls(tls)).toEqual({ port: 5061, certificate: '/etc/sb/sip.crt', privateKey: '/etc/sb/sip.key' });
+    expect(carrierAllow(loadConfig({ SIP_CARRIER_ALLOW: '198.51.100.7, 203.0.113.0/24' }, cwd))).toEqual([
+      '198.51.100.7',
+      '203.0.113.0/24',
+    ]);
+    expect(() => loadConfig({ SIP_TLS_CERT_FILE: '/etc/sb/sip.crt' }, cwd)).toThrow(
+      /SIP_TLS_KEY_FILE and SIP_TLS_CERT_FILE must be set together/,
+    );
+    expect(() => loadConfig({ SIP_EDGE_BIND: '0.0.0.0' }, cwd)).toThrow(/SIP_EDGE_BIND must be one address/);
+    expect(() => loadConfig({ SIP_EDGE_BIND: 'edge.example.gov' }, cwd)).toThrow(/SIP_EDGE_BIND must be an IPv4 address/);
+    expect(() => loadConfig({ SIP_CARRIER_ALLOW: '198.51.100.0/33' }, cwd)).toThrow(/SIP_CARRIER_ALLOW must be IPv4 addresses or networks/);
+    expect(() => loadConfig({ SIP_CARRIER_ALLOW: 'carrier.example.com' }, cwd)).toThrow(/SIP_CARRIER_ALLOW/);
+    expect(() => loadConfig({ SIP_EDGE_TLS_PORT: '5060' }, cwd)).toThrow(/SIP_EDGE_TLS_PORT must differ from SIP_EDGE_PORT/);
+  });
+
+  it('HTTPS: plain loopback HTTP by default; a certificate makes the public URL https and cookies Secure; the redirect port needs HTTPS', () => {
+    const plain = loadConfig({}, cwd);
+    expect(publicUrl(plain)).toBe('http://127.0.0.1:8080');
+    expect(secureCookies(plain)).toBe(false);
+    const https = loadConfig(
+      { HTTPS_CERT_FILE: '/etc/sb/web.crt', HTTPS_KEY_FILE: '/etc/sb/web.key', PORT: '8443', HTTP_REDIRECT_PORT: '8080' },
+      cwd,
+    );
+    expect(publicUrl(https)).toBe('https://127.0.0.1:8443');
+    expect(secureCookies(https)).toBe(true);
+    expect(() => loadConfig({ HTTPS_KEY_FILE: '/etc/sb/web.key' }, cwd)).toThrow(/HTTPS_KEY_FILE and HTTPS_CERT_FILE must be set together/);
+    expect(() => loadConfig({ HTTP_REDIRECT_PORT: '8081' }, cwd)).toThrow(/HTTP_REDIRECT_PORT redirects to HTTPS/);
+    // Behind a reverse proxy that ends TLS: the https PUBLIC_URL is enough for the redirect port.
+    expect(loadConfig({ HTTP_REDIRECT_PORT: '8081', PUBLIC_URL: 'https://switchboard.example.gov' }, cwd).HTTP_REDIRECT_PORT).toBe(8081);
+    expect(() => loadConfig({ HTTPS_CERT_FILE: '/a', HTTPS_KEY_FILE: '/b', HTTP_REDIRECT_PORT: '8080' }, cwd)).toThrow(
+      /HTTP_REDIRECT_PORT must differ from PORT/,
+    );
   });
 });

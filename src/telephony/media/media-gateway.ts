@@ -23,6 +23,12 @@ const FLAGS = { replace: ['origin', 'session-connection'], ICE: 'remove', flags:
   string,
   Bencodable
 >;
+/**
+ * Every offer: the side it goes to (the sink, an agent's phone, a conference, a carrier) speaks plain RTP. A caller who
+ * offers SRTP (RTP/SAVP with SDES keys, from a TLS trunk or phone) is answered in SRTP by rtpengine, which translates:
+ * the answer keeps the offerer's protocol and gets rtpengine's own keys.
+ */
+const OFFER_FLAGS = { ...FLAGS, 'transport-protocol': 'RTP/AVP' } satisfies Record<string, Bencodable>;
 const DTMF_EVENTS = '0123456789*#ABCD';
 
 export type MediaCall = { callId: string; callerTag: string; localTag: string; callerSdp: string };
@@ -165,7 +171,7 @@ export class MediaGateway {
 
   /** The caller's offer (first, or a re-INVITE: hold, resume, a new address) against side B's current SDP; returns the SDP for the caller. */
   async renegotiate(call: MediaCall, sideB: string): Promise<string> {
-    await this.rtpengine.command('offer', { 'call-id': call.callId, 'from-tag': call.callerTag, sdp: call.callerSdp, ...FLAGS });
+    await this.rtpengine.command('offer', { 'call-id': call.callId, 'from-tag': call.callerTag, sdp: call.callerSdp, ...OFFER_FLAGS });
     const answer = await this.rtpengine.command('answer', {
       'call-id': call.callId,
       'from-tag': call.callerTag,
@@ -219,7 +225,7 @@ export class MediaGateway {
       'from-tag': call.callerTag,
       'to-tag': call.localTag,
       sdp: call.callerSdp,
-      ...FLAGS,
+      ...OFFER_FLAGS,
     });
     return String(r.sdp);
   }
@@ -246,7 +252,7 @@ export class MediaGateway {
       'call-id': pair.callId,
       'from-tag': pair.partyTag,
       sdp: this.sinkSdp(Date.now() % 1_000_000_000),
-      ...FLAGS,
+      ...OFFER_FLAGS,
     });
     return String(r.sdp);
   }
@@ -268,7 +274,7 @@ export class MediaGateway {
       'from-tag': pair.agentTag,
       'to-tag': pair.partyTag,
       sdp: agentSdp,
-      ...FLAGS,
+      ...OFFER_FLAGS,
     });
     return String(r.sdp);
   }
@@ -292,7 +298,7 @@ export class MediaGateway {
       'call-id': call.callId,
       'from-tag': call.callerTag,
       sdp: call.callerSdp,
-      ...FLAGS,
+      ...OFFER_FLAGS,
     });
     await this.rtpengine.command('answer', {
       'call-id': call.callId,
@@ -306,7 +312,12 @@ export class MediaGateway {
 
   /** A conference port's leg to a phone: one rtpengine call, the conference (from-tag `mix`) offering; the SDP for the phone. */
   async offerFromConference(leg: OutboundMedia, conferenceSdp: string): Promise<string> {
-    const r = await this.rtpengine.command('offer', { 'call-id': leg.callId, 'from-tag': leg.partyTag, sdp: conferenceSdp, ...FLAGS });
+    const r = await this.rtpengine.command('offer', {
+      'call-id': leg.callId,
+      'from-tag': leg.partyTag,
+      sdp: conferenceSdp,
+      ...OFFER_FLAGS,
+    });
     return String(r.sdp);
   }
 
