@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { type Config, callbackPolicy, outboundConfig } from '../config/config.js';
+import { type Config, callbackPolicy, outboundConfig, ssoSettings } from '../config/config.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { buildApp, logSerializers } from '../http/app.js';
 import { callbackReleaseJob } from '../jobs/callback-release.job.js';
@@ -27,6 +27,7 @@ import { loadReferenceData } from '../services/reference-data.service.js';
 import { RoutingService } from '../services/routing.service.js';
 import { loadRoutingConfig } from '../services/routing-admin.service.js';
 import { SimulationControl } from '../services/simulation-control.js';
+import { ssoClient } from '../services/sso.service.js';
 import { isDatabaseUnavailable } from '../storage/database.js';
 import { listen } from '../storage/notifications.js';
 import { packageRoot } from '../storage/paths.js';
@@ -37,7 +38,7 @@ import { type LiveCalls, serveLiveCalls } from '../telephony/live-calls.js';
 import { PromptLibrary } from '../telephony/media/prompts.js';
 import { startTelephony, type Telephony } from '../telephony/runtime.js';
 import { liveTrafficFactory } from '../telephony/simulator/live-traffic-factory.js';
-import { openIdentity, secureCookies } from './identity-runtime.js';
+import { openIdentity, publicUrl, secureCookies } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
 import { applyMigrations, openStorage, StartupError, type StorageOptions, withOwnerDatabase } from './storage-runtime.js';
 
@@ -299,6 +300,7 @@ export async function startCommand(
       twilio.calls.start();
       progress(`telephony: Twilio webhooks at ${config.TWILIO_WEBHOOK_BASE_URL.replace(/\/$/, '')}/api/telephony/twilio/voice`);
     }
+    const sso = ssoSettings(config, publicUrl(config));
     let metrics: Awaited<ReturnType<typeof buildApp>>['metrics'];
     ({ app, metrics } = await buildApp({
       db: storage.handle.db,
@@ -318,7 +320,9 @@ export async function startCommand(
       ...(twilio ? { twilio } : {}),
       ivrFlows,
       intakeForms: intakeFormsConfig,
+      ...(sso ? { sso: ssoClient(sso) } : {}),
     }));
+    if (sso) progress(`single sign-on: ${sso.issuer} (password sign-in for break-glass accounts only)`);
     jobs.registerMetrics(metrics.registry);
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal, 0));
     try {
