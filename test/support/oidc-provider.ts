@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
@@ -66,6 +67,17 @@ export async function startTestIdp(redirectUri: string, accounts: TestAccount[])
         token_endpoint_auth_method: 'client_secret_basic',
       },
     ],
+    // Its own signing key, made for this run (the library's built-in development keys are for quick starts).
+    jwks: {
+      keys: [
+        {
+          ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+          kid: 'test-idp',
+          use: 'sig',
+          alg: 'RS256',
+        },
+      ],
+    },
     pkce: { required: () => true },
     acrValues: [PIV, PASSWORD_ONLY],
     claims: {
