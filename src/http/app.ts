@@ -288,7 +288,7 @@ export async function buildApp(given: AppOptions): Promise<BuiltApp> {
       info: {
         title: 'Switchboard API',
         version: options.version,
-        description: `Contact center and case management. Every route except health, readiness, metrics, this description, sign-in and the partner token endpoint requires a staff session or a partner access token with the named permission; it is checked before the request body is read. Dates without a time (dates of birth, startsOn/endsOn, agreement and hearing dates, deadlines in days) are days on the center's calendar (CENTER_TIME_ZONE, America/Chicago by default), never the UTC date; an end date is in force through that whole day. Timestamps are ISO 8601 instants. ${TEXT_RULES}`,
+        description: `Contact center and case management. Every route except health, readiness, metrics, this description, sign-in (single sign-on included) and the partner token endpoint requires a staff session or a partner access token with the named permission; it is checked before the request body is read. Dates without a time (dates of birth, startsOn/endsOn, agreement and hearing dates, deadlines in days) are days on the center's calendar (CENTER_TIME_ZONE, America/Chicago by default), never the UTC date; an end date is in force through that whole day. Timestamps are ISO 8601 instants. ${TEXT_RULES}`,
       },
       components: {
         securitySchemes: {

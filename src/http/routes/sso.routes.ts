@@ -98,8 +98,15 @@ export function ssoRoutes(ctx: AppContext, sso: SsoClient | null) {
         "Exchanges the code (PKCE, state and nonce checked), maps the ID token's claims to a role and scopes, checks the assurance (acr) the role needs, and opens a session (the same cookie as a password sign-in), then redirects to the app. A refusal is a page with the reason and its stable code (JSON for clients that accept only JSON); every sign-in and refusal is audited with the issuer and subject.",
       tags: ['auth'],
       access: { public: true, reason: SSO },
-      // The provider's answer: code and state, or an error; anything else it adds (iss, session_state) passes to openid-client.
-      query: z.record(z.string(), z.string().max(4096)),
+      // The provider's answer: code and state, or an error. The raw query string goes to openid-client, which checks it whole.
+      query: z.object({
+        code: z.string().max(4096).optional(),
+        state: z.string().max(512).optional(),
+        iss: z.string().max(2048).optional(),
+        error: z.string().max(256).optional(),
+        error_description: z.string().max(2048).optional(),
+        session_state: z.string().max(512).optional(),
+      }),
       response: z.string(),
       contentType: HTML,
       successStatus: 303,
