@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../support/app.js';
+import { addUser } from '../../src/services/user-admin.service.js';
+import { buildTestApp, operatorCourier, type TestApp } from '../support/app.js';
 import { launchChromium, seriousViolations } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { PASSWORD_ONLY, PIV, ssoSettingsFor, startTestIdp, type TestIdp } from '../support/oidc-provider.js';
@@ -114,4 +115,34 @@ describe('single sign-on in Chromium', () => {
       { outcome: 'allowed', details: expect.objectContaining({ method: 'oidc', issuer: idp.issuer, subject: 'supervisor.sso', acr: PIV }) },
     ]);
   });
+
+  it('an admin signed in through the provider marks a local account break-glass from the admin console, audited', async () => {
+    const ctx = { actor: null, system: 'cli:test', sourceIp: null, requestId: null, now: t.clock.now, timeZone: 'America/Chicago' };
+    await addUser(t.identity, ctx, { displayName: 'Local Glass', role: 'admin', username: 'local.glass' }, operatorCourier().courier);
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    page.on('dialog', (dialog) => void dialog.accept());
+    await signInWithIdp(page, 'admin.sso');
+    await expect.poll(() => page.getByRole('heading', { name: 'Administration', level: 1 }).isVisible(), { timeout: 10_000 }).toBe(true);
+    // The admin's own account is bound to the provider: no password to keep, so no break-glass button.
+    await expect.poll(() => page.locator('tr[data-username="admin.sso"]').textContent(), { timeout: 10_000 }).toContain('single sign-on');
+    expect(
+      await page
+        .locator('tr[data-username="admin.sso"]')
+        .getByRole('button', { name: /break-glass/ })
+        .count(),
+    ).toBe(0);
+    await page.getByRole('button', { name: 'Make break-glass local.glass' }).click();
+    await expect.poll(() => page.locator('tr[data-username="local.glass"]').textContent(), { timeout: 10_000 }).toContain('break-glass');
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Remove break-glass local.glass' }).isVisible(), { timeout: 10_000 })
+      .toBe(true);
+    await page.close();
+    const admin = await db.db.selectFrom('users').select('id').where('sso_subject', '=', 'admin.sso').executeTakeFirstOrThrow();
+    const marked = await db.db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'details'])
+      .where('action', '=', 'user.break_glass')
+      .execute();
+    expect(marked).toEqual([{ actor_id: admin.id, details: { before: false, after: true, sessionsRevoked: 0 } }]);
+  }, 120_000);
 });
