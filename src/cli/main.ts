@@ -24,7 +24,7 @@ import { recentJobRuns } from '../services/job-runs.service.js';
 import { addClient, listClients, revokeClient, rotateClientSecret } from '../services/partner-client.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { runRetention } from '../services/retention.service.js';
-import { addUser, disableUser, listUsers, resetMfa, resetPassword } from '../services/user-admin.service.js';
+import { addUser, disableUser, listUsers, resetMfa, resetPassword, setBreakGlass } from '../services/user-admin.service.js';
 import { MigrationError } from '../storage/migrator.js';
 import { auditSigningKey, cliContext, enrollmentOutboxDir, openIdentity } from './identity-runtime.js';
 import { printDemoAccounts } from './output.js';
@@ -664,6 +664,19 @@ user
     withStorage('user', async (storage, cfg) => {
       const disabled = await disableUser(await openIdentity(cfg, storage), cliContext(cfg), username);
       print(`disabled ${disabled.username}`);
+      return 0;
+    }),
+  );
+user
+  .command('break-glass <username>')
+  .description(
+    'keep password+TOTP sign-in for this account while single sign-on is on (for when the identity provider is down); --off takes it away',
+  )
+  .option('--off', 'take the break-glass mark away')
+  .action((username: string, options: { off?: boolean }) =>
+    withStorage('user', async (storage, cfg) => {
+      const changed = await setBreakGlass(await openIdentity(cfg, storage), cliContext(cfg), username, options.off !== true);
+      print(`${changed.username} ${changed.break_glass ? 'is' : 'is no longer'} a break-glass account`);
       return 0;
     }),
   );

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { Counter } from 'prom-client';
-import { type Config, callbackPolicy, carrierAllow, edgeTls, outboundConfig } from '../config/config.js';
+import { type Config, callbackPolicy, carrierAllow, edgeTls, outboundConfig, ssoSettings } from '../config/config.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { buildApp, logSerializers } from '../http/app.js';
 import { startHttpsRedirect, stopHttpsRedirect } from '../http/https-redirect.js';
@@ -30,6 +30,7 @@ import { loadReferenceData } from '../services/reference-data.service.js';
 import { RoutingService } from '../services/routing.service.js';
 import { loadRoutingConfig } from '../services/routing-admin.service.js';
 import { SimulationControl } from '../services/simulation-control.js';
+import { ssoClient } from '../services/sso.service.js';
 import { isDatabaseUnavailable } from '../storage/database.js';
 import { listen } from '../storage/notifications.js';
 import { packageRoot } from '../storage/paths.js';
@@ -306,6 +307,7 @@ export async function startCommand(
       twilio.calls.start();
       progress(`telephony: Twilio webhooks at ${config.TWILIO_WEBHOOK_BASE_URL.replace(/\/$/, '')}/api/telephony/twilio/voice`);
     }
+    const sso = ssoSettings(config, publicUrl(config));
     let metrics: Awaited<ReturnType<typeof buildApp>>['metrics'];
     ({ app, metrics } = await buildApp({
       db: storage.handle.db,
@@ -328,7 +330,9 @@ export async function startCommand(
       ...(twilio ? { twilio } : {}),
       ivrFlows,
       intakeForms: intakeFormsConfig,
+      ...(sso ? { sso: ssoClient(sso) } : {}),
     }));
+    if (sso) progress(`single sign-on: ${sso.issuer} (password sign-in for break-glass accounts only)`);
     jobs.registerMetrics(metrics.registry);
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal, 0));
     try {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isTimeZone } from '../domain/calendar/calendar-day.js';
 import { type CallbackPolicy, compileDialPattern, parseCallingHours, parseRetryMinutes } from '../domain/callbacks/callback-policy.js';
 import { errnoCode } from '../domain/errors/app-error.js';
+import { parseAssurance, parseRoleMap, type SsoMapping } from '../domain/identity/sso-policy.js';
 
 /**
  * The one configuration schema. It is parsed once at start-up from the
@@ -28,7 +29,13 @@ const postgresUrl = z
   .refine((value) => URL.canParse(value), 'is not a valid URL');
 
 /** Keys whose values must never be printed (logs, errors, `config show`). */
-export const SECRET_KEYS = ['DATABASE_URL', 'DATABASE_MIGRATION_URL', 'SWITCHBOARD_SECRET_KEY', 'TWILIO_AUTH_TOKEN'] as const;
+export const SECRET_KEYS = [
+  'DATABASE_URL',
+  'DATABASE_MIGRATION_URL',
+  'SWITCHBOARD_SECRET_KEY',
+  'TWILIO_AUTH_TOKEN',
+  'OIDC_CLIENT_SECRET',
+] as const;
 
 export const ConfigSchema = z
   .object({
@@ -202,8 +209,48 @@ export const ConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host name, e.g. switchboard.sip.twilio.com')
       .optional(),
+    /** Single sign-on (OpenID Connect): the agency identity provider's issuer URL. Unset: staff sign in with password and TOTP. */
+    OIDC_ISSUER: z.url({ error: "must be the identity provider's issuer URL, e.g. https://idp.example.gov" }).optional(),
+    /** The client id Switchboard is registered under at the identity provider. */
+    OIDC_CLIENT_ID: z.string().min(1, 'must not be empty').optional(),
+    /** The client secret (secret); unset: a public client (PKCE only). */
+    OIDC_CLIENT_SECRET: z.string().min(1, 'must not be empty').optional(),
+    /** Where the provider sends people back; unset → PUBLIC_URL + /api/v1/auth/oidc/callback. */
+    OIDC_REDIRECT_URI: z.url({ error: 'must be a URL' }).optional(),
+    OIDC_SCOPES: z
+      .string()
+      .regex(/(^| )openid( |$)/, 'must include openid')
+      .default('openid profile email'),
+    /** What the sign-in button says: "Sign in with <name>". */
+    OIDC_PROVIDER_NAME: z.string().min(1).max(60).default('your agency account'),
+    /** The claim that holds the person's groups or roles, mapped to Switchboard roles by OIDC_ROLE_MAP. */
+    OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
+    /** group=role pairs, comma-separated (e.g. sb-call-takers=call_taker,sb-supervisors=supervisor); nothing else grants a role. */
+    OIDC_ROLE_MAP: z
+      .string()
+      .refine((v) => tryParse(() => parseRoleMap(v)), 'must be group=role pairs, comma-separated, naming Switchboard roles')
+      .optional(),
+    OIDC_FIELD_OFFICE_CLAIM: z.string().min(1).default('field_office'),
+    OIDC_AGENCY_CLAIM: z.string().min(1).default('agency_ori'),
+    OIDC_UNIT_CLAIM: z.string().min(1).default('unit'),
+    OIDC_USERNAME_CLAIM: z.string().min(1).default('preferred_username'),
+    OIDC_DISPLAY_NAME_CLAIM: z.string().min(1).default('name'),
+    /**
+     * The assurance each role needs: role=acr|acr pairs, comma-separated, * for every other role, e.g.
+     * *=http://idmanagement.gov/ns/assurance/aal/3|phr. A sign-in whose ID token has another acr is refused.
+     */
+    OIDC_ACR_REQUIRED: z
+      .string()
+      .refine((v) => tryParse(() => parseAssurance(v)), 'must be role=acr|acr pairs, comma-separated (* for every other role)')
+      .optional(),
+    /** acr_values asked for in the authorization request (space-separated), e.g. Login.gov's http://idmanagement.gov/ns/assurance/aal/3. */
+    OIDC_ACR_VALUES: z.string().min(1).optional(),
   })
   .strict()
+  .refine((c) => !c.OIDC_ISSUER || (c.OIDC_CLIENT_ID && c.OIDC_ROLE_MAP), {
+    path: ['OIDC_ISSUER'],
+    message: 'needs OIDC_CLIENT_ID and OIDC_ROLE_MAP as well',
+  })
   .refine((c) => c.RTP_PORT_MAX - c.RTP_PORT_MIN >= 99, {
     path: ['RTP_PORT_MAX'],
     message: 'must leave at least 100 ports above RTP_PORT_MIN',
@@ -345,5 +392,40 @@ export function outboundConfig(
     allow: tryPatterns(c.OUTBOUND_ALLOW) ?? [],
     ringSeconds: c.CALLBACK_RING_SECONDS,
     carrier: host && port ? { host, port: Number(port) } : null,
+  };
+}
+
+/** Single sign-on as configured: the provider, the client, and the claim mapping; null when OIDC_ISSUER is unset. */
+export type SsoSettings = {
+  issuer: string;
+  clientId: string;
+  clientSecret: string | null;
+  redirectUri: string;
+  scopes: string;
+  providerName: string;
+  acrValues: string | null;
+  mapping: SsoMapping;
+};
+
+export function ssoSettings(c: Config, publicUrl: string): SsoSettings | null {
+  if (!c.OIDC_ISSUER || !c.OIDC_CLIENT_ID || !c.OIDC_ROLE_MAP) return null;
+  return {
+    issuer: c.OIDC_ISSUER,
+    clientId: c.OIDC_CLIENT_ID,
+    clientSecret: c.OIDC_CLIENT_SECRET ?? null,
+    redirectUri: c.OIDC_REDIRECT_URI ?? `${publicUrl}/api/v1/auth/oidc/callback`,
+    scopes: c.OIDC_SCOPES,
+    providerName: c.OIDC_PROVIDER_NAME,
+    acrValues: c.OIDC_ACR_VALUES ?? null,
+    mapping: {
+      roleClaim: c.OIDC_ROLE_CLAIM,
+      roles: parseRoleMap(c.OIDC_ROLE_MAP),
+      fieldOfficeClaim: c.OIDC_FIELD_OFFICE_CLAIM,
+      agencyClaim: c.OIDC_AGENCY_CLAIM,
+      unitClaim: c.OIDC_UNIT_CLAIM,
+      usernameClaim: c.OIDC_USERNAME_CLAIM,
+      displayNameClaim: c.OIDC_DISPLAY_NAME_CLAIM,
+      assurance: parseAssurance(c.OIDC_ACR_REQUIRED ?? ''),
+    },
   };
 }

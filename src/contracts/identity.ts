@@ -75,6 +75,17 @@ export const ZSession = z.object({
 
 export const ZSignOutRequest = z.strictObject({ everywhere: z.boolean().default(false) }).default({ everywhere: false });
 
+/** GET /api/v1/auth/oidc: whether the sign-in page offers single sign-on, and with what words. */
+export const ZSsoInfo = z.object({
+  enabled: z.boolean(),
+  providerName: z.string().nullable().describe('"Sign in with <providerName>"'),
+  startUrl: z.string().nullable().describe('where the sign-in button goes (a full-page navigation)'),
+});
+export type SsoInfo = z.infer<typeof ZSsoInfo>;
+
+/** PUT /api/v1/admin/users/:username/break-glass: may this account sign in with password and TOTP while SSO is on. */
+export const ZBreakGlassRequest = z.strictObject({ breakGlass: z.boolean() });
+
 /** POST /api/v1/auth/sign-out: how many sessions ended. */
 export const ZSignOutResult = z.object({ revokedSessions: z.number().int() });
 export type SignOutResult = z.infer<typeof ZSignOutResult>;
@@ -89,6 +100,8 @@ export const ZUser = z.object({
   fieldOfficeCode: z.string().nullable(),
   status: z.enum(['invited', 'active', 'disabled']),
   mfaEnrolled: z.boolean(),
+  breakGlass: z.boolean().describe('may sign in with password and TOTP while single sign-on is on'),
+  singleSignOn: z.boolean().describe('bound to an identity at the single sign-on provider'),
   createdAt: z.string(),
 });
 

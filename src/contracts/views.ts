@@ -13,6 +13,7 @@ import type {
   ZPartnerClient,
   ZRefusalsReport,
   ZSession,
+  ZSsoInfo,
 } from './identity.js';
 import type {
   ZAgencyRequest,
@@ -61,6 +62,7 @@ export type FieldIssue = z.infer<typeof ZFieldIssue>;
 export type ErrorResponse = z.infer<typeof ZErrorResponse>;
 export type Session = z.infer<typeof ZSession>;
 export type Challenge = z.infer<typeof ZChallenge>;
+export type SsoInfo = z.infer<typeof ZSsoInfo>;
 export type PartnerClient = z.infer<typeof ZPartnerClient>;
 
 export type AuditEventList = z.infer<typeof ZAuditEventList>;

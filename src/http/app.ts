@@ -28,6 +28,7 @@ import { whereaboutsOfCall } from '../services/live-call.service.js';
 import { LiveCallRelay } from '../services/live-call-relay.service.js';
 import { authenticateClientToken } from '../services/partner-client.service.js';
 import type { RoutingService } from '../services/routing.service.js';
+import type { SsoClient } from '../services/sso.service.js';
 import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
 import { packageRoot } from '../storage/paths.js';
@@ -64,6 +65,7 @@ import { relationshipRoutes } from './routes/relationship.routes.js';
 import { reportRoutes } from './routes/report.routes.js';
 import { routingRoutes } from './routes/routing.routes.js';
 import { safeguardRoutes } from './routes/safeguard.routes.js';
+import { ssoRoutes } from './routes/sso.routes.js';
 import { staffingRoutes } from './routes/staffing.routes.js';
 import { CSV_UPLOAD_ROUTES, submissionRoutes } from './routes/submission.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
@@ -108,6 +110,8 @@ export type AppOptions = {
   ivrFlows?: IvrFlows;
   /** The intake forms' versions (the composition root's, polled); default: one read once here. */
   intakeForms?: IntakeFormsConfig;
+  /** Single sign-on (OpenID Connect) with the agency's identity provider; while set, password sign-in is for break-glass accounts. */
+  sso?: SsoClient;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -161,7 +165,11 @@ function identityAuthenticator(identity: IdentityDeps, clock: () => Date): Authe
   };
 }
 
-export async function buildApp(options: AppOptions): Promise<BuiltApp> {
+export async function buildApp(given: AppOptions): Promise<BuiltApp> {
+  // With single sign-on, the identity services know it: password sign-in is then kept for break-glass accounts.
+  const options: AppOptions = given.sso
+    ? { ...given, identity: { ...given.identity, singleSignOn: { providerName: given.sso.settings.providerName } } }
+    : given;
   const tls = options.https;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -293,7 +301,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
       info: {
         title: 'Switchboard API',
         version: options.version,
-        description: `Contact center and case management. Every route except health, readiness, metrics, this description, sign-in and the partner token endpoint requires a staff session or a partner access token with the named permission; it is checked before the request body is read. Dates without a time (dates of birth, startsOn/endsOn, agreement and hearing dates, deadlines in days) are days on the center's calendar (CENTER_TIME_ZONE, America/Chicago by default), never the UTC date; an end date is in force through that whole day. Timestamps are ISO 8601 instants. ${TEXT_RULES}`,
+        description: `Contact center and case management. Every route except health, readiness, metrics, this description, sign-in (single sign-on included) and the partner token endpoint requires a staff session or a partner access token with the named permission; it is checked before the request body is read. Dates without a time (dates of birth, startsOn/endsOn, agreement and hearing dates, deadlines in days) are days on the center's calendar (CENTER_TIME_ZONE, America/Chicago by default), never the UTC date; an end date is in force through that whole day. Timestamps are ISO 8601 instants. ${TEXT_RULES}`,
       },
       components: {
         securitySchemes: {
@@ -372,6 +380,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...systemRoutes(ctx),
     ...referenceRoutes(ctx),
     ...authRoutes(ctx),
+    ...ssoRoutes(ctx, options.sso ?? null),
     ...adminRoutes(ctx),
     ...auditRoutes(ctx),
     ...configRoutes(ctx),

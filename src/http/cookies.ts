@@ -27,3 +27,22 @@ export function sessionCookie(token: string, maxAgeSeconds: number, secure: bool
 }
 
 export const clearedSessionCookie = (secure: boolean): string => sessionCookie('', 0, secure);
+
+/** A single sign-on in progress (src/services/sso.service.ts): only the SSO routes read it. */
+export const SSO_LOGIN_COOKIE = 'sb_sso';
+const SSO_COOKIE_PATH = '/api/v1/auth/oidc';
+
+/**
+ * SameSite=Lax, unlike the session cookie: it must come back with the identity provider's redirect, a top-level
+ * navigation from another site. It opens nothing by itself — it only ties the provider's answer to this browser.
+ */
+export function ssoLoginCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+  return [
+    `${SSO_LOGIN_COOKIE}=${value}`,
+    `Path=${SSO_COOKIE_PATH}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
+}

@@ -29,6 +29,12 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   unprocessable: 422,
   referral_blocked: 422,
   disclosure_refused: 422,
+  sso_required: 403,
+  sso_failed: 400,
+  sso_no_access: 403,
+  sso_assurance_insufficient: 403,
+  sso_account_conflict: 409,
+  sso_unavailable: 503,
 };
 
 function isFastifyClientError(error: unknown): error is FastifyError & { statusCode: number } {

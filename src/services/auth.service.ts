@@ -103,6 +103,22 @@ function auditRefusal(trx: Trx, ctx: RequestContext, user: UserRow | undefined, 
   );
 }
 
+/**
+ * While single sign-on is on, password sign-in is kept for break-glass accounts (an admin's flag). Asked only once the
+ * password was right, so the answer says nothing about which names exist.
+ */
+async function ssoGate(trx: Trx, deps: IdentityDeps, ctx: RequestContext, user: UserRow, action: string): Promise<Outcome<never> | null> {
+  if (!deps.singleSignOn || user.break_glass) return null;
+  await auditRefusal(trx, ctx, user, action, { reason: 'sso_required' });
+  return {
+    ok: false,
+    error: new AppError(
+      'sso_required',
+      `Sign in with ${deps.singleSignOn.providerName}: password sign-in is kept for break-glass accounts while single sign-on is on.`,
+    ),
+  };
+}
+
 function pausedError(verdict: Exclude<Admission, { allowed: true }>): AppError {
   const both = verdict.bothFactorsAccepted
     ? ' You can still sign in with your password and the code from your authenticator app together.'
@@ -235,7 +251,8 @@ async function newChallenge(
   };
 }
 
-async function newSession(trx: Transaction<Database>, deps: IdentityDeps, user: UserRow, ctx: RequestContext): Promise<NewSession> {
+/** Opens a session (password and SSO sign-ins alike): the same cookie, lifetime and idle lock. */
+export async function newSession(trx: Transaction<Database>, deps: IdentityDeps, user: UserRow, ctx: RequestContext): Promise<NewSession> {
   const token = newToken();
   const expiresAt = new Date(ctx.now.getTime() + SESSION_LIFETIME_MS);
   await identity.insertSession(trx, {
@@ -269,6 +286,8 @@ export async function signIn(deps: IdentityDeps, ctx: RequestContext, input: { u
       if (!user || !passwordOk)
         return auditFailure(trx, ctx, provisional, user, 'auth.sign_in', user?.disabled_at ? 'disabled' : 'password');
       await takeBack(trx, attempt, ctx.now);
+      const gate = await ssoGate(trx, deps, ctx, user, 'auth.sign_in');
+      if (gate) return gate;
       const enrolled = user.totp_enrolled_at !== null && user.totp_secret_enc !== null;
       const challenge = await newChallenge(trx, deps, user, ctx.now, enrolled ? null : newTotpSecret());
       await appendAudit(
@@ -348,6 +367,8 @@ export async function completeSignIn(
     const opened = await openChallenge(trx, input.challengeToken, 'totp', ctx.now);
     if (!opened) return challengeInvalid();
     const { user } = opened;
+    const gate = await ssoGate(trx, deps, ctx, user, 'auth.second_factor');
+    if (gate) return gate;
     const attempt = attemptOf(user.username, ctx);
     const { throttle, verdict } = await admission(trx, attempt, 'code', ctx.now);
     if (!verdict.allowed) return refusePaused(trx, ctx, user, 'auth.second_factor', verdict);
@@ -391,6 +412,12 @@ export async function signInWithBothFactors(
       if (!user || !passwordOk)
         return auditFailure(trx, ctx, provisional, user, 'auth.sign_in', user?.disabled_at ? 'disabled' : 'password');
       const current = await identity.findUserById(trx, user.id);
+      if (current && deps.singleSignOn && !current.break_glass) {
+        // The password was right: no failure counts, and the answer points to single sign-on.
+        await takeBack(trx, attempt, ctx.now);
+        const gate = await ssoGate(trx, deps, ctx, current, 'auth.sign_in');
+        if (gate) return gate;
+      }
       if (!current?.totp_enrolled_at) return auditFailure(trx, ctx, provisional, user, 'auth.sign_in', 'not_enrolled');
       const spent = await spendSecondFactor(trx, deps, current, input, ctx.now);
       if (!spent.ok) return auditFailure(trx, ctx, provisional, user, 'auth.sign_in', spent.reason);
@@ -476,6 +503,8 @@ export async function confirmEnrollment(
     const opened = await openChallenge(trx, input.challengeToken, 'enroll', ctx.now);
     if (!opened) return challengeInvalid();
     const { challenge, user } = opened;
+    const gate = await ssoGate(trx, deps, ctx, user, 'auth.mfa_enroll');
+    if (gate) return gate;
     const attempt = attemptOf(user.username, ctx);
     const { throttle, verdict } = await admission(trx, attempt, 'code', ctx.now);
     if (!verdict.allowed) return refusePaused(trx, ctx, user, 'auth.mfa_enroll', verdict);

@@ -46,6 +46,8 @@ export type IdentityDeps = {
   publicUrl: string;
   /** Where links asked for through the API go (the enrollment outbox). */
   enrollmentCourier: EnrollmentCourier;
+  /** Set when single sign-on is on: password+TOTP sign-in is then kept for break-glass accounts only. */
+  singleSignOn?: { providerName: string };
 };
 
 /**

@@ -28,6 +28,8 @@ export type Keys = {
   csrf: Buffer;
   /** Signs the audit log's batch heads (Ed25519): the database never holds it, so its administrator cannot re-sign a rewritten log. */
   auditSigning: KeyObject;
+  /** Derives a single sign-on attempt's state, nonce and PKCE verifier from the browser's login cookie: nothing to store. */
+  sso: Buffer;
 };
 
 /** An Ed25519 private key from a 32-byte seed (RFC 8410's PKCS #8 form of it). */
@@ -41,6 +43,7 @@ export function deriveKeys(master: Buffer): Keys {
     tokenSigning: new Uint8Array(derive('partner-token-signing:v1')),
     csrf: derive('csrf:v1'),
     auditSigning: ed25519FromSeed(derive('audit-head-signing:v1')),
+    sso: derive('sso-login:v1'),
   };
 }
 

@@ -211,6 +211,29 @@ export async function disableUser(deps: IdentityDeps, ctx: RequestContext, usern
   });
 }
 
+/**
+ * Break-glass accounts keep password+TOTP sign-in while single sign-on is on, for when the identity provider is down.
+ * Nobody marks their own account; taking the mark away ends the account's sessions while SSO is on.
+ */
+export async function setBreakGlass(deps: IdentityDeps, ctx: RequestContext, username: string, breakGlass: boolean): Promise<UserRow> {
+  const user = await requireUser(deps, username);
+  if (ctx.actor?.kind === 'user' && ctx.actor.userId === user.id)
+    throw new AppError('forbidden', 'Nobody marks their own account as break-glass: ask another administrator.');
+  return deps.db.transaction().execute(async (trx) => {
+    await identity.updateUser(trx, user.id, { break_glass: breakGlass });
+    const revoked =
+      !breakGlass && deps.singleSignOn && user.sso_subject === null ? await identity.revokeUserSessions(trx, user.id, ctx.now) : 0;
+    await appendAudit(trx, ctx, {
+      action: 'user.break_glass',
+      outcome: 'allowed',
+      resourceType: 'user',
+      resourceId: user.id,
+      details: { before: user.break_glass, after: breakGlass, sessionsRevoked: revoked },
+    });
+    return { ...user, break_glass: breakGlass };
+  });
+}
+
 /** Forgets the authenticator and recovery codes; the next sign-in enrolls a new one. Sessions end. */
 export async function resetMfa(deps: IdentityDeps, ctx: RequestContext, username: string): Promise<UserRow> {
   const user = await requireUser(deps, username);

@@ -69,6 +69,11 @@ export type UsersTable = {
   password_changed_at: Date | null;
   enrollment_token_hash: string | null;
   enrollment_expires_at: Date | null;
+  /** Single sign-on: the identity provider's issuer and the person's subject there (both or neither). */
+  sso_issuer: string | null;
+  sso_subject: string | null;
+  /** May sign in with password and TOTP while single sign-on is on (set by an admin). */
+  break_glass: Generated<boolean>;
 };
 
 export type RolePermissionsTable = { role: string; permission: string };

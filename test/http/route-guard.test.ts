@@ -20,6 +20,10 @@ const PUBLIC = new Set([
   'POST /api/v1/auth/enrollment/password',
   'POST /api/v1/auth/enrollment/confirm',
   'POST /api/v1/auth/unlock',
+  // Single sign-on (issue #21): whether it is on, the redirect to the identity provider, and its return.
+  'GET /api/v1/auth/oidc',
+  'GET /api/v1/auth/oidc/start',
+  'GET /api/v1/auth/oidc/callback',
   'POST /api/partner/v1/oauth/token',
 ]);
 
@@ -44,7 +48,7 @@ afterAll(async () => {
 const concrete = (url: string) => url.replace(/:(\w+)/g, 'x');
 
 describe('every route is guarded', () => {
-  it('public routes are exactly health, readiness, metrics, the API description, sign-in and the token endpoint', () => {
+  it('public routes are exactly health, readiness, metrics, the API description, sign-in (single sign-on included) and the token endpoint', () => {
     const publicRoutes = routes.filter((r) => 'public' in r.access).map((r) => `${r.method} ${r.url}`);
     expect(new Set(publicRoutes)).toEqual(PUBLIC);
   });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import type { SsoSettings } from '../../src/config/config.js';
 import type { Role } from '../../src/domain/access/access-control.js';
 import { type CallbackPolicy, DEFAULT_CALLBACK_POLICY } from '../../src/domain/callbacks/callback-policy.js';
 import { buildApp, logSerializers } from '../../src/http/app.js';
@@ -22,6 +23,7 @@ import { deriveKeys } from '../../src/services/keys.js';
 import { loadReferenceData, syntheticAgencyRows } from '../../src/services/reference-data.service.js';
 import { RoutingService } from '../../src/services/routing.service.js';
 import { loadRoutingConfig } from '../../src/services/routing-admin.service.js';
+import { ssoClient } from '../../src/services/sso.service.js';
 import { totpCode } from '../../src/services/totp.js';
 import { addUser } from '../../src/services/user-admin.service.js';
 import { loadMigrations } from '../../src/storage/migrator.js';
@@ -155,6 +157,8 @@ export async function buildTestApp(
     ivrFlows?: IvrFlows;
     /** Serve HTTPS with this certificate and key (PEM), cookies Secure, as HTTPS_CERT_FILE/HTTPS_KEY_FILE do. */
     https?: { cert: string | Buffer; key: string | Buffer };
+    /** Single sign-on with a provider the test runs (test/support/oidc-provider.ts). */
+    sso?: SsoSettings;
   } = {},
 ): Promise<TestApp> {
   await loadReferenceData(db.db);
@@ -190,6 +194,7 @@ export async function buildTestApp(
     ...(options.twilio ? { twilio: options.twilio(routing, clock.get) } : {}),
     ...(options.webDir ? { webDir: options.webDir } : {}),
     ...(options.ivrFlows ? { ivrFlows: options.ivrFlows } : {}),
+    ...(options.sso ? { sso: ssoClient(options.sso) } : {}),
   });
   const seal = () => sealAudit(db.db, identity.keys.auditSigning);
   return { app, routes, registered, identity, outboxDir, clock, logLines, routing, attachmentsDir, sealAudit: seal, callbacks };

@@ -187,7 +187,7 @@ function Users() {
               <th scope="col">Role</th>
               <th scope="col">Scope</th>
               <th scope="col">Status</th>
-              <th scope="col">Second factor</th>
+              <th scope="col">Sign-in</th>
               <th scope="col">Actions</th>
             </tr>
           </thead>
@@ -200,7 +200,10 @@ function Users() {
                 <td>{u.role.replace(/_/g, ' ')}</td>
                 <td>{[u.unit, u.fieldOfficeCode, u.agencyOri].filter(Boolean).join(', ') || '—'}</td>
                 <td className={u.status === 'disabled' ? 'bad' : undefined}>{u.status}</td>
-                <td>{u.mfaEnrolled ? 'enrolled' : 'not enrolled'}</td>
+                <td>
+                  {u.singleSignOn ? 'single sign-on' : u.mfaEnrolled ? 'enrolled' : 'not enrolled'}
+                  {u.breakGlass && <span className="muted"> · break-glass</span>}
+                </td>
                 <td>
                   {u.status !== 'disabled' && (
                     <>
@@ -232,6 +235,28 @@ function Users() {
                           }
                         >
                           Reset second factor<span className="visually-hidden"> of {u.username}</span>
+                        </button>
+                      )}
+                      {!u.singleSignOn && (
+                        <button
+                          type="button"
+                          onClick={() =>
+                            window.confirm(
+                              u.breakGlass
+                                ? `Take the break-glass mark from ${u.username}? While single sign-on is on, they can no longer sign in with a password.`
+                                : `Mark ${u.username} as break-glass? They keep password and code sign-in while single sign-on is on.`,
+                            ) &&
+                            void act(
+                              () =>
+                                api('PUT', `/api/v1/admin/users/${encodeURIComponent(u.username)}/break-glass`, {
+                                  breakGlass: !u.breakGlass,
+                                }),
+                              u.breakGlass ? `${u.username} is no longer break-glass.` : `${u.username} is a break-glass account.`,
+                            )
+                          }
+                        >
+                          {u.breakGlass ? 'Remove break-glass' : 'Make break-glass'}
+                          <span className="visually-hidden"> {u.username}</span>
                         </button>
                       )}
                       <button

@@ -1,5 +1,5 @@
-import { type FormEvent, useState } from 'react';
-import { ApiError, api, type Challenge, type Session } from './api.js';
+import { type FormEvent, useEffect, useState } from 'react';
+import { ApiError, api, type Challenge, type Session, type SsoInfo } from './api.js';
 import { ErrorText } from './ErrorText.js';
 
 /**
@@ -10,7 +10,9 @@ import { ErrorText } from './ErrorText.js';
  * minutes is unlocked here with password and code, and the same session — and
  * any unsaved work on the page behind it — continues. When signing in with the
  * password alone is paused for the name (too many failures), the form asks for
- * password and code together, which the server still takes.
+ * password and code together, which the server still takes. When single
+ * sign-on is configured, the agency's identity provider comes first and the
+ * password form is kept for break-glass accounts.
  */
 
 const enrollmentToken = (): string | undefined =>
@@ -39,6 +41,12 @@ export function SignIn({
   const [pending, setPending] = useState<Session | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [sso, setSso] = useState<SsoInfo | null>(null);
+
+  useEffect(() => {
+    if (invited) return;
+    api<SsoInfo>('GET', '/api/v1/auth/oidc').then(setSso, () => setSso(null));
+  }, [invited]);
 
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -136,6 +144,17 @@ export function SignIn({
       {again && <p>Sign in again to continue; what you were saving will be saved, and nothing on the page was lost.</p>}
       {unlockFor && <p>You were away for 30 minutes. Sign in again to continue where you left off; nothing on the page was lost.</p>}
       {error && <ErrorText>{error}</ErrorText>}
+      {sso?.enabled && sso.startUrl && !challenge && (
+        <section aria-label="Single sign-on" className="sso">
+          {/* A full-page navigation: the identity provider's page, then back here signed in. */}
+          <a className="button" href={sso.startUrl}>
+            Sign in with {sso.providerName}
+          </a>
+          {(unlockFor || again) && <p>Signing in with {sso.providerName} reloads the page: save your work first if you can.</p>}
+          <h2>Break-glass account</h2>
+          <p>Password and code sign-in is kept for break-glass accounts while {sso.providerName} is in use.</p>
+        </section>
+      )}
       {!challenge ? (
         <form onSubmit={submitPassword}>
           {!invited && (

@@ -3,7 +3,7 @@
 import type { ErrorResponse, FieldIssue } from '@contracts/views.js';
 import { fetchNotingServerTime } from './server-clock.js';
 
-export type { Challenge, FieldIssue, Session } from '@contracts/views.js';
+export type { Challenge, FieldIssue, Session, SsoInfo } from '@contracts/views.js';
 
 export class ApiError extends Error {
   constructor(

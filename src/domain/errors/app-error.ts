@@ -26,6 +26,18 @@ export type ErrorCode =
   | 'upgrade_required'
   /** Well-formed, but refers to something that does not exist or cannot be used (e.g. an unknown field office). */
   | 'unprocessable'
+  /** Single sign-on is on: password sign-in is kept for break-glass accounts. */
+  | 'sso_required'
+  /** A single sign-on that did not complete: no login in progress, a state that is not ours, the provider's error. */
+  | 'sso_failed'
+  /** The provider signed the person in, but its claims give no access here (no mapped group, a scope Switchboard lacks). */
+  | 'sso_no_access'
+  /** The sign-in lacks the assurance (acr) the person's role requires. */
+  | 'sso_assurance_insufficient'
+  /** A first sign-in whose username belongs to an account not linked to this identity. */
+  | 'sso_account_conflict'
+  /** The identity provider cannot be reached. */
+  | 'sso_unavailable'
   /** The safeguard gate refused a referral; the issues say which rule and what is missing. */
   | 'referral_blocked'
   /** A disclosure outside the unit is refused: no consent covers it, or it would name a protected sponsor without approval. */

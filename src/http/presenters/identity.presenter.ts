@@ -13,8 +13,10 @@ export const presentUser = (row: UserRow): z.infer<typeof ZUser> => ({
   unit: row.unit,
   agencyOri: row.agency_ori,
   fieldOfficeCode: row.field_office_code,
-  status: row.disabled_at ? 'disabled' : row.password_hash ? 'active' : 'invited',
+  status: row.disabled_at ? 'disabled' : row.password_hash || row.sso_subject ? 'active' : 'invited',
   mfaEnrolled: row.totp_enrolled_at !== null,
+  breakGlass: row.break_glass,
+  singleSignOn: row.sso_subject !== null,
   createdAt: row.created_at.toISOString(),
 });
 

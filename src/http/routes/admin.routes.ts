@@ -1,6 +1,7 @@
 import {
   ZAddClientRequest,
   ZAddUserRequest,
+  ZBreakGlassRequest,
   ZChangeAccessRequest,
   ZClientParams,
   ZClientWithSecret,
@@ -82,6 +83,21 @@ export function adminRoutes(ctx: AppContext) {
       response: ZUser,
       errors: [404],
       handler: async ({ params, request }) => presentUser(await users.resetMfa(ctx.identity, actorContext(ctx, request), params.username)),
+    }),
+    defineRoute({
+      method: 'PUT',
+      url: '/api/v1/admin/users/:username/break-glass',
+      summary: 'Mark (or unmark) a break-glass account: the only kind that signs in with password and TOTP while single sign-on is on',
+      description:
+        "For when the identity provider is down: keep a few, guarded, and watched. Audited; nobody marks their own account. Unmarking ends the account's sessions while single sign-on is on.",
+      tags: ['admin'],
+      access: { permission: 'user:manage' },
+      params: ZUsernameParams,
+      body: ZBreakGlassRequest,
+      response: ZUser,
+      errors: [403, 404],
+      handler: async ({ params, body, request }) =>
+        presentUser(await users.setBreakGlass(ctx.identity, actorContext(ctx, request), params.username, body.breakGlass)),
     }),
     defineRoute({
       method: 'POST',

@@ -16,6 +16,10 @@ export const findUserByUsername = (db: Db, username: string) =>
     .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
     .executeTakeFirst();
 
+/** The account bound to a single sign-on identity: the provider's issuer and the subject it gives the person. */
+export const findUserBySsoSubject = (db: Db, issuer: string, subject: string) =>
+  db.selectFrom('users').selectAll().where('sso_issuer', '=', issuer).where('sso_subject', '=', subject).executeTakeFirst();
+
 export const findUserById = (db: Db, id: string) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 
 export const findUserByEnrollmentToken = (db: Db, tokenHash: string) =>
