@@ -25,6 +25,7 @@ import { IvrFlows } from '../services/ivr-flow.service.js';
 import { whereaboutsOfCall } from '../services/live-call.service.js';
 import { LiveCallRelay } from '../services/live-call-relay.service.js';
 import { authenticateClientToken } from '../services/partner-client.service.js';
+import { PhoneDirectory } from '../services/phone.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
@@ -55,6 +56,7 @@ import { liveCallRoutes } from './routes/live-call.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
 import { partnerRequestRoutes } from './routes/partner-request.routes.js';
 import { personRoutes } from './routes/person.routes.js';
+import { phoneRoutes } from './routes/phone.routes.js';
 import { realtimeRoutes } from './routes/realtime.routes.js';
 import { referenceRoutes } from './routes/reference.routes.js';
 import { referralRoutes } from './routes/referral.routes.js';
@@ -103,6 +105,11 @@ export type AppOptions = {
   ivrFlows?: IvrFlows;
   /** The intake forms' versions (the composition root's, polled); default: one read once here. */
   intakeForms?: IntakeFormsConfig;
+  /**
+   * Agents' phones: the credentials' directory (the composition root's, which its edge follows), the digest realm,
+   * and where browsers reach the softphone gateway; default: a directory of its own, realm "switchboard", no softphone.
+   */
+  phones?: { directory?: PhoneDirectory; realm?: string; softphone?: { wsUrl: string; edgeDomain: string } | null };
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -353,6 +360,14 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     callbacks: options.callbacks ?? new CallbackService({ db: options.db, routing: options.routing, policy: DEFAULT_CALLBACK_POLICY }),
     ivrFlows: options.ivrFlows ?? new IvrFlows({ db: options.db, shipped: loadFlows(path.join(packageRoot(), 'reference', 'ivr')) }),
     intakeForms: options.intakeForms ?? new IntakeFormsConfig({ db: options.db }),
+    phones: {
+      db: options.db,
+      keys: options.identity.keys,
+      routing: options.routing,
+      directory: options.phones?.directory ?? new PhoneDirectory(options.db, options.identity.keys),
+      realm: options.phones?.realm ?? 'switchboard',
+      softphone: options.phones?.softphone ?? null,
+    },
   };
   if (!options.intakeForms) await ctx.intakeForms.refresh();
   const routes = [
@@ -360,6 +375,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     ...referenceRoutes(ctx),
     ...authRoutes(ctx),
     ...adminRoutes(ctx),
+    ...phoneRoutes(ctx),
     ...auditRoutes(ctx),
     ...configRoutes(ctx),
     ...personRoutes(ctx),

@@ -60,6 +60,7 @@ export const PERMISSIONS = [
   'config:manage',
   'report:read',
   'staffing:plan',
+  'phone:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);
