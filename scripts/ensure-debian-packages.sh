@@ -3,7 +3,7 @@
 # they are missing: the PostgreSQL server for the external-server run, and
 # Chromium for the browser tests (Playwright drives Debian's build; it never
 # downloads a browser of its own), and the telephony peers: Kamailio (the SIP
-# edge), rtpengine (media), SIPp and baresip (callers and agents' phones),
+# edge, with its WebSocket modules for the desktop's softphone), rtpengine (media), SIPp and baresip (callers and agents' phones),
 # espeak-ng and sox (prompts), libfaketime (one run with the machine's clock
 # moved), and the replicated database's parts: etcd, Patroni and HAProxy. Installing them starts none of them: the tests start each on loopback
 # and stop it.
@@ -13,6 +13,8 @@ missing=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v kamailio >/dev/null || missing+=(kamailio)
+# The agent desktop's softphone: SIP over WebSocket (websocket.so, and xhttp.so for the HTTP upgrade).
+compgen -G '/usr/lib/*/kamailio/modules/websocket.so' >/dev/null || missing+=(kamailio-websocket-modules)
 command -v rtpengine >/dev/null || missing+=(rtpengine-daemon)
 command -v sipp >/dev/null || missing+=(sip-tester)
 command -v baresip >/dev/null || missing+=(baresip-core)

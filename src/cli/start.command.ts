@@ -23,6 +23,7 @@ import { offlineGeocoder } from '../services/geonames.js';
 import { IntakeFormsConfig } from '../services/intake-forms.service.js';
 import { IvrFlows } from '../services/ivr-flow.service.js';
 import { LiveCallRelay } from '../services/live-call-relay.service.js';
+import { PhoneDirectory } from '../services/phone.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { RoutingService } from '../services/routing.service.js';
 import { loadRoutingConfig } from '../services/routing-admin.service.js';
@@ -201,6 +202,8 @@ export async function startCommand(
     setInterval(() => {
       void ivrFlows.refresh().catch(() => undefined);
       void intakeFormsConfig.refresh().catch(() => undefined);
+      // Phone credentials issued or rotated through another node reach this node's edge.
+      void telephony?.syncPhones();
     }, CONFIG_POLL_MS).unref();
     const simulationJob = outcomeLog(logger, 'live simulation control', () => new Date());
     simulation = new SimulationControl(
@@ -299,6 +302,9 @@ export async function startCommand(
       twilio.calls.start();
       progress(`telephony: Twilio webhooks at ${config.TWILIO_WEBHOOK_BASE_URL.replace(/\/$/, '')}/api/telephony/twilio/voice`);
     }
+    // Agents' phones: the credentials the edge this node runs follows; the softphone when this node runs that edge.
+    const phoneDirectory = new PhoneDirectory(storage.handle.db, identity.keys);
+    const softphoneHere = options.telephony === true && !config.TELEPHONY_SHARED && config.SOFTPHONE_WS_PORT > 0;
     let metrics: Awaited<ReturnType<typeof buildApp>>['metrics'];
     ({ app, metrics } = await buildApp({
       db: storage.handle.db,
@@ -318,6 +324,16 @@ export async function startCommand(
       ...(twilio ? { twilio } : {}),
       ivrFlows,
       intakeForms: intakeFormsConfig,
+      phones: {
+        directory: phoneDirectory,
+        realm: config.SIP_AUTH_REALM,
+        softphone: softphoneHere
+          ? {
+              wsUrl: config.SOFTPHONE_WS_URL ?? `ws://127.0.0.1:${config.SOFTPHONE_WS_PORT}`,
+              edgeDomain: `127.0.0.1:${config.SIP_EDGE_PORT}`,
+            }
+          : null,
+      },
     }));
     jobs.registerMetrics(metrics.registry);
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal, 0));
@@ -362,6 +378,10 @@ export async function startCommand(
           ...(config.RTPENGINE_TCP_NG_PORT ? { tcpPort: config.RTPENGINE_TCP_NG_PORT } : {}),
         },
         shared: config.TELEPHONY_SHARED,
+        phones: phoneDirectory,
+        ...(config.SIP_EDGE_CTL ? { edgeCtl: config.SIP_EDGE_CTL } : {}),
+        sipRealm: config.SIP_AUTH_REALM,
+        websocket: softphoneHere ? { host: '127.0.0.1', port: config.SOFTPHONE_WS_PORT } : null,
         callbacks,
         outbound: outboundConfig(config),
         interpreter:
