@@ -30,7 +30,8 @@ export type Softphone = {
 export async function startSoftphone(
   user: string,
   edgePort: number,
-  options: { toneHz?: number; sipPort?: number; register?: boolean } = {},
+  /** `password`: the phone's digest password (the edge challenges every REGISTER); `register: false` for a caller's phone. */
+  options: { toneHz?: number; sipPort?: number; register?: boolean; password?: string } = {},
 ): Promise<Softphone> {
   const dir = mkdtempSync(path.join(tmpdir(), `sb-baresip-${user}-`));
   const rec = path.join(dir, 'heard');
@@ -58,7 +59,7 @@ export async function startSoftphone(
   const rtp = await freeUdpRange(100);
   writeFileSync(
     path.join(dir, 'accounts'),
-    `<sip:${user}@127.0.0.1:${edgePort}>;transport=udp;regint=${options.register === false ? 0 : 60};answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1\n`,
+    `<sip:${user}@127.0.0.1:${edgePort}>;${options.password ? `auth_pass=${options.password};` : ''}transport=udp;regint=${options.register === false ? 0 : 60};answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1\n`,
   );
   writeFileSync(
     path.join(dir, 'config'),
