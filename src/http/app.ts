@@ -208,7 +208,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) registered.push({ method: String(method), url: route.url });
   });
-  installErrorHandling(app, webApp(options.webDir ?? path.join(packageRoot(), 'dist', 'web')));
+  const softphoneOrigin = options.phones?.softphone ? new URL(options.phones.softphone.wsUrl).origin : null;
+  installErrorHandling(app, webApp(options.webDir ?? path.join(packageRoot(), 'dist', 'web'), softphoneOrigin ? [softphoneOrigin] : []));
   // Clients only listen on the realtime connection: tiny inbound frames. Registered before the guard, whose onRequest
   // refusals must find the upgrade marked as such (the plugin then closes the socket of a refused upgrade).
   await app.register(websocket, { options: { maxPayload: 4_096 } });
