@@ -125,8 +125,10 @@ export function useSoftphone(): Softphone {
   const toggleHold = useCallback(() => {
     const s = session.current;
     if (!s?.isEstablished()) return;
-    if (s.isOnHold().local) s.unhold();
-    else s.hold();
+    // Marked, so call control answers it (it refuses other re-INVITEs from phones).
+    const marked = { extraHeaders: ['X-Switchboard-Hold: 1'] };
+    if (s.isOnHold().local) s.unhold(marked);
+    else s.hold(marked);
   }, []);
   const key = useCallback((digit: string) => {
     const s = session.current;

@@ -283,9 +283,10 @@ export class OutgoingCall {
       this.handlers.onEnd?.('remote_bye');
       return;
     }
-    if (request.method === 'INVITE' && request.body && this.state === 'answered') {
-      // The agent's phone puts the call on hold or takes it off (a re-INVITE with a new direction): our media does not
-      // change, so the answer is what we offered, in the direction that answers theirs.
+    // The agent desktop's softphone puts the call on hold or takes it off (a re-INVITE marked X-Switchboard-Hold): our
+    // media does not change, so the answer is what we offered, in the direction that answers theirs. Any other
+    // re-INVITE from a phone is refused as before (488): a desk phone's would race ours into a conference.
+    if (request.method === 'INVITE' && request.body && this.state === 'answered' && first(request, 'x-switchboard-hold') !== '') {
       this.host.reply(request, remote, null, 200, 'OK', {
         body: answerDirection(this.localSdp, request.body),
         headers: [['contact', `<sip:switchboard@${this.host.contactHost}>`]],
