@@ -115,6 +115,16 @@ describe('authenticated phones', () => {
     }
   }, 90_000);
 
+  it('the softphone credential: only for an agent, and only where a softphone gateway runs — refusals say why', async () => {
+    const auditor = await enrollAs(t, 'auditor');
+    const notAgent = await t.app.inject({ method: 'POST', url: '/api/v1/softphone/credentials', headers: auditor.headers, payload: {} });
+    expect(notAgent.statusCode).toBe(403);
+    // This app has no gateway (no WebSocket transport configured): 409 with a stable code and words.
+    const noGateway = await t.app.inject({ method: 'POST', url: '/api/v1/softphone/credentials', headers: agent.headers, payload: {} });
+    expect(noGateway.statusCode).toBe(409);
+    expect(noGateway.json()).toMatchObject({ error: { code: 'conflict', message: expect.stringMatching(/no softphone gateway/) } });
+  });
+
   it('rotating the password ends the old one at the edge at once; unbinding ends both', async () => {
     const first = (await issue(admin, agent.username)).json().password as string;
     expect(await registers(agent.username, first)).toEqual({ successful: 1, failed: 0 });
