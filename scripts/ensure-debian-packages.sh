@@ -3,7 +3,8 @@
 # they are missing: the PostgreSQL server for the external-server run, and
 # Chromium for the browser tests (Playwright drives Debian's build; it never
 # downloads a browser of its own), and the telephony peers: Kamailio (the SIP
-# edge, with its TLS module), rtpengine (media), SIPp and baresip (callers and agents' phones),
+# edge, with its TLS module and its WebSocket modules for the desktop's softphone), rtpengine (media), SIPp and
+# baresip (callers and agents' phones),
 # espeak-ng and sox (prompts), libfaketime (one run with the machine's clock
 # moved), and the replicated database's parts: etcd, Patroni and HAProxy. Installing them starts none of them: the tests start each on loopback
 # and stop it.
@@ -15,6 +16,8 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v kamailio >/dev/null || missing+=(kamailio)
 # The edge's SIP over TLS (the tls module ships apart from Kamailio itself).
 compgen -G '/usr/lib/*/kamailio/modules/tls.so' >/dev/null || missing+=(kamailio-tls-modules)
+# The agent desktop's softphone: SIP over WebSocket (websocket.so, and xhttp.so for the HTTP upgrade).
+compgen -G '/usr/lib/*/kamailio/modules/websocket.so' >/dev/null || missing+=(kamailio-websocket-modules)
 command -v rtpengine >/dev/null || missing+=(rtpengine-daemon)
 command -v sipp >/dev/null || missing+=(sip-tester)
 command -v baresip >/dev/null || missing+=(baresip-core)

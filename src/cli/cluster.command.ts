@@ -136,6 +136,8 @@ export async function clusterUp(o: ClusterUpOptions, progress: (line: string) =>
                 SIP_NODE_PORT: String(t.sipNodePort + i),
                 RTPENGINE_NG_PORT: String(t.rtpengineNgPort),
                 RTPENGINE_TCP_NG_PORT: String(t.rtpengineTcpNgPort),
+                // Every node keeps the shared edge's phone credentials up to date through its control socket.
+                ...(edgeCtl ? { SIP_EDGE_CTL: edgeCtl } : {}),
               }
             : {}),
         },

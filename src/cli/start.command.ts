@@ -26,6 +26,7 @@ import { offlineGeocoder } from '../services/geonames.js';
 import { IntakeFormsConfig } from '../services/intake-forms.service.js';
 import { IvrFlows } from '../services/ivr-flow.service.js';
 import { LiveCallRelay } from '../services/live-call-relay.service.js';
+import { PhoneDirectory } from '../services/phone.service.js';
 import { loadReferenceData } from '../services/reference-data.service.js';
 import { RoutingService } from '../services/routing.service.js';
 import { loadRoutingConfig } from '../services/routing-admin.service.js';
@@ -209,6 +210,8 @@ export async function startCommand(
     setInterval(() => {
       void ivrFlows.refresh().catch(() => undefined);
       void intakeFormsConfig.refresh().catch(() => undefined);
+      // Phone credentials issued or rotated through another node reach this node's edge.
+      void telephony?.syncPhones();
     }, CONFIG_POLL_MS).unref();
     const simulationJob = outcomeLog(logger, 'live simulation control', () => new Date());
     simulation = new SimulationControl(
@@ -308,6 +311,9 @@ export async function startCommand(
       progress(`telephony: Twilio webhooks at ${config.TWILIO_WEBHOOK_BASE_URL.replace(/\/$/, '')}/api/telephony/twilio/voice`);
     }
     const sso = ssoSettings(config, publicUrl(config));
+    // Agents' phones: the credentials the edge this node runs follows; the softphone when this node runs that edge.
+    const phoneDirectory = new PhoneDirectory(storage.handle.db, identity.keys);
+    const softphoneHere = options.telephony === true && !config.TELEPHONY_SHARED && config.SOFTPHONE_WS_PORT > 0;
     let metrics: Awaited<ReturnType<typeof buildApp>>['metrics'];
     ({ app, metrics } = await buildApp({
       db: storage.handle.db,
@@ -331,6 +337,16 @@ export async function startCommand(
       ivrFlows,
       intakeForms: intakeFormsConfig,
       ...(sso ? { sso: ssoClient(sso) } : {}),
+      phones: {
+        directory: phoneDirectory,
+        realm: config.SIP_AUTH_REALM,
+        softphone: softphoneHere
+          ? {
+              wsUrl: config.SOFTPHONE_WS_URL ?? `ws://127.0.0.1:${config.SOFTPHONE_WS_PORT}`,
+              edgeDomain: `${config.SIP_EDGE_BIND}:${config.SIP_EDGE_PORT}`,
+            }
+          : null,
+      },
     }));
     if (sso) progress(`single sign-on: ${sso.issuer} (password sign-in for break-glass accounts only)`);
     jobs.registerMetrics(metrics.registry);
@@ -390,6 +406,10 @@ export async function startCommand(
           ...(config.RTPENGINE_TCP_NG_PORT ? { tcpPort: config.RTPENGINE_TCP_NG_PORT } : {}),
         },
         shared: config.TELEPHONY_SHARED,
+        phones: phoneDirectory,
+        ...(config.SIP_EDGE_CTL ? { edgeCtl: config.SIP_EDGE_CTL } : {}),
+        sipRealm: config.SIP_AUTH_REALM,
+        websocket: softphoneHere ? { host: '127.0.0.1', port: config.SOFTPHONE_WS_PORT } : null,
         callbacks,
         outbound: outboundConfig(config),
         interpreter:

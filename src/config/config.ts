@@ -160,6 +160,23 @@ export const ConfigSchema = z
      * node that adopts a call hears its caller. Set it when nodes share an rtpengine; 0: keys by UDP to one node only.
      */
     RTPENGINE_TCP_NG_PORT: z.coerce.number({ error: 'must be a number' }).int().min(0).max(65_535).default(0),
+    /** The digest realm agents' phones authenticate in at the SIP edge (their credentials are issued for it). */
+    SIP_AUTH_REALM: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]{1,64}$/, 'must be letters, digits, dots and dashes')
+      .default('switchboard'),
+    /**
+     * A shared SIP edge's control socket (Kamailio's ctl, a path): a node with TELEPHONY_SHARED keeps the edge's phone
+     * credentials up to date through it. Unset on a shared node: phones cannot register at that edge.
+     */
+    SIP_EDGE_CTL: z.string().min(1, 'must not be empty').optional(),
+    /** `start --telephony`: the SIP edge's WebSocket port (loopback) for the agent desktop's softphone; 0: no softphone. */
+    SOFTPHONE_WS_PORT: z.coerce.number({ error: 'must be a number' }).int().min(0).max(65_535).default(5066),
+    /** Where browsers reach that WebSocket (a reverse proxy's wss:// address); unset: ws://127.0.0.1:SOFTPHONE_WS_PORT. */
+    SOFTPHONE_WS_URL: z
+      .string()
+      .regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL')
+      .optional(),
     /** Outbound calls (callbacks): the carrier trunk the SIP edge sends them to (host:port); unset: the edge refuses them. */
     SIP_CARRIER: z
       .string()

@@ -355,3 +355,38 @@ export const ZAuditProof = z.object({
   path: z.array(z.string()),
   head: ZAuditHead,
 });
+
+/** An account's phone at the SIP edge (issue #21): its SIP user and when each credential was last issued. */
+export const ZPhoneBinding = z.object({
+  username: z.string(),
+  sipUser: z.string(),
+  phoneIssuedAt: z.string().nullable().describe('the desk phone password, last issued'),
+  softphoneIssuedAt: z.string().nullable().describe("the agent desktop's softphone credential, last issued"),
+});
+export type PhoneBinding = z.infer<typeof ZPhoneBinding>;
+export const ZPhoneBindingList = z.object({ phones: z.array(ZPhoneBinding) });
+export type PhoneBindingList = z.infer<typeof ZPhoneBindingList>;
+/** POST /api/v1/admin/users/:username/phone: bind (SIP user: the username unless given) and issue a desk phone password. */
+export const ZIssuePhoneRequest = z.strictObject({
+  sipUser: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'must be 3–64 characters: lower-case letters, digits, dot, dash, underscore')
+    .optional(),
+});
+export const ZIssuedPhonePassword = z.object({
+  phone: ZPhoneBinding,
+  authUser: z.string().describe('the digest user name to configure on the phone'),
+  password: z.string().describe('shown only now'),
+  realm: z.string(),
+});
+export type IssuedPhonePassword = z.infer<typeof ZIssuedPhonePassword>;
+/** POST /api/v1/softphone/credentials: the signed-in agent's softphone credential, fresh each time. */
+export const ZSoftphoneCredential = z.object({
+  sipUser: z.string(),
+  authUser: z.string(),
+  password: z.string().describe('for this browser only; the one before stops working'),
+  realm: z.string(),
+  wsUrl: z.string().describe("the SIP edge's WebSocket transport"),
+  domain: z.string().describe("the SIP domain of the agent's address of record"),
+});
+export type SoftphoneCredential = z.infer<typeof ZSoftphoneCredential>;

@@ -27,6 +27,7 @@ import { IvrFlows } from '../services/ivr-flow.service.js';
 import { whereaboutsOfCall } from '../services/live-call.service.js';
 import { LiveCallRelay } from '../services/live-call-relay.service.js';
 import { authenticateClientToken } from '../services/partner-client.service.js';
+import { PhoneDirectory } from '../services/phone.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { SsoClient } from '../services/sso.service.js';
 import type { Db } from '../storage/database.js';
@@ -58,6 +59,7 @@ import { liveCallRoutes } from './routes/live-call.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
 import { partnerRequestRoutes } from './routes/partner-request.routes.js';
 import { personRoutes } from './routes/person.routes.js';
+import { phoneRoutes } from './routes/phone.routes.js';
 import { realtimeRoutes } from './routes/realtime.routes.js';
 import { referenceRoutes } from './routes/reference.routes.js';
 import { referralRoutes } from './routes/referral.routes.js';
@@ -112,6 +114,11 @@ export type AppOptions = {
   intakeForms?: IntakeFormsConfig;
   /** Single sign-on (OpenID Connect) with the agency's identity provider; while set, password sign-in is for break-glass accounts. */
   sso?: SsoClient;
+  /**
+   * Agents' phones: the credentials' directory (the composition root's, which its edge follows), the digest realm,
+   * and where browsers reach the softphone gateway; default: a directory of its own, realm "switchboard", no softphone.
+   */
+  phones?: { directory?: PhoneDirectory; realm?: string; softphone?: { wsUrl: string; edgeDomain: string } | null };
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -222,7 +229,8 @@ export async function buildApp(given: AppOptions): Promise<BuiltApp> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) registered.push({ method: String(method), url: route.url });
   });
-  installErrorHandling(app, webApp(options.webDir ?? path.join(packageRoot(), 'dist', 'web')));
+  const softphoneOrigin = options.phones?.softphone ? new URL(options.phones.softphone.wsUrl).origin : null;
+  installErrorHandling(app, webApp(options.webDir ?? path.join(packageRoot(), 'dist', 'web'), softphoneOrigin ? [softphoneOrigin] : []));
   // Clients only listen on the realtime connection: tiny inbound frames. Registered before the guard, whose onRequest
   // refusals must find the upgrade marked as such (the plugin then closes the socket of a refused upgrade).
   await app.register(websocket, { options: { maxPayload: 4_096 } });
@@ -374,6 +382,14 @@ export async function buildApp(given: AppOptions): Promise<BuiltApp> {
     callbacks: options.callbacks ?? new CallbackService({ db: options.db, routing: options.routing, policy: DEFAULT_CALLBACK_POLICY }),
     ivrFlows: options.ivrFlows ?? new IvrFlows({ db: options.db, shipped: loadFlows(path.join(packageRoot(), 'reference', 'ivr')) }),
     intakeForms: options.intakeForms ?? new IntakeFormsConfig({ db: options.db }),
+    phones: {
+      db: options.db,
+      keys: options.identity.keys,
+      routing: options.routing,
+      directory: options.phones?.directory ?? new PhoneDirectory(options.db, options.identity.keys),
+      realm: options.phones?.realm ?? 'switchboard',
+      softphone: options.phones?.softphone ?? null,
+    },
   };
   if (!options.intakeForms) await ctx.intakeForms.refresh();
   const routes = [
@@ -382,6 +398,7 @@ export async function buildApp(given: AppOptions): Promise<BuiltApp> {
     ...authRoutes(ctx),
     ...ssoRoutes(ctx, options.sso ?? null),
     ...adminRoutes(ctx),
+    ...phoneRoutes(ctx),
     ...auditRoutes(ctx),
     ...configRoutes(ctx),
     ...personRoutes(ctx),

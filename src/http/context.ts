@@ -9,6 +9,7 @@ import type { CallbackService } from '../services/callback.service.js';
 import type { IdentityDeps } from '../services/identity-context.js';
 import type { IntakeFormsConfig } from '../services/intake-forms.service.js';
 import type { IvrFlows } from '../services/ivr-flow.service.js';
+import type { PhoneDeps } from '../services/phone.service.js';
 import type { RoutingService } from '../services/routing.service.js';
 import type { Db } from '../storage/database.js';
 import type { Migration } from '../storage/migrator.js';
@@ -45,6 +46,8 @@ export type AppContext = {
   ivrFlows: IvrFlows;
   /** The intake forms' and dispositions' versions, changed from the admin console. */
   intakeForms: IntakeFormsConfig;
+  /** Agents' phones: bindings and digest credentials, and the softphone gateway. */
+  phones: PhoneDeps;
 };
 
 /** The service-call context of a request: who, from where, which request, when. */

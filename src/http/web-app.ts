@@ -31,7 +31,15 @@ const NOT_WEB = /^\/(api|healthz|readyz|metrics)(\/|$)/;
 
 export type WebApp = (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 
-export function webApp(dir: string): WebApp {
+/**
+ * `connect`: origins the page may also connect to — the SIP edge's WebSocket, where the agent desktop's softphone
+ * registers (a ws:// or wss:// origin; nothing else is added).
+ */
+export function webApp(dir: string, connect: string[] = []): WebApp {
+  const policy =
+    connect.length === 0
+      ? CONTENT_SECURITY_POLICY
+      : CONTENT_SECURITY_POLICY.replace("connect-src 'self'", `connect-src 'self' ${connect.join(' ')}`);
   const indexPath = path.join(dir, 'index.html');
   const index = existsSync(indexPath) ? readFileSync(indexPath) : undefined;
   return async (request, reply) => {
@@ -42,7 +50,7 @@ export function webApp(dir: string): WebApp {
     } catch {
       return false;
     }
-    reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+    reply.header('content-security-policy', policy);
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
     if (urlPath.startsWith('/assets/')) {

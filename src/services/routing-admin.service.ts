@@ -7,6 +7,7 @@ import type { Attributes } from '../domain/routing/expression.js';
 import { ExpressionError, parseExpression } from '../domain/routing/expression.js';
 import type { Db } from '../storage/database.js';
 import { referenceDir } from '../storage/paths.js';
+import { findPhoneBinding } from '../storage/repositories/phone.repository.js';
 import {
   agentDisplayNames,
   findAgentAccount,
@@ -148,6 +149,9 @@ export async function saveWorkerSettings(
 ): Promise<{ userId: string; attributes: Attributes }> {
   const user = await findAgentAccount(db, userId);
   if (!user) throw new AppError('not_found', 'There is no such account.');
+  // The phone call control rings is the one bound from the admin console: a change of skills never drops it.
+  const phone = await findPhoneBinding(db, user.id);
+  if (phone) settings = { ...settings, attributes: { ...settings.attributes, sipUser: phone.sip_user } };
   await upsertRoutingWorker(db, { userId: user.id, ...settings }, ctx.now);
   const attributes = { ...settings.attributes, role: user.role, unit: user.unit } as Attributes;
   if (routing.engine.worker(user.id)) await routing.execute({ type: 'updateWorker', workerId: user.id, attributes }, ctx);

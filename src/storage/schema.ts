@@ -452,6 +452,18 @@ export type RoutingWorkersTable = {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 };
 
+/** An account's phone at the SIP edge (migration 0037): its SIP user and the HA1 of each credential, encrypted. */
+export type PhoneBindingsTable = {
+  user_id: string;
+  sip_user: string;
+  phone_ha1_enc: string | null;
+  phone_issued_at: Date | null;
+  softphone_ha1_enc: string | null;
+  softphone_issued_at: Date | null;
+  bound_at: Date;
+  bound_by: string | null;
+};
+
 export type SimulationRunsTable = {
   id: Generated<string>;
   requested_by: string;
@@ -1028,5 +1040,6 @@ export type Database = {
   live_call_requests: LiveCallRequestsTable;
   routing_snapshots: RoutingSnapshotsTable;
   routing_workers: RoutingWorkersTable;
+  phone_bindings: PhoneBindingsTable;
   simulation_runs: SimulationRunsTable;
 };

@@ -80,6 +80,10 @@ export type KamailioOptions = {
   /** The configuration template (deploy/kamailio/kamailio.cfg in the package), filled in at start. */
   template: string;
   children?: number;
+  /** The digest realm phones authenticate in (default "switchboard"). */
+  realm?: string;
+  /** Where the agent desktop's softphone connects (SIP over WebSocket, TCP); none: no WebSocket transport. */
+  websocket?: { host: string; port: number } | null;
 };
 
 const MODULES = ['/usr/lib/x86_64-linux-gnu/kamailio/modules/', '/usr/lib/kamailio/modules/', '/usr/lib64/kamailio/modules/'];
@@ -125,6 +129,9 @@ export function writeKamailioConfig(o: KamailioOptions): { cfg: string; ctl: str
       .replaceAll('@@TLS_CERTIFICATE@@', o.tls ? path.resolve(o.tls.certificate) : '')
       .replaceAll('@@TLS_PRIVATE_KEY@@', o.tls ? path.resolve(o.tls.privateKey) : '')
       .replaceAll('@@ADDRESS_FILE@@', addressFile)
+      .replaceAll('@@WEBSOCKET_DEFINE@@', o.websocket ? '#!define WITH_WEBSOCKET' : '# (no WebSocket transport: no softphone)')
+      .replaceAll('@@WS_LISTEN@@', o.websocket ? `${o.websocket.host}:${o.websocket.port}` : '127.0.0.1:0')
+      .replaceAll('@@REALM@@', o.realm ?? 'switchboard')
       .replaceAll('@@LISTEN@@', `${o.listen.host}:${o.listen.port}`)
       .replaceAll('@@CHILDREN@@', String(o.children ?? 4))
       .replaceAll('@@MODULES@@', modules as string)

@@ -7,6 +7,7 @@ import { attachSip } from './adapters/sip-front.js';
 import { CallControl } from './call-control.js';
 import { telephonyContext } from './call-session.js';
 import { CallbackDialer, type OutboundConfig } from './callback-dialer.js';
+import { EdgePhones, type PhoneCredentialSource } from './edge-phones.js';
 import { loadFlows } from './ivr-flows.js';
 import { type InterpreterLine, LiveCalls } from './live-calls.js';
 import { MediaGateway } from './media/media-gateway.js';
@@ -78,6 +79,14 @@ export type TelephonyOptions = {
   ivrFlows?: IvrFlows;
   /** Kamailio's configuration template (deploy/kamailio/kamailio.cfg in the package). */
   kamailioTemplate: string;
+  /** The phones' digest credentials the edge checks (none: no phone can register). */
+  phones?: PhoneCredentialSource | null;
+  /** A shared edge's control socket (SIP_EDGE_CTL): this node keeps its phone credentials up to date. */
+  edgeCtl?: string;
+  /** The digest realm phones authenticate in (SIP_AUTH_REALM; default "switchboard"). */
+  sipRealm?: string;
+  /** The edge's SIP-over-WebSocket transport for the agent desktop's softphone (SOFTPHONE_WS_PORT); none: no softphone. */
+  websocket?: { host: string; port: number } | null;
 };
 
 export type Telephony = {
@@ -92,6 +101,8 @@ export type Telephony = {
   services: Service[];
   /** The control socket of the edge this node started (its statistics, its dispatcher); null: none started here. */
   edgeCtl: string | null;
+  /** Brings the edge's phone credentials up to date (another node's change); resolves at once without an edge. */
+  syncPhones: () => Promise<void>;
   stop: () => Promise<void>;
   /**
    * Stops this node and hands its calls to the others (edge and rtpengine shared): nothing is said to the callers or
@@ -185,6 +196,14 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
     );
     const liveCalls = live;
     let dialer: CallbackDialer | null = null;
+    let edgePhones: EdgePhones | null = null;
+    const followPhones = async (ctl: string, source: PhoneCredentialSource) => {
+      const phones = new EdgePhones(ctl, source, o.log);
+      await phones.sync();
+      const unsubscribe = source.subscribe(() => phones.sync());
+      cleanup.push(async () => unsubscribe());
+      return phones;
+    };
     if (o.callbacks && o.outbound && o.edge) {
       const d = new CallbackDialer({
         callbacks: o.callbacks,
@@ -216,11 +235,14 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
         carrier: o.outbound?.carrier ?? null,
         dir: path.join(o.dataDir, 'kamailio'),
         template: o.kamailioTemplate,
+        ...(o.sipRealm ? { realm: o.sipRealm } : {}),
+        websocket: o.websocket ?? null,
       });
       services.push(kamailio);
       cleanup.push(() => kamailio.stop());
       edgeCtl = kamailio.ctl;
-    }
+      if (o.phones) edgePhones = await followPhones(kamailio.ctl, o.phones);
+    } else if (o.shared && o.edgeCtl && o.phones) edgePhones = await followPhones(o.edgeCtl, o.phones);
     const handOver = async () => {
       await dialer?.stop();
       const handed = await control.handOver();
@@ -228,7 +250,8 @@ export async function startTelephony(o: TelephonyOptions): Promise<Telephony> {
       await stopAll();
       return handed;
     };
-    return { endpoint, dialer, live: liveCalls, control, gateway, prompts, services, edgeCtl, stop: stopAll, handOver };
+    const syncPhones = () => edgePhones?.sync() ?? Promise.resolve();
+    return { endpoint, dialer, live: liveCalls, control, gateway, prompts, services, edgeCtl, syncPhones, stop: stopAll, handOver };
   } catch (error) {
     await stopAll();
     throw error;

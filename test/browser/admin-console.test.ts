@@ -104,6 +104,34 @@ describe('the admin console in Chromium', () => {
     await page.close();
   });
 
+  it('phones: an agent’s phone is bound from the accounts table, its password shown once; a new one rotates it', async () => {
+    const agent = await enrollAs(t, 'call_taker');
+    const page = await openPage(browser, t);
+    page.on('dialog', (dialog) => void dialog.accept());
+    await signInThroughPage(page, t, base, admin);
+    await expect.poll(() => page.getByRole('heading', { name: 'Staff accounts' }).isVisible(), { timeout: 10_000 }).toBe(true);
+    await page.getByRole('button', { name: `Bind phone of ${agent.username}` }).click();
+    const shown = page.getByTestId('phone-password');
+    await expect.poll(() => shown.isVisible(), { timeout: 10_000 }).toBe(true);
+    const first = (await shown.textContent()) ?? '';
+    expect(first.length).toBeGreaterThanOrEqual(20);
+    await expect.poll(() => page.locator(`tr[data-username="${agent.username}"]`).textContent()).toContain(agent.username);
+    expect(await audited('phone.bind', agent.userId)).toEqual([admin.userId]);
+    expect(await seriousViolations(page)).toEqual([]);
+    // Dismissed, it is gone: nothing fetches it again.
+    await page.getByRole('button', { name: /hide the password/ }).click();
+    expect(await page.content()).not.toContain(first);
+    await page.getByRole('button', { name: `New phone password of ${agent.username}` }).click();
+    await expect.poll(() => shown.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await shown.textContent()).not.toBe(first);
+    expect(await audited('phone.rotate_password', agent.userId)).toEqual([admin.userId]);
+    await page.getByRole('button', { name: /hide the password/ }).click();
+    await page.getByRole('button', { name: `Unbind phone of ${agent.username}` }).click();
+    await expect.poll(() => page.getByText(`Unbound the phone of ${agent.username}.`).isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+
   it('queues: the target expression is checked as it is typed, and a saved queue is the engine’s at once', async () => {
     const page = await openPage(browser, t);
     await signInThroughPage(page, t, base, admin);

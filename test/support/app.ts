@@ -20,6 +20,7 @@ import {
 } from '../../src/services/identity-context.js';
 import type { IvrFlows } from '../../src/services/ivr-flow.service.js';
 import { deriveKeys } from '../../src/services/keys.js';
+import { PhoneDirectory } from '../../src/services/phone.service.js';
 import { loadReferenceData, syntheticAgencyRows } from '../../src/services/reference-data.service.js';
 import { RoutingService } from '../../src/services/routing.service.js';
 import { loadRoutingConfig } from '../../src/services/routing-admin.service.js';
@@ -137,6 +138,8 @@ export type TestApp = {
   sealAudit: () => Promise<number>;
   /** Callbacks kept (the app's, on its routing service). */
   callbacks: CallbackService;
+  /** The phones' credentials the app issues: a telephony test gives it to its edge (startTelephony's `phones`). */
+  phones: PhoneDirectory;
 };
 
 export async function buildTestApp(
@@ -159,6 +162,8 @@ export async function buildTestApp(
     https?: { cert: string | Buffer; key: string | Buffer };
     /** Single sign-on with a provider the test runs (test/support/oidc-provider.ts). */
     sso?: SsoSettings;
+    /** Where browsers reach the SIP edge's WebSocket (the softphone); default: no softphone. */
+    softphone?: { wsUrl: string; edgeDomain: string };
   } = {},
 ): Promise<TestApp> {
   await loadReferenceData(db.db);
@@ -176,6 +181,7 @@ export async function buildTestApp(
   const routing = await RoutingService.open(db.db, await loadRoutingConfig(db.db), clock.get);
   const attachmentsDir = mkdtempSync(path.join(tmpdir(), 'sb-attachments-'));
   const callbacks = new CallbackService({ db: db.db, routing, policy: options.callbackPolicy ?? DEFAULT_CALLBACK_POLICY });
+  const phones = new PhoneDirectory(db.db, identity.keys);
   const { app, routes, registered } = await buildApp({
     db: db.db,
     pool: db.pool,
@@ -195,9 +201,10 @@ export async function buildTestApp(
     ...(options.webDir ? { webDir: options.webDir } : {}),
     ...(options.ivrFlows ? { ivrFlows: options.ivrFlows } : {}),
     ...(options.sso ? { sso: ssoClient(options.sso) } : {}),
+    phones: { directory: phones, softphone: options.softphone ?? null },
   });
   const seal = () => sealAudit(db.db, identity.keys.auditSigning);
-  return { app, routes, registered, identity, outboxDir, clock, logLines, routing, attachmentsDir, sealAudit: seal, callbacks };
+  return { app, routes, registered, identity, outboxDir, clock, logLines, routing, attachmentsDir, sealAudit: seal, callbacks, phones };
 }
 
 export type SignedIn = {

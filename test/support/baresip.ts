@@ -39,6 +39,8 @@ export async function startSoftphone(
     caFile?: string;
     /** 'srtp-mand': media only as SRTP (RTP/SAVP, SDES keys), as a carrier or phone that insists on it. */
     mediaenc?: 'srtp-mand';
+    /** The phone's digest password (the edge challenges every REGISTER); `register: false` for a caller's phone. */
+    password?: string;
   } = {},
 ): Promise<Softphone> {
   const dir = mkdtempSync(path.join(tmpdir(), `sb-baresip-${user}-`));
@@ -67,7 +69,7 @@ export async function startSoftphone(
   const rtp = await freeUdpRange(100);
   writeFileSync(
     path.join(dir, 'accounts'),
-    `<sip:${user}@127.0.0.1:${edgePort}${options.transport === 'tls' ? ';transport=tls' : ''}>;transport=${options.transport ?? 'udp'};regint=${options.register === false ? 0 : 60};answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1${
+    `<sip:${user}@127.0.0.1:${edgePort}${options.transport === 'tls' ? ';transport=tls' : ''}>;${options.password ? `auth_pass=${options.password};` : ''}transport=${options.transport ?? 'udp'};regint=${options.register === false ? 0 : 60};answermode=auto;audio_codecs=PCMU/8000/1,PCMA/8000/1${
       options.mediaenc ? `;mediaenc=${options.mediaenc}` : ''
     }\n`,
   );

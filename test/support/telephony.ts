@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { digestHa1 } from '../../src/services/phone.service.js';
+import type { PhoneCredentialSource } from '../../src/telephony/edge-phones.js';
 import type { RtpengineClient } from '../../src/telephony/media/rtpengine.js';
 import { writeDtmfPcap } from './dtmf-pcap.js';
 
@@ -222,6 +225,30 @@ export function sippServer(
       } catch {
         return '';
       }
+    },
+  };
+}
+
+/**
+ * Phone credentials for the SIP suites without accounts: the edge's source (startTelephony's `phones`), and `issue`,
+ * which gives a SIP user a fresh password (in the default realm) and waits until the edge has it.
+ */
+export function testPhoneBook(realm = 'switchboard'): { source: PhoneCredentialSource; issue: (sipUser: string) => Promise<string> } {
+  const entries = new Map<string, string>();
+  const listeners = new Set<() => Promise<void>>();
+  return {
+    source: {
+      entries: async () => [...entries].map(([authUser, ha1]) => ({ authUser, ha1 })),
+      subscribe: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
+    issue: async (sipUser) => {
+      const password = randomBytes(12).toString('base64url');
+      entries.set(sipUser, digestHa1(sipUser, realm, password));
+      await Promise.all([...listeners].map((l) => l()));
+      return password;
     },
   };
 }

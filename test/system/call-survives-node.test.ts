@@ -7,13 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoutingCommand } from '../../src/domain/routing/commands.js';
 import { RoutingService } from '../../src/services/routing.service.js';
 import { loadRoutingConfig } from '../../src/services/routing-admin.service.js';
+import { EdgePhones } from '../../src/telephony/edge-phones.js';
 import { RtpengineClient } from '../../src/telephony/media/rtpengine.js';
 import { type Service, startSharedEdge } from '../../src/telephony/processes.js';
 import { realTimeClockFrom } from '../support/app.js';
 import { type Softphone, startSoftphone } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { assertBuilt, baseEnv, CLI, freeHttpPort, freePort, type Running, run, waitForOutput, waitUntil } from '../support/processes.js';
-import { freeUdpPort, freeUdpRange, packetsBySide, type SippResult, sipp } from '../support/telephony.js';
+import { freeUdpPort, freeUdpRange, packetsBySide, type SippResult, sipp, testPhoneBook } from '../support/telephony.js';
 
 /**
  * A call outlives the call-control node that holds it (issue #17's acceptance). One Kamailio and one rtpengine,
@@ -103,19 +104,22 @@ beforeAll(async () => {
   const range = await freeUdpRange(300);
   shared = { edgePort: await freeUdpPort(), ngPort: await freeUdpPort(), tcpPort: await freePort() };
   const sipPorts = [await freeUdpPort(), await freeUdpPort()];
-  services.push(
-    ...(await startSharedEdge({
-      sip: { host: '127.0.0.1', port: shared.edgePort },
-      rtpengine: { host: '127.0.0.1', port: shared.ngPort, tcpPort: shared.tcpPort, portMin: range.min, portMax: range.max },
-      nodes: sipPorts.map((port) => ({ host: '127.0.0.1', port })),
-      dir: await tempDir('media'),
-      template: path.resolve('deploy/kamailio/kamailio.cfg'),
-    })),
-  );
+  const [media, kamailio] = await startSharedEdge({
+    sip: { host: '127.0.0.1', port: shared.edgePort },
+    rtpengine: { host: '127.0.0.1', port: shared.ngPort, tcpPort: shared.tcpPort, portMin: range.min, portMax: range.max },
+    nodes: sipPorts.map((port) => ({ host: '127.0.0.1', port })),
+    dir: await tempDir('media'),
+    template: path.resolve('deploy/kamailio/kamailio.cfg'),
+  });
+  services.push(media, kamailio);
+  // The agent's phone's credentials, in the shared edge's memory (as a node with SIP_EDGE_CTL keeps them).
+  const book = testPhoneBook();
+  const edgePhones = new EdgePhones(kamailio.ctl, book.source, () => undefined);
+  book.source.subscribe(() => edgePhones.sync());
   await startNode('node-a', sipPorts[0] as number);
   await startNode('node-b', sipPorts[1] as number);
   ng = await RtpengineClient.open({ host: '127.0.0.1', port: shared.ngPort });
-  phone = await startSoftphone('agent9', shared.edgePort);
+  phone = await startSoftphone('agent9', shared.edgePort, { password: await book.issue('agent9') });
   await phone.registered();
   await supervise({
     type: 'addWorker',

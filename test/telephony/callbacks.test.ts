@@ -11,7 +11,7 @@ import { rms, type Softphone, startSoftphone } from '../support/baresip.js';
 import { launchChromium, openPage, signInThroughPage } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitUntil } from '../support/processes.js';
-import { freeUdpPort, freeUdpRange, sipp, sippServer } from '../support/telephony.js';
+import { freeUdpPort, freeUdpRange, sipp, sippServer, testPhoneBook } from '../support/telephony.js';
 
 /**
  * Promises kept, on real peers: a SIPp caller asks for a callback and hangs up; a baresip agent accepts the task;
@@ -32,6 +32,8 @@ let edgePort: number;
 let carrierPort: number;
 let clock: () => Date;
 let phone: Softphone;
+/** The agent's phone's credentials, as the edge holds them. */
+const phoneBook = testPhoneBook();
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -64,6 +66,7 @@ beforeAll(async () => {
     routing: t.routing,
     flowsDir,
     kamailioTemplate: path.resolve('deploy/kamailio/kamailio.cfg'),
+    phones: phoneBook.source,
     dataDir: mkdtempSync(path.join(tmpdir(), 'sb-telephony-')),
     node: 'node-cb',
     clock,
@@ -74,7 +77,7 @@ beforeAll(async () => {
     rtpengine: { host: '127.0.0.1', port: await freeUdpPort(), portMin: range.min, portMax: range.max },
   });
   edge = `127.0.0.1:${edgePort}`;
-  phone = await startSoftphone('agent9', edgePort);
+  phone = await startSoftphone('agent9', edgePort, { password: await phoneBook.issue('agent9') });
   await phone.registered();
 }, 120_000);
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { buildTestApp, enrollAs, loadTestAgencies, realTimeClockFrom, type TestA
 import { rms, startSoftphone } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitUntil } from '../support/processes.js';
-import { freeUdpPort, freeUdpRange, packetsBySide, sipp } from '../support/telephony.js';
+import { freeUdpPort, freeUdpRange, packetsBySide, sipp, testPhoneBook } from '../support/telephony.js';
 
 /**
  * Real SIP on loopback: SIPp callers through Kamailio (Debian's) into a
@@ -24,6 +24,8 @@ let db: TestDatabase;
 let t: TestApp;
 let tel: Telephony;
 let edge: string;
+/** The agents' phones' credentials, as the edge holds them. */
+const phoneBook = testPhoneBook();
 /** The peers run in real time: call control's clock starts at the test clock's instant and runs on. */
 let clock: () => Date;
 
@@ -52,6 +54,7 @@ beforeAll(async () => {
     routing: t.routing,
     flowsDir,
     kamailioTemplate: path.resolve('deploy/kamailio/kamailio.cfg'),
+    phones: phoneBook.source,
     dataDir: mkdtempSync(path.join(tmpdir(), 'sb-telephony-')),
     node: 'node-a',
     clock,
@@ -311,7 +314,7 @@ describe('transfer', () => {
 describe('an agent answers on a SIP phone', () => {
   it('public line 2-2: the ACD reserves the UAC agent, their baresip phone rings and answers, audio flows both ways, the agent hangs up, the task wraps up and completes', async () => {
     const edgePort = Number(edge.split(':')[1]);
-    const phone = await startSoftphone('agent7', edgePort);
+    const phone = await startSoftphone('agent7', edgePort, { password: await phoneBook.issue('agent7') });
     try {
       await phone.registered();
       const ctx = { actor: null, system: 'test', sourceIp: null, requestId: null, now: clock(), timeZone: 'America/Chicago' };

@@ -11,7 +11,7 @@ import { buildTestApp, enrollAs, realTimeClockFrom, type TestApp } from '../supp
 import { type Softphone, startSoftphone, toneLevel } from '../support/baresip.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitUntil } from '../support/processes.js';
-import { freeSipPhonePorts, freeUdpPort, freeUdpRange } from '../support/telephony.js';
+import { freeSipPhonePorts, freeUdpPort, freeUdpRange, testPhoneBook } from '../support/telephony.js';
 
 /**
  * Helping on a call, measured on audio: four baresip phones, each talking its own tone — the caller 400 Hz, the
@@ -36,6 +36,8 @@ let tel: Telephony;
 let edgePort: number;
 let clock: () => Date;
 const phones: Softphone[] = [];
+/** The phones' credentials, as the edge holds them (callers' phones do not register). */
+const phoneBook = testPhoneBook();
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -65,6 +67,7 @@ beforeAll(async () => {
     routing: t.routing,
     flowsDir,
     kamailioTemplate: path.resolve('deploy/kamailio/kamailio.cfg'),
+    phones: phoneBook.source,
     dataDir: mkdtempSync(path.join(tmpdir(), 'sb-telephony-')),
     node: 'node-sv',
     clock,
@@ -109,10 +112,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * conference starts a new one), named so that they sort in order; `started()` notes, in test time, when the next
  * file began (the call established, the move into the conference), so a window is read from the right file.
  */
-async function phone(user: string, hz: number) {
-  const p = await startSoftphone(user, edgePort, { toneHz: hz });
+async function phone(user: string, hz: number, options: { caller?: boolean } = {}) {
+  const p = options.caller
+    ? await startSoftphone(user, edgePort, { toneHz: hz, register: false })
+    : await startSoftphone(user, edgePort, { toneHz: hz, password: await phoneBook.issue(user) });
   phones.push(p);
-  await p.registered();
+  if (!options.caller) await p.registered();
   const starts: number[] = [];
   const files = () => [...p.heard()].sort();
   return {
@@ -165,7 +170,7 @@ async function connectedCall(line: string) {
         { actor: null, system: 'test', sourceIp: null, requestId: null, now: clock(), timeZone: 'America/Chicago' },
       );
   const agent = await phone('agentsv', AGENT);
-  const caller = await phone(`caller${line.slice(-2)}`, CALLER);
+  const caller = await phone(`caller${line.slice(-2)}`, CALLER, { caller: true });
   caller.p.command('dial', `sip:${line}@127.0.0.1:${edgePort}`);
   await caller.established();
   await agent.established();

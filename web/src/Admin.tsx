@@ -1,5 +1,5 @@
 import type { AgencyList, AgencyRecord } from '@contracts/agencies.js';
-import type { UserList } from '@contracts/identity.js';
+import type { IssuedPhonePassword, PhoneBindingList, UserList } from '@contracts/identity.js';
 import type { TQueue } from '@contracts/reference.js';
 import type { ConfigVersions, LineFlows } from '@contracts/views.js';
 import { AGREEMENT_STATUSES, ROLES } from '@contracts/vocabulary.js';
@@ -53,6 +53,9 @@ export function Admin({ section }: { section?: string | undefined }) {
 
 function Users() {
   const [users, setUsers] = useState<User[] | null>(null);
+  const [phones, setPhones] = useState<Map<string, PhoneBindingList['phones'][number]>>(new Map());
+  /** A phone password just issued: shown once, here, until dismissed; never fetched again. */
+  const [issued, setIssued] = useState<IssuedPhonePassword | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [invite, setInvite] = useState({ displayName: '', role: 'call_taker', username: '', unit: '', fieldOfficeCode: '', agencyOri: '' });
@@ -66,6 +69,9 @@ function Users() {
   const load = useCallback(async () => {
     try {
       setUsers((await api<UserList>('GET', '/api/v1/admin/users')).users);
+      // Admins without phone:manage see no phone column's actions; the accounts still list.
+      const bound = await api<PhoneBindingList>('GET', '/api/v1/admin/phones').catch(() => ({ phones: [] }));
+      setPhones(new Map(bound.phones.map((p) => [p.username, p])));
     } catch (e) {
       setError(problem(e, 'The accounts could not be read.'));
     }
@@ -150,6 +156,35 @@ function Users() {
           Invite
         </button>
       </form>
+      {issued && (
+        <section className="phone-issued" aria-labelledby="phone-issued-title" role="alert">
+          <h3 id="phone-issued-title">Phone password for {issued.phone.username} — shown once</h3>
+          <p>
+            Configure it on the phone now: Switchboard keeps only a digest of it and cannot show it again. Issuing a new one ends this one.
+          </p>
+          <dl className="phone-credentials">
+            <dt>SIP user (address of record)</dt>
+            <dd>
+              <code>{issued.phone.sipUser}</code>
+            </dd>
+            <dt>Authentication user</dt>
+            <dd>
+              <code>{issued.authUser}</code>
+            </dd>
+            <dt>Realm</dt>
+            <dd>
+              <code>{issued.realm}</code>
+            </dd>
+            <dt>Password</dt>
+            <dd>
+              <code data-testid="phone-password">{issued.password}</code>
+            </dd>
+          </dl>
+          <button type="button" onClick={() => setIssued(null)}>
+            I have configured the phone; hide the password
+          </button>
+        </section>
+      )}
       {editing && (
         <form className="search" onSubmit={submitChange} aria-label={`Change the access of ${editing.username}`}>
           <h3>Access of {editing.username}</h3>
@@ -188,6 +223,7 @@ function Users() {
               <th scope="col">Scope</th>
               <th scope="col">Status</th>
               <th scope="col">Sign-in</th>
+              <th scope="col">Phone</th>
               <th scope="col">Actions</th>
             </tr>
           </thead>
@@ -204,6 +240,7 @@ function Users() {
                   {u.singleSignOn ? 'single sign-on' : u.mfaEnrolled ? 'enrolled' : 'not enrolled'}
                   {u.breakGlass && <span className="muted"> · break-glass</span>}
                 </td>
+                <td>{phones.get(u.username)?.sipUser ?? '—'}</td>
                 <td>
                   {u.status !== 'disabled' && (
                     <>
@@ -257,6 +294,41 @@ function Users() {
                         >
                           {u.breakGlass ? 'Remove break-glass' : 'Make break-glass'}
                           <span className="visually-hidden"> {u.username}</span>
+                        </button>
+                      )}
+                      <button
+                        type="button"
+                        onClick={() =>
+                          (!phones.has(u.username) ||
+                            window.confirm(
+                              `Issue a new phone password for ${u.username}? The phone's current password stops working at once.`,
+                            )) &&
+                          void act(
+                            async () =>
+                              setIssued(
+                                await api<IssuedPhonePassword>('POST', `/api/v1/admin/users/${encodeURIComponent(u.username)}/phone`, {}),
+                              ),
+                            phones.has(u.username)
+                              ? `Issued a new phone password for ${u.username}; the one before no longer works.`
+                              : `Bound the phone of ${u.username}: calls offered to them ring it.`,
+                          )
+                        }
+                      >
+                        {phones.has(u.username) ? 'New phone password' : 'Bind phone'}
+                        <span className="visually-hidden"> of {u.username}</span>
+                      </button>
+                      {phones.has(u.username) && (
+                        <button
+                          type="button"
+                          onClick={() =>
+                            window.confirm(`Unbind the phone of ${u.username}? It stops registering and is no longer rung.`) &&
+                            void act(
+                              () => api('DELETE', `/api/v1/admin/users/${encodeURIComponent(u.username)}/phone`),
+                              `Unbound the phone of ${u.username}.`,
+                            )
+                          }
+                        >
+                          Unbind phone<span className="visually-hidden"> of {u.username}</span>
                         </button>
                       )}
                       <button

@@ -7,6 +7,7 @@ import { CallParties } from './CallParties.js';
 import { ErrorText } from './ErrorText.js';
 import { IntakeForm, type Saved } from './IntakeForm.js';
 import { OfflineBanner, useRealtime } from './realtime.js';
+import { isKey, SoftphonePanel, useSoftphone } from './Softphone.js';
 import { serverNow } from './server-clock.js';
 import { VoicemailPlayer } from './Voicemail.js';
 
@@ -185,6 +186,10 @@ export function Desktop() {
   const disposed = useRef(new Set<string>());
   const [forms, setForms] = useState<Forms | null>(null);
   const [saved, setSaved] = useState<Record<string, Saved>>({});
+  const phone = useSoftphone();
+  /** A call offered while the softphone rings is that ringing call: the offer is answered (or declined) on the phone. */
+  const phoneRinging = phone.call?.state === 'ringing';
+  const ringsHere = useCallback((o: Offer) => o.task?.channel === 'voice' && phoneRinging, [phoneRinging]);
 
   useEffect(() => {
     api<Forms>('GET', '/api/v1/intake/forms').then(setForms, () => setForms(null));
@@ -242,8 +247,15 @@ export function Desktop() {
     [refresh],
   );
 
-  const accept = useCallback((o: Offer) => act(() => api('POST', `/api/v1/routing/reservations/${o.id}/accept`, {})), [act]);
-  const reject = useCallback((o: Offer) => act(() => api('POST', `/api/v1/routing/reservations/${o.id}/reject`, {})), [act]);
+  // Answering the ringing softphone accepts the offer (call control tells the ACD); declining it rejects the offer.
+  const accept = useCallback(
+    (o: Offer) => (ringsHere(o) ? phone.answer() : act(() => api('POST', `/api/v1/routing/reservations/${o.id}/accept`, {}))),
+    [act, phone.answer, ringsHere],
+  );
+  const reject = useCallback(
+    (o: Offer) => (ringsHere(o) ? phone.decline() : act(() => api('POST', `/api/v1/routing/reservations/${o.id}/reject`, {}))),
+    [act, phone.decline, ringsHere],
+  );
   const complete = useCallback((t: Task) => act(() => api('POST', `/api/v1/routing/tasks/${t.id}/complete`, {})), [act]);
   const wrapUpDone = useCallback(
     (t: Task, disposition: string, notes: string, callback: { at: string; timeZone?: string } | undefined, stillWrapping = true) =>
@@ -274,6 +286,13 @@ export function Desktop() {
       if (event.ctrlKey || event.metaKey || event.altKey || !me) return;
       const key = event.key.toLowerCase();
       const offer = me.offers[0];
+      if (phone.call && phone.call.state !== 'ringing') {
+        // On a softphone call: M mute, H hold, X hang up, and the keypad's keys.
+        if (key === 'm') return phone.toggleMute();
+        if (key === 'h') return phone.toggleHold();
+        if (key === 'x') return phone.hangup();
+        if (isKey(event.key)) return phone.key(event.key);
+      }
       if (key === 'a' && offer) void accept(offer);
       else if (key === 'r' && offer) void reject(offer);
       else if (key === 'c') {
@@ -298,7 +317,7 @@ export function Desktop() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [me, accept, reject, complete]);
+  }, [me, accept, reject, complete, phone]);
 
   if (!me) return <p className="loading">Loading your desk…</p>;
   return (
@@ -341,6 +360,8 @@ export function Desktop() {
         </p>
       </section>
 
+      <SoftphonePanel phone={phone} />
+
       <section aria-labelledby="offers-heading">
         <h2 id="offers-heading">Offers</h2>
         {me.offers.length === 0 && <p>No offers ringing.</p>}
@@ -354,6 +375,7 @@ export function Desktop() {
               {o.task?.attributes.callback === true && (
                 <p>When you accept, your phone rings first; once you answer, Switchboard dials the caller for you.</p>
               )}
+              {ringsHere(o) && <p className="ringing">Your softphone is ringing: accepting answers the call.</p>}
               {o.task && <ScreenPop task={o.task} now={now} />}
               <p>
                 <strong>{left}</strong> seconds to answer

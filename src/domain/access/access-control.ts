@@ -63,6 +63,7 @@ export const PERMISSIONS = [
   'relationship:write',
   'sponsor:approve_disclosure',
   'consent:write',
+  'phone:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);

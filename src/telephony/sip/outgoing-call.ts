@@ -32,7 +32,14 @@ export interface OutgoingHost {
   readonly contactHost: string;
   sendRaw(bytes: Buffer, remote: { address: string; port: number }): void;
   sendRequest(request: SipRequest, remote: { address: string; port: number }): Promise<SipResponse | null>;
-  reply(request: SipRequest, remote: { address: string; port: number }, tx: null, status: number, reason: string): void;
+  reply(
+    request: SipRequest,
+    remote: { address: string; port: number },
+    tx: null,
+    status: number,
+    reason: string,
+    extra?: { body?: string; headers?: [string, string][] },
+  ): void;
   registerOutgoing(call: OutgoingCall): void;
   forgetOutgoing(call: OutgoingCall): void;
 }
@@ -48,6 +55,8 @@ export class OutgoingCall {
   state: 'calling' | 'ringing' | 'answered' | 'canceling' | 'ended' = 'calling';
   handlers: OutgoingHandlers = {};
   private invite: SipRequest;
+  /** The SDP we last offered the callee (the INVITE's, or a re-INVITE's): what a hold re-INVITE from them is answered with. */
+  private localSdp = '';
   private inviteBytes: Buffer;
   private timer: NodeJS.Timeout | undefined;
   private giveUp: NodeJS.Timeout | undefined;
@@ -79,6 +88,7 @@ export class OutgoingCall {
     ]);
     for (const [name, value] of extraHeaders) headers.set(name.toLowerCase(), [...(headers.get(name.toLowerCase()) ?? []), value]);
     this.invite = { kind: 'request', method: 'INVITE', uri, headers, body: sdp };
+    this.localSdp = sdp;
     this.inviteBytes = serialize(this.invite);
   }
 
@@ -207,6 +217,7 @@ export class OutgoingCall {
     request.headers.set('content-type', ['application/sdp']);
     const response = await this.host.sendRequest({ ...request, body: sdp }, this.nextHop());
     if (!response || response.status < 200 || response.status >= 300 || this.state !== 'answered') return null;
+    this.localSdp = sdp;
     this.host.sendRaw(serialize(this.inDialogRequest('ACK', seq)), this.nextHop());
     return response.body || null;
   }
@@ -272,6 +283,16 @@ export class OutgoingCall {
       this.handlers.onEnd?.('remote_bye');
       return;
     }
+    // The agent desktop's softphone puts the call on hold or takes it off (a re-INVITE marked X-Switchboard-Hold): our
+    // media does not change, so the answer is what we offered, in the direction that answers theirs. Any other
+    // re-INVITE from a phone is refused as before (488): a desk phone's would race ours into a conference.
+    if (request.method === 'INVITE' && request.body && this.state === 'answered' && first(request, 'x-switchboard-hold') !== '') {
+      this.host.reply(request, remote, null, 200, 'OK', {
+        body: answerDirection(this.localSdp, request.body),
+        headers: [['contact', `<sip:switchboard@${this.host.contactHost}>`]],
+      });
+      return;
+    }
     this.host.reply(
       request,
       remote,
@@ -280,4 +301,12 @@ export class OutgoingCall {
       request.method === 'INVITE' ? 'Not Acceptable Here' : 'OK',
     );
   }
+}
+
+/** Our SDP as the answer to an offer with this direction (RFC 3264 §6.1): sendonly → recvonly, inactive → inactive. */
+export function answerDirection(ours: string, offer: string): string {
+  const offered = /^a=(sendonly|recvonly|inactive|sendrecv)\s*$/m.exec(offer)?.[1] ?? 'sendrecv';
+  const answer = offered === 'sendonly' ? 'recvonly' : offered === 'recvonly' ? 'sendonly' : offered;
+  const stripped = ours.replace(/^a=(sendonly|recvonly|inactive|sendrecv)\r?\n/gm, '');
+  return stripped.endsWith('\r\n') ? `${stripped}a=${answer}\r\n` : `${stripped}\r\na=${answer}\r\n`;
 }
