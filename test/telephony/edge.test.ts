@@ -12,7 +12,7 @@ import { startSoftphone, toneLevel } from '../support/baresip.js';
 import { selfSignedCertificate } from '../support/certificates.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitUntil } from '../support/processes.js';
-import { freeSipPhonePorts, freeUdpPort, freeUdpRange, packetsBySide, sipp } from '../support/telephony.js';
+import { freeSipPhonePorts, freeUdpPort, freeUdpRange, packetsBySide, sipp, testPhoneBook } from '../support/telephony.js';
 
 /**
  * The production edge (issue #21 item 1) with real peers on loopback: Kamailio with SIP over TLS (a self-signed
@@ -29,6 +29,9 @@ let certificate: { cert: string; key: string };
 let clock: () => Date;
 let rtpenginePort: number;
 const LINE = '+16155550110';
+
+/** The agents' phones' credentials the edge checks (digest): each phone registers with the password issued to it. */
+const phoneBook = testPhoneBook();
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -72,6 +75,7 @@ beforeAll(async () => {
     sip: { host: '127.0.0.1', port: 0 },
     edge: { host: '127.0.0.1', port: edgePort, tls: { port: tlsPort, certificate: certificate.cert, privateKey: certificate.key } },
     rtpengine: { host: '127.0.0.1', port: rtpenginePort, portMin: range.min, portMax: range.max },
+    phones: phoneBook.source,
   });
 }, 120_000);
 afterAll(async () => {
@@ -139,7 +143,12 @@ describe('SIP over TLS', () => {
 
   it('a caller on TLS offering only SDES-SRTP is answered in SRTP; rtpengine translates to the plain-RTP agent phone (registered over TLS), and each hears the other', async () => {
     // The agent's phone registers over TLS too (its media plain RTP): the edge calls it over its own connection.
-    const agent = await startSoftphone('agent8', tlsPort, { toneHz: 900, transport: 'tls', caFile: certificate.cert });
+    const agent = await startSoftphone('agent8', tlsPort, {
+      toneHz: 900,
+      transport: 'tls',
+      caFile: certificate.cert,
+      password: await phoneBook.issue('agent8'),
+    });
     const caller = await startSoftphone('srtp-caller', tlsPort, {
       toneHz: 500,
       register: false,
