@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -91,14 +92,29 @@ export async function freePort(): Promise<number> {
 export async function freeHttpPort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const candidate = 6_000 + Math.floor(Math.random() * 4_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(candidate, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return candidate;
+    if (await canBind('tcp', candidate)) return candidate;
   }
   throw new Error('no free TCP port in 6000–9999');
+}
+
+/** Whether a port is free to bind on loopback now, for UDP or TCP. */
+export async function canBind(kind: 'udp' | 'tcp', port: number): Promise<boolean> {
+  if (kind === 'udp') {
+    const s = createSocket('udp4');
+    const ok = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    return ok;
+  }
+  const server = createServer();
+  const ok = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (ok) await new Promise<void>((resolve) => server.close(() => resolve()));
+  return ok;
 }
 
 export async function isReady(port: number): Promise<boolean> {

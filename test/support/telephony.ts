@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { digestHa1 } from '../../src/services/phone.service.js';
 import type { PhoneCredentialSource } from '../../src/telephony/edge-phones.js';
 import type { RtpengineClient } from '../../src/telephony/media/rtpengine.js';
 import { writeDtmfPcap } from './dtmf-pcap.js';
+import { canBind } from './processes.js';
 
 /** Helpers for the SIP suites: free loopback ports, and SIPp runs with bounded calls and time. */
 
@@ -18,26 +18,6 @@ export async function freeUdpPort(): Promise<number> {
   const { port } = s.address();
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
-}
-
-/** Whether a port is free to bind on loopback now, for UDP or TCP. */
-async function canBind(kind: 'udp' | 'tcp', port: number): Promise<boolean> {
-  if (kind === 'udp') {
-    const s = createSocket('udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      s.once('error', () => resolve(false));
-      s.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    await new Promise<void>((resolve) => s.close(() => resolve()));
-    return ok;
-  }
-  const server = createServer();
-  const ok = await new Promise<boolean>((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => resolve(true));
-  });
-  if (ok) await new Promise<void>((resolve) => server.close(() => resolve()));
-  return ok;
 }
 
 /**
