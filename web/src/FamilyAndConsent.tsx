@@ -27,6 +27,20 @@ const failure = (e: unknown) =>
   e instanceof ApiError ? [e.message, ...e.issues.map((i) => i.message)].join(' — ') : 'Something went wrong.';
 const pick = <T extends string>(values: readonly T[], value: string, fallback: T): T => values.find((v) => v === value) ?? fallback;
 
+/** One action of a section: says how it went (done, or why not), and reloads the section either way. */
+function actionRunner(setMessage: (message: string | null) => void, load: () => Promise<void>) {
+  return async (work: () => Promise<unknown>, done: string) => {
+    setMessage(null);
+    try {
+      await work();
+      setMessage(done);
+    } catch (e) {
+      setMessage(failure(e));
+    }
+    await load();
+  };
+}
+
 export function Family({ caseId, purpose, subjects }: { caseId: string; purpose: Purpose | null; subjects: Subject[] }) {
   const [family, setFamily] = useState<TFamily | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -41,16 +55,7 @@ export function Family({ caseId, purpose, subjects }: { caseId: string; purpose:
   useEffect(() => {
     void load();
   }, [load]);
-  const act = async (work: () => Promise<unknown>, done: string) => {
-    setMessage(null);
-    try {
-      await work();
-      setMessage(done);
-    } catch (e) {
-      setMessage(failure(e));
-    }
-    await load();
-  };
+  const act = actionRunner(setMessage, load);
   if (!family) return message ? <ErrorText>{message}</ErrorText> : <p className="loading">Loading the family…</p>;
   const pending = family.suggestions.filter((s) => s.status === 'pending');
   return (
@@ -242,16 +247,7 @@ export function Consents({ caseId, subjects, today }: { caseId: string; subjects
   useEffect(() => {
     void load();
   }, [load]);
-  const act = async (work: () => Promise<unknown>, done: string) => {
-    setMessage(null);
-    try {
-      await work();
-      setMessage(done);
-    } catch (e) {
-      setMessage(failure(e));
-    }
-    await load();
-  };
+  const act = actionRunner(setMessage, load);
   const name = (id: string) => subjects.find((s) => s.personId === id)?.name ?? 'a subject';
   return (
     <div className="consents">
