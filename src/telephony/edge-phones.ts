@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { EdgeCredential } from '../services/phone.service.js';
+import { kamcmd } from './processes.js';
 
 /**
  * The phones' digest credentials in the SIP edge's memory: Kamailio's `phones` htable (authentication user → HA1),
@@ -13,10 +12,6 @@ export type PhoneCredentialSource = {
   entries: () => Promise<EdgeCredential[]>;
   subscribe: (listener: () => Promise<void>) => () => void;
 };
-
-const run = promisify(execFile);
-/** `s:` makes kamcmd send a string even when it looks like a number (a SIP user "1001", an HA1 of digits only). */
-const kamcmd = (ctl: string, ...args: string[]) => run('kamcmd', ['-s', `unix:${ctl}`, ...args], { timeout: 5_000 });
 
 export class EdgePhones {
   private pushed = new Map<string, string>();
@@ -43,6 +38,7 @@ export class EdgePhones {
     let removed = 0;
     for (const [user, ha1] of wanted) {
       if (this.pushed.get(user) === ha1) continue;
+      // `s:` makes kamcmd send a string even when it looks like a number (a SIP user "1001", an HA1 of digits only).
       await kamcmd(this.ctl, 'htable.sets', 'phones', `s:${user}`, `s:${ha1}`);
       this.pushed.set(user, ha1);
       set += 1;

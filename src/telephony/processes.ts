@@ -206,14 +206,15 @@ export async function startSharedEdge(o: SharedEdgeOptions): Promise<[Service, S
   }
 }
 
+/** One command to the edge's Kamailio over its control socket (`kamcmd`), with what it printed; 5 s at most. */
+export const kamcmd = (ctl: string, ...args: string[]) => promisify(execFile)('kamcmd', ['-s', `unix:${ctl}`, ...args], { timeout: 5_000 });
+
 /**
  * Calls the edge refused because they came from an address outside the carrier access list (its `edge:refused_calls`
  * statistic, read over the control socket): what an operator watches for a misconfigured trunk or a scan.
  */
 export async function edgeRefusedCalls(ctl: string): Promise<number> {
-  const { stdout } = await promisify(execFile)('kamcmd', ['-s', `unix:${ctl}`, 'stats.get_statistics', 'edge:refused_calls'], {
-    timeout: 5_000,
-  });
+  const { stdout } = await kamcmd(ctl, 'stats.get_statistics', 'edge:refused_calls');
   const m = /edge:refused_calls\s*=\s*(\d+)/.exec(stdout);
   if (!m) throw new Error(`the SIP edge has no edge:refused_calls statistic (${stdout.trim().slice(0, 200)})`);
   return Number(m[1]);
@@ -224,7 +225,7 @@ export async function edgeRefusedCalls(ctl: string): Promise<number> {
  * URI → flags, where a leading `A` is active (the node answered the edge's OPTIONS probe) and `I` inactive.
  */
 export async function dispatcherStates(ctl: string): Promise<Map<string, string>> {
-  const { stdout } = await promisify(execFile)('kamcmd', ['-s', `unix:${ctl}`, 'dispatcher.list'], { timeout: 5_000 });
+  const { stdout } = await kamcmd(ctl, 'dispatcher.list');
   const states = new Map<string, string>();
   for (const m of stdout.matchAll(/URI:\s*(\S+)\s+FLAGS:\s*(\S+)/g)) states.set(m[1] as string, m[2] as string);
   return states;
