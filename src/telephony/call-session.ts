@@ -210,10 +210,19 @@ export class CallSession {
     return true;
   }
 
-  /** The caller went on hold (a consultation) or came back: counted on the call record (a failed write is not the caller's problem). */
-  async markHold(on: boolean): Promise<void> {
-    if (!this.recordId) return;
-    await this.deps.calls.hold(this.recordId, on, this.deps.clock()).catch(() => undefined);
+  /** The hold marks not yet written, in the order they happened. */
+  private holdWrites: Promise<void> = Promise.resolve();
+
+  /**
+   * The caller went on hold (a consultation) or came back: counted on the call record at this instant. The write
+   * never holds up the audio (the record waits out a database failover for up to 30 s); the marks are written one
+   * after another, in order; a failed write is not the caller's problem.
+   */
+  markHold(on: boolean): void {
+    const id = this.recordId;
+    if (!id) return;
+    const at = this.deps.clock();
+    this.holdWrites = this.holdWrites.then(() => this.deps.calls.hold(id, on, at)).catch(() => undefined);
   }
 
   /** The caller holds (the hold message loops to them) while the agent consults; false: back to the conversation. */

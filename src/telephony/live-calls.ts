@@ -352,7 +352,7 @@ export class LiveCalls implements LiveCallDesk {
 
   /** The caller on hold hears the hold message, looped, in the conference's own stream to them (the mix goes on after it). */
   private async hold(session: CallSession, conference: SipConference, on: boolean): Promise<void> {
-    await session.markHold(on);
+    session.markHold(on);
     if (!on) {
       conference.holdCaller(null);
       return;
