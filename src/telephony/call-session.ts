@@ -74,7 +74,13 @@ export type SavedSession = {
   leg: unknown;
 };
 
-export type AgentEvents = { onAnswered: () => void; onFailed: (status: number) => void; onAgentHangup: () => void };
+export type AgentEvents = {
+  onAnswered: () => void;
+  onFailed: (status: number) => void;
+  onAgentHangup: () => void;
+  /** The agent's phone put the caller on hold (true) or took them off (the softphone's Hold). */
+  onAgentHold?: (held: boolean) => void;
+};
 
 export type SessionDeps = {
   /** The call record: every milestone is written through it. */
@@ -325,6 +331,9 @@ export class CallSession {
         },
         onAgentHangup: () => {
           if (this.taskId === taskId) this.agentHungUp();
+        },
+        onAgentHold: (held) => {
+          if (this.taskId === taskId) this.markHold(held);
         },
       })
       .catch((error) => {

@@ -194,11 +194,27 @@ describe('the softphone in the agent desktop', () => {
     );
     expect(browserTone - browserQuiet).toBeGreaterThan(20);
 
-    // Hold: a re-INVITE from the browser that the call accepts; then back.
+    // Hold: a re-INVITE from the browser that the call accepts (the panel says "on hold" once it is answered); then back.
+    const onHold = page.getByText(/On the call · on hold$/);
+    const holdChanging = page.getByText(/(putting the caller on|taking the caller off) hold…/);
+    const holdButton = page.getByRole('button', { name: /^Hold/ });
     await page.keyboard.press('h');
-    await expect.poll(() => page.getByText(/on hold/).isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => onHold.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await holdButton.getAttribute('aria-pressed')).toBe('true');
     await page.keyboard.press('h');
-    await expect.poll(() => page.getByText(/on hold/).isVisible(), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => holdButton.getAttribute('aria-pressed'), { timeout: 10_000 }).toBe('false');
+    expect(await onHold.isVisible()).toBe(false);
+    // Two presses at once (the second while the first re-INVITE is still out): neither is lost — the call goes on hold
+    // and comes back, and ends where the last press asked (off hold), with nothing left on its way.
+    await page.keyboard.press('h');
+    await page.keyboard.press('h');
+    await expect.poll(() => holdChanging.isVisible(), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => holdButton.getAttribute('aria-pressed'), { timeout: 10_000 }).toBe('false');
+    expect(await onHold.isVisible()).toBe(false);
+    // Each hold reached call control and is on the call record, for the reports' hold figures: two holds (a lost press
+    // would leave one, or a call still on hold), none in progress.
+    await until(async () => (await record()).holds === 2, 10_000);
+    expect((await record()).hold_started_at).toBeNull();
     // A key, as RFC 4733 through both rtpengine legs, reaches the caller.
     await page.keyboard.press('5');
     await caller.waitFor('CALL_DTMF_START', 10_000);

@@ -13,7 +13,16 @@ import { ApiError, api } from './api.js';
  * keys (RFC 4733 through the media) and hang-up act on the call itself.
  */
 
-export type SoftphoneCall = { state: 'ringing' | 'answering' | 'talking'; muted: boolean; held: boolean };
+/**
+ * `held` is the hold the far end has accepted (the re-INVITE answered); `holdChanging` is a hold or a release still on
+ * its way. A press while one is on its way is kept, not lost: the hold then goes where the last press asked for.
+ */
+export type SoftphoneCall = {
+  state: 'ringing' | 'answering' | 'talking';
+  muted: boolean;
+  held: boolean;
+  holdChanging: boolean;
+};
 export type SoftphoneStatus =
   | { kind: 'starting' }
   | { kind: 'registered'; sipUser: string }
@@ -40,6 +49,9 @@ export function useSoftphone(): Softphone {
   const [status, setStatus] = useState<SoftphoneStatus>({ kind: 'starting' });
   const [call, setCall] = useState<SoftphoneCall | null>(null);
   const session = useRef<RTCSession | null>(null);
+  /** The hold the agent last asked for (null: nothing asked since the call began), and whether a re-INVITE is out. */
+  const wantHold = useRef<boolean | null>(null);
+  const reOffering = useRef(false);
   const audioRef = useRef<HTMLAudioElement | null>(null);
 
   useEffect(() => {
@@ -79,7 +91,9 @@ export function useSoftphone(): Softphone {
           return;
         }
         session.current = s;
-        setCall({ state: 'ringing', muted: false, held: false });
+        wantHold.current = null;
+        reOffering.current = false;
+        setCall({ state: 'ringing', muted: false, held: false, holdChanging: false });
         s.on('peerconnection', (p: { peerconnection: RTCPeerConnection }) => {
           p.peerconnection.addEventListener('track', (t: RTCTrackEvent) => {
             const audio = audioRef.current;
@@ -87,8 +101,6 @@ export function useSoftphone(): Softphone {
           });
         });
         s.on('confirmed', () => setCall((c) => (c ? { ...c, state: 'talking' } : c)));
-        s.on('hold', () => setCall((c) => (c ? { ...c, held: true } : c)));
-        s.on('unhold', () => setCall((c) => (c ? { ...c, held: false } : c)));
         s.on('muted', () => setCall((c) => (c ? { ...c, muted: true } : c)));
         s.on('unmuted', () => setCall((c) => (c ? { ...c, muted: false } : c)));
         const over = () => {
@@ -122,20 +134,50 @@ export function useSoftphone(): Softphone {
     if (s.isMuted().audio) s.unmute({ audio: true });
     else s.mute({ audio: true });
   }, []);
+  /**
+   * Moves the call towards the hold last asked for, one re-INVITE at a time. JsSIP refuses a hold or release while
+   * another offer is out (it returns false); that is why a press is recorded in wantHold and applied when the re-INVITE
+   * before it is answered. Marked, so call control answers it (it refuses other re-INVITEs from phones).
+   */
+  const applyHold = useCallback((attempt = 0) => {
+    const s = session.current;
+    const want = wantHold.current;
+    if (!s?.isEstablished() || want === null || reOffering.current) return;
+    if (s.isOnHold().local === want) {
+      setCall((c) => (c ? { ...c, held: want, holdChanging: false } : c));
+      return;
+    }
+    const done = () => {
+      if (session.current !== s) return;
+      reOffering.current = false;
+      setCall((c) => (c ? { ...c, held: s.isOnHold().local, holdChanging: false } : c));
+      applyHold();
+    };
+    reOffering.current = true;
+    setCall((c) => (c ? { ...c, holdChanging: true } : c));
+    const marked = { extraHeaders: ['X-Switchboard-Hold: 1'] };
+    const sent = want ? s.hold(marked, done) : s.unhold(marked, done);
+    if (sent) return;
+    // The far end's own offer is in progress: try again shortly (bounded), then give up and show where the call is.
+    reOffering.current = false;
+    if (attempt < 20) setTimeout(() => applyHold(attempt + 1), 250);
+    else setCall((c) => (c ? { ...c, held: s.isOnHold().local, holdChanging: false } : c));
+  }, []);
   const toggleHold = useCallback(() => {
     const s = session.current;
     if (!s?.isEstablished()) return;
-    // Marked, so call control answers it (it refuses other re-INVITEs from phones).
-    const marked = { extraHeaders: ['X-Switchboard-Hold: 1'] };
-    if (s.isOnHold().local) s.unhold(marked);
-    else s.hold(marked);
-  }, []);
+    wantHold.current = !(wantHold.current ?? s.isOnHold().local);
+    applyHold();
+  }, [applyHold]);
   const key = useCallback((digit: string) => {
     const s = session.current;
     if (s?.isEstablished() && isKey(digit)) s.sendDTMF(digit, { transportType: C.DTMF_TRANSPORT.RFC2833 });
   }, []);
   return { status, call, answer, decline, hangup, toggleMute, toggleHold, key, audioRef };
 }
+
+/** While a hold or a release is on its way: which way it is going (from where the far end last agreed). */
+const wantHoldText = (held: boolean): string => (held ? ' · taking the caller off hold…' : ' · putting the caller on hold…');
 
 /** The softphone's panel on the desktop: its state, and while a call is on, its controls and keypad. */
 export function SoftphonePanel({ phone }: { phone: Softphone }) {
@@ -158,7 +200,7 @@ export function SoftphonePanel({ phone }: { phone: Softphone }) {
           <p>
             {call.state === 'answering' ? 'Connecting…' : 'On the call'}
             {call.muted ? ' · muted' : ''}
-            {call.held ? ' · on hold' : ''}
+            {call.holdChanging ? wantHoldText(call.held) : call.held ? ' · on hold' : ''}
           </p>
           <div className="softphone-controls">
             <button type="button" aria-pressed={call.muted} onClick={phone.toggleMute}>

@@ -1,4 +1,5 @@
 import type { CallControl } from '../call-control.js';
+import type { CallSession } from '../call-session.js';
 import type { MediaGateway } from '../media/media-gateway.js';
 import { RtpengineError } from '../media/rtpengine.js';
 import type { SipEndpoint } from '../sip/endpoint.js';
@@ -30,8 +31,12 @@ export function attachSip(
     if (!state?.caller || !state.media || !(await gateway.has(state.media))) return null;
     const caller = endpoint.adopt(state.caller, record.caller_number ?? '');
     const leg = new SipLeg(caller, gateway, record.line, phones, { media: state.media, sideB: state.sideB });
-    let session: { agentHungUp: () => void } | null = null;
-    if (state.agent) leg.adoptAgent(endpoint.adopt(state.agent), { onAgentHangup: () => session?.agentHungUp() });
+    let session: Pick<CallSession, 'agentHungUp' | 'markHold'> | null = null;
+    if (state.agent)
+      leg.adoptAgent(endpoint.adopt(state.agent), {
+        onAgentHangup: () => session?.agentHungUp(),
+        onAgentHold: (held) => session?.markHold(held),
+      });
     return {
       leg,
       wire: (s) => {

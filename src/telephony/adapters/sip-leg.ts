@@ -93,8 +93,9 @@ export class SipLeg implements CallLeg {
   }
 
   /** The agent's dialog of an adopted call: the agent's BYE ends their part, as on the node that rang them. */
-  adoptAgent(dialog: AdoptedDialog, events: Pick<AgentEvents, 'onAgentHangup'>): void {
+  adoptAgent(dialog: AdoptedDialog, events: Pick<AgentEvents, 'onAgentHangup' | 'onAgentHold'>): void {
     this.agent = dialog;
+    dialog.handlers.onHold = (held) => events.onAgentHold?.(held);
     dialog.handlers.onEnd = (reason) => {
       if (this.agent === dialog) this.agent = null;
       if (reason === 'remote_bye') events.onAgentHangup();
@@ -210,6 +211,7 @@ export class SipLeg implements CallLeg {
         if (reason === 'remote_bye') events.onAgentHangup();
         this.onChange?.();
       },
+      onHold: (held) => events.onAgentHold?.(held),
     };
   }
 

@@ -10,6 +10,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from './message.js';
+import { holdOffered, mirrorDirection } from './sdp.js';
 
 /**
  * A SIP dialog as data, and a dialog carried on from that data by another
@@ -36,6 +37,8 @@ export type DialogState = {
   remoteSeq: number;
   /** Where a request goes without a route set. */
   remoteAddress: { address: string; port: number };
+  /** Our last SDP in a dialog we placed (an agent's phone): a hold re-INVITE from the phone is answered with it. */
+  localSdp?: string;
 };
 
 /** A name-addr without its tag (the tag is the dialog's, kept apart). */
@@ -95,6 +98,8 @@ export type AdoptedHandlers = {
   onEnd?: (reason: 'remote_bye' | 'local_bye') => void;
   onInfoDigit?: (digit: string) => void;
   onReinvite?: (sdp: string) => Promise<string | null>;
+  /** The agent's phone put the call on hold (true) or took it off, as it did on the node that rang it. */
+  onHold?: (held: boolean) => void;
 };
 
 /** What an adopted dialog needs from the endpoint it lives on. */
@@ -161,6 +166,13 @@ export class AdoptedDialog {
         return;
       }
       case 'INVITE': {
+        // An agent's softphone holding or resuming (marked X-Switchboard-Hold): answered as the node that rang it
+        // would, with our media as it was — refusing it would make the browser hang up on the caller.
+        if (request.body && this.dialog.localSdp && first(request, 'x-switchboard-hold') !== '') {
+          reply(200, 'OK', mirrorDirection(request.body, this.dialog.localSdp));
+          this.handlers.onHold?.(holdOffered(request.body));
+          return;
+        }
         const sdp = request.body && this.handlers.onReinvite ? await this.handlers.onReinvite(request.body) : null;
         if (sdp) reply(200, 'OK', sdp);
         else reply(488, 'Not Acceptable Here');

@@ -11,6 +11,7 @@ import {
   type SipResponse,
   serialize,
 } from './message.js';
+import { holdOffered, mirrorDirection } from './sdp.js';
 
 /**
  * A call we place (to an agent's phone, through the SIP edge): the INVITE
@@ -26,6 +27,8 @@ export type OutgoingHandlers = {
   onAnswer?: (sdp: string) => void;
   onFailure?: (status: number, reason: string) => void;
   onEnd?: (reason: 'remote_bye' | 'local_bye') => void;
+  /** The callee's phone put the call on hold (true) or took it off (a re-INVITE marked X-Switchboard-Hold). */
+  onHold?: (held: boolean) => void;
 };
 
 export interface OutgoingHost {
@@ -110,6 +113,7 @@ export class OutgoingCall {
       localSeq: this.localSeq,
       remoteSeq: 0,
       remoteAddress: this.nextHop(),
+      localSdp: this.localSdp,
     };
   }
 
@@ -288,9 +292,10 @@ export class OutgoingCall {
     // re-INVITE from a phone is refused as before (488): a desk phone's would race ours into a conference.
     if (request.method === 'INVITE' && request.body && this.state === 'answered' && first(request, 'x-switchboard-hold') !== '') {
       this.host.reply(request, remote, null, 200, 'OK', {
-        body: answerDirection(this.localSdp, request.body),
+        body: mirrorDirection(request.body, this.localSdp),
         headers: [['contact', `<sip:switchboard@${this.host.contactHost}>`]],
       });
+      this.handlers.onHold?.(holdOffered(request.body));
       return;
     }
     this.host.reply(
@@ -301,12 +306,4 @@ export class OutgoingCall {
       request.method === 'INVITE' ? 'Not Acceptable Here' : 'OK',
     );
   }
-}
-
-/** Our SDP as the answer to an offer with this direction (RFC 3264 §6.1): sendonly → recvonly, inactive → inactive. */
-export function answerDirection(ours: string, offer: string): string {
-  const offered = /^a=(sendonly|recvonly|inactive|sendrecv)\s*$/m.exec(offer)?.[1] ?? 'sendrecv';
-  const answer = offered === 'sendonly' ? 'recvonly' : offered === 'recvonly' ? 'sendonly' : offered;
-  const stripped = ours.replace(/^a=(sendonly|recvonly|inactive|sendrecv)\r?\n/gm, '');
-  return stripped.endsWith('\r\n') ? `${stripped}a=${answer}\r\n` : `${stripped}\r\na=${answer}\r\n`;
 }

@@ -69,3 +69,9 @@ export function mirrorDirection(offer: string, answer: string): string {
   const lines = answer.split(/\r?\n/).filter((l) => !/^a=(sendrecv|sendonly|recvonly|inactive)\s*$/.test(l) && l !== '');
   return `${[...lines, `a=${direction}`].join('\r\n')}\r\n`;
 }
+
+/** An offer that puts its sender's party on hold (RFC 3264 §8.4): it sends only, or nothing. */
+export function holdOffered(offer: string): boolean {
+  const offered = /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/m.exec(offer)?.[1] ?? 'sendrecv';
+  return offered === 'sendonly' || offered === 'inactive';
+}
