@@ -334,7 +334,7 @@ export async function readBestInterest(db: Db, ctx: ActorCtx, caseId: string, st
         at: w.created_at,
         source: 'welfare_referral',
         kind: 'welfare_referral_raised',
-        summary: `Welfare referral to ${w.agency.toUpperCase()} raised (${w.reasons.map(words).join(', ')}) — ${w.status === 'done' ? 'done' : `due ${w.due_at.toISOString()}`}`,
+        summary: `Welfare referral to ${w.agency.toUpperCase()} raised (${w.reasons.map(words).join(', ')}) — ${w.status === 'done' ? 'done' : 'open'}${w.escalated_at ? ', escalated' : ''}`,
       });
     for (const c of consents)
       push({

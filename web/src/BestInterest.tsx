@@ -504,7 +504,7 @@ function RiskForm({ onAdd }: { onAdd: (body: TRiskBody) => Promise<boolean> }) {
       }}
     >
       <h3>Add a risk</h3>
-      <label htmlFor="risk-kind">Risk</label>
+      <label htmlFor="risk-kind">Kind of risk</label>
       <select id="risk-kind" value={kind} onChange={(e) => setKind(pick(RISK_KIND_VALUES, e.target.value, 'other'))}>
         {RISK_KIND_VALUES.map((k) => (
           <option key={k} value={k}>
