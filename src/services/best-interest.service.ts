@@ -108,12 +108,12 @@ async function record<T extends { id: string }>(
 
 /** What the child says they want, on a day, in their own words or through an interpreter; never overwritten. */
 export async function recordWish(db: Db, ctx: ActorCtx, caseId: string, input: TWishBody) {
-  notAfterToday(ctx, input.expressedOn, 'body.expressedOn');
-  if (input.voice === 'through_interpreter' && !input.interpreter)
-    throw new AppError('validation_failed', 'Say which language and interpreter.', {
-      issues: [{ path: 'body.interpreter', code: 'required', message: 'the language and interpreter' }],
-    });
   return record(db, ctx, caseId, 'best_interest.wish.record', 'child_wish_recorded', async (trx, child, userId) => {
+    notAfterToday(ctx, input.expressedOn, 'body.expressedOn');
+    if (input.voice === 'through_interpreter' && !input.interpreter)
+      throw new AppError('validation_failed', 'Say which language and interpreter.', {
+        issues: [{ path: 'body.interpreter', code: 'required', message: 'the language and interpreter' }],
+      });
     const row = await bi.insertWish(trx, {
       case_id: caseId,
       person_id: child,
@@ -131,8 +131,8 @@ export async function recordWish(db: Db, ctx: ActorCtx, caseId: string, input: T
 
 /** A care arrangement from a day: its kind and, where there is one, the caregiver (one of the child's relationships). */
 export async function recordCareArrangement(db: Db, ctx: ActorCtx, caseId: string, input: TCareArrangementBody) {
-  notAfterToday(ctx, input.from, 'body.from');
   return record(db, ctx, caseId, 'best_interest.care.record', 'care_arrangement_recorded', async (trx, child, userId) => {
+    notAfterToday(ctx, input.from, 'body.from');
     let caregiverType: Parameters<typeof checkCaregiver>[1] = null;
     if (input.caregiverRelationshipId) {
       const rel = await findRelationship(trx, input.caregiverRelationshipId);
@@ -170,8 +170,8 @@ export async function recordCareArrangement(db: Db, ctx: ActorCtx, caseId: strin
 
 /** A risk factor a case worker noted, with its level and day. */
 export async function recordRisk(db: Db, ctx: ActorCtx, caseId: string, input: TRiskBody) {
-  notAfterToday(ctx, input.notedOn, 'body.notedOn');
   return record(db, ctx, caseId, 'best_interest.risk.record', 'risk_factor_recorded', async (trx, child, userId) => {
+    notAfterToday(ctx, input.notedOn, 'body.notedOn');
     const row = await bi.insertRisk(trx, {
       case_id: caseId,
       person_id: child,

@@ -146,7 +146,7 @@ describe("a UAC child's best-interest view in Chromium", () => {
     t.clock.advance(60_000);
     await risks.getByLabel('Kind of risk').selectOption('exploitation');
     await risks.getByLabel('Kind of risk').focus();
-    const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
+    const focused = () => page.evaluate<string>("document.activeElement?.id ?? ''");
     const path: string[] = [];
     // Level, then the day's parts (a date field is month, day and year to the keyboard), then the notes.
     for (let i = 0; i < 8 && (await focused()) !== 'risk-notes'; i += 1) {
