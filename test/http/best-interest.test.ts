@@ -196,7 +196,7 @@ describe('the best-interest view of a UAC child', () => {
     expect(rows.every((r) => r.until_day === null)).toBe(true);
   });
 
-  it('records risk factors (kind and level from the vocabularies) beside the derived ones: the screening’s danger indicator and the age-out day', async () => {
+  it('records risk factors (kind and level from the vocabularies) beside the derived ones: the screening’s danger indicator, a court case, the age-out day', async () => {
     const url = `/api/v1/cases/${kase.caseId}/best-interest/risks`;
     const level = await post(uac, url, { kind: 'neglect', level: 'severe', notedOn: '2026-11-29' });
     expect(level.statusCode).toBe(400);
@@ -204,6 +204,13 @@ describe('the best-interest view of a UAC child', () => {
     const kind = await post(uac, url, { kind: 'gangs', level: 'high', notedOn: '2026-11-29' });
     expect(kind.json().error.issues.map((i: Body) => i.path)).toEqual(['body.kind']);
     t.clock.advance(60_000);
+    const court = await post(reviewer, `/api/v1/persons/${kase.child}/protections`, {
+      kind: 'court_case_pending',
+      source: 'EOIR automated case information',
+      reference: 'EOIR-SYN-0043',
+      startsOn: '2026-09-01',
+    });
+    expect(court.statusCode, court.body).toBe(201);
     const ok = await post(uac, url, { kind: 'exploitation', level: 'high', notedOn: '2026-11-27', notes: 'Works nights at a car wash' });
     expect(ok.statusCode, ok.body).toBe(201);
     const v = (await view(uac, kase.caseId)).json();
@@ -214,6 +221,7 @@ describe('the best-interest view of a UAC child', () => {
       expect.arrayContaining([
         expect.objectContaining({ source: 'welfare_screening', kind: 'missing_from_sponsor', on: '2026-11-29' }),
         expect.objectContaining({ source: 'age_out', on: '2026-12-10' }),
+        expect.objectContaining({ source: 'protection', kind: 'court_case_pending', reference: 'EOIR-SYN-0043', on: '2026-11-29' }),
       ]),
     );
     expect(v.child).toEqual({
