@@ -2,10 +2,10 @@ import type { Transaction } from 'kysely';
 import type { TCareArrangementBody, TRiskBody, TWishBody } from '../contracts/best-interest.js';
 import { type Actor, staffOnly } from '../domain/access/access-control.js';
 import { type CalendarDay, centerToday, dayIn, daysBetween } from '../domain/calendar/calendar-day.js';
-import { type CareType, careCourse, checkCaregiver, inTimeOrder } from '../domain/cases/best-interest.js';
+import { careCourse, checkCaregiver, inTimeOrder } from '../domain/cases/best-interest.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { ageOn, eighteenthBirthday } from '../domain/persons/age.js';
-import { dangerIndicators, SCREENING_QUESTIONS, type ScreeningQuestion } from '../domain/safeguards/welfare-screening.js';
+import { isDangerIndicator, QUESTION_IDS, SCREENING_QUESTIONS, type ScreeningQuestion } from '../domain/safeguards/welfare-screening.js';
 import type { Db } from '../storage/database.js';
 import * as bi from '../storage/repositories/best-interest.repository.js';
 import {
@@ -44,6 +44,13 @@ const CAREGIVER_TYPES = new Set(['sponsor', 'parent', 'caregiver', 'relative']);
 const words = (s: string) => s.replace(/_/g, ' ');
 const nameOf = (p: { given_names: string; family_name_1: string; family_name_2: string | null }) =>
   [p.given_names, p.family_name_1, p.family_name_2].filter(Boolean).join(' ');
+
+/** The danger indicators a stored screening answered yes (its answers as the screening service wrote them). */
+const dangerAnswered = (answers: Record<string, unknown>): ScreeningQuestion[] =>
+  QUESTION_IDS.filter((q) => {
+    const a = answers[q];
+    return isDangerIndicator(q) && typeof a === 'object' && a !== null && 'answer' in a && a.answer === 'yes';
+  });
 
 const notUac = () =>
   new AppError('unprocessable', 'The best-interest view is kept for UAC cases only.', {
@@ -148,7 +155,7 @@ export async function recordCareArrangement(db: Db, ctx: ActorCtx, caseId: strin
         });
       caregiverType = rel.type;
     }
-    const issue = checkCaregiver(input.type as CareType, caregiverType);
+    const issue = checkCaregiver(input.type, caregiverType);
     if (issue)
       throw new AppError('validation_failed', `The caregiver does not fit the arrangement: ${issue.message}.`, {
         issues: [{ path: 'body.caregiverRelationshipId', code: issue.code, message: issue.message }],
@@ -218,6 +225,8 @@ async function ageOf(trx: Trx, personId: string, today: CalendarDay) {
  * The whole view of one UAC case, as one document. It reveals who the child is with, so it asks for a purpose of
  * use (kept in the audit, refusals too) like the family section.
  */
+export type BestInterest = Awaited<ReturnType<typeof readBestInterest>>;
+
 export async function readBestInterest(db: Db, ctx: ActorCtx, caseId: string, stated: Stated) {
   const outcome = await withCase(db, ctx, caseId, 'best_interest.read', async (trx, caseRow) => {
     if (caseRow.unit !== 'uac') {
@@ -256,45 +265,19 @@ export async function readBestInterest(db: Db, ctx: ActorCtx, caseId: string, st
     const isProtected = (r: { type: string; person_id: string }) => r.type === 'sponsor' || sponsors.has(r.person_id);
 
     const ofChild = relationships.filter((r) => r.child_person_id === child.personId);
-    const caregivers = ofChild
-      .filter((r) => CAREGIVER_TYPES.has(r.type))
-      .map((r) => ({
-        relationshipId: r.id,
-        personId: r.person_id,
-        name: nameOf(r),
-        type: r.type,
-        since: r.since,
-        until: r.until,
-        current: r.until === null || r.until >= today,
-        verification: r.verification,
-        protectedSponsor: isProtected(r),
-      }));
-    const byRelationship = new Map(ofChild.map((r) => [r.id, r]));
-
+    // Caregivers: the child's sponsors, parents, caregivers and relatives, sponsors marked as the family section does.
+    const related = ofChild.map((r) => ({ ...r, protectedSponsor: isProtected(r), current: r.until === null || r.until >= today }));
+    const caregivers = related.filter((r) => CAREGIVER_TYPES.has(r.type));
     const course = careCourse(
       arrangements.map((a) => ({ ...a, from: a.from_day, until: a.until_day, recordedAt: a.recorded_at })),
       today,
     );
-    const presentArrangement = (a: (typeof course.spans)[number]) => {
-      const cg = a.caregiver_relationship_id ? byRelationship.get(a.caregiver_relationship_id) : undefined;
-      return {
-        id: a.id,
-        type: a.type,
-        caregiver: cg ? { relationshipId: cg.id, name: nameOf(cg), type: cg.type, protectedSponsor: isProtected(cg) } : null,
-        from: a.from,
-        until: a.endsOn,
-        notes: a.notes,
-        recordedBy: a.recorded_by_name,
-        recordedAt: a.recorded_at.toISOString(),
-      };
-    };
 
     // What the system already knows: the latest screening's danger indicators, protections in force, the age-out day.
     const derived: DerivedRisk[] = [];
     const latest = screenings.at(-1);
     if (latest) {
-      const answers = latest.answers as Partial<Record<ScreeningQuestion, { answer: 'yes' | 'no' }>>;
-      for (const q of dangerIndicators(answers))
+      for (const q of dangerAnswered(latest.answers))
         derived.push({
           source: 'welfare_screening',
           kind: q,
@@ -321,7 +304,7 @@ export async function readBestInterest(db: Db, ctx: ActorCtx, caseId: string, st
     for (const e of events)
       if (!SHOWN_FROM_RECORDS.has(e.kind)) push({ at: e.at, source: 'case_event', kind: e.kind, summary: words(e.kind) });
     for (const s of screenings) {
-      const danger = dangerIndicators(s.answers as Partial<Record<ScreeningQuestion, { answer: 'yes' | 'no' }>>);
+      const danger = dangerAnswered(s.answers);
       push({
         at: s.completed_at,
         source: 'screening',
@@ -364,35 +347,14 @@ export async function readBestInterest(db: Db, ctx: ActorCtx, caseId: string, st
       value: {
         caseId,
         caseNumber: caseRow.case_number,
-        child: { personId: child.personId, name: child.name, ...age },
-        wishes: wishes.map((w) => ({
-          id: w.id,
-          topic: w.topic,
-          wish: w.wish,
-          expressedOn: w.expressed_on,
-          voice: w.voice,
-          interpreter: w.interpreter,
-          recordedBy: w.recorded_by_name,
-          recordedAt: w.recorded_at.toISOString(),
-        })),
+        child: { ...child, ...age },
+        wishes,
         caregivers,
-        careArrangement: {
-          current: course.current ? presentArrangement(course.current) : null,
-          history: [...course.spans].reverse().map(presentArrangement),
-        },
-        risks: {
-          recorded: risks.map((r) => ({
-            id: r.id,
-            kind: r.kind,
-            level: r.level,
-            notedOn: r.noted_on,
-            notes: r.notes,
-            recordedBy: r.recorded_by_name,
-            recordedAt: r.recorded_at.toISOString(),
-          })),
-          derived,
-        },
-        timeline: inTimeOrder(items).map((e) => ({ at: e.at.toISOString(), source: e.source, kind: e.kind, summary: e.summary })),
+        related: new Map(related.map((r) => [r.id, r])),
+        course,
+        risks,
+        derived,
+        timeline: inTimeOrder(items),
       },
     };
   });

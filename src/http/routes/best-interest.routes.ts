@@ -2,6 +2,7 @@ import { ZBestInterest, ZCareArrangementBody, ZRecorded, ZRiskBody, ZWishBody } 
 import { ZCaseReadQuery, ZIdParams } from '../../contracts/cases.js';
 import { readBestInterest, recordCareArrangement, recordRisk, recordWish } from '../../services/best-interest.service.js';
 import { type AppContext, actorContext } from '../context.js';
+import { presentBestInterest, presentRecorded } from '../presenters/best-interest.presenter.js';
 import { defineRoute } from '../route.js';
 
 /**
@@ -10,7 +11,6 @@ import { defineRoute } from '../route.js';
  * unit's relationship:write; reading is case:read with the family section's need-to-know and purpose of use.
  * A case outside the UAC unit is 422 not_a_uac_case.
  */
-const recorded = (row: { id: string; recorded_at: Date }) => ({ id: row.id, recordedAt: row.recorded_at.toISOString() });
 
 export function bestInterestRoutes(ctx: AppContext) {
   return [
@@ -27,7 +27,9 @@ export function bestInterestRoutes(ctx: AppContext) {
       response: ZBestInterest,
       errors: [400, 404, 422],
       handler: async ({ params, query, request }) =>
-        readBestInterest(ctx.db, actorContext(ctx, request), params.id, { code: query.purposeCode, text: query.purpose }),
+        presentBestInterest(
+          await readBestInterest(ctx.db, actorContext(ctx, request), params.id, { code: query.purposeCode, text: query.purpose }),
+        ),
     }),
     defineRoute({
       method: 'POST',
@@ -40,7 +42,7 @@ export function bestInterestRoutes(ctx: AppContext) {
       response: ZRecorded,
       successStatus: 201,
       errors: [404, 422],
-      handler: async ({ params, body, request }) => recorded(await recordWish(ctx.db, actorContext(ctx, request), params.id, body)),
+      handler: async ({ params, body, request }) => presentRecorded(await recordWish(ctx.db, actorContext(ctx, request), params.id, body)),
     }),
     defineRoute({
       method: 'POST',
@@ -54,7 +56,7 @@ export function bestInterestRoutes(ctx: AppContext) {
       successStatus: 201,
       errors: [404, 422],
       handler: async ({ params, body, request }) =>
-        recorded(await recordCareArrangement(ctx.db, actorContext(ctx, request), params.id, body)),
+        presentRecorded(await recordCareArrangement(ctx.db, actorContext(ctx, request), params.id, body)),
     }),
     defineRoute({
       method: 'POST',
@@ -67,7 +69,7 @@ export function bestInterestRoutes(ctx: AppContext) {
       response: ZRecorded,
       successStatus: 201,
       errors: [404, 422],
-      handler: async ({ params, body, request }) => recorded(await recordRisk(ctx.db, actorContext(ctx, request), params.id, body)),
+      handler: async ({ params, body, request }) => presentRecorded(await recordRisk(ctx.db, actorContext(ctx, request), params.id, body)),
     }),
   ];
 }
