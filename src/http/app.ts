@@ -49,6 +49,7 @@ import { adminRoutes } from './routes/admin.routes.js';
 import { agencyRoutes } from './routes/agency.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { bestInterestRoutes } from './routes/best-interest.routes.js';
 import { callRoutes } from './routes/call.routes.js';
 import { callbackRoutes } from './routes/callback.routes.js';
 import { caseRoutes } from './routes/case.routes.js';
@@ -409,6 +410,7 @@ export async function buildApp(given: AppOptions): Promise<BuiltApp> {
     ...submissionRoutes(ctx),
     ...partnerRequestRoutes(ctx),
     ...relationshipRoutes(ctx),
+    ...bestInterestRoutes(ctx),
     ...clientRequestRoutes(ctx),
     ...twilioRoutes(() => options.twilio?.calls),
     ...callRoutes(ctx),

@@ -969,11 +969,55 @@ export type ConsentsTable = {
   withdrawal_reason: string | null;
 };
 
+/** What a child says they want, in their own words or through an interpreter; history, never changed (migration 0043). */
+export type ChildWishesTable = {
+  id: Generated<string>;
+  case_id: string;
+  person_id: string;
+  topic: 'where_to_live' | 'family_contact' | 'school' | 'health' | 'faith_and_culture' | 'other';
+  wish: string;
+  expressed_on: DateOnly;
+  voice: 'child_own_words' | 'through_interpreter';
+  interpreter: string | null;
+  recorded_by: string;
+  recorded_at: Date;
+};
+
+/** Who a child lives with from a day (migration 0043). */
+export type CareArrangementsTable = {
+  id: Generated<string>;
+  case_id: string;
+  person_id: string;
+  type: 'with_sponsor' | 'with_parent' | 'with_relative' | 'foster_care' | 'orr_shelter' | 'unaccompanied_no_care' | 'other';
+  caregiver_relationship_id: string | null;
+  from_day: DateOnly;
+  until_day: DateOnly | null;
+  notes: string | null;
+  recorded_by: string;
+  recorded_at: Date;
+};
+
+/** A risk factor a case worker recorded for a child (migration 0043). */
+export type RiskFactorsTable = {
+  id: Generated<string>;
+  case_id: string;
+  person_id: string;
+  kind: 'trafficking_indicator' | 'abuse' | 'neglect' | 'exploitation' | 'missing' | 'medical' | 'mental_health' | 'other';
+  level: 'low' | 'medium' | 'high';
+  noted_on: DateOnly;
+  notes: string | null;
+  recorded_by: string;
+  recorded_at: Date;
+};
+
 export type Database = {
   person_relationships: PersonRelationshipsTable;
   relationship_suggestions: RelationshipSuggestionsTable;
   sponsor_disclosure_approvals: SponsorDisclosureApprovalsTable;
   consents: ConsentsTable;
+  child_wishes: ChildWishesTable;
+  care_arrangements: CareArrangementsTable;
+  risk_factors: RiskFactorsTable;
   app_meta: AppMetaTable;
   field_offices: FieldOfficesTable;
   aor_states: AorStatesTable;

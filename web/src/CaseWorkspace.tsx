@@ -63,6 +63,11 @@ export function CaseWorkspace({ id }: { id: string }) {
       <p>
         {data.type.replace(/_/g, ' ')} — {data.summary} — field office {data.aorOfficeCode ?? 'not yet known'}
       </p>
+      {data.type.startsWith('uac_') && (
+        <p>
+          <a href={`#/cases/${id}/best-interest`}>Best-interest view</a>
+        </p>
+      )}
       {message && (
         <p role="status" className="notice">
           {message}

@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { Admin } from './Admin.js';
 import { Audit } from './Audit.js';
 import { api, RESUMED_EVENT, SESSION_EVENT, type Session, setCsrfToken } from './api.js';
+import { BestInterest } from './BestInterest.js';
 import { CaseSearch } from './CaseSearch.js';
 import { CaseWorkspace } from './CaseWorkspace.js';
 import { Desktop } from './Desktop.js';
@@ -104,7 +105,7 @@ function App() {
   );
   const role = ROLES.find((r) => r === session.user.role);
   const screens = role ? SCREENS[role] : [];
-  const [screenName, recordId] = screen.split('/');
+  const [screenName, recordId, recordView] = screen.split('/');
   // A person page opens from cases; it is reachable by those who have cases.
   const allowed: string[] = screens.includes('cases') ? [...screens, 'persons'] : screens;
   const active = (allowed.find((s) => s === screenName) ?? screens[0]) as Screen | undefined;
@@ -149,7 +150,16 @@ function App() {
       <main id="main" inert={locked !== false}>
         {active === 'desktop' && <Desktop />}
         {active === 'wallboard' && <Wallboard />}
-        {active === 'cases' && (recordId ? <CaseWorkspace key={recordId} id={recordId} /> : <CaseSearch />)}
+        {active === 'cases' &&
+          (recordId ? (
+            recordView === 'best-interest' ? (
+              <BestInterest key={recordId} id={recordId} />
+            ) : (
+              <CaseWorkspace key={recordId} id={recordId} />
+            )
+          ) : (
+            <CaseSearch />
+          ))}
         {active === 'persons' && recordId && (
           <PersonPage key={recordId} id={recordId} canDetermineAge={session.user.role === 'legal_reviewer'} />
         )}
