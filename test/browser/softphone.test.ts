@@ -207,9 +207,9 @@ describe('the softphone in the agent desktop', () => {
     // Two presses at once (the second while the first re-INVITE is still out — two key events in one task, so it is
     // out whatever the machine's load): neither is lost — the call goes on hold and comes back, and ends where the
     // last press asked (off hold), with nothing left on its way. (Dropping the second press fails here: checked.)
-    await page.evaluate(() => {
+    await page.evaluate(`(() => {
       for (let i = 0; i < 2; i++) window.dispatchEvent(new KeyboardEvent('keydown', { key: 'h', bubbles: true }));
-    });
+    })()`);
     await expect.poll(() => holdChanging.isVisible(), { timeout: 10_000 }).toBe(false);
     await expect.poll(() => holdButton.getAttribute('aria-pressed'), { timeout: 10_000 }).toBe('false');
     expect(await onHold.isVisible()).toBe(false);
