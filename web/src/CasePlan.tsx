@@ -35,7 +35,18 @@ const PLAN_WORDS: Record<NonNullable<TCasePlan['plan']>['status'], string> = {
   returned: 'Returned by the supervisor',
 };
 
-export function CasePlan({ caseId, today, onCaseChanged }: { caseId: string; today: string; onCaseChanged: () => Promise<void> }) {
+export function CasePlan({
+  caseId,
+  today,
+  caseClosed,
+  onCaseChanged,
+}: {
+  caseId: string;
+  today: string;
+  /** A closed case is read, not planned (reopen it first). */
+  caseClosed: boolean;
+  onCaseChanged: () => Promise<void>;
+}) {
   const [plan, setPlan] = useState<TCasePlan | null>(null);
   const [role, setRole] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -77,7 +88,7 @@ export function CasePlan({ caseId, today, onCaseChanged }: { caseId: string; tod
   };
   if (!plan) return message ? <ErrorText>{message}</ErrorText> : <p className="loading">Loading the case plan…</p>;
   // What the role may do (plan:write, plan:approve); the server checks again.
-  const canWrite = role === 'uac_specialist' || role === 'supervisor';
+  const canWrite = !caseClosed && (role === 'uac_specialist' || role === 'supervisor');
   const canApprove = role === 'supervisor';
   const status = plan.plan?.status ?? null;
   const open = plan.services.filter((s) => s.status === 'planned' || s.status === 'in_progress');
@@ -129,73 +140,49 @@ export function CasePlan({ caseId, today, onCaseChanged }: { caseId: string; tod
       {plan.services.length === 0 ? (
         <p>No service planned yet.</p>
       ) : (
-        <table aria-label="Services planned">
-          <thead>
-            <tr>
-              <th scope="col">Service</th>
-              <th scope="col">Provider</th>
-              <th scope="col">Due</th>
-              <th scope="col">Status</th>
-              <th scope="col">Outcome</th>
-              {canWrite && <th scope="col">Next</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {plan.services.map((s) => {
-              const m = moveOf(s);
-              const isOpen = s.status === 'planned' || s.status === 'in_progress';
-              return (
-                <tr key={s.id} className={s.overdue ? 'overdue' : undefined}>
-                  <td>{words(s.type)}</td>
-                  <td>{s.provider}</td>
-                  <td>
-                    {s.dueOn} {s.overdue && <strong className="badge late">overdue</strong>}
-                  </td>
-                  <td>{words(s.status)}</td>
-                  <td>{s.outcome ?? ''}</td>
-                  {canWrite && (
-                    <td>
-                      {isOpen && (
-                        <form
-                          className="inline-form"
-                          onSubmit={(e) => {
-                            e.preventDefault();
-                            const body: TServiceStatusBody = m.outcome.trim()
-                              ? { status: m.status, outcome: m.outcome }
-                              : { status: m.status };
-                            void act(() => api('POST', `/api/v1/cases/${caseId}/services/${s.id}/status`, body), 'Service updated.');
-                          }}
-                        >
-                          <label htmlFor={`svc-status-${s.id}`}>New status of {words(s.type)}</label>
-                          <select
-                            id={`svc-status-${s.id}`}
-                            value={m.status}
-                            onChange={(e) =>
-                              setMoves({ ...moves, [s.id]: { ...m, status: pick(NEXT_STATUSES, e.target.value, 'delivered') } })
-                            }
-                          >
-                            {NEXT_STATUSES.filter((n) => n !== 'in_progress' || s.status === 'planned').map((n) => (
-                              <option key={n} value={n}>
-                                {words(n)}
-                              </option>
-                            ))}
-                          </select>
-                          <label htmlFor={`svc-outcome-${s.id}`}>Outcome of {words(s.type)}</label>
-                          <input
-                            id={`svc-outcome-${s.id}`}
-                            value={m.outcome}
-                            onChange={(e) => setMoves({ ...moves, [s.id]: { ...m, outcome: e.target.value } })}
-                          />
-                          <button type="submit">Record</button>
-                        </form>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <ul aria-label="Services planned" className="services">
+          {plan.services.map((s) => {
+            const m = moveOf(s);
+            const isOpen = s.status === 'planned' || s.status === 'in_progress';
+            return (
+              <li key={s.id}>
+                <strong>{words(s.type)}</strong> with {s.provider} — due {s.dueOn}{' '}
+                {s.overdue && <strong className="badge late">overdue</strong>} — {words(s.status)}
+                {s.outcome ? `. Outcome: ${s.outcome}` : ''}
+                {canWrite && isOpen && (
+                  <form
+                    className="inline-form"
+                    onSubmit={(e) => {
+                      e.preventDefault();
+                      const body: TServiceStatusBody = m.outcome.trim() ? { status: m.status, outcome: m.outcome } : { status: m.status };
+                      void act(() => api('POST', `/api/v1/cases/${caseId}/services/${s.id}/status`, body), 'Service updated.');
+                    }}
+                  >
+                    <label htmlFor={`svc-status-${s.id}`}>New status of {words(s.type)}</label>
+                    <select
+                      id={`svc-status-${s.id}`}
+                      value={m.status}
+                      onChange={(e) => setMoves({ ...moves, [s.id]: { ...m, status: pick(NEXT_STATUSES, e.target.value, 'delivered') } })}
+                    >
+                      {NEXT_STATUSES.filter((n) => n !== 'in_progress' || s.status === 'planned').map((n) => (
+                        <option key={n} value={n}>
+                          {words(n)}
+                        </option>
+                      ))}
+                    </select>
+                    <label htmlFor={`svc-outcome-${s.id}`}>Outcome of {words(s.type)} (needed to end it)</label>
+                    <input
+                      id={`svc-outcome-${s.id}`}
+                      value={m.outcome}
+                      onChange={(e) => setMoves({ ...moves, [s.id]: { ...m, outcome: e.target.value } })}
+                    />
+                    <button type="submit">Update {words(s.type)}</button>
+                  </form>
+                )}
+              </li>
+            );
+          })}
+        </ul>
       )}
 
       {canWrite && (

@@ -183,7 +183,12 @@ export function CaseWorkspace({ id }: { id: string }) {
         )}
         {data.type.startsWith('uac_') && (
           <Section title="Services and case plan">
-            <CasePlan caseId={id} today={new Date(serverNow()).toLocaleDateString('en-CA')} onCaseChanged={reload} />
+            <CasePlan
+              caseId={id}
+              today={new Date(serverNow()).toLocaleDateString('en-CA')}
+              caseClosed={data.status === 'closed'}
+              onCaseChanged={reload}
+            />
           </Section>
         )}
         <Section title="Call audio">
