@@ -52,13 +52,14 @@ async function refuse(trx: Trx, ctx: RequestContext, action: string, caseId: str
 const unprocessable = (code: string, message: string, path = '') =>
   new AppError('unprocessable', message, { issues: [{ path, code, message }] });
 
-/** The case (need-to-know, locked), a UAC case, then `work`; a refusal committed with its audit, then thrown. */
+/** The case (need-to-know; locked for a change), a UAC case, then `work`; a refusal committed with its audit, then thrown. */
 async function onChildCase<T>(
   db: Db,
   ctx: ActorCtx,
   caseId: string,
   action: string,
   work: (trx: Trx, row: CaseRow) => Promise<Done<T>>,
+  lock = true,
 ): Promise<T> {
   const done = await withCase(
     db,
@@ -70,7 +71,7 @@ async function onChildCase<T>(
         return refuse(trx, ctx, action, caseId, 'not_a_uac_case', unprocessable('not_a_uac_case', 'Only a UAC case has a case plan.'));
       return work(trx, row);
     },
-    true,
+    lock,
   );
   if ('refused' in done) throw done.refused;
   return done.value;
@@ -112,17 +113,24 @@ async function planView(trx: Trx, caseId: string, today: CalendarDay): Promise<P
 
 /** The case plan as the workspace shows it: plan status, needs, services (overdue marked) and the closure request. */
 export async function readPlan(db: Db, ctx: ActorCtx, caseId: string): Promise<PlanView> {
-  return onChildCase(db, ctx, caseId, 'case_plan.read', async (trx) => {
-    const view = await planView(trx, caseId, centerToday(ctx));
-    await appendAudit(trx, ctx, {
-      action: 'case_plan.read',
-      outcome: 'allowed',
-      resourceType: 'case',
-      resourceId: caseId,
-      details: { needs: view.needs.length, services: view.services.length },
-    });
-    return { value: view };
-  });
+  return onChildCase(
+    db,
+    ctx,
+    caseId,
+    'case_plan.read',
+    async (trx) => {
+      const view = await planView(trx, caseId, centerToday(ctx));
+      await appendAudit(trx, ctx, {
+        action: 'case_plan.read',
+        outcome: 'allowed',
+        resourceType: 'case',
+        resourceId: caseId,
+        details: { needs: view.needs.length, services: view.services.length },
+      });
+      return { value: view };
+    },
+    false,
+  );
 }
 
 export async function addNeed(
