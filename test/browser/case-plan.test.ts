@@ -11,7 +11,8 @@ import { tip } from '../support/intake.js';
 /**
  * A child's services and case plan in Chromium (1366×768, axe-core): the specialist assesses a need, plans a
  * service (already past its due day: marked overdue) and submits the plan; a supervisor approves it; the sweep
- * alerts the overdue service; the specialist records it delivered and requests closure; the supervisor approves
+ * alerts the overdue service; a service added after approval puts the plan back to draft (said on screen) and is
+ * cancelled; the specialist records the first delivered and requests closure; the supervisor approves
  * and the case closes — each step checked on the server too.
  */
 
@@ -117,11 +118,23 @@ describe("a child's case plan in Chromium", () => {
     await page.getByLabel('In your words (at least 10 characters)').fill('Recording the legal aid outcome');
     await page.getByRole('button', { name: 'Open the record' }).click();
     await expect.poll(() => plan.textContent(), { timeout: 10_000 }).toMatch(/Status: Approved/);
+    // A service added after approval: the plan is a draft again, and the screen says it needs approving again.
+    await plan.getByLabel('Service', { exact: true }).selectOption('other');
+    await plan.getByLabel('Provider').fill('Synthetic Court Interpreters');
+    await plan.getByLabel('Due on').fill('2026-12-10');
+    await plan.getByRole('button', { name: 'Plan service' }).click();
+    await expect.poll(() => plan.textContent(), { timeout: 10_000 }).toMatch(/it needs approval again/);
+    expect(await plan.textContent()).toMatch(/Status: Draft/);
+    await plan.getByLabel('New status of other').selectOption('cancelled');
+    await plan.getByLabel('Outcome of other').fill('The court provides its own interpreter');
+    await plan.getByRole('button', { name: 'Update other' }).click();
+    await expect.poll(() => services.textContent(), { timeout: 10_000 }).toMatch(/cancelled\. Outcome: The court provides/);
     await plan.getByLabel('New status of legal aid').selectOption('delivered');
     await plan.getByLabel('Outcome of legal aid').fill('Lawyer assigned; hearing prepared');
     await plan.getByRole('button', { name: 'Update legal aid' }).click();
     await expect.poll(() => services.textContent(), { timeout: 10_000 }).toMatch(/delivered\. Outcome: Lawyer assigned/);
     expect(await services.textContent()).not.toMatch(/overdue/);
+    expect(await seriousViolations(page)).toEqual([]);
     await plan.getByLabel('Close reason').selectOption('resolved');
     await plan.getByLabel('Why the case can close').fill('Legal aid delivered; the child is safe with the sponsor');
     await plan.getByRole('button', { name: 'Request closure' }).click();
