@@ -281,6 +281,18 @@ describe('closing a UAC case: requested, then approved by a second person', () =
     expect((await post(uac, `/api/v1/cases/${caseId}/closure`, { reason: 'resolved', note: 'x' })).json().error.issues[0].code).toBe(
       'case_closed',
     );
+    // Reopening stays a direct change (a reason given); closing it again goes through a new request.
+    const { version } = await db.db.selectFrom('cases').select('version').where('id', '=', caseId).executeTakeFirstOrThrow();
+    const reopened = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/cases/${caseId}`,
+      headers: supervisor.headers,
+      payload: { version, status: 'triage', reason: 'The sponsor moved out; the child needs a new placement' },
+    });
+    expect(reopened.statusCode, reopened.body).toBe(200);
+    const anew = await post(uac, `/api/v1/cases/${caseId}/closure`, { reason: 'resolved', note: 'New placement made' });
+    expect(anew.statusCode, anew.body).toBe(201);
+    expect(anew.json().closure).toMatchObject({ status: 'requested', reason: 'New placement made' });
     const decided = await audits('case_closure.decide', caseId);
     expect(decided.map((a) => [a.outcome, a.actor_id])).toEqual([
       ['allowed', supervisor.userId],
@@ -293,6 +305,7 @@ describe('closing a UAC case: requested, then approved by a second person', () =
       'denied',
       'allowed',
       'denied',
+      'allowed',
     ]);
   });
 });

@@ -318,7 +318,7 @@ export function CasePlan({
       ) : (
         <p>No closure requested.</p>
       )}
-      {canWrite && !closureOpen && plan.closure?.status !== 'approved' && (
+      {canWrite && !closureOpen && (
         <form
           className="inline-form"
           onSubmit={(e) => {
