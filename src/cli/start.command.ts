@@ -9,6 +9,7 @@ import { AppError } from '../domain/errors/app-error.js';
 import { buildApp, logSerializers } from '../http/app.js';
 import { startHttpsRedirect, stopHttpsRedirect } from '../http/https-redirect.js';
 import { callbackReleaseJob } from '../jobs/callback-release.job.js';
+import { casePlanSweepJob } from '../jobs/case-plan-sweep.job.js';
 import { dailyReportsJob } from '../jobs/daily-reports.job.js';
 import { QueueJobRunner } from '../jobs/job-queue-runner.js';
 import { JOB_QUEUES } from '../jobs/job-queues.js';
@@ -240,6 +241,7 @@ export async function startCommand(
     jobs = new QueueJobRunner(
       [
         welfareSweepJob(sweepDeps),
+        casePlanSweepJob(sweepDeps),
         partnerRequestSweepJob(sweepDeps),
         submissionWorkItemSweepJob(partnerDeps),
         partnerProcessorJob(partnerDeps, () => new Date()),

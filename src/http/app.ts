@@ -53,6 +53,7 @@ import { bestInterestRoutes } from './routes/best-interest.routes.js';
 import { callRoutes } from './routes/call.routes.js';
 import { callbackRoutes } from './routes/callback.routes.js';
 import { caseRoutes } from './routes/case.routes.js';
+import { casePlanRoutes } from './routes/case-plan.routes.js';
 import { clientRequestRoutes } from './routes/client-request.routes.js';
 import { configRoutes } from './routes/config.routes.js';
 import { desktopRoutes } from './routes/desktop.routes.js';
@@ -411,6 +412,7 @@ export async function buildApp(given: AppOptions): Promise<BuiltApp> {
     ...partnerRequestRoutes(ctx),
     ...relationshipRoutes(ctx),
     ...bestInterestRoutes(ctx),
+    ...casePlanRoutes(ctx),
     ...clientRequestRoutes(ctx),
     ...twilioRoutes(() => options.twilio?.calls),
     ...callRoutes(ctx),

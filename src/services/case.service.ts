@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { ZCasePatch, ZCaseSearchQuery } from '../contracts/cases.js';
 import type { Actor } from '../domain/access/access-control.js';
 import { type CalendarDay, centerToday } from '../domain/calendar/calendar-day.js';
-import { type CaseStatus, checkTransition, mayReadUnit } from '../domain/cases/case-workflow.js';
+import { type CaseStatus, checkTransition, closesOnApprovalOnly, mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { fold } from '../domain/matching/names.js';
 import { normalizePhone } from '../domain/persons/person-rules.js';
@@ -211,6 +211,11 @@ export async function updateCase(db: Db, ctx: ActorCtx, caseId: string, patch: C
         if (!check.ok)
           throw new AppError('validation_failed', check.message, {
             issues: [{ path: 'body.status', code: check.code, message: check.message }],
+          });
+        // A child's case closes only on a supervisor's approval of a closure request (case-plan.service.ts).
+        if (patch.status === 'closed' && closesOnApprovalOnly(row.type))
+          throw new AppError('unprocessable', 'A UAC case is closed by requesting closure and a supervisor approving it.', {
+            issues: [{ path: 'body.status', code: 'closure_approval_required', message: 'request closure from the case plan' }],
           });
         changes.status = patch.status;
         changes.status_reason = patch.status === 'closed' || row.status === 'closed' ? (patch.reason ?? null) : null;

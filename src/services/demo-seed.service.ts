@@ -2,6 +2,7 @@
 import { ZCasePatch, ZIntakeBody, ZReferralCreate, ZReferralReview } from '../contracts/cases.js';
 import { authorize, isRole, type Permission, type PermissionTable, type Role, type UserActor } from '../domain/access/access-control.js';
 import { addDays, centerToday } from '../domain/calendar/calendar-day.js';
+import { closesOnApprovalOnly } from '../domain/cases/case-workflow.js';
 import { csvText } from '../domain/csv/csv-text.js';
 import { type DemoActor, type DemoStep, demoTimeline } from '../domain/demo/demo-timeline.js';
 import { generateDataset, type StoryAction, type SyntheticCase, type SyntheticDataset } from '../domain/demo/synthetic-data.js';
@@ -14,6 +15,7 @@ import { getMeta, setMeta } from '../storage/repositories/meta.repository.js';
 import { importAgencies } from './agency.service.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { updateCase, verifyLocation } from './case.service.js';
+import { decideClosure, requestClosure } from './case-plan.service.js';
 import { offlineGeocoder } from './geonames.js';
 import { loadPermissionTable } from './identity-context.js';
 import { saveIntake } from './intake.service.js';
@@ -658,6 +660,13 @@ class SeedRun {
       case 'triage':
       case 'activate':
       case 'close': {
+        if (action.kind === 'close' && closesOnApprovalOnly(await demo.caseType(db, ids.caseId))) {
+          // A child's case closes on a supervisor's approval of the specialist's request (case-plan.service.ts).
+          const note = 'The child is safe with the sponsor and every service is resolved.';
+          await requestClosure(db, this.ctx(i, this.as('uac_specialist', 'plan:write')), ids.caseId, { reason: action.reason, note });
+          await decideClosure(db, this.ctx(i, this.as('supervisor', 'plan:approve')), ids.caseId, { decision: 'approve' });
+          return;
+        }
         const actor = this.as(role, 'case:write');
         const version = await demo.caseVersion(db, ids.caseId);
         const patch =

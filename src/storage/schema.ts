@@ -1010,6 +1010,74 @@ export type RiskFactorsTable = {
   recorded_at: Date;
 };
 
+/** A child's case plan: its approval state (migration 0041). */
+export type CasePlansTable = {
+  case_id: string;
+  status: 'draft' | 'submitted' | 'approved' | 'returned';
+  submitted_by: string | null;
+  submitted_at: Date | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  note: string | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+/** A need assessed on a child's case (migration 0041). */
+export type CaseNeedsTable = {
+  id: Generated<string>;
+  case_id: string;
+  need: 'legal' | 'shelter' | 'medical' | 'mental_health' | 'education' | 'family_reunification' | 'safety' | 'other';
+  assessed_on: DateOnly;
+  notes: string | null;
+  assessed_by: string;
+  created_at: Date;
+};
+
+/** A service planned against a need (migration 0041). */
+export type CaseServicesTable = {
+  id: Generated<string>;
+  case_id: string;
+  need_id: string;
+  type: 'legal_aid' | 'shelter' | 'medical' | 'mental_health' | 'education' | 'family_reunification' | 'other';
+  provider: string;
+  due_on: DateOnly;
+  status: 'planned' | 'in_progress' | 'delivered' | 'not_delivered' | 'cancelled';
+  outcome: string | null;
+  overdue_alerted_at: Date | null;
+  alert_task_id: string | null;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+};
+
+/** Each change of a service's status (migration 0041). */
+export type CaseServiceStatusChangesTable = {
+  id: Generated<string>;
+  seq: Generated<string>;
+  service_id: string;
+  from_status: string | null;
+  to_status: string;
+  outcome: string | null;
+  changed_by: string;
+  changed_at: Date;
+};
+
+/** A request to close a UAC case, decided by a supervisor (migration 0041). */
+export type CaseClosureRequestsTable = {
+  id: Generated<string>;
+  seq: Generated<string>;
+  case_id: string;
+  status: 'requested' | 'approved' | 'refused';
+  close_reason: string;
+  note: string;
+  requested_by: string;
+  requested_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
+  refusal_reason: string | null;
+};
+
 export type Database = {
   person_relationships: PersonRelationshipsTable;
   relationship_suggestions: RelationshipSuggestionsTable;
@@ -1018,6 +1086,11 @@ export type Database = {
   child_wishes: ChildWishesTable;
   care_arrangements: CareArrangementsTable;
   risk_factors: RiskFactorsTable;
+  case_plans: CasePlansTable;
+  case_needs: CaseNeedsTable;
+  case_services: CaseServicesTable;
+  case_service_status_changes: CaseServiceStatusChangesTable;
+  case_closure_requests: CaseClosureRequestsTable;
   app_meta: AppMetaTable;
   field_offices: FieldOfficesTable;
   aor_states: AorStatesTable;

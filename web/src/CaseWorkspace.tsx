@@ -2,6 +2,7 @@ import type { CaseView, Gate, GateReason, Referral, ReferralCreate } from '@cont
 import { useState } from 'react';
 import { ApiError, api } from './api.js';
 import { CaseAudio } from './CaseAudio.js';
+import { CasePlan } from './CasePlan.js';
 import { ErrorText } from './ErrorText.js';
 import { Consents, Family } from './FamilyAndConsent.js';
 import { MapView } from './MapView.js';
@@ -183,6 +184,16 @@ export function CaseWorkspace({ id }: { id: string }) {
         {aboutChild && (
           <Section title="Consent to share">
             <Consents caseId={id} subjects={subjects} today={new Date(serverNow()).toLocaleDateString('en-CA')} />
+          </Section>
+        )}
+        {data.type.startsWith('uac_') && (
+          <Section title="Services and case plan">
+            <CasePlan
+              caseId={id}
+              today={new Date(serverNow()).toLocaleDateString('en-CA')}
+              caseClosed={data.status === 'closed'}
+              onCaseChanged={reload}
+            />
           </Section>
         )}
         <Section title="Call audio">

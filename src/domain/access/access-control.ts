@@ -64,6 +64,8 @@ export const PERMISSIONS = [
   'sponsor:approve_disclosure',
   'consent:write',
   'phone:manage',
+  'plan:write',
+  'plan:approve',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);

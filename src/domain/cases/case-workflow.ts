@@ -35,6 +35,9 @@ export const UNIT_OF: Readonly<Record<CaseType, Unit>> = {
 
 export const isUacCase = (type: string): boolean => type === 'uac_location' || type === 'uac_welfare';
 
+/** A child's case is closed only through a closure request a supervisor approves (issue #22 item 3). */
+export const closesOnApprovalOnly = (type: string): boolean => isUacCase(type);
+
 const NEXT: Readonly<Record<CaseStatus, readonly CaseStatus[]>> = {
   new: ['triage', 'active', 'closed'],
   triage: ['active', 'closed'],

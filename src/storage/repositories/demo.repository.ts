@@ -116,6 +116,10 @@ export async function caseVersion(db: Db, caseId: string): Promise<number> {
   return (await db.selectFrom('cases').select('version').where('id', '=', caseId).executeTakeFirstOrThrow()).version;
 }
 
+export async function caseType(db: Db, caseId: string): Promise<string> {
+  return (await db.selectFrom('cases').select('type').where('id', '=', caseId).executeTakeFirstOrThrow()).type;
+}
+
 export async function referralStatus(db: Db, referralId: string): Promise<string> {
   return (await db.selectFrom('referrals').select('status').where('id', '=', referralId).executeTakeFirstOrThrow()).status;
 }

@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { callbackReleaseJob } from '../../../src/jobs/callback-release.job.js';
+import { casePlanSweepJob } from '../../../src/jobs/case-plan-sweep.job.js';
 import { dailyReportsJob } from '../../../src/jobs/daily-reports.job.js';
 import { JOB_QUEUES } from '../../../src/jobs/job-queues.js';
 import { type Job, type JobLease, JobRunner, singleNodeLease } from '../../../src/jobs/job-runner.js';
@@ -124,6 +125,7 @@ describe('the jobs keep their schedules', () => {
   it('sweeps every minute, callbacks released every 15 seconds, daily reports looked for every 15 minutes, the partner processor every second (on every node), retention daily from an hour after start', () => {
     const jobs = [
       welfareSweepJob(unused),
+      casePlanSweepJob(unused),
       partnerRequestSweepJob(unused),
       submissionWorkItemSweepJob(unused),
       callbackReleaseJob(unused),
@@ -133,6 +135,7 @@ describe('the jobs keep their schedules', () => {
     ];
     expect(jobs.map((j) => [j.name, j.intervalMs, j.firstRunAfterMs ?? j.intervalMs, j.exclusive])).toEqual([
       ['welfare sweep', 60_000, 60_000, true],
+      ['case plan sweep', 60_000, 60_000, true],
       ['partner request sweep', 60_000, 60_000, true],
       ['submission work item sweep', 60_000, 60_000, true],
       ['callback release', 15_000, 15_000, true],
