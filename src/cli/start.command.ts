@@ -10,6 +10,7 @@ import { buildApp, logSerializers } from '../http/app.js';
 import { startHttpsRedirect, stopHttpsRedirect } from '../http/https-redirect.js';
 import { callbackReleaseJob } from '../jobs/callback-release.job.js';
 import { dailyReportsJob } from '../jobs/daily-reports.job.js';
+import { handoffSweepJob } from '../jobs/handoff-sweep.job.js';
 import { QueueJobRunner } from '../jobs/job-queue-runner.js';
 import { JOB_QUEUES } from '../jobs/job-queues.js';
 import { outcomeLog } from '../jobs/job-runner.js';
@@ -240,6 +241,7 @@ export async function startCommand(
     jobs = new QueueJobRunner(
       [
         welfareSweepJob(sweepDeps),
+        handoffSweepJob(sweepDeps),
         partnerRequestSweepJob(sweepDeps),
         submissionWorkItemSweepJob(partnerDeps),
         partnerProcessorJob(partnerDeps, () => new Date()),
