@@ -54,7 +54,7 @@ export const openHandoffOf = (db: Trx, welfareReferralId: string) =>
 export const handoffsOfCase = (db: Trx, caseId: string) =>
   db.selectFrom('handoffs').selectAll().where('case_id', '=', caseId).orderBy('created_at').orderBy('id').execute();
 
-/** Hand-offs someone must still act on: in flight, or failed/declined/refused and not followed by a newer one. */
+/** Hand-offs someone must still act on: in flight, or failed/declined/refused and not followed by another (its welfare referral still open). */
 export const handoffsNeedingAction = (db: Trx) =>
   db
     .selectFrom('handoffs as h')
@@ -70,7 +70,14 @@ export const handoffsNeedingAction = (db: Trx) =>
             .selectFrom('handoffs as later')
             .select('later.id')
             .whereRef('later.welfare_referral_id', '=', 'h.welfare_referral_id')
-            .whereRef('later.created_at', '>', 'h.created_at'),
+            .whereRef('later.id', '<>', 'h.id')
+            .where((w) =>
+              w.or([
+                w('later.created_at', '>', w.ref('h.created_at')),
+                // Sent the same instant as a refusal (the virtual clock of tests): the one in flight supersedes it.
+                w.and([w('later.created_at', '=', w.ref('h.created_at')), w('later.status', 'in', ['sending', 'sent', 'acknowledged'])]),
+              ]),
+            ),
         ),
       ),
     )
