@@ -122,3 +122,18 @@ export const ZInboxOutcomeBody = z.strictObject({
 });
 export const ZHandoffIdParams = z.strictObject({ id: z.uuid('must be an id') });
 export const ZCaseIdParams = z.strictObject({ caseId: z.uuid('must be an id') });
+
+/** A case's welfare referrals, each with the organisation that receives its type (null: none configured yet). */
+export const ZCaseWelfareReferrals = z.object({
+  welfareReferrals: z.array(
+    z.object({
+      id: z.string(),
+      agency: z.enum(HANDOFF_REFERRAL_TYPES),
+      reasons: z.array(z.string()),
+      status: z.enum(['open', 'done']),
+      dueAt: z.string(),
+      recipient: z.object({ kind: z.string(), name: z.string() }).nullable(),
+    }),
+  ),
+});
+export type TCaseWelfareReferrals = z.infer<typeof ZCaseWelfareReferrals>;

@@ -467,6 +467,21 @@ export async function caseHandoffs(db: Db, ctx: ActorCtx, caseId: string): Promi
   });
 }
 
+/** A case's welfare referrals and who receives each type: what the case screen offers to send. */
+export async function caseWelfareReferrals(db: Db, ctx: ActorCtx, caseId: string) {
+  return withCase(db, ctx, caseId, 'welfare.referral_list', async (trx) => {
+    const rows = await handoffs.welfareReferralsOfCase(trx, caseId);
+    await appendAudit(trx, ctx, {
+      action: 'welfare.referral_list',
+      outcome: 'allowed',
+      resourceType: 'case',
+      resourceId: caseId,
+      details: { results: rows.length },
+    });
+    return rows;
+  });
+}
+
 /* ---------- the sweep ---------- */
 
 async function createEscalationTask(routing: RoutingService, ctx: RequestContext, taskId: string, row: HandoffRow) {

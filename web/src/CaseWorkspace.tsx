@@ -4,6 +4,7 @@ import { ApiError, api } from './api.js';
 import { CaseAudio } from './CaseAudio.js';
 import { ErrorText } from './ErrorText.js';
 import { Consents, Family } from './FamilyAndConsent.js';
+import { CaseHandoffs } from './Handoffs.js';
 import { MapView } from './MapView.js';
 import { PartnerRequests } from './PartnerRequests.js';
 import { PurposeForm, usePurposefulLoad } from './PurposeOfUse.js';
@@ -178,6 +179,11 @@ export function CaseWorkspace({ id }: { id: string }) {
         {aboutChild && (
           <Section title="Consent to share">
             <Consents caseId={id} subjects={subjects} today={new Date(serverNow()).toLocaleDateString('en-CA')} />
+          </Section>
+        )}
+        {data.type.startsWith('uac_') && (
+          <Section title="Welfare referrals and hand-offs">
+            <CaseHandoffs caseId={id} />
           </Section>
         )}
         <Section title="Call audio">

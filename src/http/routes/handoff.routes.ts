@@ -4,6 +4,7 @@ import {
   ZCaseHandoff,
   ZCaseHandoffs,
   ZCaseIdParams,
+  ZCaseWelfareReferrals,
   ZCredentialIssued,
   ZHandoffIdParams,
   ZInboxHandoff,
@@ -22,6 +23,7 @@ import {
   acknowledgeHandoff,
   answerHandoff,
   caseHandoffs,
+  caseWelfareReferrals,
   issueCredential,
   listOrganisations,
   readInboxHandoff,
@@ -153,6 +155,26 @@ export function handoffRoutes(ctx: AppContext) {
       errors: [404],
       handler: async ({ params, request }) => ({
         handoffs: (await caseHandoffs(ctx.db, actorContext(ctx, request), params.caseId)).map(presentCaseHandoff),
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/cases/:caseId/welfare-referrals',
+      summary: "A case's welfare referrals and the organisation that receives each type",
+      tags: ['cases'],
+      access: { permission: 'case:read' },
+      params: ZCaseIdParams,
+      response: ZCaseWelfareReferrals,
+      errors: [404],
+      handler: async ({ params, request }) => ({
+        welfareReferrals: (await caseWelfareReferrals(ctx.db, actorContext(ctx, request), params.caseId)).map((w) => ({
+          id: w.id,
+          agency: w.agency,
+          reasons: w.reasons,
+          status: w.status,
+          dueAt: w.due_at.toISOString(),
+          recipient: w.recipient_name !== null && w.recipient_kind !== null ? { kind: w.recipient_kind, name: w.recipient_name } : null,
+        })),
       }),
     }),
     defineRoute({

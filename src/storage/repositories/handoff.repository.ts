@@ -186,3 +186,14 @@ export const welfareReferralToSend = (db: Trx, id: string) =>
     .where('w.id', '=', id)
     .forUpdate('w')
     .executeTakeFirst();
+
+/** A case's welfare referrals, each with the organisation configured for its type (if any). */
+export const welfareReferralsOfCase = (db: Trx, caseId: string) =>
+  db
+    .selectFrom('welfare_referrals as w')
+    .leftJoin('handoff_organisations as o', 'o.referral_type', 'w.agency')
+    .select(['w.id', 'w.agency', 'w.reasons', 'w.status', 'w.due_at', 'o.name as recipient_name', 'o.kind as recipient_kind'])
+    .where('w.case_id', '=', caseId)
+    .orderBy('w.created_at')
+    .orderBy('w.agency')
+    .execute();
