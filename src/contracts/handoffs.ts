@@ -37,7 +37,7 @@ export const ZOrganisation = z.object({
   id: z.string(),
   referralType: z.enum(HANDOFF_REFERRAL_TYPES),
   name: z.string(),
-  kind: z.enum(HANDOFF_RECIPIENT_KINDS),
+  kind: z.string(),
   webhookUrl: z.string().nullable(),
   hasCredential: z.boolean(),
   credentialIssuedAt: z.string().nullable(),

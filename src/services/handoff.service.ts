@@ -6,6 +6,7 @@ import { mayReadUnit } from '../domain/cases/case-workflow.js';
 import { AppError } from '../domain/errors/app-error.js';
 import { webhookUrlProblem } from '../domain/partner/webhook-signature.js';
 import { ageOn } from '../domain/persons/age.js';
+import { RECIPIENT_KINDS } from '../domain/safeguards/disclosure.js';
 import {
   ackDueAt,
   escalationDue,
@@ -132,7 +133,8 @@ export async function authenticateOrganisation(db: Db, credential: string): Prom
 const personName = (p: { given_names: string; family_name_1: string; family_name_2: string | null }) =>
   nameForms({ givenNames: p.given_names, familyName1: p.family_name_1, familyName2: p.family_name_2 })[0] ?? p.given_names;
 
-const reasonText = (code: string) => (code in SCREENING_QUESTIONS ? SCREENING_QUESTIONS[code as ScreeningQuestion].text : code);
+const isQuestion = (code: string): code is ScreeningQuestion => code in SCREENING_QUESTIONS;
+const reasonText = (code: string) => (isQuestion(code) ? SCREENING_QUESTIONS[code].text : code);
 
 async function buildSnapshot(
   trx: Trx,
@@ -210,7 +212,9 @@ export async function sendHandoff(deps: HandoffDeps, ctx: ActorCtx, welfareRefer
           issues: [{ path: 'params.id', code: 'no_recipient', message: 'an admin configures the receiving organisation first' }],
         });
       const danger = childInDanger(r.reasons);
-      const recipient = { kind: org.kind as 'orr', name: org.name };
+      const kind = RECIPIENT_KINDS.find((k) => k === org.kind);
+      if (!kind) throw new Error('a receiving organisation of an unknown recipient kind');
+      const recipient = { kind, name: org.name };
       const check = await checkChildDisclosure(trx, ctx, {
         caseId: r.case_id,
         personId: r.child_id,

@@ -1,4 +1,4 @@
-import type { TCaseHandoff, THandoffSnapshot, TTrackedHandoff } from '../../contracts/handoffs.js';
+import { type TCaseHandoff, type TTrackedHandoff, ZHandoffSnapshot } from '../../contracts/handoffs.js';
 import { overdue, waitedMinutes, waitingOn } from '../../domain/safeguards/handoff-workflow.js';
 import type { HandoffRow, OrganisationRow } from '../../services/handoff.service.js';
 
@@ -10,7 +10,7 @@ export const presentOrganisation = (o: OrganisationRow) => ({
   id: o.id,
   referralType: o.referral_type,
   name: o.name,
-  kind: o.kind as 'orr',
+  kind: o.kind,
   webhookUrl: o.webhook_url,
   hasCredential: o.credential_digest !== null,
   credentialIssuedAt: iso(o.credential_issued_at),
@@ -45,7 +45,8 @@ export const presentTrackedHandoff = (h: HandoffRow & { case_number: string; ref
 export const presentInboxHandoff = (h: HandoffRow) => ({
   id: h.id,
   status: h.status,
-  snapshot: h.snapshot as THandoffSnapshot,
+  // Stored by the service from this very schema; parsed, not cast.
+  snapshot: ZHandoffSnapshot.parse(h.snapshot),
   acknowledgedAt: iso(h.acknowledged_at),
   closedAt: iso(h.closed_at),
   outcome: h.outcome,
