@@ -389,7 +389,7 @@ describe('a welfare referral handed off, acknowledged and closed by the receivin
 });
 
 describe('a child in danger, and sponsors', () => {
-  it('a child in danger is handed off without consent (basis recorded); the sponsor stays out without approval', async () => {
+  it('a child in danger is handed off without consent (basis recorded); the sponsor stays out without approval; a decline returns it to the center', async () => {
     // Abuse or neglect: CPS and ORR, a child in danger. CPS reads from its inbox (no webhook): sent at once.
     const k = await childWithSponsor({ child: ['Ilse', 'Warmak'], sponsor: ['Renata', 'Warmak'], phone: '956-555-0177' }, [
       'abuse_or_neglect',
@@ -412,6 +412,24 @@ describe('a child in danger, and sponsors', () => {
       justification: 'CPS needs to contact the sponsor to arrange a home visit.',
     });
     expect(late.statusCode).toBe(409);
+
+    // CPS declines: the center must act; the welfare referral stays open and can be sent again.
+    const declined = await inbox(cpsCredential, `${sent.json().id}/outcome`, { decision: 'declined', outcome: 'Outside our county.' });
+    expect(declined.statusCode, declined.body).toBe(200);
+    expect(declined.json()).toMatchObject({ status: 'declined', outcome: 'Outside our county.' });
+    const referral = await db.db.selectFrom('welfare_referrals').select('status').where('id', '=', cps.id).executeTakeFirstOrThrow();
+    expect(referral.status).toBe('open');
+    const tracked = () =>
+      get(uac, '/api/v1/handoffs?open=true').then((r) =>
+        r.json().handoffs.filter((h: { welfareReferralId: string }) => h.welfareReferralId === cps.id),
+      );
+    expect(await tracked()).toEqual([expect.objectContaining({ id: sent.json().id, status: 'declined', waitingOn: 'center' })]);
+    expect((await audits('handoff.decline', sent.json().id)).map((a) => [a.outcome, a.actor_id])).toEqual([
+      ['allowed', `handoff:${cpsId}`],
+    ]);
+    const again = await post(uac, `/api/v1/welfare-referrals/${cps.id}/handoff`);
+    expect(again.statusCode, again.body).toBe(201);
+    expect(await tracked()).toEqual([expect.objectContaining({ id: again.json().id, status: 'sent', waitingOn: 'recipient' })]);
   });
 
   it('a sponsor is named only when a legal reviewer approved naming them for that welfare referral', async () => {
