@@ -460,6 +460,46 @@ describe('a child in danger, and sponsors', () => {
   });
 });
 
+describe('a webhook that cannot be delivered', () => {
+  it('dies after its retries like any webhook; the hand-off is then failed and the center must act', async () => {
+    // NCMEC's receiver is down (nothing listens on port 9).
+    const ncmec = await put(admin, '/api/v1/admin/handoff-organisations/ncmec', {
+      name: 'NCMEC',
+      kind: 'ncmec',
+      webhookUrl: 'http://127.0.0.1:9/hooks',
+    });
+    expect(ncmec.statusCode, ncmec.body).toBe(200);
+    const k = await childWithSponsor({ child: ['Vesna', 'Oltar'], sponsor: ['Mirta', 'Oltar'], phone: '956-555-0155' }, [
+      'missing_from_sponsor',
+    ]);
+    const sent = await post(uac, `/api/v1/welfare-referrals/${referralOf(k, 'ncmec').id}/handoff`);
+    expect(sent.statusCode, sent.body).toBe(201);
+    const id = sent.json().id as string;
+    const delivery = () => db.db.selectFrom('webhook_deliveries').selectAll().where('handoff_id', '=', id).executeTakeFirstOrThrow();
+    await deliver();
+    expect(await delivery()).toMatchObject({ status: 'pending', attempts: 1, last_error: 'no response' });
+    await sweep();
+    expect((await caseHandoffs(k)).find((h) => h.id === id)).toMatchObject({ status: 'sending', waitingOn: 'recipient' });
+    // The last of its eight attempts, now.
+    await db.db
+      .updateTable('webhook_deliveries')
+      .set({ attempts: 7, next_attempt_at: t.clock.get() })
+      .where('handoff_id', '=', id)
+      .execute();
+    await deliver();
+    expect(await delivery()).toMatchObject({ status: 'dead', attempts: 8 });
+    expect((await sweep()).failed).toBe(1);
+    expect((await caseHandoffs(k)).find((h) => h.id === id)).toMatchObject({ status: 'failed', sentAt: null, waitingOn: 'center' });
+    expect((await audits('handoff.failed', id)).map((a) => a.actor_id)).toEqual(['handoff.sweep']);
+    // Partner agencies' delivery listing is theirs alone.
+    const listed = await get(admin, '/api/v1/admin/webhook-deliveries');
+    expect(listed.statusCode).toBe(200);
+    const ids = listed.json().deliveries.map((d: { id: string }) => d.id);
+    expect(ids.length).toBe(0);
+    expect(ids).not.toContain((await delivery()).id);
+  });
+});
+
 describe('overdue hand-offs escalate once (virtual clock)', () => {
   let unanswered: { k: Kase; id: string };
   let acknowledged: { k: Kase; id: string };
