@@ -11,6 +11,7 @@ import { startHttpsRedirect, stopHttpsRedirect } from '../http/https-redirect.js
 import { callbackReleaseJob } from '../jobs/callback-release.job.js';
 import { casePlanSweepJob } from '../jobs/case-plan-sweep.job.js';
 import { dailyReportsJob } from '../jobs/daily-reports.job.js';
+import { handoffSweepJob } from '../jobs/handoff-sweep.job.js';
 import { QueueJobRunner } from '../jobs/job-queue-runner.js';
 import { JOB_QUEUES } from '../jobs/job-queues.js';
 import { outcomeLog } from '../jobs/job-runner.js';
@@ -242,6 +243,7 @@ export async function startCommand(
       [
         welfareSweepJob(sweepDeps),
         casePlanSweepJob(sweepDeps),
+        handoffSweepJob(sweepDeps),
         partnerRequestSweepJob(sweepDeps),
         submissionWorkItemSweepJob(partnerDeps),
         partnerProcessorJob(partnerDeps, () => new Date()),

@@ -16,10 +16,10 @@ import type { Access } from './route.js';
  * after it is parsed (and their bodies are small: see registerRoute).
  */
 
-export type Authenticated = { actor: Actor; via: 'session' | 'client'; csrfToken?: string };
+export type Authenticated = { actor: Actor; via: 'session' | 'client' | 'handoff'; csrfToken?: string };
 
 /** Resolves the caller; null when the request carries no valid credential of that kind. May throw (locked session). */
-export type Authenticator = (request: FastifyRequest, via: 'session' | 'client') => Promise<Authenticated | null>;
+export type Authenticator = (request: FastifyRequest, via: 'session' | 'client' | 'handoff') => Promise<Authenticated | null>;
 
 /** Told of every refusal of an authenticated caller, so it can be audited. */
 export type DenialRecorder = (request: FastifyRequest, actor: Actor, permission: Permission, reason: string) => Promise<void>;
@@ -82,7 +82,14 @@ export function installAccessGuard(
     const via = access.via ?? 'session';
     const found = await options.authenticate(request, via);
     if (!found) {
-      throw new AppError('unauthenticated', via === 'client' ? 'Send a valid bearer access token.' : 'Sign in to use this.');
+      throw new AppError(
+        'unauthenticated',
+        via === 'client'
+          ? 'Send a valid bearer access token.'
+          : via === 'handoff'
+            ? 'Send a valid hand-off credential.'
+            : 'Sign in to use this.',
+      );
     }
     if (found.via === 'session' && !SAFE_METHODS.has(request.method)) {
       const header = request.headers['x-csrf-token'];

@@ -13,6 +13,7 @@ import { TEXT_RULES, ZErrorResponse } from '../contracts/common.js';
 import { DEFAULT_CALLBACK_POLICY } from '../domain/callbacks/callback-policy.js';
 import { AppError } from '../domain/errors/app-error.js';
 import type { Geocoder } from '../domain/geo/geocoder.js';
+import { sourceKey } from '../domain/identity/sign-in-policy.js';
 import { MAX_CSV_ROWS } from '../domain/partner/submission-csv.js';
 import { RealtimeHub } from '../realtime/hub.js';
 import type { AttachmentScanner } from '../services/attachment.service.js';
@@ -21,6 +22,7 @@ import { authenticateSession } from '../services/auth.service.js';
 import { CallbackService } from '../services/callback.service.js';
 import { readCsv } from '../services/csv-reader.js';
 import { offlineGeocoder } from '../services/geonames.js';
+import { authenticateOrganisation } from '../services/handoff.service.js';
 import type { IdentityDeps } from '../services/identity-context.js';
 import { IntakeFormsConfig } from '../services/intake-forms.service.js';
 import { IvrFlows } from '../services/ivr-flow.service.js';
@@ -57,6 +59,7 @@ import { casePlanRoutes } from './routes/case-plan.routes.js';
 import { clientRequestRoutes } from './routes/client-request.routes.js';
 import { configRoutes } from './routes/config.routes.js';
 import { desktopRoutes } from './routes/desktop.routes.js';
+import { handoffRoutes } from './routes/handoff.routes.js';
 import { liveCallRoutes } from './routes/live-call.routes.js';
 import { partnerRoutes } from './routes/partner.routes.js';
 import { partnerRequestRoutes } from './routes/partner-request.routes.js';
@@ -157,9 +160,22 @@ export type BuiltApp = {
   metrics: Metrics;
 };
 
-/** Staff: the session cookie. Partner systems: an Authorization bearer token. */
+/** Requests with a hand-off credential, per source address: the credential is looked up on each one. */
+const HANDOFF_REQUESTS_PER_MINUTE = 120;
+
+/** Staff: the session cookie. Partner systems: an Authorization bearer token. Receiving organisations: their hand-off credential. */
 function identityAuthenticator(identity: IdentityDeps, clock: () => Date): Authenticator {
+  const handoffLimit = createRateLimiter(HANDOFF_REQUESTS_PER_MINUTE, 60_000);
   return async (request, via) => {
+    if (via === 'handoff') {
+      const verdict = handoffLimit.hit(sourceKey(request.ip), clock().getTime());
+      if (!verdict.allowed) throw new AppError('rate_limited', `Too many requests; try again in ${verdict.retryAfterSeconds} s.`);
+      const header = request.headers.authorization;
+      const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header) : null;
+      if (!match?.[1]) return null;
+      const actor = await authenticateOrganisation(identity.db, match[1]);
+      return actor ? { actor, via: 'handoff' } : null;
+    }
     if (via === 'client') {
       const header = request.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header) : null;
@@ -413,6 +429,7 @@ export async function buildApp(given: AppOptions): Promise<BuiltApp> {
     ...relationshipRoutes(ctx),
     ...bestInterestRoutes(ctx),
     ...casePlanRoutes(ctx),
+    ...handoffRoutes(ctx),
     ...clientRequestRoutes(ctx),
     ...twilioRoutes(() => options.twilio?.calls),
     ...callRoutes(ctx),

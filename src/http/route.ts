@@ -17,8 +17,11 @@ export type Access =
   | { public: true; reason: string }
   /** A provider's webhook: no session or token, but the request's signature (checked by the guard, refused with 403 and audited). */
   | { webhook: 'twilio' }
-  /** via: how callers prove who they are — a staff session cookie (default) or a partner system's bearer token. */
-  | { permission: Permission; via?: 'session' | 'client' };
+  /**
+   * via: how callers prove who they are — a staff session cookie (default), a partner system's bearer token, or a
+   * receiving organisation's hand-off credential (issue #22 item 4).
+   */
+  | { permission: Permission; via?: 'session' | 'client' | 'handoff' };
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -48,6 +48,8 @@ function actorFields(ctx: RequestContext): Pick<AuditEvent, 'actorType' | 'actor
   const actor = ctx.actor;
   if (actor?.kind === 'user') return { actorType: 'user', actorId: actor.userId, actorAgencyOri: actor.agencyOri };
   if (actor?.kind === 'client') return { actorType: 'client', actorId: actor.clientId, actorAgencyOri: actor.agencyOri };
+  // A receiving organisation answering a hand-off is an outside system too: a client, named handoff:<organisation id>.
+  if (actor?.kind === 'organisation') return { actorType: 'client', actorId: `handoff:${actor.organisationId}`, actorAgencyOri: null };
   if (ctx.system) return { actorType: 'system', actorId: ctx.system, actorAgencyOri: null };
   return { actorType: 'anonymous', actorId: null, actorAgencyOri: null };
 }

@@ -28,7 +28,7 @@ type ClientCtx = RequestContext & { actor: PartnerActor };
 
 export function partnerActor(actor: Actor): PartnerActor {
   if (actor.kind === 'client') return actor;
-  if (actor.role === 'partner_officer' && actor.agencyOri) return { ...actor, agencyOri: actor.agencyOri };
+  if (actor.kind === 'user' && actor.role === 'partner_officer' && actor.agencyOri) return { ...actor, agencyOri: actor.agencyOri };
   throw new AppError('forbidden', 'Only partner systems and partner officers submit.');
 }
 type Row = submissions.SubmissionRow;

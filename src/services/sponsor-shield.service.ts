@@ -5,6 +5,7 @@ import { AppError } from '../domain/errors/app-error.js';
 import { nameForms, redactDeep, type ShieldedSponsor, SPONSOR_WITHHELD, shieldedFrom } from '../domain/safeguards/sponsor-shield.js';
 import type { Db } from '../storage/database.js';
 import { addCaseEvent, caseSubjectIds, personCluster, survivorOf } from '../storage/repositories/case.repository.js';
+import * as handoffs from '../storage/repositories/handoff.repository.js';
 import * as requests from '../storage/repositories/partner-request.repository.js';
 import * as referrals from '../storage/repositories/referral.repository.js';
 import * as rel from '../storage/repositories/relationship.repository.js';
@@ -25,7 +26,8 @@ export type { SponsorApprovalRow } from '../storage/repositories/relationship.re
 
 type Trx = Transaction<Database>;
 type ActorCtx = RequestContext & { actor: Actor };
-export type Disclosure = { referralId: string } | { partnerRequestId: string };
+/** A welfare referral's hand-off (issue #22 item 4) is approved on the welfare referral, before it is sent. */
+export type Disclosure = { referralId: string } | { partnerRequestId: string } | { welfareReferralId: string };
 
 /**
  * Every sponsor a disclosure from this case could name: persons named as sponsor on the case (subject role,
@@ -80,6 +82,9 @@ export async function shieldRequestRow<T extends requests.PartnerRequestRow>(trx
   return { ...row, disclosed };
 }
 
+const nounOf = (target: Disclosure) =>
+  'referralId' in target ? 'referral' : 'partnerRequestId' in target ? 'request' : 'welfare referral';
+
 /** Where a disclosure stands: its case, author and status, if the viewer may read its case (else undefined, audited). */
 async function loadDisclosure(trx: Trx, ctx: ActorCtx, target: Disclosure, action: string) {
   const found =
@@ -91,13 +96,21 @@ async function loadDisclosure(trx: Trx, ctx: ActorCtx, target: Disclosure, actio
               ? { caseId: r.case_id, unit: r.case_unit, authorId: r.created_by, status: r.status, open: ['draft', 'pending_review'] }
               : undefined,
           )
-      : await requests
-          .findRequestWithCaseForUpdate(trx, target.partnerRequestId)
-          .then((r) =>
-            r ? { caseId: r.case_id, unit: r.case_unit, authorId: r.created_by, status: r.status, open: ['pending_review'] } : undefined,
+      : 'partnerRequestId' in target
+        ? await requests
+            .findRequestWithCaseForUpdate(trx, target.partnerRequestId)
+            .then((r) =>
+              r ? { caseId: r.case_id, unit: r.case_unit, authorId: r.created_by, status: r.status, open: ['pending_review'] } : undefined,
+            )
+        : await handoffs.welfareReferralForApproval(trx, target.welfareReferralId).then((r) =>
+            // Its author is who screened the child; it waits while open and not handed off (an approval counts before it leaves).
+            r
+              ? { caseId: r.case_id, unit: r.case_unit, authorId: r.completed_by, status: r.in_flight ? 'sent' : r.status, open: ['open'] }
+              : undefined,
           );
-  const resourceType = 'referralId' in target ? 'referral' : 'partner_request';
-  const resourceId = 'referralId' in target ? target.referralId : target.partnerRequestId;
+  const resourceType = 'referralId' in target ? 'referral' : 'partnerRequestId' in target ? 'partner_request' : 'welfare_referral';
+  const resourceId =
+    'referralId' in target ? target.referralId : 'partnerRequestId' in target ? target.partnerRequestId : target.welfareReferralId;
   if (!found || !mayReadUnit(ctx.actor, found.unit)) {
     await appendAudit(trx, ctx, {
       action,
@@ -126,7 +139,7 @@ export async function approveSponsorDisclosure(
   const action = 'sponsor_disclosure.approve';
   const outcome = await db.transaction().execute(async (trx) => {
     const d = await loadDisclosure(trx, ctx, target, action);
-    if (!d) return { error: new AppError('not_found', `There is no such ${'referralId' in target ? 'referral' : 'request'}.`) };
+    if (!d) return { error: new AppError('not_found', `There is no such ${nounOf(target)}.`) };
     const deny = async (rule: string, error: AppError) => {
       await appendAudit(trx, ctx, {
         action,
@@ -168,6 +181,7 @@ export async function approveSponsorDisclosure(
       sponsor_person_id: sponsor,
       referral_id: 'referralId' in target ? target.referralId : null,
       partner_request_id: 'partnerRequestId' in target ? target.partnerRequestId : null,
+      welfare_referral_id: 'welfareReferralId' in target ? target.welfareReferralId : null,
       justification: input.justification,
       approved_by: reviewerId,
       approved_at: ctx.now,
@@ -177,7 +191,11 @@ export async function approveSponsorDisclosure(
       at: ctx.now,
       actorId: reviewerId,
       kind: 'sponsor_disclosure_approved',
-      details: { [d.resourceType === 'referral' ? 'referralId' : 'requestId']: d.resourceId, approvalId: approval.id },
+      details: {
+        [d.resourceType === 'referral' ? 'referralId' : d.resourceType === 'partner_request' ? 'requestId' : 'welfareReferralId']:
+          d.resourceId,
+        approvalId: approval.id,
+      },
     });
     await appendAudit(trx, ctx, {
       action,

@@ -15,7 +15,7 @@ import { type Resolve, WebhookTransport } from './webhook-transport.js';
 
 /**
  * Delivers status webhooks: due deliveries are POSTed, signed, to the agency's
- * URL; a 2xx ends them, anything else is retried with exponential backoff and
+ * URL (or a receiving organisation's, for a hand-off: the same signing, retries and dead letters); a 2xx ends them, anything else is retried with exponential backoff and
  * jitter, and after eight attempts the delivery is dead — listed for the agency
  * and for admins, who can have it sent again. Deliveries go out through
  * WebhookTransport, which reaches public addresses only (checked at connect
@@ -50,6 +50,8 @@ export async function deliverWebhooks(
       const timestamp = Math.floor(now.getTime() / 1000);
       let error: string | undefined;
       try {
+        // The query joins only deliveries whose recipient has a webhook; its URL and secret are set together.
+        if (!d.url || !d.secret_enc) throw new Error('no webhook');
         const status = await transport.post(
           d.url,
           {

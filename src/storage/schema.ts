@@ -849,7 +849,10 @@ export type AgencyWebhooksTable = { agency_ori: string; url: string; secret_enc:
 
 export type WebhookDeliveriesTable = {
   id: Generated<string>;
-  agency_ori: string;
+  /** A partner agency's delivery; null for a hand-off's (organisation_id set instead, migration 0042). */
+  agency_ori: string | null;
+  handoff_id: ColumnType<string | null, string | null | undefined, string | null>;
+  organisation_id: ColumnType<string | null, string | null | undefined, string | null>;
   submission_id: string | null;
   request_id: ColumnType<string | null, string | null | undefined, string | null>;
   event: string;
@@ -943,9 +946,55 @@ export type SponsorDisclosureApprovalsTable = {
   sponsor_person_id: string;
   referral_id: string | null;
   partner_request_id: string | null;
+  /** Naming the sponsor in a welfare referral's hand-off (migration 0042). */
+  welfare_referral_id: ColumnType<string | null, string | null | undefined, string | null>;
   justification: string;
   approved_by: string;
   approved_at: Date;
+};
+
+/** A receiving organisation of welfare referrals of one type (migration 0042). */
+export type HandoffOrganisationsTable = {
+  id: Generated<string>;
+  referral_type: 'orr' | 'cps' | 'ncmec';
+  name: string;
+  kind: string;
+  webhook_url: string | null;
+  secret_enc: string | null;
+  credential_digest: string | null;
+  credential_issued_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+export type HandoffStatus = 'sending' | 'sent' | 'acknowledged' | 'closed' | 'declined' | 'refused' | 'failed';
+
+/** A welfare referral handed off to its receiving organisation (migration 0042). */
+export type HandoffsTable = {
+  id: Generated<string>;
+  welfare_referral_id: string;
+  case_id: string;
+  organisation_id: string;
+  recipient_kind: string;
+  recipient_name: string;
+  status: HandoffStatus;
+  child_in_danger: boolean;
+  basis: 'consent' | 'child_in_danger' | 'safeguard_gate' | null;
+  consent_id: string | null;
+  refusal: string | null;
+  snapshot: ColumnType<unknown, string | null, never>;
+  sponsors_named: ColumnType<string[], string[] | undefined, never>;
+  created_by: string;
+  created_at: Date;
+  sent_at: Date | null;
+  ack_due_at: Date | null;
+  acknowledged_at: Date | null;
+  outcome_due_at: Date | null;
+  closed_at: Date | null;
+  outcome: string | null;
+  failure: string | null;
+  escalated_at: Date | null;
+  escalation_task_id: string | null;
 };
 
 /** One consent decision of a child or guardian, and its withdrawal (migration 0039). */
@@ -1091,6 +1140,8 @@ export type Database = {
   case_services: CaseServicesTable;
   case_service_status_changes: CaseServiceStatusChangesTable;
   case_closure_requests: CaseClosureRequestsTable;
+  handoff_organisations: HandoffOrganisationsTable;
+  handoffs: HandoffsTable;
   app_meta: AppMetaTable;
   field_offices: FieldOfficesTable;
   aor_states: AorStatesTable;

@@ -38,7 +38,8 @@ const harmlessBody = (route: AnyRoute) => (route.method === 'GET' ? undefined : 
 
 describe('route × role matrix', () => {
   it('covers every staff route', () => {
-    const staff = t.routes.filter((r) => 'permission' in r.access && r.access.via !== 'client');
+    // Staff routes: a session proves who calls (partner systems and receiving organisations have their own credentials).
+    const staff = t.routes.filter((r) => 'permission' in r.access && (r.access.via ?? 'session') === 'session');
     expect(staff.length).toBeGreaterThanOrEqual(12);
   });
 
@@ -46,7 +47,8 @@ describe('route × role matrix', () => {
     it(`${role}: allowed exactly where the permission table says`, async () => {
       const person = people.get(role);
       if (!person) throw new Error('not enrolled');
-      const staff = t.routes.filter((r) => 'permission' in r.access && r.access.via !== 'client');
+      // Staff routes: a session proves who calls (partner systems and receiving organisations have their own credentials).
+      const staff = t.routes.filter((r) => 'permission' in r.access && (r.access.via ?? 'session') === 'session');
       const mismatches: string[] = [];
       for (const route of staff) {
         if (!('permission' in route.access)) continue;

@@ -5,6 +5,7 @@ import { CaseAudio } from './CaseAudio.js';
 import { CasePlan } from './CasePlan.js';
 import { ErrorText } from './ErrorText.js';
 import { Consents, Family } from './FamilyAndConsent.js';
+import { CaseHandoffs } from './Handoffs.js';
 import { MapView } from './MapView.js';
 import { PartnerRequests } from './PartnerRequests.js';
 import { PurposeForm, usePurposefulLoad } from './PurposeOfUse.js';
@@ -194,6 +195,11 @@ export function CaseWorkspace({ id }: { id: string }) {
               caseClosed={data.status === 'closed'}
               onCaseChanged={reload}
             />
+          </Section>
+        )}
+        {data.type.startsWith('uac_') && (
+          <Section title="Welfare referrals and hand-offs">
+            <CaseHandoffs caseId={id} />
           </Section>
         )}
         <Section title="Call audio">

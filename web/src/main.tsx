@@ -8,6 +8,7 @@ import { BestInterest } from './BestInterest.js';
 import { CaseSearch } from './CaseSearch.js';
 import { CaseWorkspace } from './CaseWorkspace.js';
 import { Desktop } from './Desktop.js';
+import { Handoffs } from './Handoffs.js';
 import { PersonPage } from './PersonPage.js';
 import { Portal } from './Portal.js';
 import { ReferralInbox } from './Referrals.js';
@@ -28,15 +29,16 @@ type Screen =
   | 'cases'
   | 'referrals'
   | 'uac'
+  | 'handoffs'
   | 'persons'
   | 'portal'
   | 'reports'
   | 'staffing';
 const SCREENS: Record<Role, Screen[]> = {
   call_taker: ['desktop', 'cases'],
-  uac_specialist: ['desktop', 'uac', 'cases', 'referrals'],
+  uac_specialist: ['desktop', 'uac', 'handoffs', 'cases', 'referrals'],
   analyst: ['desktop', 'cases', 'referrals'],
-  supervisor: ['wallboard', 'desktop', 'cases', 'uac', 'referrals', 'reports', 'staffing', 'tv'],
+  supervisor: ['wallboard', 'desktop', 'cases', 'uac', 'handoffs', 'referrals', 'reports', 'staffing', 'tv'],
   legal_reviewer: ['referrals', 'uac', 'cases'],
   field_officer: ['referrals'],
   partner_officer: ['portal'],
@@ -52,6 +54,7 @@ const LABEL: Record<Screen, string> = {
   cases: 'Cases',
   referrals: 'Referrals',
   uac: 'UAC board',
+  handoffs: 'Hand-offs',
   persons: 'Person',
   portal: 'Partner portal',
   reports: 'Reports',
@@ -165,6 +168,7 @@ function App() {
         )}
         {active === 'referrals' && <ReferralInbox review={session.user.role === 'legal_reviewer'} />}
         {active === 'uac' && <UacBoard />}
+        {active === 'handoffs' && <Handoffs />}
         {active === 'audit' && <Audit />}
         {active === 'reports' && <Reports />}
         {active === 'staffing' && <Staffing />}

@@ -66,6 +66,9 @@ export const PERMISSIONS = [
   'phone:manage',
   'plan:write',
   'plan:approve',
+  'handoff:configure',
+  'handoff:send',
+  'handoff:answer',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);
@@ -97,7 +100,17 @@ export type ClientActor = {
   scopes: readonly ClientScope[];
 };
 
-export type Actor = UserActor | ClientActor;
+/** A receiving organisation of hand-offs (issue #22 item 4), by its API credential: it reads and answers its own hand-offs only. */
+export type OrganisationActor = {
+  kind: 'organisation';
+  organisationId: string;
+  name: string;
+};
+
+/** What a receiving organisation may do: answer the hand-offs addressed to it, nothing else. */
+export const ORGANISATION_PERMISSIONS: readonly Permission[] = ['handoff:answer'];
+
+export type Actor = UserActor | ClientActor | OrganisationActor;
 
 /** What is being touched, for need-to-know scopes. */
 export type Resource =
@@ -121,18 +134,27 @@ export type Decision = { allowed: true } | { allowed: false; reason: string };
 const deny = (reason: string): Decision => ({ allowed: false, reason });
 
 function holds(table: PermissionTable, actor: Actor, permission: Permission): boolean {
+  if (actor.kind === 'organisation') return ORGANISATION_PERMISSIONS.includes(permission);
   if (actor.kind === 'client') return actor.scopes.some((scope) => (CLIENT_SCOPES[scope] as readonly Permission[]).includes(permission));
   return table.get(actor.role)?.has(permission) ?? false;
 }
 
 /** Partner officers and partner systems act only for their own agency. */
 const actsForAgency = (actor: Actor): string | null =>
-  actor.kind === 'client' ? actor.agencyOri : actor.role === 'partner_officer' ? actor.agencyOri : null;
+  actor.kind === 'organisation'
+    ? null
+    : actor.kind === 'client'
+      ? actor.agencyOri
+      : actor.role === 'partner_officer'
+        ? actor.agencyOri
+        : null;
 
 export function authorize(table: PermissionTable, actor: Actor, permission: Permission, resource: Resource = { type: 'none' }): Decision {
   if (!holds(table, actor, permission)) {
     return deny(
-      actor.kind === 'client' ? `the client's scopes do not grant ${permission}` : `the ${actor.role} role does not have ${permission}`,
+      actor.kind === 'user'
+        ? `the ${actor.role} role does not have ${permission}`
+        : `the ${actor.kind === 'client' ? "client's scopes do" : "organisation's credential does"} not grant ${permission}`,
     );
   }
   const agency = actsForAgency(actor);

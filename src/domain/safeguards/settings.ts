@@ -7,6 +7,19 @@
 
 export const SAFEGUARD_SETTINGS = {
   welfare_response_hours: { default: 24, min: 1, max: 72, meaning: 'hours to make a welfare referral before it is escalated' },
+  handoff_ack_hours_danger: {
+    default: 4,
+    min: 1,
+    max: 24,
+    meaning: 'hours a receiving organisation has to acknowledge a hand-off about a child in danger before it is escalated',
+  },
+  handoff_ack_hours: { default: 24, min: 1, max: 72, meaning: 'hours a receiving organisation has to acknowledge any other hand-off' },
+  handoff_outcome_hours: {
+    default: 120,
+    min: 24,
+    max: 720,
+    meaning: 'hours after acknowledging a hand-off by which the receiving organisation answers with its outcome, else it is escalated',
+  },
   age_out_window_days: { default: 30, min: 7, max: 180, meaning: 'days ahead that persons turning 18 appear on the UAC board' },
   unsubstantiated_retention_days: {
     default: 180,

@@ -25,7 +25,8 @@ export const escalationDue = (r: { status: WelfareReferralStatus; escalated_at: 
   OPEN_WELFARE_REFERRAL.includes(r.status) && r.escalated_at === null && r.due_at.getTime() <= now.getTime();
 
 const isQuestion = (r: string): r is ScreeningQuestion => (QUESTION_IDS as readonly string[]).includes(r);
-const childInDanger = (reasons: readonly string[]) => reasons.some((r) => isQuestion(r) && isDangerIndicator(r));
+/** A welfare referral about a child in danger: one of its reasons is a danger indicator. */
+export const childInDanger = (reasons: readonly string[]): boolean => reasons.some((r) => isQuestion(r) && isDangerIndicator(r));
 
 /** A welfare referral's place in the work: a child in danger above everything, any other welfare referral above routine work. */
 export const referralPriority = (reasons: readonly string[]): number =>

@@ -45,8 +45,9 @@ export function agencyRoutes(ctx: AppContext) {
       handler: async ({ query, request }) => {
         const rc = actorContext(ctx, request);
         // Partner officers and systems see only their own agency.
-        const partner = rc.actor.kind === 'client' || rc.actor.role === 'partner_officer';
-        const rows = await listAgencies(ctx.db, partner ? { ori: rc.actor.agencyOri ?? '' } : query, query.limit);
+        const partnerOri =
+          rc.actor.kind === 'client' || (rc.actor.kind === 'user' && rc.actor.role === 'partner_officer') ? rc.actor.agencyOri : undefined;
+        const rows = await listAgencies(ctx.db, partnerOri !== undefined ? { ori: partnerOri ?? '' } : query, query.limit);
         await ctx.db
           .transaction()
           .execute((trx) =>

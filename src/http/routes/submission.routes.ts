@@ -310,7 +310,8 @@ export function submissionRoutes(ctx: AppContext) {
       handler: async ({ query }) => ({
         deliveries: (await listDeliveries(ctx.db, null, query.status, query.limit)).map((d) => ({
           ...presentDelivery(d),
-          agencyOri: d.agency_ori,
+          // The listing holds partner agencies' deliveries only (hand-offs' are followed on the hand-off).
+          agencyOri: d.agency_ori ?? '',
         })),
       }),
     }),

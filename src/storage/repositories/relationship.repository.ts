@@ -151,13 +151,20 @@ export const updateSuggestion = (db: Trx, id: string, changes: Updateable<Relati
 export const insertSponsorApproval = (db: Trx, values: Insertable<SponsorDisclosureApprovalsTable>) =>
   db.insertInto('sponsor_disclosure_approvals').values(values).returningAll().executeTakeFirstOrThrow();
 
-export const sponsorApprovalsFor = (db: Trx, disclosure: { referralId: string } | { partnerRequestId: string }) =>
+export const sponsorApprovalsFor = (
+  db: Trx,
+  disclosure: { referralId: string } | { partnerRequestId: string } | { welfareReferralId: string },
+) =>
   db
     .selectFrom('sponsor_disclosure_approvals')
     .selectAll()
     .where(
-      'referralId' in disclosure ? 'referral_id' : 'partner_request_id',
+      'referralId' in disclosure ? 'referral_id' : 'partnerRequestId' in disclosure ? 'partner_request_id' : 'welfare_referral_id',
       '=',
-      'referralId' in disclosure ? disclosure.referralId : disclosure.partnerRequestId,
+      'referralId' in disclosure
+        ? disclosure.referralId
+        : 'partnerRequestId' in disclosure
+          ? disclosure.partnerRequestId
+          : disclosure.welfareReferralId,
     )
     .execute();

@@ -4,14 +4,26 @@ import type { Db } from '../database.js';
 
 type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 
-/** Pending deliveries due by `now`, soonest first, with the agency's URL and encrypted secret. */
+/**
+ * Pending deliveries due by `now`, soonest first, with the recipient's URL and encrypted secret: a partner agency's
+ * webhook, or a receiving organisation's (a hand-off, migration 0042).
+ */
 export const dueWebhookDeliveries = (db: Db, now: Date, limit: number) =>
   db
     .selectFrom('webhook_deliveries as d')
-    .innerJoin('agency_webhooks as w', 'w.agency_ori', 'd.agency_ori')
-    .select(['d.id', 'd.body', 'd.attempts', 'd.agency_ori', 'w.url', 'w.secret_enc'])
+    .leftJoin('agency_webhooks as w', 'w.agency_ori', 'd.agency_ori')
+    .leftJoin('handoff_organisations as o', 'o.id', 'd.organisation_id')
+    .select(({ fn }) => [
+      'd.id',
+      'd.body',
+      'd.attempts',
+      'd.agency_ori',
+      fn.coalesce('w.url', 'o.webhook_url').as('url'),
+      fn.coalesce('w.secret_enc', 'o.secret_enc').as('secret_enc'),
+    ])
     .where('d.status', '=', 'pending')
     .where('d.next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('w.url', 'is not', null), eb('o.webhook_url', 'is not', null)]))
     .orderBy('d.next_attempt_at')
     .limit(limit)
     .execute();
@@ -37,7 +49,8 @@ export async function scheduleDeliveryRetry(db: Db, id: string, attempts: number
 }
 
 export function listWebhookDeliveries(db: Db, agencyOri: string | null, status: DeliveryStatus | undefined, limit: number) {
-  let q = db.selectFrom('webhook_deliveries').selectAll();
+  // Partner agencies' deliveries only: a hand-off's are followed on the hand-off.
+  let q = db.selectFrom('webhook_deliveries').selectAll().where('agency_ori', 'is not', null);
   if (agencyOri) q = q.where('agency_ori', '=', agencyOri);
   if (status) q = q.where('status', '=', status);
   return q.orderBy('created_at', 'desc').limit(limit).execute();

@@ -38,7 +38,7 @@ export async function moveWelfareReferral(
   db: Trx,
   id: string,
   from: readonly WelfareStatus[],
-  changes: { status: WelfareStatus; done_by: string; done_at: Date; done_note: string },
+  changes: { status: WelfareStatus; done_by: string | null; done_at: Date; done_note: string },
 ): Promise<boolean> {
   const row = await db
     .updateTable('welfare_referrals')
