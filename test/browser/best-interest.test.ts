@@ -11,7 +11,8 @@ import { tip } from '../support/intake.js';
  * The best-interest view of a UAC child's case in Chromium (1366×768, axe-core): opened from the case workspace,
  * every section on one screen; a wish, a change of care arrangement and a risk added from the page (the risk's form
  * filled and sent from the keyboard) and seen with the timeline — each checked on the server too; the printed page keeps the
- * record and drops the forms. Services and Hand-offs are read from other parts of #22 (their headings checked here).
+ * record and drops the forms. Services and Hand-offs come from items 3 and 4 of #22 (their own endpoints): an overdue
+ * service and a hand-off waiting on the receiving organisation are shown.
  */
 
 let db: TestDatabase;
@@ -74,6 +75,29 @@ beforeAll(async () => {
     payload: { childPersonId: child, personId: sponsor, type: 'sponsor', source: 'orr', since: '2026-07-01' },
   });
   if (linked.statusCode !== 201) throw new Error(linked.body);
+  // What items 3 and 4 of #22 add to the view: a service planned against a need (its due day passed), and the CPS
+  // welfare referral handed off to the organisation configured for it (a child in danger: no consent needed).
+  const admin = await enrollAs(t, 'admin');
+  const as = async (who: SignedIn, method: 'POST' | 'PUT' | 'GET', url: string, payload?: Record<string, unknown>) => {
+    const r = await t.app.inject({ method, url, headers: who.headers, ...(payload ? { payload } : {}) });
+    if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.body}`);
+    return r.json();
+  };
+  await as(admin, 'PUT', '/api/v1/admin/handoff-organisations/cps', { name: 'Cameron County CPS', kind: 'cps', webhookUrl: null });
+  const need = await as(uac, 'POST', `/api/v1/cases/${caseId}/needs`, { need: 'medical', assessedOn: '2026-11-20' });
+  await as(uac, 'POST', `/api/v1/cases/${caseId}/services`, {
+    needId: need.id,
+    type: 'medical',
+    provider: 'Valley Synthetic Clinic',
+    dueOn: '2026-11-25',
+  });
+  const referrals = (await as(uac, 'GET', `/api/v1/cases/${caseId}/welfare-referrals`)).welfareReferrals as {
+    id: string;
+    agency: string;
+  }[];
+  const cps = referrals.find((r) => r.agency === 'cps');
+  if (!cps) throw new Error('no CPS welfare referral on the case');
+  await as(uac, 'POST', `/api/v1/welfare-referrals/${cps.id}/handoff`, {});
   t.clock.advance(60_000);
   base = await t.app.listen({ host: '127.0.0.1', port: 0 });
   browser = await launchChromium();
@@ -112,8 +136,16 @@ describe("a UAC child's best-interest view in Chromium", () => {
     const risks = page.getByRole('region', { name: 'Risks' });
     expect(await risks.getByRole('list', { name: 'Risks the system knows' }).textContent()).toMatch(/welfare screening.*abuse or neglect/);
     // Services and Hand-offs come from other parts of #22: their sections are there, filled or "Not available".
-    await expect.poll(() => page.getByRole('region', { name: 'Services' }).textContent(), { timeout: 10_000 }).not.toMatch(/Loading/);
-    await expect.poll(() => page.getByRole('region', { name: 'Hand-offs' }).textContent(), { timeout: 10_000 }).not.toMatch(/Loading/);
+    // Services (item 3) and hand-offs (item 4), read from their own endpoints: the service overdue, the hand-off
+    // waiting on the receiving organisation.
+    const services = page.getByRole('region', { name: 'Services' });
+    await expect.poll(() => services.textContent(), { timeout: 10_000 }).toMatch(/Valley Synthetic Clinic/);
+    expect(await services.textContent()).toMatch(/medical.*2026-11-25.*overdue/);
+    expect(await services.textContent()).not.toMatch(/Not available/);
+    const handoffs = page.getByRole('region', { name: 'Hand-offs' });
+    await expect.poll(() => handoffs.textContent(), { timeout: 10_000 }).toMatch(/Cameron County CPS/);
+    expect(await handoffs.textContent()).toMatch(/sent/);
+    expect(await handoffs.textContent()).not.toMatch(/Not available/);
     expect(await seriousViolations(page)).toEqual([]);
     await fitsAcross(page);
 
