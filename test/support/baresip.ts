@@ -188,8 +188,18 @@ export async function startSoftphone(
         .map((f) => path.join(rec, f)),
     stop: async () => {
       process.off('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        ctrl.destroy();
+        return;
+      }
+      // Un-register first (deleting the user agent sends REGISTER with Expires: 0): a binding left at the edge
+      // outlives the phone, and its port, given to a later test's phone, would be rung — and auto-answered — for this
+      // user's calls. Bounded: the un-REGISTER is sent at once; its answer is not waited for (the edge may be gone).
+      if (options.register !== false) {
+        phone.command('uadel', `sip:${user}@127.0.0.1:${edgePort}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
       ctrl.destroy();
-      if (child.exitCode !== null || child.signalCode !== null) return;
       // SIGKILL: on SIGTERM baresip waits for an un-REGISTER answer the stopped edge will never send.
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
