@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CallRecordService } from '../../src/services/call-record.service.js';
 import { LiveCallRelay } from '../../src/services/live-call-relay.service.js';
 import { type LiveCalls, serveLiveCalls } from '../../src/telephony/live-calls.js';
@@ -96,6 +96,15 @@ beforeAll(async () => {
     { actor: null, system: 'test', sourceIp: null, requestId: null, now: clock(), timeZone: 'America/Chicago' },
   );
 }, 120_000);
+// A test's phones are stopped (and un-registered) when it ends, passed or failed: a failed test's phones left
+// registered would be rung, and auto-answer, in the next test's calls.
+let phonesBefore = 0;
+beforeEach(() => {
+  phonesBefore = phones.length;
+});
+afterEach(async () => {
+  for (const p of phones.splice(phonesBefore)) await p.stop();
+});
 afterAll(async () => {
   for (const p of phones) await p.stop();
   await tel?.stop();
@@ -221,20 +230,22 @@ describe('a supervisor helps on a call, measured on audio', () => {
     await agent.p.waitFor('CALL_CLOSED', 10_000);
     await caller.p.waitFor('CALL_CLOSED', 10_000);
     await sleep(1_000);
+    // The agent's windows are counted back from the hang-up, as the caller's are: its recording in the conference
+    // begins when its phone takes the re-INVITE, which under load is later than the test asked for it.
     const levels = {
       monitor: {
         supervisorHearsCaller: supervisor.level(CALLER, monitorAt),
         supervisorHearsAgent: supervisor.level(AGENT, monitorAt),
-        agentHearsSupervisor: agent.level(SUPERVISOR, monitorAt),
+        agentHearsSupervisor: agent.levelFromEnd(SUPERVISOR, monitorAt, hungUpAt),
         callerHearsSupervisor: caller.levelFromEnd(SUPERVISOR, monitorAt, hungUpAt),
         callerHearsAgent: caller.levelFromEnd(AGENT, monitorAt, hungUpAt),
       },
       whisper: {
-        agentHearsSupervisor: agent.level(SUPERVISOR, whisperAt),
+        agentHearsSupervisor: agent.levelFromEnd(SUPERVISOR, whisperAt, hungUpAt),
         callerHearsSupervisor: caller.levelFromEnd(SUPERVISOR, whisperAt, hungUpAt),
       },
       barge: {
-        agentHearsSupervisor: agent.level(SUPERVISOR, bargeAt),
+        agentHearsSupervisor: agent.levelFromEnd(SUPERVISOR, bargeAt, hungUpAt),
         callerHearsSupervisor: caller.levelFromEnd(SUPERVISOR, bargeAt, hungUpAt),
       },
     };
@@ -343,7 +354,10 @@ describe('consult and warm transfer', () => {
       consult: {
         agentHearsColleague: agent.level(COLLEAGUE, consultAt),
         colleagueHearsAgent: colleague.level(AGENT, consultAt),
-        colleagueHearsCaller: colleague.level(CALLER, consultAt),
+        // A shorter window for the silence: the consultation lasts 3.5 s, and a 2.5 s window from 0.8 s in left 0.2 s
+        // before the conference, where the colleague does hear the caller — under load, a recording's start noticed
+        // a little late moved the window into it (0.0285 measured at a load of 12).
+        colleagueHearsCaller: colleague.level(CALLER, consultAt, 1.5),
         // The caller heard the colleague only from the conference on, never during the consultation (a tone heard is
         // about 0.34; the hold message's speech in the same band stays well under 0.1).
         callerHeardColleagueSeconds: caller.secondsHeard(COLLEAGUE, 0.1),
@@ -365,7 +379,9 @@ describe('consult and warm transfer', () => {
     const heard = 0.02;
     expect(levels.consult.agentHearsColleague, JSON.stringify(levels)).toBeGreaterThan(heard);
     expect(levels.consult.colleagueHearsAgent, JSON.stringify(levels)).toBeGreaterThan(heard);
-    expect(levels.consult.colleagueHearsCaller, JSON.stringify(levels)).toBeLessThan(0.005);
+    // Silent is under 0.01 here: the colleague's recording carries the agent's tone through the mix and G.711, and
+    // that floor in the caller's band measured up to 0.0055 under load; the caller heard would be about 0.3.
+    expect(levels.consult.colleagueHearsCaller, JSON.stringify(levels)).toBeLessThan(0.01);
     // The caller on hold did not hear the consultation: the colleague's tone is in their recording only for the time
     // since the conference began (not the 3.5 s of consultation before it).
     expect(levels.consult.callerHeardColleagueSeconds, JSON.stringify(levels)).toBeLessThanOrEqual(
