@@ -498,6 +498,27 @@ describe('a webhook that cannot be delivered', () => {
     expect(ids.length).toBe(0);
     expect(ids).not.toContain((await delivery()).id);
   });
+
+  it('an admin re-send of a hand-off delivery is 404 as any unknown id: the stored snapshot never leaves again unchecked', async () => {
+    const k = await childWithSponsor({ child: ['Zdenka', 'Murtal'], sponsor: ['Ljuba', 'Murtal'], phone: '956-555-0166' }, [
+      'missing_from_sponsor',
+    ]);
+    const sent = await post(uac, `/api/v1/welfare-referrals/${referralOf(k, 'ncmec').id}/handoff`);
+    expect(sent.statusCode, sent.body).toBe(201);
+    const id = sent.json().id as string;
+    await db.db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'dead', attempts: 8, last_error: 'no response' })
+      .where('handoff_id', '=', id)
+      .execute();
+    const delivery = await db.db.selectFrom('webhook_deliveries').selectAll().where('handoff_id', '=', id).executeTakeFirstOrThrow();
+    const resend = await post(admin, `/api/v1/admin/webhook-deliveries/${delivery.id}/redeliver`);
+    expect(resend.statusCode, resend.body).toBe(404);
+    expect(resend.json().error.code).toBe('not_found');
+    const after = await db.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', delivery.id).executeTakeFirstOrThrow();
+    expect(after).toMatchObject({ status: 'dead', attempts: 8 });
+    expect(await audits('webhook.redeliver', delivery.id)).toEqual([]);
+  });
 });
 
 describe('overdue hand-offs escalate once (virtual clock)', () => {
