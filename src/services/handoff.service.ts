@@ -173,7 +173,8 @@ async function buildSnapshot(
     reasons: r.reasons.map((code) => ({ code, text: reasonText(code) })),
     whereTheChildIs: where ? { line1: where.line1, city: where.city, state: where.state, zip: where.zip } : null,
     approvedSponsors: approvedRows.map((p) => ({ name: personName(p), phones: p.phones })),
-    contact: ctx.actor.kind === 'user' ? ctx.actor.username : 'UAC unit',
+    // The unit, never the staff member who sent it: no staff identity leaves for the outside organisation.
+    contact: `UAC unit, Switchboard center — case ${f.caseNumber}`,
     basis: f.basis,
     consentId: f.consentId,
     sentAt: ctx.now,

@@ -288,6 +288,10 @@ describe('a welfare referral handed off, acknowledged and closed by the receivin
     expect(hook.body).not.toMatch(/Marisol/i);
     expect(hook.body.replace(/\D/g, '')).not.toContain('9565550141');
     expect(hook.body).toContain('[sponsor withheld]');
+    // The center's contact is the unit and the case reference, never the staff member who sent it.
+    const caseNumber = payload.handoff.caseReference as string;
+    expect(payload.handoff.center).toEqual({ unit: 'UAC unit', contact: `UAC unit, Switchboard center — case ${caseNumber}` });
+    expect(hook.body).not.toContain(uac.username);
 
     expect(await sweep()).toMatchObject({ delivered: 1 });
     const h = (await caseHandoffs(k)).find((x) => x.id === handoffId);
