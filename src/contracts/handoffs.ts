@@ -111,7 +111,7 @@ export const ZTrackingQuery = z.strictObject({
 export const ZInboxHandoff = z.object({
   id: z.string(),
   status: z.enum(HANDOFF_STATUS_VALUES),
-  snapshot: ZHandoffSnapshot,
+  snapshot: ZHandoffSnapshot.nullable().describe('as it may be served now (sponsors withheld again); null in the answer to an outcome'),
   acknowledgedAt: z.string().nullable(),
   closedAt: z.string().nullable(),
   outcome: z.string().nullable(),

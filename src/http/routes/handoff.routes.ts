@@ -180,13 +180,18 @@ export function handoffRoutes(ctx: AppContext) {
     defineRoute({
       method: 'GET',
       url: '/api/v1/handoff-inbox/:id',
-      summary: 'Receiving organisations: one hand-off addressed to you, its snapshot as sent',
+      summary: 'Receiving organisations: one hand-off addressed to you, its snapshot as it may be served now',
+      description:
+        'Checked again on every read: a sponsor not approved for it is withheld (even one linked after it was sent); declined, or no longer disclosable (consent withdrawn, no child in danger), it is 422 disclosure_refused.',
       tags: ['handoff-inbox'],
       access: { permission: 'handoff:answer', via: 'handoff' },
       params: ZHandoffIdParams,
       response: ZInboxHandoff,
-      errors: [404, 429],
-      handler: async ({ params, request }) => presentInboxHandoff(await readInboxHandoff(ctx.db, orgContext(request), params.id)),
+      errors: [404, 422, 429],
+      handler: async ({ params, request }) => {
+        const view = await readInboxHandoff(ctx.db, orgContext(request), params.id);
+        return presentInboxHandoff(view.row, view.snapshot);
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -197,8 +202,11 @@ export function handoffRoutes(ctx: AppContext) {
       params: ZHandoffIdParams,
       body: ZEmptyBody,
       response: ZInboxHandoff,
-      errors: [404, 409, 429],
-      handler: async ({ params, request }) => presentInboxHandoff(await acknowledgeHandoff(ctx.db, orgContext(request), params.id)),
+      errors: [404, 409, 422, 429],
+      handler: async ({ params, request }) => {
+        const view = await acknowledgeHandoff(ctx.db, orgContext(request), params.id);
+        return presentInboxHandoff(view.row, view.snapshot);
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -211,7 +219,7 @@ export function handoffRoutes(ctx: AppContext) {
       response: ZInboxHandoff,
       errors: [404, 409, 429],
       handler: async ({ params, body, request }) =>
-        presentInboxHandoff(await answerHandoff({ db: ctx.db, routing: ctx.routing }, orgContext(request), params.id, body)),
+        presentInboxHandoff(await answerHandoff({ db: ctx.db, routing: ctx.routing }, orgContext(request), params.id, body), null),
     }),
   ];
 }

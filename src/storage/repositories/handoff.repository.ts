@@ -43,6 +43,17 @@ export const findHandoffForOrganisation = (db: Trx, id: string, organisationId: 
   return (lock ? q.forUpdate() : q).executeTakeFirst();
 };
 
+/** The child a welfare referral is about (its screening's person). */
+export const childOfWelfareReferral = async (db: Trx, welfareReferralId: string) =>
+  (
+    await db
+      .selectFrom('welfare_referrals as w')
+      .innerJoin('welfare_screenings as s', 's.id', 'w.screening_id')
+      .select('s.person_id')
+      .where('w.id', '=', welfareReferralId)
+      .executeTakeFirst()
+  )?.person_id;
+
 export const openHandoffOf = (db: Trx, welfareReferralId: string) =>
   db
     .selectFrom('handoffs')
