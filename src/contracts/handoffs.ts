@@ -116,6 +116,20 @@ export const ZInboxHandoff = z.object({
   closedAt: z.string().nullable(),
   outcome: z.string().nullable(),
 });
+/** The hand-offs waiting on an organisation: no snapshot content beyond the case reference. */
+export const ZInboxList = z.object({
+  handoffs: z.array(
+    z.object({
+      id: z.string(),
+      status: z.enum(HANDOFF_STATUS_VALUES),
+      caseReference: z.string(),
+      sentAt: z.string().nullable(),
+      acknowledgedAt: z.string().nullable(),
+      ackDueAt: z.string().nullable(),
+      outcomeDueAt: z.string().nullable(),
+    }),
+  ),
+});
 export const ZInboxOutcomeBody = z.strictObject({
   decision: z.enum(['accepted', 'declined']),
   outcome: text(4000).describe('what the organisation did or why it declined'),

@@ -393,6 +393,21 @@ export async function readInboxHandoff(db: Db, ctx: OrgCtx, id: string): Promise
   return served(outcome);
 }
 
+/** The hand-offs waiting on the organisation (sent or acknowledged, not yet answered): no snapshot, a case reference. */
+export async function listInboxHandoffs(db: Db, ctx: OrgCtx) {
+  return db.transaction().execute(async (trx) => {
+    const rows = await handoffs.handoffsWaitingOn(trx, ctx.actor.organisationId, ['sent', 'acknowledged']);
+    await appendAudit(trx, ctx, {
+      action: 'handoff.inbox_list',
+      outcome: 'allowed',
+      resourceType: 'handoff_organisation',
+      resourceId: ctx.actor.organisationId,
+      details: { results: rows.length },
+    });
+    return rows;
+  });
+}
+
 const conflict = (message: string) => new AppError('conflict', message);
 
 /**

@@ -334,6 +334,21 @@ describe('a welfare referral handed off, acknowledged and closed by the receivin
   });
 
   it('is acknowledged and closed by the organisation through its interface; the welfare referral ends done', async () => {
+    // The portal way: the organisation lists what waits on it — its own only, no content beyond the case reference.
+    const listed = await inbox(orrCredential, '');
+    expect(listed.statusCode, listed.body).toBe(200);
+    const entry = listed.json().handoffs.find((h: { id: string }) => h.id === handoffId);
+    expect(Object.keys(entry).sort()).toEqual(
+      ['id', 'status', 'caseReference', 'sentAt', 'acknowledgedAt', 'ackDueAt', 'outcomeDueAt'].sort(),
+    );
+    expect(entry).toMatchObject({ status: 'sent', caseReference: expect.any(String), ackDueAt: expect.any(String) });
+    expect(JSON.stringify(listed.json())).not.toMatch(/Teodora|Quispel/i);
+    const cpsList = await inbox(cpsCredential, '');
+    expect(cpsList.statusCode).toBe(200);
+    expect(cpsList.json().handoffs.map((h: { id: string }) => h.id)).not.toContain(handoffId);
+    expect((await audits('handoff.inbox_list', orrId)).map((a) => [a.outcome, a.actor_id])).toEqual([['allowed', `handoff:${orrId}`]]);
+    expect((await inbox('sbho_not-a-credential', '')).statusCode).toBe(401);
+
     const read = await inbox(orrCredential, handoffId);
     expect(read.json().snapshot).toMatchObject({ handoffId, caseReference: expect.any(String) });
     const ack = await inbox(orrCredential, `${handoffId}/acknowledge`, {});
@@ -349,6 +364,9 @@ describe('a welfare referral handed off, acknowledged and closed by the receivin
       {},
       { repeated: true },
     ]);
+    expect((await inbox(orrCredential, '')).json().handoffs).toEqual([
+      expect.objectContaining({ id: handoffId, status: 'acknowledged', outcomeDueAt: expect.any(String) }),
+    ]);
 
     const bad = await inbox(orrCredential, `${handoffId}/outcome`, { decision: 'maybe', outcome: 'x' });
     expect(bad.statusCode).toBe(400);
@@ -358,6 +376,8 @@ describe('a welfare referral handed off, acknowledged and closed by the receivin
     });
     expect(closed.statusCode, closed.body).toBe(200);
     expect(closed.json()).toMatchObject({ status: 'closed', outcome: 'Medical appointment arranged; ORR case manager assigned.' });
+    // Closed: no longer waiting on the organisation, so no longer listed.
+    expect((await inbox(orrCredential, '')).json().handoffs.map((h: { id: string }) => h.id)).not.toContain(handoffId);
     expect((await inbox(orrCredential, `${handoffId}/outcome`, { decision: 'declined', outcome: 'again' })).statusCode).toBe(409);
 
     const referral = await db.db

@@ -54,3 +54,14 @@ export const presentInboxHandoff = (h: HandoffRow, snapshot: unknown) => ({
   closedAt: iso(h.closed_at),
   outcome: h.outcome,
 });
+
+/** The organisation's list of hand-offs waiting on it: no snapshot content beyond the case reference. */
+export const presentInboxEntry = (h: HandoffRow & { case_number: string }) => ({
+  id: h.id,
+  status: h.status,
+  caseReference: h.case_number,
+  sentAt: iso(h.sent_at),
+  acknowledgedAt: iso(h.acknowledged_at),
+  ackDueAt: iso(h.ack_due_at),
+  outcomeDueAt: iso(h.outcome_due_at),
+});

@@ -8,6 +8,7 @@ import {
   ZCredentialIssued,
   ZHandoffIdParams,
   ZInboxHandoff,
+  ZInboxList,
   ZInboxOutcomeBody,
   ZOrganisationBody,
   ZOrganisationList,
@@ -25,6 +26,7 @@ import {
   caseHandoffs,
   caseWelfareReferrals,
   issueCredential,
+  listInboxHandoffs,
   listOrganisations,
   readInboxHandoff,
   saveOrganisation,
@@ -33,7 +35,13 @@ import {
 } from '../../services/handoff.service.js';
 import { approveSponsorDisclosure } from '../../services/sponsor-shield.service.js';
 import { type AppContext, actorContext } from '../context.js';
-import { presentCaseHandoff, presentInboxHandoff, presentOrganisation, presentTrackedHandoff } from '../presenters/handoff.presenter.js';
+import {
+  presentCaseHandoff,
+  presentInboxEntry,
+  presentInboxHandoff,
+  presentOrganisation,
+  presentTrackedHandoff,
+} from '../presenters/handoff.presenter.js';
 import { presentSponsorApproval } from '../presenters/relationship.presenter.js';
 import { defineRoute } from '../route.js';
 
@@ -176,6 +184,17 @@ export function handoffRoutes(ctx: AppContext) {
           recipient: w.recipient_name !== null && w.recipient_kind !== null ? { kind: w.recipient_kind, name: w.recipient_name } : null,
         })),
       }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/handoff-inbox',
+      summary: 'Receiving organisations: the hand-offs waiting on you (sent or acknowledged), without their content',
+      description: 'For an organisation without a webhook: each with its case reference and deadlines; read one to see its snapshot.',
+      tags: ['handoff-inbox'],
+      access: { permission: 'handoff:answer', via: 'handoff' },
+      response: ZInboxList,
+      errors: [429],
+      handler: async ({ request }) => ({ handoffs: (await listInboxHandoffs(ctx.db, orgContext(request))).map(presentInboxEntry) }),
     }),
     defineRoute({
       method: 'GET',

@@ -54,6 +54,19 @@ export const childOfWelfareReferral = async (db: Trx, welfareReferralId: string)
       .executeTakeFirst()
   )?.person_id;
 
+/** An organisation's hand-offs in `statuses`, oldest first, with their case reference. */
+export const handoffsWaitingOn = (db: Trx, organisationId: string, statuses: readonly HandoffStatus[]) =>
+  db
+    .selectFrom('handoffs as h')
+    .innerJoin('cases as c', 'c.id', 'h.case_id')
+    .selectAll('h')
+    .select('c.case_number')
+    .where('h.organisation_id', '=', organisationId)
+    .where('h.status', 'in', [...statuses])
+    .orderBy('h.created_at')
+    .orderBy('h.id')
+    .execute();
+
 export const openHandoffOf = (db: Trx, welfareReferralId: string) =>
   db
     .selectFrom('handoffs')
