@@ -111,10 +111,24 @@ export const ZTrackingQuery = z.strictObject({
 export const ZInboxHandoff = z.object({
   id: z.string(),
   status: z.enum(HANDOFF_STATUS_VALUES),
-  snapshot: ZHandoffSnapshot,
+  snapshot: ZHandoffSnapshot.nullable().describe('as it may be served now (sponsors withheld again); null in the answer to an outcome'),
   acknowledgedAt: z.string().nullable(),
   closedAt: z.string().nullable(),
   outcome: z.string().nullable(),
+});
+/** The hand-offs waiting on an organisation: no snapshot content beyond the case reference. */
+export const ZInboxList = z.object({
+  handoffs: z.array(
+    z.object({
+      id: z.string(),
+      status: z.enum(HANDOFF_STATUS_VALUES),
+      caseReference: z.string(),
+      sentAt: z.string().nullable(),
+      acknowledgedAt: z.string().nullable(),
+      ackDueAt: z.string().nullable(),
+      outcomeDueAt: z.string().nullable(),
+    }),
+  ),
 });
 export const ZInboxOutcomeBody = z.strictObject({
   decision: z.enum(['accepted', 'declined']),

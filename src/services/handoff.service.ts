@@ -173,7 +173,8 @@ async function buildSnapshot(
     reasons: r.reasons.map((code) => ({ code, text: reasonText(code) })),
     whereTheChildIs: where ? { line1: where.line1, city: where.city, state: where.state, zip: where.zip } : null,
     approvedSponsors: approvedRows.map((p) => ({ name: personName(p), phones: p.phones })),
-    contact: ctx.actor.kind === 'user' ? ctx.actor.username : 'UAC unit',
+    // The unit, never the staff member who sent it: no staff identity leaves for the outside organisation.
+    contact: `UAC unit, Switchboard center — case ${f.caseNumber}`,
     basis: f.basis,
     consentId: f.consentId,
     sentAt: ctx.now,
@@ -337,21 +338,101 @@ async function asOrganisation<T>(db: Db, ctx: OrgCtx, id: string, action: string
   return outcome.value;
 }
 
-export async function readInboxHandoff(db: Db, ctx: OrgCtx, id: string): Promise<HandoffRow> {
-  return asOrganisation(db, ctx, id, 'handoff.inbox_read', async (trx, row) => {
+/** A hand-off as its organisation reads it: the row, and the snapshot as it may be served now (null: not served). */
+export type InboxView = { row: HandoffRow; snapshot: unknown };
+type Refusal = { error: AppError };
+
+/**
+ * The snapshot as the organisation may read it now, checked again on every read: a declined hand-off's is not served
+ * any more, nor one the disclosure check would now refuse (consent withdrawn, and no child-in-danger basis) — both
+ * 422 `disclosure_refused`, audited; otherwise every sponsor not approved for this welfare referral is withheld from
+ * it as at send time (shieldFor + redactDeep), so a sponsor linked after it was sent is withheld from then on.
+ */
+async function snapshotNow(trx: Trx, ctx: OrgCtx, row: HandoffRow, action: string): Promise<{ snapshot: unknown } | Refusal> {
+  if (row.status === 'declined') {
+    await appendAudit(trx, ctx, {
+      action,
+      outcome: 'denied',
+      resourceType: 'handoff',
+      resourceId: row.id,
+      details: { rule: 'handoff_declined', reason: 'handoff_declined' },
+    });
+    return {
+      error: new AppError('disclosure_refused', 'This hand-off was declined: its snapshot is no longer served.', {
+        issues: [{ path: 'handoff', code: 'handoff_declined', message: 'the hand-off was declined' }],
+      }),
+    };
+  }
+  const childId = await handoffs.childOfWelfareReferral(trx, row.welfare_referral_id);
+  const kind = RECIPIENT_KINDS.find((k) => k === row.recipient_kind);
+  if (!childId || !kind) throw new Error('a hand-off without its screened child or of an unknown recipient kind');
+  const check = await checkChildDisclosure(trx, ctx, {
+    caseId: row.case_id,
+    personId: childId,
+    recipient: { kind, name: row.recipient_name },
+    childInDanger: row.child_in_danger,
+    action,
+  });
+  if (!check.allowed) return { error: check.error };
+  const shielded = await shieldFor(trx, row.case_id, { welfareReferralId: row.welfare_referral_id });
+  return { snapshot: redactDeep(row.snapshot, shielded) };
+}
+
+const served = <T>(outcome: T | Refusal): T => {
+  if (typeof outcome === 'object' && outcome !== null && 'error' in outcome) throw outcome.error;
+  return outcome;
+};
+
+export async function readInboxHandoff(db: Db, ctx: OrgCtx, id: string): Promise<InboxView> {
+  const outcome = await asOrganisation(db, ctx, id, 'handoff.inbox_read', async (trx, row): Promise<InboxView | Refusal> => {
+    const now = await snapshotNow(trx, ctx, row, 'handoff.inbox_read');
+    if ('error' in now) return now;
     await appendAudit(trx, ctx, { action: 'handoff.inbox_read', outcome: 'allowed', resourceType: 'handoff', resourceId: id });
-    return row;
+    return { row, snapshot: now.snapshot };
+  });
+  return served(outcome);
+}
+
+/** The hand-offs waiting on the organisation (sent or acknowledged, not yet answered): no snapshot, a case reference. */
+export async function listInboxHandoffs(db: Db, ctx: OrgCtx) {
+  return db.transaction().execute(async (trx) => {
+    const rows = await handoffs.handoffsWaitingOn(trx, ctx.actor.organisationId, ['sent', 'acknowledged']);
+    await appendAudit(trx, ctx, {
+      action: 'handoff.inbox_list',
+      outcome: 'allowed',
+      resourceType: 'handoff_organisation',
+      resourceId: ctx.actor.organisationId,
+      details: { results: rows.length },
+    });
+    return rows;
   });
 }
 
 const conflict = (message: string) => new AppError('conflict', message);
 
-/** The organisation says it has the hand-off; the outcome is then due within the setting's hours. Again: no change. */
-export async function acknowledgeHandoff(db: Db, ctx: OrgCtx, id: string): Promise<HandoffRow> {
+/**
+ * The organisation says it has the hand-off; the outcome is then due within the setting's hours. Again: no change,
+ * but the read is audited as every read is. Its answer carries the snapshot as it may be served now (snapshotNow):
+ * refused, nothing is acknowledged.
+ */
+export async function acknowledgeHandoff(db: Db, ctx: OrgCtx, id: string): Promise<InboxView> {
   const outcomeHours = await getSetting(db, 'handoff_outcome_hours');
-  return asOrganisation(db, ctx, id, 'handoff.acknowledge', async (trx, row) => {
-    if (row.status === 'acknowledged') return row;
+  const outcome = await asOrganisation(db, ctx, id, 'handoff.acknowledge', async (trx, row): Promise<InboxView | Refusal> => {
+    const repeated = row.status === 'acknowledged';
     const s = step(HANDOFF_LIFECYCLE, 'acknowledge', row.status);
+    if (!repeated && !s.ok) throw conflict(s.message);
+    const now = await snapshotNow(trx, ctx, row, 'handoff.acknowledge');
+    if ('error' in now) return now;
+    if (repeated) {
+      await appendAudit(trx, ctx, {
+        action: 'handoff.acknowledge',
+        outcome: 'allowed',
+        resourceType: 'handoff',
+        resourceId: id,
+        details: { repeated: true },
+      });
+      return { row, snapshot: now.snapshot };
+    }
     if (!s.ok) throw conflict(s.message);
     const moved = await handoffs.moveHandoff(trx, id, HANDOFF_LIFECYCLE.transitions.acknowledge.from, {
       status: s.to,
@@ -368,8 +449,9 @@ export async function acknowledgeHandoff(db: Db, ctx: OrgCtx, id: string): Promi
       details: { handoffId: id, recipient: row.recipient_name },
     });
     await appendAudit(trx, ctx, { action: 'handoff.acknowledge', outcome: 'allowed', resourceType: 'handoff', resourceId: id });
-    return moved;
+    return { row: moved, snapshot: now.snapshot };
   });
+  return served(outcome);
 }
 
 /**

@@ -71,7 +71,7 @@ const get = (who: SignedIn, url: string) => t.app.inject({ method: 'GET', url, h
 const inbox = (credential: string, path: string, payload?: Body) =>
   t.app.inject({
     method: payload === undefined ? 'GET' : 'POST',
-    url: `/api/v1/handoff-inbox/${path}`,
+    url: path === '' ? '/api/v1/handoff-inbox' : `/api/v1/handoff-inbox/${path}`,
     headers: { authorization: `Bearer ${credential}` },
     ...(payload === undefined ? {} : { payload }),
   });
@@ -92,7 +92,11 @@ const screen = (yes: string[]) => Object.fromEntries(allNo.map((q) => [q, { answ
 type Kase = { caseId: string; child: string; sponsor: string; referrals: { id: string; agency: string; taskId: string }[] };
 
 /** A UAC case: a child and the sponsor they live with (the child's address line names the sponsor), screened. */
-async function childWithSponsor(n: { child: [string, string]; sponsor: [string, string]; phone: string }, yes: string[]): Promise<Kase> {
+async function childWithSponsor(
+  n: { child: [string, string]; sponsor: [string, string]; phone: string },
+  yes: string[],
+  adultRole: 'sponsor' | 'associate' = 'sponsor',
+): Promise<Kase> {
   const res = await post(
     callTaker,
     '/api/v1/intake',
@@ -102,7 +106,7 @@ async function childWithSponsor(n: { child: [string, string]; sponsor: [string, 
         { person: { givenNames: n.child[0], familyName1: n.child[1], dob: '2012-03-04', dobBasis: 'claimed' }, role: 'child' },
         {
           person: { givenNames: n.sponsor[0], familyName1: n.sponsor[1], dob: '1985-01-02', dobBasis: 'exact', phones: [n.phone] },
-          role: 'sponsor',
+          role: adultRole,
         },
       ],
       locations: [
@@ -288,6 +292,10 @@ describe('a welfare referral handed off, acknowledged and closed by the receivin
     expect(hook.body).not.toMatch(/Marisol/i);
     expect(hook.body.replace(/\D/g, '')).not.toContain('9565550141');
     expect(hook.body).toContain('[sponsor withheld]');
+    // The center's contact is the unit and the case reference, never the staff member who sent it.
+    const caseNumber = payload.handoff.caseReference as string;
+    expect(payload.handoff.center).toEqual({ unit: 'UAC unit', contact: `UAC unit, Switchboard center — case ${caseNumber}` });
+    expect(hook.body).not.toContain(uac.username);
 
     expect(await sweep()).toMatchObject({ delivered: 1 });
     const h = (await caseHandoffs(k)).find((x) => x.id === handoffId);
@@ -326,6 +334,21 @@ describe('a welfare referral handed off, acknowledged and closed by the receivin
   });
 
   it('is acknowledged and closed by the organisation through its interface; the welfare referral ends done', async () => {
+    // The portal way: the organisation lists what waits on it — its own only, no content beyond the case reference.
+    const listed = await inbox(orrCredential, '');
+    expect(listed.statusCode, listed.body).toBe(200);
+    const entry = listed.json().handoffs.find((h: { id: string }) => h.id === handoffId);
+    expect(Object.keys(entry).sort()).toEqual(
+      ['id', 'status', 'caseReference', 'sentAt', 'acknowledgedAt', 'ackDueAt', 'outcomeDueAt'].sort(),
+    );
+    expect(entry).toMatchObject({ status: 'sent', caseReference: expect.any(String), ackDueAt: expect.any(String) });
+    expect(JSON.stringify(listed.json())).not.toMatch(/Teodora|Quispel/i);
+    const cpsList = await inbox(cpsCredential, '');
+    expect(cpsList.statusCode).toBe(200);
+    expect(cpsList.json().handoffs.map((h: { id: string }) => h.id)).not.toContain(handoffId);
+    expect((await audits('handoff.inbox_list', orrId)).map((a) => [a.outcome, a.actor_id])).toEqual([['allowed', `handoff:${orrId}`]]);
+    expect((await inbox('sbho_not-a-credential', '')).statusCode).toBe(401);
+
     const read = await inbox(orrCredential, handoffId);
     expect(read.json().snapshot).toMatchObject({ handoffId, caseReference: expect.any(String) });
     const ack = await inbox(orrCredential, `${handoffId}/acknowledge`, {});
@@ -333,6 +356,17 @@ describe('a welfare referral handed off, acknowledged and closed by the receivin
     expect(ack.json().status).toBe('acknowledged');
     const acked = (await caseHandoffs(k)).find((x) => x.id === handoffId);
     expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedAt: t.clock.get().toISOString(), waitingOn: 'recipient' });
+    // Acknowledged again: no change, but the snapshot it returns is a read, audited like every other.
+    const again = await inbox(orrCredential, `${handoffId}/acknowledge`, {});
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json().snapshot).toMatchObject({ handoffId });
+    expect((await audits('handoff.acknowledge', handoffId)).filter((a) => a.outcome === 'allowed').map((a) => a.details)).toEqual([
+      {},
+      { repeated: true },
+    ]);
+    expect((await inbox(orrCredential, '')).json().handoffs).toEqual([
+      expect.objectContaining({ id: handoffId, status: 'acknowledged', outcomeDueAt: expect.any(String) }),
+    ]);
 
     const bad = await inbox(orrCredential, `${handoffId}/outcome`, { decision: 'maybe', outcome: 'x' });
     expect(bad.statusCode).toBe(400);
@@ -342,6 +376,8 @@ describe('a welfare referral handed off, acknowledged and closed by the receivin
     });
     expect(closed.statusCode, closed.body).toBe(200);
     expect(closed.json()).toMatchObject({ status: 'closed', outcome: 'Medical appointment arranged; ORR case manager assigned.' });
+    // Closed: no longer waiting on the organisation, so no longer listed.
+    expect((await inbox(orrCredential, '')).json().handoffs.map((h: { id: string }) => h.id)).not.toContain(handoffId);
     expect((await inbox(orrCredential, `${handoffId}/outcome`, { decision: 'declined', outcome: 'again' })).statusCode).toBe(409);
 
     const referral = await db.db
@@ -373,14 +409,32 @@ describe('a welfare referral handed off, acknowledged and closed by the receivin
     const tracked = (await get(uac, '/api/v1/handoffs?open=true')).json().handoffs;
     expect(tracked.some((x: { caseId: string }) => x.caseId === k.caseId)).toBe(false);
     // Each answer audited with the organisation as the actor.
-    for (const action of ['handoff.acknowledge', 'handoff.accept']) {
+    for (const [action, times] of [
+      ['handoff.acknowledge', 2],
+      ['handoff.accept', 1],
+    ] as const) {
       const rows = await audits(action, handoffId);
-      expect(rows.filter((a) => a.outcome === 'allowed')).toEqual([
-        expect.objectContaining({ actor_type: 'client', actor_id: `handoff:${orrId}` }),
-      ]);
+      expect(rows.filter((a) => a.outcome === 'allowed')).toEqual(
+        Array.from({ length: times }, () => expect.objectContaining({ actor_type: 'client', actor_id: `handoff:${orrId}` })),
+      );
       // The other organisation's attempt is on record as refused.
       expect(rows.filter((a) => a.outcome === 'denied')).toEqual([expect.objectContaining({ actor_id: `handoff:${cpsId}` })]);
     }
+  });
+
+  it('once consent is withdrawn (no child in danger), the organisation is no longer served the snapshot: 422, audited', async () => {
+    const row = await db.db.selectFrom('handoffs').selectAll().where('id', '=', handoffId).executeTakeFirstOrThrow();
+    expect((await inbox(orrCredential, handoffId)).statusCode).toBe(200);
+    const withdrawn = await post(uac, `/api/v1/cases/${k.caseId}/consents/${row.consent_id}/withdraw`, {
+      reason: 'The child no longer wants ORR told',
+    });
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    const refused = await inbox(orrCredential, handoffId);
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(refused.json().error.code).toBe('disclosure_refused');
+    expect(refused.body).not.toMatch(/Teodora/i);
+    const denied = (await audits('handoff.inbox_read', k.caseId)).filter((a) => a.outcome === 'denied');
+    expect(denied).toEqual([expect.objectContaining({ actor_id: `handoff:${orrId}` })]);
   });
 
   it('a case outside the viewer’s unit is not theirs to list', async () => {
@@ -419,6 +473,12 @@ describe('a child in danger, and sponsors', () => {
     expect(declined.json()).toMatchObject({ status: 'declined', outcome: 'Outside our county.' });
     const referral = await db.db.selectFrom('welfare_referrals').select('status').where('id', '=', cps.id).executeTakeFirstOrThrow();
     expect(referral.status).toBe('open');
+    // Declined: its snapshot is not served any more, the refusal audited.
+    const afterDecline = await inbox(cpsCredential, sent.json().id);
+    expect(afterDecline.statusCode, afterDecline.body).toBe(422);
+    expect(afterDecline.json().error).toMatchObject({ code: 'disclosure_refused', issues: [{ code: 'handoff_declined' }] });
+    expect((await audits('handoff.inbox_read', sent.json().id)).map((a) => a.outcome)).toContain('denied');
+    expect(declined.json().snapshot).toBeNull();
     const tracked = () =>
       get(uac, '/api/v1/handoffs?open=true').then((r) =>
         r.json().handoffs.filter((h: { welfareReferralId: string }) => h.welfareReferralId === cps.id),
@@ -460,6 +520,37 @@ describe('a child in danger, and sponsors', () => {
   });
 });
 
+describe('the sponsor shield on every inbox read', () => {
+  it('a person linked as sponsor after the hand-off was sent is withheld from the organisation from then on', async () => {
+    // The adult the child lives with is on the case, not (yet) as a sponsor: named in the address line as sent.
+    const k = await childWithSponsor(
+      { child: ['Nives', 'Korbel'], sponsor: ['Benigna', 'Korbel'], phone: '956-555-0133' },
+      ['abuse_or_neglect'],
+      'associate',
+    );
+    const sent = await post(uac, `/api/v1/welfare-referrals/${referralOf(k, 'cps').id}/handoff`);
+    expect(sent.statusCode, sent.body).toBe(201);
+    const before = await inbox(cpsCredential, sent.json().id);
+    expect(before.statusCode, before.body).toBe(200);
+    expect(before.json().snapshot.whereTheChildIs.line1).toContain('Benigna Korbel');
+    const linked = await post(uac, `/api/v1/cases/${k.caseId}/relationships`, {
+      childPersonId: k.child,
+      personId: k.sponsor,
+      type: 'sponsor',
+      source: 'orr',
+      since: '2026-06-01',
+    });
+    expect(linked.statusCode, linked.body).toBe(201);
+    const after = await inbox(cpsCredential, sent.json().id);
+    expect(after.statusCode, after.body).toBe(200);
+    expect(after.body).not.toMatch(/Benigna/i);
+    expect(after.json().snapshot.whereTheChildIs.line1).toContain('[sponsor withheld]');
+    const ack = await inbox(cpsCredential, `${sent.json().id}/acknowledge`, {});
+    expect(ack.statusCode, ack.body).toBe(200);
+    expect(ack.body).not.toMatch(/Benigna/i);
+  });
+});
+
 describe('a webhook that cannot be delivered', () => {
   it('dies after its retries like any webhook; the hand-off is then failed and the center must act', async () => {
     // NCMEC's receiver is down (nothing listens on port 9).
@@ -497,6 +588,27 @@ describe('a webhook that cannot be delivered', () => {
     const ids = listed.json().deliveries.map((d: { id: string }) => d.id);
     expect(ids.length).toBe(0);
     expect(ids).not.toContain((await delivery()).id);
+  });
+
+  it('an admin re-send of a hand-off delivery is 404 as any unknown id: the stored snapshot never leaves again unchecked', async () => {
+    const k = await childWithSponsor({ child: ['Zdenka', 'Murtal'], sponsor: ['Ljuba', 'Murtal'], phone: '956-555-0166' }, [
+      'missing_from_sponsor',
+    ]);
+    const sent = await post(uac, `/api/v1/welfare-referrals/${referralOf(k, 'ncmec').id}/handoff`);
+    expect(sent.statusCode, sent.body).toBe(201);
+    const id = sent.json().id as string;
+    await db.db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'dead', attempts: 8, last_error: 'no response' })
+      .where('handoff_id', '=', id)
+      .execute();
+    const delivery = await db.db.selectFrom('webhook_deliveries').selectAll().where('handoff_id', '=', id).executeTakeFirstOrThrow();
+    const resend = await post(admin, `/api/v1/admin/webhook-deliveries/${delivery.id}/redeliver`);
+    expect(resend.statusCode, resend.body).toBe(404);
+    expect(resend.json().error.code).toBe('not_found');
+    const after = await db.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', delivery.id).executeTakeFirstOrThrow();
+    expect(after).toMatchObject({ status: 'dead', attempts: 8 });
+    expect(await audits('webhook.redeliver', delivery.id)).toEqual([]);
   });
 });
 

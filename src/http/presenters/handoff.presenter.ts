@@ -41,13 +41,27 @@ export const presentTrackedHandoff = (h: HandoffRow & { case_number: string; ref
   overdue: overdue(h, now) !== null,
 });
 
-/** The organisation's view: the snapshot as sent, and where its answer stands. */
-export const presentInboxHandoff = (h: HandoffRow) => ({
+/**
+ * The organisation's view: where its answer stands, and the snapshot as it may be served now (re-checked and
+ * re-shielded by the service on every read; null in the answer to its outcome, which does not serve it again).
+ */
+export const presentInboxHandoff = (h: HandoffRow, snapshot: unknown) => ({
   id: h.id,
   status: h.status,
   // Stored by the service from this very schema; parsed, not cast.
-  snapshot: ZHandoffSnapshot.parse(h.snapshot),
+  snapshot: snapshot === null ? null : ZHandoffSnapshot.parse(snapshot),
   acknowledgedAt: iso(h.acknowledged_at),
   closedAt: iso(h.closed_at),
   outcome: h.outcome,
+});
+
+/** The organisation's list of hand-offs waiting on it: no snapshot content beyond the case reference. */
+export const presentInboxEntry = (h: HandoffRow & { case_number: string }) => ({
+  id: h.id,
+  status: h.status,
+  caseReference: h.case_number,
+  sentAt: iso(h.sent_at),
+  acknowledgedAt: iso(h.acknowledged_at),
+  ackDueAt: iso(h.ack_due_at),
+  outcomeDueAt: iso(h.outcome_due_at),
 });

@@ -8,6 +8,7 @@ import {
   ZCredentialIssued,
   ZHandoffIdParams,
   ZInboxHandoff,
+  ZInboxList,
   ZInboxOutcomeBody,
   ZOrganisationBody,
   ZOrganisationList,
@@ -25,6 +26,7 @@ import {
   caseHandoffs,
   caseWelfareReferrals,
   issueCredential,
+  listInboxHandoffs,
   listOrganisations,
   readInboxHandoff,
   saveOrganisation,
@@ -33,7 +35,13 @@ import {
 } from '../../services/handoff.service.js';
 import { approveSponsorDisclosure } from '../../services/sponsor-shield.service.js';
 import { type AppContext, actorContext } from '../context.js';
-import { presentCaseHandoff, presentInboxHandoff, presentOrganisation, presentTrackedHandoff } from '../presenters/handoff.presenter.js';
+import {
+  presentCaseHandoff,
+  presentInboxEntry,
+  presentInboxHandoff,
+  presentOrganisation,
+  presentTrackedHandoff,
+} from '../presenters/handoff.presenter.js';
 import { presentSponsorApproval } from '../presenters/relationship.presenter.js';
 import { defineRoute } from '../route.js';
 
@@ -179,14 +187,30 @@ export function handoffRoutes(ctx: AppContext) {
     }),
     defineRoute({
       method: 'GET',
+      url: '/api/v1/handoff-inbox',
+      summary: 'Receiving organisations: the hand-offs waiting on you (sent or acknowledged), without their content',
+      description: 'For an organisation without a webhook: each with its case reference and deadlines; read one to see its snapshot.',
+      tags: ['handoff-inbox'],
+      access: { permission: 'handoff:answer', via: 'handoff' },
+      response: ZInboxList,
+      errors: [429],
+      handler: async ({ request }) => ({ handoffs: (await listInboxHandoffs(ctx.db, orgContext(request))).map(presentInboxEntry) }),
+    }),
+    defineRoute({
+      method: 'GET',
       url: '/api/v1/handoff-inbox/:id',
-      summary: 'Receiving organisations: one hand-off addressed to you, its snapshot as sent',
+      summary: 'Receiving organisations: one hand-off addressed to you, its snapshot as it may be served now',
+      description:
+        'Checked again on every read: a sponsor not approved for it is withheld (even one linked after it was sent); declined, or no longer disclosable (consent withdrawn, no child in danger), it is 422 disclosure_refused.',
       tags: ['handoff-inbox'],
       access: { permission: 'handoff:answer', via: 'handoff' },
       params: ZHandoffIdParams,
       response: ZInboxHandoff,
-      errors: [404, 429],
-      handler: async ({ params, request }) => presentInboxHandoff(await readInboxHandoff(ctx.db, orgContext(request), params.id)),
+      errors: [404, 422, 429],
+      handler: async ({ params, request }) => {
+        const view = await readInboxHandoff(ctx.db, orgContext(request), params.id);
+        return presentInboxHandoff(view.row, view.snapshot);
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -197,8 +221,11 @@ export function handoffRoutes(ctx: AppContext) {
       params: ZHandoffIdParams,
       body: ZEmptyBody,
       response: ZInboxHandoff,
-      errors: [404, 409, 429],
-      handler: async ({ params, request }) => presentInboxHandoff(await acknowledgeHandoff(ctx.db, orgContext(request), params.id)),
+      errors: [404, 409, 422, 429],
+      handler: async ({ params, request }) => {
+        const view = await acknowledgeHandoff(ctx.db, orgContext(request), params.id);
+        return presentInboxHandoff(view.row, view.snapshot);
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -211,7 +238,7 @@ export function handoffRoutes(ctx: AppContext) {
       response: ZInboxHandoff,
       errors: [404, 409, 429],
       handler: async ({ params, body, request }) =>
-        presentInboxHandoff(await answerHandoff({ db: ctx.db, routing: ctx.routing }, orgContext(request), params.id, body)),
+        presentInboxHandoff(await answerHandoff({ db: ctx.db, routing: ctx.routing }, orgContext(request), params.id, body), null),
     }),
   ];
 }

@@ -43,6 +43,30 @@ export const findHandoffForOrganisation = (db: Trx, id: string, organisationId: 
   return (lock ? q.forUpdate() : q).executeTakeFirst();
 };
 
+/** The child a welfare referral is about (its screening's person). */
+export const childOfWelfareReferral = async (db: Trx, welfareReferralId: string) =>
+  (
+    await db
+      .selectFrom('welfare_referrals as w')
+      .innerJoin('welfare_screenings as s', 's.id', 'w.screening_id')
+      .select('s.person_id')
+      .where('w.id', '=', welfareReferralId)
+      .executeTakeFirst()
+  )?.person_id;
+
+/** An organisation's hand-offs in `statuses`, oldest first, with their case reference. */
+export const handoffsWaitingOn = (db: Trx, organisationId: string, statuses: readonly HandoffStatus[]) =>
+  db
+    .selectFrom('handoffs as h')
+    .innerJoin('cases as c', 'c.id', 'h.case_id')
+    .selectAll('h')
+    .select('c.case_number')
+    .where('h.organisation_id', '=', organisationId)
+    .where('h.status', 'in', [...statuses])
+    .orderBy('h.created_at')
+    .orderBy('h.id')
+    .execute();
+
 export const openHandoffOf = (db: Trx, welfareReferralId: string) =>
   db
     .selectFrom('handoffs')

@@ -56,12 +56,17 @@ export function listWebhookDeliveries(db: Db, agencyOri: string | null, status: 
   return q.orderBy('created_at', 'desc').limit(limit).execute();
 }
 
-/** Makes the delivery pending again with attempts from zero (only the agency's own when an ORI is given); its id, if found. */
+/**
+ * Makes a partner agency's delivery pending again with attempts from zero (only the agency's own when an ORI is
+ * given); its id, if found. Never a hand-off's (agency_ori null): re-sending one is sendHandoff's alone, which runs
+ * the disclosure check and the sponsor shield again — a stored hand-off body must not leave a second time unchecked.
+ */
 export async function resetDelivery(db: Db, id: string, agencyOri: string | null, now: Date): Promise<string | undefined> {
   let q = db
     .updateTable('webhook_deliveries')
     .set({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null })
-    .where('id', '=', id);
+    .where('id', '=', id)
+    .where('agency_ori', 'is not', null);
   if (agencyOri) q = q.where('agency_ori', '=', agencyOri);
   return (await q.returning('id').executeTakeFirst())?.id;
 }
