@@ -57,6 +57,11 @@ export type TServiceStatusBody = z.input<typeof ZServiceStatusBody>;
 
 export const ZPlanDecisionBody = z.strictObject({
   decision: z.enum(['approve', 'return']),
+  submittedAt: z.iso
+    .datetime({ offset: true })
+    .describe(
+      "the plan's submittedAt as GET /plan answered it: the submission decided (409 stale_decision if it was submitted again since)",
+    ),
   note: text(2000).optional().describe('required when returning: what to change'),
 });
 export const ZClosureRequestBody = z.strictObject({
@@ -65,6 +70,9 @@ export const ZClosureRequestBody = z.strictObject({
 });
 export const ZClosureDecisionBody = z.strictObject({
   decision: z.enum(['approve', 'refuse']),
+  requestedAt: z.iso
+    .datetime({ offset: true })
+    .describe("the closure's requestedAt as GET /plan answered it: the request decided (409 stale_decision if another was made since)"),
   reason: text(2000).optional().describe('required when refusing: why the case stays open'),
 });
 

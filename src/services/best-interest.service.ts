@@ -73,32 +73,56 @@ async function childOf(trx: Trx, ctx: ActorCtx, caseId: string) {
   return { personId: await survivorOf(trx, subject.person_id), name: nameOf(subject) };
 }
 
-function notAfterToday(ctx: ActorCtx, day: string, path: string) {
+function notAfterToday(ctx: ActorCtx, day: string, path: string): Refused | undefined {
   if (day > centerToday(ctx))
-    throw new AppError('validation_failed', 'That day is still to come.', {
-      issues: [{ path, code: 'in_future', message: 'a day on or before today' }],
-    });
+    return {
+      refused: new AppError('validation_failed', 'That day is still to come.', {
+        issues: [{ path, code: 'in_future', message: 'a day on or before today' }],
+      }),
+    };
+  return undefined;
 }
 
-/** One write of the view: a UAC case, its child, the row, an event on the case's timeline, the audit — one transaction. */
+/** A write refused: returned out of the transaction (so its denied audit commits), then thrown. */
+type Refused = { refused: AppError };
+type Written<T> = { row: T; details: Record<string, unknown> };
+
+/**
+ * One write of the view: a UAC case, its child, the row, an event on the case's timeline, the audit — one
+ * transaction. A refusal (not a UAC case, a day to come, a caregiver who does not fit…) writes nothing but a denied
+ * audit entry naming its rule, committed as case-plan.service.ts commits its refusals, then is thrown.
+ */
 async function record<T extends { id: string }>(
   db: Db,
   ctx: ActorCtx,
   caseId: string,
   action: string,
   event: string,
-  write: (trx: Trx, child: string, userId: string) => Promise<{ row: T; details: Record<string, unknown> }>,
+  write: (trx: Trx, child: string, userId: string) => Promise<Written<T> | Refused>,
 ): Promise<T> {
   const userId = staffOnly(ctx.actor, 'Only staff record a best-interest assessment.').userId;
-  return withCase(
+  const done = await withCase(
     db,
     ctx,
     caseId,
     action,
-    async (trx, caseRow: CaseRow) => {
-      if (caseRow.unit !== 'uac') throw notUac();
+    async (trx, caseRow: CaseRow): Promise<{ value: T } | Refused> => {
+      const denied = async (refused: AppError): Promise<Refused> => {
+        const rule = refused.details?.issues?.[0]?.code ?? refused.code;
+        await appendAudit(trx, ctx, {
+          action,
+          outcome: 'denied',
+          resourceType: 'case',
+          resourceId: caseId,
+          details: { rule, reason: rule },
+        });
+        return { refused };
+      };
+      if (caseRow.unit !== 'uac') return denied(notUac());
       const child = await childOf(trx, ctx, caseId);
-      const { row, details } = await write(trx, child.personId, userId);
+      const written = await write(trx, child.personId, userId);
+      if ('refused' in written) return denied(written.refused);
+      const { row, details } = written;
       await addCaseEvent(trx, { caseId, at: ctx.now, actorId: userId, kind: event, details: { id: row.id, ...details } });
       await appendAudit(trx, ctx, {
         action,
@@ -107,20 +131,25 @@ async function record<T extends { id: string }>(
         resourceId: caseId,
         details: { id: row.id, ...details },
       });
-      return row;
+      return { value: row };
     },
     true,
   );
+  if ('refused' in done) throw done.refused;
+  return done.value;
 }
 
 /** What the child says they want, on a day, in their own words or through an interpreter; never overwritten. */
 export async function recordWish(db: Db, ctx: ActorCtx, caseId: string, input: TWishBody) {
   return record(db, ctx, caseId, 'best_interest.wish.record', 'child_wish_recorded', async (trx, child, userId) => {
-    notAfterToday(ctx, input.expressedOn, 'body.expressedOn');
+    const future = notAfterToday(ctx, input.expressedOn, 'body.expressedOn');
+    if (future) return future;
     if (input.voice === 'through_interpreter' && !input.interpreter)
-      throw new AppError('validation_failed', 'Say which language and interpreter.', {
-        issues: [{ path: 'body.interpreter', code: 'required', message: 'the language and interpreter' }],
-      });
+      return {
+        refused: new AppError('validation_failed', 'Say which language and interpreter.', {
+          issues: [{ path: 'body.interpreter', code: 'required', message: 'the language and interpreter' }],
+        }),
+      };
     const row = await bi.insertWish(trx, {
       case_id: caseId,
       person_id: child,
@@ -139,27 +168,32 @@ export async function recordWish(db: Db, ctx: ActorCtx, caseId: string, input: T
 /** A care arrangement from a day: its kind and, where there is one, the caregiver (one of the child's relationships). */
 export async function recordCareArrangement(db: Db, ctx: ActorCtx, caseId: string, input: TCareArrangementBody) {
   return record(db, ctx, caseId, 'best_interest.care.record', 'care_arrangement_recorded', async (trx, child, userId) => {
-    notAfterToday(ctx, input.from, 'body.from');
+    const future = notAfterToday(ctx, input.from, 'body.from');
+    if (future) return future;
     let caregiverType: Parameters<typeof checkCaregiver>[1] = null;
     if (input.caregiverRelationshipId) {
       const rel = await findRelationship(trx, input.caregiverRelationshipId);
       if (!rel || rel.case_id !== caseId || (await survivorOf(trx, rel.child_person_id)) !== child)
-        throw new AppError('validation_failed', "The caregiver is one of the child's relationships on this case.", {
-          issues: [
-            {
-              path: 'body.caregiverRelationshipId',
-              code: 'not_a_relationship_of_child',
-              message: "name one of the child's relationships",
-            },
-          ],
-        });
+        return {
+          refused: new AppError('validation_failed', "The caregiver is one of the child's relationships on this case.", {
+            issues: [
+              {
+                path: 'body.caregiverRelationshipId',
+                code: 'not_a_relationship_of_child',
+                message: "name one of the child's relationships",
+              },
+            ],
+          }),
+        };
       caregiverType = rel.type;
     }
     const issue = checkCaregiver(input.type, caregiverType);
     if (issue)
-      throw new AppError('validation_failed', `The caregiver does not fit the arrangement: ${issue.message}.`, {
-        issues: [{ path: 'body.caregiverRelationshipId', code: issue.code, message: issue.message }],
-      });
+      return {
+        refused: new AppError('validation_failed', `The caregiver does not fit the arrangement: ${issue.message}.`, {
+          issues: [{ path: 'body.caregiverRelationshipId', code: issue.code, message: issue.message }],
+        }),
+      };
     const row = await bi.insertCareArrangement(trx, {
       case_id: caseId,
       person_id: child,
@@ -178,7 +212,8 @@ export async function recordCareArrangement(db: Db, ctx: ActorCtx, caseId: strin
 /** A risk factor a case worker noted, with its level and day. */
 export async function recordRisk(db: Db, ctx: ActorCtx, caseId: string, input: TRiskBody) {
   return record(db, ctx, caseId, 'best_interest.risk.record', 'risk_factor_recorded', async (trx, child, userId) => {
-    notAfterToday(ctx, input.notedOn, 'body.notedOn');
+    const future = notAfterToday(ctx, input.notedOn, 'body.notedOn');
+    if (future) return future;
     const row = await bi.insertRisk(trx, {
       case_id: caseId,
       person_id: child,

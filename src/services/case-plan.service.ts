@@ -25,6 +25,7 @@ import * as plans from '../storage/repositories/case-plan.repository.js';
 import type { Database } from '../storage/schema.js';
 import { appendAudit, type RequestContext } from './audit.service.js';
 import { withCase } from './case.service.js';
+import { askPurpose, purposeAudit, type Stated } from './purpose-of-use.service.js';
 import type { RoutingService } from './routing.service.js';
 import { refuseDependentApprover } from './two-person.service.js';
 
@@ -52,7 +53,10 @@ async function refuse(trx: Trx, ctx: RequestContext, action: string, caseId: str
 const unprocessable = (code: string, message: string, path = '') =>
   new AppError('unprocessable', message, { issues: [{ path, code, message }] });
 
-/** The case (need-to-know; locked for a change), a UAC case, then `work`; a refusal committed with its audit, then thrown. */
+/**
+ * The case (need-to-know; locked for a change), a UAC case, then `work`; a refusal committed with its audit, then
+ * thrown. A change (`lock`) to the plan of a closed case is refused: 422 case_closed.
+ */
 async function onChildCase<T>(
   db: Db,
   ctx: ActorCtx,
@@ -69,6 +73,15 @@ async function onChildCase<T>(
     async (trx, row): Promise<Done<T>> => {
       if (!isUacCase(row.type))
         return refuse(trx, ctx, action, caseId, 'not_a_uac_case', unprocessable('not_a_uac_case', 'Only a UAC case has a case plan.'));
+      if (lock && row.status === 'closed')
+        return refuse(
+          trx,
+          ctx,
+          action,
+          caseId,
+          'case_closed',
+          unprocessable('case_closed', 'The case is closed: its plan is kept as it was.'),
+        );
       return work(trx, row);
     },
     lock,
@@ -111,21 +124,34 @@ async function planView(trx: Trx, caseId: string, today: CalendarDay): Promise<P
   };
 }
 
-/** The case plan as the workspace shows it: plan status, needs, services (overdue marked) and the closure request. */
-export async function readPlan(db: Db, ctx: ActorCtx, caseId: string): Promise<PlanView> {
-  return onChildCase(
+/**
+ * The case plan as the workspace shows it: plan status, needs, services (overdue marked) and the closure request.
+ * It reveals a child's needs (medical, mental health, legal), so it asks for a purpose of use (kept in the audit,
+ * refusals too) as the best-interest view does.
+ */
+export async function readPlan(db: Db, ctx: ActorCtx, caseId: string, stated: Stated): Promise<PlanView> {
+  return onChildCase<PlanView>(
     db,
     ctx,
     caseId,
     'case_plan.read',
     async (trx) => {
+      const asked = await askPurpose(
+        trx,
+        ctx,
+        { action: 'case_plan.read', resourceType: 'case', resourceId: caseId, aboutChild: true, what: "This child's case plan" },
+        stated,
+      );
+      if ('error' in asked) return { refused: asked.error };
       const view = await planView(trx, caseId, centerToday(ctx));
+      const { purpose, details } = purposeAudit(asked.purpose);
       await appendAudit(trx, ctx, {
         action: 'case_plan.read',
         outcome: 'allowed',
         resourceType: 'case',
         resourceId: caseId,
-        details: { needs: view.needs.length, services: view.services.length },
+        purpose,
+        details: { needs: view.needs.length, services: view.services.length, ...details },
       });
       return { value: view };
     },
@@ -235,7 +261,7 @@ export async function changeServiceStatus(
   caseId: string,
   serviceId: string,
   input: { status: Exclude<ServiceStatus, 'planned'>; outcome?: string | undefined },
-): Promise<plans.CaseServiceRow> {
+): Promise<PlanView> {
   const userId = staffOnly(ctx.actor, 'Only staff follow services.').userId;
   const action = 'case_plan.service_status';
   return onChildCase(db, ctx, caseId, action, async (trx) => {
@@ -264,7 +290,7 @@ export async function changeServiceStatus(
           issues: [{ path: 'body.outcome', code: 'outcome_required', message: 'write the outcome' }],
         }),
       );
-    const updated = await plans.updateService(trx, serviceId, {
+    await plans.updateService(trx, serviceId, {
       status: moved.to,
       outcome: outcomeRequired(moved.to) ? outcome : row.outcome,
       updated_at: ctx.now,
@@ -293,7 +319,7 @@ export async function changeServiceStatus(
       resourceId: serviceId,
       details: { caseId, from: row.status, to: moved.to },
     });
-    return { value: updated };
+    return { value: await planView(trx, caseId, centerToday(ctx)) };
   });
 }
 
@@ -321,6 +347,13 @@ export async function submitPlan(db: Db, ctx: ActorCtx, caseId: string): Promise
   });
 }
 
+/** A decision names what it decides (the submission or request it was shown): another one since is a stale click. */
+const sameInstant = (at: Date | null, stated: string) => at !== null && at.getTime() === new Date(stated).getTime();
+const stale = (message: string) =>
+  new AppError('conflict', `${message} Read it again before deciding.`, {
+    issues: [{ path: 'body', code: 'stale_decision', message: 'decide what is now waiting' }],
+  });
+
 const conflict = (message: string) => new AppError('conflict', message, { issues: [{ path: '', code: 'illegal_transition', message }] });
 
 /** The refusal when the decider is the person who asked: two people make a decision. */
@@ -334,7 +367,7 @@ export async function decidePlan(
   db: Db,
   ctx: ActorCtx,
   caseId: string,
-  input: { decision: 'approve' | 'return'; note?: string | undefined },
+  input: { decision: 'approve' | 'return'; submittedAt: string; note?: string | undefined },
 ): Promise<PlanView> {
   const userId = staffOnly(ctx.actor, 'Only staff decide a case plan.').userId;
   const action = 'case_plan.decide';
@@ -351,6 +384,8 @@ export async function decidePlan(
         'illegal_transition',
         conflict(moved.ok ? 'There is no case plan to decide.' : moved.message),
       );
+    if (!sameInstant(plan.submitted_at, input.submittedAt))
+      return refuse(trx, ctx, action, caseId, 'stale_decision', stale('The plan was changed and submitted again since you read it.'));
     const note = input.note?.trim() || null;
     if (input.decision === 'return' && !note)
       return refuse(
@@ -416,9 +451,7 @@ export async function requestClosure(
 ): Promise<PlanView> {
   const userId = staffOnly(ctx.actor, 'Only staff request closure.').userId;
   const action = 'case_closure.request';
-  return onChildCase(db, ctx, caseId, action, async (trx, row) => {
-    if (row.status === 'closed')
-      return refuse(trx, ctx, action, caseId, 'case_closed', unprocessable('case_closed', 'The case is already closed.'));
+  return onChildCase(db, ctx, caseId, action, async (trx) => {
     const latest = await plans.latestClosureRequest(trx, caseId, true);
     if (latest?.status === 'requested')
       return refuse(
@@ -467,7 +500,7 @@ export async function decideClosure(
   db: Db,
   ctx: ActorCtx,
   caseId: string,
-  input: { decision: 'approve' | 'refuse'; reason?: string | undefined },
+  input: { decision: 'approve' | 'refuse'; requestedAt: string; reason?: string | undefined },
 ): Promise<PlanView> {
   const userId = staffOnly(ctx.actor, 'Only staff decide a closure.').userId;
   const action = 'case_closure.decide';
@@ -476,6 +509,8 @@ export async function decideClosure(
     const moved = step(CLOSURE_LIFECYCLE, input.decision, request?.status ?? 'approved');
     if (!request || !moved.ok)
       return refuse(trx, ctx, action, caseId, 'illegal_transition', conflict('There is no closure request waiting for a decision.'));
+    if (!sameInstant(request.requested_at, input.requestedAt))
+      return refuse(trx, ctx, action, caseId, 'stale_decision', stale('Another closure request was made since you read it.'));
     const reason = input.reason?.trim() || null;
     if (input.decision === 'refuse' && !reason)
       return refuse(
@@ -544,7 +579,7 @@ export async function decideClosure(
 
 /**
  * The overdue sweep (every minute in `start`; callable from tests with any clock): each service still open whose
- * due day has passed on the center's calendar is marked once (`overdue_alerted_at`), with an event on the case and
+ * due day has passed on the center's calendar (on a case still open: a closed case raises no work) is marked once (`overdue_alerted_at`), with an event on the case and
  * an audit entry, and becomes a work item in the UAC unit's queue (the row commits first, as welfare referrals do).
  */
 export async function sweepOverdueServices(deps: CasePlanDeps, now: Date): Promise<{ alerted: number }> {

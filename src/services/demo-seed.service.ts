@@ -663,8 +663,12 @@ class SeedRun {
         if (action.kind === 'close' && closesOnApprovalOnly(await demo.caseType(db, ids.caseId))) {
           // A child's case closes on a supervisor's approval of the specialist's request (case-plan.service.ts).
           const note = 'The child is safe with the sponsor and every service is resolved.';
-          await requestClosure(db, this.ctx(i, this.as('uac_specialist', 'plan:write')), ids.caseId, { reason: action.reason, note });
-          await decideClosure(db, this.ctx(i, this.as('supervisor', 'plan:approve')), ids.caseId, { decision: 'approve' });
+          const asked = await requestClosure(db, this.ctx(i, this.as('uac_specialist', 'plan:write')), ids.caseId, {
+            reason: action.reason,
+            note,
+          });
+          const requestedAt = asked.closure?.requested_at.toISOString() ?? '';
+          await decideClosure(db, this.ctx(i, this.as('supervisor', 'plan:approve')), ids.caseId, { decision: 'approve', requestedAt });
           return;
         }
         const actor = this.as(role, 'case:write');

@@ -153,6 +153,10 @@ describe('the best-interest view of a UAC child', () => {
     expect(topic.json().error.issues.map((i: Body) => i.path)).toEqual(['body.topic']);
     const rows = await db.db.selectFrom('child_wishes').select('id').where('case_id', '=', kase.caseId).execute();
     expect(rows).toHaveLength(2);
+    // The refusals after the case was found are kept in the audit as denied, naming their rule (the 400 from the
+    // body's schema never reaches the case).
+    const denied = (await audits('best_interest.wish.record', kase.caseId)).filter((a) => a.outcome === 'denied');
+    expect(denied.map((a) => (a.details as { rule?: string }).rule)).toEqual(['required', 'in_future']);
   });
 
   it('records care arrangements over time: the later ends the earlier; the caregiver is a relationship of the child that fits', async () => {
@@ -338,6 +342,9 @@ describe('only UAC cases', () => {
     expect(write.json().error.issues).toEqual([expect.objectContaining({ code: 'not_a_uac_case' })]);
     expect(await db.db.selectFrom('risk_factors').select('id').where('case_id', '=', caseId).execute()).toEqual([]);
     expect((await audits('best_interest.read', caseId)).map((a) => a.outcome)).toEqual(['error']);
+    expect((await audits('best_interest.risk.record', caseId)).map((a) => [a.outcome, (a.details as { rule?: string }).rule])).toEqual([
+      ['denied', 'not_a_uac_case'],
+    ]);
   });
 
   it('a screening without a danger indicator derives no screening risk', async () => {

@@ -41,6 +41,17 @@ afterAll(async () => {
 type Body = Record<string, unknown>;
 const post = (who: SignedIn, url: string, payload: Body = {}) => t.app.inject({ method: 'POST', url, headers: who.headers, payload });
 const get = (who: SignedIn, url: string) => t.app.inject({ method: 'GET', url, headers: { cookie: who.cookie } });
+/** The purpose of use a UAC case's plan is read with (it reveals the child's needs). */
+const P = `?purposeCode=case_work&purpose=${encodeURIComponent('Planning the child services')}`;
+/** What a supervisor was shown and decides: the plan's submission, the closure's request (a valid instant if none). */
+const shown = async (caseId: string) => {
+  const v = (await get(uac, `/api/v1/cases/${caseId}/plan${P}`)).json();
+  const none = '2026-01-01T00:00:00.000Z';
+  return {
+    submittedAt: (v.plan?.submittedAt as string | null) ?? none,
+    requestedAt: (v.closure?.requestedAt as string | undefined) ?? none,
+  };
+};
 const issue = (res: { json: () => { error: { code: string; issues?: { code: string }[] } } }) => res.json().error.issues?.[0]?.code;
 
 async function childCase(summary = 'Child placed with a sponsor; services needed'): Promise<string> {
@@ -82,7 +93,7 @@ async function needAndService(caseId: string, dueOn = '2026-12-10') {
 describe('needs and services', () => {
   it('takes needs and services from the vocabularies, against a need of this case, and answers the plan in the contract shape', async () => {
     const caseId = await childCase();
-    expect((await get(uac, `/api/v1/cases/${caseId}/plan`)).json()).toEqual({ plan: null, needs: [], services: [], closure: null });
+    expect((await get(uac, `/api/v1/cases/${caseId}/plan${P}`)).json()).toEqual({ plan: null, needs: [], services: [], closure: null });
     expect((await post(uac, `/api/v1/cases/${caseId}/needs`, { need: 'housing', assessedOn: '2026-11-28' })).statusCode).toBe(400);
     const future = await post(uac, `/api/v1/cases/${caseId}/needs`, { need: 'shelter', assessedOn: '2026-11-30' });
     expect(future.statusCode).toBe(400);
@@ -96,7 +107,7 @@ describe('needs and services', () => {
     expect(foreign.statusCode).toBe(422);
     expect(issue(foreign)).toBe('unknown_need');
 
-    const plan = (await get(uac, `/api/v1/cases/${caseId}/plan`)).json();
+    const plan = (await get(uac, `/api/v1/cases/${caseId}/plan${P}`)).json();
     expect(plan).toEqual({
       plan: { status: 'draft', submittedAt: null, decidedAt: null, decidedBy: null, note: null },
       needs: [{ id: needId, need: 'legal', assessedOn: '2026-11-28', notes: 'Hearing in January' }],
@@ -169,14 +180,24 @@ describe('the case plan: a supervisor other than the submitter approves it, and 
     const byBoss = await post(supervisor, `/api/v1/cases/${caseId}/plan/submit`);
     expect(byBoss.statusCode, byBoss.body).toBe(200);
     expect(byBoss.json().plan).toMatchObject({ status: 'submitted', decidedAt: null });
-    const own = await post(supervisor, `/api/v1/cases/${caseId}/plan/decision`, { decision: 'approve' });
+    const own = await post(supervisor, `/api/v1/cases/${caseId}/plan/decision`, {
+      decision: 'approve',
+      submittedAt: (await shown(caseId)).submittedAt,
+    });
     expect(own.statusCode).toBe(403);
     expect(issue(own)).toBe('own_plan');
-    expect((await post(uac, `/api/v1/cases/${caseId}/plan/decision`, { decision: 'approve' })).statusCode).toBe(403);
-    const noNote = await post(supervisor2, `/api/v1/cases/${caseId}/plan/decision`, { decision: 'return' });
+    expect(
+      (await post(uac, `/api/v1/cases/${caseId}/plan/decision`, { decision: 'approve', submittedAt: (await shown(caseId)).submittedAt }))
+        .statusCode,
+    ).toBe(403);
+    const noNote = await post(supervisor2, `/api/v1/cases/${caseId}/plan/decision`, {
+      decision: 'return',
+      submittedAt: (await shown(caseId)).submittedAt,
+    });
     expect(noNote.statusCode).toBe(400);
     const returned = await post(supervisor2, `/api/v1/cases/${caseId}/plan/decision`, {
       decision: 'return',
+      submittedAt: (await shown(caseId)).submittedAt,
       note: 'Add a medical check before the hearing',
     });
     expect(returned.statusCode, returned.body).toBe(200);
@@ -185,7 +206,14 @@ describe('the case plan: a supervisor other than the submitter approves it, and 
       decidedBy: supervisor2.userId,
       note: 'Add a medical check before the hearing',
     });
-    expect((await post(supervisor2, `/api/v1/cases/${caseId}/plan/decision`, { decision: 'approve' })).statusCode).toBe(409);
+    expect(
+      (
+        await post(supervisor2, `/api/v1/cases/${caseId}/plan/decision`, {
+          decision: 'approve',
+          submittedAt: (await shown(caseId)).submittedAt,
+        })
+      ).statusCode,
+    ).toBe(409);
 
     const medical = await post(uac, `/api/v1/cases/${caseId}/needs`, { need: 'medical', assessedOn: '2026-11-29' });
     await post(uac, `/api/v1/cases/${caseId}/services`, {
@@ -194,18 +222,21 @@ describe('the case plan: a supervisor other than the submitter approves it, and 
       provider: 'Synthetic Clinic',
       dueOn: '2026-12-05',
     });
-    expect((await get(uac, `/api/v1/cases/${caseId}/plan`)).json().plan.status).toBe('draft');
+    expect((await get(uac, `/api/v1/cases/${caseId}/plan${P}`)).json().plan.status).toBe('draft');
     expect((await post(uac, `/api/v1/cases/${caseId}/plan/submit`)).json().plan.status).toBe('submitted');
-    const approved = await post(supervisor, `/api/v1/cases/${caseId}/plan/decision`, { decision: 'approve' });
+    const approved = await post(supervisor, `/api/v1/cases/${caseId}/plan/decision`, {
+      decision: 'approve',
+      submittedAt: (await shown(caseId)).submittedAt,
+    });
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json().plan).toMatchObject({ status: 'approved', decidedBy: supervisor.userId });
 
     // Carrying the plan out is not a change to it; adding a service is.
     const first = approved.json().services[0].id;
     await post(uac, `/api/v1/cases/${caseId}/services/${first}/status`, { status: 'in_progress' });
-    expect((await get(uac, `/api/v1/cases/${caseId}/plan`)).json().plan.status).toBe('approved');
+    expect((await get(uac, `/api/v1/cases/${caseId}/plan${P}`)).json().plan.status).toBe('approved');
     await post(uac, `/api/v1/cases/${caseId}/services`, { needId, type: 'legal_aid', provider: 'Second Clinic', dueOn: '2026-12-20' });
-    const changed = (await get(uac, `/api/v1/cases/${caseId}/plan`)).json();
+    const changed = (await get(uac, `/api/v1/cases/${caseId}/plan${P}`)).json();
     expect(changed.plan).toMatchObject({ status: 'draft', decidedBy: supervisor.userId });
     const decisions = await audits('case_plan.decide', caseId);
     expect(decisions.map((a) => [a.outcome, (a.details as { rule?: string }).rule ?? null])).toEqual([
@@ -255,9 +286,13 @@ describe('closing a UAC case: requested, then approved by a second person', () =
     const twice = await post(uac, `/api/v1/cases/${caseId}/closure`, { reason: 'resolved', note: 'again' });
     expect(twice.statusCode).toBe(409);
     expect(issue(twice)).toBe('closure_pending');
-    expect((await post(uac, `/api/v1/cases/${caseId}/closure/decision`, { decision: 'approve' })).statusCode).toBe(403);
+    expect(
+      (await post(uac, `/api/v1/cases/${caseId}/closure/decision`, { decision: 'approve', requestedAt: (await shown(caseId)).requestedAt }))
+        .statusCode,
+    ).toBe(403);
     const refused = await post(supervisor, `/api/v1/cases/${caseId}/closure/decision`, {
       decision: 'refuse',
+      requestedAt: (await shown(caseId)).requestedAt,
       reason: 'Check the home first',
     });
     expect(refused.statusCode, refused.body).toBe(200);
@@ -265,10 +300,16 @@ describe('closing a UAC case: requested, then approved by a second person', () =
 
     // The supervisor who asks cannot approve their own request; another one can, and the case closes.
     expect((await post(supervisor, `/api/v1/cases/${caseId}/closure`, { reason: 'resolved', note: 'Home checked' })).statusCode).toBe(201);
-    const own = await post(supervisor, `/api/v1/cases/${caseId}/closure/decision`, { decision: 'approve' });
+    const own = await post(supervisor, `/api/v1/cases/${caseId}/closure/decision`, {
+      decision: 'approve',
+      requestedAt: (await shown(caseId)).requestedAt,
+    });
     expect(own.statusCode).toBe(403);
     expect(issue(own)).toBe('own_closure_request');
-    const approved = await post(supervisor2, `/api/v1/cases/${caseId}/closure/decision`, { decision: 'approve' });
+    const approved = await post(supervisor2, `/api/v1/cases/${caseId}/closure/decision`, {
+      decision: 'approve',
+      requestedAt: (await shown(caseId)).requestedAt,
+    });
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json().closure).toMatchObject({ status: 'approved', decidedBy: supervisor2.userId });
     const closed = await db.db
@@ -314,22 +355,32 @@ describe('who may', () => {
   it('only UAC cases have a plan; outside the unit it does not exist; roles without plan:write or plan:approve are refused', async () => {
     const res = await post(callTaker, '/api/v1/intake', tip());
     const tipCase = res.json().case.id as string;
-    const notUac = await get(analyst, `/api/v1/cases/${tipCase}/plan`);
+    const notUac = await get(analyst, `/api/v1/cases/${tipCase}/plan${P}`);
     expect(notUac.statusCode).toBe(422);
     expect(issue(notUac)).toBe('not_a_uac_case');
 
     const caseId = await childCase();
     await needAndService(caseId);
     for (const outsider of [analyst, callTaker]) {
-      expect((await get(outsider, `/api/v1/cases/${caseId}/plan`)).statusCode).toBe(404);
+      expect((await get(outsider, `/api/v1/cases/${caseId}/plan${P}`)).statusCode).toBe(404);
     }
     expect((await audits('case_plan.read', caseId)).filter((a) => a.outcome === 'denied')).toHaveLength(2);
     // The legal reviewer reads a child's case, but does not plan or approve.
-    expect((await get(reviewer, `/api/v1/cases/${caseId}/plan`)).statusCode).toBe(200);
+    expect((await get(reviewer, `/api/v1/cases/${caseId}/plan${P}`)).statusCode).toBe(200);
     expect((await post(reviewer, `/api/v1/cases/${caseId}/needs`, { need: 'safety', assessedOn: '2026-11-29' })).statusCode).toBe(403);
     expect((await post(analyst, `/api/v1/cases/${caseId}/needs`, { need: 'safety', assessedOn: '2026-11-29' })).statusCode).toBe(403);
-    expect((await post(uac, `/api/v1/cases/${caseId}/plan/decision`, { decision: 'approve' })).statusCode).toBe(403);
-    expect((await post(reviewer, `/api/v1/cases/${caseId}/closure/decision`, { decision: 'approve' })).statusCode).toBe(403);
+    expect(
+      (await post(uac, `/api/v1/cases/${caseId}/plan/decision`, { decision: 'approve', submittedAt: (await shown(caseId)).submittedAt }))
+        .statusCode,
+    ).toBe(403);
+    expect(
+      (
+        await post(reviewer, `/api/v1/cases/${caseId}/closure/decision`, {
+          decision: 'approve',
+          requestedAt: (await shown(caseId)).requestedAt,
+        })
+      ).statusCode,
+    ).toBe(403);
   });
 });
 
@@ -350,7 +401,7 @@ describe('the overdue sweep (virtual clock)', () => {
       ).filter((s) => s.overdue_alerted_at !== null);
 
     // Due yesterday: overdue on the plan now (services in order of their due day), and alerted by the first sweep.
-    expect((await get(uac, `/api/v1/cases/${caseId}/plan`)).json().services.map((s: { overdue: boolean }) => s.overdue)).toEqual([
+    expect((await get(uac, `/api/v1/cases/${caseId}/plan${P}`)).json().services.map((s: { overdue: boolean }) => s.overdue)).toEqual([
       true,
       false,
     ]);
@@ -386,5 +437,114 @@ describe('the overdue sweep (virtual clock)', () => {
     await sweepOverdueServices({ db: db.db, routing: t.routing, timeZone: CENTER_TIME_ZONE }, new Date('2026-12-05T12:00:00Z'));
     const row = await db.db.selectFrom('case_services').select('overdue_alerted_at').where('id', '=', serviceId).executeTakeFirstOrThrow();
     expect(row.overdue_alerted_at).toBeNull();
+  });
+});
+
+describe('after review: purpose of use, a closed case, stale decisions', () => {
+  it("asks a purpose of use for the plan (it reveals the child's needs), refusing without one and keeping it in the audit", async () => {
+    const caseId = await childCase();
+    await needAndService(caseId);
+    const bare = await get(uac, `/api/v1/cases/${caseId}/plan`);
+    expect(bare.statusCode).toBe(400);
+    expect(bare.json().error.code).toBe('purpose_required');
+    expect((await get(uac, `/api/v1/cases/${caseId}/plan${P}`)).statusCode).toBe(200);
+    const rows = await db.db
+      .selectFrom('audit_events')
+      .select(['outcome', 'purpose', 'details'])
+      .where('action', '=', 'case_plan.read')
+      .where('resource_id', '=', caseId)
+      .execute();
+    expect(rows.find((r) => r.outcome === 'denied')).toMatchObject({
+      purpose: null,
+      details: { rule: 'purpose_required', minorRecord: true },
+    });
+    expect(rows.find((r) => r.outcome === 'allowed')).toMatchObject({
+      purpose: expect.stringMatching(/case_work.*Planning the child services/),
+      details: { minorRecord: true, purposeCode: 'case_work' },
+    });
+  });
+
+  it('refuses every plan write on a closed case (422 case_closed, audited), and the sweep raises no work for it', async () => {
+    const caseId = await childCase();
+    const { needId, serviceId } = await needAndService(caseId, '2026-11-28');
+    expect((await post(uac, `/api/v1/cases/${caseId}/plan/submit`)).statusCode).toBe(200);
+    const { submittedAt } = await shown(caseId);
+    // Closed with a service still open (closed before the plan was kept, or data carried over).
+    await db.db.updateTable('cases').set({ status: 'closed', status_reason: 'resolved' }).where('id', '=', caseId).execute();
+    const writes = [
+      post(uac, `/api/v1/cases/${caseId}/needs`, { need: 'safety', assessedOn: '2026-11-29' }),
+      post(uac, `/api/v1/cases/${caseId}/services`, { needId, type: 'shelter', provider: 'Synthetic Shelter', dueOn: '2026-12-20' }),
+      post(uac, `/api/v1/cases/${caseId}/services/${serviceId}/status`, { status: 'in_progress' }),
+      post(uac, `/api/v1/cases/${caseId}/plan/submit`),
+      post(supervisor2, `/api/v1/cases/${caseId}/plan/decision`, { decision: 'approve', submittedAt }),
+      post(uac, `/api/v1/cases/${caseId}/closure`, { reason: 'resolved', note: 'x' }),
+    ];
+    for (const res of await Promise.all(writes)) {
+      expect(res.statusCode, res.body).toBe(422);
+      expect(issue(res)).toBe('case_closed');
+    }
+    const plan = (await get(uac, `/api/v1/cases/${caseId}/plan${P}`)).json();
+    expect(plan.plan.status).toBe('submitted');
+    expect(plan.needs).toHaveLength(1);
+    expect(plan.services.map((s: { status: string }) => s.status)).toEqual(['planned']);
+    const denied = await db.db
+      .selectFrom('audit_events')
+      .select(['action', 'details'])
+      .where('resource_id', '=', caseId)
+      .where('outcome', '=', 'denied')
+      .execute();
+    expect(
+      denied
+        .filter((d) => (d.details as { rule?: string }).rule === 'case_closed')
+        .map((d) => d.action)
+        .sort(),
+    ).toEqual(
+      [
+        'case_closure.request',
+        'case_plan.decide',
+        'case_plan.need_add',
+        'case_plan.service_add',
+        'case_plan.service_status',
+        'case_plan.submit',
+      ].sort(),
+    );
+    await sweepOverdueServices({ db: db.db, routing: t.routing, timeZone: CENTER_TIME_ZONE }, new Date('2026-12-05T12:00:00Z'));
+    const row = await db.db.selectFrom('case_services').select('overdue_alerted_at').where('id', '=', serviceId).executeTakeFirstOrThrow();
+    expect(row.overdue_alerted_at).toBeNull();
+  });
+
+  it('refuses a decision on a plan submitted again, or a closure requested again, since it was read (409 stale_decision)', async () => {
+    const caseId = await childCase();
+    const { needId } = await needAndService(caseId);
+    await post(uac, `/api/v1/cases/${caseId}/plan/submit`);
+    const first = (await shown(caseId)).submittedAt;
+    t.clock.advance(60_000);
+    await post(uac, `/api/v1/cases/${caseId}/services`, { needId, type: 'shelter', provider: 'Synthetic Shelter', dueOn: '2026-12-20' });
+    await post(uac, `/api/v1/cases/${caseId}/plan/submit`);
+    const second = (await shown(caseId)).submittedAt;
+    expect(second).not.toBe(first);
+    const stalePlan = await post(supervisor2, `/api/v1/cases/${caseId}/plan/decision`, { decision: 'approve', submittedAt: first });
+    expect(stalePlan.statusCode).toBe(409);
+    expect(issue(stalePlan)).toBe('stale_decision');
+    expect((await shown(caseId)).submittedAt).toBe(second);
+    const fresh = await post(supervisor2, `/api/v1/cases/${caseId}/plan/decision`, { decision: 'approve', submittedAt: second });
+    expect(fresh.statusCode, fresh.body).toBe(200);
+
+    for (const s of (await get(uac, `/api/v1/cases/${caseId}/plan${P}`)).json().services as { id: string }[])
+      await post(uac, `/api/v1/cases/${caseId}/services/${s.id}/status`, { status: 'delivered', outcome: 'Done' });
+    await post(uac, `/api/v1/cases/${caseId}/closure`, { reason: 'resolved', note: 'Child reunified' });
+    const r1 = (await shown(caseId)).requestedAt;
+    await post(supervisor, `/api/v1/cases/${caseId}/closure/decision`, { decision: 'refuse', requestedAt: r1, reason: 'Check the home' });
+    t.clock.advance(60_000);
+    expect((await post(uac, `/api/v1/cases/${caseId}/closure`, { reason: 'resolved', note: 'Home checked' })).statusCode).toBe(201);
+    const r2 = (await shown(caseId)).requestedAt;
+    const staleClosure = await post(supervisor2, `/api/v1/cases/${caseId}/closure/decision`, { decision: 'approve', requestedAt: r1 });
+    expect(staleClosure.statusCode).toBe(409);
+    expect(issue(staleClosure)).toBe('stale_decision');
+    expect((await db.db.selectFrom('cases').select('status').where('id', '=', caseId).executeTakeFirstOrThrow()).status).not.toBe('closed');
+    const ok = await post(supervisor2, `/api/v1/cases/${caseId}/closure/decision`, { decision: 'approve', requestedAt: r2 });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const rules = (await audits('case_closure.decide', caseId)).map((a) => (a.details as { rule?: string }).rule ?? null);
+    expect(rules).toContain('stale_decision');
   });
 });

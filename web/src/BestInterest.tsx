@@ -80,16 +80,17 @@ function waited(since: string | null): string {
 }
 
 /**
- * A section fed by another part of #22: 404 (the endpoint is not there on this build) shows "Not available"; a
- * child's record may ask for a purpose of use, then the one stated for this view is sent.
+ * A section fed by another part of #22: 404 (the endpoint is not there on this build) shows "Not available". A
+ * read that asks a purpose of use (`asksPurpose`: the plan) is sent with the one stated for this view from the
+ * start; any other, if it turns out to ask one, is sent again with it.
  */
-function useOptional<T>(url: string, purpose: Purpose | null): Loaded<T> {
+function useOptional<T>(url: string, purpose: Purpose | null, asksPurpose = false): Loaded<T> {
   const [loaded, setLoaded] = useState<Loaded<T>>({ state: 'loading' });
   useEffect(() => {
     let live = true;
     const read = async (): Promise<Loaded<T>> => {
       try {
-        return { state: 'ready', data: await api<T>('GET', url) };
+        return { state: 'ready', data: await api<T>('GET', asksPurpose && purpose ? withPurpose(url, purpose) : url) };
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) return { state: 'unavailable' };
         if (e instanceof ApiError && e.code === 'purpose_required' && purpose)
@@ -105,7 +106,7 @@ function useOptional<T>(url: string, purpose: Purpose | null): Loaded<T> {
     return () => {
       live = false;
     };
-  }, [url, purpose]);
+  }, [url, purpose, asksPurpose]);
   return loaded;
 }
 
@@ -119,7 +120,7 @@ function Optional<T>({ loaded, children }: { loaded: Loaded<T>; children: (data:
 export function BestInterest({ id }: { id: string }) {
   const { data, needsPurpose, error, setPurpose, reload, purpose } = usePurposefulLoad<TBestInterest>(`/api/v1/cases/${id}/best-interest`);
   const [message, setMessage] = useState<string | null>(null);
-  const plan = useOptional<PlanView>(`/api/v1/cases/${id}/plan`, purpose);
+  const plan = useOptional<PlanView>(`/api/v1/cases/${id}/plan`, purpose, true);
   const handoffs = useOptional<HandoffsView>(`/api/v1/cases/${id}/handoffs`, purpose);
   const act = useCallback(
     async (work: () => Promise<unknown>, done: string): Promise<boolean> => {

@@ -11,12 +11,15 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type Session } from './api.js';
 import { ErrorText } from './ErrorText.js';
+import { type Purpose, withPurpose } from './PurposeOfUse.js';
 
 /**
  * A child's services and case plan on the case screen (issue #22 item 3): the plan's approval, the needs assessed,
  * the services planned with their status and outcome (overdue ones marked in words), the supervisor's approve or
  * return, and the closure of the case — requested by the specialist once every service is resolved, decided by a
  * supervisor. Buttons follow the role; the server decides (and refuses a supervisor deciding their own request).
+ * The plan is read with the purpose of use the case workspace was opened with; a decision names the submission
+ * (or closure request) it was shown, so a stale click is refused rather than approving something unseen.
  */
 
 type ClosureReason = (typeof CLOSURE_REASON_VALUES)[number];
@@ -37,11 +40,14 @@ const PLAN_WORDS: Record<NonNullable<TCasePlan['plan']>['status'], string> = {
 
 export function CasePlan({
   caseId,
+  purpose,
   today,
   caseClosed,
   onCaseChanged,
 }: {
   caseId: string;
+  /** The purpose of use the case was read with: the plan reveals the child's needs. */
+  purpose: Purpose | null;
   today: string;
   /** A closed case is read, not planned (reopen it first). */
   caseClosed: boolean;
@@ -63,11 +69,11 @@ export function CasePlan({
   const [refusal, setRefusal] = useState('');
   const load = useCallback(async () => {
     try {
-      setPlan(await api<TCasePlan>('GET', `/api/v1/cases/${caseId}/plan`));
+      setPlan(await api<TCasePlan>('GET', withPurpose(`/api/v1/cases/${caseId}/plan`, purpose)));
     } catch (e) {
       setMessage(failure(e));
     }
-  }, [caseId]);
+  }, [caseId, purpose]);
   useEffect(() => {
     void load();
     api<Session>('GET', '/api/v1/auth/session').then(
@@ -283,6 +289,7 @@ export function CasePlan({
                 () =>
                   api('POST', `/api/v1/cases/${caseId}/plan/decision`, {
                     decision: 'approve',
+                    submittedAt: plan.plan?.submittedAt ?? '',
                     ...(decisionNote.trim() ? { note: decisionNote } : {}),
                   }),
                 'Plan approved.',
@@ -298,6 +305,7 @@ export function CasePlan({
                 () =>
                   api('POST', `/api/v1/cases/${caseId}/plan/decision`, {
                     decision: 'return',
+                    submittedAt: plan.plan?.submittedAt ?? '',
                     ...(decisionNote.trim() ? { note: decisionNote } : {}),
                   }),
                 'Plan returned.',
@@ -354,7 +362,11 @@ export function CasePlan({
             type="button"
             onClick={() =>
               void act(
-                () => api('POST', `/api/v1/cases/${caseId}/closure/decision`, { decision: 'approve' }),
+                () =>
+                  api('POST', `/api/v1/cases/${caseId}/closure/decision`, {
+                    decision: 'approve',
+                    requestedAt: plan.closure?.requestedAt ?? '',
+                  }),
                 'Closure approved: the case is closed.',
                 true,
               )
@@ -369,6 +381,7 @@ export function CasePlan({
                 () =>
                   api('POST', `/api/v1/cases/${caseId}/closure/decision`, {
                     decision: 'refuse',
+                    requestedAt: plan.closure?.requestedAt ?? '',
                     ...(refusal.trim() ? { reason: refusal } : {}),
                   }),
                 'Closure refused.',

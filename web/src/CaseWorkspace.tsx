@@ -191,6 +191,7 @@ export function CaseWorkspace({ id }: { id: string }) {
           <Section title="Services and case plan">
             <CasePlan
               caseId={id}
+              purpose={readPurpose}
               today={new Date(serverNow()).toLocaleDateString('en-CA')}
               caseClosed={data.status === 'closed'}
               onCaseChanged={reload}

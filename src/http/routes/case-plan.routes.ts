@@ -11,7 +11,7 @@ import {
   ZServiceParams,
   ZServiceStatusBody,
 } from '../../contracts/case-plan.js';
-import { ZIdParams } from '../../contracts/cases.js';
+import { ZCaseReadQuery, ZIdParams } from '../../contracts/cases.js';
 import {
   addNeed,
   addService,
@@ -30,7 +30,8 @@ import { defineRoute } from '../route.js';
  * A child's services and case plan (issue #22 item 3): needs, services and their status, the plan's approval and
  * the closure of a UAC case, each decided by a supervisor who did not ask. Only UAC cases have a plan (422
  * not_a_uac_case); need-to-know by unit in the services (404 to anyone outside the unit, audited); every read and
- * write audited. Write routes answer the plan as it now is, so the screen shows one shape.
+ * write audited, the read with its purpose of use. A closed case's plan is not changed (422 case_closed); a
+ * decision names the submission or request it decides (409 stale_decision when another came since). Write routes answer the plan as it now is, so the screen shows one shape.
  */
 export function casePlanRoutes(ctx: AppContext) {
   return [
@@ -39,11 +40,14 @@ export function casePlanRoutes(ctx: AppContext) {
       url: '/api/v1/cases/:id/plan',
       summary: "A child's case plan: its approval, the needs assessed, the services planned (overdue marked) and the closure request",
       tags: ['cases'],
+      description: "Reveals a child's needs (medical, mental health, legal): asks for a purpose of use (kept in the audit).",
       access: { permission: 'case:read' },
       params: ZIdParams,
+      query: ZCaseReadQuery,
       response: ZCasePlan,
-      errors: [404, 422],
-      handler: async ({ params, request }) => presentCasePlan(await readPlan(ctx.db, actorContext(ctx, request), params.id)),
+      errors: [400, 404, 422],
+      handler: async ({ params, query, request }) =>
+        presentCasePlan(await readPlan(ctx.db, actorContext(ctx, request), params.id, { code: query.purposeCode, text: query.purpose })),
     }),
     defineRoute({
       method: 'POST',
@@ -85,11 +89,8 @@ export function casePlanRoutes(ctx: AppContext) {
       body: ZServiceStatusBody,
       response: ZCasePlan,
       errors: [404, 409, 422],
-      handler: async ({ params, body, request }) => {
-        const rc = actorContext(ctx, request);
-        await changeServiceStatus(ctx.db, rc, params.id, params.serviceId, body);
-        return presentCasePlan(await readPlan(ctx.db, rc, params.id));
-      },
+      handler: async ({ params, body, request }) =>
+        presentCasePlan(await changeServiceStatus(ctx.db, actorContext(ctx, request), params.id, params.serviceId, body)),
     }),
     defineRoute({
       method: 'POST',

@@ -60,12 +60,18 @@ export const insertStatusChange = (db: Trx, values: Insertable<CaseServiceStatus
 export const unalertedServicesDueBefore = (db: Trx, statuses: readonly CaseServiceRow['status'][], day: string) =>
   db
     .selectFrom('case_services')
-    .selectAll()
-    .where('status', 'in', statuses)
+    .selectAll('case_services')
+    .where('case_services.status', 'in', statuses)
     .where('overdue_alerted_at', 'is', null)
     .where('due_on', '<', day)
+    // A closed case raises no work: its open services are left as they were when it closed.
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('cases').select('cases.id').whereRef('cases.id', '=', 'case_services.case_id').where('cases.status', '<>', 'closed'),
+      ),
+    )
     .orderBy('due_on')
-    .orderBy('id')
+    .orderBy('case_services.id')
     .execute();
 
 /** Marks the alert once: false when another sweep (or a status change) got there first. */
