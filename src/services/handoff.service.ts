@@ -538,12 +538,12 @@ export async function trackHandoffs(db: Db, ctx: ActorCtx) {
   });
 }
 
-/** A case's hand-offs, oldest first. */
-export async function caseHandoffs(db: Db, ctx: ActorCtx, caseId: string): Promise<HandoffRow[]> {
-  return withCase(db, ctx, caseId, 'handoff.list', async (trx) => {
-    const rows = await handoffs.handoffsOfCase(trx, caseId);
+/** Reads a list on a case (need-to-know through withCase), audited with how many it found. */
+function listOnCase<T>(db: Db, ctx: ActorCtx, caseId: string, action: string, read: (trx: Trx) => Promise<T[]>): Promise<T[]> {
+  return withCase(db, ctx, caseId, action, async (trx) => {
+    const rows = await read(trx);
     await appendAudit(trx, ctx, {
-      action: 'handoff.list',
+      action,
       outcome: 'allowed',
       resourceType: 'case',
       resourceId: caseId,
@@ -553,20 +553,13 @@ export async function caseHandoffs(db: Db, ctx: ActorCtx, caseId: string): Promi
   });
 }
 
+/** A case's hand-offs, oldest first. */
+export const caseHandoffs = (db: Db, ctx: ActorCtx, caseId: string): Promise<HandoffRow[]> =>
+  listOnCase(db, ctx, caseId, 'handoff.list', (trx) => handoffs.handoffsOfCase(trx, caseId));
+
 /** A case's welfare referrals and who receives each type: what the case screen offers to send. */
-export async function caseWelfareReferrals(db: Db, ctx: ActorCtx, caseId: string) {
-  return withCase(db, ctx, caseId, 'welfare.referral_list', async (trx) => {
-    const rows = await handoffs.welfareReferralsOfCase(trx, caseId);
-    await appendAudit(trx, ctx, {
-      action: 'welfare.referral_list',
-      outcome: 'allowed',
-      resourceType: 'case',
-      resourceId: caseId,
-      details: { results: rows.length },
-    });
-    return rows;
-  });
-}
+export const caseWelfareReferrals = (db: Db, ctx: ActorCtx, caseId: string) =>
+  listOnCase(db, ctx, caseId, 'welfare.referral_list', (trx) => handoffs.welfareReferralsOfCase(trx, caseId));
 
 /* ---------- the sweep ---------- */
 

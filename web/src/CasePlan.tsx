@@ -98,6 +98,17 @@ export function CasePlan({
   const canApprove = role === 'supervisor';
   const status = plan.plan?.status ?? null;
   const open = plan.services.filter((s) => s.status === 'planned' || s.status === 'in_progress');
+  // The supervisor decides the plan as submitted when read (submittedAt): changed since → 409 stale_decision.
+  const decidePlan = (decision: 'approve' | 'return', done: string) =>
+    void act(
+      () =>
+        api('POST', `/api/v1/cases/${caseId}/plan/decision`, {
+          decision,
+          submittedAt: plan.plan?.submittedAt ?? '',
+          ...(decisionNote.trim() ? { note: decisionNote } : {}),
+        }),
+      done,
+    );
   const overdue = plan.services.filter((s) => s.overdue);
   const needId = service.needId || plan.needs[0]?.id || '';
   const moveOf = (s: TService) => moves[s.id] ?? { status: s.status === 'planned' ? 'in_progress' : 'delivered', outcome: '' };
@@ -282,36 +293,10 @@ export function CasePlan({
           <h4>Supervisor’s decision on the plan</h4>
           <label htmlFor="plan-note">Note (needed to return it)</label>
           <input id="plan-note" value={decisionNote} onChange={(e) => setDecisionNote(e.target.value)} />
-          <button
-            type="button"
-            onClick={() =>
-              void act(
-                () =>
-                  api('POST', `/api/v1/cases/${caseId}/plan/decision`, {
-                    decision: 'approve',
-                    submittedAt: plan.plan?.submittedAt ?? '',
-                    ...(decisionNote.trim() ? { note: decisionNote } : {}),
-                  }),
-                'Plan approved.',
-              )
-            }
-          >
+          <button type="button" onClick={() => decidePlan('approve', 'Plan approved.')}>
             Approve the plan
           </button>
-          <button
-            type="button"
-            onClick={() =>
-              void act(
-                () =>
-                  api('POST', `/api/v1/cases/${caseId}/plan/decision`, {
-                    decision: 'return',
-                    submittedAt: plan.plan?.submittedAt ?? '',
-                    ...(decisionNote.trim() ? { note: decisionNote } : {}),
-                  }),
-                'Plan returned.',
-              )
-            }
-          >
+          <button type="button" onClick={() => decidePlan('return', 'Plan returned.')}>
             Return the plan
           </button>
         </div>
