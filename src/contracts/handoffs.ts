@@ -48,11 +48,14 @@ export const ZOrganisationSaved = z.object({
   webhookSecret: z.string().nullable().describe('the signing secret, shown this once when it was made; null otherwise'),
 });
 export const ZOrganisationList = z.object({ organisations: z.array(ZOrganisation) });
+export type TOrganisation = z.infer<typeof ZOrganisation>;
+export type TOrganisationSaved = z.infer<typeof ZOrganisationSaved>;
 export const ZCredentialIssued = z.object({
   organisationId: z.string(),
   credential: z.string().describe('the bearer credential the organisation answers with, shown this once; issuing again revokes it'),
   issuedAt: z.string(),
 });
+export type TCredentialIssued = z.infer<typeof ZCredentialIssued>;
 
 /** The minimal snapshot that leaves: what the receiving organisation needs, nothing more. */
 export const ZHandoffSnapshot = z.object({

@@ -233,4 +233,47 @@ describe('the admin console in Chromium', () => {
     await fitsAcross(page);
     await page.close();
   });
+
+  it('receiving organisations: ORR on its inbox with a credential shown once that answers the inbox; CPS on a signed webhook, its secret shown once', async () => {
+    const page = await openPage(browser, t);
+    await signInThroughPage(page, t, base, admin);
+    await page.goto(`${base}/#/admin/handoffs`);
+    const orrRow = page.locator('tr[data-referral-type="orr"]');
+    await expect.poll(() => orrRow.textContent(), { timeout: 10_000 }).toMatch(/not configured/);
+    await page.getByRole('button', { name: 'Configure the receiver of ORR welfare referrals' }).click();
+    await page.getByLabel('Organisation', { exact: true }).fill('Office of Refugee Resettlement');
+    await page.getByLabel(/^Kind/).selectOption('orr');
+    await page.getByRole('button', { name: 'Save receiver' }).click();
+    await expect.poll(() => orrRow.textContent(), { timeout: 10_000 }).toMatch(/Office of Refugee Resettlement \(orr\)its inboxnone yet/);
+    expect(await page.locator('[data-handoff-secret]').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Issue a credential for Office of Refugee Resettlement' }).click();
+    const shown = page.locator('[data-handoff-secret]');
+    await expect.poll(() => shown.isVisible(), { timeout: 10_000 }).toBe(true);
+    const credential = (await shown.textContent()) ?? '';
+    // The credential is the organisation's: it answers the hand-off inbox (an empty one), and it is stored as a digest.
+    const inbox = await t.app.inject({ method: 'GET', url: '/api/v1/handoff-inbox', headers: { authorization: `Bearer ${credential}` } });
+    expect(inbox.statusCode, inbox.body).toBe(200);
+    const stored = await db.db.selectFrom('handoff_organisations').selectAll().where('referral_type', '=', 'orr').executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored)).not.toContain(credential);
+    await page.getByRole('button', { name: 'I have passed it on' }).click();
+    await expect.poll(() => orrRow.textContent(), { timeout: 10_000 }).toMatch(/issued/);
+
+    await page.getByRole('button', { name: 'Configure the receiver of CPS welfare referrals' }).click();
+    await page.getByLabel('Organisation', { exact: true }).fill('Synthetic County CPS');
+    await page.getByLabel(/^Kind/).selectOption('cps');
+    await page.getByLabel(/^Webhook URL/).fill('https://cps.example.org/switchboard/handoffs');
+    await page.getByRole('button', { name: 'Save receiver' }).click();
+    await expect.poll(() => page.locator('[data-handoff-secret]').isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await page.getByRole('alert').textContent()).toMatch(/Webhook signing secret of Synthetic County CPS/);
+    await expect
+      .poll(() => page.locator('tr[data-referral-type="cps"]').textContent(), { timeout: 10_000 })
+      .toMatch(/signed webhook to https:\/\/cps\.example\.org/);
+    expect(await audited('handoff.organisation_create', stored.id)).toEqual([admin.userId]);
+    expect(await audited('handoff.credential_issue', stored.id)).toEqual([admin.userId]);
+    expect(await seriousViolations(page)).toEqual([]);
+    await fitsAcross(page);
+    await page.screenshot({ path: screenshot('admin-receiving-organisations.png'), fullPage: true });
+    await page.close();
+  });
 });

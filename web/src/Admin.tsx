@@ -1,4 +1,11 @@
 import type { AgencyList, AgencyRecord } from '@contracts/agencies.js';
+import {
+  HANDOFF_RECIPIENT_KINDS,
+  HANDOFF_REFERRAL_TYPES,
+  type TCredentialIssued,
+  type TOrganisation,
+  type TOrganisationSaved,
+} from '@contracts/handoffs.js';
 import type { IssuedPhonePassword, PhoneBindingList, UserList } from '@contracts/identity.js';
 import type { TQueue } from '@contracts/reference.js';
 import type { ConfigVersions, LineFlows } from '@contracts/views.js';
@@ -18,13 +25,14 @@ import { ErrorText } from './ErrorText.js';
 type User = UserList['users'][number];
 type Section = (typeof SECTIONS)[number];
 
-const SECTIONS = ['users', 'queues', 'ivr', 'intake', 'agencies'] as const;
+const SECTIONS = ['users', 'queues', 'ivr', 'intake', 'agencies', 'handoffs'] as const;
 const SECTION_LABEL: Record<Section, string> = {
   users: 'Staff accounts',
   queues: 'Queues',
   ivr: 'IVR flows',
   intake: 'Intake forms',
   agencies: 'Agencies',
+  handoffs: 'Receiving organisations',
 };
 
 const problem = (e: unknown, fallback: string): string =>
@@ -47,6 +55,7 @@ export function Admin({ section }: { section?: string | undefined }) {
       {active === 'ivr' && <IvrFlowsSection />}
       {active === 'intake' && <IntakeFormsSection />}
       {active === 'agencies' && <Agencies />}
+      {active === 'handoffs' && <ReceivingOrganisations />}
     </div>
   );
 }
@@ -670,6 +679,174 @@ function Agencies() {
           </tbody>
         </table>
       )}
+    </section>
+  );
+}
+
+const REFERRAL_LABEL: Record<(typeof HANDOFF_REFERRAL_TYPES)[number], string> = {
+  orr: 'ORR welfare referrals',
+  cps: 'CPS welfare referrals',
+  ncmec: 'NCMEC welfare referrals',
+};
+
+/**
+ * Who receives each type of welfare referral when the UAC unit hands it off (issue #22 item 4): the organisation's
+ * name, the recipient kind the child's consent is checked against, and how it is reached — a signed webhook, or its
+ * inbox (the portal way). The webhook's signing secret and the organisation's API credential are shown once, here,
+ * when made; issuing a credential again revokes the one before.
+ */
+function ReceivingOrganisations() {
+  const [organisations, setOrganisations] = useState<TOrganisation[] | null>(null);
+  const [editing, setEditing] = useState<{ type: (typeof HANDOFF_REFERRAL_TYPES)[number]; name: string; kind: string; url: string } | null>(
+    null,
+  );
+  const [secret, setSecret] = useState<{ title: string; value: string; note: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      setOrganisations((await api<{ organisations: TOrganisation[] }>('GET', '/api/v1/admin/handoff-organisations')).organisations);
+    } catch (e) {
+      setError(problem(e, 'The receiving organisations could not be read.'));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!editing) return;
+    try {
+      const saved = await api<TOrganisationSaved>('PUT', `/api/v1/admin/handoff-organisations/${editing.type}`, {
+        name: editing.name,
+        kind: editing.kind,
+        webhookUrl: editing.url.trim() ? editing.url.trim() : null,
+      });
+      setSecret(
+        saved.webhookSecret
+          ? {
+              title: `Webhook signing secret of ${saved.organisation.name}`,
+              value: saved.webhookSecret,
+              note: 'Give it to the organisation to check the X-Switchboard-Signature of each hand-off. It is not shown again.',
+            }
+          : null,
+      );
+      setNotice(`Saved: ${REFERRAL_LABEL[editing.type]} go to ${saved.organisation.name} from now on.`);
+      setEditing(null);
+      setError(null);
+      await load();
+    } catch (e) {
+      setError(problem(e, 'The organisation was not saved.'));
+    }
+  };
+  const issue = async (o: TOrganisation) => {
+    try {
+      const issued = await api<TCredentialIssued>('POST', `/api/v1/admin/handoff-organisations/${o.id}/credential`, {});
+      setSecret({
+        title: `API credential of ${o.name}`,
+        value: issued.credential,
+        note: 'The organisation answers its hand-offs with it (Authorization: Bearer). It is not shown again; any earlier one no longer works.',
+      });
+      setNotice(null);
+      setError(null);
+      await load();
+    } catch (e) {
+      setError(problem(e, 'No credential was issued.'));
+    }
+  };
+  if (!organisations) return error ? <ErrorText>{error}</ErrorText> : <p className="loading">Loading the receiving organisations…</p>;
+  return (
+    <section aria-labelledby="admin-handoffs">
+      <h2 id="admin-handoffs">Receiving organisations for hand-offs</h2>
+      {error && <ErrorText>{error}</ErrorText>}
+      {notice && (
+        <p role="status" className="saved">
+          {notice}
+        </p>
+      )}
+      {secret && (
+        <section className="phone-issued" aria-labelledby="handoff-secret-title" role="alert">
+          <h3 id="handoff-secret-title">{secret.title}</h3>
+          <p>
+            <code data-handoff-secret>{secret.value}</code>
+          </p>
+          <p>{secret.note}</p>
+          <button type="button" onClick={() => setSecret(null)}>
+            I have passed it on
+          </button>
+        </section>
+      )}
+      {editing && (
+        <form className="search" onSubmit={(e) => void save(e)} aria-label={`Receiver of ${REFERRAL_LABEL[editing.type]}`}>
+          <h3>Receiver of {REFERRAL_LABEL[editing.type]}</h3>
+          <div className="field">
+            <label htmlFor="ho-name">Organisation</label>
+            <input id="ho-name" value={editing.name} onChange={(e) => setEditing({ ...editing, name: e.target.value })} required />
+          </div>
+          <div className="field">
+            <label htmlFor="ho-kind">Kind (the child's consent is checked against it)</label>
+            <select id="ho-kind" value={editing.kind} onChange={(e) => setEditing({ ...editing, kind: e.target.value })}>
+              {HANDOFF_RECIPIENT_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {k.replace(/_/g, ' ')}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="ho-url">Webhook URL (empty: the organisation reads its inbox)</label>
+            <input id="ho-url" type="url" value={editing.url} onChange={(e) => setEditing({ ...editing, url: e.target.value })} />
+          </div>
+          <button type="submit" className="primary">
+            Save receiver
+          </button>
+          <button type="button" onClick={() => setEditing(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
+      <table className="admin-agencies">
+        <caption>Who receives each type of welfare referral</caption>
+        <thead>
+          <tr>
+            <th scope="col">Welfare referrals</th>
+            <th scope="col">Organisation</th>
+            <th scope="col">Reached by</th>
+            <th scope="col">API credential</th>
+            <th scope="col">Change</th>
+          </tr>
+        </thead>
+        <tbody>
+          {HANDOFF_REFERRAL_TYPES.map((type) => {
+            const o = organisations.find((x) => x.referralType === type);
+            return (
+              <tr key={type} data-referral-type={type}>
+                <th scope="row">{REFERRAL_LABEL[type]}</th>
+                <td className={o ? undefined : 'bad'}>
+                  {o ? `${o.name} (${o.kind.replace(/_/g, ' ')})` : 'not configured: cannot be handed off'}
+                </td>
+                <td>{o ? (o.webhookUrl ? `signed webhook to ${o.webhookUrl}` : 'its inbox') : '—'}</td>
+                <td>{o ? (o.hasCredential ? 'issued' : 'none yet') : '—'}</td>
+                <td>
+                  <button
+                    type="button"
+                    onClick={() => setEditing({ type, name: o?.name ?? '', kind: o?.kind ?? type, url: o?.webhookUrl ?? '' })}
+                  >
+                    {o ? 'Change' : 'Configure'}
+                    <span className="visually-hidden"> the receiver of {REFERRAL_LABEL[type]}</span>
+                  </button>{' '}
+                  {o && (
+                    <button type="button" onClick={() => void issue(o)}>
+                      {o.hasCredential ? 'Issue a new credential' : 'Issue a credential'}
+                      <span className="visually-hidden"> for {o.name}</span>
+                    </button>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
     </section>
   );
 }
