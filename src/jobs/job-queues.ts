@@ -15,6 +15,7 @@ import type { JobQueueSpec } from '../storage/job-queue.js';
 export const JOB_QUEUES: Readonly<Record<string, JobQueueSpec>> = {
   'welfare sweep': sweep('switchboard-welfare-sweep'),
   'case plan sweep': sweep('switchboard-case-plan-sweep'),
+  'handoff sweep': sweep('switchboard-handoff-sweep'),
   'partner request sweep': sweep('switchboard-partner-request-sweep'),
   'submission work item sweep': sweep('switchboard-submission-work-item-sweep'),
   'callback release': sweep('switchboard-callback-release'),

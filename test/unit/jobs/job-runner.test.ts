@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { callbackReleaseJob } from '../../../src/jobs/callback-release.job.js';
 import { casePlanSweepJob } from '../../../src/jobs/case-plan-sweep.job.js';
 import { dailyReportsJob } from '../../../src/jobs/daily-reports.job.js';
+import { handoffSweepJob } from '../../../src/jobs/handoff-sweep.job.js';
 import { JOB_QUEUES } from '../../../src/jobs/job-queues.js';
 import { type Job, type JobLease, JobRunner, singleNodeLease } from '../../../src/jobs/job-runner.js';
 import { partnerProcessorJob } from '../../../src/jobs/partner-processor.job.js';
@@ -126,6 +127,7 @@ describe('the jobs keep their schedules', () => {
     const jobs = [
       welfareSweepJob(unused),
       casePlanSweepJob(unused),
+      handoffSweepJob(unused),
       partnerRequestSweepJob(unused),
       submissionWorkItemSweepJob(unused),
       callbackReleaseJob(unused),
@@ -136,6 +138,7 @@ describe('the jobs keep their schedules', () => {
     expect(jobs.map((j) => [j.name, j.intervalMs, j.firstRunAfterMs ?? j.intervalMs, j.exclusive])).toEqual([
       ['welfare sweep', 60_000, 60_000, true],
       ['case plan sweep', 60_000, 60_000, true],
+      ['handoff sweep', 60_000, 60_000, true],
       ['partner request sweep', 60_000, 60_000, true],
       ['submission work item sweep', 60_000, 60_000, true],
       ['callback release', 15_000, 15_000, true],
